@@ -1,0 +1,67 @@
+import { ENV } from '#shared/env-names.ts';
+
+/**
+ * The stateful resources of the system, described once. The CDK stateful stack builds them for AWS and the
+ * local mode (`infra/local/provision.ts`) creates the same tables, queues and topics in DynamoDB Local and fauxqs,
+ * so a table key or a queue setting cannot differ between a laptop and production.
+ *
+ * Plain data only: no aws-cdk-lib or SDK imports here.
+ */
+
+export interface TableDefinition {
+  /** Construct id in CDK and the table name in local mode. */
+  readonly id: string;
+  readonly envVar: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly globalIndexes: readonly { name: string; partitionKey: string; sortKey: string }[];
+  /** Attribute holding an epoch-seconds expiry (DynamoDB TTL). */
+  readonly ttlAttribute: string;
+}
+
+export interface QueueDefinition {
+  readonly id: string;
+  readonly envVar: string;
+  /** Must exceed the consuming function's timeout (AWS recommends six times it). */
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before a message goes to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly retentionDays: number;
+}
+
+export interface TopicDefinition {
+  readonly id: string;
+  readonly envVar: string;
+}
+
+/**
+ * Single-table design: every entity lives in one on-demand table under `pk`/`sk`, with one general-purpose
+ * global index for the second access path of each entity (e.g. API key hash → key record).
+ */
+export const MAIN_TABLE: TableDefinition = {
+  id: 'Main',
+  envVar: ENV.tableName,
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  globalIndexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  ttlAttribute: 'expiresAt',
+};
+
+/** Usage events accepted by the ingest API, waiting to be aggregated. */
+export const USAGE_QUEUE: QueueDefinition = {
+  id: 'Usage',
+  envVar: ENV.usageQueueUrl,
+  visibilityTimeoutSeconds: 180,
+  maxReceiveCount: 5,
+  retentionDays: 14,
+};
+
+/** Subscription lifecycle events for the publisher's app (SubscriptionActivated, PlanChanged, …). */
+export const LIFECYCLE_TOPIC: TopicDefinition = { id: 'Lifecycle', envVar: ENV.lifecycleTopicArn };
+
+/** Budget, spike and credit-limit alerts, fanned out to e-mail and SMS subscriptions with filter policies. */
+export const ALERTS_TOPIC: TopicDefinition = { id: 'Alerts', envVar: ENV.alertsTopicArn };
+
+export const TABLES = [MAIN_TABLE] as const;
+export const QUEUES = [USAGE_QUEUE] as const;
+export const TOPICS = [LIFECYCLE_TOPIC, ALERTS_TOPIC] as const;

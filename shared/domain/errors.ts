@@ -1,0 +1,34 @@
+/**
+ * Base of every error the domain throws on purpose. Subclasses end in `Error`; the HTTP layer maps them to
+ * status codes with `instanceof` (see `shared/http/errors.ts`), never by name strings.
+ */
+export class DomainError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that breaks a business rule the caller can fix (maps to 400 or 422). */
+export class ValidationError extends DomainError {
+  constructor(
+    message: string,
+    /** Where the problem is, e.g. `offers[contoso].plans[gold].freeTrial`. */
+    readonly field?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The thing asked for does not exist (maps to 404). */
+export class NotFoundError extends DomainError {}
+
+/** The request conflicts with the current state (maps to 409). */
+export class ConflictError extends DomainError {}
+
+/** No credential, or one we do not recognise (maps to 401). */
+export class UnauthenticatedError extends DomainError {}
+
+/** A valid credential that may not do this (maps to 403). */
+export class ForbiddenError extends DomainError {}
