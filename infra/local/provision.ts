@@ -1,0 +1,104 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { QUEUES, type QueueDefinition, TABLES, type TableDefinition, TOPICS } from '#infra/resources.ts';
+
+/** Names and addresses of the provisioned local resources, as environment variables for the handlers. */
+export type ResourceEnv = Record<string, string>;
+
+export interface ProvisionClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+}
+
+/**
+ * Creates the tables, queues (with their dead-letter queues) and topics of `infra/resources.ts` in DynamoDB
+ * Local and fauxqs: the same definitions the CDK stateful stack deploys. Safe to run again on existing resources.
+ *
+ * @param prefix distinguishes several systems in one DynamoDB Local / fauxqs (tests use one prefix per suite).
+ * @returns the environment variables the handlers read (`TABLE_NAME`, `USAGE_QUEUE_URL`, …).
+ */
+export async function provisionLocalResources(clients: ProvisionClients, prefix: string): Promise<ResourceEnv> {
+  const env: ResourceEnv = {};
+  for (const table of TABLES) env[table.envVar] = await createTable(clients.dynamodb, table, `${prefix}-${table.id}`);
+  for (const queue of QUEUES) env[queue.envVar] = await createQueueWithDlq(clients.sqs, queue, `${prefix}-${queue.id}`);
+  for (const topic of TOPICS) {
+    const created = await clients.sns.send(new CreateTopicCommand({ Name: `${prefix}-${topic.id}` }));
+    env[topic.envVar] = created.TopicArn ?? '';
+  }
+  return env;
+}
+
+async function createTable(client: DynamoDBClient, table: TableDefinition, name: string): Promise<string> {
+  const keyAttributes = new Set([
+    table.partitionKey,
+    table.sortKey,
+    ...table.globalIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ]);
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...keyAttributes].map((attribute) => ({ AttributeName: attribute, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: table.partitionKey, KeyType: 'HASH' },
+          { AttributeName: table.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: table.globalIndexes.map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: name,
+        TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+    await client.send(new DescribeTableCommand({ TableName: name }));
+  }
+  return name;
+}
+
+async function createQueueWithDlq(client: SQSClient, queue: QueueDefinition, name: string): Promise<string> {
+  const retention = String(queue.retentionDays * 24 * 3600);
+  const dlq = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${name}-dlq`,
+      Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    }),
+  );
+  const dlqAttributes = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const created = await client.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: retention,
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+          maxReceiveCount: queue.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  if (!created.QueueUrl) throw new Error(`fauxqs returned no URL for queue ${name}`);
+  return created.QueueUrl;
+}

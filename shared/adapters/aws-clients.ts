@@ -1,0 +1,46 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Endpoints of local stand-ins. In AWS none are set and the SDK uses the regional endpoints; locally the
+ * `AWS_ENDPOINT_URL_*` variables point at DynamoDB Local and fauxqs.
+ */
+export interface AwsEndpoints {
+  readonly dynamodb?: string;
+  readonly sqs?: string;
+  readonly sns?: string;
+}
+
+export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): AwsEndpoints {
+  return {
+    dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB,
+    sqs: env.AWS_ENDPOINT_URL_SQS,
+    sns: env.AWS_ENDPOINT_URL_SNS,
+  };
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+function localOptions(endpoint: string | undefined) {
+  // Local stand-ins accept any credentials; pinning them avoids the SDK searching the machine for a profile.
+  return endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: LOCAL_CREDENTIALS } : {};
+}
+
+/** Document client that drops `undefined` attributes, so optional fields never reach DynamoDB as nulls. */
+export function createDocumentClient(endpoints: AwsEndpoints = endpointsFromEnv()): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(localOptions(endpoints.dynamodb)), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+export function createSqsClient(endpoints: AwsEndpoints = endpointsFromEnv()): SQSClient {
+  // fauxqs hands out queue URLs whose host does not resolve; with an explicit endpoint the SDK must not
+  // redirect calls to the queue URL's host.
+  return new SQSClient(endpoints.sqs ? { ...localOptions(endpoints.sqs), useQueueUrlAsEndpoint: false } : {});
+}
+
+export function createSnsClient(endpoints: AwsEndpoints = endpointsFromEnv()): SNSClient {
+  return new SNSClient(localOptions(endpoints.sns));
+}
