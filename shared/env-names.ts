@@ -8,5 +8,4 @@ export const ENV = {
   lifecycleTopicArn: 'LIFECYCLE_TOPIC_ARN',
   alertsTopicArn: 'ALERTS_TOPIC_ARN',
   catalogPath: 'CATALOG_PATH',
-  apiKeyPepper: 'API_KEY_PEPPER',
 } as const;

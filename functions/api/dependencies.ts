@@ -1,0 +1,28 @@
+import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
+import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
+import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { cryptoDayPackCodes } from '#shared/adapters/day-pack-codes.ts';
+import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-store.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { queueProbe, tableProbe } from '#shared/adapters/health-probes.ts';
+import type { Config } from '#shared/config.ts';
+import { systemClock } from '#shared/use-cases/ports/clock.ts';
+
+/** Everything the API function's routes need, built once per cold start from the configuration. */
+export function buildApiDependencies(config: Config) {
+  const documentClient = createDocumentClient();
+  const sqs = createSqsClient();
+  return {
+    clock: systemClock,
+    codec: apiKeyCodec,
+    apiKeys: new DynamoApiKeyStore(documentClient, config.tableName),
+    subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
+    dayPacks: new DynamoDayPackStore(documentClient, config.tableName),
+    dayPackCodes: cryptoDayPackCodes,
+    catalog: loadConfiguredCatalog(config.catalog),
+    probes: [tableProbe(documentClient, config.tableName), queueProbe(sqs, config.usageQueueUrl)],
+  };
+}
+
+export type ApiDependencies = ReturnType<typeof buildApiDependencies>;

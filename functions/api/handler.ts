@@ -1,0 +1,21 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import httpRouterHandler from '@middy/http-router';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { loadConfig } from '#shared/config.ts';
+import { apiKeyAuth, httpErrors } from '#shared/http/middleware.ts';
+import { logger } from '#shared/observability.ts';
+import { buildApiDependencies } from './dependencies.ts';
+import { apiRoutes, asRouterRoute } from './routes.ts';
+
+const deps = buildApiDependencies(loadConfig());
+
+/**
+ * The project's own HTTP API (everything but the marketplace's landing page and webhook): every request needs an
+ * API key; each route then checks the key's scope.
+ */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(apiKeyAuth(deps))
+  .use(httpErrors())
+  .handler(httpRouterHandler(apiRoutes(deps).map(asRouterRoute)));

@@ -1,0 +1,115 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { catalogVisibleTo } from '#shared/domain/access.ts';
+import { jsonResponse } from '#shared/http/errors.ts';
+import type { AuthContext } from '#shared/http/middleware.ts';
+import { parseJsonBody, parseWith } from '#shared/http/request.ts';
+import { checkHealth } from '#shared/use-cases/check-health.ts';
+import { createApiKey } from '#shared/use-cases/create-api-key.ts';
+import { getPrepaidTerm } from '#shared/use-cases/get-prepaid-term.ts';
+import { getSubscription } from '#shared/use-cases/get-subscription.ts';
+import { issueDayPacksForOffer } from '#shared/use-cases/issue-day-packs-for-offer.ts';
+import { listApiKeys } from '#shared/use-cases/list-api-keys.ts';
+import { listPartnerDayPacks } from '#shared/use-cases/list-partner-day-packs.ts';
+import { redeemDayPackForSubscription } from '#shared/use-cases/redeem-day-pack-for-subscription.ts';
+import { revokeApiKey } from '#shared/use-cases/revoke-api-key.ts';
+import type { ApiDependencies } from './dependencies.ts';
+import { createApiKeySchema, idParamSchema, issueDayPacksSchema, redeemDayPackSchema } from './schema.ts';
+
+type RouteHandler = (event: APIGatewayProxyEventV2, context: AuthContext) => Promise<APIGatewayProxyResultV2>;
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly handler: RouteHandler;
+}
+
+const pathParam = (event: APIGatewayProxyEventV2, name: string) =>
+  parseWith(idParamSchema, event.pathParameters?.[name], `path.${name}`);
+
+/** The routes of the project's own API. Each maps the request to one use case and its result to a response. */
+export function apiRoutes(deps: ApiDependencies): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/health',
+      handler: async () => {
+        const report = await checkHealth(deps);
+        return jsonResponse(report.healthy ? 200 : 503, { status: report.healthy ? 'ok' : 'degraded', ...report });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/me',
+      handler: async (_event, { principal }) => jsonResponse(200, principal),
+    },
+    {
+      method: 'GET',
+      path: '/v1/catalog',
+      handler: async (_event, { principal }) => jsonResponse(200, catalogVisibleTo(principal, deps.catalog)),
+    },
+    {
+      method: 'POST',
+      path: '/v1/api-keys',
+      handler: async (event, { principal }) =>
+        jsonResponse(201, await createApiKey(deps, principal, parseJsonBody(event, createApiKeySchema))),
+    },
+    {
+      method: 'GET',
+      path: '/v1/api-keys',
+      handler: async (_event, { principal }) => jsonResponse(200, { apiKeys: await listApiKeys(deps, principal) }),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/api-keys/{keyId}',
+      handler: async (event, { principal }) => {
+        await revokeApiKey(deps, principal, pathParam(event, 'keyId'));
+        return { statusCode: 204 };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscriptions/{subscriptionId}',
+      handler: async (event, { principal }) =>
+        jsonResponse(200, await getSubscription(deps, principal, pathParam(event, 'subscriptionId'))),
+    },
+    {
+      method: 'POST',
+      path: '/v1/day-packs',
+      handler: async (event, { principal }) => {
+        const issued = await issueDayPacksForOffer(deps, principal, parseJsonBody(event, issueDayPacksSchema));
+        return jsonResponse(201, { dayPacks: issued });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/partners/{partnerId}/day-packs',
+      handler: async (event, { principal }) =>
+        jsonResponse(200, { dayPacks: await listPartnerDayPacks(deps, principal, pathParam(event, 'partnerId')) }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/subscriptions/{subscriptionId}/day-pack-redemptions',
+      handler: async (event, { principal }) => {
+        const { code } = parseJsonBody(event, redeemDayPackSchema);
+        const subscriptionId = pathParam(event, 'subscriptionId');
+        const result = await redeemDayPackForSubscription(deps, principal, { subscriptionId, code });
+        // A repeated redemption changed nothing: 200 says so; a new one created an extension: 201.
+        return jsonResponse(result.outcome === 'alreadyRedeemed' ? 200 : 201, result);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscriptions/{subscriptionId}/prepaid-term',
+      handler: async (event, { principal }) =>
+        jsonResponse(200, await getPrepaidTerm(deps, principal, pathParam(event, 'subscriptionId'))),
+    },
+  ];
+}
+
+/** The router hands routes the plain Lambda context; `apiKeyAuth` has already put the principal on it. */
+export function asRouterRoute(route: Route) {
+  return {
+    method: route.method,
+    path: route.path,
+    handler: (event: APIGatewayProxyEventV2, context: Context) => route.handler(event, context as AuthContext),
+  };
+}

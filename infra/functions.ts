@@ -1,0 +1,93 @@
+/**
+ * The functions, their HTTP routes and their schedules, described once. The CDK stateless stack deploys them
+ * (Lambda + API Gateway HTTP API + EventBridge Scheduler) and the local mode (`infra/local/`) serves the same
+ * handlers on the same routes and runs the same schedules on timers, so a route cannot exist in one and not the
+ * other. Plain data only: no aws-cdk-lib imports here.
+ */
+
+export interface FunctionDefinition {
+  /** Construct id in CDK; the name printed by the local mode. */
+  readonly id: string;
+  /** Handler module, relative to the repository root; it must export `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly timeoutSeconds?: number;
+  readonly memoryMb?: number;
+}
+
+export type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
+
+export interface HttpRouteDefinition {
+  /** API Gateway route path: literal segments, `{name}` parameters, and a final greedy `{proxy+}`. */
+  readonly path: string;
+  readonly methods: readonly HttpMethodName[];
+  readonly functionId: string;
+}
+
+export interface ScheduleDefinition {
+  readonly id: string;
+  readonly functionId: string;
+  /** Run every this many minutes (EventBridge `rate(...)`; a timer in the local mode). */
+  readonly everyMinutes: number;
+  readonly description: string;
+}
+
+export const API_FUNCTION: FunctionDefinition = {
+  id: 'Api',
+  entry: 'functions/api/handler.ts',
+  description: 'Our own HTTP API (API-key protected): health, catalog, API keys, subscriptions',
+};
+
+export const FUNCTIONS: readonly FunctionDefinition[] = [API_FUNCTION];
+
+export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
+  { path: '/health', methods: ['GET'], functionId: API_FUNCTION.id },
+  { path: '/v1/{proxy+}', methods: ['ANY'], functionId: API_FUNCTION.id },
+];
+
+/** Scheduled handlers; later capabilities (subscription sync, usage reporter, alert checks) add theirs here. */
+export const SCHEDULES: readonly ScheduleDefinition[] = [];
+
+/** Finds the route API Gateway would pick for a request, with its route key (e.g. `ANY /v1/{proxy+}`). */
+export function matchHttpRoute(
+  method: string,
+  path: string,
+  routes: readonly HttpRouteDefinition[] = HTTP_ROUTES,
+): { route: HttpRouteDefinition; routeKey: string; pathParameters: Record<string, string> } | undefined {
+  const upper = method.toUpperCase();
+  // API Gateway prefers the most specific route: exact methods before ANY, literal paths before greedy ones.
+  const candidates = [...routes].sort((a, b) => specificity(b) - specificity(a));
+  for (const route of candidates) {
+    const methodMatches = route.methods.includes(upper as HttpMethodName);
+    if (!methodMatches && !route.methods.includes('ANY')) continue;
+    const parameters = matchPath(route.path, path);
+    if (!parameters) continue;
+    return { route, routeKey: `${methodMatches ? upper : 'ANY'} ${route.path}`, pathParameters: parameters };
+  }
+  return undefined;
+}
+
+function specificity(route: HttpRouteDefinition): number {
+  const greedy = route.path.includes('+}') ? 0 : 1000;
+  return greedy + route.path.split('/').length * 10 + (route.methods.includes('ANY') ? 0 : 1);
+}
+
+function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const patternParts = pattern.split('/').filter(Boolean);
+  const pathParts = path.split('/').filter(Boolean);
+  const parameters: Record<string, string> = {};
+  for (const [index, part] of patternParts.entries()) {
+    const greedy = /^\{(\w+)\+\}$/.exec(part);
+    if (greedy?.[1]) {
+      if (pathParts.length <= index) return undefined;
+      parameters[greedy[1]] = pathParts.slice(index).join('/');
+      return parameters;
+    }
+    const actual = pathParts[index];
+    if (actual === undefined) return undefined;
+    const parameter = /^\{(\w+)\}$/.exec(part);
+    if (parameter?.[1]) parameters[parameter[1]] = decodeURIComponent(actual);
+    else if (part !== actual) return undefined;
+  }
+  return patternParts.length === pathParts.length ? parameters : undefined;
+}

@@ -1,0 +1,193 @@
+import { createServer, type Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FUNCTIONS, type FunctionDefinition, HTTP_ROUTES, matchHttpRoute, SCHEDULES } from '#infra/functions.ts';
+import { ensureBootstrapKey } from '#infra/local/bootstrap-key.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import { type LocalMessaging, startLocalMessaging } from '#infra/local/fauxqs.ts';
+import {
+  type HttpLambdaHandler,
+  localLambdaContext,
+  PayloadTooLargeError,
+  toHttpApiEvent,
+  writeHttpApiResult,
+} from '#infra/local/lambda-http-adapter.ts';
+import { provisionLocalResources } from '#infra/local/provision.ts';
+import { type ScheduledHandler, startSchedules } from '#infra/local/scheduler.ts';
+import { MAIN_TABLE } from '#infra/resources.ts';
+import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
+import {
+  type AwsEndpoints,
+  createDocumentClient,
+  createSnsClient,
+  createSqsClient,
+} from '#shared/adapters/aws-clients.ts';
+import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { ENV } from '#shared/env-names.ts';
+import { systemClock } from '#shared/use-cases/ports/clock.ts';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+export interface LocalSystemOptions {
+  /** Where DynamoDB Local keeps its data across restarts; in memory when undefined. */
+  readonly dataDir?: string;
+  /** Port of the HTTP API; 0 picks a free one. */
+  readonly apiPort?: number;
+  /** Use already running stand-ins (tests) instead of starting DynamoDB Local and fauxqs. */
+  readonly endpoints?: AwsEndpoints;
+  /** Prefix of the local table, queue and topic names. */
+  readonly prefix?: string;
+  /** Plan catalog served by the functions. */
+  readonly catalogPath?: string;
+  /** File holding the bootstrap publisher key. */
+  readonly bootstrapKeyFile?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalSystem {
+  readonly apiUrl: string;
+  readonly endpoints: Required<AwsEndpoints>;
+  readonly resources: Record<string, string>;
+  readonly bootstrapKey: { token: string; created: boolean };
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system on one machine: DynamoDB Local and fauxqs, the tables, queues and topics of the CDK app, the
+ * Lambda handlers behind an HTTP server speaking API Gateway's v2 event format, and the schedules on timers.
+ */
+export async function startLocalSystem(options: LocalSystemOptions = {}): Promise<LocalSystem> {
+  const log = options.log ?? (() => undefined);
+  const started: { dynamodb?: DynamoDbLocal; messaging?: LocalMessaging; server?: Server } = {};
+  const stopAll = async () => {
+    await new Promise<void>((done) => (started.server ? started.server.close(() => done()) : done()));
+    await Promise.allSettled([started.messaging?.stop(), started.dynamodb?.stop()]);
+  };
+  try {
+    const endpoints = await startStandIns(options, started);
+    const resources = await provision(endpoints, options.prefix ?? 'local');
+    Object.assign(process.env, {
+      ...resources,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+      AWS_ENDPOINT_URL_SNS: endpoints.sns,
+      [ENV.catalogPath]: options.catalogPath ?? join(REPO_ROOT, 'infra/catalog/catalog.yaml'),
+      POWERTOOLS_DEV: 'true',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+    const bootstrapKey = await ensureBootstrapKey(
+      {
+        apiKeys: new DynamoApiKeyStore(createDocumentClient(endpoints), resources[MAIN_TABLE.envVar] ?? ''),
+        codec: apiKeyCodec,
+        clock: systemClock,
+      },
+      options.bootstrapKeyFile ?? join(REPO_ROOT, '.local/bootstrap-key'),
+    );
+    const handlers = await importHandlers(FUNCTIONS);
+    started.server = await serveHttp(handlers, options.apiPort ?? 0, log);
+    const address = started.server.address();
+    const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const schedules = startSchedules(
+      SCHEDULES,
+      (schedule) => handlers.get(schedule.functionId) as unknown as ScheduledHandler,
+      (schedule, error) => log(`schedule ${schedule.id} failed: ${error instanceof Error ? error.message : error}`),
+    );
+    return {
+      apiUrl,
+      endpoints,
+      resources,
+      bootstrapKey,
+      stop: async () => {
+        await schedules.stop();
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function startStandIns(
+  options: LocalSystemOptions,
+  started: { dynamodb?: DynamoDbLocal; messaging?: LocalMessaging },
+): Promise<Required<AwsEndpoints>> {
+  if (options.endpoints?.dynamodb && options.endpoints.sqs && options.endpoints.sns) {
+    return options.endpoints as Required<AwsEndpoints>;
+  }
+  [started.dynamodb, started.messaging] = await Promise.all([
+    startDynamoDbLocal({ dbPath: options.dataDir }),
+    startLocalMessaging(),
+  ]);
+  const messaging = started.messaging.endpoint;
+  return { dynamodb: started.dynamodb.endpoint, sqs: messaging, sns: messaging };
+}
+
+async function provision(endpoints: Required<AwsEndpoints>, prefix: string): Promise<Record<string, string>> {
+  const dynamodb = new DynamoDBClient({
+    endpoint: endpoints.dynamodb,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    return await provisionLocalResources(
+      { dynamodb, sqs: createSqsClient(endpoints), sns: createSnsClient(endpoints) },
+      prefix,
+    );
+  } finally {
+    dynamodb.destroy();
+  }
+}
+
+async function importHandlers(functions: readonly FunctionDefinition[]): Promise<Map<string, HttpLambdaHandler>> {
+  const handlers = new Map<string, HttpLambdaHandler>();
+  for (const definition of functions) {
+    // Imported only now, after the environment is set: handlers read their configuration at module load.
+    const module = (await import(pathToFileURL(join(REPO_ROOT, definition.entry)).href)) as {
+      handler: HttpLambdaHandler;
+    };
+    handlers.set(definition.id, module.handler);
+  }
+  return handlers;
+}
+
+function serveHttp(
+  handlers: Map<string, HttpLambdaHandler>,
+  port: number,
+  log: (line: string) => void,
+): Promise<Server> {
+  const server = createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const match = matchHttpRoute(request.method ?? 'GET', url.pathname, HTTP_ROUTES);
+    const handler = match && handlers.get(match.route.functionId);
+    try {
+      if (!match || !handler) {
+        // What API Gateway answers for a path with no route.
+        writeHttpApiResult(response, { statusCode: 404, body: JSON.stringify({ message: 'Not Found' }) });
+        return;
+      }
+      const event = await toHttpApiEvent(request, match.routeKey);
+      event.pathParameters = Object.keys(match.pathParameters).length > 0 ? match.pathParameters : undefined;
+      const result = await handler(event, localLambdaContext(match.route.functionId));
+      writeHttpApiResult(response, result);
+    } catch (error) {
+      if (error instanceof PayloadTooLargeError) {
+        writeHttpApiResult(response, { statusCode: 413, body: JSON.stringify({ message: error.message }) });
+        return;
+      }
+      // A handler that throws is a 500 from API Gateway's point of view; say so and keep serving.
+      log(`${request.method} ${url.pathname} failed: ${error instanceof Error ? error.stack : error}`);
+      writeHttpApiResult(response, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) });
+    }
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolvePromise(server));
+  });
+}

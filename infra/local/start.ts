@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { HTTP_ROUTES, SCHEDULES } from '#infra/functions.ts';
+import { REPO_ROOT, startLocalSystem } from '#infra/local/local-system.ts';
+
+/**
+ * `npm start`: the whole system on this machine. Data survives restarts in `.local/dynamodb` (git-ignored);
+ * Ctrl-C stops the HTTP server, fauxqs and the DynamoDB Local JVM before exiting.
+ */
+// Lambda runs Node 22; the SDK's notice about Node 20 support ending is noise for a local run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const localDir = resolve(REPO_ROOT, process.env.LOCAL_DIR ?? '.local');
+const dataDir = join(localDir, 'dynamodb');
+mkdirSync(dataDir, { recursive: true });
+const apiPort = Number(process.env.PORT ?? 3000);
+const bootstrapKeyFile = join(localDir, 'bootstrap-key');
+
+const system = await startLocalSystem({ dataDir, apiPort, bootstrapKeyFile, log: (line) => console.error(line) });
+
+const lines = [
+  '',
+  'Marketplace metering and fulfillment: local mode',
+  '',
+  `  HTTP API         ${system.apiUrl}`,
+  ...HTTP_ROUTES.map((route) => `    ${route.methods.join(',').padEnd(6)} ${route.path}  → ${route.functionId}`),
+  `  DynamoDB Local   ${system.endpoints.dynamodb}   data in ${dataDir}`,
+  `  SQS/SNS (fauxqs) ${system.endpoints.sqs}`,
+  ...Object.entries(system.resources).map(([name, value]) => `    ${name}=${value}`),
+  `  Schedules        ${SCHEDULES.length === 0 ? 'none yet' : SCHEDULES.map((s) => `${s.id} every ${s.everyMinutes} min`).join(', ')}`,
+  '',
+  system.bootstrapKey.created
+    ? `  A publisher API key was created for you (kept in ${relative(REPO_ROOT, bootstrapKeyFile)}):`
+    : `  Publisher API key (from ${relative(REPO_ROOT, bootstrapKeyFile)}):`,
+  `    ${system.bootstrapKey.token}`,
+  '',
+  '  Try:',
+  `    curl -H "Authorization: Bearer $(cat ${relative(REPO_ROOT, bootstrapKeyFile)})" ${system.apiUrl}/health`,
+  `    curl -H "Authorization: Bearer $(cat ${relative(REPO_ROOT, bootstrapKeyFile)})" ${system.apiUrl}/v1/catalog`,
+  '',
+  '  Ctrl-C stops everything.',
+  '',
+];
+console.log(lines.join('\n'));
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the local system…`);
+  await system.stop();
+  console.log('Stopped: HTTP server, fauxqs and DynamoDB Local are down.');
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

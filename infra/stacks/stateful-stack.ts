@@ -1,0 +1,163 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import {
+  ALERTS_TOPIC,
+  LIFECYCLE_TOPIC,
+  MAIN_TABLE,
+  QUEUES,
+  type QueueDefinition,
+  TABLES,
+  type TableDefinition,
+  TOPICS,
+  type TopicDefinition,
+  USAGE_QUEUE,
+} from '#infra/resources.ts';
+
+/** How long a dead-lettered message is kept for inspection and redrive: the SQS maximum. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/** The resources the stateless stack needs from the stateful one. */
+export interface StatefulResources {
+  readonly table: dynamodb.ITable;
+  readonly usageQueue: sqs.IQueue;
+  readonly lifecycleTopic: sns.ITopic;
+  readonly alertsTopic: sns.ITopic;
+}
+
+/** A work queue with its dead-letter queue and the alarm that fires when anything lands there. */
+export interface QueueWithDeadLetter {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+}
+
+/**
+ * Everything that holds data: the table, the queues and the topics of `infra/resources.ts`. Kept apart from the
+ * functions and the API so that those can be redeployed, or even deleted, without touching any data; the table and
+ * the queues are retained when this stack is deleted.
+ */
+export class StatefulStack extends Stack implements StatefulResources {
+  readonly table: dynamodb.Table;
+  readonly usageQueue: sqs.Queue;
+  readonly usageDeadLetterQueue: sqs.Queue;
+  readonly lifecycleTopic: sns.Topic;
+  readonly alertsTopic: sns.Topic;
+  /** One alarm per dead-letter queue: any message there is usage or an event that was not processed. */
+  readonly deadLetterAlarms: readonly cloudwatch.Alarm[];
+
+  private readonly tables = new Map<TableDefinition, dynamodb.Table>();
+  private readonly queues = new Map<QueueDefinition, QueueWithDeadLetter>();
+  private readonly topics = new Map<TopicDefinition, sns.Topic>();
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    // Everything in resources.ts is built, so a definition added there cannot be forgotten here.
+    for (const definition of TABLES) this.tables.set(definition, this.createTable(definition));
+    for (const definition of QUEUES) this.queues.set(definition, this.createQueue(definition));
+    for (const definition of TOPICS) this.topics.set(definition, this.createTopic(definition));
+
+    this.table = this.tableFor(MAIN_TABLE);
+    const usage = this.queueFor(USAGE_QUEUE);
+    this.usageQueue = usage.queue;
+    this.usageDeadLetterQueue = usage.deadLetterQueue;
+    this.lifecycleTopic = this.topicFor(LIFECYCLE_TOPIC);
+    this.alertsTopic = this.topicFor(ALERTS_TOPIC);
+    this.deadLetterAlarms = [...this.queues.values()].map((entry) => entry.deadLetterAlarm);
+  }
+
+  /** The table built from `definition`. @throws Error if the definition is not listed in `TABLES`. */
+  tableFor(definition: TableDefinition): dynamodb.Table {
+    return required(this.tables.get(definition), `table ${definition.id}`);
+  }
+
+  /** The queue, dead-letter queue and alarm built from `definition`. @throws Error if it is not in `QUEUES`. */
+  queueFor(definition: QueueDefinition): QueueWithDeadLetter {
+    return required(this.queues.get(definition), `queue ${definition.id}`);
+  }
+
+  /** The topic built from `definition`. @throws Error if the definition is not listed in `TOPICS`. */
+  topicFor(definition: TopicDefinition): sns.Topic {
+    return required(this.topics.get(definition), `topic ${definition.id}`);
+  }
+
+  private createTable(definition: TableDefinition): dynamodb.Table {
+    const string = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    const table = new dynamodb.Table(this, definition.id, {
+      partitionKey: string(definition.partitionKey),
+      sortKey: string(definition.sortKey),
+      // On demand: no cost when idle, no capacity to tune, and no throttling on a burst of usage.
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // AWS-owned keys would also encrypt; the AWS-managed key additionally records every use in CloudTrail,
+      // at no key fee, without the cost and key-policy upkeep of a customer-managed key.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: definition.ttlAttribute,
+      // The ledger of usage and subscriptions is the publisher's revenue record: never deleted with the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of definition.globalIndexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: string(index.partitionKey),
+        sortKey: string(index.sortKey),
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+
+  private createQueue(definition: QueueDefinition): QueueWithDeadLetter {
+    const deadLetterQueue = new sqs.Queue(this, `${definition.id}DeadLetter`, {
+      retentionPeriod: DEAD_LETTER_RETENTION,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Dead letters are unprocessed usage, i.e. unbilled revenue: kept even if the stack is deleted.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const queue = new sqs.Queue(this, definition.id, {
+      visibilityTimeout: Duration.seconds(definition.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.days(definition.retentionDays),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },
+      // SSE-SQS: encrypted at rest with no KMS key to pay for or grant to every producer and consumer.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const deadLetterAlarm = new cloudwatch.Alarm(this, `${definition.id}DeadLetterAlarm`, {
+      alarmDescription:
+        `Messages in the ${definition.id} dead-letter queue: they were not processed after ` +
+        `${definition.maxReceiveCount} attempts. Read the consumer's logs, fix the cause, then redrive them ` +
+        'to the source queue (usage must be reported within 24 hours of its hour).',
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // SQS stops publishing metrics for a queue idle for six hours. A dead letter left sitting there must keep
+      // the alarm in ALARM rather than let missing data turn it back to OK.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+    return { queue, deadLetterQueue, deadLetterAlarm };
+  }
+
+  private createTopic(definition: TopicDefinition): sns.Topic {
+    return new sns.Topic(this, definition.id, {
+      enforceSSL: true,
+      // No `masterKey`: the AWS-managed SNS key's policy cannot be changed, so CloudWatch alarms and EventBridge
+      // could no longer publish here, and a customer-managed key adds a monthly fee per key for messages that
+      // carry alert texts and subscription ids, not secrets. Add one if a publisher's compliance requires it.
+    });
+  }
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is not defined in infra/resources.ts`);
+  return value;
+}

@@ -1,0 +1,136 @@
+import { join } from 'node:path';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Construct } from 'constructs';
+import { AppFunction, REPO_ROOT } from '#infra/constructs/app-function.ts';
+import { bindQueue, bindTable, bindTopic } from '#infra/constructs/bind.ts';
+import {
+  API_FUNCTION,
+  FUNCTIONS,
+  type FunctionDefinition,
+  HTTP_ROUTES,
+  SCHEDULES,
+  type ScheduleDefinition,
+} from '#infra/functions.ts';
+import { ALERTS_TOPIC, LIFECYCLE_TOPIC, MAIN_TABLE, USAGE_QUEUE } from '#infra/resources.ts';
+import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
+import type { Catalog } from '#shared/domain/catalog.ts';
+
+/**
+ * Stage-wide throttling so a flood of requests (a runaway client, a scripted attack) is refused with 429 by
+ * API Gateway instead of running up Lambda and DynamoDB charges. Well above what one publisher's app sends.
+ */
+export const DEFAULT_API_THROTTLE: Required<ThrottleSettings> = { rateLimit: 100, burstLimit: 200 };
+
+export interface StatelessStackProps extends StackProps {
+  /** The data-holding resources, from the stateful stack. */
+  readonly stateful: StatefulResources;
+  /** The validated plan catalog; compiled into the function bundles. */
+  readonly catalog: Catalog;
+  /** Default `DEFAULT_API_THROTTLE`. */
+  readonly apiThrottle?: ThrottleSettings;
+  /** Default `SCHEDULES` of `infra/functions.ts`; tests pass their own. */
+  readonly schedules?: readonly ScheduleDefinition[];
+}
+
+/**
+ * Everything that holds no data and can be replaced at will: the functions, the HTTP API and the schedules of
+ * `infra/functions.ts` (the same definitions the local mode serves), wired to the stateful stack's resources.
+ */
+export class StatelessStack extends Stack {
+  readonly api: HttpApi;
+  /** The `Api` function (`API_FUNCTION`). */
+  readonly apiFunction: AppFunction;
+  /** Base URL of the API, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */
+  readonly apiUrl: string;
+
+  private readonly functions = new Map<string, AppFunction>();
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { stateful } = props;
+    // Strong (export/import) references are what we want: CloudFormation then refuses to remove the table or a
+    // queue from the stateful stack while a function here still uses it.
+    Annotations.of(this).acknowledgeWarning(
+      '@aws-cdk/core:crossStackReferencesDefaultStrong',
+      'Strong references protect the stateful resources from removal while in use',
+    );
+
+    // The catalog is compiled into each bundle rather than passed at run time: it was validated when the app was
+    // synthesized (an invalid catalog fails `cdk synth`, never a deployed function), it is not bound by the 4 KB
+    // limit on a function's environment variables, and the function reads no file at cold start. esbuild replaces
+    // the literal expression `process.env.CATALOG_JSON` (see `runtimeEnv` in shared/config.ts) with the JSON text.
+    const define = { 'process.env.CATALOG_JSON': JSON.stringify(JSON.stringify(props.catalog)) };
+    for (const definition of FUNCTIONS) {
+      this.functions.set(definition.id, this.createFunction(definition, define));
+    }
+
+    // What each function may touch. `loadConfig` requires every resource address in every function, so the API
+    // also gets both topic ARNs (publish only; it publishes lifecycle events when a subscription changes).
+    this.apiFunction = this.functionFor(API_FUNCTION.id, 'API_FUNCTION');
+    const api = this.apiFunction.function;
+    bindTable(api, stateful.table, MAIN_TABLE.envVar, 'readWrite');
+    bindQueue(api, stateful.usageQueue, USAGE_QUEUE.envVar, 'send');
+    bindTopic(api, stateful.lifecycleTopic, LIFECYCLE_TOPIC.envVar);
+    bindTopic(api, stateful.alertsTopic, ALERTS_TOPIC.envVar);
+
+    // The default stage is made by hand: HttpApi's own default stage takes no throttling settings.
+    this.api = new HttpApi(this, 'HttpApi', {
+      description: 'Marketplace metering and fulfillment API',
+      createDefaultStage: false,
+    });
+    const stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { ...DEFAULT_API_THROTTLE, ...props.apiThrottle },
+    });
+    this.apiUrl = stage.url;
+
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const route of HTTP_ROUTES) {
+      const target = this.functionFor(route.functionId, `route ${route.path}`);
+      const integration =
+        integrations.get(route.functionId) ??
+        new HttpLambdaIntegration(`${route.functionId}Integration`, target.function);
+      integrations.set(route.functionId, integration);
+      this.api.addRoutes({ path: route.path, methods: route.methods.map((method) => HttpMethod[method]), integration });
+    }
+
+    for (const schedule of props.schedules ?? SCHEDULES) {
+      const target = this.functionFor(schedule.functionId, `schedule ${schedule.id}`);
+      new scheduler.Schedule(this, `${schedule.id}Schedule`, {
+        description: schedule.description,
+        schedule: scheduler.ScheduleExpression.rate(Duration.minutes(schedule.everyMinutes)),
+        target: new LambdaInvoke(target.function),
+      });
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the HTTP API' });
+  }
+
+  private createFunction(definition: FunctionDefinition, define: Record<string, string>): AppFunction {
+    return new AppFunction(this, definition.id, {
+      entry: join(REPO_ROOT, definition.entry),
+      // Service names in logs and metrics are kebab-case, like the handler folders.
+      serviceName: kebabCase(definition.id),
+      description: definition.description,
+      timeout: definition.timeoutSeconds === undefined ? undefined : Duration.seconds(definition.timeoutSeconds),
+      memorySize: definition.memoryMb,
+      define,
+    });
+  }
+
+  /** @throws Error at synth time when a route or schedule names a function that `FUNCTIONS` does not define. */
+  private functionFor(functionId: string, usedBy: string): AppFunction {
+    const found = this.functions.get(functionId);
+    if (!found) throw new Error(`${usedBy} names function "${functionId}", which infra/functions.ts does not define`);
+    return found;
+  }
+}
+
+function kebabCase(id: string): string {
+  return id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}

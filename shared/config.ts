@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { ENV } from '#shared/env-names.ts';
+
+/**
+ * Configuration of every function, read once at cold start. Infrastructure values have no defaults on purpose:
+ * a missing table name must stop the function at start with a clear message, not write to a wrong table.
+ */
+const configSchema = z.object({
+  [ENV.tableName]: z.string().min(1),
+  [ENV.usageQueueUrl]: z.string().min(1),
+  [ENV.lifecycleTopicArn]: z.string().min(1),
+  [ENV.alertsTopicArn]: z.string().min(1),
+  /** The catalog compiled into the bundle by the CDK app (AWS), or a file path (local mode). One must be set. */
+  CATALOG_JSON: z.string().min(1).optional(),
+  [ENV.catalogPath]: z.string().min(1).optional(),
+});
+
+export interface Config {
+  readonly tableName: string;
+  readonly usageQueueUrl: string;
+  readonly lifecycleTopicArn: string;
+  readonly alertsTopicArn: string;
+  readonly catalog: { readonly json: string } | { readonly path: string };
+}
+
+/** Raised when the environment lacks a value; the message names every missing or invalid variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment into a typed `Config`.
+ * @throws ConfigError naming each missing or invalid variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = runtimeEnv()): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const values = parsed.data;
+  const catalogJson = values.CATALOG_JSON;
+  const catalogPath = values[ENV.catalogPath];
+  if (!catalogJson && !catalogPath) {
+    throw new ConfigError(`Invalid configuration: set CATALOG_JSON or ${ENV.catalogPath} to the plan catalog`);
+  }
+  return {
+    tableName: values[ENV.tableName],
+    usageQueueUrl: values[ENV.usageQueueUrl],
+    lifecycleTopicArn: values[ENV.lifecycleTopicArn],
+    alertsTopicArn: values[ENV.alertsTopicArn],
+    catalog: catalogJson ? { json: catalogJson } : { path: catalogPath as string },
+  };
+}
+
+/**
+ * `process.env` plus the values the bundler compiles in: esbuild's `define` replaces only the literal expression
+ * `process.env.CATALOG_JSON`, so it has to be spelled out here rather than read through the env object.
+ */
+export function runtimeEnv(): Record<string, string | undefined> {
+  return { ...process.env, CATALOG_JSON: process.env.CATALOG_JSON };
+}

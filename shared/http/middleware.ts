@@ -1,0 +1,45 @@
+import type middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { Principal } from '#shared/domain/access.ts';
+import { statusOf, toErrorResponse } from '#shared/http/errors.ts';
+import { presentedApiKey } from '#shared/http/request.ts';
+import { logger } from '#shared/observability.ts';
+import { type AuthenticateDeps, authenticateApiKey } from '#shared/use-cases/authenticate-api-key.ts';
+
+/** Lambda context with the authenticated caller, set by `apiKeyAuth`. */
+export interface AuthContext extends Context {
+  principal: Principal;
+}
+
+type HttpRequest = middy.Request<APIGatewayProxyEventV2, APIGatewayProxyResultV2, Error, Context>;
+
+/**
+ * Requires a valid API key on every request and puts the caller's principal on the context.
+ * The one place where our own API checks credentials: routes only check scope.
+ */
+export function apiKeyAuth(
+  deps: AuthenticateDeps,
+): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
+  return {
+    before: async (request: HttpRequest) => {
+      const principal = await authenticateApiKey(deps, presentedApiKey(request.event));
+      (request.context as AuthContext).principal = principal;
+      logger.appendKeys({ keyId: principal.keyId, role: principal.role });
+    },
+  };
+}
+
+/**
+ * Turns thrown errors into responses: 4xx with the message that says what to fix, 5xx generic to the caller and
+ * logged in full. Attach it last, so it wraps every other middleware.
+ */
+export function httpErrors(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
+  return {
+    onError: async (request: HttpRequest) => {
+      const error = request.error;
+      if (statusOf(error) === undefined) logger.error('Request failed', { error });
+      else logger.info('Request refused', { error: error?.message });
+      request.response = toErrorResponse(error);
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { localLambdaContext as aLambdaContext } from '#infra/local/lambda-http-adapter.ts';

@@ -1,0 +1,146 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MAIN_TABLE, QUEUES, TOPICS, USAGE_QUEUE } from '#infra/resources.ts';
+import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
+import { testApp } from '#test/infra/cdk-test-app.ts';
+
+const FOURTEEN_DAYS = 14 * 24 * 3600;
+
+type Resource = { Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+describe('StatefulStack', () => {
+  let stack: StatefulStack;
+  let template: Template;
+
+  beforeAll(() => {
+    stack = new StatefulStack(testApp(), 'TestStateful');
+    template = Template.fromStack(stack);
+  });
+
+  const logicalId = (resource: { node: { defaultChild?: unknown } }) =>
+    stack.resolve(stack.getLogicalId(resource.node.defaultChild as never)) as string;
+
+  const queues = () => template.findResources('AWS::SQS::Queue') as Record<string, Resource>;
+  const redrivePolicies = () =>
+    Object.values(queues())
+      .map((queue) => queue.Properties.RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number })
+      .filter((policy) => policy !== undefined);
+  const deadLetterQueueIds = () =>
+    redrivePolicies().map(
+      (policy) => (policy.deadLetterTargetArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+    );
+
+  describe('the table', () => {
+    it('bills on demand, keeps point-in-time backups, is encrypted with the AWS-managed key and survives stack deletion', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.hasResource('AWS::DynamoDB::Table', {
+        Properties: Match.objectLike({
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          // SSEEnabled without a key id means KMS with the AWS-managed key (no customer key to pay for or lose).
+          SSESpecification: Match.exact({ SSEEnabled: true }),
+        }),
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+
+    it('has the keys, global index and TTL attribute of infra/resources.ts', () => {
+      const [index] = MAIN_TABLE.globalIndexes;
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: MAIN_TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: MAIN_TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: index?.name,
+            KeySchema: [
+              { AttributeName: index?.partitionKey, KeyType: 'HASH' },
+              { AttributeName: index?.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        TimeToLiveSpecification: { AttributeName: MAIN_TABLE.ttlAttribute, Enabled: true },
+      });
+    });
+  });
+
+  describe('the queues', () => {
+    it('gives every queue of infra/resources.ts a redrive policy to a dead-letter queue after its maxReceiveCount', () => {
+      const policies = redrivePolicies();
+      expect(policies).toHaveLength(QUEUES.length);
+      expect(policies.map((policy) => policy.maxReceiveCount).sort()).toEqual(
+        QUEUES.map((queue) => queue.maxReceiveCount).sort(),
+      );
+      expect(Object.keys(queues())).toHaveLength(QUEUES.length * 2);
+      for (const id of deadLetterQueueIds()) expect(queues()[id]).toBeDefined();
+    });
+
+    it('points the usage queue at its own dead-letter queue, with its visibility timeout and retention', () => {
+      const usage = stack.queueFor(USAGE_QUEUE);
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        VisibilityTimeout: USAGE_QUEUE.visibilityTimeoutSeconds,
+        MessageRetentionPeriod: USAGE_QUEUE.retentionDays * 24 * 3600,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(usage.deadLetterQueue), 'Arn'] },
+          maxReceiveCount: USAGE_QUEUE.maxReceiveCount,
+        },
+      });
+    });
+
+    it('keeps dead letters for 14 days', () => {
+      for (const id of deadLetterQueueIds()) {
+        expect(queues()[id]?.Properties.MessageRetentionPeriod).toBe(FOURTEEN_DAYS);
+      }
+    });
+
+    it('encrypts every queue at rest, refuses unencrypted connections and retains the queues on stack deletion', () => {
+      for (const [id, queue] of Object.entries(queues())) {
+        expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
+        expect(queue.DeletionPolicy, id).toBe('Retain');
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: id }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ]),
+          },
+        });
+      }
+    });
+
+    it('raises an alarm as soon as any message is visible in a dead-letter queue', () => {
+      const ids = deadLetterQueueIds();
+      template.resourceCountIs('AWS::CloudWatch::Alarm', ids.length);
+      for (const id of ids) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 0,
+          EvaluationPeriods: 1,
+        });
+      }
+      expect(stack.deadLetterAlarms).toHaveLength(QUEUES.length);
+    });
+  });
+
+  describe('the topics', () => {
+    it('creates every topic of infra/resources.ts and refuses unencrypted publishing to them', () => {
+      template.resourceCountIs('AWS::SNS::Topic', TOPICS.length);
+      for (const definition of TOPICS) {
+        template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+          Topics: [{ Ref: logicalId(stack.topicFor(definition)) }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ]),
+          },
+        });
+      }
+    });
+  });
+});

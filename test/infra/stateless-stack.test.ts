@@ -1,0 +1,204 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_ROUTES } from '#infra/functions.ts';
+import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
+import { DEFAULT_API_THROTTLE, StatelessStack } from '#infra/stacks/stateless-stack.ts';
+import { ENV } from '#shared/env-names.ts';
+import {
+  actionsOf,
+  resourcesOf,
+  type Statement,
+  statementsOfFunctionRole,
+  TEST_CATALOG,
+  testApp,
+} from '#test/infra/cdk-test-app.ts';
+
+describe('StatelessStack', () => {
+  let stateful: StatefulStack;
+  let stack: StatelessStack;
+  let template: Template;
+  let apiFunctionId: string;
+  let apiStatements: Statement[];
+
+  beforeAll(() => {
+    const app = testApp();
+    stateful = new StatefulStack(app, 'TestStateful');
+    stack = new StatelessStack(app, 'TestStateless', { stateful, catalog: TEST_CATALOG });
+    template = Template.fromStack(stack);
+    apiFunctionId = logicalId(stack.apiFunction.function.node.defaultChild);
+    apiStatements = statementsOfFunctionRole(template, apiFunctionId);
+  });
+
+  function logicalId(resource: unknown): string {
+    return stack.resolve(stack.getLogicalId(resource as never)) as string;
+  }
+
+  /** How a stateful resource's attribute appears in this stack's template (a cross-stack import). */
+  function imported(token: string): unknown {
+    return stack.resolve(token);
+  }
+
+  function apiEnvironment(): Record<string, unknown> {
+    const fn = template.findResources('AWS::Lambda::Function')[apiFunctionId];
+    return fn?.Properties.Environment.Variables ?? {};
+  }
+
+  describe('the Api function', () => {
+    it('runs Node.js 22 on ARM64 with active tracing and source maps', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Timeout: 10,
+        MemorySize: 256,
+        Environment: {
+          Variables: Match.objectLike({
+            NODE_OPTIONS: '--enable-source-maps',
+            POWERTOOLS_SERVICE_NAME: 'api',
+            POWERTOOLS_METRICS_NAMESPACE: 'MarketplaceMetering',
+          }),
+        },
+      });
+    });
+
+    it('logs to its own log group that keeps events for 30 days', () => {
+      const logGroupId = logicalId(stack.apiFunction.logGroup.node.defaultChild);
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        LoggingConfig: { LogGroup: { Ref: logGroupId } },
+      });
+      // The deprecated logRetention option would add this custom resource (and a function to run it) instead.
+      template.resourceCountIs('Custom::LogRetention', 0);
+    });
+
+    it('reads the table name, usage queue URL and topic ARNs of the stateful stack from its environment', () => {
+      const environment = apiEnvironment();
+      expect(environment[ENV.tableName]).toEqual(imported(stateful.table.tableName));
+      expect(environment[ENV.usageQueueUrl]).toEqual(imported(stateful.usageQueue.queueUrl));
+      expect(environment[ENV.lifecycleTopicArn]).toEqual(imported(stateful.lifecycleTopic.topicArn));
+      expect(environment[ENV.alertsTopicArn]).toEqual(imported(stateful.alertsTopic.topicArn));
+      expect(environment[ENV.tableName]).toHaveProperty('Fn::ImportValue');
+    });
+  });
+
+  describe('least privilege of the Api function', () => {
+    it('may send to the usage queue but not receive or delete its messages', () => {
+      const usageQueueArn = JSON.stringify(imported(stateful.usageQueue.queueArn));
+      const sqsActions = apiStatements.flatMap(actionsOf).filter((action) => action.startsWith('sqs:'));
+      expect(
+        apiStatements.some(
+          (statement) =>
+            statement.Effect === 'Allow' &&
+            actionsOf(statement).includes('sqs:SendMessage') &&
+            resourcesOf(statement).some((resource) => JSON.stringify(resource) === usageQueueArn),
+        ),
+      ).toBe(true);
+      expect(sqsActions).not.toContain('sqs:ReceiveMessage');
+      expect(sqsActions).not.toContain('sqs:DeleteMessage');
+      expect(sqsActions).not.toContain('sqs:*');
+    });
+
+    it('reads and writes only the main table and its indexes, never with a wildcard action or resource', () => {
+      const dynamoStatements = apiStatements.filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('dynamodb:')),
+      );
+      expect(dynamoStatements.length).toBeGreaterThan(0);
+      const tableArn = JSON.stringify(imported(stateful.table.tableArn));
+      for (const statement of dynamoStatements) {
+        expect(actionsOf(statement)).not.toContain('dynamodb:*');
+        expect(actionsOf(statement)).toContain('dynamodb:PutItem');
+        for (const resource of resourcesOf(statement)) {
+          expect(resource).not.toBe('*');
+          expect(JSON.stringify(resource)).toContain(tableArn);
+        }
+      }
+    });
+
+    it('has no statement that allows every action or every resource of any service', () => {
+      for (const statement of apiStatements) {
+        for (const action of actionsOf(statement)) expect(action).not.toMatch(/(^\*$|:\*$)/);
+      }
+      const wildcardResources = apiStatements.filter((statement) => resourcesOf(statement).includes('*'));
+      // X-Ray's PutTraceSegments / PutTelemetryRecords accept no resource but `*`.
+      expect(wildcardResources.flatMap(actionsOf).every((action) => action.startsWith('xray:'))).toBe(true);
+    });
+  });
+
+  describe('the HTTP API', () => {
+    it('routes GET /health and ANY /v1/{proxy+} to the Api function', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /health' });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /v1/{proxy+}' });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: { 'Fn::GetAtt': [apiFunctionId, 'Arn'] },
+      });
+    });
+
+    it('has exactly the routes of infra/functions.ts, which the local mode serves too', () => {
+      const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+        (route) => route.Properties.RouteKey,
+      );
+      const expected = HTTP_ROUTES.flatMap((route) => route.methods.map((method) => `${method} ${route.path}`));
+      expect(routeKeys.sort()).toEqual(expected.sort());
+    });
+
+    it('throttles the default stage so a flood of requests is refused instead of billed', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: {
+          ThrottlingBurstLimit: DEFAULT_API_THROTTLE.burstLimit,
+          ThrottlingRateLimit: DEFAULT_API_THROTTLE.rateLimit,
+        },
+      });
+    });
+
+    it('outputs the API URL', () => {
+      template.hasOutput('ApiUrl', {});
+    });
+  });
+
+  describe('schedules', () => {
+    it('invokes the named function at the rate of each schedule', () => {
+      const app = testApp();
+      const stateful = new StatefulStack(app, 'ScheduledStateful');
+      const scheduled = new StatelessStack(app, 'ScheduledStateless', {
+        stateful,
+        catalog: TEST_CATALOG,
+        schedules: [{ id: 'Sync', functionId: 'Api', everyMinutes: 15, description: 'test schedule' }],
+      });
+      const scheduledTemplate = Template.fromStack(scheduled);
+      const fnId = scheduled.resolve(
+        scheduled.getLogicalId(scheduled.apiFunction.function.node.defaultChild as never),
+      ) as string;
+      scheduledTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        State: 'ENABLED',
+        Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } }),
+      });
+      scheduledTemplate.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'lambda:InvokeFunction',
+              Resource: Match.arrayWith([{ 'Fn::GetAtt': [fnId, 'Arn'] }]),
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('refuses to synthesize a schedule that names a function infra/functions.ts does not define', () => {
+      const app = testApp();
+      const stateful = new StatefulStack(app, 'BadStateful');
+      expect(
+        () =>
+          new StatelessStack(app, 'BadStateless', {
+            stateful,
+            catalog: TEST_CATALOG,
+            schedules: [{ id: 'Sync', functionId: 'Nope', everyMinutes: 15, description: 'test schedule' }],
+          }),
+      ).toThrow('schedule Sync names function "Nope", which infra/functions.ts does not define');
+    });
+  });
+});

@@ -1,0 +1,56 @@
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createApiKeySchema } from '#functions/api/schema.ts';
+import { matchHttpRoute } from '#infra/functions.ts';
+import { REPO_ROOT } from '#infra/local/local-system.ts';
+import { mapAvailablePlansToOffer } from '#shared/adapters/catalog/available-plans-mapper.ts';
+import { validateCatalog } from '#shared/domain/catalog-rules.ts';
+import { sampleEvent } from '#test/helpers/http-event.ts';
+
+/**
+ * Every sample payload in `events/` is a contract: it is parsed here by the code that receives it in production.
+ * A sample in a folder with no parser fails the suite, so no sample can sit unchecked.
+ */
+const parsers: Record<string, (file: string) => void> = {
+  apigateway: (file) => {
+    const event = sampleEvent<APIGatewayProxyEventV2>(file);
+    const match = matchHttpRoute(event.requestContext.http.method, event.rawPath);
+    // Our route table must pick the route API Gateway reports having picked.
+    expect(match?.routeKey).toBe(event.routeKey);
+    expect(match?.pathParameters).toEqual(event.pathParameters);
+    if (event.rawPath === '/v1/api-keys' && event.body) createApiKeySchema.parse(JSON.parse(event.body));
+  },
+  'marketplace/list-available-plans.json': (file) => {
+    const offer = mapAvailablePlansToOffer('contoso-analytics', sampleEvent(file), {
+      audience: { tenantId: 'f5d2a3c1-0000-4000-8000-000000000001' },
+      longTermBillingFrequency: 'monthly',
+    });
+    expect(validateCatalog({ storeFeeRate: '0.03', offers: [offer] })).toEqual([]);
+  },
+};
+
+function sampleFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sampleFiles(join(folder, entry.name))
+      : entry.name.endsWith('.json')
+        ? [join(folder, entry.name)]
+        : [],
+  );
+}
+
+describe('sample events', () => {
+  const files = sampleFiles(join(REPO_ROOT, 'events')).map((file) => relative(join(REPO_ROOT, 'events'), file));
+
+  it('exist', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)('%s is parsed by the code that receives it', (file) => {
+    const parser = parsers[file] ?? parsers[file.split('/')[0] ?? ''];
+    expect(parser, `no contract parser for events/${file}`).toBeDefined();
+    parser?.(file);
+  });
+});
