@@ -170,6 +170,69 @@ describe('the API function against DynamoDB Local and fauxqs', () => {
     });
   });
 
+  describe('prepaid day packs', () => {
+    it('issues packs to a partner, lets that partner alone list them, and a customer redeem one once', async () => {
+      const issued = await call('POST', '/v1/day-packs', keys.publisher, {
+        productKey: subscriptionOfA.offerId,
+        days: 30,
+        count: 2,
+        partnerId: 'partner-a',
+      });
+      const codes = (bodyOf(issued).dayPacks as { code: string }[]).map((pack) => pack.code);
+
+      expect(issued.statusCode).toBe(201);
+      expect(codes).toHaveLength(2);
+      expect((bodyOf(await call('GET', '/v1/partners/partner-a/day-packs', keys.partnerA)).dayPacks as []).length).toBe(
+        2,
+      );
+      expect((await call('GET', '/v1/partners/partner-a/day-packs', keys.partnerB)).statusCode).toBe(403);
+      expect((await call('GET', '/v1/partners/partner-a/day-packs', keys.customerA)).statusCode).toBe(403);
+
+      const path = `/v1/subscriptions/${subscriptionOfA.id}/day-pack-redemptions`;
+      const first = await call('POST', path, keys.customerA, { code: codes[0]?.toLowerCase() });
+      const repeated = await call('POST', path, keys.customerA, { code: codes[0] });
+      const byStranger = await call('POST', path, keys.customerB, { code: codes[1] });
+      const term = bodyOf(await call('GET', `/v1/subscriptions/${subscriptionOfA.id}/prepaid-term`, keys.partnerA));
+
+      expect(first.statusCode).toBe(201);
+      expect(bodyOf(first)).toMatchObject({ outcome: 'newTerm' });
+      expect(repeated.statusCode).toBe(200);
+      expect(bodyOf(repeated)).toMatchObject({ outcome: 'alreadyRedeemed' });
+      expect(byStranger.statusCode).toBe(403);
+      expect(term).toMatchObject({ term: { subscriptionId: subscriptionOfA.id }, redemptions: [{}] });
+    });
+
+    it('refuses to issue packs for an offer that is not in the catalog, or by a partner', async () => {
+      const unknownOffer = await call('POST', '/v1/day-packs', keys.publisher, {
+        productKey: 'nope',
+        days: 30,
+        count: 1,
+      });
+      const byPartner = await call('POST', '/v1/day-packs', keys.partnerA, {
+        productKey: subscriptionOfA.offerId,
+        days: 30,
+        count: 1,
+      });
+
+      expect(unknownOffer.statusCode).toBe(400);
+      expect(bodyOf(unknownOffer)).toMatchObject({ error: { field: 'productKey' } });
+      expect(byPartner.statusCode).toBe(403);
+    });
+
+    it('answers 404 for a code that was never issued', async () => {
+      const response = await call(
+        'POST',
+        `/v1/subscriptions/${subscriptionOfA.id}/day-pack-redemptions`,
+        keys.publisher,
+        {
+          code: 'AAAA-BBBB-CCCC-DDDD',
+        },
+      );
+
+      expect(response.statusCode).toBe(404);
+    });
+  });
+
   it('answers 404 for an unknown route, never 5xx', async () => {
     const response = await call('GET', '/v1/does-not-exist', keys.publisher);
 
