@@ -1,12 +1,34 @@
 import type { TermUnit } from '#shared/domain/catalog.ts';
 
-/** SaaS subscription states of the Fulfillment API v2. */
+/** SaaS subscription states of the Fulfillment API v2 (marketplace-api.md §1.3, §1.4). */
 export type SubscriptionStatus = 'PendingFulfillmentStart' | 'Subscribed' | 'Suspended' | 'Unsubscribed';
 
 export interface Party {
   readonly tenantId: string;
   readonly emailId?: string;
   readonly objectId?: string;
+}
+
+/** The marketplace's billing term (§1.3 `term`): `startDate` is the anniversary that included quantities reset on. */
+export interface SubscriptionTerm {
+  /** UTC date (`YYYY-MM-DD`) or instant the term started. */
+  readonly startDate: string;
+  /** Last valid day of the term, as Microsoft gives it; renewal happens the next day. */
+  readonly endDate: string;
+  readonly termUnit: TermUnit;
+}
+
+/**
+ * One stretch of a subscription's life during which status, plan and quantity did not change. The timeline is what
+ * lets metering answer "was it Subscribed in that hour, and on which plan?" for usage that arrives late
+ * (DESIGN invariant 2: no usage reported for an hour in which it was not Subscribed; `planId` = the plan in force).
+ */
+export interface SubscriptionPeriod {
+  /** ISO instant from which this period applies (until the next period's `from`). */
+  readonly from: string;
+  readonly status: SubscriptionStatus;
+  readonly planId: string;
+  readonly quantity?: number;
 }
 
 /**
@@ -16,11 +38,13 @@ export interface Party {
 export interface Subscription {
   readonly id: string;
   readonly offerId: string;
+  /** The plan in force now (the last period's plan). */
   readonly planId: string;
   /** Seats of a per-user plan; absent for flat-rate plans. */
   readonly quantity?: number;
+  /** The status now (the last period's status). */
   readonly status: SubscriptionStatus;
-  readonly term?: { readonly startDate: string; readonly endDate: string; readonly termUnit: TermUnit };
+  readonly term?: SubscriptionTerm;
   readonly isFreeTrial: boolean;
   /** Who uses the subscription (the customer). */
   readonly beneficiary: Party;
@@ -28,4 +52,47 @@ export interface Subscription {
   readonly purchaser: Party;
   /** The reseller partner this customer is linked to, if any (used by partner-scoped API keys). */
   readonly partnerId?: string;
+  /**
+   * Status, plan and quantity over time, oldest first. Absent on records written before it existed: then the
+   * current status and plan are taken to have applied forever.
+   */
+  readonly timeline?: readonly SubscriptionPeriod[];
+}
+
+/** The status, plan and quantity in force at an instant; undefined before the subscription's first period. */
+export function periodAt(subscription: Subscription, at: Date): SubscriptionPeriod | undefined {
+  const timeline = subscription.timeline;
+  if (!timeline || timeline.length === 0) {
+    return {
+      from: new Date(0).toISOString(),
+      status: subscription.status,
+      planId: subscription.planId,
+      quantity: subscription.quantity,
+    };
+  }
+  const instant = at.getTime();
+  let current: SubscriptionPeriod | undefined;
+  for (const period of timeline) {
+    if (Date.parse(period.from) <= instant) current = period;
+    else break;
+  }
+  return current;
+}
+
+/**
+ * Whether the subscription was Subscribed at an instant. Usage stamped before a suspension or cancellation stays
+ * acceptable after it (marketplace-api.md §4.3 "Status": hours before the cancellation remain reportable).
+ */
+export function isSubscribedAt(subscription: Subscription, at: Date): boolean {
+  return periodAt(subscription, at)?.status === 'Subscribed';
+}
+
+/** Appends a period if it changes anything; periods stay in time order (a change dated earlier is inserted). */
+export function withPeriod(subscription: Subscription, period: SubscriptionPeriod): Subscription {
+  const timeline = [...(subscription.timeline ?? [])];
+  const index = timeline.findIndex((existing) => Date.parse(existing.from) > Date.parse(period.from));
+  if (index === -1) timeline.push(period);
+  else timeline.splice(index, 0, period);
+  const last = timeline[timeline.length - 1] as SubscriptionPeriod;
+  return { ...subscription, timeline, status: last.status, planId: last.planId, quantity: last.quantity };
 }
