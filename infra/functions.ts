@@ -1,9 +1,33 @@
+import { type QueueDefinition, type TopicDefinition, USAGE_QUEUE } from '#infra/resources.ts';
+
 /**
  * The functions, their HTTP routes and their schedules, described once. The CDK stateless stack deploys them
  * (Lambda + API Gateway HTTP API + EventBridge Scheduler) and the local mode (`infra/local/`) serves the same
  * handlers on the same routes and runs the same schedules on timers, so a route cannot exist in one and not the
  * other. Plain data only: no aws-cdk-lib imports here.
  */
+
+/**
+ * What a function may touch. The CDK app turns each entry into an environment variable plus the least IAM grant
+ * for it (`infra/constructs/bind.ts`); the local mode sets the same variables. A function reads nothing else.
+ */
+export interface ResourceUse {
+  readonly table?: 'read' | 'readWrite';
+  readonly queues?: readonly { readonly queue: QueueDefinition; readonly access: 'send' | 'consume' }[];
+  /** Topics it publishes to. */
+  readonly topics?: readonly TopicDefinition[];
+}
+
+/** An SQS queue that triggers a function (an event source mapping in AWS, a poller in the local mode). */
+export interface QueueTrigger {
+  readonly queue: QueueDefinition;
+  /** Messages per invocation (≤ 10 without a batching window). */
+  readonly batchSize: number;
+  /** How long to gather a batch before invoking (0 = invoke at once). */
+  readonly maxBatchingWindowSeconds?: number;
+  /** Most concurrent invocations for this queue (2–1000); bounds the load on DynamoDB. */
+  readonly maxConcurrency?: number;
+}
 
 export interface FunctionDefinition {
   /** Construct id in CDK; the name printed by the local mode. */
@@ -13,6 +37,8 @@ export interface FunctionDefinition {
   readonly description: string;
   readonly timeoutSeconds?: number;
   readonly memoryMb?: number;
+  readonly uses: ResourceUse;
+  readonly trigger?: QueueTrigger;
 }
 
 export type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
@@ -35,7 +61,9 @@ export interface ScheduleDefinition {
 export const API_FUNCTION: FunctionDefinition = {
   id: 'Api',
   entry: 'functions/api/handler.ts',
-  description: 'Our own HTTP API (API-key protected): health, catalog, API keys, subscriptions',
+  description: 'Our own HTTP API (API-key protected): health, catalog, API keys, subscriptions, day packs',
+  // The health check reads the usage queue's attributes, which the send grant includes.
+  uses: { table: 'readWrite', queues: [{ queue: USAGE_QUEUE, access: 'send' }] },
 };
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [API_FUNCTION];

@@ -7,9 +7,11 @@ import { ENV } from '#shared/env-names.ts';
  */
 const configSchema = z.object({
   [ENV.tableName]: z.string().min(1),
-  [ENV.usageQueueUrl]: z.string().min(1),
-  [ENV.lifecycleTopicArn]: z.string().min(1),
-  [ENV.alertsTopicArn]: z.string().min(1),
+  // Each function gets only the addresses it may use (infra/functions.ts `uses`); `requireSetting` says which
+  // variable is missing when code needs one its function was not given.
+  [ENV.usageQueueUrl]: z.string().min(1).optional(),
+  [ENV.lifecycleTopicArn]: z.string().min(1).optional(),
+  [ENV.alertsTopicArn]: z.string().min(1).optional(),
   /** The catalog compiled into the bundle by the CDK app (AWS), or a file path (local mode). One must be set. */
   CATALOG_JSON: z.string().min(1).optional(),
   [ENV.catalogPath]: z.string().min(1).optional(),
@@ -17,9 +19,9 @@ const configSchema = z.object({
 
 export interface Config {
   readonly tableName: string;
-  readonly usageQueueUrl: string;
-  readonly lifecycleTopicArn: string;
-  readonly alertsTopicArn: string;
+  readonly usageQueueUrl?: string;
+  readonly lifecycleTopicArn?: string;
+  readonly alertsTopicArn?: string;
   readonly catalog: { readonly json: string } | { readonly path: string };
 }
 
@@ -62,4 +64,17 @@ export function loadConfig(env: Record<string, string | undefined> = runtimeEnv(
  */
 export function runtimeEnv(): Record<string, string | undefined> {
   return { ...process.env, CATALOG_JSON: process.env.CATALOG_JSON };
+}
+
+/**
+ * A setting this function needs but that is optional for functions in general.
+ * @throws ConfigError naming the environment variable, so a wiring mistake is obvious at cold start.
+ */
+export function requireSetting<T>(value: T | undefined, envVar: string): T {
+  if (value === undefined) {
+    throw new ConfigError(
+      `Invalid configuration: ${envVar} is not set for this function (see infra/functions.ts uses)`,
+    );
+  }
+  return value;
 }

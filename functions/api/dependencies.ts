@@ -6,7 +6,8 @@ import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-stor
 import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { queueProbe, tableProbe } from '#shared/adapters/health-probes.ts';
-import type { Config } from '#shared/config.ts';
+import { type Config, requireSetting } from '#shared/config.ts';
+import { ENV } from '#shared/env-names.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /** Everything the API function's routes need, built once per cold start from the configuration. */
@@ -21,7 +22,10 @@ export function buildApiDependencies(config: Config) {
     dayPacks: new DynamoDayPackStore(documentClient, config.tableName),
     dayPackCodes: cryptoDayPackCodes,
     catalog: loadConfiguredCatalog(config.catalog),
-    probes: [tableProbe(documentClient, config.tableName), queueProbe(sqs, config.usageQueueUrl)],
+    probes: [
+      tableProbe(documentClient, config.tableName),
+      queueProbe(sqs, requireSetting(config.usageQueueUrl, ENV.usageQueueUrl)),
+    ],
   };
 }
 

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { FUNCTIONS, type FunctionDefinition, HTTP_ROUTES, matchHttpRoute, SCHEDULES } from '#infra/functions.ts';
 import { ensureBootstrapKey } from '#infra/local/bootstrap-key.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
@@ -14,6 +15,7 @@ import {
   writeHttpApiResult,
 } from '#infra/local/lambda-http-adapter.ts';
 import { provisionLocalResources } from '#infra/local/provision.ts';
+import { type SqsLambdaHandler, startQueuePoller } from '#infra/local/queue-poller.ts';
 import { type ScheduledHandler, startSchedules } from '#infra/local/scheduler.ts';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
@@ -93,6 +95,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     started.server = await serveHttp(handlers, options.apiPort ?? 0, log);
     const address = started.server.address();
     const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const pollers = await startQueueTriggers(handlers, createSqsClient(endpoints), resources, log);
     const schedules = startSchedules(
       SCHEDULES,
       (schedule) => handlers.get(schedule.functionId) as unknown as ScheduledHandler,
@@ -105,6 +108,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       bootstrapKey,
       stop: async () => {
         await schedules.stop();
+        await Promise.all(pollers.map((poller) => poller.stop()));
         await stopAll();
       },
     };
@@ -112,6 +116,33 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     await stopAll();
     throw error;
   }
+}
+
+/** One poller per queue-triggered function, as Lambda's event source mappings do in AWS. */
+async function startQueueTriggers(
+  handlers: Map<string, HttpLambdaHandler>,
+  sqs: SQSClient,
+  resources: Record<string, string>,
+  log: (line: string) => void,
+): Promise<{ stop(): Promise<void> }[]> {
+  const pollers: { stop(): Promise<void> }[] = [];
+  for (const definition of FUNCTIONS) {
+    if (!definition.trigger) continue;
+    const queueUrl = resources[definition.trigger.queue.envVar] ?? '';
+    const attributes = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    pollers.push(
+      startQueuePoller(sqs, {
+        queueUrl,
+        queueArn: attributes.Attributes?.QueueArn ?? '',
+        batchSize: definition.trigger.batchSize,
+        handler: handlers.get(definition.id) as unknown as SqsLambdaHandler,
+        onError: (error) => log(`${definition.id} failed a batch: ${error instanceof Error ? error.message : error}`),
+      }),
+    );
+  }
+  return pollers;
 }
 
 async function startStandIns(

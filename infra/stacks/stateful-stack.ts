@@ -26,6 +26,10 @@ export interface StatefulResources {
   readonly usageQueue: sqs.IQueue;
   readonly lifecycleTopic: sns.ITopic;
   readonly alertsTopic: sns.ITopic;
+  /** The queue (and its dead-letter queue) built from a definition of `infra/resources.ts`. */
+  queueFor(definition: QueueDefinition): { readonly queue: sqs.IQueue };
+  /** The topic built from a definition of `infra/resources.ts`. */
+  topicFor(definition: TopicDefinition): sns.ITopic;
 }
 
 /** A work queue with its dead-letter queue and the alarm that fires when anything lands there. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
@@ -15,7 +16,7 @@ import {
   SCHEDULES,
   type ScheduleDefinition,
 } from '#infra/functions.ts';
-import { ALERTS_TOPIC, LIFECYCLE_TOPIC, MAIN_TABLE, USAGE_QUEUE } from '#infra/resources.ts';
+import { MAIN_TABLE } from '#infra/resources.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 
@@ -68,14 +69,31 @@ export class StatelessStack extends Stack {
       this.functions.set(definition.id, this.createFunction(definition, define));
     }
 
-    // What each function may touch. `loadConfig` requires every resource address in every function, so the API
-    // also gets both topic ARNs (publish only; it publishes lifecycle events when a subscription changes).
+    // What each function may touch, as `infra/functions.ts` declares it: an address plus the least grant for it.
+    for (const definition of FUNCTIONS) {
+      const fn = this.functionFor(definition.id, 'FUNCTIONS').function;
+      if (definition.uses.table) bindTable(fn, stateful.table, MAIN_TABLE.envVar, definition.uses.table);
+      for (const use of definition.uses.queues ?? []) {
+        bindQueue(fn, stateful.queueFor(use.queue).queue, use.queue.envVar, use.access);
+      }
+      for (const topic of definition.uses.topics ?? []) bindTopic(fn, stateful.topicFor(topic), topic.envVar);
+      if (definition.trigger) {
+        // The event source mapping polls the queue and grants the function receive/delete on it by itself.
+        // Partial batch responses: only the failed messages come back, so one bad message never re-counts others.
+        fn.addEventSource(
+          new SqsEventSource(stateful.queueFor(definition.trigger.queue).queue, {
+            batchSize: definition.trigger.batchSize,
+            maxBatchingWindow:
+              definition.trigger.maxBatchingWindowSeconds === undefined
+                ? undefined
+                : Duration.seconds(definition.trigger.maxBatchingWindowSeconds),
+            maxConcurrency: definition.trigger.maxConcurrency,
+            reportBatchItemFailures: true,
+          }),
+        );
+      }
+    }
     this.apiFunction = this.functionFor(API_FUNCTION.id, 'API_FUNCTION');
-    const api = this.apiFunction.function;
-    bindTable(api, stateful.table, MAIN_TABLE.envVar, 'readWrite');
-    bindQueue(api, stateful.usageQueue, USAGE_QUEUE.envVar, 'send');
-    bindTopic(api, stateful.lifecycleTopic, LIFECYCLE_TOPIC.envVar);
-    bindTopic(api, stateful.alertsTopic, ALERTS_TOPIC.envVar);
 
     // The default stage is made by hand: HttpApi's own default stage takes no throttling settings.
     this.api = new HttpApi(this, 'HttpApi', {

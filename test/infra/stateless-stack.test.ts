@@ -71,12 +71,12 @@ describe('StatelessStack', () => {
       template.resourceCountIs('Custom::LogRetention', 0);
     });
 
-    it('reads the table name, usage queue URL and topic ARNs of the stateful stack from its environment', () => {
+    it('reads the table name and usage queue URL of the stateful stack from its environment, and no topic it does not use', () => {
       const environment = apiEnvironment();
       expect(environment[ENV.tableName]).toEqual(imported(stateful.table.tableName));
       expect(environment[ENV.usageQueueUrl]).toEqual(imported(stateful.usageQueue.queueUrl));
-      expect(environment[ENV.lifecycleTopicArn]).toEqual(imported(stateful.lifecycleTopic.topicArn));
-      expect(environment[ENV.alertsTopicArn]).toEqual(imported(stateful.alertsTopic.topicArn));
+      expect(environment).not.toHaveProperty(ENV.lifecycleTopicArn);
+      expect(environment).not.toHaveProperty(ENV.alertsTopicArn);
       expect(environment[ENV.tableName]).toHaveProperty('Fn::ImportValue');
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '#shared/config.ts';
+import { ConfigError, loadConfig, requireSetting } from '#shared/config.ts';
 
 const complete = {
   TABLE_NAME: 'table',
@@ -24,11 +24,20 @@ describe('configuration', () => {
     expect(loadConfig({ ...complete, CATALOG_JSON: '{}' }).catalog).toEqual({ json: '{}' });
   });
 
-  it('names every missing variable instead of falling back to a default', () => {
-    const { TABLE_NAME: _t, USAGE_QUEUE_URL: _q, ...incomplete } = complete;
+  it('names every missing or invalid variable instead of falling back to a default', () => {
+    const { TABLE_NAME: _t, ...incomplete } = complete;
+    const invalid = { ...incomplete, USAGE_QUEUE_URL: '' };
 
-    expect(() => loadConfig(incomplete)).toThrow(ConfigError);
-    expect(() => loadConfig(incomplete)).toThrow(/TABLE_NAME.*USAGE_QUEUE_URL/);
+    expect(() => loadConfig(invalid)).toThrow(ConfigError);
+    expect(() => loadConfig(invalid)).toThrow(/TABLE_NAME.*USAGE_QUEUE_URL/);
+  });
+
+  it('says which variable a function lacks when its code needs a setting it was not given', () => {
+    const { USAGE_QUEUE_URL: _q, ...withoutQueue } = complete;
+    const config = loadConfig(withoutQueue);
+
+    expect(() => requireSetting(config.usageQueueUrl, 'USAGE_QUEUE_URL')).toThrow(/USAGE_QUEUE_URL is not set/);
+    expect(requireSetting(loadConfig(complete).usageQueueUrl, 'USAGE_QUEUE_URL')).toBe('https://sqs/usage');
   });
 
   it('refuses a configuration without any catalog', () => {
