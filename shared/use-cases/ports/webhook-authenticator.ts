@@ -1,0 +1,19 @@
+/** What a verified marketplace webhook token says about its sender. */
+export interface WebhookCaller {
+  readonly tenantId: string;
+  readonly appId: string;
+  readonly tokenVersion: '1.0' | '2.0';
+}
+
+/** Checks that a webhook call comes from Microsoft's marketplace for this publisher (DESIGN invariant 5). */
+export interface WebhookAuthenticator {
+  /**
+   * @param authorization the `Authorization` header as received.
+   * @param query the query string parameters of the call (for the optional shared secret).
+   * @throws UnauthenticatedError when anything about the call is not as Microsoft sends it.
+   */
+  verify(
+    authorization: string | undefined,
+    query: Readonly<Record<string, string | undefined>>,
+  ): Promise<WebhookCaller>;
+}

@@ -1,0 +1,145 @@
+import { createServer, type Server } from 'node:http';
+import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EntraWebhookAuthenticator, MARKETPLACE_APP_ID } from '#shared/adapters/entra/entra-webhook-authenticator.ts';
+import { UnauthenticatedError } from '#shared/domain/errors.ts';
+
+const TENANT = '6f1c2d3e-0000-4000-8000-000000000001';
+const APP = '0b7e9c51-0000-4000-8000-000000000002';
+
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+
+/**
+ * A stand-in for the tenant's published keys (`/{tenant}/discovery/v2.0/keys`) that counts how often it is read,
+ * and whose key set the test can rotate.
+ */
+describe('webhook token verification (DESIGN invariant 5)', () => {
+  let server: Server;
+  let authority = '';
+  let published: JWK[] = [];
+  let fetches = 0;
+  let signing: KeyPair;
+  let stranger: KeyPair;
+
+  beforeAll(async () => {
+    signing = await generateKeyPair('RS256', { extractable: true });
+    stranger = await generateKeyPair('RS256', { extractable: true });
+    published = [{ ...(await exportJWK(signing.publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' }];
+    server = createServer((request, response) => {
+      if (request.url === `/${TENANT}/discovery/v2.0/keys`) {
+        fetches += 1;
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ keys: published }));
+        return;
+      }
+      response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    authority = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const verifier = (extra: Partial<ConstructorParameters<typeof EntraWebhookAuthenticator>[0]> = {}) =>
+    new EntraWebhookAuthenticator({ tenantId: TENANT, appId: APP, authorityHost: authority, ...extra });
+
+  /** A token as Microsoft's marketplace sends it (v2 access token), with any claim overridden. */
+  async function token(
+    claims: Record<string, unknown> = {},
+    options: { key?: KeyPair['privateKey']; kid?: string; expiresIn?: string | number } = {},
+  ): Promise<string> {
+    const standard = { iss: `${authority}/${TENANT}/v2.0`, aud: APP, tid: TENANT, azp: MARKETPLACE_APP_ID, ver: '2.0' };
+    return new SignJWT({ ...standard, ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'key-1', typ: 'JWT' })
+      .setIssuedAt()
+      .setExpirationTime(options.expiresIn ?? '1h')
+      .sign(options.key ?? signing.privateKey);
+  }
+
+  it('accepts a v2 token from the marketplace for this publisher', async () => {
+    await expect(verifier().verify(`Bearer ${await token()}`, {})).resolves.toMatchObject({ tokenVersion: '2.0' });
+  });
+
+  it('accepts a v1 token (appid claim, sts.windows.net issuer)', async () => {
+    const v1 = await new SignJWT({ tid: TENANT, appid: MARKETPLACE_APP_ID, ver: '1.0' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
+      .setIssuer(`https://sts.windows.net/${TENANT}/`)
+      .setAudience(APP)
+      .setExpirationTime('1h')
+      .sign(signing.privateKey);
+
+    await expect(verifier().verify(`Bearer ${v1}`, {})).resolves.toMatchObject({ tokenVersion: '1.0' });
+  });
+
+  it.each([
+    ['no header', async () => undefined],
+    ['not a bearer token', async () => `Basic ${Buffer.from('a:b').toString('base64')}`],
+    ['a wrong audience', async () => `Bearer ${await token({ aud: 'another-app' })}`],
+    ['another tenant', async () => `Bearer ${await token({ tid: 'another-tenant' })}`],
+    ['another caller app (azp)', async () => `Bearer ${await token({ azp: 'some-other-app' })}`],
+    ['no azp nor appid', async () => `Bearer ${await token({ azp: undefined })}`],
+    ['an issuer of another tenant', async () => `Bearer ${await token({ iss: 'https://sts.windows.net/evil/' })}`],
+    [
+      'an expired token (beyond 5 minutes of skew)',
+      async () => `Bearer ${await token({}, { expiresIn: Math.floor(Date.now() / 1000) - 301 })}`,
+    ],
+    ['a forged signature with a published kid', async () => `Bearer ${await token({}, { key: stranger.privateKey })}`],
+    [
+      'a key the tenant does not publish',
+      async () => `Bearer ${await token({}, { key: stranger.privateKey, kid: 'evil' })}`,
+    ],
+    [
+      'alg none',
+      async () =>
+        `Bearer ${new UnsecuredJWT({ tid: TENANT, azp: MARKETPLACE_APP_ID })
+          .setIssuer(`${authority}/${TENANT}/v2.0`)
+          .setAudience(APP)
+          .setExpirationTime('1h')
+          .encode()}`,
+    ],
+    [
+      'an HMAC token keyed with the public key',
+      async () => {
+        const secret = new TextEncoder().encode(JSON.stringify(published[0]));
+        const hmac = await new SignJWT({ tid: TENANT, azp: MARKETPLACE_APP_ID })
+          .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
+          .setIssuer(`${authority}/${TENANT}/v2.0`)
+          .setAudience(APP)
+          .setExpirationTime('1h')
+          .sign(secret);
+        return `Bearer ${hmac}`;
+      },
+    ],
+  ])('refuses %s with UnauthenticatedError', async (_case, header) => {
+    await expect(verifier().verify(await header(), {})).rejects.toThrow(UnauthenticatedError);
+  });
+
+  it('tolerates up to 5 minutes of clock skew', async () => {
+    const justExpired = await token({}, { expiresIn: Math.floor(Date.now() / 1000) - 240 });
+
+    await expect(verifier().verify(`Bearer ${justExpired}`, {})).resolves.toBeDefined();
+  });
+
+  it('caches the keys, and fetches them again when a token names a new key (rotation)', async () => {
+    const authenticator = verifier({ keyRefetchCooldownMs: 0 });
+    await authenticator.verify(`Bearer ${await token()}`, {});
+    await authenticator.verify(`Bearer ${await token()}`, {});
+    const afterTwo = fetches;
+    const rotated = await generateKeyPair('RS256', { extractable: true });
+    published = [...published, { ...(await exportJWK(rotated.publicKey)), kid: 'key-2', alg: 'RS256', use: 'sig' }];
+
+    await expect(
+      authenticator.verify(`Bearer ${await token({}, { key: rotated.privateKey, kid: 'key-2' })}`, {}),
+    ).resolves.toBeDefined();
+    expect(fetches).toBe(afterTwo + 1);
+  });
+
+  it('requires the shared secret in the URL when one is configured, even with a valid token', async () => {
+    const withSecret = verifier({ sharedSecret: { parameter: 'secret', value: 's3cr3t-value' } });
+    const valid = `Bearer ${await token()}`;
+
+    await expect(withSecret.verify(valid, {})).rejects.toThrow(/shared secret/);
+    await expect(withSecret.verify(valid, { secret: 's3cr3t-valuX' })).rejects.toThrow(UnauthenticatedError);
+    await expect(withSecret.verify(valid, { secret: 's3cr3t-value' })).resolves.toBeDefined();
+  });
+});
