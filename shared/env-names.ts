@@ -8,4 +8,18 @@ export const ENV = {
   lifecycleTopicArn: 'LIFECYCLE_TOPIC_ARN',
   alertsTopicArn: 'ALERTS_TOPIC_ARN',
   catalogPath: 'CATALOG_PATH',
+  /** Optional: oldest usage event accepted, in hours (default in shared/config.ts). */
+  usageMaxLatenessHours: 'USAGE_MAX_LATENESS_HOURS',
+  // Marketplace client (`shared/adapters/marketplace/marketplace-config.ts`).
+  marketplaceApiBaseUrl: 'MARKETPLACE_API_BASE_URL',
+  entraTenantId: 'ENTRA_TENANT_ID',
+  entraClientId: 'ENTRA_CLIENT_ID',
+  entraCredentialKind: 'ENTRA_CREDENTIAL_KIND',
+  entraClientSecret: 'ENTRA_CLIENT_SECRET',
+  entraClientSecretArn: 'ENTRA_CLIENT_SECRET_ARN',
+  entraCertificateSecretArn: 'ENTRA_CERTIFICATE_SECRET_ARN',
+  entraCertificatePath: 'ENTRA_CERTIFICATE_PATH',
+  entraAssertionFile: 'ENTRA_ASSERTION_FILE',
+  entraAuthorityHost: 'ENTRA_AUTHORITY_HOST',
+  entraCaCertPath: 'ENTRA_CA_CERT_PATH',
 } as const;

@@ -32,3 +32,15 @@ export class UnauthenticatedError extends DomainError {}
 
 /** A valid credential that may not do this (maps to 403). */
 export class ForbiddenError extends DomainError {}
+
+/**
+ * The request body is larger than the operation accepts (maps to 413). A `ValidationError`, so code that handles
+ * bad input in general handles it too; the HTTP table checks it first for its own status.
+ */
+export class PayloadTooLargeError extends ValidationError {}
+
+/**
+ * A dependency this request needs is unavailable for now (maps to 503). The message is written for the caller
+ * (it says to retry and how to do so safely); the cause is logged in full.
+ */
+export class ServiceUnavailableError extends DomainError {}

@@ -4,6 +4,8 @@ import {
   DomainError,
   ForbiddenError,
   NotFoundError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
   UnauthenticatedError,
   ValidationError,
 } from '#shared/domain/errors.ts';
@@ -18,14 +20,19 @@ const STATUS_BY_ERROR: readonly [new (...args: never[]) => Error, number][] = [
   [ForbiddenError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
+  [PayloadTooLargeError, 413],
   [ValidationError, 400],
+  [ServiceUnavailableError, 503],
 ];
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly field?: string };
 }
 
-/** The HTTP status for an error; undefined means "not a client error": answer 500. */
+/**
+ * The HTTP status for an error; undefined means "unexpected": answer 500. Only 503 (`ServiceUnavailableError`) is a
+ * 5xx with a message for the caller, because it tells them to retry.
+ */
 export function statusOf(error: unknown): number | undefined {
   for (const [type, status] of STATUS_BY_ERROR) if (error instanceof type) return status;
   // middy's own errors (e.g. the router's 404 for an unknown route) carry a status and say whether to expose it.
@@ -51,7 +58,12 @@ export function toErrorResponse(error: unknown): APIGatewayProxyStructuredResult
       ...(error instanceof ValidationError && error.field ? { field: error.field } : {}),
     },
   };
-  const headers = status === 401 ? { 'www-authenticate': 'Bearer realm="marketplace-metering"' } : undefined;
+  const headers: Record<string, string> | undefined =
+    status === 401
+      ? { 'www-authenticate': 'Bearer realm="marketplace-metering"' }
+      : status === 503
+        ? { 'retry-after': '5' }
+        : undefined;
   return jsonResponse(status, body, headers);
 }
 

@@ -37,7 +37,9 @@ export function httpErrors(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGat
   return {
     onError: async (request: HttpRequest) => {
       const error = request.error;
-      if (statusOf(error) === undefined) logger.error('Request failed', { error });
+      const status = statusOf(error);
+      // A 503 is ours (a dependency is down) even though its message is meant for the caller: log it in full.
+      if (status === undefined || status >= 500) logger.error('Request failed', { error });
       else logger.info('Request refused', { error: error?.message });
       request.response = toErrorResponse(error);
     },

@@ -1,15 +1,30 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { ValidationError } from '#shared/domain/errors.ts';
+import { PayloadTooLargeError, ValidationError } from '#shared/domain/errors.ts';
 
 /**
  * Reads and validates a JSON request body against a strict zod schema (our own API: unknown fields are errors,
  * so a typo in a field name is reported instead of silently ignored).
+ * @param options.maxBytes refuse bodies larger than this many bytes (UTF-8) before parsing them.
  * @throws ValidationError naming the first offending field, for a missing, non-JSON or invalid body.
+ * @throws PayloadTooLargeError when the body exceeds `options.maxBytes`.
  */
-export function parseJsonBody<T extends z.ZodType>(event: APIGatewayProxyEventV2, schema: T): z.infer<T> {
+export function parseJsonBody<T extends z.ZodType>(
+  event: APIGatewayProxyEventV2,
+  schema: T,
+  options: { readonly maxBytes?: number } = {},
+): z.infer<T> {
   if (!event.body) throw new ValidationError('Request body is missing: send a JSON object.');
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (options.maxBytes !== undefined) {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > options.maxBytes) {
+      throw new PayloadTooLargeError(
+        `Request body is ${bytes} bytes; at most ${options.maxBytes} are accepted: split it into smaller requests.`,
+        'body',
+      );
+    }
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -18,7 +18,12 @@ export type Open<T extends string> = T | (string & {});
 // ---------------------------------------------------------------------------------------------------------------
 
 /** §1.3 `saasSubscriptionStatus`; the OpenAPI spec also lists `NotStarted`. */
-export type SaasSubscriptionStatus = 'PendingFulfillmentStart' | 'Subscribed' | 'Suspended' | 'Unsubscribed' | 'NotStarted';
+export type SaasSubscriptionStatus =
+  | 'PendingFulfillmentStart'
+  | 'Subscribed'
+  | 'Suspended'
+  | 'Unsubscribed'
+  | 'NotStarted';
 
 /** §1.3 `term.termUnit` (P4Y/P5Y added to the spec in June 2025). */
 export type MarketplaceTermUnit = 'P1M' | 'P1Y' | 'P2Y' | 'P3Y' | 'P4Y' | 'P5Y';
@@ -349,7 +354,11 @@ export interface Marketplace {
    * @throws MarketplaceBadRequestError when plan/quantity differ from the purchase or it is already Subscribed/Suspended.
    * @throws MarketplaceNotFoundError when the subscription is Unsubscribed.
    */
-  activate(subscriptionId: string, request: ActivateSubscriptionRequest, options?: MarketplaceCallOptions): Promise<void>;
+  activate(
+    subscriptionId: string,
+    request: ActivateSubscriptionRequest,
+    options?: MarketplaceCallOptions,
+  ): Promise<void>;
 
   /**
    * One subscription (§1.2 #4).
@@ -374,7 +383,11 @@ export interface Marketplace {
    * An unknown subscription answers an empty body, i.e. `[]` (doc).
    * @throws MarketplaceNotFoundError
    */
-  listAvailablePlans(subscriptionId: string, planId?: string, options?: MarketplaceCallOptions): Promise<AvailablePlan[]>;
+  listAvailablePlans(
+    subscriptionId: string,
+    planId?: string,
+    options?: MarketplaceCallOptions,
+  ): Promise<AvailablePlan[]>;
 
   /**
    * Asks Microsoft to change the plan (§1.2 #6); only after the end user approved. Apply it on our side only when
@@ -389,7 +402,11 @@ export interface Marketplace {
    * @throws MarketplaceBadRequestError (same quantity, out of the plan's range, not Subscribed)
    * @throws MarketplaceNotFoundError
    */
-  changeQuantity(subscriptionId: string, quantity: number, options?: MarketplaceCallOptions): Promise<OperationReference>;
+  changeQuantity(
+    subscriptionId: string,
+    quantity: number,
+    options?: MarketplaceCallOptions,
+  ): Promise<OperationReference>;
 
   /**
    * Unsubscribes (§1.2 #8). Tear down on our side only after the webhook.

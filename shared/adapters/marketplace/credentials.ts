@@ -1,0 +1,241 @@
+/**
+ * The Entra ID credential the marketplace client gets its tokens from (reference/marketplace-api.md §3): client
+ * secret, client certificate, or client assertion (workload identity federation, no stored secret).
+ *
+ * ## Trusting a custom CA (the emulator's self-signed certificate)
+ * Verified with `@azure/identity` 4.13 on Node 20: both credential options `tlsOptions: { ca }` and
+ * `agent: new https.Agent({ ca })` reach MSAL's HTTP calls (identity routes MSAL through `@azure/core-rest-pipeline`,
+ * whose `PipelineOptions` carry them); without either, the token call fails with `endpoints_resolution_error`. This
+ * module uses `tlsOptions` with the CA **added to** Node's bundled roots (a bare `ca` replaces them, which would break
+ * a real Microsoft host). `NODE_EXTRA_CA_CERTS=<pem>` works too, process-wide, but only when set before Node starts.
+ * With a custom authority, `disableInstanceDiscovery: true` is required: otherwise MSAL asks Microsoft's public
+ * login host to validate the authority and fails offline.
+ */
+import { readFile } from 'node:fs/promises';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import {
+  type AccessToken,
+  ClientAssertionCredential,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  type GetTokenOptions,
+  type TokenCredential,
+} from '@azure/identity';
+import { ConfigError } from '#shared/config.ts';
+import { ENV } from '#shared/env-names.ts';
+import { trustedCas } from './http-marketplace.ts';
+import type { EntraCredentialKind, MarketplaceConfig } from './marketplace-config.ts';
+
+/**
+ * Supplies the external JWT that Entra exchanges for a marketplace token (client assertion, §3 "Workload identity
+ * federation from AWS"). Called on every token request that is not served from cache; return a fresh, unexpired JWT.
+ *
+ * To federate from AWS without a stored secret (AWS IAM outbound identity federation, §3 option A), implement it
+ * with `@aws-sdk/client-sts` (not a dependency of this project yet):
+ * ```ts
+ * const sts = new STSClient({ region }); // a regional endpoint: the global one does not offer this call
+ * const provider: AssertionProvider = {
+ *   async getAssertion() {
+ *     const out = await sts.send(new GetWebIdentityTokenCommand({
+ *       Audience: ['api://AzureADTokenExchange'], SigningAlgorithm: 'RS256', DurationSeconds: 300 }));
+ *     return out.WebIdentityToken!;
+ *   },
+ * };
+ * ```
+ * and on the Entra app add a federated identity credential with the account's outbound issuer URL
+ * (`aws iam enable-outbound-web-identity-federation`), audience `api://AzureADTokenExchange` and the `sub` of a real
+ * token (reference §7: not documented). The Lambda role needs `sts:GetWebIdentityToken`.
+ */
+export interface AssertionProvider {
+  getAssertion(): Promise<string>;
+}
+
+/**
+ * Reads the assertion from a file on every call, so a token rotated on disk by another process (a sidecar, a mounted
+ * projected token) is picked up: the same convention as `AZURE_FEDERATED_TOKEN_FILE`.
+ */
+export class FileAssertionProvider implements AssertionProvider {
+  constructor(private readonly path: string) {}
+
+  /** @throws Error when the file is missing or empty. */
+  async getAssertion(): Promise<string> {
+    const assertion = (await readFile(this.path, 'utf8')).trim();
+    if (assertion === '') {
+      throw new Error(`The client assertion file ${this.path} is empty`);
+    }
+    return assertion;
+  }
+}
+
+/** A fixed assertion or one computed by a function: for tests and for callers that mint JWTs themselves. */
+export class StaticAssertionProvider implements AssertionProvider {
+  constructor(private readonly source: string | (() => string | Promise<string>)) {}
+
+  async getAssertion(): Promise<string> {
+    return typeof this.source === 'string' ? this.source : this.source();
+  }
+}
+
+/** Reads a secret's string value by ARN or name. */
+export type SecretReader = (secretId: string) => Promise<string>;
+
+/** Seconds a Secrets Manager value is cached by Powertools before it is read again (picks up rotation). */
+export const SECRET_CACHE_SECONDS = 300;
+
+/**
+ * Powertools `getSecret` with a 5-minute cache: a warm Lambda reads Secrets Manager at most every 5 minutes, and a
+ * rotated secret is picked up within that time.
+ * @throws Error when the secret does not exist, has no string value, or may not be read.
+ */
+export const powertoolsSecretReader: SecretReader = async (secretId) => {
+  const value = await getSecret(secretId, { maxAge: SECRET_CACHE_SECONDS });
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new Error(`Secret ${secretId} has no string value`);
+  }
+  return value;
+};
+
+export interface MarketplaceCredentialDeps {
+  /** Default: Powertools `getSecret` (Secrets Manager). */
+  readonly readSecret?: SecretReader;
+  /** For `assertion` without `assertionFile`. */
+  readonly assertionProvider?: AssertionProvider;
+}
+
+/** A credential with what error messages should name about it. */
+export interface MarketplaceCredential {
+  readonly credential: TokenCredential;
+  readonly kind: EntraCredentialKind;
+  readonly tenantId: string;
+  readonly clientId: string;
+  /** The extra CA from `caCertificatePath`, to trust for the API as well (same emulator). */
+  readonly caCertificatePem?: string;
+}
+
+/**
+ * Builds the `@azure/identity` credential described by the configuration.
+ *
+ * - `secret`: `ClientSecretCredential`; with a Secrets Manager ARN the secret is read lazily on token requests (cached
+ *   by Powertools for 5 min) and the credential is rebuilt when the value changes, so rotation needs no redeploy. The
+ *   secret may be the bare value or JSON `{"clientSecret": "..."}`.
+ * - `certificate`: `ClientCertificateCredential` from a PEM (certificate + private key) in Secrets Manager or a file.
+ * - `assertion`: `ClientAssertionCredential` with `deps.assertionProvider`, or a `FileAssertionProvider` on
+ *   `assertionFile`.
+ *
+ * With `authorityHost` set, instance discovery is disabled; with `caCertificatePath`, that CA is trusted in addition
+ * to Node's roots (see the module comment).
+ * @throws ConfigError when an assertion credential has neither a provider nor a file, or the CA file cannot be read.
+ */
+export async function createMarketplaceCredential(
+  config: MarketplaceConfig,
+  deps: MarketplaceCredentialDeps = {},
+): Promise<MarketplaceCredential> {
+  const caCertificatePem = config.caCertificatePath ? await readCaFile(config.caCertificatePath) : undefined;
+  const options = identityOptions({ authorityHost: config.authorityHost, caCertificatePem });
+  const { tenantId, clientId } = config;
+  const readSecret = deps.readSecret ?? powertoolsSecretReader;
+  const source = config.credential;
+  let credential: TokenCredential;
+  switch (source.kind) {
+    case 'secret': {
+      const secret = source.secret;
+      credential =
+        'value' in secret
+          ? new ClientSecretCredential(tenantId, clientId, secret.value, options)
+          : new MaterialBackedCredential(
+              async () => clientSecretOf(await readSecret(secret.secretArn)),
+              (value) => new ClientSecretCredential(tenantId, clientId, value, options),
+            );
+      break;
+    }
+    case 'certificate': {
+      const certificate = source.certificate;
+      credential =
+        'path' in certificate
+          ? new ClientCertificateCredential(tenantId, clientId, { certificatePath: certificate.path }, options)
+          : new MaterialBackedCredential(
+              () => readSecret(certificate.secretArn),
+              (pem) => new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, options),
+            );
+      break;
+    }
+    case 'assertion': {
+      const provider =
+        deps.assertionProvider ?? (source.assertionFile ? new FileAssertionProvider(source.assertionFile) : undefined);
+      if (!provider) {
+        throw new ConfigError(
+          `Invalid marketplace configuration: ${ENV.entraCredentialKind}=assertion needs ${ENV.entraAssertionFile} or an ` +
+            'AssertionProvider passed to createMarketplaceCredential (e.g. one calling STS GetWebIdentityToken)',
+        );
+      }
+      credential = new ClientAssertionCredential(tenantId, clientId, () => provider.getAssertion(), options);
+      break;
+    }
+  }
+  return { credential, kind: source.kind, tenantId, clientId, ...(caCertificatePem ? { caCertificatePem } : {}) };
+}
+
+/**
+ * The options every credential kind shares: a custom authority (the emulator) and an extra trusted CA.
+ * Exported for callers that build a credential themselves.
+ */
+export function identityOptions(input: { authorityHost?: string; caCertificatePem?: string }): {
+  authorityHost?: string;
+  disableInstanceDiscovery?: boolean;
+  tlsOptions?: { ca: string[] };
+} {
+  return {
+    ...(input.authorityHost
+      ? // A custom authority cannot be validated by Microsoft's instance discovery (and offline, nothing can).
+        { authorityHost: input.authorityHost, disableInstanceDiscovery: true }
+      : {}),
+    ...(input.caCertificatePem ? { tlsOptions: { ca: trustedCas(input.caCertificatePem) } } : {}),
+  };
+}
+
+async function readCaFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(
+      `Invalid marketplace configuration: ${ENV.entraCaCertPath}=${path} cannot be read (${(cause as Error).message})`,
+    );
+  }
+}
+
+/** A secret stored as the bare value, or as JSON with a `clientSecret` (or `value`) field. */
+function clientSecretOf(stored: string): string {
+  const text = stored.trim();
+  if (text.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(text) as Record<string, unknown>;
+      const value = parsed.clientSecret ?? parsed.value;
+      if (typeof value === 'string' && value !== '') return value;
+    } catch {
+      // Not JSON after all: a secret may start with "{".
+    }
+  }
+  return text;
+}
+
+/**
+ * A credential whose material (secret or PEM) is read on token requests, and rebuilt when the material changes
+ * (rotation). Token requests are rare: `HttpMarketplace` caches the token until 5 minutes before expiry, and the inner
+ * credential caches too.
+ */
+class MaterialBackedCredential implements TokenCredential {
+  private built: { material: string; credential: TokenCredential } | undefined;
+
+  constructor(
+    private readonly readMaterial: () => Promise<string>,
+    private readonly build: (material: string) => TokenCredential,
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    const material = await this.readMaterial();
+    if (this.built?.material !== material) {
+      this.built = { material, credential: this.build(material) };
+    }
+    return this.built.credential.getToken(scopes, options);
+  }
+}
