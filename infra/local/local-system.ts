@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,7 +7,9 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { FUNCTIONS, type FunctionDefinition, HTTP_ROUTES, matchHttpRoute, SCHEDULES } from '#infra/functions.ts';
 import { ensureBootstrapKey } from '#infra/local/bootstrap-key.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { type LocalMessaging, startLocalMessaging } from '#infra/local/fauxqs.ts';
+import { freePort } from '#infra/local/free-port.ts';
 import {
   type HttpLambdaHandler,
   localLambdaContext,
@@ -25,6 +28,7 @@ import {
   createSnsClient,
   createSqsClient,
 } from '#shared/adapters/aws-clients.ts';
+import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { ENV } from '#shared/env-names.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
@@ -44,11 +48,15 @@ export interface LocalSystemOptions {
   readonly catalogPath?: string;
   /** File holding the bootstrap publisher key. */
   readonly bootstrapKeyFile?: string;
+  /** Folder for generated files (the emulator's CA certificate). */
+  readonly localDir?: string;
   readonly log?: (line: string) => void;
 }
 
 export interface LocalSystem {
   readonly apiUrl: string;
+  /** The marketplace emulator the functions talk to instead of Microsoft. */
+  readonly emulator: MarketplaceEmulator;
   readonly endpoints: Required<AwsEndpoints>;
   readonly resources: Record<string, string>;
   readonly bootstrapKey: { token: string; created: boolean };
@@ -61,15 +69,43 @@ export interface LocalSystem {
  */
 export async function startLocalSystem(options: LocalSystemOptions = {}): Promise<LocalSystem> {
   const log = options.log ?? (() => undefined);
-  const started: { dynamodb?: DynamoDbLocal; messaging?: LocalMessaging; server?: Server } = {};
+  const started: {
+    dynamodb?: DynamoDbLocal;
+    messaging?: LocalMessaging;
+    server?: Server;
+    emulator?: MarketplaceEmulator;
+  } = {};
   const stopAll = async () => {
     await new Promise<void>((done) => (started.server ? started.server.close(() => done()) : done()));
-    await Promise.allSettled([started.messaging?.stop(), started.dynamodb?.stop()]);
+    await Promise.allSettled([started.emulator?.stop(), started.messaging?.stop(), started.dynamodb?.stop()]);
   };
   try {
     const endpoints = await startStandIns(options, started);
     const resources = await provision(endpoints, options.prefix ?? 'local');
+    const catalogPath = options.catalogPath ?? join(REPO_ROOT, 'infra/catalog/catalog.yaml');
+    // The API port is needed before the emulator starts (its webhook and landing URLs point at us): reserve it now.
+    const apiPort = options.apiPort || (await freePort());
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    started.emulator = await startMarketplaceEmulator({
+      catalog: await loadCatalog(catalogPath),
+      webhookUrl: `${apiUrl}/webhook`,
+      landingPageUrl: `${apiUrl}/landing`,
+      log,
+    });
+    const emulator = started.emulator;
+    const localDir = options.localDir ?? join(REPO_ROOT, '.local');
+    await mkdir(localDir, { recursive: true });
+    const caPath = join(localDir, 'emulator-ca.pem');
+    await writeFile(caPath, emulator.entra.caCertificatePem);
     Object.assign(process.env, {
+      // The functions' marketplace client talks to the emulator with a real Entra token from its fake authority.
+      [ENV.marketplaceApiBaseUrl]: emulator.baseUrl,
+      [ENV.entraTenantId]: emulator.entra.tenantId,
+      [ENV.entraClientId]: emulator.entra.clientId,
+      [ENV.entraCredentialKind]: 'secret',
+      [ENV.entraClientSecret]: emulator.entra.clientSecret,
+      [ENV.entraAuthorityHost]: emulator.entra.authorityHost,
+      [ENV.entraCaCertPath]: caPath,
       ...resources,
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
@@ -77,7 +113,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
       AWS_ENDPOINT_URL_SQS: endpoints.sqs,
       AWS_ENDPOINT_URL_SNS: endpoints.sns,
-      [ENV.catalogPath]: options.catalogPath ?? join(REPO_ROOT, 'infra/catalog/catalog.yaml'),
+      [ENV.catalogPath]: catalogPath,
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
@@ -92,9 +128,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       options.bootstrapKeyFile ?? join(REPO_ROOT, '.local/bootstrap-key'),
     );
     const handlers = await importHandlers(FUNCTIONS);
-    started.server = await serveHttp(handlers, options.apiPort ?? 0, log);
-    const address = started.server.address();
-    const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    started.server = await serveHttp(handlers, apiPort, log);
     const pollers = await startQueueTriggers(handlers, createSqsClient(endpoints), resources, log);
     const schedules = startSchedules(
       SCHEDULES,
@@ -103,6 +137,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     );
     return {
       apiUrl,
+      emulator,
       endpoints,
       resources,
       bootstrapKey,

@@ -15,7 +15,14 @@ mkdirSync(dataDir, { recursive: true });
 const apiPort = Number(process.env.PORT ?? 3000);
 const bootstrapKeyFile = join(localDir, 'bootstrap-key');
 
-const system = await startLocalSystem({ dataDir, apiPort, bootstrapKeyFile, log: (line) => console.error(line) });
+const system = await startLocalSystem({
+  dataDir,
+  apiPort,
+  bootstrapKeyFile,
+  localDir,
+  log: (line) => console.error(line),
+});
+const { emulator } = system;
 
 const lines = [
   '',
@@ -26,6 +33,10 @@ const lines = [
   `  DynamoDB Local   ${system.endpoints.dynamodb}   data in ${dataDir}`,
   `  SQS/SNS (fauxqs) ${system.endpoints.sqs}`,
   ...Object.entries(system.resources).map(([name, value]) => `    ${name}=${value}`),
+  `  Marketplace emulator (stands in for Microsoft; state is in memory and starts empty at each start)`,
+  `    Marketplace API  ${emulator.baseUrl}`,
+  `    Control API      ${emulator.controlUrl}   (buy, change, suspend, renew, cancel; move its clock)`,
+  `    Fake Entra       ${emulator.entra.authorityHost}   (CA: ${relative(REPO_ROOT, join(localDir, 'emulator-ca.pem'))})`,
   `  Schedules        ${SCHEDULES.length === 0 ? 'none yet' : SCHEDULES.map((s) => `${s.id} every ${s.everyMinutes} min`).join(', ')}`,
   '',
   system.bootstrapKey.created
@@ -36,6 +47,10 @@ const lines = [
   '  Try:',
   `    curl -H "Authorization: Bearer $(cat ${relative(REPO_ROOT, bootstrapKeyFile)})" ${system.apiUrl}/health`,
   `    curl -H "Authorization: Bearer $(cat ${relative(REPO_ROOT, bootstrapKeyFile)})" ${system.apiUrl}/v1/catalog`,
+  '',
+  '  Buy a subscription in the emulator (then open the landingUrl it answers with):',
+  `    curl -s -X POST ${emulator.controlUrl}/purchases -H 'content-type: application/json' \\`,
+  `      -d '{"offerId":"contoso-analytics","planId":"basic","beneficiary":{"tenantId":"11111111-1111-4111-8111-111111111111","emailId":"it@customer.example"},"purchaser":{"tenantId":"11111111-1111-4111-8111-111111111111","emailId":"buyer@customer.example"}}'`,
   '',
   '  Ctrl-C stops everything.',
   '',
@@ -48,7 +63,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   console.log(`\n${signal}: stopping the local system…`);
   await system.stop();
-  console.log('Stopped: HTTP server, fauxqs and DynamoDB Local are down.');
+  console.log('Stopped: HTTP server, marketplace emulator, fauxqs and DynamoDB Local are down.');
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -37,11 +37,16 @@ describe('npm start', () => {
     return { child, output: () => output };
   }
 
-  /** Ctrl-C, then the time our shutdown gets to finish: resolves with what is still running after it. */
-  async function pressCtrlC(child: ChildProcess): Promise<string> {
+  /**
+   * Ctrl-C, then the time our shutdown gets to finish (it says "Stopped: …" when done): resolves with what is still
+   * running after it.
+   */
+  async function pressCtrlC(child: ChildProcess, output: () => string): Promise<string> {
+    const stoppedLines = output().split('Stopped:').length;
     process.kill(-(child.pid as number), 'SIGINT');
     const deadline = Date.now() + 20_000;
-    while (processesUsing(localDir) !== '' && Date.now() < deadline) {
+    const finished = () => output().split('Stopped:').length > stoppedLines && processesUsing(localDir) === '';
+    while (!finished() && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     return processesUsing(localDir);
@@ -74,14 +79,15 @@ describe('npm start', () => {
     expect(anonymous.status).toBe(401);
     expect(processesUsing(localDir)).toContain('DynamoDBLocal.jar');
 
-    expect(await pressCtrlC(first.child)).toBe('');
-    expect(first.output()).toContain('Stopped: HTTP server, fauxqs and DynamoDB Local are down.');
+    expect(await pressCtrlC(first.child, first.output)).toBe('');
+    expect(first.output()).toContain('Stopped: HTTP server, marketplace emulator, fauxqs and DynamoDB Local are down.');
 
     const second = await start(port);
     const again = await fetch(`http://127.0.0.1:${port}/v1/me`, { headers: auth });
 
     expect(second.output()).toContain('from');
     expect(again.status).toBe(200);
-    expect(await pressCtrlC(second.child)).toBe('');
+    expect(await pressCtrlC(second.child, second.output)).toBe('');
+    expect(second.output()).toContain('Stopped: HTTP server, marketplace emulator, fauxqs and DynamoDB Local are down.');
   }, 150_000);
 });
