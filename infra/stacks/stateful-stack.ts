@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -30,6 +31,8 @@ export interface StatefulResources {
   queueFor(definition: QueueDefinition): { readonly queue: sqs.IQueue };
   /** The topic built from a definition of `infra/resources.ts`. */
   topicFor(definition: TopicDefinition): sns.ITopic;
+  /** The Entra client secret of the publisher's app, for the marketplace client. */
+  readonly entraClientSecret: secretsmanager.ISecret;
 }
 
 /** A work queue with its dead-letter queue and the alarm that fires when anything lands there. */
@@ -52,6 +55,7 @@ export class StatefulStack extends Stack implements StatefulResources {
   readonly alertsTopic: sns.Topic;
   /** One alarm per dead-letter queue: any message there is usage or an event that was not processed. */
   readonly deadLetterAlarms: readonly cloudwatch.Alarm[];
+  readonly entraClientSecret: secretsmanager.Secret;
 
   private readonly tables = new Map<TableDefinition, dynamodb.Table>();
   private readonly queues = new Map<QueueDefinition, QueueWithDeadLetter>();
@@ -72,6 +76,19 @@ export class StatefulStack extends Stack implements StatefulResources {
     this.lifecycleTopic = this.topicFor(LIFECYCLE_TOPIC);
     this.alertsTopic = this.topicFor(ALERTS_TOPIC);
     this.deadLetterAlarms = [...this.queues.values()].map((entry) => entry.deadLetterAlarm);
+
+    // The client secret of the publisher's Entra app (Partner Center > Technical configuration). CDK cannot know it:
+    // the stack creates the secret with a random placeholder and the publisher puts the real value in after the
+    // first deploy (README, Deploy). Retained: deleting the stack must not lock the integration out of Microsoft.
+    this.entraClientSecret = new secretsmanager.Secret(this, 'EntraClientSecret', {
+      description: 'Client secret of the Entra app registered for the marketplace offer (set it after deploying)',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(this, 'EntraClientSecretArn', {
+      value: this.entraClientSecret.secretArn,
+      description: 'Put the Entra app client secret here: aws secretsmanager put-secret-value --secret-id <this>',
+    });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'For npm run api-key:create' });
   }
 
   /** The table built from `definition`. @throws Error if the definition is not listed in `TABLES`. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, CfnParameter, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -7,7 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import { AppFunction, REPO_ROOT } from '#infra/constructs/app-function.ts';
-import { bindQueue, bindTable, bindTopic } from '#infra/constructs/bind.ts';
+import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
 import {
   API_FUNCTION,
   FUNCTIONS,
@@ -19,6 +19,7 @@ import {
 import { MAIN_TABLE } from '#infra/resources.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
+import { ENV } from '#shared/env-names.ts';
 
 /**
  * Stage-wide throttling so a flood of requests (a runaway client, a scripted attack) is refused with 429 by
@@ -69,6 +70,20 @@ export class StatelessStack extends Stack {
       this.functions.set(definition.id, this.createFunction(definition, define));
     }
 
+    // The publisher's Entra app (Partner Center > offer > Technical configuration), given at deploy time:
+    // `cdk deploy --parameters <prefix>Stateless:EntraTenantId=… --parameters <prefix>Stateless:EntraClientId=…`.
+    const guid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+    const entraTenantId = new CfnParameter(this, 'EntraTenantId', {
+      description: "Entra tenant id entered on the offer's Technical configuration page",
+      allowedPattern: guid,
+      constraintDescription: 'must be a GUID (Entra tenant id)',
+    });
+    const entraClientId = new CfnParameter(this, 'EntraClientId', {
+      description: "Entra application (client) id entered on the offer's Technical configuration page",
+      allowedPattern: guid,
+      constraintDescription: 'must be a GUID (Entra application id)',
+    });
+
     // What each function may touch, as `infra/functions.ts` declares it: an address plus the least grant for it.
     for (const definition of FUNCTIONS) {
       const fn = this.functionFor(definition.id, 'FUNCTIONS').function;
@@ -77,6 +92,12 @@ export class StatelessStack extends Stack {
         bindQueue(fn, stateful.queueFor(use.queue).queue, use.queue.envVar, use.access);
       }
       for (const topic of definition.uses.topics ?? []) bindTopic(fn, stateful.topicFor(topic), topic.envVar);
+      if (definition.uses.marketplace) {
+        fn.addEnvironment(ENV.entraTenantId, entraTenantId.valueAsString);
+        fn.addEnvironment(ENV.entraClientId, entraClientId.valueAsString);
+        fn.addEnvironment(ENV.entraCredentialKind, 'secret');
+        bindSecret(fn, stateful.entraClientSecret, ENV.entraClientSecretArn);
+      }
       if (definition.trigger) {
         // The event source mapping polls the queue and grants the function receive/delete on it by itself.
         // Partial batch responses: only the failed messages come back, so one bad message never re-counts others.

@@ -143,4 +143,13 @@ describe('StatefulStack', () => {
       }
     });
   });
+
+  describe('the Entra client secret', () => {
+    it('exists for the publisher to fill in, survives stack deletion and is named in an output', () => {
+      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      template.hasOutput('EntraClientSecretArn', {});
+      template.hasOutput('TableName', {});
+    });
+  });
 });
