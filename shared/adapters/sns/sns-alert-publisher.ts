@@ -1,0 +1,213 @@
+import {
+  GetSubscriptionAttributesCommand,
+  InvalidParameterException,
+  ListSubscriptionsByTopicCommand,
+  type MessageAttributeValue,
+  PublishCommand,
+  SetSubscriptionAttributesCommand,
+  type SNSClient,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
+import { type AlertRecipient, recipientAddress, type StoredFact } from '#shared/domain/alerts/alert.ts';
+import type {
+  AlertContact,
+  AlertContactRegistry,
+  AlertMessage,
+  AlertPublisher,
+} from '#shared/use-cases/ports/alert-publisher.ts';
+
+/** The JSON document of the `default` entry: what SQS, HTTP and Lambda subscribers receive. */
+export interface AlertNotification {
+  readonly alertKey: string;
+  readonly recipient: string;
+  readonly rule: string;
+  readonly threshold?: string;
+  readonly periodKey: string;
+  readonly severity: string;
+  readonly subscriptionId: string;
+  readonly customerId: string;
+  readonly subject: string;
+  readonly body: string;
+  readonly sms: string;
+  readonly facts: Readonly<Record<string, StoredFact>>;
+}
+
+/**
+ * Alerts on the SNS alerts topic (`infra/resources.ts` ALERTS_TOPIC).
+ *
+ * Publishing: one message per alert with `MessageStructure: 'json'`, so each protocol gets its own text —
+ * `email`: the subject and body (the subject also goes in `Subject`, which SNS uses as the mail subject), `sms`: the
+ * one-segment text, `default`: a JSON `AlertNotification` for every other protocol (SQS, HTTPS, Lambda). Message
+ * attributes `recipient` (`customer:<id>` / `partner:<id>`), `role`, `rule`, `severity` and `subscriptionId`.
+ *
+ * Isolation (DESIGN invariant 7): every contact is subscribed with the filter policy `{"recipient": [<its
+ * recipient>]}` on the message attributes, so it receives its own recipient's alerts and nothing else. SNS keeps one
+ * subscription per (topic, protocol, endpoint): an address registered for two recipients gets one subscription whose
+ * policy lists both.
+ *
+ * Local mode: fauxqs delivers only to SQS and, unlike SNS, passes the whole JSON structure to SQS instead of its
+ * `default` entry; `parseAlertNotification` reads both forms.
+ */
+export class SnsAlertPublisher implements AlertPublisher, AlertContactRegistry {
+  constructor(
+    private readonly client: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async publish(message: AlertMessage): Promise<{ messageId: string }> {
+    const notification: AlertNotification = {
+      alertKey: message.key,
+      recipient: recipientAddress(message.recipient),
+      rule: message.rule,
+      ...(message.threshold === undefined ? {} : { threshold: message.threshold }),
+      periodKey: message.periodKey,
+      severity: message.severity,
+      subscriptionId: message.subscriptionId,
+      customerId: message.customerId,
+      subject: message.subject,
+      body: message.body,
+      sms: message.sms,
+      facts: message.facts,
+    };
+    const result = await this.client.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        MessageStructure: 'json',
+        Message: JSON.stringify({
+          default: JSON.stringify(notification),
+          email: `${message.subject}\n\n${message.body}`,
+          sms: message.sms,
+        }),
+        Subject: message.subject,
+        MessageAttributes: {
+          recipient: text(recipientAddress(message.recipient)),
+          role: text(message.recipient.kind),
+          rule: text(message.rule),
+          severity: text(message.severity),
+          subscriptionId: text(message.subscriptionId),
+          // Alerts are time-critical: transactional SMS are delivered with priority (and not subject to opt-out
+          // quiet hours that apply to promotional ones in some countries).
+          'AWS.SNS.SMS.SMSType': text('Transactional'),
+        },
+      }),
+    );
+    if (!result.MessageId) throw new Error('SNS accepted the alert but returned no message id');
+    return { messageId: result.MessageId };
+  }
+
+  async registerContact(recipient: AlertRecipient, contact: AlertContact): Promise<string> {
+    return contact.protocol === 'email'
+      ? this.subscribe(recipient, 'email', contact.address)
+      : this.subscribe(recipient, 'sms', contact.phone);
+  }
+
+  /**
+   * Subscribes an SQS queue to a recipient's alerts with the same filter policy as its contacts: the local mode's
+   * stand-in for e-mail and SMS (fauxqs cannot send either), and a programmable channel in AWS. The queue's policy must
+   * let the topic send to it (in AWS; fauxqs does not check).
+   * @returns the subscription ARN.
+   */
+  async subscribeQueue(recipient: AlertRecipient, queueArn: string): Promise<string> {
+    return this.subscribe(recipient, 'sqs', queueArn);
+  }
+
+  private async subscribe(recipient: AlertRecipient, protocol: string, endpoint: string): Promise<string> {
+    const address = recipientAddress(recipient);
+    try {
+      const result = await this.client.send(
+        new SubscribeCommand({
+          TopicArn: this.topicArn,
+          Protocol: protocol,
+          Endpoint: endpoint,
+          Attributes: { FilterPolicy: filterPolicy([address]), FilterPolicyScope: 'MessageAttributes' },
+          ReturnSubscriptionArn: true,
+        }),
+      );
+      if (!result.SubscriptionArn) throw new Error(`SNS returned no subscription for ${protocol} ${endpoint}`);
+      return result.SubscriptionArn;
+    } catch (error) {
+      // SNS refuses a second subscription of the same endpoint with other attributes: the endpoint is already
+      // registered for another recipient, so widen its policy to both.
+      if (!(error instanceof InvalidParameterException) || !/already exists/i.test(error.message)) throw error;
+      return this.addRecipientToExisting(protocol, endpoint, address, error);
+    }
+  }
+
+  private async addRecipientToExisting(
+    protocol: string,
+    endpoint: string,
+    address: string,
+    cause: unknown,
+  ): Promise<string> {
+    const arn = await this.findSubscription(protocol, endpoint);
+    if (!arn?.startsWith('arn:')) {
+      // An e-mail subscription waiting for confirmation has no ARN yet and cannot be changed.
+      throw new Error(`The ${protocol} subscription of ${endpoint} is pending confirmation; register it again later`, {
+        cause,
+      });
+    }
+    const attributes = await this.client.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }));
+    const recipients = recipientsOf(attributes.Attributes?.FilterPolicy);
+    if (!recipients.includes(address)) {
+      await this.client.send(
+        new SetSubscriptionAttributesCommand({
+          SubscriptionArn: arn,
+          AttributeName: 'FilterPolicy',
+          AttributeValue: filterPolicy([...recipients, address].sort()),
+        }),
+      );
+    }
+    return arn;
+  }
+
+  private async findSubscription(protocol: string, endpoint: string): Promise<string | undefined> {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListSubscriptionsByTopicCommand({ TopicArn: this.topicArn, NextToken: nextToken }),
+      );
+      const found = page.Subscriptions?.find((s) => s.Protocol === protocol && s.Endpoint === endpoint);
+      if (found) return found.SubscriptionArn;
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return undefined;
+  }
+}
+
+function text(value: string): MessageAttributeValue {
+  return { DataType: 'String', StringValue: value };
+}
+
+function filterPolicy(recipients: readonly string[]): string {
+  return JSON.stringify({ recipient: recipients });
+}
+
+function recipientsOf(policy: string | undefined): string[] {
+  if (!policy) return [];
+  const parsed: unknown = JSON.parse(policy);
+  const values = (parsed as { recipient?: unknown } | null)?.recipient;
+  return Array.isArray(values) ? values.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * The alert carried by an SQS message from the alerts topic, whether delivered raw or in the SNS envelope, and
+ * whether the `default` entry was extracted (SNS) or the whole JSON structure passed on (fauxqs).
+ * @throws {Error} when the body is not an alert notification.
+ */
+export function parseAlertNotification(sqsBody: string): AlertNotification {
+  let message: unknown = JSON.parse(sqsBody);
+  if (isRecord(message) && message.Type === 'Notification' && typeof message.Message === 'string') {
+    message = JSON.parse(message.Message);
+  }
+  if (isRecord(message) && typeof message.default === 'string' && !('alertKey' in message)) {
+    message = JSON.parse(message.default);
+  }
+  if (!isRecord(message) || typeof message.alertKey !== 'string' || typeof message.recipient !== 'string') {
+    throw new Error('The message is not an alert notification');
+  }
+  return message as unknown as AlertNotification;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

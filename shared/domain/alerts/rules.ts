@@ -1,0 +1,335 @@
+/**
+ * The alert rules of seeds/000_* (Otsuka Shokai Cloud-All, "CCP 与信とアラート"), as pure functions of charges that
+ * the rating engine computed (charges.ts) and of the settings. Each returns candidates; the alert log decides which
+ * are new (invariant 7), so evaluating again, earlier or later, never sends an alert twice.
+ *
+ * Customer side (エンドユーザー様向け):
+ * - budget: month-to-date charges *reach* (達した, ≥) each threshold of the planned monthly amount; one alert per
+ *   threshold reached, per month. Optionally, the forecast to the month end *exceeds* (>) the planned amount.
+ * - spike: "過去2日間のいずれかの利用金額より倍以上" — a day's charges are at least double (≥ 2×) those of EITHER of the
+ *   two previous days, read as: ≥ 2 × (day − 1) OR ≥ 2 × (day − 2). A previous day without data (before the
+ *   subscription existed) does not count; a previous day with zero charges does. The day must reach the budget's
+ *   spike minimum (and be above zero), so that ¥3 after ¥1 does not alert. Evaluated on today's charges so far
+ *   (intraday: the alert fires as soon as the partial day crosses) and on yesterday's complete charges (day close);
+ *   both carry the day as period, so a day alerts at most once.
+ *   Spike amounts are USAGE charges only: a monthly flat fee falling due on one day would otherwise be a spike
+ *   every month.
+ * Partner side (パートナー様向け), for the partner linked to the customer's subscription:
+ * - charges exceed the provisional credit (credit.ts, 仮与信金額);
+ * - at month start, the largest monthly charge of the past six months exceeds the purchase-blocked level (月初、最大
+ *   利用額が購入不可金額を超過). Keyed by month and evaluated on every evaluation, so it fires at the first evaluation of
+ *   the month: the month-start schedule makes that 00:00 local time, and a missed schedule is caught up by the next
+ *   evaluation;
+ * - the customer's charges, or its planned amount, exceed the warning / approval-required / purchase-blocked level:
+ *   one alert for the most severe level exceeded (two separate rules for charges and planned amount). Lower levels
+ *   passed at the same time are not announced separately: the most severe one says what now applies.
+ *
+ * Time and amounts are inputs; months and days are calendar periods in the budget's time zone (calendar.ts).
+ */
+
+import {
+  type AlertCandidate,
+  type AlertRecipient,
+  type AlertSeverity,
+  creditLevelSeverity,
+} from '#shared/domain/alerts/alert.ts';
+import {
+  addDays,
+  type DayKey,
+  DEFAULT_TIME_ZONE,
+  dayOf,
+  type MonthKey,
+  monthOf,
+} from '#shared/domain/alerts/calendar.ts';
+import {
+  type CreditStatus,
+  highestLevelExceeded,
+  largestMonthlyCharge,
+  type MonthlyCharge,
+  type PurchaseChange,
+  provisionalCredit,
+} from '#shared/domain/alerts/credit.ts';
+import type { BudgetSettings, CreditLink } from '#shared/domain/alerts/settings.ts';
+import { ValidationError } from '#shared/domain/errors.ts';
+import { Dec, type Money } from '#shared/domain/money.ts';
+
+/** The usage charges of one calendar day (in the budget's time zone); today's are the charges so far. */
+export interface DailyCharge {
+  readonly day: DayKey;
+  readonly amount: Money;
+}
+
+const customer = (id: string): AlertRecipient => ({ kind: 'customer', id });
+const partner = (id: string): AlertRecipient => ({ kind: 'partner', id });
+
+/** The time zone whose months and days alerts follow: the budget's, else UTC. */
+export function alertTimeZone(budget: BudgetSettings | undefined): string {
+  return budget?.timeZone ?? DEFAULT_TIME_ZONE;
+}
+
+/** Severity of a budget threshold: informative below 80%, a warning below 100%, critical at or past the plan. */
+export function budgetSeverity(threshold: string): AlertSeverity {
+  const t = new Dec(threshold);
+  if (t.gte(1)) return 'critical';
+  return t.gte('0.8') ? 'warning' : 'info';
+}
+
+/**
+ * One candidate per threshold that month-to-date charges have reached (≥ planned × threshold) in `month`.
+ * @throws {CurrencyMismatchError} when the charges are not in the planned amount's currency.
+ */
+export function budgetThresholdAlerts(budget: BudgetSettings, monthToDate: Money, month: MonthKey): AlertCandidate[] {
+  const candidates: AlertCandidate[] = [];
+  for (const threshold of budget.thresholds) {
+    const limit = budget.plannedMonthlyAmount.multiply(threshold);
+    if (monthToDate.compare(limit) < 0) continue;
+    candidates.push({
+      recipient: customer(budget.customerId),
+      rule: 'budgetThreshold',
+      threshold,
+      periodKey: month,
+      severity: budgetSeverity(threshold),
+      subscriptionId: budget.subscriptionId,
+      customerId: budget.customerId,
+      facts: { monthToDate, planned: budget.plannedMonthlyAmount },
+    });
+  }
+  return candidates;
+}
+
+/**
+ * A candidate when the budget asks for forecast alerts and the forecast to the month end exceeds the planned amount.
+ * @throws {CurrencyMismatchError} when the amounts are not in the planned amount's currency.
+ */
+export function budgetForecastAlert(
+  budget: BudgetSettings,
+  amounts: { readonly monthToDate: Money; readonly forecast: Money },
+  month: MonthKey,
+): AlertCandidate[] {
+  if (!budget.forecastAlert || amounts.forecast.compare(budget.plannedMonthlyAmount) <= 0) return [];
+  return [
+    {
+      recipient: customer(budget.customerId),
+      rule: 'budgetForecast',
+      periodKey: month,
+      severity: 'warning',
+      subscriptionId: budget.subscriptionId,
+      customerId: budget.customerId,
+      facts: { monthToDate: amounts.monthToDate, forecast: amounts.forecast, planned: budget.plannedMonthlyAmount },
+    },
+  ];
+}
+
+/**
+ * A spike candidate for `day` when its charges reach the spike minimum, are above zero, and are at least double the
+ * charges of the day before OR of the day before that (see the module comment). Previous days are looked up in
+ * `dailyCharges`; a day not listed has no data and is not compared against.
+ * @param partialDay the day is still running (intraday evaluation).
+ * @throws {CurrencyMismatchError} when the charges are not in the budget's currency.
+ */
+export function spikeAlert(
+  budget: BudgetSettings,
+  dailyCharges: readonly DailyCharge[],
+  day: DayKey,
+  partialDay: boolean,
+): AlertCandidate[] {
+  const byDay = new Map(dailyCharges.map((entry) => [entry.day, entry.amount]));
+  const amount = byDay.get(day);
+  if (!amount || amount.isZero() || amount.isNegative() || amount.compare(budget.spikeMinimumAmount) < 0) return [];
+  // Of the previous days it doubled, name the one it exceeds most (the smaller amount; the nearer day on a tie).
+  let compared: { day: DayKey; amount: Money } | undefined;
+  for (const previousDay of [addDays(day, -1), addDays(day, -2)]) {
+    const previous = byDay.get(previousDay);
+    if (!previous || amount.compare(previous.multiply('2')) < 0) continue;
+    if (!compared || previous.compare(compared.amount) < 0) compared = { day: previousDay, amount: previous };
+  }
+  if (!compared) return [];
+  return [
+    {
+      recipient: customer(budget.customerId),
+      rule: 'spike',
+      periodKey: day,
+      severity: 'warning',
+      subscriptionId: budget.subscriptionId,
+      customerId: budget.customerId,
+      facts: { dayAmount: amount, comparedDay: compared.day, comparedAmount: compared.amount, partialDay },
+    },
+  ];
+}
+
+export interface PartnerRuleInput {
+  readonly link: CreditLink;
+  readonly month: MonthKey;
+  /** The customer's charges so far in `month`. */
+  readonly monthToDate: Money;
+  /** The customer's planned monthly amount, when it set a budget. */
+  readonly plannedAmount?: Money;
+  /** Closed months in which the subscription existed, zero-charge months included. */
+  readonly history: readonly MonthlyCharge[];
+}
+
+/**
+ * The partner's candidates for one customer subscription in `month`: provisional credit exceeded, month-start
+ * blocked check, and the most severe credit level exceeded by the charges and by the planned amount.
+ * @throws {CurrencyMismatchError} when amounts and levels are in different currencies.
+ */
+export function partnerCreditAlerts(input: PartnerRuleInput): AlertCandidate[] {
+  const { link, month, monthToDate, plannedAmount, history } = input;
+  const base = {
+    recipient: partner(link.partnerId),
+    periodKey: month,
+    subscriptionId: link.subscriptionId,
+    customerId: link.customerId,
+  };
+  const candidates: AlertCandidate[] = [];
+
+  const credit = provisionalCredit(history, plannedAmount, month);
+  if (credit && monthToDate.compare(credit.amount) > 0) {
+    candidates.push({
+      ...base,
+      rule: 'provisionalCreditExceeded',
+      severity: 'warning',
+      facts: { monthToDate, provisionalCredit: credit.amount, basis: credit.basis },
+    });
+  }
+
+  const largest = largestMonthlyCharge(history, month);
+  if (largest && largest.amount.compare(link.levels.purchaseBlocked) > 0) {
+    candidates.push({
+      ...base,
+      rule: 'monthStartBlocked',
+      severity: 'critical',
+      facts: {
+        largestMonthlyCharge: largest.amount,
+        largestMonth: largest.month,
+        purchaseBlocked: link.levels.purchaseBlocked,
+      },
+    });
+  }
+
+  const chargesLevel = highestLevelExceeded(link.levels, monthToDate);
+  if (chargesLevel) {
+    candidates.push({
+      ...base,
+      rule: 'chargesOverCreditLevel',
+      threshold: chargesLevel,
+      severity: creditLevelSeverity(chargesLevel),
+      facts: { monthToDate, levelAmount: link.levels[chargesLevel] },
+    });
+  }
+
+  const plannedLevel = plannedAmount === undefined ? undefined : highestLevelExceeded(link.levels, plannedAmount);
+  if (plannedAmount !== undefined && plannedLevel) {
+    candidates.push({
+      ...base,
+      rule: 'plannedOverCreditLevel',
+      threshold: plannedLevel,
+      severity: creditLevelSeverity(plannedLevel),
+      facts: { planned: plannedAmount, levelAmount: link.levels[plannedLevel] },
+    });
+  }
+  return candidates;
+}
+
+/**
+ * The partner's notice that a customer's plan or quantity change was refused by the credit policy. Its period is the
+ * marketplace operation id, so each refused operation is told once, however often the webhook is redelivered.
+ */
+export function purchaseChangeRejectedAlert(input: {
+  readonly link: CreditLink;
+  readonly operationId: string;
+  readonly status: Extract<CreditStatus, 'approvalRequired' | 'purchaseBlocked'>;
+  readonly currentPlanId: string;
+  readonly change: PurchaseChange;
+  readonly currentPrice: Money;
+  readonly newPrice: Money;
+}): AlertCandidate {
+  return {
+    recipient: partner(input.link.partnerId),
+    rule: 'purchaseChangeRejected',
+    threshold: input.status,
+    periodKey: input.operationId,
+    severity: 'warning',
+    subscriptionId: input.link.subscriptionId,
+    customerId: input.link.customerId,
+    facts: {
+      currentPlanId: input.currentPlanId,
+      requestedPlanId: input.change.planId,
+      requestedQuantity: input.change.quantity === undefined ? '' : String(input.change.quantity),
+      currentPrice: input.currentPrice,
+      newPrice: input.newPrice,
+    },
+  };
+}
+
+/** Everything known about one subscription at one instant. */
+export interface AlertEvaluationInput {
+  readonly subscriptionId: string;
+  readonly customerId: string;
+  readonly now: Date;
+  /** The customer's budget for this subscription; without one, no customer alerts (nobody to send them to). */
+  readonly budget?: BudgetSettings;
+  /** The partner link and credit levels; without one, no partner alerts. */
+  readonly creditLink?: CreditLink;
+  /** Charges (flat fees and usage) from the start of the month containing `now` (in `alertTimeZone`) to `now`. */
+  readonly monthToDate: Money;
+  /** Forecast of the month's charges at its end; needed only for the forecast alert. */
+  readonly forecast?: Money;
+  /**
+   * Usage charges per day, for spikes: at least today (so far), yesterday and the two days before; list zero days too
+   * (an unlisted day counts as "no data", before the subscription existed).
+   */
+  readonly dailyCharges: readonly DailyCharge[];
+  /** Charges of the closed months (at least the six before the current one), zero months included. */
+  readonly monthlyHistory: readonly MonthlyCharge[];
+}
+
+/**
+ * Every candidate alert for one subscription at `now`: budget thresholds and forecast, spikes of today (intraday)
+ * and yesterday (day close), and the partner's credit alerts. Deterministic: the same input gives the same
+ * candidates in the same order.
+ * @throws {ValidationError} when the budget or credit link belongs to another subscription or customer.
+ * @throws {CurrencyMismatchError} when amounts are in different currencies.
+ */
+export function evaluateAlerts(input: AlertEvaluationInput): AlertCandidate[] {
+  const { budget, creditLink } = input;
+  for (const [owner, field] of [
+    [budget, 'budget'],
+    [creditLink, 'creditLink'],
+  ] as const) {
+    if (owner && (owner.subscriptionId !== input.subscriptionId || owner.customerId !== input.customerId)) {
+      // Invariant 7: an alert must reach only its own customer or partner, so settings of another one are a bug.
+      throw new ValidationError(
+        `the ${field} belongs to subscription ${owner.subscriptionId} of customer ${owner.customerId}, ` +
+          `not to subscription ${input.subscriptionId} of customer ${input.customerId}`,
+        field,
+      );
+    }
+  }
+  const timeZone = alertTimeZone(budget);
+  const month = monthOf(input.now, timeZone).key;
+  const today = dayOf(input.now, timeZone).key;
+  const candidates: AlertCandidate[] = [];
+  if (budget) {
+    candidates.push(...budgetThresholdAlerts(budget, input.monthToDate, month));
+    if (input.forecast) {
+      candidates.push(
+        ...budgetForecastAlert(budget, { monthToDate: input.monthToDate, forecast: input.forecast }, month),
+      );
+    }
+    candidates.push(...spikeAlert(budget, input.dailyCharges, addDays(today, -1), false));
+    candidates.push(...spikeAlert(budget, input.dailyCharges, today, true));
+  }
+  if (creditLink) {
+    candidates.push(
+      ...partnerCreditAlerts({
+        link: creditLink,
+        month,
+        monthToDate: input.monthToDate,
+        plannedAmount: budget?.plannedMonthlyAmount,
+        history: input.monthlyHistory,
+      }),
+    );
+  }
+  return candidates;
+}

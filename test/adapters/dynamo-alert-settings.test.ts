@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MAIN_TABLE } from '#infra/resources.ts';
+import { DynamoBudgetStore } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
+import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
+import { ConflictError } from '#shared/domain/errors.ts';
+import { aBudget, aCreditLink, anApproval, aPartnerRecord, someCreditLevels } from '#test/builders/alerts.ts';
+import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
+
+describe('DynamoDB alert settings stores', () => {
+  const { documentClient } = localClients();
+  let budgets: DynamoBudgetStore;
+  let partners: DynamoPartnerStore;
+
+  beforeAll(async () => {
+    const env = await provisionIsolatedResources();
+    const table = env[MAIN_TABLE.envVar] ?? '';
+    budgets = new DynamoBudgetStore(documentClient, table);
+    partners = new DynamoPartnerStore(documentClient, table);
+  });
+
+  it('stores budgets per subscription and lists a customer’s budgets', async () => {
+    const customerId = `customer-${randomUUID()}`;
+    const first = aBudget({ customerId, subscriptionId: `sub-${randomUUID()}`, forecastAlert: true });
+    const second = aBudget({
+      customerId,
+      subscriptionId: `sub-${randomUUID()}`,
+      plannedMonthlyAmount: { amount: '1234.56', currency: 'USD' },
+      spikeMinimumAmount: { amount: '10.00', currency: 'USD' },
+      thresholds: ['0.9'],
+      timeZone: 'UTC',
+      locale: 'en',
+      contacts: { emails: [], phones: [] },
+    });
+    await budgets.putBudget(first);
+    await budgets.putBudget(second);
+
+    expect(await budgets.getBudget(first.subscriptionId)).toEqual(first);
+    expect(await budgets.getBudget(second.subscriptionId)).toEqual(second);
+    const listed = await budgets.listBudgetsOfCustomer(customerId);
+    expect(listed.map((b) => b.subscriptionId).sort()).toEqual([first.subscriptionId, second.subscriptionId].sort());
+
+    await budgets.deleteBudget(first.subscriptionId);
+    expect(await budgets.getBudget(first.subscriptionId)).toBeUndefined();
+  });
+
+  it('stores partners, finds them by tenant, and keeps a tenant to one partner', async () => {
+    const tenantId = `tenant-${randomUUID()}`;
+    const partner = aPartnerRecord({ id: `partner-${randomUUID()}`, tenantId });
+    await partners.putPartner(partner);
+    await partners.putPartner({ ...partner, name: 'Renamed Reseller KK' });
+
+    expect(await partners.getPartner(partner.id)).toEqual({ ...partner, name: 'Renamed Reseller KK' });
+    expect((await partners.findPartnerByTenant(tenantId))?.id).toBe(partner.id);
+    await expect(partners.putPartner(aPartnerRecord({ id: `partner-${randomUUID()}`, tenantId }))).rejects.toThrow(
+      ConflictError,
+    );
+
+    const newTenant = `tenant-${randomUUID()}`;
+    await partners.putPartner({ ...partner, tenantId: newTenant });
+    expect(await partners.findPartnerByTenant(tenantId)).toBeUndefined();
+    expect((await partners.findPartnerByTenant(newTenant))?.id).toBe(partner.id);
+    // The old tenant is free again.
+    await partners.putPartner(aPartnerRecord({ id: `partner-${randomUUID()}`, tenantId }));
+  });
+
+  it('links subscriptions to a partner with credit levels and lists the partner’s links', async () => {
+    const partnerId = `partner-${randomUUID()}`;
+    const a = aCreditLink({ partnerId, customerId: 'customer-a', subscriptionId: `sub-${randomUUID()}` });
+    const b = aCreditLink({
+      partnerId,
+      customerId: 'customer-b',
+      subscriptionId: `sub-${randomUUID()}`,
+      levels: someCreditLevels({ purchaseBlocked: { amount: '999999', currency: 'JPY' } }),
+    });
+    await partners.putCreditLink(b);
+    await partners.putCreditLink(a);
+
+    expect(await partners.getCreditLink(a.subscriptionId)).toEqual(a);
+    expect(await partners.listCreditLinks(partnerId)).toEqual([a, b]);
+    await partners.deleteCreditLink(a.subscriptionId);
+    expect(await partners.listCreditLinks(partnerId)).toEqual([b]);
+  });
+
+  it('keeps approvals with their expiry and lists only the active ones when asked', async () => {
+    const subscriptionId = `sub-${randomUUID()}`;
+    const expired = anApproval({ id: 'old', subscriptionId, expiresAt: new Date('2025-04-05T00:00:00Z') });
+    const active = anApproval({
+      id: 'new',
+      subscriptionId,
+      planId: 'gold',
+      maxQuantity: 25,
+      expiresAt: new Date('2025-05-01T00:00:00Z'),
+    });
+    await partners.putApproval(expired);
+    await partners.putApproval(active);
+
+    expect(await partners.listApprovals(subscriptionId)).toEqual([active, expired]);
+    expect(await partners.listApprovals(subscriptionId, { activeAt: new Date('2025-04-10T00:00:00Z') })).toEqual([
+      active,
+    ]);
+  });
+});
