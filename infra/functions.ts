@@ -16,6 +16,11 @@ export interface ResourceUse {
   readonly queues?: readonly { readonly queue: QueueDefinition; readonly access: 'send' | 'consume' }[];
   /** Topics it publishes to. */
   readonly topics?: readonly TopicDefinition[];
+  /**
+   * Talks to Microsoft's marketplace APIs (or verifies its webhook tokens): gets the Entra tenant and app ids and the
+   * right to read the client secret.
+   */
+  readonly marketplace?: boolean;
 }
 
 /** An SQS queue that triggers a function (an event source mapping in AWS, a poller in the local mode). */
@@ -66,10 +71,35 @@ export const API_FUNCTION: FunctionDefinition = {
   uses: { table: 'readWrite', queues: [{ queue: USAGE_QUEUE, access: 'send' }] },
 };
 
-export const FUNCTIONS: readonly FunctionDefinition[] = [API_FUNCTION];
+/** `POST /v1/usage`: its own function so a flood of usage never competes with the API for concurrency. */
+export const USAGE_INGEST_FUNCTION: FunctionDefinition = {
+  id: 'UsageIngest',
+  entry: 'functions/usage-ingest/handler.ts',
+  description: 'Usage ingest (publisher key): validates usage events and queues them, summed per hour, for aggregation',
+  // Reads API keys and subscriptions; writes nothing but queue messages.
+  uses: { table: 'read', queues: [{ queue: USAGE_QUEUE, access: 'send' }] },
+};
+
+/** Applies each usage message to the ledger exactly once (one DynamoDB transaction per message). */
+export const USAGE_AGGREGATOR_FUNCTION: FunctionDefinition = {
+  id: 'UsageAggregator',
+  entry: 'functions/usage-aggregator/handler.ts',
+  description: 'Usage aggregator: applies queued usage to the hourly, daily and monthly ledger exactly once',
+  // Six times this is the usage queue's visibility timeout (180 s), as AWS recommends for SQS event sources.
+  timeoutSeconds: 30,
+  uses: { table: 'readWrite' },
+  trigger: { queue: USAGE_QUEUE, batchSize: 10 },
+};
+
+export const FUNCTIONS: readonly FunctionDefinition[] = [
+  API_FUNCTION,
+  USAGE_INGEST_FUNCTION,
+  USAGE_AGGREGATOR_FUNCTION,
+];
 
 export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
   { path: '/health', methods: ['GET'], functionId: API_FUNCTION.id },
+  { path: '/v1/usage', methods: ['POST'], functionId: USAGE_INGEST_FUNCTION.id },
   { path: '/v1/{proxy+}', methods: ['ANY'], functionId: API_FUNCTION.id },
 ];
 

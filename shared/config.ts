@@ -2,6 +2,22 @@ import { z } from 'zod';
 import { ENV } from '#shared/env-names.ts';
 
 /**
+ * Default oldest usage event the ingest accepts: 7 days. Microsoft's Metering API takes usage only within 24 h of
+ * its hour, but refusing older usage would lose the publisher's revenue (a backlog replayed after an outage of the
+ * publisher's app). Accepted late usage keeps its true hour in the ledger (daily and monthly totals, included
+ * quantities of the right term) and the reporter folds it into the next reportable hour, as Microsoft's metering FAQ
+ * allows (marketplace-api.md §4.3 "Lateness", §6 item 9): nothing is lost, it is only billed late. The bound still
+ * refuses clock and time-zone mistakes and stale replays, and keeps totals older than a week final for alerts.
+ * Set 22 to refuse anything that could no longer be reported within Microsoft's 24 h window.
+ */
+export const DEFAULT_USAGE_MAX_LATENESS_HOURS = 168;
+/**
+ * Upper bound of the setting (31 days): usage over a month old would be billed as if new, and a larger value is more
+ * likely a unit mistake (minutes or seconds typed as hours), which should stop the function at start.
+ */
+export const MAX_USAGE_MAX_LATENESS_HOURS = 744;
+
+/**
  * Configuration of every function, read once at cold start. Infrastructure values have no defaults on purpose:
  * a missing table name must stop the function at start with a clear message, not write to a wrong table.
  */
@@ -15,6 +31,8 @@ const configSchema = z.object({
   /** The catalog compiled into the bundle by the CDK app (AWS), or a file path (local mode). One must be set. */
   CATALOG_JSON: z.string().min(1).optional(),
   [ENV.catalogPath]: z.string().min(1).optional(),
+  // Behaviour settings (not addresses) may have defaults; each default is a named constant with its reason.
+  [ENV.usageMaxLatenessHours]: z.coerce.number().int().min(1).max(MAX_USAGE_MAX_LATENESS_HOURS).optional(),
 });
 
 export interface Config {
@@ -23,6 +41,8 @@ export interface Config {
   readonly lifecycleTopicArn?: string;
   readonly alertsTopicArn?: string;
   readonly catalog: { readonly json: string } | { readonly path: string };
+  /** Oldest usage event the ingest accepts, in hours; unset means `DEFAULT_USAGE_MAX_LATENESS_HOURS`. */
+  readonly usageMaxLatenessHours?: number;
 }
 
 /** Raised when the environment lacks a value; the message names every missing or invalid variable. */
@@ -55,6 +75,9 @@ export function loadConfig(env: Record<string, string | undefined> = runtimeEnv(
     lifecycleTopicArn: values[ENV.lifecycleTopicArn],
     alertsTopicArn: values[ENV.alertsTopicArn],
     catalog: catalogJson ? { json: catalogJson } : { path: catalogPath as string },
+    ...(values[ENV.usageMaxLatenessHours] === undefined
+      ? {}
+      : { usageMaxLatenessHours: values[ENV.usageMaxLatenessHours] }),
   };
 }
 

@@ -22,4 +22,8 @@ export const ENV = {
   entraAssertionFile: 'ENTRA_ASSERTION_FILE',
   entraAuthorityHost: 'ENTRA_AUTHORITY_HOST',
   entraCaCertPath: 'ENTRA_CA_CERT_PATH',
+  // Webhook (`shared/adapters/entra/webhook-auth-config.ts`): optional shared secret in the webhook URL's query string
+  // (reference/marketplace-api.md §2.3, defence in depth beside the JWT): the parameter's name and its value.
+  webhookSharedSecretParameter: 'WEBHOOK_SHARED_SECRET_PARAMETER',
+  webhookSharedSecretValue: 'WEBHOOK_SHARED_SECRET_VALUE',
 } as const;

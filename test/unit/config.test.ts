@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, requireSetting } from '#shared/config.ts';
+import { ConfigError, DEFAULT_USAGE_MAX_LATENESS_HOURS, loadConfig, requireSetting } from '#shared/config.ts';
 
 const complete = {
   TABLE_NAME: 'table',
@@ -44,5 +44,17 @@ describe('configuration', () => {
     const { CATALOG_PATH: _c, ...noCatalog } = complete;
 
     expect(() => loadConfig(noCatalog)).toThrow(/CATALOG_JSON or CATALOG_PATH/);
+  });
+
+  it('reads the maximum lateness of usage, and leaves it unset (the documented default) when absent', () => {
+    expect(loadConfig({ ...complete, USAGE_MAX_LATENESS_HOURS: '22' }).usageMaxLatenessHours).toBe(22);
+    expect(loadConfig(complete).usageMaxLatenessHours).toBeUndefined();
+    expect(DEFAULT_USAGE_MAX_LATENESS_HOURS).toBe(168);
+  });
+
+  it('refuses a maximum lateness that is not a whole number of hours between 1 and 744', () => {
+    for (const value of ['0', '1.5', 'a day', '745']) {
+      expect(() => loadConfig({ ...complete, USAGE_MAX_LATENESS_HOURS: value })).toThrow(/USAGE_MAX_LATENESS_HOURS/);
+    }
   });
 });

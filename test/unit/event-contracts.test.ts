@@ -1,12 +1,15 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApiKeySchema } from '#functions/api/schema.ts';
+import { parseUsageMessage } from '#functions/usage-aggregator/schema.ts';
+import { idempotencyKeySchema, usageRequestSchema } from '#functions/usage-ingest/schema.ts';
 import { matchHttpRoute } from '#infra/functions.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { mapAvailablePlansToOffer } from '#shared/adapters/catalog/available-plans-mapper.ts';
 import { validateCatalog } from '#shared/domain/catalog-rules.ts';
+import { assertApplicableMessage } from '#shared/domain/usage.ts';
 import { sampleEvent } from '#test/helpers/http-event.ts';
 
 /**
@@ -19,8 +22,19 @@ const parsers: Record<string, (file: string) => void> = {
     const match = matchHttpRoute(event.requestContext.http.method, event.rawPath);
     // Our route table must pick the route API Gateway reports having picked.
     expect(match?.routeKey).toBe(event.routeKey);
-    expect(match?.pathParameters).toEqual(event.pathParameters);
+    // API Gateway leaves `pathParameters` out for a route without parameters.
+    expect(match?.pathParameters).toEqual(event.pathParameters ?? {});
     if (event.rawPath === '/v1/api-keys' && event.body) createApiKeySchema.parse(JSON.parse(event.body));
+    if (event.rawPath === '/v1/usage' && event.body) {
+      usageRequestSchema.parse(JSON.parse(event.body));
+      idempotencyKeySchema.parse(event.headers['idempotency-key']);
+    }
+  },
+  sqs: (file) => {
+    const event = sampleEvent<SQSEvent>(file);
+    expect(event.Records.length).toBeGreaterThan(0);
+    // The usage queue is the only SQS source so far: each body is a usage message the aggregator can apply.
+    for (const record of event.Records) assertApplicableMessage(parseUsageMessage(record.body));
   },
   'marketplace/list-available-plans.json': (file) => {
     const offer = mapAvailablePlansToOffer('contoso-analytics', sampleEvent(file), {

@@ -1,0 +1,25 @@
+import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
+import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
+import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { SqsUsageQueue } from '#shared/adapters/sqs/sqs-usage-queue.ts';
+import { type Config, DEFAULT_USAGE_MAX_LATENESS_HOURS, requireSetting } from '#shared/config.ts';
+import { ENV } from '#shared/env-names.ts';
+import { systemClock } from '#shared/use-cases/ports/clock.ts';
+
+/** Everything the usage ingest function needs, built once per cold start from the configuration. */
+export function buildUsageIngestDependencies(config: Config) {
+  const documentClient = createDocumentClient();
+  return {
+    clock: systemClock,
+    codec: apiKeyCodec,
+    apiKeys: new DynamoApiKeyStore(documentClient, config.tableName),
+    subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
+    catalog: loadConfiguredCatalog(config.catalog),
+    usageQueue: new SqsUsageQueue(createSqsClient(), requireSetting(config.usageQueueUrl, ENV.usageQueueUrl)),
+    maxLatenessHours: config.usageMaxLatenessHours ?? DEFAULT_USAGE_MAX_LATENESS_HOURS,
+  };
+}
+
+export type UsageIngestDependencies = ReturnType<typeof buildUsageIngestDependencies>;

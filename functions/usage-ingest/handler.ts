@@ -1,0 +1,36 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { loadConfig } from '#shared/config.ts';
+import { jsonResponse } from '#shared/http/errors.ts';
+import { type AuthContext, apiKeyAuth, httpErrors } from '#shared/http/middleware.ts';
+import { parseJsonBody, parseWith } from '#shared/http/request.ts';
+import { logger, metrics } from '#shared/observability.ts';
+import { ingestUsage } from '#shared/use-cases/ingest-usage.ts';
+import { buildUsageIngestDependencies } from './dependencies.ts';
+import { idempotencyKeySchema, MAX_USAGE_BODY_BYTES, usageRequestSchema } from './schema.ts';
+
+const deps = buildUsageIngestDependencies(loadConfig());
+
+/** `POST /v1/usage` (publisher key): validates usage events, answers per event, queues the accepted ones. */
+export async function ingestUsageRequest(event: APIGatewayProxyEventV2, context: Context) {
+  const { events } = parseJsonBody(event, usageRequestSchema, { maxBytes: MAX_USAGE_BODY_BYTES });
+  const idempotencyKey = parseWith(idempotencyKeySchema, event.headers?.['idempotency-key'], 'headers.idempotency-key');
+  const { markers, ...result } = await ingestUsage(deps, (context as AuthContext).principal, {
+    events,
+    idempotencyKey,
+  });
+  metrics.addMetric('UsageEventsAccepted', MetricUnit.Count, result.accepted);
+  metrics.addMetric('UsageEventsRejected', MetricUnit.Count, result.rejected);
+  logger.info('Usage ingested', { accepted: result.accepted, rejected: result.rejected, markers, idempotencyKey });
+  return jsonResponse(202, result);
+}
+
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(apiKeyAuth(deps))
+  .use(httpErrors())
+  .handler(ingestUsageRequest);

@@ -1,0 +1,259 @@
+import { DeleteMessageCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MAIN_TABLE, USAGE_QUEUE } from '#infra/resources.ts';
+import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
+import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import type { UsageMessage } from '#shared/domain/usage.ts';
+import { createApiKey } from '#shared/use-cases/create-api-key.ts';
+import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
+import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { bodyOf, httpEvent, sampleEvent } from '#test/helpers/http-event.ts';
+import { aLambdaContext } from '#test/helpers/lambda-context.ts';
+import { localClients } from '#test/helpers/local-aws.ts';
+
+type Handler = typeof import('#functions/usage-ingest/handler.ts')['handler'];
+
+describe('the usage ingest function against DynamoDB Local and fauxqs', () => {
+  const { documentClient, sqs } = localClients();
+  let handler: Handler;
+  let queueUrl: string;
+  const keys = { publisher: '', partner: '' };
+  const subscribed = aSubscription();
+  const suspended = aSubscription({ status: 'Suspended' });
+  // The function runs on the real clock: stamp usage relative to it.
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+  const hourOf = (iso: string) => `${iso.slice(0, 13)}:00:00.000Z`;
+
+  const post = async (body: unknown, options: { apiKey?: string; headers?: Record<string, string> } = {}) =>
+    (await handler(
+      httpEvent('POST', '/v1/usage', { apiKey: options.apiKey ?? keys.publisher, body, headers: options.headers }),
+      aLambdaContext('UsageIngest'),
+    )) as APIGatewayProxyStructuredResultV2;
+
+  /** Takes every message off the queue (fauxqs answers at once; an empty page means the queue is empty). */
+  async function drainQueue(): Promise<UsageMessage[]> {
+    const messages: UsageMessage[] = [];
+    for (;;) {
+      const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+      if (!page.Messages?.length) return messages;
+      for (const message of page.Messages) {
+        messages.push(JSON.parse(message.Body ?? '') as UsageMessage);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+      }
+    }
+  }
+
+  beforeAll(async () => {
+    const resources = await prepareFunctionEnvironment();
+    queueUrl = resources[USAGE_QUEUE.envVar] ?? '';
+    ({ handler } = await import('#functions/usage-ingest/handler.ts'));
+    const tableName = resources[MAIN_TABLE.envVar] ?? '';
+    const deps = { apiKeys: new DynamoApiKeyStore(documentClient, tableName), codec: apiKeyCodec, clock: systemClock };
+    keys.publisher = (await createApiKey(deps, aPublisher(), { name: 'publisher', role: 'publisher' })).token;
+    keys.partner = (await createApiKey(deps, aPublisher(), { name: 'p', role: 'partner', partnerId: 'p1' })).token;
+    const subscriptions = new DynamoSubscriptionStore(documentClient, tableName);
+    await subscriptions.put(subscribed);
+    await subscriptions.put(suspended);
+  });
+
+  beforeEach(async () => {
+    await drainQueue();
+  });
+
+  it('answers 202 with a result per event, giving each rejection its reason', async () => {
+    const event = { subscriptionId: subscribed.id, dimension: 'api-calls', quantity: 1, timestamp: minutesAgo(5) };
+
+    const response = await post({
+      events: [
+        { ...event, id: 'ok' },
+        { ...event, id: 'unknown-sub', subscriptionId: 'no-such-subscription' },
+        { ...event, id: 'suspended', subscriptionId: suspended.id },
+        { ...event, id: 'bad-dim', dimension: 'bandwidth' },
+        { ...event, id: 'bad-qty', quantity: '1.0000001' },
+        { ...event, id: 'future', timestamp: new Date(Date.now() + 3_600_000).toISOString() },
+        { ...event, id: 'old', timestamp: minutesAgo(60 * 24 * 8) },
+      ],
+    });
+
+    expect(response.statusCode).toBe(202);
+    const body = bodyOf(response);
+    expect(body).toMatchObject({ accepted: 1, rejected: 6 });
+    expect(
+      (body.results as { id: string; status: string; reason?: string }[]).map((r) => [r.id, r.reason ?? r.status]),
+    ).toEqual([
+      ['ok', 'accepted'],
+      ['unknown-sub', 'unknownSubscription'],
+      ['suspended', 'notSubscribed'],
+      ['bad-dim', 'unknownDimension'],
+      ['bad-qty', 'invalidQuantity'],
+      ['future', 'timestampInFuture'],
+      ['old', 'timestampTooOld'],
+    ]);
+    expect(body.results).toContainEqual(
+      expect.objectContaining({ id: 'bad-dim', message: expect.stringContaining('"api-calls", "gb-processed"') }),
+    );
+  });
+
+  it('puts the accepted usage on the usage queue, summed per dimension and hour', async () => {
+    const at = minutesAgo(1);
+    const events = [
+      { subscriptionId: subscribed.id, dimension: 'api-calls', quantity: 0.1, timestamp: at },
+      { subscriptionId: subscribed.id, dimension: 'api-calls', quantity: '0.2', timestamp: at },
+      { subscriptionId: subscribed.id, dimension: 'reports', quantity: 3, timestamp: at },
+    ];
+
+    const response = await post({ events });
+
+    expect(bodyOf(response)).toMatchObject({ accepted: 3, rejected: 0 });
+    const [message, ...others] = await drainQueue();
+    expect(others).toEqual([]);
+    expect(message?.slots).toEqual([
+      {
+        subscriptionId: subscribed.id,
+        offerId: 'contoso-analytics',
+        dimension: 'api-calls',
+        hour: hourOf(at),
+        quantity: '0.3',
+        eventCount: 2,
+      },
+      {
+        subscriptionId: subscribed.id,
+        offerId: 'contoso-analytics',
+        dimension: 'reports',
+        hour: hourOf(at),
+        quantity: '3',
+        eventCount: 1,
+      },
+    ]);
+  });
+
+  it('queues the same markers for a retry with the same Idempotency-Key', async () => {
+    const request = {
+      events: [{ subscriptionId: subscribed.id, dimension: 'gb-processed', quantity: '2.5', timestamp: minutesAgo(2) }],
+    };
+    const headers = { 'idempotency-key': 'retry-me-123' };
+
+    await post(request, { headers });
+    const first = await drainQueue();
+    await post(request, { headers });
+    const retry = await drainQueue();
+
+    expect(first).toHaveLength(1);
+    expect(retry.map((message) => message.marker)).toEqual(first.map((message) => message.marker));
+  });
+
+  it('accepts the sample request of events/apigateway as a request of its own shape', async () => {
+    const sample = sampleEvent('apigateway/post-usage.json');
+
+    const response = await post(JSON.parse(sample.body ?? '{}'), {
+      headers: { 'idempotency-key': sample.headers['idempotency-key'] ?? '' },
+    });
+
+    // The sample's subscription does not exist here: every event is answered, none is a 400.
+    expect(response.statusCode).toBe(202);
+    expect(bodyOf(response)).toMatchObject({ accepted: 0, rejected: 3 });
+  });
+
+  describe('malformed requests', () => {
+    const valid = () => ({
+      subscriptionId: subscribed.id,
+      dimension: 'api-calls',
+      quantity: 1,
+      timestamp: minutesAgo(1),
+    });
+
+    it.each([
+      [
+        'an un-zoned timestamp',
+        { events: [{ ...valid(), timestamp: '2026-01-15T10:00:00' }] },
+        'body.events.0.timestamp',
+      ],
+      [
+        'a missing subscription id',
+        { events: [{ ...valid(), subscriptionId: undefined }] },
+        'body.events.0.subscriptionId',
+      ],
+      ['a quantity of the wrong type', { events: [{ ...valid(), quantity: true }] }, 'body.events.0.quantity'],
+      ['an unknown field', { events: [{ ...valid(), amount: 1 }] }, 'body.events.0'],
+      ['no events', { events: [] }, 'body.events'],
+      ['more than 1000 events', { events: Array.from({ length: 1001 }, valid) }, 'body.events'],
+      [
+        'a repeated event id',
+        {
+          events: [
+            { ...valid(), id: 'x' },
+            { ...valid(), id: 'x' },
+          ],
+        },
+        'body.events.1.id',
+      ],
+      ['a body that is not JSON', '{"events": [', undefined],
+    ])('answers 400 naming the field for %s, and queues nothing', async (_case, body, field) => {
+      const response = await post(body);
+
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response).error).toMatchObject(
+        field ? { code: 'ValidationError', field } : { code: 'ValidationError' },
+      );
+      expect(await drainQueue()).toEqual([]);
+    });
+
+    it('answers 400 for an Idempotency-Key that is too long', async () => {
+      const response = await post({ events: [valid()] }, { headers: { 'idempotency-key': 'k'.repeat(256) } });
+
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response).error).toMatchObject({ field: 'headers.idempotency-key' });
+    });
+
+    it('answers 413 for a body over 1 MB', async () => {
+      const response = await post({ events: [{ ...valid(), id: 'x'.repeat(1_000_001) }] });
+
+      expect(response.statusCode).toBe(413);
+      expect(bodyOf(response).error).toMatchObject({
+        code: 'PayloadTooLargeError',
+        message: expect.stringContaining('split'),
+      });
+    });
+  });
+
+  describe('authentication', () => {
+    const body = {
+      events: [{ subscriptionId: subscribed.id, dimension: 'api-calls', quantity: 1, timestamp: minutesAgo(1) }],
+    };
+
+    it('answers 401 without an API key', async () => {
+      const response = (await handler(
+        httpEvent('POST', '/v1/usage', { body }),
+        aLambdaContext('UsageIngest'),
+      )) as APIGatewayProxyStructuredResultV2;
+
+      expect(response.statusCode).toBe(401);
+    });
+
+    it('answers 403 to a partner key and queues nothing', async () => {
+      const response = await post(body, { apiKey: keys.partner });
+
+      expect(response.statusCode).toBe(403);
+      expect(await drainQueue()).toEqual([]);
+    });
+  });
+
+  // Last: it deletes the queue.
+  it('answers 503, never 202, when the usage cannot be queued', async () => {
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+
+    const response = await post({
+      events: [{ subscriptionId: subscribed.id, dimension: 'api-calls', quantity: 1, timestamp: minutesAgo(1) }],
+    });
+
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toBeDefined();
+    expect(bodyOf(response).error).toMatchObject({
+      code: 'ServiceUnavailableError',
+      message: expect.stringContaining('Idempotency-Key'),
+    });
+  });
+});
