@@ -1,8 +1,9 @@
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
-import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
+import { createDocumentClient, createDynamoDbClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { idempotentOnHeader } from '#shared/adapters/dynamodb/request-idempotency.ts';
 import { SqsUsageQueue } from '#shared/adapters/sqs/sqs-usage-queue.ts';
 import { type Config, DEFAULT_USAGE_MAX_LATENESS_HOURS, requireSetting } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -19,6 +20,7 @@ export function buildUsageIngestDependencies(config: Config) {
     catalog: loadConfiguredCatalog(config.catalog),
     usageQueue: new SqsUsageQueue(createSqsClient(), requireSetting(config.usageQueueUrl, ENV.usageQueueUrl)),
     maxLatenessHours: config.usageMaxLatenessHours ?? DEFAULT_USAGE_MAX_LATENESS_HOURS,
+    idempotency: idempotentOnHeader(createDynamoDbClient(), config.tableName, 'usage-ingest'),
   };
 }
 

@@ -32,5 +32,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(apiKeyAuth(deps))
+  // After authentication: a remembered answer is only ever given to an authenticated publisher.
+  .use(deps.idempotency)
   .use(httpErrors())
   .handler(ingestUsageRequest);

@@ -28,9 +28,14 @@ function localOptions(endpoint: string | undefined) {
   return endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: LOCAL_CREDENTIALS } : {};
 }
 
+/** The low-level DynamoDB client (for libraries that want one, such as Powertools Idempotency). */
+export function createDynamoDbClient(endpoints: AwsEndpoints = endpointsFromEnv()): DynamoDBClient {
+  return new DynamoDBClient(localOptions(endpoints.dynamodb));
+}
+
 /** Document client that drops `undefined` attributes, so optional fields never reach DynamoDB as nulls. */
 export function createDocumentClient(endpoints: AwsEndpoints = endpointsFromEnv()): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(localOptions(endpoints.dynamodb)), {
+  return DynamoDBDocumentClient.from(createDynamoDbClient(endpoints), {
     marshallOptions: { removeUndefinedValues: true },
   });
 }

@@ -1,3 +1,4 @@
+import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
   ConflictError,
@@ -16,6 +17,10 @@ import {
  * about our internals (the full error is logged by the caller of `toErrorResponse`).
  */
 const STATUS_BY_ERROR: readonly [new (...args: never[]) => Error, number][] = [
+  // Powertools Idempotency: the same Idempotency-Key with another body is a client bug; the same key while the
+  // first request still runs is a conflict to retry shortly.
+  [IdempotencyValidationError, 422],
+  [IdempotencyAlreadyInProgressError, 409],
   [UnauthenticatedError, 401],
   [ForbiddenError, 403],
   [NotFoundError, 404],
@@ -52,9 +57,8 @@ export function toErrorResponse(error: unknown): APIGatewayProxyStructuredResult
   }
   const body: ErrorBody = {
     error: {
-      code: error instanceof DomainError ? error.name : status === 404 ? 'NotFound' : 'BadRequest',
-      message:
-        status === 404 && !(error instanceof DomainError) ? 'No such route: check the method and path.' : error.message,
+      code: error instanceof DomainError ? error.name : (CODE_BY_STATUS[status] ?? 'BadRequest'),
+      message: messageFor(error, status),
       ...(error instanceof ValidationError && error.field ? { field: error.field } : {}),
     },
   };
@@ -65,6 +69,20 @@ export function toErrorResponse(error: unknown): APIGatewayProxyStructuredResult
         ? { 'retry-after': '5' }
         : undefined;
   return jsonResponse(status, body, headers);
+}
+
+const CODE_BY_STATUS: Record<number, string> = { 404: 'NotFound', 409: 'Conflict', 422: 'IdempotencyKeyReused' };
+
+function messageFor(error: Error, status: number): string {
+  if (error instanceof DomainError) return error.message;
+  if (error instanceof IdempotencyValidationError) {
+    return 'This Idempotency-Key was already used with a different body: use a new key for new content.';
+  }
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return 'A request with this Idempotency-Key is still being processed: retry in a few seconds.';
+  }
+  if (status === 404) return 'No such route: check the method and path.';
+  return error.message;
 }
 
 export function jsonResponse(

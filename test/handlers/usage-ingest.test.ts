@@ -130,19 +130,49 @@ describe('the usage ingest function against DynamoDB Local and fauxqs', () => {
     ]);
   });
 
-  it('queues the same markers for a retry with the same Idempotency-Key', async () => {
+  it('answers a retry with the same Idempotency-Key from memory: same answer, nothing queued twice', async () => {
     const request = {
       events: [{ subscriptionId: subscribed.id, dimension: 'gb-processed', quantity: '2.5', timestamp: minutesAgo(2) }],
     };
-    const headers = { 'idempotency-key': 'retry-me-123' };
+    const headers = { 'idempotency-key': `retry-me-${Date.now()}` };
 
-    await post(request, { headers });
-    const first = await drainQueue();
-    await post(request, { headers });
-    const retry = await drainQueue();
+    const first = await post(request, { headers });
+    const queuedFirst = await drainQueue();
+    const retry = await post(request, { headers });
+    const queuedOnRetry = await drainQueue();
 
-    expect(first).toHaveLength(1);
-    expect(retry.map((message) => message.marker)).toEqual(first.map((message) => message.marker));
+    expect(first.statusCode).toBe(202);
+    expect(queuedFirst).toHaveLength(1);
+    expect(retry.statusCode).toBe(202);
+    expect(bodyOf(retry)).toEqual(bodyOf(first));
+    expect(queuedOnRetry).toEqual([]);
+  });
+
+  it('answers 422 when an Idempotency-Key comes back with a different body, and queues nothing', async () => {
+    const headers = { 'idempotency-key': `reused-${Date.now()}` };
+    const event = { subscriptionId: subscribed.id, dimension: 'gb-processed', timestamp: minutesAgo(2) };
+
+    await post({ events: [{ ...event, quantity: 1 }] }, { headers });
+    await drainQueue();
+    const reused = await post({ events: [{ ...event, quantity: 2 }] }, { headers });
+
+    expect(reused.statusCode).toBe(422);
+    expect(bodyOf(reused).error).toMatchObject({ code: 'IdempotencyKeyReused' });
+    expect(await drainQueue()).toEqual([]);
+  });
+
+  it('does not remember a refused request: a corrected retry with the same key is processed', async () => {
+    const headers = { 'idempotency-key': `fix-and-retry-${Date.now()}` };
+
+    const refused = await post({ events: [] }, { headers });
+    const corrected = await post(
+      { events: [{ subscriptionId: subscribed.id, dimension: 'api-calls', quantity: 1, timestamp: minutesAgo(1) }] },
+      { headers },
+    );
+
+    expect(refused.statusCode).toBe(400);
+    expect(corrected.statusCode).toBe(202);
+    expect(await drainQueue()).toHaveLength(1);
   });
 
   it('accepts the sample request of events/apigateway as a request of its own shape', async () => {
