@@ -76,8 +76,8 @@ export const USAGE_INGEST_FUNCTION: FunctionDefinition = {
   id: 'UsageIngest',
   entry: 'functions/usage-ingest/handler.ts',
   description: 'Usage ingest (publisher key): validates usage events and queues them, summed per hour, for aggregation',
-  // Reads API keys and subscriptions; writes nothing but queue messages.
-  uses: { table: 'read', queues: [{ queue: USAGE_QUEUE, access: 'send' }] },
+  // Reads API keys and subscriptions; writes only the Idempotency-Key records (the answer to each request).
+  uses: { table: 'readWrite', queues: [{ queue: USAGE_QUEUE, access: 'send' }] },
 };
 
 /** Applies each usage message to the ledger exactly once (one DynamoDB transaction per message). */
