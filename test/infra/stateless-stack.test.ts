@@ -201,4 +201,25 @@ describe('StatelessStack', () => {
       ).toThrow('schedule Sync names function "Nope", which infra/functions.ts does not define');
     });
   });
+
+  describe('queue-triggered functions', () => {
+    it('consumes the usage queue with partial batch responses, so one bad message never re-counts the others', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: imported(stateful.usageQueue.queueArn),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('lets only the aggregator receive and delete usage messages', () => {
+      const template2 = template.toJSON() as {
+        Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      };
+      const consumers = Object.entries(template2.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::IAM::Policy')
+        .filter(([, resource]) => JSON.stringify(resource.Properties).includes('sqs:DeleteMessage'));
+
+      expect(consumers).toHaveLength(1);
+      expect(JSON.stringify(consumers[0]?.[1].Properties.Roles)).toContain('UsageAggregator');
+    });
+  });
 });
