@@ -29,7 +29,16 @@ export interface SubscriptionPeriod {
   readonly status: SubscriptionStatus;
   readonly planId: string;
   readonly quantity?: number;
+  /**
+   * The fields the change at `from` set; the others carry on from the period before. Absent: all three (a full
+   * period). Lets a change that arrives late be placed among later ones without overwriting what they set
+   * (`shared/domain/subscription-lifecycle.ts`).
+   */
+  readonly sets?: readonly SubscriptionPeriodField[];
 }
+
+/** The fields of a period a change can set. */
+export type SubscriptionPeriodField = 'status' | 'planId' | 'quantity';
 
 /**
  * A marketplace SaaS subscription as this system keeps it. `id` is Microsoft's SaaS subscription id, which is

@@ -1,29 +1,453 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Subscription } from '#shared/domain/subscription.ts';
-import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '#shared/domain/errors.ts';
+import type { Subscription, SubscriptionStatus } from '#shared/domain/subscription.ts';
+import type {
+  AppliedChange,
+  ListByStatusQuery,
+  OperationDecision,
+  OperationOutcome,
+  OperationRecord,
+  StoredSubscription,
+  SubscriptionPage,
+  VersionedSubscriptionStore,
+} from '#shared/use-cases/ports/subscription-store.ts';
+import { cancelledIndexes, decodeCursor, encodeCursor, type Item, isItem, pageLimit } from './dynamo-item.ts';
 
-/** Subscriptions in the main table: `pk = SUB#<id>`, `sk = SUBSCRIPTION`. */
-export class DynamoSubscriptionStore implements SubscriptionStore {
+const SUBSCRIPTION_SK = 'SUBSCRIPTION';
+const OPERATION_SK_PREFIX = 'OP#';
+const OPERATION_TYPE = 'SubscriptionOperation';
+/** Item attributes that belong to the store, not to the subscription. */
+const STORE_ATTRIBUTES = ['pk', 'sk', 'type', 'version', 'createdAt', 'gsi1pk', 'gsi1sk'] as const;
+
+const subscriptionKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: SUBSCRIPTION_SK });
+const operationKey = (subscriptionId: string, operationId: string) => ({
+  pk: `SUB#${subscriptionId}`,
+  sk: `${OPERATION_SK_PREFIX}${operationId}`,
+});
+/** Sparse index partition: only subscription items carry it, one partition per status. */
+const statusPartition = (status: SubscriptionStatus) => `SUBSTATUS#${status}`;
+
+/**
+ * Subscriptions and their operation records in the main table:
+ * - subscription: `pk = SUB#<id>`, `sk = SUBSCRIPTION`, the subscription's fields, `version` (optimistic
+ *   concurrency: every write is conditional on the version read), `createdAt`, and the sparse index keys
+ *   `gsi1pk = SUBSTATUS#<status>`, `gsi1sk = <createdAt ISO>#<id>` (listing by status, oldest first);
+ * - operation record: `pk = SUB#<id>`, `sk = OP#<operationId>`, `state` received → decided → applied, with the
+ *   decision PATCHed to Microsoft, the outcome, and the lifecycle event until it is published.
+ *
+ * An applied change writes the subscription and its operation record in one transaction, so "applied" on the
+ * record and the change on the subscription can never disagree, even after a crash between the two.
+ */
+export class DynamoSubscriptionStore implements VersionedSubscriptionStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
   async get(subscriptionId: string): Promise<Subscription | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: `SUB#${subscriptionId}`, sk: 'SUBSCRIPTION' } }),
-    );
-    if (!result.Item) return undefined;
-    const { pk: _pk, sk: _sk, ...subscription } = result.Item;
-    return subscription as Subscription;
+    return (await this.read(subscriptionId))?.subscription;
   }
 
   async put(subscription: Subscription): Promise<void> {
+    const update = subscriptionUpdate(subscription, new Date());
     await this.client.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.tableName,
-        Item: { pk: `SUB#${subscription.id}`, sk: 'SUBSCRIPTION', ...subscription },
+        Key: subscriptionKey(subscription.id),
+        ...update.expression(`version = if_not_exists(version, :zero) + :one`),
+        ExpressionAttributeValues: { ...update.values, ':zero': 0, ':one': 1 },
       }),
     );
   }
+
+  async read(subscriptionId: string): Promise<StoredSubscription | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: subscriptionKey(subscriptionId), ConsistentRead: true }),
+    );
+    return result.Item ? storedSubscriptionOf(result.Item) : undefined;
+  }
+
+  async save(subscription: Subscription, expectedVersion: number | undefined): Promise<number> {
+    try {
+      await this.client.send(new UpdateCommand(this.conditionalSave(subscription, expectedVersion, new Date())));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw versionConflict(subscription.id, error);
+      throw error;
+    }
+    return (expectedVersion ?? 0) + 1;
+  }
+
+  async createIfAbsent(subscription: Subscription): Promise<{ created: boolean; stored: StoredSubscription }> {
+    try {
+      await this.save(subscription, undefined);
+      const stored = await this.read(subscription.id);
+      if (!stored) throw new Error(`Subscription ${subscription.id} was created but cannot be read back`);
+      return { created: true, stored };
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const stored = await this.read(subscription.id);
+      if (!stored) throw error;
+      return { created: false, stored };
+    }
+  }
+
+  async listByStatus(status: SubscriptionStatus, query: ListByStatusQuery = {}): Promise<SubscriptionPage> {
+    const partition = statusPartition(status);
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression:
+          query.createdBefore === undefined ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND gsi1sk < :before',
+        ExpressionAttributeValues: {
+          ':pk': partition,
+          ...(query.createdBefore === undefined ? {} : { ':before': query.createdBefore.toISOString() }),
+        },
+        ScanIndexForward: true,
+        Limit: pageLimit(query.limit),
+        ExclusiveStartKey: decodeCursor(query.cursor, { attribute: 'gsi1pk', value: partition }, [
+          'pk',
+          'sk',
+          'gsi1pk',
+          'gsi1sk',
+        ]),
+      }),
+    );
+    const nextCursor = encodeCursor(result.LastEvaluatedKey);
+    return {
+      subscriptions: (result.Items ?? []).map(storedSubscriptionOf),
+      ...(nextCursor ? { nextCursor } : {}),
+    };
+  }
+
+  async getOperation(subscriptionId: string, operationId: string): Promise<OperationRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: operationKey(subscriptionId, operationId),
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? operationRecordOf(result.Item) : undefined;
+  }
+
+  async startOperation(input: {
+    subscriptionId: string;
+    operationId: string;
+    action: string;
+    at: Date;
+  }): Promise<OperationRecord> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: operationKey(input.subscriptionId, input.operationId),
+          UpdateExpression: 'SET #type = :type, #state = :received, #action = :action, receivedAt = :at',
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: { '#type': 'type', '#state': 'state', '#action': 'action' },
+          ExpressionAttributeValues: {
+            ':type': OPERATION_TYPE,
+            ':received': 'received',
+            ':action': input.action,
+            ':at': iso(input.at),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return operationRecordOf(result.Attributes ?? {});
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return this.requireOperation(input.subscriptionId, input.operationId);
+    }
+  }
+
+  async decideOperation(input: {
+    subscriptionId: string;
+    operationId: string;
+    decision: OperationDecision;
+    reason?: string;
+    at: Date;
+  }): Promise<OperationRecord> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: operationKey(input.subscriptionId, input.operationId),
+          UpdateExpression: `SET #state = :decided, decision = :decision, decidedAt = :at${
+            input.reason === undefined ? '' : ', reason = :reason'
+          }`,
+          // The first decision stands: a concurrent delivery that decided differently (say, a policy whose inputs
+          // changed in between) must not PATCH the other answer.
+          ConditionExpression: '#state = :received',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':decided': 'decided',
+            ':received': 'received',
+            ':decision': input.decision,
+            ':at': iso(input.at),
+            ...(input.reason === undefined ? {} : { ':reason': input.reason }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return operationRecordOf(result.Attributes ?? {});
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return this.requireOperation(input.subscriptionId, input.operationId);
+    }
+  }
+
+  async markAcknowledged(subscriptionId: string, operationId: string, at: Date): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: operationKey(subscriptionId, operationId),
+        UpdateExpression: 'SET acknowledgedAt = if_not_exists(acknowledgedAt, :at)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': iso(at) },
+      }),
+    );
+  }
+
+  async applyChange(change: AppliedChange): Promise<'applied' | 'alreadyApplied'> {
+    const subscriptionId = change.subscription.id;
+    const values: Item = {
+      ':type': OPERATION_TYPE,
+      ':applied': 'applied',
+      ':outcome': 'applied',
+      ':action': change.action,
+      ':at': iso(change.at),
+    };
+    const sets = [
+      '#type = :type',
+      '#state = :applied',
+      'outcome = :outcome',
+      'completedAt = :at',
+      'receivedAt = if_not_exists(receivedAt, :at)',
+    ];
+    sets.push('#action = if_not_exists(#action, :action)');
+    if (change.event) {
+      sets.push('event = :event');
+      values[':event'] = change.event;
+    }
+    if (change.decision) {
+      sets.push('decision = if_not_exists(decision, :decision)');
+      values[':decision'] = change.decision;
+    }
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: this.conditionalSave(change.subscription, change.expectedVersion, change.at) },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: operationKey(subscriptionId, change.operationId),
+                UpdateExpression: `SET ${sets.join(', ')}`,
+                ConditionExpression: 'attribute_not_exists(#state) OR #state <> :applied',
+                ExpressionAttributeNames: { '#type': 'type', '#state': 'state', '#action': 'action' },
+                ExpressionAttributeValues: values,
+              },
+            },
+          ],
+        }),
+      );
+      return 'applied';
+    } catch (error) {
+      const cancelled = cancelledIndexes(error);
+      if (cancelled?.condition.has(1)) return 'alreadyApplied';
+      if (cancelled?.condition.has(0) || (cancelled && cancelled.conflict.size > 0)) {
+        // A concurrent transaction on the same items counts as a version conflict: re-read and retry.
+        throw versionConflict(subscriptionId, error);
+      }
+      throw error;
+    }
+  }
+
+  async completeOperation(input: {
+    subscriptionId: string;
+    operationId: string;
+    action: string;
+    outcome: Exclude<OperationOutcome, 'applied'>;
+    reason?: string;
+    at: Date;
+  }): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: operationKey(input.subscriptionId, input.operationId),
+          UpdateExpression: `SET #type = :type, #state = :applied, outcome = :outcome, completedAt = :at, #action = if_not_exists(#action, :action), receivedAt = if_not_exists(receivedAt, :at)${
+            input.reason === undefined ? '' : ', reason = if_not_exists(reason, :reason)'
+          }`,
+          ConditionExpression: 'attribute_not_exists(#state) OR #state <> :applied',
+          ExpressionAttributeNames: { '#type': 'type', '#state': 'state', '#action': 'action' },
+          ExpressionAttributeValues: {
+            ':type': OPERATION_TYPE,
+            ':applied': 'applied',
+            ':outcome': input.outcome,
+            ':action': input.action,
+            ':at': iso(input.at),
+            ...(input.reason === undefined ? {} : { ':reason': input.reason }),
+          },
+        }),
+      );
+    } catch (error) {
+      // Finished already (a concurrent delivery): its outcome stands.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async markEventPublished(subscriptionId: string, operationId: string, at: Date): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: operationKey(subscriptionId, operationId),
+        UpdateExpression: 'SET eventPublishedAt = if_not_exists(eventPublishedAt, :at)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': iso(at) },
+      }),
+    );
+  }
+
+  private async requireOperation(subscriptionId: string, operationId: string): Promise<OperationRecord> {
+    const record = await this.getOperation(subscriptionId, operationId);
+    if (!record) throw new Error(`Operation ${operationId} of subscription ${subscriptionId} vanished`);
+    return record;
+  }
+
+  /** The update that writes a subscription only over the version read (or only when none is stored). */
+  private conditionalSave(
+    subscription: Subscription,
+    expectedVersion: number | undefined,
+    now: Date,
+  ): UpdateCommandInput & { UpdateExpression: string } {
+    const update = subscriptionUpdate(subscription, now);
+    const next = (expectedVersion ?? 0) + 1;
+    const condition =
+      expectedVersion === undefined
+        ? 'attribute_not_exists(pk)'
+        : expectedVersion === 0
+          ? // Records written before versions existed have none: version 0.
+            'attribute_exists(pk) AND (attribute_not_exists(version) OR version = :expected)'
+          : 'version = :expected';
+    return {
+      TableName: this.tableName,
+      Key: subscriptionKey(subscription.id),
+      ...update.expression('version = :next'),
+      ConditionExpression: condition,
+      ExpressionAttributeValues: {
+        ...update.values,
+        ':next': next,
+        ...(expectedVersion === undefined ? {} : { ':expected': expectedVersion }),
+      },
+    };
+  }
+}
+
+/**
+ * An update that replaces the subscription's fields (REMOVE for the optional ones it no longer has) and keeps the
+ * store's own attributes: `createdAt` and the index sort key are set once, the index partition follows the status.
+ */
+function subscriptionUpdate(subscription: Subscription, now: Date) {
+  const names: Record<string, string> = { '#type': 'type' };
+  const values: Item = {
+    ':type': 'Subscription',
+    ':gsi1pk': statusPartition(subscription.status),
+    ':createdAt': iso(now),
+    ':gsi1sk': `${iso(now)}#${subscription.id}`,
+  };
+  const sets = [
+    '#type = :type',
+    'gsi1pk = :gsi1pk',
+    'createdAt = if_not_exists(createdAt, :createdAt)',
+    'gsi1sk = if_not_exists(gsi1sk, :gsi1sk)',
+  ];
+  const removes: string[] = [];
+  const fields = subscription as unknown as Item;
+  for (const [index, name] of SUBSCRIPTION_FIELDS.entries()) {
+    const value = fields[name];
+    names[`#f${index}`] = name;
+    if (value === undefined) removes.push(`#f${index}`);
+    else {
+      sets.push(`#f${index} = :f${index}`);
+      values[`:f${index}`] = value;
+    }
+  }
+  return {
+    values,
+    expression: (versionClause: string) => ({
+      UpdateExpression: `SET ${[...sets, versionClause].join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ExpressionAttributeNames: names,
+    }),
+  };
+}
+
+/**
+ * Every field of `Subscription`. Listed rather than taken from the object so that a field the new value lacks is
+ * removed from the item (a plan change to a flat-rate plan drops `quantity`).
+ */
+const SUBSCRIPTION_FIELDS = [
+  'id',
+  'offerId',
+  'planId',
+  'quantity',
+  'status',
+  'term',
+  'isFreeTrial',
+  'beneficiary',
+  'purchaser',
+  'partnerId',
+  'timeline',
+] as const satisfies readonly (keyof Subscription)[];
+
+function storedSubscriptionOf(item: Item): StoredSubscription {
+  const subscription: Item = { ...item };
+  for (const attribute of STORE_ATTRIBUTES) delete subscription[attribute];
+  return {
+    subscription: subscription as unknown as Subscription,
+    version: typeof item.version === 'number' ? item.version : 0,
+    createdAt: typeof item.createdAt === 'string' ? item.createdAt : new Date(0).toISOString(),
+  };
+}
+
+function operationRecordOf(item: Item): OperationRecord {
+  const pk = String(item.pk ?? '');
+  const sk = String(item.sk ?? '');
+  const text = (name: string) => (typeof item[name] === 'string' ? (item[name] as string) : undefined);
+  const record: Record<string, unknown> = {
+    subscriptionId: pk.replace(/^SUB#/, ''),
+    operationId: sk.slice(OPERATION_SK_PREFIX.length),
+    action: text('action') ?? '',
+    state: text('state') ?? 'received',
+    decision: text('decision'),
+    reason: text('reason'),
+    acknowledgedAt: text('acknowledgedAt'),
+    outcome: text('outcome'),
+    receivedAt: text('receivedAt') ?? new Date(0).toISOString(),
+    completedAt: text('completedAt'),
+    event: isItem(item.event) ? item.event : undefined,
+    eventPublishedAt: text('eventPublishedAt'),
+  };
+  for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
+  return record as unknown as OperationRecord;
+}
+
+function versionConflict(subscriptionId: string, cause: unknown): ConflictError {
+  return new ConflictError(
+    `Subscription ${subscriptionId} was changed by someone else since it was read; read it again and retry`,
+    { cause },
+  );
+}
+
+function iso(date: Date): string {
+  return date.toISOString();
 }

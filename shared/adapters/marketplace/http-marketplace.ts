@@ -495,6 +495,7 @@ export class HttpMarketplace implements Marketplace {
         marketplaceCall: context,
       });
       this.logger.info('Marketplace call succeeded', this.outcome(context, response.status));
+      report(options, context.info(response.status));
       return response;
     } catch (error) {
       const failure = this.toMarketplaceError(error, context);
@@ -504,6 +505,7 @@ export class HttpMarketplace implements Marketplace {
         code: failure.code,
         message: failure.message,
       });
+      report(options, { ...context.info(failure.status), requestId: failure.requestId || context.requestId });
       throw failure;
     }
   }
@@ -651,6 +653,21 @@ export class HttpMarketplace implements Marketplace {
       );
     }
     return parsed.data;
+  }
+}
+
+/** Tells the caller's `onOutcome` (the audit trail) how a call ended; its failure never fails the call. */
+function report(options: MarketplaceCallOptions | undefined, info: MarketplaceCallInfo): void {
+  try {
+    options?.onOutcome?.({
+      operation: info.operation,
+      status: info.status,
+      requestId: info.requestId || undefined,
+      correlationId: info.correlationId,
+      attempts: info.attempts,
+    });
+  } catch {
+    // An observer's bug must not turn a successful marketplace call into a failure.
   }
 }
 

@@ -331,6 +331,24 @@ export interface MarketplaceCallOptions {
   readonly correlationId?: string;
   /** Aborts the call (and its retries). */
   readonly signal?: AbortSignal;
+  /**
+   * Told how the call ended, success or failure, with the ids Microsoft support asks for (§1.1); the audit trail
+   * (`AuditingMarketplace`) records them. Called once per HTTP-level call (Activate's own check of a retried call
+   * reports a second, `getSubscription`). Must not throw.
+   */
+  readonly onOutcome?: (outcome: MarketplaceCallOutcome) => void;
+}
+
+/** How one marketplace call ended, for logs and the audit trail. */
+export interface MarketplaceCallOutcome {
+  /** Our name of the operation, e.g. `getOperation`. */
+  readonly operation: string;
+  /** HTTP status of the last answer, when one arrived. */
+  readonly status?: number;
+  /** `x-ms-requestid` of the last attempt. */
+  readonly requestId?: string;
+  readonly correlationId?: string;
+  readonly attempts?: number;
 }
 
 /**

@@ -1,0 +1,56 @@
+import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
+import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { EntraWebhookAuthenticator } from '#shared/adapters/entra/entra-webhook-authenticator.ts';
+import { loadWebhookAuthConfig } from '#shared/adapters/entra/webhook-auth-config.ts';
+import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
+import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
+import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
+import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
+import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
+import { type Config, requireSetting } from '#shared/config.ts';
+import { ENV } from '#shared/env-names.ts';
+import { logger } from '#shared/observability.ts';
+import { catalogChangePolicy } from '#shared/use-cases/change-policies.ts';
+import { DEFAULT_ANSWER_DEADLINE_MS } from '#shared/use-cases/handle-fulfillment-webhook.ts';
+import { systemClock } from '#shared/use-cases/ports/clock.ts';
+
+/**
+ * The marketplace client's retries on the webhook path. A ChangePlan / ChangeQuantity must be answered within 10 s of
+ * the webhook or Microsoft accepts it anyway (reference §0, §2.1, §6.4). Two calls lead to that answer (Get Operation,
+ * then the PATCH), so each gets at most 3 s with its retries: 6 s in all, plus DynamoDB reads and writes of a few tens
+ * of milliseconds, well inside 10 s; the use case also aborts the path at `DEFAULT_ANSWER_DEADLINE_MS` (8 s).
+ * A call that still fails makes the webhook answer 500, and Microsoft delivers it again (handling is idempotent).
+ */
+export const WEBHOOK_RETRY_POLICY: Partial<RetryPolicy> = {
+  maxAttempts: 3,
+  totalBudgetMs: 3_000,
+  baseDelayMs: 150,
+  maxDelayMs: 1_000,
+  attemptTimeoutMs: 2_500,
+};
+
+/** Everything the webhook needs, built once per cold start. @throws ConfigError for a missing or invalid setting. */
+export async function buildWebhookDependencies(config: Config, env: Record<string, string | undefined> = process.env) {
+  const documentClient = createDocumentClient();
+  const audit = new DynamoAuditLog(documentClient, config.tableName);
+  const marketplaceConfig = loadMarketplaceConfig(env);
+  const client = await createHttpMarketplace(marketplaceConfig, { retry: WEBHOOK_RETRY_POLICY });
+  return {
+    authenticator: new EntraWebhookAuthenticator(await loadWebhookAuthConfig(marketplaceConfig, env)),
+    subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
+    marketplace: new AuditingMarketplace(client, audit, systemClock, logger),
+    policy: catalogChangePolicy(loadConfiguredCatalog(config.catalog)),
+    lifecycle: new SnsLifecyclePublisher(
+      createSnsClient(),
+      requireSetting(config.lifecycleTopicArn, ENV.lifecycleTopicArn),
+    ),
+    audit,
+    clock: systemClock,
+    logger,
+    answerDeadlineMs: DEFAULT_ANSWER_DEADLINE_MS,
+  };
+}
+
+export type WebhookDependencies = Awaited<ReturnType<typeof buildWebhookDependencies>>;

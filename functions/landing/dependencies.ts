@@ -1,0 +1,48 @@
+import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
+import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
+import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
+import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
+import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
+import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
+import { type Config, requireSetting } from '#shared/config.ts';
+import { ENV } from '#shared/env-names.ts';
+import { logger } from '#shared/observability.ts';
+import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import type { LandingDeps } from '#shared/use-cases/resolve-purchase.ts';
+
+/**
+ * A customer is waiting on the page, and API Gateway gives up after 30 s: a landing visit makes up to four
+ * marketplace calls (Resolve, Get Subscription, Activate, Get Subscription), so each gets at most 5 s with retries.
+ * A call that still fails shows the "try again" page, and trying again is safe.
+ */
+export const LANDING_RETRY_POLICY: Partial<RetryPolicy> = {
+  maxAttempts: 3,
+  totalBudgetMs: 5_000,
+  baseDelayMs: 200,
+  maxDelayMs: 1_000,
+  attemptTimeoutMs: 4_000,
+};
+
+/** Everything the landing page needs, built once per cold start. @throws ConfigError for a missing setting. */
+export async function buildLandingDependencies(
+  config: Config,
+  env: Record<string, string | undefined> = process.env,
+): Promise<LandingDeps> {
+  const documentClient = createDocumentClient();
+  const audit = new DynamoAuditLog(documentClient, config.tableName);
+  const client = await createHttpMarketplace(loadMarketplaceConfig(env), { retry: LANDING_RETRY_POLICY });
+  return {
+    marketplace: new AuditingMarketplace(client, audit, systemClock, logger),
+    subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
+    lifecycle: new SnsLifecyclePublisher(
+      createSnsClient(),
+      requireSetting(config.lifecycleTopicArn, ENV.lifecycleTopicArn),
+    ),
+    audit,
+    clock: systemClock,
+    catalog: loadConfiguredCatalog(config.catalog),
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Whether a plan or seat change the customer asked for in the marketplace (a ChangePlan / ChangeQuantity webhook,
+ * reference/marketplace-api.md §2.1) fits the plan catalog. Pure: the `ChangePolicy` port
+ * (`shared/use-cases/ports/change-policy.ts`) wraps it, and other policies (e.g. reseller credit levels) are added
+ * beside it.
+ */
+import type { Catalog, Plan } from './catalog.ts';
+import { isPlanOfferedTo } from './catalog-rules.ts';
+import type { Subscription } from './subscription.ts';
+
+/** A change the customer asked for: one field per operation, plan or quantity (§1.2 "one field per call"). */
+export type RequestedChange =
+  | { readonly kind: 'plan'; readonly planId: string }
+  | { readonly kind: 'quantity'; readonly quantity: number };
+
+/** Accept, or reject with a reason that is logged, audited and shown to the operator. */
+export type ChangeDecision = { readonly accept: true } | { readonly accept: false; readonly reason: string };
+
+export const ACCEPT: ChangeDecision = { accept: true };
+
+/**
+ * The catalog's verdict: a plan must exist in the subscription's offer and be offered to the beneficiary's tenant
+ * (private plans list their audience, §1.2 "A private plan must list the customer's tenant"); a quantity must be a
+ * whole number within the current plan's seat limits, on a per-user plan.
+ */
+export function decideByCatalog(catalog: Catalog, subscription: Subscription, change: RequestedChange): ChangeDecision {
+  const offer = catalog.offers.find((candidate) => candidate.id === subscription.offerId);
+  if (!offer) return reject(`offer "${subscription.offerId}" is not in the plan catalog`);
+  if (change.kind === 'plan') {
+    const plan = offer.plans.find((candidate) => candidate.id === change.planId);
+    if (!plan) return reject(`plan "${change.planId}" is not in the catalog of offer "${offer.id}"`);
+    const buyer = { tenantId: subscription.beneficiary.tenantId, subscriptionId: subscription.id };
+    if (!isPlanOfferedTo(plan, buyer)) {
+      return reject(`plan "${plan.id}" is private and not offered to tenant ${subscription.beneficiary.tenantId}`);
+    }
+    return ACCEPT;
+  }
+  const plan = offer.plans.find((candidate) => candidate.id === subscription.planId);
+  if (!plan) return reject(`the current plan "${subscription.planId}" is not in the catalog of offer "${offer.id}"`);
+  if (plan.pricingModel !== 'perUser') return reject(`plan "${plan.id}" is not priced per user: it has no seats`);
+  const { min, max } = seatLimits(plan);
+  if (!Number.isInteger(change.quantity) || change.quantity < min || (max !== undefined && change.quantity > max)) {
+    return reject(
+      `quantity ${change.quantity} is outside the seat limits of plan "${plan.id}" (${min} to ${max ?? 'no limit'})`,
+    );
+  }
+  return ACCEPT;
+}
+
+/** Seat limits of a per-user plan: at least 1 when the catalog sets no minimum; no maximum unless it sets one. */
+export function seatLimits(plan: Plan): { readonly min: number; readonly max?: number } {
+  return { min: plan.minQuantity ?? 1, ...(plan.maxQuantity === undefined ? {} : { max: plan.maxQuantity }) };
+}
+
+function reject(reason: string): ChangeDecision {
+  return { accept: false, reason };
+}

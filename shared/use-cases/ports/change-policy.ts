@@ -1,0 +1,22 @@
+import type { ChangeDecision, RequestedChange } from '#shared/domain/change-rules.ts';
+import type { Subscription } from '#shared/domain/subscription.ts';
+
+export type { ChangeDecision, RequestedChange } from '#shared/domain/change-rules.ts';
+
+/** What a policy decides on: the subscription as stored, the change Microsoft asks us to accept, and the time. */
+export interface ChangeRequest {
+  readonly subscription: Subscription;
+  readonly change: RequestedChange;
+  readonly now: Date;
+}
+
+/**
+ * Decides whether a ChangePlan / ChangeQuantity the customer started in the marketplace is accepted (PATCH
+ * `Success`) or rejected (PATCH `Failure`), reference/marketplace-api.md §2.1. The answer must reach Microsoft within
+ * 10 seconds of the webhook, so a policy does at most a few fast reads (e.g. the reseller's credit levels, which the
+ * alerts work plugs in with `allPolicies`).
+ */
+export interface ChangePolicy {
+  /** @throws Error when the policy cannot decide now (a store is down): the webhook answers 500 and is redelivered. */
+  decide(request: ChangeRequest): Promise<ChangeDecision>;
+}

@@ -1,0 +1,46 @@
+/** What happened to a subscription, for the publisher's app (DESIGN "What it does" 1; issue 4: lifecycle topic). */
+export type LifecycleEventType =
+  | 'SubscriptionActivated'
+  | 'PlanChanged'
+  | 'QuantityChanged'
+  | 'Suspended'
+  | 'Reinstated'
+  | 'Renewed'
+  | 'Unsubscribed';
+
+export const LIFECYCLE_EVENT_TYPES: readonly LifecycleEventType[] = [
+  'SubscriptionActivated',
+  'PlanChanged',
+  'QuantityChanged',
+  'Suspended',
+  'Reinstated',
+  'Renewed',
+  'Unsubscribed',
+];
+
+/**
+ * One lifecycle event. Delivery is at least once: a consumer that must act once per change deduplicates on
+ * `(subscriptionId, type, operationId)` (`operationId` is Microsoft's operation id, or `activate` for the landing
+ * page's activation).
+ */
+export interface LifecycleEvent {
+  readonly type: LifecycleEventType;
+  readonly subscriptionId: string;
+  readonly offerId: string;
+  /** The plan in force after the change. */
+  readonly planId: string;
+  /** Seats after the change, for per-user plans. */
+  readonly quantity?: number;
+  /** ISO instant the change took effect. */
+  readonly at: string;
+  readonly operationId?: string;
+}
+
+/** Tells the publisher's app about subscription changes (SNS lifecycle topic in AWS and in the local mode). */
+export interface LifecyclePublisher {
+  /**
+   * Publishes one event.
+   * @throws Error when it could not be published; the caller keeps the event and publishes it again later.
+   */
+  publish(event: LifecycleEvent): Promise<void>;
+}

@@ -1,0 +1,441 @@
+import { describe, expect, it } from 'vitest';
+import { periodAt } from '#shared/domain/subscription.ts';
+import { catalogChangePolicy } from '#shared/use-cases/change-policies.ts';
+import {
+  type FulfillmentNotification,
+  type HandleFulfillmentWebhookDeps,
+  handleFulfillmentWebhook,
+} from '#shared/use-cases/handle-fulfillment-webhook.ts';
+import { subscriptionFromMarketplace } from '#shared/use-cases/marketplace-subscription.ts';
+import type { MarketplaceSubscription, SaasOperation } from '#shared/use-cases/ports/marketplace.ts';
+import { MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
+import { aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
+import { FakeMarketplace } from '#test/helpers/fake-marketplace.ts';
+import { FixedClock } from '#test/helpers/fixed-clock.ts';
+import { InMemoryAuditLog } from '#test/helpers/in-memory-audit-log.ts';
+import { InMemoryLifecyclePublisher } from '#test/helpers/in-memory-lifecycle-publisher.ts';
+import { InMemorySubscriptionStore } from '#test/helpers/in-memory-subscription-store.ts';
+
+const catalog = aCatalog({
+  offers: [
+    anOffer({
+      plans: [
+        aPlan({ id: 'basic' }),
+        aPlan({ id: 'pro', displayName: 'Pro' }),
+        aPlan({ id: 'team', displayName: 'Team', pricingModel: 'perUser', minQuantity: 1, maxQuantity: 50 }),
+      ],
+    }),
+  ],
+});
+const quiet = { info: () => undefined, warn: () => undefined };
+const unavailable = () => new MarketplaceUnavailableError('down', { operation: 'x', status: 503, attempts: 3 });
+
+function setup() {
+  const marketplace = new FakeMarketplace();
+  const subscriptions = new InMemorySubscriptionStore();
+  const lifecycle = new InMemoryLifecyclePublisher();
+  const audit = new InMemoryAuditLog();
+  const clock = new FixedClock('2026-01-20T12:00:00.000Z');
+  const deps: HandleFulfillmentWebhookDeps = {
+    subscriptions,
+    marketplace,
+    policy: catalogChangePolicy(catalog),
+    lifecycle,
+    audit,
+    clock,
+    logger: quiet,
+  };
+  /** A subscription active since Jan 6 on `team` with 5 seats, known to Microsoft and to us. */
+  const anActiveSubscription = async (overrides: Partial<MarketplaceSubscription> = {}) => {
+    const remote = marketplace.addSubscription({
+      planId: 'team',
+      quantity: 5,
+      saasSubscriptionStatus: 'Subscribed',
+      term: { termUnit: 'P1M', startDate: '2026-01-06T00:00:00Z', endDate: '2026-02-05T00:00:00Z' },
+      ...overrides,
+    });
+    await subscriptions.createIfAbsent(subscriptionFromMarketplace(remote, new Date('2026-01-06T10:00:00Z')));
+    return remote;
+  };
+  const deliver = (operation: SaasOperation, overrides: Partial<FulfillmentNotification> = {}) =>
+    handleFulfillmentWebhook(deps, {
+      notification: { ...notificationOf(operation), ...overrides },
+      requestId: 'req-1',
+    });
+  const snapshot = async (subscriptionId: string) => ({
+    stored: await subscriptions.read(subscriptionId),
+    operations: subscriptions.operationsOf(subscriptionId),
+    events: [...lifecycle.published],
+  });
+  return { marketplace, subscriptions, lifecycle, audit, clock, deps, anActiveSubscription, deliver, snapshot };
+}
+
+async function storedOrFail(subscriptions: InMemorySubscriptionStore, id: string) {
+  const stored = await subscriptions.get(id);
+  if (!stored) throw new Error(`subscription ${id} is not stored`);
+  return stored;
+}
+
+function notificationOf(operation: SaasOperation): FulfillmentNotification {
+  return {
+    operationId: operation.id,
+    subscriptionId: operation.subscriptionId,
+    action: operation.action,
+    status: operation.status,
+    ...(operation.planId === undefined ? {} : { planId: operation.planId }),
+    ...(operation.quantity === undefined ? {} : { quantity: operation.quantity }),
+    ...(operation.timeStamp === undefined ? {} : { timeStamp: operation.timeStamp }),
+  };
+}
+
+describe('handling a ChangePlan / ChangeQuantity webhook', () => {
+  it('accepts a change the policy allows: PATCH Success, store the new plan, publish PlanChanged', async () => {
+    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangePlan', planId: 'pro' });
+
+    const result = await deliver(operation);
+
+    expect(result.outcome).toBe('applied');
+    expect(marketplace.callsOf('updateOperation').map((call) => call.args[2])).toEqual(['Success']);
+    expect((await subscriptions.get(remote.id))?.planId).toBe('pro');
+    expect(lifecycle.published).toEqual([
+      expect.objectContaining({
+        type: 'PlanChanged',
+        subscriptionId: remote.id,
+        planId: 'pro',
+        operationId: operation.id,
+      }),
+    ]);
+    expect(subscriptions.operationsOf(remote.id)).toEqual([
+      expect.objectContaining({ state: 'applied', outcome: 'applied', decision: 'Success' }),
+    ]);
+  });
+
+  it('rejects seats beyond the plan maximum: PATCH Failure, nothing changes, no event', async () => {
+    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 51 });
+
+    const result = await deliver(operation);
+
+    expect(result).toMatchObject({ outcome: 'rejected', detail: expect.stringContaining('seat limits') });
+    expect(marketplace.callsOf('updateOperation').map((call) => call.args[2])).toEqual(['Failure']);
+    expect((await subscriptions.get(remote.id))?.quantity).toBe(5);
+    expect(lifecycle.published).toEqual([]);
+    expect(subscriptions.operationsOf(remote.id)).toEqual([
+      expect.objectContaining({ state: 'applied', outcome: 'rejected', decision: 'Failure' }),
+    ]);
+  });
+
+  it('calls the marketplace with the operation id as correlation id and a deadline before answering', async () => {
+    const { marketplace, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 7 });
+
+    await deliver(operation);
+
+    for (const method of ['getOperation', 'updateOperation'] as const) {
+      const [call] = marketplace.callsOf(method);
+      expect(call?.options?.correlationId).toBe(operation.id);
+      expect(call?.options?.signal).toBeInstanceOf(AbortSignal);
+    }
+  });
+
+  it('applies a change Microsoft accepted meanwhile (PATCH 409 after the 10 s auto-accept)', async () => {
+    const { marketplace, subscriptions, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 9 });
+    // Auto-accepted between our Get Operation and our PATCH.
+    const getOperation = marketplace.getOperation.bind(marketplace);
+    let reads = 0;
+    marketplace.getOperation = async (...args) => {
+      const seen = await getOperation(...args);
+      reads += 1;
+      if (reads === 1) marketplace.operations.set(operation.id, { ...operation, status: 'Succeeded' });
+      return seen;
+    };
+
+    const result = await deliver(operation);
+
+    expect(result.outcome).toBe('applied');
+    expect((await subscriptions.get(remote.id))?.quantity).toBe(9);
+  });
+
+  it('does not apply a change Microsoft reports Failed', async () => {
+    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({
+      subscriptionId: remote.id,
+      action: 'ChangePlan',
+      planId: 'pro',
+      status: 'Failed',
+    });
+
+    expect((await deliver(operation)).outcome).toBe('notApplied');
+    expect((await subscriptions.get(remote.id))?.planId).toBe('team');
+    expect(lifecycle.published).toEqual([]);
+  });
+});
+
+describe('idempotency and confirmation', () => {
+  it('changes nothing when the same webhook is delivered again', async () => {
+    const { marketplace, anActiveSubscription, deliver, snapshot } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangePlan', planId: 'pro' });
+    await deliver(operation);
+    const before = await snapshot(remote.id);
+    const callsBefore = marketplace.calls.length;
+
+    const replay = await deliver(operation);
+
+    expect(replay.outcome).toBe('duplicate');
+    expect(await snapshot(remote.id)).toEqual(before);
+    expect(marketplace.calls.length).toBe(callsBefore);
+  });
+
+  it('does not apply a payload that disagrees with Get Operation, and answers normally', async () => {
+    const { marketplace, anActiveSubscription, deliver, snapshot } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 6 });
+    const before = await snapshot(remote.id);
+
+    const forgedQuantity = await deliver(operation, { quantity: 50 });
+    const forgedAction = await deliver(operation, { action: 'Unsubscribe' });
+
+    expect(forgedQuantity).toMatchObject({ outcome: 'mismatch', detail: expect.stringContaining('quantity 50') });
+    expect(forgedAction.outcome).toBe('mismatch');
+    expect(await snapshot(remote.id)).toEqual(before);
+    expect(marketplace.callsOf('updateOperation')).toEqual([]);
+  });
+
+  it('does not apply an operation Microsoft does not know', async () => {
+    const { anActiveSubscription, deliver, snapshot } = setup();
+    const remote = await anActiveSubscription();
+    const before = await snapshot(remote.id);
+
+    const result = await deliver({
+      id: 'made-up',
+      subscriptionId: remote.id,
+      action: 'Unsubscribe',
+      status: 'Succeeded',
+    });
+
+    expect(result.outcome).toBe('mismatch');
+    expect(await snapshot(remote.id)).toEqual(before);
+  });
+
+  it('fails without applying anything when Microsoft is unavailable, and applies on redelivery', async () => {
+    const { marketplace, subscriptions, anActiveSubscription, deliver, snapshot } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({
+      subscriptionId: remote.id,
+      action: 'Suspend',
+      status: 'Succeeded',
+      timeStamp: '2026-01-20T11:00:00.000Z',
+    });
+    const before = await snapshot(remote.id);
+    marketplace.failNext('getOperation', unavailable());
+
+    await expect(deliver(operation)).rejects.toThrow(MarketplaceUnavailableError);
+    expect(await snapshot(remote.id)).toEqual(before);
+
+    expect((await deliver(operation)).outcome).toBe('applied');
+    expect((await subscriptions.get(remote.id))?.status).toBe('Suspended');
+  });
+
+  it('PATCHes the decision recorded by an interrupted delivery, even if the policy would now decide otherwise', async () => {
+    const { deps, marketplace, subscriptions, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 20 });
+    marketplace.failNext('updateOperation', unavailable());
+    await expect(deliver(operation)).rejects.toThrow(MarketplaceUnavailableError);
+    const refuseNow = { decide: async () => ({ accept: false as const, reason: 'changed my mind' }) };
+
+    const result = await handleFulfillmentWebhook(
+      { ...deps, policy: refuseNow },
+      { notification: notificationOf(operation) },
+    );
+
+    expect(result.outcome).toBe('applied');
+    expect(marketplace.callsOf('updateOperation').map((call) => call.args[2])).toEqual(['Success', 'Success']);
+    expect((await subscriptions.get(remote.id))?.quantity).toBe(20);
+  });
+
+  it('publishes on redelivery an event whose first publish failed, once', async () => {
+    const { marketplace, lifecycle, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({
+      subscriptionId: remote.id,
+      action: 'Unsubscribe',
+      status: 'Succeeded',
+      timeStamp: '2026-01-20T11:00:00.000Z',
+    });
+    lifecycle.failNext();
+    await expect(deliver(operation)).rejects.toThrow('topic unavailable');
+
+    expect((await deliver(operation)).outcome).toBe('duplicate');
+    await deliver(operation);
+
+    expect(lifecycle.published.map((event) => event.type)).toEqual(['Unsubscribed']);
+  });
+
+  it('stores a subscription it has never seen from Get Subscription, then applies the change', async () => {
+    const { marketplace, subscriptions, deliver } = setup();
+    const remote = marketplace.addSubscription({ planId: 'basic', saasSubscriptionStatus: 'Subscribed' });
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangePlan', planId: 'pro' });
+
+    expect((await deliver(operation)).outcome).toBe('applied');
+    expect((await subscriptions.get(remote.id))?.planId).toBe('pro');
+  });
+
+  it('records every webhook in the audit trail with its request and correlation ids', async () => {
+    const { marketplace, audit, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangePlan', planId: 'pro' });
+
+    await deliver(operation);
+    await deliver(operation);
+
+    expect(audit.ofKind('webhook')).toEqual([
+      expect.objectContaining({ result: 'applied: PlanChanged', requestId: 'req-1', correlationId: operation.id }),
+      expect.objectContaining({ result: expect.stringMatching(/^duplicate/), subscriptionId: remote.id }),
+    ]);
+  });
+});
+
+describe('suspension, reinstatement, renewal and cancellation', () => {
+  it('suspends from the operation time stamp, keeping earlier hours Subscribed', async () => {
+    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({
+      subscriptionId: remote.id,
+      action: 'Suspend',
+      status: 'Succeeded',
+      timeStamp: '2026-01-18T08:00:00.000Z',
+    });
+
+    await deliver(operation);
+
+    const stored = await storedOrFail(subscriptions, remote.id);
+    expect(stored.status).toBe('Suspended');
+    expect(periodAt(stored, new Date('2026-01-18T07:59:59Z'))?.status).toBe('Subscribed');
+    expect(periodAt(stored, new Date('2026-01-18T08:00:00Z'))?.status).toBe('Suspended');
+    expect(lifecycle.published.map((event) => [event.type, event.at])).toEqual([
+      ['Suspended', '2026-01-18T08:00:00.000Z'],
+    ]);
+  });
+
+  it('makes a reinstated subscription operational before PATCHing Success', async () => {
+    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription({ saasSubscriptionStatus: 'Suspended' });
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'Reinstate' });
+    let statusWhenPatched: string | undefined;
+    const update = marketplace.updateOperation.bind(marketplace);
+    marketplace.updateOperation = async (...args) => {
+      statusWhenPatched = (await subscriptions.get(remote.id))?.status;
+      return update(...args);
+    };
+
+    const result = await deliver(operation);
+
+    expect(result.outcome).toBe('applied');
+    expect(statusWhenPatched).toBe('Subscribed');
+    expect(marketplace.operations.get(operation.id)?.status).toBe('Succeeded');
+    expect(lifecycle.published.map((event) => event.type)).toEqual(['Reinstated']);
+  });
+
+  it('PATCHes a reinstatement whose PATCH failed when it is delivered again, without a second event', async () => {
+    const { marketplace, lifecycle, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription({ saasSubscriptionStatus: 'Suspended' });
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'Reinstate' });
+    marketplace.failNext('updateOperation', unavailable());
+    await expect(deliver(operation)).rejects.toThrow(MarketplaceUnavailableError);
+
+    expect((await deliver(operation)).outcome).toBe('duplicate');
+
+    expect(marketplace.operations.get(operation.id)?.status).toBe('Succeeded');
+    expect(lifecycle.published.map((event) => event.type)).toEqual(['Reinstated']);
+  });
+
+  it('takes the new term from Get Subscription on Renew', async () => {
+    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const next = { termUnit: 'P1M', startDate: '2026-02-06T00:00:00Z', endDate: '2026-03-05T00:00:00Z' };
+    marketplace.subscriptions.set(remote.id, { ...remote, term: next });
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'Renew', status: 'Succeeded' });
+
+    await deliver(operation);
+
+    expect((await subscriptions.get(remote.id))?.term).toEqual(next);
+    expect(lifecycle.published.map((event) => event.type)).toEqual(['Renewed']);
+  });
+
+  it('keeps an Unsubscribed subscription Unsubscribed whatever comes later', async () => {
+    const { marketplace, subscriptions, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const cancel = marketplace.addOperation({
+      subscriptionId: remote.id,
+      action: 'Unsubscribe',
+      status: 'Succeeded',
+      timeStamp: '2026-01-19T00:00:00.000Z',
+    });
+    const plan = marketplace.addOperation({
+      subscriptionId: remote.id,
+      action: 'ChangePlan',
+      planId: 'pro',
+      status: 'Succeeded',
+      timeStamp: '2026-01-19T06:00:00.000Z',
+    });
+    await deliver(cancel);
+
+    const later = await deliver(plan);
+
+    expect(later.outcome).toBe('ignored');
+    expect(await subscriptions.get(remote.id)).toMatchObject({ status: 'Unsubscribed', planId: 'team' });
+  });
+
+  it('ends up Subscribed when a Suspend is delivered after the Reinstate that ended it', async () => {
+    const { marketplace, subscriptions, anActiveSubscription, deliver, clock } = setup();
+    const remote = await anActiveSubscription();
+    const suspend = marketplace.addOperation({
+      subscriptionId: remote.id,
+      action: 'Suspend',
+      status: 'Succeeded',
+      timeStamp: '2026-01-15T00:00:00.000Z',
+    });
+    const reinstate = marketplace.addOperation({ subscriptionId: remote.id, action: 'Reinstate' });
+    clock.set('2026-01-17T00:00:00.000Z');
+    await deliver(reinstate);
+
+    await deliver(suspend);
+
+    const stored = await storedOrFail(subscriptions, remote.id);
+    expect(stored.status).toBe('Subscribed');
+    expect(periodAt(stored, new Date('2026-01-16T00:00:00Z'))?.status).toBe('Suspended');
+  });
+
+  it('retries on a concurrent write and keeps both changes (no last-writer-wins)', async () => {
+    const { marketplace, subscriptions, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const plan = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 12 });
+    const suspend = marketplace.addOperation({
+      subscriptionId: remote.id,
+      action: 'Suspend',
+      status: 'Succeeded',
+      timeStamp: '2026-01-20T13:00:00.000Z',
+    });
+    // The Suspend lands between our read and our write of the quantity change.
+    let interfered = false;
+    subscriptions.beforeApply = async (change) => {
+      if (interfered || change.operationId !== plan.id) return;
+      interfered = true;
+      await deliver(suspend);
+    };
+
+    await deliver(plan);
+
+    expect(subscriptions.conflicts).toBe(1);
+    expect(await subscriptions.get(remote.id)).toMatchObject({ status: 'Suspended', quantity: 12 });
+  });
+});
