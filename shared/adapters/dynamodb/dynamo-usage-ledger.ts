@@ -32,8 +32,13 @@ export const unreportedIndexKey = (shard: number) => `UNREPORTED#${shard}`;
 const CONFLICT_ATTEMPTS = 4;
 const CONFLICT_BASE_DELAY_MS = 25;
 const MARKER_SK = 'USAGEMSG';
-const subscriptionPk = (subscriptionId: string) => `SUB#${subscriptionId}`;
-const slotSk = (dimension: string, hour: string) => `USAGE#${dimension}#${hour}`;
+/** Partition of everything of one subscription (slots, totals, and the reporter's meter states and flag). */
+export const subscriptionPk = (subscriptionId: string) => `SUB#${subscriptionId}`;
+/** Sort key of an hourly slot; `hour` is an ISO hour start, so a dimension's slots sort by hour. */
+export const slotSk = (dimension: string, hour: string) => `USAGE#${dimension}#${hour}`;
+/** Index sort key of a slot with unreported usage: the hour first, so a range query finds the closed hours. */
+export const unreportedSlotSortKey = (hour: string, subscriptionId: string, dimension: string) =>
+  `${hour}#${subscriptionId}#${dimension}`;
 const QUANTITY_PREFIX = 'q_';
 
 /**
@@ -164,7 +169,7 @@ export class DynamoUsageLedger implements UsageLedger {
           ':hour': slot.hour,
           ':now': now.toISOString(),
           ':gsi1pk': unreportedIndexKey(unreportedShardOf(slot.subscriptionId)),
-          ':gsi1sk': `${slot.hour}#${slot.subscriptionId}#${slot.dimension}`,
+          ':gsi1sk': unreportedSlotSortKey(slot.hour, slot.subscriptionId, slot.dimension),
         },
       },
     };

@@ -1,0 +1,30 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { scheduledEventSchema } from '#functions/usage-reporter/schema.ts';
+import { loadConfig } from '#shared/config.ts';
+import { logger, metrics } from '#shared/observability.ts';
+import { type ReconcileUsageResult, reconcileUsage } from '#shared/use-cases/reconcile-usage.ts';
+import { buildUsageReconcilerDependencies } from './dependencies.ts';
+
+const deps = await buildUsageReconcilerDependencies(loadConfig());
+
+/**
+ * Daily: compares yesterday's (UTC) accepted usage in our ledger with Microsoft's retrieval API and logs every
+ * difference; `ReconcileDifferences` > 0 is worth an alarm (a slot billed twice, or usage Microsoft does not have).
+ */
+export async function reconcileYesterday(event: unknown): Promise<ReconcileUsageResult> {
+  scheduledEventSchema.parse(event);
+  const day = new Date(deps.clock.now().getTime() - 86_400_000).toISOString().slice(0, 10);
+  const result = await reconcileUsage(deps, { from: day, to: day });
+  metrics.addMetric('ReconcileDifferences', MetricUnit.Count, result.differences.length);
+  if (result.differences.length > 0) logger.error('Ledger and Microsoft disagree', { ...result });
+  else logger.info('Ledger and Microsoft agree', { day, compared: result.compared });
+  return result;
+}
+
+export const handler = middy<unknown, ReconcileUsageResult>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(reconcileYesterday);

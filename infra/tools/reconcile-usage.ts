@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
+import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
+import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
+import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
+import { ENV } from '#shared/env-names.ts';
+import { reconcileUsage } from '#shared/use-cases/reconcile-usage.ts';
+
+/**
+ * Operator tool: compares the usage our ledger recorded as accepted with Microsoft's retrieval API, per UTC day,
+ * subscription and dimension, and prints every difference (exit code 1 when there is one). Read-only.
+ *
+ *   npm run reconcile -- --from 2026-01-01 --to 2026-01-02 [--table <TableName output>]
+ *
+ * The marketplace client is configured from the environment as in the functions (ENTRA_TENANT_ID, ENTRA_CLIENT_ID,
+ * ENTRA_CREDENTIAL_KIND, ENTRA_CLIENT_SECRET_ARN or ENTRA_CLIENT_SECRET, …; see marketplace-config.ts); the table from
+ * --table or TABLE_NAME; AWS credentials are the operator's own.
+ */
+const { values } = parseArgs({
+  options: { from: { type: 'string' }, to: { type: 'string' }, table: { type: 'string' } },
+});
+const table = values.table ?? process.env[ENV.tableName];
+if (!values.from || !table) {
+  console.error('Usage: npm run reconcile -- --from YYYY-MM-DD [--to YYYY-MM-DD] [--table <table name>]');
+  process.exit(2);
+}
+
+const result = await reconcileUsage(
+  {
+    ledger: new DynamoReportingLedger(createDocumentClient(), table),
+    marketplace: await createHttpMarketplace(loadMarketplaceConfig()),
+  },
+  { from: values.from, to: values.to ?? values.from },
+);
+console.log(JSON.stringify(result, null, 2));
+console.log(
+  `${result.compared} (day, subscription, dimension) compared, ${result.matched} matched, ` +
+    `${result.differences.length} different.`,
+);
+process.exit(result.differences.length > 0 ? 1 : 0);

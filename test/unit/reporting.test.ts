@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest';
+import { hourContext } from '#shared/domain/allowance.ts';
+import { Dec } from '#shared/domain/money.ts';
+import {
+  type AnswerKind,
+  carryTarget,
+  decideAnswer,
+  emptyMeter,
+  isWithinSendWindow,
+  lastClosedHour,
+  lastFlushHour,
+  type MeterState,
+  planHistoryOf,
+  planSlot,
+  type ReportingSlot,
+  type SlotSubmission,
+  usageEventOf,
+} from '#shared/domain/reporting.ts';
+import { aMeteredSubscription, aMeteringCatalog } from '#test/builders/reporting.ts';
+
+const at = (iso: string) => new Date(iso);
+
+const aPendingSubmission = (overrides: Partial<SlotSubmission> = {}): SlotSubmission => ({
+  state: 'pending',
+  quantity: '15.5',
+  planId: 'small',
+  effectiveStartTime: '2026-01-15T09:00:00.000Z',
+  attempts: 0,
+  preparedAt: '2026-01-15T10:10:00.000Z',
+  ...overrides,
+});
+
+const aReportingSlot = (overrides: Partial<ReportingSlot> = {}): ReportingSlot => ({
+  subscriptionId: 'sub-1',
+  offerId: 'contoso-analytics',
+  dimension: 'api-calls',
+  hour: '2026-01-15T09:00:00.000Z',
+  quantity: new Dec(25),
+  accountedQuantity: new Dec(0),
+  lateQuantity: new Dec(0),
+  unreportableQuantity: new Dec(0),
+  indexed: true,
+  reportVersion: 0,
+  ...overrides,
+});
+
+describe('closed hours', () => {
+  it.each([
+    ['2026-01-15T10:10:00.000Z', 10, '2026-01-15T09:00:00.000Z'],
+    ['2026-01-15T10:09:59.999Z', 10, '2026-01-15T08:00:00.000Z'],
+    ['2026-01-15T10:00:00.000Z', 0, '2026-01-15T09:00:00.000Z'],
+    ['2026-01-16T00:30:00.000Z', 45, '2026-01-15T22:00:00.000Z'],
+  ])('at %s with %i minutes of grace the last closed hour is %s', (now, grace, expected) => {
+    expect(lastClosedHour(at(now), grace).toISOString()).toBe(expected);
+  });
+
+  it.each([
+    ['2026-01-15T10:30:00.000Z', '2026-01-15T10:00:00.000Z'],
+    ['2026-01-15T10:00:00.000Z', '2026-01-15T09:00:00.000Z'],
+    ['2026-01-15T18:00:00.000Z', '2026-01-15T10:00:00.000Z'],
+  ])('a flush until %s (now 10:35) reports up to the hour %s', (until, expected) => {
+    expect(lastFlushHour(at(until), at('2026-01-15T10:35:00.000Z')).toISOString()).toBe(expected);
+  });
+
+  it('keeps 10 minutes of margin inside Microsoft’s 24 h window', () => {
+    const now = at('2026-01-16T09:00:00.000Z');
+    expect(isWithinSendWindow(at('2026-01-15T09:00:00.000Z'), now)).toBe(false);
+    expect(isWithinSendWindow(at('2026-01-15T10:00:00.000Z'), now)).toBe(true);
+    expect(isWithinSendWindow(at('2026-01-16T10:00:00.000Z'), now)).toBe(false);
+  });
+});
+
+describe('plan history of a subscription', () => {
+  const catalog = aMeteringCatalog();
+
+  it('recovers the original anniversary from a term start clamped to a short month', () => {
+    // Activated Jan 31; after one renewal Microsoft's term.startDate is Feb 28. The next term starts Mar 31, not Mar 28.
+    const subscription = aMeteredSubscription({
+      term: { startDate: '2026-02-28', endDate: '2026-03-30', termUnit: 'P1M' },
+      timeline: [{ from: '2026-01-31T09:15:00.000Z', status: 'Subscribed', planId: 'small' }],
+    });
+    const history = planHistoryOf(subscription, catalog) ?? [];
+
+    expect(hourContext(history, 'api-calls', at('2026-03-30T10:00:00.000Z')).termStart.toISOString()).toBe(
+      '2026-02-28T00:00:00.000Z',
+    );
+    expect(hourContext(history, 'api-calls', at('2026-03-31T10:00:00.000Z')).termStart.toISOString()).toBe(
+      '2026-03-31T00:00:00.000Z',
+    );
+  });
+
+  it('starts at activation and keeps the last of several plan changes within one hour', () => {
+    const subscription = aMeteredSubscription({
+      timeline: [
+        { from: '2026-01-06T09:00:00.000Z', status: 'PendingFulfillmentStart', planId: 'small' },
+        { from: '2026-01-06T10:00:00.000Z', status: 'Subscribed', planId: 'small' },
+        { from: '2026-01-15T10:05:00.000Z', status: 'Subscribed', planId: 'large' },
+        { from: '2026-01-15T10:40:00.000Z', status: 'Subscribed', planId: 'small' },
+        { from: '2026-01-15T10:50:00.000Z', status: 'Subscribed', planId: 'large' },
+      ],
+    });
+    const history = planHistoryOf(subscription, catalog) ?? [];
+
+    expect(history.map((entry) => [entry.effectiveFrom.toISOString(), entry.plan.id])).toEqual([
+      ['2026-01-06T10:00:00.000Z', 'small'],
+      ['2026-01-15T10:00:00.000Z', 'large'],
+    ]);
+    expect(history.every((entry) => entry.anchor.toISOString() === '2026-01-06T00:00:00.000Z')).toBe(true);
+  });
+
+  it('is undefined for a subscription never Subscribed', () => {
+    const pending = aMeteredSubscription({
+      timeline: [{ from: '2026-01-06T09:00:00.000Z', status: 'PendingFulfillmentStart', planId: 'small' }],
+    });
+    expect(planHistoryOf(pending, catalog)).toBeUndefined();
+  });
+});
+
+describe('planning a slot', () => {
+  const subscription = aMeteredSubscription({ id: 'sub-1' });
+  const history = planHistoryOf(subscription, aMeteringCatalog());
+  const context = { now: at('2026-01-15T10:10:00.000Z'), subscription, history };
+  const rated: MeterState = {
+    ...emptyMeter('sub-1', 'api-calls'),
+    version: 3,
+    tally: { termStart: at('2026-01-06T00:00:00Z'), usageInTerm: new Dec(4), lastHour: at('2026-01-15T09:00:00Z') },
+  };
+
+  it('rates a new slot with the carried usage and overage and owes one event', () => {
+    const meter = { ...rated, tally: undefined, carryUsage: new Dec(2), carryOverage: new Dec('1.5') };
+    const plan = planSlot(meter, aReportingSlot(), context);
+
+    expect(plan).toMatchObject({
+      kind: 'rated',
+      submission: { state: 'pending', quantity: '18.5', overage: '17', consumedIncluded: '10', ratedUsage: '27' },
+    });
+    expect(plan.kind === 'rated' && plan.meter.carryUsage.isZero() && plan.meter.carryOverage.isZero()).toBe(true);
+  });
+
+  it('folds the delta of an hour already rated into the carry', () => {
+    const plan = planSlot(
+      rated,
+      aReportingSlot({
+        quantity: new Dec(30),
+        accountedQuantity: new Dec(25),
+        indexed: true,
+        submission: aPendingSubmission({ state: 'accepted' }),
+      }),
+      context,
+    );
+
+    expect(plan).toMatchObject({ kind: 'late', clearIndex: true });
+    expect(plan.kind === 'late' && plan.meter.carryUsage.toString()).toBe('5');
+    expect(plan.kind === 'late' && plan.meter.carrySince).toBe('2026-01-15T09:00:00.000Z');
+  });
+
+  it('keeps a late slot in the index while its own event is still pending', () => {
+    const plan = planSlot(
+      rated,
+      aReportingSlot({ quantity: new Dec(30), accountedQuantity: new Dec(25), submission: aPendingSubmission() }),
+      context,
+    );
+    expect(plan).toMatchObject({ kind: 'late', clearIndex: false });
+  });
+
+  it('only drops a fully accounted final slot from the index', () => {
+    const done = aReportingSlot({
+      accountedQuantity: new Dec(25),
+      submission: aPendingSubmission({ state: 'accepted' }),
+    });
+    expect(planSlot(rated, done, context)).toEqual({ kind: 'clearIndex' });
+    expect(planSlot(rated, { ...done, submission: aPendingSubmission() }, context)).toEqual({ kind: 'none' });
+  });
+
+  it('blocks a dimension the plan does not meter instead of inventing overage', () => {
+    expect(planSlot(emptyMeter('sub-1', 'storage'), aReportingSlot({ dimension: 'storage' }), context)).toMatchObject({
+      kind: 'blocked',
+    });
+  });
+});
+
+describe('answers', () => {
+  const now = at('2026-01-15T10:11:00.000Z');
+  it.each<[string, Record<string, unknown>, AnswerKind, Partial<SlotSubmission>]>([
+    [
+      'Accepted',
+      { usageEventId: 'e1' },
+      'accepted',
+      { state: 'accepted', usageEventId: 'e1', acceptedQuantity: '15.5' },
+    ],
+    [
+      'Duplicate',
+      { acceptedMessage: { usageEventId: 'e0', quantity: 15.5 } },
+      'accepted',
+      { state: 'accepted', usageEventId: 'e0' },
+    ],
+    [
+      'Duplicate',
+      { acceptedMessage: { usageEventId: 'e0', quantity: 12 } },
+      'duplicateMismatch',
+      { state: 'duplicateMismatch', acceptedQuantity: '12' },
+    ],
+    ['Expired', {}, 'expiredFolded', { state: 'expiredFolded' }],
+    ['ResourceNotActive', {}, 'unreportable', { state: 'unreportable', reason: 'ResourceNotActive' }],
+    ['ResourceNotFound', {}, 'unreportable', { state: 'unreportable', reason: 'ResourceNotFound' }],
+    ['InvalidDimension', {}, 'rejected', { state: 'rejected' }],
+    ['InvalidQuantity', {}, 'rejected', { state: 'rejected' }],
+    ['BadArgument', {}, 'rejected', { state: 'rejected' }],
+    ['Error', {}, 'retry', { state: 'pending', attempts: 1 }],
+    ['SomethingNew', {}, 'retry', { state: 'pending', attempts: 1 }],
+  ])('%s %j → %s', (status, extra, kind, submission) => {
+    const decision = decideAnswer(aPendingSubmission(), { status, ...extra }, now);
+    expect(decision.kind).toBe(kind);
+    expect(decision.submission).toMatchObject(submission);
+    // What was sent never changes with the answer.
+    expect(decision.submission).toMatchObject({ quantity: '15.5', planId: 'small' });
+  });
+
+  it('retries when the call failed as a whole', () => {
+    expect(decideAnswer(aPendingSubmission({ attempts: 2 }), undefined, now)).toMatchObject({
+      kind: 'retry',
+      submission: { state: 'pending', attempts: 3 },
+    });
+  });
+
+  it('never builds an event for a slot with nothing to send', () => {
+    expect(() => usageEventOf('sub-1', 'api-calls', aPendingSubmission({ state: 'included', quantity: '0' }))).toThrow(
+      RangeError,
+    );
+  });
+});
+
+describe('where carry goes', () => {
+  const meter: MeterState = {
+    ...emptyMeter('sub-1', 'api-calls'),
+    tally: { termStart: at('2026-01-06T00:00:00Z'), usageInTerm: new Dec(4), lastHour: at('2026-01-15T07:00:00Z') },
+    carryOverage: new Dec(3),
+  };
+  const now = at('2026-01-15T11:10:00Z');
+  const lastHour = at('2026-01-15T10:00:00Z');
+
+  it('goes into the latest closed hour that was Subscribed', () => {
+    const suspended = aMeteredSubscription({
+      timeline: [
+        { from: '2026-01-06T10:00:00.000Z', status: 'Subscribed', planId: 'small' },
+        { from: '2026-01-15T09:30:00.000Z', status: 'Suspended', planId: 'small' },
+      ],
+    });
+    expect(carryTarget(meter, suspended, lastHour, now)).toEqual({ kind: 'hour', hour: at('2026-01-15T09:00:00Z') });
+  });
+
+  it('waits while no such hour exists yet, and is unreportable once the subscription has ended', () => {
+    const timeline = (status: 'Suspended' | 'Unsubscribed') =>
+      aMeteredSubscription({
+        timeline: [
+          { from: '2026-01-06T10:00:00.000Z', status: 'Subscribed', planId: 'small' },
+          { from: '2026-01-15T07:30:00.000Z', status, planId: 'small' },
+        ],
+      });
+    expect(carryTarget(meter, timeline('Suspended'), lastHour, now)).toEqual({ kind: 'wait' });
+    expect(carryTarget(meter, timeline('Unsubscribed'), lastHour, now)).toEqual({ kind: 'unreportable' });
+  });
+});
