@@ -1,4 +1,10 @@
-import { type QueueDefinition, type TopicDefinition, USAGE_QUEUE } from '#infra/resources.ts';
+import {
+  ALERTS_TOPIC,
+  LIFECYCLE_TOPIC,
+  type QueueDefinition,
+  type TopicDefinition,
+  USAGE_QUEUE,
+} from '#infra/resources.ts';
 
 /**
  * The functions, their HTTP routes and their schedules, described once. The CDK stateless stack deploys them
@@ -21,6 +27,11 @@ export interface ResourceUse {
    * right to read the client secret.
    */
   readonly marketplace?: boolean;
+  /**
+   * Registers alert contacts: subscribes e-mail addresses, phone numbers (and the local outbox queue) to the alerts
+   * topic with a filter policy, so it needs `sns:Subscribe` and the subscription-attribute actions on that topic.
+   */
+  readonly subscribesAlertContacts?: boolean;
 }
 
 /** An SQS queue that triggers a function (an event source mapping in AWS, a poller in the local mode). */
@@ -66,9 +77,23 @@ export interface ScheduleDefinition {
 export const API_FUNCTION: FunctionDefinition = {
   id: 'Api',
   entry: 'functions/api/handler.ts',
-  description: 'Our own HTTP API (API-key protected): health, catalog, API keys, subscriptions, day packs',
-  // The health check reads the usage queue's attributes, which the send grant includes.
-  uses: { table: 'readWrite', queues: [{ queue: USAGE_QUEUE, access: 'send' }] },
+  description:
+    'Our own HTTP API (API-key protected): health, catalog, API keys, subscriptions, day packs, usage, alert settings',
+  // The health check reads the usage queue's attributes, which the send grant includes. The alerts topic: its ARN, to
+  // subscribe alert contacts with their filter policies (PUT budget / partner). The API publishes nothing to it; what
+  // it needs beyond the topic binding (sns:Subscribe and friends) is granted in the stateless stack.
+  uses: {
+    table: 'readWrite',
+    queues: [{ queue: USAGE_QUEUE, access: 'send' }],
+    topics: [ALERTS_TOPIC],
+    // Publisher operations (change plan / seats, cancel) call the Fulfillment API and follow the operation.
+    marketplace: true,
+    subscribesAlertContacts: true,
+  },
+  // A publisher operation waits up to 12 s for Microsoft to finish it, after a request of at most 4 s: 25 s stays
+  // under API Gateway's 30 s (shared/use-cases/request-subscription-change.ts). Every other route answers in
+  // milliseconds.
+  timeoutSeconds: 25,
 };
 
 /** `POST /v1/usage`: its own function so a flood of usage never competes with the API for concurrency. */
@@ -84,27 +109,149 @@ export const USAGE_INGEST_FUNCTION: FunctionDefinition = {
 export const USAGE_AGGREGATOR_FUNCTION: FunctionDefinition = {
   id: 'UsageAggregator',
   entry: 'functions/usage-aggregator/handler.ts',
-  description: 'Usage aggregator: applies queued usage to the hourly, daily and monthly ledger exactly once',
-  // Six times this is the usage queue's visibility timeout (180 s), as AWS recommends for SQS event sources.
+  description:
+    'Usage aggregator: applies queued usage to the ledger exactly once, then evaluates the alerts of what it committed',
+  // Six times this is the usage queue's visibility timeout (180 s), as AWS recommends for SQS event sources. The alert
+  // evaluation after a batch is time-boxed to 10 s within it (functions/usage-aggregator/handler.ts).
   timeoutSeconds: 30,
-  uses: { table: 'readWrite' },
+  // Publishes the alerts its evaluation finds (and writes them to the alert log in the table).
+  uses: { table: 'readWrite', topics: [ALERTS_TOPIC] },
   trigger: { queue: USAGE_QUEUE, batchSize: 10 },
+};
+
+/** `GET /landing` shows a purchase, `POST /landing` activates it (reference/marketplace-api.md §1.2 Resolve, §1.4). */
+export const LANDING_FUNCTION: FunctionDefinition = {
+  id: 'Landing',
+  entry: 'functions/landing/handler.ts',
+  description: 'Marketplace landing page: resolves the purchase token, shows the purchase, activates the subscription',
+  // A customer waits on the page: up to four marketplace calls of at most 5 s each, under API Gateway's 30 s.
+  timeoutSeconds: 25,
+  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true },
+};
+
+/** `POST /webhook`: Microsoft's connection webhook (reference §2), JWT-authenticated and confirmed by Get Operation. */
+export const FULFILLMENT_WEBHOOK_FUNCTION: FunctionDefinition = {
+  id: 'FulfillmentWebhook',
+  entry: 'functions/fulfillment-webhook/handler.ts',
+  description: 'Marketplace webhook: verifies the Entra token, confirms with Get Operation, applies lifecycle changes',
+  // A change is answered within 8 s (Microsoft's limit is 10 s); applying and publishing fit in what is left.
+  timeoutSeconds: 15,
+  // Alerts topic: the partner's notice of a refused change (credit levels). The flush after a cancellation reports
+  // through the same marketplace client settings and publishes MeteringRejected on the lifecycle topic.
+  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC, ALERTS_TOPIC], marketplace: true },
+};
+
+/**
+ * The hourly alert check: day close (the spike of the completed day), month start (provisional credit, largest month
+ * against the purchase-blocked level) and a catch-up of the evaluation after aggregation, for every Subscribed or
+ * Suspended subscription. Alert keys make repeated evaluation send nothing twice.
+ */
+export const ALERT_CHECKS_FUNCTION: FunctionDefinition = {
+  id: 'AlertChecks',
+  entry: 'functions/alert-checks/handler.ts',
+  description: 'Alert checks (hourly): evaluates budget, spike and reseller credit alerts of every active subscription',
+  // Stops starting evaluations 30 s before this; what is left waits for the next hour (metric AlertChecksIncomplete).
+  timeoutSeconds: 300,
+  memoryMb: 512,
+  // Reads subscriptions, settings and usage; writes the alert log; publishes alerts.
+  uses: { table: 'readWrite', topics: [ALERTS_TOPIC] },
+};
+
+/**
+ * Reports the overage of closed hours to the Metering API (write-ahead, batches of 25) and resends unanswered events.
+ * 300 s: a backlog after an outage (hundreds of slots, each written ahead and answered) plus four batch calls of at
+ * most 20 s each in flight; the 10-minute schedule never overlaps a run that ends within its timeout.
+ */
+export const USAGE_REPORTER_FUNCTION: FunctionDefinition = {
+  id: 'UsageReporter',
+  entry: 'functions/usage-reporter/handler.ts',
+  description: 'Usage reporter: reports the overage of closed hours to the Marketplace Metering API, exactly once',
+  timeoutSeconds: 300,
+  // Writes meter states and answers; publishes MeteringRejected alerts on the lifecycle topic.
+  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true },
+};
+
+/** Compares yesterday's accepted usage with Microsoft's retrieval API (read-only on both sides). */
+export const USAGE_RECONCILER_FUNCTION: FunctionDefinition = {
+  id: 'UsageReconciler',
+  entry: 'functions/usage-reconciler/handler.ts',
+  description: 'Usage reconciliation: compares the ledger with the Metering API retrieval endpoint, daily',
+  timeoutSeconds: 60,
+  uses: { table: 'read', marketplace: true },
+};
+
+/**
+ * Reconciles the store with List Subscriptions: purchases never opened on the landing page are reported, missed
+ * suspensions, reinstatements, cancellations, plan and seat changes and renewals are applied (issue 4 part 3).
+ */
+export const SUBSCRIPTION_SYNC_FUNCTION: FunctionDefinition = {
+  id: 'SubscriptionSync',
+  entry: 'functions/subscription-sync/handler.ts',
+  description: 'Subscription sync (hourly): reconciles stored subscriptions with the marketplace List Subscriptions',
+  // Pages of 100 and one store read per subscription: thousands of subscriptions in well under a minute; it stops
+  // 20 s before the timeout and the next run starts over.
+  timeoutSeconds: 300,
+  // Stores subscriptions it finds and applies missed changes; publishes their lifecycle events.
+  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true },
 };
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   API_FUNCTION,
   USAGE_INGEST_FUNCTION,
   USAGE_AGGREGATOR_FUNCTION,
+  LANDING_FUNCTION,
+  FULFILLMENT_WEBHOOK_FUNCTION,
+  ALERT_CHECKS_FUNCTION,
+  USAGE_REPORTER_FUNCTION,
+  USAGE_RECONCILER_FUNCTION,
+  SUBSCRIPTION_SYNC_FUNCTION,
 ];
 
 export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
   { path: '/health', methods: ['GET'], functionId: API_FUNCTION.id },
   { path: '/v1/usage', methods: ['POST'], functionId: USAGE_INGEST_FUNCTION.id },
   { path: '/v1/{proxy+}', methods: ['ANY'], functionId: API_FUNCTION.id },
+  // Microsoft sends customers to the landing page and posts to the webhook: neither carries an API key.
+  { path: '/landing', methods: ['GET', 'POST'], functionId: LANDING_FUNCTION.id },
+  { path: '/webhook', methods: ['POST'], functionId: FULFILLMENT_WEBHOOK_FUNCTION.id },
 ];
 
 /** Scheduled handlers; later capabilities (subscription sync, usage reporter, alert checks) add theirs here. */
-export const SCHEDULES: readonly ScheduleDefinition[] = [];
+export const SCHEDULES: readonly ScheduleDefinition[] = [
+  {
+    id: 'AlertChecks',
+    functionId: ALERT_CHECKS_FUNCTION.id,
+    // Hourly rather than a daily and a monthly schedule: local midnight (day close, month start) differs per budget
+    // time zone, and an hourly run reaches each within the hour; alerts are keyed by day or month, so the other 23
+    // runs of a day send nothing twice.
+    everyMinutes: 60,
+    description: 'Alert checks: day-close spikes, month-start credit checks, catch-up of near-real-time evaluation',
+  },
+  {
+    id: 'UsageReport',
+    functionId: USAGE_REPORTER_FUNCTION.id,
+    // Every 10 minutes rather than hourly: an hour is then reported at most grace + 10 min after it closes (20 min by
+    // default) whatever minute the schedule started at, a failed or throttled run is retried 10 minutes later instead
+    // of an hour later (23 h 40 min of Microsoft's 24 h window stay for retries), and an idle run costs one index
+    // query per shard.
+    everyMinutes: 10,
+    description: 'Reports the overage of closed hours to the Marketplace Metering API and resends unanswered events',
+  },
+  {
+    id: 'UsageReconcile',
+    functionId: USAGE_RECONCILER_FUNCTION.id,
+    everyMinutes: 24 * 60,
+    description: 'Compares yesterday’s accepted usage with the Metering API retrieval endpoint',
+  },
+  {
+    id: 'SubscriptionSync',
+    functionId: SUBSCRIPTION_SYNC_FUNCTION.id,
+    // Hourly: a purchase never opened is reported within PENDING_PURCHASE_ALERT_MINUTES + 60 min, a missed webhook
+    // within the hour (Microsoft itself retries webhooks for 8 hours, §0), at one List call per 100 subscriptions.
+    everyMinutes: 60,
+    description: 'Reconciles stored subscriptions with List Subscriptions; reports purchases never opened',
+  },
+];
 
 /** Finds the route API Gateway would pick for a request, with its route key (e.g. `ANY /v1/{proxy+}`). */
 export function matchHttpRoute(

@@ -62,6 +62,12 @@ export const LIFECYCLE_TOPIC: TopicDefinition = { id: 'Lifecycle', envVar: ENV.l
 /** Budget, spike and credit-limit alerts, fanned out to e-mail and SMS subscriptions with filter policies. */
 export const ALERTS_TOPIC: TopicDefinition = { id: 'Alerts', envVar: ENV.alertsTopicArn };
 
+/**
+ * Operator notifications: every CloudWatch alarm of the stacks publishes here. Subscribe the on-call e-mail or a
+ * chat integration to it after deploying (README, Operate).
+ */
+export const OPERATIONS_TOPIC: TopicDefinition = { id: 'Operations', envVar: 'OPERATIONS_TOPIC_ARN' };
+
 export const TABLES = [MAIN_TABLE] as const;
 export const QUEUES = [USAGE_QUEUE] as const;
-export const TOPICS = [LIFECYCLE_TOPIC, ALERTS_TOPIC] as const;
+export const TOPICS = [LIFECYCLE_TOPIC, ALERTS_TOPIC, OPERATIONS_TOPIC] as const;

@@ -28,6 +28,7 @@ const configSchema = z.object({
   [ENV.usageQueueUrl]: z.string().min(1).optional(),
   [ENV.lifecycleTopicArn]: z.string().min(1).optional(),
   [ENV.alertsTopicArn]: z.string().min(1).optional(),
+  [ENV.alertsOutboxQueueUrl]: z.string().min(1).optional(),
   /** The catalog compiled into the bundle by the CDK app (AWS), or a file path (local mode). One must be set. */
   CATALOG_JSON: z.string().min(1).optional(),
   [ENV.catalogPath]: z.string().min(1).optional(),
@@ -40,6 +41,8 @@ export interface Config {
   readonly usageQueueUrl?: string;
   readonly lifecycleTopicArn?: string;
   readonly alertsTopicArn?: string;
+  /** Local mode only: the alert outbox queue (absent in AWS, where alerts go out by e-mail and SMS). */
+  readonly alertsOutboxQueueUrl?: string;
   readonly catalog: { readonly json: string } | { readonly path: string };
   /** Oldest usage event the ingest accepts, in hours; unset means `DEFAULT_USAGE_MAX_LATENESS_HOURS`. */
   readonly usageMaxLatenessHours?: number;
@@ -74,6 +77,9 @@ export function loadConfig(env: Record<string, string | undefined> = runtimeEnv(
     usageQueueUrl: values[ENV.usageQueueUrl],
     lifecycleTopicArn: values[ENV.lifecycleTopicArn],
     alertsTopicArn: values[ENV.alertsTopicArn],
+    ...(values[ENV.alertsOutboxQueueUrl] === undefined
+      ? {}
+      : { alertsOutboxQueueUrl: values[ENV.alertsOutboxQueueUrl] }),
     catalog: catalogJson ? { json: catalogJson } : { path: catalogPath as string },
     ...(values[ENV.usageMaxLatenessHours] === undefined
       ? {}

@@ -7,9 +7,15 @@ export const ENV = {
   usageQueueUrl: 'USAGE_QUEUE_URL',
   lifecycleTopicArn: 'LIFECYCLE_TOPIC_ARN',
   alertsTopicArn: 'ALERTS_TOPIC_ARN',
+  /** Local mode only: the SQS queue that stands in for alert e-mail and SMS (`GET /v1/outbox`). Never set in AWS. */
+  alertsOutboxQueueUrl: 'ALERTS_OUTBOX_QUEUE_URL',
   catalogPath: 'CATALOG_PATH',
   /** Optional: oldest usage event accepted, in hours (default in shared/config.ts). */
   usageMaxLatenessHours: 'USAGE_MAX_LATENESS_HOURS',
+  /** Optional: minutes after an hour closes before the reporter reports it (default in shared/domain/reporting.ts). */
+  usageReportGraceMinutes: 'USAGE_REPORT_GRACE_MINUTES',
+  /** Optional: minutes a purchase may stay PendingFulfillmentStart before the sync reports it (default 60). */
+  pendingPurchaseAlertMinutes: 'PENDING_PURCHASE_ALERT_MINUTES',
   // Marketplace client (`shared/adapters/marketplace/marketplace-config.ts`).
   marketplaceApiBaseUrl: 'MARKETPLACE_API_BASE_URL',
   entraTenantId: 'ENTRA_TENANT_ID',

@@ -1,3 +1,4 @@
+import { buildAlertDependencies } from '#shared/adapters/alert-dependencies.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
@@ -9,19 +10,26 @@ import { queueProbe, tableProbe } from '#shared/adapters/health-probes.ts';
 import { type Config, requireSetting } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import { buildFulfillmentDependencies } from './fulfillment-dependencies.ts';
 
 /** Everything the API function's routes need, built once per cold start from the configuration. */
 export function buildApiDependencies(config: Config) {
   const documentClient = createDocumentClient();
   const sqs = createSqsClient();
+  const catalog = loadConfiguredCatalog(config.catalog);
+  const alerts = buildAlertDependencies(config, documentClient, catalog, systemClock);
   return {
+    // Alert settings, usage, alert history and the local outbox: stores, ledger, alert log, contact registry.
+    ...alerts,
+    // Publisher operations, entitlement, audit trail: audit log, catalog policy, credit check, marketplace client.
+    ...buildFulfillmentDependencies(config, documentClient, alerts),
     clock: systemClock,
     codec: apiKeyCodec,
     apiKeys: new DynamoApiKeyStore(documentClient, config.tableName),
     subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
     dayPacks: new DynamoDayPackStore(documentClient, config.tableName),
     dayPackCodes: cryptoDayPackCodes,
-    catalog: loadConfiguredCatalog(config.catalog),
+    catalog,
     probes: [
       tableProbe(documentClient, config.tableName),
       queueProbe(sqs, requireSetting(config.usageQueueUrl, ENV.usageQueueUrl)),

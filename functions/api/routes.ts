@@ -3,17 +3,39 @@ import { catalogVisibleTo } from '#shared/domain/access.ts';
 import { jsonResponse } from '#shared/http/errors.ts';
 import type { AuthContext } from '#shared/http/middleware.ts';
 import { parseJsonBody, parseWith } from '#shared/http/request.ts';
+import { approvePurchaseChange } from '#shared/use-cases/approve-purchase-change.ts';
 import { checkHealth } from '#shared/use-cases/check-health.ts';
 import { createApiKey } from '#shared/use-cases/create-api-key.ts';
+import { getBudget } from '#shared/use-cases/get-budget.ts';
+import { getPartner } from '#shared/use-cases/get-partner.ts';
 import { getPrepaidTerm } from '#shared/use-cases/get-prepaid-term.ts';
 import { getSubscription } from '#shared/use-cases/get-subscription.ts';
+import { getSubscriptionUsage } from '#shared/use-cases/get-subscription-usage.ts';
 import { issueDayPacksForOffer } from '#shared/use-cases/issue-day-packs-for-offer.ts';
+import { linkPartnerCustomer } from '#shared/use-cases/link-partner-customer.ts';
+import { listAlertHistory } from '#shared/use-cases/list-alert-history.ts';
+import { listAlertOutbox } from '#shared/use-cases/list-alert-outbox.ts';
 import { listApiKeys } from '#shared/use-cases/list-api-keys.ts';
 import { listPartnerDayPacks } from '#shared/use-cases/list-partner-day-packs.ts';
 import { redeemDayPackForSubscription } from '#shared/use-cases/redeem-day-pack-for-subscription.ts';
 import { revokeApiKey } from '#shared/use-cases/revoke-api-key.ts';
+import { saveBudget } from '#shared/use-cases/save-budget.ts';
+import { savePartner } from '#shared/use-cases/save-partner.ts';
 import type { ApiDependencies } from './dependencies.ts';
-import { createApiKeySchema, idParamSchema, issueDayPacksSchema, redeemDayPackSchema } from './schema.ts';
+import { fulfillmentRoutes } from './fulfillment-routes.ts';
+import {
+  alertHistoryQuerySchema,
+  approvalSchema,
+  budgetSchema,
+  createApiKeySchema,
+  creditLevelsSchema,
+  idParamSchema,
+  issueDayPacksSchema,
+  outboxQuerySchema,
+  partnerSchema,
+  redeemDayPackSchema,
+  usageQuerySchema,
+} from './schema.ts';
 
 type RouteHandler = (event: APIGatewayProxyEventV2, context: AuthContext) => Promise<APIGatewayProxyResultV2>;
 export interface Route {
@@ -24,6 +46,9 @@ export interface Route {
 
 const pathParam = (event: APIGatewayProxyEventV2, name: string) =>
   parseWith(idParamSchema, event.pathParameters?.[name], `path.${name}`);
+
+const queryOf = <T extends Parameters<typeof parseWith>[0]>(event: APIGatewayProxyEventV2, schema: T) =>
+  parseWith(schema, event.queryStringParameters ?? {}, 'query');
 
 /** The routes of the project's own API. Each maps the request to one use case and its result to a response. */
 export function apiRoutes(deps: ApiDependencies): Route[] {
@@ -101,6 +126,91 @@ export function apiRoutes(deps: ApiDependencies): Route[] {
       path: '/v1/subscriptions/{subscriptionId}/prepaid-term',
       handler: async (event, { principal }) =>
         jsonResponse(200, await getPrepaidTerm(deps, principal, pathParam(event, 'subscriptionId'))),
+    },
+    ...alertRoutes(deps),
+    ...fulfillmentRoutes(deps),
+  ];
+}
+
+/** Usage and money month by month, alert settings (budgets, partners, credit levels, approvals), history, outbox. */
+function alertRoutes(deps: ApiDependencies): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/v1/subscriptions/{subscriptionId}/usage',
+      handler: async (event, { principal }) => {
+        const query = queryOf(event, usageQuerySchema);
+        const subscriptionId = pathParam(event, 'subscriptionId');
+        return jsonResponse(200, await getSubscriptionUsage(deps, principal, { ...query, subscriptionId }));
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/subscriptions/{subscriptionId}/budget',
+      handler: async (event, { principal }) => {
+        const budget = parseJsonBody(event, budgetSchema);
+        const subscriptionId = pathParam(event, 'subscriptionId');
+        return jsonResponse(200, await saveBudget(deps, principal, { subscriptionId, budget }));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscriptions/{subscriptionId}/budget',
+      handler: async (event, { principal }) =>
+        jsonResponse(200, await getBudget(deps, principal, pathParam(event, 'subscriptionId'))),
+    },
+    {
+      method: 'PUT',
+      path: '/v1/partners/{partnerId}',
+      handler: async (event, { principal }) => {
+        const partner = parseJsonBody(event, partnerSchema);
+        return jsonResponse(
+          200,
+          await savePartner(deps, principal, { partnerId: pathParam(event, 'partnerId'), partner }),
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/partners/{partnerId}',
+      handler: async (event, { principal }) =>
+        jsonResponse(200, await getPartner(deps, principal, pathParam(event, 'partnerId'))),
+    },
+    {
+      method: 'PUT',
+      path: '/v1/partners/{partnerId}/customers/{subscriptionId}',
+      handler: async (event, { principal }) => {
+        const levels = parseJsonBody(event, creditLevelsSchema);
+        const input = {
+          partnerId: pathParam(event, 'partnerId'),
+          subscriptionId: pathParam(event, 'subscriptionId'),
+          levels,
+        };
+        return jsonResponse(200, await linkPartnerCustomer(deps, principal, input));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/partners/{partnerId}/approvals',
+      handler: async (event, { principal }) => {
+        const approval = parseJsonBody(event, approvalSchema);
+        const partnerId = pathParam(event, 'partnerId');
+        return jsonResponse(201, await approvePurchaseChange(deps, principal, { partnerId, approval }));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/alerts',
+      handler: async (event, { principal }) =>
+        jsonResponse(200, await listAlertHistory(deps, principal, queryOf(event, alertHistoryQuerySchema))),
+    },
+    {
+      method: 'GET',
+      path: '/v1/outbox',
+      handler: async (event, { principal }) => {
+        const { limit } = queryOf(event, outboxQuerySchema);
+        return jsonResponse(200, { messages: await listAlertOutbox(deps, principal, limit) });
+      },
     },
   ];
 }

@@ -25,3 +25,103 @@ export const issueDayPacksSchema = z.strictObject({
 export const redeemDayPackSchema = z.strictObject({
   code: z.string().trim().min(1).max(64),
 });
+
+/** An amount as our API takes it: a decimal string (never a JSON number, which would pass through a float). */
+const amountSchema = z.strictObject({
+  amount: z
+    .string()
+    .trim()
+    .max(40)
+    .regex(/^\d+(\.\d+)?$/, 'must be a decimal string such as "1234.56" (no sign, no exponent)'),
+  currency: z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as JPY or USD'),
+});
+
+const contactsSchema = z.strictObject({
+  emails: z.array(z.string().trim().max(254)).max(10).optional(),
+  phones: z.array(z.string().trim().max(16)).max(10).optional(),
+});
+
+const localeSchema = z.enum(['ja', 'en']);
+
+/** `PUT /v1/subscriptions/{subscriptionId}/budget`: the domain (settings.ts) checks the rest and applies defaults. */
+export const budgetSchema = z.strictObject({
+  plannedMonthlyAmount: amountSchema,
+  /** Fractions of the planned amount: `["0.5", "0.8", "1"]` (numbers are accepted too). */
+  thresholds: z
+    .array(z.union([z.string().trim().max(20), z.number().finite()]).transform(String))
+    .min(1)
+    .max(10)
+    .optional(),
+  forecastAlert: z.boolean().optional(),
+  spikeMinimumAmount: amountSchema.optional(),
+  timeZone: z.string().trim().min(1).max(64).optional(),
+  locale: localeSchema.optional(),
+  contacts: contactsSchema.optional(),
+});
+export type BudgetBody = z.infer<typeof budgetSchema>;
+
+/** `PUT /v1/partners/{partnerId}` (publisher). */
+export const partnerSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  tenantId: z.string().trim().min(1).max(100),
+  locale: localeSchema.optional(),
+  contacts: contactsSchema.optional(),
+});
+
+/** `PUT /v1/partners/{partnerId}/customers/{subscriptionId}`: the three credit levels (警告 / 要承認 / 購入不可). */
+export const creditLevelsSchema = z.strictObject({
+  warning: amountSchema,
+  approvalRequired: amountSchema,
+  purchaseBlocked: amountSchema,
+});
+
+/** `POST /v1/partners/{partnerId}/approvals`. */
+export const approvalSchema = z.strictObject({
+  subscriptionId: idParamSchema,
+  planId: idParamSchema.optional(),
+  maxQuantity: z.number().int().positive().optional(),
+  expiresAt: z.iso.datetime({ offset: true }),
+});
+
+/** `GET /v1/subscriptions/{subscriptionId}/usage?months=6&currency=JPY&timeZone=Asia/Tokyo`. */
+export const usageQuerySchema = z.strictObject({
+  months: z.coerce.number().int().min(1).max(13).optional(),
+  currency: z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as JPY or USD')
+    .optional(),
+  timeZone: z.string().trim().min(1).max(64).optional(),
+});
+
+/** `GET /v1/alerts?recipient=customer:<id>&subscriptionId=…&limit=50&cursor=…`. */
+export const alertHistoryQuerySchema = z.strictObject({
+  recipient: z.string().trim().min(1).max(220).optional(),
+  subscriptionId: idParamSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().trim().min(1).max(2000).optional(),
+});
+
+/** `GET /v1/outbox?limit=50` (local mode). */
+export const outboxQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
+
+/** `POST /v1/subscriptions/{subscriptionId}/plan` (publisher): Microsoft's plan ids are at most 50 characters. */
+export const changePlanSchema = z.strictObject({
+  planId: z.string().trim().min(1).max(50),
+});
+
+/** `POST /v1/subscriptions/{subscriptionId}/quantity` (publisher): the seat ceiling was seen at 1,000,000 (§1.2). */
+export const changeQuantitySchema = z.strictObject({
+  quantity: z.number().int().min(1).max(1_000_000),
+});
+
+/** `GET /v1/subscriptions/{subscriptionId}/audit?limit=50&cursor=…` (publisher). */
+export const auditQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().trim().min(1).max(2000).optional(),
+});

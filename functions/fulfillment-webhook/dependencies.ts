@@ -1,3 +1,5 @@
+import { buildUsageReporterDependencies } from '#functions/usage-reporter/dependencies.ts';
+import { buildAlertDependencies } from '#shared/adapters/alert-dependencies.ts';
 import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
@@ -12,9 +14,12 @@ import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publis
 import { type Config, requireSetting } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
-import { catalogChangePolicy } from '#shared/use-cases/change-policies.ts';
+import { allPolicies, catalogChangePolicy } from '#shared/use-cases/change-policies.ts';
+import { creditLevelChangePolicy } from '#shared/use-cases/credit-level-change-policy.ts';
+import { flushSubscriptionUsage } from '#shared/use-cases/flush-subscription-usage.ts';
 import { DEFAULT_ANSWER_DEADLINE_MS } from '#shared/use-cases/handle-fulfillment-webhook.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import type { ReportUsageDeps } from '#shared/use-cases/report-usage.ts';
 
 /**
  * The marketplace client's retries on the webhook path. A ChangePlan / ChangeQuantity must be answered within 10 s of
@@ -37,11 +42,25 @@ export async function buildWebhookDependencies(config: Config, env: Record<strin
   const audit = new DynamoAuditLog(documentClient, config.tableName);
   const marketplaceConfig = loadMarketplaceConfig(env);
   const client = await createHttpMarketplace(marketplaceConfig, { retry: WEBHOOK_RETRY_POLICY });
+  const catalog = loadConfiguredCatalog(config.catalog);
+  // The reporter's own client (a longer retry budget than the webhook path) is built on first cancellation only.
+  let reporterDeps: Promise<ReportUsageDeps> | undefined;
+  const reporter = () => {
+    reporterDeps ??= buildUsageReporterDependencies(config, env);
+    return reporterDeps;
+  };
   return {
     authenticator: new EntraWebhookAuthenticator(await loadWebhookAuthConfig(marketplaceConfig, env)),
     subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
     marketplace: new AuditingMarketplace(client, audit, systemClock, logger),
-    policy: catalogChangePolicy(loadConfiguredCatalog(config.catalog)),
+    // The catalog's rules, then the reseller's credit levels (approval required / purchase blocked, seeds/000).
+    policy: allPolicies(
+      catalogChangePolicy(catalog),
+      creditLevelChangePolicy({ ...buildAlertDependencies(config, documentClient, catalog), logger }),
+    ),
+    flushUsage: async (subscriptionId: string, until: Date) => {
+      await flushSubscriptionUsage(await reporter(), { subscriptionId, until });
+    },
     lifecycle: new SnsLifecyclePublisher(
       createSnsClient(),
       requireSetting(config.lifecycleTopicArn, ENV.lifecycleTopicArn),

@@ -1,6 +1,7 @@
 import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
+import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
@@ -10,6 +11,7 @@ import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publis
 import { type Config, requireSetting } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
+import { linkResellerPurchase } from '#shared/use-cases/link-reseller-purchase.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import type { LandingDeps } from '#shared/use-cases/resolve-purchase.ts';
 
@@ -34,9 +36,23 @@ export async function buildLandingDependencies(
   const documentClient = createDocumentClient();
   const audit = new DynamoAuditLog(documentClient, config.tableName);
   const client = await createHttpMarketplace(loadMarketplaceConfig(env), { retry: LANDING_RETRY_POLICY });
+  const subscriptions = new DynamoSubscriptionStore(documentClient, config.tableName);
+  const partners = new DynamoPartnerStore(documentClient, config.tableName);
   return {
     marketplace: new AuditingMarketplace(client, audit, systemClock, logger),
-    subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
+    subscriptions,
+    // A purchase made from a registered reseller's tenant becomes that partner's customer (DESIGN "Alerts").
+    onNewPurchase: async (subscriptionId) => {
+      try {
+        const { outcome, partnerId } = await linkResellerPurchase({ partners, subscriptions }, { subscriptionId });
+        if (outcome === 'linked') logger.info('Reseller purchase linked to its partner', { subscriptionId, partnerId });
+      } catch (error) {
+        logger.warn('Could not check for a reseller purchase; link it with PUT /v1/partners/…/customers/…', {
+          subscriptionId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    },
     lifecycle: new SnsLifecyclePublisher(
       createSnsClient(),
       requireSetting(config.lifecycleTopicArn, ENV.lifecycleTopicArn),

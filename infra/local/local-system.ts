@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { FUNCTIONS, type FunctionDefinition, HTTP_ROUTES, matchHttpRoute, SCHEDULES } from '#infra/functions.ts';
 import { ensureBootstrapKey } from '#infra/local/bootstrap-key.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
@@ -82,6 +82,12 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   try {
     const endpoints = await startStandIns(options, started);
     const resources = await provision(endpoints, options.prefix ?? 'local');
+    // fauxqs sends no e-mail or SMS: alerts also go to an outbox queue subscribed with the same filter policies,
+    // which `GET /v1/outbox` shows.
+    const outbox = await createSqsClient(endpoints).send(
+      new CreateQueueCommand({ QueueName: `${options.prefix ?? 'local'}-AlertsOutbox` }),
+    );
+    resources[ENV.alertsOutboxQueueUrl] = outbox.QueueUrl ?? '';
     const catalogPath = options.catalogPath ?? join(REPO_ROOT, 'infra/catalog/catalog.yaml');
     // The API port is needed before the emulator starts (its webhook and landing URLs point at us): reserve it now.
     const apiPort = options.apiPort || (await freePort());

@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,6 +10,7 @@ import {
   ALERTS_TOPIC,
   LIFECYCLE_TOPIC,
   MAIN_TABLE,
+  OPERATIONS_TOPIC,
   QUEUES,
   type QueueDefinition,
   TABLES,
@@ -66,8 +68,8 @@ export class StatefulStack extends Stack implements StatefulResources {
 
     // Everything in resources.ts is built, so a definition added there cannot be forgotten here.
     for (const definition of TABLES) this.tables.set(definition, this.createTable(definition));
-    for (const definition of QUEUES) this.queues.set(definition, this.createQueue(definition));
     for (const definition of TOPICS) this.topics.set(definition, this.createTopic(definition));
+    for (const definition of QUEUES) this.queues.set(definition, this.createQueue(definition));
 
     this.table = this.tableFor(MAIN_TABLE);
     const usage = this.queueFor(USAGE_QUEUE);
@@ -165,6 +167,7 @@ export class StatefulStack extends Stack implements StatefulResources {
       // the alarm in ALARM rather than let missing data turn it back to OK.
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
+    deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topicFor(OPERATIONS_TOPIC)));
     return { queue, deadLetterQueue, deadLetterAlarm };
   }
 

@@ -2,11 +2,15 @@ import { join } from 'node:path';
 import { Annotations, CfnOutput, CfnParameter, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { AppFunction, REPO_ROOT } from '#infra/constructs/app-function.ts';
+import { AppFunction, METRICS_NAMESPACE, REPO_ROOT } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
 import {
   API_FUNCTION,
@@ -16,9 +20,10 @@ import {
   SCHEDULES,
   type ScheduleDefinition,
 } from '#infra/functions.ts';
-import { MAIN_TABLE } from '#infra/resources.ts';
+import { ALERTS_TOPIC, MAIN_TABLE, OPERATIONS_TOPIC } from '#infra/resources.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
+import { DEFAULT_UNREPORTED_ALARM_HOURS } from '#shared/domain/reporting.ts';
 import { ENV } from '#shared/env-names.ts';
 
 /**
@@ -92,6 +97,21 @@ export class StatelessStack extends Stack {
         bindQueue(fn, stateful.queueFor(use.queue).queue, use.queue.envVar, use.access);
       }
       for (const topic of definition.uses.topics ?? []) bindTopic(fn, stateful.topicFor(topic), topic.envVar);
+      if (definition.uses.subscribesAlertContacts) {
+        const alerts = stateful.topicFor(ALERTS_TOPIC);
+        // Subscription-level actions are authorized on the subscription ARN (`<topic ARN>:<id>`), hence both.
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: [
+              'sns:Subscribe',
+              'sns:ListSubscriptionsByTopic',
+              'sns:GetSubscriptionAttributes',
+              'sns:SetSubscriptionAttributes',
+            ],
+            resources: [alerts.topicArn, `${alerts.topicArn}:*`],
+          }),
+        );
+      }
       if (definition.uses.marketplace) {
         fn.addEnvironment(ENV.entraTenantId, entraTenantId.valueAsString);
         fn.addEnvironment(ENV.entraClientId, entraClientId.valueAsString);
@@ -147,6 +167,8 @@ export class StatelessStack extends Stack {
       });
     }
 
+    this.addOperationalAlarms(stateful.topicFor(OPERATIONS_TOPIC));
+
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the HTTP API' });
   }
 
@@ -160,6 +182,58 @@ export class StatelessStack extends Stack {
       memorySize: definition.memoryMb,
       define,
     });
+  }
+
+  /**
+   * The alarms an operator must act on, all notifying the operations topic. Metric names and the `service`
+   * dimension are those the functions emit through Powertools (`shared/observability.ts`).
+   */
+  private addOperationalAlarms(operations: sns.ITopic): void {
+    const action = new cloudwatchActions.SnsAction(operations);
+    const metric = (service: string, metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service },
+        statistic,
+        period: Duration.minutes(15),
+      });
+    const alarms: [string, cloudwatch.AlarmProps][] = [
+      [
+        'UnreportedUsageAgeAlarm',
+        {
+          alarmDescription:
+            `Usage overage has waited more than ${DEFAULT_UNREPORTED_ALARM_HOURS} h to be reported; Microsoft refuses ` +
+            'usage older than 24 h. Check the usage-reporter logs (marketplace errors, 403 = Entra app / tenant ' +
+            'mismatch) and that the schedule runs. A reporter that stopped running also raises this alarm.',
+          metric: metric('usage-reporter', 'OldestUnreportedSlotAgeHours', cloudwatch.Stats.MAXIMUM),
+          threshold: DEFAULT_UNREPORTED_ALARM_HOURS,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          // No data means the reporter is not running: that is exactly when usage is about to be lost.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        },
+      ],
+      ...(
+        [
+          ['DuplicateQuantityMismatch', 'Microsoft holds another quantity for an hour we reported: reconcile it.'],
+          ['MeteringRejected', 'The Metering API refused usage (inactive or unknown subscription): check the flag.'],
+          ['ReportingBlocked', 'A subscription and dimension cannot be rated (catalog or plan mismatch).'],
+          ['UnreportableCarry', 'Usage arrived that can no longer be reported (after cancellation).'],
+        ] as const
+      ).map(([name, description]): [string, cloudwatch.AlarmProps] => [
+        `${name}Alarm`,
+        {
+          alarmDescription: `${description} See README, Operate.`,
+          metric: metric('usage-reporter', name, cloudwatch.Stats.SUM),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      ]),
+    ];
+    for (const [id, props] of alarms) new cloudwatch.Alarm(this, id, props).addAlarmAction(action);
   }
 
   /** @throws Error at synth time when a route or schedule names a function that `FUNCTIONS` does not define. */

@@ -208,6 +208,22 @@ export function monthToDateCharges(input: ChargeInput, window: { periodStart: Da
 }
 
 /**
+ * The charges of several windows at once, each as `monthToDateCharges` would give it for [start, end), with the usage
+ * rated once: what a caller needs for many calendar days and months of one subscription (alerts, the usage view)
+ * without rating the whole term again per window.
+ * @throws {ValidationError} when a window is empty or inverted, or as `rateUsage` and the price lookups.
+ */
+export function chargesForWindows(
+  input: ChargeInput,
+  windows: readonly { readonly start: Date; readonly end: Date }[],
+): Charges[] {
+  for (const window of windows) assertWindow(window.start, window.end, 'end');
+  const resolved = resolvePlanHistory(input.history);
+  const rated = rateUsage(resolved, input.usage, input.allowanceState).hours;
+  return windows.map((window) => chargesBetween(input, resolved, rated, window.start, window.end));
+}
+
+/**
  * Forecast of the charges of [periodStart, periodEnd) as of `asOf`, by the FORECAST METHOD at the top of this file.
  * @throws {ValidationError} when asOf is not inside (periodStart, periodEnd], or as `monthToDateCharges`.
  */

@@ -53,6 +53,12 @@ export interface HandleFulfillmentWebhookDeps {
    * rejection later than that is worthless, while a timely 500 gets the webhook delivered again.
    */
   readonly answerDeadlineMs?: number;
+  /**
+   * Called once a cancellation is stored: reports the subscription's remaining usage at once, since usage for hours
+   * before the cancellation stays reportable (marketplace-api.md §4.3). Best effort: the scheduled reporter reports
+   * those hours anyway after its grace period, so a failure here is logged and never fails the webhook.
+   */
+  readonly flushUsage?: (subscriptionId: string, until: Date) => Promise<void>;
 }
 
 export type WebhookOutcome =
@@ -109,6 +115,14 @@ export async function handleFulfillmentWebhook(
     throw error;
   }
   await audit(deps, notification, input.requestId, `${result.outcome}${result.detail ? `: ${result.detail}` : ''}`);
+  if (result.outcome === 'applied' && notification.action === 'Unsubscribe' && deps.flushUsage) {
+    await deps.flushUsage(notification.subscriptionId, deps.clock.now()).catch((error: unknown) =>
+      deps.logger.warn('Usage flush after cancellation failed; the scheduled reporter will report it', {
+        subscriptionId: notification.subscriptionId,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  }
   deps.logger.info('Webhook handled', {
     subscriptionId: notification.subscriptionId,
     operationId: notification.operationId,
@@ -239,7 +253,12 @@ async function decide(context: Context, operation: SaasOperation, record: Operat
           accept: false as const,
           reason: `Get Operation names no new ${operation.action === 'ChangePlan' ? 'plan' : 'quantity'}`,
         }
-      : await deps.policy.decide({ subscription: stored.subscription, change, now: deps.clock.now() });
+      : await deps.policy.decide({
+          subscription: stored.subscription,
+          change,
+          now: deps.clock.now(),
+          operationId: record.operationId,
+        });
   deps.logger.info('Change decided', {
     subscriptionId: record.subscriptionId,
     operationId: record.operationId,

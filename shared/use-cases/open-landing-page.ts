@@ -46,5 +46,7 @@ export async function storeIfNew(
     planId: resolved.planId,
     ...(resolved.quantity === undefined ? {} : { quantity: resolved.quantity }),
   });
-  return deps.subscriptions.createIfAbsent(subscription);
+  const stored = await deps.subscriptions.createIfAbsent(subscription);
+  if (stored.created && deps.onNewPurchase) await deps.onNewPurchase(subscription.id);
+  return stored;
 }

@@ -22,6 +22,11 @@ export interface LandingDeps {
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly catalog: Catalog;
+  /**
+   * Called once for a purchase stored for the first time: links a reseller purchase to its partner
+   * (`link-reseller-purchase.ts`). Optional; a failure is logged by the caller's wiring, never shown to the customer.
+   */
+  readonly onNewPurchase?: (subscriptionId: string) => Promise<void>;
 }
 
 export interface LandingInput {

@@ -163,23 +163,66 @@ export class FakeMarketplace implements Marketplace {
     }
   }
 
-  listSubscriptions(): AsyncIterable<MarketplaceSubscription> {
-    throw new Error('not used by these tests');
+  /** Every subscription, in pages of `pageSize` (List Subscriptions follows `@nextLink`, §1.2 #3). */
+  async *listSubscriptions(options?: MarketplaceCallOptions): AsyncIterable<MarketplaceSubscription> {
+    let nextLink: string | undefined;
+    do {
+      const page = await this.listSubscriptionsPage(nextLink, options);
+      yield* page.subscriptions;
+      nextLink = page.nextLink;
+    } while (nextLink);
   }
-  async listSubscriptionsPage(): Promise<SubscriptionPage> {
-    throw new Error('not used by these tests');
+
+  pageSize = 100;
+
+  async listSubscriptionsPage(nextLink?: string, options?: MarketplaceCallOptions): Promise<SubscriptionPage> {
+    this.enter('listSubscriptionsPage', [nextLink], options);
+    const offset = nextLink ? Number(new URL(nextLink).searchParams.get('continuationToken')) : 0;
+    const all = [...this.subscriptions.values()];
+    const next = offset + this.pageSize < all.length ? offset + this.pageSize : undefined;
+    return {
+      subscriptions: structuredClone(all.slice(offset, offset + this.pageSize)),
+      ...(next === undefined
+        ? {}
+        : { nextLink: `https://marketplace.example/saas/subscriptions?continuationToken=${next}` }),
+    };
   }
   async listAvailablePlans(): Promise<AvailablePlan[]> {
     throw new Error('not used by these tests');
   }
-  async changePlan(): Promise<OperationReference> {
-    throw new Error('not used by these tests');
+  /** Publisher-initiated changes (§1.2 rows 6–8): an InProgress `Partner` operation; the test decides how it ends. */
+  async changePlan(
+    subscriptionId: string,
+    planId: string,
+    options?: MarketplaceCallOptions,
+  ): Promise<OperationReference> {
+    this.enter('changePlan', [subscriptionId, planId], options);
+    return this.startPartnerOperation(subscriptionId, 'ChangePlan', { planId });
   }
-  async changeQuantity(): Promise<OperationReference> {
-    throw new Error('not used by these tests');
+  async changeQuantity(
+    subscriptionId: string,
+    quantity: number,
+    options?: MarketplaceCallOptions,
+  ): Promise<OperationReference> {
+    this.enter('changeQuantity', [subscriptionId, quantity], options);
+    return this.startPartnerOperation(subscriptionId, 'ChangeQuantity', { quantity });
   }
-  async deleteSubscription(): Promise<OperationReference> {
-    throw new Error('not used by these tests');
+  async deleteSubscription(subscriptionId: string, options?: MarketplaceCallOptions): Promise<OperationReference> {
+    this.enter('deleteSubscription', [subscriptionId], options);
+    return this.startPartnerOperation(subscriptionId, 'Unsubscribe', {});
+  }
+
+  private startPartnerOperation(
+    subscriptionId: string,
+    action: 'ChangePlan' | 'ChangeQuantity' | 'Unsubscribe',
+    target: { planId?: string; quantity?: number },
+  ): OperationReference {
+    this.requireSubscription(subscriptionId, action);
+    const operation = this.addOperation({ subscriptionId, action, operationRequestSource: 'Partner', ...target });
+    return {
+      operationId: operation.id,
+      operationLocation: `https://marketplace.example/saas/subscriptions/${subscriptionId}/operations/${operation.id}`,
+    };
   }
   async listOutstandingOperations(): Promise<SaasOperation[]> {
     throw new Error('not used by these tests');

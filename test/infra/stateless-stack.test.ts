@@ -1,6 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '#infra/functions.ts';
+import { ALERTS_TOPIC, OPERATIONS_TOPIC } from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { DEFAULT_API_THROTTLE, StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -49,7 +50,8 @@ describe('StatelessStack', () => {
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
-        Timeout: 10,
+        // Publisher operations wait for Microsoft's operation to finish (infra/functions.ts).
+        Timeout: 25,
         MemorySize: 256,
         Environment: {
           Variables: Match.objectLike({
@@ -71,12 +73,13 @@ describe('StatelessStack', () => {
       template.resourceCountIs('Custom::LogRetention', 0);
     });
 
-    it('reads the table name and usage queue URL of the stateful stack from its environment, and no topic it does not use', () => {
+    it('reads the table name, usage queue URL and alerts topic of the stateful stack from its environment, and no topic it does not use', () => {
       const environment = apiEnvironment();
       expect(environment[ENV.tableName]).toEqual(imported(stateful.table.tableName));
       expect(environment[ENV.usageQueueUrl]).toEqual(imported(stateful.usageQueue.queueUrl));
       expect(environment).not.toHaveProperty(ENV.lifecycleTopicArn);
-      expect(environment).not.toHaveProperty(ENV.alertsTopicArn);
+      // The alerts topic: alert settings subscribe their contacts to it (PUT budget / partner).
+      expect(environment).toHaveProperty(ENV.alertsTopicArn);
       expect(environment[ENV.tableName]).toHaveProperty('Fn::ImportValue');
     });
   });
@@ -220,6 +223,36 @@ describe('StatelessStack', () => {
 
       expect(consumers).toHaveLength(1);
       expect(JSON.stringify(consumers[0]?.[1].Properties.Roles)).toContain('UsageAggregator');
+    });
+  });
+
+  describe('operational alarms', () => {
+    it('alarms on unreported usage older than 20 h, and when the reporter stops sending the metric at all', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'OldestUnreportedSlotAgeHours',
+        Namespace: 'MarketplaceMetering',
+        Dimensions: [{ Name: 'service', Value: 'usage-reporter' }],
+        Threshold: 20,
+        TreatMissingData: 'breaching',
+        AlarmActions: [imported(stateful.topicFor(OPERATIONS_TOPIC).topicArn)],
+      });
+    });
+
+    it('alarms on a duplicate with another quantity and on usage the Metering API refused', () => {
+      for (const metricName of ['DuplicateQuantityMismatch', 'MeteringRejected']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, Threshold: 1 });
+      }
+    });
+  });
+
+  describe('alert contacts', () => {
+    it('lets the Api function subscribe contacts to the alerts topic only', () => {
+      const alertsTopic = JSON.stringify(imported(stateful.topicFor(ALERTS_TOPIC).topicArn));
+      const subscribing = apiStatements.filter((statement) => actionsOf(statement).includes('sns:Subscribe'));
+
+      expect(subscribing).toHaveLength(1);
+      expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).toContain(alertsTopic.slice(1, -1));
+      expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).not.toContain('"*"');
     });
   });
 });

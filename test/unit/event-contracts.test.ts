@@ -3,8 +3,11 @@ import { join, relative } from 'node:path';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApiKeySchema } from '#functions/api/schema.ts';
+import { webhookSchema } from '#functions/fulfillment-webhook/schema.ts';
+import { tokenFromForm, tokenFromQuery } from '#functions/landing/schema.ts';
 import { parseUsageMessage } from '#functions/usage-aggregator/schema.ts';
 import { idempotencyKeySchema, usageRequestSchema } from '#functions/usage-ingest/schema.ts';
+import { scheduledEventSchema } from '#functions/usage-reporter/schema.ts';
 import { matchHttpRoute } from '#infra/functions.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { mapAvailablePlansToOffer } from '#shared/adapters/catalog/available-plans-mapper.ts';
@@ -29,12 +32,29 @@ const parsers: Record<string, (file: string) => void> = {
       usageRequestSchema.parse(JSON.parse(event.body));
       idempotencyKeySchema.parse(event.headers['idempotency-key']);
     }
+    if (event.rawPath === '/webhook') webhookSchema.parse(JSON.parse(event.body ?? ''));
+    if (event.rawPath === '/landing') {
+      // The token survives with its `+`, `/` and literal `%2B`: decoded once from the URL (or form), never twice.
+      const token = event.requestContext.http.method === 'GET' ? tokenFromQuery(event) : tokenFromForm(event);
+      expect(token).toBe('Ab3+Zx/9Qw%2BrT1+yU/oP7lK==');
+    }
+  },
+  // Microsoft's webhook payloads (§2.2), with the doc's quirks: padded statuses, quantity as a string, unknown fields.
+  marketplace: (file) => {
+    expect(file, `no contract parser for events/${file}`).toMatch(/^marketplace\/webhook-/);
+    const notification = webhookSchema.parse(sampleEvent(file));
+    expect(notification.operationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(notification.status ?? 'InProgress').toMatch(/^(InProgress|Succeeded)$/);
   },
   sqs: (file) => {
     const event = sampleEvent<SQSEvent>(file);
     expect(event.Records.length).toBeGreaterThan(0);
     // The usage queue is the only SQS source so far: each body is a usage message the aggregator can apply.
     for (const record of event.Records) assertApplicableMessage(parseUsageMessage(record.body));
+  },
+  // EventBridge Scheduler's invocation of the usage reporter and reconciler (and the local scheduler's stand-in).
+  scheduler: (file) => {
+    expect(scheduledEventSchema.safeParse(sampleEvent(file)).success).toBe(true);
   },
   'marketplace/list-available-plans.json': (file) => {
     const offer = mapAvailablePlansToOffer('contoso-analytics', sampleEvent(file), {

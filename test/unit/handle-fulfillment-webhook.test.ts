@@ -395,6 +395,37 @@ describe('suspension, reinstatement, renewal and cancellation', () => {
     expect(await subscriptions.get(remote.id)).toMatchObject({ status: 'Unsubscribed', planId: 'team' });
   });
 
+  it('flushes the remaining usage once a cancellation is stored, and only then', async () => {
+    const { marketplace, anActiveSubscription, deliver, deps } = setup();
+    const flushed: string[] = [];
+    Object.assign(deps, { flushUsage: async (id: string) => void flushed.push(id) });
+    const remote = await anActiveSubscription();
+    const suspend = marketplace.addOperation({ subscriptionId: remote.id, action: 'Suspend', status: 'Succeeded' });
+    const cancel = marketplace.addOperation({ subscriptionId: remote.id, action: 'Unsubscribe', status: 'Succeeded' });
+
+    await deliver(suspend);
+    await deliver(cancel);
+    await deliver(cancel);
+
+    expect(flushed).toEqual([remote.id]);
+  });
+
+  it('answers a cancellation normally when the usage flush fails (the scheduled reporter catches up)', async () => {
+    const { marketplace, subscriptions, anActiveSubscription, deliver, deps } = setup();
+    Object.assign(deps, {
+      flushUsage: async () => {
+        throw new Error('metering down');
+      },
+    });
+    const remote = await anActiveSubscription();
+    const cancel = marketplace.addOperation({ subscriptionId: remote.id, action: 'Unsubscribe', status: 'Succeeded' });
+
+    const result = await deliver(cancel);
+
+    expect(result.outcome).toBe('applied');
+    expect((await subscriptions.get(remote.id))?.status).toBe('Unsubscribed');
+  });
+
   it('ends up Subscribed when a Suspend is delivered after the Reinstate that ended it', async () => {
     const { marketplace, subscriptions, anActiveSubscription, deliver, clock } = setup();
     const remote = await anActiveSubscription();

@@ -87,6 +87,19 @@ describe('opening the landing page', () => {
   });
 });
 
+describe('reseller purchases', () => {
+  it('offers each purchase stored for the first time to the reseller check, once', async () => {
+    const { deps, token } = setup();
+    const checked: string[] = [];
+    const withCheck: LandingDeps = { ...deps, onNewPurchase: async (id) => void checked.push(id) };
+
+    const view = await openLandingPage(withCheck, { token });
+    await openLandingPage(withCheck, { token });
+
+    expect(checked).toEqual([view.purchase.subscriptionId]);
+  });
+});
+
 describe('activating from the landing page', () => {
   it('activates with the purchased plan and seats, stores Subscribed from now with the term, and publishes once', async () => {
     const { deps, marketplace, subscriptions, lifecycle, remote, token } = setup();

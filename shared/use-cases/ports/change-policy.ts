@@ -8,6 +8,8 @@ export interface ChangeRequest {
   readonly subscription: Subscription;
   readonly change: RequestedChange;
   readonly now: Date;
+  /** The marketplace operation being decided, when there is one (a policy's notices are sent once per operation). */
+  readonly operationId?: string;
 }
 
 /**

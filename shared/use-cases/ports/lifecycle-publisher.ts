@@ -6,7 +6,13 @@ export type LifecycleEventType =
   | 'Suspended'
   | 'Reinstated'
   | 'Renewed'
-  | 'Unsubscribed';
+  | 'Unsubscribed'
+  /**
+   * Raised once per subscription by the subscription sync (never by Microsoft): a purchase still
+   * PendingFulfillmentStart after `PENDING_PURCHASE_ALERT_MINUTES`, i.e. the customer never opened the landing page
+   * (reference/marketplace-api.md §1.2 Resolve, §6.3: no webhook is sent for a purchase). Reach out to the purchaser.
+   */
+  | 'PendingPurchaseNotOpened';
 
 export const LIFECYCLE_EVENT_TYPES: readonly LifecycleEventType[] = [
   'SubscriptionActivated',
@@ -16,6 +22,7 @@ export const LIFECYCLE_EVENT_TYPES: readonly LifecycleEventType[] = [
   'Reinstated',
   'Renewed',
   'Unsubscribed',
+  'PendingPurchaseNotOpened',
 ];
 
 /**

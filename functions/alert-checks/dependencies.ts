@@ -1,0 +1,14 @@
+import { buildAlertDependencies } from '#shared/adapters/alert-dependencies.ts';
+import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
+import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import type { Config } from '#shared/config.ts';
+import { logger } from '#shared/observability.ts';
+
+/** Everything the scheduled alert checks need, built once per cold start from the configuration. */
+export function buildAlertChecksDependencies(config: Config) {
+  const documentClient = createDocumentClient();
+  const alerts = buildAlertDependencies(config, documentClient, loadConfiguredCatalog(config.catalog));
+  return { ...alerts, subscriptionList: alerts.subscriptions, logger };
+}
+
+export type AlertChecksDependencies = ReturnType<typeof buildAlertChecksDependencies>;

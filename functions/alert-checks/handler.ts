@@ -1,0 +1,50 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { loadConfig } from '#shared/config.ts';
+import { logger, metrics } from '#shared/observability.ts';
+import {
+  type EvaluateAllDeps,
+  type EvaluateAllSummary,
+  evaluateAllSubscriptionAlerts,
+} from '#shared/use-cases/evaluate-all-subscription-alerts.ts';
+import { buildAlertChecksDependencies } from './dependencies.ts';
+
+/**
+ * Stop starting evaluations this long before the function's timeout (at most; a tenth of the time left when that is
+ * less), so the run ends cleanly and reports what it did.
+ */
+const STOP_MARGIN_MS = 30_000;
+
+/**
+ * The hourly alert check (SCHEDULES `AlertChecks`): day close, month start and a catch-up of the near-real-time
+ * evaluation, in one idempotent pass (`evaluateAllSubscriptionAlerts`).
+ */
+export function createAlertChecks(deps: EvaluateAllDeps) {
+  return async (_event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<EvaluateAllSummary> => {
+    const remaining = context?.getRemainingTimeInMillis?.();
+    const summary = await evaluateAllSubscriptionAlerts(deps, {
+      ...(remaining === undefined
+        ? {}
+        : { stopAt: new Date(deps.clock.now().getTime() + remaining - Math.min(STOP_MARGIN_MS, remaining / 10)) }),
+    });
+    logger.info('Alert checks done', { ...summary });
+    metrics.addMetric('AlertsSent', MetricUnit.Count, summary.sent);
+    metrics.addMetric('AlertEvaluationsFailed', MetricUnit.Count, summary.failed);
+    if (summary.stoppedEarly) {
+      // Not every subscription was evaluated this hour: the next run starts over, so the tail may wait. Alarm on it.
+      logger.warn('Alert checks ran out of time before the last subscription', { ...summary });
+      metrics.addMetric('AlertChecksIncomplete', MetricUnit.Count, 1);
+    }
+    return summary;
+  };
+}
+
+export const checkAlerts = createAlertChecks(buildAlertChecksDependencies(loadConfig()));
+
+export const handler = middy<unknown, EvaluateAllSummary>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler((event, context) => checkAlerts(event, context));

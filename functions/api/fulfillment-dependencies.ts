@@ -1,0 +1,57 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AlertDependencies } from '#shared/adapters/alert-dependencies.ts';
+import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
+import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
+import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
+import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
+import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
+import type { Config } from '#shared/config.ts';
+import { logger } from '#shared/observability.ts';
+import { catalogChangePolicy } from '#shared/use-cases/change-policies.ts';
+import { creditLevelPurchaseBlocks } from '#shared/use-cases/get-entitlement.ts';
+import type { Marketplace } from '#shared/use-cases/ports/marketplace.ts';
+
+/**
+ * A publisher waits on the API for the request and the operation to finish (at most 12 s of polling): each call gets
+ * at most 4 s with its retries, so the whole route stays within the function's 25 s timeout and API Gateway's 30 s.
+ */
+export const PUBLISHER_OPERATION_RETRY_POLICY: Partial<RetryPolicy> = {
+  maxAttempts: 3,
+  totalBudgetMs: 4_000,
+  baseDelayMs: 200,
+  maxDelayMs: 1_000,
+  attemptTimeoutMs: 3_000,
+};
+
+/**
+ * What the publisher operations, the entitlement and the audit trail routes need beside the API's stores: the audit
+ * log, the catalog policy, the reseller credit check, and the marketplace client.
+ *
+ * The marketplace client is built on first use, not at cold start: only the publisher operations call Microsoft, and
+ * building it reads the Entra credential (a Secrets Manager call in AWS), which every other request of the API would
+ * otherwise wait for. A failed build is not kept, so the next request tries again.
+ */
+export function buildFulfillmentDependencies(
+  config: Config,
+  documentClient: DynamoDBDocumentClient,
+  alerts: Pick<AlertDependencies, 'budgets' | 'partners' | 'ledger' | 'catalog' | 'clock'>,
+  env: Record<string, string | undefined> = process.env,
+) {
+  const audit = new DynamoAuditLog(documentClient, config.tableName);
+  let marketplace: Promise<Marketplace> | undefined;
+  const connectMarketplace = (): Promise<Marketplace> => {
+    marketplace ??= createHttpMarketplace(loadMarketplaceConfig(env), { retry: PUBLISHER_OPERATION_RETRY_POLICY })
+      .then((client): Marketplace => new AuditingMarketplace(client, audit, alerts.clock, logger))
+      .catch((error: unknown) => {
+        marketplace = undefined;
+        throw error;
+      });
+    return marketplace;
+  };
+  return {
+    audit,
+    policy: catalogChangePolicy(alerts.catalog),
+    purchaseBlocks: creditLevelPurchaseBlocks(alerts),
+    connectMarketplace,
+  };
+}

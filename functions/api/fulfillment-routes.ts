@@ -1,0 +1,102 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { requirePublisher } from '#shared/domain/access.ts';
+import { jsonResponse } from '#shared/http/errors.ts';
+import { parseJsonBody, parseWith } from '#shared/http/request.ts';
+import { getEntitlement } from '#shared/use-cases/get-entitlement.ts';
+import { listSubscriptionAudit } from '#shared/use-cases/list-subscription-audit.ts';
+import {
+  getPublisherOperation,
+  type PublisherOperationView,
+  type PublisherRequest,
+  requestSubscriptionChange,
+} from '#shared/use-cases/request-subscription-change.ts';
+import type { ApiDependencies } from './dependencies.ts';
+import type { Route } from './routes.ts';
+import { auditQuerySchema, changePlanSchema, changeQuantitySchema, idParamSchema } from './schema.ts';
+
+const pathParam = (event: APIGatewayProxyEventV2, name: string) =>
+  parseWith(idParamSchema, event.pathParameters?.[name], `path.${name}`);
+
+/** Where the status of a running operation can be read again. */
+const operationPath = (view: PublisherOperationView) =>
+  `/v1/subscriptions/${encodeURIComponent(view.subscriptionId)}/operations/${encodeURIComponent(view.operationId)}`;
+
+/** 200 with the final status; 202 while Microsoft is still working on it, with where to poll. */
+const operationResponse = (view: PublisherOperationView) =>
+  view.done ? jsonResponse(200, view) : jsonResponse(202, view, { location: operationPath(view) });
+
+/**
+ * Publisher operations (change plan, change seats, cancel; publisher key only), the entitlement (any key that may see
+ * the subscription) and the audit trail (publisher key only). The scope is checked before the body is read, so a
+ * partner or customer key gets 403 whatever it sends.
+ */
+export function fulfillmentRoutes(deps: ApiDependencies): Route[] {
+  const publisherOperation = async (
+    event: APIGatewayProxyEventV2,
+    principal: Parameters<typeof requirePublisher>[0],
+    request: () => PublisherRequest,
+  ) => {
+    requirePublisher(principal, 'change the plan or seats of a subscription or cancel it');
+    const input = { subscriptionId: pathParam(event, 'subscriptionId'), request: request() };
+    const view = await requestSubscriptionChange(
+      { ...deps, marketplace: await deps.connectMarketplace() },
+      principal,
+      input,
+    );
+    return operationResponse(view);
+  };
+  return [
+    {
+      method: 'POST',
+      path: '/v1/subscriptions/{subscriptionId}/plan',
+      handler: (event, { principal }) =>
+        publisherOperation(event, principal, () => ({
+          kind: 'plan',
+          planId: parseJsonBody(event, changePlanSchema).planId,
+        })),
+    },
+    {
+      method: 'POST',
+      path: '/v1/subscriptions/{subscriptionId}/quantity',
+      handler: (event, { principal }) =>
+        publisherOperation(event, principal, () => ({
+          kind: 'quantity',
+          quantity: parseJsonBody(event, changeQuantitySchema).quantity,
+        })),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/subscriptions/{subscriptionId}',
+      handler: (event, { principal }) => publisherOperation(event, principal, () => ({ kind: 'cancel' })),
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscriptions/{subscriptionId}/operations/{operationId}',
+      handler: async (event, { principal }) => {
+        requirePublisher(principal, 'read marketplace operations');
+        const input = {
+          subscriptionId: pathParam(event, 'subscriptionId'),
+          operationId: pathParam(event, 'operationId'),
+        };
+        const view = await getPublisherOperation({ marketplace: await deps.connectMarketplace() }, principal, input);
+        return jsonResponse(200, view);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscriptions/{subscriptionId}/entitlement',
+      handler: async (event, { principal }) =>
+        jsonResponse(200, await getEntitlement(deps, principal, pathParam(event, 'subscriptionId'))),
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscriptions/{subscriptionId}/audit',
+      handler: async (event, { principal }) => {
+        requirePublisher(principal, 'read the audit trail of a subscription');
+        const query = parseWith(auditQuerySchema, event.queryStringParameters ?? {}, 'query');
+        const subscriptionId = pathParam(event, 'subscriptionId');
+        return jsonResponse(200, await listSubscriptionAudit(deps, principal, { subscriptionId, ...query }));
+      },
+    },
+  ];
+}

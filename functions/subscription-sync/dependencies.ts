@@ -1,0 +1,49 @@
+import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
+import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
+import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
+import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
+import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
+import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
+import { type Config, requireSetting } from '#shared/config.ts';
+import { ENV } from '#shared/env-names.ts';
+import { logger } from '#shared/observability.ts';
+import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import type { SyncSubscriptionsDeps } from '#shared/use-cases/sync-subscriptions.ts';
+import { loadSyncSettings } from './settings.ts';
+
+/**
+ * Nobody waits on the sync: a page of List Subscriptions or a Get Subscription may take its time with retries (20 s),
+ * and a call that still fails is tried again by the next hourly run.
+ */
+export const SYNC_RETRY_POLICY: Partial<RetryPolicy> = {
+  maxAttempts: 4,
+  totalBudgetMs: 20_000,
+  baseDelayMs: 500,
+  maxDelayMs: 5_000,
+  attemptTimeoutMs: 8_000,
+};
+
+/** Everything the subscription sync needs, built once per cold start. @throws ConfigError for a missing setting. */
+export async function buildSubscriptionSyncDependencies(
+  config: Config,
+  env: Record<string, string | undefined> = process.env,
+): Promise<SyncSubscriptionsDeps> {
+  const documentClient = createDocumentClient();
+  const audit = new DynamoAuditLog(documentClient, config.tableName);
+  const client = await createHttpMarketplace(loadMarketplaceConfig(env), { retry: SYNC_RETRY_POLICY });
+  return {
+    marketplace: new AuditingMarketplace(client, audit, systemClock, logger),
+    subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
+    lifecycle: new SnsLifecyclePublisher(
+      createSnsClient(),
+      requireSetting(config.lifecycleTopicArn, ENV.lifecycleTopicArn),
+    ),
+    catalog: loadConfiguredCatalog(config.catalog),
+    clock: systemClock,
+    logger,
+    pendingPurchaseAlertMinutes: loadSyncSettings(env).pendingPurchaseAlertMinutes,
+  };
+}

@@ -1,0 +1,33 @@
+import { type Principal, requirePublisher } from '#shared/domain/access.ts';
+import { type Partner, type PartnerInput, parsePartner } from '#shared/domain/alerts/settings.ts';
+import type { AlertOutbox } from '#shared/use-cases/ports/alert-outbox.ts';
+import type { AlertContactRegistry } from '#shared/use-cases/ports/alert-publisher.ts';
+import type { PartnerStore } from '#shared/use-cases/ports/partner-store.ts';
+import { registerRecipient } from '#shared/use-cases/save-budget.ts';
+
+export interface SavePartnerDeps {
+  readonly partners: Pick<PartnerStore, 'putPartner'>;
+  readonly contacts: AlertContactRegistry;
+  readonly outbox?: AlertOutbox;
+}
+
+/**
+ * Creates or replaces a reseller partner (publisher only): its name, Entra tenant (how its purchases are recognised
+ * as reseller purchases), language and contacts. The contacts (and the local outbox) are subscribed to the partner's
+ * alerts before the partner is stored, so no alert finds the partner without them.
+ * @throws ForbiddenError for partner and customer keys.
+ * @throws ValidationError naming the field.
+ * @throws ConflictError when the tenant belongs to another partner (nothing is stored).
+ * @throws Error when contacts cannot be registered or the partner stored.
+ */
+export async function savePartner(
+  deps: SavePartnerDeps,
+  caller: Principal,
+  input: { readonly partnerId: string; readonly partner: Omit<PartnerInput, 'id'> },
+): Promise<Partner> {
+  requirePublisher(caller, 'register reseller partners');
+  const partner = parsePartner({ ...input.partner, id: input.partnerId });
+  await registerRecipient(deps, { kind: 'partner', id: partner.id }, partner.contacts);
+  await deps.partners.putPartner(partner);
+  return partner;
+}

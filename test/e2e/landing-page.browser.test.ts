@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalSystem, startLocalSystem } from '#infra/local/local-system.ts';
+import { MAIN_TABLE } from '#infra/resources.ts';
+import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { aPurchaseInput } from '#test/helpers/fulfillment-flow.ts';
+import { localEndpoints } from '#test/helpers/local-aws.ts';
+
+/** Debian's Chromium driven by playwright-core (reference/local-stack.md "Browser"): no browser download. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Set it to keep the screenshots (they go to the test's temporary folder otherwise, deleted at the end). */
+const screenshotDir = () => process.env.LANDING_SCREENSHOT_DIR || workDirOfRun;
+let workDirOfRun = '';
+
+declare global {
+  interface Window {
+    /** Content-Security-Policy violations the page reported (`securitypolicyviolation` events). */
+    __cspViolations: string[];
+  }
+}
+
+/**
+ * The landing page as a customer meets it: the whole local system (`startLocalSystem`, on the test run's DynamoDB
+ * Local and fauxqs), a purchase in the marketplace emulator, and a real browser that opens the landing URL Microsoft
+ * would open, reads the purchase and clicks Activate.
+ */
+describe('the landing page in a real browser', () => {
+  let system: LocalSystem;
+  let browser: Browser;
+  let workDir: string;
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'landing-browser-'));
+    workDirOfRun = workDir;
+    system = await startLocalSystem({
+      endpoints: localEndpoints(),
+      prefix: `b${randomUUID().slice(0, 8)}`,
+      apiPort: 0,
+      localDir: workDir,
+      bootstrapKeyFile: join(workDir, 'bootstrap-key'),
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  /** A page that records CSP violations (the listener is installed by the browser, which the CSP does not govern). */
+  async function watchedPage(): Promise<{ page: Page; consoleErrors: string[] }> {
+    const page = await browser.newPage({ locale: 'en-US' });
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    await page.addInitScript(() => {
+      window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (event) => {
+        window.__cspViolations.push(`${event.violatedDirective}: ${event.blockedURI || 'inline'}`);
+      });
+    });
+    return { page, consoleErrors };
+  }
+  const violationsOf = (page: Page) => page.evaluate(() => window.__cspViolations);
+
+  it('shows the purchase, activates it on click and says so; Microsoft and the store agree it is Subscribed', async () => {
+    const purchase = await system.emulator.control.purchase(aPurchaseInput({ planId: 'team', quantity: 3 }));
+    expect(purchase.landingUrl.startsWith(`${system.apiUrl}/landing?token=`)).toBe(true);
+    const { page, consoleErrors } = await watchedPage();
+
+    const opened = await page.goto(purchase.landingUrl);
+    const details = await page.locator('dl').innerText();
+    const confirmScreenshot = join(screenshotDir(), 'landing-confirm.png');
+    await page.screenshot({ path: confirmScreenshot, fullPage: true });
+
+    expect(opened?.status()).toBe(200);
+    expect(await page.locator('h1').innerText()).toBe('Confirm your subscription');
+    expect(details).toContain('Contoso Analytics');
+    expect(details).toContain('Team');
+    expect(details).toContain('3');
+    expect(details).toContain('buyer@customer.example');
+    expect(details).toContain('user@customer.example');
+    // The inline stylesheet applied (allowed by its hash): the button is the page's blue, not the browser's grey.
+    expect(await page.locator('button').evaluate((button) => getComputedStyle(button).backgroundColor)).toBe(
+      'rgb(15, 108, 189)',
+    );
+    expect((await stat(confirmScreenshot)).size).toBeGreaterThan(1_000);
+
+    await Promise.all([
+      page.waitForURL(`${system.apiUrl}/landing`),
+      page.getByRole('button', { name: 'Activate subscription' }).click(),
+    ]);
+    await page.screenshot({ path: join(screenshotDir(), 'landing-activated.png'), fullPage: true });
+
+    expect(await page.locator('h1').innerText()).toBe('Your subscription is active');
+    expect(await page.locator('dl').innerText()).toContain('Active');
+    expect(await violationsOf(page)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    expect(system.emulator.control.subscription(purchase.subscriptionId)?.saasSubscriptionStatus).toBe('Subscribed');
+    const store = new DynamoSubscriptionStore(
+      createDocumentClient(system.endpoints),
+      system.resources[MAIN_TABLE.envVar] ?? '',
+    );
+    expect(await store.get(purchase.subscriptionId)).toMatchObject({
+      status: 'Subscribed',
+      planId: 'team',
+      quantity: 3,
+    });
+    await page.close();
+  }, 60_000);
+
+  it('would notice a CSP violation: a style the policy does not allow is reported', async () => {
+    const purchase = await system.emulator.control.purchase(aPurchaseInput());
+    const { page, consoleErrors } = await watchedPage();
+    await page.goto(purchase.landingUrl);
+
+    await page.evaluate(() => {
+      const style = document.createElement('style');
+      style.textContent = 'body { background: red }';
+      document.head.append(style);
+    });
+    await page.waitForFunction(() => window.__cspViolations.length > 0);
+
+    expect((await violationsOf(page))[0]).toMatch(/^style-src/);
+    expect(consoleErrors.join('\n')).toMatch(/Content Security Policy/);
+    await page.close();
+  }, 30_000);
+});

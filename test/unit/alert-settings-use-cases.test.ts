@@ -1,0 +1,355 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors.ts';
+import { approvePurchaseChange } from '#shared/use-cases/approve-purchase-change.ts';
+import { deliverAlert } from '#shared/use-cases/deliver-alert.ts';
+import { getBudget } from '#shared/use-cases/get-budget.ts';
+import { getPartner } from '#shared/use-cases/get-partner.ts';
+import { linkPartnerCustomer } from '#shared/use-cases/link-partner-customer.ts';
+import { linkResellerPurchase } from '#shared/use-cases/link-reseller-purchase.ts';
+import { listAlertHistory } from '#shared/use-cases/list-alert-history.ts';
+import { listAlertOutbox } from '#shared/use-cases/list-alert-outbox.ts';
+import { saveBudget } from '#shared/use-cases/save-budget.ts';
+import { savePartner } from '#shared/use-cases/save-partner.ts';
+import { anActiveSubscription, anEvaluationWorld } from '#test/builders/alert-evaluation.ts';
+import { aCreditLink, aPartnerRecord, oneCandidatePerRule, yen } from '#test/builders/alerts.ts';
+import { aCustomer, aPartner, aPublisher } from '#test/builders/subscription.ts';
+import { InMemoryOutbox, RecordingContactRegistry } from '#test/helpers/in-memory-alert-settings.ts';
+
+const jpy = (amount: string) => ({ amount, currency: 'JPY' });
+const levels = { warning: jpy('100000'), approvalRequired: jpy('150000'), purchaseBlocked: jpy('200000') };
+
+async function aSettingsWorld() {
+  const world = anEvaluationWorld('2025-06-20T03:00:00Z');
+  const contacts = new RecordingContactRegistry();
+  const outbox = new InMemoryOutbox();
+  const subscriptionA = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'tenant-a' });
+  const subscriptionB = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'tenant-b' });
+  await world.subscriptions.put(subscriptionA);
+  await world.subscriptions.put(subscriptionB);
+  return { ...world, contacts, outbox, subscriptionA, subscriptionB };
+}
+
+describe('budgets', () => {
+  const body = {
+    plannedMonthlyAmount: jpy('100000'),
+    timeZone: 'Asia/Tokyo',
+    locale: 'ja',
+    contacts: { emails: ['it@a.example'], phones: ['+819012345678'] },
+  };
+
+  it('lets the customer set its budget, routed to its own tenant, registering its contacts and the outbox', async () => {
+    const world = await aSettingsWorld();
+    const customer = aCustomer({ tenantId: 'tenant-a' });
+
+    const budget = await saveBudget(world, customer, { subscriptionId: world.subscriptionA.id, budget: body });
+
+    expect(budget).toMatchObject({ customerId: 'tenant-a', thresholds: ['0.5', '0.8', '1'], timeZone: 'Asia/Tokyo' });
+    expect(await world.budgets.getBudget(world.subscriptionA.id)).toEqual(budget);
+    expect(world.contacts.registered).toEqual([
+      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'email', address: 'it@a.example' } },
+      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'sms', phone: '+819012345678' } },
+    ]);
+    expect(world.outbox.recipients).toEqual([{ kind: 'customer', id: 'tenant-a' }]);
+    expect(await getBudget(world, customer, world.subscriptionA.id)).toEqual(budget);
+  });
+
+  it("refuses a customer another customer's budget, and a partner any budget", async () => {
+    const world = await aSettingsWorld();
+
+    await expect(
+      saveBudget(world, aCustomer({ tenantId: 'tenant-b' }), { subscriptionId: world.subscriptionA.id, budget: body }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      saveBudget(world, aPartner('partner-x'), { subscriptionId: world.subscriptionA.id, budget: body }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    expect(world.budgets.budgets.size).toBe(0);
+    expect(world.contacts.registered).toEqual([]);
+  });
+
+  it('refuses a currency the plan is not priced in, or other than the credit levels’', async () => {
+    const world = await aSettingsWorld();
+    await world.partners.putCreditLink(aCreditLink({ subscriptionId: world.subscriptionA.id, customerId: 'tenant-a' }));
+
+    await expect(
+      saveBudget(world, aPublisher(), {
+        subscriptionId: world.subscriptionA.id,
+        budget: { plannedMonthlyAmount: { amount: '100', currency: 'EUR' } },
+      }),
+    ).rejects.toThrow(/not priced in EUR/);
+    await expect(
+      saveBudget(world, aPublisher(), {
+        subscriptionId: world.subscriptionA.id,
+        budget: { plannedMonthlyAmount: { amount: '100', currency: 'USD' } },
+      }),
+    ).rejects.toThrow(/currency of the reseller's credit levels/);
+  });
+
+  it('answers not found for an unknown subscription or a missing budget', async () => {
+    const world = await aSettingsWorld();
+
+    await expect(getBudget(world, aPublisher(), 'nope')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getBudget(world, aPublisher(), world.subscriptionA.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('partners, credit levels and approvals', () => {
+  const partnerBody = {
+    name: 'Reseller X',
+    tenantId: 'tenant-partner-x',
+    locale: 'ja',
+    contacts: { emails: ['x@r.example'] },
+  };
+
+  it('lets the publisher register a partner, who reads itself but not another partner', async () => {
+    const world = await aSettingsWorld();
+
+    const partner = await savePartner(world, aPublisher(), { partnerId: 'partner-x', partner: partnerBody });
+
+    expect(partner).toMatchObject({ id: 'partner-x', locale: 'ja' });
+    expect(world.contacts.registered.map((r) => r.recipient)).toEqual([{ kind: 'partner', id: 'partner-x' }]);
+    expect(await getPartner(world, aPartner('partner-x'), 'partner-x')).toEqual(partner);
+    await expect(getPartner(world, aPartner('partner-y'), 'partner-x')).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      savePartner(world, aPartner('partner-x'), { partnerId: 'partner-x', partner: partnerBody }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it('links a customer subscription with credit levels and makes the partner its partner', async () => {
+    const world = await aSettingsWorld();
+    await world.partners.putPartner(aPartnerRecord({ id: 'partner-x' }));
+
+    const link = await linkPartnerCustomer(world, aPublisher(), {
+      partnerId: 'partner-x',
+      subscriptionId: world.subscriptionA.id,
+      levels,
+    });
+
+    expect(link).toMatchObject({
+      partnerId: 'partner-x',
+      customerId: 'tenant-a',
+      subscriptionId: world.subscriptionA.id,
+    });
+    expect((await world.subscriptions.get(world.subscriptionA.id))?.partnerId).toBe('partner-x');
+    // The partner may now change the levels of its own customer, not take over another's.
+    await linkPartnerCustomer(world, aPartner('partner-x'), {
+      partnerId: 'partner-x',
+      subscriptionId: world.subscriptionA.id,
+      levels: { ...levels, purchaseBlocked: jpy('250000') },
+    });
+    await expect(
+      linkPartnerCustomer(world, aPartner('partner-x'), {
+        partnerId: 'partner-x',
+        subscriptionId: world.subscriptionB.id,
+        levels,
+      }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      linkPartnerCustomer(world, aCustomer({ tenantId: 'tenant-a' }), {
+        partnerId: 'partner-x',
+        subscriptionId: world.subscriptionA.id,
+        levels,
+      }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it('keeps the link when a webhook writes the subscription at the same moment', async () => {
+    const world = await aSettingsWorld();
+    await world.partners.putPartner(aPartnerRecord({ id: 'partner-x' }));
+    const racing = {
+      ...world.subscriptions,
+      read: world.subscriptions.read.bind(world.subscriptions),
+      save: async (subscription: Parameters<typeof world.subscriptions.save>[0], version: number | undefined) => {
+        if (!racing.raced) {
+          racing.raced = true;
+          const current = await world.subscriptions.read(subscription.id);
+          if (!current) throw new Error('the subscription is gone');
+          await world.subscriptions.save({ ...current.subscription, quantity: 7 }, current.version);
+        }
+        return world.subscriptions.save(subscription, version);
+      },
+      raced: false,
+    };
+
+    await linkPartnerCustomer({ ...world, subscriptions: racing }, aPublisher(), {
+      partnerId: 'partner-x',
+      subscriptionId: world.subscriptionA.id,
+      levels,
+    });
+
+    expect(await world.subscriptions.get(world.subscriptionA.id)).toMatchObject({
+      partnerId: 'partner-x',
+      quantity: 7,
+    });
+  });
+
+  it('refuses levels that are not increasing, and an unknown partner', async () => {
+    const world = await aSettingsWorld();
+    await world.partners.putPartner(aPartnerRecord({ id: 'partner-x' }));
+
+    await expect(
+      linkPartnerCustomer(world, aPublisher(), {
+        partnerId: 'partner-x',
+        subscriptionId: world.subscriptionA.id,
+        levels: { ...levels, purchaseBlocked: jpy('120000') },
+      }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      linkPartnerCustomer(world, aPublisher(), { partnerId: 'nobody', subscriptionId: world.subscriptionA.id, levels }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('lets a partner approve a change for its own linked customer only, until the expiry', async () => {
+    const world = await aSettingsWorld();
+    await world.partners.putCreditLink(aCreditLink({ partnerId: 'partner-x', subscriptionId: world.subscriptionA.id }));
+    const approval = { subscriptionId: world.subscriptionA.id, planId: 'premium', expiresAt: '2025-06-27T00:00:00Z' };
+
+    const approved = await approvePurchaseChange({ ...world, newId: () => 'approval-1' }, aPartner('partner-x'), {
+      partnerId: 'partner-x',
+      approval,
+    });
+
+    expect(approved).toMatchObject({ id: 'approval-1', partnerId: 'partner-x', planId: 'premium' });
+    expect(await world.partners.listApprovals(world.subscriptionA.id)).toEqual([approved]);
+    await expect(
+      approvePurchaseChange(world, aPartner('partner-y'), { partnerId: 'partner-y', approval }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      approvePurchaseChange(world, aPartner('partner-y'), { partnerId: 'partner-x', approval }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      approvePurchaseChange(world, aPartner('partner-x'), {
+        partnerId: 'partner-x',
+        approval: { ...approval, expiresAt: '2025-06-19T00:00:00Z' },
+      }),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('linkResellerPurchase', () => {
+  it("links a purchase made from a registered partner's tenant to that partner, once", async () => {
+    const world = anEvaluationWorld('2025-06-20T03:00:00Z');
+    await world.partners.putPartner(aPartnerRecord({ id: 'partner-x', tenantId: 'tenant-partner-x' }));
+    const bought = anActiveSubscription({
+      activatedAt: '2025-06-01T00:00:00Z',
+      customerId: 'tenant-a',
+      purchaserTenantId: 'tenant-partner-x',
+    });
+    await world.subscriptions.put(bought);
+
+    const first = await linkResellerPurchase(world, { subscriptionId: bought.id });
+    const again = await linkResellerPurchase(world, { subscriptionId: bought.id });
+
+    expect(first).toEqual({ outcome: 'linked', partnerId: 'partner-x' });
+    expect(again).toEqual({ outcome: 'alreadyLinked', partnerId: 'partner-x' });
+    expect((await world.subscriptions.get(bought.id))?.partnerId).toBe('partner-x');
+  });
+
+  it('leaves direct purchases, unknown purchasers and subscriptions the publisher linked elsewhere alone', async () => {
+    const world = anEvaluationWorld('2025-06-20T03:00:00Z');
+    await world.partners.putPartner(aPartnerRecord({ id: 'partner-x', tenantId: 'tenant-partner-x' }));
+    const direct = anActiveSubscription({ activatedAt: '2025-06-01T00:00:00Z', customerId: 'tenant-a' });
+    const unknown = anActiveSubscription({ activatedAt: '2025-06-01T00:00:00Z', purchaserTenantId: 'tenant-other' });
+    const elsewhere = anActiveSubscription({
+      activatedAt: '2025-06-01T00:00:00Z',
+      purchaserTenantId: 'tenant-partner-x',
+      partnerId: 'partner-y',
+    });
+    for (const s of [direct, unknown, elsewhere]) await world.subscriptions.put(s);
+
+    expect((await linkResellerPurchase(world, { subscriptionId: direct.id })).outcome).toBe('notAResellerPurchase');
+    expect((await linkResellerPurchase(world, { subscriptionId: unknown.id })).outcome).toBe('notAResellerPurchase');
+    expect(await linkResellerPurchase(world, { subscriptionId: elsewhere.id })).toEqual({
+      outcome: 'linkedToAnother',
+      partnerId: 'partner-y',
+    });
+    expect((await linkResellerPurchase(world, { subscriptionId: 'missing' })).outcome).toBe('notFound');
+    expect((await world.subscriptions.get(elsewhere.id))?.partnerId).toBe('partner-y');
+  });
+});
+
+describe('alert history', () => {
+  async function aHistory() {
+    const world = await aSettingsWorld();
+    const templates = oneCandidatePerRule((scale) => yen(scale === 'small' ? '1000' : '200000'));
+    const subA = world.subscriptionA.id;
+    const toCustomerA = {
+      ...templates.budgetThreshold,
+      recipient: { kind: 'customer' as const, id: 'tenant-a' },
+      customerId: 'tenant-a',
+      subscriptionId: subA,
+    };
+    const toPartnerX = {
+      ...templates.chargesOverCreditLevel,
+      recipient: { kind: 'partner' as const, id: 'partner-x' },
+      customerId: 'tenant-a',
+      subscriptionId: subA,
+    };
+    const toCustomerB = {
+      ...templates.spike,
+      recipient: { kind: 'customer' as const, id: 'tenant-b' },
+      customerId: 'tenant-b',
+      subscriptionId: world.subscriptionB.id,
+    };
+    for (const candidate of [toCustomerA, toPartnerX, toCustomerB]) {
+      await deliverAlert(world, { candidate, locale: 'en' });
+    }
+    await world.subscriptions.put({ ...world.subscriptionA, partnerId: 'partner-x' });
+    return { world, subA };
+  }
+
+  it('shows customers and partners their own alerts only; the publisher any', async () => {
+    const { world, subA } = await aHistory();
+
+    const ofA = await listAlertHistory(world, aCustomer({ tenantId: 'tenant-a' }), {});
+    const ofX = await listAlertHistory(world, aPartner('partner-x'), {});
+    const bySubscriptionForA = await listAlertHistory(world, aCustomer({ subscriptionIds: [subA] }), {
+      subscriptionId: subA,
+    });
+    const bySubscriptionForX = await listAlertHistory(world, aPartner('partner-x'), { subscriptionId: subA });
+    const asPublisher = await listAlertHistory(world, aPublisher(), { recipient: 'customer:tenant-b' });
+
+    expect(ofA.alerts.map((a) => a.recipient)).toEqual(['customer:tenant-a']);
+    expect(ofX.alerts.map((a) => a.recipient)).toEqual(['partner:partner-x']);
+    expect(bySubscriptionForA.alerts.map((a) => a.rule)).toEqual(['budgetThreshold']);
+    expect(bySubscriptionForX.alerts.map((a) => a.rule)).toEqual(['chargesOverCreditLevel']);
+    expect(asPublisher.alerts.map((a) => a.rule)).toEqual(['spike']);
+  });
+
+  it("refuses another recipient's history and a malformed recipient", async () => {
+    const { world, subA } = await aHistory();
+
+    await expect(
+      listAlertHistory(world, aCustomer({ tenantId: 'tenant-b' }), { recipient: 'customer:tenant-a' }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      listAlertHistory(world, aPartner('partner-y'), { recipient: 'partner:partner-x' }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(listAlertHistory(world, aPartner('partner-y'), { subscriptionId: subA })).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    await expect(listAlertHistory(world, aPublisher(), { recipient: 'tenant-a' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    await expect(listAlertHistory(world, aPublisher(), {})).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('alert outbox', () => {
+  it('is for the publisher, and does not exist without an outbox', async () => {
+    const outbox = new InMemoryOutbox();
+
+    await expect(listAlertOutbox({}, aPublisher())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listAlertOutbox({ outbox }, aPartner())).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await listAlertOutbox({ outbox }, aPublisher())).toEqual([]);
+  });
+});
+
+// ConflictError is what the partner store raises for a tenant that belongs to another partner.
+it('reports a tenant that belongs to another partner as a conflict', async () => {
+  const world = await aSettingsWorld();
+  await savePartner(world, aPublisher(), { partnerId: 'partner-x', partner: { name: 'X', tenantId: 'tenant-shared' } });
+
+  await expect(
+    savePartner(world, aPublisher(), { partnerId: 'partner-y', partner: { name: 'Y', tenantId: 'tenant-shared' } }),
+  ).rejects.toBeInstanceOf(ConflictError);
+});

@@ -1,0 +1,421 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '#shared/domain/errors.ts';
+import { evaluateAllSubscriptionAlerts } from '#shared/use-cases/evaluate-all-subscription-alerts.ts';
+import {
+  evaluateSubscriptionAlerts,
+  evaluateSubscriptionsBestEffort,
+} from '#shared/use-cases/evaluate-subscription-alerts.ts';
+import type { AlertMessage } from '#shared/use-cases/ports/alert-publisher.ts';
+import { anActiveSubscription, anEvaluationWorld, callsAt } from '#test/builders/alert-evaluation.ts';
+import { aBudget, aCreditLink, aPartnerRecord, someCreditLevels } from '#test/builders/alerts.ts';
+
+/** `<recipient kind>:<rule>:<threshold or ->:<period>`: who, which rule, which threshold, which day or month. */
+const labelOf = (message: AlertMessage) =>
+  `${message.recipient.kind}:${message.rule}:${message.threshold ?? '-'}:${message.periodKey}`;
+
+interface Scenario {
+  readonly name: string;
+  /** Activation instant (ISO, UTC). */
+  readonly activatedAt: string;
+  /** Planned monthly amount in yen and budget thresholds; no budget when absent. */
+  readonly budget?: { readonly planned: string; readonly thresholds?: string[] };
+  /** Credit levels in yen: warning, approval required, purchase blocked; no partner when absent. */
+  readonly levels?: readonly [string, string, string];
+  /** [UTC hour, yen of usage (¥1 per call)]. */
+  readonly usage: readonly (readonly [string, string])[];
+  /** Evaluation instants, in order (each also runs a second time, which must send nothing). */
+  readonly evaluateAt: readonly string[];
+  /** Every alert sent across the evaluations, once each. */
+  readonly expected: readonly string[];
+  /** Facts of some of them, by label. */
+  readonly facts?: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+// Tokyo: a day starts at 15:00 UTC the day before. "6/20 12:00 JST" is 2025-06-20T03:00Z.
+const scenarios: readonly Scenario[] = [
+  {
+    name: 'month-to-date charges reach 50% of the planned amount: the 50% alert, and not 80%',
+    activatedAt: '2025-05-31T15:00:00.000Z',
+    budget: { planned: '100000' },
+    usage: [['2025-06-05T01:00:00Z', '55000']],
+    evaluateAt: ['2025-06-20T03:00:00Z'],
+    expected: ['customer:budgetThreshold:0.5:2025-06'],
+    facts: { 'customer:budgetThreshold:0.5:2025-06': { monthToDate: { amount: '55000', currency: 'JPY' } } },
+  },
+  {
+    name: 'exactly 50% counts as reached (達した)',
+    activatedAt: '2025-05-31T15:00:00.000Z',
+    budget: { planned: '100000' },
+    usage: [['2025-06-05T01:00:00Z', '50000']],
+    evaluateAt: ['2025-06-20T03:00:00Z'],
+    expected: ['customer:budgetThreshold:0.5:2025-06'],
+  },
+  {
+    name: 'a spike against the day before yesterday only (at least double either of the two previous days)',
+    activatedAt: '2025-05-31T15:00:00.000Z',
+    budget: { planned: '1000000' },
+    usage: [
+      ['2025-06-17T01:00:00Z', '20000'], // 6/17 JST
+      ['2025-06-18T01:00:00Z', '10000'], // 6/18
+      ['2025-06-19T01:00:00Z', '15000'], // 6/19: < 2 × 10,000 and < 2 × 20,000
+      ['2025-06-20T01:00:00Z', '20000'], // 6/20 so far: < 2 × 15,000 but = 2 × 10,000
+    ],
+    evaluateAt: ['2025-06-20T03:00:00Z'],
+    expected: ['customer:spike:-:2025-06-20'],
+    facts: {
+      'customer:spike:-:2025-06-20': {
+        comparedDay: '2025-06-18',
+        comparedAmount: { amount: '10000', currency: 'JPY' },
+        partialDay: true,
+      },
+    },
+  },
+  {
+    name: 'no spike when the day stays below double both previous days',
+    activatedAt: '2025-05-31T15:00:00.000Z',
+    budget: { planned: '1000000' },
+    usage: [
+      ['2025-06-17T01:00:00Z', '10000'],
+      ['2025-06-18T01:00:00Z', '10000'],
+      ['2025-06-19T01:00:00Z', '12000'],
+      ['2025-06-20T01:00:00Z', '19999'],
+    ],
+    evaluateAt: ['2025-06-20T03:00:00Z'],
+    expected: [],
+  },
+  {
+    name: "yesterday's spike is caught at day close, counted in Tokyo days",
+    activatedAt: '2025-05-31T15:00:00.000Z',
+    budget: { planned: '1000000' },
+    usage: [
+      ['2025-06-18T14:00:00Z', '5000'], // 6/18 23:00 JST
+      ['2025-06-19T14:00:00Z', '5000'], // 6/19 23:00 JST
+      ['2025-06-19T16:00:00Z', '12000'], // 6/20 01:00 JST
+    ],
+    evaluateAt: ['2025-06-20T15:10:00Z'], // 6/21 00:10 JST: 6/20 is complete
+    expected: ['customer:spike:-:2025-06-20'],
+    facts: { 'customer:spike:-:2025-06-20': { partialDay: false, comparedDay: '2025-06-19' } },
+  },
+  {
+    name: 'the provisional credit is the planned amount in the first month, then the six-month maximum',
+    activatedAt: '2025-05-31T15:00:00.000Z',
+    budget: { planned: '100000', thresholds: ['2'] },
+    levels: ['500000', '600000', '700000'],
+    usage: [
+      ['2025-06-05T01:00:00Z', '120000'], // June: above the planned ¥100,000
+      ['2025-07-03T01:00:00Z', '130000'], // July: above June's ¥120,000, the largest month
+    ],
+    evaluateAt: ['2025-06-20T03:00:00Z', '2025-07-10T03:00:00Z'],
+    expected: ['partner:provisionalCreditExceeded:-:2025-06', 'partner:provisionalCreditExceeded:-:2025-07'],
+    facts: {
+      'partner:provisionalCreditExceeded:-:2025-06': {
+        basis: 'planned',
+        provisionalCredit: { amount: '100000', currency: 'JPY' },
+      },
+      'partner:provisionalCreditExceeded:-:2025-07': {
+        basis: 'sixMonthMax',
+        provisionalCredit: { amount: '120000', currency: 'JPY' },
+        monthToDate: { amount: '130000', currency: 'JPY' },
+      },
+    },
+  },
+  {
+    name: 'from the second month, charges under the six-month maximum do not alert even above the planned amount',
+    activatedAt: '2025-04-30T15:00:00.000Z',
+    budget: { planned: '50000', thresholds: ['10'] },
+    levels: ['500000', '600000', '700000'],
+    usage: [
+      ['2025-05-10T01:00:00Z', '90000'],
+      ['2025-06-05T01:00:00Z', '80000'],
+    ],
+    evaluateAt: ['2025-06-20T03:00:00Z'],
+    expected: [],
+  },
+  {
+    name: 'at month start the largest month of the past six above purchase blocked alerts the partner, once',
+    activatedAt: '2025-02-28T15:00:00.000Z',
+    budget: { planned: '50000', thresholds: ['10'] },
+    levels: ['100000', '150000', '200000'],
+    usage: [['2025-04-10T01:00:00Z', '250000']],
+    // 6/1 00:30 JST, the first evaluation of June; again mid-June.
+    evaluateAt: ['2025-05-31T15:30:00Z', '2025-06-15T03:00:00Z'],
+    expected: [
+      // April itself (evaluated in April, had the test done so) is not part of this scenario's evaluations.
+      'partner:monthStartBlocked:-:2025-06',
+    ],
+    facts: {
+      'partner:monthStartBlocked:-:2025-06': {
+        largestMonth: '2025-04',
+        largestMonthlyCharge: { amount: '250000', currency: 'JPY' },
+        purchaseBlocked: { amount: '200000', currency: 'JPY' },
+      },
+    },
+  },
+  {
+    name: 'charges and the planned amount above credit levels: the most severe level of each, per month',
+    activatedAt: '2025-05-31T15:00:00.000Z',
+    budget: { planned: '160000', thresholds: ['10'] },
+    levels: ['100000', '150000', '200000'],
+    usage: [['2025-06-05T01:00:00Z', '210000']],
+    evaluateAt: ['2025-06-20T03:00:00Z'],
+    expected: [
+      'partner:chargesOverCreditLevel:purchaseBlocked:2025-06',
+      'partner:plannedOverCreditLevel:approvalRequired:2025-06',
+      'partner:provisionalCreditExceeded:-:2025-06',
+    ],
+  },
+];
+
+describe('alert evaluation: the seed scenarios (seeds/000_*, Cloud-All)', () => {
+  it.each(scenarios)('$name', async (scenario) => {
+    const world = anEvaluationWorld(scenario.evaluateAt[0] ?? '');
+    const subscription = anActiveSubscription({ activatedAt: scenario.activatedAt, customerId: 'customer-a' });
+    await world.subscriptions.put(subscription);
+    if (scenario.budget) {
+      await world.budgets.putBudget(
+        aBudget({
+          subscriptionId: subscription.id,
+          customerId: 'customer-a',
+          plannedMonthlyAmount: { amount: scenario.budget.planned, currency: 'JPY' },
+          spikeMinimumAmount: { amount: '1000', currency: 'JPY' },
+          ...(scenario.budget.thresholds ? { thresholds: scenario.budget.thresholds } : {}),
+        }),
+      );
+    }
+    if (scenario.levels) {
+      const [warning, approvalRequired, purchaseBlocked] = scenario.levels;
+      await world.partners.putPartner(aPartnerRecord());
+      await world.partners.putCreditLink(
+        aCreditLink({
+          subscriptionId: subscription.id,
+          customerId: 'customer-a',
+          levels: someCreditLevels({
+            warning: { amount: warning, currency: 'JPY' },
+            approvalRequired: { amount: approvalRequired, currency: 'JPY' },
+            purchaseBlocked: { amount: purchaseBlocked, currency: 'JPY' },
+          }),
+        }),
+      );
+    }
+    for (const [hour, yen] of scenario.usage) await world.ledger.applyMessage(callsAt(subscription.id, hour, yen));
+
+    for (const at of scenario.evaluateAt) {
+      world.clock.set(at);
+      await evaluateSubscriptionAlerts(world, subscription.id);
+      await evaluateSubscriptionAlerts(world, subscription.id);
+    }
+
+    const labels = world.publisher.published.map(labelOf);
+    expect([...labels].sort()).toEqual([...scenario.expected].sort());
+    for (const [label, facts] of Object.entries(scenario.facts ?? {})) {
+      expect(world.publisher.published.find((m) => labelOf(m) === label)?.facts).toMatchObject(facts);
+    }
+  });
+});
+
+describe('evaluateSubscriptionAlerts', () => {
+  const now = '2025-06-20T03:00:00Z';
+
+  async function aWorldWithSettings() {
+    const world = anEvaluationWorld(now);
+    const subscription = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'customer-a' });
+    await world.subscriptions.put(subscription);
+    await world.budgets.putBudget(
+      aBudget({
+        subscriptionId: subscription.id,
+        customerId: 'customer-a',
+        locale: 'ja',
+        plannedMonthlyAmount: { amount: '100000', currency: 'JPY' },
+      }),
+    );
+    await world.partners.putPartner(aPartnerRecord({ locale: 'en' }));
+    await world.partners.putCreditLink(aCreditLink({ subscriptionId: subscription.id, customerId: 'customer-a' }));
+    return { world, subscription };
+  }
+
+  it('reads only the budget and the credit link of a subscription without alert settings', async () => {
+    const world = anEvaluationWorld(now);
+    let slotReads = 0;
+    const ledger = {
+      readSlots: async () => {
+        slotReads++;
+        return [];
+      },
+    };
+
+    const result = await evaluateSubscriptionAlerts({ ...world, ledger }, 'sub-without-settings');
+
+    expect(result.outcome).toBe('noSettings');
+    expect(world.budgets.reads + world.partners.reads).toBe(2);
+    expect(slotReads).toBe(0);
+  });
+
+  it('reads settings, subscription, partner and one slot range per metered dimension, once per evaluation', async () => {
+    const { world, subscription } = await aWorldWithSettings();
+    const ranges: string[] = [];
+    const ledger = {
+      readSlots: async (id: string, dimension: string, from: Date, to: Date) => {
+        ranges.push(`${dimension} ${from.toISOString()} ${to.toISOString()}`);
+        return world.ledger.readSlots(id, dimension, from, to);
+      },
+    };
+
+    const result = await evaluateSubscriptionAlerts({ ...world, ledger }, subscription.id);
+
+    expect(result.outcome).toBe('evaluated');
+    // budget + credit link + partner (the subscription is read from its own store)
+    expect(world.budgets.reads + world.partners.reads).toBe(3);
+    // the one dimension, from the activation (the oldest window's term start) to the current hour
+    expect(ranges).toEqual(['calls 2025-05-31T15:00:00.000Z 2025-06-20T03:00:00.000Z']);
+  });
+
+  it('sends each alert in its recipient’s language, and nothing new when evaluated again', async () => {
+    const { world, subscription } = await aWorldWithSettings();
+    await world.ledger.applyMessage(callsAt(subscription.id, '2025-06-05T01:00:00Z', '160000'));
+
+    const first = await evaluateSubscriptionAlerts(world, subscription.id);
+    const second = await evaluateSubscriptionAlerts(world, subscription.id);
+
+    expect(first.results.every((r) => r.outcome === 'sent')).toBe(true);
+    expect(second.results).toEqual([]);
+    expect(second.alreadySent).toBe(first.candidates);
+    const toCustomer = world.publisher.published.filter((m) => m.recipient.kind === 'customer');
+    const toPartner = world.publisher.published.filter((m) => m.recipient.kind === 'partner');
+    expect(toCustomer.map((m) => m.subject).every((s) => s.startsWith('【'))).toBe(true);
+    expect(toPartner.length).toBeGreaterThan(0);
+    expect(toPartner.map((m) => m.subject).every((s) => s.startsWith('['))).toBe(true);
+    expect(toPartner.every((m) => m.recipient.id === 'partner-x')).toBe(true);
+  });
+
+  it('retries an alert whose publish failed at the next evaluation', async () => {
+    const { world, subscription } = await aWorldWithSettings();
+    await world.ledger.applyMessage(callsAt(subscription.id, '2025-06-05T01:00:00Z', '55000'));
+    world.publisher.failures = 1;
+
+    await expect(evaluateSubscriptionAlerts(world, subscription.id)).rejects.toBeInstanceOf(AggregateError);
+    await evaluateSubscriptionAlerts(world, subscription.id);
+
+    expect(world.publisher.published.map(labelOf)).toEqual(['customer:budgetThreshold:0.5:2025-06']);
+  });
+
+  it('refuses a budget and credit levels in different currencies, sending nothing', async () => {
+    const { world, subscription } = await aWorldWithSettings();
+    await world.budgets.putBudget(
+      aBudget({
+        subscriptionId: subscription.id,
+        customerId: 'customer-a',
+        plannedMonthlyAmount: { amount: '100.00', currency: 'USD' },
+        spikeMinimumAmount: { amount: '1.00', currency: 'USD' },
+      }),
+    );
+
+    await expect(evaluateSubscriptionAlerts(world, subscription.id)).rejects.toBeInstanceOf(ValidationError);
+    expect(world.publisher.published).toEqual([]);
+  });
+
+  it('does nothing for a subscription that was never activated', async () => {
+    const world = anEvaluationWorld(now);
+    const pending = {
+      ...anActiveSubscription({ activatedAt: '2025-06-01T00:00:00Z' }),
+      status: 'PendingFulfillmentStart' as const,
+      timeline: [{ from: '2025-06-01T00:00:00Z', status: 'PendingFulfillmentStart' as const, planId: 'metered' }],
+    };
+    await world.subscriptions.put(pending);
+    await world.budgets.putBudget(aBudget({ subscriptionId: pending.id, customerId: 'customer-a' }));
+
+    expect((await evaluateSubscriptionAlerts(world, pending.id)).outcome).toBe('inactive');
+  });
+});
+
+describe('evaluateSubscriptionsBestEffort (after an aggregation commit)', () => {
+  it('never throws: a failing subscription is logged and the others are evaluated', async () => {
+    const world = anEvaluationWorld('2025-06-20T03:00:00Z');
+    const good = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'customer-a' });
+    await world.subscriptions.put(good);
+    await world.budgets.putBudget(aBudget({ subscriptionId: good.id, customerId: 'customer-a' }));
+    await world.ledger.applyMessage(callsAt(good.id, '2025-06-05T01:00:00Z', '55000'));
+    const warnings: unknown[] = [];
+    const budgets = {
+      getBudget: async (id: string) => {
+        if (id === 'broken') throw new Error('DynamoDB is throttling');
+        return world.budgets.getBudget(id);
+      },
+    };
+
+    const summary = await evaluateSubscriptionsBestEffort(
+      { ...world, budgets, logger: { warn: (...args) => warnings.push(args) } },
+      ['broken', good.id],
+      5_000,
+    );
+
+    expect(summary).toEqual({ evaluated: 1, sent: 1, failed: 1, deferred: 0 });
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('gives up waiting when the time budget runs out, and says how many were left', async () => {
+    const world = anEvaluationWorld('2025-06-20T03:00:00Z');
+    const budgets = { getBudget: () => new Promise<never>(() => undefined) };
+
+    const summary = await evaluateSubscriptionsBestEffort(
+      { ...world, budgets, logger: { warn: () => undefined } },
+      ['slow-1', 'slow-2'],
+      20,
+    );
+
+    expect(summary.deferred).toBe(2);
+  });
+});
+
+describe('evaluateAllSubscriptionAlerts (the hourly check)', () => {
+  it('evaluates Subscribed and Suspended subscriptions, not Unsubscribed ones, and counts what it did', async () => {
+    const world = anEvaluationWorld('2025-06-20T03:00:00Z');
+    const active = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'customer-a' });
+    const suspended = {
+      ...anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'customer-b' }),
+      status: 'Suspended' as const,
+    };
+    const cancelled = {
+      ...anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'customer-c' }),
+      status: 'Unsubscribed' as const,
+    };
+    const withoutSettings = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z' });
+    for (const s of [active, suspended, cancelled, withoutSettings]) {
+      await world.subscriptions.put(s);
+      await world.ledger.applyMessage(callsAt(s.id, '2025-06-05T01:00:00Z', '55000'));
+    }
+    for (const [s, customerId] of [
+      [active, 'customer-a'],
+      [suspended, 'customer-b'],
+      [cancelled, 'customer-c'],
+    ] as const) {
+      await world.budgets.putBudget(aBudget({ subscriptionId: s.id, customerId }));
+    }
+
+    const summary = await evaluateAllSubscriptionAlerts({
+      ...world,
+      subscriptionList: world.subscriptions,
+      logger: { warn: () => undefined },
+    });
+    const again = await evaluateAllSubscriptionAlerts({
+      ...world,
+      subscriptionList: world.subscriptions,
+      logger: { warn: () => undefined },
+    });
+
+    expect(summary).toMatchObject({ listed: 3, evaluated: 2, withoutSettings: 1, sent: 2, failed: 0 });
+    expect(again.sent).toBe(0);
+    expect(world.publisher.published.map((m) => m.recipient.id).sort()).toEqual(['customer-a', 'customer-b']);
+  });
+
+  it('stops starting evaluations at stopAt', async () => {
+    const world = anEvaluationWorld('2025-06-20T03:00:00Z');
+    await world.subscriptions.put(anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z' }));
+
+    const summary = await evaluateAllSubscriptionAlerts(
+      { ...world, subscriptionList: world.subscriptions, logger: { warn: () => undefined } },
+      { stopAt: new Date('2025-06-20T02:00:00Z') },
+    );
+
+    expect(summary).toMatchObject({ evaluated: 0, withoutSettings: 0, stoppedEarly: true });
+  });
+});

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '#shared/domain/errors.ts';
+import type { Subscription } from '#shared/domain/subscription.ts';
+import { catalogChangePolicy } from '#shared/use-cases/change-policies.ts';
+import { MarketplaceBadRequestError, MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
+import {
+  getPublisherOperation,
+  type RequestSubscriptionChangeDeps,
+  requestSubscriptionChange,
+} from '#shared/use-cases/request-subscription-change.ts';
+import { aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
+import { aCustomer, aPartner, aPublisher, aSubscription } from '#test/builders/subscription.ts';
+import { FakeMarketplace } from '#test/helpers/fake-marketplace.ts';
+import { FixedClock } from '#test/helpers/fixed-clock.ts';
+import { InMemorySubscriptionStore } from '#test/helpers/in-memory-subscription-store.ts';
+
+const catalog = aCatalog({
+  offers: [
+    anOffer({
+      plans: [
+        aPlan({ id: 'basic' }),
+        aPlan({ id: 'pro', displayName: 'Pro' }),
+        aPlan({ id: 'team', displayName: 'Team', pricingModel: 'perUser', minQuantity: 1, maxQuantity: 50 }),
+      ],
+    }),
+  ],
+});
+
+function setup(stored: Partial<Subscription> = { planId: 'team', quantity: 5 }) {
+  const marketplace = new FakeMarketplace();
+  const subscriptions = new InMemorySubscriptionStore();
+  const clock = new FixedClock('2026-01-20T12:00:00.000Z');
+  /** Microsoft finishes the operation after this many polls (with this status). */
+  const finish = { afterPolls: 1, status: 'Succeeded' };
+  let polls = 0;
+  const deps: RequestSubscriptionChangeDeps = {
+    subscriptions,
+    marketplace,
+    policy: catalogChangePolicy(catalog),
+    clock,
+    operationPollMs: 2_000,
+    operationWaitMs: 12_000,
+    sleep: async (ms) => {
+      clock.advanceMinutes(ms / 60_000);
+      polls += 1;
+      if (polls >= finish.afterPolls) {
+        for (const [id, operation] of marketplace.operations) {
+          marketplace.operations.set(id, { ...operation, status: finish.status });
+        }
+      }
+    },
+  };
+  const subscription = aSubscription({ offerId: 'contoso-analytics', ...stored });
+  const ready = subscriptions.put(subscription);
+  marketplace.addSubscription({
+    id: subscription.id,
+    planId: subscription.planId,
+    saasSubscriptionStatus: 'Subscribed',
+  });
+  return { deps, marketplace, subscriptions, subscription, finish, ready };
+}
+
+describe('requestSubscriptionChange (publisher-initiated change plan, change quantity, cancel)', () => {
+  it('asks Microsoft for the new seat count, follows the operation to Succeeded and writes nothing itself', async () => {
+    const { deps, marketplace, subscriptions, subscription, ready } = setup();
+    await ready;
+    const before = await subscriptions.read(subscription.id);
+
+    const view = await requestSubscriptionChange(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'quantity', quantity: 10 },
+    });
+
+    expect(view).toMatchObject({
+      subscriptionId: subscription.id,
+      action: 'ChangeQuantity',
+      status: 'Succeeded',
+      done: true,
+    });
+    expect(marketplace.callsOf('changeQuantity').map((call) => call.args)).toEqual([[subscription.id, 10]]);
+    expect(marketplace.callsOf('getOperation')).toHaveLength(2);
+    // One correlation id ties the request and its polls together in the audit trail.
+    const correlationIds = new Set(marketplace.calls.map((call) => call.options?.correlationId));
+    expect(correlationIds.size).toBe(1);
+    expect(await subscriptions.read(subscription.id)).toEqual(before);
+  });
+
+  it('changes the plan and cancels the same way', async () => {
+    const { deps, marketplace, subscription, ready } = setup({ planId: 'basic' });
+    await ready;
+
+    const plan = await requestSubscriptionChange(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'plan', planId: 'pro' },
+    });
+    const cancel = await requestSubscriptionChange(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'cancel' },
+    });
+
+    expect([plan.action, cancel.action]).toEqual(['ChangePlan', 'Unsubscribe']);
+    expect(marketplace.callsOf('changePlan').map((call) => call.args)).toEqual([[subscription.id, 'pro']]);
+    expect(marketplace.callsOf('deleteSubscription')).toHaveLength(1);
+  });
+
+  it('answers "still running" with the last status when the bounded wait runs out', async () => {
+    const { deps, subscription, finish, ready } = setup();
+    await ready;
+    finish.afterPolls = 100;
+
+    const view = await requestSubscriptionChange(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'quantity', quantity: 7 },
+    });
+
+    expect(view).toMatchObject({ status: 'InProgress', done: false });
+    expect(view.operationId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('reports a Failed operation with Microsoft’s reason', async () => {
+    const { deps, marketplace, subscription, finish, ready } = setup();
+    await ready;
+    finish.status = 'Failed';
+
+    const view = await requestSubscriptionChange(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'quantity', quantity: 7 },
+    });
+    const again = await getPublisherOperation(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      operationId: view.operationId,
+    });
+
+    expect(view).toMatchObject({ status: 'Failed', done: true });
+    expect(again).toEqual(view);
+    expect(marketplace.callsOf('changeQuantity')).toHaveLength(1);
+  });
+
+  it.each([
+    ['a plan the catalog does not have', { kind: 'plan', planId: 'platinum' }, /plan "platinum" is not in the catalog/],
+    ['more seats than the plan allows', { kind: 'quantity', quantity: 60 }, /outside the seat limits.*1 to 50/],
+    ['the current seat count', { kind: 'quantity', quantity: 5 }, /already has 5 seats/],
+    ['the current plan', { kind: 'plan', planId: 'team' }, /already on plan "team"/],
+  ] as const)(
+    'refuses %s with a ValidationError naming the problem, before calling Microsoft',
+    async (_case, request, message) => {
+      const { deps, marketplace, subscription, ready } = setup();
+      await ready;
+
+      const attempt = requestSubscriptionChange(deps, aPublisher(), { subscriptionId: subscription.id, request });
+
+      await expect(attempt).rejects.toThrow(ValidationError);
+      await expect(attempt).rejects.toThrow(message);
+      expect(marketplace.calls).toEqual([]);
+    },
+  );
+
+  it('refuses a plan or seat change of a subscription that is not Subscribed, and a second cancellation', async () => {
+    const suspended = setup({ status: 'Suspended', planId: 'team', quantity: 5 });
+    const cancelled = setup({ status: 'Unsubscribed' });
+    await Promise.all([suspended.ready, cancelled.ready]);
+
+    await expect(
+      requestSubscriptionChange(suspended.deps, aPublisher(), {
+        subscriptionId: suspended.subscription.id,
+        request: { kind: 'quantity', quantity: 6 },
+      }),
+    ).rejects.toThrow(/Suspended: plans and seats change only while it is Subscribed/);
+    await expect(
+      requestSubscriptionChange(cancelled.deps, aPublisher(), {
+        subscriptionId: cancelled.subscription.id,
+        request: { kind: 'cancel' },
+      }),
+    ).rejects.toThrow(ConflictError);
+    expect([...suspended.marketplace.calls, ...cancelled.marketplace.calls]).toEqual([]);
+  });
+
+  it('lets only a publisher key ask, and answers NotFound for a subscription that is not stored', async () => {
+    const { deps, marketplace, subscription, ready } = setup();
+    await ready;
+    const request = { kind: 'cancel' } as const;
+
+    for (const caller of [aPartner(), aCustomer({ subscriptionIds: [subscription.id] })]) {
+      await expect(
+        requestSubscriptionChange(deps, caller, { subscriptionId: subscription.id, request }),
+      ).rejects.toThrow(ForbiddenError);
+    }
+    await expect(
+      requestSubscriptionChange(deps, aPublisher(), { subscriptionId: 'no-such-subscription', request }),
+    ).rejects.toThrow(NotFoundError);
+    expect(marketplace.calls).toEqual([]);
+  });
+
+  it('turns Microsoft’s refusal into a Conflict that says why, and an outage into a 503 that says retrying is safe', async () => {
+    const { deps, marketplace, subscription, ready } = setup();
+    await ready;
+    marketplace.failNext(
+      'changeQuantity',
+      new MarketplaceBadRequestError('The subscription is locked due to pending operations.', {
+        operation: 'changeQuantity',
+        status: 400,
+      }),
+    );
+    marketplace.failNext(
+      'changeQuantity',
+      new MarketplaceUnavailableError('down', { operation: 'changeQuantity', status: 503, attempts: 3 }),
+    );
+    const request = { kind: 'quantity', quantity: 8 } as const;
+
+    const locked = requestSubscriptionChange(deps, aPublisher(), { subscriptionId: subscription.id, request });
+    await expect(locked).rejects.toThrow(ConflictError);
+    await expect(locked).rejects.toThrow(/locked due to pending operations/);
+    await expect(
+      requestSubscriptionChange(deps, aPublisher(), { subscriptionId: subscription.id, request }),
+    ).rejects.toThrow(ServiceUnavailableError);
+  });
+});
