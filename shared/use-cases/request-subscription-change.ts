@@ -40,7 +40,10 @@ export interface PublisherOperationView {
   readonly operationId: string;
   /** `ChangePlan`, `ChangeQuantity` or `Unsubscribe`. */
   readonly action: string;
-  /** Microsoft's status: `InProgress`/`NotStarted` while running, then `Succeeded`, `Failed` or `Conflict`. */
+  /**
+   * Microsoft's status: `InProgress`/`NotStarted` while running, then `Succeeded`, `Failed` or `Conflict`; `Unknown`
+   * when Microsoft took the request but could not be asked how it stands.
+   */
   readonly status: string;
   /** Whether the status is final. */
   readonly done: boolean;
@@ -164,7 +167,11 @@ async function checkRequest(
     );
 }
 
-/** Polls until terminal or the wait is over; a wait that runs out is a normal answer ("still running"). */
+/**
+ * Polls until terminal or the wait is over. Microsoft has taken the request by now, so neither a wait that runs out
+ * nor a poll that cannot reach Microsoft is an error: the answer is "still running" (`Unknown` when the last poll
+ * failed), with the operation id to ask again.
+ */
 async function follow(
   deps: RequestSubscriptionChangeDeps,
   subscriptionId: string,
@@ -172,30 +179,30 @@ async function follow(
   action: string,
   correlationId: string,
 ): Promise<PublisherOperationView> {
+  const running = (status: string): PublisherOperationView => ({
+    subscriptionId,
+    operationId,
+    action,
+    status,
+    done: false,
+    appliedBy: 'webhook',
+  });
   try {
-    const operation = await callMarketplace(subscriptionId, () =>
-      waitForOperation(
-        { marketplace: deps.marketplace, clock: deps.clock, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
-        {
-          subscriptionId,
-          operationId,
-          correlationId,
-          intervalMs: deps.operationPollMs ?? DEFAULT_OPERATION_POLL_MS,
-          timeoutMs: deps.operationWaitMs ?? DEFAULT_OPERATION_WAIT_MS,
-        },
-      ),
+    const operation = await waitForOperation(
+      { marketplace: deps.marketplace, clock: deps.clock, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
+      {
+        subscriptionId,
+        operationId,
+        correlationId,
+        intervalMs: deps.operationPollMs ?? DEFAULT_OPERATION_POLL_MS,
+        timeoutMs: deps.operationWaitMs ?? DEFAULT_OPERATION_WAIT_MS,
+      },
     );
     return viewOf(operation, action);
   } catch (error) {
-    if (!(error instanceof OperationWaitTimeoutError)) throw error;
-    return {
-      subscriptionId,
-      operationId,
-      action,
-      status: error.lastStatus ?? 'InProgress',
-      done: false,
-      appliedBy: 'webhook',
-    };
+    if (error instanceof OperationWaitTimeoutError) return running(error.lastStatus ?? 'InProgress');
+    if (error instanceof MarketplaceUnavailableError) return running('Unknown');
+    return callMarketplace(subscriptionId, () => Promise.reject(error));
   }
 }
 

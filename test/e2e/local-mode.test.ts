@@ -88,6 +88,8 @@ describe('npm start', () => {
     expect(second.output()).toContain('from');
     expect(again.status).toBe(200);
     expect(await pressCtrlC(second.child, second.output)).toBe('');
-    expect(second.output()).toContain('Stopped: HTTP server, marketplace emulator, fauxqs and DynamoDB Local are down.');
+    expect(second.output()).toContain(
+      'Stopped: HTTP server, marketplace emulator, fauxqs and DynamoDB Local are down.',
+    );
   }, 150_000);
 });

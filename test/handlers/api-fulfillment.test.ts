@@ -189,7 +189,9 @@ describe('the API function: publisher operations, entitlement and audit trail', 
       const response = await call('GET', `/v1/subscriptions/${subscriptionId}/entitlement`, keys.customer);
 
       expect(response.statusCode).toBe(200);
-      const remote = system.emulator.control.subscription(subscriptionId) as { term: Record<string, string> };
+      const remote = system.emulator.control.subscription(subscriptionId) as unknown as {
+        term: Record<string, string>;
+      };
       expect(bodyOf(response)).toMatchObject({
         subscriptionId,
         status: 'Subscribed',

@@ -181,9 +181,9 @@ describe('getEntitlement', () => {
     const suspended = await store({ status: 'Suspended', planId: 'monthly' });
     const cancelled = await store({ status: 'Unsubscribed', planId: 'monthly' });
 
-    const [before, during, after] = await Promise.all(
-      [pending, suspended, cancelled].map((subscription) => getEntitlement(deps, aPublisher(), subscription.id)),
-    );
+    const before = await getEntitlement(deps, aPublisher(), pending.id);
+    const during = await getEntitlement(deps, aPublisher(), suspended.id);
+    const after = await getEntitlement(deps, aPublisher(), cancelled.id);
 
     expect([before.entitled, during.entitled, after.entitled]).toEqual([false, false, false]);
     expect(before).toMatchObject({ term: null, includedSince: null, prepaidTermEnd: null });

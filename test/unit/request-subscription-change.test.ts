@@ -123,7 +123,24 @@ describe('requestSubscriptionChange (publisher-initiated change plan, change qua
     expect(view.operationId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('reports a Failed operation with Microsoft’s reason', async () => {
+  it('answers "still running" when Microsoft took the request but cannot be asked how it stands', async () => {
+    const { deps, marketplace, subscription, ready } = setup();
+    await ready;
+    marketplace.failNext(
+      'getOperation',
+      new MarketplaceUnavailableError('down', { operation: 'getOperation', status: 503, attempts: 3 }),
+    );
+
+    const view = await requestSubscriptionChange(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'quantity', quantity: 7 },
+    });
+
+    expect(view).toMatchObject({ status: 'Unknown', done: false });
+    expect(marketplace.operations.has(view.operationId)).toBe(true);
+  });
+
+  it('reports a Failed operation as final, and the same when it is read again', async () => {
     const { deps, marketplace, subscription, finish, ready } = setup();
     await ready;
     finish.status = 'Failed';

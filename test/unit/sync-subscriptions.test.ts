@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSyncSettings } from '#functions/subscription-sync/settings.ts';
 import { ConfigError } from '#shared/config.ts';
-import { periodAt } from '#shared/domain/subscription.ts';
+import { periodAt, type Subscription } from '#shared/domain/subscription.ts';
 import { subscriptionFromMarketplace } from '#shared/use-cases/marketplace-subscription.ts';
 import type { MarketplaceSubscription } from '#shared/use-cases/ports/marketplace.ts';
 import { MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
@@ -141,8 +141,8 @@ describe('syncSubscriptions: changes no webhook brought', () => {
     expect(second.changesApplied).toBe(0);
     expect(stored?.status).toBe('Suspended');
     // Usage before the suspension stays reportable; after it, it is not (DESIGN invariant 2).
-    expect(periodAt(stored as never, new Date('2026-01-19T07:59:00Z'))?.status).toBe('Subscribed');
-    expect(periodAt(stored as never, new Date('2026-01-19T08:00:00Z'))?.status).toBe('Suspended');
+    expect(periodAt(stored as Subscription, new Date('2026-01-19T07:59:00Z'))?.status).toBe('Subscribed');
+    expect(periodAt(stored as Subscription, new Date('2026-01-19T08:00:00Z'))?.status).toBe('Suspended');
     expect(lifecycle.published).toEqual([
       expect.objectContaining({ type: 'Suspended', subscriptionId: remote.id, at: '2026-01-19T08:00:00.000Z' }),
     ]);
@@ -233,7 +233,7 @@ describe('syncSubscriptions: changes no webhook brought', () => {
     const stale = { ...remote };
     marketplace.subscriptions.set(remote.id, { ...remote, quantity: 9 });
     const stored = await subscriptions.read(remote.id);
-    await subscriptions.save({ ...(stored?.subscription as never), quantity: 9 }, stored?.version);
+    await subscriptions.save({ ...(stored?.subscription as Subscription), quantity: 9 }, stored?.version);
     marketplace.listSubscriptionsPage = async () => ({ subscriptions: [stale] });
 
     const summary = await sync();
@@ -252,7 +252,7 @@ describe('syncSubscriptions: changes no webhook brought', () => {
       if (raced) return;
       raced = true;
       const current = await subscriptions.read(change.subscription.id);
-      await subscriptions.save({ ...(current?.subscription as never), quantity: 20 }, current?.version);
+      await subscriptions.save({ ...(current?.subscription as Subscription), quantity: 20 }, current?.version);
     };
 
     const summary = await sync();
