@@ -216,16 +216,21 @@ export class StatelessStack extends Stack {
       ],
       ...(
         [
-          ['DuplicateQuantityMismatch', 'Microsoft holds another quantity for an hour we reported: reconcile it.'],
-          ['MeteringRejected', 'The Metering API refused usage (inactive or unknown subscription): check the flag.'],
-          ['ReportingBlocked', 'A subscription and dimension cannot be rated (catalog or plan mismatch).'],
-          ['UnreportableCarry', 'Usage arrived that can no longer be reported (after cancellation).'],
+          ['usage-reporter', 'DuplicateQuantityMismatch', 'Microsoft holds another quantity for an hour we reported.'],
+          ['usage-reporter', 'MeteringRejected', 'The Metering API refused usage (inactive or unknown subscription).'],
+          ['usage-reporter', 'ReportingBlocked', 'A subscription and dimension cannot be rated (catalog mismatch).'],
+          ['usage-reporter', 'UnreportableCarry', 'Usage arrived that can no longer be reported (after cancellation).'],
+          ['subscription-sync', 'SubscriptionSyncFailures', 'The subscription sync failed or ran out of time.'],
+          ['alert-checks', 'AlertChecksIncomplete', 'The hourly alert check did not evaluate every subscription.'],
+          ['alert-checks', 'AlertEvaluationsFailed', 'Alert evaluations failed in the hourly check.'],
+          ['usage-aggregator', 'AlertEvaluationsFailed', 'Alert evaluations after usage commits failed.'],
         ] as const
-      ).map(([name, description]): [string, cloudwatch.AlarmProps] => [
-        `${name}Alarm`,
+      ).map(([service, name, description]): [string, cloudwatch.AlarmProps] => [
+        // The reporter's alarms keep their short names (README, Operate); the others say which function raised them.
+        service === 'usage-reporter' ? `${name}Alarm` : `${kebabToPascal(service)}${name}Alarm`,
         {
           alarmDescription: `${description} See README, Operate.`,
-          metric: metric('usage-reporter', name, cloudwatch.Stats.SUM),
+          metric: metric(service, name, cloudwatch.Stats.SUM),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           evaluationPeriods: 1,
@@ -242,6 +247,10 @@ export class StatelessStack extends Stack {
     if (!found) throw new Error(`${usedBy} names function "${functionId}", which infra/functions.ts does not define`);
     return found;
   }
+}
+
+function kebabToPascal(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase());
 }
 
 function kebabCase(id: string): string {

@@ -238,8 +238,14 @@ describe('StatelessStack', () => {
       });
     });
 
-    it('alarms on a duplicate with another quantity and on usage the Metering API refused', () => {
-      for (const metricName of ['DuplicateQuantityMismatch', 'MeteringRejected']) {
+    it('alarms on a duplicate with another quantity, refused usage, a failing sync and failing alert evaluations', () => {
+      for (const metricName of [
+        'DuplicateQuantityMismatch',
+        'MeteringRejected',
+        'SubscriptionSyncFailures',
+        'AlertEvaluationsFailed',
+        'AlertChecksIncomplete',
+      ]) {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, Threshold: 1 });
       }
     });
