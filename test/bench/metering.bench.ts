@@ -1,0 +1,580 @@
+/**
+ * Metering pipeline benchmark (issue 5): usage ingest → SQS (fauxqs) → aggregator → DynamoDB Local → reporter →
+ * marketplace emulator, on real components started here and stopped at the end, and the same workload through a
+ * naive baseline (one item per event, summed at report time: the nearest peer's design).
+ *
+ * What runs in-process (no HTTP server in front): the ingest Lambda handler (`functions/usage-ingest/handler.ts`,
+ * with its whole middy chain: API-key authentication, Powertools idempotency on the `Idempotency-Key` header, zod
+ * parsing) is called with API Gateway v2 events, several requests at once; the aggregator (`aggregateUsage`, with its
+ * alert evaluation after each batch) is fed by several pollers receiving from the fauxqs queue, as Lambda's event
+ * source mapping would; the reporter (`reportUsage` with the deployed dependencies) talks HTTP to the emulator.
+ * DynamoDB operations are counted for every client of the process (see `instrumentDynamoDb`).
+ *
+ * Run with `npx tsx test/bench/metering.bench.ts`. Environment: BENCH_EVENTS (events at requests of 1,000, default
+ * 200,000), BENCH_EVENTS_100 / _10 / _1 (defaults 50,000 / 10,000 / 2,000), BENCH_SUBSCRIPTIONS (default 100),
+ * BENCH_NAIVE_EVENTS (events of the naive baseline per request size, default 10,000), BENCH_CLIENTS (requests in flight, default 8), BENCH_POLLERS (aggregator pollers, default 4).
+ */
+import './quiet-env.ts';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { ClientSecretCredential } from '@azure/identity';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
+import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
+import { localLambdaContext } from '#infra/local/lambda-http-adapter.ts';
+import { REPO_ROOT } from '#infra/local/local-system.ts';
+import { MAIN_TABLE, USAGE_QUEUE } from '#infra/resources.ts';
+import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
+import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
+import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
+import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
+import { identityOptions } from '#shared/adapters/marketplace/credentials.ts';
+import { HttpMarketplace } from '#shared/adapters/marketplace/http-marketplace.ts';
+import { Dec } from '#shared/domain/money.ts';
+import { lastClosedHour } from '#shared/domain/reporting.ts';
+import type { Subscription, SubscriptionPeriod, SubscriptionStatus } from '#shared/domain/subscription.ts';
+import { ENV } from '#shared/env-names.ts';
+import { createApiKey } from '#shared/use-cases/create-api-key.ts';
+import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import { reportUsage } from '#shared/use-cases/report-usage.ts';
+import { httpEvent } from '#test/helpers/http-event.ts';
+import {
+  countsOf,
+  fmt,
+  forEachLimited,
+  inPhase,
+  instrumentDynamoDb,
+  machineLine,
+  seeded,
+  startStandIns,
+  toSqsRecord,
+} from './bench-support.ts';
+
+const HOUR = 3_600_000;
+const OFFER = 'contoso-analytics';
+const PLAN = 'basic';
+const DIMENSIONS = ['api-calls', 'gb-processed', 'reports'] as const;
+/** The basic plan's included quantities per monthly term (infra/catalog/catalog.yaml), in hundredths. */
+const INCLUDED_CENTS: Record<string, bigint> = { 'api-calls': 10_000n, 'gb-processed': 5_000n, reports: 1_000n };
+const HOURS = 3;
+
+const envInt = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, got ${raw}`);
+  return value;
+};
+const SIZES: { size: number; events: number }[] = [
+  { size: 1000, events: envInt('BENCH_EVENTS', 200_000) },
+  { size: 100, events: envInt('BENCH_EVENTS_100', 50_000) },
+  { size: 10, events: envInt('BENCH_EVENTS_10', 10_000) },
+  { size: 1, events: envInt('BENCH_EVENTS_1', 2_000) },
+];
+/** Events of the naive baseline per request size (its PutItem per event is slow on DynamoDB Local). */
+const NAIVE_EVENTS = envInt('BENCH_NAIVE_EVENTS', 10_000);
+const SUBSCRIPTIONS = envInt('BENCH_SUBSCRIPTIONS', 100);
+const CLIENTS = envInt('BENCH_CLIENTS', 8);
+const POLLERS = envInt('BENCH_POLLERS', 4);
+/** PutItem calls in flight per request in the naive baseline. */
+const NAIVE_PUTS_PER_REQUEST = 25;
+
+interface Workload {
+  readonly size: number;
+  readonly events: number;
+  readonly subscriptionIds: readonly string[];
+  readonly bodies: readonly { subscriptionId: string; body: string; key: string }[];
+  /** Generated quantity per `<subscription>|<dimension>`, in hundredths (exact). */
+  readonly cents: Map<string, bigint>;
+  readonly totalCents: bigint;
+}
+
+interface Figures {
+  design: 'ours' | 'naive';
+  size: number;
+  events: number;
+  requests: number;
+  seconds: number;
+  writeItems: number;
+  readRequests: number;
+  exact: boolean;
+}
+
+/** Hundredths as an exact decimal string. */
+const centsToDecimal = (cents: bigint) => {
+  const text = cents.toString().padStart(3, '0');
+  return `${text.slice(0, -2)}.${text.slice(-2)}`;
+};
+
+/** Requests of `size` events, each of one subscription (round robin), over `hours` closed hours. */
+function generate(size: number, events: number, subscriptionIds: readonly string[], firstHour: number): Workload {
+  const random = seeded(size * 7919 + events);
+  const bodies: Workload['bodies'][number][] = [];
+  const cents = new Map<string, bigint>();
+  let totalCents = 0n;
+  const requests = Math.ceil(events / size);
+  for (let request = 0; request < requests; request++) {
+    const subscriptionId = subscriptionIds[request % subscriptionIds.length] as string;
+    const count = Math.min(size, events - request * size);
+    const list = [];
+    for (let index = 0; index < count; index++) {
+      const dimension = DIMENSIONS[Math.floor(random() * DIMENSIONS.length)] as string;
+      const hundredths = 1 + Math.floor(random() * 999);
+      const quantity = centsToDecimal(BigInt(hundredths));
+      const timestamp = new Date(firstHour + Math.floor(random() * HOURS * HOUR)).toISOString();
+      list.push({ subscriptionId, dimension, quantity, timestamp });
+      const key = `${subscriptionId}|${dimension}`;
+      cents.set(key, (cents.get(key) ?? 0n) + BigInt(hundredths));
+      totalCents += BigInt(hundredths);
+    }
+    bodies.push({ subscriptionId, body: JSON.stringify({ events: list }), key: `bench-${size}-${request}` });
+  }
+  return { size, events, subscriptionIds, bodies, cents, totalCents };
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${machineLine()}`);
+  console.log(
+    `workload: ${SIZES.map((s) => `${fmt(s.events)} events at requests of ${s.size}`).join(', ')}; ` +
+      `${SUBSCRIPTIONS} subscriptions per size, ${DIMENSIONS.length} dimensions, ${HOURS} closed hours; ` +
+      `${CLIENTS} requests in flight, ${POLLERS} aggregator pollers`,
+  );
+  instrumentDynamoDb();
+  const startedAt = performance.now();
+  const standIns = await startStandIns();
+  let emulator: MarketplaceEmulator | undefined;
+  try {
+    const catalog = await loadCatalog(join(REPO_ROOT, 'infra/catalog/catalog.yaml'));
+    // Manual clock: the subscriptions are bought and activated 8 hours ago (emulator time), before every usage hour,
+    // then the clock is set to the real time so the Metering API's 24-hour window is the real one.
+    emulator = await startMarketplaceEmulator({
+      catalog,
+      clock: 'manual',
+      startTime: new Date(Date.now() - 8 * HOUR),
+      verifyTokenExpiry: false,
+    });
+    const caPath = join(await mkdtemp(join(tmpdir(), 'bench-ca-')), 'ca.pem');
+    await writeFile(caPath, emulator.entra.caCertificatePem);
+    Object.assign(process.env, {
+      [ENV.marketplaceApiBaseUrl]: emulator.baseUrl,
+      [ENV.entraTenantId]: emulator.entra.tenantId,
+      [ENV.entraClientId]: emulator.entra.clientId,
+      [ENV.entraCredentialKind]: 'secret',
+      [ENV.entraClientSecret]: emulator.entra.clientSecret,
+      [ENV.entraAuthorityHost]: emulator.entra.authorityHost,
+      [ENV.entraCaCertPath]: caPath,
+    });
+    const tableName = standIns.resources[MAIN_TABLE.envVar] ?? '';
+    const queueUrl = standIns.resources[USAGE_QUEUE.envVar] ?? '';
+    const documentClient = createDocumentClient(standIns.endpoints);
+    const store = new DynamoSubscriptionStore(documentClient, tableName);
+    const { token } = await createApiKey(
+      { apiKeys: new DynamoApiKeyStore(documentClient, tableName), codec: apiKeyCodec, clock: systemClock },
+      undefined,
+      { name: 'bench publisher key', role: 'publisher' },
+    );
+
+    // --- subscriptions: those of the main size live in the emulator too (the reporter bills them) ---
+    const http = new HttpMarketplace({
+      baseUrl: emulator.baseUrl,
+      credential: new ClientSecretCredential(
+        emulator.entra.tenantId,
+        emulator.entra.clientId,
+        emulator.entra.clientSecret,
+        identityOptions({
+          authorityHost: emulator.entra.authorityHost,
+          caCertificatePem: emulator.entra.caCertificatePem,
+        }),
+      ),
+      credentialKind: 'secret',
+      tenantId: emulator.entra.tenantId,
+      clientId: emulator.entra.clientId,
+      logger: { info: () => undefined, warn: () => undefined },
+    });
+    const billed: string[] = [];
+    for (let index = 0; index < SUBSCRIPTIONS; index++) {
+      const tenantId = `0c1d2e3f-4a5b-4c6d-8e7f-${String(index).padStart(12, '0')}`;
+      const bought = await emulator.control.purchase({
+        offerId: OFFER,
+        planId: PLAN,
+        beneficiary: { tenantId, emailId: `user${index}@customer.example` },
+        purchaser: { tenantId, emailId: `buyer${index}@customer.example` },
+      });
+      billed.push(bought.subscriptionId);
+    }
+    await forEachLimited(billed, 8, async (id) => {
+      await http.activate(id, { planId: PLAN });
+    });
+    await emulator.control.setTime(new Date());
+    const control = emulator.control;
+    await forEachLimited(billed, 8, (id) => store.put(subscriptionFromEmulator(control, id)));
+    const others = new Map<number, string[]>();
+    for (const { size } of SIZES.slice(1)) {
+      const ids = Array.from({ length: SUBSCRIPTIONS }, (_, index) => `bench-${size}-${index}`);
+      others.set(size, ids);
+      const term = billed[0] ? subscriptionFromEmulator(control, billed[0]) : undefined;
+      await forEachLimited(ids, 8, (id) => store.put({ ...(term as Subscription), id }));
+    }
+
+    // Handlers read their configuration when their module loads: imported only now.
+    const ingest = (await import('#functions/usage-ingest/handler.ts')) as unknown as {
+      handler: (event: APIGatewayProxyEventV2, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
+    };
+    const { aggregateUsage } = await import('#functions/usage-aggregator/handler.ts');
+    const { buildUsageReporterDependencies } = await import('#functions/usage-reporter/dependencies.ts');
+    const { loadConfig } = await import('#shared/config.ts');
+    const sqs = createSqsClient(standIns.endpoints);
+    const queueArn =
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes
+        ?.QueueArn ?? '';
+    const ledger = new DynamoUsageLedger(documentClient, tableName);
+    const lastHour = lastClosedHour(new Date(), 10).getTime();
+    const firstHour = lastHour - (HOURS - 1) * HOUR;
+
+    /** Our pipeline on one workload: ingest handler → fauxqs → pollers → aggregator; returns the figures. */
+    async function runPipeline(workload: Workload): Promise<Figures> {
+      const events = workload.bodies.map(({ body, key }) =>
+        httpEvent('POST', '/v1/usage', { apiKey: token, body, headers: { 'idempotency-key': key } }),
+      );
+      const phase = `ours:${workload.size}`;
+      let applied = 0;
+      let stopped = false;
+      let finish: () => void = () => undefined;
+      const allApplied = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      const poll = async () => {
+        while (!stopped) {
+          const page = await sqs.send(
+            new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+          );
+          const messages = page.Messages ?? [];
+          if (messages.length === 0) continue;
+          const response = (await inPhase(`${phase}:aggregate`, () =>
+            aggregateUsage(
+              { Records: messages.map((message) => toSqsRecord(message, queueArn)) },
+              { getRemainingTimeInMillis: () => 60_000 },
+            ),
+          )) as SQSBatchResponse;
+          const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+          const done = messages.filter((message) => !failed.has(message.MessageId ?? ''));
+          if (done.length > 0) {
+            await sqs.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: queueUrl,
+                Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+              }),
+            );
+          }
+          applied += eventsIn(done);
+          if (applied >= workload.events) finish();
+        }
+      };
+      const pollers = Array.from({ length: POLLERS }, poll);
+      const t0 = performance.now();
+      let ingestSeconds = 0;
+      await forEachLimited(events, CLIENTS, async (event) => {
+        const result = await inPhase(`${phase}:ingest`, () =>
+          ingest.handler(event, localLambdaContext('usage-ingest')),
+        );
+        const body = JSON.parse(result.body ?? '{}') as { accepted?: number; rejected?: number };
+        if (result.statusCode !== 202 || body.rejected !== 0) {
+          throw new Error(`ingest answered ${result.statusCode}: ${(result.body ?? '').slice(0, 400)}`);
+        }
+      });
+      ingestSeconds = (performance.now() - t0) / 1000;
+      const timeout = setTimeout(() => finish(), 300_000);
+      await allApplied;
+      clearTimeout(timeout);
+      const seconds = (performance.now() - t0) / 1000;
+      stopped = true;
+      await Promise.all(pollers);
+      if (applied < workload.events) throw new Error(`only ${applied} of ${workload.events} events were aggregated`);
+
+      // Exact totals: the ledger's slots, summed per (subscription, dimension), against the generated quantities.
+      let exact = true;
+      let total = new Dec(0);
+      await forEachLimited(
+        workload.subscriptionIds.flatMap((id) => DIMENSIONS.map((dimension) => [id, dimension] as const)),
+        16,
+        async ([id, dimension]) => {
+          const slots = await inPhase('verify', () =>
+            ledger.readSlots(id, dimension, new Date(firstHour), new Date(lastHour)),
+          );
+          const sum = slots.reduce((acc, slot) => acc.plus(slot.quantity), new Dec(0));
+          total = total.plus(sum);
+          const expected = centsToDecimal(workload.cents.get(`${id}|${dimension}`) ?? 0n);
+          if (!sum.equals(expected)) exact = false;
+        },
+      );
+      exact &&= total.equals(centsToDecimal(workload.totalCents));
+      const ingestCounts = countsOf(`${phase}:ingest`);
+      const aggregateCounts = countsOf(`${phase}:aggregate`);
+      console.log(
+        `  ours  @${String(workload.size).padStart(4)}: ${fmt(workload.events)} events, ${fmt(events.length)} requests, ` +
+          `ingest done ${ingestSeconds.toFixed(2)} s, all aggregated ${seconds.toFixed(2)} s → ` +
+          `${fmt(workload.events / seconds)} events/s; writes: ingest ${fmt(ingestCounts.writeItems)} ` +
+          `${JSON.stringify(ingestCounts.byCommand)}, aggregator ${fmt(aggregateCounts.writeItems)} ` +
+          `${JSON.stringify(aggregateCounts.byCommand)}; total ${total.toString()} ${exact ? 'exact' : 'MISMATCH'}`,
+      );
+      return {
+        design: 'ours',
+        size: workload.size,
+        events: workload.events,
+        requests: events.length,
+        seconds,
+        writeItems: ingestCounts.writeItems + aggregateCounts.writeItems,
+        readRequests: ingestCounts.readRequests + aggregateCounts.readRequests,
+        exact,
+      };
+    }
+
+    // --- the naive baseline: one PutItem per event at ingest, a Query and a sum per slot at report time ---
+    const naiveClient = new DynamoDBClient({
+      endpoint: standIns.endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    let naiveSequence = 0;
+    const naiveReports = new Map<number, Awaited<ReturnType<typeof naiveReport>>>();
+    async function runNaive(workload: Workload): Promise<Figures> {
+      const phase = `naive:${workload.size}`;
+      const t0 = performance.now();
+      await forEachLimited(workload.bodies, CLIENTS, async ({ body }) => {
+        const { events } = JSON.parse(body) as {
+          events: { subscriptionId: string; dimension: string; quantity: string; timestamp: string }[];
+        };
+        await inPhase(phase, () =>
+          forEachLimited(events, NAIVE_PUTS_PER_REQUEST, async (event) => {
+            await naiveClient.send(
+              new PutItemCommand({
+                TableName: tableName,
+                Item: {
+                  pk: { S: `NAIVE#${event.subscriptionId}` },
+                  sk: { S: `${event.dimension}#${event.timestamp}#${naiveSequence++}` },
+                  quantity: { N: event.quantity },
+                },
+              }),
+            );
+          }),
+        );
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      const counts = countsOf(phase);
+      const report = await naiveReport(workload);
+      naiveReports.set(workload.size, report);
+      console.log(
+        `  naive @${String(workload.size).padStart(4)}: ${fmt(workload.events)} events, ${fmt(workload.bodies.length)} requests, ` +
+          `all written ${seconds.toFixed(2)} s → ${fmt(workload.events / seconds)} events/s; writes ${fmt(counts.writeItems)}; ` +
+          `total ${report.total.toString()} ${report.exact ? 'exact' : 'MISMATCH'}`,
+      );
+      return {
+        design: 'naive',
+        size: workload.size,
+        events: workload.events,
+        requests: workload.bodies.length,
+        seconds,
+        writeItems: counts.writeItems,
+        readRequests: counts.readRequests,
+        exact: report.exact,
+      };
+    }
+
+    /** The naive report: per (subscription, dimension, hour), query the events and sum them. */
+    async function naiveReport(workload: Workload) {
+      const slots = workload.subscriptionIds.flatMap((id) =>
+        DIMENSIONS.flatMap((dimension) =>
+          Array.from({ length: HOURS }, (_, h) => ({ id, dimension, hour: firstHour + h * HOUR })),
+        ),
+      );
+      const sums = new Map<string, Dec>();
+      const phase = `naive:${workload.size}:report`;
+      const t0 = performance.now();
+      await forEachLimited(slots, 8, async ({ id, dimension, hour }) => {
+        let sum = new Dec(0);
+        let startKey: Record<string, never> | undefined;
+        do {
+          const page = await inPhase(phase, () =>
+            naiveClient.send(
+              new QueryCommand({
+                TableName: tableName,
+                KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+                ExpressionAttributeValues: {
+                  ':pk': { S: `NAIVE#${id}` },
+                  ':prefix': { S: `${dimension}#${new Date(hour).toISOString().slice(0, 13)}` },
+                },
+                ConsistentRead: true,
+                ExclusiveStartKey: startKey,
+              }),
+            ),
+          );
+          for (const item of page.Items ?? []) sum = sum.plus(item.quantity?.N ?? '0');
+          startKey = page.LastEvaluatedKey as typeof startKey;
+        } while (startKey);
+        const key = `${id}|${dimension}`;
+        sums.set(key, (sums.get(key) ?? new Dec(0)).plus(sum));
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      let exact = true;
+      let total = new Dec(0);
+      for (const [key, sum] of sums) {
+        total = total.plus(sum);
+        if (!sum.equals(centsToDecimal(workload.cents.get(key) ?? 0n))) exact = false;
+      }
+      exact &&= total.equals(centsToDecimal(workload.totalCents));
+      return { slots: slots.length, seconds, queries: countsOf(phase).readRequests, total, exact };
+    }
+
+    // --- requests of 1,000: our pipeline, the reporter against the emulator, then the baseline ---
+    const figures: Figures[] = [];
+    const [main, ...smaller] = SIZES as [(typeof SIZES)[number], ...typeof SIZES];
+    const mainWorkload = generate(main.size, main.events, billed, firstHour);
+    figures.push(await runPipeline(mainWorkload));
+
+    const reporterDeps = await buildUsageReporterDependencies(loadConfig());
+    const r0 = performance.now();
+    const summary = await inPhase('report', () => reportUsage(reporterDeps));
+    const reportSeconds = (performance.now() - r0) / 1000;
+    const reportCounts = countsOf('report');
+    const reportedExact = checkBilled(emulator.control.usageLedger(), mainWorkload);
+    console.log(
+      `  reporter: ${fmt(summary.slotsRated)} slots rated (${fmt(summary.eventsSent)} events sent, ` +
+        `${fmt(summary.slotsIncluded)} within the included quantity) in ${reportSeconds.toFixed(2)} s → ` +
+        `${fmt(summary.slotsRated / reportSeconds)} slots/s; ${fmt(reportCounts.writeItems)} item writes, ` +
+        `${fmt(reportCounts.readRequests)} reads; billed overage ${reportedExact.billed} ` +
+        `${reportedExact.exact ? 'exact' : 'MISMATCH'} (answers ${JSON.stringify(summary.answers)})`,
+    );
+
+    figures.push(
+      await runNaive(
+        generate(
+          main.size,
+          Math.min(main.events, NAIVE_EVENTS),
+          billed.map((id) => `${id}-naive`),
+          firstHour,
+        ),
+      ),
+    );
+    const naiveMain = naiveReports.get(main.size) as Awaited<ReturnType<typeof naiveReport>>;
+
+    for (const { size, events } of smaller) {
+      const workload = generate(size, events, others.get(size) ?? [], firstHour);
+      figures.push(await runPipeline(workload));
+      const naiveWorkload = generate(
+        size,
+        Math.min(events, NAIVE_EVENTS),
+        (others.get(size) ?? []).map((id) => `${id}-naive`),
+        firstHour,
+      );
+      figures.push(await runNaive(naiveWorkload));
+    }
+    naiveClient.destroy();
+
+    // --- summary ---
+    console.log('');
+    console.log('| request size | design | events | requests | time (s) | events/s | item writes/event | exact |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const f of figures) {
+      console.log(
+        `| ${f.size} | ${f.design} | ${fmt(f.events)} | ${fmt(f.requests)} | ${f.seconds.toFixed(2)} | ` +
+          `${fmt(f.events / f.seconds)} | ${(f.writeItems / f.events).toFixed(4)} | ${f.exact ? 'yes' : 'NO'} |`,
+      );
+    }
+    console.log('');
+    for (const { size } of SIZES) {
+      const ours = figures.find((f) => f.design === 'ours' && f.size === size);
+      const naive = figures.find((f) => f.design === 'naive' && f.size === size);
+      if (!ours || !naive) continue;
+      console.log(
+        `ratio @${size}: events/s ours/naive ${(ours.events / ours.seconds / (naive.events / naive.seconds)).toFixed(2)}×, ` +
+          `writes/event naive/ours ${(naive.writeItems / naive.events / (ours.writeItems / ours.events)).toFixed(1)}×`,
+      );
+    }
+    console.log(
+      `reporter slots/s: ours ${fmt(summary.slotsRated / reportSeconds)} (rate + write-ahead + emulator call + answer), ` +
+        `naive ${fmt(naiveMain.slots / naiveMain.seconds)} (Query + sum only, ${fmt(naiveMain.queries / naiveMain.slots, 2)} queries/slot, ` +
+        `no rating and no call)`,
+    );
+    const oursMain = figures[0] as Figures;
+    const mainRate = oursMain.events / oursMain.seconds;
+    const mainWrites = oursMain.writeItems / oursMain.events;
+    console.log(
+      `targets @1,000: ≥ 20,000 events/s → ${fmt(mainRate)} ${mainRate >= 20_000 ? 'MET' : 'MISSED'}; ` +
+        `≤ 0.02 item writes/event → ${mainWrites.toFixed(4)} ${mainWrites <= 0.02 ? 'MET' : 'MISSED'}; exact totals → ` +
+        `${figures.every((f) => f.exact) && reportedExact.exact ? 'MET' : 'MISSED'}`,
+    );
+    console.log(`total run time ${((performance.now() - startedAt) / 1000).toFixed(0)} s`);
+  } finally {
+    await emulator?.stop();
+    await standIns.stop();
+  }
+}
+
+/** Events carried by the usage messages (sum of their slots' `eventCount`). */
+function eventsIn(messages: readonly Message[]): number {
+  let count = 0;
+  for (const message of messages) {
+    const body = JSON.parse(message.Body ?? '{}') as { slots?: { eventCount: number }[] };
+    for (const slot of body.slots ?? []) count += slot.eventCount;
+  }
+  return count;
+}
+
+/** The emulator's accepted ledger against the expected overage: per (subscription, dimension), total minus included. */
+function checkBilled(
+  ledger: readonly { resourceId: string; dimension: string; quantity: number }[],
+  workload: Workload,
+): { billed: string; exact: boolean } {
+  const billed = new Map<string, Dec>();
+  let total = new Dec(0);
+  for (const event of ledger) {
+    const key = `${event.resourceId}|${event.dimension}`;
+    billed.set(key, (billed.get(key) ?? new Dec(0)).plus(String(event.quantity)));
+    total = total.plus(String(event.quantity));
+  }
+  let exact = true;
+  for (const [key, cents] of workload.cents) {
+    const dimension = key.split('|')[1] ?? '';
+    const overage = cents > (INCLUDED_CENTS[dimension] ?? 0n) ? cents - (INCLUDED_CENTS[dimension] ?? 0n) : 0n;
+    if (!(billed.get(key) ?? new Dec(0)).equals(centsToDecimal(overage))) exact = false;
+  }
+  return { billed: total.toString(), exact };
+}
+
+/** What the fulfillment side keeps in the store: the emulator's status and plan history as a timeline. */
+function subscriptionFromEmulator(control: MarketplaceEmulator['control'], id: string): Subscription {
+  const view = control.subscription(id);
+  if (!view) throw new Error(`no subscription ${id} in the emulator`);
+  const instants = [...new Set([...view.statusHistory, ...view.planHistory].map((entry) => entry.at))].sort();
+  const latest = <T extends { at: string }>(entries: T[], at: string) =>
+    entries.filter((entry) => entry.at <= at).at(-1) as T;
+  const timeline: SubscriptionPeriod[] = instants.map((at) => ({
+    from: at,
+    status: latest(view.statusHistory, at).status as SubscriptionStatus,
+    planId: latest(view.planHistory, at).planId,
+  }));
+  const term = view.term as { startDate: string; endDate: string; termUnit: 'P1M' };
+  const last = timeline.at(-1) as SubscriptionPeriod;
+  return {
+    id,
+    offerId: OFFER,
+    planId: last.planId,
+    status: last.status,
+    term: { startDate: term.startDate.slice(0, 10), endDate: term.endDate.slice(0, 10), termUnit: term.termUnit },
+    isFreeTrial: false,
+    beneficiary: { tenantId: 'tenant-bench' },
+    purchaser: { tenantId: 'tenant-bench' },
+    timeline,
+  };
+}
+
+await main();
