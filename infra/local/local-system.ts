@@ -10,6 +10,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-lo
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { type LocalMessaging, startLocalMessaging } from '#infra/local/fauxqs.ts';
 import { freePort } from '#infra/local/free-port.ts';
+import { localAwsEnv, marketplaceClientEnv } from '#infra/local/function-env.ts';
 import {
   type HttpLambdaHandler,
   localLambdaContext,
@@ -105,20 +106,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     await writeFile(caPath, emulator.entra.caCertificatePem);
     Object.assign(process.env, {
       // The functions' marketplace client talks to the emulator with a real Entra token from its fake authority.
-      [ENV.marketplaceApiBaseUrl]: emulator.baseUrl,
-      [ENV.entraTenantId]: emulator.entra.tenantId,
-      [ENV.entraClientId]: emulator.entra.clientId,
-      [ENV.entraCredentialKind]: 'secret',
-      [ENV.entraClientSecret]: emulator.entra.clientSecret,
-      [ENV.entraAuthorityHost]: emulator.entra.authorityHost,
-      [ENV.entraCaCertPath]: caPath,
+      ...marketplaceClientEnv(emulator, caPath),
       ...resources,
-      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-      AWS_ENDPOINT_URL_SNS: endpoints.sns,
+      ...localAwsEnv(endpoints),
       [ENV.catalogPath]: catalogPath,
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',

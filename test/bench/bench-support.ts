@@ -2,6 +2,7 @@
  * What the pipeline benchmarks share: the machine line, the local stand-ins (DynamoDB Local in memory, fauxqs) with
  * the CDK app's resources and the handlers' environment, a DynamoDB operation counter, and a few small helpers.
  */
+
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -23,6 +24,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { type LocalMessaging, startLocalMessaging } from '#infra/local/fauxqs.ts';
+import { localAwsEnv } from '#infra/local/function-env.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { provisionLocalResources, type ResourceEnv } from '#infra/local/provision.ts';
 import { type AwsEndpoints, createSnsClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
@@ -153,12 +155,7 @@ export async function startStandIns(prefix = `bench${randomUUID().slice(0, 6)}`)
     admin.destroy();
     Object.assign(process.env, {
       ...resources,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-      AWS_ENDPOINT_URL_SNS: endpoints.sns,
+      ...localAwsEnv(endpoints),
       [ENV.catalogPath]: join(REPO_ROOT, 'infra/catalog/catalog.yaml'),
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',

@@ -14,6 +14,7 @@
  * 200,000), BENCH_EVENTS_100 / _10 / _1 (defaults 50,000 / 10,000 / 2,000), BENCH_SUBSCRIPTIONS (default 100),
  * BENCH_NAIVE_EVENTS (events of the naive baseline per request size, default 10,000), BENCH_CLIENTS (requests in flight, default 8), BENCH_POLLERS (aggregator pollers, default 4).
  */
+import { marketplaceClientEnv } from '#infra/local/function-env.ts';
 import './quiet-env.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,7 +44,6 @@ import { HttpMarketplace } from '#shared/adapters/marketplace/http-marketplace.t
 import { Dec } from '#shared/domain/money.ts';
 import { lastClosedHour } from '#shared/domain/reporting.ts';
 import type { Subscription, SubscriptionPeriod, SubscriptionStatus } from '#shared/domain/subscription.ts';
-import { ENV } from '#shared/env-names.ts';
 import { createApiKey } from '#shared/use-cases/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { reportUsage } from '#shared/use-cases/report-usage.ts';
@@ -165,13 +165,7 @@ async function main(): Promise<void> {
     const caPath = join(await mkdtemp(join(tmpdir(), 'bench-ca-')), 'ca.pem');
     await writeFile(caPath, emulator.entra.caCertificatePem);
     Object.assign(process.env, {
-      [ENV.marketplaceApiBaseUrl]: emulator.baseUrl,
-      [ENV.entraTenantId]: emulator.entra.tenantId,
-      [ENV.entraClientId]: emulator.entra.clientId,
-      [ENV.entraCredentialKind]: 'secret',
-      [ENV.entraClientSecret]: emulator.entra.clientSecret,
-      [ENV.entraAuthorityHost]: emulator.entra.authorityHost,
-      [ENV.entraCaCertPath]: caPath,
+      ...marketplaceClientEnv(emulator, caPath),
     });
     const tableName = standIns.resources[MAIN_TABLE.envVar] ?? '';
     const queueUrl = standIns.resources[USAGE_QUEUE.envVar] ?? '';

@@ -20,6 +20,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { startLocalMessaging } from '#infra/local/fauxqs.ts';
+import { localAwsEnv, marketplaceClientEnv } from '#infra/local/function-env.ts';
 import { localLambdaContext, toHttpApiEvent, writeHttpApiResult } from '#infra/local/lambda-http-adapter.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { provisionLocalResources } from '#infra/local/provision.ts';
@@ -59,20 +60,9 @@ async function main(): Promise<void> {
     await writeFile(caPath, emulator.entra.caCertificatePem);
     Object.assign(process.env, {
       ...resources,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-      AWS_ENDPOINT_URL_SNS: endpoints.sns,
+      ...localAwsEnv(endpoints),
       [ENV.catalogPath]: catalogPath,
-      [ENV.marketplaceApiBaseUrl]: emulator.baseUrl,
-      [ENV.entraTenantId]: emulator.entra.tenantId,
-      [ENV.entraClientId]: emulator.entra.clientId,
-      [ENV.entraCredentialKind]: 'secret',
-      [ENV.entraClientSecret]: emulator.entra.clientSecret,
-      [ENV.entraAuthorityHost]: emulator.entra.authorityHost,
-      [ENV.entraCaCertPath]: caPath,
+      ...marketplaceClientEnv(emulator, caPath),
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
       POWERTOOLS_METRICS_DISABLED: 'true',

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
+import { marketplaceClientEnv } from '#infra/local/function-env.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { LIFECYCLE_TOPIC, MAIN_TABLE } from '#infra/resources.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
-import { ENV } from '#shared/env-names.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
 import { type ReceivedLifecycleEvent, subscribeLifecycleQueue } from '#test/helpers/lifecycle-queue.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -53,13 +53,7 @@ export async function startFunctionsWithEmulator(
   const caPath = join(await mkdtemp(join(tmpdir(), 'emulator-ca-')), 'ca.pem');
   await writeFile(caPath, emulator.entra.caCertificatePem);
   Object.assign(process.env, {
-    [ENV.marketplaceApiBaseUrl]: emulator.baseUrl,
-    [ENV.entraTenantId]: emulator.entra.tenantId,
-    [ENV.entraClientId]: emulator.entra.clientId,
-    [ENV.entraCredentialKind]: 'secret',
-    [ENV.entraClientSecret]: emulator.entra.clientSecret,
-    [ENV.entraAuthorityHost]: emulator.entra.authorityHost,
-    [ENV.entraCaCertPath]: caPath,
+    ...marketplaceClientEnv(emulator, caPath),
     ...env,
   });
   const { documentClient, sns, sqs } = localClients();

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { localAwsEnv } from '#infra/local/function-env.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import type { ResourceEnv } from '#infra/local/provision.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -14,12 +15,7 @@ export async function prepareFunctionEnvironment(): Promise<ResourceEnv> {
   const endpoints = localEndpoints();
   Object.assign(process.env, {
     ...resources,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-    AWS_ENDPOINT_URL_SNS: endpoints.sns,
+    ...localAwsEnv(endpoints),
     [ENV.catalogPath]: join(REPO_ROOT, 'infra/catalog/catalog.yaml'),
   });
   return resources;

@@ -1,0 +1,34 @@
+import type { MarketplaceEmulator } from '#infra/local/emulator/index.ts';
+import type { AwsEndpoints } from '#shared/adapters/aws-clients.ts';
+import { ENV } from '#shared/env-names.ts';
+
+/**
+ * The environment that points the functions' AWS SDK clients at the local stand-ins (DynamoDB Local, fauxqs), as the
+ * local mode, the tests and the benchmarks all need it. Local stand-ins accept any credentials.
+ */
+export function localAwsEnv(endpoints: AwsEndpoints, region = 'us-east-1'): Record<string, string> {
+  return {
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    ...(endpoints.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb } : {}),
+    ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
+    ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
+  };
+}
+
+/**
+ * The environment that points the functions' marketplace client at the emulator: its API base URL and the publisher
+ * app it accepts, with a real client secret for its fake Entra (over HTTPS, trusting the CA written to `caPath`).
+ */
+export function marketplaceClientEnv(emulator: MarketplaceEmulator, caPath: string): Record<string, string> {
+  return {
+    [ENV.marketplaceApiBaseUrl]: emulator.baseUrl,
+    [ENV.entraTenantId]: emulator.entra.tenantId,
+    [ENV.entraClientId]: emulator.entra.clientId,
+    [ENV.entraCredentialKind]: 'secret',
+    [ENV.entraClientSecret]: emulator.entra.clientSecret,
+    [ENV.entraAuthorityHost]: emulator.entra.authorityHost,
+    [ENV.entraCaCertPath]: caPath,
+  };
+}
