@@ -1,5 +1,4 @@
 import {
-  type AttributeValue,
   ConditionalCheckFailedException,
   GetItemCommand,
   QueryCommand,
@@ -21,6 +20,7 @@ import {
   unreportedShardOf,
   unreportedSlotSortKey,
 } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
+import { type RawItem, rawDecimal, rawString, sleep } from '#shared/adapters/dynamodb/raw-attributes.ts';
 import { Dec } from '#shared/domain/money.ts';
 import {
   emptyMeter,
@@ -43,7 +43,6 @@ import type {
 } from '#shared/use-cases/ports/reporting-ledger.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-type RawItem = Record<string, AttributeValue>;
 
 const meterSk = (dimension: string) => `METER#${dimension}`;
 const FLAG_SK = 'METERING_FLAG';
@@ -614,20 +613,8 @@ function submissionOf(map: RawItem): SlotSubmission {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// Stored items are read defensively: a malformed item is a bug or a manual edit, and must not become usage.
-function str(item: RawItem, name: string): string {
-  const value = item[name]?.S;
-  if (value === undefined) throw new Error(`Stored reporting item attribute ${name} is not a string`);
-  return value;
-}
-
-function decimal(item: RawItem, name: string): string {
-  const value = item[name]?.N;
-  if (value === undefined) throw new Error(`Stored reporting item attribute ${name} is not a number`);
-  return new Dec(value).toString();
-}
+const str = (item: RawItem, name: string) => rawString(item, name, 'reporting');
+const decimal = (item: RawItem, name: string) => rawDecimal(item, name, 'reporting');
 
 function optionalDecimal(item: RawItem, name: string): string {
   return item[name] === undefined ? '0' : decimal(item, name);

@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
-import {
-  type AttributeValue,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type QueryCommandInput, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, NumberValue, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { Dec } from '#shared/domain/money.ts';
+import { type RawItem, rawDecimal, rawString, sleep } from '#shared/adapters/dynamodb/raw-attributes.ts';
 import { totalsDeltasOf, type UsageMessage, type UsageSlot, type UsageTotalsDelta } from '#shared/domain/usage.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 import type { UsageLedger, UsageTotals } from '#shared/use-cases/ports/usage-ledger.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-type RawItem = Record<string, AttributeValue>;
 
 /**
  * How long a message marker is kept (DynamoDB TTL). It must outlive every copy of the message: up to 14 days in
@@ -272,17 +266,5 @@ function isTransactionConflict(error: unknown): boolean {
   );
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// Stored items are read defensively: a malformed item is a bug or a manual edit, and must not become usage.
-function str(item: RawItem, name: string): string {
-  const value = item[name]?.S;
-  if (value === undefined) throw new Error(`Stored usage item attribute ${name} is not a string`);
-  return value;
-}
-
-function decimal(item: RawItem, name: string): string {
-  const value = item[name]?.N;
-  if (value === undefined) throw new Error(`Stored usage item attribute ${name} is not a number`);
-  return new Dec(value).toString();
-}
+const str = (item: RawItem, name: string) => rawString(item, name, 'usage');
+const decimal = (item: RawItem, name: string) => rawDecimal(item, name, 'usage');
