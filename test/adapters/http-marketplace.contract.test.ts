@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
-import { identityOptions } from '#shared/adapters/marketplace/credentials.ts';
 import {
-  HttpMarketplace,
+  type HttpMarketplace,
   MarketplaceBadRequestError,
   MarketplaceConflictError,
   MarketplaceForbiddenError,
@@ -22,39 +20,21 @@ import type { Catalog } from '#shared/domain/catalog.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import type { UsageEvent, UsageEventResult } from '#shared/use-cases/ports/marketplace.ts';
 import { waitForOperation } from '#shared/use-cases/wait-for-operation.ts';
+import { emulatorCredential, emulatorMarketplace, quietLogger } from '#test/helpers/emulator-client.ts';
 
 // Contract tests of HttpMarketplace against the project's marketplace emulator (infra/local/emulator), with the real
 // @azure/identity ClientSecretCredential fetching tokens from the emulator's fake Entra over HTTPS: no stubbed token.
 
 const OFFER = 'contoso-analytics';
 const HOUR = 3_600_000;
-const quietLogger = { info: () => undefined, warn: () => undefined };
+const credentialFor = emulatorCredential;
 
-function credentialFor(
-  emulator: MarketplaceEmulator,
-  app: { tenantId: string; clientId: string; clientSecret: string } = emulator.entra,
-) {
-  // The emulator's Entra is HTTPS with a self-signed certificate: trust it for this credential only (tlsOptions.ca,
-  // added to Node's roots) and skip instance discovery, which would ask Microsoft's public host.
-  return new ClientSecretCredential(
-    app.tenantId,
-    app.clientId,
-    app.clientSecret,
-    identityOptions({ authorityHost: emulator.entra.authorityHost, caCertificatePem: emulator.entra.caCertificatePem }),
-  );
-}
-
+/** The contract tests' client: quick retries, so injected faults do not slow the suite. */
 function clientFor(
   emulator: MarketplaceEmulator,
   overrides: Partial<ConstructorParameters<typeof HttpMarketplace>[0]> = {},
 ) {
-  return new HttpMarketplace({
-    baseUrl: emulator.baseUrl,
-    credential: credentialFor(emulator),
-    credentialKind: 'secret',
-    tenantId: emulator.entra.tenantId,
-    clientId: emulator.entra.clientId,
-    logger: quietLogger,
+  return emulatorMarketplace(emulator, {
     retry: { maxAttempts: 5, totalBudgetMs: 10_000, baseDelayMs: 20, maxDelayMs: 200, attemptTimeoutMs: 3_000 },
     ...overrides,
   });

@@ -14,7 +14,9 @@
  * 200,000), BENCH_EVENTS_100 / _10 / _1 (defaults 50,000 / 10,000 / 2,000), BENCH_SUBSCRIPTIONS (default 100),
  * BENCH_NAIVE_EVENTS (events of the naive baseline per request size, default 10,000), BENCH_CLIENTS (requests in flight, default 8), BENCH_POLLERS (aggregator pollers, default 4).
  */
+
 import { marketplaceClientEnv } from '#infra/local/function-env.ts';
+import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
 import './quiet-env.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,7 +29,6 @@ import {
   type Message,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { ClientSecretCredential } from '@azure/identity';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { localLambdaContext } from '#infra/local/lambda-http-adapter.ts';
@@ -39,8 +40,6 @@ import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
-import { identityOptions } from '#shared/adapters/marketplace/credentials.ts';
-import { HttpMarketplace } from '#shared/adapters/marketplace/http-marketplace.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { lastClosedHour } from '#shared/domain/reporting.ts';
 import type { Subscription, SubscriptionPeriod, SubscriptionStatus } from '#shared/domain/subscription.ts';
@@ -178,22 +177,7 @@ async function main(): Promise<void> {
     );
 
     // --- subscriptions: those of the main size live in the emulator too (the reporter bills them) ---
-    const http = new HttpMarketplace({
-      baseUrl: emulator.baseUrl,
-      credential: new ClientSecretCredential(
-        emulator.entra.tenantId,
-        emulator.entra.clientId,
-        emulator.entra.clientSecret,
-        identityOptions({
-          authorityHost: emulator.entra.authorityHost,
-          caCertificatePem: emulator.entra.caCertificatePem,
-        }),
-      ),
-      credentialKind: 'secret',
-      tenantId: emulator.entra.tenantId,
-      clientId: emulator.entra.clientId,
-      logger: { info: () => undefined, warn: () => undefined },
-    });
+    const http = emulatorMarketplace(emulator);
     const billed: string[] = [];
     for (let index = 0; index < SUBSCRIPTIONS; index++) {
       const tenantId = `0c1d2e3f-4a5b-4c6d-8e7f-${String(index).padStart(12, '0')}`;

@@ -4,7 +4,6 @@ import {
   type Message,
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseUsageMessage } from '#functions/usage-aggregator/schema.ts';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
@@ -12,8 +11,7 @@ import { MAIN_TABLE, USAGE_QUEUE } from '#infra/resources.ts';
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
-import { identityOptions } from '#shared/adapters/marketplace/credentials.ts';
-import { HttpMarketplace } from '#shared/adapters/marketplace/http-marketplace.ts';
+import type { HttpMarketplace } from '#shared/adapters/marketplace/http-marketplace.ts';
 import { SqsUsageQueue } from '#shared/adapters/sqs/sqs-usage-queue.ts';
 import { type PlanInForce, rateUsage } from '#shared/domain/allowance.ts';
 import { findPlan } from '#shared/domain/catalog-rules.ts';
@@ -27,6 +25,7 @@ import type { Marketplace, UsageEvent } from '#shared/use-cases/ports/marketplac
 import { type ReportUsageDeps, reportUsage } from '#shared/use-cases/report-usage.ts';
 import { aMeteringCatalog, OFFER, RecordingMeteringAlerts } from '#test/builders/reporting.ts';
 import { aPublisher } from '#test/builders/subscription.ts';
+import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
 import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
 
 /**
@@ -101,21 +100,7 @@ describe('metering exactly once under faults', () => {
       verifyTokenExpiry: false,
       operationDelayMs: 1_000,
     });
-    http = new HttpMarketplace({
-      baseUrl: emulator.baseUrl,
-      credential: new ClientSecretCredential(
-        emulator.entra.tenantId,
-        emulator.entra.clientId,
-        emulator.entra.clientSecret,
-        identityOptions({
-          authorityHost: emulator.entra.authorityHost,
-          caCertificatePem: emulator.entra.caCertificatePem,
-        }),
-      ),
-      credentialKind: 'secret',
-      tenantId: emulator.entra.tenantId,
-      clientId: emulator.entra.clientId,
-      logger: { info: () => undefined, warn: () => undefined },
+    http = emulatorMarketplace(emulator, {
       // Two attempts per call: some batches still fail as a whole under the injected faults, so the reporter's own
       // resend on the next run is exercised too, not only the client's retries.
       retry: { maxAttempts: 2, totalBudgetMs: 5_000, baseDelayMs: 5, maxDelayMs: 40, attemptTimeoutMs: 3_000 },

@@ -2,18 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
-import { identityOptions } from '#shared/adapters/marketplace/credentials.ts';
-import { HttpMarketplace } from '#shared/adapters/marketplace/http-marketplace.ts';
 import { ENV } from '#shared/env-names.ts';
 import { aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
+import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
 import { sampleEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
@@ -64,19 +62,7 @@ describe('the usage reporter function against DynamoDB Local and the marketplace
     });
     const activatedAt = emulator.control.now().toISOString();
     const { documentClient } = localClients();
-    await new HttpMarketplace({
-      baseUrl: emulator.baseUrl,
-      credential: new ClientSecretCredential(
-        emulator.entra.tenantId,
-        emulator.entra.clientId,
-        emulator.entra.clientSecret,
-        identityOptions(emulator.entra),
-      ),
-      credentialKind: 'secret',
-      tenantId: emulator.entra.tenantId,
-      clientId: emulator.entra.clientId,
-      logger: { info: () => undefined, warn: () => undefined },
-    }).activate(bought.subscriptionId, { planId: 'basic' });
+    await emulatorMarketplace(emulator).activate(bought.subscriptionId, { planId: 'basic' });
     await emulator.control.setTime(new Date());
     await new DynamoSubscriptionStore(documentClient, table).put(
       aSubscription({

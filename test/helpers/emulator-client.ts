@@ -1,0 +1,38 @@
+import { ClientSecretCredential } from '@azure/identity';
+import type { MarketplaceEmulator } from '#infra/local/emulator/index.ts';
+import { identityOptions } from '#shared/adapters/marketplace/credentials.ts';
+import { HttpMarketplace } from '#shared/adapters/marketplace/http-marketplace.ts';
+
+export const quietLogger = { info: () => undefined, warn: () => undefined };
+
+/**
+ * The real `ClientSecretCredential` for the emulator's fake Entra (HTTPS with a self-signed certificate: trusted for
+ * this credential only, and no instance discovery, which would ask Microsoft's public host).
+ */
+export function emulatorCredential(
+  emulator: MarketplaceEmulator,
+  app: { tenantId: string; clientId: string; clientSecret: string } = emulator.entra,
+): ClientSecretCredential {
+  return new ClientSecretCredential(
+    app.tenantId,
+    app.clientId,
+    app.clientSecret,
+    identityOptions({ authorityHost: emulator.entra.authorityHost, caCertificatePem: emulator.entra.caCertificatePem }),
+  );
+}
+
+/** The project's marketplace client pointed at the emulator, with a real token; override anything (e.g. `retry`). */
+export function emulatorMarketplace(
+  emulator: MarketplaceEmulator,
+  overrides: Partial<ConstructorParameters<typeof HttpMarketplace>[0]> = {},
+): HttpMarketplace {
+  return new HttpMarketplace({
+    baseUrl: emulator.baseUrl,
+    credential: emulatorCredential(emulator),
+    credentialKind: 'secret',
+    tenantId: emulator.entra.tenantId,
+    clientId: emulator.entra.clientId,
+    logger: quietLogger,
+    ...overrides,
+  });
+}
