@@ -13,6 +13,7 @@ import {
   type EvaluationLogger,
   evaluateSubscriptionsBestEffort,
 } from '#shared/use-cases/evaluate-subscription-alerts.ts';
+import type { AlertSettingsReader } from '#shared/use-cases/ports/alert-settings-reader.ts';
 import type { UsageLedger } from '#shared/use-cases/ports/usage-ledger.ts';
 import { buildUsageAggregatorDependencies } from './dependencies.ts';
 import { parseUsageMessage } from './schema.ts';
@@ -25,6 +26,8 @@ const RESPONSE_MARGIN_MS = 5_000;
 export type AggregatorDeps = EvaluateSubscriptionAlertsDeps & {
   readonly ledger: UsageLedger;
   readonly logger: EvaluationLogger;
+  /** Reads the alert settings of a whole batch's subscriptions at once (else two reads per subscription). */
+  readonly alertSettings?: AlertSettingsReader;
 };
 
 /**

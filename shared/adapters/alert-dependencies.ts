@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createSnsClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { DynamoAlertLog } from '#shared/adapters/dynamodb/dynamo-alert-log.ts';
+import { DynamoAlertSettingsReader } from '#shared/adapters/dynamodb/dynamo-alert-settings-reader.ts';
 import { DynamoBudgetStore } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
 import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
@@ -30,6 +31,7 @@ export function buildAlertDependencies(
     subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
     budgets: new DynamoBudgetStore(documentClient, config.tableName),
     partners: new DynamoPartnerStore(documentClient, config.tableName),
+    alertSettings: new DynamoAlertSettingsReader(documentClient, config.tableName),
     ledger: new DynamoUsageLedger(documentClient, config.tableName, clock),
     alertLog: new DynamoAlertLog(documentClient, config.tableName),
     publisher,

@@ -11,6 +11,7 @@ import {
   SPIKE_DAYS,
 } from '#shared/use-cases/compute-subscription-charges.ts';
 import { type DeliverAlertDeps, type DeliverAlertResult, deliverAlerts } from '#shared/use-cases/deliver-alert.ts';
+import type { AlertSettings, AlertSettingsReader } from '#shared/use-cases/ports/alert-settings-reader.ts';
 import type { BudgetStore } from '#shared/use-cases/ports/budget-store.ts';
 import type { PartnerStore } from '#shared/use-cases/ports/partner-store.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
@@ -59,8 +60,11 @@ const RECENT_ALERTS_PAGE = 100;
  *
  * Purchase approvals are not read: no alert depends on them (they only matter to the credit policy's decision).
  *
+ * `settings`: the budget and credit link when the caller read them already (`AlertSettingsReader`, for many
+ * subscriptions at once); read here otherwise.
+ *
  * DynamoDB reads per evaluated subscription:
- * - no settings: 2 (budget, credit link);
+ * - no settings: 2 (budget, credit link), none when `settings` is given;
  * - with settings: 2 + 1 (subscription) + 1 (partner, when linked) + D slot queries (one per metered dimension of the
  *   subscription's plans, more only past 1 MB of slots: `computeSubscriptionCharges`) + 1 (recent alerts, only when
  *   some rule holds). With the sample catalog (D = 3): 7 or 8.
@@ -74,6 +78,7 @@ const RECENT_ALERTS_PAGE = 100;
 export async function evaluateSubscriptionAlerts(
   deps: EvaluateSubscriptionAlertsDeps,
   subscriptionId: string,
+  settings?: AlertSettings,
 ): Promise<EvaluationResult> {
   const none = (outcome: EvaluationOutcome): EvaluationResult => ({
     subscriptionId,
@@ -82,10 +87,9 @@ export async function evaluateSubscriptionAlerts(
     alreadySent: 0,
     results: [],
   });
-  const [budget, link] = await Promise.all([
-    deps.budgets.getBudget(subscriptionId),
-    deps.partners.getCreditLink(subscriptionId),
-  ]);
+  const [budget, link] = settings
+    ? [settings.budget, settings.creditLink]
+    : await Promise.all([deps.budgets.getBudget(subscriptionId), deps.partners.getCreditLink(subscriptionId)]);
   if (!budget && !link) return none('noSettings');
   const [subscription, partner] = await Promise.all([
     deps.subscriptions.get(subscriptionId),
@@ -169,27 +173,53 @@ export interface BestEffortSummary {
  * Evaluates several subscriptions without ever throwing: each failure is logged and counted, and whatever is not
  * finished within `budgetMs` is left (not awaited) to the next evaluation. For callers whose own work must not suffer
  * from alerts: the usage aggregator after a commit.
+ *
+ * With an `alertSettings` reader, the settings of all the subscriptions are read first in one go (one BatchGetItem
+ * for up to 50 subscriptions, instead of two reads each), and subscriptions without settings count as evaluated
+ * without any further read; if that read fails, every subscription counts as failed (the hourly run covers them).
  */
 export async function evaluateSubscriptionsBestEffort(
-  deps: EvaluateSubscriptionAlertsDeps & { readonly logger: EvaluationLogger },
+  deps: EvaluateSubscriptionAlertsDeps & {
+    readonly logger: EvaluationLogger;
+    readonly alertSettings?: AlertSettingsReader;
+  },
   subscriptionIds: readonly string[],
   budgetMs: number,
 ): Promise<BestEffortSummary> {
   let evaluated = 0;
   let sent = 0;
   let failed = 0;
-  const all = Promise.all(
-    subscriptionIds.map(async (subscriptionId) => {
-      try {
-        const result = await evaluateSubscriptionAlerts(deps, subscriptionId);
-        evaluated++;
-        sent += result.results.filter((r) => r.outcome === 'sent').length;
-      } catch (error) {
-        failed++;
-        deps.logger.warn('Alert evaluation failed; the next evaluation retries it', { subscriptionId, error });
-      }
-    }),
-  );
+  const evaluateOne = async (subscriptionId: string, settings?: AlertSettings) => {
+    try {
+      const result = await evaluateSubscriptionAlerts(deps, subscriptionId, settings);
+      evaluated++;
+      sent += result.results.filter((r) => r.outcome === 'sent').length;
+    } catch (error) {
+      failed++;
+      deps.logger.warn('Alert evaluation failed; the next evaluation retries it', { subscriptionId, error });
+    }
+  };
+  const evaluateAll = async () => {
+    if (!deps.alertSettings) {
+      await Promise.all(subscriptionIds.map((subscriptionId) => evaluateOne(subscriptionId)));
+      return;
+    }
+    let settings: Map<string, AlertSettings>;
+    try {
+      settings = await deps.alertSettings.readMany(subscriptionIds);
+    } catch (error) {
+      failed += subscriptionIds.length;
+      deps.logger.warn('Alert settings could not be read; the next evaluation retries them', {
+        subscriptions: subscriptionIds.length,
+        error,
+      });
+      return;
+    }
+    await Promise.all(
+      subscriptionIds.map((subscriptionId) => evaluateOne(subscriptionId, settings.get(subscriptionId) ?? {})),
+    );
+  };
+  const all = evaluateAll();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), Math.max(0, budgetMs));

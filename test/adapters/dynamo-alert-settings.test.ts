@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_TABLE } from '#infra/resources.ts';
+import { DynamoAlertSettingsReader } from '#shared/adapters/dynamodb/dynamo-alert-settings-reader.ts';
 import { DynamoBudgetStore } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
 import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
@@ -11,12 +12,14 @@ describe('DynamoDB alert settings stores', () => {
   const { documentClient } = localClients();
   let budgets: DynamoBudgetStore;
   let partners: DynamoPartnerStore;
+  let settings: DynamoAlertSettingsReader;
 
   beforeAll(async () => {
     const env = await provisionIsolatedResources();
     const table = env[MAIN_TABLE.envVar] ?? '';
     budgets = new DynamoBudgetStore(documentClient, table);
     partners = new DynamoPartnerStore(documentClient, table);
+    settings = new DynamoAlertSettingsReader(documentClient, table);
   });
 
   it('stores budgets per subscription and lists a customer’s budgets', async () => {
@@ -99,5 +102,30 @@ describe('DynamoDB alert settings stores', () => {
     expect(await partners.listApprovals(subscriptionId, { activeAt: new Date('2025-04-10T00:00:00Z') })).toEqual([
       active,
     ]);
+  });
+
+  it('reads the budgets and credit links of many subscriptions at once, past one request of 100 keys', async () => {
+    const run = randomUUID().slice(0, 8);
+    // 60 subscriptions = 120 keys: two BatchGetItem requests. Every third has a budget, every fifth a credit link.
+    const ids = Array.from({ length: 60 }, (_, index) => `sub-${run}-${index}`);
+    for (const [index, subscriptionId] of ids.entries()) {
+      if (index % 3 === 0) await budgets.putBudget(aBudget({ subscriptionId, customerId: `customer-${index}` }));
+      if (index % 5 === 0)
+        await partners.putCreditLink(aCreditLink({ subscriptionId, customerId: `customer-${index}` }));
+    }
+    // A subscription's other items (an approval here) are not mistaken for settings.
+    await partners.putApproval(anApproval({ subscriptionId: ids[1] as string }));
+
+    const read = await settings.readMany([...ids, ids[0] as string, `sub-${run}-unknown`]);
+
+    expect(read.size).toBe(61);
+    expect(read.get(`sub-${run}-unknown`)).toEqual({});
+    for (const [index, subscriptionId] of ids.entries()) {
+      const expected = {
+        ...(index % 3 === 0 ? { budget: aBudget({ subscriptionId, customerId: `customer-${index}` }) } : {}),
+        ...(index % 5 === 0 ? { creditLink: aCreditLink({ subscriptionId, customerId: `customer-${index}` }) } : {}),
+      };
+      expect(read.get(subscriptionId)).toEqual(expected);
+    }
   });
 });

@@ -12,7 +12,7 @@ import { type BudgetSettings, parseBudgetSettings } from '#shared/domain/alerts/
 import type { BudgetStore } from '#shared/use-cases/ports/budget-store.ts';
 
 const BUDGET_SK = 'BUDGET';
-const budgetKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: BUDGET_SK });
+export const budgetKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: BUDGET_SK });
 const customerIndexKey = (customerId: string) => `CUSTOMER#${customerId}#BUDGETS`;
 
 /**
@@ -75,7 +75,8 @@ function budgetItem(budget: BudgetSettings): Item {
   };
 }
 
-function toBudget(item: Item): BudgetSettings {
+/** A stored budget item as the domain's settings (validated again). */
+export function toBudget(item: Item): BudgetSettings {
   const planned = readMap(item, 'plannedMonthlyAmount');
   const spikeMinimum = readMap(item, 'spikeMinimumAmount');
   const contacts = readMap(item, 'contacts');

@@ -38,7 +38,7 @@ const APPROVAL_RETENTION_SECONDS = 30 * 24 * 3600;
 
 const partnerKey = (partnerId: string) => ({ pk: `PARTNER#${partnerId}`, sk: PARTNER_SK });
 const tenantKey = (tenantId: string) => ({ pk: `PARTNER_TENANT#${tenantId}`, sk: TENANT_SK });
-const creditLinkKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: CREDIT_LINK_SK });
+export const creditLinkKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: CREDIT_LINK_SK });
 const partnerLinksIndexKey = (partnerId: string) => `PARTNER#${partnerId}#CREDIT_LINKS`;
 
 /**
@@ -240,7 +240,8 @@ function levelsAttribute(levels: CreditLevels): Item {
   };
 }
 
-function toCreditLink(item: Item): CreditLink {
+/** A stored credit link item as the domain's link (levels validated again). */
+export function toCreditLink(item: Item): CreditLink {
   const levels = readMap(item, 'levels');
   const amount = (name: string) => {
     const value = readMap(levels, name);
