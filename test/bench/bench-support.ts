@@ -5,6 +5,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -127,7 +128,21 @@ export function instrumentDynamoDb(): void {
 export interface StandIns {
   readonly endpoints: Required<AwsEndpoints>;
   readonly resources: ResourceEnv;
+  /** CPU seconds (user + system) DynamoDB Local's JVM has used so far; undefined where /proc is not readable. */
+  dynamoDbCpuSeconds(): number | undefined;
   stop(): Promise<void>;
+}
+
+/** CPU seconds used so far by a process, from Linux's /proc (clock ticks of 10 ms); undefined elsewhere. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // After the command: state is field 0, so utime and stime are fields 11 and 12.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -162,7 +177,8 @@ export async function startStandIns(prefix = `bench${randomUUID().slice(0, 6)}`)
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
-    return { endpoints, resources, stop };
+    const pid = dynamodb.pid;
+    return { endpoints, resources, dynamoDbCpuSeconds: () => processCpuSeconds(pid), stop };
   } catch (error) {
     await stop();
     throw error;
