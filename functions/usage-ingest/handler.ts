@@ -4,11 +4,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { loadConfig } from '#shared/config.ts';
-import { jsonResponse } from '#shared/http/errors.ts';
+import { jsonTextResponse } from '#shared/http/errors.ts';
 import { type AuthContext, apiKeyAuth, httpErrors } from '#shared/http/middleware.ts';
 import { parseJsonBody, parseWith } from '#shared/http/request.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { ingestUsage } from '#shared/use-cases/ingest-usage.ts';
+import { usageAnswer } from './answer.ts';
 import { buildUsageIngestDependencies } from './dependencies.ts';
 import { idempotencyKeySchema, MAX_USAGE_BODY_BYTES, usageRequestSchema } from './schema.ts';
 
@@ -25,7 +26,7 @@ export async function ingestUsageRequest(event: APIGatewayProxyEventV2, context:
   metrics.addMetric('UsageEventsAccepted', MetricUnit.Count, result.accepted);
   metrics.addMetric('UsageEventsRejected', MetricUnit.Count, result.rejected);
   logger.info('Usage ingested', { accepted: result.accepted, rejected: result.rejected, markers, idempotencyKey });
-  return jsonResponse(202, result);
+  return jsonTextResponse(202, usageAnswer(result).text);
 }
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()

@@ -90,9 +90,18 @@ export function jsonResponse(
   body: unknown,
   headers: Record<string, string> = {},
 ): APIGatewayProxyStructuredResultV2 {
+  return jsonTextResponse(statusCode, JSON.stringify(body), headers);
+}
+
+/** `jsonResponse` for a body serialized already (when its size had to be known first). */
+export function jsonTextResponse(
+  statusCode: number,
+  json: string,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-    body: JSON.stringify(body),
+    body: json,
   };
 }

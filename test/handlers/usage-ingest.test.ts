@@ -161,6 +161,37 @@ describe('the usage ingest function against DynamoDB Local and fauxqs', () => {
     expect(await drainQueue()).toEqual([]);
   });
 
+  it('remembers the answer to 1,000 rejections with long ids and dimensions (short form) and replays it', async () => {
+    // The detailed answer would be about 700 KB: far past what one DynamoDB item (the idempotency record) can hold.
+    const dimension = `not-a-dimension-${'d'.repeat(80)}`;
+    const events = Array.from({ length: 1000 }, (_, index) => ({
+      id: `${String(index).padStart(4, '0')}-${'i'.repeat(250)}`,
+      subscriptionId: subscribed.id,
+      dimension,
+      quantity: 1,
+      timestamp: minutesAgo(3),
+    }));
+    const headers = { 'idempotency-key': `large-answer-${Date.now()}` };
+
+    const first = await post({ events }, { headers });
+    const replay = await post({ events }, { headers });
+    const reused = await post({ events: events.slice(1) }, { headers });
+
+    expect(first.statusCode).toBe(202);
+    const body = bodyOf(first) as {
+      results: unknown[];
+      explanations: Record<string, { index: number; message: string }>;
+    };
+    expect(body).toMatchObject({ accepted: 0, rejected: 1000 });
+    expect(body.results[999]).toEqual({ index: 999, status: 'rejected', reason: 'unknownDimension' });
+    expect(body.explanations.unknownDimension?.message).toContain(dimension);
+    expect(replay.statusCode).toBe(202);
+    expect(replay.body).toBe(first.body);
+    // The record was stored complete: the same key with another body is refused.
+    expect(reused.statusCode).toBe(422);
+    expect(await drainQueue()).toEqual([]);
+  });
+
   it('does not remember a refused request: a corrected retry with the same key is processed', async () => {
     const headers = { 'idempotency-key': `fix-and-retry-${Date.now()}` };
 
