@@ -80,12 +80,28 @@ export function periodAt(subscription: Subscription, at: Date): SubscriptionPeri
     };
   }
   const instant = at.getTime();
+  const starts = periodStartsOf(timeline);
   let current: SubscriptionPeriod | undefined;
-  for (const period of timeline) {
-    if (Date.parse(period.from) <= instant) current = period;
+  for (const [index, period] of timeline.entries()) {
+    if ((starts[index] as number) <= instant) current = period;
     else break;
   }
   return current;
+}
+
+/**
+ * The timeline's start instants, parsed once per timeline: usage ingest asks `periodAt` for every event (1,000 per
+ * request) of the same subscription. Timelines are not mutated in place (`withPeriod` builds a new one).
+ */
+const periodStarts = new WeakMap<readonly SubscriptionPeriod[], readonly number[]>();
+function periodStartsOf(timeline: readonly SubscriptionPeriod[]): readonly number[] {
+  let starts = periodStarts.get(timeline);
+  // The length check keeps a wrongly mutated array from being read with stale starts.
+  if (starts?.length !== timeline.length) {
+    starts = timeline.map((period) => Date.parse(period.from));
+    periodStarts.set(timeline, starts);
+  }
+  return starts;
 }
 
 /**

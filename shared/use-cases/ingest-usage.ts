@@ -12,6 +12,7 @@ import {
   type UsageEventInput,
   type UsageMessage,
   type UsageRejectionReason,
+  type UsageValidationContext,
   validateUsageEvent,
 } from '#shared/domain/usage.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
@@ -75,20 +76,23 @@ export async function ingestUsage(
     deps.subscriptions,
     input.events.map((event) => event.subscriptionId),
   );
-  const context = {
-    now: deps.clock.now(),
-    maxLatenessMs: deps.maxLatenessHours * 3_600_000,
-    catalog: deps.catalog,
-  };
+  const now = deps.clock.now();
+  const maxLatenessMs = deps.maxLatenessHours * 3_600_000;
+  // One validation context per subscription, built once: a request usually names one subscription 1,000 times.
+  const contexts = new Map<string, UsageValidationContext>();
+  for (const [id, subscription] of subscriptions) {
+    contexts.set(id, { now, maxLatenessMs, catalog: deps.catalog, subscription });
+  }
   const accepted: AcceptedUsageEvent[] = [];
   const results = input.events.map((event, index): UsageEventResult => {
-    const verdict = validateUsageEvent(event, { ...context, subscription: subscriptions.get(event.subscriptionId) });
-    const id = event.id === undefined ? {} : { id: event.id };
+    const verdict = validateUsageEvent(event, contexts.get(event.subscriptionId) as UsageValidationContext);
     if (verdict.status === 'rejected') {
-      return { index, ...id, status: 'rejected', reason: verdict.reason, message: verdict.message };
+      return event.id === undefined
+        ? { index, status: 'rejected', reason: verdict.reason, message: verdict.message }
+        : { index, id: event.id, status: 'rejected', reason: verdict.reason, message: verdict.message };
     }
     accepted.push(verdict.event);
-    return { index, ...id, status: 'accepted' };
+    return event.id === undefined ? { index, status: 'accepted' } : { index, id: event.id, status: 'accepted' };
   });
 
   const everyEventHasId = input.events.every((event) => event.id !== undefined);

@@ -19,12 +19,15 @@
  * Run with `npx tsx test/bench/metering.bench.ts`. Environment: BENCH_EVENTS (events at requests of 1,000, default
  * 200,000), BENCH_EVENTS_100 / _10 / _1 (defaults 50,000 / 10,000 / 2,000), BENCH_SUBSCRIPTIONS (default 100),
  * BENCH_NAIVE_EVENTS (events of the naive baseline per request size, default 10,000), BENCH_CLIENTS (requests in
- * flight, default 8), BENCH_POLLERS (aggregator pollers, default 4), BENCH_WARMUP_EVENTS (default 300,000; 0 for none).
+ * flight, default 8), BENCH_POLLERS (aggregator pollers, default 4), BENCH_WARMUP_EVENTS (default 300,000; 0 for none),
+ * BENCH_PROFILE (a file name: writes a V8 CPU profile of this process during the measured run at requests of 1,000,
+ * to open in Chrome DevTools or VS Code).
  */
 
 // First: the logger and metrics read their settings when their module loads.
 import './quiet-env.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -278,6 +281,7 @@ async function main(): Promise<void> {
         }
       };
       const pollers = Array.from({ length: POLLERS }, poll);
+      const profile = label === 'ours' && workload.size === 1000 ? await startProfile() : undefined;
       const jvm0 = standIns.dynamoDbCpuSeconds();
       const node0 = process.cpuUsage();
       const t0 = performance.now();
@@ -297,6 +301,7 @@ async function main(): Promise<void> {
       clearTimeout(timeout);
       const seconds = (performance.now() - t0) / 1000;
       const nodeCpu = process.cpuUsage(node0);
+      await profile?.stop();
       const nodeCpuSeconds = (nodeCpu.user + nodeCpu.system) / 1e6;
       const jvm1 = standIns.dynamoDbCpuSeconds();
       const jvmCpuSeconds = jvm0 === undefined || jvm1 === undefined ? undefined : jvm1 - jvm0;
@@ -538,6 +543,24 @@ async function main(): Promise<void> {
     await emulator?.stop();
     await standIns.stop();
   }
+}
+
+/** With BENCH_PROFILE set, starts V8's CPU profiler; `stop` writes the profile to that file. */
+async function startProfile(): Promise<{ stop(): Promise<void> } | undefined> {
+  const file = process.env.BENCH_PROFILE;
+  if (!file) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+      console.log(`      CPU profile of the measured run written to ${file}`);
+    },
+  };
 }
 
 /** Events carried by the usage messages (sum of their slots' `eventCount`). */

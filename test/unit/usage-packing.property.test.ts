@@ -4,6 +4,7 @@ import { Dec } from '#shared/domain/money.ts';
 import {
   type AcceptedUsageEvent,
   aggregateIntoSlots,
+  checkQuantity,
   MAX_TRANSACTION_ITEMS,
   packSlots,
   parseQuantity,
@@ -119,6 +120,31 @@ describe('packing usage into queue messages (property-based)', () => {
         fc.pre(!new Dec(literal).isZero());
         expect(parsed.ok && parsed.value.equals(new Dec(literal))).toBe(true);
       }),
+    );
+  });
+
+  it('gives the same verdict on the fast path as the explicit checks, for every quantity', () => {
+    const digits = (max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: max });
+    const decimalText = fc
+      .tuple(fc.constantFrom('', '-'), digits(11), fc.option(digits(8), { nil: undefined }))
+      .map(([sign, units, fraction]) => `${sign}${units}${fraction === undefined ? '' : `.${fraction}`}`);
+    const quantity = fc.oneof(
+      decimalText,
+      fc.string({ maxLength: 12, unit: fc.constantFrom(...'0123456789.-e+ x') }),
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(0, -0, 1e-7, 1e9, 999_999_999.999_999, Number.NaN, Number.POSITIVE_INFINITY, '1e3', '.5', '5.'),
+    );
+    fc.assert(
+      fc.property(quantity, (raw) => {
+        const fast = parseQuantity(raw);
+        const checked = checkQuantity(raw);
+
+        expect(fast.ok).toBe(checked.ok);
+        if (fast.ok && checked.ok) expect(fast.value.toString()).toBe(checked.value.toString());
+        else expect(fast).toEqual(checked);
+      }),
+      { numRuns: 2_000 },
     );
   });
 });
