@@ -23,7 +23,9 @@ import { effectiveTermPrice } from '#shared/domain/charges.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Dec, type Money } from '#shared/domain/money.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
-import { floorToUtcHour, termUnitMonths } from '#shared/domain/terms.ts';
+import { addMonthsClamped, floorToUtcHour, monthsSinceAnchor, termUnitMonths } from '#shared/domain/terms.ts';
+
+const DAY_MS = 86_400_000;
 
 /** A subscription's plan history for the rating engine, and when its charges end (cancellation). */
 export interface SubscriptionPlanHistory {
@@ -78,9 +80,43 @@ export function planHistoryOf(subscription: Subscription, catalog: Catalog): Sub
   }
   const first = entries[0];
   if (!first) return undefined;
-  const anchor = subscription.term ? startOfTerm(subscription.term.startDate) : undefined;
-  if (anchor && anchor.getTime() <= floorToUtcHour(first.from).getTime()) entries[0] = { ...first, termAnchor: anchor };
+  // Like the reporter: the term's series anchors only a billing term of the term's own unit; another unit starts its
+  // own terms on the day of the change (allowance.ts).
+  if (subscription.term && first.billingTerm.termUnit === subscription.term.termUnit) {
+    const activationDay = new Date(Math.floor(first.from.getTime() / DAY_MS) * DAY_MS);
+    entries[0] = { ...first, termAnchor: termSeriesAnchor(subscription.term, activationDay) };
+  }
   return { history: entries, ...(endsAt === undefined ? {} : { endsAt }) };
+}
+
+/**
+ * The anchor of a subscription's series of terms: the day its allowance resets on, every term. Microsoft's
+ * `term.startDate` moves forward at each renewal, so the series is recovered from it and the activation day:
+ * - `startDate` at or before the activation day (the first term, or a term bought before activation): `startDate`;
+ * - `startDate` on the activation day's anniversary series (after renewals, month-end clamping included: activated on
+ *   31 January, the next monthly term starts on 28 February): the activation day;
+ * - otherwise (clocks disagreeing about the activation day): `startDate` moved back by whole terms to at or before
+ *   the activation day.
+ * The reporter (what is billed) and the charges, entitlement and alerts (what is shown) use this one rule, so they
+ * always agree on when the included quantities reset. A `startDate` that is not a date gives the activation day.
+ */
+export function termSeriesAnchor(
+  term: { readonly startDate: string; readonly termUnit: TermUnit },
+  activationDay: Date,
+) {
+  const parsed = Date.parse(term.startDate.length === 10 ? `${term.startDate}T00:00:00.000Z` : term.startDate);
+  if (Number.isNaN(parsed)) return activationDay;
+  const start = new Date(Math.floor(parsed / DAY_MS) * DAY_MS);
+  const months = termUnitMonths(term.termUnit);
+  if (start.getTime() >= activationDay.getTime()) {
+    const k = Math.round(monthsSinceAnchor(activationDay, start) / months);
+    if (addMonthsClamped(activationDay, k * months).getTime() === start.getTime()) return activationDay;
+  }
+  let anchor = start;
+  for (let k = 1; anchor.getTime() > activationDay.getTime(); k++) {
+    anchor = addMonthsClamped(start, -k * months);
+  }
+  return anchor;
 }
 
 /**

@@ -58,6 +58,7 @@ import type { Catalog } from './catalog.ts';
 import { findPlan } from './catalog-rules.ts';
 import { ValidationError } from './errors.ts';
 import { Dec } from './money.ts';
+import { termSeriesAnchor } from './plan-history.ts';
 import type { Subscription, SubscriptionPeriod } from './subscription.ts';
 import { addMonthsClamped, floorToUtcHour, HOUR_MS, monthsSinceAnchor, termUnitMonths } from './terms.ts';
 
@@ -279,7 +280,7 @@ export function planHistoryOf(subscription: Subscription, catalog: Catalog): Res
   const activation = new Date(first.from);
   const activationDay = new Date(Math.floor(activation.getTime() / DAY_MS) * DAY_MS);
   const unit = subscription.term?.termUnit;
-  const anchor = seriesAnchor(subscription, activationDay);
+  const anchor = subscription.term ? termSeriesAnchor(subscription.term, activationDay) : activationDay;
 
   const changes: { from: Date; planId: string }[] = [];
   for (const period of timeline.slice(firstIndex)) {
@@ -302,24 +303,6 @@ export function planHistoryOf(subscription: Subscription, catalog: Catalog): Res
     return { from: change.from, plan, billingTerm, ...(sameUnit ? { termAnchor: anchor } : {}) };
   });
   return resolvePlanHistory(entries);
-}
-
-function seriesAnchor(subscription: Subscription, activationDay: Date): Date {
-  const term = subscription.term;
-  if (!term) return activationDay;
-  const parsed = Date.parse(term.startDate);
-  if (Number.isNaN(parsed)) return activationDay;
-  const start = new Date(Math.floor(parsed / DAY_MS) * DAY_MS);
-  const months = termUnitMonths(term.termUnit);
-  if (start.getTime() >= activationDay.getTime()) {
-    const k = Math.round(monthsSinceAnchor(activationDay, start) / months);
-    if (addMonthsClamped(activationDay, k * months).getTime() === start.getTime()) return activationDay;
-  }
-  let anchor = start;
-  for (let k = 1; anchor.getTime() > activationDay.getTime(); k++) {
-    anchor = addMonthsClamped(start, -k * months);
-  }
-  return anchor;
 }
 
 /** What the reporter needs to decide about one slot. */
