@@ -223,6 +223,18 @@ describe('partners, credit levels and approvals', () => {
       }),
     ).rejects.toBeInstanceOf(ValidationError);
   });
+
+  it('refuses an approval for a plan the subscription’s offer does not have, naming the offer’s plans', async () => {
+    const world = await aSettingsWorld();
+    await world.partners.putCreditLink(aCreditLink({ partnerId: 'partner-x', subscriptionId: world.subscriptionA.id }));
+    const approval = { subscriptionId: world.subscriptionA.id, planId: 'Premium', expiresAt: '2025-06-27T00:00:00Z' };
+
+    const refused = approvePurchaseChange(world, aPartner('partner-x'), { partnerId: 'partner-x', approval });
+
+    await expect(refused).rejects.toBeInstanceOf(ValidationError);
+    await expect(refused).rejects.toThrow(/plan "Premium" is not a plan of offer "cloud-all"; its plans: "metered"/);
+    expect(await world.partners.listApprovals(world.subscriptionA.id)).toEqual([]);
+  });
 });
 
 describe('linkResellerPurchase', () => {
