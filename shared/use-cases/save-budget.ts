@@ -10,11 +10,11 @@ import type { AlertContactRegistry } from '#shared/use-cases/ports/alert-publish
 import type { BudgetStore } from '#shared/use-cases/ports/budget-store.ts';
 import type { PartnerStore } from '#shared/use-cases/ports/partner-store.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
-import { registerAlertContacts } from '#shared/use-cases/register-alert-contacts.ts';
+import { registerAlertContacts, releaseRemovedContacts } from '#shared/use-cases/register-alert-contacts.ts';
 
 export interface SaveBudgetDeps {
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
-  readonly budgets: Pick<BudgetStore, 'putBudget'>;
+  readonly budgets: Pick<BudgetStore, 'putBudget' | 'getBudget' | 'listBudgetsOfCustomer'>;
   readonly partners: Pick<PartnerStore, 'getCreditLink'>;
   readonly contacts: AlertContactRegistry;
   /** Set in the local mode only: the queue that stands in for e-mail and SMS. */
@@ -33,8 +33,9 @@ export type BudgetBody = Omit<BudgetSettingsInput, 'subscriptionId' | 'customerI
  * subscription's beneficiary tenant (never taken from the body: the customer id routes alerts, so a caller must not
  * be able to send its alerts to someone else's recipient); check the currency is one the plan is priced in and the
  * one of the partner's credit levels; register the contacts (SNS subscriptions filtered on this customer) and the
- * local outbox; store the budget. Contacts are registered first so that no alert evaluated right after the store
- * goes out to nobody; registering is idempotent, so a failed call is simply repeated.
+ * local outbox; release the contacts the previous budget had and no budget of the customer names any more; store the
+ * budget. Contacts are registered first so that no alert evaluated right after the store goes out to nobody;
+ * registering and releasing are idempotent, so a failed call is simply repeated.
  *
  * @throws NotFoundError for an unknown subscription.
  * @throws ForbiddenError for a partner key, or a customer key of another customer.
@@ -61,7 +62,17 @@ export async function saveBudget(
       'plannedMonthlyAmount.currency',
     );
   }
-  await registerRecipient(deps, { kind: 'customer', id: budget.customerId }, budget.contacts);
+  const recipient = { kind: 'customer' as const, id: budget.customerId };
+  await registerRecipient(deps, recipient, budget.contacts);
+  const previous = await deps.budgets.getBudget(subscription.id);
+  if (previous) {
+    // The customer's other budgets may name the same contacts: those stay.
+    const others = (await deps.budgets.listBudgetsOfCustomer(budget.customerId)).filter(
+      (other) => other.subscriptionId !== subscription.id,
+    );
+    const kept = [budget.contacts, ...others.map((other) => other.contacts)];
+    await releaseRemovedContacts(deps, { kind: 'customer', id: previous.customerId }, previous.contacts, kept);
+  }
   await deps.budgets.putBudget(budget);
   return budget;
 }

@@ -3,10 +3,11 @@ import { type Partner, type PartnerInput, parsePartner } from '#shared/domain/al
 import type { AlertOutbox } from '#shared/use-cases/ports/alert-outbox.ts';
 import type { AlertContactRegistry } from '#shared/use-cases/ports/alert-publisher.ts';
 import type { PartnerStore } from '#shared/use-cases/ports/partner-store.ts';
+import { releaseRemovedContacts } from '#shared/use-cases/register-alert-contacts.ts';
 import { registerRecipient } from '#shared/use-cases/save-budget.ts';
 
 export interface SavePartnerDeps {
-  readonly partners: Pick<PartnerStore, 'putPartner'>;
+  readonly partners: Pick<PartnerStore, 'putPartner' | 'getPartner'>;
   readonly contacts: AlertContactRegistry;
   readonly outbox?: AlertOutbox;
 }
@@ -14,7 +15,8 @@ export interface SavePartnerDeps {
 /**
  * Creates or replaces a reseller partner (publisher only): its name, Entra tenant (how its purchases are recognised
  * as reseller purchases), language and contacts. The contacts (and the local outbox) are subscribed to the partner's
- * alerts before the partner is stored, so no alert finds the partner without them.
+ * alerts before the partner is stored, so no alert finds the partner without them; contacts the partner had and no
+ * longer has stop receiving its alerts.
  * @throws ForbiddenError for partner and customer keys.
  * @throws ValidationError naming the field.
  * @throws ConflictError when the tenant belongs to another partner (nothing is stored).
@@ -27,7 +29,10 @@ export async function savePartner(
 ): Promise<Partner> {
   requirePublisher(caller, 'register reseller partners');
   const partner = parsePartner({ ...input.partner, id: input.partnerId });
-  await registerRecipient(deps, { kind: 'partner', id: partner.id }, partner.contacts);
+  const recipient = { kind: 'partner' as const, id: partner.id };
+  await registerRecipient(deps, recipient, partner.contacts);
+  const previous = await deps.partners.getPartner(partner.id);
+  if (previous) await releaseRemovedContacts(deps, recipient, previous.contacts, [partner.contacts]);
   await deps.partners.putPartner(partner);
   return partner;
 }

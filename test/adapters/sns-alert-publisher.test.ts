@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetSubscriptionAttributesCommand } from '@aws-sdk/client-sns';
+import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -166,5 +166,35 @@ describe('SNS alert publisher on fauxqs, with filter policies per recipient', ()
       recipient: [`customer:${customer.id}`, `partner:${partner.id}`].sort(),
     });
     expect(JSON.parse((await policyOf(smsArn)) ?? '{}')).toEqual({ recipient: [`customer:${customer.id}`] });
+  });
+
+  it('releases a contact from one recipient, and removes its subscription when no recipient is left', async () => {
+    const customer = { kind: 'customer' as const, id: `customer-${randomUUID()}` };
+    const partner = { kind: 'partner' as const, id: `partner-${randomUUID()}` };
+    const shared = { protocol: 'email' as const, address: `shared-${randomUUID()}@example.com` };
+    const phone = { protocol: 'sms' as const, phone: `+8190${String(Date.now()).slice(-8)}` };
+    const emailArn = await publisher.registerContact(customer, shared);
+    await publisher.registerContact(partner, shared);
+    const smsArn = await publisher.registerContact(customer, phone);
+    const policyOf = async (arn: string) =>
+      JSON.parse(
+        (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }))).Attributes?.FilterPolicy ??
+          '{}',
+      );
+    const endpointsOnTopic = async () => {
+      const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
+      return (page.Subscriptions ?? []).map((subscription) => subscription.Endpoint);
+    };
+
+    await publisher.removeContact(customer, shared);
+    await publisher.removeContact(customer, phone);
+    await publisher.removeContact(customer, phone); // again: nothing left to remove, no error
+
+    expect(await policyOf(emailArn)).toEqual({ recipient: [`partner:${partner.id}`] });
+    expect(await endpointsOnTopic()).not.toContain(phone.phone);
+    expect(smsArn).toMatch(/^arn:/);
+
+    await publisher.removeContact(partner, shared);
+    expect(await endpointsOnTopic()).not.toContain(shared.address);
   });
 });

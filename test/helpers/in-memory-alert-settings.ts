@@ -91,9 +91,15 @@ export class InMemoryPartnerStore implements PartnerStore {
 export class RecordingContactRegistry implements AlertContactRegistry {
   readonly registered: { recipient: AlertRecipient; contact: AlertContact }[] = [];
 
+  readonly removed: { recipient: AlertRecipient; contact: AlertContact }[] = [];
+
   async registerContact(recipient: AlertRecipient, contact: AlertContact): Promise<string> {
     this.registered.push({ recipient, contact });
     return `subscription-${this.registered.length}`;
+  }
+
+  async removeContact(recipient: AlertRecipient, contact: AlertContact): Promise<void> {
+    this.removed.push({ recipient, contact });
   }
 }
 

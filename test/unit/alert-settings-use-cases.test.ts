@@ -92,6 +92,57 @@ describe('budgets', () => {
   });
 });
 
+describe('contacts removed from settings', () => {
+  const budgetWith = (emails: string[], phones: string[] = []) => ({
+    plannedMonthlyAmount: jpy('100000'),
+    contacts: { emails, phones },
+  });
+
+  it('stop receiving the customer’s alerts, unless another budget of the customer still names them', async () => {
+    const world = await aSettingsWorld();
+    const secondOfA = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'tenant-a' });
+    await world.subscriptions.put(secondOfA);
+    const customer = aCustomer({ tenantId: 'tenant-a' });
+    await saveBudget(world, customer, {
+      subscriptionId: world.subscriptionA.id,
+      budget: budgetWith(['old@a.example', 'both@a.example', 'kept@a.example'], ['+819011111111']),
+    });
+    await saveBudget(world, customer, { subscriptionId: secondOfA.id, budget: budgetWith(['both@a.example']) });
+
+    await saveBudget(world, customer, {
+      subscriptionId: world.subscriptionA.id,
+      budget: budgetWith(['kept@a.example', 'new@a.example']),
+    });
+
+    expect(world.contacts.removed).toEqual([
+      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'email', address: 'old@a.example' } },
+      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'sms', phone: '+819011111111' } },
+    ]);
+    expect((await world.budgets.getBudget(world.subscriptionA.id))?.contacts.emails).toEqual([
+      'kept@a.example',
+      'new@a.example',
+    ]);
+  });
+
+  it('stop receiving the partner’s alerts when the partner is saved without them', async () => {
+    const world = await aSettingsWorld();
+    const partner = { name: 'Reseller X', tenantId: 'tenant-partner-x', locale: 'ja' };
+    await savePartner(world, aPublisher(), {
+      partnerId: 'partner-x',
+      partner: { ...partner, contacts: { emails: ['a@r.example', 'b@r.example'] } },
+    });
+
+    await savePartner(world, aPublisher(), {
+      partnerId: 'partner-x',
+      partner: { ...partner, contacts: { emails: ['b@r.example'] } },
+    });
+
+    expect(world.contacts.removed).toEqual([
+      { recipient: { kind: 'partner', id: 'partner-x' }, contact: { protocol: 'email', address: 'a@r.example' } },
+    ]);
+  });
+});
+
 describe('partners, credit levels and approvals', () => {
   const partnerBody = {
     name: 'Reseller X',

@@ -7,6 +7,7 @@ import {
   SetSubscriptionAttributesCommand,
   type SNSClient,
   SubscribeCommand,
+  UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { type AlertRecipient, recipientAddress, type StoredFact } from '#shared/domain/alerts/alert.ts';
 import type {
@@ -99,6 +100,29 @@ export class SnsAlertPublisher implements AlertPublisher, AlertContactRegistry {
     return contact.protocol === 'email'
       ? this.subscribe(recipient, 'email', contact.address)
       : this.subscribe(recipient, 'sms', contact.phone);
+  }
+
+  async removeContact(recipient: AlertRecipient, contact: AlertContact): Promise<void> {
+    const [protocol, endpoint] = contact.protocol === 'email' ? ['email', contact.address] : ['sms', contact.phone];
+    const arn = await this.findSubscription(protocol, endpoint);
+    // Not subscribed, or an e-mail never confirmed (no ARN to act on; SNS drops unconfirmed ones after 3 days).
+    if (!arn?.startsWith('arn:')) return;
+    const attributes = await this.client.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }));
+    const address = recipientAddress(recipient);
+    const recipients = recipientsOf(attributes.Attributes?.FilterPolicy);
+    const remaining = recipients.filter((other) => other !== address);
+    if (remaining.length === recipients.length) return;
+    if (remaining.length === 0) {
+      await this.client.send(new UnsubscribeCommand({ SubscriptionArn: arn }));
+      return;
+    }
+    await this.client.send(
+      new SetSubscriptionAttributesCommand({
+        SubscriptionArn: arn,
+        AttributeName: 'FilterPolicy',
+        AttributeValue: filterPolicy(remaining),
+      }),
+    );
   }
 
   /**

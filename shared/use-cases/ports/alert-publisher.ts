@@ -40,4 +40,9 @@ export interface AlertContactRegistry {
    * @returns the subscription's id in the messaging service.
    */
   registerContact(recipient: AlertRecipient, contact: AlertContact): Promise<string>;
+  /**
+   * Stops a contact receiving the recipient's alerts (other recipients it is registered for keep theirs); when no
+   * recipient is left, the contact's subscription is removed. Idempotent: an unknown contact is no error.
+   */
+  removeContact(recipient: AlertRecipient, contact: AlertContact): Promise<void>;
 }
