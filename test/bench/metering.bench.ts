@@ -52,11 +52,12 @@ import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscr
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { lastClosedHour } from '#shared/domain/reporting.ts';
-import type { Subscription, SubscriptionPeriod, SubscriptionStatus } from '#shared/domain/subscription.ts';
+import type { Subscription } from '#shared/domain/subscription.ts';
 import { createApiKey } from '#shared/use-cases/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { reportUsage } from '#shared/use-cases/report-usage.ts';
 import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
+import { subscriptionFromEmulator } from '#test/helpers/emulator-subscription.ts';
 import { httpEvent } from '#test/helpers/http-event.ts';
 import {
   countsOf,
@@ -216,13 +217,13 @@ async function main(): Promise<void> {
     });
     await emulator.control.setTime(new Date());
     const control = emulator.control;
-    await forEachLimited(billed, 8, (id) => store.put(subscriptionFromEmulator(control, id)));
+    await forEachLimited(billed, 8, (id) => store.put(subscriptionFromEmulator(control, id, 'tenant-bench')));
     const warmupSubscriptions = billed.splice(SUBSCRIPTIONS);
     const others = new Map<number, string[]>();
     for (const { size } of SIZES.slice(1)) {
       const ids = Array.from({ length: SUBSCRIPTIONS }, (_, index) => `bench-${size}-${index}`);
       others.set(size, ids);
-      const term = billed[0] ? subscriptionFromEmulator(control, billed[0]) : undefined;
+      const term = billed[0] ? subscriptionFromEmulator(control, billed[0], 'tenant-bench') : undefined;
       await forEachLimited(ids, 8, (id) => store.put({ ...(term as Subscription), id }));
     }
 
@@ -592,33 +593,6 @@ function checkBilled(
     if (!(billed.get(key) ?? new Dec(0)).equals(centsToDecimal(overage))) exact = false;
   }
   return { billed: total.toString(), exact };
-}
-
-/** What the fulfillment side keeps in the store: the emulator's status and plan history as a timeline. */
-function subscriptionFromEmulator(control: MarketplaceEmulator['control'], id: string): Subscription {
-  const view = control.subscription(id);
-  if (!view) throw new Error(`no subscription ${id} in the emulator`);
-  const instants = [...new Set([...view.statusHistory, ...view.planHistory].map((entry) => entry.at))].sort();
-  const latest = <T extends { at: string }>(entries: T[], at: string) =>
-    entries.filter((entry) => entry.at <= at).at(-1) as T;
-  const timeline: SubscriptionPeriod[] = instants.map((at) => ({
-    from: at,
-    status: latest(view.statusHistory, at).status as SubscriptionStatus,
-    planId: latest(view.planHistory, at).planId,
-  }));
-  const term = view.term as { startDate: string; endDate: string; termUnit: 'P1M' };
-  const last = timeline.at(-1) as SubscriptionPeriod;
-  return {
-    id,
-    offerId: OFFER,
-    planId: last.planId,
-    status: last.status,
-    term: { startDate: term.startDate.slice(0, 10), endDate: term.endDate.slice(0, 10), termUnit: term.termUnit },
-    isFreeTrial: false,
-    beneficiary: { tenantId: 'tenant-bench' },
-    purchaser: { tenantId: 'tenant-bench' },
-    timeline,
-  };
 }
 
 await main();

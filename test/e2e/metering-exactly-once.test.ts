@@ -15,7 +15,6 @@ import type { HttpMarketplace } from '#shared/adapters/marketplace/http-marketpl
 import { SqsUsageQueue } from '#shared/adapters/sqs/sqs-usage-queue.ts';
 import { type PlanInForce, rateUsage } from '#shared/domain/allowance.ts';
 import { findPlan } from '#shared/domain/catalog-rules.ts';
-import type { Subscription, SubscriptionPeriod, SubscriptionStatus } from '#shared/domain/subscription.ts';
 import type { UsageEventInput } from '#shared/domain/usage.ts';
 import { applyUsageMessage } from '#shared/use-cases/apply-usage-message.ts';
 import { flushSubscriptionUsage } from '#shared/use-cases/flush-subscription-usage.ts';
@@ -26,6 +25,7 @@ import { type ReportUsageDeps, reportUsage } from '#shared/use-cases/report-usag
 import { aMeteringCatalog, OFFER, RecordingMeteringAlerts } from '#test/builders/reporting.ts';
 import { aPublisher } from '#test/builders/subscription.ts';
 import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
+import { subscriptionFromEmulator } from '#test/helpers/emulator-subscription.ts';
 import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
 
 /**
@@ -113,29 +113,7 @@ describe('metering exactly once under faults', () => {
 
   /** What the fulfillment side keeps in the store: the emulator's status and plan history as a timeline. */
   async function syncSubscription(id: string): Promise<void> {
-    const view = emulator.control.subscription(id);
-    if (!view) throw new Error(`no subscription ${id}`);
-    const instants = [...new Set([...view.statusHistory, ...view.planHistory].map((entry) => entry.at))].sort();
-    const latest = <T extends { at: string }>(entries: T[], at: string) =>
-      entries.filter((entry) => entry.at <= at).at(-1) as T;
-    const timeline: SubscriptionPeriod[] = instants.map((at) => ({
-      from: at,
-      status: latest(view.statusHistory, at).status as SubscriptionStatus,
-      planId: latest(view.planHistory, at).planId,
-    }));
-    const term = view.term as { startDate: string; endDate: string; termUnit: 'P1M' };
-    const last = timeline.at(-1) as SubscriptionPeriod;
-    const subscription: Subscription = {
-      id,
-      offerId: OFFER,
-      planId: last.planId,
-      status: last.status,
-      term: { startDate: term.startDate.slice(0, 10), endDate: term.endDate.slice(0, 10), termUnit: term.termUnit },
-      isFreeTrial: false,
-      beneficiary: { tenantId: 'tenant-e2e' },
-      purchaser: { tenantId: 'tenant-e2e' },
-      timeline,
-    };
+    const subscription = subscriptionFromEmulator(emulator.control, id, 'tenant-e2e');
     await store.put(subscription);
   }
 
