@@ -107,6 +107,8 @@ export class StatelessStack extends Stack {
               'sns:ListSubscriptionsByTopic',
               'sns:GetSubscriptionAttributes',
               'sns:SetSubscriptionAttributes',
+              // A contact dropped from every setting is unsubscribed (SnsAlertPublisher.removeContact).
+              'sns:Unsubscribe',
             ],
             resources: [alerts.topicArn, `${alerts.topicArn}:*`],
           }),

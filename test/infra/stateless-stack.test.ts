@@ -252,11 +252,14 @@ describe('StatelessStack', () => {
   });
 
   describe('alert contacts', () => {
-    it('lets the Api function subscribe contacts to the alerts topic only', () => {
+    it('lets the Api function subscribe and unsubscribe contacts on the alerts topic only', () => {
       const alertsTopic = JSON.stringify(imported(stateful.topicFor(ALERTS_TOPIC).topicArn));
       const subscribing = apiStatements.filter((statement) => actionsOf(statement).includes('sns:Subscribe'));
 
       expect(subscribing).toHaveLength(1);
+      expect(actionsOf(subscribing[0] as Statement)).toEqual(
+        expect.arrayContaining(['sns:Subscribe', 'sns:SetSubscriptionAttributes', 'sns:Unsubscribe']),
+      );
       expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).toContain(alertsTopic.slice(1, -1));
       expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).not.toContain('"*"');
     });
