@@ -71,7 +71,7 @@ export async function saveBudget(
       (other) => other.subscriptionId !== subscription.id,
     );
     const kept = [budget.contacts, ...others.map((other) => other.contacts)];
-    await releaseRemovedContacts(deps, { kind: 'customer', id: previous.customerId }, previous.contacts, kept);
+    await releaseRemovedContacts(deps, recipient, previous.contacts, kept);
   }
   await deps.budgets.putBudget(budget);
   return budget;

@@ -107,22 +107,12 @@ export class SnsAlertPublisher implements AlertPublisher, AlertContactRegistry {
     const arn = await this.findSubscription(protocol, endpoint);
     // Not subscribed, or an e-mail never confirmed (no ARN to act on; SNS drops unconfirmed ones after 3 days).
     if (!arn?.startsWith('arn:')) return;
-    const attributes = await this.client.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }));
     const address = recipientAddress(recipient);
-    const recipients = recipientsOf(attributes.Attributes?.FilterPolicy);
+    const recipients = await this.recipientsOfSubscription(arn);
     const remaining = recipients.filter((other) => other !== address);
     if (remaining.length === recipients.length) return;
-    if (remaining.length === 0) {
-      await this.client.send(new UnsubscribeCommand({ SubscriptionArn: arn }));
-      return;
-    }
-    await this.client.send(
-      new SetSubscriptionAttributesCommand({
-        SubscriptionArn: arn,
-        AttributeName: 'FilterPolicy',
-        AttributeValue: filterPolicy(remaining),
-      }),
-    );
+    if (remaining.length === 0) await this.client.send(new UnsubscribeCommand({ SubscriptionArn: arn }));
+    else await this.setRecipients(arn, remaining);
   }
 
   /**
@@ -170,18 +160,25 @@ export class SnsAlertPublisher implements AlertPublisher, AlertContactRegistry {
         cause,
       });
     }
-    const attributes = await this.client.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }));
-    const recipients = recipientsOf(attributes.Attributes?.FilterPolicy);
-    if (!recipients.includes(address)) {
-      await this.client.send(
-        new SetSubscriptionAttributesCommand({
-          SubscriptionArn: arn,
-          AttributeName: 'FilterPolicy',
-          AttributeValue: filterPolicy([...recipients, address].sort()),
-        }),
-      );
-    }
+    const recipients = await this.recipientsOfSubscription(arn);
+    if (!recipients.includes(address)) await this.setRecipients(arn, [...recipients, address].sort());
     return arn;
+  }
+
+  /** The recipients a subscription's filter policy lets through. */
+  private async recipientsOfSubscription(arn: string): Promise<string[]> {
+    const attributes = await this.client.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }));
+    return recipientsOf(attributes.Attributes?.FilterPolicy);
+  }
+
+  private async setRecipients(arn: string, recipients: readonly string[]): Promise<void> {
+    await this.client.send(
+      new SetSubscriptionAttributesCommand({
+        SubscriptionArn: arn,
+        AttributeName: 'FilterPolicy',
+        AttributeValue: filterPolicy(recipients),
+      }),
+    );
   }
 
   private async findSubscription(protocol: string, endpoint: string): Promise<string | undefined> {
