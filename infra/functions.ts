@@ -91,7 +91,7 @@ export const API_FUNCTION: FunctionDefinition = {
     subscribesAlertContacts: true,
   },
   // A publisher operation waits up to 12 s for Microsoft to finish it, after a request of at most 4 s: 25 s stays
-  // under API Gateway's 30 s (shared/use-cases/request-subscription-change.ts). Every other route answers in
+  // under API Gateway's 30 s (shared/use-cases/fulfillment/request-subscription-change.ts). Every other route answers in
   // milliseconds.
   timeoutSeconds: 25,
 };

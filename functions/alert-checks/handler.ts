@@ -9,7 +9,7 @@ import {
   type EvaluateAllDeps,
   type EvaluateAllSummary,
   evaluateAllSubscriptionAlerts,
-} from '#shared/use-cases/evaluate-all-subscription-alerts.ts';
+} from '#shared/use-cases/alerts/evaluate-all-subscription-alerts.ts';
 import { buildAlertChecksDependencies } from './dependencies.ts';
 
 /**

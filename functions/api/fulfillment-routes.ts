@@ -2,14 +2,14 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { requirePublisher } from '#shared/domain/access.ts';
 import { jsonResponse } from '#shared/http/errors.ts';
 import { parseJsonBody, parseWith } from '#shared/http/request.ts';
-import { getEntitlement } from '#shared/use-cases/get-entitlement.ts';
-import { listSubscriptionAudit } from '#shared/use-cases/list-subscription-audit.ts';
+import { getEntitlement } from '#shared/use-cases/billing/get-entitlement.ts';
+import { listSubscriptionAudit } from '#shared/use-cases/fulfillment/list-subscription-audit.ts';
 import {
   getPublisherOperation,
   type PublisherOperationView,
   type PublisherRequest,
   requestSubscriptionChange,
-} from '#shared/use-cases/request-subscription-change.ts';
+} from '#shared/use-cases/fulfillment/request-subscription-change.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import type { Route } from './routes.ts';
 import { auditQuerySchema, changePlanSchema, changeQuantitySchema, idParamSchema } from './schema.ts';

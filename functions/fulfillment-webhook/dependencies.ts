@@ -14,12 +14,12 @@ import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publis
 import { type Config, requireSetting } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
-import { allPolicies, catalogChangePolicy } from '#shared/use-cases/change-policies.ts';
-import { creditLevelChangePolicy } from '#shared/use-cases/credit-level-change-policy.ts';
-import { flushSubscriptionUsage } from '#shared/use-cases/flush-subscription-usage.ts';
-import { DEFAULT_ANSWER_DEADLINE_MS } from '#shared/use-cases/handle-fulfillment-webhook.ts';
+import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
+import { DEFAULT_ANSWER_DEADLINE_MS } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
+import { flushSubscriptionUsage } from '#shared/use-cases/metering/flush-subscription-usage.ts';
+import type { ReportUsageDeps } from '#shared/use-cases/metering/report-usage.ts';
+import { creditLevelChangePolicy } from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
-import type { ReportUsageDeps } from '#shared/use-cases/report-usage.ts';
 
 /**
  * The marketplace client's retries on the webhook path. A ChangePlan / ChangeQuantity must be answered within 10 s of

@@ -6,7 +6,7 @@ import { jsonResponse } from '#shared/http/errors.ts';
 import { httpErrors } from '#shared/http/middleware.ts';
 import { parseJsonBody } from '#shared/http/request.ts';
 import { logger } from '#shared/observability.ts';
-import { handleFulfillmentWebhook } from '#shared/use-cases/handle-fulfillment-webhook.ts';
+import { handleFulfillmentWebhook } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
 import { buildWebhookDependencies } from './dependencies.ts';
 import { MAX_WEBHOOK_BYTES, webhookSchema } from './schema.ts';
 

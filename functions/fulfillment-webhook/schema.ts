@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { lenientEnum, lenientNumber, lenientString } from '#shared/adapters/marketplace/marketplace-schemas.ts';
-import type { FulfillmentNotification } from '#shared/use-cases/handle-fulfillment-webhook.ts';
+import type { FulfillmentNotification } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
 
 /** A webhook payload is a few kilobytes (§2.2); anything far larger is not Microsoft's and is refused unread. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;

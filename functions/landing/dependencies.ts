@@ -11,9 +11,9 @@ import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publis
 import { type Config, requireSetting } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
-import { linkResellerPurchase } from '#shared/use-cases/link-reseller-purchase.ts';
+import type { LandingDeps } from '#shared/use-cases/fulfillment/resolve-purchase.ts';
+import { linkResellerPurchase } from '#shared/use-cases/partners/link-reseller-purchase.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
-import type { LandingDeps } from '#shared/use-cases/resolve-purchase.ts';
 
 /**
  * A customer is waiting on the page, and API Gateway gives up after 30 s: a landing visit makes up to four

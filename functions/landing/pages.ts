@@ -1,7 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { SubscriptionStatus } from '#shared/domain/subscription.ts';
 import { cspHash, html, htmlResponse, SafeHtml } from '#shared/http/html.ts';
-import type { LandingView, PurchaseSummary } from '#shared/use-cases/resolve-purchase.ts';
+import type { LandingView, PurchaseSummary } from '#shared/use-cases/fulfillment/resolve-purchase.ts';
 
 /**
  * The landing page's HTML, in English or Japanese. Self-contained: one inline stylesheet allowed by its hash, no

@@ -2,9 +2,9 @@ import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { ConflictError, ValidationError } from '#shared/domain/errors.ts';
 import { logger } from '#shared/observability.ts';
-import { activatePurchase } from '#shared/use-cases/activate-purchase.ts';
-import { openLandingPage } from '#shared/use-cases/open-landing-page.ts';
-import type { LandingDeps } from '#shared/use-cases/resolve-purchase.ts';
+import { activatePurchase } from '#shared/use-cases/fulfillment/activate-purchase.ts';
+import { openLandingPage } from '#shared/use-cases/fulfillment/open-landing-page.ts';
+import type { LandingDeps } from '#shared/use-cases/fulfillment/resolve-purchase.ts';
 import { chooseLanguage, conflictPage, invalidTokenPage, landingPage, unavailablePage } from './pages.ts';
 import { tokenFromForm, tokenFromQuery } from './schema.ts';
 

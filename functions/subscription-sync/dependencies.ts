@@ -10,8 +10,8 @@ import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publis
 import { type Config, requireSetting } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
+import type { SyncSubscriptionsDeps } from '#shared/use-cases/fulfillment/sync-subscriptions.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
-import type { SyncSubscriptionsDeps } from '#shared/use-cases/sync-subscriptions.ts';
 import { loadSyncSettings } from './settings.ts';
 
 /**

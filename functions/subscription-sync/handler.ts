@@ -9,7 +9,7 @@ import {
   type SyncSubscriptionsDeps,
   type SyncSummary,
   syncSubscriptions,
-} from '#shared/use-cases/sync-subscriptions.ts';
+} from '#shared/use-cases/fulfillment/sync-subscriptions.ts';
 import { buildSubscriptionSyncDependencies } from './dependencies.ts';
 
 /** Stop starting new subscriptions this long before the timeout, so the run ends cleanly and reports what it did. */

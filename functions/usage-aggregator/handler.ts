@@ -7,14 +7,14 @@ import { processSqsBatch } from '#shared/adapters/sqs/partial-batch.ts';
 import { loadConfig } from '#shared/config.ts';
 import { InvalidUsageMessageError } from '#shared/domain/usage.ts';
 import { logger, metrics } from '#shared/observability.ts';
-import { applyUsageMessage } from '#shared/use-cases/apply-usage-message.ts';
 import {
   type EvaluateSubscriptionAlertsDeps,
   type EvaluationLogger,
   evaluateSubscriptionsBestEffort,
-} from '#shared/use-cases/evaluate-subscription-alerts.ts';
-import type { AlertSettingsReader } from '#shared/use-cases/ports/alert-settings-reader.ts';
-import type { UsageLedger } from '#shared/use-cases/ports/usage-ledger.ts';
+} from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
+import type { AlertSettingsReader } from '#shared/use-cases/alerts/ports/alert-settings-reader.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-message.ts';
+import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import { buildUsageAggregatorDependencies } from './dependencies.ts';
 import { parseUsageMessage } from './schema.ts';
 

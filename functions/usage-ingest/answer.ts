@@ -1,4 +1,4 @@
-import type { IngestUsageResult, UsageEventResult } from '#shared/use-cases/ingest-usage.ts';
+import type { IngestUsageResult, UsageEventResult } from '#shared/use-cases/metering/ingest-usage.ts';
 
 /**
  * Largest answer body sent with every event's message and id. Why a bound at all: with an `Idempotency-Key`, the

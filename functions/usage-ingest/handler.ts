@@ -8,7 +8,7 @@ import { jsonTextResponse } from '#shared/http/errors.ts';
 import { type AuthContext, apiKeyAuth, httpErrors } from '#shared/http/middleware.ts';
 import { parseJsonBody, parseWith } from '#shared/http/request.ts';
 import { logger, metrics } from '#shared/observability.ts';
-import { ingestUsage } from '#shared/use-cases/ingest-usage.ts';
+import { ingestUsage } from '#shared/use-cases/metering/ingest-usage.ts';
 import { usageAnswer } from './answer.ts';
 import { buildUsageIngestDependencies } from './dependencies.ts';
 import { idempotencyKeySchema, MAX_USAGE_BODY_BYTES, usageRequestSchema } from './schema.ts';

@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import { scheduledEventSchema } from '#functions/usage-reporter/schema.ts';
 import { loadConfig } from '#shared/config.ts';
 import { logger, metrics } from '#shared/observability.ts';
-import { type ReconcileUsageResult, reconcileUsage } from '#shared/use-cases/reconcile-usage.ts';
+import { type ReconcileUsageResult, reconcileUsage } from '#shared/use-cases/metering/reconcile-usage.ts';
 import { buildUsageReconcilerDependencies } from './dependencies.ts';
 
 const deps = await buildUsageReconcilerDependencies(loadConfig());

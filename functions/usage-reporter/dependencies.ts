@@ -9,8 +9,8 @@ import { SnsMeteringAlertPublisher } from '#shared/adapters/sns/sns-metering-ale
 import { type Config, requireSetting } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
+import type { ReportUsageDeps } from '#shared/use-cases/metering/report-usage.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
-import type { ReportUsageDeps } from '#shared/use-cases/report-usage.ts';
 import { loadReporterSettings } from './settings.ts';
 
 /**

@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { loadConfig } from '#shared/config.ts';
 import { logger, metrics } from '#shared/observability.ts';
-import { type ReportingRunSummary, reportUsage } from '#shared/use-cases/report-usage.ts';
+import { type ReportingRunSummary, reportUsage } from '#shared/use-cases/metering/report-usage.ts';
 import { buildUsageReporterDependencies } from './dependencies.ts';
 import { recordReportingMetrics } from './metrics.ts';
 import { scheduledEventSchema } from './schema.ts';

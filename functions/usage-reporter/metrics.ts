@@ -1,6 +1,6 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AnswerKind } from '#shared/domain/reporting.ts';
-import type { ReportingRunSummary } from '#shared/use-cases/report-usage.ts';
+import type { ReportingRunSummary } from '#shared/use-cases/metering/report-usage.ts';
 
 /**
  * The reporter's metrics (namespace `MarketplaceMetering`, dimension `service = usage-reporter`). Alarm on:

@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createApiKey } from '#shared/use-cases/create-api-key.ts';
-import type { ApiKeyCodec, ApiKeyStore } from '#shared/use-cases/ports/api-key-store.ts';
+import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
+import type { ApiKeyCodec, ApiKeyStore } from '#shared/use-cases/access/ports/api-key-store.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
 
 /**

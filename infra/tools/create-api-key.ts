@@ -3,7 +3,7 @@ import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import type { Role } from '#shared/domain/access.ts';
-import { createApiKey } from '#shared/use-cases/create-api-key.ts';
+import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /**

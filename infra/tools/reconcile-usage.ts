@@ -4,7 +4,7 @@ import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reportin
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import { ENV } from '#shared/env-names.ts';
-import { reconcileUsage } from '#shared/use-cases/reconcile-usage.ts';
+import { reconcileUsage } from '#shared/use-cases/metering/reconcile-usage.ts';
 
 /**
  * Operator tool: compares the usage our ledger recorded as accepted with Microsoft's retrieval API, per UTC day,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyCodec } from '#shared/use-cases/ports/api-key-store.ts';
+import type { ApiKeyCodec } from '#shared/use-cases/access/ports/api-key-store.ts';
 
 /**
  * API key tokens look like `mmk_<keyId>_<secret>`: a recognisable prefix (so secret scanners and people can tell

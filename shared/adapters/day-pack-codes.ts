@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { normaliseDayPackCode } from '#shared/domain/day-packs.ts';
-import type { DayPackCodes } from '#shared/use-cases/ports/day-pack-codes.ts';
+import type { DayPackCodes } from '#shared/use-cases/day-packs/ports/day-pack-codes.ts';
 
 // Crockford's base32 alphabet: no I, L, O, U, so a code read aloud or off paper is hard to get wrong.
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

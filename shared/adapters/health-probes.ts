@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { HealthProbe } from '#shared/use-cases/ports/health-probe.ts';
+import type { HealthProbe } from '#shared/use-cases/operations/ports/health-probe.ts';
 
 /** Reads a key that never exists: proves the table is reachable with only the read permission the function has. */
 export function tableProbe(client: DynamoDBDocumentClient, tableName: string): HealthProbe {

@@ -1,7 +1,7 @@
 /**
  * Whether a plan or seat change the customer asked for in the marketplace (a ChangePlan / ChangeQuantity webhook,
  * reference/marketplace-api.md §2.1) fits the plan catalog. Pure: the `ChangePolicy` port
- * (`shared/use-cases/ports/change-policy.ts`) wraps it, and other policies (e.g. reseller credit levels) are added
+ * (`shared/use-cases/fulfillment/ports/change-policy.ts`) wraps it, and other policies (e.g. reseller credit levels) are added
  * beside it.
  */
 import type { Catalog, Plan } from './catalog.ts';

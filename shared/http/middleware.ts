@@ -4,7 +4,7 @@ import type { Principal } from '#shared/domain/access.ts';
 import { statusOf, toErrorResponse } from '#shared/http/errors.ts';
 import { presentedApiKey } from '#shared/http/request.ts';
 import { logger } from '#shared/observability.ts';
-import { type AuthenticateDeps, authenticateApiKey } from '#shared/use-cases/authenticate-api-key.ts';
+import { type AuthenticateDeps, authenticateApiKey } from '#shared/use-cases/access/authenticate-api-key.ts';
 
 /** Lambda context with the authenticated caller, set by `apiKeyAuth`. */
 export interface AuthContext extends Context {

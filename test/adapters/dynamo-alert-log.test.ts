@@ -6,7 +6,7 @@ import { type AlertCandidate, alertKey } from '#shared/domain/alerts/alert.ts';
 import { renderAlert } from '#shared/domain/alerts/templates.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Money } from '#shared/domain/money.ts';
-import type { NewAlertEntry } from '#shared/use-cases/ports/alert-log.ts';
+import type { NewAlertEntry } from '#shared/use-cases/alerts/ports/alert-log.ts';
 import { oneCandidatePerRule } from '#test/builders/alerts.ts';
 import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
 

@@ -5,9 +5,9 @@ import { cryptoDayPackCodes, hashDayPackCode } from '#shared/adapters/day-pack-c
 import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-store.ts';
 import { type DayPack, MS_PER_DAY, planRedemption } from '#shared/domain/day-packs.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
-import { issueDayPacks } from '#shared/use-cases/issue-day-packs.ts';
-import type { DayPackStore } from '#shared/use-cases/ports/day-pack-store.ts';
-import { redeemDayPack } from '#shared/use-cases/redeem-day-pack.ts';
+import { issueDayPacks } from '#shared/use-cases/day-packs/issue-day-packs.ts';
+import type { DayPackStore } from '#shared/use-cases/day-packs/ports/day-pack-store.ts';
+import { redeemDayPack } from '#shared/use-cases/day-packs/redeem-day-pack.ts';
 import { aDayPack, aFixedClock, aSubscriptionRef } from '#test/builders/day-packs.ts';
 import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
 

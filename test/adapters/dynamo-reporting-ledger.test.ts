@@ -5,7 +5,7 @@ import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reportin
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { emptyMeter, type MeterState, type SlotSubmission } from '#shared/domain/reporting.ts';
-import type { SlotAccounting } from '#shared/use-cases/ports/reporting-ledger.ts';
+import type { SlotAccounting } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';

@@ -6,7 +6,7 @@ import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscr
 import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
 import { ConflictError, ValidationError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
-import type { LifecycleEvent } from '#shared/use-cases/ports/lifecycle-publisher.ts';
+import type { LifecycleEvent } from '#shared/use-cases/fulfillment/ports/lifecycle-publisher.ts';
 import { aSubscription } from '#test/builders/subscription.ts';
 import { subscribeLifecycleQueue } from '#test/helpers/lifecycle-queue.ts';
 import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';

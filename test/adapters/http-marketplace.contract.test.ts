@@ -18,8 +18,8 @@ import {
 } from '#shared/adapters/marketplace/http-marketplace.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
+import { waitForOperation } from '#shared/use-cases/fulfillment/wait-for-operation.ts';
 import type { UsageEvent, UsageEventResult } from '#shared/use-cases/ports/marketplace.ts';
-import { waitForOperation } from '#shared/use-cases/wait-for-operation.ts';
 import { emulatorCredential, emulatorMarketplace, quietLogger } from '#test/helpers/emulator-client.ts';
 
 // Contract tests of HttpMarketplace against the project's marketplace emulator (infra/local/emulator), with the real

@@ -16,8 +16,8 @@ import {
 } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import { type AlertCandidate, type AlertRecipient, alertKey } from '#shared/domain/alerts/alert.ts';
 import { Money } from '#shared/domain/money.ts';
-import { type DeliverAlertInput, deliverAlerts } from '#shared/use-cases/deliver-alert.ts';
-import { registerAlertContacts } from '#shared/use-cases/register-alert-contacts.ts';
+import { type DeliverAlertInput, deliverAlerts } from '#shared/use-cases/alerts/deliver-alert.ts';
+import { registerAlertContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
 import { oneCandidatePerRule } from '#test/builders/alerts.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';

@@ -30,7 +30,7 @@ import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscr
 import { parseAlertNotification, SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import { parseBudgetSettings } from '#shared/domain/alerts/settings.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
-import { createApiKey } from '#shared/use-cases/create-api-key.ts';
+import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { httpEvent } from '#test/helpers/http-event.ts';
 import {
@@ -275,7 +275,7 @@ async function main(): Promise<void> {
     const { buildAlertDependencies } = await import('#shared/adapters/alert-dependencies.ts');
     const { loadConfiguredCatalog } = await import('#shared/adapters/catalog/configured-catalog.ts');
     const { loadConfig } = await import('#shared/config.ts');
-    const { evaluateSubscriptionAlerts } = await import('#shared/use-cases/evaluate-subscription-alerts.ts');
+    const { evaluateSubscriptionAlerts } = await import('#shared/use-cases/alerts/evaluate-subscription-alerts.ts');
     const config = loadConfig();
     const deps = buildAlertDependencies(config, documentClient, loadConfiguredCatalog(config.catalog));
     let resent = 0;

@@ -53,9 +53,9 @@ import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger
 import { Dec } from '#shared/domain/money.ts';
 import { lastClosedHour } from '#shared/domain/reporting.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
-import { createApiKey } from '#shared/use-cases/create-api-key.ts';
+import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
+import { reportUsage } from '#shared/use-cases/metering/report-usage.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
-import { reportUsage } from '#shared/use-cases/report-usage.ts';
 import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
 import { subscriptionFromEmulator } from '#test/helpers/emulator-subscription.ts';
 import { httpEvent } from '#test/helpers/http-event.ts';

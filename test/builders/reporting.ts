@@ -3,7 +3,7 @@ import type { Subscription, SubscriptionPeriod } from '#shared/domain/subscripti
 import type {
   MeteringAlertPublisher,
   MeteringRejectedAlert,
-} from '#shared/use-cases/ports/metering-alert-publisher.ts';
+} from '#shared/use-cases/metering/ports/metering-alert-publisher.ts';
 import { aBillingTerm, aCatalog, aDimension, aDimensionPrice, anOffer, aPlan } from './catalog.ts';
 import { aSubscription } from './subscription.ts';
 

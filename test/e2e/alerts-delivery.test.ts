@@ -15,8 +15,8 @@ import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscr
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { parseAlertNotification, SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import type { UsageMessage } from '#shared/domain/usage.ts';
-import { evaluateAllSubscriptionAlerts } from '#shared/use-cases/evaluate-all-subscription-alerts.ts';
-import { evaluateSubscriptionAlerts } from '#shared/use-cases/evaluate-subscription-alerts.ts';
+import { evaluateAllSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-all-subscription-alerts.ts';
+import { evaluateSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
 import { ALERT_CATALOG, anActiveSubscription, callsAt } from '#test/builders/alert-evaluation.ts';
 import { aBudget, aCreditLink, aPartnerRecord, someCreditLevels } from '#test/builders/alerts.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';

@@ -6,7 +6,7 @@ import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-stor
 import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { Money } from '#shared/domain/money.ts';
-import { createApiKey } from '#shared/use-cases/create-api-key.ts';
+import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';

@@ -10,8 +10,8 @@ import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscr
 import { SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import type { AlertCandidate } from '#shared/domain/alerts/alert.ts';
 import { ENV } from '#shared/env-names.ts';
-import { createApiKey } from '#shared/use-cases/create-api-key.ts';
-import { deliverAlerts } from '#shared/use-cases/deliver-alert.ts';
+import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
+import { deliverAlerts } from '#shared/use-cases/alerts/deliver-alert.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { oneCandidatePerRule, yen } from '#test/builders/alerts.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';

@@ -6,7 +6,7 @@ import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import type { UsageMessage } from '#shared/domain/usage.ts';
-import { createApiKey } from '#shared/use-cases/create-api-key.ts';
+import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';

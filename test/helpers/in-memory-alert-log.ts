@@ -6,8 +6,8 @@ import type {
   AlertLogEntry,
   NewAlertEntry,
   RecordResult,
-} from '#shared/use-cases/ports/alert-log.ts';
-import type { AlertMessage, AlertPublisher } from '#shared/use-cases/ports/alert-publisher.ts';
+} from '#shared/use-cases/alerts/ports/alert-log.ts';
+import type { AlertMessage, AlertPublisher } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 
 /** The alert log in memory, with the same once-only and compare-and-set semantics as `DynamoAlertLog`. */
 export class InMemoryAlertLog implements AlertLog {

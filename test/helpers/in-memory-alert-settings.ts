@@ -1,10 +1,10 @@
 import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
 import type { BudgetSettings, CreditLink, Partner, PurchaseApproval } from '#shared/domain/alerts/settings.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
-import type { AlertOutbox, OutboxMessage } from '#shared/use-cases/ports/alert-outbox.ts';
-import type { AlertContact, AlertContactRegistry } from '#shared/use-cases/ports/alert-publisher.ts';
-import type { BudgetStore } from '#shared/use-cases/ports/budget-store.ts';
-import type { PartnerStore } from '#shared/use-cases/ports/partner-store.ts';
+import type { AlertOutbox, OutboxMessage } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
+import type { AlertContact, AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
+import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
+import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 
 /** `BudgetStore` in a Map, counting reads (for the reads-per-evaluation assertions). */
 export class InMemoryBudgetStore implements BudgetStore {

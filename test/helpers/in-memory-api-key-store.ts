@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '#shared/domain/errors.ts';
-import type { ApiKeyRecord, ApiKeyStore } from '#shared/use-cases/ports/api-key-store.ts';
+import type { ApiKeyRecord, ApiKeyStore } from '#shared/use-cases/access/ports/api-key-store.ts';
 
 /** `ApiKeyStore` in a Map, with the same conflict and not-found behaviour as the DynamoDB adapter. */
 export class InMemoryApiKeyStore implements ApiKeyStore {

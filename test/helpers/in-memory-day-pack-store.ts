@@ -1,6 +1,6 @@
 import type { DayPack, RedeemedDayPack } from '#shared/domain/day-packs.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
-import type { DayPackStore, StoredPrepaidTerm } from '#shared/use-cases/ports/day-pack-store.ts';
+import type { DayPackStore, StoredPrepaidTerm } from '#shared/use-cases/day-packs/ports/day-pack-store.ts';
 
 /**
  * `DayPackStore` in memory, for use-case tests. It keeps the same conditions as `DynamoDayPackStore`: a pack is

@@ -1,4 +1,4 @@
-import type { LifecycleEvent, LifecyclePublisher } from '#shared/use-cases/ports/lifecycle-publisher.ts';
+import type { LifecycleEvent, LifecyclePublisher } from '#shared/use-cases/fulfillment/ports/lifecycle-publisher.ts';
 
 /** `LifecyclePublisher` that keeps what it was given; `failNext` makes the next publishes throw (a topic outage). */
 export class InMemoryLifecyclePublisher implements LifecyclePublisher {

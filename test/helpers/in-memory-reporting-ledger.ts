@@ -8,7 +8,7 @@ import type {
   SlotAnswer,
   SlotKey,
   UnreportedEntry,
-} from '#shared/use-cases/ports/reporting-ledger.ts';
+} from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

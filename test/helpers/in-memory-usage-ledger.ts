@@ -1,6 +1,6 @@
 import { Dec } from '#shared/domain/money.ts';
 import { totalsDeltasOf, type UsageMessage, type UsageSlot } from '#shared/domain/usage.ts';
-import type { UsageLedger, UsageTotals } from '#shared/use-cases/ports/usage-ledger.ts';
+import type { UsageLedger, UsageTotals } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 
 /**
  * `UsageLedger` in Maps, with the adapter's exactly-once behaviour: a marker is applied once, and a whole message

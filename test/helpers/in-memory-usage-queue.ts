@@ -1,5 +1,5 @@
 import type { UsageMessage } from '#shared/domain/usage.ts';
-import type { UsageQueue } from '#shared/use-cases/ports/usage-queue.ts';
+import type { UsageQueue } from '#shared/use-cases/metering/ports/usage-queue.ts';
 
 /** `UsageQueue` that keeps what was sent; `failNext(error)` makes the next `send` throw having queued nothing. */
 export class InMemoryUsageQueue implements UsageQueue {

@@ -8,7 +8,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { parseLifecycleEvent } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
-import type { LifecycleEvent } from '#shared/use-cases/ports/lifecycle-publisher.ts';
+import type { LifecycleEvent } from '#shared/use-cases/fulfillment/ports/lifecycle-publisher.ts';
 
 export interface ReceivedLifecycleEvent {
   readonly event: LifecycleEvent;

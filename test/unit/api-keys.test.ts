@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '#shared/domain/errors.ts';
-import { authenticateApiKey } from '#shared/use-cases/authenticate-api-key.ts';
-import { createApiKey } from '#shared/use-cases/create-api-key.ts';
-import { listApiKeys } from '#shared/use-cases/list-api-keys.ts';
-import { revokeApiKey } from '#shared/use-cases/revoke-api-key.ts';
+import { authenticateApiKey } from '#shared/use-cases/access/authenticate-api-key.ts';
+import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
+import { listApiKeys } from '#shared/use-cases/access/list-api-keys.ts';
+import { revokeApiKey } from '#shared/use-cases/access/revoke-api-key.ts';
 import { aCustomer, aPartner, aPublisher } from '#test/builders/subscription.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { InMemoryApiKeyStore } from '#test/helpers/in-memory-api-key-store.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideByCatalog } from '#shared/domain/change-rules.ts';
-import { allPolicies, catalogChangePolicy } from '#shared/use-cases/change-policies.ts';
-import type { ChangePolicy } from '#shared/use-cases/ports/change-policy.ts';
+import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
+import type { ChangePolicy } from '#shared/use-cases/fulfillment/ports/change-policy.ts';
 import { A_TENANT_ID, aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
 import { aSubscription } from '#test/builders/subscription.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { planHistoryOf } from '#shared/domain/plan-history.ts';
-import { computeSubscriptionCharges } from '#shared/use-cases/compute-subscription-charges.ts';
+import { computeSubscriptionCharges } from '#shared/use-cases/billing/compute-subscription-charges.ts';
 import { ALERT_CATALOG, anActiveSubscription, callsAt } from '#test/builders/alert-evaluation.ts';
 import { InMemoryUsageLedger } from '#test/helpers/in-memory-usage-ledger.ts';
 

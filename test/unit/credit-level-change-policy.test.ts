@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allPolicies, catalogChangePolicy } from '#shared/use-cases/change-policies.ts';
-import { creditLevelChangePolicy, isPurchaseBlocked } from '#shared/use-cases/credit-level-change-policy.ts';
+import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
+import { creditLevelChangePolicy, isPurchaseBlocked } from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import { ALERT_CATALOG, anActiveSubscription, anEvaluationWorld, callsAt } from '#test/builders/alert-evaluation.ts';
 import { aBudget, aCreditLink, anApproval, aPartnerRecord, someCreditLevels } from '#test/builders/alerts.ts';
 

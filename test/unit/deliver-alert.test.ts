@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertKey } from '#shared/domain/alerts/alert.ts';
 import { Money } from '#shared/domain/money.ts';
-import { deliverAlert, deliverAlerts } from '#shared/use-cases/deliver-alert.ts';
+import { deliverAlert, deliverAlerts } from '#shared/use-cases/alerts/deliver-alert.ts';
 import { oneCandidatePerRule } from '#test/builders/alerts.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { InMemoryAlertLog, RecordingPublisher } from '#test/helpers/in-memory-alert-log.ts';

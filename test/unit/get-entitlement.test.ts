@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { ForbiddenError, NotFoundError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
-import { type GetEntitlementDeps, getEntitlement } from '#shared/use-cases/get-entitlement.ts';
+import { type GetEntitlementDeps, getEntitlement } from '#shared/use-cases/billing/get-entitlement.ts';
 import { aBillingTerm, aCatalog, aDimension, aDimensionPrice, anOffer, aPlan } from '#test/builders/catalog.ts';
 import { aCustomer, aPartner, aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { periodAt } from '#shared/domain/subscription.ts';
-import { catalogChangePolicy } from '#shared/use-cases/change-policies.ts';
+import { catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
 import {
   type FulfillmentNotification,
   type HandleFulfillmentWebhookDeps,
   handleFulfillmentWebhook,
-} from '#shared/use-cases/handle-fulfillment-webhook.ts';
-import { subscriptionFromMarketplace } from '#shared/use-cases/marketplace-subscription.ts';
+} from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
+import { subscriptionFromMarketplace } from '#shared/use-cases/fulfillment/marketplace-subscription.ts';
 import type { MarketplaceSubscription, SaasOperation } from '#shared/use-cases/ports/marketplace.ts';
 import { MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
 import { aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';

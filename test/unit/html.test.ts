@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseLanguage, invalidTokenPage, landingPage, STYLE_HASHES } from '#functions/landing/pages.ts';
 import { contentSecurityPolicy, cspHash, escapeHtml, html } from '#shared/http/html.ts';
-import type { PurchaseSummary } from '#shared/use-cases/resolve-purchase.ts';
+import type { PurchaseSummary } from '#shared/use-cases/fulfillment/resolve-purchase.ts';
 
 const HOSTILE = [
   '<script>alert(1)</script>',

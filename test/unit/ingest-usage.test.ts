@@ -4,8 +4,8 @@ import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catal
 import { ForbiddenError, ServiceUnavailableError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { InvalidUsageMessageError, transactionItemCount, type UsageEventInput } from '#shared/domain/usage.ts';
-import { applyUsageMessage } from '#shared/use-cases/apply-usage-message.ts';
-import { type IngestUsageDeps, ingestUsage } from '#shared/use-cases/ingest-usage.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-message.ts';
+import { type IngestUsageDeps, ingestUsage } from '#shared/use-cases/metering/ingest-usage.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 import { aCatalog } from '#test/builders/catalog.ts';
 import { aCustomer, aPartner, aPublisher, aSubscription } from '#test/builders/subscription.ts';

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { cryptoDayPackCodes, hashDayPackCode } from '#shared/adapters/day-pack-codes.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
-import { issueDayPacks } from '#shared/use-cases/issue-day-packs.ts';
+import { issueDayPacks } from '#shared/use-cases/day-packs/issue-day-packs.ts';
 import { aFixedClock } from '#test/builders/day-packs.ts';
 import { InMemoryDayPackStore } from '#test/helpers/in-memory-day-pack-store.ts';
 

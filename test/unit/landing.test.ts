@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '#shared/domain/errors.ts';
-import { ACTIVATION_OPERATION_ID, activatePurchase } from '#shared/use-cases/activate-purchase.ts';
-import { openLandingPage } from '#shared/use-cases/open-landing-page.ts';
+import { ACTIVATION_OPERATION_ID, activatePurchase } from '#shared/use-cases/fulfillment/activate-purchase.ts';
+import { openLandingPage } from '#shared/use-cases/fulfillment/open-landing-page.ts';
+import { InvalidPurchaseTokenError, type LandingDeps } from '#shared/use-cases/fulfillment/resolve-purchase.ts';
 import { MarketplaceNotFoundError, MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
-import { InvalidPurchaseTokenError, type LandingDeps } from '#shared/use-cases/resolve-purchase.ts';
 import { aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
 import { FakeMarketplace } from '#test/helpers/fake-marketplace.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError, NotFoundError } from '#shared/domain/errors.ts';
-import { listSubscriptionAudit } from '#shared/use-cases/list-subscription-audit.ts';
+import { listSubscriptionAudit } from '#shared/use-cases/fulfillment/list-subscription-audit.ts';
 import { aCustomer, aPartner, aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { InMemoryAuditLog } from '#test/helpers/in-memory-audit-log.ts';
 import { InMemorySubscriptionStore } from '#test/helpers/in-memory-subscription-store.ts';

@@ -2,9 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { cryptoDayPackCodes } from '#shared/adapters/day-pack-codes.ts';
 import { DayPackProductMismatchError, MS_PER_DAY } from '#shared/domain/day-packs.ts';
 import { ConflictError, NotFoundError } from '#shared/domain/errors.ts';
-import { issueDayPacks } from '#shared/use-cases/issue-day-packs.ts';
-import type { DayPackStore } from '#shared/use-cases/ports/day-pack-store.ts';
-import { redeemDayPack } from '#shared/use-cases/redeem-day-pack.ts';
+import { issueDayPacks } from '#shared/use-cases/day-packs/issue-day-packs.ts';
+import type { DayPackStore } from '#shared/use-cases/day-packs/ports/day-pack-store.ts';
+import { redeemDayPack } from '#shared/use-cases/day-packs/redeem-day-pack.ts';
 import { aFixedClock, aSubscriptionRef } from '#test/builders/day-packs.ts';
 import { InMemoryDayPackStore } from '#test/helpers/in-memory-day-pack-store.ts';
 

@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { validateCatalog } from '#shared/domain/catalog-rules.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
-import { flushSubscriptionUsage } from '#shared/use-cases/flush-subscription-usage.ts';
+import { flushSubscriptionUsage } from '#shared/use-cases/metering/flush-subscription-usage.ts';
+import { reconcileUsage } from '#shared/use-cases/metering/reconcile-usage.ts';
+import { type ReportUsageDeps, reportUsage } from '#shared/use-cases/metering/report-usage.ts';
 import type { UsageEvent } from '#shared/use-cases/ports/marketplace.ts';
-import { reconcileUsage } from '#shared/use-cases/reconcile-usage.ts';
-import { type ReportUsageDeps, reportUsage } from '#shared/use-cases/report-usage.ts';
 import { aMeteredSubscription, aMeteringCatalog, RecordingMeteringAlerts } from '#test/builders/reporting.ts';
 import { FakeMeteringMarketplace } from '#test/helpers/fake-metering-marketplace.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type PlanHistory, rateUsage } from '#shared/domain/allowance.ts';
 import { findPlan } from '#shared/domain/catalog-rules.ts';
 import { Dec } from '#shared/domain/money.ts';
-import { reportUsage } from '#shared/use-cases/report-usage.ts';
+import { reportUsage } from '#shared/use-cases/metering/report-usage.ts';
 import {
   aMeteredSubscription,
   aMeteringCatalog,

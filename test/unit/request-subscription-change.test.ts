@@ -7,13 +7,13 @@ import {
   ValidationError,
 } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
-import { catalogChangePolicy } from '#shared/use-cases/change-policies.ts';
-import { MarketplaceBadRequestError, MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
+import { catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
 import {
   getPublisherOperation,
   type RequestSubscriptionChangeDeps,
   requestSubscriptionChange,
-} from '#shared/use-cases/request-subscription-change.ts';
+} from '#shared/use-cases/fulfillment/request-subscription-change.ts';
+import { MarketplaceBadRequestError, MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
 import { aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
 import { aCustomer, aPartner, aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { FakeMarketplace } from '#test/helpers/fake-marketplace.ts';

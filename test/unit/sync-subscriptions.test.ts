@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { loadSyncSettings } from '#functions/subscription-sync/settings.ts';
 import { ConfigError } from '#shared/config.ts';
 import { periodAt, type Subscription } from '#shared/domain/subscription.ts';
-import { subscriptionFromMarketplace } from '#shared/use-cases/marketplace-subscription.ts';
-import type { MarketplaceSubscription } from '#shared/use-cases/ports/marketplace.ts';
-import { MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
+import { subscriptionFromMarketplace } from '#shared/use-cases/fulfillment/marketplace-subscription.ts';
 import {
   PENDING_PURCHASE_NOTICE_ID,
   type SyncSubscriptionsDeps,
   syncSubscriptions,
-} from '#shared/use-cases/sync-subscriptions.ts';
+} from '#shared/use-cases/fulfillment/sync-subscriptions.ts';
+import type { MarketplaceSubscription } from '#shared/use-cases/ports/marketplace.ts';
+import { MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
 import { aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
 import { FakeMarketplace } from '#test/helpers/fake-marketplace.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { waitForOperation } from '#shared/use-cases/fulfillment/wait-for-operation.ts';
 import type { Marketplace, SaasOperation } from '#shared/use-cases/ports/marketplace.ts';
 import { OperationWaitTimeoutError } from '#shared/use-cases/ports/marketplace-errors.ts';
-import { waitForOperation } from '#shared/use-cases/wait-for-operation.ts';
 
 function fakeMarketplace(statuses: string[]) {
   const calls: { correlationId?: string }[] = [];

@@ -38,7 +38,7 @@ import type {
   AlertLogEntry,
   NewAlertEntry,
   RecordResult,
-} from '#shared/use-cases/ports/alert-log.ts';
+} from '#shared/use-cases/alerts/ports/alert-log.ts';
 
 const ALERT_SK = 'ALERT';
 const BY_SUBSCRIPTION_SK_PREFIX = 'ALERT#';

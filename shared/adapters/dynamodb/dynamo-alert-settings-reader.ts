@@ -2,7 +2,7 @@ import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynam
 import { budgetKey, toBudget } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
 import type { Item } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import { creditLinkKey, toCreditLink } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
-import type { AlertSettings, AlertSettingsReader } from '#shared/use-cases/ports/alert-settings-reader.ts';
+import type { AlertSettings, AlertSettingsReader } from '#shared/use-cases/alerts/ports/alert-settings-reader.ts';
 
 /** DynamoDB's limit of keys per BatchGetItem: 50 subscriptions (a budget and a credit link each) per request. */
 const KEYS_PER_REQUEST = 100;

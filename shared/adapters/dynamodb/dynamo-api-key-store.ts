@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '#shared/domain/errors.ts';
-import type { ApiKeyRecord, ApiKeyStore } from '#shared/use-cases/ports/api-key-store.ts';
+import type { ApiKeyRecord, ApiKeyStore } from '#shared/use-cases/access/ports/api-key-store.ts';
 
 /**
  * API keys in the main table: `pk = APIKEY#<keyId>`, `sk = APIKEY`; every key also sits in the `gsi1` partition

@@ -9,7 +9,7 @@ import {
   readStringList,
 } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import { type BudgetSettings, parseBudgetSettings } from '#shared/domain/alerts/settings.ts';
-import type { BudgetStore } from '#shared/use-cases/ports/budget-store.ts';
+import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 
 const BUDGET_SK = 'BUDGET';
 export const budgetKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: BUDGET_SK });

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DayPack, DayPackRedemption, PrepaidTerm, RedeemedDayPack } from '#shared/domain/day-packs.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
-import type { DayPackStore, StoredPrepaidTerm } from '#shared/use-cases/ports/day-pack-store.ts';
+import type { DayPackStore, StoredPrepaidTerm } from '#shared/use-cases/day-packs/ports/day-pack-store.ts';
 
 type Item = Record<string, unknown>;
 

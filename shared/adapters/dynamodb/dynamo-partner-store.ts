@@ -27,7 +27,7 @@ import {
   parsePartner,
 } from '#shared/domain/alerts/settings.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
-import type { PartnerStore } from '#shared/use-cases/ports/partner-store.ts';
+import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 
 const PARTNER_SK = 'PARTNER';
 const TENANT_SK = 'PARTNER_TENANT';

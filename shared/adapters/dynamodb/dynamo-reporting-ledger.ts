@@ -31,7 +31,6 @@ import {
   type SubmissionState,
 } from '#shared/domain/reporting.ts';
 import { HOUR_MS } from '#shared/domain/terms.ts';
-import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 import type {
   MeteringFlag,
   ReportedTotal,
@@ -40,7 +39,8 @@ import type {
   SlotAnswer,
   SlotKey,
   UnreportedEntry,
-} from '#shared/use-cases/ports/reporting-ledger.ts';
+} from '#shared/use-cases/metering/ports/reporting-ledger.ts';
+import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 

@@ -3,8 +3,8 @@ import { QueryCommand, type QueryCommandInput, TransactionCanceledException } fr
 import { type DynamoDBDocumentClient, NumberValue, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type RawItem, rawDecimal, rawString, sleep } from '#shared/adapters/dynamodb/raw-attributes.ts';
 import { totalsDeltasOf, type UsageMessage, type UsageSlot, type UsageTotalsDelta } from '#shared/domain/usage.ts';
+import type { UsageLedger, UsageTotals } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
-import type { UsageLedger, UsageTotals } from '#shared/use-cases/ports/usage-ledger.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 

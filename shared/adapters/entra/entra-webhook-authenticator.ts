@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import { UnauthenticatedError } from '#shared/domain/errors.ts';
-import type { WebhookAuthenticator, WebhookCaller } from '#shared/use-cases/ports/webhook-authenticator.ts';
+import type { WebhookAuthenticator, WebhookCaller } from '#shared/use-cases/fulfillment/ports/webhook-authenticator.ts';
 import { fetchTrusting } from './fetch-with-ca.ts';
 
 /** The marketplace's first-party app: the `azp` (v2) or `appid` (v1) of every webhook token (marketplace-api.md §2.3). */

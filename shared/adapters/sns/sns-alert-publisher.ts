@@ -15,7 +15,7 @@ import type {
   AlertContactRegistry,
   AlertMessage,
   AlertPublisher,
-} from '#shared/use-cases/ports/alert-publisher.ts';
+} from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 
 /** The JSON document of the `default` entry: what SQS, HTTP and Lambda subscribers receive. */
 export interface AlertNotification {

@@ -3,7 +3,7 @@ import {
   LIFECYCLE_EVENT_TYPES,
   type LifecycleEvent,
   type LifecyclePublisher,
-} from '#shared/use-cases/ports/lifecycle-publisher.ts';
+} from '#shared/use-cases/fulfillment/ports/lifecycle-publisher.ts';
 
 /**
  * Lifecycle events on the SNS lifecycle topic (`infra/resources.ts` LIFECYCLE_TOPIC): the message is the event as

@@ -2,7 +2,7 @@ import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws
 import type {
   MeteringAlertPublisher,
   MeteringRejectedAlert,
-} from '#shared/use-cases/ports/metering-alert-publisher.ts';
+} from '#shared/use-cases/metering/ports/metering-alert-publisher.ts';
 
 /**
  * Metering alerts on the SNS lifecycle topic (`infra/resources.ts` LIFECYCLE_TOPIC), beside the lifecycle events: the

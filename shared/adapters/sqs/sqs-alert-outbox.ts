@@ -15,7 +15,7 @@ import {
 } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import { parseAlertNotification } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
-import type { AlertOutbox, OutboxMessage } from '#shared/use-cases/ports/alert-outbox.ts';
+import type { AlertOutbox, OutboxMessage } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
 
 /** What subscribes a queue to a recipient's alerts with the recipient's filter policy (`SnsAlertPublisher`). */
 export interface QueueSubscriber {

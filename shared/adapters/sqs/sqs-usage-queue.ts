@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { UsageMessage } from '#shared/domain/usage.ts';
-import type { UsageQueue } from '#shared/use-cases/ports/usage-queue.ts';
+import type { UsageQueue } from '#shared/use-cases/metering/ports/usage-queue.ts';
 
 /** SQS limits: 10 entries per SendMessageBatch, 256 KiB per message and per batch (the classic quota; kept even
  * where SQS now allows 1 MiB, so the same code runs against every SQS and its stand-ins). */

@@ -1,5 +1,5 @@
 import type { Subscription, SubscriptionStatus } from '#shared/domain/subscription.ts';
-import type { LifecycleEvent } from './lifecycle-publisher.ts';
+import type { LifecycleEvent } from '../fulfillment/ports/lifecycle-publisher.ts';
 
 /** A subscription as stored, with the version that guards it against lost updates. */
 export interface StoredSubscription {

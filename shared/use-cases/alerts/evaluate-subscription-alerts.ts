@@ -1,0 +1,241 @@
+import { type AlertCandidate, alertKey } from '#shared/domain/alerts/alert.ts';
+import { alertTimeZone, evaluateAlerts } from '#shared/domain/alerts/rules.ts';
+import type { AlertLocale } from '#shared/domain/alerts/settings.ts';
+import type { AlertTextContext } from '#shared/domain/alerts/templates.ts';
+import type { Catalog } from '#shared/domain/catalog.ts';
+import { ValidationError } from '#shared/domain/errors.ts';
+import type { Subscription } from '#shared/domain/subscription.ts';
+import {
+  type DeliverAlertDeps,
+  type DeliverAlertResult,
+  deliverAlerts,
+} from '#shared/use-cases/alerts/deliver-alert.ts';
+import type { AlertSettings, AlertSettingsReader } from '#shared/use-cases/alerts/ports/alert-settings-reader.ts';
+import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
+import {
+  computeSubscriptionCharges,
+  HISTORY_MONTHS,
+  SPIKE_DAYS,
+} from '#shared/use-cases/billing/compute-subscription-charges.ts';
+import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
+import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
+import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
+
+export interface EvaluateSubscriptionAlertsDeps extends DeliverAlertDeps {
+  readonly subscriptions: Pick<SubscriptionStore, 'get'>;
+  readonly budgets: Pick<BudgetStore, 'getBudget'>;
+  readonly partners: Pick<PartnerStore, 'getCreditLink' | 'getPartner'>;
+  readonly ledger: Pick<UsageLedger, 'readSlots'>;
+  readonly catalog: Catalog;
+}
+
+/**
+ * - `noSettings`: neither a budget nor a credit link: nobody to alert (the common case, two reads);
+ * - `notFound`: settings exist for a subscription that is not stored;
+ * - `inactive`: the subscription was never activated: no charges yet;
+ * - `evaluated`: the rules ran; `results` says what each new candidate became.
+ */
+export type EvaluationOutcome = 'noSettings' | 'notFound' | 'inactive' | 'evaluated';
+
+export interface EvaluationResult {
+  readonly subscriptionId: string;
+  readonly outcome: EvaluationOutcome;
+  /** Candidates the rules produced (alerts whose condition holds now). */
+  readonly candidates: number;
+  /** Candidates skipped because the log shows them sent already (no write needed). */
+  readonly alreadySent: number;
+  /** Delivery of the others: `sent` for the alerts that went out now. */
+  readonly results: readonly DeliverAlertResult[];
+}
+
+/** How many of the subscription's latest alerts are read to skip the ones sent already (one query page). */
+const RECENT_ALERTS_PAGE = 100;
+
+/**
+ * Evaluates the alert rules for one subscription at the clock's instant and delivers each new alert once (DESIGN
+ * invariant 7). Safe to run any number of times, from anywhere (after each usage commit, hourly, by hand): every
+ * alert is keyed by recipient, rule, threshold and period, so a repeated evaluation sends nothing new.
+ *
+ * Steps: read the budget and the credit link (together); stop if there is neither; read the subscription and the
+ * partner (together); compute the charges in the budget's time zone and currency — four local days for spikes if there
+ * is a budget, six closed months for the provisional credit if there is a credit link, the forecast if the budget
+ * asks for it; run the rules (`evaluateAlerts`); skip candidates the subscription's recent alert log shows sent;
+ * deliver the others (`deliverAlerts`: record once, publish, mark sent).
+ *
+ * Purchase approvals are not read: no alert depends on them (they only matter to the credit policy's decision).
+ *
+ * `settings`: the budget and credit link when the caller read them already (`AlertSettingsReader`, for many
+ * subscriptions at once); read here otherwise.
+ *
+ * DynamoDB reads per evaluated subscription:
+ * - no settings: 2 (budget, credit link), none when `settings` is given;
+ * - with settings: 2 + 1 (subscription) + 1 (partner, when linked) + D slot queries (one per metered dimension of the
+ *   subscription's plans, more only past 1 MB of slots: `computeSubscriptionCharges`) + 1 (recent alerts, only when
+ *   some rule holds). With the sample catalog (D = 3): 7 or 8.
+ * Writes only for alerts not sent yet: one transaction to record, one to mark sent, and the SNS publish.
+ *
+ * @throws ValidationError when the budget and the credit levels use different currencies, or the subscription's plan
+ *   is not in the catalog or not priced in that currency (a configuration to fix; nothing is sent).
+ * @throws AggregateError when some alerts could not be delivered (the others were); the next evaluation retries them.
+ * @throws Error when a store or the ledger cannot be read.
+ */
+export async function evaluateSubscriptionAlerts(
+  deps: EvaluateSubscriptionAlertsDeps,
+  subscriptionId: string,
+  settings?: AlertSettings,
+): Promise<EvaluationResult> {
+  const none = (outcome: EvaluationOutcome): EvaluationResult => ({
+    subscriptionId,
+    outcome,
+    candidates: 0,
+    alreadySent: 0,
+    results: [],
+  });
+  const [budget, link] = settings
+    ? [settings.budget, settings.creditLink]
+    : await Promise.all([deps.budgets.getBudget(subscriptionId), deps.partners.getCreditLink(subscriptionId)]);
+  if (!budget && !link) return none('noSettings');
+  const [subscription, partner] = await Promise.all([
+    deps.subscriptions.get(subscriptionId),
+    link ? deps.partners.getPartner(link.partnerId) : Promise.resolve(undefined),
+  ]);
+  if (!subscription) return none('notFound');
+
+  const currency = budget?.plannedMonthlyAmount.currency ?? link?.levels.warning.currency ?? '';
+  if (budget && link && link.levels.warning.currency !== currency) {
+    throw new ValidationError(
+      `subscription ${subscriptionId}: the budget is in ${currency} but the credit levels in ${link.levels.warning.currency}`,
+      'currency',
+    );
+  }
+  const now = deps.clock.now();
+  const charges = await computeSubscriptionCharges(deps, {
+    subscription,
+    timeZone: alertTimeZone(budget),
+    currency,
+    now,
+    days: budget ? SPIKE_DAYS : 0,
+    closedMonths: link ? HISTORY_MONTHS : 0,
+    forecast: budget?.forecastAlert ?? false,
+  });
+  if (!charges.active) return none('inactive');
+
+  const candidates = evaluateAlerts({
+    subscriptionId,
+    customerId: budget?.customerId ?? link?.customerId ?? '',
+    now,
+    ...(budget ? { budget } : {}),
+    ...(link ? { creditLink: link } : {}),
+    monthToDate: charges.monthToDate,
+    ...(charges.forecast ? { forecast: charges.forecast } : {}),
+    dailyCharges: charges.dailyUsageCharges,
+    monthlyHistory: charges.monthlyHistory,
+  });
+  if (candidates.length === 0) return { ...none('evaluated') };
+
+  // Most evaluations find conditions that already fired this period (a threshold stays crossed all month): one query
+  // of the recent log spares a failed conditional write and a read per such candidate.
+  const recent = await deps.alertLog.listBySubscription(subscriptionId, { limit: RECENT_ALERTS_PAGE });
+  const sent = new Set(recent.entries.filter((entry) => entry.state === 'sent').map((entry) => entry.key));
+  const fresh = candidates.filter((candidate) => !sent.has(alertKey(candidate)));
+  const context = textContext(deps.catalog, subscription);
+  const localeOf = (candidate: AlertCandidate): AlertLocale =>
+    candidate.recipient.kind === 'customer' ? (budget?.locale ?? 'en') : (partner?.locale ?? 'en');
+  const results = await deliverAlerts(
+    deps,
+    fresh.map((candidate) => ({ candidate, locale: localeOf(candidate), context })),
+  );
+  return {
+    subscriptionId,
+    outcome: 'evaluated',
+    candidates: candidates.length,
+    alreadySent: candidates.length - fresh.length,
+    results,
+  };
+}
+
+/** Names the texts use instead of ids: the offer and plan as the customer bought them. */
+function textContext(catalog: Catalog, subscription: Subscription): AlertTextContext {
+  const offer = catalog.offers.find((candidate) => candidate.id === subscription.offerId);
+  const plan = offer?.plans.find((candidate) => candidate.id === subscription.planId);
+  return offer && plan ? { subscriptionLabel: `${offer.displayName} ${plan.displayName}` } : {};
+}
+
+export interface EvaluationLogger {
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+}
+
+export interface BestEffortSummary {
+  readonly evaluated: number;
+  readonly sent: number;
+  readonly failed: number;
+  /** Subscriptions not evaluated (or not finished) within the time budget; the hourly run covers them. */
+  readonly deferred: number;
+}
+
+/**
+ * Evaluates several subscriptions without ever throwing: each failure is logged and counted, and whatever is not
+ * finished within `budgetMs` is left (not awaited) to the next evaluation. For callers whose own work must not suffer
+ * from alerts: the usage aggregator after a commit.
+ *
+ * With an `alertSettings` reader, the settings of all the subscriptions are read first in one go (one BatchGetItem
+ * for up to 50 subscriptions, instead of two reads each), and subscriptions without settings count as evaluated
+ * without any further read; if that read fails, every subscription counts as failed (the hourly run covers them).
+ */
+export async function evaluateSubscriptionsBestEffort(
+  deps: EvaluateSubscriptionAlertsDeps & {
+    readonly logger: EvaluationLogger;
+    readonly alertSettings?: AlertSettingsReader;
+  },
+  subscriptionIds: readonly string[],
+  budgetMs: number,
+): Promise<BestEffortSummary> {
+  let evaluated = 0;
+  let sent = 0;
+  let failed = 0;
+  const evaluateOne = async (subscriptionId: string, settings?: AlertSettings) => {
+    try {
+      const result = await evaluateSubscriptionAlerts(deps, subscriptionId, settings);
+      evaluated++;
+      sent += result.results.filter((r) => r.outcome === 'sent').length;
+    } catch (error) {
+      failed++;
+      deps.logger.warn('Alert evaluation failed; the next evaluation retries it', { subscriptionId, error });
+    }
+  };
+  const evaluateAll = async () => {
+    if (!deps.alertSettings) {
+      await Promise.all(subscriptionIds.map((subscriptionId) => evaluateOne(subscriptionId)));
+      return;
+    }
+    let settings: Map<string, AlertSettings>;
+    try {
+      settings = await deps.alertSettings.readMany(subscriptionIds);
+    } catch (error) {
+      failed += subscriptionIds.length;
+      deps.logger.warn('Alert settings could not be read; the next evaluation retries them', {
+        subscriptions: subscriptionIds.length,
+        error,
+      });
+      return;
+    }
+    await Promise.all(
+      subscriptionIds.map((subscriptionId) => evaluateOne(subscriptionId, settings.get(subscriptionId) ?? {})),
+    );
+  };
+  const all = evaluateAll();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, budgetMs));
+  });
+  const outcome = await Promise.race([all.then(() => 'done' as const), timedOut]);
+  clearTimeout(timer);
+  const deferred = outcome === 'timeout' ? subscriptionIds.length - evaluated - failed : 0;
+  if (deferred > 0) {
+    deps.logger.warn('Alert evaluation did not finish in its time budget; the hourly run covers the rest', {
+      deferred,
+      budgetMs,
+    });
+  }
+  return { evaluated, sent, failed, deferred };
+}

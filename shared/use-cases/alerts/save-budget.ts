@@ -1,0 +1,135 @@
+import { type Principal, requireSubscriptionAccess } from '#shared/domain/access.ts';
+import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
+import { type BudgetSettings, type BudgetSettingsInput, parseBudgetSettings } from '#shared/domain/alerts/settings.ts';
+import type { Catalog, CurrencyCode } from '#shared/domain/catalog.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors.ts';
+import { billingTermFor, planOf } from '#shared/domain/plan-history.ts';
+import type { Subscription } from '#shared/domain/subscription.ts';
+import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
+import type { AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
+import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
+import { registerAlertContacts, releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
+import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
+import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
+
+export interface SaveBudgetDeps {
+  readonly subscriptions: Pick<SubscriptionStore, 'get'>;
+  readonly budgets: Pick<BudgetStore, 'putBudget' | 'getBudget' | 'listBudgetsOfCustomer'>;
+  readonly partners: Pick<PartnerStore, 'getCreditLink'>;
+  readonly contacts: AlertContactRegistry;
+  /** Set in the local mode only: the queue that stands in for e-mail and SMS. */
+  readonly outbox?: AlertOutbox;
+  readonly catalog: Catalog;
+}
+
+/** The budget as the caller gives it: the subscription and its customer come from the path and the store. */
+export type BudgetBody = Omit<BudgetSettingsInput, 'subscriptionId' | 'customerId'>;
+
+/**
+ * Creates or replaces the budget of a subscription (its customer's planned monthly amount, thresholds, time zone,
+ * language and contacts), for the subscription's customer or the publisher.
+ *
+ * Steps: read the subscription; check the caller; validate with the domain's defaults, the customer being the
+ * subscription's beneficiary tenant (never taken from the body: the customer id routes alerts, so a caller must not
+ * be able to send its alerts to someone else's recipient); check the currency is one the plan is priced in and the
+ * one of the partner's credit levels; register the contacts (SNS subscriptions filtered on this customer) and the
+ * local outbox; release the contacts the previous budget had and no budget of the customer names any more; store the
+ * budget. Contacts are registered first so that no alert evaluated right after the store goes out to nobody;
+ * registering and releasing are idempotent, so a failed call is simply repeated.
+ *
+ * @throws NotFoundError for an unknown subscription.
+ * @throws ForbiddenError for a partner key, or a customer key of another customer.
+ * @throws ValidationError naming the field (domain rules, or a currency the plan or the credit levels do not use).
+ * @throws Error when contacts cannot be registered or the budget stored (nothing is stored then).
+ */
+export async function saveBudget(
+  deps: SaveBudgetDeps,
+  caller: Principal,
+  input: { readonly subscriptionId: string; readonly budget: BudgetBody },
+): Promise<BudgetSettings> {
+  const subscription = await requireBudgetAccess(deps, caller, input.subscriptionId, 'set');
+  const budget = parseBudgetSettings({
+    ...input.budget,
+    subscriptionId: subscription.id,
+    customerId: customerIdOf(subscription),
+  });
+  const currency = budget.plannedMonthlyAmount.currency;
+  requirePlanPricedIn(deps.catalog, subscription, currency, 'plannedMonthlyAmount.currency');
+  const link = await deps.partners.getCreditLink(subscription.id);
+  if (link && link.levels.warning.currency !== currency) {
+    throw new ValidationError(
+      `the planned amount must be in ${link.levels.warning.currency}, the currency of the reseller's credit levels`,
+      'plannedMonthlyAmount.currency',
+    );
+  }
+  const recipient = { kind: 'customer' as const, id: budget.customerId };
+  await registerRecipient(deps, recipient, budget.contacts);
+  const previous = await deps.budgets.getBudget(subscription.id);
+  if (previous) {
+    // The customer's other budgets may name the same contacts: those stay.
+    const others = (await deps.budgets.listBudgetsOfCustomer(budget.customerId)).filter(
+      (other) => other.subscriptionId !== subscription.id,
+    );
+    const kept = [budget.contacts, ...others.map((other) => other.contacts)];
+    await releaseRemovedContacts(deps, recipient, previous.contacts, kept);
+  }
+  await deps.budgets.putBudget(budget);
+  return budget;
+}
+
+/** The customer id of a subscription's alerts: its beneficiary's Entra tenant (settings.ts). */
+export function customerIdOf(subscription: Subscription): string {
+  return subscription.beneficiary.tenantId;
+}
+
+/**
+ * Reads the subscription and checks that the caller may read or set its budget: the publisher, or a customer key of
+ * this subscription. A partner sees the planned amount in its alerts but does not manage the customer's budget.
+ * @throws NotFoundError for an unknown subscription. @throws ForbiddenError otherwise.
+ */
+export async function requireBudgetAccess(
+  deps: { readonly subscriptions: Pick<SubscriptionStore, 'get'> },
+  caller: Principal,
+  subscriptionId: string,
+  action: 'read' | 'set',
+): Promise<Subscription> {
+  const subscription = await deps.subscriptions.get(subscriptionId);
+  if (!subscription) throw new NotFoundError(`No subscription with id ${subscriptionId}.`);
+  if (caller.role === 'partner') {
+    throw new ForbiddenError(
+      `A partner key may not ${action} a customer's budget; use the customer's or the publisher's key.`,
+    );
+  }
+  requireSubscriptionAccess(caller, subscription);
+  return subscription;
+}
+
+/**
+ * @throws ValidationError when the subscription's current plan has no price in `currency` (its charges could not be
+ *   computed in it, so alerts on it could never fire).
+ */
+export function requirePlanPricedIn(
+  catalog: Catalog,
+  subscription: Subscription,
+  currency: CurrencyCode,
+  field: string,
+): void {
+  const plan = planOf(catalog, subscription.offerId, subscription.planId);
+  const term = billingTermFor(plan, subscription.term?.termUnit);
+  if (!Object.hasOwn(term.price, currency)) {
+    throw new ValidationError(
+      `plan "${plan.id}" is not priced in ${currency}; use one of ${Object.keys(term.price).join(', ')}`,
+      field,
+    );
+  }
+}
+
+/** Registers a recipient's contacts, and the local outbox when there is one. */
+export async function registerRecipient(
+  deps: { readonly contacts: AlertContactRegistry; readonly outbox?: AlertOutbox },
+  recipient: AlertRecipient,
+  contacts: BudgetSettings['contacts'],
+): Promise<void> {
+  await registerAlertContacts(deps, recipient, contacts);
+  await deps.outbox?.subscribeRecipient(recipient);
+}

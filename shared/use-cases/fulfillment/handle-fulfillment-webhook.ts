@@ -1,0 +1,542 @@
+import type { RequestedChange } from '#shared/domain/change-rules.ts';
+import { applyChange, type SubscriptionChange, withRenewedTerm } from '#shared/domain/subscription-lifecycle.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Marketplace, MarketplaceCallOptions, SaasOperation } from '../ports/marketplace.ts';
+import {
+  MarketplaceBadRequestError,
+  MarketplaceConflictError,
+  MarketplaceNotFoundError,
+} from '../ports/marketplace-errors.ts';
+import type { OperationDecision, OperationRecord, VersionedSubscriptionStore } from '../ports/subscription-store.ts';
+import {
+  type ApplySubscriptionChangeResult,
+  applySubscriptionChange,
+  type ComputedChange,
+  publishPendingEvent,
+} from './apply-subscription-change.ts';
+import { subscriptionFromMarketplace, termFromMarketplace } from './marketplace-subscription.ts';
+import type { ChangePolicy } from './ports/change-policy.ts';
+import type { LifecycleEventType, LifecyclePublisher } from './ports/lifecycle-publisher.ts';
+
+/** A webhook notification after lenient parsing (reference/marketplace-api.md §2.2): only the first three are sure. */
+export interface FulfillmentNotification {
+  /** The operation id (`id`). */
+  readonly operationId: string;
+  readonly subscriptionId: string;
+  readonly action: string;
+  readonly status?: string;
+  readonly planId?: string;
+  readonly quantity?: number;
+  readonly timeStamp?: string;
+  readonly activityId?: string;
+  readonly operationRequestSource?: string;
+}
+
+export interface WebhookLogger {
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+}
+
+export interface HandleFulfillmentWebhookDeps {
+  readonly subscriptions: VersionedSubscriptionStore;
+  /** Give it a tight retry budget: see `answerDeadlineMs`. */
+  readonly marketplace: Marketplace;
+  readonly policy: ChangePolicy;
+  readonly lifecycle: LifecyclePublisher;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly logger: WebhookLogger;
+  /**
+   * Marketplace calls up to and including the PATCH that answers a ChangePlan / ChangeQuantity are aborted after this
+   * long (default 8 s): Microsoft auto-accepts a change not answered within 10 s of its webhook (§0, §2.1), so a
+   * rejection later than that is worthless, while a timely 500 gets the webhook delivered again.
+   */
+  readonly answerDeadlineMs?: number;
+  /**
+   * Called once a cancellation is stored: reports the subscription's remaining usage at once, since usage for hours
+   * before the cancellation stays reportable (marketplace-api.md §4.3). Best effort: the scheduled reporter reports
+   * those hours anyway after its grace period, so a failure here is logged and never fails the webhook.
+   */
+  readonly flushUsage?: (subscriptionId: string, until: Date) => Promise<void>;
+}
+
+export type WebhookOutcome =
+  /** The change is stored (and its event published). */
+  | 'applied'
+  /** Our policy refused the change: PATCHed Failure, nothing stored but the record. */
+  | 'rejected'
+  /** This operation was handled before: nothing changed. */
+  | 'duplicate'
+  /** The payload does not match what Get Operation says (or the operation does not exist): not applied. */
+  | 'mismatch'
+  /** Microsoft reports the operation Failed or Conflict: not applied. */
+  | 'notApplied'
+  /** Changes nothing (already in force, a terminal subscription, an unknown action). */
+  | 'ignored';
+
+export interface WebhookResult {
+  readonly outcome: WebhookOutcome;
+  readonly detail?: string;
+}
+
+export const DEFAULT_ANSWER_DEADLINE_MS = 8_000;
+
+/**
+ * Handles one authenticated webhook call (§2.1). The caller has verified the bearer token (DESIGN invariant 5).
+ *
+ * Steps: (1) an operation already finished on our side is a replay: nothing changes (a PATCH or event still owed from
+ * an interrupted delivery is completed); (2) Get Operation confirms the call: an unknown operation or one whose
+ * subscription, action, plan or quantity differ from the payload is not applied (§2.1 "call Get Operation to check
+ * that the call and its payload are genuine"), and answered 200 so Microsoft does not loop; (3) a subscription we never
+ * stored is stored from Get Subscription; (4) per action, from Get Operation's view:
+ * - ChangePlan / ChangeQuantity InProgress: decide with the `ChangePolicy`, record the decision, PATCH it, apply on
+ *   Success; Succeeded (publisher-initiated, or auto-accepted) applies; Failed / Conflict are not applied;
+ * - Reinstate InProgress: make it Subscribed, then PATCH Success (§1.4); Succeeded applies;
+ * - Suspend / Unsubscribe: the status from the operation's time stamp; Renew: the term from Get Subscription.
+ * Each applied change publishes a lifecycle event. Every call is audited.
+ *
+ * @returns what happened, for the response and the logs (every outcome answers 200).
+ * @throws MarketplaceError (unavailable, forbidden, …), a store error, or `ConflictError` after repeated concurrent
+ *   writes: nothing was applied that a redelivery would not complete, so the caller answers 500 and Microsoft retries.
+ * @throws Error when an inform-only operation (Suspend, Unsubscribe, Renew) is not final yet at Microsoft: answer 500
+ *   so that the redelivery finds it final (§2.2: only final statuses are actionable).
+ */
+export async function handleFulfillmentWebhook(
+  deps: HandleFulfillmentWebhookDeps,
+  input: { readonly notification: FulfillmentNotification; readonly requestId?: string },
+): Promise<WebhookResult> {
+  const { notification } = input;
+  let result: WebhookResult;
+  try {
+    result = await handle(deps, notification);
+  } catch (error) {
+    await audit(deps, notification, input.requestId, `failed: ${error instanceof Error ? error.name : 'Error'}`);
+    throw error;
+  }
+  await audit(deps, notification, input.requestId, `${result.outcome}${result.detail ? `: ${result.detail}` : ''}`);
+  if (result.outcome === 'applied' && notification.action === 'Unsubscribe' && deps.flushUsage) {
+    await deps.flushUsage(notification.subscriptionId, deps.clock.now()).catch((error: unknown) =>
+      deps.logger.warn('Usage flush after cancellation failed; the scheduled reporter will report it', {
+        subscriptionId: notification.subscriptionId,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  }
+  deps.logger.info('Webhook handled', {
+    subscriptionId: notification.subscriptionId,
+    operationId: notification.operationId,
+    action: notification.action,
+    outcome: result.outcome,
+    detail: result.detail,
+  });
+  return result;
+}
+
+interface Context {
+  readonly deps: HandleFulfillmentWebhookDeps;
+  readonly notification: FulfillmentNotification;
+  /** Options for calls on the way to the answer: our correlation id (the operation id) and the deadline. */
+  readonly beforeAnswer: MarketplaceCallOptions;
+  /** Options for calls after the answer: no deadline left to keep. */
+  readonly afterAnswer: MarketplaceCallOptions;
+}
+
+async function handle(
+  deps: HandleFulfillmentWebhookDeps,
+  notification: FulfillmentNotification,
+): Promise<WebhookResult> {
+  const correlationId = notification.operationId;
+  const context: Context = {
+    deps,
+    notification,
+    beforeAnswer: {
+      correlationId,
+      signal: AbortSignal.timeout(deps.answerDeadlineMs ?? DEFAULT_ANSWER_DEADLINE_MS),
+    },
+    afterAnswer: { correlationId },
+  };
+  const { subscriptionId, operationId } = notification;
+
+  const known = await deps.subscriptions.getOperation(subscriptionId, operationId);
+  if (known?.state === 'applied') return finishReplay(context, known);
+
+  let operation: SaasOperation;
+  try {
+    operation = await deps.marketplace.getOperation(subscriptionId, operationId, context.beforeAnswer);
+  } catch (error) {
+    // 404, or 400 as the live API was seen to answer for an unknown id (§1.2 observed): no such operation.
+    if (error instanceof MarketplaceNotFoundError || error instanceof MarketplaceBadRequestError) {
+      deps.logger.warn('Webhook names an operation Microsoft does not know: not applied', {
+        subscriptionId,
+        operationId,
+        error: error.message,
+      });
+      return { outcome: 'mismatch', detail: 'Get Operation does not know this operation' };
+    }
+    throw error;
+  }
+  const mismatch = mismatchOf(notification, operation);
+  if (mismatch) {
+    deps.logger.warn('Webhook payload disagrees with Get Operation: not applied', {
+      subscriptionId,
+      operationId,
+      mismatch,
+    });
+    return { outcome: 'mismatch', detail: mismatch };
+  }
+
+  await ensureStored(context);
+  const record =
+    known ??
+    (await deps.subscriptions.startOperation({
+      subscriptionId,
+      operationId,
+      action: operation.action,
+      at: deps.clock.now(),
+    }));
+
+  switch (operation.action) {
+    case 'ChangePlan':
+    case 'ChangeQuantity':
+      return handleChange(context, operation, record);
+    case 'Reinstate':
+      return handleReinstate(context, operation, record);
+    case 'Suspend':
+    case 'Unsubscribe':
+      return handleInformOnly(context, operation);
+    case 'Renew':
+      return handleRenew(context, operation);
+    default:
+      await deps.subscriptions.completeOperation({
+        subscriptionId,
+        operationId,
+        action: operation.action,
+        outcome: 'ignored',
+        reason: `unknown action ${operation.action}`,
+        at: deps.clock.now(),
+      });
+      return { outcome: 'ignored', detail: `unknown action ${operation.action}` };
+  }
+}
+
+/** ChangePlan / ChangeQuantity (§2.1): decide within 10 s, PATCH, apply when Microsoft has it as Success. */
+async function handleChange(
+  context: Context,
+  operation: SaasOperation,
+  record: OperationRecord,
+): Promise<WebhookResult> {
+  if (operation.status === 'InProgress' || operation.status === 'NotStarted') {
+    const decided = record.decision ? record : await decide(context, operation, record);
+    const decision = decided.decision as OperationDecision;
+    const final = decided.acknowledgedAt
+      ? decision === 'Success'
+        ? 'Succeeded'
+        : 'Failed'
+      : await answer(context, decision);
+    if (final === 'Succeeded') return applyOperation(context, operation, timeOf(context, operation));
+    if (decision === 'Failure') return complete(context, operation, 'rejected', decided.reason ?? 'rejected by policy');
+    return complete(context, operation, 'notApplied', `Microsoft reports the operation ${final}`);
+  }
+  if (operation.status === 'Succeeded') return applyOperation(context, operation, timeOf(context, operation));
+  return complete(context, operation, 'notApplied', `Microsoft reports the operation ${operation.status}`);
+}
+
+async function decide(context: Context, operation: SaasOperation, record: OperationRecord): Promise<OperationRecord> {
+  const { deps, notification } = context;
+  const stored = await deps.subscriptions.read(notification.subscriptionId);
+  const change = requestedChange(operation);
+  const verdict = !stored
+    ? { accept: false as const, reason: 'the subscription is not stored' }
+    : !change
+      ? {
+          accept: false as const,
+          reason: `Get Operation names no new ${operation.action === 'ChangePlan' ? 'plan' : 'quantity'}`,
+        }
+      : await deps.policy.decide({
+          subscription: stored.subscription,
+          change,
+          now: deps.clock.now(),
+          operationId: record.operationId,
+        });
+  deps.logger.info('Change decided', {
+    subscriptionId: record.subscriptionId,
+    operationId: record.operationId,
+    action: operation.action,
+    accept: verdict.accept,
+    reason: verdict.accept ? undefined : verdict.reason,
+  });
+  return deps.subscriptions.decideOperation({
+    subscriptionId: record.subscriptionId,
+    operationId: record.operationId,
+    decision: verdict.accept ? 'Success' : 'Failure',
+    ...(verdict.accept ? {} : { reason: verdict.reason }),
+    at: deps.clock.now(),
+  });
+}
+
+/**
+ * PATCHes the decision (§1.2 row 11) and returns the operation's final status. A 409 means it is final already
+ * (auto-accepted after 10 s, or answered by an earlier delivery): Get Operation says how it ended.
+ */
+async function answer(context: Context, decision: OperationDecision): Promise<string> {
+  const { deps, notification } = context;
+  const { subscriptionId, operationId } = notification;
+  let final: string = decision === 'Success' ? 'Succeeded' : 'Failed';
+  try {
+    await deps.marketplace.updateOperation(subscriptionId, operationId, decision, context.beforeAnswer);
+  } catch (error) {
+    if (!(error instanceof MarketplaceConflictError)) throw error;
+    final = (await deps.marketplace.getOperation(subscriptionId, operationId, context.afterAnswer)).status;
+    if (final === 'InProgress' || final === 'NotStarted') throw error;
+  }
+  await deps.subscriptions.markAcknowledged(subscriptionId, operationId, deps.clock.now());
+  return final;
+}
+
+/** Reinstate (§1.4): "ensure the service is operational, then PATCH Success". */
+async function handleReinstate(
+  context: Context,
+  operation: SaasOperation,
+  record: OperationRecord,
+): Promise<WebhookResult> {
+  const { deps, notification } = context;
+  if (operation.status === 'InProgress' || operation.status === 'NotStarted') {
+    const decided = record.decision
+      ? record
+      : await deps.subscriptions.decideOperation({
+          subscriptionId: notification.subscriptionId,
+          operationId: notification.operationId,
+          decision: 'Success',
+          at: deps.clock.now(),
+        });
+    const result = await applyOperation(context, operation, timeOf(context, operation), 'Success');
+    // A subscription cancelled on our side cannot be made operational again (§1.4: Unsubscribed is terminal).
+    const terminal = result.outcome === 'ignored' && result.detail === TERMINAL;
+    if (!decided.acknowledgedAt) await answer(context, terminal ? 'Failure' : 'Success');
+    return result;
+  }
+  if (operation.status === 'Succeeded') return applyOperation(context, operation, timeOf(context, operation));
+  return complete(context, operation, 'notApplied', `Microsoft reports the operation ${operation.status}`);
+}
+
+/** Suspend and Unsubscribe are inform-only and final when sent (§2.1, §2.2: status Succeeded). */
+async function handleInformOnly(context: Context, operation: SaasOperation): Promise<WebhookResult> {
+  if (operation.status === 'Succeeded') return applyOperation(context, operation, timeOf(context, operation));
+  if (operation.status === 'Failed' || operation.status === 'Conflict') {
+    return complete(context, operation, 'notApplied', `Microsoft reports the operation ${operation.status}`);
+  }
+  throw new Error(`${operation.action} operation ${operation.id} is still ${operation.status}; retry when final`);
+}
+
+/** Renew (§1.4): the term dates move to the new term, as Get Subscription reports them. */
+async function handleRenew(context: Context, operation: SaasOperation): Promise<WebhookResult> {
+  if (operation.status !== 'Succeeded') return handleInformOnly(context, operation);
+  const { deps, notification } = context;
+  const current = await deps.marketplace.getSubscription(notification.subscriptionId, context.afterAnswer);
+  const term = termFromMarketplace(current);
+  const at = timeOf(context, operation);
+  const result = await applySubscriptionChange(deps, {
+    subscriptionId: notification.subscriptionId,
+    operationId: notification.operationId,
+    action: operation.action,
+    compute: ({ subscription }): ComputedChange => {
+      if (!term) return { unchanged: 'Get Subscription reports no term' };
+      const renewed = withRenewedTerm(subscription, term);
+      return renewed ? { subscription: renewed, eventType: 'Renewed', at } : { unchanged: 'term already in force' };
+    },
+  });
+  return outcomeOf(result);
+}
+
+const TERMINAL = 'the subscription is Unsubscribed (terminal)';
+
+/** Applies a status, plan or seat change at `at`, with conditional writes and the lifecycle event. */
+async function applyOperation(
+  context: Context,
+  operation: SaasOperation,
+  at: Date,
+  decision?: OperationDecision,
+): Promise<WebhookResult> {
+  const { deps, notification } = context;
+  const planned = await plannedChange(context, operation, at);
+  const result = await applySubscriptionChange(deps, {
+    subscriptionId: notification.subscriptionId,
+    operationId: notification.operationId,
+    action: operation.action,
+    ...(decision ? { decision } : {}),
+    compute: ({ subscription }): ComputedChange => {
+      if (!planned) return { unchanged: `Get Operation names no new value for ${operation.action}` };
+      const changed = applyChange(subscription, planned.change);
+      if (!changed.applied) return { unchanged: changed.reason === 'terminal' ? TERMINAL : 'already in force' };
+      return { subscription: changed.subscription, eventType: planned.eventType, at };
+    },
+  });
+  return outcomeOf(result);
+}
+
+async function plannedChange(
+  context: Context,
+  operation: SaasOperation,
+  at: Date,
+): Promise<{ change: SubscriptionChange; eventType: LifecycleEventType } | undefined> {
+  switch (operation.action) {
+    case 'ChangePlan': {
+      if (!operation.planId) return undefined;
+      return {
+        change: { at, planId: operation.planId, ...(await seatsAfterPlanChange(context, operation.planId)) },
+        eventType: 'PlanChanged',
+      };
+    }
+    case 'ChangeQuantity':
+      return operation.quantity === undefined
+        ? undefined
+        : { change: { at, quantity: operation.quantity }, eventType: 'QuantityChanged' };
+    case 'Suspend':
+      return { change: { at, status: 'Suspended' }, eventType: 'Suspended' };
+    case 'Reinstate':
+      return { change: { at, status: 'Subscribed' }, eventType: 'Reinstated' };
+    case 'Unsubscribe':
+      return { change: { at, status: 'Unsubscribed' }, eventType: 'Unsubscribed' };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The seats after a plan change. The operation carries the old seat count (§2.2: only the new plan is new), and
+ * Microsoft decides the seats on the new plan (none on a flat-rate plan); Get Subscription, read again after the
+ * change as §2.2 advises, says what they are. When it does not show the new plan yet, the seats are left as they are.
+ */
+async function seatsAfterPlanChange(context: Context, planId: string): Promise<{ quantity?: number | null }> {
+  const { deps, notification } = context;
+  try {
+    const current = await deps.marketplace.getSubscription(notification.subscriptionId, context.afterAnswer);
+    if (current.planId !== planId) return {};
+    return { quantity: current.quantity ?? null };
+  } catch (error) {
+    deps.logger.warn('Seats after a plan change could not be read; kept as they were', {
+      subscriptionId: notification.subscriptionId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return {};
+  }
+}
+
+async function complete(
+  context: Context,
+  operation: SaasOperation,
+  outcome: 'rejected' | 'notApplied',
+  reason: string,
+): Promise<WebhookResult> {
+  const { deps, notification } = context;
+  await deps.subscriptions.completeOperation({
+    subscriptionId: notification.subscriptionId,
+    operationId: notification.operationId,
+    action: operation.action,
+    outcome,
+    reason,
+    at: deps.clock.now(),
+  });
+  return { outcome, detail: reason };
+}
+
+/** A finished operation delivered again: complete what an interrupted delivery left owed, change nothing else. */
+async function finishReplay(context: Context, record: OperationRecord): Promise<WebhookResult> {
+  const { deps } = context;
+  if (record.decision && !record.acknowledgedAt && record.outcome !== 'rejected') {
+    await answer(context, record.decision);
+  }
+  await publishPendingEvent(deps, record);
+  return { outcome: 'duplicate', detail: `already ${record.outcome ?? 'handled'}` };
+}
+
+/** A subscription we never stored (bought and activated before this system ran, say): store it from Microsoft's view. */
+async function ensureStored(context: Context): Promise<void> {
+  const { deps, notification } = context;
+  if (await deps.subscriptions.read(notification.subscriptionId)) return;
+  const current = await deps.marketplace.getSubscription(notification.subscriptionId, context.beforeAnswer);
+  await deps.subscriptions.createIfAbsent(subscriptionFromMarketplace(current, deps.clock.now()));
+}
+
+/**
+ * Why the payload is not what Microsoft says the operation is, or undefined when it agrees. Fields the payload leaves
+ * out are not compared (the 2022 doc shows minimal payloads, §2.2); Get Operation's values are the ones acted on.
+ */
+function mismatchOf(notification: FulfillmentNotification, operation: SaasOperation): string | undefined {
+  if (operation.subscriptionId.toLowerCase() !== notification.subscriptionId.toLowerCase()) {
+    return `subscription ${notification.subscriptionId} ≠ ${operation.subscriptionId}`;
+  }
+  if (operation.action !== notification.action) return `action ${notification.action} ≠ ${operation.action}`;
+  if (
+    operation.action === 'ChangePlan' &&
+    notification.planId !== undefined &&
+    notification.planId !== operation.planId
+  ) {
+    return `planId ${notification.planId} ≠ ${operation.planId ?? '(none)'}`;
+  }
+  if (
+    operation.action === 'ChangeQuantity' &&
+    notification.quantity !== undefined &&
+    notification.quantity !== operation.quantity
+  ) {
+    return `quantity ${notification.quantity} ≠ ${operation.quantity ?? '(none)'}`;
+  }
+  return undefined;
+}
+
+function requestedChange(operation: SaasOperation): RequestedChange | undefined {
+  if (operation.action === 'ChangePlan')
+    return operation.planId ? { kind: 'plan', planId: operation.planId } : undefined;
+  return operation.quantity === undefined ? undefined : { kind: 'quantity', quantity: operation.quantity };
+}
+
+/**
+ * When an operation takes effect in the timeline: its time stamp (§1.2 `timeStamp`, UTC), or now when it has none.
+ * Every webhook-driven change is placed on Microsoft's clock, so the order of the changes is Microsoft's order, whatever
+ * the skew between its clock and ours; a change answered with PATCH takes effect a few seconds after its time stamp
+ * at Microsoft, which moves no usage hour that matters (the PATCH is due within 10 s).
+ */
+function timeOf(context: Context, operation: SaasOperation): Date {
+  const stamp = operation.timeStamp ?? context.notification.timeStamp;
+  const parsed = stamp ? Date.parse(stamp) : Number.NaN;
+  return Number.isNaN(parsed) ? context.deps.clock.now() : new Date(parsed);
+}
+
+function outcomeOf(result: ApplySubscriptionChangeResult): WebhookResult {
+  switch (result.outcome) {
+    case 'applied':
+      return { outcome: 'applied', ...(result.event ? { detail: result.event.type } : {}) };
+    case 'alreadyApplied':
+      return { outcome: 'duplicate', detail: 'applied by a concurrent delivery' };
+    default:
+      return { outcome: 'ignored', detail: result.reason };
+  }
+}
+
+async function audit(
+  deps: HandleFulfillmentWebhookDeps,
+  notification: FulfillmentNotification,
+  requestId: string | undefined,
+  result: string,
+): Promise<void> {
+  try {
+    await deps.audit.record({
+      subscriptionId: notification.subscriptionId,
+      at: deps.clock.now(),
+      kind: 'webhook',
+      what: `${notification.action}${notification.status ? ` ${notification.status}` : ''} operation ${notification.operationId}`,
+      result,
+      ...(requestId ? { requestId } : {}),
+      correlationId: notification.operationId,
+    });
+  } catch (error) {
+    // The audit trail must not turn a handled webhook into a redelivery loop; the log line keeps the record.
+    deps.logger.warn('Audit entry of a webhook could not be written', {
+      subscriptionId: notification.subscriptionId,
+      operationId: notification.operationId,
+      result,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}

@@ -1,0 +1,249 @@
+import { type Principal, requirePublisher } from '#shared/domain/access.ts';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '#shared/domain/errors.ts';
+import type { Subscription } from '#shared/domain/subscription.ts';
+import type { Clock } from '../ports/clock.ts';
+import { isTerminalOperationStatus, type Marketplace, type SaasOperation } from '../ports/marketplace.ts';
+import {
+  MarketplaceBadRequestError,
+  MarketplaceNotFoundError,
+  MarketplaceUnavailableError,
+  OperationWaitTimeoutError,
+} from '../ports/marketplace-errors.ts';
+import type { SubscriptionStore } from '../ports/subscription-store.ts';
+import type { ChangePolicy, RequestedChange } from './ports/change-policy.ts';
+import { waitForOperation } from './wait-for-operation.ts';
+
+/** What the publisher asks Microsoft to do (reference/marketplace-api.md §1.2 rows 6–8): one thing per call. */
+export type PublisherRequest =
+  | { readonly kind: 'plan'; readonly planId: string }
+  | { readonly kind: 'quantity'; readonly quantity: number }
+  | { readonly kind: 'cancel' };
+
+export interface RequestSubscriptionChangeDeps {
+  readonly subscriptions: Pick<SubscriptionStore, 'get'>;
+  /** Wrap it in `AuditingMarketplace`: every call (the request and each poll) lands in the audit trail. */
+  readonly marketplace: Marketplace;
+  /** The catalog policy (`catalogChangePolicy`): the plan must exist and be offered, the seats within limits. */
+  readonly policy: ChangePolicy;
+  readonly clock: Clock;
+  /** Longest wait for a terminal status before answering "still running" (default `DEFAULT_OPERATION_WAIT_MS`). */
+  readonly operationWaitMs?: number;
+  /** Pause between polls of Get Operation (default `DEFAULT_OPERATION_POLL_MS`). */
+  readonly operationPollMs?: number;
+  /** For tests: waits between polls. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Where a publisher operation stands, as Microsoft reports it. */
+export interface PublisherOperationView {
+  readonly subscriptionId: string;
+  readonly operationId: string;
+  /** `ChangePlan`, `ChangeQuantity` or `Unsubscribe`. */
+  readonly action: string;
+  /**
+   * Microsoft's status: `InProgress`/`NotStarted` while running, then `Succeeded`, `Failed` or `Conflict`; `Unknown`
+   * when Microsoft took the request but could not be asked how it stands.
+   */
+  readonly status: string;
+  /** Whether the status is final. */
+  readonly done: boolean;
+  /** Microsoft's reason for a `Failed` operation. */
+  readonly errorMessage?: string;
+  /** How our store gets the change: always through the webhook (or, when it is missed, the subscription sync). */
+  readonly appliedBy: 'webhook';
+}
+
+/**
+ * Bounded so the API answers within API Gateway's 30 s with room for the request itself (the Api function's timeout
+ * is 25 s, infra/functions.ts): a longer operation is answered 202 and can be polled with `getPublisherOperation`.
+ */
+export const DEFAULT_OPERATION_WAIT_MS = 12_000;
+/** Microsoft: "poll every few seconds" (§1.2); the usual operation ends within a few seconds. */
+export const DEFAULT_OPERATION_POLL_MS = 2_000;
+
+/**
+ * A publisher-initiated change plan, change quantity or cancellation (§1.2 rows 6–8, §1.4), for a publisher key only.
+ *
+ * Steps: (1) the subscription must be stored; (2) the request must make sense now: a plan or seat change only for a
+ * Subscribed subscription, to a plan or seat count that differs from the current one and that the catalog policy
+ * accepts; a cancellation only for one not yet Unsubscribed; (3) ask Microsoft (PATCH or DELETE → 202 +
+ * `Operation-Location`); (4) follow the operation with Get Operation until it is terminal or `operationWaitMs` has
+ * passed. Nothing is written to the store here: Microsoft sends the webhook for the change (`Partner` source, status
+ * Succeeded) and the webhook applies it (§1.2: "apply the change on your side only then"); a webhook that never
+ * arrives is made up for by the subscription sync.
+ *
+ * @returns the operation's status: final (`done`) or still running.
+ * @throws ForbiddenError for a partner or customer key.
+ * @throws NotFoundError when the subscription is not stored, or Microsoft does not know it.
+ * @throws ValidationError when the catalog refuses the plan or seats, or they are the current ones (400).
+ * @throws ConflictError when the subscription's state does not allow it, or Microsoft refuses it (locked by a pending
+ *   operation, Delete not allowed for this purchase, plan not available to this customer): the message says why.
+ * @throws ServiceUnavailableError when Microsoft cannot be reached (the request may or may not have been taken:
+ *   retrying is safe, a duplicate answers 409 "locked" or "same plan").
+ */
+export async function requestSubscriptionChange(
+  deps: RequestSubscriptionChangeDeps,
+  caller: Principal,
+  input: { readonly subscriptionId: string; readonly request: PublisherRequest },
+): Promise<PublisherOperationView> {
+  requirePublisher(caller, 'change the plan or seats of a subscription or cancel it');
+  const { subscriptionId, request } = input;
+  const subscription = await deps.subscriptions.get(subscriptionId);
+  if (!subscription) throw new NotFoundError(`No subscription with id ${subscriptionId}.`);
+  await checkRequest(deps, subscription, request);
+
+  const correlationId = crypto.randomUUID();
+  const reference = await callMarketplace(subscriptionId, () => {
+    switch (request.kind) {
+      case 'plan':
+        return deps.marketplace.changePlan(subscriptionId, request.planId, { correlationId });
+      case 'quantity':
+        return deps.marketplace.changeQuantity(subscriptionId, request.quantity, { correlationId });
+      case 'cancel':
+        return deps.marketplace.deleteSubscription(subscriptionId, { correlationId });
+    }
+  });
+  return follow(deps, subscriptionId, reference.operationId, actionOf(request), correlationId);
+}
+
+/**
+ * The status of an operation of a subscription at Microsoft (what a 202 from `requestSubscriptionChange` points to),
+ * for a publisher key only.
+ * @throws ForbiddenError for a partner or customer key. @throws NotFoundError for an unknown operation.
+ * @throws ServiceUnavailableError when Microsoft cannot be reached.
+ */
+export async function getPublisherOperation(
+  deps: Pick<RequestSubscriptionChangeDeps, 'marketplace'>,
+  caller: Principal,
+  input: { readonly subscriptionId: string; readonly operationId: string },
+): Promise<PublisherOperationView> {
+  requirePublisher(caller, 'read marketplace operations');
+  const operation = await callMarketplace(input.subscriptionId, () =>
+    deps.marketplace.getOperation(input.subscriptionId, input.operationId),
+  ).catch((error: unknown) => {
+    // The live API answers 400 for an unknown operation id (§1.2 observed).
+    if (error instanceof ConflictError) {
+      throw new NotFoundError(
+        `Microsoft knows no operation ${input.operationId} of subscription ${input.subscriptionId}.`,
+      );
+    }
+    throw error;
+  });
+  return viewOf(operation, operation.action);
+}
+
+async function checkRequest(
+  deps: RequestSubscriptionChangeDeps,
+  subscription: Subscription,
+  request: PublisherRequest,
+): Promise<void> {
+  if (request.kind === 'cancel') {
+    if (subscription.status === 'Unsubscribed') {
+      throw new ConflictError(`Subscription ${subscription.id} is already cancelled (Unsubscribed is final).`);
+    }
+    return;
+  }
+  // §1.2 Change plan / quantity: "Only for Subscribed subscriptions"; "A plan cannot be changed to itself".
+  if (subscription.status !== 'Subscribed') {
+    throw new ConflictError(
+      `Subscription ${subscription.id} is ${subscription.status}: plans and seats change only while it is Subscribed.`,
+    );
+  }
+  if (request.kind === 'plan' && request.planId === subscription.planId) {
+    throw new ValidationError(`The subscription is already on plan "${request.planId}".`, 'planId');
+  }
+  if (request.kind === 'quantity' && request.quantity === subscription.quantity) {
+    throw new ValidationError(`The subscription already has ${request.quantity} seats.`, 'quantity');
+  }
+  const change: RequestedChange =
+    request.kind === 'plan'
+      ? { kind: 'plan', planId: request.planId }
+      : { kind: 'quantity', quantity: request.quantity };
+  const decision = await deps.policy.decide({ subscription, change, now: deps.clock.now() });
+  if (!decision.accept)
+    throw new ValidationError(
+      `Refused by the plan catalog: ${decision.reason}.`,
+      request.kind === 'plan' ? 'planId' : 'quantity',
+    );
+}
+
+/**
+ * Polls until terminal or the wait is over. Microsoft has taken the request by now, so neither a wait that runs out
+ * nor a poll that cannot reach Microsoft is an error: the answer is "still running" (`Unknown` when the last poll
+ * failed), with the operation id to ask again.
+ */
+async function follow(
+  deps: RequestSubscriptionChangeDeps,
+  subscriptionId: string,
+  operationId: string,
+  action: string,
+  correlationId: string,
+): Promise<PublisherOperationView> {
+  const running = (status: string): PublisherOperationView => ({
+    subscriptionId,
+    operationId,
+    action,
+    status,
+    done: false,
+    appliedBy: 'webhook',
+  });
+  try {
+    const operation = await waitForOperation(
+      { marketplace: deps.marketplace, clock: deps.clock, ...(deps.sleep ? { sleep: deps.sleep } : {}) },
+      {
+        subscriptionId,
+        operationId,
+        correlationId,
+        intervalMs: deps.operationPollMs ?? DEFAULT_OPERATION_POLL_MS,
+        timeoutMs: deps.operationWaitMs ?? DEFAULT_OPERATION_WAIT_MS,
+      },
+    );
+    return viewOf(operation, action);
+  } catch (error) {
+    if (error instanceof OperationWaitTimeoutError) return running(error.lastStatus ?? 'InProgress');
+    if (error instanceof MarketplaceUnavailableError) return running('Unknown');
+    return callMarketplace(subscriptionId, () => Promise.reject(error));
+  }
+}
+
+/** Microsoft's refusals as errors the caller can act on; the rest as they are (a 500, logged in full). */
+async function callMarketplace<T>(subscriptionId: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof MarketplaceBadRequestError) {
+      const reasons = [error.message, ...error.details.map((detail) => detail.message)].filter(Boolean);
+      throw new ConflictError(`Microsoft refused the request: ${reasons.join('; ')}`, { cause: error });
+    }
+    if (error instanceof MarketplaceNotFoundError) {
+      throw new NotFoundError(`Microsoft does not know subscription ${subscriptionId} (or this operation).`, {
+        cause: error,
+      });
+    }
+    if (error instanceof MarketplaceUnavailableError) {
+      throw new ServiceUnavailableError(
+        "Microsoft's marketplace API cannot be reached right now; retry in a minute. If the request had reached it, " +
+          'the retry is refused with 409 (locked by the pending operation) and nothing is done twice.',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function viewOf(operation: SaasOperation, action: string): PublisherOperationView {
+  const done = isTerminalOperationStatus(operation.status);
+  return {
+    subscriptionId: operation.subscriptionId,
+    operationId: operation.id,
+    action: operation.action || action,
+    status: operation.status,
+    done,
+    ...(operation.errorMessage ? { errorMessage: operation.errorMessage } : {}),
+    appliedBy: 'webhook',
+  };
+}
+
+function actionOf(request: PublisherRequest): string {
+  return request.kind === 'plan' ? 'ChangePlan' : request.kind === 'quantity' ? 'ChangeQuantity' : 'Unsubscribe';
+}

@@ -1,0 +1,323 @@
+import type { Catalog } from '#shared/domain/catalog.ts';
+import type { Subscription, SubscriptionStatus, SubscriptionTerm } from '#shared/domain/subscription.ts';
+import { applyChange, type SubscriptionChange, withRenewedTerm } from '#shared/domain/subscription-lifecycle.ts';
+import type { Marketplace, MarketplaceSubscription } from '../ports/marketplace.ts';
+import type { StoredSubscription } from '../ports/subscription-store.ts';
+import { ACTIVATION_OPERATION_ID } from './activate-purchase.ts';
+import {
+  type ApplySubscriptionChangeDeps,
+  applySubscriptionChange,
+  type ComputedChange,
+  publishPendingEvent,
+} from './apply-subscription-change.ts';
+import { statusFromMarketplace, subscriptionFromMarketplace, termFromMarketplace } from './marketplace-subscription.ts';
+import type { LifecycleEventType } from './ports/lifecycle-publisher.ts';
+
+export interface SyncLogger {
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+}
+
+export interface SyncSubscriptionsDeps extends ApplySubscriptionChangeDeps {
+  /** Wrap it in `AuditingMarketplace`: the Get Subscription calls of the sync land in the audit trail. */
+  readonly marketplace: Marketplace;
+  /** The offers this deployment serves: List Subscriptions returns every offer of the publisher (§1.2 #3). */
+  readonly catalog: Catalog;
+  readonly logger: SyncLogger;
+  /** A purchase still PendingFulfillmentStart this long after it was made is reported (`PendingPurchaseNotOpened`). */
+  readonly pendingPurchaseAlertMinutes: number;
+  /** Subscriptions reconciled at once (default 8). */
+  readonly concurrency?: number;
+}
+
+export interface SyncSummary {
+  /** Subscriptions of our offers listed by Microsoft. */
+  readonly listed: number;
+  /** Listed but of offers this deployment does not serve: left alone. */
+  readonly otherOffers: number;
+  /** Stored now because we had never seen them. */
+  readonly created: number;
+  /** `PendingPurchaseNotOpened` events published by this run. */
+  readonly pendingReported: number;
+  /** Changes applied to stored subscriptions (each with its lifecycle event). */
+  readonly changesApplied: number;
+  /** Subscriptions that failed (logged; the next run tries again). */
+  readonly failed: number;
+  /** True when `stopAt` came before the last page was done. */
+  readonly stoppedEarly: boolean;
+}
+
+/** The operation id of the pending-purchase notice: one per subscription, so it is sent once. */
+export const PENDING_PURCHASE_NOTICE_ID = 'pending-purchase-notice';
+const DEFAULT_CONCURRENCY = 8;
+/** Before this, `lastModified` is Microsoft's "never" (`0001-01-01T00:00:00`, §1.3) or noise. */
+const EARLIEST_PLAUSIBLE = Date.parse('2015-01-01T00:00:00Z');
+
+/**
+ * The periodic reconciliation of the store with List Subscriptions (all pages; reference/marketplace-api.md §1.2 #3,
+ * §1.4, §6.3), so that no purchase or state change is missed when a webhook or a landing visit never reached us.
+ *
+ * For each subscription of our offers:
+ * - never stored: stored from Microsoft's view (an Unsubscribed one we never saw is left alone: nothing to serve or
+ *   bill); stored silently, as the webhook does for a subscription it did not know;
+ * - PendingFulfillmentStart for longer than `pendingPurchaseAlertMinutes` (from Microsoft's `created`, else from when
+ *   we stored it): the customer never opened the landing page (§6.3: no webhook is sent for a purchase), so a
+ *   `PendingPurchaseNotOpened` lifecycle event tells the publisher, once per subscription (an operation record keyed
+ *   `pending-purchase-notice`; a publish that failed is retried by the next run);
+ * - otherwise, when List disagrees with the store: Get Subscription is read (after the store, so it is at least as
+ *   new) and each difference is applied through the webhook's timeline logic (`applySubscriptionChange`, conditional
+ *   writes, one lifecycle event each): activation (`SubscriptionActivated`, under the landing page's own operation id
+ *   so the two never both publish it), plan (`PlanChanged`, with Microsoft's seats), seats (`QuantityChanged`), term
+ *   (`Renewed`), then status (`Suspended`, `Reinstated`, `Unsubscribed`). Each change is placed at Microsoft's
+ *   `lastModified` when it is plausible (after our last recorded change, not in the future), else now.
+ *
+ * Idempotent: a second run finds nothing to change; a change is applied only while the fields it changes still hold
+ * what was read before Get Subscription, so a webhook applied meanwhile is never undone (the next run looks again).
+ *
+ * @throws MarketplaceError when List Subscriptions cannot be read: nothing after the failed page is reconciled.
+ */
+export async function syncSubscriptions(
+  deps: SyncSubscriptionsDeps,
+  options: { readonly stopAt?: Date } = {},
+): Promise<SyncSummary> {
+  const offers = new Set(deps.catalog.offers.map((offer) => offer.id));
+  const counts = { listed: 0, otherOffers: 0, created: 0, pendingReported: 0, changesApplied: 0, failed: 0 };
+  const correlationId = crypto.randomUUID();
+  const concurrency = Math.max(1, deps.concurrency ?? DEFAULT_CONCURRENCY);
+  let batch: MarketplaceSubscription[] = [];
+  let stoppedEarly = false;
+
+  const run = async (remotes: readonly MarketplaceSubscription[]) => {
+    await Promise.all(
+      remotes.map(async (remote) => {
+        try {
+          const result = await reconcile(deps, remote, correlationId);
+          counts.created += result.created ? 1 : 0;
+          counts.pendingReported += result.pendingReported ? 1 : 0;
+          counts.changesApplied += result.changesApplied;
+        } catch (error) {
+          counts.failed += 1;
+          deps.logger.warn('Subscription could not be reconciled; the next run tries again', {
+            subscriptionId: remote.id,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+      }),
+    );
+  };
+
+  for await (const remote of deps.marketplace.listSubscriptions({ correlationId })) {
+    if (!offers.has(remote.offerId)) {
+      counts.otherOffers += 1;
+      continue;
+    }
+    counts.listed += 1;
+    batch.push(remote);
+    if (batch.length >= concurrency) {
+      await run(batch);
+      batch = [];
+      if (options.stopAt && deps.clock.now().getTime() >= options.stopAt.getTime()) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+  }
+  if (!stoppedEarly) await run(batch);
+  return { ...counts, stoppedEarly };
+}
+
+interface ReconcileResult {
+  readonly created: boolean;
+  readonly pendingReported: boolean;
+  readonly changesApplied: number;
+}
+
+async function reconcile(
+  deps: SyncSubscriptionsDeps,
+  listed: MarketplaceSubscription,
+  correlationId: string,
+): Promise<ReconcileResult> {
+  const remoteStatus = statusFromMarketplace(listed.saasSubscriptionStatus);
+  let stored = await deps.subscriptions.read(listed.id);
+  let created = false;
+  if (!stored) {
+    if (remoteStatus === 'Unsubscribed') return { created: false, pendingReported: false, changesApplied: 0 };
+    const result = await deps.subscriptions.createIfAbsent(subscriptionFromMarketplace(listed, deps.clock.now()));
+    ({ created, stored } = result);
+    if (created) {
+      deps.logger.info('Subscription found by the sync and stored', {
+        subscriptionId: listed.id,
+        status: remoteStatus,
+      });
+    }
+  }
+  if (remoteStatus === 'PendingFulfillmentStart' && stored.subscription.status === 'PendingFulfillmentStart') {
+    const pendingReported = await reportPendingPurchase(deps, listed, stored);
+    return { created, pendingReported, changesApplied: 0 };
+  }
+  if (differences(stored.subscription, listed).length === 0)
+    return { created, pendingReported: false, changesApplied: 0 };
+
+  // List may be older than a webhook applied since: decide on a fresh read taken after the store's.
+  const fresh = await deps.marketplace.getSubscription(listed.id, { correlationId });
+  const steps = differences(stored.subscription, fresh);
+  const placed = placeAt(stored.subscription, fresh, deps.clock.now());
+  let changesApplied = 0;
+  for (const [index, step] of steps.entries()) {
+    // One millisecond apart, in order: changes at one instant would merge into one period (an activation and the
+    // suspension after it would leave no Subscribed period at all).
+    const at = new Date(placed.getTime() + index);
+    const result = await applySubscriptionChange(deps, {
+      subscriptionId: listed.id,
+      operationId: step.operationId ?? `sync:${step.eventType}:${at.toISOString()}`,
+      action: `Sync${step.eventType}`,
+      compute: ({ subscription }): ComputedChange => {
+        if (!step.stillApplies(subscription))
+          return { unchanged: 'changed since it was read; the next sync looks again' };
+        const changed = step.apply(subscription, at);
+        return changed ? { subscription: changed, eventType: step.eventType, at } : { unchanged: 'already in force' };
+      },
+    });
+    if (result.outcome === 'applied') changesApplied += 1;
+  }
+  if (changesApplied > 0) {
+    deps.logger.warn('Subscription sync applied changes no webhook had brought', {
+      subscriptionId: listed.id,
+      changes: steps.map((step) => step.eventType),
+    });
+  }
+  return { created, pendingReported: false, changesApplied };
+}
+
+/** One difference between the store and Microsoft, as a change to apply. */
+interface Step {
+  readonly eventType: LifecycleEventType;
+  /** A fixed operation id (the activation's), else one derived from the instant. */
+  readonly operationId?: string;
+  /** Whether the fields this step changes still hold what they held when the difference was found. */
+  readonly stillApplies: (current: Subscription) => boolean;
+  /** The subscription with the change, or undefined when it changes nothing. */
+  readonly apply: (current: Subscription, at: Date) => Subscription | undefined;
+}
+
+/**
+ * What differs, in the order it is applied: activation, plan, seats, term, then the status (a cancellation is final,
+ * so it comes last; §1.4).
+ */
+function differences(stored: Subscription, remote: MarketplaceSubscription): Step[] {
+  const status = statusFromMarketplace(remote.saasSubscriptionStatus);
+  if (status === 'PendingFulfillmentStart') return [];
+  const steps: Step[] = [];
+  const timelineChange = (change: Omit<SubscriptionChange, 'at'>) => (current: Subscription, at: Date) => {
+    const changed = applyChange(current, { ...change, at });
+    return changed.applied ? changed.subscription : undefined;
+  };
+  const term = termFromMarketplace(remote);
+  const withTerm = (subscription: Subscription | undefined) =>
+    subscription && term ? (withRenewedTerm(subscription, term) ?? subscription) : subscription;
+
+  if (stored.status === 'PendingFulfillmentStart' && status !== 'Unsubscribed') {
+    steps.push({
+      eventType: 'SubscriptionActivated',
+      operationId: ACTIVATION_OPERATION_ID,
+      stillApplies: (current) => current.status === 'PendingFulfillmentStart',
+      apply: (current, at) =>
+        withTerm(
+          timelineChange({ status: 'Subscribed', planId: remote.planId, quantity: remote.quantity ?? null })(
+            current,
+            at,
+          ),
+        ),
+    });
+  } else if (stored.status !== 'Unsubscribed') {
+    if (remote.planId !== stored.planId) {
+      steps.push({
+        eventType: 'PlanChanged',
+        stillApplies: (current) => current.planId === stored.planId && current.quantity === stored.quantity,
+        apply: timelineChange({ planId: remote.planId, quantity: remote.quantity ?? null }),
+      });
+    } else if (remote.quantity !== stored.quantity) {
+      steps.push({
+        eventType: 'QuantityChanged',
+        stillApplies: (current) => current.quantity === stored.quantity,
+        apply: timelineChange({ quantity: remote.quantity ?? null }),
+      });
+    }
+    if (term && (status === 'Subscribed' || status === 'Suspended') && withRenewedTerm(stored, term)) {
+      steps.push({
+        eventType: 'Renewed',
+        stillApplies: (current) => sameTerm(current.term, stored.term),
+        apply: (current) => withRenewedTerm(current, term),
+      });
+    }
+  }
+  const target: SubscriptionStatus = status;
+  const from = stored.status === 'PendingFulfillmentStart' && status !== 'Unsubscribed' ? 'Subscribed' : stored.status;
+  if (from !== target && stored.status !== 'Unsubscribed') {
+    const eventType: LifecycleEventType =
+      target === 'Suspended' ? 'Suspended' : target === 'Unsubscribed' ? 'Unsubscribed' : 'Reinstated';
+    steps.push({
+      eventType,
+      stillApplies: (current) => current.status === from,
+      apply: timelineChange({ status: target }),
+    });
+  }
+  return steps;
+}
+
+/**
+ * When the changes found took effect: Microsoft's `lastModified` (its last change) when it is plausible, i.e. after
+ * the last change we recorded and not in the future; otherwise now (or just after the last recorded change). Usage in the hours between is then judged by the
+ * state Microsoft had (DESIGN invariant 2) as well as we can tell.
+ */
+function placeAt(stored: Subscription, remote: MarketplaceSubscription, now: Date): Date {
+  const lastRecorded = Math.max(0, ...(stored.timeline ?? []).map((period) => Date.parse(period.from)));
+  const modified = remote.lastModified ? Date.parse(remote.lastModified) : Number.NaN;
+  if (Number.isNaN(modified) || modified < EARLIEST_PLAUSIBLE || modified <= lastRecorded || modified > now.getTime()) {
+    // Never at the instant of the last recorded change: changes at one instant merge into one period.
+    return new Date(Math.max(now.getTime(), lastRecorded + 1));
+  }
+  return new Date(modified);
+}
+
+/** Publishes `PendingPurchaseNotOpened` once the purchase is old enough; once per subscription. */
+async function reportPendingPurchase(
+  deps: SyncSubscriptionsDeps,
+  remote: MarketplaceSubscription,
+  stored: StoredSubscription,
+): Promise<boolean> {
+  const createdAt = purchaseTime(remote, stored);
+  if (deps.clock.now().getTime() - createdAt.getTime() < deps.pendingPurchaseAlertMinutes * 60_000) return false;
+  const record = await deps.subscriptions.getOperation(remote.id, PENDING_PURCHASE_NOTICE_ID);
+  if (record?.state === 'applied') {
+    // Reported before; only a publish that failed then is completed now.
+    return publishPendingEvent(deps, record);
+  }
+  const result = await applySubscriptionChange(deps, {
+    subscriptionId: remote.id,
+    operationId: PENDING_PURCHASE_NOTICE_ID,
+    action: 'PendingPurchaseNotOpened',
+    compute: ({ subscription }): ComputedChange =>
+      subscription.status === 'PendingFulfillmentStart'
+        ? { subscription, eventType: 'PendingPurchaseNotOpened', at: createdAt }
+        : { unchanged: `no longer pending: ${subscription.status}` },
+  });
+  if (result.outcome === 'applied') {
+    deps.logger.warn('Purchase never opened on the landing page: reported to the publisher', {
+      subscriptionId: remote.id,
+      purchasedAt: createdAt.toISOString(),
+      purchaser: remote.purchaser?.emailId,
+    });
+  }
+  return result.outcome === 'applied';
+}
+
+/** When the customer bought it: Microsoft's `created`, else when we first stored it. */
+function purchaseTime(remote: MarketplaceSubscription, stored: StoredSubscription): Date {
+  const created = remote.created ? Date.parse(remote.created) : Number.NaN;
+  return new Date(Number.isNaN(created) || created < EARLIEST_PLAUSIBLE ? Date.parse(stored.createdAt) : created);
+}
+
+function sameTerm(a: SubscriptionTerm | undefined, b: SubscriptionTerm | undefined): boolean {
+  return a?.startDate === b?.startDate && a?.endDate === b?.endDate && a?.termUnit === b?.termUnit;
+}

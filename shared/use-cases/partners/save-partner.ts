@@ -1,0 +1,38 @@
+import { type Principal, requirePublisher } from '#shared/domain/access.ts';
+import { type Partner, type PartnerInput, parsePartner } from '#shared/domain/alerts/settings.ts';
+import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
+import type { AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
+import { releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
+import { registerRecipient } from '#shared/use-cases/alerts/save-budget.ts';
+import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
+
+export interface SavePartnerDeps {
+  readonly partners: Pick<PartnerStore, 'putPartner' | 'getPartner'>;
+  readonly contacts: AlertContactRegistry;
+  readonly outbox?: AlertOutbox;
+}
+
+/**
+ * Creates or replaces a reseller partner (publisher only): its name, Entra tenant (how its purchases are recognised
+ * as reseller purchases), language and contacts. The contacts (and the local outbox) are subscribed to the partner's
+ * alerts before the partner is stored, so no alert finds the partner without them; contacts the partner had and no
+ * longer has stop receiving its alerts.
+ * @throws ForbiddenError for partner and customer keys.
+ * @throws ValidationError naming the field.
+ * @throws ConflictError when the tenant belongs to another partner (nothing is stored).
+ * @throws Error when contacts cannot be registered or the partner stored.
+ */
+export async function savePartner(
+  deps: SavePartnerDeps,
+  caller: Principal,
+  input: { readonly partnerId: string; readonly partner: Omit<PartnerInput, 'id'> },
+): Promise<Partner> {
+  requirePublisher(caller, 'register reseller partners');
+  const partner = parsePartner({ ...input.partner, id: input.partnerId });
+  const recipient = { kind: 'partner' as const, id: partner.id };
+  await registerRecipient(deps, recipient, partner.contacts);
+  const previous = await deps.partners.getPartner(partner.id);
+  if (previous) await releaseRemovedContacts(deps, recipient, previous.contacts, [partner.contacts]);
+  await deps.partners.putPartner(partner);
+  return partner;
+}
