@@ -12,7 +12,7 @@ export const ENV = {
   catalogPath: 'CATALOG_PATH',
   /** Optional: oldest usage event accepted, in hours (default in shared/config.ts). */
   usageMaxLatenessHours: 'USAGE_MAX_LATENESS_HOURS',
-  /** Optional: minutes after an hour closes before the reporter reports it (default in shared/domain/reporting.ts). */
+  /** Optional: minutes after an hour closes before the reporter reports it (default in shared/domain/reporting/report-schedule.ts). */
   usageReportGraceMinutes: 'USAGE_REPORT_GRACE_MINUTES',
   /** Optional: minutes a purchase may stay PendingFulfillmentStart before the sync reports it (default 60). */
   pendingPurchaseAlertMinutes: 'PENDING_PURCHASE_ALERT_MINUTES',

@@ -1,58 +1,53 @@
 /**
- * The bridge between a stored marketplace subscription (its timeline of status, plan and seats) and the rating
- * engine's plan history (allowance.ts `PlanHistory`): which plan, billing term and seats were in force from when.
+ * THE plan history of a subscription: which plan, billing term, seats and term anchor were in force from when. The one
+ * source for what Microsoft is billed (the usage reporter) and for what the customer is shown (charges, entitlement,
+ * usage views, alerts), so the two can never differ by construction (DESIGN invariant 9).
  *
  * Rules:
- * - Charges start at the first period in which the subscription is `Subscribed` (activation): nothing is billed while
- *   the purchase waits for activation (`PendingFulfillmentStart`, reference/marketplace-api.md §1.4).
- * - Suspension does not change the plan: Microsoft keeps the subscription and its term; the history only changes
- *   when the plan or the seats change. `Unsubscribed` ends the charges: `endsAt` says from when nothing is billed.
- * - The billing term of each plan is the one whose term unit is the subscription's (`term.termUnit`); when the plan
- *   offers that unit both billed monthly and up front, monthly is taken (the Fulfillment API does not say which was
- *   bought, and monthly never bills more in a month than the customer actually pays); a plan without that unit
- *   uses its first billing term.
- * - The term anchor of the first entry is Microsoft's `term.startDate` when it is not after the activation, so the
- *   allowance resets on the anniversary (DESIGN invariant 3); later entries keep that series (allowance.ts rules).
- * - Changes within one UTC hour collapse into the last of them: the rating engine applies one plan per hour.
- * - A subscription stored without a timeline is taken to have had its current plan since its term started.
+ * - The timeline is `timelineOf` (subscription.ts): a record without one has been in its current state forever.
+ * - The history starts at the first period in which the subscription is `Subscribed` (activation): nothing is billed
+ *   or reported while the purchase waits for activation (`PendingFulfillmentStart`, marketplace-api.md §1.4).
+ * - Suspension does not change the plan: Microsoft keeps the subscription and its term; the history only changes when
+ *   the plan or the seats change. `Unsubscribed` ends it: `endsAt` says from when nothing is billed.
+ * - Changes within one UTC hour collapse into the last of them (keeping the first one's instant): one plan per hour,
+ *   and the plan in force at the end of the hour is one Microsoft accepts for that hour too.
+ * - Billing term: `billingTermFor` (one choice for everyone).
+ * - Term anchor: Microsoft's `term.startDate` describes the CURRENT term only. It anchors the run of entries that sold
+ *   the current term's unit without interruption up to now, through `termSeriesAnchor` from the day that run began
+ *   (the activation, when the unit never changed: then every entry shares the series recovered from `startDate`).
+ *   Earlier entries follow the allowance engine's defaults (allowance.ts): a new term on the day of a change of unit,
+ *   the previous entry's anchor otherwise.
  */
 
-import type { PlanHistory, PlanInForce } from '#shared/domain/allowance.ts';
+import type { PlanHistory, PlanInForce, ResolvedPlanPeriod } from '#shared/domain/allowance.ts';
+import { resolvePlanHistory } from '#shared/domain/allowance.ts';
 import type { BillingTerm, Catalog, CurrencyCode, Plan, TermUnit } from '#shared/domain/catalog.ts';
+import { findPlan } from '#shared/domain/catalog-rules.ts';
 import { effectiveTermPrice } from '#shared/domain/charges.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Dec, type Money } from '#shared/domain/money.ts';
-import type { Subscription } from '#shared/domain/subscription.ts';
+import { type Subscription, timelineOf } from '#shared/domain/subscription.ts';
 import { addMonthsClamped, floorToUtcHour, monthsSinceAnchor, termUnitMonths } from '#shared/domain/terms.ts';
 
 const DAY_MS = 86_400_000;
 
-/** A subscription's plan history for the rating engine, and when its charges end (cancellation). */
+/** A subscription's plan history, resolved for the allowance engine, and when its charges end (cancellation). */
 export interface SubscriptionPlanHistory {
+  /** The entries, oldest first, with the term anchors of the module rules filled in where they apply. */
   readonly history: PlanHistory;
-  /** The instant the subscription became `Unsubscribed`, if it did: nothing is charged from then on. */
+  /** The same entries with their effective hours, ends and anchors worked out (`resolvePlanHistory`). */
+  readonly resolved: readonly ResolvedPlanPeriod[];
+  /** The instant the subscription became `Unsubscribed`, if it did: nothing is charged or reported from then on. */
   readonly endsAt?: Date;
 }
 
 /**
  * The plan history of a subscription, from its activation on; undefined when it was never `Subscribed`.
- * @throws {ValidationError} when the offer or a plan of the timeline is not in the catalog.
+ * @throws {NotFoundError} when the offer or a plan of the timeline is not in the catalog.
+ * @throws {ValidationError} when a plan has no billing term, or the timeline is not in time order.
  */
 export function planHistoryOf(subscription: Subscription, catalog: Catalog): SubscriptionPlanHistory | undefined {
-  const timeline =
-    subscription.timeline && subscription.timeline.length > 0
-      ? [...subscription.timeline].sort((a, b) => Date.parse(a.from) - Date.parse(b.from))
-      : [
-          {
-            from: subscription.term
-              ? startOfTerm(subscription.term.startDate).toISOString()
-              : new Date(0).toISOString(),
-            // Without a timeline there is no activation instant: a suspended subscription was active before.
-            status: subscription.status === 'Suspended' ? ('Subscribed' as const) : subscription.status,
-            planId: subscription.planId,
-            quantity: subscription.quantity,
-          },
-        ];
+  const timeline = timelineOf(subscription);
   const entries: PlanInForce[] = [];
   let activated = false;
   let endsAt: Date | undefined;
@@ -65,7 +60,7 @@ export function planHistoryOf(subscription: Subscription, catalog: Catalog): Sub
     activated = true;
     const last = entries.at(-1);
     if (last && last.plan.id === period.planId && last.quantity === period.quantity) continue;
-    const plan = planOf(catalog, subscription.offerId, period.planId);
+    const plan = findPlan(catalog, subscription.offerId, period.planId);
     const entry: PlanInForce = {
       from: new Date(period.from),
       plan,
@@ -73,20 +68,27 @@ export function planHistoryOf(subscription: Subscription, catalog: Catalog): Sub
       ...(period.quantity === undefined ? {} : { quantity: period.quantity }),
     };
     if (last && floorToUtcHour(last.from).getTime() === floorToUtcHour(entry.from).getTime()) {
-      entries[entries.length - 1] = { ...entry, from: last.from, ...anchorOf(last) };
+      entries[entries.length - 1] = { ...entry, from: last.from };
     } else {
       entries.push(entry);
     }
   }
-  const first = entries[0];
-  if (!first) return undefined;
-  // Like the reporter: the term's series anchors only a billing term of the term's own unit; another unit starts its
-  // own terms on the day of the change (allowance.ts).
-  if (subscription.term && first.billingTerm.termUnit === subscription.term.termUnit) {
-    const activationDay = new Date(Math.floor(first.from.getTime() / DAY_MS) * DAY_MS);
-    entries[0] = { ...first, termAnchor: termSeriesAnchor(subscription.term, activationDay) };
-  }
-  return { history: entries, ...(endsAt === undefined ? {} : { endsAt }) };
+  if (entries.length === 0) return undefined;
+  const history = withCurrentTermAnchor(entries, subscription.term);
+  return { history, resolved: resolvePlanHistory(history), ...(endsAt === undefined ? {} : { endsAt }) };
+}
+
+/** The entries with the current term's series anchoring the run of current-unit entries that reaches the present. */
+function withCurrentTermAnchor(entries: PlanInForce[], term: Subscription['term']): PlanInForce[] {
+  if (!term) return entries;
+  let runStart = entries.length;
+  while (runStart > 0 && entries[runStart - 1]?.billingTerm.termUnit === term.termUnit) runStart -= 1;
+  const first = entries[runStart];
+  if (!first) return entries;
+  const runStartDay = new Date(Math.floor(first.from.getTime() / DAY_MS) * DAY_MS);
+  const anchored = [...entries];
+  anchored[runStart] = { ...first, termAnchor: termSeriesAnchor(term, runStartDay) };
+  return anchored;
 }
 
 /**
@@ -120,19 +122,10 @@ export function termSeriesAnchor(
 }
 
 /**
- * The plan of an offer in the catalog.
- * @throws {ValidationError} when the offer or the plan is not there.
- */
-export function planOf(catalog: Catalog, offerId: string, planId: string): Plan {
-  const offer = catalog.offers.find((candidate) => candidate.id === offerId);
-  if (!offer) throw new ValidationError(`offer "${offerId}" is not in the plan catalog`, 'offerId');
-  const plan = offer.plans.find((candidate) => candidate.id === planId);
-  if (!plan) throw new ValidationError(`plan "${planId}" is not in the catalog of offer "${offerId}"`, 'planId');
-  return plan;
-}
-
-/**
- * The billing term of `plan` for a subscription term unit (see the module rules).
+ * THE billing term a subscription on `plan` is rated and shown with: the plan's term of the subscription's term unit
+ * (`term.termUnit`); when the plan sells that unit both billed monthly and up front, the monthly one (the Fulfillment
+ * API does not say which frequency was bought, and monthly never bills more in a month than the customer actually
+ * pays); a plan without that unit uses its first billing term.
  * @throws {ValidationError} when the plan has no billing term at all.
  */
 export function billingTermFor(plan: Plan, termUnit: TermUnit | undefined): BillingTerm {
@@ -179,17 +172,4 @@ export function commonCurrencies(plans: readonly Plan[], termUnit: TermUnit | un
   return Object.keys(billingTermFor(first, termUnit).price).filter((currency) =>
     others.every((plan) => Object.hasOwn(billingTermFor(plan, termUnit).price, currency)),
   );
-}
-
-function anchorOf(entry: PlanInForce): Partial<PlanInForce> {
-  return entry.termAnchor === undefined ? {} : { termAnchor: entry.termAnchor };
-}
-
-/** Microsoft's `term.startDate`: a UTC day (`YYYY-MM-DD`) or an instant; the term starts at 00:00 UTC of that day. */
-function startOfTerm(startDate: string): Date {
-  const parsed = new Date(startDate.length === 10 ? `${startDate}T00:00:00.000Z` : startDate);
-  if (Number.isNaN(parsed.getTime())) {
-    throw new ValidationError(`term.startDate "${startDate}" is not a date`, 'term.startDate');
-  }
-  return new Date(Date.UTC(parsed.getUTCFullYear(), parsed.getUTCMonth(), parsed.getUTCDate()));
 }

@@ -68,17 +68,35 @@ export interface Subscription {
   readonly timeline?: readonly SubscriptionPeriod[];
 }
 
+/**
+ * The subscription's timeline, oldest first. THE "no timeline" rule, used by ingest, the reporter, the charges and the
+ * entitlement alike: a record written before timelines existed is taken to have been in its current status, plan and
+ * seats forever (one period from the epoch), so every reader answers "was it Subscribed, on which plan?" the same way.
+ */
+export function timelineOf(subscription: Subscription): readonly SubscriptionPeriod[] {
+  const timeline = subscription.timeline;
+  if (timeline && timeline.length > 0) return timeline;
+  let synthetic = foreverPeriods.get(subscription);
+  if (!synthetic) {
+    synthetic = [
+      {
+        from: new Date(0).toISOString(),
+        status: subscription.status,
+        planId: subscription.planId,
+        ...(subscription.quantity === undefined ? {} : { quantity: subscription.quantity }),
+      },
+    ];
+    foreverPeriods.set(subscription, synthetic);
+  }
+  return synthetic;
+}
+
+/** The one-period timelines of records without one, built once per record (ingest asks for every event). */
+const foreverPeriods = new WeakMap<Subscription, readonly SubscriptionPeriod[]>();
+
 /** The status, plan and quantity in force at an instant; undefined before the subscription's first period. */
 export function periodAt(subscription: Subscription, at: Date): SubscriptionPeriod | undefined {
-  const timeline = subscription.timeline;
-  if (!timeline || timeline.length === 0) {
-    return {
-      from: new Date(0).toISOString(),
-      status: subscription.status,
-      planId: subscription.planId,
-      quantity: subscription.quantity,
-    };
-  }
+  const timeline = timelineOf(subscription);
   const instant = at.getTime();
   const starts = periodStartsOf(timeline);
   let current: SubscriptionPeriod | undefined;
@@ -87,6 +105,26 @@ export function periodAt(subscription: Subscription, at: Date): SubscriptionPeri
     else break;
   }
   return current;
+}
+
+/**
+ * Whether the subscription was Subscribed at some instant of [from, to). An hour that was Subscribed for part of its
+ * length stays reportable (Microsoft accepts usage of hours before a suspension or cancellation, marketplace-api.md
+ * §4.3 "Status").
+ */
+export function wasSubscribedDuring(subscription: Subscription, from: Date, to: Date): boolean {
+  const timeline = timelineOf(subscription);
+  const starts = periodStartsOf(timeline);
+  return timeline.some((period, index) => {
+    if (period.status !== 'Subscribed') return false;
+    const end = starts[index + 1] ?? Number.POSITIVE_INFINITY;
+    return (starts[index] as number) < to.getTime() && end > from.getTime();
+  });
+}
+
+/** Whether the subscription's life has ended (`Unsubscribed` is terminal, marketplace-api.md §1.4). */
+export function hasEnded(subscription: Subscription): boolean {
+  return timelineOf(subscription).at(-1)?.status === 'Unsubscribed';
 }
 
 /**

@@ -4,7 +4,7 @@ import { MAIN_TABLE } from '#infra/resources.ts';
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { Dec } from '#shared/domain/money.ts';
-import { emptyMeter, type MeterState, type SlotSubmission } from '#shared/domain/reporting.ts';
+import { emptyMeter, type MeterState, type SlotSubmission } from '#shared/domain/reporting/slots.ts';
 import type { SlotAccounting } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';

@@ -51,7 +51,7 @@ import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-stor
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { Dec } from '#shared/domain/money.ts';
-import { lastClosedHour } from '#shared/domain/reporting.ts';
+import { lastClosedHour } from '#shared/domain/reporting/report-schedule.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { reportUsage } from '#shared/use-cases/metering/report-usage.ts';

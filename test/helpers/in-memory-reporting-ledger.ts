@@ -1,5 +1,5 @@
 import { Dec } from '#shared/domain/money.ts';
-import { emptyMeter, hasCarry, type MeterState, type ReportingSlot } from '#shared/domain/reporting.ts';
+import { emptyMeter, hasCarry, type MeterState, type ReportingSlot } from '#shared/domain/reporting/slots.ts';
 import type {
   MeteringFlag,
   ReportedTotal,

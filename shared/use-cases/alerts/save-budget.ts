@@ -2,8 +2,9 @@ import { type Principal, requireSubscriptionAccess } from '#shared/domain/access
 import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
 import { type BudgetSettings, type BudgetSettingsInput, parseBudgetSettings } from '#shared/domain/alerts/settings.ts';
 import type { Catalog, CurrencyCode } from '#shared/domain/catalog.ts';
+import { findPlan } from '#shared/domain/catalog-rules.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors.ts';
-import { billingTermFor, planOf } from '#shared/domain/plan-history.ts';
+import { billingTermFor } from '#shared/domain/plan-history.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
 import type { AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
@@ -114,7 +115,7 @@ export function requirePlanPricedIn(
   currency: CurrencyCode,
   field: string,
 ): void {
-  const plan = planOf(catalog, subscription.offerId, subscription.planId);
+  const plan = findPlan(catalog, subscription.offerId, subscription.planId);
   const term = billingTermFor(plan, subscription.term?.termUnit);
   if (!Object.hasOwn(term.price, currency)) {
     throw new ValidationError(

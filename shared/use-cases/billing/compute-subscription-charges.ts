@@ -10,7 +10,7 @@ import {
 } from '#shared/domain/alerts/calendar.ts';
 import type { MonthlyCharge } from '#shared/domain/alerts/credit.ts';
 import type { DailyCharge } from '#shared/domain/alerts/rules.ts';
-import { type HourUsage, planInForceAt, resolvePlanHistory } from '#shared/domain/allowance.ts';
+import { type HourUsage, planInForceAt, type ResolvedPlanPeriod } from '#shared/domain/allowance.ts';
 import type { Catalog, CurrencyCode } from '#shared/domain/catalog.ts';
 import { type ChargeInput, type Charges, chargesForWindows, forecastToPeriodEnd } from '#shared/domain/charges.ts';
 import { Dec, Money } from '#shared/domain/money.ts';
@@ -190,7 +190,7 @@ export async function computeSubscriptionCharges(
   }
 
   // One read of the slots all windows need: from the start of the term in force at the oldest window.
-  const resolved = resolvePlanHistory(planHistory.history);
+  const resolved = planHistory.resolved;
   const oldest = new Date(Math.max(Math.min(...windows.map((w) => w.start.getTime())), startsAt.getTime()));
   const entryAtOldest = planInForceAt(resolved, oldest) ?? resolved[0];
   const readFrom = entryAtOldest
@@ -267,7 +267,7 @@ export async function computeSubscriptionCharges(
  */
 function ratableUsage(
   slots: readonly UsageSlot[],
-  resolved: ReturnType<typeof resolvePlanHistory>,
+  resolved: readonly ResolvedPlanPeriod[],
   endsAt: Date | undefined,
 ): HourUsage[] {
   const usage: HourUsage[] = [];

@@ -1,9 +1,10 @@
 import { type Principal, requireSubscriptionAccess } from '#shared/domain/access.ts';
-import { parseIncluded, planInForceAt, resolvePlanHistory } from '#shared/domain/allowance.ts';
-import type { Catalog, IncludedQuantity, TermUnit } from '#shared/domain/catalog.ts';
+import { parseIncluded, planInForceAt } from '#shared/domain/allowance.ts';
+import type { Catalog, IncludedQuantity, Plan, TermUnit } from '#shared/domain/catalog.ts';
+import { findPlan } from '#shared/domain/catalog-rules.ts';
 import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import { Dec } from '#shared/domain/money.ts';
-import { billingTermFor, planHistoryOf, planOf } from '#shared/domain/plan-history.ts';
+import { billingTermFor, planHistoryOf } from '#shared/domain/plan-history.ts';
 import type { Subscription, SubscriptionStatus } from '#shared/domain/subscription.ts';
 import { termContaining } from '#shared/domain/terms.ts';
 import type { DayPackStore } from '../day-packs/ports/day-pack-store.ts';
@@ -124,8 +125,9 @@ export async function getEntitlement(
 }
 
 /**
- * The current plan's included quantities and their use in the current term. A subscription whose offer or plan is no
- * longer in the catalog has none to show (an empty list, not an error: its status still answers the main question).
+ * The included quantities of the plan in force (plan-history.ts: the same plan, billing term and term start the
+ * reporter bills the hour with) and their use in its current term. A subscription whose offer or plan is no longer in
+ * the catalog has none to show (an empty list, not an error: its status still answers the main question).
  */
 async function includedAllowances(
   deps: GetEntitlementDeps,
@@ -133,27 +135,29 @@ async function includedAllowances(
   now: Date,
 ): Promise<{ since?: Date; included: IncludedAllowance[] }> {
   let history: ReturnType<typeof planHistoryOf>;
-  let current: { includedQuantities: Readonly<Record<string, IncludedQuantity>>; dimensions: string[] };
+  let currentPlan: Plan;
   try {
     history = planHistoryOf(subscription, deps.catalog);
-    const plan = planOf(deps.catalog, subscription.offerId, subscription.planId);
-    const billingTerm = billingTermFor(plan, subscription.term?.termUnit);
-    current = {
-      includedQuantities: billingTerm.includedQuantities,
-      dimensions: [
-        ...new Set([
-          ...plan.meteredDimensions.map((dimension) => dimension.dimensionId),
-          ...Object.keys(billingTerm.includedQuantities),
-        ]),
-      ].sort(),
-    };
+    currentPlan = findPlan(deps.catalog, subscription.offerId, subscription.planId);
   } catch (error) {
-    if (error instanceof ValidationError) return { included: [] };
+    if (error instanceof ValidationError || error instanceof NotFoundError) return { included: [] };
     throw error;
   }
-  if (current.dimensions.length === 0) return { included: [] };
+  // After a cancellation the figures stand as they were at its instant.
+  const asOf =
+    history?.endsAt && history.endsAt.getTime() <= now.getTime() ? new Date(history.endsAt.getTime() - 1) : now;
+  const entry = history ? (planInForceAt(history.resolved, asOf) ?? history.resolved.at(-1)) : undefined;
+  const plan = entry?.plan ?? currentPlan;
+  const billingTerm = entry?.billingTerm ?? billingTermFor(currentPlan, subscription.term?.termUnit);
+  const dimensions = [
+    ...new Set([
+      ...plan.meteredDimensions.map((dimension) => dimension.dimensionId),
+      ...Object.keys(billingTerm.includedQuantities),
+    ]),
+  ].sort();
+  if (dimensions.length === 0) return { included: [] };
   const allowanceOf = (dimension: string, used: Dec): IncludedAllowance => {
-    const included = current.includedQuantities[dimension] ?? '0';
+    const included = billingTerm.includedQuantities[dimension] ?? '0';
     const limit = parseIncluded(included);
     return {
       dimension,
@@ -163,14 +167,8 @@ async function includedAllowances(
     };
   };
   // Never activated: nothing used yet, and no term has started.
-  if (!history) return { included: current.dimensions.map((dimension) => allowanceOf(dimension, new Dec(0))) };
+  if (!entry) return { included: dimensions.map((dimension) => allowanceOf(dimension, new Dec(0))) };
 
-  const resolved = resolvePlanHistory(history.history);
-  // After a cancellation the figures stand as they were at its instant.
-  const asOf =
-    history.endsAt && history.endsAt.getTime() <= now.getTime() ? new Date(history.endsAt.getTime() - 1) : now;
-  const entry = planInForceAt(resolved, asOf) ?? resolved[resolved.length - 1];
-  if (!entry) return { included: [] };
   const since = termContaining(entry.anchor, entry.billingTerm.termUnit, asOf).start;
   const totals = await usageTotalsSince(deps.ledger, subscription.id, since, asOf);
   const used = new Map<string, Dec>();
@@ -181,7 +179,7 @@ async function includedAllowances(
   }
   return {
     since,
-    included: current.dimensions.map((dimension) => allowanceOf(dimension, used.get(dimension) ?? new Dec(0))),
+    included: dimensions.map((dimension) => allowanceOf(dimension, used.get(dimension) ?? new Dec(0))),
   };
 }
 

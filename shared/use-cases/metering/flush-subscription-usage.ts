@@ -1,4 +1,4 @@
-import { lastFlushHour } from '#shared/domain/reporting.ts';
+import { lastFlushHour } from '#shared/domain/reporting/report-schedule.ts';
 import {
   type ReportingRunSummary,
   type ReportUsageDeps,

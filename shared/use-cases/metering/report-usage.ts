@@ -1,26 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { Dec } from '#shared/domain/money.ts';
+import { planHistoryOf } from '#shared/domain/plan-history.ts';
+import { type AnswerDecision, type AnswerKind, decideAnswer } from '#shared/domain/reporting/metering-answers.ts';
+import { type MeteringEvent, usageEventOf } from '#shared/domain/reporting/metering-event.ts';
+import { ageHours, lastClosedHour } from '#shared/domain/reporting/report-schedule.ts';
 import {
-  type AnswerDecision,
-  type AnswerKind,
-  ageHours,
   carryTarget,
-  decideAnswer,
-  hasCarry,
-  lastClosedHour,
-  type MeteringEvent,
-  type MeterState,
-  planHistoryOf,
   planSlot,
-  type ReportingSlot,
   type SlotContext,
   type SlotPlan,
-  type SlotSubmission,
-  usageEventOf,
   withExpiredFold,
   withUnreportableCarry,
-} from '#shared/domain/reporting.ts';
+} from '#shared/domain/reporting/slot-planning.ts';
+import { hasCarry, type MeterState, type ReportingSlot, type SlotSubmission } from '#shared/domain/reporting/slots.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { HOUR_MS } from '#shared/domain/terms.ts';
 import type { MeteringAlertPublisher } from '#shared/use-cases/metering/ports/metering-alert-publisher.ts';
@@ -113,7 +106,7 @@ const MAX_CONFLICT_RETRIES = 5;
 
 /**
  * The scheduled report: every closed hour (hour + 1 h + grace ≤ now) still unreported, all subscriptions.
- * Steps (see the rules in shared/domain/reporting.ts):
+ * Steps (see the rules in shared/domain/reporting/README.md):
  * 1. find the work in the unreported index (all 8 shards) and group it by (subscription, dimension);
  * 2. per group, strictly in hour order, rate each slot and write it ahead (meter + slot in one transaction,
  *    conditional on what was read); groups run in parallel, bounded;
@@ -230,7 +223,7 @@ class ReportingRun {
       const subscription = await this.subscription(subscriptionId);
       let history: SlotContext['history'];
       try {
-        history = subscription ? planHistoryOf(subscription, this.deps.catalog) : undefined;
+        history = subscription ? planHistoryOf(subscription, this.deps.catalog)?.resolved : undefined;
       } catch (error) {
         // A plan of the timeline missing from the catalog: nothing of the group can be rated until the catalog is
         // fixed. Its slots stay in the index, so the unreported-age alarm fires well before the 24 h window closes.

@@ -2,10 +2,11 @@ import { type CreditStatus, creditStatus, decidePurchaseChange } from '#shared/d
 import { alertTimeZone, purchaseChangeRejectedAlert } from '#shared/domain/alerts/rules.ts';
 import type { BudgetSettings, CreditLink } from '#shared/domain/alerts/settings.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
+import { findPlan } from '#shared/domain/catalog-rules.ts';
 import { ACCEPT, type ChangeDecision } from '#shared/domain/change-rules.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Money } from '#shared/domain/money.ts';
-import { monthlyEquivalentPrice, planOf } from '#shared/domain/plan-history.ts';
+import { monthlyEquivalentPrice } from '#shared/domain/plan-history.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { type DeliverAlertDeps, deliverAlert } from '#shared/use-cases/alerts/deliver-alert.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
@@ -162,14 +163,14 @@ function pricesOf(
   try {
     return {
       currentPrice: monthlyEquivalentPrice(
-        planOf(catalog, subscription.offerId, subscription.planId),
+        findPlan(catalog, subscription.offerId, subscription.planId),
         termUnit,
         subscription.quantity,
         customer,
         currency,
       ),
       newPrice: monthlyEquivalentPrice(
-        planOf(catalog, subscription.offerId, planId),
+        findPlan(catalog, subscription.offerId, planId),
         termUnit,
         quantity,
         customer,

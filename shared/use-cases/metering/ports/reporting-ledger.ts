@@ -1,4 +1,4 @@
-import type { MeterState, ReportingSlot, SlotSubmission } from '#shared/domain/reporting.ts';
+import type { MeterState, ReportingSlot, SlotSubmission } from '#shared/domain/reporting/slots.ts';
 
 /** Identifies one hourly slot. */
 export interface SlotKey {

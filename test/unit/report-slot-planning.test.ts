@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { hourContext } from '#shared/domain/allowance.ts';
 import { Dec } from '#shared/domain/money.ts';
-import {
-  type AnswerKind,
-  carryTarget,
-  decideAnswer,
-  emptyMeter,
-  isWithinSendWindow,
-  lastClosedHour,
-  lastFlushHour,
-  type MeterState,
-  planHistoryOf,
-  planSlot,
-  type ReportingSlot,
-  type SlotSubmission,
-  usageEventOf,
-} from '#shared/domain/reporting.ts';
+import { type AnswerKind, decideAnswer } from '#shared/domain/reporting/metering-answers.ts';
+import { carryTarget, planSlot } from '#shared/domain/reporting/slot-planning.ts';
+import { emptyMeter, type MeterState, type ReportingSlot, type SlotSubmission } from '#shared/domain/reporting/slots.ts';
+import { isWithinSendWindow, lastClosedHour, lastFlushHour } from '#shared/domain/reporting/report-schedule.ts';
+import { planHistoryOf } from '#shared/domain/plan-history.ts';
+import { usageEventOf } from '#shared/domain/reporting/metering-event.ts';
 import { aMeteredSubscription, aMeteringCatalog } from '#test/builders/reporting.ts';
 
 const at = (iso: string) => new Date(iso);
@@ -79,7 +70,7 @@ describe('plan history of a subscription', () => {
       term: { startDate: '2026-02-28', endDate: '2026-03-30', termUnit: 'P1M' },
       timeline: [{ from: '2026-01-31T09:15:00.000Z', status: 'Subscribed', planId: 'small' }],
     });
-    const history = planHistoryOf(subscription, catalog) ?? [];
+    const history = planHistoryOf(subscription, catalog)?.resolved ?? [];
 
     expect(hourContext(history, 'api-calls', at('2026-03-30T10:00:00.000Z')).termStart.toISOString()).toBe(
       '2026-02-28T00:00:00.000Z',
@@ -99,7 +90,7 @@ describe('plan history of a subscription', () => {
         { from: '2026-01-15T10:50:00.000Z', status: 'Subscribed', planId: 'large' },
       ],
     });
-    const history = planHistoryOf(subscription, catalog) ?? [];
+    const history = planHistoryOf(subscription, catalog)?.resolved ?? [];
 
     expect(history.map((entry) => [entry.effectiveFrom.toISOString(), entry.plan.id])).toEqual([
       ['2026-01-06T10:00:00.000Z', 'small'],
@@ -118,7 +109,7 @@ describe('plan history of a subscription', () => {
 
 describe('planning a slot', () => {
   const subscription = aMeteredSubscription({ id: 'sub-1' });
-  const history = planHistoryOf(subscription, aMeteringCatalog());
+  const history = planHistoryOf(subscription, aMeteringCatalog())?.resolved;
   const context = { now: at('2026-01-15T10:10:00.000Z'), subscription, history };
   const rated: MeterState = {
     ...emptyMeter('sub-1', 'api-calls'),
