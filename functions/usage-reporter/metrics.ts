@@ -1,5 +1,5 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { AnswerKind } from '#shared/domain/reporting.ts';
+import type { AnswerKind } from '#shared/domain/reporting/metering-answers.ts';
 import type { ReportingRunSummary } from '#shared/use-cases/metering/report-usage.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '#shared/config.ts';
-import { DEFAULT_REPORT_GRACE_MINUTES } from '#shared/domain/reporting.ts';
+import { DEFAULT_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
 import { ENV } from '#shared/env-names.ts';
 
 /**

@@ -23,7 +23,7 @@ import {
 import { ALERTS_TOPIC, MAIN_TABLE, OPERATIONS_TOPIC } from '#infra/resources.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
-import { DEFAULT_UNREPORTED_ALARM_HOURS } from '#shared/domain/reporting.ts';
+import { DEFAULT_UNREPORTED_ALARM_HOURS } from '#shared/domain/reporting/report-schedule.ts';
 import { ENV } from '#shared/env-names.ts';
 
 /**

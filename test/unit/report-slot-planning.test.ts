@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { hourContext } from '#shared/domain/allowance.ts';
 import { Dec } from '#shared/domain/money.ts';
-import { type AnswerKind, decideAnswer } from '#shared/domain/reporting/metering-answers.ts';
-import { carryTarget, planSlot } from '#shared/domain/reporting/slot-planning.ts';
-import { emptyMeter, type MeterState, type ReportingSlot, type SlotSubmission } from '#shared/domain/reporting/slots.ts';
-import { isWithinSendWindow, lastClosedHour, lastFlushHour } from '#shared/domain/reporting/report-schedule.ts';
 import { planHistoryOf } from '#shared/domain/plan-history.ts';
+import { type AnswerKind, decideAnswer } from '#shared/domain/reporting/metering-answers.ts';
 import { usageEventOf } from '#shared/domain/reporting/metering-event.ts';
+import { isWithinSendWindow, lastClosedHour, lastFlushHour } from '#shared/domain/reporting/report-schedule.ts';
+import { carryTarget, planSlot } from '#shared/domain/reporting/slot-planning.ts';
+import {
+  emptyMeter,
+  type MeterState,
+  type ReportingSlot,
+  type SlotSubmission,
+} from '#shared/domain/reporting/slots.ts';
 import { aMeteredSubscription, aMeteringCatalog } from '#test/builders/reporting.ts';
 
 const at = (iso: string) => new Date(iso);

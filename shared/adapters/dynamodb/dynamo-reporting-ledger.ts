@@ -22,7 +22,14 @@ import {
 } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { type RawItem, rawDecimal, rawString, sleep } from '#shared/adapters/dynamodb/raw-attributes.ts';
 import { Dec } from '#shared/domain/money.ts';
-import { emptyMeter, hasCarry, type MeterState, type ReportingSlot, type SlotSubmission, type SubmissionState } from '#shared/domain/reporting/slots.ts';
+import {
+  emptyMeter,
+  hasCarry,
+  type MeterState,
+  type ReportingSlot,
+  type SlotSubmission,
+  type SubmissionState,
+} from '#shared/domain/reporting/slots.ts';
 import { HOUR_MS } from '#shared/domain/terms.ts';
 import type {
   MeteringFlag,
