@@ -64,7 +64,7 @@ export const ALERTS_TOPIC: TopicDefinition = { id: 'Alerts', envVar: ENV.alertsT
 
 /**
  * Operator notifications: every CloudWatch alarm of the stacks publishes here. Subscribe the on-call e-mail or a
- * chat integration to it after deploying (README, Operate).
+ * chat integration to it after deploying (docs/operate.md).
  */
 export const OPERATIONS_TOPIC: TopicDefinition = { id: 'Operations', envVar: 'OPERATIONS_TOPIC_ARN' };
 

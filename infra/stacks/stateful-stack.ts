@@ -81,7 +81,7 @@ export class StatefulStack extends Stack implements StatefulResources {
 
     // The client secret of the publisher's Entra app (Partner Center > Technical configuration). CDK cannot know it:
     // the stack creates the secret with a random placeholder and the publisher puts the real value in after the
-    // first deploy (README, Deploy). Retained: deleting the stack must not lock the integration out of Microsoft.
+    // first deploy (docs/deploy.md). Retained: deleting the stack must not lock the integration out of Microsoft.
     this.entraClientSecret = new secretsmanager.Secret(this, 'EntraClientSecret', {
       description: 'Client secret of the Entra app registered for the marketplace offer (set it after deploying)',
       removalPolicy: RemovalPolicy.RETAIN,

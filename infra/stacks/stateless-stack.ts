@@ -219,7 +219,11 @@ export class StatelessStack extends Stack {
       ...(
         [
           ['usage-reporter', 'DuplicateQuantityMismatch', 'Microsoft holds another quantity for an hour we reported.'],
-          ['usage-reporter', 'MeteringRejected', 'The Metering API refused usage (inactive or unknown subscription).'],
+          [
+            'usage-reporter',
+            'MeteringRejected',
+            'The Metering API rejected usage as misconfigured (InvalidDimension, InvalidQuantity, BadArgument, ResourceNotAuthorized).',
+          ],
           ['usage-reporter', 'ReportingBlocked', 'A subscription and dimension cannot be rated (catalog mismatch).'],
           ['usage-reporter', 'UnreportableCarry', 'Usage arrived that can no longer be reported (after cancellation).'],
           ['subscription-sync', 'SubscriptionSyncFailures', 'The subscription sync failed or ran out of time.'],
@@ -228,10 +232,10 @@ export class StatelessStack extends Stack {
           ['usage-aggregator', 'AlertEvaluationsFailed', 'Alert evaluations after usage commits failed.'],
         ] as const
       ).map(([service, name, description]): [string, cloudwatch.AlarmProps] => [
-        // The reporter's alarms keep their short names (README, Operate); the others say which function raised them.
+        // The reporter's alarms keep their short names (docs/operate.md); the others say which function raised them.
         service === 'usage-reporter' ? `${name}Alarm` : `${kebabToPascal(service)}${name}Alarm`,
         {
-          alarmDescription: `${description} See README, Operate.`,
+          alarmDescription: `${description} Runbook: docs/operate.md.`,
           metric: metric(service, name, cloudwatch.Stats.SUM),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -113,13 +113,18 @@ export function findOffer(catalog: Catalog, offerId: string): Offer {
   return offer;
 }
 
+/** The plan of an offer, or undefined when the offer or the plan is not in the catalog: THE plan lookup. */
+export function planIn(catalog: Catalog, offerId: string, planId: string): Plan | undefined {
+  return catalog.offers.find((offer) => offer.id === offerId)?.plans.find((plan) => plan.id === planId);
+}
+
 /**
  * The plan with this id in that offer.
  * @throws {NotFoundError} when the offer or the plan is unknown, naming the plans that do exist.
  */
 export function findPlan(catalog: Catalog, offerId: string, planId: string): Plan {
   const offer = findOffer(catalog, offerId);
-  const plan = offer.plans.find((candidate) => candidate.id === planId);
+  const plan = planIn(catalog, offerId, planId);
   if (plan === undefined) {
     throw new NotFoundError(
       `Plan "${planId}" is not in offer "${offerId}" of the plan catalog (known plans: ${listIds(offer.plans)}). ` +

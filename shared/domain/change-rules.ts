@@ -5,7 +5,7 @@
  * beside it.
  */
 import type { Catalog, Plan } from './catalog.ts';
-import { isPlanOfferedTo } from './catalog-rules.ts';
+import { isPlanOfferedTo, planIn } from './catalog-rules.ts';
 import type { Subscription } from './subscription.ts';
 
 /** A change the customer asked for: one field per operation, plan or quantity (§1.2 "one field per call"). */
@@ -27,7 +27,7 @@ export function decideByCatalog(catalog: Catalog, subscription: Subscription, ch
   const offer = catalog.offers.find((candidate) => candidate.id === subscription.offerId);
   if (!offer) return reject(`offer "${subscription.offerId}" is not in the plan catalog`);
   if (change.kind === 'plan') {
-    const plan = offer.plans.find((candidate) => candidate.id === change.planId);
+    const plan = planIn(catalog, offer.id, change.planId);
     if (!plan) return reject(`plan "${change.planId}" is not in the catalog of offer "${offer.id}"`);
     const buyer = { tenantId: subscription.beneficiary.tenantId, subscriptionId: subscription.id };
     if (!isPlanOfferedTo(plan, buyer)) {
@@ -35,7 +35,7 @@ export function decideByCatalog(catalog: Catalog, subscription: Subscription, ch
     }
     return ACCEPT;
   }
-  const plan = offer.plans.find((candidate) => candidate.id === subscription.planId);
+  const plan = planIn(catalog, offer.id, subscription.planId);
   if (!plan) return reject(`the current plan "${subscription.planId}" is not in the catalog of offer "${offer.id}"`);
   if (plan.pricingModel !== 'perUser') return reject(`plan "${plan.id}" is not priced per user: it has no seats`);
   const { min, max } = seatLimits(plan);

@@ -3,6 +3,7 @@ import { alertTimeZone, evaluateAlerts } from '#shared/domain/alerts/rules.ts';
 import type { AlertLocale } from '#shared/domain/alerts/settings.ts';
 import type { AlertTextContext } from '#shared/domain/alerts/templates.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
+import { planIn } from '#shared/domain/catalog-rules.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import {
@@ -157,7 +158,7 @@ export async function evaluateSubscriptionAlerts(
 /** Names the texts use instead of ids: the offer and plan as the customer bought them. */
 function textContext(catalog: Catalog, subscription: Subscription): AlertTextContext {
   const offer = catalog.offers.find((candidate) => candidate.id === subscription.offerId);
-  const plan = offer?.plans.find((candidate) => candidate.id === subscription.planId);
+  const plan = planIn(catalog, subscription.offerId, subscription.planId);
   return offer && plan ? { subscriptionLabel: `${offer.displayName} ${plan.displayName}` } : {};
 }
 

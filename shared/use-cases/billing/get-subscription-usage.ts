@@ -2,6 +2,7 @@ import { type Principal, requireSubscriptionAccess } from '#shared/domain/access
 import { isValidTimeZone } from '#shared/domain/alerts/calendar.ts';
 import { alertTimeZone } from '#shared/domain/alerts/rules.ts';
 import type { Catalog, CurrencyCode } from '#shared/domain/catalog.ts';
+import { planIn } from '#shared/domain/catalog-rules.ts';
 import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import type { Money } from '#shared/domain/money.ts';
 import { commonCurrencies, planHistoryOf } from '#shared/domain/plan-history.ts';
@@ -151,7 +152,7 @@ function pricedCurrencies(catalog: Catalog, subscription: Subscription): Currenc
   const plans = history?.map((entry) => entry.plan) ?? [];
   if (plans.length === 0) {
     const offer = catalog.offers.find((candidate) => candidate.id === subscription.offerId);
-    const plan = offer?.plans.find((candidate) => candidate.id === subscription.planId);
+    const plan = planIn(catalog, subscription.offerId, subscription.planId);
     return plan ? commonCurrencies([plan], subscription.term?.termUnit) : [];
   }
   return commonCurrencies(plans, subscription.term?.termUnit);

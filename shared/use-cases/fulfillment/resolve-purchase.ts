@@ -1,4 +1,5 @@
 import type { Catalog } from '#shared/domain/catalog.ts';
+import { planIn } from '#shared/domain/catalog-rules.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import type { Subscription, SubscriptionStatus, SubscriptionTerm } from '#shared/domain/subscription.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
@@ -97,7 +98,7 @@ export function summaryOf(
   purchase: { readonly subscriptionName?: string } = {},
 ): PurchaseSummary {
   const offer = catalog.offers.find((candidate) => candidate.id === subscription.offerId);
-  const plan = offer?.plans.find((candidate) => candidate.id === subscription.planId);
+  const plan = planIn(catalog, subscription.offerId, subscription.planId);
   return {
     subscriptionId: subscription.id,
     ...(purchase.subscriptionName ? { subscriptionName: purchase.subscriptionName } : {}),
