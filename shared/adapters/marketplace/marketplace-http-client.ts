@@ -37,6 +37,7 @@ export interface MarketplaceLogger {
   warn(message: string, ...attributes: Record<string, unknown>[]): void;
 }
 
+/** How to reach and authenticate to the marketplace, how long to retry, where to log. */
 export interface MarketplaceHttpClientOptions {
   /** Any `@azure/identity` credential; see `createMarketplaceCredential`. */
   readonly credential: TokenCredential;
