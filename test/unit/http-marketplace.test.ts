@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { afterEach, describe, expect, it } from 'vitest';
+import { operationIdOf } from '#shared/adapters/marketplace/fulfillment-api-client.ts';
 import {
   HttpMarketplace,
   type HttpMarketplaceOptions,
@@ -10,7 +11,6 @@ import {
   MarketplaceNotFoundError,
   MarketplaceTokenError,
   MarketplaceUnavailableError,
-  operationIdOf,
   UsageEventConflictError,
 } from '#shared/adapters/marketplace/http-marketplace.ts';
 import { parseRetryAfter } from '#shared/adapters/marketplace/retry-policy.ts';

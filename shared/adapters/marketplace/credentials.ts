@@ -23,8 +23,8 @@ import {
 } from '@azure/identity';
 import { ConfigError } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
-import { trustedCas } from './http-marketplace.ts';
 import type { EntraCredentialKind, MarketplaceConfig } from './marketplace-config.ts';
+import { trustedCas } from './trusted-certificates.ts';
 
 /**
  * Supplies the external JWT that Entra exchanges for a marketplace token (client assertion, §3 "Workload identity

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ConfigError } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
-import { DEFAULT_MARKETPLACE_BASE_URL } from './http-marketplace.ts';
+import { DEFAULT_MARKETPLACE_BASE_URL } from './marketplace-http-client.ts';
 
 /** How the client proves its identity to Entra ID (reference/marketplace-api.md §3). */
 export type EntraCredentialKind = 'secret' | 'certificate' | 'assertion';

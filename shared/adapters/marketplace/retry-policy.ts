@@ -95,3 +95,44 @@ export function retryDelay(
   const retryAfter = parseRetryAfter(error.response?.headers?.['retry-after'], now);
   return retryAfter === undefined ? backoff : Math.max(backoff, retryAfter);
 }
+
+/**
+ * The timeout of the next attempt of a call that started at `startedAt`: the per-attempt timeout, shortened to what
+ * is left of the call's budget (at least 1 ms, since axios reads 0 as "no timeout").
+ */
+export function attemptTimeout(policy: RetryPolicy, startedAt: number, now: number): number {
+  const remaining = startedAt + policy.totalBudgetMs - now;
+  return Math.max(1, Math.min(policy.attemptTimeoutMs, remaining));
+}
+
+/** Whether a failed attempt is retried, and after how long; or, when the budget ends it, why not. */
+export type RetryDecision =
+  | { readonly retry: true; readonly delayMs: number }
+  | { readonly retry: false; readonly stopReason?: string };
+
+/**
+ * Decides on a retry after `attempts` attempts of a call that started at `startedAt`: only a retryable error
+ * (`isRetryableError`), and only when the wait (`retryDelay`) still ends within the call's budget.
+ */
+export function decideRetry(
+  error: AxiosError,
+  attempts: number,
+  startedAt: number,
+  policy: RetryPolicy,
+  random: () => number,
+  now: number,
+): RetryDecision {
+  if (!isRetryableError(error)) {
+    return { retry: false };
+  }
+  const delay = retryDelay(attempts, error, policy, random, now);
+  if (now - startedAt + delay >= policy.totalBudgetMs) {
+    return {
+      retry: false,
+      stopReason:
+        `the next retry (after ${delay} ms${error.response?.headers?.['retry-after'] ? ', per Retry-After' : ''}) ` +
+        `would exceed the ${policy.totalBudgetMs} ms budget`,
+    };
+  }
+  return { retry: true, delayMs: delay };
+}

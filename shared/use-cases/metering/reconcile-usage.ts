@@ -1,4 +1,5 @@
 import { ValidationError } from '#shared/domain/errors.ts';
+import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 import { Dec } from '#shared/domain/money.ts';
 import type { ReportingLedger } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 import type { Marketplace, ReportedUsage } from '#shared/use-cases/ports/marketplace.ts';
@@ -136,8 +137,7 @@ function dayOf(row: ReportedUsage): string | undefined {
   const text = row.usageDate?.trim();
   if (!text) return undefined;
   if (DAY_PATTERN.test(text)) return text;
-  const time = Date.parse(/(Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text}Z`);
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString().slice(0, 10);
+  return parseMarketplaceInstant(text)?.toISOString().slice(0, 10);
 }
 
 function compare(a: string, b: string): number {

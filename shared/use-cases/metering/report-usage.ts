@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '#shared/domain/catalog.ts';
+import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { planHistoryOf } from '#shared/domain/plan-history.ts';
 import { type AnswerDecision, type AnswerKind, decideAnswer } from '#shared/domain/reporting/metering-answers.ts';
@@ -555,8 +556,8 @@ function groupEntries(entries: readonly UnreportedEntry[]): Group[] {
  */
 function matchResults(batch: readonly PendingEvent[], results: readonly UsageEventResult[]) {
   const keyOf = (resourceId: string | undefined, dimension: string | undefined, start: string | undefined) => {
-    const time = start ? Date.parse(start.endsWith('Z') || /[+-]\d\d:?\d\d$/.test(start) ? start : `${start}Z`) : NaN;
-    return `${(resourceId ?? '').toLowerCase()}|${dimension ?? ''}|${Number.isNaN(time) ? '' : Math.floor(time / HOUR_MS)}`;
+    const time = start ? parseMarketplaceInstant(start) : undefined;
+    return `${(resourceId ?? '').toLowerCase()}|${dimension ?? ''}|${time === undefined ? '' : Math.floor(time.getTime() / HOUR_MS)}`;
   };
   const byKey = new Map<string, UsageEventResult>();
   for (const result of results)
