@@ -274,9 +274,9 @@ async function main(): Promise<void> {
     // --- the same evaluations again (the hourly check, alerts already sent): steady-state reads ---
     const { buildAlertDependencies } = await import('#shared/adapters/alert-dependencies.ts');
     const { loadConfiguredCatalog } = await import('#shared/adapters/catalog/configured-catalog.ts');
-    const { loadConfig } = await import('#shared/config.ts');
+    const { loadAlertChecksConfig } = await import('#functions/alert-checks/config.ts');
     const { evaluateSubscriptionAlerts } = await import('#shared/use-cases/alerts/evaluate-subscription-alerts.ts');
-    const config = loadConfig();
+    const config = loadAlertChecksConfig();
     const deps = buildAlertDependencies(config, documentClient, loadConfiguredCatalog(config.catalog));
     let resent = 0;
     const r0 = performance.now();
