@@ -27,7 +27,7 @@ import { createDocumentClient, createSnsClient, createSqsClient } from '#shared/
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoBudgetStore } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
-import { parseAlertNotification, SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
+import { alertFromSqsBody, SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import { parseBudgetSettings } from '#shared/domain/alerts/settings.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
         const messages = page.Messages ?? [];
         if (messages.length === 0) continue;
         for (const message of messages) {
-          const alert = parseAlertNotification(message.Body ?? '');
+          const alert = alertFromSqsBody(message.Body ?? '');
           arrivals.set(alert.subscriptionId, (arrivals.get(alert.subscriptionId) ?? 0) + 1);
           const start = sentAt.get(alert.subscriptionId);
           if (start !== undefined) latencies.push(arrived - start);
