@@ -9,8 +9,13 @@ export const ENV = {
   alertsTopicArn: 'ALERTS_TOPIC_ARN',
   /** Local mode only: the SQS queue that stands in for alert e-mail and SMS (`GET /v1/outbox`). Never set in AWS. */
   alertsOutboxQueueUrl: 'ALERTS_OUTBOX_QUEUE_URL',
+  /**
+   * The plan catalog as JSON, compiled into each bundle by the CDK app (esbuild `define`, see `runtimeEnv` in
+   * shared/config/load-settings.ts) rather than set at run time. Local mode sets `CATALOG_PATH` instead.
+   */
+  catalogJson: 'CATALOG_JSON',
   catalogPath: 'CATALOG_PATH',
-  /** Optional: oldest usage event accepted, in hours (default in shared/config.ts). */
+  /** Optional: oldest usage event accepted, in hours (default in functions/usage-ingest/config.ts). */
   usageMaxLatenessHours: 'USAGE_MAX_LATENESS_HOURS',
   /** Optional: minutes after an hour closes before the reporter reports it (default in shared/domain/reporting/report-schedule.ts). */
   usageReportGraceMinutes: 'USAGE_REPORT_GRACE_MINUTES',

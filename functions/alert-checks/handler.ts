@@ -3,13 +3,13 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { loadConfig } from '#shared/config.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import {
   type EvaluateAllDeps,
   type EvaluateAllSummary,
   evaluateAllSubscriptionAlerts,
 } from '#shared/use-cases/alerts/evaluate-all-subscription-alerts.ts';
+import { loadAlertChecksConfig } from './config.ts';
 import { buildAlertChecksDependencies } from './dependencies.ts';
 
 /**
@@ -42,7 +42,7 @@ export function createAlertChecks(deps: EvaluateAllDeps) {
   };
 }
 
-export const checkAlerts = createAlertChecks(buildAlertChecksDependencies(loadConfig()));
+export const checkAlerts = createAlertChecks(buildAlertChecksDependencies(loadAlertChecksConfig()));
 
 export const handler = middy<unknown, EvaluateAllSummary>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

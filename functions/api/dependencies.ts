@@ -7,13 +7,12 @@ import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-stor
 import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { queueProbe, tableProbe } from '#shared/adapters/health-probes.ts';
-import { type Config, requireSetting } from '#shared/config.ts';
-import { ENV } from '#shared/env-names.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import type { ApiConfig } from './config.ts';
 import { buildFulfillmentDependencies } from './fulfillment-dependencies.ts';
 
 /** Everything the API function's routes need, built once per cold start from the configuration. */
-export function buildApiDependencies(config: Config) {
+export function buildApiDependencies(config: ApiConfig) {
   const documentClient = createDocumentClient();
   const sqs = createSqsClient();
   const catalog = loadConfiguredCatalog(config.catalog);
@@ -30,10 +29,7 @@ export function buildApiDependencies(config: Config) {
     dayPacks: new DynamoDayPackStore(documentClient, config.tableName),
     dayPackCodes: cryptoDayPackCodes,
     catalog,
-    probes: [
-      tableProbe(documentClient, config.tableName),
-      queueProbe(sqs, requireSetting(config.usageQueueUrl, ENV.usageQueueUrl)),
-    ],
+    probes: [tableProbe(documentClient, config.tableName), queueProbe(sqs, config.usageQueueUrl)],
   };
 }
 

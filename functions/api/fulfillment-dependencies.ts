@@ -3,13 +3,12 @@ import type { AlertDependencies } from '#shared/adapters/alert-dependencies.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
-import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
-import type { Config } from '#shared/config.ts';
 import { logger } from '#shared/observability.ts';
 import { creditLevelPurchaseBlocks } from '#shared/use-cases/billing/get-entitlement.ts';
 import { catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
 import type { Marketplace } from '#shared/use-cases/ports/marketplace.ts';
+import type { ApiConfig } from './config.ts';
 
 /**
  * A publisher waits on the API for the request and the operation to finish (at most 12 s of polling): each call gets
@@ -32,15 +31,14 @@ export const PUBLISHER_OPERATION_RETRY_POLICY: Partial<RetryPolicy> = {
  * otherwise wait for. A failed build is not kept, so the next request tries again.
  */
 export function buildFulfillmentDependencies(
-  config: Config,
+  config: ApiConfig,
   documentClient: DynamoDBDocumentClient,
   alerts: Pick<AlertDependencies, 'budgets' | 'partners' | 'ledger' | 'catalog' | 'clock'>,
-  env: Record<string, string | undefined> = process.env,
 ) {
   const audit = new DynamoAuditLog(documentClient, config.tableName);
   let marketplace: Promise<Marketplace> | undefined;
   const connectMarketplace = (): Promise<Marketplace> => {
-    marketplace ??= createHttpMarketplace(loadMarketplaceConfig(env), { retry: PUBLISHER_OPERATION_RETRY_POLICY })
+    marketplace ??= createHttpMarketplace(config.marketplace(), { retry: PUBLISHER_OPERATION_RETRY_POLICY })
       .then((client): Marketplace => new AuditingMarketplace(client, audit, alerts.clock, logger))
       .catch((error: unknown) => {
         marketplace = undefined;

@@ -2,13 +2,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { loadConfig } from '#shared/config.ts';
 import { apiKeyAuth, httpErrors } from '#shared/http/middleware.ts';
 import { logger } from '#shared/observability.ts';
+import { loadApiConfig } from './config.ts';
 import { buildApiDependencies } from './dependencies.ts';
 import { apiRoutes, asRouterRoute } from './routes.ts';
 
-const deps = buildApiDependencies(loadConfig());
+const deps = buildApiDependencies(loadApiConfig());
 
 /**
  * The project's own HTTP API (everything but the marketplace's landing page and webhook): every request needs an

@@ -5,14 +5,11 @@ import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catal
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { EntraWebhookAuthenticator } from '#shared/adapters/entra/entra-webhook-authenticator.ts';
-import { loadWebhookAuthConfig } from '#shared/adapters/entra/webhook-auth-config.ts';
+import { webhookAuthenticatorOptions } from '#shared/adapters/entra/webhook-auth-config.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
-import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
-import { type Config, requireSetting } from '#shared/config.ts';
-import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
 import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
 import { DEFAULT_ANSWER_DEADLINE_MS } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
@@ -20,6 +17,7 @@ import { flushSubscriptionUsage } from '#shared/use-cases/metering/flush-subscri
 import type { ReportUsageDeps } from '#shared/use-cases/metering/report-usage.ts';
 import { creditLevelChangePolicy } from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import type { FulfillmentWebhookConfig } from './config.ts';
 
 /**
  * The marketplace client's retries on the webhook path. A ChangePlan / ChangeQuantity must be answered within 10 s of
@@ -36,21 +34,22 @@ export const WEBHOOK_RETRY_POLICY: Partial<RetryPolicy> = {
   attemptTimeoutMs: 2_500,
 };
 
-/** Everything the webhook needs, built once per cold start. @throws ConfigError for a missing or invalid setting. */
-export async function buildWebhookDependencies(config: Config, env: Record<string, string | undefined> = process.env) {
+/** Everything the webhook needs, built once per cold start. @throws ConfigError for an unreadable CA file or credential. */
+export async function buildWebhookDependencies(config: FulfillmentWebhookConfig) {
   const documentClient = createDocumentClient();
   const audit = new DynamoAuditLog(documentClient, config.tableName);
-  const marketplaceConfig = loadMarketplaceConfig(env);
-  const client = await createHttpMarketplace(marketplaceConfig, { retry: WEBHOOK_RETRY_POLICY });
+  const client = await createHttpMarketplace(config.marketplace, { retry: WEBHOOK_RETRY_POLICY });
   const catalog = loadConfiguredCatalog(config.catalog);
   // The reporter's own client (a longer retry budget than the webhook path) is built on first cancellation only.
   let reporterDeps: Promise<ReportUsageDeps> | undefined;
   const reporter = () => {
-    reporterDeps ??= buildUsageReporterDependencies(config, env);
+    reporterDeps ??= buildUsageReporterDependencies(config);
     return reporterDeps;
   };
   return {
-    authenticator: new EntraWebhookAuthenticator(await loadWebhookAuthConfig(marketplaceConfig, env)),
+    authenticator: new EntraWebhookAuthenticator(
+      await webhookAuthenticatorOptions(config.marketplace, config.webhookSharedSecret),
+    ),
     subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
     marketplace: new AuditingMarketplace(client, audit, systemClock, logger),
     // The catalog's rules, then the reseller's credit levels (approval required / purchase blocked, seeds/000).
@@ -61,10 +60,7 @@ export async function buildWebhookDependencies(config: Config, env: Record<strin
     flushUsage: async (subscriptionId: string, until: Date) => {
       await flushSubscriptionUsage(await reporter(), { subscriptionId, until });
     },
-    lifecycle: new SnsLifecyclePublisher(
-      createSnsClient(),
-      requireSetting(config.lifecycleTopicArn, ENV.lifecycleTopicArn),
-    ),
+    lifecycle: new SnsLifecyclePublisher(createSnsClient(), config.lifecycleTopicArn),
     audit,
     clock: systemClock,
     logger,

@@ -1,16 +1,16 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { loadConfig } from '#shared/config.ts';
 import { jsonResponse } from '#shared/http/errors.ts';
 import { httpErrors } from '#shared/http/middleware.ts';
 import { parseJsonBody } from '#shared/http/request.ts';
 import { logger } from '#shared/observability.ts';
 import { handleFulfillmentWebhook } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
+import { loadFulfillmentWebhookConfig } from './config.ts';
 import { buildWebhookDependencies } from './dependencies.ts';
 import { MAX_WEBHOOK_BYTES, webhookSchema } from './schema.ts';
 
-const deps = await buildWebhookDependencies(loadConfig());
+const deps = await buildWebhookDependencies(loadFulfillmentWebhookConfig());
 
 /**
  * The connection webhook (reference/marketplace-api.md §2): the bearer JWT is verified before the body is even read

@@ -5,15 +5,13 @@ import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-sto
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
-import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
-import { type Config, requireSetting } from '#shared/config.ts';
-import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
 import type { LandingDeps } from '#shared/use-cases/fulfillment/resolve-purchase.ts';
 import { linkResellerPurchase } from '#shared/use-cases/partners/link-reseller-purchase.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import type { LandingConfig } from './config.ts';
 
 /**
  * A customer is waiting on the page, and API Gateway gives up after 30 s: a landing visit makes up to four
@@ -28,14 +26,14 @@ export const LANDING_RETRY_POLICY: Partial<RetryPolicy> = {
   attemptTimeoutMs: 4_000,
 };
 
-/** Everything the landing page needs, built once per cold start. @throws ConfigError for a missing setting. */
-export async function buildLandingDependencies(
-  config: Config,
-  env: Record<string, string | undefined> = process.env,
-): Promise<LandingDeps> {
+/**
+ * Everything the landing page needs, built once per cold start.
+ * @throws ConfigError when the marketplace credential cannot be set up (`createHttpMarketplace`).
+ */
+export async function buildLandingDependencies(config: LandingConfig): Promise<LandingDeps> {
   const documentClient = createDocumentClient();
   const audit = new DynamoAuditLog(documentClient, config.tableName);
-  const client = await createHttpMarketplace(loadMarketplaceConfig(env), { retry: LANDING_RETRY_POLICY });
+  const client = await createHttpMarketplace(config.marketplace, { retry: LANDING_RETRY_POLICY });
   const subscriptions = new DynamoSubscriptionStore(documentClient, config.tableName);
   const partners = new DynamoPartnerStore(documentClient, config.tableName);
   return {
@@ -53,10 +51,7 @@ export async function buildLandingDependencies(
         });
       }
     },
-    lifecycle: new SnsLifecyclePublisher(
-      createSnsClient(),
-      requireSetting(config.lifecycleTopicArn, ENV.lifecycleTopicArn),
-    ),
+    lifecycle: new SnsLifecyclePublisher(createSnsClient(), config.lifecycleTopicArn),
     audit,
     clock: systemClock,
     catalog: loadConfiguredCatalog(config.catalog),

@@ -2,12 +2,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { loadConfig } from '#shared/config.ts';
 import { logger } from '#shared/observability.ts';
+import { loadLandingConfig } from './config.ts';
 import { buildLandingDependencies } from './dependencies.ts';
 import { landingErrors, landingRoutes } from './routes.ts';
 
-const deps = await buildLandingDependencies(loadConfig());
+const deps = await buildLandingDependencies(loadLandingConfig());
 
 /**
  * The offer's landing page (reference/marketplace-api.md §1.2 Resolve, §1.4): Microsoft sends the customer here with

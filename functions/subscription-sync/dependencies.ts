@@ -4,15 +4,12 @@ import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
-import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
-import { type Config, requireSetting } from '#shared/config.ts';
-import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
 import type { SyncSubscriptionsDeps } from '#shared/use-cases/fulfillment/sync-subscriptions.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
-import { loadSyncSettings } from './settings.ts';
+import type { SubscriptionSyncConfig } from './config.ts';
 
 /**
  * Nobody waits on the sync: a page of List Subscriptions or a Get Subscription may take its time with retries (20 s),
@@ -26,24 +23,23 @@ export const SYNC_RETRY_POLICY: Partial<RetryPolicy> = {
   attemptTimeoutMs: 8_000,
 };
 
-/** Everything the subscription sync needs, built once per cold start. @throws ConfigError for a missing setting. */
+/**
+ * Everything the subscription sync needs, built once per cold start.
+ * @throws ConfigError when the marketplace credential cannot be set up (`createHttpMarketplace`).
+ */
 export async function buildSubscriptionSyncDependencies(
-  config: Config,
-  env: Record<string, string | undefined> = process.env,
+  config: SubscriptionSyncConfig,
 ): Promise<SyncSubscriptionsDeps> {
   const documentClient = createDocumentClient();
   const audit = new DynamoAuditLog(documentClient, config.tableName);
-  const client = await createHttpMarketplace(loadMarketplaceConfig(env), { retry: SYNC_RETRY_POLICY });
+  const client = await createHttpMarketplace(config.marketplace, { retry: SYNC_RETRY_POLICY });
   return {
     marketplace: new AuditingMarketplace(client, audit, systemClock, logger),
     subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
-    lifecycle: new SnsLifecyclePublisher(
-      createSnsClient(),
-      requireSetting(config.lifecycleTopicArn, ENV.lifecycleTopicArn),
-    ),
+    lifecycle: new SnsLifecyclePublisher(createSnsClient(), config.lifecycleTopicArn),
     catalog: loadConfiguredCatalog(config.catalog),
     clock: systemClock,
     logger,
-    pendingPurchaseAlertMinutes: loadSyncSettings(env).pendingPurchaseAlertMinutes,
+    pendingPurchaseAlertMinutes: config.pendingPurchaseAlertMinutes,
   };
 }

@@ -3,13 +3,13 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { loadConfig } from '#shared/config.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import {
   type SyncSubscriptionsDeps,
   type SyncSummary,
   syncSubscriptions,
 } from '#shared/use-cases/fulfillment/sync-subscriptions.ts';
+import { loadSubscriptionSyncConfig } from './config.ts';
 import { buildSubscriptionSyncDependencies } from './dependencies.ts';
 
 /** Stop starting new subscriptions this long before the timeout, so the run ends cleanly and reports what it did. */
@@ -40,7 +40,9 @@ export function createSubscriptionSync(deps: SyncSubscriptionsDeps) {
   };
 }
 
-export const syncOnSchedule = createSubscriptionSync(await buildSubscriptionSyncDependencies(loadConfig()));
+export const syncOnSchedule = createSubscriptionSync(
+  await buildSubscriptionSyncDependencies(loadSubscriptionSyncConfig()),
+);
 
 export const handler = middy<unknown, SyncSummary>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -2,11 +2,11 @@ import { buildAlertDependencies } from '#shared/adapters/alert-dependencies.ts';
 import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
-import type { Config } from '#shared/config.ts';
 import { logger } from '#shared/observability.ts';
+import type { UsageAggregatorConfig } from './config.ts';
 
 /** Everything the usage aggregator needs, built once per cold start from the configuration. */
-export function buildUsageAggregatorDependencies(config: Config) {
+export function buildUsageAggregatorDependencies(config: UsageAggregatorConfig) {
   const documentClient = createDocumentClient();
   return {
     ...buildAlertDependencies(config, documentClient, loadConfiguredCatalog(config.catalog)),

@@ -4,7 +4,6 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { processSqsBatch } from '#shared/adapters/sqs/partial-batch.ts';
-import { loadConfig } from '#shared/config.ts';
 import { InvalidUsageMessageError } from '#shared/domain/usage.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import {
@@ -15,6 +14,7 @@ import {
 import type { AlertSettingsReader } from '#shared/use-cases/alerts/ports/alert-settings-reader.ts';
 import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-message.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
+import { loadUsageAggregatorConfig } from './config.ts';
 import { buildUsageAggregatorDependencies } from './dependencies.ts';
 import { parseUsageMessage } from './schema.ts';
 
@@ -81,7 +81,7 @@ function reportFailure(record: SQSRecord, error: unknown): void {
 }
 
 /** The aggregator with the deployed dependencies. */
-export const aggregateUsage = createUsageAggregator(buildUsageAggregatorDependencies(loadConfig()));
+export const aggregateUsage = createUsageAggregator(buildUsageAggregatorDependencies(loadUsageAggregatorConfig()));
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidUsageMessageError, USAGE_MESSAGE_VERSION, type UsageMessage } from '#shared/domain/usage.ts';
+import { describeIssues } from '#shared/zod-issues.ts';
 
 /**
  * The usage queue's message body, written by `functions/usage-ingest` (see `UsageMessage` in
@@ -39,8 +40,7 @@ export function parseUsageMessage(body: string): UsageMessage {
   }
   const parsed = usageMessageSchema.safeParse(value);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
-    throw new InvalidUsageMessageError(`usage message is malformed: ${problems.join('; ')}`);
+    throw new InvalidUsageMessageError(`usage message is malformed: ${describeIssues(parsed.error, 'body')}`);
   }
   return parsed.data;
 }

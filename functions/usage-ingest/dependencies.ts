@@ -5,12 +5,11 @@ import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-stor
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { idempotentOnHeader } from '#shared/adapters/dynamodb/request-idempotency.ts';
 import { SqsUsageQueue } from '#shared/adapters/sqs/sqs-usage-queue.ts';
-import { type Config, DEFAULT_USAGE_MAX_LATENESS_HOURS, requireSetting } from '#shared/config.ts';
-import { ENV } from '#shared/env-names.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import type { UsageIngestConfig } from './config.ts';
 
 /** Everything the usage ingest function needs, built once per cold start from the configuration. */
-export function buildUsageIngestDependencies(config: Config) {
+export function buildUsageIngestDependencies(config: UsageIngestConfig) {
   const documentClient = createDocumentClient();
   return {
     clock: systemClock,
@@ -18,8 +17,8 @@ export function buildUsageIngestDependencies(config: Config) {
     apiKeys: new DynamoApiKeyStore(documentClient, config.tableName),
     subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
     catalog: loadConfiguredCatalog(config.catalog),
-    usageQueue: new SqsUsageQueue(createSqsClient(), requireSetting(config.usageQueueUrl, ENV.usageQueueUrl)),
-    maxLatenessHours: config.usageMaxLatenessHours ?? DEFAULT_USAGE_MAX_LATENESS_HOURS,
+    usageQueue: new SqsUsageQueue(createSqsClient(), config.usageQueueUrl),
+    maxLatenessHours: config.maxLatenessHours,
     idempotency: idempotentOnHeader(createDynamoDbClient(), config.tableName, 'usage-ingest'),
   };
 }

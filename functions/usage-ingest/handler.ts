@@ -3,17 +3,17 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { loadConfig } from '#shared/config.ts';
 import { jsonTextResponse } from '#shared/http/errors.ts';
 import { type AuthContext, apiKeyAuth, httpErrors } from '#shared/http/middleware.ts';
 import { parseJsonBody, parseWith } from '#shared/http/request.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { ingestUsage } from '#shared/use-cases/metering/ingest-usage.ts';
 import { usageAnswer } from './answer.ts';
+import { loadUsageIngestConfig } from './config.ts';
 import { buildUsageIngestDependencies } from './dependencies.ts';
 import { idempotencyKeySchema, MAX_USAGE_BODY_BYTES, usageRequestSchema } from './schema.ts';
 
-const deps = buildUsageIngestDependencies(loadConfig());
+const deps = buildUsageIngestDependencies(loadUsageIngestConfig());
 
 /** `POST /v1/usage` (publisher key): validates usage events, answers per event, queues the accepted ones. */
 export async function ingestUsageRequest(event: APIGatewayProxyEventV2, context: Context) {

@@ -3,12 +3,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { scheduledEventSchema } from '#functions/usage-reporter/schema.ts';
-import { loadConfig } from '#shared/config.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { type ReconcileUsageResult, reconcileUsage } from '#shared/use-cases/metering/reconcile-usage.ts';
+import { loadUsageReconcilerConfig } from './config.ts';
 import { buildUsageReconcilerDependencies } from './dependencies.ts';
 
-const deps = await buildUsageReconcilerDependencies(loadConfig());
+const deps = await buildUsageReconcilerDependencies(loadUsageReconcilerConfig());
 
 /**
  * Daily: compares yesterday's (UTC) accepted usage in our ledger with Microsoft's retrieval API and logs every

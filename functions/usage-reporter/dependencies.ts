@@ -3,15 +3,12 @@ import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catal
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
-import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsMeteringAlertPublisher } from '#shared/adapters/sns/sns-metering-alert-publisher.ts';
-import { type Config, requireSetting } from '#shared/config.ts';
-import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
 import type { ReportUsageDeps } from '#shared/use-cases/metering/report-usage.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
-import { loadReporterSettings } from './settings.ts';
+import type { UsageReporterConfig } from './config.ts';
 
 /**
  * The marketplace client's retries on the reporting path: a batch call gets at most 20 s with its retries. Four
@@ -28,24 +25,20 @@ export const REPORTER_RETRY_POLICY: Partial<RetryPolicy> = {
 
 /**
  * Everything the usage reporter (and the flush and reconciliation that share its adapters) needs, built once per
- * cold start. @throws ConfigError for a missing or invalid setting.
+ * cold start. @throws ConfigError when the marketplace credential cannot be set up (`createHttpMarketplace`).
  */
 export async function buildUsageReporterDependencies(
-  config: Config,
-  env: Record<string, string | undefined> = process.env,
+  config: UsageReporterConfig,
 ): Promise<ReportUsageDeps & { readonly ledger: DynamoReportingLedger }> {
   const documentClient = createDocumentClient();
   return {
     ledger: new DynamoReportingLedger(documentClient, config.tableName),
     subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
     catalog: loadConfiguredCatalog(config.catalog),
-    marketplace: await createHttpMarketplace(loadMarketplaceConfig(env), { retry: REPORTER_RETRY_POLICY }),
-    alerts: new SnsMeteringAlertPublisher(
-      createSnsClient(),
-      requireSetting(config.lifecycleTopicArn, ENV.lifecycleTopicArn),
-    ),
+    marketplace: await createHttpMarketplace(config.marketplace, { retry: REPORTER_RETRY_POLICY }),
+    alerts: new SnsMeteringAlertPublisher(createSnsClient(), config.lifecycleTopicArn),
     clock: systemClock,
-    graceMinutes: loadReporterSettings(env).graceMinutes,
+    graceMinutes: config.graceMinutes,
     logger,
   };
 }

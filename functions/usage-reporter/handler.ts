@@ -1,14 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { loadConfig } from '#shared/config.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { type ReportingRunSummary, reportUsage } from '#shared/use-cases/metering/report-usage.ts';
+import { loadUsageReporterConfig } from './config.ts';
 import { buildUsageReporterDependencies } from './dependencies.ts';
 import { recordReportingMetrics } from './metrics.ts';
 import { scheduledEventSchema } from './schema.ts';
 
-const deps = await buildUsageReporterDependencies(loadConfig());
+const deps = await buildUsageReporterDependencies(loadUsageReporterConfig());
 
 /**
  * Scheduled every 10 minutes: reports every closed hour (hour + 1 h + grace ≤ now) of every subscription, catching up

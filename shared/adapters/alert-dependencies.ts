@@ -8,23 +8,21 @@ import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscr
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import { SqsAlertOutbox } from '#shared/adapters/sqs/sqs-alert-outbox.ts';
-import { type Config, requireSetting } from '#shared/config.ts';
+import type { AlertsSettings } from '#shared/config/settings.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
-import { ENV } from '#shared/env-names.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /**
  * The stores, ledger, alert log and SNS publisher that evaluating and delivering alerts needs, for every function
  * that does it (the aggregator after each commit, the hourly alert checks, the API for settings and the outbox).
- * @throws ConfigError when the function was not given the alerts topic (infra/functions.ts `uses.topics`).
  */
 export function buildAlertDependencies(
-  config: Config,
+  config: AlertsSettings & { readonly tableName: string },
   documentClient: DynamoDBDocumentClient,
   catalog: Catalog,
   clock: Clock = systemClock,
 ) {
-  const publisher = new SnsAlertPublisher(createSnsClient(), requireSetting(config.alertsTopicArn, ENV.alertsTopicArn));
+  const publisher = new SnsAlertPublisher(createSnsClient(), config.alertsTopicArn);
   return {
     clock,
     catalog,

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { PayloadTooLargeError, ValidationError } from '#shared/domain/errors.ts';
+import { describeIssues, issueField } from '#shared/zod-issues.ts';
 
 /**
  * Reads and validates a JSON request body against a strict zod schema (our own API: unknown fields are errors,
@@ -38,14 +39,10 @@ export function parseJsonBody<T extends z.ZodType>(
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const messages = result.error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? `${where}.${issue.path.join('.')}` : where;
-    return `${path}: ${issue.message}`;
-  });
   const first = result.error.issues[0];
   throw new ValidationError(
-    `Invalid request: ${messages.join('; ')}`,
-    first && first.path.length > 0 ? `${where}.${first.path.join('.')}` : where,
+    `Invalid request: ${describeIssues(result.error, where)}`,
+    first ? issueField(first, where) : where,
   );
 }
 

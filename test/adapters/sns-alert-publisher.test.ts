@@ -9,12 +9,9 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALERTS_TOPIC, MAIN_TABLE } from '#infra/resources.ts';
 import { DynamoAlertLog } from '#shared/adapters/dynamodb/dynamo-alert-log.ts';
-import {
-  type AlertNotification,
-  parseAlertNotification,
-  SnsAlertPublisher,
-} from '#shared/adapters/sns/sns-alert-publisher.ts';
+import { alertFromSqsBody, SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import { type AlertCandidate, type AlertRecipient, alertKey } from '#shared/domain/alerts/alert.ts';
+import { type AlertMessage, alertAttributes } from '#shared/domain/alerts/alert-message.ts';
 import { Money } from '#shared/domain/money.ts';
 import { type DeliverAlertInput, deliverAlerts } from '#shared/use-cases/alerts/deliver-alert.ts';
 import { registerAlertContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
@@ -35,7 +32,7 @@ function about(
 
 interface Received {
   readonly keys: string[];
-  readonly notifications: AlertNotification[];
+  readonly alerts: AlertMessage[];
   readonly attributes: Record<string, string>[];
   readonly subjects: (string | null)[];
 }
@@ -62,7 +59,7 @@ describe('SNS alert publisher on fauxqs, with filter policies per recipient', ()
 
   /** Every message in the queue, until a receive comes back empty. */
   async function drain(url: string): Promise<Received> {
-    const received: Received = { keys: [], notifications: [], attributes: [], subjects: [] };
+    const received: Received = { keys: [], alerts: [], attributes: [], subjects: [] };
     for (;;) {
       const page = await sqs.send(
         new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
@@ -71,9 +68,9 @@ describe('SNS alert publisher on fauxqs, with filter policies per recipient', ()
       if (messages.length === 0) return received;
       for (const message of messages) {
         const body = message.Body ?? '';
-        const notification = parseAlertNotification(body);
-        received.keys.push(notification.alertKey);
-        received.notifications.push(notification);
+        const alert = alertFromSqsBody(body);
+        received.keys.push(alert.key);
+        received.alerts.push(alert);
         const envelope = JSON.parse(body) as {
           Subject: string | null;
           MessageAttributes: Record<string, { Value: string }>;
@@ -137,8 +134,10 @@ describe('SNS alert publisher on fauxqs, with filter policies per recipient', ()
       }),
     );
     expect(x.attributes.every((attributes) => attributes.recipient === `partner:${partnerX.id}`)).toBe(true);
+    // The attributes subscriptions filter on are those of the alert each message carries.
+    expect(a.attributes).toEqual(a.alerts.map((alert) => expect.objectContaining({ ...alertAttributes(alert) })));
     expect(a.subjects.every((subject) => subject?.startsWith('【'))).toBe(true);
-    const budget = a.notifications.find((n) => n.rule === 'budgetThreshold');
+    const budget = a.alerts.find((alert) => alert.rule === 'budgetThreshold');
     expect(budget).toMatchObject({
       threshold: '0.8',
       facts: { monthToDate: { amount: '150000', currency: 'JPY' }, planned: { amount: '150000', currency: 'JPY' } },

@@ -27,7 +27,7 @@ import { createDocumentClient, createSnsClient, createSqsClient } from '#shared/
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoBudgetStore } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
-import { parseAlertNotification, SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
+import { alertFromSqsBody, SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import { parseBudgetSettings } from '#shared/domain/alerts/settings.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
         const messages = page.Messages ?? [];
         if (messages.length === 0) continue;
         for (const message of messages) {
-          const alert = parseAlertNotification(message.Body ?? '');
+          const alert = alertFromSqsBody(message.Body ?? '');
           arrivals.set(alert.subscriptionId, (arrivals.get(alert.subscriptionId) ?? 0) + 1);
           const start = sentAt.get(alert.subscriptionId);
           if (start !== undefined) latencies.push(arrived - start);
@@ -274,9 +274,9 @@ async function main(): Promise<void> {
     // --- the same evaluations again (the hourly check, alerts already sent): steady-state reads ---
     const { buildAlertDependencies } = await import('#shared/adapters/alert-dependencies.ts');
     const { loadConfiguredCatalog } = await import('#shared/adapters/catalog/configured-catalog.ts');
-    const { loadConfig } = await import('#shared/config.ts');
+    const { loadAlertChecksConfig } = await import('#functions/alert-checks/config.ts');
     const { evaluateSubscriptionAlerts } = await import('#shared/use-cases/alerts/evaluate-subscription-alerts.ts');
-    const config = loadConfig();
+    const config = loadAlertChecksConfig();
     const deps = buildAlertDependencies(config, documentClient, loadConfiguredCatalog(config.catalog));
     let resent = 0;
     const r0 = performance.now();

@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     };
     const { aggregateUsage } = await import('#functions/usage-aggregator/handler.ts');
     const { buildUsageReporterDependencies } = await import('#functions/usage-reporter/dependencies.ts');
-    const { loadConfig } = await import('#shared/config.ts');
+    const { loadUsageReporterConfig } = await import('#functions/usage-reporter/config.ts');
     const sqs = createSqsClient(standIns.endpoints);
     const queueArn =
       (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes
@@ -467,7 +467,7 @@ async function main(): Promise<void> {
     workloads.push(mainWorkload);
     figures.push(await runPipeline(mainWorkload));
 
-    const reporterDeps = await buildUsageReporterDependencies(loadConfig());
+    const reporterDeps = await buildUsageReporterDependencies(loadUsageReporterConfig());
     const r0 = performance.now();
     const summary = await inPhase('report', () => reportUsage(reporterDeps));
     const reportSeconds = (performance.now() - r0) / 1000;

@@ -13,7 +13,8 @@ import { DynamoBudgetStore } from '#shared/adapters/dynamodb/dynamo-budget-store
 import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
-import { parseAlertNotification, SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
+import { alertFromSqsBody, SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
+import { recipientAddress } from '#shared/domain/alerts/alert.ts';
 import type { UsageMessage } from '#shared/domain/usage.ts';
 import { evaluateAllSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-all-subscription-alerts.ts';
 import { evaluateSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
@@ -64,9 +65,9 @@ describe('alert delivery through the aggregator, DynamoDB Local and fauxqs', () 
         continue;
       }
       for (const message of messages) {
-        const alert = parseAlertNotification(message.Body ?? '');
+        const alert = alertFromSqsBody(message.Body ?? '');
         labels.push(`${alert.rule}:${alert.threshold ?? '-'}:${alert.periodKey}:${alert.subscriptionId}`);
-        recipients.add(alert.recipient);
+        recipients.add(recipientAddress(alert.recipient));
       }
       await sqs.send(
         new DeleteMessageBatchCommand({

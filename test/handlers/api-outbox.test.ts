@@ -8,7 +8,8 @@ import { DynamoAlertLog } from '#shared/adapters/dynamodb/dynamo-alert-log.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
-import type { AlertCandidate } from '#shared/domain/alerts/alert.ts';
+import { type AlertCandidate, alertKey } from '#shared/domain/alerts/alert.ts';
+import { alertMessageOf, toAlertNotification } from '#shared/domain/alerts/alert-message.ts';
 import { ENV } from '#shared/env-names.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { deliverAlerts } from '#shared/use-cases/alerts/deliver-alert.ts';
@@ -95,6 +96,18 @@ describe('the local alert outbox (GET /v1/outbox) on fauxqs', () => {
     );
     expect(messages.every((m) => m.subject.length > 0)).toBe(true);
     expect(bodyOf(second)).toEqual(bodyOf(first));
+    // Each shows the alert's JSON form as published, but for the customer id and the facts.
+    const recorded = await alertLog.get(alertKey(forCustomer));
+    if (!recorded) throw new Error('the customer alert was not recorded');
+    const { customerId, facts, ...shown } = toAlertNotification(
+      alertMessageOf(recorded.key, recorded.candidate, recorded.message),
+    );
+    expect([customerId, Object.keys(facts).length > 0]).toEqual([customerA, true]);
+    expect(messages.find((m) => m.rule === 'budgetThreshold')).toEqual({
+      ...shown,
+      messageId: expect.any(String),
+      sentAt: expect.any(String),
+    });
   });
 
   it('is for the publisher only', async () => {

@@ -1,4 +1,5 @@
 import { type AlertRecipient, recipientAddress } from '#shared/domain/alerts/alert.ts';
+import type { AlertMessage } from '#shared/domain/alerts/alert-message.ts';
 import type {
   AlertHistoryPage,
   AlertHistoryQuery,
@@ -7,7 +8,7 @@ import type {
   NewAlertEntry,
   RecordResult,
 } from '#shared/use-cases/alerts/ports/alert-log.ts';
-import type { AlertMessage, AlertPublisher } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
+import type { AlertPublisher } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 
 /** The alert log in memory, with the same once-only and compare-and-set semantics as `DynamoAlertLog`. */
 export class InMemoryAlertLog implements AlertLog {

@@ -1,60 +1,223 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_USAGE_MAX_LATENESS_HOURS, loadConfig, requireSetting } from '#shared/config.ts';
+import { z } from 'zod';
+import { loadApiConfig } from '#functions/api/config.ts';
+import { loadFulfillmentWebhookConfig } from '#functions/fulfillment-webhook/config.ts';
+import { loadSubscriptionSyncConfig } from '#functions/subscription-sync/config.ts';
+import { loadUsageAggregatorConfig } from '#functions/usage-aggregator/config.ts';
+import { DEFAULT_USAGE_MAX_LATENESS_HOURS, loadUsageIngestConfig } from '#functions/usage-ingest/config.ts';
+import { loadUsageReconcilerConfig } from '#functions/usage-reconciler/config.ts';
+import { loadUsageReporterConfig } from '#functions/usage-reporter/config.ts';
+import { FUNCTIONS } from '#infra/functions.ts';
+import { ConfigError, loadSettings, secret } from '#shared/config/load-settings.ts';
+import { optional, optionalWholeNumber, required } from '#shared/config/settings.ts';
+import { DEFAULT_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
+import { FUNCTION_CONFIGS, variablesRequired } from '#test/helpers/function-configs.ts';
 
-const complete = {
+/** Every variable any function reads, set to a valid value: each function picks what it needs. */
+const everything = {
   TABLE_NAME: 'table',
   USAGE_QUEUE_URL: 'https://sqs/usage',
   LIFECYCLE_TOPIC_ARN: 'arn:lifecycle',
   ALERTS_TOPIC_ARN: 'arn:alerts',
   CATALOG_PATH: 'infra/catalog/catalog.yaml',
+  ENTRA_TENANT_ID: 'tenant-1',
+  ENTRA_CLIENT_ID: 'app-1',
+  ENTRA_CREDENTIAL_KIND: 'secret',
+  ENTRA_CLIENT_SECRET_ARN: 'arn:secret',
 };
 
-describe('configuration', () => {
-  it('reads every value from the environment', () => {
-    expect(loadConfig(complete)).toEqual({
-      tableName: 'table',
-      usageQueueUrl: 'https://sqs/usage',
-      lifecycleTopicArn: 'arn:lifecycle',
-      alertsTopicArn: 'arn:alerts',
-      catalog: { path: 'infra/catalog/catalog.yaml' },
+const without = (name: string, env: Record<string, string> = everything) =>
+  Object.fromEntries(Object.entries(env).filter(([key]) => key !== name));
+
+describe('loadSettings', () => {
+  const schema = z.object({
+    TABLE_NAME: required('the name of the main DynamoDB table'),
+    USAGE_REPORT_GRACE_MINUTES: optionalWholeNumber('minutes', 0, 50),
+    NICKNAME: optional(),
+    TOKEN: secret(optional().pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional())),
+  });
+
+  it('reads the variables a schema states from a plain object, and nothing else', () => {
+    expect(loadSettings(schema, { TABLE_NAME: 'table', USAGE_REPORT_GRACE_MINUTES: '5', OTHER: 'x' })).toEqual({
+      TABLE_NAME: 'table',
+      USAGE_REPORT_GRACE_MINUTES: 5,
     });
   });
 
-  it('prefers the catalog compiled into the bundle over a file path', () => {
-    expect(loadConfig({ ...complete, CATALOG_JSON: '{}' }).catalog).toEqual({ json: '{}' });
+  it('counts an empty optional variable as unset', () => {
+    expect(loadSettings(schema, { TABLE_NAME: 'table', USAGE_REPORT_GRACE_MINUTES: '', NICKNAME: ' ' })).toEqual({
+      TABLE_NAME: 'table',
+    });
   });
 
-  it('names every missing or invalid variable instead of falling back to a default', () => {
-    const { TABLE_NAME: _t, ...incomplete } = complete;
-    const invalid = { ...incomplete, USAGE_QUEUE_URL: '' };
+  it('names each missing or bad variable, says what it should hold, and quotes the bad value', () => {
+    const load = () => loadSettings(schema, { USAGE_REPORT_GRACE_MINUTES: 'abc' });
 
-    expect(() => loadConfig(invalid)).toThrow(ConfigError);
-    expect(() => loadConfig(invalid)).toThrow(/TABLE_NAME.*USAGE_QUEUE_URL/);
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      'Invalid configuration: TABLE_NAME is not set: it should hold the name of the main DynamoDB table; ' +
+        'USAGE_REPORT_GRACE_MINUTES must be a whole number of minutes from 0 to 50 (got "abc")',
+    );
   });
 
-  it('says which variable a function lacks when its code needs a setting it was not given', () => {
-    const { USAGE_QUEUE_URL: _q, ...withoutQueue } = complete;
-    const config = loadConfig(withoutQueue);
-
-    expect(() => requireSetting(config.usageQueueUrl, 'USAGE_QUEUE_URL')).toThrow(/USAGE_QUEUE_URL is not set/);
-    expect(requireSetting(loadConfig(complete).usageQueueUrl, 'USAGE_QUEUE_URL')).toBe('https://sqs/usage');
+  it('calls an empty required variable empty rather than quoting nothing', () => {
+    expect(() => loadSettings(schema, { TABLE_NAME: '  ' })).toThrow(
+      'TABLE_NAME is empty: it should hold the name of the main DynamoDB table',
+    );
   });
 
-  it('refuses a configuration without any catalog', () => {
-    const { CATALOG_PATH: _c, ...noCatalog } = complete;
+  it('never quotes the value of a secret, which would end up in a log', () => {
+    const load = () => loadSettings(schema, { TABLE_NAME: 'table', TOKEN: 'hunter2' }, 'webhook configuration');
 
-    expect(() => loadConfig(noCatalog)).toThrow(/CATALOG_JSON or CATALOG_PATH/);
+    expect(load).toThrow('Invalid webhook configuration: TOKEN must be at least 16 characters');
+    expect(load).not.toThrow(/hunter2/);
   });
 
-  it('reads the maximum lateness of usage, and leaves it unset (the documented default) when absent', () => {
-    expect(loadConfig({ ...complete, USAGE_MAX_LATENESS_HOURS: '22' }).usageMaxLatenessHours).toBe(22);
-    expect(loadConfig(complete).usageMaxLatenessHours).toBeUndefined();
+  it('quotes at most the start of a long value', () => {
+    const long = `${'9'.repeat(200)}`;
+    const load = () => loadSettings(schema, { TABLE_NAME: 'table', USAGE_REPORT_GRACE_MINUTES: long });
+
+    expect(load).toThrow(`(got "${'9'.repeat(80)}…")`);
+  });
+});
+
+describe('the configuration of each function', () => {
+  it('exists for every function of infra/functions.ts', () => {
+    expect(Object.keys(FUNCTION_CONFIGS).sort()).toEqual(FUNCTIONS.map((definition) => definition.id).sort());
+  });
+
+  it.each(Object.entries(FUNCTION_CONFIGS))('%s loads from a complete environment', (_id, config) => {
+    expect(() => config.load(everything)).not.toThrow();
+  });
+
+  const missing = Object.entries(FUNCTION_CONFIGS).flatMap(([id, config]) =>
+    variablesRequired(config).map((name) => [id, name] as const),
+  );
+  it.each(missing)('%s names %s when it is missing, and says what it should hold', (id, name) => {
+    expect(() => FUNCTION_CONFIGS[id]?.load(without(name))).toThrow(
+      new RegExp(`^Invalid [a-z ]*configuration: (.*; )?${name} is not set: it should hold [a-z]`),
+    );
+  });
+
+  it.each([
+    ['Api', 'ENTRA_CREDENTIAL_KIND', 'password', 'must be one of secret, certificate, assertion (got "password")'],
+    [
+      'UsageIngest',
+      'USAGE_MAX_LATENESS_HOURS',
+      'a week',
+      'must be a whole number of hours from 1 to 744 (got "a week")',
+    ],
+    ['UsageAggregator', 'ALERTS_TOPIC_ARN', '', 'is empty: it should hold the ARN of the alerts SNS topic'],
+    ['Landing', 'MARKETPLACE_API_BASE_URL', 'http://example.com/api', 'must be an absolute https URL'],
+    ['FulfillmentWebhook', 'WEBHOOK_SHARED_SECRET_PARAMETER', 'a b', 'must be a query parameter name'],
+    ['AlertChecks', 'TABLE_NAME', ' ', 'is empty: it should hold the name of the main DynamoDB table'],
+    [
+      'UsageReporter',
+      'USAGE_REPORT_GRACE_MINUTES',
+      'abc',
+      'must be a whole number of minutes from 0 to 50 (got "abc")',
+    ],
+    ['UsageReconciler', 'ENTRA_AUTHORITY_HOST', 'http://127.0.0.1:1', 'must be an https URL'],
+    ['SubscriptionSync', 'PENDING_PURCHASE_ALERT_MINUTES', '-5', 'must be a whole number of minutes from 0 to 43200'],
+  ])('%s names %s when it holds %j', (id, name, value, message) => {
+    expect(() => FUNCTION_CONFIGS[id]?.load({ ...everything, [name]: value })).toThrow(`${name} ${message}`);
+  });
+});
+
+describe('the settings functions share', () => {
+  it('read the catalog compiled into the bundle before a file path, and need one of them', () => {
+    expect(loadUsageAggregatorConfig(everything).catalog).toEqual({ path: 'infra/catalog/catalog.yaml' });
+    expect(loadUsageAggregatorConfig({ ...everything, CATALOG_JSON: '{}' }).catalog).toEqual({ json: '{}' });
+    expect(() => loadUsageAggregatorConfig(without('CATALOG_PATH'))).toThrow(/CATALOG_JSON or CATALOG_PATH/);
+  });
+
+  it('read the local outbox queue only when it is set', () => {
+    expect(loadUsageAggregatorConfig(everything)).not.toHaveProperty('alertsOutboxQueueUrl');
+    expect(
+      loadUsageAggregatorConfig({ ...everything, ALERTS_OUTBOX_QUEUE_URL: 'https://sqs/outbox' }).alertsOutboxQueueUrl,
+    ).toBe('https://sqs/outbox');
+  });
+});
+
+describe('the API configuration', () => {
+  it('reads everything but the marketplace settings at cold start', () => {
+    const config = loadApiConfig(without('ENTRA_TENANT_ID'));
+
+    expect(config).toMatchObject({
+      tableName: 'table',
+      usageQueueUrl: 'https://sqs/usage',
+      alertsTopicArn: 'arn:alerts',
+      catalog: { path: 'infra/catalog/catalog.yaml' },
+    });
+    expect(() => config.marketplace()).toThrow(/^Invalid marketplace configuration: ENTRA_TENANT_ID is not set/);
+    expect(loadApiConfig(everything).marketplace()).toMatchObject({ tenantId: 'tenant-1', clientId: 'app-1' });
+  });
+});
+
+describe('the usage ingest configuration', () => {
+  it('reads the maximum lateness of usage, 168 hours when unset', () => {
+    expect(loadUsageIngestConfig({ ...everything, USAGE_MAX_LATENESS_HOURS: '22' }).maxLatenessHours).toBe(22);
+    expect(loadUsageIngestConfig(everything).maxLatenessHours).toBe(DEFAULT_USAGE_MAX_LATENESS_HOURS);
     expect(DEFAULT_USAGE_MAX_LATENESS_HOURS).toBe(168);
   });
 
   it('refuses a maximum lateness that is not a whole number of hours between 1 and 744', () => {
     for (const value of ['0', '1.5', 'a day', '745']) {
-      expect(() => loadConfig({ ...complete, USAGE_MAX_LATENESS_HOURS: value })).toThrow(/USAGE_MAX_LATENESS_HOURS/);
+      expect(() => loadUsageIngestConfig({ ...everything, USAGE_MAX_LATENESS_HOURS: value })).toThrow(
+        /USAGE_MAX_LATENESS_HOURS must be a whole number of hours from 1 to 744/,
+      );
     }
+  });
+});
+
+describe('the usage reporter configuration', () => {
+  it('reads the grace after an hour closes, the documented default when unset', () => {
+    expect(loadUsageReporterConfig(everything).graceMinutes).toBe(DEFAULT_REPORT_GRACE_MINUTES);
+    expect(loadUsageReporterConfig({ ...everything, USAGE_REPORT_GRACE_MINUTES: '0' }).graceMinutes).toBe(0);
+    expect(() => loadUsageReporterConfig({ ...everything, USAGE_REPORT_GRACE_MINUTES: '51' })).toThrow(ConfigError);
+  });
+});
+
+describe('the subscription sync configuration', () => {
+  it('defaults PENDING_PURCHASE_ALERT_MINUTES to 60 and refuses nonsense at cold start', () => {
+    expect(loadSubscriptionSyncConfig(everything).pendingPurchaseAlertMinutes).toBe(60);
+    expect(
+      loadSubscriptionSyncConfig({ ...everything, PENDING_PURCHASE_ALERT_MINUTES: '15' }).pendingPurchaseAlertMinutes,
+    ).toBe(15);
+    expect(() => loadSubscriptionSyncConfig({ ...everything, PENDING_PURCHASE_ALERT_MINUTES: 'an hour' })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadSubscriptionSyncConfig({ ...everything, PENDING_PURCHASE_ALERT_MINUTES: '-5' })).toThrow(
+      ConfigError,
+    );
+  });
+});
+
+describe('the webhook configuration', () => {
+  it("holds the reporter's settings for the flush on cancellation, the alerts topic and the shared secret", () => {
+    const config = loadFulfillmentWebhookConfig({
+      ...everything,
+      USAGE_REPORT_GRACE_MINUTES: '5',
+      WEBHOOK_SHARED_SECRET_PARAMETER: 'sig',
+      WEBHOOK_SHARED_SECRET_VALUE: '0123456789abcdef0123',
+    });
+
+    expect(config).toMatchObject({
+      lifecycleTopicArn: 'arn:lifecycle',
+      alertsTopicArn: 'arn:alerts',
+      graceMinutes: 5,
+      marketplace: { tenantId: 'tenant-1' },
+      webhookSharedSecret: { parameter: 'sig', value: '0123456789abcdef0123' },
+    });
+    expect(loadFulfillmentWebhookConfig(everything)).not.toHaveProperty('webhookSharedSecret');
+  });
+});
+
+describe('the usage reconciler configuration', () => {
+  it('needs the table and the marketplace, not the catalog', () => {
+    expect(loadUsageReconcilerConfig(without('CATALOG_PATH'))).toMatchObject({
+      tableName: 'table',
+      marketplace: { clientId: 'app-1' },
+    });
   });
 });

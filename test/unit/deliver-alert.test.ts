@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertKey } from '#shared/domain/alerts/alert.ts';
+import { alertMessageOf } from '#shared/domain/alerts/alert-message.ts';
 import { Money } from '#shared/domain/money.ts';
 import { deliverAlert, deliverAlerts } from '#shared/use-cases/alerts/deliver-alert.ts';
 import { oneCandidatePerRule } from '#test/builders/alerts.ts';
@@ -33,6 +34,26 @@ describe('deliver alert', () => {
       severity: 'warning',
     });
     expect(alertLog.entries.get(first.key)).toMatchObject({ state: 'sent', attempts: 1, messageId: 'message-1' });
+  });
+
+  it('publishes the message of the recorded alert: its key, the candidate, the texts recorded and the stored facts', async () => {
+    const { deps, publisher, alertLog } = setup();
+    const spike = { candidate: candidates.spike, locale: 'en' as const };
+
+    const { key } = await deliverAlert(deps, budgetAlert);
+    const { key: spikeKey } = await deliverAlert(deps, spike);
+
+    const recorded = alertLog.entries.get(key);
+    if (!recorded) throw new Error('the alert was not recorded');
+    expect(publisher.published[0]).toEqual(alertMessageOf(key, candidates.budgetThreshold, recorded.message));
+    expect(publisher.published[0]).toMatchObject({
+      threshold: candidates.budgetThreshold.threshold,
+      customerId: candidates.budgetThreshold.customerId,
+      facts: { monthToDate: { amount: '100000', currency: 'JPY' } },
+    });
+    // A rule with a single condition publishes no threshold at all.
+    expect(publisher.published[1]?.key).toBe(spikeKey);
+    expect(publisher.published[1]).not.toHaveProperty('threshold');
   });
 
   it('still sends the alert on a retry when publishing failed after the log write', async () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { AlertMessage } from '#shared/domain/alerts/alert-message.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { evaluateAllSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-all-subscription-alerts.ts';
 import {
   evaluateSubscriptionAlerts,
   evaluateSubscriptionsBestEffort,
 } from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
-import type { AlertMessage } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 import { anActiveSubscription, anEvaluationWorld, callsAt } from '#test/builders/alert-evaluation.ts';
 import { aBudget, aCreditLink, aPartnerRecord, someCreditLevels } from '#test/builders/alerts.ts';
 

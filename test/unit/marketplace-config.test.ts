@@ -10,7 +10,7 @@ import {
   StaticAssertionProvider,
 } from '#shared/adapters/marketplace/credentials.ts';
 import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
-import { ConfigError } from '#shared/config.ts';
+import { ConfigError } from '#shared/config/load-settings.ts';
 
 const base = { ENTRA_TENANT_ID: 'tenant-1', ENTRA_CLIENT_ID: 'app-1' };
 

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { loadSyncSettings } from '#functions/subscription-sync/settings.ts';
-import { ConfigError } from '#shared/config.ts';
 import { periodAt, type Subscription } from '#shared/domain/subscription.ts';
 import { subscriptionFromMarketplace } from '#shared/use-cases/fulfillment/marketplace-subscription.ts';
 import {
@@ -290,14 +288,5 @@ describe('syncSubscriptions: changes no webhook brought', () => {
     );
 
     await expect(sync()).rejects.toThrow(MarketplaceUnavailableError);
-  });
-});
-
-describe('loadSyncSettings', () => {
-  it('defaults PENDING_PURCHASE_ALERT_MINUTES to 60 and refuses nonsense at cold start', () => {
-    expect(loadSyncSettings({})).toEqual({ pendingPurchaseAlertMinutes: 60 });
-    expect(loadSyncSettings({ PENDING_PURCHASE_ALERT_MINUTES: '15' })).toEqual({ pendingPurchaseAlertMinutes: 15 });
-    expect(() => loadSyncSettings({ PENDING_PURCHASE_ALERT_MINUTES: 'an hour' })).toThrow(ConfigError);
-    expect(() => loadSyncSettings({ PENDING_PURCHASE_ALERT_MINUTES: '-5' })).toThrow(ConfigError);
   });
 });

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { webhookSchema } from '#functions/fulfillment-webhook/schema.ts';
 import { tokenFromForm, tokenFromQuery } from '#functions/landing/schema.ts';
-import { loadWebhookAuthConfig } from '#shared/adapters/entra/webhook-auth-config.ts';
+import {
+  WEBHOOK_AUTH_SETTINGS,
+  webhookAuthenticatorOptions,
+  webhookSharedSecret,
+} from '#shared/adapters/entra/webhook-auth-config.ts';
 import type { MarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
-import { ConfigError } from '#shared/config.ts';
+import { ConfigError, type Env, loadSettings } from '#shared/config/load-settings.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { httpEvent } from '#test/helpers/http-event.ts';
 
@@ -79,6 +84,13 @@ describe('the webhook authenticator configuration', () => {
     credential: { kind: 'secret', secret: { value: 'x' } },
   };
 
+  /** What the webhook's cold start does with these settings (functions/fulfillment-webhook/config.ts, dependencies.ts). */
+  const loadWebhookAuthConfig = async (marketplaceConfig: MarketplaceConfig, env: Env) =>
+    webhookAuthenticatorOptions(
+      marketplaceConfig,
+      webhookSharedSecret(loadSettings(z.object(WEBHOOK_AUTH_SETTINGS), env, 'webhook configuration')),
+    );
+
   it('takes the tenant and app of the marketplace client, with no shared secret by default', async () => {
     await expect(loadWebhookAuthConfig(marketplace, {})).resolves.toEqual({ tenantId: 'tenant', appId: 'app' });
   });
@@ -99,6 +111,17 @@ describe('the webhook authenticator configuration', () => {
     [{ WEBHOOK_SHARED_SECRET_PARAMETER: 'a b', WEBHOOK_SHARED_SECRET_VALUE: '0123456789abcdef0123' }],
   ])('refuses %o', async (env) => {
     await expect(loadWebhookAuthConfig(marketplace, env)).rejects.toThrow(ConfigError);
+  });
+
+  it('names a bad shared secret without quoting it, so it never reaches a log', async () => {
+    await expect(
+      loadWebhookAuthConfig(marketplace, {
+        WEBHOOK_SHARED_SECRET_PARAMETER: 'sig',
+        WEBHOOK_SHARED_SECRET_VALUE: 'short',
+      }),
+    ).rejects.toThrow(
+      /^Invalid webhook configuration: WEBHOOK_SHARED_SECRET_VALUE must be at least 16 characters[^"]*$/,
+    );
   });
 
   it('refuses a CA file it cannot read', async () => {

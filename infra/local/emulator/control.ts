@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { type Catalog, TERM_UNITS } from '#shared/domain/catalog.ts';
+import { describeIssues } from '#shared/zod-issues.ts';
 import type { EmulatorClock } from './clock.ts';
 import type { EntraAuthority } from './entra.ts';
 import { ControlError } from './errors.ts';
@@ -209,7 +210,7 @@ export function createControl(deps: ControlDeps): EmulatorControl {
   return {
     async purchase(rawInput) {
       const parsed = purchaseSchema.safeParse(rawInput);
-      if (!parsed.success) throw new ControlError(400, `invalid purchase: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success) throw new ControlError(400, `invalid purchase: ${describeIssues(parsed.error)}`);
       const input = parsed.data;
       const offer = findOffer(catalog, input.offerId);
       if (!offer) throw new ControlError(400, `no offer ${input.offerId} in the catalog`);
@@ -408,7 +409,7 @@ function parse<T extends z.ZodType>(schema: T, raw: string): z.infer<T> {
     }
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new ControlError(400, z.prettifyError(parsed.error));
+  if (!parsed.success) throw new ControlError(400, describeIssues(parsed.error));
   return parsed.data;
 }
 

@@ -21,6 +21,7 @@ import {
   type TermUnit,
 } from '#shared/domain/catalog.ts';
 import { CatalogError, type CatalogIssue } from '#shared/domain/catalog-rules.ts';
+import { describedIssues } from '#shared/zod-issues.ts';
 import { toDecimalString } from './catalog-file.ts';
 
 const text = z.string().nullish();
@@ -134,11 +135,7 @@ export function mapAvailablePlansToOffer(
   const parsed = availablePlansResponseSchema.safeParse(payload);
   if (!parsed.success) {
     throw new CatalogError(
-      parsed.error.issues.map((issue) => ({
-        offerId,
-        field: issue.path.join('.') || '(root)',
-        message: issue.message,
-      })),
+      describedIssues(parsed.error).map((issue) => ({ offerId, ...issue })),
       source,
     );
   }

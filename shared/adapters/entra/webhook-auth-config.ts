@@ -1,52 +1,64 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { MarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
-import { ConfigError } from '#shared/config.ts';
+import { ConfigError, secret } from '#shared/config/load-settings.ts';
+import { optional } from '#shared/config/settings.ts';
 import { ENV } from '#shared/env-names.ts';
 import type { EntraWebhookAuthenticatorOptions } from './entra-webhook-authenticator.ts';
 
-const optionalText = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value) => (value === '' ? undefined : value));
-
-const schema = z.object({
-  [ENV.webhookSharedSecretParameter]: optionalText.pipe(
+/**
+ * The optional shared secret in the webhook URL (reference §2.3, defence in depth beside the JWT):
+ * `WEBHOOK_SHARED_SECRET_PARAMETER` names the query parameter, `WEBHOOK_SHARED_SECRET_VALUE` is its value; set both
+ * or neither. The webhook function spreads these into its settings.
+ */
+export const WEBHOOK_AUTH_SETTINGS = {
+  [ENV.webhookSharedSecretParameter]: optional().pipe(
     z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be a query parameter name (letters, digits, - and _)' })
       .optional(),
   ),
-  [ENV.webhookSharedSecretValue]: optionalText.pipe(
-    z.string().min(16, { message: 'must be at least 16 characters (a guessable secret adds nothing)' }).optional(),
+  [ENV.webhookSharedSecretValue]: secret(
+    optional().pipe(
+      z.string().min(16, { message: 'must be at least 16 characters (a guessable secret adds nothing)' }).optional(),
+    ),
   ),
-});
+};
+
+/** The webhook URL's `?<parameter>=<value>`. */
+export interface WebhookSharedSecret {
+  readonly parameter: string;
+  readonly value: string;
+}
 
 /**
- * The webhook authenticator's settings: the publisher app and tenant (the tokens' `aud` and `tid`), the Entra
- * authority and extra CA from the marketplace client's configuration (one app serves both, reference §2.3, §3), and
- * the optional shared secret in the webhook URL (`WEBHOOK_SHARED_SECRET_PARAMETER` names the query parameter,
- * `WEBHOOK_SHARED_SECRET_VALUE` is its value; set both or neither).
- * @throws ConfigError for half a shared secret, a bad parameter name, a short secret or an unreadable CA file.
+ * The shared secret out of parsed `WEBHOOK_AUTH_SETTINGS`, or `undefined` when none is configured.
+ * @throws ConfigError for half a shared secret.
  */
-export async function loadWebhookAuthConfig(
-  marketplace: MarketplaceConfig,
-  env: Record<string, string | undefined> = process.env,
-): Promise<EntraWebhookAuthenticatorOptions> {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-    throw new ConfigError(`Invalid webhook configuration: ${problems.join('; ')}`);
-  }
-  const parameter = parsed.data[ENV.webhookSharedSecretParameter];
-  const value = parsed.data[ENV.webhookSharedSecretValue];
+export function webhookSharedSecret(
+  values: z.output<z.ZodObject<typeof WEBHOOK_AUTH_SETTINGS>>,
+): WebhookSharedSecret | undefined {
+  const parameter = values[ENV.webhookSharedSecretParameter];
+  const value = values[ENV.webhookSharedSecretValue];
   if ((parameter === undefined) !== (value === undefined)) {
     throw new ConfigError(
       `Invalid webhook configuration: set both ${ENV.webhookSharedSecretParameter} and ` +
         `${ENV.webhookSharedSecretValue} (the webhook URL's ?<parameter>=<value>), or neither`,
     );
   }
+  return parameter && value ? { parameter, value } : undefined;
+}
+
+/**
+ * The webhook authenticator's settings: the publisher app and tenant (the tokens' `aud` and `tid`), the Entra
+ * authority and extra CA from the marketplace client's configuration (one app serves both, reference §2.3, §3), and
+ * the optional shared secret.
+ * @throws ConfigError when the CA file cannot be read.
+ */
+export async function webhookAuthenticatorOptions(
+  marketplace: MarketplaceConfig,
+  sharedSecret: WebhookSharedSecret | undefined,
+): Promise<EntraWebhookAuthenticatorOptions> {
   let caCertificatePem: string | undefined;
   if (marketplace.caCertificatePath) {
     try {
@@ -64,6 +76,6 @@ export async function loadWebhookAuthConfig(
     appId: marketplace.clientId,
     ...(marketplace.authorityHost ? { authorityHost: marketplace.authorityHost } : {}),
     ...(caCertificatePem ? { caCertificatePem } : {}),
-    ...(parameter && value ? { sharedSecret: { parameter, value } } : {}),
+    ...(sharedSecret ? { sharedSecret } : {}),
   };
 }

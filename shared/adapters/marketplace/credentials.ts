@@ -21,7 +21,7 @@ import {
   type GetTokenOptions,
   type TokenCredential,
 } from '@azure/identity';
-import { ConfigError } from '#shared/config.ts';
+import { ConfigError } from '#shared/config/load-settings.ts';
 import { ENV } from '#shared/env-names.ts';
 import type { EntraCredentialKind, MarketplaceConfig } from './marketplace-config.ts';
 import { trustedCas } from './trusted-certificates.ts';

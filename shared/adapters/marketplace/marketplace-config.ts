@@ -1,9 +1,11 @@
 /**
- * Configuration of the marketplace client, separate from `shared/config.ts` so only functions that talk to Microsoft
- * need these variables. Parsed once at cold start; tests pass a plain object.
+ * Configuration of the marketplace client: the settings a function that talks to Microsoft adds to its own
+ * (`functions/<fn>/config.ts`), so only those functions need these variables. Parsed once at cold start; tests pass a
+ * plain object.
  */
 import { z } from 'zod';
-import { ConfigError } from '#shared/config.ts';
+import { ConfigError, type Env, loadSettings, secret } from '#shared/config/load-settings.ts';
+import { optional, required } from '#shared/config/settings.ts';
 import { ENV } from '#shared/env-names.ts';
 import { DEFAULT_MARKETPLACE_BASE_URL } from './marketplace-http-client.ts';
 
@@ -59,48 +61,37 @@ const urlSchema = (what: string) =>
       { message: `must be an absolute https URL (http only for localhost) for ${what}` },
     );
 
-const optionalText = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value) => (value === '' ? undefined : value));
+const optionalUrl = (what: string) => optional().pipe(urlSchema(what).optional());
 
-const schema = z.object({
-  [ENV.marketplaceApiBaseUrl]: z
-    .string()
-    .trim()
-    .optional()
-    .transform((value) => (value ? value : undefined))
-    .pipe(urlSchema('the marketplace API').optional()),
-  [ENV.entraTenantId]: z.string({ error: 'is required: the Entra tenant id of the publisher app' }).trim().min(1),
-  [ENV.entraClientId]: z
-    .string({ error: 'is required: the Entra application (client) id of the publisher app' })
-    .trim()
-    .min(1),
+/** What the marketplace client reads from the environment; a function that talks to Microsoft spreads it in. */
+export const MARKETPLACE_SETTINGS = {
+  [ENV.marketplaceApiBaseUrl]: optionalUrl('the marketplace API'),
+  [ENV.entraTenantId]: required('the Entra tenant id of the publisher app'),
+  [ENV.entraClientId]: required('the Entra application (client) id of the publisher app'),
   [ENV.entraCredentialKind]: z.enum(['secret', 'certificate', 'assertion'], {
-    error: 'must be one of secret, certificate, assertion',
+    error: (issue) =>
+      issue.input === undefined
+        ? 'is not set: it should hold how the app proves its identity to Entra (secret, certificate or assertion)'
+        : 'must be one of secret, certificate, assertion',
   }),
-  [ENV.entraClientSecret]: optionalText,
-  [ENV.entraClientSecretArn]: optionalText,
-  [ENV.entraCertificateSecretArn]: optionalText,
-  [ENV.entraCertificatePath]: optionalText,
-  [ENV.entraAssertionFile]: optionalText,
-  [ENV.entraAuthorityHost]: z
-    .string()
-    .trim()
-    .optional()
-    .transform((value) => (value ? value : undefined))
-    .pipe(
-      z
-        .string()
-        .refine((value) => value.startsWith('https://'), {
-          // MSAL refuses a non-HTTPS authority; the emulator's fake Entra is HTTPS with a self-signed certificate.
-          message: 'must be an https URL (Entra authorities are HTTPS only)',
-        })
-        .optional(),
-    ),
-  [ENV.entraCaCertPath]: optionalText,
-});
+  [ENV.entraClientSecret]: secret(optional()),
+  [ENV.entraClientSecretArn]: optional(),
+  [ENV.entraCertificateSecretArn]: optional(),
+  [ENV.entraCertificatePath]: optional(),
+  [ENV.entraAssertionFile]: optional(),
+  [ENV.entraAuthorityHost]: optional().pipe(
+    z
+      .string()
+      .refine((value) => value.startsWith('https://'), {
+        // MSAL refuses a non-HTTPS authority; the emulator's fake Entra is HTTPS with a self-signed certificate.
+        message: 'must be an https URL (Entra authorities are HTTPS only)',
+      })
+      .optional(),
+  ),
+  [ENV.entraCaCertPath]: optional(),
+};
+
+type MarketplaceSettings = z.output<z.ZodObject<typeof MARKETPLACE_SETTINGS>>;
 
 /**
  * Reads the marketplace client's configuration.
@@ -110,13 +101,15 @@ const schema = z.object({
  * - `assertion`: optionally `ENTRA_ASSERTION_FILE`; otherwise pass an `AssertionProvider` in code.
  * @throws ConfigError naming every missing, conflicting or invalid variable and what to set instead.
  */
-export function loadMarketplaceConfig(env: Record<string, string | undefined> = process.env): MarketplaceConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-    throw new ConfigError(`Invalid marketplace configuration: ${problems.join('; ')}`);
-  }
-  const values = parsed.data;
+export function loadMarketplaceConfig(env: Env = process.env): MarketplaceConfig {
+  return marketplaceConfig(loadSettings(z.object(MARKETPLACE_SETTINGS), env, 'marketplace configuration'));
+}
+
+/**
+ * The marketplace client's configuration out of parsed `MARKETPLACE_SETTINGS`.
+ * @throws ConfigError for a credential kind without its source, or with two sources.
+ */
+export function marketplaceConfig(values: MarketplaceSettings): MarketplaceConfig {
   const credential = credentialSource(values);
   return {
     baseUrl: values[ENV.marketplaceApiBaseUrl] ?? DEFAULT_MARKETPLACE_BASE_URL,
@@ -128,7 +121,7 @@ export function loadMarketplaceConfig(env: Record<string, string | undefined> = 
   };
 }
 
-function credentialSource(values: z.output<typeof schema>): EntraCredentialSource {
+function credentialSource(values: MarketplaceSettings): EntraCredentialSource {
   const kind = values[ENV.entraCredentialKind];
   const fail = (message: string): never => {
     throw new ConfigError(`Invalid marketplace configuration: ${message}`);

@@ -4,50 +4,39 @@ import {
   ListSubscriptionsByTopicCommand,
   type MessageAttributeValue,
   PublishCommand,
+  type PublishCommandInput,
   SetSubscriptionAttributesCommand,
   type SNSClient,
   SubscribeCommand,
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
-import { type AlertRecipient, recipientAddress, type StoredFact } from '#shared/domain/alerts/alert.ts';
+import { type AlertRecipient, recipientAddress } from '#shared/domain/alerts/alert.ts';
+import {
+  ALERT_FILTER_ATTRIBUTE,
+  type AlertMessage,
+  alertAttributes,
+  alertFromNotification,
+  toAlertNotification,
+} from '#shared/domain/alerts/alert-message.ts';
 import type {
   AlertContact,
   AlertContactRegistry,
-  AlertMessage,
   AlertPublisher,
 } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
-
-/** The JSON document of the `default` entry: what SQS, HTTP and Lambda subscribers receive. */
-export interface AlertNotification {
-  readonly alertKey: string;
-  readonly recipient: string;
-  readonly rule: string;
-  readonly threshold?: string;
-  readonly periodKey: string;
-  readonly severity: string;
-  readonly subscriptionId: string;
-  readonly customerId: string;
-  readonly subject: string;
-  readonly body: string;
-  readonly sms: string;
-  readonly facts: Readonly<Record<string, StoredFact>>;
-}
 
 /**
  * Alerts on the SNS alerts topic (`infra/resources.ts` ALERTS_TOPIC).
  *
- * Publishing: one message per alert with `MessageStructure: 'json'`, so each protocol gets its own text —
- * `email`: the subject and body (the subject also goes in `Subject`, which SNS uses as the mail subject), `sms`: the
- * one-segment text, `default`: a JSON `AlertNotification` for every other protocol (SQS, HTTPS, Lambda). Message
- * attributes `recipient` (`customer:<id>` / `partner:<id>`), `role`, `rule`, `severity` and `subscriptionId`.
+ * Publishing: `alertPublishInput`. The message's fields, JSON form and attributes are those of
+ * `#shared/domain/alerts/alert-message.ts`; this adapter only wraps them for SNS.
  *
  * Isolation (DESIGN invariant 7): every contact is subscribed with the filter policy `{"recipient": [<its
- * recipient>]}` on the message attributes, so it receives its own recipient's alerts and nothing else. SNS keeps one
- * subscription per (topic, protocol, endpoint): an address registered for two recipients gets one subscription whose
- * policy lists both.
+ * recipient>]}` (`ALERT_FILTER_ATTRIBUTE`) on the message attributes, so it receives its own recipient's alerts and
+ * nothing else. SNS keeps one subscription per (topic, protocol, endpoint): an address registered for two recipients
+ * gets one subscription whose policy lists both.
  *
  * Local mode: fauxqs delivers only to SQS and, unlike SNS, passes the whole JSON structure to SQS instead of its
- * `default` entry; `parseAlertNotification` reads both forms.
+ * `default` entry; `alertFromSqsBody` reads both forms.
  */
 export class SnsAlertPublisher implements AlertPublisher, AlertContactRegistry {
   constructor(
@@ -56,42 +45,7 @@ export class SnsAlertPublisher implements AlertPublisher, AlertContactRegistry {
   ) {}
 
   async publish(message: AlertMessage): Promise<{ messageId: string }> {
-    const notification: AlertNotification = {
-      alertKey: message.key,
-      recipient: recipientAddress(message.recipient),
-      rule: message.rule,
-      ...(message.threshold === undefined ? {} : { threshold: message.threshold }),
-      periodKey: message.periodKey,
-      severity: message.severity,
-      subscriptionId: message.subscriptionId,
-      customerId: message.customerId,
-      subject: message.subject,
-      body: message.body,
-      sms: message.sms,
-      facts: message.facts,
-    };
-    const result = await this.client.send(
-      new PublishCommand({
-        TopicArn: this.topicArn,
-        MessageStructure: 'json',
-        Message: JSON.stringify({
-          default: JSON.stringify(notification),
-          email: `${message.subject}\n\n${message.body}`,
-          sms: message.sms,
-        }),
-        Subject: message.subject,
-        MessageAttributes: {
-          recipient: text(recipientAddress(message.recipient)),
-          role: text(message.recipient.kind),
-          rule: text(message.rule),
-          severity: text(message.severity),
-          subscriptionId: text(message.subscriptionId),
-          // Alerts are time-critical: transactional SMS are delivered with priority (and not subject to opt-out
-          // quiet hours that apply to promotional ones in some countries).
-          'AWS.SNS.SMS.SMSType': text('Transactional'),
-        },
-      }),
-    );
+    const result = await this.client.send(new PublishCommand(alertPublishInput(this.topicArn, message)));
     if (!result.MessageId) throw new Error('SNS accepted the alert but returned no message id');
     return { messageId: result.MessageId };
   }
@@ -195,27 +149,54 @@ export class SnsAlertPublisher implements AlertPublisher, AlertContactRegistry {
   }
 }
 
+/**
+ * How one alert is published: `MessageStructure: 'json'`, so each protocol gets its own text — `email`: the subject
+ * and body (the subject also goes in `Subject`, which SNS uses as the mail subject), `sms`: the one-segment text,
+ * `default`: the alert's JSON form for every other protocol (SQS, HTTPS, Lambda) — and the alert's attributes.
+ */
+export function alertPublishInput(topicArn: string, message: AlertMessage): PublishCommandInput {
+  const attributes: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(alertAttributes(message))) attributes[name] = text(value);
+  return {
+    TopicArn: topicArn,
+    MessageStructure: 'json',
+    Message: JSON.stringify({
+      default: JSON.stringify(toAlertNotification(message)),
+      email: `${message.subject}\n\n${message.body}`,
+      sms: message.sms,
+    }),
+    Subject: message.subject,
+    MessageAttributes: {
+      ...attributes,
+      // Alerts are time-critical: transactional SMS are delivered with priority (and not subject to opt-out
+      // quiet hours that apply to promotional ones in some countries).
+      'AWS.SNS.SMS.SMSType': text('Transactional'),
+    },
+  };
+}
+
 function text(value: string): MessageAttributeValue {
   return { DataType: 'String', StringValue: value };
 }
 
 function filterPolicy(recipients: readonly string[]): string {
-  return JSON.stringify({ recipient: recipients });
+  return JSON.stringify({ [ALERT_FILTER_ATTRIBUTE]: recipients });
 }
 
 function recipientsOf(policy: string | undefined): string[] {
   if (!policy) return [];
   const parsed: unknown = JSON.parse(policy);
-  const values = (parsed as { recipient?: unknown } | null)?.recipient;
+  const values = isRecord(parsed) ? parsed[ALERT_FILTER_ATTRIBUTE] : undefined;
   return Array.isArray(values) ? values.filter((v): v is string => typeof v === 'string') : [];
 }
 
 /**
  * The alert carried by an SQS message from the alerts topic, whether delivered raw or in the SNS envelope, and
  * whether the `default` entry was extracted (SNS) or the whole JSON structure passed on (fauxqs).
- * @throws {Error} when the body is not an alert notification.
+ * @throws {SyntaxError} when the body is not JSON.
+ * @throws {ValidationError} when it is not an alert (`alertFromNotification`).
  */
-export function parseAlertNotification(sqsBody: string): AlertNotification {
+export function alertFromSqsBody(sqsBody: string): AlertMessage {
   let message: unknown = JSON.parse(sqsBody);
   if (isRecord(message) && message.Type === 'Notification' && typeof message.Message === 'string') {
     message = JSON.parse(message.Message);
@@ -223,10 +204,7 @@ export function parseAlertNotification(sqsBody: string): AlertNotification {
   if (isRecord(message) && typeof message.default === 'string' && !('alertKey' in message)) {
     message = JSON.parse(message.default);
   }
-  if (!isRecord(message) || typeof message.alertKey !== 'string' || typeof message.recipient !== 'string') {
-    throw new Error('The message is not an alert notification');
-  }
-  return message as unknown as AlertNotification;
+  return alertFromNotification(message);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -6,15 +6,10 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  epochSeconds,
-  type Item,
-  readDate,
-  readOptionalString,
-  readString,
-} from '#shared/adapters/dynamodb/dynamo-item.ts';
-import { parseAlertNotification } from '#shared/adapters/sns/sns-alert-publisher.ts';
+import { epochSeconds, type Item, readDate, readString } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { alertFromSqsBody } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
+import { alertNotificationSchema, toAlertNotification } from '#shared/domain/alerts/alert-message.ts';
 import type { AlertOutbox, OutboxMessage } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
 
 /** What subscribes a queue to a recipient's alerts with the recipient's filter policy (`SnsAlertPublisher`). */
@@ -111,11 +106,14 @@ export class SqsAlertOutbox implements AlertOutbox {
   }
 }
 
+/** The fields of an alert's JSON form the outbox shows: all but the customer id and the facts. */
+const shownSchema = alertNotificationSchema.omit({ customerId: true, facts: true });
+
 function toItem(message: Message): Item | undefined {
   const body = message.Body ?? '';
-  let notification: ReturnType<typeof parseAlertNotification>;
+  let shown: ReturnType<typeof shownSchema.parse>;
   try {
-    notification = parseAlertNotification(body);
+    shown = shownSchema.parse(toAlertNotification(alertFromSqsBody(body)));
   } catch {
     return undefined;
   }
@@ -132,35 +130,18 @@ function toItem(message: Message): Item | undefined {
     type: 'AlertOutboxMessage',
     messageId,
     sentAt: sentAt.toISOString(),
-    alertKey: notification.alertKey,
-    recipient: notification.recipient,
-    rule: notification.rule,
-    threshold: notification.threshold,
-    periodKey: notification.periodKey,
-    severity: notification.severity,
-    subscriptionId: notification.subscriptionId,
-    subject: notification.subject,
-    body: notification.body,
-    sms: notification.sms,
+    ...shown,
     expiresAt: epochSeconds(sentAt.getTime() > 0 ? sentAt : new Date()) + RETENTION_SECONDS,
   };
 }
 
 function toMessage(item: Item): OutboxMessage {
-  const threshold = readOptionalString(item, 'threshold');
+  const { threshold, ...shown } = shownSchema.parse(item);
   return {
     messageId: readString(item, 'messageId'),
     sentAt: readDate(item, 'sentAt'),
-    alertKey: readString(item, 'alertKey'),
-    recipient: readString(item, 'recipient'),
-    rule: readString(item, 'rule'),
+    ...shown,
     ...(threshold === undefined ? {} : { threshold }),
-    periodKey: readString(item, 'periodKey'),
-    severity: readString(item, 'severity'),
-    subscriptionId: readString(item, 'subscriptionId'),
-    subject: readString(item, 'subject'),
-    body: readString(item, 'body'),
-    sms: readString(item, 'sms'),
   };
 }
 

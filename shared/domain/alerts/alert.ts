@@ -109,6 +109,18 @@ export function recipientAddress(recipient: AlertRecipient): string {
 }
 
 /**
+ * The recipient a `recipientAddress` names (the id is everything after the first colon, so it may hold colons).
+ * @throws {ValidationError} when the address is not `customer:<id>` or `partner:<id>`.
+ */
+export function recipientFromAddress(address: string): AlertRecipient {
+  const match = /^(customer|partner):(.+)$/s.exec(address);
+  if (!match?.[1] || !match[2]) {
+    throw new ValidationError(`"${address}" is not a recipient: expected customer:<id> or partner:<id>`, 'recipient');
+  }
+  return { kind: match[1] as RecipientKind, id: match[2] };
+}
+
+/**
  * The deduplication key of a candidate: recipient, subscription, rule, threshold and period (invariant 7).
  * Each part is percent-encoded so that no id can fake a separator. Evaluating the same inputs again yields the same
  * key, so the alert log's conditional write lets the alert out once.

@@ -154,7 +154,7 @@ export function planSlot(meter: MeterState, slot: ReportingSlot, context: SlotCo
 /**
  * The meter with new carries. `carrySince` is set when the carry goes from nothing to something: to the hour before
  * the current one, so the next run's closed-hour query finds the meter, and its age measures how long the carry has
- * waited (never the age of the late usage itself, which may be days: ingest accepts late usage, see shared/config.ts).
+ * waited (never the age of the late usage itself, which may be days: ingest accepts late usage, see functions/usage-ingest/config.ts).
  */
 function withCarry(
   meter: MeterState,

@@ -1,4 +1,5 @@
-import { type AlertCandidate, alertKey, factsToStored } from '#shared/domain/alerts/alert.ts';
+import { type AlertCandidate, alertKey } from '#shared/domain/alerts/alert.ts';
+import { alertMessageOf } from '#shared/domain/alerts/alert-message.ts';
 import type { AlertLocale } from '#shared/domain/alerts/settings.ts';
 import { type AlertTextContext, renderAlert } from '#shared/domain/alerts/templates.ts';
 import type { AlertLog, AlertLogEntry } from '#shared/use-cases/alerts/ports/alert-log.ts';
@@ -102,23 +103,9 @@ export async function deliverAlerts(
 }
 
 async function publishAndMark(deps: DeliverAlertDeps, entry: AlertLogEntry): Promise<DeliverAlertResult> {
-  const { candidate, message } = entry;
   let messageId: string;
   try {
-    ({ messageId } = await deps.publisher.publish({
-      key: entry.key,
-      recipient: candidate.recipient,
-      rule: candidate.rule,
-      threshold: candidate.threshold,
-      periodKey: candidate.periodKey,
-      severity: candidate.severity,
-      subscriptionId: candidate.subscriptionId,
-      customerId: candidate.customerId,
-      subject: message.subject,
-      body: message.body,
-      sms: message.sms,
-      facts: factsToStored(candidate),
-    }));
+    ({ messageId } = await deps.publisher.publish(alertMessageOf(entry.key, entry.candidate, entry.message)));
   } catch (error) {
     // Most likely nothing was sent (a timeout can hide a publish that went through: at-least-once again). Give the
     // lease up so the caller's retry publishes at once, even if it comes back sooner than the lease would run out

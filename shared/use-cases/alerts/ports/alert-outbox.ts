@@ -1,22 +1,15 @@
 import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
+import type { AlertNotification } from '#shared/domain/alerts/alert-message.ts';
 
-/** One alert as the outbox shows it: what the e-mail and SMS would have said, and whom it was for. */
-export interface OutboxMessage {
+/**
+ * One alert as the outbox shows it: what the e-mail and SMS would have said, and whom it was for — the alert's JSON
+ * form (`recipient` as `customer:<id>` or `partner:<id>`) without the customer id and the facts.
+ */
+export type OutboxMessage = Readonly<Omit<AlertNotification, 'customerId' | 'facts'>> & {
   /** The messaging service's id of the delivery (the same for a redelivered copy). */
   readonly messageId: string;
   readonly sentAt: Date;
-  readonly alertKey: string;
-  /** `customer:<id>` or `partner:<id>`. */
-  readonly recipient: string;
-  readonly rule: string;
-  readonly threshold?: string;
-  readonly periodKey: string;
-  readonly severity: string;
-  readonly subscriptionId: string;
-  readonly subject: string;
-  readonly body: string;
-  readonly sms: string;
-}
+};
 
 /**
  * The local mode's stand-in for e-mail and SMS (fauxqs can send neither, DESIGN "A local mode"): a queue subscribed to

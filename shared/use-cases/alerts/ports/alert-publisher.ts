@@ -1,26 +1,10 @@
-import type { AlertRecipient, AlertRule, AlertSeverity, StoredFact } from '#shared/domain/alerts/alert.ts';
-
-/** What is published for one alert: routing attributes and the texts for each channel. */
-export interface AlertMessage {
-  readonly key: string;
-  readonly recipient: AlertRecipient;
-  readonly rule: AlertRule;
-  readonly threshold?: string;
-  readonly periodKey: string;
-  readonly severity: AlertSeverity;
-  readonly subscriptionId: string;
-  readonly customerId: string;
-  readonly subject: string;
-  readonly body: string;
-  readonly sms: string;
-  /** The numbers the texts quote, amounts as decimal strings: for programmatic subscribers (SQS, HTTPS, Lambda). */
-  readonly facts: Readonly<Record<string, StoredFact>>;
-}
+import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
+import type { AlertMessage } from '#shared/domain/alerts/alert-message.ts';
 
 /** Sends an alert to the channels registered for its recipient (and only those). */
 export interface AlertPublisher {
   /**
-   * Publishes one alert.
+   * Publishes one alert, in the shape `#shared/domain/alerts/alert-message.ts` states (fields, JSON form, attributes).
    * @returns the id the messaging service gave the message.
    * @throws Error when it could not be published; nothing was sent, and the caller may retry.
    */

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { loadMarketplaceConfig, type MarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
+import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
+import {
+  ALERTS_SETTINGS,
+  type AlertsSettings,
+  alertsSettings,
+  CATALOG_SETTINGS,
+  type CatalogSource,
+  catalogSource,
+  TABLE_SETTINGS,
+  USAGE_QUEUE_SETTINGS,
+} from '#shared/config/settings.ts';
+import { ENV } from '#shared/env-names.ts';
+
+/**
+ * Every variable the API reads at cold start: the usage queue (its health check reads the queue's attributes), the
+ * alerts topic (alert settings subscribe their contacts to it). The marketplace settings (`MARKETPLACE_SETTINGS`)
+ * are read later, see `ApiConfig.marketplace`.
+ */
+export const API_SETTINGS = z.object({
+  ...TABLE_SETTINGS,
+  ...USAGE_QUEUE_SETTINGS,
+  ...ALERTS_SETTINGS,
+  ...CATALOG_SETTINGS,
+});
+
+export interface ApiConfig extends AlertsSettings {
+  readonly tableName: string;
+  readonly usageQueueUrl: string;
+  readonly catalog: CatalogSource;
+  /**
+   * The marketplace client's configuration, read on the first publisher operation rather than at cold start: only
+   * those routes call Microsoft, and a mistake in these settings must not take the other routes (keys, usage, alert
+   * settings) down with them.
+   * @throws ConfigError naming each missing or invalid marketplace variable.
+   */
+  readonly marketplace: () => MarketplaceConfig;
+}
+
+/**
+ * The API's configuration, read once at cold start.
+ * @throws ConfigError naming each missing or invalid variable and what it should hold.
+ */
+export function loadApiConfig(env: Env = runtimeEnv()): ApiConfig {
+  const values = loadSettings(API_SETTINGS, env);
+  return {
+    tableName: values[ENV.tableName],
+    usageQueueUrl: values[ENV.usageQueueUrl],
+    ...alertsSettings(values),
+    catalog: catalogSource(values),
+    marketplace: () => loadMarketplaceConfig(env),
+  };
+}

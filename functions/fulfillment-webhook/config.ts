@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import {
+  USAGE_REPORTER_SETTINGS,
+  type UsageReporterConfig,
+  usageReporterConfig,
+} from '#functions/usage-reporter/config.ts';
+import {
+  WEBHOOK_AUTH_SETTINGS,
+  type WebhookSharedSecret,
+  webhookSharedSecret,
+} from '#shared/adapters/entra/webhook-auth-config.ts';
+import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
+import { ALERTS_SETTINGS, type AlertsSettings, alertsSettings } from '#shared/config/settings.ts';
+
+/**
+ * Every variable the webhook reads: the usage reporter's (a cancellation first reports the subscription's pending
+ * usage through it), the alerts topic (the partner's notice of a refused change) and the optional shared secret of
+ * the webhook URL.
+ */
+export const FULFILLMENT_WEBHOOK_SETTINGS = z.object({
+  ...USAGE_REPORTER_SETTINGS.shape,
+  ...ALERTS_SETTINGS,
+  ...WEBHOOK_AUTH_SETTINGS,
+});
+
+export interface FulfillmentWebhookConfig extends UsageReporterConfig, AlertsSettings {
+  readonly webhookSharedSecret?: WebhookSharedSecret;
+}
+
+/**
+ * The webhook's configuration, read once at cold start.
+ * @throws ConfigError naming each missing or invalid variable and what it should hold.
+ */
+export function loadFulfillmentWebhookConfig(env: Env = runtimeEnv()): FulfillmentWebhookConfig {
+  const values = loadSettings(FULFILLMENT_WEBHOOK_SETTINGS, env);
+  const sharedSecret = webhookSharedSecret(values);
+  return {
+    ...usageReporterConfig(values),
+    ...alertsSettings(values),
+    ...(sharedSecret === undefined ? {} : { webhookSharedSecret: sharedSecret }),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The kinds of setting a function reads, and the settings several functions share (the table, the queues and topics
+ * infra binds, the catalog). A function's `config.ts` spreads the pieces it needs into one zod object for
+ * `loadSettings`, so its configuration lists exactly the variables it reads.
+ *
+ * Infrastructure values have no defaults on purpose: a missing table name must stop the function at start with a
+ * clear message, not write to a wrong table. Behaviour settings (not addresses) may have defaults; each default is a
+ * named constant with its reason, next to the function that uses it.
+ */
+import { z } from 'zod';
+import { ENV } from '#shared/env-names.ts';
+import { ConfigError } from './load-settings.ts';
+
+/**
+ * A value the function cannot run without, such as an address infra sets (`infra/constructs/bind.ts`).
+ * @param holds what the variable should hold, for the message when it is missing or empty.
+ */
+export function required(holds: string) {
+  return z
+    .string({
+      error: (issue) => (issue.input === undefined ? `is not set: it should hold ${holds}` : `must be ${holds}`),
+    })
+    .trim()
+    .min(1, { error: `is empty: it should hold ${holds}` });
+}
+
+/** A value that may be absent; an empty one counts as absent (a variable set to nothing in a shell or a file). */
+export function optional() {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value));
+}
+
+/**
+ * An optional whole number of `unit` within bounds; absent means the caller's default. The bounds stop a unit
+ * mistake (seconds typed as minutes) at cold start instead of letting it run.
+ */
+export function optionalWholeNumber(unit: 'minutes' | 'hours', min: number, max: number) {
+  const rule = `must be a whole number of ${unit} from ${min} to ${max}`;
+  return optional().pipe(
+    z.coerce
+      .number<string>({ error: rule })
+      .int({ error: rule })
+      .min(min, { error: rule })
+      .max(max, { error: rule })
+      .optional(),
+  );
+}
+
+/** The main table (`infra/resources.ts` MAIN_TABLE): every function reads or writes it. */
+export const TABLE_SETTINGS = {
+  [ENV.tableName]: required('the name of the main DynamoDB table'),
+};
+
+/** The usage queue (`USAGE_QUEUE`), for the functions that send to it. */
+export const USAGE_QUEUE_SETTINGS = {
+  [ENV.usageQueueUrl]: required('the URL of the usage SQS queue'),
+};
+
+/** The lifecycle topic (`LIFECYCLE_TOPIC`): lifecycle events and metering alerts for the publisher's app. */
+export const LIFECYCLE_TOPIC_SETTINGS = {
+  [ENV.lifecycleTopicArn]: required('the ARN of the lifecycle SNS topic'),
+};
+
+/**
+ * The alerts topic (`ALERTS_TOPIC`), and in local mode the queue that stands in for e-mail and SMS (never set in
+ * AWS, where alerts go out by e-mail and SMS).
+ */
+export const ALERTS_SETTINGS = {
+  [ENV.alertsTopicArn]: required('the ARN of the alerts SNS topic'),
+  [ENV.alertsOutboxQueueUrl]: optional(),
+};
+
+export interface AlertsSettings {
+  readonly alertsTopicArn: string;
+  /** Local mode only: the alert outbox queue. */
+  readonly alertsOutboxQueueUrl?: string;
+}
+
+/** The alert settings out of parsed `ALERTS_SETTINGS`. */
+export function alertsSettings(values: z.output<z.ZodObject<typeof ALERTS_SETTINGS>>): AlertsSettings {
+  const outbox = values[ENV.alertsOutboxQueueUrl];
+  return {
+    alertsTopicArn: values[ENV.alertsTopicArn],
+    ...(outbox === undefined ? {} : { alertsOutboxQueueUrl: outbox }),
+  };
+}
+
+/** The catalog compiled into the bundle by the CDK app (AWS), or a file path (local mode). One must be set. */
+export const CATALOG_SETTINGS = {
+  [ENV.catalogJson]: optional(),
+  [ENV.catalogPath]: optional(),
+};
+
+/** Where the plan catalog comes from (`loadConfiguredCatalog` reads it). */
+export type CatalogSource = { readonly json: string } | { readonly path: string };
+
+/**
+ * The catalog source out of parsed `CATALOG_SETTINGS`; the compiled-in catalog wins over a file.
+ * @throws ConfigError when neither is set.
+ */
+export function catalogSource(values: z.output<z.ZodObject<typeof CATALOG_SETTINGS>>): CatalogSource {
+  const json = values[ENV.catalogJson];
+  const path = values[ENV.catalogPath];
+  if (json) return { json };
+  if (path) return { path };
+  throw new ConfigError(
+    `Invalid configuration: set ${ENV.catalogJson} or ${ENV.catalogPath} to the plan catalog ` +
+      `(${ENV.catalogPath}: the path of a catalog file such as infra/catalog/catalog.yaml)`,
+  );
+}

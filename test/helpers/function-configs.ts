@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { ALERT_CHECKS_SETTINGS, loadAlertChecksConfig } from '#functions/alert-checks/config.ts';
+import { API_SETTINGS, loadApiConfig } from '#functions/api/config.ts';
+import { FULFILLMENT_WEBHOOK_SETTINGS, loadFulfillmentWebhookConfig } from '#functions/fulfillment-webhook/config.ts';
+import { LANDING_SETTINGS, loadLandingConfig } from '#functions/landing/config.ts';
+import { loadSubscriptionSyncConfig, SUBSCRIPTION_SYNC_SETTINGS } from '#functions/subscription-sync/config.ts';
+import { loadUsageAggregatorConfig, USAGE_AGGREGATOR_SETTINGS } from '#functions/usage-aggregator/config.ts';
+import { loadUsageIngestConfig, USAGE_INGEST_SETTINGS } from '#functions/usage-ingest/config.ts';
+import { loadUsageReconcilerConfig, USAGE_RECONCILER_SETTINGS } from '#functions/usage-reconciler/config.ts';
+import { loadUsageReporterConfig, USAGE_REPORTER_SETTINGS } from '#functions/usage-reporter/config.ts';
+import {
+  ALERT_CHECKS_FUNCTION,
+  API_FUNCTION,
+  FULFILLMENT_WEBHOOK_FUNCTION,
+  LANDING_FUNCTION,
+  SUBSCRIPTION_SYNC_FUNCTION,
+  USAGE_AGGREGATOR_FUNCTION,
+  USAGE_INGEST_FUNCTION,
+  USAGE_RECONCILER_FUNCTION,
+  USAGE_REPORTER_FUNCTION,
+} from '#infra/functions.ts';
+import { MARKETPLACE_SETTINGS } from '#shared/adapters/marketplace/marketplace-config.ts';
+import type { Env } from '#shared/config/load-settings.ts';
+
+/** A function's configuration as the tests see it: how to load all of it, and every setting it reads. */
+export interface FunctionConfigUnderTest {
+  /** Loads the configuration, including what the function defers to first use, so every error shows. */
+  readonly load: (env: Env) => unknown;
+  /** The zod objects of every variable the function reads, at cold start or later. */
+  readonly settings: readonly z.ZodObject[];
+}
+
+/** The configuration module of each function of `infra/functions.ts`, by function id. */
+export const FUNCTION_CONFIGS: Readonly<Record<string, FunctionConfigUnderTest>> = {
+  [API_FUNCTION.id]: {
+    load: (env) => {
+      const config = loadApiConfig(env);
+      return { ...config, marketplace: config.marketplace() };
+    },
+    settings: [API_SETTINGS, z.object(MARKETPLACE_SETTINGS)],
+  },
+  [USAGE_INGEST_FUNCTION.id]: { load: loadUsageIngestConfig, settings: [USAGE_INGEST_SETTINGS] },
+  [USAGE_AGGREGATOR_FUNCTION.id]: { load: loadUsageAggregatorConfig, settings: [USAGE_AGGREGATOR_SETTINGS] },
+  [LANDING_FUNCTION.id]: { load: loadLandingConfig, settings: [LANDING_SETTINGS] },
+  [FULFILLMENT_WEBHOOK_FUNCTION.id]: { load: loadFulfillmentWebhookConfig, settings: [FULFILLMENT_WEBHOOK_SETTINGS] },
+  [ALERT_CHECKS_FUNCTION.id]: { load: loadAlertChecksConfig, settings: [ALERT_CHECKS_SETTINGS] },
+  [USAGE_REPORTER_FUNCTION.id]: { load: loadUsageReporterConfig, settings: [USAGE_REPORTER_SETTINGS] },
+  [USAGE_RECONCILER_FUNCTION.id]: { load: loadUsageReconcilerConfig, settings: [USAGE_RECONCILER_SETTINGS] },
+  [SUBSCRIPTION_SYNC_FUNCTION.id]: { load: loadSubscriptionSyncConfig, settings: [SUBSCRIPTION_SYNC_SETTINGS] },
+};
+
+/** Every variable a function reads. */
+export function variablesRead(config: FunctionConfigUnderTest): string[] {
+  return [...new Set(config.settings.flatMap((settings) => Object.keys(settings.shape)))].sort();
+}
+
+/** The variables a function cannot start (or, for deferred settings, work) without. */
+export function variablesRequired(config: FunctionConfigUnderTest): string[] {
+  return [
+    ...new Set(
+      config.settings.flatMap((settings) =>
+        Object.entries(settings.shape)
+          .filter(([, setting]) => !(setting as z.ZodType).safeParse(undefined).success)
+          .map(([name]) => name),
+      ),
+    ),
+  ].sort();
+}
