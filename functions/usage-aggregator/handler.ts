@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { processSqsBatch } from '#shared/adapters/sqs/partial-batch.ts';
 import { loadConfig } from '#shared/config.ts';
-import { InvalidUsageMessageError } from '#shared/domain/usage.ts';
+import { InvalidUsageMessageError } from '#shared/domain/usage/usage-message.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import {
   type EvaluateSubscriptionAlertsDeps,

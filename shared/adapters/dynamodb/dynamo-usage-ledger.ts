@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { QueryCommand, type QueryCommandInput, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, NumberValue, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type RawItem, rawDecimal, rawString, sleep } from '#shared/adapters/dynamodb/raw-attributes.ts';
-import { totalsDeltasOf, type UsageMessage, type UsageSlot, type UsageTotalsDelta } from '#shared/domain/usage.ts';
+import type { UsageMessage, UsageSlot } from '#shared/domain/usage/usage-message.ts';
+import { totalsDeltasOf, type UsageTotalsDelta } from '#shared/domain/usage/usage-totals.ts';
 import type { UsageLedger, UsageTotals } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
