@@ -1,3 +1,4 @@
+import { MAIN_TABLE_KEYS } from '#shared/adapters/dynamodb/table-keys.ts';
 import { ENV } from '#shared/env-names.ts';
 
 /**
@@ -5,7 +6,7 @@ import { ENV } from '#shared/env-names.ts';
  * local mode (`infra/local/provision.ts`) creates the same tables, queues and topics in DynamoDB Local and fauxqs,
  * so a table key or a queue setting cannot differ between a laptop and production.
  *
- * Plain data only: no aws-cdk-lib or SDK imports here.
+ * Plain data only: no aws-cdk-lib or SDK imports here (nor in what it imports).
  */
 
 export interface TableDefinition {
@@ -36,15 +37,16 @@ export interface TopicDefinition {
 
 /**
  * Single-table design: every entity lives in one on-demand table under `pk`/`sk`, with one general-purpose
- * global index for the second access path of each entity (e.g. API key hash → key record).
+ * global index for the second access path of each entity (e.g. API key hash → key record). The key names are the
+ * adapters' (`shared/adapters/dynamodb/table-keys.ts`), so the table built here is the table they query.
  */
 export const MAIN_TABLE: TableDefinition = {
   id: 'Main',
   envVar: ENV.tableName,
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  globalIndexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
-  ttlAttribute: 'expiresAt',
+  partitionKey: MAIN_TABLE_KEYS.partitionKey,
+  sortKey: MAIN_TABLE_KEYS.sortKey,
+  globalIndexes: [MAIN_TABLE_KEYS.index],
+  ttlAttribute: MAIN_TABLE_KEYS.ttlAttribute,
 };
 
 /** Usage events accepted by the ingest API, waiting to be aggregated. */

@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { processSqsBatch } from '#shared/adapters/sqs/partial-batch.ts';
-import { InvalidUsageMessageError } from '#shared/domain/usage.ts';
+import { InvalidUsageMessageError } from '#shared/domain/usage/usage-message.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import {
   type EvaluateSubscriptionAlertsDeps,

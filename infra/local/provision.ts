@@ -1,5 +1,6 @@
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
@@ -36,32 +37,38 @@ export async function provisionLocalResources(clients: ProvisionClients, prefix:
   return env;
 }
 
-async function createTable(client: DynamoDBClient, table: TableDefinition, name: string): Promise<string> {
+/**
+ * The CreateTable request of a table definition: its key schema, global indexes and on-demand billing, as the CDK
+ * stateful stack declares them for AWS.
+ */
+export function createTableInput(table: TableDefinition, name: string): CreateTableCommandInput {
   const keyAttributes = new Set([
     table.partitionKey,
     table.sortKey,
     ...table.globalIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
   ]);
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...keyAttributes].map((attribute) => ({ AttributeName: attribute, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: table.partitionKey, KeyType: 'HASH' },
+      { AttributeName: table.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: table.globalIndexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
+  };
+}
+
+async function createTable(client: DynamoDBClient, table: TableDefinition, name: string): Promise<string> {
   try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [...keyAttributes].map((attribute) => ({ AttributeName: attribute, AttributeType: 'S' })),
-        KeySchema: [
-          { AttributeName: table.partitionKey, KeyType: 'HASH' },
-          { AttributeName: table.sortKey, KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: table.globalIndexes.map((index) => ({
-          IndexName: index.name,
-          KeySchema: [
-            { AttributeName: index.partitionKey, KeyType: 'HASH' },
-            { AttributeName: index.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        })),
-      }),
-    );
+    await client.send(new CreateTableCommand(createTableInput(table, name)));
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: name,

@@ -3,13 +3,12 @@ import { GetItemCommand, QueryCommand, TransactionCanceledException } from '@aws
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_TABLE } from '#infra/resources.ts';
+import { DynamoUsageLedger, MARKER_RETENTION_DAYS } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import {
-  DynamoUsageLedger,
-  MARKER_RETENTION_DAYS,
   UNREPORTED_SHARDS,
   unreportedIndexKey,
   unreportedShardOf,
-} from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
+} from '#shared/adapters/dynamodb/metering-item-keys.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';

@@ -7,7 +7,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { USAGE_QUEUE } from '#infra/resources.ts';
 import { SqsUsageQueue, UsageQueueSendError } from '#shared/adapters/sqs/sqs-usage-queue.ts';
-import type { UsageMessage } from '#shared/domain/usage.ts';
+import { type UsageMessage, usageMessageSchema } from '#shared/domain/usage/usage-message.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
 
@@ -18,7 +18,8 @@ async function receive(sqs: SQSClient, queueUrl: string, count: number): Promise
     const page = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
     );
-    received.push(...(page.Messages ?? []).map((message) => JSON.parse(message.Body ?? '') as UsageMessage));
+    // Read through the message contract, so a body the aggregator could not parse fails here.
+    received.push(...(page.Messages ?? []).map((message) => usageMessageSchema.parse(JSON.parse(message.Body ?? ''))));
   }
   return received;
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
-import { USAGE_MESSAGE_VERSION, type UsageMessage, type UsageSlot } from '#shared/domain/usage.ts';
+import { USAGE_MESSAGE_VERSION, type UsageMessage, type UsageSlot } from '#shared/domain/usage/usage-message.ts';
 import type { EvaluateSubscriptionAlertsDeps } from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { InMemoryAlertLog, RecordingPublisher } from '#test/helpers/in-memory-alert-log.ts';

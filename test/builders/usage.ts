@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  USAGE_MESSAGE_VERSION,
-  type UsageEventInput,
-  type UsageMessage,
-  type UsageSlot,
-} from '#shared/domain/usage.ts';
+import type { UsageEventInput } from '#shared/domain/usage/usage-event.ts';
+import { USAGE_MESSAGE_VERSION, type UsageMessage, type UsageSlot } from '#shared/domain/usage/usage-message.ts';
 
 /** A valid usage event for `aSubscription()` of the sample catalog at the default `FixedClock` time. */
 export function aUsageEvent(overrides: Partial<UsageEventInput> = {}): UsageEventInput {

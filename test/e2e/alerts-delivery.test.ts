@@ -15,7 +15,7 @@ import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscr
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { alertFromSqsBody, SnsAlertPublisher } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import { recipientAddress } from '#shared/domain/alerts/alert.ts';
-import type { UsageMessage } from '#shared/domain/usage.ts';
+import type { UsageMessage } from '#shared/domain/usage/usage-message.ts';
 import { evaluateAllSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-all-subscription-alerts.ts';
 import { evaluateSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
 import { ALERT_CATALOG, anActiveSubscription, callsAt } from '#test/builders/alert-evaluation.ts';

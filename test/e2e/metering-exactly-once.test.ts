@@ -15,7 +15,7 @@ import type { HttpMarketplace } from '#shared/adapters/marketplace/http-marketpl
 import { SqsUsageQueue } from '#shared/adapters/sqs/sqs-usage-queue.ts';
 import { type PlanInForce, rateUsage } from '#shared/domain/allowance.ts';
 import { findPlan } from '#shared/domain/catalog-rules.ts';
-import type { UsageEventInput } from '#shared/domain/usage.ts';
+import type { UsageEventInput } from '#shared/domain/usage/usage-event.ts';
 import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-message.ts';
 import { flushSubscriptionUsage } from '#shared/use-cases/metering/flush-subscription-usage.ts';
 import { ingestUsage } from '#shared/use-cases/metering/ingest-usage.ts';

@@ -3,7 +3,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
-import type { UsageMessage } from '#shared/domain/usage.ts';
+import type { UsageMessage } from '#shared/domain/usage/usage-message.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
 import { sampleEvent } from '#test/helpers/http-event.ts';

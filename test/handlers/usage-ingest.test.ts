@@ -1,11 +1,12 @@
 import { DeleteMessageCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseUsageMessage } from '#functions/usage-aggregator/schema.ts';
 import { MAIN_TABLE, USAGE_QUEUE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
-import type { UsageMessage } from '#shared/domain/usage.ts';
+import type { UsageMessage } from '#shared/domain/usage/usage-message.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
@@ -40,7 +41,8 @@ describe('the usage ingest function against DynamoDB Local and fauxqs', () => {
       const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
       if (!page.Messages?.length) return messages;
       for (const message of page.Messages) {
-        messages.push(JSON.parse(message.Body ?? '') as UsageMessage);
+        // The aggregator's own parser: what ingest queues must meet the one message contract.
+        messages.push(parseUsageMessage(message.Body ?? ''));
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
       }
     }

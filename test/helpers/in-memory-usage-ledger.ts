@@ -1,5 +1,6 @@
 import { Dec } from '#shared/domain/money.ts';
-import { totalsDeltasOf, type UsageMessage, type UsageSlot } from '#shared/domain/usage.ts';
+import type { UsageMessage, UsageSlot } from '#shared/domain/usage/usage-message.ts';
+import { totalsDeltasOf } from '#shared/domain/usage/usage-totals.ts';
 import type { UsageLedger, UsageTotals } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { UsageMessage } from '#shared/domain/usage.ts';
+import type { UsageMessage } from '#shared/domain/usage/usage-message.ts';
 import type { UsageQueue } from '#shared/use-cases/metering/ports/usage-queue.ts';
 
 /** `UsageQueue` that keeps what was sent; `failNext(error)` makes the next `send` throw having queued nothing. */

@@ -1,7 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createTableInput } from '#infra/local/provision.ts';
 import { MAIN_TABLE, QUEUES, TOPICS, USAGE_QUEUE } from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
+import { MAIN_TABLE_KEYS } from '#shared/adapters/dynamodb/table-keys.ts';
 import { testApp } from '#test/infra/cdk-test-app.ts';
 
 const FOURTEEN_DAYS = 14 * 24 * 3600;
@@ -63,6 +65,43 @@ describe('StatefulStack', () => {
           },
         ],
         TimeToLiveSpecification: { AttributeName: MAIN_TABLE.ttlAttribute, Enabled: true },
+      });
+    });
+
+    it('has the key schema of table-keys.ts, the same one local mode provisions in DynamoDB Local', () => {
+      const { partitionKey, sortKey, index } = MAIN_TABLE_KEYS;
+      const keySchema = (hash: string, range: string) => [
+        { AttributeName: hash, KeyType: 'HASH' },
+        { AttributeName: range, KeyType: 'RANGE' },
+      ];
+      const expected = {
+        KeySchema: keySchema(partitionKey, sortKey),
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: index.name,
+            KeySchema: keySchema(index.partitionKey, index.sortKey),
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        attributes: [partitionKey, sortKey, index.partitionKey, index.sortKey].sort(),
+      };
+      const [deployed] = Object.values(template.findResources('AWS::DynamoDB::Table')) as Resource[];
+      const local = createTableInput(MAIN_TABLE, 'local-main');
+      const shapeOf = (table: {
+        KeySchema?: unknown;
+        GlobalSecondaryIndexes?: unknown;
+        AttributeDefinitions?: { AttributeName?: string }[];
+      }) => ({
+        KeySchema: table.KeySchema,
+        GlobalSecondaryIndexes: table.GlobalSecondaryIndexes,
+        attributes: (table.AttributeDefinitions ?? []).map((attribute) => attribute.AttributeName).sort(),
+      });
+
+      expect(shapeOf(deployed?.Properties as Parameters<typeof shapeOf>[0])).toEqual(expected);
+      expect(shapeOf(local)).toEqual(expected);
+      expect(deployed?.Properties.TimeToLiveSpecification).toEqual({
+        AttributeName: MAIN_TABLE_KEYS.ttlAttribute,
+        Enabled: true,
       });
     });
   });

@@ -12,7 +12,7 @@ import { matchHttpRoute } from '#infra/functions.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { mapAvailablePlansToOffer } from '#shared/adapters/catalog/available-plans-mapper.ts';
 import { validateCatalog } from '#shared/domain/catalog-rules.ts';
-import { assertApplicableMessage } from '#shared/domain/usage.ts';
+import { assertApplicableMessage } from '#shared/domain/usage/usage-message.ts';
 import { sampleEvent } from '#test/helpers/http-event.ts';
 
 /**

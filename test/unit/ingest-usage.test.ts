@@ -3,7 +3,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import { ForbiddenError, ServiceUnavailableError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
-import { InvalidUsageMessageError, transactionItemCount, type UsageEventInput } from '#shared/domain/usage.ts';
+import { transactionItemCount } from '#shared/domain/usage/transaction-packing.ts';
+import type { UsageEventInput } from '#shared/domain/usage/usage-event.ts';
+import { InvalidUsageMessageError, usageMessageSchema } from '#shared/domain/usage/usage-message.ts';
 import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-message.ts';
 import { type IngestUsageDeps, ingestUsage } from '#shared/use-cases/metering/ingest-usage.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
@@ -202,6 +204,22 @@ describe('ingesting usage', () => {
     expect(queue.sent.length).toBeGreaterThan(1);
     expect(queue.sent.every((message) => transactionItemCount(message.slots) <= 90)).toBe(true);
     expect(queue.sent.reduce((n, message) => n + message.slots.reduce((m, s) => m + s.eventCount, 0), 0)).toBe(1000);
+  });
+
+  it('queues messages that meet the usage message contract and come through JSON unchanged', async () => {
+    await ingestUsage(deps, aPublisher(), {
+      events: [
+        aUsageEvent({ quantity: '0.000001' }),
+        aUsageEvent({ quantity: 123456789.5, timestamp: '2026-01-15T08:10:00Z' }),
+      ],
+      idempotencyKey: 'retry-safe',
+    });
+    await ingestUsage(deps, aPublisher(), { events: [aUsageEvent({ quantity: 2 })] });
+
+    expect(queue.sent).toHaveLength(2);
+    for (const message of queue.sent) {
+      expect(usageMessageSchema.parse(JSON.parse(JSON.stringify(message)))).toEqual(message);
+    }
   });
 });
 

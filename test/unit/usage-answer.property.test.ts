@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_DETAILED_ANSWER_BYTES, usageAnswer } from '#functions/usage-ingest/answer.ts';
-import type { UsageRejectionReason } from '#shared/domain/usage.ts';
+import type { UsageRejectionReason } from '#shared/domain/usage/usage-event.ts';
 import type { UsageEventResult } from '#shared/use-cases/metering/ingest-usage.ts';
 
 const REASONS: UsageRejectionReason[] = [

@@ -1,17 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec } from '#shared/domain/money.ts';
+import { MAX_TRANSACTION_ITEMS } from '#shared/domain/transaction-limits.ts';
+import { aggregateIntoSlots } from '#shared/domain/usage/slot-aggregation.ts';
 import {
-  type AcceptedUsageEvent,
-  aggregateIntoSlots,
-  checkQuantity,
-  MAX_TRANSACTION_ITEMS,
   packSlots,
-  parseQuantity,
-  totalsDeltasOf,
   transactionItemCount,
   USAGE_MESSAGE_ITEM_BUDGET,
-} from '#shared/domain/usage.ts';
+} from '#shared/domain/usage/transaction-packing.ts';
+import type { AcceptedUsageEvent } from '#shared/domain/usage/usage-event.ts';
+import { checkQuantity, parseQuantity } from '#shared/domain/usage/usage-quantity.ts';
+import { totalsDeltasOf } from '#shared/domain/usage/usage-totals.ts';
 
 const HOUR = 3_600_000;
 // A few subscriptions, dimensions and hours over three months, so that slots collide, span days and months.

@@ -2,21 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { type Subscription, withPeriod } from '#shared/domain/subscription.ts';
-import {
-  type AcceptedUsageEvent,
-  aggregateIntoSlots,
-  assertApplicableMessage,
-  InvalidUsageMessageError,
-  MAX_TRANSACTION_ITEMS,
-  markerMaterial,
-  packSlots,
-  parseQuantity,
-  totalsDeltasOf,
-  transactionItemCount,
-  type UsageEventInput,
-  type UsageEventVerdict,
-  validateUsageEvent,
-} from '#shared/domain/usage.ts';
+import { MAX_TRANSACTION_ITEMS } from '#shared/domain/transaction-limits.ts';
+import { validateUsageEvent } from '#shared/domain/usage/ingest-validation.ts';
+import { markerMaterial } from '#shared/domain/usage/message-marker.ts';
+import { aggregateIntoSlots } from '#shared/domain/usage/slot-aggregation.ts';
+import { packSlots, transactionItemCount } from '#shared/domain/usage/transaction-packing.ts';
+import type { AcceptedUsageEvent, UsageEventInput, UsageEventVerdict } from '#shared/domain/usage/usage-event.ts';
+import { assertApplicableMessage, InvalidUsageMessageError } from '#shared/domain/usage/usage-message.ts';
+import { parseQuantity } from '#shared/domain/usage/usage-quantity.ts';
+import { totalsDeltasOf } from '#shared/domain/usage/usage-totals.ts';
 import { aCatalog, aDimension, aDimensionPrice, anOffer, aPlan } from '#test/builders/catalog.ts';
 import { aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageEvent, aUsageMessage } from '#test/builders/usage.ts';

@@ -20,6 +20,7 @@ import {
   readOptionalString,
   readString,
 } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import {
   ALERT_RULES,
   type AlertCandidate,
@@ -205,7 +206,7 @@ export class DynamoAlertLog implements AlertLog {
     const page = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: 'gsi1',
+        IndexName: MAIN_INDEX_NAME,
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': partition },
         ScanIndexForward: false,

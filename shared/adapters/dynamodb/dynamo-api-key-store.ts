@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import { ConflictError, NotFoundError } from '#shared/domain/errors.ts';
 import type { ApiKeyRecord, ApiKeyStore } from '#shared/use-cases/access/ports/api-key-store.ts';
 
@@ -56,7 +57,7 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: 'gsi1',
+          IndexName: MAIN_INDEX_NAME,
           KeyConditionExpression: 'gsi1pk = :pk',
           ExpressionAttributeValues: { ':pk': 'APIKEYS' },
           ScanIndexForward: false,

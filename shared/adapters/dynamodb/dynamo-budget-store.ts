@@ -8,6 +8,7 @@ import {
   readString,
   readStringList,
 } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import { type BudgetSettings, parseBudgetSettings } from '#shared/domain/alerts/settings.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 
@@ -49,7 +50,7 @@ export class DynamoBudgetStore implements BudgetStore {
   async listBudgetsOfCustomer(customerId: string): Promise<BudgetSettings[]> {
     const items = await queryAll(this.client, {
       TableName: this.tableName,
-      IndexName: 'gsi1',
+      IndexName: MAIN_INDEX_NAME,
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': customerIndexKey(customerId) },
     });

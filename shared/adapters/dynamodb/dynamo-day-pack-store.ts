@@ -6,14 +6,14 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import type { DayPack, DayPackRedemption, PrepaidTerm, RedeemedDayPack } from '#shared/domain/day-packs.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
+import { MAX_TRANSACTION_ITEMS } from '#shared/domain/transaction-limits.ts';
 import type { DayPackStore, StoredPrepaidTerm } from '#shared/use-cases/day-packs/ports/day-pack-store.ts';
 
 type Item = Record<string, unknown>;
 
-// TransactWriteItems takes at most 100 actions (DynamoDB quota since 2022).
-const MAX_TRANSACTION_ITEMS = 100;
 const PACK_SK = 'DAYPACK';
 const TERM_SK = 'PREPAID_TERM';
 const REDEMPTION_SK_PREFIX = 'REDEMPTION#';
@@ -145,7 +145,7 @@ export class DynamoDayPackStore implements DayPackStore {
   async listByPartner(partnerId: string): Promise<DayPack[]> {
     const items = await this.queryAll({
       TableName: this.tableName,
-      IndexName: 'gsi1',
+      IndexName: MAIN_INDEX_NAME,
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': partnerIndexKey(partnerId) },
     });

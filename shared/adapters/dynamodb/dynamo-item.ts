@@ -1,5 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Money } from '#shared/domain/money.ts';
 
@@ -9,6 +14,9 @@ import { Money } from '#shared/domain/money.ts';
  */
 
 export type Item = Record<string, unknown>;
+
+/** One action (Put, Update, Delete, ConditionCheck) of a document-client TransactWriteItems call. */
+export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 /** Money as stored: a decimal string and the currency code, never a float. */
 export function moneyAttribute(money: Money): { amount: string; currency: string } {

@@ -18,6 +18,7 @@ import {
   readString,
   readStringList,
 } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import {
   type CreditLevels,
   type CreditLink,
@@ -166,7 +167,7 @@ export class DynamoPartnerStore implements PartnerStore {
   async listCreditLinks(partnerId: string): Promise<CreditLink[]> {
     const items = await queryAll(this.client, {
       TableName: this.tableName,
-      IndexName: 'gsi1',
+      IndexName: MAIN_INDEX_NAME,
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': partnerLinksIndexKey(partnerId) },
     });

@@ -1,35 +1,33 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { TransactItem } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { meterStateOf, meterStatePut } from '#shared/adapters/dynamodb/meter-state-codec.ts';
 import {
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  NumberValue,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import {
+  FLAG_SK,
+  meterSk,
+  reportedPk,
   slotSk,
   subscriptionPk,
   UNREPORTED_SHARDS,
   unreportedIndexKey,
   unreportedShardOf,
-  unreportedSlotSortKey,
-} from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
-import { type RawItem, rawDecimal, rawString, sleep } from '#shared/adapters/dynamodb/raw-attributes.ts';
-import { Dec } from '#shared/domain/money.ts';
+} from '#shared/adapters/dynamodb/metering-item-keys.ts';
+import { queryRawItems, type RawItem, rawDecimal, rawString } from '#shared/adapters/dynamodb/raw-attributes.ts';
+import { reportingSlotOf } from '#shared/adapters/dynamodb/reporting-slot-codec.ts';
 import {
-  emptyMeter,
-  hasCarry,
-  type MeterState,
-  type ReportingSlot,
-  type SlotSubmission,
-  type SubmissionState,
-} from '#shared/domain/reporting/slots.ts';
+  answerUpdate,
+  reportedTotalUpdate,
+  slotAccountingUpdate,
+  writeReportingItems,
+} from '#shared/adapters/dynamodb/reporting-writes.ts';
+import {
+  MAIN_INDEX_NAME,
+  MAIN_TABLE_KEYS,
+  mainTableKey,
+  rawMainTableKey,
+} from '#shared/adapters/dynamodb/table-keys.ts';
+import { querySlotItems } from '#shared/adapters/dynamodb/usage-slot-query.ts';
+import type { MeterState, ReportingSlot } from '#shared/domain/reporting/slots.ts';
 import { HOUR_MS } from '#shared/domain/terms.ts';
 import type {
   MeteringFlag,
@@ -42,21 +40,10 @@ import type {
 } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-
-const meterSk = (dimension: string) => `METER#${dimension}`;
-const FLAG_SK = 'METERING_FLAG';
-const reportedPk = (day: string) => `REPORTED#${day}`;
-const reportedSk = (subscriptionId: string, dimension: string) => `${subscriptionId}#${dimension}`;
-/** Index sort key of a meter holding carry; `#METER` keeps it apart from the slot of the same hour. */
-const unreportedMeterSortKey = (since: string, subscriptionId: string, dimension: string) =>
-  `${since}#${subscriptionId}#${dimension}#METER`;
-const CONFLICT_ATTEMPTS = 5;
-const CONFLICT_BASE_DELAY_MS = 20;
-
 /**
  * The reporter's side of the main table (single-table design, beside the aggregator's items of
- * `DynamoUsageLedger`):
+ * `DynamoUsageLedger`; key layout in `metering-item-keys.ts`, the items' encoding in `reporting-slot-codec.ts` and
+ * `meter-state-codec.ts`, the guarded writes in `reporting-writes.ts`):
  *
  * - hourly slot `pk = SUB#<id>`, `sk = USAGE#<dimension>#<hour>`: the aggregator's `quantity` (ADD only) plus the
  *   reporter's `accountedQuantity`, `lateQuantity`, `unreportableQuantity` (Numbers, exact), `submission` (a map; its
@@ -90,11 +77,12 @@ export class DynamoReportingLedger implements ReportingLedger {
         : [unreportedShardOf(subscriptionId)];
     const pages = await Promise.all(
       shards.map((shard) =>
-        this.queryAll(
+        queryRawItems(
+          this.client,
           {
             TableName: this.tableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :bound',
+            IndexName: MAIN_INDEX_NAME,
+            KeyConditionExpression: '#gsi1pk = :pk AND #gsi1sk < :bound',
             ExpressionAttributeValues: {
               ':pk': { S: unreportedIndexKey(shard) },
               ':bound': { S: bound },
@@ -103,6 +91,8 @@ export class DynamoReportingLedger implements ReportingLedger {
             ...(subscriptionId === undefined ? {} : { FilterExpression: '#sub = :sub' }),
             ProjectionExpression: '#type, #sub, #dimension, #hour, #since',
             ExpressionAttributeNames: {
+              '#gsi1pk': MAIN_TABLE_KEYS.index.partitionKey,
+              '#gsi1sk': MAIN_TABLE_KEYS.index.sortKey,
               '#type': 'type',
               '#sub': 'subscriptionId',
               '#dimension': 'dimension',
@@ -136,67 +126,34 @@ export class DynamoReportingLedger implements ReportingLedger {
     const { Item: item } = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
-        Key: { pk: { S: subscriptionPk(subscriptionId) }, sk: { S: meterSk(dimension) } },
+        Key: rawMainTableKey(subscriptionPk(subscriptionId), meterSk(dimension)),
         ConsistentRead: true,
       }),
     );
-    if (!item) return emptyMeter(subscriptionId, dimension);
-    const termStart = item.termStart?.S;
-    const lastHour = item.lastHour?.S;
-    const carrySince = item.carrySince?.S;
-    return {
-      subscriptionId,
-      dimension,
-      version: Number(decimal(item, 'version')),
-      ...(termStart && lastHour
-        ? {
-            tally: {
-              termStart: new Date(termStart),
-              usageInTerm: new Dec(decimal(item, 'usageInTerm')),
-              lastHour: new Date(lastHour),
-            },
-          }
-        : {}),
-      carryUsage: new Dec(decimal(item, 'carryUsage')),
-      carryOverage: new Dec(decimal(item, 'carryOverage')),
-      ...(carrySince ? { carrySince } : {}),
-      lateTotal: new Dec(decimal(item, 'lateTotal')),
-      unreportableCarry: new Dec(decimal(item, 'unreportableCarry')),
-    };
+    return meterStateOf(item, subscriptionId, dimension);
   }
 
   async readSlots(subscriptionId: string, dimension: string, fromHour: Date, toHour: Date): Promise<ReportingSlot[]> {
-    const items = await this.queryAll(
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': { S: subscriptionPk(subscriptionId) },
-          ':from': { S: slotSk(dimension, fromHour.toISOString()) },
-          ':to': { S: slotSk(dimension, toHour.toISOString()) },
-        },
-      },
-      true,
-    );
-    return items.map(slotOf);
+    const items = await querySlotItems(this.client, this.tableName, { subscriptionId, dimension, fromHour, toHour });
+    return items.map(reportingSlotOf);
   }
 
   async readSlot(key: SlotKey): Promise<ReportingSlot | undefined> {
     const { Item: item } = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
-        Key: { pk: { S: subscriptionPk(key.subscriptionId) }, sk: { S: slotSk(key.dimension, key.hour) } },
+        Key: rawMainTableKey(subscriptionPk(key.subscriptionId), slotSk(key.dimension, key.hour)),
         ConsistentRead: true,
       }),
     );
-    return item ? slotOf(item) : undefined;
+    return item ? reportingSlotOf(item) : undefined;
   }
 
   async account(step: SlotAccounting): Promise<'written' | 'conflict'> {
     const now = this.clock.now().toISOString();
-    const slot = this.slotAccountingUpdate(step, now);
-    const meter = step.meter ? this.meterPut(step.meter, now) : undefined;
-    const outcome = await this.write(meter ? [slot, meter] : [slot]);
+    const slot = slotAccountingUpdate(this.tableName, step, now);
+    const meter = step.meter ? meterStatePut(this.tableName, step.meter, now) : undefined;
+    const outcome = await writeReportingItems(this.client, meter ? [slot, meter] : [slot]);
     return outcome === 'written' ? 'written' : 'conflict';
   }
 
@@ -206,10 +163,10 @@ export class DynamoReportingLedger implements ReportingLedger {
     // is what failed while the submission is still pending, the answer is recorded without leaving the index, and the
     // next run folds the late addition.
     for (const clearIndex of answer.clearIndex ? [true, false] : [false]) {
-      const items: TransactItem[] = [this.answerUpdate(answer, clearIndex, now.toISOString())];
-      if (answer.meter) items.push(this.meterPut(answer.meter, now.toISOString()));
-      if (answer.reported) items.push(this.reportedUpdate(answer, now.toISOString()));
-      const outcome = await this.write(items);
+      const items: TransactItem[] = [answerUpdate(this.tableName, answer, clearIndex, now.toISOString())];
+      if (answer.meter) items.push(meterStatePut(this.tableName, answer.meter, now.toISOString()));
+      if (answer.reported) items.push(reportedTotalUpdate(this.tableName, answer, now.toISOString()));
+      const outcome = await writeReportingItems(this.client, items);
       if (outcome === 'written') return 'recorded';
       if (outcome.failed.has(0)) {
         const slot = await this.readSlot(answer.slot);
@@ -222,7 +179,9 @@ export class DynamoReportingLedger implements ReportingLedger {
   }
 
   async writeMeter(meter: MeterState): Promise<'written' | 'conflict'> {
-    const outcome = await this.write([this.meterPut(meter, this.clock.now().toISOString())]);
+    const outcome = await writeReportingItems(this.client, [
+      meterStatePut(this.tableName, meter, this.clock.now().toISOString()),
+    ]);
     return outcome === 'written' ? 'written' : 'conflict';
   }
 
@@ -230,7 +189,7 @@ export class DynamoReportingLedger implements ReportingLedger {
     const { Attributes: old } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: subscriptionPk(flag.subscriptionId), sk: FLAG_SK },
+        Key: mainTableKey(subscriptionPk(flag.subscriptionId), FLAG_SK),
         UpdateExpression:
           'SET #type = :type, #sub = :sub, #status = :status, #dimension = :dimension, #hour = :hour, ' +
           '#firstAt = if_not_exists(#firstAt, :at), #lastAt = :at ADD #rejections :one',
@@ -266,7 +225,7 @@ export class DynamoReportingLedger implements ReportingLedger {
     const { Item: item } = await this.client.send(
       new GetItemCommand({
         TableName: this.tableName,
-        Key: { pk: { S: subscriptionPk(subscriptionId) }, sk: { S: FLAG_SK } },
+        Key: rawMainTableKey(subscriptionPk(subscriptionId), FLAG_SK),
         ConsistentRead: true,
       }),
     );
@@ -286,10 +245,12 @@ export class DynamoReportingLedger implements ReportingLedger {
     }
     const pages = await Promise.all(
       days.map((day) =>
-        this.queryAll(
+        queryRawItems(
+          this.client,
           {
             TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': MAIN_TABLE_KEYS.partitionKey },
             ExpressionAttributeValues: { ':pk': { S: reportedPk(day) } },
           },
           true,
@@ -304,318 +265,7 @@ export class DynamoReportingLedger implements ReportingLedger {
       eventCount: Number(decimal(item, 'eventCount')),
     }));
   }
-
-  // ----- writes ---------------------------------------------------------------------------------------------------
-
-  private slotAccountingUpdate(step: SlotAccounting, now: string): TransactItem {
-    const names: Record<string, string> = {
-      '#quantity': 'quantity',
-      '#eventCount': 'eventCount',
-      '#reportVersion': 'reportVersion',
-      '#accounted': 'accountedQuantity',
-      '#type': 'type',
-      '#subscriptionId': 'subscriptionId',
-      '#offerId': 'offerId',
-      '#dimension': 'dimension',
-      '#hour': 'hour',
-      '#reportedAt': 'reportedAt',
-    };
-    const values: Record<string, unknown> = {
-      ':zero': 0,
-      ':one': 1,
-      ':accounted': NumberValue.from(step.accountedQuantity),
-      ':type': 'UsageSlot',
-      ':subscriptionId': step.slot.subscriptionId,
-      ':offerId': step.slot.offerId,
-      ':dimension': step.slot.dimension,
-      ':hour': step.slot.hour,
-      ':now': now,
-    };
-    // ADD of 0 creates `quantity` and `eventCount` on a slot made for carry, so the aggregator's readers always find
-    // the numbers; on an existing slot it changes nothing.
-    const additions = ['#quantity :zero', '#eventCount :zero', '#reportVersion :one'];
-    const sets = [
-      '#accounted = :accounted',
-      '#type = if_not_exists(#type, :type)',
-      '#subscriptionId = if_not_exists(#subscriptionId, :subscriptionId)',
-      '#offerId = if_not_exists(#offerId, :offerId)',
-      '#dimension = if_not_exists(#dimension, :dimension)',
-      '#hour = if_not_exists(#hour, :hour)',
-      '#reportedAt = :now',
-    ];
-    const removals: string[] = [];
-    if (step.addLate) {
-      names['#late'] = 'lateQuantity';
-      values[':late'] = NumberValue.from(step.addLate);
-      additions.push('#late :late');
-    }
-    if (step.addUnreportable) {
-      names['#unreportable'] = 'unreportableQuantity';
-      values[':unreportable'] = NumberValue.from(step.addUnreportable);
-      additions.push('#unreportable :unreportable');
-    }
-    if (step.submission) {
-      names['#submission'] = 'submission';
-      values[':submission'] = submissionAttribute(step.submission);
-      sets.push('#submission = :submission');
-    }
-    if (step.index !== 'keep') {
-      names['#gsi1pk'] = 'gsi1pk';
-      names['#gsi1sk'] = 'gsi1sk';
-    }
-    if (step.index === 'set') {
-      values[':gsi1pk'] = unreportedIndexKey(unreportedShardOf(step.slot.subscriptionId));
-      values[':gsi1sk'] = unreportedSlotSortKey(step.slot.hour, step.slot.subscriptionId, step.slot.dimension);
-      sets.push('#gsi1pk = :gsi1pk', '#gsi1sk = :gsi1sk');
-    }
-    if (step.index === 'clear') removals.push('#gsi1pk', '#gsi1sk');
-    const expectedQuantity = new Dec(step.expected.quantity);
-    values[':expectedQuantity'] = NumberValue.from(expectedQuantity.toString());
-    // The write-ahead's guard: the quantity is still what was accounted (no aggregation landed in between) and no
-    // other reporter wrote the slot since it was read.
-    const quantityCondition = expectedQuantity.isZero()
-      ? '(attribute_not_exists(#quantity) OR #quantity = :expectedQuantity)'
-      : '#quantity = :expectedQuantity';
-    let versionCondition = 'attribute_not_exists(#reportVersion)';
-    if (step.expected.reportVersion > 0) {
-      values[':expectedVersion'] = step.expected.reportVersion;
-      versionCondition = '#reportVersion = :expectedVersion';
-    }
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: { pk: subscriptionPk(step.slot.subscriptionId), sk: slotSk(step.slot.dimension, step.slot.hour) },
-        UpdateExpression:
-          `ADD ${additions.join(', ')} SET ${sets.join(', ')}` +
-          (removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''),
-        ConditionExpression: `${quantityCondition} AND ${versionCondition}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    };
-  }
-
-  private answerUpdate(answer: SlotAnswer, clearIndex: boolean, now: string): TransactItem {
-    const names: Record<string, string> = {
-      '#submission': 'submission',
-      '#state': 'state',
-      '#reportVersion': 'reportVersion',
-      '#reportedAt': 'reportedAt',
-    };
-    let condition = '#submission.#state = :pending';
-    if (clearIndex) {
-      names['#quantity'] = 'quantity';
-      names['#accounted'] = 'accountedQuantity';
-      names['#gsi1pk'] = 'gsi1pk';
-      names['#gsi1sk'] = 'gsi1sk';
-      condition += ' AND #quantity = #accounted';
-    }
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: { pk: subscriptionPk(answer.slot.subscriptionId), sk: slotSk(answer.slot.dimension, answer.slot.hour) },
-        UpdateExpression:
-          'SET #submission = :submission, #reportedAt = :now ADD #reportVersion :one' +
-          (clearIndex ? ' REMOVE #gsi1pk, #gsi1sk' : ''),
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: {
-          ':submission': submissionAttribute(answer.submission),
-          ':pending': 'pending' satisfies SubmissionState,
-          ':now': now,
-          ':one': 1,
-        },
-      },
-    };
-  }
-
-  private reportedUpdate(answer: SlotAnswer, now: string): TransactItem {
-    const day = answer.slot.hour.slice(0, 10);
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: { pk: reportedPk(day), sk: reportedSk(answer.slot.subscriptionId, answer.slot.dimension) },
-        UpdateExpression:
-          'ADD #quantity :quantity, #eventCount :one ' +
-          'SET #type = :type, #day = :day, #sub = :sub, #dimension = :dimension, #updatedAt = :now',
-        ExpressionAttributeNames: {
-          '#quantity': 'quantity',
-          '#eventCount': 'eventCount',
-          '#type': 'type',
-          '#day': 'day',
-          '#sub': 'subscriptionId',
-          '#dimension': 'dimension',
-          '#updatedAt': 'updatedAt',
-        },
-        ExpressionAttributeValues: {
-          ':quantity': NumberValue.from(new Dec(answer.reported?.quantity ?? '0').toString()),
-          ':one': 1,
-          ':type': 'ReportedUsageDay',
-          ':day': day,
-          ':sub': answer.slot.subscriptionId,
-          ':dimension': answer.slot.dimension,
-          ':now': now,
-        },
-      },
-    };
-  }
-
-  private meterPut(meter: MeterState, now: string): TransactItem {
-    const carrying = hasCarry(meter) && meter.carrySince !== undefined;
-    const item: Record<string, unknown> = {
-      pk: subscriptionPk(meter.subscriptionId),
-      sk: meterSk(meter.dimension),
-      type: 'MeterState',
-      subscriptionId: meter.subscriptionId,
-      dimension: meter.dimension,
-      version: meter.version + 1,
-      carryUsage: NumberValue.from(meter.carryUsage.toString()),
-      carryOverage: NumberValue.from(meter.carryOverage.toString()),
-      lateTotal: NumberValue.from(meter.lateTotal.toString()),
-      unreportableCarry: NumberValue.from(meter.unreportableCarry.toString()),
-      updatedAt: now,
-    };
-    if (meter.tally) {
-      item.termStart = meter.tally.termStart.toISOString();
-      item.usageInTerm = NumberValue.from(meter.tally.usageInTerm.toString());
-      item.lastHour = meter.tally.lastHour.toISOString();
-    }
-    if (carrying && meter.carrySince) {
-      item.carrySince = meter.carrySince;
-      item.gsi1pk = unreportedIndexKey(unreportedShardOf(meter.subscriptionId));
-      item.gsi1sk = unreportedMeterSortKey(meter.carrySince, meter.subscriptionId, meter.dimension);
-    }
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: item,
-        // Optimistic concurrency: two reporters (a scheduled run and a flush, or an at-least-once duplicate invocation)
-        // never both move the same tally.
-        ConditionExpression: meter.version === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
-        ...(meter.version === 0
-          ? {}
-          : {
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':version': meter.version },
-            }),
-      },
-    };
-  }
-
-  /**
-   * Writes the items (one Update/Put alone, several in a transaction). A concurrent transaction on the same items is
-   * retried here after a short jittered pause; a failed condition is returned with the index of the failed items.
-   */
-  private async write(items: TransactItem[]): Promise<'written' | { failed: Set<number> }> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (items.length === 1) await this.sendSingle(items[0] as TransactItem);
-        else await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-        return 'written';
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return { failed: new Set([0]) };
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        const failed = new Set(
-          reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : [])),
-        );
-        if (failed.size > 0) return { failed };
-        if (attempt >= CONFLICT_ATTEMPTS) throw error;
-        await sleep(CONFLICT_BASE_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
-      }
-    }
-  }
-
-  private async sendSingle(item: TransactItem): Promise<void> {
-    if (item.Update) {
-      await this.client.send(new UpdateCommand(item.Update as ConstructorParameters<typeof UpdateCommand>[0]));
-    } else if (item.Put) {
-      await this.client.send(new PutCommand(item.Put as ConstructorParameters<typeof PutCommand>[0]));
-    } else {
-      throw new Error('unsupported write');
-    }
-  }
-
-  /** Low-level queries, so numbers arrive as the decimal strings DynamoDB sends. */
-  private async queryAll(input: QueryCommandInput, consistent: boolean): Promise<RawItem[]> {
-    const items: RawItem[] = [];
-    let startKey: RawItem | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({ ...input, ...(consistent ? { ConsistentRead: true } : {}), ExclusiveStartKey: startKey }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  }
-}
-
-/** The submission as a map of strings (quantities stay exact decimal text) and the attempts count. */
-function submissionAttribute(submission: SlotSubmission): Record<string, unknown> {
-  const attribute: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(submission)) {
-    if (value !== undefined) attribute[name] = value;
-  }
-  return attribute;
-}
-
-function slotOf(item: RawItem): ReportingSlot {
-  const submission = item.submission?.M;
-  return {
-    subscriptionId: str(item, 'subscriptionId'),
-    offerId: str(item, 'offerId'),
-    dimension: str(item, 'dimension'),
-    hour: str(item, 'hour'),
-    quantity: new Dec(optionalDecimal(item, 'quantity')),
-    accountedQuantity: new Dec(optionalDecimal(item, 'accountedQuantity')),
-    lateQuantity: new Dec(optionalDecimal(item, 'lateQuantity')),
-    unreportableQuantity: new Dec(optionalDecimal(item, 'unreportableQuantity')),
-    ...(submission ? { submission: submissionOf(submission) } : {}),
-    indexed: item.gsi1pk?.S !== undefined,
-    reportVersion: Number(optionalDecimal(item, 'reportVersion')),
-  };
-}
-
-const SUBMISSION_TEXT_FIELDS = [
-  'quantity',
-  'planId',
-  'effectiveStartTime',
-  'ratedUsage',
-  'consumedIncluded',
-  'overage',
-  'carriedUsage',
-  'carriedOverage',
-  'termStart',
-  'usageEventId',
-  'acceptedQuantity',
-  'answer',
-  'reason',
-  'preparedAt',
-  'answeredAt',
-] as const;
-
-function submissionOf(map: RawItem): SlotSubmission {
-  const state = map.state?.S as SubmissionState | undefined;
-  if (!state) throw new Error('Stored submission has no state');
-  const fields: Record<string, string> = {};
-  for (const name of SUBMISSION_TEXT_FIELDS) {
-    const value = map[name]?.S;
-    if (value !== undefined) fields[name] = value;
-  }
-  return {
-    ...fields,
-    state,
-    quantity: fields.quantity ?? '0',
-    effectiveStartTime: fields.effectiveStartTime ?? '',
-    preparedAt: fields.preparedAt ?? '',
-    attempts: Number(map.attempts?.N ?? '0'),
-  };
 }
 
 const str = (item: RawItem, name: string) => rawString(item, name, 'reporting');
 const decimal = (item: RawItem, name: string) => rawDecimal(item, name, 'reporting');
-
-function optionalDecimal(item: RawItem, name: string): string {
-  return item[name] === undefined ? '0' : decimal(item, name);
-}

@@ -7,6 +7,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { Subscription, SubscriptionStatus } from '#shared/domain/subscription.ts';
 import type {
@@ -104,7 +105,7 @@ export class DynamoSubscriptionStore implements VersionedSubscriptionStore {
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: 'gsi1',
+        IndexName: MAIN_INDEX_NAME,
         KeyConditionExpression:
           query.createdBefore === undefined ? 'gsi1pk = :pk' : 'gsi1pk = :pk AND gsi1sk < :before',
         ExpressionAttributeValues: {

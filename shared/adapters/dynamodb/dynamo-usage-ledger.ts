@@ -1,12 +1,29 @@
-import { createHash } from 'node:crypto';
-import { QueryCommand, type QueryCommandInput, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, NumberValue, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { type RawItem, rawDecimal, rawString, sleep } from '#shared/adapters/dynamodb/raw-attributes.ts';
-import { totalsDeltasOf, type UsageMessage, type UsageSlot, type UsageTotalsDelta } from '#shared/domain/usage.ts';
+import type { TransactItem } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import {
+  MARKER_SK,
+  markerPk,
+  slotSk,
+  subscriptionPk,
+  totalsSk,
+  unreportedIndexKey,
+  unreportedShardOf,
+  unreportedSlotSortKey,
+} from '#shared/adapters/dynamodb/metering-item-keys.ts';
+import {
+  queryRawSortKeyRange,
+  type RawItem,
+  rawDecimal,
+  rawString,
+  sleep,
+} from '#shared/adapters/dynamodb/raw-attributes.ts';
+import { MAIN_TABLE_KEYS, mainTableKey } from '#shared/adapters/dynamodb/table-keys.ts';
+import { querySlotItems } from '#shared/adapters/dynamodb/usage-slot-query.ts';
+import type { UsageMessage, UsageSlot } from '#shared/domain/usage/usage-message.ts';
+import { totalsDeltasOf, type UsageTotalsDelta } from '#shared/domain/usage/usage-totals.ts';
 import type { UsageLedger, UsageTotals } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
-
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 /**
  * How long a message marker is kept (DynamoDB TTL). It must outlive every copy of the message: up to 14 days in
@@ -14,29 +31,16 @@ type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteComman
  * Idempotency-Key within that time. 30 days covers both with margin; a marker costs one small item.
  */
 export const MARKER_RETENTION_DAYS = 30;
-/**
- * Partitions of the "unreported slots" index. One partition key for every slot would take every slot write of
- * the system on one index partition (about 1,000 writes/s each); 8 spread them, and the reporter queries all 8.
- */
-export const UNREPORTED_SHARDS = 8;
-/** Index partition key of the slots with unreported quantity in one shard. */
-export const unreportedIndexKey = (shard: number) => `UNREPORTED#${shard}`;
 
 /** Attempts of a transaction cancelled by a concurrent one, before leaving the retry to SQS. */
 const CONFLICT_ATTEMPTS = 4;
 const CONFLICT_BASE_DELAY_MS = 25;
-const MARKER_SK = 'USAGEMSG';
-/** Partition of everything of one subscription (slots, totals, and the reporter's meter states and flag). */
-export const subscriptionPk = (subscriptionId: string) => `SUB#${subscriptionId}`;
-/** Sort key of an hourly slot; `hour` is an ISO hour start, so a dimension's slots sort by hour. */
-export const slotSk = (dimension: string, hour: string) => `USAGE#${dimension}#${hour}`;
-/** Index sort key of a slot with unreported usage: the hour first, so a range query finds the closed hours. */
-export const unreportedSlotSortKey = (hour: string, subscriptionId: string, dimension: string) =>
-  `${hour}#${subscriptionId}#${dimension}`;
 const QUANTITY_PREFIX = 'q_';
+const { partitionKey: PK, index: INDEX, ttlAttribute: TTL } = MAIN_TABLE_KEYS;
 
 /**
- * The usage ledger in the main table (single-table design):
+ * The usage ledger in the main table (single-table design; key layout in `metering-item-keys.ts`, key attribute
+ * names in `table-keys.ts`):
  *
  * - message marker: `pk = USAGEMSG#<marker>`, `sk = USAGEMSG`, `expiresAt` (TTL, epoch seconds);
  * - hourly slot: `pk = SUB#<subscriptionId>`, `sk = USAGE#<dimension>#<hour ISO>` with `quantity` (Number, exact
@@ -65,14 +69,14 @@ export class DynamoUsageLedger implements UsageLedger {
         Put: {
           TableName: this.tableName,
           Item: {
-            pk: `USAGEMSG#${message.marker}`,
-            sk: MARKER_SK,
+            ...mainTableKey(markerPk(message.marker), MARKER_SK),
             type: 'UsageMessage',
             appliedAt: now.toISOString(),
             slotCount: message.slots.length,
-            expiresAt: Math.floor(now.getTime() / 1000) + MARKER_RETENTION_DAYS * 86_400,
+            [TTL]: Math.floor(now.getTime() / 1000) + MARKER_RETENTION_DAYS * 86_400,
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
         },
       },
       ...message.slots.map((slot) => this.slotUpdate(slot, now)),
@@ -100,15 +104,7 @@ export class DynamoUsageLedger implements UsageLedger {
   }
 
   async readSlots(subscriptionId: string, dimension: string, fromHour: Date, toHour: Date): Promise<UsageSlot[]> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': { S: subscriptionPk(subscriptionId) },
-        ':from': { S: slotSk(dimension, fromHour.toISOString()) },
-        ':to': { S: slotSk(dimension, toHour.toISOString()) },
-      },
-    });
+    const items = await querySlotItems(this.client, this.tableName, { subscriptionId, dimension, fromHour, toHour });
     return items.map((item) => ({
       subscriptionId: str(item, 'subscriptionId'),
       offerId: str(item, 'offerId'),
@@ -131,7 +127,7 @@ export class DynamoUsageLedger implements UsageLedger {
     return {
       Update: {
         TableName: this.tableName,
-        Key: { pk: subscriptionPk(slot.subscriptionId), sk: slotSk(slot.dimension, slot.hour) },
+        Key: mainTableKey(subscriptionPk(slot.subscriptionId), slotSk(slot.dimension, slot.hour)),
         // ADD creates the item and the numbers on first use. The GSI keys are SET on every addition: the reporter
         // (a later issue) removes them once it has reported all of the slot's quantity, so the slot drops out of the
         // index; usage arriving later for the same hour puts it back, and the reporter folds that late quantity into
@@ -150,8 +146,8 @@ export class DynamoUsageLedger implements UsageLedger {
           '#dimension': 'dimension',
           '#hour': 'hour',
           '#updatedAt': 'updatedAt',
-          '#gsi1pk': 'gsi1pk',
-          '#gsi1sk': 'gsi1sk',
+          '#gsi1pk': INDEX.partitionKey,
+          '#gsi1sk': INDEX.sortKey,
         },
         ExpressionAttributeValues: {
           ':quantity': NumberValue.from(slot.quantity),
@@ -194,7 +190,7 @@ export class DynamoUsageLedger implements UsageLedger {
     return {
       Update: {
         TableName: this.tableName,
-        Key: { pk: subscriptionPk(delta.subscriptionId), sk: `${kind}#${delta.period}` },
+        Key: mainTableKey(subscriptionPk(delta.subscriptionId), totalsSk(kind, delta.period)),
         UpdateExpression: `ADD ${additions.join(', ')} SET #type = :type, #subscriptionId = :subscriptionId, #period = :period, #updatedAt = :now`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -203,14 +199,10 @@ export class DynamoUsageLedger implements UsageLedger {
   }
 
   private async readTotals(subscriptionId: string, kind: 'DAY' | 'MONTH', from: string, to: string) {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': { S: subscriptionPk(subscriptionId) },
-        ':from': { S: `${kind}#${from}` },
-        ':to': { S: `${kind}#${to}` },
-      },
+    const items = await queryRawSortKeyRange(this.client, this.tableName, {
+      partition: subscriptionPk(subscriptionId),
+      from: totalsSk(kind, from),
+      to: totalsSk(kind, to),
     });
     return items.map((item): UsageTotals => {
       const quantities: Record<string, string> = {};
@@ -225,28 +217,6 @@ export class DynamoUsageLedger implements UsageLedger {
       };
     });
   }
-
-  /**
-   * Queries with the low-level command so numbers arrive as the decimal strings DynamoDB sends (the document
-   * client would turn them into JavaScript floats). Consistent reads: the ledger is read right after writes.
-   */
-  private async queryAll(input: QueryCommandInput): Promise<RawItem[]> {
-    const items: RawItem[] = [];
-    let startKey: RawItem | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({ ...input, ConsistentRead: true, ExclusiveStartKey: startKey }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  }
-}
-
-/** The index shard of a subscription's slots: a stable hash, so one subscription's slots share a shard. */
-export function unreportedShardOf(subscriptionId: string): number {
-  return createHash('sha256').update(subscriptionId, 'utf8').digest().readUInt32BE(0) % UNREPORTED_SHARDS;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import type { UsageMessage } from '#shared/domain/usage.ts';
+import type { UsageMessage } from '#shared/domain/usage/usage-message.ts';
 import type { UsageQueue } from '#shared/use-cases/metering/ports/usage-queue.ts';
 
 /** SQS limits: 10 entries per SendMessageBatch, 256 KiB per message and per batch (the classic quota; kept even

@@ -17,7 +17,7 @@ import { Dec, Money } from '#shared/domain/money.ts';
 import { meteredDimensionsOf, planHistoryOf } from '#shared/domain/plan-history.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { floorToUtcHour, termContaining } from '#shared/domain/terms.ts';
-import type { UsageSlot } from '#shared/domain/usage.ts';
+import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 
 /** Spike rules compare today and yesterday with each of the two days before: four local days. */

@@ -1,4 +1,4 @@
-import { assertApplicableMessage, type UsageMessage } from '#shared/domain/usage.ts';
+import { assertApplicableMessage, type UsageMessage } from '#shared/domain/usage/usage-message.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 
 /**

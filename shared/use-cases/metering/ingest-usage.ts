@@ -3,18 +3,12 @@ import { type Principal, requirePublisher } from '#shared/domain/access.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { ServiceUnavailableError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
-import {
-  type AcceptedUsageEvent,
-  aggregateIntoSlots,
-  markerMaterial,
-  packSlots,
-  USAGE_MESSAGE_VERSION,
-  type UsageEventInput,
-  type UsageMessage,
-  type UsageRejectionReason,
-  type UsageValidationContext,
-  validateUsageEvent,
-} from '#shared/domain/usage.ts';
+import { type UsageValidationContext, validateUsageEvent } from '#shared/domain/usage/ingest-validation.ts';
+import { markerMaterial } from '#shared/domain/usage/message-marker.ts';
+import { aggregateIntoSlots } from '#shared/domain/usage/slot-aggregation.ts';
+import { packSlots } from '#shared/domain/usage/transaction-packing.ts';
+import type { AcceptedUsageEvent, UsageEventInput, UsageRejectionReason } from '#shared/domain/usage/usage-event.ts';
+import { USAGE_MESSAGE_VERSION, type UsageMessage } from '#shared/domain/usage/usage-message.ts';
 import type { UsageQueue } from '#shared/use-cases/metering/ports/usage-queue.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';

@@ -1,4 +1,4 @@
-import type { UsageMessage, UsageSlot } from '#shared/domain/usage.ts';
+import type { UsageMessage, UsageSlot } from '#shared/domain/usage/usage-message.ts';
 
 /** Per-subscription usage of one UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`), as stored. */
 export interface UsageTotals {

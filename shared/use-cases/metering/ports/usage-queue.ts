@@ -1,4 +1,4 @@
-import type { UsageMessage } from '#shared/domain/usage.ts';
+import type { UsageMessage } from '#shared/domain/usage/usage-message.ts';
 
 /** The queue between usage ingest and aggregation (SQS standard queue with a dead-letter queue in AWS). */
 export interface UsageQueue {

@@ -1,0 +1,50 @@
+/**
+ * The keys of the metering items in the main table, shared by the aggregator's `DynamoUsageLedger` and the
+ * reporter's `DynamoReportingLedger`: both read and write the same hourly slots, so the layout is stated once.
+ *
+ * - message marker `USAGEMSG#<marker>` / `USAGEMSG`;
+ * - hourly slot `SUB#<subscriptionId>` / `USAGE#<dimension>#<hour ISO>`;
+ * - daily and monthly totals `SUB#<subscriptionId>` / `DAY#<YYYY-MM-DD>`, `MONTH#<YYYY-MM>`;
+ * - meter state `SUB#<subscriptionId>` / `METER#<dimension>`; metering flag `SUB#<subscriptionId>` / `METERING_FLAG`;
+ * - reported totals `REPORTED#<YYYY-MM-DD>` / `<subscriptionId>#<dimension>`;
+ * - in the global index, slots and carrying meters under `UNREPORTED#<shard>`, sorted by hour.
+ */
+import { createHash } from 'node:crypto';
+
+/** Partition of everything of one subscription (slots, totals, and the reporter's meter states and flag). */
+export const subscriptionPk = (subscriptionId: string) => `SUB#${subscriptionId}`;
+/** Sort key of an hourly slot; `hour` is an ISO hour start, so a dimension's slots sort by hour. */
+export const slotSk = (dimension: string, hour: string) => `USAGE#${dimension}#${hour}`;
+/** Sort key of a subscription's usage totals of a UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`). */
+export const totalsSk = (kind: 'DAY' | 'MONTH', period: string) => `${kind}#${period}`;
+
+/** Partition of the marker of an applied usage message. */
+export const markerPk = (marker: string) => `USAGEMSG#${marker}`;
+export const MARKER_SK = 'USAGEMSG';
+
+/** Sort key of the reporter's state of one dimension (allowance tally, carry). */
+export const meterSk = (dimension: string) => `METER#${dimension}`;
+/** Sort key of the flag set when Microsoft refused a subscription's usage. */
+export const FLAG_SK = 'METERING_FLAG';
+/** Partition of the quantities Microsoft accepted from us on one UTC day, for reconciliation. */
+export const reportedPk = (day: string) => `REPORTED#${day}`;
+export const reportedSk = (subscriptionId: string, dimension: string) => `${subscriptionId}#${dimension}`;
+
+/**
+ * Partitions of the "unreported slots" index. One partition key for every slot would take every slot write of
+ * the system on one index partition (about 1,000 writes/s each); 8 spread them, and the reporter queries all 8.
+ */
+export const UNREPORTED_SHARDS = 8;
+/** Index partition key of the slots with unreported quantity in one shard. */
+export const unreportedIndexKey = (shard: number) => `UNREPORTED#${shard}`;
+/** Index sort key of a slot with unreported usage: the hour first, so a range query finds the closed hours. */
+export const unreportedSlotSortKey = (hour: string, subscriptionId: string, dimension: string) =>
+  `${hour}#${subscriptionId}#${dimension}`;
+/** Index sort key of a meter holding carry; `#METER` keeps it apart from the slot of the same hour. */
+export const unreportedMeterSortKey = (since: string, subscriptionId: string, dimension: string) =>
+  `${since}#${subscriptionId}#${dimension}#METER`;
+
+/** The index shard of a subscription's slots: a stable hash, so one subscription's slots share a shard. */
+export function unreportedShardOf(subscriptionId: string): number {
+  return createHash('sha256').update(subscriptionId, 'utf8').digest().readUInt32BE(0) % UNREPORTED_SHARDS;
+}
