@@ -1,3 +1,4 @@
+import { MAIN_TABLE_KEYS } from '#shared/adapters/dynamodb/main-table-keys.ts';
 import { ENV } from '#shared/env-names.ts';
 
 /**
@@ -41,10 +42,10 @@ export interface TopicDefinition {
 export const MAIN_TABLE: TableDefinition = {
   id: 'Main',
   envVar: ENV.tableName,
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  globalIndexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
-  ttlAttribute: 'expiresAt',
+  partitionKey: MAIN_TABLE_KEYS.partitionKey,
+  sortKey: MAIN_TABLE_KEYS.sortKey,
+  globalIndexes: [MAIN_TABLE_KEYS.globalIndex],
+  ttlAttribute: MAIN_TABLE_KEYS.ttlAttribute,
 };
 
 /** Usage events accepted by the ingest API, waiting to be aggregated. */
