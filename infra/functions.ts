@@ -112,7 +112,8 @@ export const USAGE_AGGREGATOR_FUNCTION: FunctionDefinition = {
   description:
     'Usage aggregator: applies queued usage to the ledger exactly once, then evaluates the alerts of what it committed',
   // Six times this is the usage queue's visibility timeout (180 s), as AWS recommends for SQS event sources. The alert
-  // evaluation after a batch is time-boxed to 10 s within it (functions/usage-aggregator/handler.ts).
+  // evaluation after a batch is time-boxed to 10 s within it (ALERT_EVALUATION_BUDGET_MS in
+  // shared/use-cases/alerts/evaluate-alerts-after-aggregation.ts).
   timeoutSeconds: 30,
   // Publishes the alerts its evaluation finds (and writes them to the alert log in the table).
   uses: { table: 'readWrite', topics: [ALERTS_TOPIC] },
