@@ -135,7 +135,8 @@ export const FULFILLMENT_WEBHOOK_FUNCTION: FunctionDefinition = {
   id: 'FulfillmentWebhook',
   entry: 'functions/fulfillment-webhook/handler.ts',
   description: 'Marketplace webhook: verifies the Entra token, confirms with Get Operation, applies lifecycle changes',
-  // A change is answered within 8 s (Microsoft's limit is 10 s); applying and publishing fit in what is left.
+  // A change is answered within CHANGE_ANSWER_DEADLINE_MS (8 s; Microsoft's window is 10 s: shared/domain/change-rules.ts);
+  // applying and publishing fit in what is left.
   timeoutSeconds: 15,
   // Alerts topic: the partner's notice of a refused change (credit levels). The flush after a cancellation reports
   // through the same marketplace client settings and publishes MeteringRejected on the lifecycle topic.

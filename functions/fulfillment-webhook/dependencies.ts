@@ -12,21 +12,22 @@ import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
 import { type Config, requireSetting } from '#shared/config.ts';
+import { CHANGE_ANSWER_DEADLINE_MS } from '#shared/domain/change-rules.ts';
 import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
 import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
-import { DEFAULT_ANSWER_DEADLINE_MS } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
 import { flushSubscriptionUsage } from '#shared/use-cases/metering/flush-subscription-usage.ts';
 import type { ReportUsageDeps } from '#shared/use-cases/metering/report-usage.ts';
 import { creditLevelChangePolicy } from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /**
- * The marketplace client's retries on the webhook path. A ChangePlan / ChangeQuantity must be answered within 10 s of
- * the webhook or Microsoft accepts it anyway (reference §0, §2.1, §6.4). Two calls lead to that answer (Get Operation,
- * then the PATCH), so each gets at most 3 s with its retries: 6 s in all, plus DynamoDB reads and writes of a few tens
- * of milliseconds, well inside 10 s; the use case also aborts the path at `DEFAULT_ANSWER_DEADLINE_MS` (8 s).
- * A call that still fails makes the webhook answer 500, and Microsoft delivers it again (handling is idempotent).
+ * The marketplace client's retries on the webhook path, sized for `CHANGE_ANSWER_DEADLINE_MS` (change-rules.ts: 8 s,
+ * inside Microsoft's 10 s window for answering a ChangePlan / ChangeQuantity, reference §0, §2.1, §6.4). Two calls
+ * lead to that answer (Get Operation, then the PATCH), so each gets at most 3 s with its retries: 6 s in all, plus
+ * DynamoDB reads and writes of a few tens of milliseconds, within the deadline, at which the use case aborts the path
+ * anyway. A call that still fails makes the webhook answer 500, and Microsoft delivers it again (handling is
+ * idempotent).
  */
 export const WEBHOOK_RETRY_POLICY: Partial<RetryPolicy> = {
   maxAttempts: 3,
@@ -68,7 +69,7 @@ export async function buildWebhookDependencies(config: Config, env: Record<strin
     audit,
     clock: systemClock,
     logger,
-    answerDeadlineMs: DEFAULT_ANSWER_DEADLINE_MS,
+    answerDeadlineMs: CHANGE_ANSWER_DEADLINE_MS,
   };
 }
 

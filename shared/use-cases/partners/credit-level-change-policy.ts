@@ -21,7 +21,10 @@ export interface CreditLevelPolicyDeps extends DeliverAlertDeps {
   readonly ledger: Pick<UsageLedger, 'readSlots'>;
   readonly catalog: Catalog;
   readonly logger?: { warn(message: string, ...attributes: Record<string, unknown>[]): void };
-  /** Longest wait for the partner's notice before answering anyway (default 2000 ms; the answer is due in 10 s). */
+  /**
+   * Longest wait for the partner's notice before answering anyway (default 2000 ms: a share of
+   * `CHANGE_ANSWER_DEADLINE_MS` that leaves the PATCH its time).
+   */
   readonly noticeBudgetMs?: number;
 }
 
