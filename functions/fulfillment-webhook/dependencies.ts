@@ -1,7 +1,10 @@
-import { buildUsageReporterDependencies } from '#functions/usage-reporter/dependencies.ts';
-import { buildAlertDependencies } from '#shared/adapters/alert-dependencies.ts';
 import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { buildAlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
+import {
+  buildUsageReporterDependencies,
+  flushUsageWithReporter,
+} from '#shared/adapters/compose/usage-reporter-dependencies.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { EntraWebhookAuthenticator } from '#shared/adapters/entra/entra-webhook-authenticator.ts';
@@ -16,8 +19,6 @@ import { CHANGE_ANSWER_DEADLINE_MS } from '#shared/domain/change-rules.ts';
 import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
 import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
-import { flushSubscriptionUsage } from '#shared/use-cases/metering/flush-subscription-usage.ts';
-import type { ReportUsageDeps } from '#shared/use-cases/metering/report-usage.ts';
 import { creditLevelChangePolicy } from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 
@@ -44,12 +45,6 @@ export async function buildWebhookDependencies(config: Config, env: Record<strin
   const marketplaceConfig = loadMarketplaceConfig(env);
   const client = await createHttpMarketplace(marketplaceConfig, { retry: WEBHOOK_RETRY_POLICY });
   const catalog = loadConfiguredCatalog(config.catalog);
-  // The reporter's own client (a longer retry budget than the webhook path) is built on first cancellation only.
-  let reporterDeps: Promise<ReportUsageDeps> | undefined;
-  const reporter = () => {
-    reporterDeps ??= buildUsageReporterDependencies(config, env);
-    return reporterDeps;
-  };
   return {
     authenticator: new EntraWebhookAuthenticator(await loadWebhookAuthConfig(marketplaceConfig, env)),
     subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
@@ -59,9 +54,7 @@ export async function buildWebhookDependencies(config: Config, env: Record<strin
       catalogChangePolicy(catalog),
       creditLevelChangePolicy({ ...buildAlertDependencies(config, documentClient, catalog), logger }),
     ),
-    flushUsage: async (subscriptionId: string, until: Date) => {
-      await flushSubscriptionUsage(await reporter(), { subscriptionId, until });
-    },
+    flushUsage: flushUsageWithReporter(() => buildUsageReporterDependencies(config, env)),
     lifecycle: new SnsLifecyclePublisher(
       createSnsClient(),
       requireSetting(config.lifecycleTopicArn, ENV.lifecycleTopicArn),

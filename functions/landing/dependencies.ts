@@ -12,7 +12,7 @@ import { type Config, requireSetting } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
 import type { LandingDeps } from '#shared/use-cases/fulfillment/resolve-purchase.ts';
-import { linkResellerPurchase } from '#shared/use-cases/partners/link-reseller-purchase.ts';
+import { linkNewPurchaseToReseller } from '#shared/use-cases/partners/link-new-purchase-to-reseller.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /**
@@ -43,15 +43,7 @@ export async function buildLandingDependencies(
     subscriptions,
     // A purchase made from a registered reseller's tenant becomes that partner's customer (DESIGN "Alerts").
     onNewPurchase: async (subscriptionId) => {
-      try {
-        const { outcome, partnerId } = await linkResellerPurchase({ partners, subscriptions }, { subscriptionId });
-        if (outcome === 'linked') logger.info('Reseller purchase linked to its partner', { subscriptionId, partnerId });
-      } catch (error) {
-        logger.warn('Could not check for a reseller purchase; link it with PUT /v1/partners/…/customers/…', {
-          subscriptionId,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
+      await linkNewPurchaseToReseller({ partners, subscriptions, logger }, { subscriptionId });
     },
     lifecycle: new SnsLifecyclePublisher(
       createSnsClient(),

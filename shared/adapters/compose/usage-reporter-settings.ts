@@ -19,7 +19,10 @@ const schema = z.object({
     .optional(),
 });
 
-/** The usage reporter's behaviour settings (not addresses; those are in `shared/config.ts`). */
+/**
+ * The usage reporter's behaviour settings (not addresses; those are in `shared/config.ts`), read wherever its
+ * dependencies are built (`usage-reporter-dependencies.ts`).
+ */
 export interface ReporterSettings {
   /** Minutes after an hour closes before it is reported. */
   readonly graceMinutes: number;

@@ -1,5 +1,12 @@
+/**
+ * `shared/adapters/compose/`: wiring that several functions' composition roots share. It builds adapters from the
+ * configuration and holds no rule. Functions never import each other's files, so what two of them build alike lives
+ * here: the usage reporter's dependencies are built by `functions/usage-reporter` for its scheduled runs and by
+ * `functions/fulfillment-webhook` for the usage flush after a cancellation.
+ */
 import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { loadReporterSettings } from '#shared/adapters/compose/usage-reporter-settings.ts';
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
@@ -9,9 +16,9 @@ import { SnsMeteringAlertPublisher } from '#shared/adapters/sns/sns-metering-ale
 import { type Config, requireSetting } from '#shared/config.ts';
 import { ENV } from '#shared/env-names.ts';
 import { logger } from '#shared/observability.ts';
+import { flushSubscriptionUsage } from '#shared/use-cases/metering/flush-subscription-usage.ts';
 import type { ReportUsageDeps } from '#shared/use-cases/metering/report-usage.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
-import { loadReporterSettings } from './settings.ts';
 
 /**
  * The marketplace client's retries on the reporting path: a batch call gets at most 20 s with its retries. Four
@@ -27,7 +34,7 @@ export const REPORTER_RETRY_POLICY: Partial<RetryPolicy> = {
 };
 
 /**
- * Everything the usage reporter (and the flush and reconciliation that share its adapters) needs, built once per
+ * Everything the usage reporter (and the flush after a cancellation, which shares its adapters) needs, built once per
  * cold start. @throws ConfigError for a missing or invalid setting.
  */
 export async function buildUsageReporterDependencies(
@@ -47,5 +54,23 @@ export async function buildUsageReporterDependencies(
     clock: systemClock,
     graceMinutes: loadReporterSettings(env).graceMinutes,
     logger,
+  };
+}
+
+/**
+ * The fulfillment webhook's `flushUsage` (`HandleFulfillmentWebhookDeps`): reports a cancelled subscription's usage at
+ * once with `flushSubscriptionUsage`, on the reporter's own dependencies, which `buildReporter` builds on the first
+ * cancellation only: the webhook's cold start does not wait for a second marketplace client, and that client keeps the
+ * reporter's retry budget (`REPORTER_RETRY_POLICY`), not the webhook path's. The build, once started, is kept for the
+ * life of the function instance, whether it succeeded or not.
+ * @returns a function that throws what the build or the flush throws (the webhook logs it and answers anyway).
+ */
+export function flushUsageWithReporter(
+  buildReporter: () => Promise<ReportUsageDeps>,
+): (subscriptionId: string, until: Date) => Promise<void> {
+  let reporter: Promise<ReportUsageDeps> | undefined;
+  return async (subscriptionId, until) => {
+    reporter ??= buildReporter();
+    await flushSubscriptionUsage(await reporter, { subscriptionId, until });
   };
 }
