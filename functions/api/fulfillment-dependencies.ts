@@ -7,8 +7,8 @@ import { loadMarketplaceConfig } from '#shared/adapters/marketplace/marketplace-
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import type { Config } from '#shared/config.ts';
 import { logger } from '#shared/observability.ts';
-import { creditLevelPurchaseBlocks } from '#shared/use-cases/billing/get-entitlement.ts';
 import { catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
+import { creditLevelPurchaseBlocks } from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import type { Marketplace } from '#shared/use-cases/ports/marketplace.ts';
 
 /**

@@ -10,6 +10,7 @@ import type { Subscription } from '#shared/domain/subscription.ts';
 import { type DeliverAlertDeps, deliverAlert } from '#shared/use-cases/alerts/deliver-alert.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 import { computeSubscriptionCharges } from '#shared/use-cases/billing/compute-subscription-charges.ts';
+import type { PurchaseBlockCheck } from '#shared/use-cases/billing/get-entitlement.ts';
 import type { ChangePolicy, ChangeRequest } from '#shared/use-cases/fulfillment/ports/change-policy.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
@@ -125,6 +126,19 @@ export async function isPurchaseBlocked(
   ]);
   if (!subscription || !link) return false;
   return (await creditStatusWith(deps, subscription, link, deps.clock.now())).status === 'purchaseBlocked';
+}
+
+/**
+ * `isPurchaseBlocked` as the entitlement's `PurchaseBlockCheck` port. The subscription the entitlement already read is
+ * handed over, so it is not read a second time.
+ */
+export function creditLevelPurchaseBlocks(
+  deps: Omit<Parameters<typeof isPurchaseBlocked>[0], 'subscriptions'>,
+): PurchaseBlockCheck {
+  return {
+    isPurchaseBlocked: (subscription) =>
+      isPurchaseBlocked({ ...deps, subscriptions: { get: async () => subscription } }, subscription.id),
+  };
 }
 
 /**
