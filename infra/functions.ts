@@ -112,7 +112,8 @@ export const USAGE_AGGREGATOR_FUNCTION: FunctionDefinition = {
   description:
     'Usage aggregator: applies queued usage to the ledger exactly once, then evaluates the alerts of what it committed',
   // Six times this is the usage queue's visibility timeout (180 s), as AWS recommends for SQS event sources. The alert
-  // evaluation after a batch is time-boxed to 10 s within it (functions/usage-aggregator/handler.ts).
+  // evaluation after a batch is time-boxed to 10 s within it (ALERT_EVALUATION_BUDGET_MS in
+  // shared/use-cases/alerts/evaluate-alerts-after-aggregation.ts).
   timeoutSeconds: 30,
   // Publishes the alerts its evaluation finds (and writes them to the alert log in the table).
   uses: { table: 'readWrite', topics: [ALERTS_TOPIC] },
@@ -134,7 +135,8 @@ export const FULFILLMENT_WEBHOOK_FUNCTION: FunctionDefinition = {
   id: 'FulfillmentWebhook',
   entry: 'functions/fulfillment-webhook/handler.ts',
   description: 'Marketplace webhook: verifies the Entra token, confirms with Get Operation, applies lifecycle changes',
-  // A change is answered within 8 s (Microsoft's limit is 10 s); applying and publishing fit in what is left.
+  // A change is answered within CHANGE_ANSWER_DEADLINE_MS (8 s; Microsoft's window is 10 s: shared/domain/change-rules.ts);
+  // applying and publishing fit in what is left.
   timeoutSeconds: 15,
   // Alerts topic: the partner's notice of a refused change (credit levels). The flush after a cancellation reports
   // through the same marketplace client settings and publishes MeteringRejected on the lifecycle topic.

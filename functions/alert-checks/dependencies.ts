@@ -1,6 +1,6 @@
-import { buildAlertDependencies } from '#shared/adapters/alert-dependencies.ts';
 import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { buildAlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
 import { logger } from '#shared/observability.ts';
 import type { AlertChecksConfig } from './config.ts';
 

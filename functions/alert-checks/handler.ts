@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { stopBeforeTimeout, type TimeoutMargin } from '#shared/adapters/lambda/stop-before-timeout.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import {
   type EvaluateAllDeps,
@@ -16,7 +17,7 @@ import { buildAlertChecksDependencies } from './dependencies.ts';
  * Stop starting evaluations this long before the function's timeout (at most; a tenth of the time left when that is
  * less), so the run ends cleanly and reports what it did.
  */
-const STOP_MARGIN_MS = 30_000;
+const STOP_MARGIN: TimeoutMargin = { ms: 30_000, shrinkWithTimeLeft: true };
 
 /**
  * The hourly alert check (SCHEDULES `AlertChecks`): day close, month start and a catch-up of the near-real-time
@@ -24,12 +25,8 @@ const STOP_MARGIN_MS = 30_000;
  */
 export function createAlertChecks(deps: EvaluateAllDeps) {
   return async (_event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<EvaluateAllSummary> => {
-    const remaining = context?.getRemainingTimeInMillis?.();
-    const summary = await evaluateAllSubscriptionAlerts(deps, {
-      ...(remaining === undefined
-        ? {}
-        : { stopAt: new Date(deps.clock.now().getTime() + remaining - Math.min(STOP_MARGIN_MS, remaining / 10)) }),
-    });
+    const stopAt = stopBeforeTimeout(context, deps.clock.now(), STOP_MARGIN);
+    const summary = await evaluateAllSubscriptionAlerts(deps, { stopAt });
     logger.info('Alert checks done', { ...summary });
     metrics.addMetric('AlertsSent', MetricUnit.Count, summary.sent);
     metrics.addMetric('AlertEvaluationsFailed', MetricUnit.Count, summary.failed);

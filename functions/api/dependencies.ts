@@ -1,7 +1,7 @@
-import { buildAlertDependencies } from '#shared/adapters/alert-dependencies.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { buildAlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
 import { cryptoDayPackCodes } from '#shared/adapters/day-pack-codes.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-store.ts';

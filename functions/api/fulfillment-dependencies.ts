@@ -1,12 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AlertDependencies } from '#shared/adapters/alert-dependencies.ts';
+import type { AlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { logger } from '#shared/observability.ts';
-import { creditLevelPurchaseBlocks } from '#shared/use-cases/billing/get-entitlement.ts';
 import { catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
+import { creditLevelPurchaseBlocks } from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import type { Marketplace } from '#shared/use-cases/ports/marketplace.ts';
 import type { ApiConfig } from './config.ts';
 

@@ -3,7 +3,7 @@ import {
   USAGE_REPORTER_SETTINGS,
   type UsageReporterConfig,
   usageReporterConfig,
-} from '#functions/usage-reporter/config.ts';
+} from '#shared/adapters/compose/usage-reporter-settings.ts';
 import {
   WEBHOOK_AUTH_SETTINGS,
   type WebhookSharedSecret,

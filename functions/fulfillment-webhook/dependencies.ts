@@ -1,7 +1,10 @@
-import { buildUsageReporterDependencies } from '#functions/usage-reporter/dependencies.ts';
-import { buildAlertDependencies } from '#shared/adapters/alert-dependencies.ts';
 import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { buildAlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
+import {
+  buildUsageReporterDependencies,
+  flushUsageWithReporter,
+} from '#shared/adapters/compose/usage-reporter-dependencies.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { EntraWebhookAuthenticator } from '#shared/adapters/entra/entra-webhook-authenticator.ts';
@@ -10,21 +13,20 @@ import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marke
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
+import { CHANGE_ANSWER_DEADLINE_MS } from '#shared/domain/change-rules.ts';
 import { logger } from '#shared/observability.ts';
 import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
-import { DEFAULT_ANSWER_DEADLINE_MS } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
-import { flushSubscriptionUsage } from '#shared/use-cases/metering/flush-subscription-usage.ts';
-import type { ReportUsageDeps } from '#shared/use-cases/metering/report-usage.ts';
 import { creditLevelChangePolicy } from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import type { FulfillmentWebhookConfig } from './config.ts';
 
 /**
- * The marketplace client's retries on the webhook path. A ChangePlan / ChangeQuantity must be answered within 10 s of
- * the webhook or Microsoft accepts it anyway (reference §0, §2.1, §6.4). Two calls lead to that answer (Get Operation,
- * then the PATCH), so each gets at most 3 s with its retries: 6 s in all, plus DynamoDB reads and writes of a few tens
- * of milliseconds, well inside 10 s; the use case also aborts the path at `DEFAULT_ANSWER_DEADLINE_MS` (8 s).
- * A call that still fails makes the webhook answer 500, and Microsoft delivers it again (handling is idempotent).
+ * The marketplace client's retries on the webhook path, sized for `CHANGE_ANSWER_DEADLINE_MS` (change-rules.ts: 8 s,
+ * inside Microsoft's 10 s window for answering a ChangePlan / ChangeQuantity, reference §0, §2.1, §6.4). Two calls
+ * lead to that answer (Get Operation, then the PATCH), so each gets at most 3 s with its retries: 6 s in all, plus
+ * DynamoDB reads and writes of a few tens of milliseconds, within the deadline, at which the use case aborts the path
+ * anyway. A call that still fails makes the webhook answer 500, and Microsoft delivers it again (handling is
+ * idempotent).
  */
 export const WEBHOOK_RETRY_POLICY: Partial<RetryPolicy> = {
   maxAttempts: 3,
@@ -40,12 +42,6 @@ export async function buildWebhookDependencies(config: FulfillmentWebhookConfig)
   const audit = new DynamoAuditLog(documentClient, config.tableName);
   const client = await createHttpMarketplace(config.marketplace, { retry: WEBHOOK_RETRY_POLICY });
   const catalog = loadConfiguredCatalog(config.catalog);
-  // The reporter's own client (a longer retry budget than the webhook path) is built on first cancellation only.
-  let reporterDeps: Promise<ReportUsageDeps> | undefined;
-  const reporter = () => {
-    reporterDeps ??= buildUsageReporterDependencies(config);
-    return reporterDeps;
-  };
   return {
     authenticator: new EntraWebhookAuthenticator(
       await webhookAuthenticatorOptions(config.marketplace, config.webhookSharedSecret),
@@ -57,14 +53,12 @@ export async function buildWebhookDependencies(config: FulfillmentWebhookConfig)
       catalogChangePolicy(catalog),
       creditLevelChangePolicy({ ...buildAlertDependencies(config, documentClient, catalog), logger }),
     ),
-    flushUsage: async (subscriptionId: string, until: Date) => {
-      await flushSubscriptionUsage(await reporter(), { subscriptionId, until });
-    },
+    flushUsage: flushUsageWithReporter(() => buildUsageReporterDependencies(config)),
     lifecycle: new SnsLifecyclePublisher(createSnsClient(), config.lifecycleTopicArn),
     audit,
     clock: systemClock,
     logger,
-    answerDeadlineMs: DEFAULT_ANSWER_DEADLINE_MS,
+    answerDeadlineMs: CHANGE_ANSWER_DEADLINE_MS,
   };
 }
 

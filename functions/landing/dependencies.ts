@@ -9,7 +9,7 @@ import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
 import { logger } from '#shared/observability.ts';
 import type { LandingDeps } from '#shared/use-cases/fulfillment/resolve-purchase.ts';
-import { linkResellerPurchase } from '#shared/use-cases/partners/link-reseller-purchase.ts';
+import { linkNewPurchaseToReseller } from '#shared/use-cases/partners/link-new-purchase-to-reseller.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import type { LandingConfig } from './config.ts';
 
@@ -41,15 +41,7 @@ export async function buildLandingDependencies(config: LandingConfig): Promise<L
     subscriptions,
     // A purchase made from a registered reseller's tenant becomes that partner's customer (DESIGN "Alerts").
     onNewPurchase: async (subscriptionId) => {
-      try {
-        const { outcome, partnerId } = await linkResellerPurchase({ partners, subscriptions }, { subscriptionId });
-        if (outcome === 'linked') logger.info('Reseller purchase linked to its partner', { subscriptionId, partnerId });
-      } catch (error) {
-        logger.warn('Could not check for a reseller purchase; link it with PUT /v1/partners/…/customers/…', {
-          subscriptionId,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
+      await linkNewPurchaseToReseller({ partners, subscriptions, logger }, { subscriptionId });
     },
     lifecycle: new SnsLifecyclePublisher(createSnsClient(), config.lifecycleTopicArn),
     audit,

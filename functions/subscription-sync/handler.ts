@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { stopBeforeTimeout, type TimeoutMargin } from '#shared/adapters/lambda/stop-before-timeout.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import {
   type SyncSubscriptionsDeps,
@@ -13,7 +14,7 @@ import { loadSubscriptionSyncConfig } from './config.ts';
 import { buildSubscriptionSyncDependencies } from './dependencies.ts';
 
 /** Stop starting new subscriptions this long before the timeout, so the run ends cleanly and reports what it did. */
-const STOP_MARGIN_MS = 20_000;
+const STOP_MARGIN: TimeoutMargin = { ms: 20_000, shrinkWithTimeLeft: true };
 
 /**
  * The scheduled reconciliation with List Subscriptions (SCHEDULES `SubscriptionSync`). The event is not read: every
@@ -23,12 +24,8 @@ const STOP_MARGIN_MS = 20_000;
  */
 export function createSubscriptionSync(deps: SyncSubscriptionsDeps) {
   return async (_event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SyncSummary> => {
-    const remaining = context?.getRemainingTimeInMillis?.();
-    const summary = await syncSubscriptions(deps, {
-      ...(remaining === undefined
-        ? {}
-        : { stopAt: new Date(deps.clock.now().getTime() + remaining - Math.min(STOP_MARGIN_MS, remaining / 10)) }),
-    });
+    const stopAt = stopBeforeTimeout(context, deps.clock.now(), STOP_MARGIN);
+    const summary = await syncSubscriptions(deps, { stopAt });
     logger.info('Subscription sync done', { ...summary });
     metrics.addMetric('SubscriptionsSynced', MetricUnit.Count, summary.listed);
     metrics.addMetric('PendingPurchasesReported', MetricUnit.Count, summary.pendingReported);

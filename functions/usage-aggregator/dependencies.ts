@@ -1,6 +1,6 @@
-import { buildAlertDependencies } from '#shared/adapters/alert-dependencies.ts';
 import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { buildAlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { logger } from '#shared/observability.ts';
 import type { UsageAggregatorConfig } from './config.ts';

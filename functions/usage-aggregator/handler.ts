@@ -3,51 +3,34 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { stopBeforeTimeout, type TimeoutMargin } from '#shared/adapters/lambda/stop-before-timeout.ts';
 import { processSqsBatch } from '#shared/adapters/sqs/partial-batch.ts';
-import { InvalidUsageMessageError } from '#shared/domain/usage/usage-message.ts';
+import { InvalidUsageMessageError, type UsageMessage } from '#shared/domain/usage/usage-message.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import {
-  type EvaluateSubscriptionAlertsDeps,
-  type EvaluationLogger,
-  evaluateSubscriptionsBestEffort,
-} from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
-import type { AlertSettingsReader } from '#shared/use-cases/alerts/ports/alert-settings-reader.ts';
+  type EvaluateAlertsAfterAggregationDeps,
+  evaluateAlertsAfterAggregation,
+} from '#shared/use-cases/alerts/evaluate-alerts-after-aggregation.ts';
 import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-message.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import { loadUsageAggregatorConfig } from './config.ts';
 import { buildUsageAggregatorDependencies } from './dependencies.ts';
 import { parseUsageMessage } from './schema.ts';
 
-/** Longest the alert evaluation after a batch may take: alerts are near real time, not on the counting path. */
-export const ALERT_EVALUATION_BUDGET_MS = 10_000;
-/** Time left for the function to return its batch response after the evaluation, whatever happens. */
-const RESPONSE_MARGIN_MS = 5_000;
+/** Time left for the function to return its batch response after the alert evaluation, whatever happens. */
+const RESPONSE_MARGIN: TimeoutMargin = { ms: 5_000 };
 
-export type AggregatorDeps = EvaluateSubscriptionAlertsDeps & {
-  readonly ledger: UsageLedger;
-  readonly logger: EvaluationLogger;
-  /** Reads the alert settings of a whole batch's subscriptions at once (else two reads per subscription). */
-  readonly alertSettings?: AlertSettingsReader;
-};
+export type AggregatorDeps = EvaluateAlertsAfterAggregationDeps & { readonly ledger: UsageLedger };
 
 /**
- * The SQS consumer of the usage queue: applies each message exactly once and reports only failed records for retry;
- * then evaluates the alerts of the subscriptions whose usage it committed (DESIGN "Shape": aggregator → alert
- * evaluation).
- *
- * Why here, after the batch, rather than a separate function behind a new queue: the alert rules need the committed
- * usage, which is exactly what this function just wrote, and an extra queue would add a hop, a send in the counting
- * path and a DLQ to run, for no gain in safety. The evaluation cannot endanger counting: it starts only after every
- * record has its outcome (the batch response is fixed before it), each subscription is evaluated once per batch
- * however many messages touched it, every error is logged and counted (`AlertEvaluationsFailed`) and never fails a
- * record, and it is time-boxed (at most `ALERT_EVALUATION_BUDGET_MS`, and never into the last seconds of the
- * function's timeout), so a slow evaluation cannot make Lambda time out and SQS redeliver applied messages. What it
- * misses (an error, the time box) the hourly alert check (functions/alert-checks) catches: alert keys make the second
- * evaluation send only what the first did not.
+ * The SQS consumer of the usage queue: applies each message exactly once (`applyUsageMessage`) and reports only failed
+ * records for retry; then, once every record has its outcome (the batch response is fixed before it), evaluates the
+ * alerts of the subscriptions whose usage it committed (`evaluateAlertsAfterAggregation`: best effort, time-boxed, and
+ * never into the last seconds of the function's timeout).
  */
 export function createUsageAggregator(deps: AggregatorDeps) {
   return async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
-    const committed = new Set<string>();
+    const applied: UsageMessage[] = [];
     const response = await processSqsBatch(
       event,
       async (record) => {
@@ -55,19 +38,16 @@ export function createUsageAggregator(deps: AggregatorDeps) {
         const outcome = await applyUsageMessage(deps, message);
         if (outcome === 'duplicate')
           logger.info('Usage message applied before; acknowledged', { marker: message.marker });
-        else for (const slot of message.slots) committed.add(slot.subscriptionId);
+        else applied.push(message);
         metrics.addMetric(outcome === 'duplicate' ? 'DuplicateMessage' : 'UsageMessagesApplied', MetricUnit.Count, 1);
       },
       reportFailure,
     );
-    if (committed.size > 0) {
-      const remaining = context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
-      const budgetMs = Math.min(ALERT_EVALUATION_BUDGET_MS, remaining - RESPONSE_MARGIN_MS);
-      const summary = await evaluateSubscriptionsBestEffort(deps, [...committed], budgetMs);
-      if (summary.sent > 0) metrics.addMetric('AlertsSent', MetricUnit.Count, summary.sent);
-      if (summary.failed > 0) metrics.addMetric('AlertEvaluationsFailed', MetricUnit.Count, summary.failed);
-      if (summary.deferred > 0) metrics.addMetric('AlertEvaluationsDeferred', MetricUnit.Count, summary.deferred);
-    }
+    const stopAt = stopBeforeTimeout(context, deps.clock.now(), RESPONSE_MARGIN);
+    const alerts = await evaluateAlertsAfterAggregation(deps, { applied, stopAt });
+    if (alerts.sent > 0) metrics.addMetric('AlertsSent', MetricUnit.Count, alerts.sent);
+    if (alerts.failed > 0) metrics.addMetric('AlertEvaluationsFailed', MetricUnit.Count, alerts.failed);
+    if (alerts.deferred > 0) metrics.addMetric('AlertEvaluationsDeferred', MetricUnit.Count, alerts.deferred);
     return response;
   };
 }

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { scheduledEventSchema } from '#functions/usage-reporter/schema.ts';
+import { scheduledEventSchema } from '#shared/adapters/lambda/scheduled-event.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { type ReconcileUsageResult, reconcileUsage } from '#shared/use-cases/metering/reconcile-usage.ts';
 import { loadUsageReconcilerConfig } from './config.ts';

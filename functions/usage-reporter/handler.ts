@@ -1,12 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { buildUsageReporterDependencies } from '#shared/adapters/compose/usage-reporter-dependencies.ts';
+import { scheduledEventSchema } from '#shared/adapters/lambda/scheduled-event.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { type ReportingRunSummary, reportUsage } from '#shared/use-cases/metering/report-usage.ts';
 import { loadUsageReporterConfig } from './config.ts';
-import { buildUsageReporterDependencies } from './dependencies.ts';
 import { recordReportingMetrics } from './metrics.ts';
-import { scheduledEventSchema } from './schema.ts';
 
 const deps = await buildUsageReporterDependencies(loadUsageReporterConfig());
 

@@ -52,6 +52,20 @@ export function requireSubscriptionAccess(principal: Principal, subscription: Su
   }
 }
 
+/**
+ * Checks that the caller may read or set this subscription's budget: the publisher, or a customer key of this
+ * subscription. A partner sees the planned amount in its alerts but does not manage its customer's budget.
+ * @throws ForbiddenError for a partner key, or a key without access to the subscription.
+ */
+export function requireBudgetAccess(principal: Principal, subscription: Subscription, action: 'read' | 'set'): void {
+  if (principal.role === 'partner') {
+    throw new ForbiddenError(
+      `A partner key may not ${action} a customer's budget; use the customer's or the publisher's key.`,
+    );
+  }
+  requireSubscriptionAccess(principal, subscription);
+}
+
 /** @throws ForbiddenError when the caller is neither the publisher nor this partner. */
 export function requirePartnerAccess(principal: Principal, partnerId: string): void {
   if (principal.role === 'publisher') return;

@@ -8,6 +8,22 @@ import type { Catalog, Plan } from './catalog.ts';
 import { isPlanOfferedTo, planIn } from './catalog-rules.ts';
 import type { Subscription } from './subscription.ts';
 
+/**
+ * Microsoft's window for answering a ChangePlan / ChangeQuantity the customer started: a change not PATCHed within
+ * 10 seconds of its webhook is accepted anyway (reference/marketplace-api.md §0, §2.1), so a rejection later than
+ * that is worthless.
+ */
+export const CHANGE_ANSWER_WINDOW_MS = 10_000;
+
+/**
+ * Our own deadline for that answer: the marketplace calls up to and including the PATCH are aborted after this long,
+ * 2 s inside Microsoft's window for the webhook's own transit and the PATCH's last round trip. A path aborted at the
+ * deadline answers the webhook 500, and Microsoft's redelivery is handled again (idempotently), while an answer past
+ * the window would only meet an auto-accepted change. Every time budget on that path (the marketplace client's
+ * retries, a change policy's reads and notices) is sized to fit in it.
+ */
+export const CHANGE_ANSWER_DEADLINE_MS = 8_000;
+
 /** A change the customer asked for: one field per operation, plan or quantity (§1.2 "one field per call"). */
 export type RequestedChange =
   | { readonly kind: 'plan'; readonly planId: string }

@@ -21,11 +21,9 @@
 
 import type { PlanHistory, PlanInForce, ResolvedPlanPeriod } from '#shared/domain/allowance.ts';
 import { resolvePlanHistory } from '#shared/domain/allowance.ts';
-import type { BillingTerm, Catalog, CurrencyCode, Plan, TermUnit } from '#shared/domain/catalog.ts';
+import type { BillingTerm, Catalog, Plan, TermUnit } from '#shared/domain/catalog.ts';
 import { findPlan } from '#shared/domain/catalog-rules.ts';
-import { effectiveTermPrice } from '#shared/domain/charges.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
-import { Dec, type Money } from '#shared/domain/money.ts';
 import { type Subscription, timelineOf } from '#shared/domain/subscription.ts';
 import { addMonthsClamped, floorToUtcHour, monthsSinceAnchor, termUnitMonths } from '#shared/domain/terms.ts';
 
@@ -143,33 +141,4 @@ export function meteredDimensionsOf(history: PlanHistory): string[] {
     for (const id of Object.keys(entry.billingTerm.includedQuantities)) ids.add(id);
   }
   return [...ids].sort();
-}
-
-/**
- * The flat price of a plan per month for a customer: the term price (of the billing term for `termUnit`) × seats ÷
- * the term's months, unrounded. What "a change raises the price" compares (seeds/000_*: plan or quantity increases),
- * whatever the term length or billing frequency of the two plans.
- * @throws {ValidationError} when the plan has no price in `currency` (or no billing term).
- */
-export function monthlyEquivalentPrice(
-  plan: Plan,
-  termUnit: TermUnit | undefined,
-  quantity: number | undefined,
-  customer: { readonly subscriptionId: string; readonly tenantId?: string },
-  currency: CurrencyCode,
-): Money {
-  const term = billingTermFor(plan, termUnit);
-  const seats = plan.pricingModel === 'perUser' ? (quantity ?? 1) : 1;
-  return effectiveTermPrice(plan, term, customer, currency)
-    .multiply(new Dec(seats))
-    .divide(new Dec(termUnitMonths(term.termUnit)));
-}
-
-/** The currencies every given plan has a price in (for its billing term of `termUnit`), in the first plan's order. */
-export function commonCurrencies(plans: readonly Plan[], termUnit: TermUnit | undefined): CurrencyCode[] {
-  const [first, ...others] = plans;
-  if (!first) return [];
-  return Object.keys(billingTermFor(first, termUnit).price).filter((currency) =>
-    others.every((plan) => Object.hasOwn(billingTermFor(plan, termUnit).price, currency)),
-  );
 }

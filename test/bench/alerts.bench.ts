@@ -272,7 +272,7 @@ async function main(): Promise<void> {
     );
 
     // --- the same evaluations again (the hourly check, alerts already sent): steady-state reads ---
-    const { buildAlertDependencies } = await import('#shared/adapters/alert-dependencies.ts');
+    const { buildAlertDependencies } = await import('#shared/adapters/compose/alert-dependencies.ts');
     const { loadConfiguredCatalog } = await import('#shared/adapters/catalog/configured-catalog.ts');
     const { loadAlertChecksConfig } = await import('#functions/alert-checks/config.ts');
     const { evaluateSubscriptionAlerts } = await import('#shared/use-cases/alerts/evaluate-subscription-alerts.ts');

@@ -232,7 +232,7 @@ async function main(): Promise<void> {
       handler: (event: APIGatewayProxyEventV2, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
     };
     const { aggregateUsage } = await import('#functions/usage-aggregator/handler.ts');
-    const { buildUsageReporterDependencies } = await import('#functions/usage-reporter/dependencies.ts');
+    const { buildUsageReporterDependencies } = await import('#shared/adapters/compose/usage-reporter-dependencies.ts');
     const { loadUsageReporterConfig } = await import('#functions/usage-reporter/config.ts');
     const sqs = createSqsClient(standIns.endpoints);
     const queueArn =

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   canAccessSubscription,
   catalogVisibleTo,
+  requireBudgetAccess,
   requirePartnerAccess,
   requirePublisher,
 } from '#shared/domain/access.ts';
@@ -39,6 +40,24 @@ describe('who may access a subscription', () => {
     expect(() => requirePartnerAccess(aPartner('p1'), 'p1')).not.toThrow();
     expect(() => requirePartnerAccess(aPartner('p1'), 'p2')).toThrow(ForbiddenError);
     expect(() => requirePartnerAccess(aCustomer({ tenantId: 't' }), 'p1')).toThrow(ForbiddenError);
+  });
+});
+
+describe('who may read or set a budget', () => {
+  const subscription = aSubscription({ partnerId: 'partner-1', beneficiary: { tenantId: 'tenant-a' } });
+
+  it('lets the publisher and the subscription’s own customer read and set it', () => {
+    expect(() => requireBudgetAccess(aPublisher(), subscription, 'set')).not.toThrow();
+    expect(() => requireBudgetAccess(aCustomer({ tenantId: 'tenant-a' }), subscription, 'read')).not.toThrow();
+  });
+
+  it('refuses the subscription’s own partner, naming the action, and a customer of another tenant', () => {
+    expect(() => requireBudgetAccess(aPartner('partner-1'), subscription, 'set')).toThrow(
+      /partner key may not set a customer's budget/,
+    );
+    expect(() => requireBudgetAccess(aCustomer({ tenantId: 'tenant-b' }), subscription, 'read')).toThrow(
+      ForbiddenError,
+    );
   });
 });
 

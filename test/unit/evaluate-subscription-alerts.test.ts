@@ -2,10 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertMessage } from '#shared/domain/alerts/alert-message.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { evaluateAllSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-all-subscription-alerts.ts';
-import {
-  evaluateSubscriptionAlerts,
-  evaluateSubscriptionsBestEffort,
-} from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
+import { evaluateSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
 import { anActiveSubscription, anEvaluationWorld, callsAt } from '#test/builders/alert-evaluation.ts';
 import { aBudget, aCreditLink, aPartnerRecord, someCreditLevels } from '#test/builders/alerts.ts';
 
@@ -324,100 +321,6 @@ describe('evaluateSubscriptionAlerts', () => {
     await world.budgets.putBudget(aBudget({ subscriptionId: pending.id, customerId: 'customer-a' }));
 
     expect((await evaluateSubscriptionAlerts(world, pending.id)).outcome).toBe('inactive');
-  });
-});
-
-describe('evaluateSubscriptionsBestEffort (after an aggregation commit)', () => {
-  it('never throws: a failing subscription is logged and the others are evaluated', async () => {
-    const world = anEvaluationWorld('2025-06-20T03:00:00Z');
-    const good = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'customer-a' });
-    await world.subscriptions.put(good);
-    await world.budgets.putBudget(aBudget({ subscriptionId: good.id, customerId: 'customer-a' }));
-    await world.ledger.applyMessage(callsAt(good.id, '2025-06-05T01:00:00Z', '55000'));
-    const warnings: unknown[] = [];
-    const budgets = {
-      getBudget: async (id: string) => {
-        if (id === 'broken') throw new Error('DynamoDB is throttling');
-        return world.budgets.getBudget(id);
-      },
-    };
-
-    const summary = await evaluateSubscriptionsBestEffort(
-      { ...world, budgets, logger: { warn: (...args) => warnings.push(args) } },
-      ['broken', good.id],
-      5_000,
-    );
-
-    expect(summary).toEqual({ evaluated: 1, sent: 1, failed: 1, deferred: 0 });
-    expect(warnings).toHaveLength(1);
-  });
-
-  it('gives up waiting when the time budget runs out, and says how many were left', async () => {
-    const world = anEvaluationWorld('2025-06-20T03:00:00Z');
-    const budgets = { getBudget: () => new Promise<never>(() => undefined) };
-
-    const summary = await evaluateSubscriptionsBestEffort(
-      { ...world, budgets, logger: { warn: () => undefined } },
-      ['slow-1', 'slow-2'],
-      20,
-    );
-
-    expect(summary.deferred).toBe(2);
-  });
-});
-
-describe('evaluateSubscriptionsBestEffort with an alert settings reader (the deployed aggregator)', () => {
-  it('reads every subscription’s settings in one call and evaluates only those with settings', async () => {
-    const world = anEvaluationWorld('2025-06-20T03:00:00Z');
-    const good = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'customer-a' });
-    await world.subscriptions.put(good);
-    await world.ledger.applyMessage(callsAt(good.id, '2025-06-05T01:00:00Z', '55000'));
-    const budget = aBudget({ subscriptionId: good.id, customerId: 'customer-a' });
-    const batches: string[][] = [];
-    const alertSettings = {
-      readMany: async (ids: readonly string[]) => {
-        batches.push([...ids]);
-        return new Map(ids.map((id) => [id, id === good.id ? { budget } : {}]));
-      },
-    };
-    const refuse = async () => {
-      throw new Error('settings must come from the reader');
-    };
-
-    const summary = await evaluateSubscriptionsBestEffort(
-      {
-        ...world,
-        budgets: { getBudget: refuse },
-        partners: { getCreditLink: refuse, getPartner: refuse },
-        alertSettings,
-        logger: { warn: () => undefined },
-      },
-      ['no-settings-1', good.id, 'no-settings-2'],
-      5_000,
-    );
-
-    expect(batches).toEqual([['no-settings-1', good.id, 'no-settings-2']]);
-    expect(summary).toEqual({ evaluated: 3, sent: 1, failed: 0, deferred: 0 });
-    expect(world.publisher.published).toHaveLength(1);
-  });
-
-  it('counts every subscription as failed, and logs it, when the settings cannot be read', async () => {
-    const world = anEvaluationWorld('2025-06-20T03:00:00Z');
-    const warnings: unknown[] = [];
-    const alertSettings = {
-      readMany: async () => {
-        throw new Error('DynamoDB is throttling');
-      },
-    };
-
-    const summary = await evaluateSubscriptionsBestEffort(
-      { ...world, alertSettings, logger: { warn: (...args) => warnings.push(args) } },
-      ['a', 'b'],
-      5_000,
-    );
-
-    expect(summary).toEqual({ evaluated: 0, sent: 0, failed: 2, deferred: 0 });
-    expect(warnings).toHaveLength(1);
   });
 });
 

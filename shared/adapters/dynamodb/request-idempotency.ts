@@ -2,7 +2,7 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { MAIN_TABLE } from '#infra/resources.ts';
+import { MAIN_TABLE_KEYS } from '#shared/adapters/dynamodb/table-keys.ts';
 
 /** How long a request's answer is kept for retries with the same `Idempotency-Key`. */
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
@@ -21,10 +21,10 @@ export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 export function idempotentOnHeader(client: DynamoDBClient, tableName: string, scope: string) {
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName,
-    keyAttr: MAIN_TABLE.partitionKey,
-    sortKeyAttr: MAIN_TABLE.sortKey,
+    keyAttr: MAIN_TABLE_KEYS.partitionKey,
+    sortKeyAttr: MAIN_TABLE_KEYS.sortKey,
     staticPkValue: `IDEMPOTENCY#${scope}`,
-    expiryAttr: MAIN_TABLE.ttlAttribute,
+    expiryAttr: MAIN_TABLE_KEYS.ttlAttribute,
     awsSdkV3Client: client as never,
   });
   const config = new IdempotencyConfig({

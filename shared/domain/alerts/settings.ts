@@ -15,6 +15,7 @@ import { DEFAULT_TIME_ZONE, isValidTimeZone } from '#shared/domain/alerts/calend
 import type { CurrencyCode } from '#shared/domain/catalog.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Dec, Money } from '#shared/domain/money.ts';
+import type { Subscription } from '#shared/domain/subscription.ts';
 
 /** Languages of the alert texts (templates.ts). */
 export type AlertLocale = 'ja' | 'en';
@@ -62,6 +63,15 @@ export interface BudgetSettings {
   readonly timeZone: string;
   readonly locale: AlertLocale;
   readonly contacts: Contacts;
+}
+
+/**
+ * The customer a subscription's alert settings belong to: its beneficiary's Entra tenant (see the module comment).
+ * Taken from the stored subscription, never from a caller's input: the customer id routes alerts, so a caller must not
+ * be able to send its alerts to someone else's recipient.
+ */
+export function customerIdOf(subscription: Subscription): string {
+  return subscription.beneficiary.tenantId;
 }
 
 /** An amount as it arrives from the API: a decimal string and an ISO 4217 code. */

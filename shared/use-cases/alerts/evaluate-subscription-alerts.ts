@@ -11,7 +11,7 @@ import {
   type DeliverAlertResult,
   deliverAlerts,
 } from '#shared/use-cases/alerts/deliver-alert.ts';
-import type { AlertSettings, AlertSettingsReader } from '#shared/use-cases/alerts/ports/alert-settings-reader.ts';
+import type { AlertSettings } from '#shared/use-cases/alerts/ports/alert-settings-reader.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 import {
   computeSubscriptionCharges,
@@ -164,79 +164,4 @@ function textContext(catalog: Catalog, subscription: Subscription): AlertTextCon
 
 export interface EvaluationLogger {
   warn(message: string, ...attributes: Record<string, unknown>[]): void;
-}
-
-export interface BestEffortSummary {
-  readonly evaluated: number;
-  readonly sent: number;
-  readonly failed: number;
-  /** Subscriptions not evaluated (or not finished) within the time budget; the hourly run covers them. */
-  readonly deferred: number;
-}
-
-/**
- * Evaluates several subscriptions without ever throwing: each failure is logged and counted, and whatever is not
- * finished within `budgetMs` is left (not awaited) to the next evaluation. For callers whose own work must not suffer
- * from alerts: the usage aggregator after a commit.
- *
- * With an `alertSettings` reader, the settings of all the subscriptions are read first in one go (one BatchGetItem
- * for up to 50 subscriptions, instead of two reads each), and subscriptions without settings count as evaluated
- * without any further read; if that read fails, every subscription counts as failed (the hourly run covers them).
- */
-export async function evaluateSubscriptionsBestEffort(
-  deps: EvaluateSubscriptionAlertsDeps & {
-    readonly logger: EvaluationLogger;
-    readonly alertSettings?: AlertSettingsReader;
-  },
-  subscriptionIds: readonly string[],
-  budgetMs: number,
-): Promise<BestEffortSummary> {
-  let evaluated = 0;
-  let sent = 0;
-  let failed = 0;
-  const evaluateOne = async (subscriptionId: string, settings?: AlertSettings) => {
-    try {
-      const result = await evaluateSubscriptionAlerts(deps, subscriptionId, settings);
-      evaluated++;
-      sent += result.results.filter((r) => r.outcome === 'sent').length;
-    } catch (error) {
-      failed++;
-      deps.logger.warn('Alert evaluation failed; the next evaluation retries it', { subscriptionId, error });
-    }
-  };
-  const evaluateAll = async () => {
-    if (!deps.alertSettings) {
-      await Promise.all(subscriptionIds.map((subscriptionId) => evaluateOne(subscriptionId)));
-      return;
-    }
-    let settings: Map<string, AlertSettings>;
-    try {
-      settings = await deps.alertSettings.readMany(subscriptionIds);
-    } catch (error) {
-      failed += subscriptionIds.length;
-      deps.logger.warn('Alert settings could not be read; the next evaluation retries them', {
-        subscriptions: subscriptionIds.length,
-        error,
-      });
-      return;
-    }
-    await Promise.all(
-      subscriptionIds.map((subscriptionId) => evaluateOne(subscriptionId, settings.get(subscriptionId) ?? {})),
-    );
-  };
-  const all = evaluateAll();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), Math.max(0, budgetMs));
-  });
-  const outcome = await Promise.race([all.then(() => 'done' as const), timedOut]);
-  clearTimeout(timer);
-  const deferred = outcome === 'timeout' ? subscriptionIds.length - evaluated - failed : 0;
-  if (deferred > 0) {
-    deps.logger.warn('Alert evaluation did not finish in its time budget; the hourly run covers the rest', {
-      deferred,
-      budgetMs,
-    });
-  }
-  return { evaluated, sent, failed, deferred };
 }

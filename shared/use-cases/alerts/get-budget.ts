@@ -1,8 +1,7 @@
-import type { Principal } from '#shared/domain/access.ts';
+import { type Principal, requireBudgetAccess } from '#shared/domain/access.ts';
 import type { BudgetSettings } from '#shared/domain/alerts/settings.ts';
 import { NotFoundError } from '#shared/domain/errors.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
-import { requireBudgetAccess } from '#shared/use-cases/alerts/save-budget.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 
 /**
@@ -15,7 +14,9 @@ export async function getBudget(
   caller: Principal,
   subscriptionId: string,
 ): Promise<BudgetSettings> {
-  await requireBudgetAccess(deps, caller, subscriptionId, 'read');
+  const subscription = await deps.subscriptions.get(subscriptionId);
+  if (!subscription) throw new NotFoundError(`No subscription with id ${subscriptionId}.`);
+  requireBudgetAccess(caller, subscription, 'read');
   const budget = await deps.budgets.getBudget(subscriptionId);
   if (!budget) throw new NotFoundError(`Subscription ${subscriptionId} has no budget yet; PUT one first.`);
   return budget;

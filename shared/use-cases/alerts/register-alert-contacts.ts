@@ -1,5 +1,6 @@
 import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
 import type { Contacts } from '#shared/domain/alerts/settings.ts';
+import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
 import type { AlertContact, AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 
 export interface RegisterAlertContactsDeps {
@@ -26,6 +27,21 @@ export async function registerAlertContacts(
     ids.push(await deps.contacts.registerContact(recipient, { protocol: 'sms', phone }));
   }
   return ids;
+}
+
+/**
+ * Registers a recipient's contacts (`registerAlertContacts`) and, in the local mode, subscribes the outbox queue that
+ * stands in for e-mail and SMS to the recipient's alerts. For every settings change that names contacts: a customer's
+ * budget, a reseller partner.
+ * @throws Error when the messaging service refuses a contact or the outbox cannot be subscribed (a retry is harmless).
+ */
+export async function registerRecipient(
+  deps: RegisterAlertContactsDeps & { readonly outbox?: AlertOutbox },
+  recipient: AlertRecipient,
+  contacts: Contacts,
+): Promise<void> {
+  await registerAlertContacts(deps, recipient, contacts);
+  await deps.outbox?.subscribeRecipient(recipient);
 }
 
 /**

@@ -1,15 +1,17 @@
-import { type Principal, requireSubscriptionAccess } from '#shared/domain/access.ts';
-import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
-import { type BudgetSettings, type BudgetSettingsInput, parseBudgetSettings } from '#shared/domain/alerts/settings.ts';
-import type { Catalog, CurrencyCode } from '#shared/domain/catalog.ts';
-import { findPlan } from '#shared/domain/catalog-rules.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors.ts';
-import { billingTermFor } from '#shared/domain/plan-history.ts';
-import type { Subscription } from '#shared/domain/subscription.ts';
+import { type Principal, requireBudgetAccess } from '#shared/domain/access.ts';
+import {
+  type BudgetSettings,
+  type BudgetSettingsInput,
+  customerIdOf,
+  parseBudgetSettings,
+} from '#shared/domain/alerts/settings.ts';
+import type { Catalog } from '#shared/domain/catalog.ts';
+import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
+import { requirePlanPricedIn } from '#shared/domain/plan-pricing.ts';
 import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
 import type { AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
-import { registerAlertContacts, releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
+import { registerRecipient, releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 
@@ -48,7 +50,9 @@ export async function saveBudget(
   caller: Principal,
   input: { readonly subscriptionId: string; readonly budget: BudgetBody },
 ): Promise<BudgetSettings> {
-  const subscription = await requireBudgetAccess(deps, caller, input.subscriptionId, 'set');
+  const subscription = await deps.subscriptions.get(input.subscriptionId);
+  if (!subscription) throw new NotFoundError(`No subscription with id ${input.subscriptionId}.`);
+  requireBudgetAccess(caller, subscription, 'set');
   const budget = parseBudgetSettings({
     ...input.budget,
     subscriptionId: subscription.id,
@@ -76,61 +80,4 @@ export async function saveBudget(
   }
   await deps.budgets.putBudget(budget);
   return budget;
-}
-
-/** The customer id of a subscription's alerts: its beneficiary's Entra tenant (settings.ts). */
-export function customerIdOf(subscription: Subscription): string {
-  return subscription.beneficiary.tenantId;
-}
-
-/**
- * Reads the subscription and checks that the caller may read or set its budget: the publisher, or a customer key of
- * this subscription. A partner sees the planned amount in its alerts but does not manage the customer's budget.
- * @throws NotFoundError for an unknown subscription. @throws ForbiddenError otherwise.
- */
-export async function requireBudgetAccess(
-  deps: { readonly subscriptions: Pick<SubscriptionStore, 'get'> },
-  caller: Principal,
-  subscriptionId: string,
-  action: 'read' | 'set',
-): Promise<Subscription> {
-  const subscription = await deps.subscriptions.get(subscriptionId);
-  if (!subscription) throw new NotFoundError(`No subscription with id ${subscriptionId}.`);
-  if (caller.role === 'partner') {
-    throw new ForbiddenError(
-      `A partner key may not ${action} a customer's budget; use the customer's or the publisher's key.`,
-    );
-  }
-  requireSubscriptionAccess(caller, subscription);
-  return subscription;
-}
-
-/**
- * @throws ValidationError when the subscription's current plan has no price in `currency` (its charges could not be
- *   computed in it, so alerts on it could never fire).
- */
-export function requirePlanPricedIn(
-  catalog: Catalog,
-  subscription: Subscription,
-  currency: CurrencyCode,
-  field: string,
-): void {
-  const plan = findPlan(catalog, subscription.offerId, subscription.planId);
-  const term = billingTermFor(plan, subscription.term?.termUnit);
-  if (!Object.hasOwn(term.price, currency)) {
-    throw new ValidationError(
-      `plan "${plan.id}" is not priced in ${currency}; use one of ${Object.keys(term.price).join(', ')}`,
-      field,
-    );
-  }
-}
-
-/** Registers a recipient's contacts, and the local outbox when there is one. */
-export async function registerRecipient(
-  deps: { readonly contacts: AlertContactRegistry; readonly outbox?: AlertOutbox },
-  recipient: AlertRecipient,
-  contacts: BudgetSettings['contacts'],
-): Promise<void> {
-  await registerAlertContacts(deps, recipient, contacts);
-  await deps.outbox?.subscribeRecipient(recipient);
 }

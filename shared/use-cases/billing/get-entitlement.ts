@@ -9,30 +9,17 @@ import type { Subscription, SubscriptionStatus } from '#shared/domain/subscripti
 import { termContaining } from '#shared/domain/terms.ts';
 import type { DayPackStore } from '../day-packs/ports/day-pack-store.ts';
 import type { UsageLedger, UsageTotals } from '../metering/ports/usage-ledger.ts';
-import { isPurchaseBlocked } from '../partners/credit-level-change-policy.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { SubscriptionStore } from '../ports/subscription-store.ts';
 
 /**
  * Whether new purchases (plan or seat increases) of a subscription are blocked by its reseller's credit level.
- * Wired to `isPurchaseBlocked` of `credit-level-change-policy.ts` (functions/api/dependencies.ts).
+ * Implemented by the partners capability (`creditLevelPurchaseBlocks` in credit-level-change-policy.ts), so that
+ * billing does not depend on partners (which depends on billing's charges).
  */
 export interface PurchaseBlockCheck {
   /** @throws Error when it cannot be told now (the entitlement then answers 500 rather than guess). */
   isPurchaseBlocked(subscription: Subscription): Promise<boolean>;
-}
-
-/**
- * The reseller credit check of `credit-level-change-policy.ts` as a `PurchaseBlockCheck`. The subscription the
- * entitlement already read is handed over, so it is not read a second time.
- */
-export function creditLevelPurchaseBlocks(
-  deps: Omit<Parameters<typeof isPurchaseBlocked>[0], 'subscriptions'>,
-): PurchaseBlockCheck {
-  return {
-    isPurchaseBlocked: (subscription) =>
-      isPurchaseBlocked({ ...deps, subscriptions: { get: async () => subscription } }, subscription.id),
-  };
 }
 
 export interface GetEntitlementDeps {

@@ -5,7 +5,8 @@ import type { Catalog, CurrencyCode } from '#shared/domain/catalog.ts';
 import { planIn } from '#shared/domain/catalog-rules.ts';
 import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import type { Money } from '#shared/domain/money.ts';
-import { commonCurrencies, planHistoryOf } from '#shared/domain/plan-history.ts';
+import { planHistoryOf } from '#shared/domain/plan-history.ts';
+import { commonCurrencies } from '#shared/domain/plan-pricing.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 import {
@@ -151,7 +152,6 @@ function pricedCurrencies(catalog: Catalog, subscription: Subscription): Currenc
   const history = planHistoryOf(subscription, catalog)?.history;
   const plans = history?.map((entry) => entry.plan) ?? [];
   if (plans.length === 0) {
-    const offer = catalog.offers.find((candidate) => candidate.id === subscription.offerId);
     const plan = planIn(catalog, subscription.offerId, subscription.planId);
     return plan ? commonCurrencies([plan], subscription.term?.termUnit) : [];
   }

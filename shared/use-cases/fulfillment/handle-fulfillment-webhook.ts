@@ -1,4 +1,4 @@
-import type { RequestedChange } from '#shared/domain/change-rules.ts';
+import { CHANGE_ANSWER_DEADLINE_MS, type RequestedChange } from '#shared/domain/change-rules.ts';
 import { applyChange, type SubscriptionChange, withRenewedTerm } from '#shared/domain/subscription-lifecycle.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -49,8 +49,8 @@ export interface HandleFulfillmentWebhookDeps {
   readonly logger: WebhookLogger;
   /**
    * Marketplace calls up to and including the PATCH that answers a ChangePlan / ChangeQuantity are aborted after this
-   * long (default 8 s): Microsoft auto-accepts a change not answered within 10 s of its webhook (§0, §2.1), so a
-   * rejection later than that is worthless, while a timely 500 gets the webhook delivered again.
+   * long. Default and deployed: `CHANGE_ANSWER_DEADLINE_MS` (change-rules.ts, inside Microsoft's 10 s window); tests
+   * pass a shorter one.
    */
   readonly answerDeadlineMs?: number;
   /**
@@ -79,8 +79,6 @@ export interface WebhookResult {
   readonly outcome: WebhookOutcome;
   readonly detail?: string;
 }
-
-export const DEFAULT_ANSWER_DEADLINE_MS = 8_000;
 
 /**
  * Handles one authenticated webhook call (§2.1). The caller has verified the bearer token (DESIGN invariant 5).
@@ -152,7 +150,7 @@ async function handle(
     notification,
     beforeAnswer: {
       correlationId,
-      signal: AbortSignal.timeout(deps.answerDeadlineMs ?? DEFAULT_ANSWER_DEADLINE_MS),
+      signal: AbortSignal.timeout(deps.answerDeadlineMs ?? CHANGE_ANSWER_DEADLINE_MS),
     },
     afterAnswer: { correlationId },
   };

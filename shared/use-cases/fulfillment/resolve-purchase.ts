@@ -25,7 +25,8 @@ export interface LandingDeps {
   readonly catalog: Catalog;
   /**
    * Called once for a purchase stored for the first time: links a reseller purchase to its partner
-   * (`link-reseller-purchase.ts`). Optional; a failure is logged by the caller's wiring, never shown to the customer.
+   * (`linkNewPurchaseToReseller`, which logs its own failures and never throws: nothing of it reaches the customer).
+   * Optional.
    */
   readonly onNewPurchase?: (subscriptionId: string) => Promise<void>;
 }

@@ -6,11 +6,12 @@ import { findPlan } from '#shared/domain/catalog-rules.ts';
 import { ACCEPT, type ChangeDecision } from '#shared/domain/change-rules.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Money } from '#shared/domain/money.ts';
-import { monthlyEquivalentPrice } from '#shared/domain/plan-history.ts';
+import { monthlyEquivalentPrice } from '#shared/domain/plan-pricing.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { type DeliverAlertDeps, deliverAlert } from '#shared/use-cases/alerts/deliver-alert.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 import { computeSubscriptionCharges } from '#shared/use-cases/billing/compute-subscription-charges.ts';
+import type { PurchaseBlockCheck } from '#shared/use-cases/billing/get-entitlement.ts';
 import type { ChangePolicy, ChangeRequest } from '#shared/use-cases/fulfillment/ports/change-policy.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
@@ -22,7 +23,10 @@ export interface CreditLevelPolicyDeps extends DeliverAlertDeps {
   readonly ledger: Pick<UsageLedger, 'readSlots'>;
   readonly catalog: Catalog;
   readonly logger?: { warn(message: string, ...attributes: Record<string, unknown>[]): void };
-  /** Longest wait for the partner's notice before answering anyway (default 2000 ms; the answer is due in 10 s). */
+  /**
+   * Longest wait for the partner's notice before answering anyway (default 2000 ms: a share of
+   * `CHANGE_ANSWER_DEADLINE_MS` that leaves the PATCH its time).
+   */
   readonly noticeBudgetMs?: number;
 }
 
@@ -123,6 +127,19 @@ export async function isPurchaseBlocked(
   ]);
   if (!subscription || !link) return false;
   return (await creditStatusWith(deps, subscription, link, deps.clock.now())).status === 'purchaseBlocked';
+}
+
+/**
+ * `isPurchaseBlocked` as the entitlement's `PurchaseBlockCheck` port. The subscription the entitlement already read is
+ * handed over, so it is not read a second time.
+ */
+export function creditLevelPurchaseBlocks(
+  deps: Omit<Parameters<typeof isPurchaseBlocked>[0], 'subscriptions'>,
+): PurchaseBlockCheck {
+  return {
+    isPurchaseBlocked: (subscription) =>
+      isPurchaseBlocked({ ...deps, subscriptions: { get: async () => subscription } }, subscription.id),
+  };
 }
 
 /**

@@ -1,10 +1,15 @@
 import type { Principal } from '#shared/domain/access.ts';
-import { type CreditLevelsInput, type CreditLink, parseCreditLevels } from '#shared/domain/alerts/settings.ts';
+import {
+  type CreditLevelsInput,
+  type CreditLink,
+  customerIdOf,
+  parseCreditLevels,
+} from '#shared/domain/alerts/settings.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors.ts';
+import { requirePlanPricedIn } from '#shared/domain/plan-pricing.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
-import { customerIdOf, requirePlanPricedIn } from '#shared/use-cases/alerts/save-budget.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { VersionedSubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 

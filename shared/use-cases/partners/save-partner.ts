@@ -2,8 +2,7 @@ import { type Principal, requirePublisher } from '#shared/domain/access.ts';
 import { type Partner, type PartnerInput, parsePartner } from '#shared/domain/alerts/settings.ts';
 import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
 import type { AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
-import { releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
-import { registerRecipient } from '#shared/use-cases/alerts/save-budget.ts';
+import { registerRecipient, releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 
 export interface SavePartnerDeps {

@@ -15,8 +15,9 @@ export interface ChangeRequest {
 /**
  * Decides whether a ChangePlan / ChangeQuantity the customer started in the marketplace is accepted (PATCH
  * `Success`) or rejected (PATCH `Failure`), reference/marketplace-api.md §2.1. The answer must reach Microsoft within
- * 10 seconds of the webhook, so a policy does at most a few fast reads (e.g. the reseller's credit levels, which the
- * alerts work plugs in with `allPolicies`).
+ * `CHANGE_ANSWER_WINDOW_MS` of the webhook (change-rules.ts; our path is cut at `CHANGE_ANSWER_DEADLINE_MS`), so a
+ * policy does at most a few fast reads (e.g. the reseller's credit levels, which the alerts work plugs in with
+ * `allPolicies`).
  */
 export interface ChangePolicy {
   /** @throws Error when the policy cannot decide now (a store is down): the webhook answers 500 and is redelivered. */

@@ -1,14 +1,21 @@
+/**
+ * `shared/adapters/compose/`: wiring that several functions' composition roots share. It builds adapters from the
+ * configuration and holds no rule. Functions never import each other's files, so what two of them build alike lives
+ * here: the usage reporter's dependencies are built by `functions/usage-reporter` for its scheduled runs and by
+ * `functions/fulfillment-webhook` for the usage flush after a cancellation.
+ */
 import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import type { UsageReporterConfig } from '#shared/adapters/compose/usage-reporter-settings.ts';
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsMeteringAlertPublisher } from '#shared/adapters/sns/sns-metering-alert-publisher.ts';
 import { logger } from '#shared/observability.ts';
+import { flushSubscriptionUsage } from '#shared/use-cases/metering/flush-subscription-usage.ts';
 import type { ReportUsageDeps } from '#shared/use-cases/metering/report-usage.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
-import type { UsageReporterConfig } from './config.ts';
 
 /**
  * The marketplace client's retries on the reporting path: a batch call gets at most 20 s with its retries. Four
@@ -40,5 +47,23 @@ export async function buildUsageReporterDependencies(
     clock: systemClock,
     graceMinutes: config.graceMinutes,
     logger,
+  };
+}
+
+/**
+ * The fulfillment webhook's `flushUsage` (`HandleFulfillmentWebhookDeps`): reports a cancelled subscription's usage at
+ * once with `flushSubscriptionUsage`, on the reporter's own dependencies, which `buildReporter` builds on the first
+ * cancellation only: the webhook's cold start does not wait for a second marketplace client, and that client keeps the
+ * reporter's retry budget (`REPORTER_RETRY_POLICY`), not the webhook path's. The build, once started, is kept for the
+ * life of the function instance, whether it succeeded or not.
+ * @returns a function that throws what the build or the flush throws (the webhook logs it and answers anyway).
+ */
+export function flushUsageWithReporter(
+  buildReporter: () => Promise<ReportUsageDeps>,
+): (subscriptionId: string, until: Date) => Promise<void> {
+  let reporter: Promise<ReportUsageDeps> | undefined;
+  return async (subscriptionId, until) => {
+    reporter ??= buildReporter();
+    await flushSubscriptionUsage(await reporter, { subscriptionId, until });
   };
 }
