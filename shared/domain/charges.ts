@@ -1,5 +1,7 @@
 /**
- * Charges of a subscription: flat fees by billing period and overage by dimension, as exact Money.
+ * Charges of a subscription: flat fees by billing period and overage by dimension, as exact Money. Prices come from
+ * plan-pricing.ts. (Over 400 lines on purpose: the windows, the forecast and the invoice preview share the private
+ * slicing of billing periods into plan runs; split apart, that slicing would have to be exported and kept in step.)
  *
  * Rules:
  * - Every term is billed in monthly billing periods (terms.ts, anniversary rule). The flat fee of a period is due at
@@ -41,6 +43,7 @@ import {
 import type { BillingTerm, CurrencyCode, CustomerPrice, Plan, PriceList } from '#shared/domain/catalog.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Dec, Money } from '#shared/domain/money.ts';
+import { type ChargeCustomer, effectiveTermPrice, effectiveUnitPrice } from '#shared/domain/plan-pricing.ts';
 import { STANDARD_STORE_FEE_RATE, type StoreFeeSplit, splitStoreFee } from '#shared/domain/store-fee.ts';
 import {
   addMonthsClamped,
@@ -50,12 +53,6 @@ import {
   monthsSinceAnchor,
   termUnitMonths,
 } from '#shared/domain/terms.ts';
-
-/** Who is being charged: used to find the customer-specific prices of a private plan. */
-export interface ChargeCustomer {
-  readonly subscriptionId: string;
-  readonly tenantId?: string;
-}
 
 /** Everything the charge functions need about one subscription. */
 export interface ChargeInput {
@@ -147,52 +144,6 @@ export interface InvoicePreview {
   readonly total: Money;
   /** Sum of the per-period splits. */
   readonly split: StoreFeeSplit;
-}
-
-/**
- * The customer price entry of a private plan for this customer: by subscription id first, then by tenant id.
- */
-export function findCustomerPrice(plan: Plan, customer: ChargeCustomer): CustomerPrice | undefined {
-  const prices = plan.customerPrices ?? [];
-  return (
-    prices.find((p) => p.subscriptionId !== undefined && p.subscriptionId === customer.subscriptionId) ??
-    prices.find((p) => p.tenantId !== undefined && customer.tenantId !== undefined && p.tenantId === customer.tenantId)
-  );
-}
-
-/**
- * The price of one term (one seat) of `billingTerm` for this customer, in `currency`.
- * @throws {ValidationError} when neither the customer price nor the plan has a price in that currency.
- */
-export function effectiveTermPrice(
-  plan: Plan,
-  billingTerm: BillingTerm,
-  customer: ChargeCustomer,
-  currency: CurrencyCode,
-): Money {
-  const override = findCustomerPrice(plan, customer)?.terms?.find(
-    (t) => t.termUnit === billingTerm.termUnit && t.billingFrequency === billingTerm.billingFrequency,
-  );
-  return priceIn(override?.price ?? billingTerm.price, currency, `plans[${plan.id}].billingTerms.price`);
-}
-
-/**
- * The price per overage unit of `dimensionId` for this customer, in `currency`.
- * @throws {ValidationError} when the dimension is not enabled on the plan or has no price in that currency.
- */
-export function effectiveUnitPrice(
-  plan: Plan,
-  dimensionId: string,
-  customer: ChargeCustomer,
-  currency: CurrencyCode,
-): Money {
-  const dimension = plan.meteredDimensions.find((d) => d.dimensionId === dimensionId);
-  const override = findCustomerPrice(plan, customer)?.dimensionPrices?.[dimensionId];
-  const list = override ?? dimension?.pricePerUnit;
-  if (!list) {
-    throw new ValidationError(`dimension ${dimensionId} has no price on plan ${plan.id}`, 'dimensionId');
-  }
-  return priceIn(list, currency, `plans[${plan.id}].meteredDimensions[${dimensionId}].pricePerUnit`);
 }
 
 /**
@@ -476,18 +427,6 @@ function overageLines(
 
 function flatLines(lines: readonly ChargeLine[]): FlatFeeLine[] {
   return lines.filter((l): l is FlatFeeLine => l.kind === 'flatFee');
-}
-
-function priceIn(list: PriceList, currency: CurrencyCode, field: string): Money {
-  const amount = Object.hasOwn(list, currency) ? list[currency] : undefined;
-  if (amount === undefined) {
-    throw new ValidationError(`no ${currency} price`, field);
-  }
-  const price = Money.of(amount, currency);
-  if (price.isNegative()) {
-    throw new ValidationError(`price ${price.toString()} cannot be negative`, field);
-  }
-  return price;
 }
 
 function assertWindow(start: Date, end: Date, field: string): void {

@@ -7,11 +7,18 @@
  * Beside `plan-history.ts` rather than in it: that module builds the plans in force over time, this one only asks the
  * catalog about a plan's prices, through its one billing-term choice (`billingTermFor`).
  */
-import type { Catalog, CurrencyCode, Plan, TermUnit } from '#shared/domain/catalog.ts';
-import { findPlan } from '#shared/domain/catalog-rules.ts';
-import { effectiveTermPrice } from '#shared/domain/charges.ts';
+import type {
+  BillingTerm,
+  Catalog,
+  CurrencyCode,
+  CustomerPrice,
+  Plan,
+  PriceList,
+  TermUnit,
+} from '#shared/domain/catalog.ts';
+import { planIn } from '#shared/domain/catalog-rules.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
-import { Dec, type Money } from '#shared/domain/money.ts';
+import { Dec, Money } from '#shared/domain/money.ts';
 import { billingTermFor } from '#shared/domain/plan-history.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { termUnitMonths } from '#shared/domain/terms.ts';
@@ -29,7 +36,14 @@ export function requirePlanPricedIn(
   currency: CurrencyCode,
   field: string,
 ): void {
-  const plan = findPlan(catalog, subscription.offerId, subscription.planId);
+  const plan = planIn(catalog, subscription.offerId, subscription.planId);
+  // A setting that names an amount is input to check, so an unknown plan is refused as invalid input (400).
+  if (!plan) {
+    throw new ValidationError(
+      `the subscription's plan "${subscription.planId}" is not in the catalog of offer "${subscription.offerId}"`,
+      field,
+    );
+  }
   const term = billingTermFor(plan, subscription.term?.termUnit);
   if (!Object.hasOwn(term.price, currency)) {
     throw new ValidationError(
@@ -66,4 +80,68 @@ export function commonCurrencies(plans: readonly Plan[], termUnit: TermUnit | un
   return Object.keys(billingTermFor(first, termUnit).price).filter((currency) =>
     others.every((plan) => Object.hasOwn(billingTermFor(plan, termUnit).price, currency)),
   );
+}
+
+/** Who is being charged: used to find the customer-specific prices of a private plan. */
+export interface ChargeCustomer {
+  readonly subscriptionId: string;
+  readonly tenantId?: string;
+}
+
+/**
+ * The customer price entry of a private plan for this customer: by subscription id first, then by tenant id.
+ */
+export function findCustomerPrice(plan: Plan, customer: ChargeCustomer): CustomerPrice | undefined {
+  const prices = plan.customerPrices ?? [];
+  return (
+    prices.find((p) => p.subscriptionId !== undefined && p.subscriptionId === customer.subscriptionId) ??
+    prices.find((p) => p.tenantId !== undefined && customer.tenantId !== undefined && p.tenantId === customer.tenantId)
+  );
+}
+
+/**
+ * The price of one term (one seat) of `billingTerm` for this customer, in `currency`.
+ * @throws {ValidationError} when neither the customer price nor the plan has a price in that currency.
+ */
+export function effectiveTermPrice(
+  plan: Plan,
+  billingTerm: BillingTerm,
+  customer: ChargeCustomer,
+  currency: CurrencyCode,
+): Money {
+  const override = findCustomerPrice(plan, customer)?.terms?.find(
+    (t) => t.termUnit === billingTerm.termUnit && t.billingFrequency === billingTerm.billingFrequency,
+  );
+  return priceIn(override?.price ?? billingTerm.price, currency, `plans[${plan.id}].billingTerms.price`);
+}
+
+/**
+ * The price per overage unit of `dimensionId` for this customer, in `currency`.
+ * @throws {ValidationError} when the dimension is not enabled on the plan or has no price in that currency.
+ */
+export function effectiveUnitPrice(
+  plan: Plan,
+  dimensionId: string,
+  customer: ChargeCustomer,
+  currency: CurrencyCode,
+): Money {
+  const dimension = plan.meteredDimensions.find((d) => d.dimensionId === dimensionId);
+  const override = findCustomerPrice(plan, customer)?.dimensionPrices?.[dimensionId];
+  const list = override ?? dimension?.pricePerUnit;
+  if (!list) {
+    throw new ValidationError(`dimension ${dimensionId} has no price on plan ${plan.id}`, 'dimensionId');
+  }
+  return priceIn(list, currency, `plans[${plan.id}].meteredDimensions[${dimensionId}].pricePerUnit`);
+}
+
+function priceIn(list: PriceList, currency: CurrencyCode, field: string): Money {
+  const amount = Object.hasOwn(list, currency) ? list[currency] : undefined;
+  if (amount === undefined) {
+    throw new ValidationError(`no ${currency} price`, field);
+  }
+  const price = Money.of(amount, currency);
+  if (price.isNegative()) {
+    throw new ValidationError(`price ${price.toString()} cannot be negative`, field);
+  }
+  return price;
 }
