@@ -1,10 +1,15 @@
+/**
+ * The usage reporter's run (rules: shared/domain/reporting/README.md). Over 400 lines on purpose: one run is one
+ * stateful object (its caches, counts and pending batch) whose phases — find the unreported meters, rate and write
+ * ahead in hour order, send in batches, record the answers — share that state; the pure helpers are in
+ * reporting-run-helpers.ts and the rules in the domain.
+ */
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '#shared/domain/catalog.ts';
-import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { planHistoryOf } from '#shared/domain/plan-history.ts';
 import { type AnswerDecision, type AnswerKind, decideAnswer } from '#shared/domain/reporting/metering-answers.ts';
-import { type MeteringEvent, usageEventOf } from '#shared/domain/reporting/metering-event.ts';
+import { usageEventOf } from '#shared/domain/reporting/metering-event.ts';
 import { ageHours, lastClosedHour } from '#shared/domain/reporting/report-schedule.ts';
 import {
   carryTarget,
@@ -18,16 +23,20 @@ import { hasCarry, type MeterState, type ReportingSlot, type SlotSubmission } fr
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { HOUR_MS } from '#shared/domain/terms.ts';
 import type { MeteringAlertPublisher } from '#shared/use-cases/metering/ports/metering-alert-publisher.ts';
-import type {
-  ReportingLedger,
-  SlotAccounting,
-  SlotKey,
-  UnreportedEntry,
-} from '#shared/use-cases/metering/ports/reporting-ledger.ts';
+import type { ReportingLedger } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
 import type { Marketplace, UsageEventResult } from '#shared/use-cases/ports/marketplace.ts';
 import { MAX_USAGE_EVENTS_PER_BATCH } from '#shared/use-cases/ports/marketplace.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
+import {
+  accountingOf,
+  blankSlot,
+  forEachBounded,
+  type Group,
+  groupEntries,
+  matchResults,
+  type PendingEvent,
+} from './reporting-run-helpers.ts';
 
 /** Structured logging as the reporter needs it (the Powertools logger fits). */
 export interface ReportingLogger {
@@ -130,19 +139,6 @@ export function reportUsage(deps: ReportUsageDeps): Promise<ReportingRunSummary>
 export async function runReporting(deps: ReportUsageDeps, scope: ReportingScope): Promise<ReportingRunSummary> {
   const run = new ReportingRun(deps, scope);
   return run.execute();
-}
-
-interface PendingEvent {
-  readonly key: SlotKey;
-  readonly offerId: string;
-  readonly submission: SlotSubmission;
-  readonly event: MeteringEvent;
-}
-
-interface Group {
-  readonly subscriptionId: string;
-  readonly dimension: string;
-  minSlotHour?: string;
 }
 
 class ReportingRun {
@@ -491,96 +487,4 @@ class ReportingRun {
       this.deps.logger?.error('Metering alert not published', { ...pending.key, error: String(error) });
     }
   }
-}
-
-/** The write of a slot plan (undefined: nothing to write). */
-function accountingOf(plan: SlotPlan, slot: ReportingSlot): SlotAccounting | undefined {
-  const base = {
-    slot: { subscriptionId: slot.subscriptionId, dimension: slot.dimension, hour: slot.hour, offerId: slot.offerId },
-    expected: { quantity: slot.quantity.toString(), reportVersion: slot.reportVersion },
-    accountedQuantity: slot.quantity.toString(),
-  };
-  switch (plan.kind) {
-    case 'none':
-    case 'blocked':
-      return undefined;
-    case 'clearIndex':
-      return { ...base, index: 'clear' };
-    case 'late':
-      return { ...base, meter: plan.meter, addLate: plan.delta.toString(), index: plan.clearIndex ? 'clear' : 'keep' };
-    case 'unreportable':
-      return { ...base, addUnreportable: plan.delta.toString(), submission: plan.submission, index: 'clear' };
-    case 'rated':
-      return {
-        ...base,
-        meter: plan.meter,
-        submission: plan.submission,
-        // A pending slot must be in the index (a slot created for carry is not yet) so an unanswered event is found
-        // and resent; anything else is final and leaves it in the same write.
-        index: plan.submission.state === 'pending' ? 'set' : 'clear',
-      };
-  }
-}
-
-function blankSlot(key: SlotKey, offerId: string): ReportingSlot {
-  const zero = new Dec(0);
-  return {
-    ...key,
-    offerId,
-    quantity: zero,
-    accountedQuantity: zero,
-    lateQuantity: zero,
-    unreportableQuantity: zero,
-    indexed: false,
-    reportVersion: 0,
-  };
-}
-
-function groupEntries(entries: readonly UnreportedEntry[]): Group[] {
-  const groups = new Map<string, Group>();
-  for (const entry of entries) {
-    const id = `${entry.subscriptionId}\u0000${entry.dimension}`;
-    let group = groups.get(id);
-    if (!group) {
-      group = { subscriptionId: entry.subscriptionId, dimension: entry.dimension };
-      groups.set(id, group);
-    }
-    if (entry.kind === 'slot' && (!group.minSlotHour || entry.hour < group.minSlotHour)) group.minSlotHour = entry.hour;
-  }
-  return [...groups.values()];
-}
-
-/**
- * Each event's result. Matched on resource, dimension and hour (the batch answer echoes them) and, where an answer
- * lacks them, on position: Microsoft returns one result per event, in order.
- */
-function matchResults(batch: readonly PendingEvent[], results: readonly UsageEventResult[]) {
-  const keyOf = (resourceId: string | undefined, dimension: string | undefined, start: string | undefined) => {
-    const time = start ? parseMarketplaceInstant(start) : undefined;
-    return `${(resourceId ?? '').toLowerCase()}|${dimension ?? ''}|${time === undefined ? '' : Math.floor(time.getTime() / HOUR_MS)}`;
-  };
-  const byKey = new Map<string, UsageEventResult>();
-  for (const result of results)
-    byKey.set(keyOf(result.resourceId, result.dimension, result.effectiveStartTime), result);
-  return batch.map(
-    (pending, index) =>
-      byKey.get(keyOf(pending.event.resourceId, pending.event.dimension, pending.event.effectiveStartTime)) ??
-      (results.length === batch.length ? results[index] : undefined),
-  );
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function forEachBounded<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await work(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
