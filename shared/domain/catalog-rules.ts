@@ -4,6 +4,8 @@
  *
  * Rule sources are Microsoft's SaaS pricing and metering docs as summarised in
  * `reference/marketplace-api.md` (§0 quick facts, §1.2 "List available plans", §4.3).
+ *
+ * Slightly over 400 lines: every validation rule of the catalog is stated here, beside the lookups that rely on it.
  */
 import { Decimal } from 'decimal.js';
 import {

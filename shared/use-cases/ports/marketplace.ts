@@ -8,6 +8,9 @@
  * values plus `string`, so a new value reaches the caller instead of failing the parse.
  *
  * The errors thrown by implementations are in `./marketplace-errors.ts`.
+ *
+ * Over 400 lines on purpose: it is types and their documentation only (eleven operations and their payloads, each
+ * field with the Microsoft rule it carries); the port is read as one contract.
  */
 
 /** A value Microsoft may extend: one of the documented `T`, or any other string it starts sending. */
