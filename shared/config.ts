@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidTimeZone } from '#shared/domain/alerts/calendar.ts';
 import { ENV } from '#shared/env-names.ts';
 
 /**
@@ -34,6 +35,12 @@ const configSchema = z.object({
   [ENV.catalogPath]: z.string().min(1).optional(),
   // Behaviour settings (not addresses) may have defaults; each default is a named constant with its reason.
   [ENV.usageMaxLatenessHours]: z.coerce.number().int().min(1).max(MAX_USAGE_MAX_LATENESS_HOURS).optional(),
+  // Unset means UTC (calendar.ts DEFAULT_TIME_ZONE): the months every partner without its own time zone follows.
+  [ENV.publisherTimeZone]: z
+    .string()
+    .min(1)
+    .refine(isValidTimeZone, 'must be an IANA time zone such as Asia/Tokyo or UTC')
+    .optional(),
 });
 
 export interface Config {
@@ -46,6 +53,8 @@ export interface Config {
   readonly catalog: { readonly json: string } | { readonly path: string };
   /** Oldest usage event the ingest accepts, in hours; unset means `DEFAULT_USAGE_MAX_LATENESS_HOURS`. */
   readonly usageMaxLatenessHours?: number;
+  /** The publisher's time zone: the months of reseller partners without their own; unset means UTC. */
+  readonly publisherTimeZone?: string;
 }
 
 /** Raised when the environment lacks a value; the message names every missing or invalid variable. */
@@ -84,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = runtimeEnv(
     ...(values[ENV.usageMaxLatenessHours] === undefined
       ? {}
       : { usageMaxLatenessHours: values[ENV.usageMaxLatenessHours] }),
+    ...(values[ENV.publisherTimeZone] === undefined ? {} : { publisherTimeZone: values[ENV.publisherTimeZone] }),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Config } from '#shared/config.ts';
 import { logger } from '#shared/observability.ts';
 import { creditLevelPurchaseBlocks } from '#shared/use-cases/billing/get-entitlement.ts';
 import { catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
+import { creditLevelChangePolicy } from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import type { Marketplace } from '#shared/use-cases/ports/marketplace.ts';
 
 /**
@@ -25,7 +26,7 @@ export const PUBLISHER_OPERATION_RETRY_POLICY: Partial<RetryPolicy> = {
 
 /**
  * What the publisher operations, the entitlement and the audit trail routes need beside the API's stores: the audit
- * log, the catalog policy, the reseller credit check, and the marketplace client.
+ * log, the catalog policy, the reseller credit policy and check, and the marketplace client.
  *
  * The marketplace client is built on first use, not at cold start: only the publisher operations call Microsoft, and
  * building it reads the Entra credential (a Secrets Manager call in AWS), which every other request of the API would
@@ -34,7 +35,10 @@ export const PUBLISHER_OPERATION_RETRY_POLICY: Partial<RetryPolicy> = {
 export function buildFulfillmentDependencies(
   config: Config,
   documentClient: DynamoDBDocumentClient,
-  alerts: Pick<AlertDependencies, 'budgets' | 'partners' | 'ledger' | 'catalog' | 'clock'>,
+  alerts: Pick<
+    AlertDependencies,
+    'budgets' | 'partners' | 'ledger' | 'catalog' | 'clock' | 'alertLog' | 'publisher' | 'publisherTimeZone'
+  >,
   env: Record<string, string | undefined> = process.env,
 ) {
   const audit = new DynamoAuditLog(documentClient, config.tableName);
@@ -51,6 +55,8 @@ export function buildFulfillmentDependencies(
   return {
     audit,
     policy: catalogChangePolicy(alerts.catalog),
+    // The reseller's credit levels hold for the publisher's own plan and seat changes as for the marketplace's.
+    creditPolicy: creditLevelChangePolicy({ ...alerts, logger }),
     purchaseBlocks: creditLevelPurchaseBlocks(alerts),
     connectMarketplace,
   };

@@ -57,4 +57,10 @@ describe('configuration', () => {
       expect(() => loadConfig({ ...complete, USAGE_MAX_LATENESS_HOURS: value })).toThrow(/USAGE_MAX_LATENESS_HOURS/);
     }
   });
+
+  it('reads the publisher’s time zone for partners without their own, unset (UTC) when absent, refusing a non-zone', () => {
+    expect(loadConfig({ ...complete, PUBLISHER_TIME_ZONE: 'Asia/Tokyo' }).publisherTimeZone).toBe('Asia/Tokyo');
+    expect(loadConfig(complete).publisherTimeZone).toBeUndefined();
+    expect(() => loadConfig({ ...complete, PUBLISHER_TIME_ZONE: 'JST+9' })).toThrow(/PUBLISHER_TIME_ZONE/);
+  });
 });
