@@ -169,6 +169,8 @@ describe('creditLevelChangePolicy', () => {
 
     expect(decision).toMatchObject({ accept: false, reason: expect.stringContaining('blocked') });
     expect(world.publisher.published.map((m) => m.threshold)).toEqual(['purchaseBlocked']);
+    // The partner's notice names the subscription (offer and plan here), not an id fragment.
+    expect(world.publisher.published[0]?.sms).toContain('Cloud All Standard');
   });
 
   it('still refuses when the partner cannot be told (the notice is best effort)', async () => {

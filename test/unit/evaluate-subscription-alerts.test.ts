@@ -389,6 +389,24 @@ describe('evaluateSubscriptionAlerts', () => {
     expect(toPartner.every((m) => m.recipient.id === 'partner-x')).toBe(true);
   });
 
+  it('names the subscription in every text by its marketplace name, else by offer and plan, never by an id fragment', async () => {
+    const { world, subscription } = await aWorldWithSettings();
+    const named = { ...subscription, id: `${subscription.id}-named`, name: 'Accounting prod' };
+    await world.subscriptions.put(named);
+    await world.budgets.putBudget(aBudget({ subscriptionId: named.id, customerId: 'customer-a', locale: 'ja' }));
+    await world.partners.putCreditLink(aCreditLink({ subscriptionId: named.id, customerId: 'customer-a' }));
+    for (const id of [subscription.id, named.id]) {
+      await world.ledger.applyMessage(callsAt(id, '2025-06-05T01:00:00Z', '160000'));
+      await evaluateSubscriptionAlerts(world, id);
+    }
+
+    const of = (id: string) => world.publisher.published.filter((m) => m.subscriptionId === id);
+    expect(of(named.id).length).toBeGreaterThan(0);
+    for (const message of of(named.id)) expect(message.sms).toContain('Accounting prod');
+    for (const message of of(subscription.id)) expect(message.sms).toContain('Cloud All Metered');
+    for (const message of world.publisher.published) expect(message.sms).not.toContain(subscription.id.slice(0, 8));
+  });
+
   it('retries an alert whose publish failed at the next evaluation', async () => {
     const { world, subscription } = await aWorldWithSettings();
     await world.ledger.applyMessage(callsAt(subscription.id, '2025-06-05T01:00:00Z', '55000'));

@@ -1,6 +1,7 @@
 import { decidePurchaseChange, type PurchaseBlock } from '#shared/domain/alerts/credit.ts';
 import { purchaseChangeRejectedAlert } from '#shared/domain/alerts/rules.ts';
 import type { CreditLink, Partner } from '#shared/domain/alerts/settings.ts';
+import type { AlertTextContext } from '#shared/domain/alerts/templates.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { findPlan } from '#shared/domain/catalog-rules.ts';
 import { ACCEPT, type ChangeDecision } from '#shared/domain/change-rules.ts';
@@ -9,6 +10,7 @@ import { Money } from '#shared/domain/money.ts';
 import { monthlyEquivalentPrice } from '#shared/domain/plan-history.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { type DeliverAlertDeps, deliverAlert } from '#shared/use-cases/alerts/deliver-alert.ts';
+import { textContext } from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
 import type { ChangePolicy, ChangeRequest } from '#shared/use-cases/fulfillment/ports/change-policy.ts';
 import { type CreditPositionDeps, creditPositionOf } from '#shared/use-cases/partners/credit-position.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
@@ -93,7 +95,7 @@ export function creditLevelChangePolicy(deps: CreditLevelPolicyDeps): CreditLeve
       });
       if (decision.decision === 'accept') return ACCEPT;
 
-      await notifyPartner(deps, position.partner, {
+      await notifyPartner(deps, position.partner, textContext(deps.catalog, subscription), {
         link,
         operationId: request.operationId ?? fallbackPeriodKey(request),
         status: decision.reason,
@@ -172,12 +174,14 @@ function fallbackPeriodKey(request: CreditChangeRequest): string {
 async function notifyPartner(
   deps: CreditLevelPolicyDeps,
   partner: Partner | undefined,
+  context: AlertTextContext,
   alert: Parameters<typeof purchaseChangeRejectedAlert>[0],
 ): Promise<void> {
   const input = alert;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const notice = (async () => {
-    await deliverAlert(deps, { candidate: purchaseChangeRejectedAlert(alert), locale: partner?.locale ?? 'en' });
+    const candidate = purchaseChangeRejectedAlert(alert);
+    await deliverAlert(deps, { candidate, locale: partner?.locale ?? 'en', context });
   })().catch((error: unknown) => {
     deps.logger?.warn('Could not tell the partner about a refused change; the refusal stands', {
       subscriptionId: input.link.subscriptionId,
