@@ -108,7 +108,8 @@ export function provisionalCredit(
  *
  * - `monthStart`: the purchase-blocked level was in force at the month start; the check stands for the month start
  *   (the first evaluation of the month makes it, the hourly schedule within the hour of 00:00 in the partner's time
- *   zone) and its result holds for the whole month: its inputs, the closed months and the level, do not change.
+ *   zone) and its result holds for the whole month: its inputs, the closed months and the level, stay as they were
+ *   (usage of the last month that arrives late counts when it arrives).
  * - `currentStatus`: the link was made or the purchase-blocked level changed during the month. The check is made
  *   for that instant, and named the current status: it is not a month-start result, and a partner who links a
  *   customer on the 20th is not told on the 20th that the month started badly.

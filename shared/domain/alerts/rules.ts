@@ -21,8 +21,9 @@
  *   of the six closed months exceeds the purchase-blocked level. `monthStartBlocked`, once per month, when the level
  *   was in force at the month start: the first evaluation of the month makes it, which the hourly schedule brings to
  *   within the hour of 00:00 in the partner's time zone (a missed run is caught up by the next one, with the same
- *   result: its inputs do not change during the month). `currentStatusBlocked`, once per setting, when the link was
- *   made or the level changed during the month: the partner learns the current status, not a month-start one;
+ *   result: its inputs, closed months and the level, stay as they were). `currentStatusBlocked`, once per setting, when
+ *   the link was made or the level changed during the month: the partner learns the current status, not a month-start
+ *   one;
  * - the customer's charges, or its planned amount, exceed the warning / approval-required / purchase-blocked level:
  *   one alert for the most severe level exceeded (two separate rules for charges and planned amount). Lower levels
  *   passed at the same time are not announced separately: the most severe one says what now applies.
