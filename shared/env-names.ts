@@ -21,6 +21,8 @@ export const ENV = {
   usageReportGraceMinutes: 'USAGE_REPORT_GRACE_MINUTES',
   /** Optional: minutes a purchase may stay PendingFulfillmentStart before the sync reports it (default 60). */
   pendingPurchaseAlertMinutes: 'PENDING_PURCHASE_ALERT_MINUTES',
+  /** Optional: IANA time zone of the months of reseller partners without their own (default UTC; shared/config/settings.ts). */
+  publisherTimeZone: 'PUBLISHER_TIME_ZONE',
   // Marketplace client (`shared/adapters/marketplace/marketplace-config.ts`).
   marketplaceApiBaseUrl: 'MARKETPLACE_API_BASE_URL',
   entraTenantId: 'ENTRA_TENANT_ID',

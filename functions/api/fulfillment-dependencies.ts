@@ -6,7 +6,10 @@ import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marke
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { logger } from '#shared/observability.ts';
 import { catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
-import { creditLevelPurchaseBlocks } from '#shared/use-cases/partners/credit-level-change-policy.ts';
+import {
+  creditLevelChangePolicy,
+  creditLevelPurchaseBlocks,
+} from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import type { Marketplace } from '#shared/use-cases/ports/marketplace.ts';
 import type { ApiConfig } from './config.ts';
 
@@ -24,7 +27,7 @@ export const PUBLISHER_OPERATION_RETRY_POLICY: Partial<RetryPolicy> = {
 
 /**
  * What the publisher operations, the entitlement and the audit trail routes need beside the API's stores: the audit
- * log, the catalog policy, the reseller credit check, and the marketplace client.
+ * log, the catalog policy, the reseller credit policy and check, and the marketplace client.
  *
  * The marketplace client is built on first use, not at cold start: only the publisher operations call Microsoft, and
  * building it reads the Entra credential (a Secrets Manager call in AWS), which every other request of the API would
@@ -33,7 +36,10 @@ export const PUBLISHER_OPERATION_RETRY_POLICY: Partial<RetryPolicy> = {
 export function buildFulfillmentDependencies(
   config: ApiConfig,
   documentClient: DynamoDBDocumentClient,
-  alerts: Pick<AlertDependencies, 'budgets' | 'partners' | 'ledger' | 'catalog' | 'clock'>,
+  alerts: Pick<
+    AlertDependencies,
+    'budgets' | 'partners' | 'ledger' | 'catalog' | 'clock' | 'alertLog' | 'publisher' | 'publisherTimeZone'
+  >,
 ) {
   const audit = new DynamoAuditLog(documentClient, config.tableName);
   let marketplace: Promise<Marketplace> | undefined;
@@ -49,6 +55,8 @@ export function buildFulfillmentDependencies(
   return {
     audit,
     policy: catalogChangePolicy(alerts.catalog),
+    // The reseller's credit levels hold for the publisher's own plan and seat changes as for the marketplace's.
+    creditPolicy: creditLevelChangePolicy({ ...alerts, logger }),
     purchaseBlocks: creditLevelPurchaseBlocks(alerts),
     connectMarketplace,
   };

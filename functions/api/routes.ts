@@ -20,6 +20,7 @@ import { checkHealth } from '#shared/use-cases/operations/check-health.ts';
 import { approvePurchaseChange } from '#shared/use-cases/partners/approve-purchase-change.ts';
 import { getPartner } from '#shared/use-cases/partners/get-partner.ts';
 import { linkPartnerCustomer } from '#shared/use-cases/partners/link-partner-customer.ts';
+import { releasePurchaseBlock } from '#shared/use-cases/partners/release-purchase-block.ts';
 import { savePartner } from '#shared/use-cases/partners/save-partner.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { fulfillmentRoutes } from './fulfillment-routes.ts';
@@ -187,6 +188,14 @@ function alertRoutes(deps: ApiDependencies): Route[] {
           levels,
         };
         return jsonResponse(200, await linkPartnerCustomer(deps, principal, input));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/partners/{partnerId}/customers/{subscriptionId}/purchase-block-release',
+      handler: async (event, { principal }) => {
+        const input = { partnerId: pathParam(event, 'partnerId'), subscriptionId: pathParam(event, 'subscriptionId') };
+        return jsonResponse(200, await releasePurchaseBlock(deps, principal, input));
       },
     },
     {

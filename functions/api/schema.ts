@@ -63,11 +63,12 @@ export const budgetSchema = z.strictObject({
 });
 export type BudgetBody = z.infer<typeof budgetSchema>;
 
-/** `PUT /v1/partners/{partnerId}` (publisher). */
+/** `PUT /v1/partners/{partnerId}` (publisher). `timeZone`: the partner's months; absent, the publisher's. */
 export const partnerSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   tenantId: z.string().trim().min(1).max(100),
   locale: localeSchema.optional(),
+  timeZone: z.string().trim().min(1).max(64).optional(),
   contacts: contactsSchema.optional(),
 });
 

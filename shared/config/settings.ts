@@ -8,6 +8,7 @@
  * named constant with its reason, next to the function that uses it.
  */
 import { z } from 'zod';
+import { isValidTimeZone } from '#shared/domain/alerts/calendar.ts';
 import { ENV } from '#shared/env-names.ts';
 import { ConfigError } from './load-settings.ts';
 
@@ -71,20 +72,28 @@ export const LIFECYCLE_TOPIC_SETTINGS = {
 export const ALERTS_SETTINGS = {
   [ENV.alertsTopicArn]: required('the ARN of the alerts SNS topic'),
   [ENV.alertsOutboxQueueUrl]: optional(),
+  // Unset means UTC (calendar.ts DEFAULT_TIME_ZONE): the months every partner without its own time zone follows.
+  [ENV.publisherTimeZone]: optional().refine((zone) => zone === undefined || isValidTimeZone(zone), {
+    error: 'must be an IANA time zone such as Asia/Tokyo or UTC',
+  }),
 };
 
 export interface AlertsSettings {
   readonly alertsTopicArn: string;
   /** Local mode only: the alert outbox queue. */
   readonly alertsOutboxQueueUrl?: string;
+  /** The publisher's time zone: the months of reseller partners without their own; unset means UTC. */
+  readonly publisherTimeZone?: string;
 }
 
 /** The alert settings out of parsed `ALERTS_SETTINGS`. */
 export function alertsSettings(values: z.output<z.ZodObject<typeof ALERTS_SETTINGS>>): AlertsSettings {
   const outbox = values[ENV.alertsOutboxQueueUrl];
+  const zone = values[ENV.publisherTimeZone];
   return {
     alertsTopicArn: values[ENV.alertsTopicArn],
     ...(outbox === undefined ? {} : { alertsOutboxQueueUrl: outbox }),
+    ...(zone === undefined ? {} : { publisherTimeZone: zone }),
   };
 }
 

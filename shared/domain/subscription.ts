@@ -46,6 +46,11 @@ export type SubscriptionPeriodField = 'status' | 'planId' | 'quantity';
  */
 export interface Subscription {
   readonly id: string;
+  /**
+   * The subscription's name in the marketplace (§1.3 `name`, the one the customer sees in its portal), as first
+   * stored; alert texts name the subscription by it.
+   */
+  readonly name?: string;
   readonly offerId: string;
   /** The plan in force now (the last period's plan). */
   readonly planId: string;

@@ -85,6 +85,53 @@ describe('DynamoDB alert settings stores', () => {
     expect(await partners.listCreditLinks(partnerId)).toEqual([b]);
   });
 
+  it('stores a partner’s own time zone and reads it back, and none when it has none', async () => {
+    const inTokyo = aPartnerRecord({ id: `partner-${randomUUID()}`, tenantId: `tenant-${randomUUID()}` });
+    const withoutZone = aPartnerRecord({
+      id: `partner-${randomUUID()}`,
+      tenantId: `tenant-${randomUUID()}`,
+      timeZone: undefined,
+    });
+    await partners.putPartner(inTokyo);
+    await partners.putPartner(withoutZone);
+
+    expect(inTokyo.timeZone).toBe('Asia/Tokyo');
+    expect(await partners.getPartner(inTokyo.id)).toEqual(inTokyo);
+    expect(await partners.getPartner(withoutZone.id)).toEqual(withoutZone);
+    expect((await partners.getPartner(withoutZone.id))?.timeZone).toBeUndefined();
+    await partners.putPartner({ ...inTokyo, timeZone: 'America/New_York' });
+    expect((await partners.getPartner(inTokyo.id))?.timeZone).toBe('America/New_York');
+  });
+
+  it('keeps when the purchase-blocked level was set and the partner’s release, and releases only the link read', async () => {
+    const setAt = new Date('2025-06-20T02:00:00.000Z');
+    const link = aCreditLink({ subscriptionId: `sub-${randomUUID()}`, purchaseBlockedLevelSetAt: setAt });
+    const legacy = aCreditLink({ subscriptionId: `sub-${randomUUID()}` });
+    await partners.putCreditLink(link);
+    await partners.putCreditLink(legacy);
+    const release = { at: new Date('2025-06-21T00:00:00.000Z'), by: 'partner:partner-x' };
+
+    await partners.releasePurchaseBlock(link, release);
+    await partners.releasePurchaseBlock(legacy, { ...release, by: 'publisher' });
+
+    expect(await partners.getCreditLink(link.subscriptionId)).toEqual({ ...link, purchaseBlockRelease: release });
+    expect(await partners.getCreditLink(legacy.subscriptionId)).toEqual({
+      ...legacy,
+      purchaseBlockRelease: { ...release, by: 'publisher' },
+    });
+    // A new purchase-blocked level makes a new check: a release for the old one is refused and writes nothing.
+    const changed = { ...link, purchaseBlockedLevelSetAt: new Date('2025-06-22T00:00:00.000Z') };
+    await partners.putCreditLink(changed);
+    await expect(partners.releasePurchaseBlock(link, release)).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      partners.releasePurchaseBlock({ ...changed, partnerId: 'another-partner' }, release),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      partners.releasePurchaseBlock({ ...link, subscriptionId: `sub-${randomUUID()}` }, release),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(await partners.getCreditLink(link.subscriptionId)).toEqual(changed);
+  });
+
   it('keeps approvals with their expiry and lists only the active ones when asked', async () => {
     const subscriptionId = `sub-${randomUUID()}`;
     const expired = anApproval({ id: 'old', subscriptionId, expiresAt: new Date('2025-04-05T00:00:00Z') });

@@ -47,6 +47,14 @@ describe('DynamoDB subscription store', () => {
       expect(await store.read(subscription.id)).toMatchObject({ version: 2, subscription: { planId: 'pro' } });
     });
 
+    it('keeps the marketplace subscription name the alert texts use', async () => {
+      const subscription = aPending({ name: 'Fabrikam production' });
+
+      await store.createIfAbsent(subscription);
+
+      expect((await store.get(subscription.id))?.name).toBe('Fabrikam production');
+    });
+
     it('saves over the version read, refuses a save over another version, and writes nothing then', async () => {
       const subscription = aPending();
       await store.createIfAbsent(subscription);

@@ -142,7 +142,7 @@ describe('SNS alert publisher on fauxqs, with filter policies per recipient', ()
       threshold: '0.8',
       facts: { monthToDate: { amount: '150000', currency: 'JPY' }, planned: { amount: '150000', currency: 'JPY' } },
     });
-    expect(budget?.sms).toContain('￥150,000');
+    expect(budget?.sms).toContain('¥150,000');
   });
 
   it('subscribes contacts with a filter policy on their recipient, widening it when an address serves two', async () => {

@@ -54,12 +54,14 @@ export function aCreditLink(overrides: Partial<CreditLink> = {}): CreditLink {
   };
 }
 
+/** A Japanese reseller: Japanese texts, months in Tokyo time (the seed's Cloud-All partners). */
 export function aPartnerRecord(overrides: Partial<Partner> = {}): Partner {
   return parsePartner({
     id: 'partner-x',
     name: 'Example Reseller KK',
     tenantId: 'tenant-partner-x',
     locale: 'ja',
+    timeZone: 'Asia/Tokyo',
     contacts: { emails: ['credit@reseller.example'], phones: [] },
     ...overrides,
   });
@@ -125,6 +127,14 @@ export function oneCandidatePerRule(amount: (scale: 'small' | 'large') => Money)
       recipient: partner,
       rule: 'monthStartBlocked',
       periodKey: '2025-12',
+      severity: 'critical',
+      facts: { largestMonthlyCharge: large, largestMonth: '2025-11', purchaseBlocked: large },
+    },
+    currentStatusBlocked: {
+      ...base,
+      recipient: partner,
+      rule: 'currentStatusBlocked',
+      periodKey: '2025-12-18T06:42:17.512Z',
       severity: 'critical',
       facts: { largestMonthlyCharge: large, largestMonth: '2025-11', purchaseBlocked: large },
     },

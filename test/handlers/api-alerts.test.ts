@@ -147,6 +147,20 @@ describe('the API’s usage and alert routes against DynamoDB Local and fauxqs',
       );
     });
 
+    it('stores the partner’s time zone for its months and reads it back, refusing one that is not a zone', async () => {
+      const put = await call('PUT', '/v1/partners/partner-x', keys.publisher, { ...partner, timeZone: 'Asia/Tokyo' });
+      const got = await call('GET', '/v1/partners/partner-x', keys.partnerX);
+      const bad = await call('PUT', '/v1/partners/partner-x', keys.publisher, { ...partner, timeZone: 'Tokyo' });
+
+      expect(put.statusCode).toBe(200);
+      expect(bodyOf(got)).toMatchObject({ id: 'partner-x', timeZone: 'Asia/Tokyo' });
+      expect(bad.statusCode).toBe(400);
+      expect(bodyOf(bad)).toMatchObject({ error: { field: 'timeZone' } });
+      expect(bodyOf(await call('GET', '/v1/partners/partner-x', keys.partnerX))).toMatchObject({
+        timeZone: 'Asia/Tokyo',
+      });
+    });
+
     it('links a customer to the partner, whose key then reaches the subscription; other partners’ do not', async () => {
       await call('PUT', '/v1/partners/partner-x', keys.publisher, partner);
       expect((await call('GET', `/v1/subscriptions/${subscriptionA.id}`, keys.partnerX)).statusCode).toBe(403);
@@ -154,7 +168,12 @@ describe('the API’s usage and alert routes against DynamoDB Local and fauxqs',
       const linked = await call('PUT', `/v1/partners/partner-x/customers/${subscriptionA.id}`, keys.publisher, levels);
 
       expect(linked.statusCode).toBe(200);
-      expect(bodyOf(linked)).toMatchObject({ partnerId: 'partner-x', customerId: 'tenant-a' });
+      expect(bodyOf(linked)).toMatchObject({
+        partnerId: 'partner-x',
+        customerId: 'tenant-a',
+        // From this instant the month-start check of this month is the current status (a link made mid-month).
+        purchaseBlockedLevelSetAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      });
       expect((await call('GET', `/v1/subscriptions/${subscriptionA.id}`, keys.partnerX)).statusCode).toBe(200);
       expect((await call('GET', `/v1/subscriptions/${subscriptionA.id}`, keys.partnerY)).statusCode).toBe(403);
       expect(

@@ -8,7 +8,7 @@ import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger
 import { Money } from '#shared/domain/money.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
-import { aPublisher } from '#test/builders/subscription.ts';
+import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { type FunctionsWithEmulator, startFunctionsWithEmulator } from '#test/helpers/emulator-env.ts';
 import { buyAndActivate, CUSTOMER_TENANT, eventually, serveWebhook } from '#test/helpers/fulfillment-flow.ts';
@@ -224,7 +224,119 @@ describe('the API function: publisher operations, entitlement and audit trail', 
 
       const response = await call('GET', `/v1/subscriptions/${subscriptionId}/entitlement`, keys.publisher);
 
-      expect(bodyOf(response)).toMatchObject({ entitled: true, purchaseBlocked: true });
+      expect(bodyOf(response)).toMatchObject({
+        entitled: true,
+        purchaseBlocked: true,
+        // This month's charges are above the level: a live reason, computed at each request, with no start to name.
+        purchaseBlock: { reason: 'chargesOverLevel', since: null, purchaseBlockedLevel: { amount: '3.00' } },
+      });
+    });
+
+    /**
+     * Seed 「月初、最大利用額が購入不可金額を超過している時」: last month's $550.00 (the $100.00 fee of `basic` and 900
+     * calls above the 100 included at $0.50) is above the purchase-blocked $400.00, this month's charges are not.
+     * The partner has no time zone and the publisher sets none: its months are UTC months.
+     */
+    async function aCustomerBlockedAtMonthStart() {
+      const now = new Date();
+      const activatedAt = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 3));
+      const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 10));
+      const subscription = aSubscription({
+        beneficiary: { tenantId: CUSTOMER_TENANT },
+        purchaser: { tenantId: CUSTOMER_TENANT },
+        partnerId: 'partner-x',
+        term: { startDate: activatedAt.toISOString().slice(0, 10), endDate: '2099-12-31', termUnit: 'P1M' },
+        timeline: [{ from: activatedAt.toISOString(), status: 'Subscribed', planId: 'basic' }],
+      });
+      await system.subscriptions.put(subscription);
+      const { documentClient } = localClients();
+      await new DynamoUsageLedger(documentClient, tableName, systemClock).applyMessage(
+        aUsageMessage({
+          slots: [
+            aSlot({
+              subscriptionId: subscription.id,
+              dimension: 'api-calls',
+              hour: lastMonth.toISOString(),
+              quantity: '1000',
+            }),
+          ],
+        }),
+      );
+      const usd = (amount: string) => Money.of(amount, 'USD');
+      await new DynamoPartnerStore(documentClient, tableName).putCreditLink({
+        partnerId: 'partner-x',
+        customerId: CUSTOMER_TENANT,
+        subscriptionId: subscription.id,
+        levels: { warning: usd('200.00'), approvalRequired: usd('300.00'), purchaseBlocked: usd('400.00') },
+        purchaseBlockedLevelSetAt: activatedAt,
+      });
+      const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+      const nextMonthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+      return {
+        subscriptionId: subscription.id,
+        monthStart,
+        nextMonthStart,
+        lastMonthKey: lastMonth.toISOString().slice(0, 7),
+      };
+    }
+
+    it('reports a month-start purchase block with its reason and since when, to the publisher and the customer', async () => {
+      const { subscriptionId, monthStart, nextMonthStart, lastMonthKey } = await aCustomerBlockedAtMonthStart();
+
+      const forPublisher = await call('GET', `/v1/subscriptions/${subscriptionId}/entitlement`, keys.publisher);
+      const forCustomer = await call('GET', `/v1/subscriptions/${subscriptionId}/entitlement`, keys.customer);
+
+      expect(forPublisher.statusCode).toBe(200);
+      expect(bodyOf(forPublisher)).toMatchObject({
+        entitled: true,
+        purchaseBlocked: true,
+        purchaseBlock: {
+          reason: 'monthStartCheck',
+          since: monthStart.toISOString(),
+          until: nextMonthStart.toISOString(),
+          month: lastMonthKey,
+          amount: { amount: '550.00', currency: 'USD' },
+          purchaseBlockedLevel: { amount: '400.00', currency: 'USD' },
+        },
+      });
+      expect(bodyOf(forCustomer)).toMatchObject({
+        purchaseBlocked: true,
+        purchaseBlock: { reason: 'monthStartCheck' },
+      });
+    });
+
+    it('refuses the publisher’s price-raising plan change while purchases are blocked, until the partner releases it', async () => {
+      const { subscriptionId } = await aCustomerBlockedAtMonthStart();
+      const operationsBefore = system.emulator.control.operations(subscriptionId).length;
+
+      const refused = await call('POST', `/v1/subscriptions/${subscriptionId}/plan`, keys.publisher, { planId: 'pro' });
+      const release = await call(
+        'POST',
+        `/v1/partners/partner-x/customers/${subscriptionId}/purchase-block-release`,
+        keys.partner,
+      );
+      const again = await call(
+        'POST',
+        `/v1/partners/partner-x/customers/${subscriptionId}/purchase-block-release`,
+        keys.partner,
+      );
+      const after = await call('GET', `/v1/subscriptions/${subscriptionId}/entitlement`, keys.publisher);
+
+      expect(refused.statusCode).toBe(409);
+      expect(bodyOf(refused)).toMatchObject({
+        error: { message: expect.stringContaining("Refused by the reseller's credit levels") },
+      });
+      expect(JSON.stringify(bodyOf(refused))).toContain('month-start credit check');
+      // Refused before Microsoft was asked anything.
+      expect(system.emulator.control.operations(subscriptionId)).toHaveLength(operationsBefore);
+      expect(release.statusCode).toBe(200);
+      expect(bodyOf(release)).toMatchObject({
+        subscriptionId,
+        release: { by: 'partner:partner-x' },
+        released: { reason: 'monthStartCheck' },
+      });
+      expect(again.statusCode).toBe(409);
+      expect(bodyOf(after)).toMatchObject({ purchaseBlocked: false, purchaseBlock: null });
     });
 
     it('answers 401 without a key, 403 to another customer or partner, 404 for an unknown subscription', async () => {

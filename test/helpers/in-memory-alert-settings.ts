@@ -1,5 +1,11 @@
 import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
-import type { BudgetSettings, CreditLink, Partner, PurchaseApproval } from '#shared/domain/alerts/settings.ts';
+import type {
+  BudgetSettings,
+  CreditLink,
+  Partner,
+  PurchaseApproval,
+  PurchaseBlockRelease,
+} from '#shared/domain/alerts/settings.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { AlertOutbox, OutboxMessage } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
 import type { AlertContact, AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
@@ -65,6 +71,20 @@ export class InMemoryPartnerStore implements PartnerStore {
 
   async deleteCreditLink(subscriptionId: string): Promise<void> {
     this.links.delete(subscriptionId);
+  }
+
+  async releasePurchaseBlock(
+    link: Pick<CreditLink, 'subscriptionId' | 'partnerId' | 'purchaseBlockedLevelSetAt'>,
+    release: PurchaseBlockRelease,
+  ): Promise<void> {
+    const stored = this.links.get(link.subscriptionId);
+    if (
+      stored?.partnerId !== link.partnerId ||
+      stored.purchaseBlockedLevelSetAt?.getTime() !== link.purchaseBlockedLevelSetAt?.getTime()
+    ) {
+      throw new ConflictError(`The credit link of subscription ${link.subscriptionId} changed meanwhile.`);
+    }
+    this.links.set(link.subscriptionId, { ...stored, purchaseBlockRelease: release });
   }
 
   async listCreditLinks(partnerId: string): Promise<CreditLink[]> {

@@ -26,6 +26,8 @@ const TZ = 'Asia/Tokyo';
  */
 interface Scenario {
   readonly name: string;
+  /** The seed's words the scenario checks (seeds/000_*, "CCP 与信とアラート"). */
+  readonly seed: string;
   readonly budget?: Partial<BudgetSettingsInput>;
   readonly levels?: Partial<CreditLevelsInput> | 'none';
   readonly days: Readonly<Record<DayKey, string>>;
@@ -41,6 +43,16 @@ function daily(first: DayKey, count: number, amount: string): Record<DayKey, str
   return days;
 }
 
+// The seed's wording (seeds/000_*, quoted as printed: 次月移行 is the seed's spelling of 次月以降).
+const SEED = {
+  budget: '「利用料金が、設定されている利用予定額(エンドユーザーが設定)の50%に達した時」',
+  spike: '「過去2日間のいずれかの利用金額より倍以上の利用金額になった場合」',
+  provisional:
+    '「仮与信金額 初期はユーザー様の利用予定金額設定値 次月移行は過去半年の最大利用月額」「利用料金が「仮与信金額」を超えた時」',
+  monthStart: '「月初、最大利用額が購入不可金額を超過している時」',
+  levels: '「警告/要承認/購入不可の設定値を、ユーザー様の利用料金及び利用予定額が上回った時」',
+} as const;
+
 // High levels, so that scenarios about the customer side raise no partner alert.
 const HIGH_LEVELS: CreditLevelsInput = {
   warning: { amount: '10000000', currency: 'JPY' },
@@ -51,6 +63,7 @@ const HIGH_LEVELS: CreditLevelsInput = {
 const SCENARIOS: readonly Scenario[] = [
   {
     name: 'alerts the customer once when month-to-date charges reach 50% of the planned amount (the seed example)',
+    seed: SEED.budget,
     levels: 'none',
     days: daily('2025-04-01', 10, '6000'),
     // ¥48,000 after 8 days, ¥54,000 after 9 (50% of ¥100,000 is ¥50,000); 80% is never reached.
@@ -58,6 +71,7 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'alerts a spike when a day is at least double the day before',
+    seed: SEED.spike,
     levels: 'none',
     budget: { thresholds: ['1'] },
     days: { '2025-04-01': '10000', '2025-04-02': '10000', '2025-04-03': '20000', '2025-04-04': '15000' },
@@ -66,6 +80,7 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'alerts a spike against the day before yesterday when the day before was already higher ("either")',
+    seed: SEED.spike,
     levels: 'none',
     budget: { thresholds: ['1'] },
     // 04-04 (¥20,000) is double 04-02 (¥10,000) but not 04-03 (¥15,000); exactly double counts (倍以上).
@@ -74,6 +89,7 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'alerts a spike as soon as the partial day crosses (intraday), once for the day',
+    seed: SEED.spike,
     levels: 'none',
     days: { '2025-04-01': '10000', '2025-04-02': '10000', '2025-04-03': '26000' },
     noon: { '2025-04-03': '20000' },
@@ -81,6 +97,7 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'ignores a spike below the minimum amount, and does not compare with days before the subscription',
+    seed: SEED.spike,
     levels: 'none',
     // 04-01 has no previous day; 04-03 is 50× 04-02 but only ¥500 (< ¥1,000); 04-04 is double 04-03 and ¥1,000.
     days: { '2025-04-01': '3000', '2025-04-02': '10', '2025-04-03': '500', '2025-04-04': '1000' },
@@ -88,6 +105,7 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'switches the provisional credit from the planned amount to the largest month of the past six',
+    seed: SEED.provisional,
     budget: { thresholds: ['1'] },
     levels: HIGH_LEVELS,
     // January (first month): ¥62,000 stays under the provisional credit = planned ¥100,000.
@@ -97,6 +115,7 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'walks the credit levels up and checks the largest month against purchase blocked at month start',
+    seed: `${SEED.budget} ${SEED.provisional} ${SEED.levels} ${SEED.monthStart}`,
     days: { ...daily('2025-03-01', 31, '10000'), '2025-04-01': '0' },
     expected: [
       '03-05 23:59 customer:customer-a budgetThreshold 0.5 2025-03',
@@ -113,6 +132,7 @@ const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'tells the partner once a month when the planned amount itself exceeds a credit level',
+    seed: SEED.levels,
     budget: { plannedMonthlyAmount: { amount: '250000', currency: 'JPY' } },
     days: { '2025-04-30': '500', '2025-05-01': '500' },
     expected: [
@@ -148,7 +168,10 @@ function runScenario(scenario: Scenario): { events: string[]; candidates: AlertC
         dailyCharges.filter((d) => monthOfDay(d.day) === month).map((d) => d.amount),
         'JPY',
       );
-      const monthlyHistory = closedMonths(before.filter((d) => monthOfDay(d) < month).map((d) => [d, amountOf(d)]));
+      const monthlyHistory = closedMonths(
+        before.filter((d) => monthOfDay(d) < month).map((d) => [d, amountOf(d)]),
+        days[0] ?? day,
+      );
       const found = evaluateAlerts({
         subscriptionId: budget.subscriptionId,
         customerId: budget.customerId,
@@ -174,17 +197,18 @@ function runScenario(scenario: Scenario): { events: string[]; candidates: AlertC
   return { events, candidates };
 }
 
-function closedMonths(days: readonly [DayKey, Money][]): MonthlyCharge[] {
+/** Monthly sums of the days; a month is whole when the customer's first day is not after its first day. */
+function closedMonths(days: readonly [DayKey, Money][], firstDay: DayKey): MonthlyCharge[] {
   const sums = new Map<string, Money>();
   for (const [day, amount] of days) {
     const month = monthOfDay(day);
     sums.set(month, (sums.get(month) ?? yen('0')).add(amount));
   }
-  return [...sums].map(([month, amount]) => ({ month, amount }));
+  return [...sums].map(([month, amount]) => ({ month, amount, wholeMonth: firstDay <= `${month}-01` }));
 }
 
 describe('alert rules of the seed (Cloud-All), day by day', () => {
-  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', (_name, scenario) => {
+  it.each(SCENARIOS.map((s) => [s.name, s.seed, s] as const))('%s — seed %s', (_name, _seed, scenario) => {
     expect(runScenario(scenario).events).toEqual(scenario.expected);
   });
 
@@ -295,7 +319,7 @@ const inputArb = fc
     monthToDate: yenArb(2_000_000),
     forecast: fc.option(yenArb(3_000_000), { nil: undefined }),
     lastDays: fc.array(fc.option(yenArb(100_000), { nil: undefined }), { minLength: 4, maxLength: 4 }),
-    history: fc.array(yenArb(1_000_000), { maxLength: 8 }),
+    history: fc.array(fc.tuple(yenArb(1_000_000), fc.boolean()), { maxLength: 8 }),
   })
   .map((r) => {
     const budget: BudgetSettings | undefined = r.withBudget
@@ -320,7 +344,11 @@ const inputArb = fc
     const dailyCharges = r.lastDays.flatMap((amount, i) =>
       amount === undefined ? [] : [{ day: addDays(today, -i), amount }],
     );
-    const monthlyHistory = r.history.map((amount, i) => ({ month: addMonths(monthOfDay(today), -(i + 1)), amount }));
+    const monthlyHistory = r.history.map(([amount, wholeMonth], i) => ({
+      month: addMonths(monthOfDay(today), -(i + 1)),
+      amount,
+      wholeMonth,
+    }));
     return {
       subscriptionId: 'sub-a',
       customerId: 'customer-a',

@@ -151,6 +151,25 @@ describe('partners, credit levels and approvals', () => {
     contacts: { emails: ['x@r.example'] },
   };
 
+  it('keeps a partner’s own time zone for its months, refuses an unknown one, and leaves it unset by default', async () => {
+    const world = await aSettingsWorld();
+
+    const tokyo = await savePartner(world, aPublisher(), {
+      partnerId: 'partner-x',
+      partner: { ...partnerBody, timeZone: 'Asia/Tokyo' },
+    });
+    const unset = await savePartner(world, aPublisher(), {
+      partnerId: 'partner-y',
+      partner: { ...partnerBody, tenantId: 'tenant-partner-y' },
+    });
+
+    expect(tokyo.timeZone).toBe('Asia/Tokyo');
+    expect(unset.timeZone).toBeUndefined();
+    await expect(
+      savePartner(world, aPublisher(), { partnerId: 'partner-z', partner: { ...partnerBody, timeZone: 'Tokyo' } }),
+    ).rejects.toMatchObject({ name: 'ValidationError', field: 'timeZone' });
+  });
+
   it('lets the publisher register a partner, who reads itself but not another partner', async () => {
     const world = await aSettingsWorld();
 
@@ -201,6 +220,35 @@ describe('partners, credit levels and approvals', () => {
         levels,
       }),
     ).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it('stamps a new link or purchase-blocked level with the time it was set, keeping the stamp when it is unchanged', async () => {
+    const world = await aSettingsWorld();
+    await world.partners.putPartner(aPartnerRecord({ id: 'partner-x' }));
+    const link = (purchaseBlocked: string) =>
+      linkPartnerCustomer(world, aPublisher(), {
+        partnerId: 'partner-x',
+        subscriptionId: world.subscriptionA.id,
+        levels: { ...levels, purchaseBlocked: jpy(purchaseBlocked) },
+      });
+
+    const created = await link('200000');
+    world.clock.set('2025-06-21T00:00:00Z');
+    const warningOnly = await linkPartnerCustomer(world, aPublisher(), {
+      partnerId: 'partner-x',
+      subscriptionId: world.subscriptionA.id,
+      levels: { ...levels, warning: jpy('90000') },
+    });
+    world.clock.set('2025-06-22T00:00:00Z');
+    const lowered = await link('180000');
+
+    // The month-start check of a level set mid-month is the current status as of that instant (credit.ts).
+    expect(created.purchaseBlockedLevelSetAt).toEqual(new Date('2025-06-20T03:00:00Z'));
+    expect(warningOnly.purchaseBlockedLevelSetAt).toEqual(new Date('2025-06-20T03:00:00Z'));
+    expect(lowered.purchaseBlockedLevelSetAt).toEqual(new Date('2025-06-22T00:00:00Z'));
+    expect((await world.partners.getCreditLink(world.subscriptionA.id))?.purchaseBlockedLevelSetAt).toEqual(
+      new Date('2025-06-22T00:00:00Z'),
+    );
   });
 
   it('keeps the link when a webhook writes the subscription at the same moment', async () => {

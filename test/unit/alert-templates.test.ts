@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertRule } from '#shared/domain/alerts/alert.ts';
 import type { AlertLocale } from '#shared/domain/alerts/settings.ts';
-import { formatMoney, renderAlert, smsSegmentInfo } from '#shared/domain/alerts/templates.ts';
+import { smsSegmentInfo } from '#shared/domain/alerts/sms.ts';
+import { formatMoney, renderAlert } from '#shared/domain/alerts/templates.ts';
 import { Money } from '#shared/domain/money.ts';
 import { oneCandidatePerRule } from '#test/builders/alerts.ts';
 
@@ -59,9 +60,19 @@ describe('alert texts', () => {
   it('formats amounts for the locale and currency, JPY without decimals, rounding half up once', () => {
     expect(formatMoney(Money.of('1234.565', 'USD'), 'en')).toBe('$1,234.57');
     expect(formatMoney(Money.of('1234', 'JPY'), 'en')).toBe('¥1,234');
-    expect(formatMoney(Money.of('1234.5', 'JPY'), 'ja')).toBe('￥1,235');
+    // One yen sign in both languages: the half-width U+00A5, not CLDR's full-width ￥ (templates.ts THE YEN SIGN).
+    expect(formatMoney(Money.of('1234.5', 'JPY'), 'ja')).toBe('\u00A51,235');
     expect(formatMoney(Money.of('1234.56', 'USD'), 'ja')).toBe('$1,234.56');
   });
+
+  it.each(cases.filter((c) => c.large.currency === 'JPY').map((c) => [c.name, c] as const))(
+    '%s: writes yen with the one half-width sign everywhere',
+    (_n, c) => {
+      const { subject, body, sms } = renderAlert(c.candidate, c.locale, c.context);
+      for (const text of [subject, body, sms]) expect(text).not.toContain('\uFFE5');
+      expect(`${body}${sms}`).toContain('\u00A5');
+    },
+  );
 
   it('states the threshold, the numbers and the advice of a budget alert', () => {
     const candidates = oneCandidatePerRule((scale) => Money.of(scale === 'small' ? '50000' : '100000', 'JPY'));
@@ -70,7 +81,7 @@ describe('alert texts', () => {
     expect(en.body).toContain('Threshold: 80% of the planned amount (¥80,000)');
     const ja = renderAlert(candidates.budgetThreshold, 'ja');
     expect(ja.subject).toContain('利用予定金額の80%に達しました');
-    expect(ja.body).toContain('しきい値: 利用予定金額の80%(￥80,000)');
+    expect(ja.body).toContain('しきい値: 利用予定金額の80%(¥80,000)');
   });
 
   it('counts GSM-7 extension characters twice and switches to UCS-2 for anything outside GSM-7', () => {
@@ -78,5 +89,75 @@ describe('alert texts', () => {
     expect(smsSegmentInfo('€'.repeat(81)).fitsOneSegment).toBe(false);
     expect(smsSegmentInfo('…')).toMatchObject({ encoding: 'UCS-2', units: 1 });
     expect(smsSegmentInfo('あ'.repeat(71)).fitsOneSegment).toBe(false);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s: an SMS never carries a fragment of an id', (_n, c) => {
+    const { sms } = renderAlert(c.candidate, c.locale, c.context);
+    expect(sms).not.toContain(c.candidate.subscriptionId.slice(0, 4));
+    if (c.candidate.recipient.kind === 'partner') expect(sms).not.toContain(c.candidate.customerId);
+  });
+});
+
+/**
+ * Which part goes first when an SMS is too long (templates.ts: the least useful part first, then the name is
+ * shortened, then dropped). Japanese budget alert at ¥12,345,678 of ¥12,345,678 planned; the seed's wording:
+ * 「利用料金が、設定されている利用予定額(エンドユーザーが設定)の50%に達した時」.
+ */
+describe('fitting one SMS segment by dropping the least useful part first', () => {
+  const candidates = oneCandidatePerRule((scale) => Money.of(scale === 'small' ? '12345' : '12345678', 'JPY'));
+  const budget = candidates.budgetThreshold;
+  const sms = (subscriptionLabel: string) => renderAlert(budget, 'ja', { subscriptionLabel }).sms;
+
+  // [case, name, what the SMS holds, what it no longer holds]
+  const CASES: readonly (readonly [string, string, readonly string[], readonly string[]])[] = [
+    ['a short name: everything fits', '本番', ['本番', '12月の利用額', '予定額¥12,345,678の80%'], []],
+    [
+      'a longer name: the planned amount (the percentage says it) and the month go first, the name stays whole',
+      '経理部データ分析基盤本番環境東日本リージョン第二',
+      ['経理部データ分析基盤本番環境東日本リージョン第二', '利用額¥12,345,678', '予定額の80%'],
+      ['12月の'],
+    ],
+    [
+      'a name too long even then: it is shortened, never replaced by an id',
+      '株式会社サンプル商事ホールディングス経理部データ分析基盤本番環境東日本リージョン',
+      ['株式会社サンプル', '…', '利用額¥12,345,678', '予定額の80%'],
+      ['7c1b'],
+    ],
+  ];
+
+  it.each(CASES)('%s', (_case, label, holds, drops) => {
+    const text = sms(label);
+
+    expect(smsSegmentInfo(text).fitsOneSegment).toBe(true);
+    for (const part of holds) expect(text).toContain(part);
+    for (const part of drops) expect(text).not.toContain(part);
+  });
+
+  it('names the subscription, not the customer id, in a partner’s SMS when the customer’s name is unknown', () => {
+    const text = renderAlert(candidates.monthStartBlocked, 'ja', { subscriptionLabel: '本番環境' }).sms;
+
+    expect(text).toContain('本番環境');
+    expect(text).toContain('月初判定');
+    expect(text).not.toContain('customer-a');
+  });
+
+  it('keeps an English SMS in GSM-7 by leaving out a Japanese name, using the offer and plan instead', () => {
+    const text = renderAlert(budget, 'en', { subscriptionLabel: 'データ分析基盤', planLabel: 'Cloud All Gold' }).sms;
+
+    expect(smsSegmentInfo(text).encoding).toBe('GSM-7');
+    expect(text).toContain('Cloud All Gold');
+  });
+
+  it('says in the e-mail whether a block comes from the month start or from the current status', () => {
+    const monthStart = renderAlert(candidates.monthStartBlocked, 'en');
+    const current = renderAlert(candidates.currentStatusBlocked, 'en');
+    const currentJa = renderAlert(candidates.currentStatusBlocked, 'ja');
+
+    expect(monthStart.subject).toContain('month-start check');
+    expect(monthStart.body).toContain('until the next month-start check or until you release the block');
+    expect(current.subject).toContain('current status');
+    expect(current.subject).not.toContain('month-start');
+    expect(currentJa.subject).toContain('現在の状況');
+    expect(currentJa.subject).not.toContain('月初');
   });
 });

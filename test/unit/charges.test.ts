@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '#shared/domain/catalog.ts';
 import { type ChargeInput, forecastToPeriodEnd, invoicePreview, monthToDateCharges } from '#shared/domain/charges.ts';
-import { effectiveTermPrice, effectiveUnitPrice } from '#shared/domain/plan-pricing.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import type { Money } from '#shared/domain/money.ts';
+import { effectiveTermPrice, effectiveUnitPrice } from '#shared/domain/plan-pricing.ts';
 import { aDimensionPrice, aRatingPlan, aRatingTerm, inForce, usageAt, utc } from '#test/builders/rating.ts';
 
 const customer = { subscriptionId: 'sub-1', tenantId: 'tenant-1' };

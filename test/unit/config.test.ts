@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { loadAlertChecksConfig } from '#functions/alert-checks/config.ts';
 import { loadApiConfig } from '#functions/api/config.ts';
 import { loadFulfillmentWebhookConfig } from '#functions/fulfillment-webhook/config.ts';
 import { loadSubscriptionSyncConfig } from '#functions/subscription-sync/config.ts';
@@ -167,6 +168,14 @@ describe('the usage ingest configuration', () => {
         /USAGE_MAX_LATENESS_HOURS must be a whole number of hours from 1 to 744/,
       );
     }
+  });
+
+  it('reads the publisher’s time zone for partners without their own, unset (UTC) when absent, refusing a non-zone', () => {
+    expect(loadAlertChecksConfig({ ...everything, PUBLISHER_TIME_ZONE: 'Asia/Tokyo' }).publisherTimeZone).toBe(
+      'Asia/Tokyo',
+    );
+    expect(loadAlertChecksConfig(everything).publisherTimeZone).toBeUndefined();
+    expect(() => loadAlertChecksConfig({ ...everything, PUBLISHER_TIME_ZONE: 'JST+9' })).toThrow(/PUBLISHER_TIME_ZONE/);
   });
 });
 

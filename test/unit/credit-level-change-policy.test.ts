@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { ForbiddenError, NotFoundError } from '#shared/domain/errors.ts';
 import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
-import { creditLevelChangePolicy, isPurchaseBlocked } from '#shared/use-cases/partners/credit-level-change-policy.ts';
+import {
+  creditLevelChangePolicy,
+  currentPurchaseBlock,
+} from '#shared/use-cases/partners/credit-level-change-policy.ts';
+import { releasePurchaseBlock } from '#shared/use-cases/partners/release-purchase-block.ts';
 import { ALERT_CATALOG, anActiveSubscription, anEvaluationWorld, callsAt } from '#test/builders/alert-evaluation.ts';
 import { aBudget, aCreditLink, anApproval, aPartnerRecord, someCreditLevels } from '#test/builders/alerts.ts';
+import { aPartner, aPublisher } from '#test/builders/subscription.ts';
 
 const now = new Date('2025-06-20T03:00:00Z');
 
@@ -163,6 +169,8 @@ describe('creditLevelChangePolicy', () => {
 
     expect(decision).toMatchObject({ accept: false, reason: expect.stringContaining('blocked') });
     expect(world.publisher.published.map((m) => m.threshold)).toEqual(['purchaseBlocked']);
+    // The partner's notice names the subscription (offer and plan here), not an id fragment.
+    expect(world.publisher.published[0]?.sms).toContain('Cloud All Standard');
   });
 
   it('still refuses when the partner cannot be told (the notice is best effort)', async () => {
@@ -188,15 +196,119 @@ describe('creditLevelChangePolicy', () => {
   });
 });
 
-describe('isPurchaseBlocked', () => {
-  it('is true once the charges or the planned amount exceed the purchase-blocked level', async () => {
+describe('currentPurchaseBlock', () => {
+  it('names the live reason once the charges or the planned amount exceed the purchase-blocked level', async () => {
     const below = await aCustomerOfPartnerX('160100');
     const above = await aCustomerOfPartnerX('200200');
     const planned = await aCustomerOfPartnerX('0', { planned: '250000' });
 
-    expect(await isPurchaseBlocked(below.world, below.subscription.id)).toBe(false);
-    expect(await isPurchaseBlocked(above.world, above.subscription.id)).toBe(true);
-    expect(await isPurchaseBlocked(planned.world, planned.subscription.id)).toBe(true);
-    expect(await isPurchaseBlocked(below.world, 'not-linked')).toBe(false);
+    expect(await currentPurchaseBlock(below.world, below.subscription.id)).toBeUndefined();
+    expect(await currentPurchaseBlock(above.world, above.subscription.id)).toMatchObject({
+      reason: 'chargesOverLevel',
+      month: '2025-06',
+    });
+    expect(await currentPurchaseBlock(planned.world, planned.subscription.id)).toMatchObject({
+      reason: 'plannedAmountOverLevel',
+    });
+    expect(await currentPurchaseBlock(below.world, 'not-linked')).toBeUndefined();
+  });
+});
+
+/**
+ * Seed 「月初、最大利用額が購入不可金額を超過している時」: May's ¥270,100 (two ¥10,000 fees, at the activation and at the
+ * term's anniversary on May 30, and ¥250,100 of calls above the 100 included) is above the purchase-blocked
+ * ¥200,000; June's charges are back at ¥10,000. Tokyo months.
+ */
+async function aCustomerBlockedAtMonthStart(levelSetAt = '2025-05-10T00:00:00Z') {
+  const world = anEvaluationWorld(now.toISOString());
+  const subscription = anActiveSubscription({
+    activatedAt: '2025-04-30T15:00:00.000Z',
+    customerId: 'customer-a',
+    planId: 'standard',
+  });
+  await world.subscriptions.put(subscription);
+  await world.partners.putPartner(aPartnerRecord({ id: 'partner-x', locale: 'ja' }));
+  await world.partners.putCreditLink(
+    aCreditLink({
+      partnerId: 'partner-x',
+      subscriptionId: subscription.id,
+      customerId: 'customer-a',
+      levels: someCreditLevels({
+        warning: { amount: '100000', currency: 'JPY' },
+        approvalRequired: { amount: '150000', currency: 'JPY' },
+        purchaseBlocked: { amount: '200000', currency: 'JPY' },
+      }),
+      purchaseBlockedLevelSetAt: new Date(levelSetAt),
+    }),
+  );
+  await world.ledger.applyMessage(callsAt(subscription.id, '2025-05-10T01:00:00Z', '250200'));
+  return { world, subscription, policy: creditLevelChangePolicy({ ...world, noticeBudgetMs: 1_000 }) };
+}
+
+describe('a month-start purchase block (購入不可 at the month start)', () => {
+  it('refuses a price-raising change although this month’s charges are low, and says so', async () => {
+    const { world, subscription, policy } = await aCustomerBlockedAtMonthStart();
+
+    const decision = await policy.decide({ subscription, change: { kind: 'plan', planId: 'premium' }, now });
+    const block = await currentPurchaseBlock(world, subscription.id);
+
+    expect(decision).toMatchObject({ accept: false, reason: expect.stringContaining('month-start credit check') });
+    expect(block).toMatchObject({
+      reason: 'monthStartCheck',
+      month: '2025-05',
+      since: new Date('2025-05-31T15:00:00.000Z'), // 6/1 00:00 in Tokyo
+      until: new Date('2025-06-30T15:00:00.000Z'), // the next month-start check
+    });
+    expect(block?.amount.toDecimalString()).toBe('270100');
+  });
+
+  it('accepts changes that do not raise the price', async () => {
+    const { subscription, policy } = await aCustomerBlockedAtMonthStart();
+
+    expect(await policy.decide({ subscription, change: { kind: 'plan', planId: 'metered' }, now })).toEqual({
+      accept: true,
+    });
+  });
+
+  it('lets the change through once the partner releases the block, until the next month-start check', async () => {
+    const { world, subscription, policy } = await aCustomerBlockedAtMonthStart();
+    const released = await releasePurchaseBlock(world, aPartner('partner-x'), {
+      partnerId: 'partner-x',
+      subscriptionId: subscription.id,
+    });
+
+    const june = await policy.decide({ subscription, change: { kind: 'plan', planId: 'premium' }, now });
+    const july = await policy.decide({
+      subscription,
+      change: { kind: 'plan', planId: 'premium' },
+      now: new Date('2025-07-01T03:00:00Z'), // May is still within the six months: blocked again
+    });
+
+    expect(released).toMatchObject({ release: { by: 'partner:partner-x' }, released: { reason: 'monthStartCheck' } });
+    expect(released.stillBlocked).toBeUndefined();
+    expect(june).toEqual({ accept: true });
+    expect(july).toMatchObject({ accept: false });
+  });
+
+  it('checks a level set during the month at once, as the current status', async () => {
+    const { world, subscription } = await aCustomerBlockedAtMonthStart('2025-06-18T00:00:00Z');
+
+    expect(await currentPurchaseBlock(world, subscription.id)).toMatchObject({
+      reason: 'currentStatusCheck',
+      since: new Date('2025-06-18T00:00:00Z'),
+    });
+  });
+
+  it('refuses a release when no month-start check blocks, or to another partner', async () => {
+    const { world, subscription } = await aCustomerOfPartnerX('200200'); // blocked by this month's charges
+    const input = { partnerId: 'partner-x', subscriptionId: subscription.id };
+
+    await expect(releasePurchaseBlock(world, aPartner('partner-x'), input)).rejects.toThrow(
+      /this month's charges .* raise the level/,
+    );
+    await expect(releasePurchaseBlock(world, aPartner('partner-y'), input)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(
+      releasePurchaseBlock(world, aPublisher(), { partnerId: 'partner-y', subscriptionId: subscription.id }),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 });

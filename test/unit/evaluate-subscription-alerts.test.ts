@@ -26,12 +26,23 @@ interface Scenario {
   readonly expected: readonly string[];
   /** Facts of some of them, by label. */
   readonly facts?: Readonly<Record<string, Record<string, unknown>>>;
+  /** The seed's words the scenario checks (seeds/000_*, CCP 与信とアラート; 次月移行 as printed, for 次月以降). */
+  readonly seed: string;
+  /** The partner's own time zone (default Asia/Tokyo, the builder's); null: none, the publisher's applies. */
+  readonly partnerTimeZone?: string | null;
+  /** The publisher's time zone (setting PUBLISHER_TIME_ZONE); default unset (UTC). */
+  readonly publisherTimeZone?: string;
+  /** When the link's purchase-blocked level was set (default: not kept, i.e. before any month in question). */
+  readonly levelSetAt?: string;
+  /** The budget's time zone (default Asia/Tokyo). */
+  readonly budgetTimeZone?: string;
 }
 
 // Tokyo: a day starts at 15:00 UTC the day before. "6/20 12:00 JST" is 2025-06-20T03:00Z.
 const scenarios: readonly Scenario[] = [
   {
     name: 'month-to-date charges reach 50% of the planned amount: the 50% alert, and not 80%',
+    seed: '「利用料金が、設定されている利用予定額(エンドユーザーが設定)の50%に達した時」',
     activatedAt: '2025-05-31T15:00:00.000Z',
     budget: { planned: '100000' },
     usage: [['2025-06-05T01:00:00Z', '55000']],
@@ -41,6 +52,7 @@ const scenarios: readonly Scenario[] = [
   },
   {
     name: 'exactly 50% counts as reached (達した)',
+    seed: '「…の50%に達した時」',
     activatedAt: '2025-05-31T15:00:00.000Z',
     budget: { planned: '100000' },
     usage: [['2025-06-05T01:00:00Z', '50000']],
@@ -49,6 +61,7 @@ const scenarios: readonly Scenario[] = [
   },
   {
     name: 'a spike against the day before yesterday only (at least double either of the two previous days)',
+    seed: '「過去2日間のいずれかの利用金額より倍以上の利用金額になった場合」',
     activatedAt: '2025-05-31T15:00:00.000Z',
     budget: { planned: '1000000' },
     usage: [
@@ -69,6 +82,7 @@ const scenarios: readonly Scenario[] = [
   },
   {
     name: 'no spike when the day stays below double both previous days',
+    seed: '「過去2日間のいずれかの利用金額より倍以上」 not met',
     activatedAt: '2025-05-31T15:00:00.000Z',
     budget: { planned: '1000000' },
     usage: [
@@ -82,6 +96,7 @@ const scenarios: readonly Scenario[] = [
   },
   {
     name: "yesterday's spike is caught at day close, counted in Tokyo days",
+    seed: '「過去2日間のいずれかの利用金額より倍以上の利用金額になった場合」',
     activatedAt: '2025-05-31T15:00:00.000Z',
     budget: { planned: '1000000' },
     usage: [
@@ -95,6 +110,7 @@ const scenarios: readonly Scenario[] = [
   },
   {
     name: 'the provisional credit is the planned amount in the first month, then the six-month maximum',
+    seed: '「仮与信金額 初期はユーザー様の利用予定金額設定値 次月移行は過去半年の最大利用月額」',
     activatedAt: '2025-05-31T15:00:00.000Z',
     budget: { planned: '100000', thresholds: ['2'] },
     levels: ['500000', '600000', '700000'],
@@ -118,6 +134,7 @@ const scenarios: readonly Scenario[] = [
   },
   {
     name: 'from the second month, charges under the six-month maximum do not alert even above the planned amount',
+    seed: '「次月移行は過去半年の最大利用月額」「利用料金が「仮与信金額」を超えた時」',
     activatedAt: '2025-04-30T15:00:00.000Z',
     budget: { planned: '50000', thresholds: ['10'] },
     levels: ['500000', '600000', '700000'],
@@ -130,6 +147,7 @@ const scenarios: readonly Scenario[] = [
   },
   {
     name: 'at month start the largest month of the past six above purchase blocked alerts the partner, once',
+    seed: '「月初、最大利用額が購入不可金額を超過している時」',
     activatedAt: '2025-02-28T15:00:00.000Z',
     budget: { planned: '50000', thresholds: ['10'] },
     levels: ['100000', '150000', '200000'],
@@ -149,7 +167,84 @@ const scenarios: readonly Scenario[] = [
     },
   },
   {
+    name: 'a metered plan with no usage for six months: the provisional credit stays the planned amount',
+    seed: '「仮与信金額 初期はユーザー様の利用予定金額設定値」 (no month with charges yet)',
+    activatedAt: '2024-12-31T15:00:00.000Z', // 1/1 JST; January to June are whole months at ¥0
+    budget: { planned: '100000', thresholds: ['10'] },
+    levels: ['500000', '600000', '700000'],
+    usage: [
+      ['2025-07-05T01:00:00Z', '50000'], // under the planned ¥100,000: no alert (a ¥0 credit would alert here)
+      ['2025-07-08T01:00:00Z', '60000'], // ¥110,000 in all: above the planned amount
+    ],
+    evaluateAt: ['2025-07-06T03:00:00Z', '2025-07-10T03:00:00Z'],
+    // The spike is the customer's (¥50,000 after zero days); the partner hears only of the planned amount exceeded.
+    expected: ['customer:spike:-:2025-07-05', 'partner:provisionalCreditExceeded:-:2025-07'],
+    facts: {
+      'partner:provisionalCreditExceeded:-:2025-07': {
+        basis: 'planned',
+        provisionalCredit: { amount: '100000', currency: 'JPY' },
+      },
+    },
+  },
+  {
+    name: 'a one-hour first month does not set the provisional credit: the planned amount applies in the second',
+    seed: '「初期はユーザー様の利用予定金額設定値 / 次月以降は過去半年の最大利用月額」',
+    activatedAt: '2025-05-31T14:00:00.000Z', // 5/31 23:00 JST: one hour of May
+    budget: { planned: '100000', thresholds: ['10'] },
+    levels: ['500000', '600000', '700000'],
+    usage: [
+      ['2025-05-31T14:00:00Z', '500'], // May: ¥500 in one hour
+      ['2025-06-05T01:00:00Z', '60000'], // June: above May's ¥500, under the planned ¥100,000
+    ],
+    evaluateAt: ['2025-06-20T03:00:00Z'],
+    expected: [],
+  },
+  {
+    name: 'a link made on the 20th tells the current status then, and the month-start check at the next month start',
+    seed: '「月初、最大利用額が購入不可金額を超過している時」 — only at a month start',
+    activatedAt: '2025-04-30T15:00:00.000Z',
+    levels: ['100000', '150000', '200000'],
+    levelSetAt: '2025-06-20T02:00:00.000Z',
+    usage: [['2025-05-10T01:00:00Z', '250000']], // May (JST) ¥250,000 > purchase blocked ¥200,000
+    evaluateAt: ['2025-06-20T03:00:00Z', '2025-06-25T03:00:00Z', '2025-06-30T15:30:00Z'],
+    expected: ['partner:currentStatusBlocked:-:2025-06-20T02:00:00.000Z', 'partner:monthStartBlocked:-:2025-07'],
+  },
+  {
+    name: 'the month-start check runs at 00:00 in the partner’s own time zone (Tokyo): at 00:30 JST',
+    seed: '「月初、最大利用額が購入不可金額を超過している時」',
+    activatedAt: '2025-04-30T15:00:00.000Z',
+    levels: ['100000', '150000', '200000'],
+    usage: [['2025-05-10T01:00:00Z', '250000']],
+    evaluateAt: ['2025-05-31T15:30:00Z'], // 6/1 00:30 JST, still 5/31 in UTC
+    expected: ['partner:monthStartBlocked:-:2025-06'],
+  },
+  {
+    name: 'a partner without a time zone follows the publisher’s (UTC by default), not the customer’s budget',
+    seed: '「月初」 in the partner’s month',
+    activatedAt: '2025-04-30T15:00:00.000Z',
+    budget: { planned: '50000', thresholds: ['10'] },
+    budgetTimeZone: 'Asia/Tokyo',
+    partnerTimeZone: null,
+    levels: ['100000', '150000', '200000'],
+    usage: [['2025-05-10T01:00:00Z', '250000']],
+    // 6/1 00:30 JST is still May in UTC: no June check yet; it comes at 00:30 UTC (09:30 JST).
+    evaluateAt: ['2025-05-31T15:30:00Z'],
+    expected: ['partner:chargesOverCreditLevel:purchaseBlocked:2025-05', 'partner:provisionalCreditExceeded:-:2025-05'],
+  },
+  {
+    name: 'a partner without a time zone follows the publisher’s when the publisher sets Asia/Tokyo',
+    seed: '「月初」 in the partner’s month',
+    activatedAt: '2025-04-30T15:00:00.000Z',
+    partnerTimeZone: null,
+    publisherTimeZone: 'Asia/Tokyo',
+    levels: ['100000', '150000', '200000'],
+    usage: [['2025-05-10T01:00:00Z', '250000']],
+    evaluateAt: ['2025-05-31T15:30:00Z'],
+    expected: ['partner:monthStartBlocked:-:2025-06'],
+  },
+  {
     name: 'charges and the planned amount above credit levels: the most severe level of each, per month',
+    seed: '「警告/要承認/購入不可の設定値を、ユーザー様の利用料金及び利用予定額が上回った時」',
     activatedAt: '2025-05-31T15:00:00.000Z',
     budget: { planned: '160000', thresholds: ['10'] },
     levels: ['100000', '150000', '200000'],
@@ -164,7 +259,7 @@ const scenarios: readonly Scenario[] = [
 ];
 
 describe('alert evaluation: the seed scenarios (seeds/000_*, Cloud-All)', () => {
-  it.each(scenarios)('$name', async (scenario) => {
+  it.each(scenarios)('$name — seed $seed', async (scenario) => {
     const world = anEvaluationWorld(scenario.evaluateAt[0] ?? '');
     const subscription = anActiveSubscription({ activatedAt: scenario.activatedAt, customerId: 'customer-a' });
     await world.subscriptions.put(subscription);
@@ -176,12 +271,17 @@ describe('alert evaluation: the seed scenarios (seeds/000_*, Cloud-All)', () => 
           plannedMonthlyAmount: { amount: scenario.budget.planned, currency: 'JPY' },
           spikeMinimumAmount: { amount: '1000', currency: 'JPY' },
           ...(scenario.budget.thresholds ? { thresholds: scenario.budget.thresholds } : {}),
+          ...(scenario.budgetTimeZone ? { timeZone: scenario.budgetTimeZone } : {}),
         }),
       );
     }
     if (scenario.levels) {
       const [warning, approvalRequired, purchaseBlocked] = scenario.levels;
-      await world.partners.putPartner(aPartnerRecord());
+      await world.partners.putPartner(
+        aPartnerRecord(
+          scenario.partnerTimeZone === undefined ? {} : { timeZone: scenario.partnerTimeZone ?? undefined },
+        ),
+      );
       await world.partners.putCreditLink(
         aCreditLink({
           subscriptionId: subscription.id,
@@ -191,15 +291,17 @@ describe('alert evaluation: the seed scenarios (seeds/000_*, Cloud-All)', () => 
             approvalRequired: { amount: approvalRequired, currency: 'JPY' },
             purchaseBlocked: { amount: purchaseBlocked, currency: 'JPY' },
           }),
+          ...(scenario.levelSetAt ? { purchaseBlockedLevelSetAt: new Date(scenario.levelSetAt) } : {}),
         }),
       );
     }
     for (const [hour, yen] of scenario.usage) await world.ledger.applyMessage(callsAt(subscription.id, hour, yen));
+    const deps = scenario.publisherTimeZone ? { ...world, publisherTimeZone: scenario.publisherTimeZone } : world;
 
     for (const at of scenario.evaluateAt) {
       world.clock.set(at);
-      await evaluateSubscriptionAlerts(world, subscription.id);
-      await evaluateSubscriptionAlerts(world, subscription.id);
+      await evaluateSubscriptionAlerts(deps, subscription.id);
+      await evaluateSubscriptionAlerts(deps, subscription.id);
     }
 
     const labels = world.publisher.published.map(labelOf);
@@ -282,6 +384,24 @@ describe('evaluateSubscriptionAlerts', () => {
     expect(toPartner.length).toBeGreaterThan(0);
     expect(toPartner.map((m) => m.subject).every((s) => s.startsWith('['))).toBe(true);
     expect(toPartner.every((m) => m.recipient.id === 'partner-x')).toBe(true);
+  });
+
+  it('names the subscription in every text by its marketplace name, else by offer and plan, never by an id fragment', async () => {
+    const { world, subscription } = await aWorldWithSettings();
+    const named = { ...subscription, id: `${subscription.id}-named`, name: 'Accounting prod' };
+    await world.subscriptions.put(named);
+    await world.budgets.putBudget(aBudget({ subscriptionId: named.id, customerId: 'customer-a', locale: 'ja' }));
+    await world.partners.putCreditLink(aCreditLink({ subscriptionId: named.id, customerId: 'customer-a' }));
+    for (const id of [subscription.id, named.id]) {
+      await world.ledger.applyMessage(callsAt(id, '2025-06-05T01:00:00Z', '160000'));
+      await evaluateSubscriptionAlerts(world, id);
+    }
+
+    const of = (id: string) => world.publisher.published.filter((m) => m.subscriptionId === id);
+    expect(of(named.id).length).toBeGreaterThan(0);
+    for (const message of of(named.id)) expect(message.sms).toContain('Accounting prod');
+    for (const message of of(subscription.id)) expect(message.sms).toContain('Cloud All Metered');
+    for (const message of world.publisher.published) expect(message.sms).not.toContain(subscription.id.slice(0, 8));
   });
 
   it('retries an alert whose publish failed at the next evaluation', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { PurchaseBlock } from '#shared/domain/alerts/credit.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { ForbiddenError, NotFoundError } from '#shared/domain/errors.ts';
+import { Money } from '#shared/domain/money.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { type GetEntitlementDeps, getEntitlement } from '#shared/use-cases/billing/get-entitlement.ts';
 import { aBillingTerm, aCatalog, aDimension, aDimensionPrice, anOffer, aPlan } from '#test/builders/catalog.ts';
@@ -42,7 +44,7 @@ function setup(now: string) {
   const subscriptions = new InMemorySubscriptionStore();
   const ledger = new InMemoryUsageLedger();
   const prepaid: { end?: Date } = {};
-  const blocked = { value: false };
+  const blocked: { value: PurchaseBlock | undefined } = { value: undefined };
   const deps: GetEntitlementDeps = {
     subscriptions,
     ledger,
@@ -63,7 +65,7 @@ function setup(now: string) {
             }
           : undefined,
     },
-    purchaseBlocks: { isPurchaseBlocked: async () => blocked.value },
+    purchaseBlocks: { purchaseBlockOf: async () => blocked.value },
   };
   const store = async (overrides: Partial<Subscription>) => {
     const subscription = aSubscription({ beneficiary: { tenantId: 'tenant-a' }, partnerId: 'partner-a', ...overrides });
@@ -111,6 +113,7 @@ describe('getEntitlement', () => {
         { dimension: 'gb', included: 'unlimited', used: '70', remaining: 'unlimited' },
       ],
       purchaseBlocked: false,
+      purchaseBlock: null,
       asOf: '2026-02-10T12:00:00.000Z',
     });
   });
@@ -198,11 +201,31 @@ describe('getEntitlement', () => {
   it('shows no included quantities for a plan the catalog no longer has, and says when purchases are blocked', async () => {
     const { deps, store, blocked } = setup('2026-02-10T12:00:00.000Z');
     const subscription = await store({ planId: 'retired-plan' });
-    blocked.value = true;
+    blocked.value = {
+      reason: 'monthStartCheck',
+      amount: Money.of('350000', 'JPY'),
+      purchaseBlockedLevel: Money.of('300000', 'JPY'),
+      month: '2026-01',
+      since: new Date('2026-01-31T15:00:00.000Z'),
+      until: new Date('2026-02-28T15:00:00.000Z'),
+    };
 
     const entitlement = await getEntitlement(deps, aPublisher(), subscription.id);
 
-    expect(entitlement).toMatchObject({ entitled: true, planId: 'retired-plan', included: [], purchaseBlocked: true });
+    expect(entitlement).toMatchObject({
+      entitled: true,
+      planId: 'retired-plan',
+      included: [],
+      purchaseBlocked: true,
+      purchaseBlock: {
+        reason: 'monthStartCheck',
+        since: '2026-01-31T15:00:00.000Z',
+        until: '2026-02-28T15:00:00.000Z',
+        amount: { amount: '350000', currency: 'JPY' },
+        purchaseBlockedLevel: { amount: '300000', currency: 'JPY' },
+        month: '2026-01',
+      },
+    });
   });
 
   it('answers the subscription’s own customer and partner, and no one else', async () => {

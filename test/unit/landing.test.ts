@@ -52,6 +52,15 @@ describe('opening the landing page', () => {
     expect(await subscriptions.get(remote.id)).toMatchObject({ status: 'PendingFulfillmentStart', planId: 'team' });
   });
 
+  it('keeps the marketplace subscription name, by which alert texts name the subscription', async () => {
+    const { deps, marketplace, subscriptions } = setup();
+    const remote = marketplace.addSubscription({ planId: 'team', quantity: 3, name: '  Fabrikam production  ' });
+
+    await openLandingPage(deps, { token: marketplace.issueToken(remote.id) });
+
+    expect((await subscriptions.get(remote.id))?.name).toBe('Fabrikam production');
+  });
+
   it('passes the token to Resolve exactly as it was given, never decoded again', async () => {
     const { deps, marketplace, remote } = setup();
     const token = 'ab+cd/ef%2Bgh==';

@@ -159,7 +159,7 @@ async function shown(subscription: Subscription, hour: Date) {
     ledger: new InMemoryUsageLedger(),
     catalog,
     clock: new FixedClock(new Date(hour.getTime() + 30 * 60_000).toISOString()),
-    purchaseBlocks: { isPurchaseBlocked: async () => false },
+    purchaseBlocks: { purchaseBlockOf: async () => undefined },
   };
   const entitlement = await getEntitlement(deps, aPublisher(), subscription.id);
   return {

@@ -198,6 +198,43 @@ describe('requestSubscriptionChange (publisher-initiated change plan, change qua
     expect([...suspended.marketplace.calls, ...cancelled.marketplace.calls]).toEqual([]);
   });
 
+  it('asks the reseller’s credit policy after the catalog, and answers its refusal with a Conflict before calling Microsoft', async () => {
+    const { deps, marketplace, subscription, ready } = setup();
+    await ready;
+    const asked: string[] = [];
+    const creditPolicy = {
+      decide: async (request: { change: { kind: string } }) => {
+        asked.push(request.change.kind);
+        return { accept: false, reason: 'purchases that raise the price are blocked (month-start credit check)' };
+      },
+    };
+
+    await expect(
+      requestSubscriptionChange({ ...deps, creditPolicy }, aPublisher(), {
+        subscriptionId: subscription.id,
+        request: { kind: 'plan', planId: 'pro' },
+      }),
+    ).rejects.toThrow(
+      new ConflictError(
+        "Refused by the reseller's credit levels: purchases that raise the price are blocked (month-start credit check)",
+      ),
+    );
+    // The catalog refuses first; a cancellation is never the credit policy's business.
+    await expect(
+      requestSubscriptionChange({ ...deps, creditPolicy }, aPublisher(), {
+        subscriptionId: subscription.id,
+        request: { kind: 'plan', planId: 'no-such-plan' },
+      }),
+    ).rejects.toThrow(ValidationError);
+    await requestSubscriptionChange({ ...deps, creditPolicy }, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'cancel' },
+    });
+
+    expect(asked).toEqual(['plan']);
+    expect(marketplace.callsOf('changePlan')).toEqual([]);
+  });
+
   it('lets only a publisher key ask, and answers NotFound for a subscription that is not stored', async () => {
     const { deps, marketplace, subscription, ready } = setup();
     await ready;

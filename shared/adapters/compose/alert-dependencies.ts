@@ -26,6 +26,8 @@ export function buildAlertDependencies(
   return {
     clock,
     catalog,
+    // The months of partners without their own time zone (credit rules, month-start check, purchase blocks).
+    ...(config.publisherTimeZone === undefined ? {} : { publisherTimeZone: config.publisherTimeZone }),
     subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
     budgets: new DynamoBudgetStore(documentClient, config.tableName),
     partners: new DynamoPartnerStore(documentClient, config.tableName),

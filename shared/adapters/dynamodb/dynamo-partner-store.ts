@@ -1,9 +1,11 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
   cancelledIndexes,
@@ -24,6 +26,7 @@ import {
   type CreditLink,
   type Partner,
   type PurchaseApproval,
+  type PurchaseBlockRelease,
   parseCreditLevels,
   parsePartner,
 } from '#shared/domain/alerts/settings.ts';
@@ -51,6 +54,8 @@ const partnerLinksIndexKey = (partnerId: string) => `PARTNER#${partnerId}#CREDIT
  *   purchase by the purchaser's tenant with one read;
  * - credit link: `pk = SUB#<subscriptionId>`, `sk = CREDIT_LINK`, with the partner, the customer and the three
  *   levels; `gsi1pk = PARTNER#<partnerId>#CREDIT_LINKS`, `gsi1sk = <customerId>#<subscriptionId>` (a partner's customers);
+ *   `purchaseBlockedLevelSetAt` (ISO) and the partner's release of a purchase block, `purchaseBlockReleasedAt` (ISO)
+ *   and `purchaseBlockReleasedBy`, on the same item, so the one read of the link brings them;
  * - approval: `pk = SUB#<subscriptionId>`, `sk = APPROVAL#<approvalId>`, `approvalExpiresAt` (ISO) and the table's TTL
  *   attribute `expiresAt` = that expiry + 30 days. TTL deletes lazily, so reads filter on `approvalExpiresAt`.
  *
@@ -155,9 +160,53 @@ export class DynamoPartnerStore implements PartnerStore {
           customerId: link.customerId,
           subscriptionId: link.subscriptionId,
           levels: levelsAttribute(link.levels),
+          ...(link.purchaseBlockedLevelSetAt
+            ? { purchaseBlockedLevelSetAt: link.purchaseBlockedLevelSetAt.toISOString() }
+            : {}),
+          ...(link.purchaseBlockRelease
+            ? {
+                purchaseBlockReleasedAt: link.purchaseBlockRelease.at.toISOString(),
+                purchaseBlockReleasedBy: link.purchaseBlockRelease.by,
+              }
+            : {}),
         },
       }),
     );
+  }
+
+  async releasePurchaseBlock(
+    link: Pick<CreditLink, 'subscriptionId' | 'partnerId' | 'purchaseBlockedLevelSetAt'>,
+    release: PurchaseBlockRelease,
+  ): Promise<void> {
+    const setAt = link.purchaseBlockedLevelSetAt?.toISOString();
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: creditLinkKey(link.subscriptionId),
+          UpdateExpression: 'SET purchaseBlockReleasedAt = :at, purchaseBlockReleasedBy = :by',
+          // The release is for the check the caller saw: the same partner, the same purchase-blocked level setting.
+          ConditionExpression:
+            setAt === undefined
+              ? 'partnerId = :partnerId AND attribute_not_exists(purchaseBlockedLevelSetAt)'
+              : 'partnerId = :partnerId AND purchaseBlockedLevelSetAt = :setAt',
+          ExpressionAttributeValues: {
+            ':at': release.at.toISOString(),
+            ':by': release.by,
+            ':partnerId': link.partnerId,
+            ...(setAt === undefined ? {} : { ':setAt': setAt }),
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConflictError(
+          `The credit link of subscription ${link.subscriptionId} changed meanwhile; read it again and retry.`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
   }
 
   async deleteCreditLink(subscriptionId: string): Promise<void> {
@@ -218,17 +267,20 @@ function partnerItem(partner: Partner): Item {
     name: partner.name,
     tenantId: partner.tenantId,
     locale: partner.locale,
+    ...(partner.timeZone === undefined ? {} : { timeZone: partner.timeZone }),
     contacts: { emails: [...partner.contacts.emails], phones: [...partner.contacts.phones] },
   };
 }
 
 function toPartner(item: Item): Partner {
   const contacts = readMap(item, 'contacts');
+  const timeZone = readOptionalString(item, 'timeZone');
   return parsePartner({
     id: readString(item, 'partnerId'),
     name: readString(item, 'name'),
     tenantId: readString(item, 'tenantId'),
     locale: readString(item, 'locale'),
+    ...(timeZone === undefined ? {} : { timeZone }),
     contacts: { emails: readStringList(contacts, 'emails'), phones: readStringList(contacts, 'phones') },
   });
 }
@@ -248,6 +300,8 @@ export function toCreditLink(item: Item): CreditLink {
     const value = readMap(levels, name);
     return { amount: readString(value, 'amount'), currency: readString(value, 'currency') };
   };
+  const setAt = readOptionalString(item, 'purchaseBlockedLevelSetAt');
+  const releasedAt = readOptionalString(item, 'purchaseBlockReleasedAt');
   return {
     partnerId: readString(item, 'partnerId'),
     customerId: readString(item, 'customerId'),
@@ -257,6 +311,15 @@ export function toCreditLink(item: Item): CreditLink {
       approvalRequired: amount('approvalRequired'),
       purchaseBlocked: amount('purchaseBlocked'),
     }),
+    ...(setAt === undefined ? {} : { purchaseBlockedLevelSetAt: readDate(item, 'purchaseBlockedLevelSetAt') }),
+    ...(releasedAt === undefined
+      ? {}
+      : {
+          purchaseBlockRelease: {
+            at: readDate(item, 'purchaseBlockReleasedAt'),
+            by: readString(item, 'purchaseBlockReleasedBy'),
+          },
+        }),
   };
 }
 

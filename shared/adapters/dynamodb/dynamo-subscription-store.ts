@@ -398,6 +398,7 @@ function subscriptionUpdate(subscription: Subscription, now: Date) {
  */
 const SUBSCRIPTION_FIELDS = [
   'id',
+  'name',
   'offerId',
   'planId',
   'quantity',

@@ -25,8 +25,9 @@ export type AlertSeverity = 'info' | 'warning' | 'critical';
 /**
  * The rules of seeds/000_* (Cloud-All), plus the notice the partner gets when a purchase change is refused.
  * - customer: `budgetThreshold`, `budgetForecast`, `spike`;
- * - partner: `provisionalCreditExceeded`, `monthStartBlocked`, `chargesOverCreditLevel`, `plannedOverCreditLevel`,
- *   `purchaseChangeRejected`.
+ * - partner: `provisionalCreditExceeded`, `monthStartBlocked` (the month-start check), `currentStatusBlocked` (the
+ *   same check made when the link or its purchase-blocked level is set during a month: named as the current status,
+ *   not as a month start), `chargesOverCreditLevel`, `plannedOverCreditLevel`, `purchaseChangeRejected`.
  */
 export type AlertRule =
   | 'budgetThreshold'
@@ -34,6 +35,7 @@ export type AlertRule =
   | 'spike'
   | 'provisionalCreditExceeded'
   | 'monthStartBlocked'
+  | 'currentStatusBlocked'
   | 'chargesOverCreditLevel'
   | 'plannedOverCreditLevel'
   | 'purchaseChangeRejected';
@@ -44,6 +46,7 @@ export const ALERT_RULES: readonly AlertRule[] = [
   'spike',
   'provisionalCreditExceeded',
   'monthStartBlocked',
+  'currentStatusBlocked',
   'chargesOverCreditLevel',
   'plannedOverCreditLevel',
   'purchaseChangeRejected',
@@ -64,10 +67,18 @@ export interface AlertFactsByRule {
   readonly provisionalCreditExceeded: {
     readonly monthToDate: Money;
     readonly provisionalCredit: Money;
-    /** `planned`: the customer's first month, so the planned amount; `sixMonthMax`: largest month of the last six. */
+    /**
+     * `planned`: no whole month with charges among the last six yet (at first, 初期), so the planned amount;
+     * `sixMonthMax`: the largest month of the last six (credit.ts THE PROVISIONAL CREDIT RULE).
+     */
     readonly basis: 'planned' | 'sixMonthMax';
   };
   readonly monthStartBlocked: {
+    readonly largestMonthlyCharge: Money;
+    readonly largestMonth: MonthKey;
+    readonly purchaseBlocked: Money;
+  };
+  readonly currentStatusBlocked: {
     readonly largestMonthlyCharge: Money;
     readonly largestMonth: MonthKey;
     readonly purchaseBlocked: Money;
@@ -92,7 +103,10 @@ interface CandidateOf<R extends AlertRule> {
    * (`'approvalRequired'`). Absent for rules with a single condition.
    */
   readonly threshold?: string;
-  /** The period the alert is once per: a month `YYYY-MM` or a day `YYYY-MM-DD` in the time zone, or an operation id. */
+  /**
+   * The period the alert is once per: a month `YYYY-MM` or a day `YYYY-MM-DD` in the time zone, an operation id, or
+   * (`currentStatusBlocked`) the ISO instant the purchase-blocked level was set.
+   */
   readonly periodKey: string;
   readonly severity: AlertSeverity;
   readonly subscriptionId: string;
@@ -149,6 +163,7 @@ const FACT_SHAPES: { readonly [R in AlertRule]: { readonly [F in keyof AlertFact
   spike: { dayAmount: 'money', comparedDay: 'string', comparedAmount: 'money', partialDay: 'boolean' },
   provisionalCreditExceeded: { monthToDate: 'money', provisionalCredit: 'money', basis: 'string' },
   monthStartBlocked: { largestMonthlyCharge: 'money', largestMonth: 'string', purchaseBlocked: 'money' },
+  currentStatusBlocked: { largestMonthlyCharge: 'money', largestMonth: 'string', purchaseBlocked: 'money' },
   chargesOverCreditLevel: { monthToDate: 'money', levelAmount: 'money' },
   plannedOverCreditLevel: { planned: 'money', levelAmount: 'money' },
   purchaseChangeRejected: {

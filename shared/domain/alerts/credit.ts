@@ -1,24 +1,33 @@
 /**
- * Reseller credit (seeds/000_*, Cloud-All, パートナー様向け): the provisional credit of a customer, its credit status
- * against the three levels a partner sets, and what that status means for a plan or quantity change.
+ * Reseller credit (seeds/000_*, Cloud-All, パートナー様向け): the provisional credit of a customer, the month-start
+ * check, its credit status against the three levels a partner sets, the purchase block that follows, and what they
+ * mean for a plan or quantity change.
  *
  * Comparisons follow the seed's words: levels and the provisional credit are *exceeded* (上回った / 超えた / 超過),
  * i.e. strictly greater; an amount equal to a level is still below it.
  */
 
-import { addMonths, type MonthKey } from '#shared/domain/alerts/calendar.ts';
+import { addMonths, type CalendarPeriod, type MonthKey } from '#shared/domain/alerts/calendar.ts';
 import {
   CREDIT_LEVEL_NAMES,
   type CreditLevelName,
   type CreditLevels,
+  type CreditLink,
   type PurchaseApproval,
+  type PurchaseBlockRelease,
 } from '#shared/domain/alerts/settings.ts';
 import type { Money } from '#shared/domain/money.ts';
 
-/** The charges of one closed calendar month (in the customer's time zone). */
+/** The charges of one closed calendar month (in the partner's time zone). */
 export interface MonthlyCharge {
   readonly month: MonthKey;
   readonly amount: Money;
+  /**
+   * The subscription existed for the whole month: active before its first instant, not cancelled before its end. A
+   * first month of one hour, or a month cut short by the cancellation, is not whole: its charge does not show what
+   * the customer spends in a month.
+   */
+  readonly wholeMonth: boolean;
 }
 
 /** How many closed months the provisional credit and the month-start check look back (seed: 過去半年). */
@@ -30,16 +39,20 @@ export interface LargestMonth {
   readonly amount: Money;
 }
 
+/** The entries of `history` among the six calendar months before `month` (`month` itself excluded: not over). */
+function lookbackWindow(history: readonly MonthlyCharge[], month: MonthKey): MonthlyCharge[] {
+  const from = addMonths(month, -CREDIT_LOOKBACK_MONTHS);
+  return history.filter((entry) => entry.month >= from && entry.month < month);
+}
+
 /**
  * The largest monthly charge among the six calendar months before `month` (`month` itself excluded: it is not over).
  * Undefined when the history has no month in that window. On a tie, the most recent month is named.
  * @throws {CurrencyMismatchError} when amounts of the window are in different currencies.
  */
 export function largestMonthlyCharge(history: readonly MonthlyCharge[], month: MonthKey): LargestMonth | undefined {
-  const from = addMonths(month, -CREDIT_LOOKBACK_MONTHS);
   let largest: LargestMonth | undefined;
-  for (const entry of history) {
-    if (entry.month < from || entry.month >= month) continue;
+  for (const entry of lookbackWindow(history, month)) {
     const order = largest === undefined ? 1 : entry.amount.compare(largest.amount);
     if (order > 0 || (order === 0 && largest !== undefined && entry.month > largest.month)) {
       largest = { month: entry.month, amount: entry.amount };
@@ -57,16 +70,22 @@ export interface ProvisionalCredit {
 }
 
 /**
- * The provisional credit (仮与信金額) for `month`. Seed: "初期はユーザー様の利用予定金額設定値、次月以降は過去半年の最大利用月額":
- * at first the customer's planned monthly amount; from the following month on, the largest monthly charge of the
- * past six months.
+ * THE PROVISIONAL CREDIT RULE (仮与信金額), seeds/000_* "CCP 与信とアラート(パートナー様向け)":
+ * 「初期はユーザー様の利用予定金額設定値 / 次月移行は過去半年の最大利用月額」 (移行 as printed, for 以降) — at first
+ * the customer's planned monthly amount; from the following month on, the largest monthly charge of the past six
+ * months.
  *
- * Read here as: when the history holds at least one of the six closed months before `month`, the credit is the
- * largest of their charges (whatever the planned amount; a month with a small partial first month yields a small
- * credit, as the seed says); otherwise (the customer's first month, or no charges recorded for half a year) it is the
- * planned amount, or undefined when there is none. Being a function of `month`, it is recomputed at each month start.
+ * - "At first" lasts until one of the six closed months before `month` is a WHOLE month with charges (above zero).
+ *   Until then the credit is the planned amount: in the first month, after a first month of one hour, after a
+ *   free-trial month (¥0), after months without usage. A month without charges says nothing about what the customer
+ *   can pay, and a credit of zero would alert the partner at the first yen.
+ * - "From the following month on": the largest monthly charge of those six months, partial months included (what
+ *   was charged was charged), even when it is below the planned amount (the seed's credit is what the customer has
+ *   shown it spends). As soon as the six months hold no whole month with charges again (half a year without
+ *   usage), it is the planned amount again; so the credit is never zero when a planned amount is set.
+ * - Without a planned amount (no budget), undefined wherever the planned amount would apply.
  *
- * `history` lists the closed months in which the subscription existed, zero-charge months included.
+ * Being a function of `month`, it is recomputed at each month start.
  * @throws {CurrencyMismatchError} when amounts of the window are in different currencies.
  */
 export function provisionalCredit(
@@ -74,9 +93,143 @@ export function provisionalCredit(
   plannedAmount: Money | undefined,
   month: MonthKey,
 ): ProvisionalCredit | undefined {
-  const largest = largestMonthlyCharge(history, month);
+  const window = lookbackWindow(history, month);
+  const hasSpendingMonth = window.some(
+    (entry) => entry.wholeMonth && !entry.amount.isZero() && !entry.amount.isNegative(),
+  );
+  const largest = hasSpendingMonth ? largestMonthlyCharge(window, month) : undefined;
   if (largest) return { amount: largest.amount, basis: 'sixMonthMax', month: largest.month };
   return plannedAmount === undefined ? undefined : { amount: plannedAmount, basis: 'planned' };
+}
+
+/**
+ * The month-start check (seed: 「月初、最大利用額が購入不可金額を超過している時」): at the start of a month, the largest
+ * monthly charge of the six closed months before it is compared with the purchase-blocked level.
+ *
+ * - `monthStart`: the purchase-blocked level was in force at the month start; the check stands for the month start
+ *   (the first evaluation of the month makes it, the hourly schedule within the hour of 00:00 in the partner's time
+ *   zone) and its result holds for the whole month: its inputs, the closed months and the level, stay as they were
+ *   (usage of the last month that arrives late counts when it arrives).
+ * - `currentStatus`: the link was made or the purchase-blocked level changed during the month. The check is made
+ *   for that instant, and named the current status: it is not a month-start result, and a partner who links a
+ *   customer on the 20th is not told on the 20th that the month started badly.
+ *
+ * A blocked check blocks price-raising changes until the next month-start check (`until`) or the partner's explicit
+ * release, whichever is first; a release counts only for the check it was given after (a later level change makes a
+ * new check).
+ */
+export interface MonthStartCheck {
+  readonly kind: 'monthStart' | 'currentStatus';
+  readonly month: MonthKey;
+  /** The instant the check stands for: the month start, or the setting of the purchase-blocked level. */
+  readonly at: Date;
+  /** The next month start, when the next check replaces this one. */
+  readonly until: Date;
+  /** The largest month of the six before `month`; undefined when none of them is known. */
+  readonly largest?: LargestMonth;
+  readonly purchaseBlockedLevel: Money;
+  /** The largest monthly charge exceeds (>) the purchase-blocked level. */
+  readonly blocked: boolean;
+  /** The partner's release that lifts this check's block, if any. */
+  readonly release?: PurchaseBlockRelease;
+}
+
+/**
+ * The month-start check (see `MonthStartCheck`) of `month` (a calendar month in the partner's time zone).
+ * @throws {CurrencyMismatchError} when amounts of the window and the level are in different currencies.
+ */
+export function monthStartCheck(
+  link: CreditLink,
+  history: readonly MonthlyCharge[],
+  month: CalendarPeriod<MonthKey>,
+): MonthStartCheck {
+  const setAt = link.purchaseBlockedLevelSetAt;
+  const duringMonth = setAt !== undefined && setAt.getTime() > month.start.getTime();
+  const at = duringMonth ? setAt : month.start;
+  const largest = largestMonthlyCharge(history, month.key);
+  const level = link.levels.purchaseBlocked;
+  const blocked = largest !== undefined && largest.amount.compare(level) > 0;
+  const release = link.purchaseBlockRelease;
+  return {
+    kind: duringMonth ? 'currentStatus' : 'monthStart',
+    month: month.key,
+    at,
+    until: month.end,
+    ...(largest ? { largest } : {}),
+    purchaseBlockedLevel: level,
+    blocked,
+    ...(blocked && release && release.at.getTime() >= at.getTime() ? { release } : {}),
+  };
+}
+
+/**
+ * Why price-raising changes are refused: a month-start check (or the current-status check of a level set during
+ * the month) that found the largest month above the purchase-blocked level, or this month's charges or the
+ * planned amount above it now.
+ */
+export type PurchaseBlockReason =
+  | 'monthStartCheck'
+  | 'currentStatusCheck'
+  | 'chargesOverLevel'
+  | 'plannedAmountOverLevel';
+
+/** A purchase block in force: why, the amount above the level, and for how long. */
+export interface PurchaseBlock {
+  readonly reason: PurchaseBlockReason;
+  /** The amount that exceeds the level: the largest month, this month's charges, or the planned amount. */
+  readonly amount: Money;
+  readonly purchaseBlockedLevel: Money;
+  /** The largest month (check reasons) or the current month (charges). */
+  readonly month?: MonthKey;
+  /**
+   * Since when: the month start or the level change for the check reasons. Absent for the live reasons: they are
+   * computed afresh at every request and hold while the amount stays above the level.
+   */
+  readonly since?: Date;
+  /**
+   * Until when at the latest: the next month-start check (check reasons; the partner may release it sooner), or the
+   * month end for this month's charges (the next month's start from zero). Absent for the planned amount: until the
+   * budget or the level changes.
+   */
+  readonly until?: Date;
+}
+
+/**
+ * The purchase block in force, if any, the month-start check first (it names since when), then this month's
+ * charges, then the planned amount (seed: 「警告/要承認/購入不可の設定値を、ユーザー様の利用料金及び利用予定額が上回った時」).
+ * @throws {CurrencyMismatchError} when the amounts and the level are in different currencies.
+ */
+export function purchaseBlockOf(input: {
+  readonly check: MonthStartCheck;
+  readonly monthToDate: Money;
+  readonly plannedAmount?: Money;
+  readonly month: CalendarPeriod<MonthKey>;
+}): PurchaseBlock | undefined {
+  const { check, monthToDate, plannedAmount, month } = input;
+  const level = check.purchaseBlockedLevel;
+  if (check.blocked && !check.release && check.largest) {
+    return {
+      reason: check.kind === 'monthStart' ? 'monthStartCheck' : 'currentStatusCheck',
+      amount: check.largest.amount,
+      purchaseBlockedLevel: level,
+      month: check.largest.month,
+      since: check.at,
+      until: check.until,
+    };
+  }
+  if (monthToDate.compare(level) > 0) {
+    return {
+      reason: 'chargesOverLevel',
+      amount: monthToDate,
+      purchaseBlockedLevel: level,
+      month: month.key,
+      until: month.end,
+    };
+  }
+  if (plannedAmount !== undefined && plannedAmount.compare(level) > 0) {
+    return { reason: 'plannedAmountOverLevel', amount: plannedAmount, purchaseBlockedLevel: level };
+  }
+  return undefined;
 }
 
 /** `ok`, or the most severe credit level exceeded. */
@@ -122,6 +275,11 @@ export interface PurchaseChangeInput {
   /** The partner's approvals for this subscription (expired ones are ignored). */
   readonly approvals?: readonly PurchaseApproval[];
   readonly now: Date;
+  /**
+   * The purchase block in force (`purchaseBlockOf`), if any: the customer is then at purchase blocked whatever
+   * `status` says (a month-start check blocks with charges back at zero), and the refusal says why and until when.
+   */
+  readonly block?: PurchaseBlock;
 }
 
 export type PurchaseDecision =
@@ -144,20 +302,15 @@ export type PurchaseDecision =
  * @throws {CurrencyMismatchError} when the two prices are in different currencies.
  */
 export function decidePurchaseChange(input: PurchaseChangeInput): PurchaseDecision {
-  const { status, currentPrice, newPrice, change, now } = input;
+  const { currentPrice, newPrice, change, now, block } = input;
   if (newPrice.compare(currentPrice) <= 0) return { decision: 'accept' };
+  const status: CreditStatus = block ? 'purchaseBlocked' : input.status;
   switch (status) {
     case 'ok':
     case 'warning':
       return { decision: 'accept' };
     case 'purchaseBlocked':
-      return {
-        decision: 'reject',
-        reason: 'purchaseBlocked',
-        message:
-          'The reseller has blocked purchases that raise the price of this subscription (credit limit reached). ' +
-          'Ask your reseller partner to raise the credit level, or choose a change that does not raise the price.',
-      };
+      return { decision: 'reject', reason: 'purchaseBlocked', message: blockedMessage(block) };
     case 'approvalRequired': {
       const approval = (input.approvals ?? []).find((candidate) => approvalCovers(candidate, change, now));
       if (approval) return { decision: 'accept', approvalId: approval.id };
@@ -169,6 +322,39 @@ export function decidePurchaseChange(input: PurchaseChangeInput): PurchaseDecisi
           'Ask the partner to approve this plan or quantity, then make the change again.',
       };
     }
+  }
+}
+
+/** The refusal of a price-raising change at purchase blocked: why, until when, and what to do. */
+function blockedMessage(block: PurchaseBlock | undefined): string {
+  const advice = 'Ask your reseller partner, or choose a change that does not raise the price.';
+  const level = block
+    ? ` (${block.amount.toString()} above the purchase-blocked level ${block.purchaseBlockedLevel.toString()})`
+    : '';
+  switch (block?.reason) {
+    case 'monthStartCheck':
+    case 'currentStatusCheck':
+      return (
+        `The reseller's ${block.reason === 'monthStartCheck' ? 'month-start' : 'current-status'} credit check found ` +
+        `the largest monthly charge of the past six months (${block.month})${level}, so purchases that raise the ` +
+        `price of this subscription are blocked until the next month-start check (${block.until?.toISOString()}) ` +
+        `or the reseller releases them. ${advice}`
+      );
+    case 'chargesOverLevel':
+      return (
+        `This month's charges are above the reseller's purchase-blocked level${level}, so purchases that raise the ` +
+        `price of this subscription are blocked. ${advice}`
+      );
+    case 'plannedAmountOverLevel':
+      return (
+        `The customer's planned monthly amount is above the reseller's purchase-blocked level${level}, so ` +
+        `purchases that raise the price of this subscription are blocked. ${advice}`
+      );
+    default:
+      return (
+        'The reseller has blocked purchases that raise the price of this subscription (credit limit reached). ' +
+        'Ask your reseller partner to raise the credit level, or choose a change that does not raise the price.'
+      );
   }
 }
 

@@ -14,17 +14,22 @@
  *   both carry the day as period, so a day alerts at most once.
  *   Spike amounts are USAGE charges only: a monthly flat fee falling due on one day would otherwise be a spike
  *   every month.
- * Partner side (パートナー様向け), for the partner linked to the customer's subscription:
- * - charges exceed the provisional credit (credit.ts, 仮与信金額);
- * - at month start, the largest monthly charge of the past six months exceeds the purchase-blocked level (月初、最大
- *   利用額が購入不可金額を超過). Keyed by month and evaluated on every evaluation, so it fires at the first evaluation of
- *   the month: the month-start schedule makes that 00:00 local time, and a missed schedule is caught up by the next
- *   evaluation;
+ * Partner side (パートナー様向け), for the partner linked to the customer's subscription, in the PARTNER'S months (its
+ * time zone, else the publisher's: settings.ts `partnerTimeZone`):
+ * - charges exceed the provisional credit (credit.ts `provisionalCredit`, 仮与信金額);
+ * - the month-start check (credit.ts `monthStartCheck`, 月初、最大利用額が購入不可金額を超過): the largest monthly charge
+ *   of the six closed months exceeds the purchase-blocked level. `monthStartBlocked`, once per month, when the level
+ *   was in force at the month start: the first evaluation of the month makes it, which the hourly schedule brings to
+ *   within the hour of 00:00 in the partner's time zone (a missed run is caught up by the next one, with the same
+ *   result: its inputs, closed months and the level, stay as they were). `currentStatusBlocked`, once per setting, when
+ *   the link was made or the level changed during the month: the partner learns the current status, not a month-start
+ *   one;
  * - the customer's charges, or its planned amount, exceed the warning / approval-required / purchase-blocked level:
  *   one alert for the most severe level exceeded (two separate rules for charges and planned amount). Lower levels
  *   passed at the same time are not announced separately: the most severe one says what now applies.
  *
- * Time and amounts are inputs; months and days are calendar periods in the budget's time zone (calendar.ts).
+ * Time and amounts are inputs; months and days are calendar periods in a time zone (calendar.ts): the budget's for the
+ * customer's rules, the partner's for the partner's.
  */
 
 import {
@@ -35,6 +40,7 @@ import {
 } from '#shared/domain/alerts/alert.ts';
 import {
   addDays,
+  type CalendarPeriod,
   type DayKey,
   DEFAULT_TIME_ZONE,
   dayOf,
@@ -44,8 +50,8 @@ import {
 import {
   type CreditStatus,
   highestLevelExceeded,
-  largestMonthlyCharge,
   type MonthlyCharge,
+  monthStartCheck,
   type PurchaseChange,
   provisionalCredit,
 } from '#shared/domain/alerts/credit.ts';
@@ -159,7 +165,8 @@ export function spikeAlert(
 
 export interface PartnerRuleInput {
   readonly link: CreditLink;
-  readonly month: MonthKey;
+  /** The current calendar month in the partner's time zone. */
+  readonly month: CalendarPeriod<MonthKey>;
   /** The customer's charges so far in `month`. */
   readonly monthToDate: Money;
   /** The customer's planned monthly amount, when it set a budget. */
@@ -169,21 +176,21 @@ export interface PartnerRuleInput {
 }
 
 /**
- * The partner's candidates for one customer subscription in `month`: provisional credit exceeded, month-start
- * blocked check, and the most severe credit level exceeded by the charges and by the planned amount.
+ * The partner's candidates for one customer subscription in `month`: provisional credit exceeded, the month-start
+ * (or current-status) check, and the most severe credit level exceeded by the charges and by the planned amount.
  * @throws {CurrencyMismatchError} when amounts and levels are in different currencies.
  */
 export function partnerCreditAlerts(input: PartnerRuleInput): AlertCandidate[] {
   const { link, month, monthToDate, plannedAmount, history } = input;
   const base = {
     recipient: partner(link.partnerId),
-    periodKey: month,
+    periodKey: month.key,
     subscriptionId: link.subscriptionId,
     customerId: link.customerId,
   };
   const candidates: AlertCandidate[] = [];
 
-  const credit = provisionalCredit(history, plannedAmount, month);
+  const credit = provisionalCredit(history, plannedAmount, month.key);
   if (credit && monthToDate.compare(credit.amount) > 0) {
     candidates.push({
       ...base,
@@ -193,18 +200,18 @@ export function partnerCreditAlerts(input: PartnerRuleInput): AlertCandidate[] {
     });
   }
 
-  const largest = largestMonthlyCharge(history, month);
-  if (largest && largest.amount.compare(link.levels.purchaseBlocked) > 0) {
-    candidates.push({
-      ...base,
-      rule: 'monthStartBlocked',
-      severity: 'critical',
-      facts: {
-        largestMonthlyCharge: largest.amount,
-        largestMonth: largest.month,
-        purchaseBlocked: link.levels.purchaseBlocked,
-      },
-    });
+  const check = monthStartCheck(link, history, month);
+  if (check.blocked && check.largest) {
+    const facts = {
+      largestMonthlyCharge: check.largest.amount,
+      largestMonth: check.largest.month,
+      purchaseBlocked: check.purchaseBlockedLevel,
+    };
+    candidates.push(
+      check.kind === 'monthStart'
+        ? { ...base, rule: 'monthStartBlocked', severity: 'critical', facts }
+        : { ...base, rule: 'currentStatusBlocked', periodKey: check.at.toISOString(), severity: 'critical', facts },
+    );
   }
 
   const chargesLevel = highestLevelExceeded(link.levels, monthToDate);
@@ -271,7 +278,10 @@ export interface AlertEvaluationInput {
   readonly budget?: BudgetSettings;
   /** The partner link and credit levels; without one, no partner alerts. */
   readonly creditLink?: CreditLink;
-  /** Charges (flat fees and usage) from the start of the month containing `now` (in `alertTimeZone`) to `now`. */
+  /**
+   * Charges (flat fees and usage) from the start of the month containing `now` to `now`: in the budget's time zone
+   * (`alertTimeZone`), or in the partner's when there is no budget.
+   */
   readonly monthToDate: Money;
   /** Forecast of the month's charges at its end; needed only for the forecast alert. */
   readonly forecast?: Money;
@@ -282,6 +292,16 @@ export interface AlertEvaluationInput {
   readonly dailyCharges: readonly DailyCharge[];
   /** Charges of the closed months (at least the six before the current one), zero months included. */
   readonly monthlyHistory: readonly MonthlyCharge[];
+  /**
+   * The partner's time zone (settings.ts `partnerTimeZone`), whose months the partner's rules follow. Default: the
+   * budget's time zone, else UTC.
+   */
+  readonly partnerTimeZone?: string;
+  /**
+   * Month to date and closed months in the partner's months; required when `partnerTimeZone` differs from the
+   * budget's time zone (the amounts above are then the budget's), else `monthToDate` and `monthlyHistory` serve both.
+   */
+  readonly partnerCharges?: { readonly monthToDate: Money; readonly monthlyHistory: readonly MonthlyCharge[] };
 }
 
 /**
@@ -321,13 +341,22 @@ export function evaluateAlerts(input: AlertEvaluationInput): AlertCandidate[] {
     candidates.push(...spikeAlert(budget, input.dailyCharges, today, true));
   }
   if (creditLink) {
+    const partnerZone = input.partnerTimeZone ?? timeZone;
+    const charges = input.partnerCharges ?? { monthToDate: input.monthToDate, monthlyHistory: input.monthlyHistory };
+    // Without a budget the amounts above are the partner's: they were computed in its months.
+    if (budget && partnerZone !== timeZone && !input.partnerCharges) {
+      throw new ValidationError(
+        `the partner's months (${partnerZone}) are not the budget's (${timeZone}): give the charges in the partner's months`,
+        'partnerCharges',
+      );
+    }
     candidates.push(
       ...partnerCreditAlerts({
         link: creditLink,
-        month,
-        monthToDate: input.monthToDate,
+        month: monthOf(input.now, partnerZone),
+        monthToDate: charges.monthToDate,
         plannedAmount: budget?.plannedMonthlyAmount,
-        history: input.monthlyHistory,
+        history: charges.monthlyHistory,
       }),
     );
   }

@@ -139,6 +139,12 @@ export interface Partner {
   /** The partner's Entra tenant: a purchase whose purchaser is this tenant is a reseller purchase by this partner. */
   readonly tenantId: string;
   readonly locale: AlertLocale;
+  /**
+   * IANA time zone whose calendar months the partner's credit rules follow (month to date, the six closed months,
+   * the month-start check). Absent: the publisher's time zone (setting `PUBLISHER_TIME_ZONE`, default UTC), so a
+   * Japanese reseller's month starts at 00:00 in Tokyo, not at 09:00 (00:00 UTC).
+   */
+  readonly timeZone?: string;
   readonly contacts: Contacts;
 }
 
@@ -147,12 +153,14 @@ export interface PartnerInput {
   readonly name: string;
   readonly tenantId: string;
   readonly locale?: string;
+  readonly timeZone?: string;
   readonly contacts?: { readonly emails?: readonly string[]; readonly phones?: readonly string[] };
 }
 
 /**
- * Validates a partner (default locale `en`).
- * @throws {ValidationError} naming the field: blank id, name or tenant id, unknown locale, malformed contacts.
+ * Validates a partner (default locale `en`; no time zone: the publisher's applies).
+ * @throws {ValidationError} naming the field: blank id, name or tenant id, unknown locale or time zone, malformed
+ *   contacts.
  */
 export function parsePartner(input: PartnerInput): Partner {
   return {
@@ -160,8 +168,14 @@ export function parsePartner(input: PartnerInput): Partner {
     name: requireText(input.name, 'name', 200),
     tenantId: requireId(input.tenantId, 'tenantId'),
     locale: parseLocale(input.locale ?? 'en'),
+    ...(input.timeZone === undefined ? {} : { timeZone: parseTimeZone(input.timeZone) }),
     contacts: parseContacts(input.contacts ?? {}, 'contacts'),
   };
+}
+
+/** The time zone of a partner's months: its own, else the publisher's, else UTC. */
+export function partnerTimeZone(partner: Pick<Partner, 'timeZone'> | undefined, publisherTimeZone?: string): string {
+  return partner?.timeZone ?? publisherTimeZone ?? DEFAULT_TIME_ZONE;
 }
 
 /**
@@ -219,6 +233,21 @@ export interface CreditLink {
   readonly customerId: string;
   readonly subscriptionId: string;
   readonly levels: CreditLevels;
+  /**
+   * When the purchase-blocked level took its current value (the link was made, or that level changed). A level set
+   * during a month is checked at once as the "current status" instead of waiting for the next month start
+   * (credit.ts `monthStartCheck`). Absent on links stored before it was kept: set before any month in question.
+   */
+  readonly purchaseBlockedLevelSetAt?: Date;
+  /** The partner's last explicit release of a month-start purchase block (it lifts the check it was given after). */
+  readonly purchaseBlockRelease?: PurchaseBlockRelease;
+}
+
+/** A partner's explicit release of the purchase block of a month-start (or current-status) check. */
+export interface PurchaseBlockRelease {
+  readonly at: Date;
+  /** Who released it: `partner:<id>` or `publisher`. */
+  readonly by: string;
 }
 
 /**
@@ -316,7 +345,8 @@ export function parseLocale(locale: string): AlertLocale {
   return locale as AlertLocale;
 }
 
-function parseTimeZone(timeZone: string): string {
+/** @throws {ValidationError} when the zone is not an IANA time zone. */
+export function parseTimeZone(timeZone: string): string {
   if (!isValidTimeZone(timeZone)) {
     throw new ValidationError(`"${timeZone}" is not an IANA time zone such as "Asia/Tokyo" or "UTC"`, 'timeZone');
   }

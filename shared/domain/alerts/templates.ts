@@ -1,18 +1,30 @@
 /**
  * Alert texts in Japanese and English (DESIGN "Alerts": in the recipient's language): an e-mail subject and body that
  * say what happened, the numbers, the threshold and what the recipient can do, and an SMS that fits ONE segment.
+ * Both languages of every rule are kept side by side in this one module (hence its length): a change to one text is
+ * then made, and reviewed, beside the other.
  *
- * SMS segments (3GPP TS 23.038 / 23.040): a single message holds 160 GSM-7 septets (characters of the extension table,
- * such as € [ ] { } ~ ^ | \, take two) or 70 UCS-2 code units when any character is outside GSM-7, which every
- * Japanese text is. An SMS that does not fit is split and billed per part, and some handsets show the parts out of
- * order, so each text is built to fit: the customer or subscription label is shortened first, then dropped.
+ * Names: a text names the subscription by the name the customer knows — the marketplace subscription name, else the
+ * offer and plan (`AlertTextContext`) — and a partner's text names the customer where its name is known. Ids appear in
+ * the e-mail body (for support), never as a fragment in an SMS: `7c1b…` tells the reader nothing.
  *
- * Amounts use `Intl.NumberFormat` for the locale and currency, rounded once to the currency's minor unit by THE
- * ROUNDING RULE (money.ts): `$1,234.56`, `¥1,234` in English; CLDR's `￥1,234` (full-width yen) in Japanese.
+ * SMS: one segment (sms.ts: 160 GSM-7 septets, or 70 UCS-2 units for every Japanese text), each text built to fit
+ * by shortening the LEAST USEFUL PART FIRST: each rule lists its SMS from the fullest to the briefest, each dropping
+ * the detail the reader can best do without (the planned amount beside the percentage, the month of "this month",
+ * the day compared with); only then is the name shortened, and dropped last.
+ *
+ * THE YEN SIGN: amounts use `Intl.NumberFormat` for the locale and currency, rounded once to the currency's minor unit
+ * by THE ROUNDING RULE (money.ts): `$1,234.56`, `¥1,234`. Yen are written with the half-width YEN SIGN U+00A5 `¥` in
+ * both languages, in e-mail and SMS, where CLDR's Japanese data gives the full-width U+FFE5 `￥`: it is the sign of
+ * Japanese receipts, price tags and bank notices beside half-width digits (`¥1,234`, not a full-width sign before
+ * half-width digits), it is in the GSM-7 alphabet (an English SMS with `￥` would drop to UCS-2 and 70 characters),
+ * and one sign everywhere is what the docs show. Texts are sent as UTF-8 (SNS), so the Shift_JIS confusion of U+00A5
+ * with the backslash does not arise.
  */
 
 import type { AlertCandidate } from '#shared/domain/alerts/alert.ts';
 import type { AlertLocale, CreditLevelName } from '#shared/domain/alerts/settings.ts';
+import { clip, fitSms } from '#shared/domain/alerts/sms.ts';
 import { Dec, type Money } from '#shared/domain/money.ts';
 
 /** The three texts of one alert. */
@@ -24,10 +36,12 @@ export interface RenderedAlert {
   readonly sms: string;
 }
 
-/** Names that make a text readable; ids are used where they are absent. */
+/** Names that make a text readable; ids are used (in the e-mail only) where they are absent. */
 export interface AlertTextContext {
-  /** How the customer knows the subscription (e.g. the offer and plan name). */
+  /** How the customer knows the subscription: the marketplace subscription name, else the offer and plan. */
   readonly subscriptionLabel?: string;
+  /** The offer and plan as bought ("Contoso Analytics Gold"): a second name, tried when the first does not fit. */
+  readonly planLabel?: string;
   /** How the partner knows the customer (its company name). */
   readonly customerLabel?: string;
   /** Where the recipient can see the details and change the settings. */
@@ -36,42 +50,17 @@ export interface AlertTextContext {
 
 const SUBJECT_MAX = 99;
 const SUBJECT_LABEL_MAX = 40;
-const SMS_LABEL_MAX = { en: 20, ja: 10 } as const;
-// GSM 03.38 default alphabet, and the extension table reached through an escape (two septets each).
-const GSM7_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
-const GSM7_EXTENSION = '\f^{}\\[~]|€';
-
-/** How an SMS text is encoded and whether it fits one segment. */
-export interface SmsSegmentInfo {
-  readonly encoding: 'GSM-7' | 'UCS-2';
-  /** Septets (GSM-7) or UTF-16 code units (UCS-2). */
-  readonly units: number;
-  /** 160 for GSM-7, 70 for UCS-2. */
-  readonly limit: number;
-  readonly fitsOneSegment: boolean;
-}
-
-/** The encoding an SMS text needs and its length in that encoding. */
-export function smsSegmentInfo(text: string): SmsSegmentInfo {
-  let septets = 0;
-  for (const char of text) {
-    if (GSM7_BASIC.includes(char)) septets += 1;
-    else if (GSM7_EXTENSION.includes(char)) septets += 2;
-    else {
-      // UCS-2 counts UTF-16 code units; a character outside the BMP (an emoji) takes two.
-      return { encoding: 'UCS-2', units: text.length, limit: 70, fitsOneSegment: text.length <= 70 };
-    }
-  }
-  return { encoding: 'GSM-7', units: septets, limit: 160, fitsOneSegment: septets <= 160 };
-}
-
-/** An amount for display: rounded once to the minor unit, grouped and with the currency symbol of the locale. */
+const FULL_WIDTH_YEN = '\uFFE5';
+const YEN = '\u00A5';
+/**
+ * An amount for display: rounded once to the minor unit, grouped and with the currency symbol of the locale; yen
+ * always with the half-width `¥` (see THE YEN SIGN above).
+ */
 export function formatMoney(money: Money, locale: AlertLocale): string {
   const rounded = money.roundToMinorUnit();
-  return new Intl.NumberFormat(intlLocale(locale), { style: 'currency', currency: money.currency }).format(
-    rounded.toDecimalString() as `${number}`,
-  );
+  return new Intl.NumberFormat(intlLocale(locale), { style: 'currency', currency: money.currency })
+    .format(rounded.toDecimalString() as `${number}`)
+    .replace(FULL_WIDTH_YEN, YEN);
 }
 
 /** A fraction as a percentage: `'0.5'` → `50%`, `'1.25'` → `125%`. */
@@ -92,20 +81,24 @@ export function renderAlert(
   return {
     subject: clip(parts.subject, SUBJECT_MAX, locale),
     body: `${parts.body.join('\n')}\n\n${footer.join('\n')}\n`,
-    sms: fitSms(parts.sms, [labelFor(candidate, context), idFor(candidate)], locale),
+    sms: fitSms(parts.sms, smsLabels(candidate, context), locale),
   };
 }
 
 interface Parts {
   readonly subject: string;
   readonly body: readonly string[];
-  readonly sms: (label: string) => string;
+  /** The SMS from the fullest to the briefest: each drops the least useful detail left. */
+  readonly sms: readonly ((label: string) => string)[];
 }
 
 function english(c: AlertCandidate, context: AlertTextContext): Parts {
   const m = (money: Money) => formatMoney(money, 'en');
   const label = clip(labelFor(c, context), SUBJECT_LABEL_MAX, 'en');
-  const sub = `Subscription: ${context.subscriptionLabel ? `${context.subscriptionLabel} (${c.subscriptionId})` : c.subscriptionId}`;
+  const sub = [
+    `Subscription: ${context.subscriptionLabel ? `${context.subscriptionLabel} (${c.subscriptionId})` : c.subscriptionId}`,
+    ...(context.planLabel && context.planLabel !== context.subscriptionLabel ? [`Plan: ${context.planLabel}`] : []),
+  ].join('\n');
   const cust = `Customer: ${context.customerLabel ? `${context.customerLabel} (${c.customerId})` : c.customerId}`;
   switch (c.rule) {
     case 'budgetThreshold': {
@@ -125,8 +118,11 @@ function english(c: AlertCandidate, context: AlertTextContext): Parts {
             'expected, raise the planned amount or the thresholds in your budget settings; if not, look for ' +
             'unplanned activity such as a traffic surge or a large backup.',
         ],
-        sms: (l) =>
-          `Budget alert${l ? ` ${l}` : ''}: ${shortMonthEn(c.periodKey)} charges ${m(c.facts.monthToDate)} reached ${pct} of planned ${m(c.facts.planned)}.`,
+        sms: [
+          (l) =>
+            `Budget alert${at(l)}: ${shortMonthEn(c.periodKey)} charges ${m(c.facts.monthToDate)} reached ${pct} of planned ${m(c.facts.planned)}.`,
+          (l) => `Budget alert${at(l)}: charges ${m(c.facts.monthToDate)} reached ${pct} of the planned amount.`,
+        ],
       };
     }
     case 'budgetForecast': {
@@ -145,8 +141,13 @@ function english(c: AlertCandidate, context: AlertTextContext): Parts {
             'reduce the usage now, before the charges reach the planned amount. The forecast projects the usage ' +
             'charges so far to the end of the month and adds the fixed fees due this month.',
         ],
-        sms: (l) =>
-          `Budget alert${l ? ` ${l}` : ''}: ${shortMonthEn(c.periodKey)} forecast ${m(c.facts.forecast)} exceeds planned ${m(c.facts.planned)} (so far ${m(c.facts.monthToDate)}).`,
+        sms: [
+          (l) =>
+            `Budget alert${at(l)}: ${shortMonthEn(c.periodKey)} forecast ${m(c.facts.forecast)} exceeds planned ${m(c.facts.planned)} (so far ${m(c.facts.monthToDate)}).`,
+          (l) =>
+            `Budget alert${at(l)}: ${shortMonthEn(c.periodKey)} forecast ${m(c.facts.forecast)} exceeds planned ${m(c.facts.planned)}.`,
+          (l) => `Budget alert${at(l)}: forecast ${m(c.facts.forecast)} exceeds the planned amount.`,
+        ],
       };
     }
     case 'spike': {
@@ -166,15 +167,19 @@ function english(c: AlertCandidate, context: AlertTextContext): Parts {
           'What you can do: check whether the increase was planned. Unplanned access, a sudden backup or a job ' +
             'left running are common causes; stopping them early keeps the month within budget.',
         ],
-        sms: (l) =>
-          `Spike alert${l ? ` ${l}` : ''}: charges on ${shortDayEn(c.periodKey)}${sofar} ${m(c.facts.dayAmount)} are 2x+ those of ${shortDayEn(c.facts.comparedDay)} (${m(c.facts.comparedAmount)}).`,
+        sms: [
+          (l) =>
+            `Spike alert${at(l)}: charges on ${shortDayEn(c.periodKey)}${sofar} ${m(c.facts.dayAmount)} are 2x+ those of ${shortDayEn(c.facts.comparedDay)} (${m(c.facts.comparedAmount)}).`,
+          (l) =>
+            `Spike alert${at(l)}: charges on ${shortDayEn(c.periodKey)}${sofar} ${m(c.facts.dayAmount)} are 2x+ those of ${shortDayEn(c.facts.comparedDay)}.`,
+        ],
       };
     }
     case 'provisionalCreditExceeded': {
       const month = monthEn(c.periodKey);
       const basis =
         c.facts.basis === 'planned'
-          ? 'the customer’s planned monthly amount (its first month)'
+          ? 'the customer’s planned monthly amount, until a whole month with charges has closed'
           : 'the largest monthly charge of the past six months';
       return {
         subject: `[Credit] ${label}: charges exceed the provisional credit`,
@@ -189,29 +194,45 @@ function english(c: AlertCandidate, context: AlertTextContext): Parts {
           'What you can do: confirm with the customer that the usage is intended. If its credit standing allows ' +
             'more, adjust its warning / approval-required / purchase-blocked levels.',
         ],
-        sms: (l) =>
-          `Credit alert${l ? ` ${l}` : ''}: ${shortMonthEn(c.periodKey)} charges ${m(c.facts.monthToDate)} exceed provisional credit ${m(c.facts.provisionalCredit)}.`,
+        sms: [
+          (l) =>
+            `Credit alert${at(l)}: ${shortMonthEn(c.periodKey)} charges ${m(c.facts.monthToDate)} exceed provisional credit ${m(c.facts.provisionalCredit)}.`,
+          (l) =>
+            `Credit alert${at(l)}: charges ${m(c.facts.monthToDate)} exceed provisional credit ${m(c.facts.provisionalCredit)}.`,
+        ],
       };
     }
-    case 'monthStartBlocked': {
-      const month = monthEn(c.periodKey);
+    case 'monthStartBlocked':
+    case 'currentStatusBlocked': {
+      const monthStart = c.rule === 'monthStartBlocked';
+      const check = monthStart ? 'Month-start check' : 'Current status';
       return {
-        subject: `[Credit] ${label}: largest monthly charge above the purchase-blocked level`,
+        subject: `[Credit] ${label}: ${check.toLowerCase()}: largest monthly charge above the purchase-blocked level`,
         body: [
-          `At the start of ${month}: your customer’s largest monthly charge of the past six months is above its ` +
-            'purchase-blocked level.',
+          monthStart
+            ? `Month-start check of ${monthEn(c.periodKey)}: your customer’s largest monthly charge of the past six ` +
+              'months is above its purchase-blocked level.'
+            : 'Current status, checked when the credit levels were set: your customer’s largest monthly charge of ' +
+              'the past six months is above its purchase-blocked level.',
           '',
           cust,
           sub,
           `Largest monthly charge: ${m(c.facts.largestMonthlyCharge)} (${monthEn(c.facts.largestMonth)})`,
           `Purchase-blocked level: ${m(c.facts.purchaseBlocked)}`,
           '',
-          'What you can do: review the customer’s credit. Once its charges or planned amount exceed the ' +
-            'purchase-blocked level, plan or quantity changes that raise the price are refused; raise the level ' +
-            'if its credit standing allows, or talk with the customer about its usage.',
+          'What this means: plan or quantity changes that raise the price are refused, in the marketplace and through ' +
+            'the publisher, until the next month-start check or until you release the block.',
+          'What you can do: review the customer’s credit. If its credit standing allows, release the block for this ' +
+            'month or raise the purchase-blocked level; otherwise talk with the customer about its usage.',
         ],
-        sms: (l) =>
-          `Credit alert${l ? ` ${l}` : ''}: largest monthly charge ${m(c.facts.largestMonthlyCharge)} (${shortMonthEn(c.facts.largestMonth)}) exceeds purchase-blocked level ${m(c.facts.purchaseBlocked)}.`,
+        sms: [
+          (l) =>
+            `Credit alert${at(l)}: ${check.toLowerCase()}: largest month ${m(c.facts.largestMonthlyCharge)} (${shortMonthEn(c.facts.largestMonth)}) exceeds purchase-blocked level ${m(c.facts.purchaseBlocked)}; price increases blocked.`,
+          (l) =>
+            `Credit alert${at(l)}: ${check.toLowerCase()}: largest month ${m(c.facts.largestMonthlyCharge)} exceeds purchase-blocked level ${m(c.facts.purchaseBlocked)}; price increases blocked.`,
+          (l) =>
+            `Credit alert${at(l)}: largest month ${m(c.facts.largestMonthlyCharge)} exceeds purchase-blocked level ${m(c.facts.purchaseBlocked)}.`,
+        ],
       };
     }
     case 'chargesOverCreditLevel':
@@ -232,8 +253,12 @@ function english(c: AlertCandidate, context: AlertTextContext): Parts {
           '',
           `What this means and what you can do: ${levelAdviceEn(c.threshold)}`,
         ],
-        sms: (l) =>
-          `Credit alert${l ? ` ${l}` : ''}: ${charges ? `${shortMonthEn(c.periodKey)} charges` : 'planned amount'} ${m(amount)} ${charges ? 'exceed' : 'exceeds'} ${level.toLowerCase()} level ${m(c.facts.levelAmount)}.`,
+        sms: [
+          (l) =>
+            `Credit alert${at(l)}: ${charges ? `${shortMonthEn(c.periodKey)} charges` : 'planned amount'} ${m(amount)} ${charges ? 'exceed' : 'exceeds'} ${level.toLowerCase()} level ${m(c.facts.levelAmount)}.`,
+          (l) =>
+            `Credit alert${at(l)}: ${charges ? 'charges' : 'planned amount'} ${m(amount)} ${charges ? 'exceed' : 'exceeds'} ${level.toLowerCase()} level ${m(c.facts.levelAmount)}.`,
+        ],
       };
     }
     case 'purchaseChangeRejected': {
@@ -254,10 +279,15 @@ function english(c: AlertCandidate, context: AlertTextContext): Parts {
             ? 'What you can do: if you agree, approve this plan or quantity for the subscription; the customer can ' +
               'then make the same change again and it will be accepted.'
             : 'What you can do: purchases that raise the price stay refused until the customer’s charges and planned ' +
-              'amount are below the purchase-blocked level, or you raise that level.',
+              'amount are below the purchase-blocked level and no month-start check blocks them, or you raise that ' +
+              'level or release the block.',
         ],
-        sms: (l) =>
-          `Change refused${l ? ` ${l}` : ''}: ${c.facts.requestedPlanId}${quantity} (${m(c.facts.newPrice)}/mo) at ${level.toLowerCase()} level.`,
+        sms: [
+          (l) =>
+            `Change refused${at(l)}: ${c.facts.requestedPlanId}${quantity} (${m(c.facts.newPrice)}/mo) at ${level.toLowerCase()} level.`,
+          (l) =>
+            `Change refused${at(l)}: a price-raising change (${m(c.facts.newPrice)}/mo) at ${level.toLowerCase()} level.`,
+        ],
       };
     }
   }
@@ -266,7 +296,10 @@ function english(c: AlertCandidate, context: AlertTextContext): Parts {
 function japanese(c: AlertCandidate, context: AlertTextContext): Parts {
   const m = (money: Money) => formatMoney(money, 'ja');
   const label = clip(labelFor(c, context), SUBJECT_LABEL_MAX, 'ja');
-  const sub = `サブスクリプション: ${context.subscriptionLabel ? `${context.subscriptionLabel}(${c.subscriptionId})` : c.subscriptionId}`;
+  const sub = [
+    `サブスクリプション: ${context.subscriptionLabel ? `${context.subscriptionLabel}(${c.subscriptionId})` : c.subscriptionId}`,
+    ...(context.planLabel && context.planLabel !== context.subscriptionLabel ? [`プラン: ${context.planLabel}`] : []),
+  ].join('\n');
   const cust = `お客様: ${context.customerLabel ? `${context.customerLabel}(${c.customerId})` : c.customerId}`;
   const sp = (l: string) => (l ? ` ${l} ` : '');
   switch (c.rule) {
@@ -286,8 +319,11 @@ function japanese(c: AlertCandidate, context: AlertTextContext): Parts {
           '対応のお願い: カテゴリー毎の利用状況をご確認ください。予定どおりの利用であれば、予算設定で利用予定金額または' +
             'しきい値を見直せます。予定外であれば、アクセスの急増や大きなバックアップなどがないかご確認ください。',
         ],
-        sms: (l) =>
-          `【予算】${sp(l)}${shortMonthJa(c.periodKey)}の利用額${m(c.facts.monthToDate)}が予定額${m(c.facts.planned)}の${pct}に達しました`,
+        sms: [
+          (l) =>
+            `【予算】${sp(l)}${shortMonthJa(c.periodKey)}の利用額${m(c.facts.monthToDate)}が予定額${m(c.facts.planned)}の${pct}に達しました`,
+          (l) => `【予算】${sp(l)}利用額${m(c.facts.monthToDate)}が予定額の${pct}に達しました`,
+        ],
       };
     }
     case 'budgetForecast': {
@@ -306,8 +342,12 @@ function japanese(c: AlertCandidate, context: AlertTextContext): Parts {
             '利用予定金額に達する前に利用を抑えてください。見込額は、現時点までの従量料金を月末まで延長し、今月の固定料金を' +
             '加えたものです。',
         ],
-        sms: (l) =>
-          `【予算】${sp(l)}${shortMonthJa(c.periodKey)}の見込額${m(c.facts.forecast)}が予定額${m(c.facts.planned)}を超える見込み`,
+        sms: [
+          (l) =>
+            `【予算】${sp(l)}${shortMonthJa(c.periodKey)}の見込額${m(c.facts.forecast)}が予定額${m(c.facts.planned)}を超える見込み`,
+          (l) => `【予算】${sp(l)}見込額${m(c.facts.forecast)}が予定額${m(c.facts.planned)}を超える見込み`,
+          (l) => `【予算】${sp(l)}見込額${m(c.facts.forecast)}が予定額を超える見込み`,
+        ],
       };
     }
     case 'spike': {
@@ -326,13 +366,20 @@ function japanese(c: AlertCandidate, context: AlertTextContext): Parts {
           '対応のお願い: 予定していた利用かどうかご確認ください。予定外のアクセスの増加や急なバックアップの実行、' +
             '停止し忘れた処理などが主な原因です。早めに止めることで、今月の予算内に収められます。',
         ],
-        sms: (l) =>
-          `【急増】${sp(l)}${shortDayJa(c.periodKey)}${sofar}の利用額${m(c.facts.dayAmount)}が${shortDayJa(c.facts.comparedDay)}(${m(c.facts.comparedAmount)})の2倍以上です`,
+        sms: [
+          (l) =>
+            `【急増】${sp(l)}${shortDayJa(c.periodKey)}${sofar}の利用額${m(c.facts.dayAmount)}が${shortDayJa(c.facts.comparedDay)}(${m(c.facts.comparedAmount)})の2倍以上です`,
+          (l) =>
+            `【急増】${sp(l)}${shortDayJa(c.periodKey)}${sofar}の利用額${m(c.facts.dayAmount)}が${shortDayJa(c.facts.comparedDay)}の2倍以上です`,
+        ],
       };
     }
     case 'provisionalCreditExceeded': {
       const month = monthJa(c.periodKey);
-      const basis = c.facts.basis === 'planned' ? 'お客様の利用予定金額設定値(初月)' : '過去半年の最大利用月額';
+      const basis =
+        c.facts.basis === 'planned'
+          ? 'お客様の利用予定金額設定値(料金のある1か月が締まるまで)'
+          : '過去半年の最大利用月額';
       return {
         subject: `【与信アラート】${label} 利用料金が仮与信金額を超えました`,
         body: [
@@ -346,27 +393,43 @@ function japanese(c: AlertCandidate, context: AlertTextContext): Parts {
           '対応のお願い: 意図した利用かどうか、お客様にご確認ください。与信に余裕がある場合は、警告/要承認/購入不可の' +
             '設定値を見直してください。',
         ],
-        sms: (l) =>
-          `【与信】${sp(l)}${shortMonthJa(c.periodKey)}の利用額${m(c.facts.monthToDate)}が仮与信金額${m(c.facts.provisionalCredit)}を超えました`,
+        sms: [
+          (l) =>
+            `【与信】${sp(l)}${shortMonthJa(c.periodKey)}の利用額${m(c.facts.monthToDate)}が仮与信金額${m(c.facts.provisionalCredit)}を超えました`,
+          (l) =>
+            `【与信】${sp(l)}利用額${m(c.facts.monthToDate)}が仮与信金額${m(c.facts.provisionalCredit)}を超えました`,
+        ],
       };
     }
-    case 'monthStartBlocked': {
-      const month = monthJa(c.periodKey);
+    case 'monthStartBlocked':
+    case 'currentStatusBlocked': {
+      const monthStart = c.rule === 'monthStartBlocked';
+      const check = monthStart ? '月初判定' : '現在の状況';
       return {
-        subject: `【与信アラート】${label} 最大利用月額が購入不可金額を超過しています`,
+        subject: `【与信アラート】${label} ${check}: 最大利用月額が購入不可金額を超過しています`,
         body: [
-          `${month}の月初時点で、お客様の過去半年の最大利用月額が購入不可金額を超過しています。`,
+          monthStart
+            ? `${monthJa(c.periodKey)}の月初判定: お客様の過去半年の最大利用月額が購入不可金額を超過しています。`
+            : '与信設定時点の現在の状況: お客様の過去半年の最大利用月額が購入不可金額を超過しています。',
           '',
           cust,
           sub,
           `最大利用月額: ${m(c.facts.largestMonthlyCharge)}(${monthJa(c.facts.largestMonth)})`,
           `購入不可金額: ${m(c.facts.purchaseBlocked)}`,
           '',
-          '対応のお願い: お客様の与信をご確認ください。利用料金または利用予定額が購入不可金額を上回ると、料金が上がる' +
-            'プラン変更・数量変更はお断りされます。与信に余裕がある場合は設定値を引き上げるか、お客様と利用状況をご相談ください。',
+          '意味: 次の月初判定まで、またはパートナー様が解除するまで、料金が上がるプラン変更・数量変更は' +
+            '(マーケットプレイスからもパブリッシャーからも)お断りされます。',
+          '対応のお願い: お客様の与信をご確認ください。与信に余裕がある場合は今月の購入不可を解除するか、購入不可金額を' +
+            '引き上げてください。そうでない場合は、お客様と利用状況をご相談ください。',
         ],
-        sms: (l) =>
-          `【与信】${sp(l)}最大利用月額${m(c.facts.largestMonthlyCharge)}(${shortMonthJa(c.facts.largestMonth)})が購入不可金額${m(c.facts.purchaseBlocked)}を超過`,
+        sms: [
+          (l) =>
+            `【与信】${sp(l)}${check}:最大利用月額${m(c.facts.largestMonthlyCharge)}(${shortMonthJa(c.facts.largestMonth)})が購入不可金額${m(c.facts.purchaseBlocked)}を超過、増額不可`,
+          (l) =>
+            `【与信】${sp(l)}${check}:最大利用月額${m(c.facts.largestMonthlyCharge)}が購入不可金額${m(c.facts.purchaseBlocked)}を超過、増額不可`,
+          (l) =>
+            `【与信】${sp(l)}最大利用月額${m(c.facts.largestMonthlyCharge)}が購入不可金額${m(c.facts.purchaseBlocked)}を超過`,
+        ],
       };
     }
     case 'chargesOverCreditLevel':
@@ -386,8 +449,13 @@ function japanese(c: AlertCandidate, context: AlertTextContext): Parts {
           '',
           `意味と対応: ${levelAdviceJa(c.threshold)}`,
         ],
-        sms: (l) =>
-          `【与信】${sp(l)}${charges ? '利用額' : '利用予定額'}${m(amount)}が${level}金額${m(c.facts.levelAmount)}を上回りました`,
+        sms: [
+          (l) =>
+            `【与信】${sp(l)}${charges ? `${shortMonthJa(c.periodKey)}の利用額` : '利用予定額'}${m(amount)}が${level}金額${m(c.facts.levelAmount)}を上回りました`,
+          (l) =>
+            `【与信】${sp(l)}${charges ? '利用額' : '利用予定額'}${m(amount)}が${level}金額${m(c.facts.levelAmount)}を上回りました`,
+          (l) => `【与信】${sp(l)}${charges ? '利用額' : '利用予定額'}${m(amount)}が${level}金額を上回りました`,
+        ],
       };
     }
     case 'purchaseChangeRejected': {
@@ -406,11 +474,14 @@ function japanese(c: AlertCandidate, context: AlertTextContext): Parts {
           c.threshold === 'approvalRequired'
             ? '対応のお願い: ご承認いただける場合は、このサブスクリプションのプランまたは数量を承認してください。お客様が' +
               '同じ変更を再度申し込むと受け付けられます。'
-            : '対応のお願い: お客様の利用料金と利用予定額が購入不可金額を下回るか、購入不可金額を引き上げるまで、料金が上がる' +
-              '変更はお断りされます。',
+            : '対応のお願い: お客様の利用料金と利用予定額が購入不可金額を下回り月初判定でも購入不可でなくなるか、購入不可' +
+              '金額を引き上げるか解除するまで、料金が上がる変更はお断りされます。',
         ],
-        sms: (l) =>
-          `【変更拒否】${sp(l)}${clip(c.facts.requestedPlanId, 12, 'ja')}${quantity}(月額${m(c.facts.newPrice)})を${level}のため拒否`,
+        sms: [
+          (l) =>
+            `【変更拒否】${sp(l)}${clip(c.facts.requestedPlanId, 12, 'ja')}${quantity}(月額${m(c.facts.newPrice)})を${level}のため拒否`,
+          (l) => `【変更拒否】${sp(l)}増額変更${quantity}(月額${m(c.facts.newPrice)})を${level}のため拒否`,
+        ],
       };
     }
   }
@@ -473,44 +544,29 @@ function levelAdviceJa(threshold: string | undefined): string {
   }
 }
 
-/** The name the recipient knows: the subscription for customers, the customer for partners. */
-function labelFor(c: AlertCandidate, context: AlertTextContext): string {
-  return c.recipient.kind === 'partner'
-    ? (context.customerLabel ?? c.customerId)
-    : (context.subscriptionLabel ?? c.subscriptionId);
-}
-
-/** The id the recipient knows: the subscription id for customers, the customer id for partners. */
-function idFor(c: AlertCandidate): string {
-  return c.recipient.kind === 'partner' ? c.customerId : c.subscriptionId;
-}
-
 /**
- * The first SMS text that fits one segment: with the label shortened, with half of it, then the same with the id
- * (a Japanese company name in an English SMS would switch it to UCS-2 and its 70 units), then without either;
- * cut to fit as a last resort.
+ * The name for the subject: the subscription's for customers, the customer's for partners (else the subscription's:
+ * a partner sees its customers' subscription names too); the id only where no name is known.
  */
-function fitSms(build: (label: string) => string, labels: readonly string[], locale: AlertLocale): string {
-  const max = SMS_LABEL_MAX[locale];
-  const attempts = labels.flatMap((label) => [clip(label, max, locale), clip(label, Math.floor(max / 2), locale)]);
-  for (const attempt of [...attempts, '']) {
-    const text = build(attempt);
-    if (smsSegmentInfo(text).fitsOneSegment) return text;
-  }
-  const text = build('');
-  const info = smsSegmentInfo(text);
-  // Unreachable with the texts above and amounts below a trillion; kept so a long plan id can never split an SMS.
-  return clip(text, info.encoding === 'GSM-7' ? 150 : 70, info.encoding === 'GSM-7' ? 'en' : 'ja');
+function labelFor(c: AlertCandidate, context: AlertTextContext): string {
+  const subscription = context.subscriptionLabel ?? context.planLabel;
+  return c.recipient.kind === 'partner'
+    ? (context.customerLabel ?? subscription ?? c.customerId)
+    : (subscription ?? c.subscriptionId);
 }
 
-/** Shortens to `max` characters with an ellipsis: `...` in English (GSM-7 has no `…`), `…` in Japanese. */
-function clip(text: string, max: number, locale: AlertLocale): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
-  if (max <= 0) return '';
-  const ellipsis = locale === 'en' ? '...' : '…';
-  return chars.slice(0, Math.max(0, max - ellipsis.length)).join('') + ellipsis;
+/** The names an SMS may carry, the most telling first; never an id. */
+function smsLabels(c: AlertCandidate, context: AlertTextContext): string[] {
+  const names = [
+    ...(c.recipient.kind === 'partner' ? [context.customerLabel] : []),
+    context.subscriptionLabel,
+    context.planLabel,
+  ];
+  return [...new Set(names.filter((name): name is string => name !== undefined && name.trim() !== ''))];
 }
+
+/** ` <name>` after the English SMS's tag, or nothing. */
+const at = (label: string) => (label ? ` ${label}` : '');
 
 function intlLocale(locale: AlertLocale): string {
   return locale === 'ja' ? 'ja-JP' : 'en-US';

@@ -1,6 +1,6 @@
 import { type AlertCandidate, alertKey } from '#shared/domain/alerts/alert.ts';
 import { alertTimeZone, evaluateAlerts } from '#shared/domain/alerts/rules.ts';
-import type { AlertLocale } from '#shared/domain/alerts/settings.ts';
+import { type AlertLocale, partnerTimeZone } from '#shared/domain/alerts/settings.ts';
 import type { AlertTextContext } from '#shared/domain/alerts/templates.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { planIn } from '#shared/domain/catalog-rules.ts';
@@ -28,6 +28,8 @@ export interface EvaluateSubscriptionAlertsDeps extends DeliverAlertDeps {
   readonly partners: Pick<PartnerStore, 'getCreditLink' | 'getPartner'>;
   readonly ledger: Pick<UsageLedger, 'readSlots'>;
   readonly catalog: Catalog;
+  /** The publisher's time zone (setting `PUBLISHER_TIME_ZONE`): the months of partners without their own. */
+  readonly publisherTimeZone?: string;
 }
 
 /**
@@ -58,10 +60,11 @@ const RECENT_ALERTS_PAGE = 100;
  * alert is keyed by recipient, rule, threshold and period, so a repeated evaluation sends nothing new.
  *
  * Steps: read the budget and the credit link (together); stop if there is neither; read the subscription and the
- * partner (together); compute the charges in the budget's time zone and currency — four local days for spikes if there
- * is a budget, six closed months for the provisional credit if there is a credit link, the forecast if the budget
- * asks for it; run the rules (`evaluateAlerts`); skip candidates the subscription's recent alert log shows sent;
- * deliver the others (`deliverAlerts`: record once, publish, mark sent).
+ * partner (together); compute the charges in the currency — for the budget in its time zone (four local days for
+ * spikes, the forecast if the budget asks for it), for the partner in the partner's time zone (the month to date and
+ * six closed months for the provisional credit and the month-start check); once when both zones are the same, twice
+ * (in parallel) when they differ; run the rules (`evaluateAlerts`); skip candidates the subscription's recent alert
+ * log shows sent; deliver the others (`deliverAlerts`: record once, publish, mark sent).
  *
  * Purchase approvals are not read: no alert depends on them (they only matter to the credit policy's decision).
  *
@@ -71,8 +74,9 @@ const RECENT_ALERTS_PAGE = 100;
  * DynamoDB reads per evaluated subscription:
  * - no settings: 2 (budget, credit link), none when `settings` is given;
  * - with settings: 2 + 1 (subscription) + 1 (partner, when linked) + D slot queries (one per metered dimension of the
- *   subscription's plans, more only past 1 MB of slots: `computeSubscriptionCharges`) + 1 (recent alerts, only when
- *   some rule holds). With the sample catalog (D = 3): 7 or 8.
+ *   subscription's plans, more only past 1 MB of slots: `computeSubscriptionCharges`; 2 × D when the budget's and
+ *   the partner's time zones differ) + 1 (recent alerts, only when some rule holds). With the sample catalog (D = 3):
+ *   7 or 8.
  * Writes only for alerts not sent yet: one transaction to record, one to mark sent, and the SNS publish.
  *
  * @throws ValidationError when the budget and the credit levels use different currencies, or the subscription's plan
@@ -110,15 +114,23 @@ export async function evaluateSubscriptionAlerts(
     );
   }
   const now = deps.clock.now();
-  const charges = await computeSubscriptionCharges(deps, {
-    subscription,
-    timeZone: alertTimeZone(budget),
-    currency,
-    now,
-    days: budget ? SPIKE_DAYS : 0,
-    closedMonths: link ? HISTORY_MONTHS : 0,
-    forecast: budget?.forecastAlert ?? false,
-  });
+  const budgetZone = alertTimeZone(budget);
+  const partnerZone = link ? partnerTimeZone(partner, deps.publisherTimeZone) : budgetZone;
+  // One computation serves both when the months are the same; otherwise each side gets its own months.
+  const shared = !link || !budget || partnerZone === budgetZone;
+  const compute = (timeZone: string, forBudget: boolean, forPartner: boolean) =>
+    computeSubscriptionCharges(deps, {
+      subscription,
+      timeZone,
+      currency,
+      now,
+      days: forBudget ? SPIKE_DAYS : 0,
+      closedMonths: forPartner ? HISTORY_MONTHS : 0,
+      forecast: forBudget && (budget?.forecastAlert ?? false),
+    });
+  const [charges, partnerCharges] = shared
+    ? [await compute(partnerZone, budget !== undefined, link !== undefined), undefined]
+    : await Promise.all([compute(budgetZone, true, false), compute(partnerZone, false, true)]);
   if (!charges.active) return none('inactive');
 
   const candidates = evaluateAlerts({
@@ -131,6 +143,15 @@ export async function evaluateSubscriptionAlerts(
     ...(charges.forecast ? { forecast: charges.forecast } : {}),
     dailyCharges: charges.dailyUsageCharges,
     monthlyHistory: charges.monthlyHistory,
+    partnerTimeZone: partnerZone,
+    ...(partnerCharges
+      ? {
+          partnerCharges: {
+            monthToDate: partnerCharges.monthToDate,
+            monthlyHistory: partnerCharges.monthlyHistory,
+          },
+        }
+      : {}),
   });
   if (candidates.length === 0) return { ...none('evaluated') };
 
@@ -155,11 +176,21 @@ export async function evaluateSubscriptionAlerts(
   };
 }
 
-/** Names the texts use instead of ids: the offer and plan as the customer bought them. */
-function textContext(catalog: Catalog, subscription: Subscription): AlertTextContext {
+/**
+ * Names the texts use instead of ids (templates.ts): the name the customer knows the subscription by — the
+ * marketplace subscription name, else the offer and plan as bought — and the offer and plan as a second, often
+ * shorter, name.
+ */
+export function textContext(catalog: Catalog, subscription: Subscription): AlertTextContext {
   const offer = catalog.offers.find((candidate) => candidate.id === subscription.offerId);
   const plan = planIn(catalog, subscription.offerId, subscription.planId);
-  return offer && plan ? { subscriptionLabel: `${offer.displayName} ${plan.displayName}` } : {};
+  const planLabel = offer && plan ? `${offer.displayName} ${plan.displayName}` : undefined;
+  const name = subscription.name?.trim() || undefined;
+  const subscriptionLabel = name ?? planLabel;
+  return {
+    ...(subscriptionLabel ? { subscriptionLabel } : {}),
+    ...(planLabel ? { planLabel } : {}),
+  };
 }
 
 export interface EvaluationLogger {

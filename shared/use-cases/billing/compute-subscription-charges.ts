@@ -85,7 +85,7 @@ export interface SubscriptionCharges {
   readonly forecast?: Money;
   /** Closed months in which the subscription existed, oldest first, zero months included. */
   readonly closedMonths: readonly MonthCharges[];
-  /** `closedMonths` as the credit rules take them. */
+  /** `closedMonths` as the credit rules take them, each marked whole or not (credit.ts `MonthlyCharge`). */
   readonly monthlyHistory: readonly MonthlyCharge[];
   /**
    * USAGE charges per local day, oldest first, ending with today so far; days before the subscription existed are
@@ -255,7 +255,13 @@ export async function computeSubscriptionCharges(
     monthToDate: currentMonth.total,
     ...(forecast === undefined ? {} : { forecast }),
     closedMonths,
-    monthlyHistory: closedMonths.map((m) => ({ month: m.month, amount: m.total })),
+    // A month is whole when the subscription was active from its first instant to its end (credit.ts: a first month
+    // of one hour says nothing about a month's spending).
+    monthlyHistory: closedMonths.map((m) => ({
+      month: m.month,
+      amount: m.total,
+      wholeMonth: m.complete && startsAt.getTime() <= m.start.getTime(),
+    })),
     dailyUsageCharges: daily,
   };
 }

@@ -1,4 +1,5 @@
 import { type Principal, requireSubscriptionAccess } from '#shared/domain/access.ts';
+import type { PurchaseBlock, PurchaseBlockReason } from '#shared/domain/alerts/credit.ts';
 import { parseIncluded, planInForceAt } from '#shared/domain/allowance.ts';
 import type { Catalog, IncludedQuantity, Plan, TermUnit } from '#shared/domain/catalog.ts';
 import { findPlan } from '#shared/domain/catalog-rules.ts';
@@ -13,13 +14,31 @@ import type { Clock } from '../ports/clock.ts';
 import type { SubscriptionStore } from '../ports/subscription-store.ts';
 
 /**
- * Whether new purchases (plan or seat increases) of a subscription are blocked by its reseller's credit level.
+ * Whether new purchases (plan or seat increases) of a subscription are blocked by its reseller's credit, and why.
  * Implemented by the partners capability (`creditLevelPurchaseBlocks` in credit-level-change-policy.ts), so that
  * billing does not depend on partners (which depends on billing's charges).
  */
 export interface PurchaseBlockCheck {
   /** @throws Error when it cannot be told now (the entitlement then answers 500 rather than guess). */
-  isPurchaseBlocked(subscription: Subscription): Promise<boolean>;
+  purchaseBlockOf(subscription: Subscription): Promise<PurchaseBlock | undefined>;
+}
+
+/** A purchase block as the entitlement API shows it (amounts as `{ amount, currency }`, instants as ISO strings). */
+export interface PurchaseBlockView {
+  /**
+   * `monthStartCheck`: the month-start check found the largest monthly charge of the six closed months above the
+   * purchase-blocked level; `currentStatusCheck`: the same check, made when the level was set during the month;
+   * `chargesOverLevel`: this month's charges are above it; `plannedAmountOverLevel`: the planned amount is.
+   */
+  readonly reason: PurchaseBlockReason;
+  /** The month start or the level change (check reasons); null for the other reasons, computed at each request. */
+  readonly since: string | null;
+  /** The next month-start check (check reasons), the month end (charges); null for the planned amount. */
+  readonly until: string | null;
+  readonly amount: { readonly amount: string; readonly currency: string };
+  readonly purchaseBlockedLevel: { readonly amount: string; readonly currency: string };
+  /** The month of the largest charge (check reasons) or the current month (charges), in the partner's time zone. */
+  readonly month: string | null;
 }
 
 export interface GetEntitlementDeps {
@@ -59,8 +78,13 @@ export interface Entitlement {
   /** Start (ISO) of the term the included quantities below count from; null before activation. */
   readonly includedSince: string | null;
   readonly included: readonly IncludedAllowance[];
-  /** True when the reseller's purchase-blocked credit level is reached: plan or seat increases are refused. */
+  /**
+   * True when the reseller's credit blocks purchases: plan or seat increases are refused, from the marketplace and
+   * from the publisher API alike.
+   */
   readonly purchaseBlocked: boolean;
+  /** Why and since when purchases are blocked; null when they are not. */
+  readonly purchaseBlock: PurchaseBlockView | null;
   /** The instant the figures are computed for. */
   readonly asOf: string;
 }
@@ -76,7 +100,8 @@ export interface Entitlement {
  * DynamoDB reads: 1 GetItem (subscription), then in parallel: 1 GetItem (prepaid term), at most 3 Queries of the
  * ledger's daily and monthly totals (whole UTC months of the term from the monthly totals, the partial months around
  * them from the daily totals: ≤ 36 + 62 small items whatever the number of dimensions), and the credit check
- * (1 GetItem of the credit link; only for a linked customer, its budget and month-to-date usage).
+ * (1 GetItem of the credit link; only for a linked customer, its budget and partner and the usage of the month to
+ * date and the six closed months: `creditPositionOf`).
  *
  * @throws NotFoundError for an unknown subscription. @throws ForbiddenError for another party's subscription.
  */
@@ -89,10 +114,10 @@ export async function getEntitlement(
   if (!subscription) throw new NotFoundError(`No subscription with id ${subscriptionId}.`);
   requireSubscriptionAccess(caller, subscription);
   const now = deps.clock.now();
-  const [prepaid, allowance, purchaseBlocked] = await Promise.all([
+  const [prepaid, allowance, block] = await Promise.all([
     deps.dayPacks.findPrepaidTerm(subscriptionId),
     includedAllowances(deps, subscription, now),
-    deps.purchaseBlocks.isPurchaseBlocked(subscription),
+    deps.purchaseBlocks.purchaseBlockOf(subscription),
   ]);
   const term = subscription.term;
   return {
@@ -106,8 +131,20 @@ export async function getEntitlement(
     prepaidTermEnd: prepaid ? prepaid.term.end.toISOString() : null,
     includedSince: allowance.since?.toISOString() ?? null,
     included: allowance.included,
-    purchaseBlocked,
+    purchaseBlocked: block !== undefined,
+    purchaseBlock: block ? purchaseBlockView(block) : null,
     asOf: now.toISOString(),
+  };
+}
+
+function purchaseBlockView(block: PurchaseBlock): PurchaseBlockView {
+  return {
+    reason: block.reason,
+    since: block.since?.toISOString() ?? null,
+    until: block.until?.toISOString() ?? null,
+    amount: block.amount.roundToMinorUnit().toJSON(),
+    purchaseBlockedLevel: block.purchaseBlockedLevel.toJSON(),
+    month: block.month ?? null,
   };
 }
 

@@ -37,8 +37,10 @@ export function subscriptionFromMarketplace(
   const planId = overrides.planId ?? subscription.planId;
   const quantity = overrides.quantity ?? subscription.quantity;
   const term = termFromMarketplace(subscription);
+  const name = subscription.name?.trim();
   return {
     id: subscription.id,
+    ...(name ? { name } : {}),
     offerId: subscription.offerId,
     planId,
     ...(quantity === undefined ? {} : { quantity }),

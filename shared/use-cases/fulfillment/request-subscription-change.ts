@@ -25,6 +25,11 @@ export interface RequestSubscriptionChangeDeps {
   readonly marketplace: Marketplace;
   /** The catalog policy (`catalogChangePolicy`): the plan must exist and be offered, the seats within limits. */
   readonly policy: ChangePolicy;
+  /**
+   * The reseller's credit levels (`creditLevelChangePolicy`), asked after the catalog: a purchase block refuses a
+   * price-raising change whoever starts it, the publisher included.
+   */
+  readonly creditPolicy?: ChangePolicy;
   readonly clock: Clock;
   /** Longest wait for a terminal status before answering "still running" (default `DEFAULT_OPERATION_WAIT_MS`). */
   readonly operationWaitMs?: number;
@@ -76,8 +81,10 @@ export const DEFAULT_OPERATION_POLL_MS = 2_000;
  * @throws ForbiddenError for a partner or customer key.
  * @throws NotFoundError when the subscription is not stored, or Microsoft does not know it.
  * @throws ValidationError when the catalog refuses the plan or seats, or they are the current ones (400).
- * @throws ConflictError when the subscription's state does not allow it, or Microsoft refuses it (locked by a pending
- *   operation, Delete not allowed for this purchase, plan not available to this customer): the message says why.
+ * @throws ConflictError when the subscription's state does not allow it, the reseller's credit refuses a change that
+ *   raises the price (purchase blocked, or approval required without an approval), or Microsoft refuses it (locked by
+ *   a pending operation, Delete not allowed for this purchase, plan not available to this customer): the message
+ *   says why.
  * @throws ServiceUnavailableError when Microsoft cannot be reached (the request may or may not have been taken:
  *   retrying is safe, a duplicate answers 409 "locked" or "same plan").
  */
@@ -159,12 +166,16 @@ async function checkRequest(
     request.kind === 'plan'
       ? { kind: 'plan', planId: request.planId }
       : { kind: 'quantity', quantity: request.quantity };
-  const decision = await deps.policy.decide({ subscription, change, now: deps.clock.now() });
+  const now = deps.clock.now();
+  const decision = await deps.policy.decide({ subscription, change, now });
   if (!decision.accept)
     throw new ValidationError(
       `Refused by the plan catalog: ${decision.reason}.`,
       request.kind === 'plan' ? 'planId' : 'quantity',
     );
+  // A state of the customer's credit, not a malformed request: 409, like the other states that forbid a change.
+  const credit = await deps.creditPolicy?.decide({ subscription, change, now });
+  if (credit && !credit.accept) throw new ConflictError(`Refused by the reseller's credit levels: ${credit.reason}`);
 }
 
 /**

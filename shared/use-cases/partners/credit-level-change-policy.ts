@@ -1,6 +1,7 @@
-import { type CreditStatus, creditStatus, decidePurchaseChange } from '#shared/domain/alerts/credit.ts';
-import { alertTimeZone, purchaseChangeRejectedAlert } from '#shared/domain/alerts/rules.ts';
-import type { BudgetSettings, CreditLink } from '#shared/domain/alerts/settings.ts';
+import { decidePurchaseChange, type PurchaseBlock } from '#shared/domain/alerts/credit.ts';
+import { purchaseChangeRejectedAlert } from '#shared/domain/alerts/rules.ts';
+import type { CreditLink, Partner } from '#shared/domain/alerts/settings.ts';
+import type { AlertTextContext } from '#shared/domain/alerts/templates.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { findPlan } from '#shared/domain/catalog-rules.ts';
 import { ACCEPT, type ChangeDecision } from '#shared/domain/change-rules.ts';
@@ -9,18 +10,15 @@ import { Money } from '#shared/domain/money.ts';
 import { monthlyEquivalentPrice } from '#shared/domain/plan-pricing.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { type DeliverAlertDeps, deliverAlert } from '#shared/use-cases/alerts/deliver-alert.ts';
-import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
-import { computeSubscriptionCharges } from '#shared/use-cases/billing/compute-subscription-charges.ts';
+import { textContext } from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
 import type { PurchaseBlockCheck } from '#shared/use-cases/billing/get-entitlement.ts';
 import type { ChangePolicy, ChangeRequest } from '#shared/use-cases/fulfillment/ports/change-policy.ts';
-import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
+import { type CreditPositionDeps, creditPositionOf } from '#shared/use-cases/partners/credit-position.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 
-export interface CreditLevelPolicyDeps extends DeliverAlertDeps {
-  readonly budgets: Pick<BudgetStore, 'getBudget'>;
+export interface CreditLevelPolicyDeps extends DeliverAlertDeps, CreditPositionDeps {
   readonly partners: Pick<PartnerStore, 'getCreditLink' | 'getPartner' | 'listApprovals'>;
-  readonly ledger: Pick<UsageLedger, 'readSlots'>;
   readonly catalog: Catalog;
   readonly logger?: { warn(message: string, ...attributes: Record<string, unknown>[]): void };
   /**
@@ -51,19 +49,23 @@ const DEFAULT_NOTICE_BUDGET_MS = 2_000;
 /**
  * The reseller's credit levels as a fulfillment `ChangePolicy` (DESIGN "Alerts", seeds/000_*: at approval required,
  * plan or quantity increases need the partner's approval; at purchase blocked, they are refused), to be combined with
- * the catalog's: `allPolicies(catalogChangePolicy(catalog), creditLevelChangePolicy(deps))`.
+ * the catalog's for the marketplace webhook: `allPolicies(catalogChangePolicy(catalog), creditLevelChangePolicy(deps))`,
+ * and asked by the publisher API's plan and seat changes too (`requestSubscriptionChange`), so a purchase block
+ * blocks whoever starts the change.
  *
  * `decide`: a subscription without a credit link is accepted (one read). A change that does not raise the monthly
  * flat price (plan-history.ts `monthlyEquivalentPrice`, in the credit levels' currency, with the customer's private
- * prices) is accepted. Otherwise the customer's credit status is computed from its month-to-date charges and planned
- * amount (credit.ts `creditStatus`), the partner's unexpired approvals are read when it needs them, and
+ * prices) is accepted. Otherwise the customer's credit position is computed in the partner's months
+ * (`creditPositionOf`): a purchase block in force (a blocked month-start check not released by the partner, or this
+ * month's charges or the planned amount above the purchase-blocked level) refuses; else the credit status from the
+ * month-to-date charges and the planned amount applies, the partner's unexpired approvals read when it needs them;
  * `decidePurchaseChange` decides. A refusal is answered `{ accept: false, reason }` and the partner is told
  * (`purchaseChangeRejected`, once per operation); the notice is best effort and time-boxed: the marketplace needs the
  * answer within 10 seconds (reference/marketplace-api.md §2.1), and a failed notice must not turn a refusal into the
  * auto-acceptance that a late answer is.
  *
- * Reads for a price-raising change: credit link, budget, D slot queries (month to date), approvals (at approval
- * required), partner (on refusal).
+ * Reads for a price-raising change: credit link, budget and partner, D slot queries (the month to date and the six
+ * closed months), approvals (at approval required).
  * @throws Error from `decide` when a store or the ledger cannot be read: the webhook answers 500 and is redelivered.
  */
 export function creditLevelChangePolicy(deps: CreditLevelPolicyDeps): CreditLevelPolicy {
@@ -77,7 +79,8 @@ export function creditLevelChangePolicy(deps: CreditLevelPolicyDeps): CreditLeve
       const prices = pricesOf(deps.catalog, subscription, link, planId, quantity);
       if (prices && prices.newPrice.compare(prices.currentPrice) <= 0) return ACCEPT;
 
-      const { status } = await creditStatusWith(deps, subscription, link, now);
+      const position = await creditPositionOf(deps, subscription, link, now);
+      const status = position.status;
       const approvals =
         status === 'approvalRequired' ? await deps.partners.listApprovals(subscription.id, { activeAt: now }) : [];
       // Prices that cannot be compared (a plan not priced in the levels' currency) count as raising: the partner's
@@ -92,10 +95,11 @@ export function creditLevelChangePolicy(deps: CreditLevelPolicyDeps): CreditLeve
         change: { subscriptionId: subscription.id, planId, ...(quantity === undefined ? {} : { quantity }) },
         approvals,
         now,
+        ...(position.block ? { block: position.block } : {}),
       });
       if (decision.decision === 'accept') return ACCEPT;
 
-      await notifyPartner(deps, {
+      await notifyPartner(deps, position.partner, textContext(deps.catalog, subscription), {
         link,
         operationId: request.operationId ?? fallbackPeriodKey(request),
         status: decision.reason,
@@ -110,60 +114,40 @@ export function creditLevelChangePolicy(deps: CreditLevelPolicyDeps): CreditLeve
 }
 
 /**
- * Whether new purchases of the subscription are blocked by its reseller's credit level (purchase blocked exceeded
- * by the month-to-date charges or the planned amount): what the entitlement API reports as `purchaseBlocked`.
- * False for a subscription without a credit link or one that is not stored.
+ * The purchase block of a subscription now (credit.ts `purchaseBlockOf`: a blocked month-start check the partner has
+ * not released, or this month's charges or the planned amount above the purchase-blocked level), or undefined: what
+ * the entitlement API reports as `purchaseBlocked` with its reason and since when. Undefined for a subscription
+ * without a credit link or one that is not stored.
  * @throws Error when a store or the ledger cannot be read.
  */
-export async function isPurchaseBlocked(
-  deps: Omit<CreditLevelPolicyDeps, 'alertLog' | 'publisher'> & {
+export async function currentPurchaseBlock(
+  deps: CreditPositionDeps & {
     readonly subscriptions: Pick<SubscriptionStore, 'get'>;
+    readonly partners: Pick<PartnerStore, 'getCreditLink' | 'getPartner'>;
+    readonly clock: { now(): Date };
   },
   subscriptionId: string,
-): Promise<boolean> {
+): Promise<PurchaseBlock | undefined> {
   const [subscription, link] = await Promise.all([
     deps.subscriptions.get(subscriptionId),
     deps.partners.getCreditLink(subscriptionId),
   ]);
-  if (!subscription || !link) return false;
-  return (await creditStatusWith(deps, subscription, link, deps.clock.now())).status === 'purchaseBlocked';
+  if (!subscription || !link) return undefined;
+  return (await creditPositionOf(deps, subscription, link, deps.clock.now())).block;
 }
 
 /**
- * `isPurchaseBlocked` as the entitlement's `PurchaseBlockCheck` port. The subscription the entitlement already read is
- * handed over, so it is not read a second time.
+ * `currentPurchaseBlock` as the entitlement's `PurchaseBlockCheck` port (billing states the port, partners implement
+ * it, so billing never depends on partners). The subscription the entitlement already read is handed over, so it is
+ * not read a second time.
  */
 export function creditLevelPurchaseBlocks(
-  deps: Omit<Parameters<typeof isPurchaseBlocked>[0], 'subscriptions'>,
+  deps: Omit<Parameters<typeof currentPurchaseBlock>[0], 'subscriptions'>,
 ): PurchaseBlockCheck {
   return {
-    isPurchaseBlocked: (subscription) =>
-      isPurchaseBlocked({ ...deps, subscriptions: { get: async () => subscription } }, subscription.id),
+    purchaseBlockOf: (subscription) =>
+      currentPurchaseBlock({ ...deps, subscriptions: { get: async () => subscription } }, subscription.id),
   };
-}
-
-/**
- * The customer's credit status now: month-to-date charges (in the budget's time zone, the levels' currency) and the
- * planned amount against the levels.
- */
-async function creditStatusWith(
-  deps: Pick<CreditLevelPolicyDeps, 'budgets' | 'ledger' | 'catalog'>,
-  subscription: Subscription,
-  link: CreditLink,
-  now: Date,
-): Promise<{ readonly status: CreditStatus; readonly budget: BudgetSettings | undefined }> {
-  const budget = await deps.budgets.getBudget(subscription.id);
-  const currency = link.levels.warning.currency;
-  const charges = await computeSubscriptionCharges(deps, {
-    subscription,
-    timeZone: alertTimeZone(budget),
-    currency,
-    now,
-    days: 0,
-    closedMonths: 0,
-  });
-  const planned = budget && budget.plannedMonthlyAmount.currency === currency ? budget.plannedMonthlyAmount : undefined;
-  return { status: creditStatus(link.levels, charges.monthToDate, planned), budget };
 }
 
 /** Monthly flat prices before and after, or undefined when they cannot be compared in the levels' currency. */
@@ -207,13 +191,15 @@ function fallbackPeriodKey(request: CreditChangeRequest): string {
 
 async function notifyPartner(
   deps: CreditLevelPolicyDeps,
+  partner: Partner | undefined,
+  context: AlertTextContext,
   alert: Parameters<typeof purchaseChangeRejectedAlert>[0],
 ): Promise<void> {
   const input = alert;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const notice = (async () => {
-    const partner = await deps.partners.getPartner(input.link.partnerId);
-    await deliverAlert(deps, { candidate: purchaseChangeRejectedAlert(alert), locale: partner?.locale ?? 'en' });
+    const candidate = purchaseChangeRejectedAlert(alert);
+    await deliverAlert(deps, { candidate, locale: partner?.locale ?? 'en', context });
   })().catch((error: unknown) => {
     deps.logger?.warn('Could not tell the partner about a refused change; the refusal stands', {
       subscriptionId: input.link.subscriptionId,

@@ -11,13 +11,15 @@ import { requirePlanPricedIn } from '#shared/domain/plan-pricing.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
+import type { Clock } from '#shared/use-cases/ports/clock.ts';
 import type { VersionedSubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 
 export interface LinkPartnerCustomerDeps {
   readonly subscriptions: Pick<VersionedSubscriptionStore, 'read' | 'save'>;
-  readonly partners: Pick<PartnerStore, 'getPartner' | 'putCreditLink'>;
+  readonly partners: Pick<PartnerStore, 'getPartner' | 'getCreditLink' | 'putCreditLink'>;
   readonly budgets: Pick<BudgetStore, 'getBudget'>;
   readonly catalog: Catalog;
+  readonly clock: Clock;
 }
 
 /** Writes of the subscription's partner that meet a concurrent change (a webhook) re-read and try again this often. */
@@ -35,6 +37,11 @@ const SAVE_ATTEMPTS = 4;
  * the plan is priced in and the budget's; store the link (the customer is the subscription's beneficiary tenant, as
  * for the budget, so both name the same customer); set `partnerId` on the subscription with a versioned write (the
  * fulfillment webhook may be writing it at the same moment; a lost update would undo the link or the change).
+ *
+ * The month-start check (credit.ts `monthStartCheck`): a new link, or a new purchase-blocked level, is stamped with
+ * the clock's instant, so the next evaluation checks the current status at once (and tells the partner so, as the
+ * current status, not as a month start); setting the same partner and purchase-blocked level again keeps the stamp
+ * and the partner's release, so a repeated request changes nothing.
  *
  * @throws ForbiddenError for customer keys and for a partner key on a subscription that is not its own.
  * @throws NotFoundError for an unknown partner or subscription.
@@ -73,11 +80,22 @@ export async function linkPartnerCustomer(
       'warning.currency',
     );
   }
+  const previous = await deps.partners.getCreditLink(input.subscriptionId);
+  const sameCheck =
+    previous?.partnerId === partner.id && previous.levels.purchaseBlocked.equals(levels.purchaseBlocked);
   const link: CreditLink = {
     partnerId: partner.id,
     customerId: customerIdOf(stored.subscription),
     subscriptionId: stored.subscription.id,
     levels,
+    ...(sameCheck
+      ? {
+          ...(previous.purchaseBlockedLevelSetAt
+            ? { purchaseBlockedLevelSetAt: previous.purchaseBlockedLevelSetAt }
+            : {}),
+          ...(previous.purchaseBlockRelease ? { purchaseBlockRelease: previous.purchaseBlockRelease } : {}),
+        }
+      : { purchaseBlockedLevelSetAt: deps.clock.now() }),
   };
   await deps.partners.putCreditLink(link);
   await setPartnerOf(deps.subscriptions, stored, partner.id);

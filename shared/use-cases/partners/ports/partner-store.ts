@@ -1,4 +1,4 @@
-import type { CreditLink, Partner, PurchaseApproval } from '#shared/domain/alerts/settings.ts';
+import type { CreditLink, Partner, PurchaseApproval, PurchaseBlockRelease } from '#shared/domain/alerts/settings.ts';
 
 /**
  * Reseller partners, their links to customer subscriptions with the credit levels set for each, and their approvals
@@ -17,8 +17,20 @@ export interface PartnerStore {
 
   /** The partner link and credit levels of a subscription, if it is linked. */
   getCreditLink(subscriptionId: string): Promise<CreditLink | undefined>;
-  /** Links a subscription to a partner with credit levels, replacing any earlier link of the subscription. */
+  /**
+   * Links a subscription to a partner with credit levels, replacing any earlier link of the subscription (with its
+   * `purchaseBlockedLevelSetAt` and release as given).
+   */
   putCreditLink(link: CreditLink): Promise<void>;
+  /**
+   * Records the partner's release of the subscription's purchase block on its link, if the link is still the one the
+   * caller read: the same partner and the same `purchaseBlockedLevelSetAt` (a release is for the check it saw).
+   * @throws ConflictError when the link is gone or changed meanwhile; nothing is written.
+   */
+  releasePurchaseBlock(
+    link: Pick<CreditLink, 'subscriptionId' | 'partnerId' | 'purchaseBlockedLevelSetAt'>,
+    release: PurchaseBlockRelease,
+  ): Promise<void>;
   deleteCreditLink(subscriptionId: string): Promise<void>;
   /** The partner's linked subscriptions, by customer id then subscription id. */
   listCreditLinks(partnerId: string): Promise<CreditLink[]>;
