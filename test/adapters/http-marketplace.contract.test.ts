@@ -260,7 +260,7 @@ describe('HttpMarketplace against the marketplace emulator', () => {
     it('changes the plan: 202 with an operation that ends Succeeded', async () => {
       const subscriptionId = await activeSubscription('basic');
 
-      const started = await marketplace.changePlan(subscriptionId, 'pro');
+      const started = await marketplace.changePlan(subscriptionId, 'instant');
       const operation = await waitForOperation(
         { marketplace, ...sleepOnEmulatorClock },
         { subscriptionId, operationId: started.operationId, intervalMs: 500, timeoutMs: 10_000 },
@@ -268,16 +268,16 @@ describe('HttpMarketplace against the marketplace emulator', () => {
 
       expect(started.operationLocation).toContain(`/operations/${started.operationId}`);
       expect(operation).toMatchObject({ id: started.operationId, action: 'ChangePlan', status: 'Succeeded' });
-      expect((await marketplace.getSubscription(subscriptionId)).planId).toBe('pro');
+      expect((await marketplace.getSubscription(subscriptionId)).planId).toBe('instant');
     });
 
     it('answers 400 to a change to the same plan, to a locked subscription, and 404 to an unknown one', async () => {
       const subscriptionId = await activeSubscription('basic');
 
       await expect(marketplace.changePlan(subscriptionId, 'basic')).rejects.toThrow(MarketplaceBadRequestError);
-      await marketplace.changePlan(subscriptionId, 'pro');
+      await marketplace.changePlan(subscriptionId, 'instant');
       await expect(marketplace.changePlan(subscriptionId, 'team')).rejects.toThrow(/locked/);
-      await expect(marketplace.changePlan(randomUUID(), 'pro')).rejects.toThrow(MarketplaceNotFoundError);
+      await expect(marketplace.changePlan(randomUUID(), 'instant')).rejects.toThrow(MarketplaceNotFoundError);
     });
 
     it('changes the quantity of a per-seat plan, and refuses one out of range', async () => {
@@ -310,13 +310,13 @@ describe('HttpMarketplace against the marketplace emulator', () => {
 
     it('lists an outstanding portal change, acknowledges it, and gets 409 for a second acknowledgement', async () => {
       const subscriptionId = await activeSubscription('basic');
-      const portalChange = await emulator.control.changePlanFromPortal(subscriptionId, 'pro');
+      const portalChange = await emulator.control.changePlanFromPortal(subscriptionId, 'instant');
 
       const outstanding = await marketplace.listOutstandingOperations(subscriptionId);
       await marketplace.updateOperation(subscriptionId, portalChange.id, 'Success');
 
       expect(outstanding).toEqual([
-        expect.objectContaining({ id: portalChange.id, action: 'ChangePlan', status: 'InProgress', planId: 'pro' }),
+        expect.objectContaining({ id: portalChange.id, action: 'ChangePlan', status: 'InProgress', planId: 'instant' }),
       ]);
       expect((await marketplace.getOperation(subscriptionId, portalChange.id)).status).toBe('Succeeded');
       await expect(marketplace.updateOperation(subscriptionId, portalChange.id, 'Failure')).rejects.toThrow(
@@ -479,7 +479,7 @@ describe('acceptance: 1,000 batch submissions under 20% injected 5xx/429 and dro
     // Not metered: its plan change gives the operation routes something to answer under faults.
     const operationTarget = (await purchase(emulator, 'basic')).subscriptionId;
     await setup.activate(operationTarget, { planId: 'basic' });
-    const changed = await setup.changePlan(operationTarget, 'pro');
+    const changed = await setup.changePlan(operationTarget, 'instant');
     await emulator.control.advance(HOURS * HOUR);
     // A new credential after moving the emulator clock: its token is minted on the emulator's new time.
     const marketplace = clientFor(emulator, {

@@ -163,6 +163,7 @@ export async function startMarketplaceEmulator(options: MarketplaceEmulatorOptio
   });
   const issuer = entra.issuerOf(publisher.tenantId);
   const state = new EmulatorState();
+  const faults = new FaultInjector(options.seed ?? 1);
   let operations: OperationEngine | undefined;
   const webhooks = new WebhookSender(
     {
@@ -174,6 +175,7 @@ export async function startMarketplaceEmulator(options: MarketplaceEmulatorOptio
       retry: options.webhookRetry ?? {},
       onRejected: (operationId, status) => operations?.rejectFromWebhook(operationId, status),
       log,
+      faults,
     },
     options.webhookUrl,
   );
@@ -197,7 +199,6 @@ export async function startMarketplaceEmulator(options: MarketplaceEmulatorOptio
     baseUrl: () => baseUrl,
     behaviour: { activateSkipsPlanCheck: options.observed?.activateSkipsPlanCheck ?? false },
   };
-  const faults = new FaultInjector(options.seed ?? 1);
   const control = createControl({
     catalog: options.catalog,
     state,
