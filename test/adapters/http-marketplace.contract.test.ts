@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
+import { MARKETPLACE_SCOPE } from '#shared/adapters/marketplace/access-token-cache.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import {
   type HttpMarketplace,
@@ -114,6 +116,35 @@ describe('HttpMarketplace against the marketplace emulator', () => {
   });
 
   describe('authentication', () => {
+    // Entra issues v1 tokens for the marketplace resource (marketplace-2026.md); the client treats tokens as opaque
+    // strings (it never decodes them), so either shape must work end to end.
+    it.each([
+      ['v1', { appid: true, ver: '1.0', issuer: /^https:\/\/sts\.windows\.net\// }],
+      ['v2', { appid: false, ver: '2.0', issuer: /\/v2\.0$/ }],
+    ] as const)('works with %s access tokens for the marketplace resource', async (version, shape) => {
+      const shaped = await startMarketplaceEmulator({
+        catalog,
+        startTime: START,
+        clock: 'manual',
+        marketplaceTokenVersion: version,
+      });
+      try {
+        const bought = await purchase(shaped, 'basic');
+        const client = clientFor(shaped);
+        const token = await emulatorCredential(shaped).getToken(MARKETPLACE_SCOPE);
+        const claims = decodeJwt(token?.token ?? '');
+
+        await client.activate(bought.subscriptionId, { planId: 'basic' });
+
+        expect(claims.ver).toBe(shape.ver);
+        expect(claims.iss).toMatch(shape.issuer);
+        expect(claims.appid === shaped.entra.clientId).toBe(shape.appid);
+        expect((await client.getSubscription(bought.subscriptionId)).saasSubscriptionStatus).toBe('Subscribed');
+      } finally {
+        await shaped.stop();
+      }
+    });
+
     it('answers 403 to a token of another Entra app, with what to check in Partner Center', async () => {
       const otherApp = emulator.control.registerApplication();
       const foreign = clientFor(emulator, {
