@@ -90,6 +90,12 @@ export interface Plan {
   readonly maxQuantity?: number;
   /** SaaS free trials last one month; not allowed on a plan with metered dimensions. */
   readonly freeTrial: boolean;
+  /**
+   * Partner Center's per-plan "auto-activation" (GA May 2026): a purchase is `Subscribed` and billed at once, the
+   * publisher learns of it from a `Subscribe` webhook, and the landing page is optional. Absent means false (the
+   * setting of plans published before it; Partner Center turns it on for new plans).
+   */
+  readonly autoActivation?: boolean;
   readonly billingTerms: readonly BillingTerm[];
   /** Metered dimensions enabled on this plan (flat-rate plans only), with their overage prices. */
   readonly meteredDimensions: readonly DimensionPrice[];

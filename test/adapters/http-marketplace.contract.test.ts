@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
+import { MARKETPLACE_SCOPE } from '#shared/adapters/marketplace/access-token-cache.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import {
   type HttpMarketplace,
@@ -114,6 +116,35 @@ describe('HttpMarketplace against the marketplace emulator', () => {
   });
 
   describe('authentication', () => {
+    // Entra issues v1 tokens for the marketplace resource (marketplace-2026.md); the client treats tokens as opaque
+    // strings (it never decodes them), so either shape must work end to end.
+    it.each([
+      ['v1', { appid: true, ver: '1.0', issuer: /^https:\/\/sts\.windows\.net\// }],
+      ['v2', { appid: false, ver: '2.0', issuer: /\/v2\.0$/ }],
+    ] as const)('works with %s access tokens for the marketplace resource', async (version, shape) => {
+      const shaped = await startMarketplaceEmulator({
+        catalog,
+        startTime: START,
+        clock: 'manual',
+        marketplaceTokenVersion: version,
+      });
+      try {
+        const bought = await purchase(shaped, 'basic');
+        const client = clientFor(shaped);
+        const token = await emulatorCredential(shaped).getToken(MARKETPLACE_SCOPE);
+        const claims = decodeJwt(token?.token ?? '');
+
+        await client.activate(bought.subscriptionId, { planId: 'basic' });
+
+        expect(claims.ver).toBe(shape.ver);
+        expect(claims.iss).toMatch(shape.issuer);
+        expect(claims.appid === shaped.entra.clientId).toBe(shape.appid);
+        expect((await client.getSubscription(bought.subscriptionId)).saasSubscriptionStatus).toBe('Subscribed');
+      } finally {
+        await shaped.stop();
+      }
+    });
+
     it('answers 403 to a token of another Entra app, with what to check in Partner Center', async () => {
       const otherApp = emulator.control.registerApplication();
       const foreign = clientFor(emulator, {
@@ -260,7 +291,7 @@ describe('HttpMarketplace against the marketplace emulator', () => {
     it('changes the plan: 202 with an operation that ends Succeeded', async () => {
       const subscriptionId = await activeSubscription('basic');
 
-      const started = await marketplace.changePlan(subscriptionId, 'pro');
+      const started = await marketplace.changePlan(subscriptionId, 'instant');
       const operation = await waitForOperation(
         { marketplace, ...sleepOnEmulatorClock },
         { subscriptionId, operationId: started.operationId, intervalMs: 500, timeoutMs: 10_000 },
@@ -268,16 +299,16 @@ describe('HttpMarketplace against the marketplace emulator', () => {
 
       expect(started.operationLocation).toContain(`/operations/${started.operationId}`);
       expect(operation).toMatchObject({ id: started.operationId, action: 'ChangePlan', status: 'Succeeded' });
-      expect((await marketplace.getSubscription(subscriptionId)).planId).toBe('pro');
+      expect((await marketplace.getSubscription(subscriptionId)).planId).toBe('instant');
     });
 
     it('answers 400 to a change to the same plan, to a locked subscription, and 404 to an unknown one', async () => {
       const subscriptionId = await activeSubscription('basic');
 
       await expect(marketplace.changePlan(subscriptionId, 'basic')).rejects.toThrow(MarketplaceBadRequestError);
-      await marketplace.changePlan(subscriptionId, 'pro');
+      await marketplace.changePlan(subscriptionId, 'instant');
       await expect(marketplace.changePlan(subscriptionId, 'team')).rejects.toThrow(/locked/);
-      await expect(marketplace.changePlan(randomUUID(), 'pro')).rejects.toThrow(MarketplaceNotFoundError);
+      await expect(marketplace.changePlan(randomUUID(), 'instant')).rejects.toThrow(MarketplaceNotFoundError);
     });
 
     it('changes the quantity of a per-seat plan, and refuses one out of range', async () => {
@@ -310,13 +341,13 @@ describe('HttpMarketplace against the marketplace emulator', () => {
 
     it('lists an outstanding portal change, acknowledges it, and gets 409 for a second acknowledgement', async () => {
       const subscriptionId = await activeSubscription('basic');
-      const portalChange = await emulator.control.changePlanFromPortal(subscriptionId, 'pro');
+      const portalChange = await emulator.control.changePlanFromPortal(subscriptionId, 'instant');
 
       const outstanding = await marketplace.listOutstandingOperations(subscriptionId);
       await marketplace.updateOperation(subscriptionId, portalChange.id, 'Success');
 
       expect(outstanding).toEqual([
-        expect.objectContaining({ id: portalChange.id, action: 'ChangePlan', status: 'InProgress', planId: 'pro' }),
+        expect.objectContaining({ id: portalChange.id, action: 'ChangePlan', status: 'InProgress', planId: 'instant' }),
       ]);
       expect((await marketplace.getOperation(subscriptionId, portalChange.id)).status).toBe('Succeeded');
       await expect(marketplace.updateOperation(subscriptionId, portalChange.id, 'Failure')).rejects.toThrow(
@@ -479,7 +510,7 @@ describe('acceptance: 1,000 batch submissions under 20% injected 5xx/429 and dro
     // Not metered: its plan change gives the operation routes something to answer under faults.
     const operationTarget = (await purchase(emulator, 'basic')).subscriptionId;
     await setup.activate(operationTarget, { planId: 'basic' });
-    const changed = await setup.changePlan(operationTarget, 'pro');
+    const changed = await setup.changePlan(operationTarget, 'instant');
     await emulator.control.advance(HOURS * HOUR);
     // A new credential after moving the emulator clock: its token is minted on the emulator's new time.
     const marketplace = clientFor(emulator, {

@@ -76,9 +76,10 @@ describe('reseller credit levels enforced on marketplace plan changes', () => {
     expect(linked.status).toBe(200);
     expect(budget.status).toBe(200);
 
-    // Planned 150 USD > approval required (100 USD): Pro (900 USD a month) instead of Basic (100 USD) needs approval.
+    // Planned 150 USD > approval required (100 USD): Instant (120 USD a month) instead of Basic (100 USD) needs
+    // approval. (Instant: Microsoft allows plan changes only within the same term and billing frequency since 2026-07.)
     const started = Date.now();
-    await system.emulator.control.changePlanFromPortal(subscriptionId, 'pro');
+    await system.emulator.control.changePlanFromPortal(subscriptionId, 'instant');
     const refused = await eventually(async () => {
       const operation = system.emulator.control.operations(subscriptionId).find((op) => op.action === 'ChangePlan');
       return operation?.status === 'Failed' ? operation : undefined;
@@ -101,18 +102,18 @@ describe('reseller credit levels enforced on marketplace plan changes', () => {
     const approval = await api(
       'POST',
       '/v1/partners/reseller-x/approvals',
-      { subscriptionId, planId: 'pro', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+      { subscriptionId, planId: 'instant', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
       partnerKey,
     );
     expect(approval.status).toBe(201);
 
-    await system.emulator.control.changePlanFromPortal(subscriptionId, 'pro');
+    await system.emulator.control.changePlanFromPortal(subscriptionId, 'instant');
     const stored = await eventually(async () => {
       const read = await api('GET', `/v1/subscriptions/${subscriptionId}`);
-      return read.body.planId === 'pro' ? read.body : undefined;
+      return read.body.planId === 'instant' ? read.body : undefined;
     });
 
-    expect(stored).toMatchObject({ planId: 'pro', status: 'Subscribed' });
-    expect(system.emulator.control.subscription(subscriptionId)?.planId).toBe('pro');
+    expect(stored).toMatchObject({ planId: 'instant', status: 'Subscribed' });
+    expect(system.emulator.control.subscription(subscriptionId)?.planId).toBe('instant');
   }, 90_000);
 });

@@ -126,6 +126,34 @@ describe('the landing page in a real browser', () => {
     await page.close();
   }, 60_000);
 
+  it('shows an auto-activated purchase as active on its first visit, with nothing to activate', async () => {
+    // Plan `instant` has auto-activation on: Microsoft made it Subscribed at purchase (marketplace-2026.md).
+    const purchase = await system.emulator.control.purchase(aPurchaseInput({ planId: 'instant', quantity: undefined }));
+    const { page, consoleErrors } = await watchedPage();
+
+    const opened = await page.goto(purchase.landingUrl);
+    await page.screenshot({ path: join(screenshotDir(), 'landing-auto-activated.png'), fullPage: true });
+
+    expect(opened?.status()).toBe(200);
+    expect(await page.locator('h1').textContent()).toBe('Your subscription');
+    expect(await page.locator('dl').textContent()).toContain('Active');
+    expect(await page.locator('dl').textContent()).toContain('Instant');
+    expect(await page.locator('form').count()).toBe(0);
+    expect(await page.getByRole('button').count()).toBe(0);
+    expect(await violationsOf(page)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    // Subscribed once, at purchase: nobody activated it again.
+    expect(system.emulator.control.subscription(purchase.subscriptionId)?.statusHistory).toEqual([
+      { status: 'Subscribed', at: expect.any(String) },
+    ]);
+    const store = new DynamoSubscriptionStore(
+      createDocumentClient(system.endpoints),
+      system.resources[MAIN_TABLE.envVar] ?? '',
+    );
+    expect(await store.get(purchase.subscriptionId)).toMatchObject({ status: 'Subscribed', planId: 'instant' });
+    await page.close();
+  }, 60_000);
+
   it('would notice a CSP violation: a style the policy does not allow is reported', async () => {
     const purchase = await system.emulator.control.purchase(aPurchaseInput());
     const { page, consoleErrors } = await watchedPage();

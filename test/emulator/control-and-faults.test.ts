@@ -166,11 +166,11 @@ describe('marketplace emulator: fault injection, control API and inspection', ()
       try {
         const runningApi = marketplaceApi(running, await tokenFor(running));
         const id = await anActiveSubscription(running, runningApi);
-        await runningApi('PATCH', `/saas/subscriptions/${id}`, { body: { planId: 'pro' } });
+        await runningApi('PATCH', `/saas/subscriptions/${id}`, { body: { planId: 'instant' } });
 
         await new Promise((resolve) => setTimeout(resolve, 600));
 
-        expect((await runningApi('GET', `/saas/subscriptions/${id}`)).json.planId).toBe('pro');
+        expect((await runningApi('GET', `/saas/subscriptions/${id}`)).json.planId).toBe('instant');
         expect(running.control.now().getTime()).toBeGreaterThan(new Date('2026-03-12T10:30:00.500Z').getTime());
       } finally {
         await running.stop();

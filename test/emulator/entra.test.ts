@@ -37,7 +37,7 @@ describe('marketplace emulator: fake Entra ID and API authentication (reference 
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', kid: expect.any(String) });
   });
 
-  it('issues a one-hour RS256 v2 token for the marketplace scope with the right client secret', async () => {
+  it('issues a one-hour RS256 v1 token for the marketplace scope, as Entra does for that resource, even from the v2 endpoint', async () => {
     const response = await tokenRequest({
       grant_type: 'client_credentials',
       client_id: emulator.entra.clientId,
@@ -51,12 +51,39 @@ describe('marketplace emulator: fake Entra ID and API authentication (reference 
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
     expect(claims).toMatchObject({
       aud: MARKETPLACE_RESOURCE,
-      azp: emulator.entra.clientId,
+      appid: emulator.entra.clientId,
+      appidacr: '1',
       tid: emulator.entra.tenantId,
-      iss: emulator.entra.issuer,
-      ver: '2.0',
+      iss: `https://sts.windows.net/${emulator.entra.tenantId}/`,
+      ver: '1.0',
     });
+    expect(claims.azp).toBeUndefined();
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600);
+  });
+
+  it('issues v2 tokens (azp, v2 issuer) for another resource from the v2 endpoint', async () => {
+    const response = await tokenRequest({
+      grant_type: 'client_credentials',
+      client_id: emulator.entra.clientId,
+      client_secret: emulator.entra.clientSecret,
+      scope: 'api://some-other-api/.default',
+    });
+    const claims = decodeJwt(((await response.json()) as { access_token: string }).access_token);
+
+    expect(claims).toMatchObject({ azp: emulator.entra.clientId, iss: emulator.entra.issuer, ver: '2.0' });
+    expect(claims.appid).toBeUndefined();
+  });
+
+  it('issues v2-shaped marketplace tokens when asked to, and the marketplace accepts them by azp + tid', async () => {
+    const v2 = await startTestEmulator({ marketplaceTokenVersion: 'v2' });
+    try {
+      const token = await tokenFor(v2);
+
+      expect(decodeJwt(token)).toMatchObject({ azp: v2.entra.clientId, ver: '2.0' });
+      expect((await marketplaceApi(v2, token)('GET', '/saas/subscriptions')).status).toBe(200);
+    } finally {
+      await v2.stop();
+    }
   });
 
   it('answers 401 invalid_client in Entra error shape for a wrong client secret', async () => {

@@ -192,7 +192,7 @@ describe('marketplace emulator: SaaS Fulfillment API v2 (reference §1)', () => 
       const plans = response.json.plans as { planId: string }[];
       const basic = response.json.plans.find((plan: { planId: string }) => plan.planId === 'basic');
 
-      expect(plans.map((plan) => plan.planId)).toEqual(['basic', 'pro', 'team']);
+      expect(plans.map((plan) => plan.planId)).toEqual(['basic', 'pro', 'team', 'instant']);
       expect(basic).toMatchObject({
         isPrivate: false,
         isPricePerSeat: false,
@@ -236,7 +236,7 @@ describe('marketplace emulator: SaaS Fulfillment API v2 (reference §1)', () => 
     it('answers 202 with a full Operation-Location, and the operation succeeds a few seconds later', async () => {
       const id = await anActiveSubscription(emulator, api);
 
-      const response = await api('PATCH', `/saas/subscriptions/${id}`, { body: { planId: 'pro' } });
+      const response = await api('PATCH', `/saas/subscriptions/${id}`, { body: { planId: 'instant' } });
       const location = response.headers.get('operation-location') ?? '';
       const operationPath = new URL(location).pathname.replace(/^\/api/, '');
       const during = await api('GET', operationPath);
@@ -252,12 +252,12 @@ describe('marketplace emulator: SaaS Fulfillment API v2 (reference §1)', () => 
       expect(during.json).toMatchObject({
         action: 'ChangePlan',
         status: 'InProgress',
-        planId: 'pro',
+        planId: 'instant',
         subscriptionId: id,
       });
       expect(subscriptionDuring.json.planId).toBe('basic');
       expect(after.json.status).toBe('Succeeded');
-      expect(subscriptionAfter.json.planId).toBe('pro');
+      expect(subscriptionAfter.json.planId).toBe('instant');
     });
 
     it('locks the subscription while an operation is InProgress', async () => {
@@ -348,7 +348,7 @@ describe('marketplace emulator: SaaS Fulfillment API v2 (reference §1)', () => 
 
     it('answers 409 to a PATCH of an operation already completed, and 404 to an unknown operation', async () => {
       const id = await anActiveSubscription(emulator, api);
-      const response = await api('PATCH', `/saas/subscriptions/${id}`, { body: { planId: 'pro' } });
+      const response = await api('PATCH', `/saas/subscriptions/${id}`, { body: { planId: 'instant' } });
       const operationPath = new URL(response.headers.get('operation-location') ?? '').pathname.replace(/^\/api/, '');
       await emulator.control.advance(3000);
 
@@ -361,7 +361,7 @@ describe('marketplace emulator: SaaS Fulfillment API v2 (reference §1)', () => 
 
     it('answers 400 to a PATCH whose status is not Success or Failure', async () => {
       const id = await anActiveSubscription(emulator, api);
-      const operation = await emulator.control.changePlanFromPortal(id, 'pro');
+      const operation = await emulator.control.changePlanFromPortal(id, 'instant');
 
       const response = await api('PATCH', `/saas/subscriptions/${id}/operations/${operation.id}`, {
         body: { status: 'Succeeded' },

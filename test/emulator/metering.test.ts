@@ -169,7 +169,7 @@ describe('marketplace emulator: Metering API (reference §4)', () => {
 
     it('rejects a planId that was not the plan in force during that hour, and accepts the old plan for hours before a change', async () => {
       const id = await aSubscriptionActiveSince8();
-      const operation = await emulator.control.changePlanFromPortal(id, 'pro');
+      const operation = await emulator.control.changePlanFromPortal(id, 'instant');
       await api('PATCH', `/saas/subscriptions/${id}/operations/${operation.id}`, { body: { status: 'Success' } });
       await emulator.control.advance(HOUR);
 
@@ -177,10 +177,10 @@ describe('marketplace emulator: Metering API (reference §4)', () => {
         body: anEvent(id, { effectiveStartTime: PREVIOUS_HOUR }),
       });
       const newPlanBefore = await api('POST', '/usageEvent', {
-        body: anEvent(id, { effectiveStartTime: '2026-03-12T08:00:00Z', planId: 'pro' }),
+        body: anEvent(id, { effectiveStartTime: '2026-03-12T08:00:00Z', planId: 'instant' }),
       });
       const newPlanAfter = await api('POST', '/usageEvent', {
-        body: anEvent(id, { effectiveStartTime: '2026-03-12T11:00:00Z', planId: 'pro' }),
+        body: anEvent(id, { effectiveStartTime: '2026-03-12T11:00:00Z', planId: 'instant' }),
       });
 
       expect(oldPlanBefore.status).toBe(200);

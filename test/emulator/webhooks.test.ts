@@ -79,7 +79,7 @@ describe('marketplace emulator: webhooks and customer-initiated operations (refe
     it('sends ChangePlan InProgress from Azure with the new plan while the subscription still shows the old one', async () => {
       const id = await anActiveSubscription(emulator, api);
 
-      const operation = await emulator.control.changePlanFromPortal(id, 'pro');
+      const operation = await emulator.control.changePlanFromPortal(id, 'instant');
       const payload = receiver.received[0]?.body;
 
       expect(payload).toMatchObject({
@@ -88,7 +88,7 @@ describe('marketplace emulator: webhooks and customer-initiated operations (refe
         subscriptionId: id,
         publisherId: 'contoso',
         offerId: 'contoso-analytics',
-        planId: 'pro',
+        planId: 'instant',
         action: 'ChangePlan',
         status: 'InProgress',
         operationRequestSource: 'Azure',
@@ -116,7 +116,7 @@ describe('marketplace emulator: webhooks and customer-initiated operations (refe
 
     it('rolls the change back when the publisher PATCHes Failure within 10 s', async () => {
       const id = await anActiveSubscription(emulator, api);
-      const operation = await emulator.control.changePlanFromPortal(id, 'pro');
+      const operation = await emulator.control.changePlanFromPortal(id, 'instant');
 
       const patched = await api('PATCH', operationPath(id, operation.id), { body: { status: 'Failure' } });
       await emulator.control.advance(10_000);
@@ -130,18 +130,18 @@ describe('marketplace emulator: webhooks and customer-initiated operations (refe
 
     it('applies the change at once when the publisher PATCHes Success', async () => {
       const id = await anActiveSubscription(emulator, api);
-      const operation = await emulator.control.changePlanFromPortal(id, 'pro');
+      const operation = await emulator.control.changePlanFromPortal(id, 'instant');
 
       await api('PATCH', operationPath(id, operation.id), { body: { status: 'Success' } });
 
-      expect((await api('GET', `/saas/subscriptions/${id}`)).json.planId).toBe('pro');
+      expect((await api('GET', `/saas/subscriptions/${id}`)).json.planId).toBe('instant');
     });
 
     it('treats a 4xx answer to the InProgress webhook as a rejection', async () => {
       const id = await anActiveSubscription(emulator, api);
       receiver.answer(400);
 
-      const operation = await emulator.control.changePlanFromPortal(id, 'pro');
+      const operation = await emulator.control.changePlanFromPortal(id, 'instant');
       await emulator.control.advance(60_000);
 
       expect((await api('GET', operationPath(id, operation.id))).json.status).toBe('Failed');
@@ -154,11 +154,11 @@ describe('marketplace emulator: webhooks and customer-initiated operations (refe
       try {
         const observedApi = marketplaceApi(observed, await tokenFor(observed));
         const id = await anActiveSubscription(observed, observedApi);
-        const operation = await observed.control.changePlanFromPortal(id, 'pro');
+        const operation = await observed.control.changePlanFromPortal(id, 'instant');
 
         await observedApi('PATCH', operationPath(id, operation.id), { body: { status: 'Failure' } });
 
-        expect((await observedApi('GET', `/saas/subscriptions/${id}`)).json.planId).toBe('pro');
+        expect((await observedApi('GET', `/saas/subscriptions/${id}`)).json.planId).toBe('instant');
       } finally {
         await observed.stop();
       }
@@ -168,7 +168,7 @@ describe('marketplace emulator: webhooks and customer-initiated operations (refe
   describe('publisher-initiated operations', () => {
     it('send a Succeeded webhook with operationRequestSource Partner once the change is done', async () => {
       const id = await anActiveSubscription(emulator, api);
-      await api('PATCH', `/saas/subscriptions/${id}`, { body: { planId: 'pro' } });
+      await api('PATCH', `/saas/subscriptions/${id}`, { body: { planId: 'instant' } });
       expect(receiver.received).toHaveLength(0);
 
       await emulator.control.advance(3000);
@@ -177,7 +177,7 @@ describe('marketplace emulator: webhooks and customer-initiated operations (refe
         action: 'ChangePlan',
         status: 'Succeeded',
         operationRequestSource: 'Partner',
-        planId: 'pro',
+        planId: 'instant',
       });
     });
   });

@@ -147,6 +147,32 @@ describe('the landing page function against DynamoDB Local, fauxqs and the marke
     expect(page.body).not.toContain('<form');
   });
 
+  it('shows an auto-activated purchase as active on its first visit and on a POST, never calling Activate', async () => {
+    // Plan `instant` has auto-activation on: Microsoft made it Subscribed at purchase (marketplace-2026.md).
+    const purchase = await aPurchase('instant', null);
+    const purchasedAt = system.emulator.control.subscription(purchase.subscriptionId)?.statusHistory[0]?.at;
+
+    const page = await open(purchase.landingUrl);
+    const posted = await activate(purchase.token);
+
+    for (const response of [page, posted]) {
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain('Active');
+      expect(response.body).not.toContain('<form');
+    }
+    expect(await system.subscriptions.get(purchase.subscriptionId)).toMatchObject({
+      status: 'Subscribed',
+      planId: 'instant',
+      term: { termUnit: 'P1M', startDate: purchasedAt },
+    });
+    const calls = (await system.audit.list(purchase.subscriptionId)).entries.filter(
+      (entry) => entry.kind === 'marketplaceCall',
+    );
+    expect(calls.map((entry) => entry.what).filter((what) => what.startsWith('activate'))).toEqual([]);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(system.emulator.control.subscription(purchase.subscriptionId)?.statusHistory).toHaveLength(1);
+  });
+
   it.each([
     ['an unknown token', 'not-a-token'],
     ['a token with its %2B decoded a second time', 'ab+cd/ef%2Bgh'],

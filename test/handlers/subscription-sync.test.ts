@@ -94,8 +94,9 @@ describe('the subscription sync function against DynamoDB Local, fauxqs and the 
   it('applies a missed plan change, renewal and cancellation through the same timeline', async () => {
     const { control } = system.emulator;
     const subscriptionId = await buyAndActivate(system.emulator, landing, { planId: 'basic', quantity: undefined });
-    // The customer moves to `pro` in the admin center; unanswered, Microsoft accepts it after 10 s (§0).
-    await control.changePlanFromPortal(subscriptionId, 'pro');
+    // The customer moves to `instant` (same term and billing frequency, as Microsoft requires since 2026-07) in the
+    // admin center; unanswered, Microsoft accepts it after 10 s (§0).
+    await control.changePlanFromPortal(subscriptionId, 'instant');
     await control.advance(11_000);
     await control.renew(subscriptionId);
     const renewedTerm = control.subscription(subscriptionId)?.term as { startDate: string; endDate: string };
@@ -110,11 +111,11 @@ describe('the subscription sync function against DynamoDB Local, fauxqs and the 
 
     expect(changed).toMatchObject({
       status: 'Subscribed',
-      planId: 'pro',
+      planId: 'instant',
       term: { startDate: renewedTerm.startDate, endDate: renewedTerm.endDate },
     });
     expect(changeEvents).toEqual(['PlanChanged', 'Renewed']);
-    expect(await system.subscriptions.get(subscriptionId)).toMatchObject({ status: 'Unsubscribed', planId: 'pro' });
+    expect(await system.subscriptions.get(subscriptionId)).toMatchObject({ status: 'Unsubscribed', planId: 'instant' });
     expect(await eventsOf(subscriptionId)).toEqual(['Unsubscribed']);
   });
 

@@ -45,7 +45,8 @@ describe('loadCatalog', () => {
     const [offer] = catalog.offers;
     expect(offer?.id).toBe('contoso-analytics');
     expect(offer?.dimensions.map((dimension) => dimension.id)).toEqual(['api-calls', 'gb-processed', 'reports']);
-    expect(offer?.plans.map((plan) => plan.id)).toEqual(['basic', 'pro', 'team', 'enterprise-acme']);
+    // `instant` (issue 11): the sample of an auto-activated plan, the Partner Center default for new plans since 2026-05.
+    expect(offer?.plans.map((plan) => plan.id)).toEqual(['basic', 'pro', 'team', 'enterprise-acme', 'instant']);
   });
 
   it('reads amounts, included quantities and defaults of the sample as the domain expects them', async () => {
@@ -62,6 +63,12 @@ describe('loadCatalog', () => {
     });
     expect(basic.visibility).toBe('public');
     expect(basic.freeTrial).toBe(false);
+    expect(basic.autoActivation).toBe(false);
+    expect(findPlan(catalog, 'contoso-analytics', 'instant')).toMatchObject({
+      pricingModel: 'flatRate',
+      autoActivation: true,
+      billingTerms: [{ termUnit: 'P1M', billingFrequency: 'monthly' }],
+    });
     expect(pro.billingTerms[0]?.includedQuantities.reports).toBe('unlimited');
     expect(team).toMatchObject({
       pricingModel: 'perUser',
@@ -109,6 +116,41 @@ describe('catalogFormatOf', () => {
 });
 
 describe('parseCatalog', () => {
+  it('reads autoActivation per plan, false when left out', () => {
+    const text = yamlWithPlan(`
+- id: on
+  displayName: On
+  pricingModel: flatRate
+  autoActivation: true
+  billingTerms: [{ termUnit: P1M, billingFrequency: monthly, price: { USD: 10 } }]
+- id: off
+  displayName: Off
+  pricingModel: flatRate
+  billingTerms: [{ termUnit: P1M, billingFrequency: monthly, price: { USD: 10 } }]
+`);
+
+    const catalog = parseCatalog(text, 'yaml');
+
+    expect(findPlan(catalog, 'contoso-analytics', 'on').autoActivation).toBe(true);
+    expect(findPlan(catalog, 'contoso-analytics', 'off').autoActivation).toBe(false);
+  });
+
+  it('refuses an autoActivation that is not a boolean, naming the plan and the field', () => {
+    const text = yamlWithPlan(`
+- id: on
+  displayName: On
+  pricingModel: flatRate
+  autoActivation: "yes please"
+  billingTerms: [{ termUnit: P1M, billingFrequency: monthly, price: { USD: 10 } }]
+`);
+
+    const error = errorOf(() => parseCatalog(text, 'yaml'));
+
+    expect(error.issues).toEqual([
+      { offerId: 'contoso-analytics', planId: 'on', field: 'autoActivation', message: 'must be a boolean' },
+    ]);
+  });
+
   it('keeps YAML amounts exactly as written, trailing zeros and long fractions included', () => {
     const text = yamlWithPlan(`
 - id: basic

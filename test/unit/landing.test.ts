@@ -86,6 +86,55 @@ describe('opening the landing page', () => {
     await expect(openLandingPage(deps, { token })).rejects.toThrow(MarketplaceUnavailableError);
   });
 
+  describe('for a purchase of an auto-activated plan (Subscribed at purchase)', () => {
+    const autoCatalog = aCatalog({
+      offers: [
+        anOffer({
+          plans: [
+            aPlan({ id: 'instant', displayName: 'Instant', autoActivation: true }),
+            aPlan({ id: 'basic', displayName: 'Basic' }),
+          ],
+        }),
+      ],
+    });
+    const term = {
+      startDate: '2026-01-15T08:12:00.000Z',
+      endDate: '2026-02-14T00:00:00.000Z',
+      termUnit: 'P1M' as const,
+    };
+
+    function subscribedPurchase(planId: string) {
+      const { deps, marketplace, subscriptions } = setup();
+      const remote = marketplace.addSubscription({ planId, saasSubscriptionStatus: 'Subscribed', term });
+      return { deps: { ...deps, catalog: autoCatalog }, marketplace, subscriptions, remote };
+    }
+
+    it('shows it as active, stores it Subscribed from the purchase (its term start), and never activates', async () => {
+      const { deps, marketplace, subscriptions, remote } = subscribedPurchase('instant');
+      const token = marketplace.issueToken(remote.id);
+
+      const opened = await openLandingPage(deps, { token });
+      const posted = await activatePurchase(deps, { token });
+
+      expect(opened).toMatchObject({ kind: 'status', activatedNow: false });
+      expect(posted).toMatchObject({ kind: 'status', activatedNow: false });
+      expect(marketplace.callsOf('activate')).toEqual([]);
+      expect(await subscriptions.get(remote.id)).toMatchObject({
+        status: 'Subscribed',
+        term,
+        timeline: [{ from: term.startDate, status: 'Subscribed', planId: 'instant' }],
+      });
+    });
+
+    it('dates a Subscribed purchase of another plan from when we learnt of it, as before', async () => {
+      const { deps, marketplace, subscriptions, remote } = subscribedPurchase('basic');
+
+      await openLandingPage(deps, { token: marketplace.issueToken(remote.id) });
+
+      expect((await subscriptions.get(remote.id))?.timeline?.[0]?.from).toBe('2026-01-15T10:00:00.000Z');
+    });
+  });
+
   it('shows the state of an active subscription on a "Manage account" visit', async () => {
     const { deps, token } = setup();
     await activatePurchase(deps, { token });

@@ -15,7 +15,15 @@ import { ControlError } from './errors.ts';
 import type { FaultInjector, FaultRule } from './faults.ts';
 import { isRecord, readBody, writeReply } from './http.ts';
 import type { OperationEngine } from './operations.ts';
-import { chargeDurationOf, findOffer, findPlan, isPlanAvailable, seatLimits } from './plans.ts';
+import {
+  chargeDurationOf,
+  findOffer,
+  findPlan,
+  isPlanAvailable,
+  seatLimits,
+  termChangeRefusal,
+  termFrom,
+} from './plans.ts';
 import {
   type AcceptedUsageEvent,
   type CustomerOperation,
@@ -80,6 +88,8 @@ export interface PurchaseResult extends LandingToken {
 
 /** A subscription as Get Subscription shows it, plus the emulator's status and plan history. */
 export type SubscriptionView = Record<string, unknown> & {
+  /** Set once the marketplace deleted the purchase (never activated within 30 days); Get Subscription is 404 then. */
+  deletedAt?: string;
   statusHistory: { status: string; at: string }[];
   planHistory: { planId: string; at: string }[];
 };
@@ -99,7 +109,10 @@ export type OperationView = Record<string, unknown> & {
  * Errors are `ControlError` (status 400 for bad input, 404 unknown subscription, 409 wrong state or locked).
  */
 export interface EmulatorControl {
-  /** A customer buys a plan: the subscription is PendingFulfillmentStart until the publisher activates it. */
+  /**
+   * A customer buys a plan: the subscription is PendingFulfillmentStart until the publisher activates it (deleted if
+   * still so 30 days later), or, for a plan with `autoActivation`, Subscribed at once with a `Subscribe` webhook.
+   */
   purchase(input: PurchaseInput): Promise<PurchaseResult>;
   /** A fresh landing token for an existing subscription ("Manage account", §1.2 Resolve). */
   landingToken(subscriptionId: string): Promise<LandingToken>;
@@ -240,6 +253,10 @@ export function createControl(deps: ControlDeps): EmulatorControl {
       }
       if (input.isFreeTrial && !plan.freeTrial) throw new ControlError(400, `plan ${plan.id} has no free trial`);
       const now = clock.now();
+      // Auto-activation (marketplace-2026.md, 2026-05): Subscribed and billed from the purchase instant, never
+      // PendingFulfillmentStart; the term runs from the purchase to the last day before its anniversary.
+      const autoActivated = plan.autoActivation === true;
+      const status = autoActivated ? 'Subscribed' : 'PendingFulfillmentStart';
       const subscription: SubscriptionRecord = {
         id: randomUUID(),
         name: input.name ?? `${offer.displayName} subscription`,
@@ -247,13 +264,13 @@ export function createControl(deps: ControlDeps): EmulatorControl {
         offerId: offer.id,
         planId: plan.id,
         quantity,
-        status: 'PendingFulfillmentStart',
+        status,
         beneficiary: party(input.beneficiary),
         purchaser: party(input.purchaser),
         termUnit: term.termUnit,
         chargeDuration: chargeDurationOf(term),
-        startDate: undefined,
-        endDate: undefined,
+        startDate: autoActivated ? now : undefined,
+        endDate: autoActivated ? termFrom(now, term.termUnit).endDate : undefined,
         autoRenew: input.autoRenew ?? true,
         isFreeTrial: input.isFreeTrial ?? plan.freeTrial,
         allowedCustomerOperations: [
@@ -265,12 +282,20 @@ export function createControl(deps: ControlDeps): EmulatorControl {
         currency,
         created: now,
         lastModified: now,
-        statusHistory: [{ status: 'PendingFulfillmentStart', at: now }],
+        statusHistory: [{ status, at: now }],
         planHistory: [{ planId: plan.id, at: now }],
       };
       state.subscriptions.set(subscription.id, subscription);
-      // §1.2 Resolve / §6.3: no webhook for a purchase; the publisher learns of it from the landing page.
-      return { subscriptionId: subscription.id, ...issueLandingToken(subscription.id) };
+      // The customer may still open the landing page (to configure, for an auto-activated plan): a token either way.
+      const landing = issueLandingToken(subscription.id);
+      if (autoActivated) {
+        await deps.operations.autoActivate(subscription);
+      } else {
+        // §1.2 Resolve / §6.3: no webhook for such a purchase; the publisher learns of it from the landing page, and
+        // the marketplace deletes it if nobody activates it within 30 days.
+        deps.operations.scheduleFulfillmentDeadline(subscription);
+      }
+      return { subscriptionId: subscription.id, ...landing };
     },
     async landingToken(subscriptionId) {
       return issueLandingToken(subscriptionOf(subscriptionId).id);
@@ -289,6 +314,8 @@ export function createControl(deps: ControlDeps): EmulatorControl {
       ) {
         throw new ControlError(400, `plan ${planId} is not available to subscription ${subscriptionId}`);
       }
+      const refusal = termChangeRefusal(plan, subscription);
+      if (refusal) throw new ControlError(400, refusal);
       return operationView(await deps.operations.portalChange(subscription, { planId }));
     },
     async changeQuantityFromPortal(subscriptionId, quantity) {
@@ -340,10 +367,11 @@ export function createControl(deps: ControlDeps): EmulatorControl {
     usageLedger: () => state.ledger.map((event) => ({ ...event })),
     webhookDeliveries: () => state.deliveries.map((delivery) => structuredClone(delivery)),
     subscription(subscriptionId) {
-      const subscription = state.subscriptions.get(subscriptionId);
+      const subscription = state.subscriptions.get(subscriptionId) ?? state.deletedSubscriptions.get(subscriptionId);
       if (!subscription) return undefined;
       return {
         ...subscriptionJson(subscription),
+        ...(subscription.deletedAt === undefined ? {} : { deletedAt: iso(subscription.deletedAt) }),
         statusHistory: subscription.statusHistory.map((entry) => ({ status: entry.status, at: iso(entry.at) })),
         planHistory: subscription.planHistory.map((entry) => ({ planId: entry.planId, at: iso(entry.at) })),
       };
@@ -424,7 +452,7 @@ function parse<T extends z.ZodType>(schema: T, raw: string): z.infer<T> {
  * | `POST /subscriptions/{id}/change-plan` | `{ planId }` | operation |
  * | `POST /subscriptions/{id}/change-quantity` | `{ quantity }` | operation |
  * | `POST /subscriptions/{id}/suspend` · `reinstate` · `renew` · `unsubscribe` | | operation |
- * | `GET /subscriptions/{id}` | | subscription with history |
+ * | `GET /subscriptions/{id}` | | subscription with history (and `deletedAt` once deleted at day 30) |
  * | `GET /subscriptions/{id}/operations` | | `{ operations }` (all, completed included) |
  * | `GET /clock` · `POST /clock` | `{ time }` or `{ advanceMs }` | `{ now }` |
  * | `PUT /webhook` | `{ url }` (null to unset) | `{ url }` |

@@ -6,7 +6,9 @@
  * - `GET /{tenant}/v2.0/.well-known/openid-configuration` (what MSAL reads first) and the v1
  *   `GET /{tenant}/.well-known/openid-configuration`;
  * - `POST /{tenant}/oauth2/v2.0/token` (client credentials, `scope=<resource>/.default`) and the v1
- *   `POST /{tenant}/oauth2/token` (`resource=<resource>`), with a client secret or a client assertion;
+ *   `POST /{tenant}/oauth2/token` (`resource=<resource>`), with a client secret or a client assertion; tokens for
+ *   the marketplace resource are v1 access tokens from both (issuer `https://sts.windows.net/<tenant>/`, `appid`,
+ *   `tid`, `ver: "1.0"`), as Entra issues them for that resource (marketplace-2026.md);
  * - `GET /{tenant}/discovery/v2.0/keys` and `/discovery/keys`: the JWKS that verifies both the access tokens and the
  *   webhook tokens the emulator signs (§2.3: "verify with the tenant's OIDC keys").
  *
@@ -73,10 +75,18 @@ export interface EntraAuthority {
   stop(): Promise<void>;
 }
 
+/**
+ * Shape of the access tokens for the marketplace resource. `v1` (default) is what Entra issues, from either token
+ * endpoint, because that resource accepts v1 tokens (marketplace-2026.md "Tokens the marketplace API accepts");
+ * `v2` exists only to check that a client copes with both shapes.
+ */
+export type MarketplaceTokenVersion = 'v1' | 'v2';
+
 export async function startEntraAuthority(options: {
   port: number;
   clock: EmulatorClock;
   log: (line: string) => void;
+  marketplaceTokenVersion?: MarketplaceTokenVersion;
 }): Promise<EntraAuthority> {
   const { clock } = options;
   const [pems, keys] = await Promise.all([
@@ -236,7 +246,11 @@ export async function startEntraAuthority(options: {
     };
     // `azpacr`/`appidacr`: 1 = client secret, 2 = certificate or assertion.
     const acr = credentialKind === 'secret' ? '1' : '2';
-    if (version === 'v2') {
+    // The token's shape follows what the resource accepts, not the endpoint asked: the marketplace resource takes
+    // v1 tokens, so its tokens are v1 even from the v2 endpoint (issuer sts.windows.net, `appid`, ver 1.0).
+    const v1Shape =
+      version === 'v1' || (resource === MARKETPLACE_RESOURCE_ID && options.marketplaceTokenVersion !== 'v2');
+    if (!v1Shape) {
       const accessToken = await sign({
         ...common,
         iss: issuerOf(app.tenantId),
@@ -261,6 +275,17 @@ export async function startEntraAuthority(options: {
       appidacr: acr,
       ver: '1.0',
     });
+    if (version === 'v2') {
+      return {
+        status: 200,
+        body: {
+          token_type: 'Bearer',
+          expires_in: ACCESS_TOKEN_LIFETIME_S,
+          ext_expires_in: ACCESS_TOKEN_LIFETIME_S,
+          access_token: accessToken,
+        },
+      };
+    }
     // The v1 endpoint answers numbers as strings (§3, documented v1 request).
     return {
       status: 200,

@@ -12,11 +12,17 @@
  * throttleRate → 429 with `Retry-After`; then dropRate → the socket is destroyed without an answer, either before
  * the request is applied or after it (state changed, answer lost: the case that makes clients retry into Duplicate,
  * §6.7). `latencyMs` delays every matched request.
+ *
+ * Webhooks the emulator sends are targeted only explicitly: `'webhooks'` (every webhook) or `'webhook:<action>'`
+ * (e.g. `'webhook:Subscribe'`); `'all'` keeps meaning the marketplace routes. One draw per webhook (not per attempt):
+ * r < dropRate → the webhook is lost, never sent nor redelivered (recorded in the delivery log with the error
+ * `dropped by fault injection`), the case where the publisher learns of a change only from the API; `latencyMs`
+ * delays its first attempt by that much emulator time. `errorRate` and `throttleRate` do not apply to webhooks.
  */
 import type { Route, RouteGroup } from './router.ts';
 
 export interface FaultRule {
-  /** What the rule applies to (see the module comment); default `'all'`. */
+  /** What the rule applies to (see the module comment): routes, or `'webhooks'` / `'webhook:<action>'`; default `'all'`. */
   readonly match?: 'all' | RouteGroup | string | readonly string[];
   /** Share of requests answered 500 or 503 (half each), 0..1. */
   readonly errorRate?: number;
@@ -32,6 +38,13 @@ export interface FaultRule {
   readonly dropPhase?: 'before' | 'after' | 'random';
   /** The rule applies to this many matching requests, then is spent. Default: unlimited. */
   readonly count?: number;
+}
+
+/** What happens to one webhook (see the module comment). */
+export interface WebhookFaultDecision {
+  readonly drop: boolean;
+  /** Emulator-clock delay of the first attempt. */
+  readonly delayMs: number;
 }
 
 export type FaultAction = 'none' | 'error500' | 'error503' | 'throttle' | 'dropBefore' | 'dropAfter';
@@ -111,11 +124,32 @@ export class FaultInjector {
     }
     return { action, latencyMs: rule.latencyMs ?? 0, retryAfterSeconds: rule.retryAfterSeconds ?? 1 };
   }
+
+  /** The fault of one webhook with this `action` (first matching rule with `'webhooks'` or `'webhook:<action>'`). */
+  decideWebhook(action: string): WebhookFaultDecision {
+    const entry = this.rules.find((candidate) => candidate.remaining > 0 && matchesWebhook(candidate.rule, action));
+    if (!entry) return { drop: false, delayMs: 0 };
+    entry.remaining -= 1;
+    const drop = this.random() < (entry.rule.dropRate ?? 0);
+    return { drop, delayMs: drop ? 0 : (entry.rule.latencyMs ?? 0) };
+  }
+}
+
+function targetsOf(rule: FaultRule): readonly string[] {
+  return rule.match === undefined ? ['all'] : typeof rule.match === 'string' ? [rule.match] : rule.match;
+}
+
+function isWebhookTarget(target: string): boolean {
+  return target === 'webhooks' || target.startsWith('webhook:');
+}
+
+function matchesWebhook(rule: FaultRule, action: string): boolean {
+  return targetsOf(rule).some((target) => target === 'webhooks' || target === `webhook:${action}`);
 }
 
 function matches(rule: FaultRule, route: Route, method: string, path: string): boolean {
-  const targets = rule.match === undefined ? ['all'] : typeof rule.match === 'string' ? [rule.match] : rule.match;
-  return targets.some((target) => {
+  return targetsOf(rule).some((target) => {
+    if (isWebhookTarget(target)) return false;
     if (target === 'all' || target === route.group || target === route.name) return true;
     if (['fulfillment', 'operations', 'metering'].includes(target)) return false;
     try {

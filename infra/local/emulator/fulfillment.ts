@@ -4,7 +4,15 @@
  */
 import { badRequest, notFound } from './errors.ts';
 import { isRecord, parseJson } from './http.ts';
-import { availablePlanJson, findOffer, findPlan, isPlanAvailable, seatLimits, termFrom } from './plans.ts';
+import {
+  availablePlanJson,
+  findOffer,
+  findPlan,
+  isPlanAvailable,
+  seatLimits,
+  termChangeRefusal,
+  termFrom,
+} from './plans.ts';
 import type { EmulatorCore, Route } from './router.ts';
 import { type SubscriptionRecord, setStatus, subscriptionJson } from './state.ts';
 
@@ -190,6 +198,8 @@ export function fulfillmentRoutes(core: EmulatorCore): Route[] {
           if (!plan || !isPlanAvailable(plan, customerOf(subscription))) {
             throw badRequest(`Plan ${planId} does not exist or is not available to this subscription.`);
           }
+          const refusal = termChangeRefusal(plan, subscription);
+          if (refusal) throw badRequest(refusal);
           const operation = core.operations.startPartnerOperation(subscription, 'ChangePlan', { planId });
           return { status: 202, headers: { 'operation-location': operationLocation(subscription.id, operation.id) } };
         }

@@ -36,7 +36,7 @@ import type { AddressInfo } from 'node:net';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { type ClockMode, EmulatorClock } from './clock.ts';
 import { controlRequestHandler, createControl, type EmulatorControl } from './control.ts';
-import { MARKETPLACE_RESOURCE_ID, startEntraAuthority } from './entra.ts';
+import { MARKETPLACE_RESOURCE_ID, type MarketplaceTokenVersion, startEntraAuthority } from './entra.ts';
 import { FaultInjector } from './faults.ts';
 import { fulfillmentRoutes } from './fulfillment.ts';
 import { meteringRoutes } from './metering.ts';
@@ -97,6 +97,11 @@ export interface MarketplaceEmulatorOptions {
   operationDelayMs?: number;
   /** Webhook redelivery policy (defaults in `webhooks.ts`: 20 attempts, 15 s doubling up to 30 min, 10 s timeout). */
   webhookRetry?: WebhookRetryPolicy;
+  /**
+   * Shape of the fake Entra's tokens for the marketplace resource: `v1` (default, as Entra issues them: `appid`,
+   * issuer `https://sts.windows.net/<tenant>/`) or `v2` (`azp`), to check that a client copes with both.
+   */
+  marketplaceTokenVersion?: MarketplaceTokenVersion;
   /** Reject access tokens expired on the emulator clock (default true). */
   verifyTokenExpiry?: boolean;
   /** Behaviours reported about the live service but not documented (§1.2, §6.4); all off by default. */
@@ -121,7 +126,7 @@ export interface MarketplaceEmulator {
     readonly clientSecret: string;
     /** PEM of the self-signed TLS certificate of the authority (trust it as a CA). */
     readonly caCertificatePem: string;
-    /** `https://127.0.0.1:PORT/{tenant}/v2.0`: the `iss` of webhook tokens and v2 access tokens. */
+    /** `https://127.0.0.1:PORT/{tenant}/v2.0`: the `iss` of webhook tokens and v2 access tokens (not of v1 ones). */
     readonly issuer: string;
     readonly jwksUri: string;
     readonly openIdConfigurationUrl: string;
@@ -151,7 +156,14 @@ export async function startMarketplaceEmulator(options: MarketplaceEmulatorOptio
   const clock = new EmulatorClock(startTime, options.clock ?? 'running', (error) =>
     log(`timer: ${(error as Error).stack ?? String(error)}`),
   );
-  const entra = await startEntraAuthority({ port: options.entraPort ?? 0, clock, log });
+  const entra = await startEntraAuthority({
+    port: options.entraPort ?? 0,
+    clock,
+    log,
+    ...(options.marketplaceTokenVersion === undefined
+      ? {}
+      : { marketplaceTokenVersion: options.marketplaceTokenVersion }),
+  });
   entra.register({
     tenantId: publisher.tenantId,
     clientId: publisher.clientId,
@@ -163,6 +175,7 @@ export async function startMarketplaceEmulator(options: MarketplaceEmulatorOptio
   });
   const issuer = entra.issuerOf(publisher.tenantId);
   const state = new EmulatorState();
+  const faults = new FaultInjector(options.seed ?? 1);
   let operations: OperationEngine | undefined;
   const webhooks = new WebhookSender(
     {
@@ -174,6 +187,7 @@ export async function startMarketplaceEmulator(options: MarketplaceEmulatorOptio
       retry: options.webhookRetry ?? {},
       onRejected: (operationId, status) => operations?.rejectFromWebhook(operationId, status),
       log,
+      faults,
     },
     options.webhookUrl,
   );
@@ -197,7 +211,6 @@ export async function startMarketplaceEmulator(options: MarketplaceEmulatorOptio
     baseUrl: () => baseUrl,
     behaviour: { activateSkipsPlanCheck: options.observed?.activateSkipsPlanCheck ?? false },
   };
-  const faults = new FaultInjector(options.seed ?? 1);
   const control = createControl({
     catalog: options.catalog,
     state,

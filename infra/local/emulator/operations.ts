@@ -14,6 +14,10 @@
  * - Suspend, Renew, Unsubscribe from the Microsoft side: applied at once, inform-only webhook with Succeeded (§2.2).
  *   A suspended subscription is unsubscribed after the 30-day grace period (§1.4); a term renews the day after its
  *   endDate, or the subscription is cancelled then when autoRenew is off (§1.3, §1.4).
+ * - Subscribe (auto-activated plans, marketplace-2026.md 2026-05): the purchase is Subscribed at once; the operation
+ *   is Succeeded from the start and an inform-only webhook announces it (there is nothing to accept).
+ * - A purchase left PendingFulfillmentStart for 30 days is deleted by the marketplace (marketplace-2026.md,
+ *   2026-07-31): gone from Get / List Subscriptions, kept for the control API with `deletedAt`.
  * - While an operation is InProgress the subscription is locked (§1.2, observed "subscription is locked due to
  *   pending operations").
  */
@@ -41,6 +45,8 @@ import type { WebhookSender } from './webhooks.ts';
 export const AUTO_ACCEPT_MS = 10_000;
 /** §1.4: "Microsoft gives a 30-day grace period, then sends Unsubscribe". */
 const SUSPENSION_GRACE_MS = 30 * 24 * 3600_000;
+/** marketplace-2026.md (2026-07-31): a purchase not configured within 30 days is deleted automatically. */
+export const FULFILLMENT_DEADLINE_MS = 30 * 24 * 3600_000;
 
 export interface OperationEngineDeps {
   readonly state: EmulatorState;
@@ -151,6 +157,39 @@ export class OperationEngine {
       await this.deps.webhooks.send(operation, subscription);
     });
     return operation;
+  }
+
+  /**
+   * A purchase of an auto-activated plan, already Subscribed: records the `Subscribe` operation (Succeeded, time
+   * stamped at the purchase), schedules the renewal and sends the inform-only webhook.
+   */
+  async autoActivate(subscription: SubscriptionRecord): Promise<OperationRecord> {
+    const operation = this.create(subscription, 'Subscribe', 'Azure');
+    this.succeed(operation);
+    this.scheduleRenewal(subscription);
+    await this.deps.webhooks.send(operation, subscription);
+    return operation;
+  }
+
+  /**
+   * Deletes the purchase 30 days after it was made if it is still PendingFulfillmentStart then (never resolved and
+   * activated): Get Subscription answers 404 and List Subscriptions leaves it out from then on.
+   */
+  scheduleFulfillmentDeadline(subscription: SubscriptionRecord): void {
+    this.deps.clock.schedule(subscription.created.getTime() + FULFILLMENT_DEADLINE_MS, () => {
+      const { state } = this.deps;
+      if (
+        subscription.status !== 'PendingFulfillmentStart' ||
+        state.subscriptions.get(subscription.id) !== subscription
+      ) {
+        return;
+      }
+      const now = this.deps.clock.now();
+      subscription.deletedAt = now;
+      subscription.lastModified = now;
+      state.subscriptions.delete(subscription.id);
+      state.deletedSubscriptions.set(subscription.id, subscription);
+    });
   }
 
   /** The customer changes plan or seats in the portal / admin center (§2.1, §2.4). */

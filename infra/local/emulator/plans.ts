@@ -163,3 +163,20 @@ export function availablePlanJson(offer: Offer, plan: Plan, subscription: Subscr
     planComponents: { recurrentBillingTerms, meteringDimensions },
   };
 }
+
+/**
+ * Why `plan` cannot replace the subscription's plan under the same-term rule, or undefined when it can. Since
+ * 2026-07-31 a plan change is allowed only to a plan sold with the same term and billing frequency
+ * (marketplace-2026.md): the target plan must offer the subscription's term unit charged the same way.
+ */
+export function termChangeRefusal(plan: Plan, subscription: SubscriptionRecord): string | undefined {
+  const sameTerm = plan.billingTerms.some(
+    (term) => term.termUnit === subscription.termUnit && chargeDurationOf(term) === subscription.chargeDuration,
+  );
+  if (sameTerm) return undefined;
+  const billed = subscription.chargeDuration === 'P1M' ? 'monthly' : 'upfront';
+  return (
+    `Plan ${plan.id} is not sold with the subscription's term ${subscription.termUnit} billed ${billed}: ` +
+    'a plan can be changed only to a plan with the same term and billing frequency.'
+  );
+}

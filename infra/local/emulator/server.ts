@@ -6,9 +6,10 @@
  * 3. fault injection (latency, 500/503, 429, drop before applying);
  * 4. `api-version=2018-08-31` (400 otherwise; §0: the only value of both OpenAPI enums);
  * 5. authentication: a bearer token of the fake Entra, RS256 with its key, `aud` = the marketplace resource
- *    `20e940b3-…`, `azp` (v2) or `appid` (v1) = the publisher's client id, `tid` = its tenant, not expired on the
- *    emulator clock. Anything else, a missing token included, is 403 (§1.1: "403 means the token is
- *    missing/invalid/expired or the offer was published with a different Entra app id");
+ *    `20e940b3-…`, not expired on the emulator clock; the publisher is identified by `tid` + `appid` (the v1 tokens
+ *    Entra issues for this resource; Microsoft's own SaaS emulator does the same), or `azp` in a v2 token. Anything
+ *    else, a missing token included, is 403 (§1.1: "403 means the token is missing/invalid/expired or the offer was
+ *    published with a different Entra app id");
  * 6. the route, then maybe a drop after applying it (the answer is lost, the change is not).
  */
 import { randomUUID } from 'node:crypto';
@@ -150,7 +151,8 @@ async function authenticate(
   if (!audiences.includes(MARKETPLACE_RESOURCE_ID)) {
     throw forbidden(`The access token is not for the marketplace API (aud must be ${MARKETPLACE_RESOURCE_ID}).`);
   }
-  const appId = claims.azp ?? claims.appid;
+  // v1 tokens (what Entra issues for this resource) name the caller in `appid`; v2 tokens in `azp`.
+  const appId = claims.ver === '2.0' ? claims.azp : claims.appid;
   if (appId !== deps.publisher.clientId || claims.tid !== deps.publisher.tenantId) {
     throw forbidden(
       "The access token's application is not the one on the offer's Technical configuration page: check the app id and tenant id.",

@@ -6,8 +6,18 @@ import type { TermUnit } from '#shared/domain/catalog.ts';
 
 /** Status strings exactly as the Fulfillment API spells them (reference §1.3). */
 export type SaasSubscriptionStatus = 'PendingFulfillmentStart' | 'Subscribed' | 'Suspended' | 'Unsubscribed';
-/** `action` of operations and webhooks (reference §1.2 Operations APIs, §2.2). */
-export type OperationAction = 'Unsubscribe' | 'ChangePlan' | 'ChangeQuantity' | 'Suspend' | 'Reinstate' | 'Renew';
+/**
+ * `action` of operations and webhooks (reference §1.2 Operations APIs, §2.2), plus `Subscribe`: the webhook of a
+ * purchase of an auto-activated plan (marketplace-2026.md, GA 2026-05).
+ */
+export type OperationAction =
+  | 'Subscribe'
+  | 'Unsubscribe'
+  | 'ChangePlan'
+  | 'ChangeQuantity'
+  | 'Suspend'
+  | 'Reinstate'
+  | 'Renew';
 /** `status` of operations (reference §1.2). */
 export type OperationStatus = 'NotStarted' | 'InProgress' | 'Succeeded' | 'Failed' | 'Conflict';
 /** `operationRequestSource` of webhooks: the customer in the portal (`Azure`) or the publisher's API call (§2.2). */
@@ -52,6 +62,12 @@ export interface SubscriptionRecord {
   readonly statusHistory: { status: SaasSubscriptionStatus; at: Date }[];
   /** Every plan change with its instant: the plan in force during an hour decides the valid dimensions (§4.4). */
   readonly planHistory: { planId: string; at: Date }[];
+  /**
+   * When the marketplace deleted it: a purchase still PendingFulfillmentStart 30 days after it was made is deleted
+   * (marketplace-2026.md, 2026-07-31). A deleted subscription is gone from the Fulfillment API; only the control API
+   * still shows it.
+   */
+  deletedAt?: Date;
 }
 
 export interface OperationRecord {
@@ -109,6 +125,8 @@ export interface LandingToken {
 
 export class EmulatorState {
   readonly subscriptions = new Map<string, SubscriptionRecord>();
+  /** Subscriptions the marketplace deleted (never configured within 30 days), kept for inspection only. */
+  readonly deletedSubscriptions = new Map<string, SubscriptionRecord>();
   readonly landingTokens = new Map<string, LandingToken>();
   readonly operations = new Map<string, OperationRecord>();
   /** Accepted usage events, in acceptance order. */
@@ -119,6 +137,7 @@ export class EmulatorState {
 
   clear(): void {
     this.subscriptions.clear();
+    this.deletedSubscriptions.clear();
     this.landingTokens.clear();
     this.operations.clear();
     this.ledger.length = 0;

@@ -9,12 +9,16 @@
  * `maxAttempts` attempts. Defaults: 15 s doubling up to 30 min, 20 attempts, which spreads over about 6.5 h; the
  * emulator does not make 500 attempts so an inspection log stays readable.
  *
+ * Faults (`faults.ts`, rules on `'webhooks'` or `'webhook:<action>'`): a dropped webhook is never sent nor
+ * redelivered; a delayed one is first attempted that much later on the emulator clock.
+ *
  * Rejection (§2.1 table): for a ChangePlan/ChangeQuantity still InProgress, a 4xx answer rejects the change like a
  * PATCH Failure would, and is not retried.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EmulatorClock } from './clock.ts';
 import { MARKETPLACE_RESOURCE_ID } from './entra.ts';
+import type { FaultInjector } from './faults.ts';
 import {
   type EmulatorState,
   iso,
@@ -45,6 +49,8 @@ export interface WebhookSenderDeps {
   /** Called when the publisher rejects an InProgress change with a 4xx answer. */
   readonly onRejected: (operationId: string, httpStatus: number) => void;
   readonly log: (line: string) => void;
+  /** Webhook faults (drop, delay); none when absent. */
+  readonly faults?: FaultInjector;
 }
 
 /** Object id of the marketplace's service principal in the publisher's tenant (the webhook token's `oid`/`sub`). */
@@ -95,9 +101,32 @@ export class WebhookSender {
     };
   }
 
-  /** Delivers the webhook of `operation` now (first attempt awaited) and schedules redelivery on failure. */
+  /**
+   * Delivers the webhook of `operation` now (first attempt awaited) and schedules redelivery on failure. An injected
+   * fault may drop it (recorded, never sent) or delay its first attempt on the emulator clock (not awaited then).
+   */
   async send(operation: OperationRecord, subscription: SubscriptionRecord): Promise<void> {
-    await this.attempt(operation, this.payloadOf(operation, subscription), 1);
+    const payload = this.payloadOf(operation, subscription);
+    const fault = this.deps.faults?.decideWebhook(operation.action) ?? { drop: false, delayMs: 0 };
+    if (fault.drop) {
+      this.deps.state.deliveries.push({
+        operationId: operation.id,
+        action: operation.action,
+        attempt: 1,
+        at: iso(this.deps.clock.now()),
+        url: this.url ?? '',
+        payload,
+        token: '',
+        status: undefined,
+        error: 'dropped by fault injection',
+      });
+      return;
+    }
+    if (fault.delayMs > 0) {
+      this.deps.clock.schedule(this.deps.clock.nowMs() + fault.delayMs, () => this.attempt(operation, payload, 1));
+      return;
+    }
+    await this.attempt(operation, payload, 1);
   }
 
   /** The §2.3 token: a fresh one per attempt, so its iat/exp follow the emulator clock. */

@@ -121,6 +121,8 @@ const SIGNED_DECIMAL = /^-?\d+(\.\d+)?$/;
  * - Stop-sold plans (`isStopSell`) are kept: existing subscribers may still be on them and must be rated.
  * - Ids are kept as Microsoft sends them (only trimmed), since metering must send them back exactly.
  * - `market` is ignored: the response is already limited to the subscription's geography, hence its currencies.
+ * - Auto-activation is a Partner Center setting that the payload does not carry: imported plans leave
+ *   `autoActivation` out (false); set it in the catalog file for plans that have it on.
  *
  * The result is not validated: run `validateCatalog` on the catalog it goes into (e.g. after merging audiences).
  * @throws {CatalogError} listing every value that cannot be mapped (malformed payload, missing or non-numeric price,

@@ -69,6 +69,7 @@ const planSchema = z.strictObject({
   minQuantity: z.number().int().optional(),
   maxQuantity: z.number().int().optional(),
   freeTrial: z.boolean().default(false),
+  autoActivation: z.boolean().default(false),
   billingTerms: z.array(billingTermSchema),
   meteredDimensions: z.array(z.strictObject({ dimensionId: z.string(), pricePerUnit: priceListSchema })).default([]),
 });
@@ -83,7 +84,7 @@ const offerSchema = z.strictObject({
 });
 
 /**
- * Schema of the catalog file. Defaults keep the file short: `visibility: public`, `freeTrial: false`, no metered
+ * Schema of the catalog file. Defaults keep the file short: `visibility: public`, `freeTrial: false`, `autoActivation: false`, no metered
  * dimensions, no included quantities, and Microsoft's standard 3% store fee.
  */
 export const catalogFileSchema = z.strictObject({
