@@ -101,8 +101,9 @@ export const USAGE_INGEST_FUNCTION: FunctionDefinition = {
   id: 'UsageIngest',
   entry: 'functions/usage-ingest/handler.ts',
   description: 'Usage ingest (publisher key): validates usage events and queues them, summed per hour, for aggregation',
-  // Reads API keys and subscriptions; writes only the Idempotency-Key records (the answer to each request).
-  uses: { table: 'readWrite', queues: [{ queue: USAGE_QUEUE, access: 'send' }] },
+  // Reads API keys and subscriptions; writes the Idempotency-Key records (the answer to each request) and the
+  // subscriptions it learns of from Microsoft (Get Subscription for usage naming one not stored yet, with its audit).
+  uses: { table: 'readWrite', queues: [{ queue: USAGE_QUEUE, access: 'send' }], marketplace: true },
 };
 
 /** Applies each usage message to the ledger exactly once (one DynamoDB transaction per message). */
