@@ -1,6 +1,7 @@
 import {
   ALERTS_TOPIC,
   LIFECYCLE_TOPIC,
+  OPERATIONS_TOPIC,
   type QueueDefinition,
   type TopicDefinition,
   USAGE_QUEUE,
@@ -194,8 +195,9 @@ export const SUBSCRIPTION_SYNC_FUNCTION: FunctionDefinition = {
   // Pages of 100 and one store read per subscription: thousands of subscriptions in well under a minute; it stops
   // 20 s before the timeout and the next run starts over.
   timeoutSeconds: 300,
-  // Stores subscriptions it finds and applies missed changes; publishes their lifecycle events.
-  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true },
+  // Stores subscriptions it finds and applies missed changes; publishes their lifecycle events, and tells the
+  // operations topic of a purchase two days from being deleted unfulfilled.
+  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC, OPERATIONS_TOPIC], marketplace: true },
 };
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
