@@ -1,6 +1,7 @@
 import {
   ALERTS_TOPIC,
   LIFECYCLE_TOPIC,
+  OPERATIONS_TOPIC,
   type QueueDefinition,
   type TopicDefinition,
   USAGE_QUEUE,
@@ -101,8 +102,9 @@ export const USAGE_INGEST_FUNCTION: FunctionDefinition = {
   id: 'UsageIngest',
   entry: 'functions/usage-ingest/handler.ts',
   description: 'Usage ingest (publisher key): validates usage events and queues them, summed per hour, for aggregation',
-  // Reads API keys and subscriptions; writes only the Idempotency-Key records (the answer to each request).
-  uses: { table: 'readWrite', queues: [{ queue: USAGE_QUEUE, access: 'send' }] },
+  // Reads API keys and subscriptions; writes the Idempotency-Key records (the answer to each request) and the
+  // subscriptions it learns of from Microsoft (Get Subscription for usage naming one not stored yet, with its audit).
+  uses: { table: 'readWrite', queues: [{ queue: USAGE_QUEUE, access: 'send' }], marketplace: true },
 };
 
 /** Applies each usage message to the ledger exactly once (one DynamoDB transaction per message). */
@@ -193,8 +195,9 @@ export const SUBSCRIPTION_SYNC_FUNCTION: FunctionDefinition = {
   // Pages of 100 and one store read per subscription: thousands of subscriptions in well under a minute; it stops
   // 20 s before the timeout and the next run starts over.
   timeoutSeconds: 300,
-  // Stores subscriptions it finds and applies missed changes; publishes their lifecycle events.
-  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true },
+  // Stores subscriptions it finds and applies missed changes; publishes their lifecycle events, and tells the
+  // operations topic of a purchase two days from being deleted unfulfilled.
+  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC, OPERATIONS_TOPIC], marketplace: true },
 };
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [

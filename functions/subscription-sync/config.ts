@@ -10,6 +10,7 @@ import {
   type CatalogSource,
   catalogSource,
   LIFECYCLE_TOPIC_SETTINGS,
+  OPERATIONS_TOPIC_SETTINGS,
   optionalWholeNumber,
   TABLE_SETTINGS,
 } from '#shared/config/settings.ts';
@@ -27,6 +28,7 @@ const MAX_PENDING_PURCHASE_ALERT_MINUTES = 30 * 24 * 60;
 export const SUBSCRIPTION_SYNC_SETTINGS = z.object({
   ...TABLE_SETTINGS,
   ...LIFECYCLE_TOPIC_SETTINGS,
+  ...OPERATIONS_TOPIC_SETTINGS,
   ...CATALOG_SETTINGS,
   ...MARKETPLACE_SETTINGS,
   [ENV.pendingPurchaseAlertMinutes]: optionalWholeNumber('minutes', 0, MAX_PENDING_PURCHASE_ALERT_MINUTES),
@@ -35,6 +37,8 @@ export const SUBSCRIPTION_SYNC_SETTINGS = z.object({
 export interface SubscriptionSyncConfig {
   readonly tableName: string;
   readonly lifecycleTopicArn: string;
+  /** Told at day 28 of a purchase still not activated (`PendingPurchaseExpiring`). */
+  readonly operationsTopicArn: string;
   readonly catalog: CatalogSource;
   readonly marketplace: MarketplaceConfig;
   /** Minutes a purchase may stay PendingFulfillmentStart before it is reported as never opened. */
@@ -50,6 +54,7 @@ export function loadSubscriptionSyncConfig(env: Env = runtimeEnv()): Subscriptio
   return {
     tableName: values[ENV.tableName],
     lifecycleTopicArn: values[ENV.lifecycleTopicArn],
+    operationsTopicArn: values[ENV.operationsTopicArn],
     catalog: catalogSource(values),
     marketplace: marketplaceConfig(values),
     pendingPurchaseAlertMinutes: values[ENV.pendingPurchaseAlertMinutes] ?? DEFAULT_PENDING_PURCHASE_ALERT_MINUTES,

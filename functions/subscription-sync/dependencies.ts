@@ -6,6 +6,7 @@ import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marke
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
+import { SnsOperationsNotifier } from '#shared/adapters/sns/sns-operations-notifier.ts';
 import { logger } from '#shared/observability.ts';
 import type { SyncSubscriptionsDeps } from '#shared/use-cases/fulfillment/sync-subscriptions.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
@@ -32,11 +33,14 @@ export async function buildSubscriptionSyncDependencies(
 ): Promise<SyncSubscriptionsDeps> {
   const documentClient = createDocumentClient();
   const audit = new DynamoAuditLog(documentClient, config.tableName);
+  const sns = createSnsClient();
   const client = await createHttpMarketplace(config.marketplace, { retry: SYNC_RETRY_POLICY });
   return {
     marketplace: new AuditingMarketplace(client, audit, systemClock, logger),
     subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
-    lifecycle: new SnsLifecyclePublisher(createSnsClient(), config.lifecycleTopicArn),
+    lifecycle: new SnsLifecyclePublisher(sns, config.lifecycleTopicArn),
+    operations: new SnsOperationsNotifier(sns, config.operationsTopicArn),
+    audit,
     catalog: loadConfiguredCatalog(config.catalog),
     clock: systemClock,
     logger,

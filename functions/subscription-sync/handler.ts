@@ -29,6 +29,8 @@ export function createSubscriptionSync(deps: SyncSubscriptionsDeps) {
     logger.info('Subscription sync done', { ...summary });
     metrics.addMetric('SubscriptionsSynced', MetricUnit.Count, summary.listed);
     metrics.addMetric('PendingPurchasesReported', MetricUnit.Count, summary.pendingReported);
+    metrics.addMetric('PendingPurchasesExpiring', MetricUnit.Count, summary.expiringReported);
+    metrics.addMetric('PendingPurchasesExpired', MetricUnit.Count, summary.expiredRecorded);
     metrics.addMetric('SubscriptionSyncChanges', MetricUnit.Count, summary.changesApplied);
     metrics.addMetric('SubscriptionSyncFailures', MetricUnit.Count, summary.failed + (summary.stoppedEarly ? 1 : 0));
     if (summary.stoppedEarly)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadMarketplaceConfig, type MarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
 import {
   CATALOG_SETTINGS,
@@ -26,7 +27,10 @@ export const DEFAULT_USAGE_MAX_LATENESS_HOURS = 168;
  */
 export const MAX_USAGE_MAX_LATENESS_HOURS = 744;
 
-/** Every variable the usage ingest reads. */
+/**
+ * Every variable the usage ingest reads at cold start. The marketplace settings (`MARKETPLACE_SETTINGS`) are read
+ * later, see `UsageIngestConfig.marketplace`.
+ */
 export const USAGE_INGEST_SETTINGS = z.object({
   ...TABLE_SETTINGS,
   ...USAGE_QUEUE_SETTINGS,
@@ -40,6 +44,13 @@ export interface UsageIngestConfig {
   readonly catalog: CatalogSource;
   /** Oldest usage event accepted, in hours (`USAGE_MAX_LATENESS_HOURS`, default 168). */
   readonly maxLatenessHours: number;
+  /**
+   * The marketplace client's configuration, read when a request first names a subscription the store does not know
+   * (it is then checked with Get Subscription): usage of known subscriptions, nearly all of it, never waits for it,
+   * and a mistake in these settings must not stop the ingest of that usage.
+   * @throws ConfigError naming each missing or invalid marketplace variable.
+   */
+  readonly marketplace: () => MarketplaceConfig;
 }
 
 /**
@@ -53,5 +64,6 @@ export function loadUsageIngestConfig(env: Env = runtimeEnv()): UsageIngestConfi
     usageQueueUrl: values[ENV.usageQueueUrl],
     catalog: catalogSource(values),
     maxLatenessHours: values[ENV.usageMaxLatenessHours] ?? DEFAULT_USAGE_MAX_LATENESS_HOURS,
+    marketplace: () => loadMarketplaceConfig(env),
   };
 }

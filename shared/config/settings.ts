@@ -65,6 +65,11 @@ export const LIFECYCLE_TOPIC_SETTINGS = {
   [ENV.lifecycleTopicArn]: required('the ARN of the lifecycle SNS topic'),
 };
 
+/** The operations topic (`OPERATIONS_TOPIC`): alarms, and notices a person must act on. */
+export const OPERATIONS_TOPIC_SETTINGS = {
+  [ENV.operationsTopicArn]: required('the ARN of the operations SNS topic'),
+};
+
 /**
  * The alerts topic (`ALERTS_TOPIC`), and in local mode the queue that stands in for e-mail and SMS (never set in
  * AWS, where alerts go out by e-mail and SMS).

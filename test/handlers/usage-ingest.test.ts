@@ -1,15 +1,24 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DeleteMessageCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseUsageMessage } from '#functions/usage-aggregator/schema.ts';
+import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
+import { marketplaceClientEnv } from '#infra/local/function-env.ts';
+import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { MAIN_TABLE, USAGE_QUEUE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
+import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import type { UsageMessage } from '#shared/domain/usage/usage-message.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
+import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
+import { aPurchaseInput } from '#test/helpers/fulfillment-flow.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
 import { bodyOf, httpEvent, sampleEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
@@ -21,6 +30,8 @@ describe('the usage ingest function against DynamoDB Local and fauxqs', () => {
   const { documentClient, sqs } = localClients();
   let handler: Handler;
   let queueUrl: string;
+  let emulator: MarketplaceEmulator;
+  let store: DynamoSubscriptionStore;
   const keys = { publisher: '', partner: '' };
   const subscribed = aSubscription();
   const suspended = aSubscription({ status: 'Suspended' });
@@ -50,6 +61,15 @@ describe('the usage ingest function against DynamoDB Local and fauxqs', () => {
 
   beforeAll(async () => {
     const resources = await prepareFunctionEnvironment();
+    // Microsoft's side, for usage naming a subscription not stored yet (checked with Get Subscription).
+    emulator = await startMarketplaceEmulator({
+      catalog: await loadCatalog(join(REPO_ROOT, 'infra/catalog/catalog.yaml')),
+      clock: 'running',
+      startTime: new Date(),
+    });
+    const caPath = join(await mkdtemp(join(tmpdir(), 'emulator-ca-')), 'ca.pem');
+    await writeFile(caPath, emulator.entra.caCertificatePem);
+    Object.assign(process.env, marketplaceClientEnv(emulator, caPath));
     queueUrl = resources[USAGE_QUEUE.envVar] ?? '';
     ({ handler } = await import('#functions/usage-ingest/handler.ts'));
     const tableName = resources[MAIN_TABLE.envVar] ?? '';
@@ -57,9 +77,11 @@ describe('the usage ingest function against DynamoDB Local and fauxqs', () => {
     keys.publisher = (await createApiKey(deps, aPublisher(), { name: 'publisher', role: 'publisher' })).token;
     keys.partner = (await createApiKey(deps, aPublisher(), { name: 'p', role: 'partner', partnerId: 'p1' })).token;
     const subscriptions = new DynamoSubscriptionStore(documentClient, tableName);
+    store = subscriptions;
     await subscriptions.put(subscribed);
     await subscriptions.put(suspended);
   });
+  afterAll(() => emulator?.stop());
 
   beforeEach(async () => {
     await drainQueue();
@@ -301,6 +323,49 @@ describe('the usage ingest function against DynamoDB Local and fauxqs', () => {
 
       expect(response.statusCode).toBe(403);
       expect(await drainQueue()).toEqual([]);
+    });
+  });
+
+  describe('usage for a subscription Microsoft has but our store does not know yet', () => {
+    /** Bought and activated at the emulator by a client of ours, without the landing page: no webhook reaches us. */
+    async function subscribedAtMicrosoftOnly(): Promise<string> {
+      const bought = await emulator.control.purchase(aPurchaseInput({ planId: 'basic', quantity: undefined }));
+      await emulatorMarketplace(emulator).activate(bought.subscriptionId, { planId: 'basic' });
+      return bought.subscriptionId;
+    }
+
+    it('checks it with Get Subscription, accepts and queues the usage, and stores the subscription', async () => {
+      const subscriptionId = await subscribedAtMicrosoftOnly();
+      await new Promise((resolve) => setTimeout(resolve, 5)); // usage stamped after the activation instant
+      const timestamp = new Date().toISOString();
+
+      const response = await post({ events: [{ subscriptionId, dimension: 'api-calls', quantity: 3, timestamp }] });
+
+      expect(response.statusCode).toBe(202);
+      expect(bodyOf(response)).toMatchObject({ accepted: 1, rejected: 0 });
+      expect((await drainQueue()).flatMap((message) => message.slots)).toMatchObject([
+        { subscriptionId, dimension: 'api-calls', quantity: '3' },
+      ]);
+      expect(await store.get(subscriptionId)).toMatchObject({ status: 'Subscribed', planId: 'basic' });
+    });
+
+    it('answers 503 with Retry-After while Microsoft cannot answer, and accepts the same request once it can', async () => {
+      const subscriptionId = await subscribedAtMicrosoftOnly();
+      const body = {
+        events: [{ subscriptionId, dimension: 'api-calls', quantity: 2, timestamp: new Date().toISOString() }],
+      };
+      emulator.control.setFaults({ match: 'getSubscription', errorRate: 1 });
+
+      const during = await post(body);
+      emulator.control.clearFaults();
+      const after = await post(body);
+
+      expect(during.statusCode).toBe(503);
+      expect(during.headers?.['retry-after']).toBeDefined();
+      expect(bodyOf(during).error).toMatchObject({ message: expect.stringContaining('Microsoft could not be asked') });
+      expect(after.statusCode).toBe(202);
+      expect(bodyOf(after)).toMatchObject({ accepted: 1 });
+      expect(await drainQueue()).toHaveLength(1);
     });
   });
 

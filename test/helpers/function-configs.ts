@@ -39,7 +39,13 @@ export const FUNCTION_CONFIGS: Readonly<Record<string, FunctionConfigUnderTest>>
     },
     settings: [API_SETTINGS, z.object(MARKETPLACE_SETTINGS)],
   },
-  [USAGE_INGEST_FUNCTION.id]: { load: loadUsageIngestConfig, settings: [USAGE_INGEST_SETTINGS] },
+  [USAGE_INGEST_FUNCTION.id]: {
+    load: (env) => {
+      const config = loadUsageIngestConfig(env);
+      return { ...config, marketplace: config.marketplace() };
+    },
+    settings: [USAGE_INGEST_SETTINGS, z.object(MARKETPLACE_SETTINGS)],
+  },
   [USAGE_AGGREGATOR_FUNCTION.id]: { load: loadUsageAggregatorConfig, settings: [USAGE_AGGREGATOR_SETTINGS] },
   [LANDING_FUNCTION.id]: { load: loadLandingConfig, settings: [LANDING_SETTINGS] },
   [FULFILLMENT_WEBHOOK_FUNCTION.id]: { load: loadFulfillmentWebhookConfig, settings: [FULFILLMENT_WEBHOOK_SETTINGS] },

@@ -19,6 +19,7 @@ const everything = {
   TABLE_NAME: 'table',
   USAGE_QUEUE_URL: 'https://sqs/usage',
   LIFECYCLE_TOPIC_ARN: 'arn:lifecycle',
+  OPERATIONS_TOPIC_ARN: 'arn:operations',
   ALERTS_TOPIC_ARN: 'arn:alerts',
   CATALOG_PATH: 'infra/catalog/catalog.yaml',
   ENTRA_TENANT_ID: 'tenant-1',

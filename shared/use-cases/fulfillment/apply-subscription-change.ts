@@ -9,6 +9,9 @@ import type {
 } from '../ports/subscription-store.ts';
 import type { LifecycleEvent, LifecycleEventType, LifecyclePublisher } from './ports/lifecycle-publisher.ts';
 
+/** What an event may carry beside the subscription's plan and seats (deadline notices, the reason of a change). */
+export type LifecycleEventDetails = Pick<LifecycleEvent, 'daysLeft' | 'deadline' | 'reason'>;
+
 export interface ApplySubscriptionChangeDeps {
   readonly subscriptions: VersionedSubscriptionStore;
   readonly lifecycle: LifecyclePublisher;
@@ -17,7 +20,12 @@ export interface ApplySubscriptionChangeDeps {
 
 /** What to write, computed from the subscription as stored; or why nothing is written. */
 export type ComputedChange =
-  | { readonly subscription: Subscription; readonly eventType?: LifecycleEventType; readonly at: Date }
+  | {
+      readonly subscription: Subscription;
+      readonly eventType?: LifecycleEventType;
+      readonly at: Date;
+      readonly eventDetails?: LifecycleEventDetails;
+    }
   | { readonly unchanged: string };
 
 export interface ApplySubscriptionChangeInput {
@@ -70,7 +78,10 @@ export async function applySubscriptionChange(
       return { outcome: 'ignored', reason: computed.unchanged };
     }
     const event = computed.eventType
-      ? lifecycleEventOf(computed.eventType, computed.subscription, computed.at, input.operationId)
+      ? {
+          ...lifecycleEventOf(computed.eventType, computed.subscription, computed.at, input.operationId),
+          ...computed.eventDetails,
+        }
       : undefined;
     try {
       const written = await deps.subscriptions.applyChange({

@@ -1,7 +1,10 @@
 import type { Catalog } from '#shared/domain/catalog.ts';
 import type { Subscription, SubscriptionStatus, SubscriptionTerm } from '#shared/domain/subscription.ts';
 import { applyChange, type SubscriptionChange, withRenewedTerm } from '#shared/domain/subscription-lifecycle.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
 import type { Marketplace, MarketplaceSubscription } from '../ports/marketplace.ts';
+import { MarketplaceNotFoundError } from '../ports/marketplace-errors.ts';
+import type { OperationsNotifier } from '../ports/operations-notifier.ts';
 import type { StoredSubscription } from '../ports/subscription-store.ts';
 import { ACTIVATION_OPERATION_ID } from './activate-purchase.ts';
 import {
@@ -28,6 +31,10 @@ export interface SyncSubscriptionsDeps extends ApplySubscriptionChangeDeps {
   readonly pendingPurchaseAlertMinutes: number;
   /** Subscriptions reconciled at once (default 8). */
   readonly concurrency?: number;
+  /** Told at day 28 of a purchase still PendingFulfillmentStart; absent: only the lifecycle topic is told. */
+  readonly operations?: OperationsNotifier;
+  /** Where a purchase found deleted unfulfilled is recorded; absent: only its operation record says so. */
+  readonly audit?: Pick<AuditLog, 'record'>;
 }
 
 export interface SyncSummary {
@@ -39,6 +46,10 @@ export interface SyncSummary {
   readonly created: number;
   /** `PendingPurchaseNotOpened` events published by this run. */
   readonly pendingReported: number;
+  /** `PendingPurchaseExpiring` events published by this run (days 7, 21, 28 of an unactivated purchase). */
+  readonly expiringReported: number;
+  /** Stored purchases never activated that Microsoft has deleted (day 30), recorded as gone by this run. */
+  readonly expiredRecorded: number;
   /** Changes applied to stored subscriptions (each with its lifecycle event). */
   readonly changesApplied: number;
   /** Subscriptions that failed (logged; the next run tries again). */
@@ -49,6 +60,20 @@ export interface SyncSummary {
 
 /** The operation id of the pending-purchase notice: one per subscription, so it is sent once. */
 export const PENDING_PURCHASE_NOTICE_ID = 'pending-purchase-notice';
+/**
+ * Microsoft deletes a purchase not activated within this many days (reference/marketplace-2026.md, 2026-07-31;
+ * marketplace-api.md: "the publisher has 30 days to resolve a PendingFulfillmentStart subscription").
+ */
+export const PENDING_PURCHASE_DEADLINE_DAYS = 30;
+/** Days after the purchase at which `PendingPurchaseExpiring` is raised; the last one also tells the operations topic. */
+export const PENDING_PURCHASE_WARNING_DAYS = [7, 21, 28] as const;
+/** The operation id claiming a deadline warning (one per subscription and day), e.g. `pending-purchase-expiring-7`. */
+export const expiringNoticeId = (day: number) => `pending-purchase-expiring-${day}`;
+/** The operation id of the operations-topic notice of day 28. */
+export const EXPIRING_OPERATIONS_NOTICE_ID = 'pending-purchase-expiring-operations';
+/** The operation id of recording a purchase Microsoft deleted unfulfilled. */
+export const PENDING_PURCHASE_EXPIRED_ID = 'pending-purchase-expired';
+const DAY_MS = 86_400_000;
 const DEFAULT_CONCURRENCY = 8;
 /** Before this, `lastModified` is Microsoft's "never" (`0001-01-01T00:00:00`, §1.3) or noise. */
 const EARLIEST_PLAUSIBLE = Date.parse('2015-01-01T00:00:00Z');
@@ -81,7 +106,17 @@ export async function syncSubscriptions(
   options: { readonly stopAt?: Date } = {},
 ): Promise<SyncSummary> {
   const offers = new Set(deps.catalog.offers.map((offer) => offer.id));
-  const counts = { listed: 0, otherOffers: 0, created: 0, pendingReported: 0, changesApplied: 0, failed: 0 };
+  const counts = {
+    listed: 0,
+    otherOffers: 0,
+    created: 0,
+    pendingReported: 0,
+    expiringReported: 0,
+    expiredRecorded: 0,
+    changesApplied: 0,
+    failed: 0,
+  };
+  const seen = new Set<string>();
   const correlationId = crypto.randomUUID();
   const concurrency = Math.max(1, deps.concurrency ?? DEFAULT_CONCURRENCY);
   let batch: MarketplaceSubscription[] = [];
@@ -94,6 +129,7 @@ export async function syncSubscriptions(
           const result = await reconcile(deps, remote, correlationId);
           counts.created += result.created ? 1 : 0;
           counts.pendingReported += result.pendingReported ? 1 : 0;
+          counts.expiringReported += result.expiringReported ? 1 : 0;
           counts.changesApplied += result.changesApplied;
         } catch (error) {
           counts.failed += 1;
@@ -107,6 +143,7 @@ export async function syncSubscriptions(
   };
 
   for await (const remote of deps.marketplace.listSubscriptions({ correlationId })) {
+    seen.add(remote.id);
     if (!offers.has(remote.offerId)) {
       counts.otherOffers += 1;
       continue;
@@ -122,13 +159,18 @@ export async function syncSubscriptions(
       }
     }
   }
-  if (!stoppedEarly) await run(batch);
+  if (!stoppedEarly) {
+    await run(batch);
+    // Only a complete listing tells which stored purchases Microsoft no longer has.
+    await recordExpiredPurchases(deps, seen, correlationId, counts, options.stopAt);
+  }
   return { ...counts, stoppedEarly };
 }
 
 interface ReconcileResult {
   readonly created: boolean;
   readonly pendingReported: boolean;
+  readonly expiringReported?: boolean;
   readonly changesApplied: number;
 }
 
@@ -153,7 +195,8 @@ async function reconcile(
   }
   if (remoteStatus === 'PendingFulfillmentStart' && stored.subscription.status === 'PendingFulfillmentStart') {
     const pendingReported = await reportPendingPurchase(deps, listed, stored);
-    return { created, pendingReported, changesApplied: 0 };
+    const expiringReported = await warnOfPendingDeadline(deps, listed, stored);
+    return { created, pendingReported, expiringReported, changesApplied: 0 };
   }
   if (differences(stored.subscription, listed).length === 0)
     return { created, pendingReported: false, changesApplied: 0 };
@@ -310,6 +353,174 @@ async function reportPendingPurchase(
     });
   }
   return result.outcome === 'applied';
+}
+
+/**
+ * The 30-day deadline of a purchase still PendingFulfillmentStart: at the latest of days 7, 21 and 28 reached, a
+ * `PendingPurchaseExpiring` event with the days left (claimed once per subscription and day by the operation record
+ * `pending-purchase-expiring-<day>`, written with the subscription in one conditional write: concurrent or repeated
+ * runs publish it once; a publish that failed is completed by the next run). Only the latest day reached is raised: a
+ * sync that was down for two weeks warns once with the days really left, not three times. At day 28 the operations
+ * topic is told too (its own record, written after the notice is sent: at least once).
+ * @returns whether this run published a warning.
+ */
+async function warnOfPendingDeadline(
+  deps: SyncSubscriptionsDeps,
+  remote: MarketplaceSubscription,
+  stored: StoredSubscription,
+): Promise<boolean> {
+  const purchasedAt = purchaseTime(remote, stored).getTime();
+  const age = deps.clock.now().getTime() - purchasedAt;
+  const day = [...PENDING_PURCHASE_WARNING_DAYS].reverse().find((candidate) => age >= candidate * DAY_MS);
+  if (day === undefined) return false;
+  const deadline = new Date(purchasedAt + PENDING_PURCHASE_DEADLINE_DAYS * DAY_MS);
+  const daysLeft = PENDING_PURCHASE_DEADLINE_DAYS - day;
+  const operationId = expiringNoticeId(day);
+  const record = await deps.subscriptions.getOperation(remote.id, operationId);
+  let published: boolean;
+  if (record?.state === 'applied') {
+    published = await publishPendingEvent(deps, record);
+  } else {
+    const result = await applySubscriptionChange(deps, {
+      subscriptionId: remote.id,
+      operationId,
+      action: 'PendingPurchaseExpiring',
+      compute: ({ subscription }): ComputedChange =>
+        subscription.status === 'PendingFulfillmentStart'
+          ? {
+              subscription,
+              eventType: 'PendingPurchaseExpiring',
+              at: new Date(purchasedAt + day * DAY_MS),
+              eventDetails: { daysLeft, deadline: deadline.toISOString() },
+            }
+          : { unchanged: `no longer pending: ${subscription.status}` },
+    });
+    published = result.outcome === 'applied';
+    if (result.outcome === 'ignored') return false;
+  }
+  if (published) {
+    deps.logger.warn('Purchase still not activated: Microsoft deletes it at the deadline', {
+      subscriptionId: remote.id,
+      daysLeft,
+      deadline: deadline.toISOString(),
+      purchaser: remote.purchaser?.emailId,
+    });
+  }
+  if (day === PENDING_PURCHASE_WARNING_DAYS.at(-1)) await tellOperations(deps, remote, deadline, daysLeft);
+  return published;
+}
+
+/** Tells the operations topic of a purchase two days from deletion, once (sent, then recorded: at least once). */
+async function tellOperations(
+  deps: SyncSubscriptionsDeps,
+  remote: MarketplaceSubscription,
+  deadline: Date,
+  daysLeft: number,
+): Promise<void> {
+  if (!deps.operations) return;
+  const record = await deps.subscriptions.getOperation(remote.id, EXPIRING_OPERATIONS_NOTICE_ID);
+  if (record?.state === 'applied') return;
+  await deps.operations.notify({
+    kind: 'PendingPurchaseExpiring',
+    subscriptionId: remote.id,
+    subject: `Purchase ${remote.id} is deleted by Microsoft in ${daysLeft} days unless activated`,
+    message:
+      `The purchase ${remote.id} of plan "${remote.planId}" (offer "${remote.offerId}", purchaser ` +
+      `${remote.purchaser?.emailId ?? 'unknown'}) was never activated. Microsoft deletes it at ` +
+      `${deadline.toISOString()} (${daysLeft} days left), and the customer is lost. Contact the purchaser and have ` +
+      'them open the landing page from the marketplace ("Configure account"), or activate it for them.',
+  });
+  await applySubscriptionChange(deps, {
+    subscriptionId: remote.id,
+    operationId: EXPIRING_OPERATIONS_NOTICE_ID,
+    action: 'PendingPurchaseExpiringOperationsNotice',
+    compute: ({ subscription }): ComputedChange => ({ subscription, at: deps.clock.now() }),
+  });
+}
+
+/**
+ * Stored purchases still PendingFulfillmentStart that a complete List Subscriptions no longer shows, and that Get
+ * Subscription answers 404 for: Microsoft deleted them unfulfilled (day 30). Each is recorded as gone: `Unsubscribed`
+ * (terminal, so the entitlement says not entitled and nothing is ever billed), its `Unsubscribed` lifecycle event
+ * carrying `reason: "expiredUnfulfilled"`, an operation record `pending-purchase-expired` and an audit entry. Why not
+ * a status of its own: every reader (entitlement, metering, sync, API) already treats `Unsubscribed` as the end, and
+ * Microsoft itself reports deleted subscriptions as Unsubscribed or not at all; the reason says which end it was.
+ */
+async function recordExpiredPurchases(
+  deps: SyncSubscriptionsDeps,
+  seen: ReadonlySet<string>,
+  correlationId: string,
+  counts: { expiredRecorded: number; failed: number },
+  stopAt: Date | undefined,
+): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await deps.subscriptions.listByStatus('PendingFulfillmentStart', {
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const stored of page.subscriptions) {
+      if (seen.has(stored.subscription.id)) continue;
+      if (stopAt && deps.clock.now().getTime() >= stopAt.getTime()) return;
+      try {
+        if (await recordIfDeleted(deps, stored, correlationId)) counts.expiredRecorded += 1;
+      } catch (error) {
+        counts.failed += 1;
+        deps.logger.warn('Unlisted pending purchase could not be checked; the next run tries again', {
+          subscriptionId: stored.subscription.id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+async function recordIfDeleted(
+  deps: SyncSubscriptionsDeps,
+  stored: StoredSubscription,
+  correlationId: string,
+): Promise<boolean> {
+  const id = stored.subscription.id;
+  try {
+    await deps.marketplace.getSubscription(id, { correlationId });
+    return false; // Still there: List was older than Get; the next run looks again.
+  } catch (error) {
+    if (!(error instanceof MarketplaceNotFoundError)) throw error;
+  }
+  const at = deps.clock.now();
+  const result = await applySubscriptionChange(deps, {
+    subscriptionId: id,
+    operationId: PENDING_PURCHASE_EXPIRED_ID,
+    action: 'PendingPurchaseExpired',
+    compute: ({ subscription }): ComputedChange => {
+      if (subscription.status !== 'PendingFulfillmentStart')
+        return { unchanged: `no longer pending: ${subscription.status}` };
+      const changed = applyChange(subscription, { status: 'Unsubscribed', at });
+      return changed.applied
+        ? {
+            subscription: changed.subscription,
+            eventType: 'Unsubscribed',
+            at,
+            eventDetails: { reason: 'expiredUnfulfilled' },
+          }
+        : { unchanged: 'already ended' };
+    },
+  });
+  if (result.outcome !== 'applied') return false;
+  await deps.audit?.record({
+    subscriptionId: id,
+    at,
+    kind: 'sync',
+    what: 'PendingPurchaseExpired',
+    result:
+      'Unsubscribed (expiredUnfulfilled): never activated, deleted by Microsoft (Get Subscription 404, not listed)',
+    correlationId,
+  });
+  deps.logger.warn('Purchase never activated was deleted by Microsoft: recorded as Unsubscribed', {
+    subscriptionId: id,
+  });
+  return true;
 }
 
 /** When the customer bought it: Microsoft's `created`, else when we first stored it. */

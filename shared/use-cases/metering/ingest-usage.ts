@@ -9,9 +9,12 @@ import { aggregateIntoSlots } from '#shared/domain/usage/slot-aggregation.ts';
 import { packSlots } from '#shared/domain/usage/transaction-packing.ts';
 import type { AcceptedUsageEvent, UsageEventInput, UsageRejectionReason } from '#shared/domain/usage/usage-event.ts';
 import { USAGE_MESSAGE_VERSION, type UsageMessage } from '#shared/domain/usage/usage-message.ts';
+import { subscriptionFromMarketplace } from '#shared/use-cases/fulfillment/marketplace-subscription.ts';
+import type { MarketplaceSubscriptionLookup } from '#shared/use-cases/metering/ports/marketplace-subscription-lookup.ts';
 import type { UsageQueue } from '#shared/use-cases/metering/ports/usage-queue.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
-import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
+import type { MarketplaceSubscription } from '#shared/use-cases/ports/marketplace.ts';
+import type { SubscriptionStore, VersionedSubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 
 export interface IngestUsageDeps {
   /** Only reads: the ingest never changes a subscription. */
@@ -21,6 +24,15 @@ export interface IngestUsageDeps {
   readonly usageQueue: UsageQueue;
   /** Oldest acceptable event age in hours (configuration `USAGE_MAX_LATENESS_HOURS`). */
   readonly maxLatenessHours: number;
+  /**
+   * Subscriptions the store does not know yet are checked with Microsoft and stored (see `ingestUsage`). Absent:
+   * their usage is rejected as `unknownSubscription`.
+   */
+  readonly unknownSubscriptions?: {
+    readonly marketplace: MarketplaceSubscriptionLookup;
+    /** The conditional create the webhook and the sync use, so whichever stores it first wins and none conflicts. */
+    readonly store: Pick<VersionedSubscriptionStore, 'createIfAbsent'>;
+  };
 }
 
 export interface IngestUsageInput {
@@ -48,6 +60,18 @@ export interface IngestUsageResult {
 
 /** Subscriptions read at once: a request may name up to 1,000 different ones. */
 const SUBSCRIPTION_READ_CONCURRENCY = 16;
+/**
+ * Subscriptions unknown to the store that one request may have checked with Microsoft. A request naming more gets a
+ * 503: its retry checks the next ones (answers are remembered and found subscriptions stored), so a publisher with
+ * many new customers converges in a few retries while a client sending floods of bad ids costs Microsoft at most
+ * this many calls per request.
+ */
+export const MAX_LOOKUPS_PER_REQUEST = 20;
+const LOOKUP_CONCURRENCY = 5;
+/** A SaaS subscription id is a GUID (§1.3): anything else is unknown without asking Microsoft. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Before this, a date from Microsoft is its "never" (`0001-01-01T00:00:00`, §1.3) or noise. */
+const EARLIEST_PLAUSIBLE = Date.parse('2015-01-01T00:00:00Z');
 
 /**
  * Accepts a batch of usage events from the publisher's app and queues the accepted ones for aggregation.
@@ -56,9 +80,16 @@ const SUBSCRIPTION_READ_CONCURRENCY = 16;
  * pack the sums into messages of one DynamoDB transaction each; give each message its idempotency marker
  * (`markerMaterial`: deterministic with an Idempotency-Key or event ids, random otherwise); enqueue them all.
  * Nothing is reported accepted unless every message was enqueued.
+ *
+ * A subscription the store does not know (its webhook late or lost, the landing page never opened) is checked with
+ * Microsoft (`unknownSubscriptions`): when Microsoft knows it, it is stored as the sync would store it, Subscribed
+ * from when Microsoft's view says it became so (`subscribedSince`), and its events are judged like any other; when
+ * Microsoft does not know it, its events are rejected `unknownSubscription`.
  * @throws ForbiddenError for a partner or customer key.
- * @throws ServiceUnavailableError when the queue refused a message: the client retries the same request (with the
- *   same Idempotency-Key or event ids, messages already queued are then not counted twice).
+ * @throws ServiceUnavailableError when the queue refused a message, or Microsoft could not be asked about a
+ *   subscription the store does not know (or more than `MAX_LOOKUPS_PER_REQUEST` of them): nothing is queued, the
+ *   client retries the same request (with the same Idempotency-Key or event ids, messages already queued are then not
+ *   counted twice). Usage that may be valid is never rejected because Microsoft was unavailable.
  */
 export async function ingestUsage(
   deps: IngestUsageDeps,
@@ -71,6 +102,7 @@ export async function ingestUsage(
     input.events.map((event) => event.subscriptionId),
   );
   const now = deps.clock.now();
+  if (deps.unknownSubscriptions) await adoptFromMarketplace(deps.unknownSubscriptions, subscriptions, now);
   const maxLatenessMs = deps.maxLatenessHours * 3_600_000;
   // One validation context per subscription, built once: a request usually names one subscription 1,000 times.
   const contexts = new Map<string, UsageValidationContext>();
@@ -129,6 +161,80 @@ async function readSubscriptions(
     for (const [index, id] of chunk.entries()) found.set(id, subscriptions[index]);
   }
   return found;
+}
+
+/**
+ * Asks Microsoft about every subscription the store does not know, and stores those it knows (all but Unsubscribed
+ * ones, as the sync does: nothing to serve or bill) with the store's conditional create: a webhook or sync storing
+ * the same subscription meanwhile wins, and what it stored is used.
+ * @throws ServiceUnavailableError when Microsoft could not be asked, or too many ids are unknown (see
+ *   `MAX_LOOKUPS_PER_REQUEST`).
+ */
+async function adoptFromMarketplace(
+  deps: NonNullable<IngestUsageDeps['unknownSubscriptions']>,
+  subscriptions: Map<string, Subscription | undefined>,
+  now: Date,
+): Promise<void> {
+  const unknown = [...subscriptions]
+    .filter(([id, subscription]) => subscription === undefined && GUID.test(id))
+    .map(([id]) => id);
+  if (unknown.length === 0) return;
+  if (unknown.length > MAX_LOOKUPS_PER_REQUEST) {
+    // Checked first so that no request makes more calls; the ids it did check are still remembered by the lookup.
+    await lookUpAll(deps, unknown.slice(0, MAX_LOOKUPS_PER_REQUEST), subscriptions, now);
+    throw new ServiceUnavailableError(
+      `The request names ${unknown.length} subscriptions we have not stored yet; at most ` +
+        `${MAX_LOOKUPS_PER_REQUEST} are checked with Microsoft per request, so none of this request is confirmed. ` +
+        'Retry the same request with the same Idempotency-Key or event ids: each retry checks the next ones.',
+    );
+  }
+  await lookUpAll(deps, unknown, subscriptions, now);
+}
+
+async function lookUpAll(
+  deps: NonNullable<IngestUsageDeps['unknownSubscriptions']>,
+  ids: readonly string[],
+  subscriptions: Map<string, Subscription | undefined>,
+  now: Date,
+): Promise<void> {
+  for (let start = 0; start < ids.length; start += LOOKUP_CONCURRENCY) {
+    await Promise.all(
+      ids.slice(start, start + LOOKUP_CONCURRENCY).map(async (id) => {
+        let remote: MarketplaceSubscription | undefined;
+        try {
+          remote = await deps.marketplace.lookUp(id);
+        } catch (cause) {
+          throw new ServiceUnavailableError(
+            `Subscription ${id} is not stored here yet and Microsoft could not be asked about it, so none of this ` +
+              'request is confirmed. Retry the same request with the same Idempotency-Key or event ids after the ' +
+              'Retry-After delay: usage already queued is then not counted twice.',
+            { cause },
+          );
+        }
+        if (!remote || remote.saasSubscriptionStatus === 'Unsubscribed') return;
+        const { stored } = await deps.store.createIfAbsent(
+          subscriptionFromMarketplace(remote, subscribedSince(remote, now)),
+        );
+        subscriptions.set(id, stored.subscription);
+      }),
+    );
+  }
+}
+
+/**
+ * From when Microsoft's view says the subscription has been in its current status. For a Subscribed one: the later of
+ * its purchase (`created`; an auto-activated purchase is Subscribed from it) and its term's start (the activation of
+ * one activated later; a date without a time counts from its midnight UTC), when they are plausible and not in the
+ * future; else now. A renewed subscription's term started at the renewal, so usage from before it is refused rather
+ * than guessed: no hour is ever billed for a time Microsoft may not have had it Subscribed (DESIGN invariant 2).
+ * Any other status: now, as the sync dates what it finds.
+ */
+export function subscribedSince(remote: MarketplaceSubscription, now: Date): Date {
+  if (remote.saasSubscriptionStatus !== 'Subscribed') return now;
+  const instants = [remote.created, remote.term?.startDate]
+    .map((value) => (value ? Date.parse(value) : Number.NaN))
+    .filter((instant) => !Number.isNaN(instant) && instant >= EARLIEST_PLAUSIBLE && instant <= now.getTime());
+  return instants.length === 0 ? now : new Date(Math.max(...instants));
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');

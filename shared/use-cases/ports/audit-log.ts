@@ -4,8 +4,11 @@
  * correlation ids). Kept with the subscription and never deleted with it.
  */
 
-/** `webhook`: a notification from Microsoft; `marketplaceCall`: a call we made; `landing`: a landing-page step. */
-export type AuditKind = 'webhook' | 'marketplaceCall' | 'landing';
+/**
+ * `webhook`: a notification from Microsoft; `marketplaceCall`: a call we made; `landing`: a landing-page step;
+ * `sync`: what the subscription sync concluded from Microsoft's answers (e.g. a purchase deleted unfulfilled).
+ */
+export type AuditKind = 'webhook' | 'marketplaceCall' | 'landing' | 'sync';
 
 export interface AuditEntry {
   readonly subscriptionId: string;

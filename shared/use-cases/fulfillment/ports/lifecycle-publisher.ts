@@ -12,7 +12,13 @@ export type LifecycleEventType =
    * PendingFulfillmentStart after `PENDING_PURCHASE_ALERT_MINUTES`, i.e. the customer never opened the landing page
    * (reference/marketplace-api.md §1.2 Resolve, §6.3: no webhook is sent for a purchase). Reach out to the purchaser.
    */
-  | 'PendingPurchaseNotOpened';
+  | 'PendingPurchaseNotOpened'
+  /**
+   * Raised by the subscription sync at 7, 21 and 28 days after a purchase still PendingFulfillmentStart, once each,
+   * with `daysLeft` and `deadline`: Microsoft deletes a purchase not activated within 30 days (reference/
+   * marketplace-2026.md, 2026-07-31), and the customer is lost unless someone gets them to the landing page.
+   */
+  | 'PendingPurchaseExpiring';
 
 export const LIFECYCLE_EVENT_TYPES: readonly LifecycleEventType[] = [
   'SubscriptionActivated',
@@ -23,6 +29,7 @@ export const LIFECYCLE_EVENT_TYPES: readonly LifecycleEventType[] = [
   'Renewed',
   'Unsubscribed',
   'PendingPurchaseNotOpened',
+  'PendingPurchaseExpiring',
 ];
 
 /**
@@ -41,6 +48,15 @@ export interface LifecycleEvent {
   /** ISO instant the change took effect. */
   readonly at: string;
   readonly operationId?: string;
+  /** `PendingPurchaseExpiring`: whole days left before Microsoft deletes the purchase (23, 9, then 2). */
+  readonly daysLeft?: number;
+  /** `PendingPurchaseExpiring`: ISO instant Microsoft deletes the purchase if it is still not activated. */
+  readonly deadline?: string;
+  /**
+   * Why, when the type alone does not say: `expiredUnfulfilled` on an `Unsubscribed` raised because Microsoft deleted
+   * a purchase never activated within 30 days.
+   */
+  readonly reason?: 'expiredUnfulfilled';
 }
 
 /** Tells the publisher's app about subscription changes (SNS lifecycle topic in AWS and in the local mode). */
