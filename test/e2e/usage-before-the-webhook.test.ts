@@ -47,17 +47,10 @@ describe('usage of a subscription before its webhook or landing visit reached us
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  it('accepts, aggregates and reports the usage of a subscription only Microsoft knows', async () => {
+  /** Posts 150 api-calls for the subscription, waits for the aggregator, closes the hour and runs the reporter. */
+  async function useAndReport(subscriptionId: string, planId: string) {
     const { control } = system.emulator;
-    control.setWebhookUrl(UNREACHABLE_WEBHOOK);
-    // Bought and activated at Microsoft without our landing page: Microsoft sends no webhook for either.
-    const bought = await control.purchase(aPurchaseInput({ planId: 'basic', quantity: undefined }));
-    await emulatorMarketplace(system.emulator).activate(bought.subscriptionId, { planId: 'basic' });
-    const subscriptionId = bought.subscriptionId;
-    await new Promise((resolve) => setTimeout(resolve, 10)); // usage stamped after the activation instant
     const usedAt = new Date();
-
-    // `basic` includes 100 api-calls per term: 150 leave an overage of 50 to report.
     const response = await fetch(`${system.apiUrl}/v1/usage`, {
       method: 'POST',
       headers: { authorization: `Bearer ${publisherKey}`, 'content-type': 'application/json' },
@@ -65,7 +58,6 @@ describe('usage of a subscription before its webhook or landing visit reached us
         events: [{ subscriptionId, dimension: 'api-calls', quantity: 150, timestamp: usedAt.toISOString(), id: 'u1' }],
       }),
     });
-
     expect(response.status).toBe(202);
     expect(await response.json()).toMatchObject({ accepted: 1, rejected: 0 });
     const table = system.resources[MAIN_TABLE.envVar] ?? '';
@@ -73,14 +65,11 @@ describe('usage of a subscription before its webhook or landing visit reached us
     const clock: Clock = { now: () => control.now() };
     const reporting = new DynamoReportingLedger(documentClient, table, clock);
     const hour = new Date(Math.floor(usedAt.getTime() / HOUR) * HOUR);
-    // Aggregated by the aggregator function from the usage queue.
     const slots = await eventually(async () => {
       const found = await reporting.readSlots(subscriptionId, 'api-calls', hour, new Date(hour.getTime() + HOUR));
       return found.length > 0 && found;
     });
     expect(slots.map((slot) => slot.quantity.toString())).toEqual(['150']);
-
-    // The hour closes and the grace passes at Microsoft's clock; the reporter runs on that clock.
     await control.setTime(new Date(hour.getTime() + HOUR + 11 * 60_000));
     await reportUsage({
       ledger: reporting,
@@ -91,15 +80,42 @@ describe('usage of a subscription before its webhook or landing visit reached us
       clock,
       graceMinutes: 10,
     });
-
+    // 100 api-calls are included per term on both plans: the overage of 50 is billed, once, on the plan bought.
     expect(control.usageLedger().filter((event) => event.resourceId === subscriptionId)).toEqual([
       expect.objectContaining({
         dimension: 'api-calls',
         quantity: 50,
-        planId: 'basic',
+        planId,
         effectiveStartTime: expect.stringMatching(new RegExp(`^${hour.toISOString().slice(0, 13)}`)),
       }),
     ]);
+  }
+
+  it('counts and reports usage sent right after an auto-activated purchase whose Subscribe webhook was dropped', async () => {
+    const { control } = system.emulator;
+    await control.setTime(new Date()); // the emulator's clock back to the wall clock the ingest checks against
+    control.setFaults({ match: 'webhook:Subscribe', dropRate: 1 });
+    const bought = await control.purchase(aPurchaseInput({ planId: 'instant', quantity: undefined }));
+    await new Promise((resolve) => setTimeout(resolve, 10)); // usage stamped after the purchase instant
+
+    await useAndReport(bought.subscriptionId, 'instant');
+
+    expect(
+      control.webhookDeliveries().filter((delivery) => delivery.payload.subscriptionId === bought.subscriptionId),
+    ).toEqual([expect.objectContaining({ action: 'Subscribe', error: expect.stringContaining('dropped') })]);
+    control.setFaults([]);
+  }, 60_000);
+
+  it('accepts, aggregates and reports the usage of a subscription only Microsoft knows', async () => {
+    const { control } = system.emulator;
+    await control.setTime(new Date()); // the emulator's clock back to the wall clock the ingest checks against
+    control.setWebhookUrl(UNREACHABLE_WEBHOOK);
+    // Bought and activated at Microsoft without our landing page: Microsoft sends no webhook for either.
+    const bought = await control.purchase(aPurchaseInput({ planId: 'basic', quantity: undefined }));
+    await emulatorMarketplace(system.emulator).activate(bought.subscriptionId, { planId: 'basic' });
+    const subscriptionId = bought.subscriptionId;
+    await new Promise((resolve) => setTimeout(resolve, 10)); // usage stamped after the activation instant
+    await useAndReport(subscriptionId, 'basic');
     expect(control.webhookDeliveries().every((delivery) => delivery.status === undefined)).toBe(true);
   }, 60_000);
 });
