@@ -264,6 +264,43 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
     }, 60_000);
   });
 
+  describe('exactly-once side effects when Microsoft has the change already (issue 11)', () => {
+    it('publishes one event and sends no PATCH for 100 concurrent deliveries of an auto-accepted change', async () => {
+      system.emulator.control.setWebhookUrl(undefined);
+      const subscriptionId = await buyAndActivate(system.emulator, landing, { planId: 'team', quantity: 5 });
+      const change = await system.emulator.control.changeQuantityFromPortal(subscriptionId, 14);
+      const delivery = lastDelivery(change.id);
+      if (!delivery) throw new Error('the emulator recorded no delivery');
+      // Nobody answered in 10 s: Microsoft accepts the change itself; every delivery now finds it Succeeded and the
+      // deliveries race on applying it and on publishing its event.
+      await system.emulator.control.advance(10_000);
+      await system.lifecycleEvents();
+
+      // Spread over about a second, so that later deliveries find the operation applied but its event not yet noted
+      // as published (the window in which unclaimed replays each published the event again).
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, async (_, index) => {
+          await new Promise((resolve) => setTimeout(resolve, index * 10));
+          return post(delivery.payload, `Bearer ${delivery.token}`);
+        }),
+      );
+      await eventually(
+        async () => (await system.subscriptions.getOperation(subscriptionId, change.id))?.eventPublishedAt,
+      );
+      const events = (await system.lifecycleEvents()).filter(
+        (received) => received.event.subscriptionId === subscriptionId,
+      );
+
+      expect(answers.some((answer) => answer.statusCode === 200)).toBe(true);
+      expect(events.map((received) => received.event.type)).toEqual(['QuantityChanged']);
+      expect(system.emulator.control.operations(subscriptionId).find((seen) => seen.id === change.id)).toMatchObject({
+        status: 'Succeeded',
+        patchCount: 0,
+      });
+      expect((await system.subscriptions.get(subscriptionId))?.quantity).toBe(14);
+    }, 60_000);
+  });
+
   describe('the whole lifecycle through the emulator (issue 4 acceptance)', () => {
     it('purchase → landing → activate → ChangePlan → ChangeQuantity refused in time → suspend → reinstate → renew → unsubscribe', async () => {
       system.emulator.control.setWebhookUrl(webhookUrl());
