@@ -1,6 +1,7 @@
 import {
   ALERTS_TOPIC,
   LIFECYCLE_TOPIC,
+  OPERATION_ANSWERS_QUEUE,
   OPERATIONS_TOPIC,
   type QueueDefinition,
   type TopicDefinition,
@@ -137,12 +138,34 @@ export const FULFILLMENT_WEBHOOK_FUNCTION: FunctionDefinition = {
   id: 'FulfillmentWebhook',
   entry: 'functions/fulfillment-webhook/handler.ts',
   description: 'Marketplace webhook: verifies the Entra token, confirms with Get Operation, applies lifecycle changes',
-  // A change is answered within CHANGE_ANSWER_DEADLINE_MS (8 s; Microsoft's window is 10 s: shared/domain/change-rules.ts);
-  // applying and publishing fit in what is left.
+  // A change is decided and its PATCH queued within CHANGE_DECISION_DEADLINE_MS (5 s: shared/domain/change-rules.ts);
+  // applying and publishing the other actions fit in what is left.
   timeoutSeconds: 15,
   // Alerts topic: the partner's notice of a refused change (credit levels). The flush after a cancellation reports
-  // through the same marketplace client settings and publishes MeteringRejected on the lifecycle topic.
-  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC, ALERTS_TOPIC], marketplace: true },
+  // through the same marketplace client settings and publishes MeteringRejected on the lifecycle topic. The
+  // operation-answers queue: the PATCH a change owes, sent by OPERATION_ANSWERS_FUNCTION after this function's 200.
+  uses: {
+    table: 'readWrite',
+    queues: [{ queue: OPERATION_ANSWERS_QUEUE, access: 'send' }],
+    topics: [LIFECYCLE_TOPIC, ALERTS_TOPIC],
+    marketplace: true,
+  },
+};
+
+/**
+ * PATCHes the decision of a ChangePlan / ChangeQuantity / Reinstate after the webhook has answered Microsoft (the
+ * order Microsoft's reference emulator expects), then applies the change once Microsoft has it Succeeded.
+ */
+export const OPERATION_ANSWERS_FUNCTION: FunctionDefinition = {
+  id: 'OperationAnswers',
+  entry: 'functions/operation-answers/handler.ts',
+  description: 'Operation answers: PATCHes a change decided by the webhook once it has answered, then applies it',
+  // One PATCH (about 2 s with retries), Get Operation polls (at most 5 s), the change and its event: well under 20 s.
+  timeoutSeconds: 20,
+  // Reads its decisions and writes the changes; publishes their lifecycle events; PATCHes and reads operations.
+  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true },
+  // One message per invocation: each answer races Microsoft's 10 s window, none waits behind another's PATCH.
+  trigger: { queue: OPERATION_ANSWERS_QUEUE, batchSize: 1 },
 };
 
 /**
@@ -206,6 +229,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   USAGE_AGGREGATOR_FUNCTION,
   LANDING_FUNCTION,
   FULFILLMENT_WEBHOOK_FUNCTION,
+  OPERATION_ANSWERS_FUNCTION,
   ALERT_CHECKS_FUNCTION,
   USAGE_REPORTER_FUNCTION,
   USAGE_RECONCILER_FUNCTION,

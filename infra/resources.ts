@@ -28,6 +28,8 @@ export interface QueueDefinition {
   /** Receives before a message goes to the dead-letter queue. */
   readonly maxReceiveCount: number;
   readonly retentionDays: number;
+  /** What an operator must know when its dead-letter alarm fires (the alarm's description ends with it). */
+  readonly deadLetterAdvice: string;
 }
 
 export interface TopicDefinition {
@@ -56,6 +58,24 @@ export const USAGE_QUEUE: QueueDefinition = {
   visibilityTimeoutSeconds: 180,
   maxReceiveCount: 5,
   retentionDays: 14,
+  deadLetterAdvice: 'Usage must be reported within 24 hours of its hour. Runbook: docs/operate.md.',
+};
+
+/**
+ * The PATCH a ChangePlan / ChangeQuantity / Reinstate webhook owes Microsoft, sent by the operation-answers consumer
+ * after the webhook has answered (Microsoft's order: answer the call, then PATCH within 10 s). Messages are delayed
+ * 1 s when sent (`CHANGE_ANSWER_QUEUE_DELAY_SECONDS`). Visibility: six times the consumer's 20 s timeout.
+ */
+export const OPERATION_ANSWERS_QUEUE: QueueDefinition = {
+  id: 'OperationAnswers',
+  envVar: ENV.operationAnswersQueueUrl,
+  visibilityTimeoutSeconds: 120,
+  maxReceiveCount: 5,
+  retentionDays: 14,
+  deadLetterAdvice:
+    'A ChangePlan / ChangeQuantity / Reinstate was decided but not PATCHed or not applied: Microsoft has ' +
+    'auto-accepted it after 10 s, so the store may miss a plan or seat change until the hourly sync. ' +
+    'Runbook: docs/operate.md.',
 };
 
 /** Subscription lifecycle events for the publisher's app (SubscriptionActivated, PlanChanged, …). */
@@ -71,5 +91,5 @@ export const ALERTS_TOPIC: TopicDefinition = { id: 'Alerts', envVar: ENV.alertsT
 export const OPERATIONS_TOPIC: TopicDefinition = { id: 'Operations', envVar: 'OPERATIONS_TOPIC_ARN' };
 
 export const TABLES = [MAIN_TABLE] as const;
-export const QUEUES = [USAGE_QUEUE] as const;
+export const QUEUES = [USAGE_QUEUE, OPERATION_ANSWERS_QUEUE] as const;
 export const TOPICS = [LIFECYCLE_TOPIC, ALERTS_TOPIC, OPERATIONS_TOPIC] as const;

@@ -10,20 +10,28 @@ import {
   webhookSharedSecret,
 } from '#shared/adapters/entra/webhook-auth-config.ts';
 import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
-import { ALERTS_SETTINGS, type AlertsSettings, alertsSettings } from '#shared/config/settings.ts';
+import {
+  ALERTS_SETTINGS,
+  type AlertsSettings,
+  alertsSettings,
+  OPERATION_ANSWERS_QUEUE_SETTINGS,
+} from '#shared/config/settings.ts';
+import { ENV } from '#shared/env-names.ts';
 
 /**
  * Every variable the webhook reads: the usage reporter's (a cancellation first reports the subscription's pending
- * usage through it), the alerts topic (the partner's notice of a refused change) and the optional shared secret of
- * the webhook URL.
+ * usage through it), the alerts topic (the partner's notice of a refused change), the operation-answers queue (the
+ * PATCH a change owes, sent after the webhook's answer) and the optional shared secret of the webhook URL.
  */
 export const FULFILLMENT_WEBHOOK_SETTINGS = z.object({
   ...USAGE_REPORTER_SETTINGS.shape,
   ...ALERTS_SETTINGS,
+  ...OPERATION_ANSWERS_QUEUE_SETTINGS,
   ...WEBHOOK_AUTH_SETTINGS,
 });
 
 export interface FulfillmentWebhookConfig extends UsageReporterConfig, AlertsSettings {
+  readonly operationAnswersQueueUrl: string;
   readonly webhookSharedSecret?: WebhookSharedSecret;
 }
 
@@ -37,6 +45,7 @@ export function loadFulfillmentWebhookConfig(env: Env = runtimeEnv()): Fulfillme
   return {
     ...usageReporterConfig(values),
     ...alertsSettings(values),
+    operationAnswersQueueUrl: values[ENV.operationAnswersQueueUrl],
     ...(sharedSecret === undefined ? {} : { webhookSharedSecret: sharedSecret }),
   };
 }

@@ -1,4 +1,4 @@
-import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
+import { createDocumentClient, createSnsClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import { buildAlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
 import {
@@ -13,7 +13,8 @@ import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marke
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
-import { CHANGE_ANSWER_DEADLINE_MS } from '#shared/domain/change-rules.ts';
+import { SqsOperationAnswerQueue } from '#shared/adapters/sqs/sqs-operation-answer-queue.ts';
+import { CHANGE_ANSWER_QUEUE_DELAY_SECONDS, CHANGE_DECISION_DEADLINE_MS } from '#shared/domain/change-rules.ts';
 import { logger } from '#shared/observability.ts';
 import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
 import { creditLevelChangePolicy } from '#shared/use-cases/partners/credit-level-change-policy.ts';
@@ -21,12 +22,12 @@ import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import type { FulfillmentWebhookConfig } from './config.ts';
 
 /**
- * The marketplace client's retries on the webhook path, sized for `CHANGE_ANSWER_DEADLINE_MS` (change-rules.ts: 8 s,
- * inside Microsoft's 10 s window for answering a ChangePlan / ChangeQuantity, reference §0, §2.1, §6.4). Two calls
- * lead to that answer (Get Operation, then the PATCH), so each gets at most 3 s with its retries: 6 s in all, plus
- * DynamoDB reads and writes of a few tens of milliseconds, within the deadline, at which the use case aborts the path
- * anyway. A call that still fails makes the webhook answer 500, and Microsoft delivers it again (handling is
- * idempotent).
+ * The marketplace client's retries on the webhook path, sized for `CHANGE_DECISION_DEADLINE_MS` (change-rules.ts: 5 s
+ * from Microsoft's call to our 200; the PATCH follows from the operation-answers queue within the 10 s window,
+ * reference §0, §2.1, §6.4). One marketplace call leads to that answer (Get Operation), so it gets at most 3 s with its
+ * retries, plus DynamoDB reads and writes of a few tens of milliseconds and the change policy's reads, within the
+ * deadline, at which the use case aborts the path anyway. A call that still fails makes the webhook answer 500, and
+ * Microsoft delivers it again (handling is idempotent).
  */
 export const WEBHOOK_RETRY_POLICY: Partial<RetryPolicy> = {
   maxAttempts: 3,
@@ -55,10 +56,15 @@ export async function buildWebhookDependencies(config: FulfillmentWebhookConfig)
     ),
     flushUsage: flushUsageWithReporter(() => buildUsageReporterDependencies(config)),
     lifecycle: new SnsLifecyclePublisher(createSnsClient(), config.lifecycleTopicArn),
+    answers: new SqsOperationAnswerQueue(
+      createSqsClient(),
+      config.operationAnswersQueueUrl,
+      CHANGE_ANSWER_QUEUE_DELAY_SECONDS,
+    ),
     audit,
     clock: systemClock,
     logger,
-    answerDeadlineMs: CHANGE_ANSWER_DEADLINE_MS,
+    answerDeadlineMs: CHANGE_DECISION_DEADLINE_MS,
   };
 }
 

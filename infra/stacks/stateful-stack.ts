@@ -155,7 +155,7 @@ export class StatefulStack extends Stack implements StatefulResources {
       alarmDescription:
         `Messages in the ${definition.id} dead-letter queue: they were not processed after ` +
         `${definition.maxReceiveCount} attempts. Read the consumer's logs, fix the cause, then redrive them ` +
-        'to the source queue (usage must be reported within 24 hours of its hour).',
+        `to the source queue. ${definition.deadLetterAdvice}`,
       metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: cloudwatch.Stats.MAXIMUM,

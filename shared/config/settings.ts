@@ -60,6 +60,11 @@ export const USAGE_QUEUE_SETTINGS = {
   [ENV.usageQueueUrl]: required('the URL of the usage SQS queue'),
 };
 
+/** The operation-answers queue (`OPERATION_ANSWERS_QUEUE`): the webhook sends to it, its consumer reads it. */
+export const OPERATION_ANSWERS_QUEUE_SETTINGS = {
+  [ENV.operationAnswersQueueUrl]: required('the URL of the operation-answers SQS queue'),
+};
+
 /** The lifecycle topic (`LIFECYCLE_TOPIC`): lifecycle events and metering alerts for the publisher's app. */
 export const LIFECYCLE_TOPIC_SETTINGS = {
   [ENV.lifecycleTopicArn]: required('the ARN of the lifecycle SNS topic'),

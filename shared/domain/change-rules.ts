@@ -16,13 +16,30 @@ import type { Subscription } from './subscription.ts';
 export const CHANGE_ANSWER_WINDOW_MS = 10_000;
 
 /**
- * Our own deadline for that answer: the marketplace calls up to and including the PATCH are aborted after this long,
- * 2 s inside Microsoft's window for the webhook's own transit and the PATCH's last round trip. A path aborted at the
- * deadline answers the webhook 500, and Microsoft's redelivery is handled again (idempotently), while an answer past
- * the window would only meet an auto-accepted change. Every time budget on that path (the marketplace client's
- * retries, a change policy's reads and notices) is sized to fit in it.
+ * Our own deadline for that answer, counted from Microsoft's webhook call: the PATCH with our decision must have been
+ * sent by then, 2 s inside Microsoft's window for the webhook's own transit and the PATCH's last round trip. The
+ * operation-answers consumer measures each PATCH against it (a late one is logged and counted as
+ * `OperationAnswerLate`); an answer past the window would only meet an auto-accepted change.
  */
 export const CHANGE_ANSWER_DEADLINE_MS = 8_000;
+
+/**
+ * The order Microsoft expects (reference/marketplace-2026.md, "The order Microsoft's reference emulator expects"):
+ * the webhook call is answered first, the operation PATCHed after. The webhook's own path (Get Operation, the change
+ * policy, recording the decision, queueing the PATCH) therefore ends at its 200, and is aborted after this long (a
+ * path aborted answers 500 and Microsoft's redelivery is handled again, idempotently). What follows must fit in
+ * `CHANGE_ANSWER_DEADLINE_MS`: the queue's delay (`CHANGE_ANSWER_QUEUE_DELAY_SECONDS`), the consumer picking the
+ * message up and the PATCH itself, about 2 s in all.
+ */
+export const CHANGE_DECISION_DEADLINE_MS = 5_000;
+
+/**
+ * How long the PATCH message waits in the operation-answers queue before a consumer may see it. The webhook queues it
+ * just before returning its 200: without a delay a fast consumer could PATCH before API Gateway has relayed that 200
+ * to Microsoft, the very order Microsoft's emulator records as an error. 1 s is the smallest delay SQS offers and far
+ * more than the relay takes.
+ */
+export const CHANGE_ANSWER_QUEUE_DELAY_SECONDS = 1;
 
 /** A change the customer asked for: one field per operation, plan or quantity (§1.2 "one field per call"). */
 export type RequestedChange =

@@ -182,6 +182,43 @@ describe('DynamoDB subscription store', () => {
       });
     });
 
+    it('grants a side effect to one of 100 concurrent claims, none after it is done, and the next after a lease expires', async () => {
+      const subscription = aPending({ status: 'Subscribed' });
+      await store.createIfAbsent(subscription);
+      const operationId = randomUUID();
+      const ids = { subscriptionId: subscription.id, operationId };
+      await store.startOperation({ ...ids, action: 'ChangePlan', at: AT });
+      const claim = (effect: 'answer' | 'patch' | 'event', at: Date) =>
+        store.claimSideEffect({ ...ids, effect, at, leaseMs: 30_000 });
+
+      const concurrent = await Promise.all(Array.from({ length: 100 }, () => claim('patch', AT)));
+      const withinLease = await claim('patch', new Date(AT.getTime() + 29_999));
+      // The holder died: its lease runs out and a later delivery takes the claim over.
+      const afterLease = await claim('patch', new Date(AT.getTime() + 30_000));
+      await store.markAcknowledged(subscription.id, operationId, AT);
+      const afterDone = await claim('patch', new Date(AT.getTime() + 120_000));
+      const otherEffect = await claim('event', AT);
+      await store.releaseSideEffect(subscription.id, operationId, 'event');
+      const afterRelease = await claim('event', AT);
+      await store.markAnswerQueued(subscription.id, operationId, AT);
+      const answerDone = await claim('answer', AT);
+      const unknownOperation = await store.claimSideEffect({
+        ...ids,
+        operationId: randomUUID(),
+        effect: 'event',
+        at: AT,
+        leaseMs: 1,
+      });
+
+      expect(concurrent.filter(Boolean)).toHaveLength(1);
+      expect([withinLease, afterLease, afterDone]).toEqual([false, true, false]);
+      expect([otherEffect, afterRelease, answerDone, unknownOperation]).toEqual([true, true, false, false]);
+      expect(await store.getOperation(subscription.id, operationId)).toMatchObject({
+        acknowledgedAt: AT.toISOString(),
+        answerQueuedAt: AT.toISOString(),
+      });
+    });
+
     it('writes neither the subscription nor the record when the version moved (all or nothing)', async () => {
       const subscription = aPending({ status: 'Subscribed' });
       await store.createIfAbsent(subscription);

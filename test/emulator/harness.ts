@@ -163,17 +163,24 @@ export async function startWebhookReceiver(): Promise<{
   received: ReceivedWebhook[];
   answer: (status: number) => void;
   answerSequence: (statuses: number[]) => void;
+  /** Runs (awaited) on each call before it is answered, e.g. a publisher that PATCHes before answering; undefined: none. */
+  beforeAnswer: (hook: ((body: Record<string, unknown>) => Promise<void>) | undefined) => void;
   stop: () => Promise<void>;
 }> {
   const received: ReceivedWebhook[] = [];
   let sequence: number[] = [];
   let fallback = 200;
+  let hook: ((body: Record<string, unknown>) => Promise<void>) | undefined;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      received.push({ headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      response.writeHead(sequence.shift() ?? fallback).end();
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      received.push({ headers: request.headers, body });
+      void (async () => {
+        await hook?.(body);
+        response.writeHead(sequence.shift() ?? fallback).end();
+      })();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -185,6 +192,9 @@ export async function startWebhookReceiver(): Promise<{
     },
     answerSequence: (statuses) => {
       sequence = [...statuses];
+    },
+    beforeAnswer: (next) => {
+      hook = next;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -30,6 +30,7 @@ describe('marketplace emulator: webhooks and customer-initiated operations (refe
     receiver.received.length = 0;
     receiver.answer(200);
     receiver.answerSequence([]);
+    receiver.beforeAnswer(undefined);
     api = marketplaceApi(emulator, await tokenFor(emulator));
   });
 
@@ -136,6 +137,54 @@ describe('marketplace emulator: webhooks and customer-initiated operations (refe
 
       expect((await api('GET', `/saas/subscriptions/${id}`)).json.planId).toBe('instant');
     });
+
+    it('records no error on an operation PATCHed after its webhook call returned', async () => {
+      const id = await anActiveSubscription(emulator, api);
+      const operation = await emulator.control.changePlanFromPortal(id, 'pro');
+
+      await api('PATCH', operationPath(id, operation.id), { body: { status: 'Success' } });
+
+      expect(emulator.control.operations(id).find((seen) => seen.id === operation.id)?.errors).toEqual([]);
+    });
+
+    it.each([
+      ['ChangePlan', (id: string) => emulator.control.changePlanFromPortal(id, 'pro')],
+      [
+        'Reinstate',
+        async (id: string) => {
+          await emulator.control.suspend(id);
+          return emulator.control.reinstate(id);
+        },
+      ],
+    ] as const)(
+      'records an error on a %s operation PATCHed before its webhook call returned, as Microsoft’s emulator does',
+      async (_action, start) => {
+        const id = await anActiveSubscription(emulator, api);
+        const patches: number[] = [];
+        receiver.beforeAnswer(async (body) => {
+          if (body.status !== 'InProgress') return;
+          patches.push(
+            (await api('PATCH', operationPath(id, String(body.id)), { body: { status: 'Success' } })).status,
+          );
+        });
+
+        const operation = await start(id);
+        const view = emulator.control.operations(id).find((seen) => seen.id === operation.id);
+        const overHttp = (await (await fetch(`${emulator.controlUrl}/subscriptions/${id}/operations`)).json()) as {
+          operations: { id: string; errors: { message: string }[] }[];
+        };
+
+        expect(patches).toEqual([200]);
+        expect(view?.errors).toEqual([
+          {
+            at: expect.any(String),
+            message: 'attempt to patch the status of the operation before the request returned',
+          },
+        ]);
+        expect(overHttp.operations.find((seen) => seen.id === operation.id)?.errors).toHaveLength(1);
+        expect(view?.status).toBe('Succeeded');
+      },
+    );
 
     it('treats a 4xx answer to the InProgress webhook as a rejection', async () => {
       const id = await anActiveSubscription(emulator, api);

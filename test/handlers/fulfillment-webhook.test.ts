@@ -15,7 +15,12 @@ import {
   marketplaceApi,
   tokenFor,
 } from '#test/emulator/harness.ts';
-import { type FunctionsWithEmulator, startFunctionsWithEmulator } from '#test/helpers/emulator-env.ts';
+import {
+  consumeOperationAnswers,
+  type FunctionsWithEmulator,
+  startFunctionsWithEmulator,
+} from '#test/helpers/emulator-env.ts';
+import { buyAndActivate, eventually } from '#test/helpers/fulfillment-flow.ts';
 import { httpEvent } from '#test/helpers/http-event.ts';
 
 type WebhookHandler = typeof import('#functions/fulfillment-webhook/handler.ts')['handler'];
@@ -40,6 +45,7 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
   let landing: LandingHandler;
   let api: Api;
   let server: Server;
+  let consumer: { stop: () => Promise<void> };
   /** Time the webhook function took for each delivery the emulator made, by operation id. */
   const handlingMs = new Map<string, number>();
 
@@ -47,6 +53,7 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
     system = await startFunctionsWithEmulator(marketplaceSellsMoreSeats);
     ({ handler: webhook } = await import('#functions/fulfillment-webhook/handler.ts'));
     ({ handler: landing } = await import('#functions/landing/handler.ts'));
+    consumer = await consumeOperationAnswers();
     api = marketplaceApi(system.emulator, await tokenFor(system.emulator));
     // The publisher's endpoint as API Gateway + Lambda would run it: each POST becomes an HTTP API v2 event.
     server = createServer((request, response) => {
@@ -63,6 +70,7 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await consumer?.stop();
     await system?.stop();
   });
 
@@ -213,6 +221,86 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
     });
   });
 
+  describe('exactly-once side effects (issue 11)', () => {
+    it('makes one state change, publishes one event and sends one PATCH for 100 concurrent deliveries of one signed webhook', async () => {
+      // The emulator's own delivery goes nowhere: the 100 deliveries below are the only ones.
+      system.emulator.control.setWebhookUrl(undefined);
+      const subscriptionId = await buyAndActivate(system.emulator, landing, { planId: 'team', quantity: 5 });
+      const before = await system.subscriptions.read(subscriptionId);
+      const change = await system.emulator.control.changeQuantityFromPortal(subscriptionId, 12);
+      const delivery = lastDelivery(change.id);
+      if (!delivery) throw new Error('the emulator recorded no delivery');
+      await system.lifecycleEvents();
+      const deliverAll = () =>
+        Promise.all(Array.from({ length: 100 }, () => post(delivery.payload, `Bearer ${delivery.token}`)));
+
+      const answers = await deliverAll();
+      await eventually(
+        async () => (await system.subscriptions.getOperation(subscriptionId, change.id))?.eventPublishedAt,
+      );
+      const replays = await deliverAll();
+      const events = (await system.lifecycleEvents()).filter(
+        (received) => received.event.subscriptionId === subscriptionId,
+      );
+
+      // 100 Get Operation calls at once on a shared 2-core machine: a few may miss the answer deadline and answer 500,
+      // which Microsoft would redeliver; what matters is that every side effect happened once.
+      expect(new Set(answers.map((answer) => answer.statusCode))).toContain(200);
+      expect([...new Set([...answers, ...replays].map((answer) => answer.statusCode))].sort()).toEqual(
+        expect.arrayContaining([200]),
+      );
+      expect([...answers, ...replays].every((answer) => answer.statusCode === 200 || answer.statusCode === 500)).toBe(
+        true,
+      );
+      expect(events.map((received) => [received.event.type, received.event.operationId])).toEqual([
+        ['QuantityChanged', change.id],
+      ]);
+      const operation = system.emulator.control.operations(subscriptionId).find((seen) => seen.id === change.id);
+      expect(operation).toMatchObject({ status: 'Succeeded', patchCount: 1, errors: [] });
+      const stored = await system.subscriptions.read(subscriptionId);
+      expect(stored?.subscription.quantity).toBe(12);
+      expect(stored?.version).toBe((before?.version ?? Number.NaN) + 1);
+      expect(stored?.subscription.timeline?.filter((period) => period.quantity === 12)).toHaveLength(1);
+    }, 60_000);
+  });
+
+  describe('exactly-once side effects when Microsoft has the change already (issue 11)', () => {
+    it('publishes one event and sends no PATCH for 100 concurrent deliveries of an auto-accepted change', async () => {
+      system.emulator.control.setWebhookUrl(undefined);
+      const subscriptionId = await buyAndActivate(system.emulator, landing, { planId: 'team', quantity: 5 });
+      const change = await system.emulator.control.changeQuantityFromPortal(subscriptionId, 14);
+      const delivery = lastDelivery(change.id);
+      if (!delivery) throw new Error('the emulator recorded no delivery');
+      // Nobody answered in 10 s: Microsoft accepts the change itself; every delivery now finds it Succeeded and the
+      // deliveries race on applying it and on publishing its event.
+      await system.emulator.control.advance(10_000);
+      await system.lifecycleEvents();
+
+      // Spread over about a second, so that later deliveries find the operation applied but its event not yet noted
+      // as published (the window in which unclaimed replays each published the event again).
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, async (_, index) => {
+          await new Promise((resolve) => setTimeout(resolve, index * 10));
+          return post(delivery.payload, `Bearer ${delivery.token}`);
+        }),
+      );
+      await eventually(
+        async () => (await system.subscriptions.getOperation(subscriptionId, change.id))?.eventPublishedAt,
+      );
+      const events = (await system.lifecycleEvents()).filter(
+        (received) => received.event.subscriptionId === subscriptionId,
+      );
+
+      expect(answers.some((answer) => answer.statusCode === 200)).toBe(true);
+      expect(events.map((received) => received.event.type)).toEqual(['QuantityChanged']);
+      expect(system.emulator.control.operations(subscriptionId).find((seen) => seen.id === change.id)).toMatchObject({
+        status: 'Succeeded',
+        patchCount: 0,
+      });
+      expect((await system.subscriptions.get(subscriptionId))?.quantity).toBe(14);
+    }, 60_000);
+  });
+
   describe('the whole lifecycle through the emulator (issue 4 acceptance)', () => {
     it('purchase → landing → activate → ChangePlan → ChangeQuantity refused in time → suspend → reinstate → renew → unsubscribe', async () => {
       system.emulator.control.setWebhookUrl(webhookUrl());
@@ -238,10 +326,18 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
       expect(await stored()).toMatchObject({ status: 'Subscribed', planId: 'basic' });
       expect(await events()).toEqual([expect.objectContaining({ type: 'SubscriptionActivated', planId: 'basic' })]);
 
+      /** The operation once the operation-answers consumer has PATCHed it, after the webhook's 200. */
+      const settled = (id: string) =>
+        eventually(async () => {
+          const operation = emulator.control.operations(purchase.subscriptionId).find((seen) => seen.id === id);
+          const record = await system.subscriptions.getOperation(purchase.subscriptionId, id);
+          return operation?.status !== 'InProgress' && record?.state === 'applied' ? operation : undefined;
+        });
+
       // ChangePlan in the admin center: accepted (PATCH Success), applied with the seats Microsoft gives the new plan.
       const changePlan = await emulator.control.changePlanFromPortal(purchase.subscriptionId, 'team');
       expect(lastDelivery(changePlan.id)?.status).toBe(200);
-      expect(emulator.control.operations(purchase.subscriptionId).at(-1)).toMatchObject({ status: 'Succeeded' });
+      expect(await settled(changePlan.id)).toMatchObject({ status: 'Succeeded', errors: [], patchCount: 1 });
       expect(remote()).toMatchObject({ planId: 'team', quantity: 1 });
       expect(await stored()).toMatchObject({ status: 'Subscribed', planId: 'team', quantity: 1 });
       expect(await events()).toEqual([
@@ -251,6 +347,7 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
       // ChangeQuantity within the plan: accepted.
       const ten = await emulator.control.changeQuantityFromPortal(purchase.subscriptionId, 10);
       expect(lastDelivery(ten.id)?.status).toBe(200);
+      expect(await settled(ten.id)).toMatchObject({ status: 'Succeeded', errors: [] });
       expect(await stored()).toMatchObject({ quantity: 10 });
       expect(await events()).toEqual([expect.objectContaining({ type: 'QuantityChanged', quantity: 10 })]);
 
@@ -258,7 +355,7 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
       const sixty = await emulator.control.changeQuantityFromPortal(purchase.subscriptionId, 60);
       expect(lastDelivery(sixty.id)?.status).toBe(200);
       expect(handlingMs.get(sixty.id)).toBeLessThan(10_000);
-      expect(emulator.control.operations(purchase.subscriptionId).at(-1)).toMatchObject({
+      expect(await settled(sixty.id)).toMatchObject({
         id: sixty.id,
         status: 'Failed',
         errorStatusCode: 'PublisherRejected',
@@ -276,6 +373,8 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
       // Reinstate: operational again, then PATCH Success.
       const reinstate = await emulator.control.reinstate(purchase.subscriptionId);
       expect(lastDelivery(reinstate.id)?.status).toBe(200);
+      await eventually(async () => remote()?.saasSubscriptionStatus === 'Subscribed');
+      expect(emulator.control.operations(purchase.subscriptionId).at(-1)).toMatchObject({ errors: [] });
       expect(remote()?.saasSubscriptionStatus).toBe('Subscribed');
       expect(await stored()).toMatchObject({ status: 'Subscribed' });
       expect(await events()).toEqual([expect.objectContaining({ type: 'Reinstated' })]);
@@ -309,7 +408,8 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
       // Every webhook and every marketplace call is in the audit trail.
       const trail = (await system.audit.list(purchase.subscriptionId, { limit: 100 })).entries;
       const webhooks = trail.filter((entry) => entry.kind === 'webhook');
-      expect(webhooks).toHaveLength(7);
+      expect(webhooks.filter((entry) => !entry.what.includes('answered after the webhook'))).toHaveLength(7);
+      expect(webhooks.filter((entry) => entry.what.includes('answered after the webhook'))).toHaveLength(4);
       expect(
         trail.filter((entry) => entry.kind === 'marketplaceCall' && entry.what.startsWith('updateOperation')),
       ).toHaveLength(4);

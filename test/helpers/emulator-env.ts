@@ -5,7 +5,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { marketplaceClientEnv } from '#infra/local/function-env.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
-import { LIFECYCLE_TOPIC, MAIN_TABLE } from '#infra/resources.ts';
+import { type SqsLambdaHandler, startQueuePoller } from '#infra/local/queue-poller.ts';
+import { LIFECYCLE_TOPIC, MAIN_TABLE, OPERATION_ANSWERS_QUEUE } from '#infra/resources.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
@@ -77,4 +78,20 @@ export async function startFunctionsWithEmulator(
       ).Items ?? [],
     stop: () => emulator.stop(),
   };
+}
+
+/**
+ * The operation-answers consumer behind a local poller of its queue, as Lambda's event source mapping runs it: the
+ * PATCHes that webhooks queue are sent, and the changes applied, shortly after each webhook has answered. Call after
+ * `startFunctionsWithEmulator` (the handler reads its configuration when its module loads).
+ */
+export async function consumeOperationAnswers(): Promise<{ stop: () => Promise<void> }> {
+  const { handler } = await import('#functions/operation-answers/handler.ts');
+  return startQueuePoller(localClients().sqs, {
+    queueUrl: process.env[OPERATION_ANSWERS_QUEUE.envVar] ?? '',
+    queueArn: `arn:aws:sqs:us-east-1:000000000000:${OPERATION_ANSWERS_QUEUE.id}`,
+    batchSize: 1,
+    handler: handler as unknown as SqsLambdaHandler,
+    onError: () => undefined,
+  });
 }

@@ -3,6 +3,7 @@ import { ALERT_CHECKS_SETTINGS, loadAlertChecksConfig } from '#functions/alert-c
 import { API_SETTINGS, loadApiConfig } from '#functions/api/config.ts';
 import { FULFILLMENT_WEBHOOK_SETTINGS, loadFulfillmentWebhookConfig } from '#functions/fulfillment-webhook/config.ts';
 import { LANDING_SETTINGS, loadLandingConfig } from '#functions/landing/config.ts';
+import { loadOperationAnswersConfig, OPERATION_ANSWERS_SETTINGS } from '#functions/operation-answers/config.ts';
 import { loadSubscriptionSyncConfig, SUBSCRIPTION_SYNC_SETTINGS } from '#functions/subscription-sync/config.ts';
 import { loadUsageAggregatorConfig, USAGE_AGGREGATOR_SETTINGS } from '#functions/usage-aggregator/config.ts';
 import { loadUsageIngestConfig, USAGE_INGEST_SETTINGS } from '#functions/usage-ingest/config.ts';
@@ -13,6 +14,7 @@ import {
   API_FUNCTION,
   FULFILLMENT_WEBHOOK_FUNCTION,
   LANDING_FUNCTION,
+  OPERATION_ANSWERS_FUNCTION,
   SUBSCRIPTION_SYNC_FUNCTION,
   USAGE_AGGREGATOR_FUNCTION,
   USAGE_INGEST_FUNCTION,
@@ -49,6 +51,7 @@ export const FUNCTION_CONFIGS: Readonly<Record<string, FunctionConfigUnderTest>>
   [USAGE_AGGREGATOR_FUNCTION.id]: { load: loadUsageAggregatorConfig, settings: [USAGE_AGGREGATOR_SETTINGS] },
   [LANDING_FUNCTION.id]: { load: loadLandingConfig, settings: [LANDING_SETTINGS] },
   [FULFILLMENT_WEBHOOK_FUNCTION.id]: { load: loadFulfillmentWebhookConfig, settings: [FULFILLMENT_WEBHOOK_SETTINGS] },
+  [OPERATION_ANSWERS_FUNCTION.id]: { load: loadOperationAnswersConfig, settings: [OPERATION_ANSWERS_SETTINGS] },
   [ALERT_CHECKS_FUNCTION.id]: { load: loadAlertChecksConfig, settings: [ALERT_CHECKS_SETTINGS] },
   [USAGE_REPORTER_FUNCTION.id]: { load: loadUsageReporterConfig, settings: [USAGE_REPORTER_SETTINGS] },
   [USAGE_RECONCILER_FUNCTION.id]: { load: loadUsageReconcilerConfig, settings: [USAGE_RECONCILER_SETTINGS] },

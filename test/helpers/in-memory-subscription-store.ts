@@ -6,6 +6,7 @@ import type {
   OperationDecision,
   OperationOutcome,
   OperationRecord,
+  OperationSideEffect,
   StoredSubscription,
   SubscriptionPage,
   VersionedSubscriptionStore,
@@ -22,6 +23,8 @@ import type {
 export class InMemorySubscriptionStore implements VersionedSubscriptionStore {
   private readonly subscriptions = new Map<string, StoredSubscription>();
   private readonly operations = new Map<string, OperationRecord>();
+  /** Claims of side effects: `<subscription>#<operation>#<effect>` → epoch ms until which the lease runs. */
+  private readonly leases = new Map<string, number>();
   private clock = 0;
   beforeApply: ((change: AppliedChange) => Promise<void> | void) | undefined;
   /** `applyChange` calls refused for a version conflict (for assertions). */
@@ -184,6 +187,34 @@ export class InMemorySubscriptionStore implements VersionedSubscriptionStore {
     if (!record.eventPublishedAt) this.operations.set(id, { ...record, eventPublishedAt: at.toISOString() });
   }
 
+  async markAnswerQueued(subscriptionId: string, operationId: string, at: Date): Promise<void> {
+    const id = key(subscriptionId, operationId);
+    const record = this.operations.get(id);
+    if (!record) throw new Error(`No operation ${operationId}`);
+    if (!record.answerQueuedAt) this.operations.set(id, { ...record, answerQueuedAt: at.toISOString() });
+  }
+
+  async claimSideEffect(input: {
+    subscriptionId: string;
+    operationId: string;
+    effect: OperationSideEffect;
+    at: Date;
+    leaseMs: number;
+  }): Promise<boolean> {
+    const record = this.operations.get(key(input.subscriptionId, input.operationId));
+    if (!record || isDone(record, input.effect)) return false;
+    const leaseKey = `${key(input.subscriptionId, input.operationId)}#${input.effect}`;
+    const until = this.leases.get(leaseKey);
+    if (until !== undefined && until > input.at.getTime()) return false;
+    this.leases.set(leaseKey, input.at.getTime() + input.leaseMs);
+    return true;
+  }
+
+  async releaseSideEffect(subscriptionId: string, operationId: string, effect: OperationSideEffect): Promise<void> {
+    const record = this.operations.get(key(subscriptionId, operationId));
+    if (record && !isDone(record, effect)) this.leases.delete(`${key(subscriptionId, operationId)}#${effect}`);
+  }
+
   private checkVersion(subscriptionId: string, expectedVersion: number | undefined): void {
     const current = this.subscriptions.get(subscriptionId)?.version;
     if (current !== expectedVersion) {
@@ -199,6 +230,11 @@ export class InMemorySubscriptionStore implements VersionedSubscriptionStore {
       createdAt: createdAt ?? new Date(Date.UTC(2026, 0, 1) + this.clock).toISOString(),
     });
   }
+}
+
+function isDone(record: OperationRecord, effect: OperationSideEffect): boolean {
+  const done = { answer: record.answerQueuedAt, patch: record.acknowledgedAt, event: record.eventPublishedAt }[effect];
+  return done !== undefined;
 }
 
 function key(subscriptionId: string, operationId: string): string {

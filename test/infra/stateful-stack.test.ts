@@ -1,7 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { OPERATION_ANSWERS_FUNCTION } from '#infra/functions.ts';
 import { createTableInput } from '#infra/local/provision.ts';
-import { MAIN_TABLE, QUEUES, TOPICS, USAGE_QUEUE } from '#infra/resources.ts';
+import { MAIN_TABLE, OPERATION_ANSWERS_QUEUE, QUEUES, TOPICS, USAGE_QUEUE } from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { MAIN_TABLE_KEYS } from '#shared/adapters/dynamodb/table-keys.ts';
 import { testApp } from '#test/infra/cdk-test-app.ts';
@@ -126,6 +127,21 @@ describe('StatefulStack', () => {
           deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(usage.deadLetterQueue), 'Arn'] },
           maxReceiveCount: USAGE_QUEUE.maxReceiveCount,
         },
+      });
+    });
+
+    it('gives the operation-answers queue its own dead-letter queue, a visibility of six consumer timeouts and an alarm', () => {
+      const answers = stack.queueFor(OPERATION_ANSWERS_QUEUE);
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        VisibilityTimeout: 6 * (OPERATION_ANSWERS_FUNCTION.timeoutSeconds ?? 0),
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(answers.deadLetterQueue), 'Arn'] },
+          maxReceiveCount: OPERATION_ANSWERS_QUEUE.maxReceiveCount,
+        },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmDescription: Match.stringLikeRegexp('OperationAnswers dead-letter queue.*docs/operate.md'),
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(answers.deadLetterQueue), 'QueueName'] } }],
       });
     });
 

@@ -213,16 +213,50 @@ describe('StatelessStack', () => {
       });
     });
 
-    it('lets only the aggregator receive and delete usage messages', () => {
+    it('lets only the aggregator and the operation-answers consumer receive and delete messages, each of its own queue', () => {
       const template2 = template.toJSON() as {
         Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
       };
       const consumers = Object.entries(template2.Resources)
         .filter(([, resource]) => resource.Type === 'AWS::IAM::Policy')
         .filter(([, resource]) => JSON.stringify(resource.Properties).includes('sqs:DeleteMessage'));
+      const consumerOf = (role: string) =>
+        JSON.stringify(consumers.find(([, resource]) => JSON.stringify(resource.Properties.Roles).includes(role)));
 
-      expect(consumers).toHaveLength(1);
-      expect(JSON.stringify(consumers[0]?.[1].Properties.Roles)).toContain('UsageAggregator');
+      expect(consumers).toHaveLength(2);
+      expect(consumerOf('UsageAggregator')).not.toContain('OperationAnswers');
+      expect(consumerOf('OperationAnswers')).toContain('OperationAnswers');
+      expect(consumerOf('OperationAnswers')).not.toMatch(/StatefulUsage[0-9A-F]/);
+    });
+
+    it('triggers the operation-answers consumer one message at a time with partial batch failures', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        EventSourceArn: Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp('OperationAnswers') }),
+      });
+    });
+
+    it('lets the webhook send to the operation-answers queue and nothing more, and gives it the queue URL', () => {
+      const policies = Object.values(
+        (template.toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> })
+          .Resources,
+      ).filter((resource) => resource.Type === 'AWS::IAM::Policy');
+      const webhook = JSON.stringify(
+        policies.find((resource) => JSON.stringify(resource.Properties.Roles).includes('FulfillmentWebhook')),
+      );
+
+      expect(webhook).toContain('sqs:SendMessage');
+      expect(webhook).not.toContain('sqs:ReceiveMessage');
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            OPERATION_ANSWERS_QUEUE_URL: Match.objectLike({
+              'Fn::ImportValue': Match.stringLikeRegexp('OperationAnswers'),
+            }),
+          }),
+        },
+      });
     });
   });
 

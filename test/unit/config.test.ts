@@ -18,6 +18,7 @@ import { FUNCTION_CONFIGS, variablesRequired } from '#test/helpers/function-conf
 const everything = {
   TABLE_NAME: 'table',
   USAGE_QUEUE_URL: 'https://sqs/usage',
+  OPERATION_ANSWERS_QUEUE_URL: 'https://sqs/operation-answers',
   LIFECYCLE_TOPIC_ARN: 'arn:lifecycle',
   OPERATIONS_TOPIC_ARN: 'arn:operations',
   ALERTS_TOPIC_ARN: 'arn:alerts',
@@ -204,7 +205,7 @@ describe('the subscription sync configuration', () => {
 });
 
 describe('the webhook configuration', () => {
-  it("holds the reporter's settings for the flush on cancellation, the alerts topic and the shared secret", () => {
+  it("holds the reporter's settings for the flush on cancellation, the alerts topic, the answers queue and the shared secret", () => {
     const config = loadFulfillmentWebhookConfig({
       ...everything,
       USAGE_REPORT_GRACE_MINUTES: '5',
@@ -215,6 +216,7 @@ describe('the webhook configuration', () => {
     expect(config).toMatchObject({
       lifecycleTopicArn: 'arn:lifecycle',
       alertsTopicArn: 'arn:alerts',
+      operationAnswersQueueUrl: 'https://sqs/operation-answers',
       graceMinutes: 5,
       marketplace: { tenantId: 'tenant-1' },
       webhookSharedSecret: { parameter: 'sig', value: '0123456789abcdef0123' },

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { periodAt } from '#shared/domain/subscription.ts';
+import {
+  AnswerInProgressError,
+  type AnswerOperationResult,
+  answerOperation,
+  PATCH_CLAIM_LEASE_MS,
+} from '#shared/use-cases/fulfillment/answer-operation.ts';
 import { catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
 import {
   type FulfillmentNotification,
@@ -7,6 +13,7 @@ import {
   handleFulfillmentWebhook,
 } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
 import { subscriptionFromMarketplace } from '#shared/use-cases/fulfillment/marketplace-subscription.ts';
+import type { OperationAnswer } from '#shared/use-cases/fulfillment/ports/operation-answer-queue.ts';
 import type { MarketplaceSubscription, SaasOperation } from '#shared/use-cases/ports/marketplace.ts';
 import { MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
 import { aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
@@ -36,14 +43,37 @@ function setup() {
   const lifecycle = new InMemoryLifecyclePublisher();
   const audit = new InMemoryAuditLog();
   const clock = new FixedClock('2026-01-20T12:00:00.000Z');
+  /** The operation-answers queue: what the webhook queued, not yet answered by the consumer. */
+  const queued: OperationAnswer[] = [];
   const deps: HandleFulfillmentWebhookDeps = {
     subscriptions,
     marketplace,
     policy: catalogChangePolicy(catalog),
     lifecycle,
     audit,
+    answers: { queue: async (answer) => void queued.push(structuredClone(answer)) },
     clock,
     logger: quiet,
+  };
+  /**
+   * The operation-answers consumer, run on every queued answer (as SQS would deliver them after the webhook's 200).
+   * An answer that fails stays queued, as SQS would deliver it again; the first error is thrown after the others ran.
+   */
+  const answerQueued = async (): Promise<AnswerOperationResult[]> => {
+    const results: AnswerOperationResult[] = [];
+    const failed: OperationAnswer[] = [];
+    let firstError: unknown;
+    for (const answer of queued.splice(0)) {
+      try {
+        results.push(await answerOperation({ ...deps, sleep: async () => undefined }, answer));
+      } catch (error) {
+        failed.push(answer);
+        firstError ??= error;
+      }
+    }
+    queued.push(...failed);
+    if (firstError) throw firstError;
+    return results;
   };
   /** A subscription active since Jan 6 on `team` with 5 seats, known to Microsoft and to us. */
   const anActiveSubscription = async (overrides: Partial<MarketplaceSubscription> = {}) => {
@@ -67,7 +97,19 @@ function setup() {
     operations: subscriptions.operationsOf(subscriptionId),
     events: [...lifecycle.published],
   });
-  return { marketplace, subscriptions, lifecycle, audit, clock, deps, anActiveSubscription, deliver, snapshot };
+  return {
+    marketplace,
+    subscriptions,
+    lifecycle,
+    audit,
+    clock,
+    deps,
+    queued,
+    anActiveSubscription,
+    deliver,
+    answerQueued,
+    snapshot,
+  };
 }
 
 async function storedOrFail(subscriptions: InMemorySubscriptionStore, id: string) {
@@ -90,13 +132,15 @@ function notificationOf(operation: SaasOperation): FulfillmentNotification {
 
 describe('handling a ChangePlan / ChangeQuantity webhook', () => {
   it('accepts a change the policy allows: PATCH Success, store the new plan, publish PlanChanged', async () => {
-    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver } = setup();
+    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver, answerQueued } = setup();
     const remote = await anActiveSubscription();
     const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangePlan', planId: 'pro' });
 
-    const result = await deliver(operation);
+    const answered = await deliver(operation);
+    const [result] = await answerQueued();
 
-    expect(result.outcome).toBe('applied');
+    expect(answered).toEqual({ outcome: 'decided', detail: 'PATCH Success follows' });
+    expect(result?.outcome).toBe('applied');
     expect(marketplace.callsOf('updateOperation').map((call) => call.args[2])).toEqual(['Success']);
     expect((await subscriptions.get(remote.id))?.planId).toBe('pro');
     expect(lifecycle.published).toEqual([
@@ -112,13 +156,15 @@ describe('handling a ChangePlan / ChangeQuantity webhook', () => {
     ]);
   });
 
-  it('rejects seats beyond the plan maximum: PATCH Failure, nothing changes, no event', async () => {
-    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver } = setup();
+  it('rejects seats beyond the plan maximum: answered 200, then PATCH Failure, nothing changes, no event', async () => {
+    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver, answerQueued } = setup();
     const remote = await anActiveSubscription();
     const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 51 });
 
-    const result = await deliver(operation);
+    const answered = await deliver(operation);
+    const [result] = await answerQueued();
 
+    expect(answered).toMatchObject({ outcome: 'decided', detail: expect.stringContaining('PATCH Failure follows') });
     expect(result).toMatchObject({ outcome: 'rejected', detail: expect.stringContaining('seat limits') });
     expect(marketplace.callsOf('updateOperation').map((call) => call.args[2])).toEqual(['Failure']);
     expect((await subscriptions.get(remote.id))?.quantity).toBe(5);
@@ -128,37 +174,103 @@ describe('handling a ChangePlan / ChangeQuantity webhook', () => {
     ]);
   });
 
-  it('calls the marketplace with the operation id as correlation id and a deadline before answering', async () => {
-    const { marketplace, anActiveSubscription, deliver } = setup();
+  it('calls the marketplace with the operation id as correlation id, and a deadline before answering', async () => {
+    const { marketplace, anActiveSubscription, deliver, answerQueued } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 7 });
+
+    await deliver(operation);
+    await answerQueued();
+
+    const [confirm] = marketplace.callsOf('getOperation');
+    expect(confirm?.options).toMatchObject({ correlationId: operation.id, signal: expect.any(AbortSignal) });
+    expect(marketplace.callsOf('updateOperation')[0]?.options?.correlationId).toBe(operation.id);
+  });
+
+  it('answers the webhook before the operation is PATCHed: the PATCH is queued with the time of the call', async () => {
+    const { marketplace, queued, anActiveSubscription, deliver, answerQueued } = setup();
     const remote = await anActiveSubscription();
     const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 7 });
 
     await deliver(operation);
 
-    for (const method of ['getOperation', 'updateOperation'] as const) {
-      const [call] = marketplace.callsOf(method);
-      expect(call?.options?.correlationId).toBe(operation.id);
-      expect(call?.options?.signal).toBeInstanceOf(AbortSignal);
-    }
+    expect(marketplace.callsOf('updateOperation')).toEqual([]);
+    expect(marketplace.operations.get(operation.id)?.status).toBe('InProgress');
+    expect(queued).toEqual([
+      {
+        subscriptionId: remote.id,
+        operationId: operation.id,
+        action: 'ChangeQuantity',
+        receivedAt: '2026-01-20T12:00:00.000Z',
+      },
+    ]);
+    const [answered] = await answerQueued();
+    expect(answered).toMatchObject({ outcome: 'applied', patchedAfterMs: 0, late: false });
+    expect(marketplace.callsOf('updateOperation').map((call) => call.args[2])).toEqual(['Success']);
+  });
+
+  it('counts a PATCH sent after the 8 s deadline as late', async () => {
+    const { marketplace, clock, anActiveSubscription, deliver, answerQueued } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 7 });
+    await deliver(operation);
+    clock.set('2026-01-20T12:00:08.001Z');
+
+    const [answered] = await answerQueued();
+
+    expect(answered).toMatchObject({ patchedAfterMs: 8_001, late: true });
+  });
+
+  it('queues one PATCH, sends one and publishes one event for concurrent deliveries of one change', async () => {
+    const { marketplace, lifecycle, queued, anActiveSubscription, deliver, answerQueued } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 8 });
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => deliver(operation)));
+    queued.push(...queued.map((answer) => ({ ...answer })));
+    await Promise.all([answerQueued(), answerQueued()]).catch(() => undefined);
+    await answerQueued();
+    await Promise.all(Array.from({ length: 5 }, () => deliver(operation)));
+
+    expect(answers.every((answer) => answer.outcome === 'decided')).toBe(true);
+    expect(marketplace.callsOf('updateOperation')).toHaveLength(1);
+    expect(lifecycle.published.map((event) => event.type)).toEqual(['QuantityChanged']);
+  });
+
+  it('lets a later delivery take over a PATCH claimed by a consumer that died, once its lease ran out', async () => {
+    const { marketplace, subscriptions, clock, anActiveSubscription, deliver, answerQueued } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 8 });
+    await deliver(operation);
+    // A consumer claimed the PATCH, then died before sending it.
+    await subscriptions.claimSideEffect({
+      subscriptionId: remote.id,
+      operationId: operation.id,
+      effect: 'patch',
+      at: clock.now(),
+      leaseMs: PATCH_CLAIM_LEASE_MS,
+    });
+
+    await expect(answerQueued()).rejects.toThrow(AnswerInProgressError);
+    expect(marketplace.callsOf('updateOperation')).toEqual([]);
+    clock.set(new Date(clock.now().getTime() + PATCH_CLAIM_LEASE_MS).toISOString());
+    const [answered] = await answerQueued();
+
+    expect(answered?.outcome).toBe('applied');
+    expect(marketplace.callsOf('updateOperation')).toHaveLength(1);
   });
 
   it('applies a change Microsoft accepted meanwhile (PATCH 409 after the 10 s auto-accept)', async () => {
-    const { marketplace, subscriptions, anActiveSubscription, deliver } = setup();
+    const { marketplace, subscriptions, anActiveSubscription, deliver, answerQueued } = setup();
     const remote = await anActiveSubscription();
     const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 9 });
-    // Auto-accepted between our Get Operation and our PATCH.
-    const getOperation = marketplace.getOperation.bind(marketplace);
-    let reads = 0;
-    marketplace.getOperation = async (...args) => {
-      const seen = await getOperation(...args);
-      reads += 1;
-      if (reads === 1) marketplace.operations.set(operation.id, { ...operation, status: 'Succeeded' });
-      return seen;
-    };
+    await deliver(operation);
+    // Auto-accepted between the webhook's answer and the consumer's PATCH.
+    marketplace.operations.set(operation.id, { ...operation, status: 'Succeeded' });
 
-    const result = await deliver(operation);
+    const [result] = await answerQueued();
 
-    expect(result.outcome).toBe('applied');
+    expect(result?.outcome).toBe('applied');
     expect((await subscriptions.get(remote.id))?.quantity).toBe(9);
   });
 
@@ -180,10 +292,11 @@ describe('handling a ChangePlan / ChangeQuantity webhook', () => {
 
 describe('idempotency and confirmation', () => {
   it('changes nothing when the same webhook is delivered again', async () => {
-    const { marketplace, anActiveSubscription, deliver, snapshot } = setup();
+    const { marketplace, anActiveSubscription, deliver, answerQueued, snapshot } = setup();
     const remote = await anActiveSubscription();
     const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangePlan', planId: 'pro' });
     await deliver(operation);
+    await answerQueued();
     const before = await snapshot(remote.id);
     const callsBefore = marketplace.calls.length;
 
@@ -245,19 +358,23 @@ describe('idempotency and confirmation', () => {
   });
 
   it('PATCHes the decision recorded by an interrupted delivery, even if the policy would now decide otherwise', async () => {
-    const { deps, marketplace, subscriptions, anActiveSubscription, deliver } = setup();
+    const { deps, marketplace, subscriptions, queued, anActiveSubscription, deliver, answerQueued } = setup();
     const remote = await anActiveSubscription();
     const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 20 });
+    await deliver(operation);
     marketplace.failNext('updateOperation', unavailable());
-    await expect(deliver(operation)).rejects.toThrow(MarketplaceUnavailableError);
+    await expect(answerQueued()).rejects.toThrow(MarketplaceUnavailableError);
     const refuseNow = { decide: async () => ({ accept: false as const, reason: 'changed my mind' }) };
 
-    const result = await handleFulfillmentWebhook(
+    const redelivered = await handleFulfillmentWebhook(
       { ...deps, policy: refuseNow },
       { notification: notificationOf(operation) },
     );
+    const [result] = await answerQueued();
 
-    expect(result.outcome).toBe('applied');
+    expect(redelivered).toEqual({ outcome: 'decided', detail: 'PATCH Success follows' });
+    expect(queued).toEqual([]);
+    expect(result?.outcome).toBe('applied');
     expect(marketplace.callsOf('updateOperation').map((call) => call.args[2])).toEqual(['Success', 'Success']);
     expect((await subscriptions.get(remote.id))?.quantity).toBe(20);
   });
@@ -281,24 +398,31 @@ describe('idempotency and confirmation', () => {
   });
 
   it('stores a subscription it has never seen from Get Subscription, then applies the change', async () => {
-    const { marketplace, subscriptions, deliver } = setup();
+    const { marketplace, subscriptions, deliver, answerQueued } = setup();
     const remote = marketplace.addSubscription({ planId: 'basic', saasSubscriptionStatus: 'Subscribed' });
     const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangePlan', planId: 'pro' });
 
-    expect((await deliver(operation)).outcome).toBe('applied');
+    expect((await deliver(operation)).outcome).toBe('decided');
+    expect((await answerQueued())[0]?.outcome).toBe('applied');
     expect((await subscriptions.get(remote.id))?.planId).toBe('pro');
   });
 
   it('records every webhook in the audit trail with its request and correlation ids', async () => {
-    const { marketplace, audit, anActiveSubscription, deliver } = setup();
+    const { marketplace, audit, anActiveSubscription, deliver, answerQueued } = setup();
     const remote = await anActiveSubscription();
     const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangePlan', planId: 'pro' });
 
     await deliver(operation);
+    await answerQueued();
     await deliver(operation);
 
     expect(audit.ofKind('webhook')).toEqual([
-      expect.objectContaining({ result: 'applied: PlanChanged', requestId: 'req-1', correlationId: operation.id }),
+      expect.objectContaining({
+        result: 'decided: PATCH Success follows',
+        requestId: 'req-1',
+        correlationId: operation.id,
+      }),
+      expect.objectContaining({ result: 'applied: PlanChanged', correlationId: operation.id }),
       expect.objectContaining({ result: expect.stringMatching(/^duplicate/), subscriptionId: remote.id }),
     ]);
   });
@@ -326,8 +450,8 @@ describe('suspension, reinstatement, renewal and cancellation', () => {
     ]);
   });
 
-  it('makes a reinstated subscription operational before PATCHing Success', async () => {
-    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver } = setup();
+  it('makes a reinstated subscription operational before PATCHing Success, after the answer', async () => {
+    const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver, answerQueued } = setup();
     const remote = await anActiveSubscription({ saasSubscriptionStatus: 'Suspended' });
     const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'Reinstate' });
     let statusWhenPatched: string | undefined;
@@ -338,6 +462,8 @@ describe('suspension, reinstatement, renewal and cancellation', () => {
     };
 
     const result = await deliver(operation);
+    expect(marketplace.callsOf('updateOperation')).toEqual([]);
+    await answerQueued();
 
     expect(result.outcome).toBe('applied');
     expect(statusWhenPatched).toBe('Subscribed');
@@ -345,14 +471,16 @@ describe('suspension, reinstatement, renewal and cancellation', () => {
     expect(lifecycle.published.map((event) => event.type)).toEqual(['Reinstated']);
   });
 
-  it('PATCHes a reinstatement whose PATCH failed when it is delivered again, without a second event', async () => {
-    const { marketplace, lifecycle, anActiveSubscription, deliver } = setup();
+  it('PATCHes a reinstatement whose PATCH failed when it is answered again, without a second event', async () => {
+    const { marketplace, lifecycle, anActiveSubscription, deliver, answerQueued } = setup();
     const remote = await anActiveSubscription({ saasSubscriptionStatus: 'Suspended' });
     const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'Reinstate' });
+    await deliver(operation);
     marketplace.failNext('updateOperation', unavailable());
-    await expect(deliver(operation)).rejects.toThrow(MarketplaceUnavailableError);
+    await expect(answerQueued()).rejects.toThrow(MarketplaceUnavailableError);
 
     expect((await deliver(operation)).outcome).toBe('duplicate');
+    await answerQueued();
 
     expect(marketplace.operations.get(operation.id)?.status).toBe('Succeeded');
     expect(lifecycle.published.map((event) => event.type)).toEqual(['Reinstated']);
@@ -447,7 +575,7 @@ describe('suspension, reinstatement, renewal and cancellation', () => {
   });
 
   it('retries on a concurrent write and keeps both changes (no last-writer-wins)', async () => {
-    const { marketplace, subscriptions, anActiveSubscription, deliver } = setup();
+    const { marketplace, subscriptions, anActiveSubscription, deliver, answerQueued } = setup();
     const remote = await anActiveSubscription();
     const plan = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangeQuantity', quantity: 12 });
     const suspend = marketplace.addOperation({
@@ -465,6 +593,7 @@ describe('suspension, reinstatement, renewal and cancellation', () => {
     };
 
     await deliver(plan);
+    await answerQueued();
 
     expect(subscriptions.conflicts).toBe(1);
     expect(await subscriptions.get(remote.id)).toMatchObject({ status: 'Suspended', quantity: 12 });

@@ -101,6 +101,10 @@ export type OperationView = Record<string, unknown> & {
   action: string;
   operationRequestSource: 'Azure' | 'Partner';
   completedAt?: string;
+  /** Errors the emulator recorded on the operation (e.g. a PATCH before its webhook call returned); [] when none. */
+  errors: { at: string; message: string }[];
+  /** PATCHes the publisher sent for the operation, those answered 409 included. */
+  patchCount: number;
 };
 
 /**
@@ -188,6 +192,8 @@ function operationView(operation: OperationRecord): OperationView {
     action: operation.action,
     operationRequestSource: operation.source,
     ...(operation.completedAt === undefined ? {} : { completedAt: iso(operation.completedAt) }),
+    errors: (operation.errors ?? []).map((error) => ({ ...error })),
+    patchCount: operation.patchCount ?? 0,
   };
 }
 

@@ -56,6 +56,7 @@ export type {
 } from './control.ts';
 export { ControlError } from './errors.ts';
 export type { FaultRule } from './faults.ts';
+export { EARLY_PATCH_ERROR } from './operations.ts';
 export type { AcceptedUsageEvent, WebhookDelivery } from './state.ts';
 export type { WebhookRetryPolicy } from './webhooks.ts';
 export type { ClockMode };

@@ -41,6 +41,9 @@ import {
 } from './state.ts';
 import type { WebhookSender } from './webhooks.ts';
 
+/** What Microsoft's reference emulator records on an operation PATCHed before its webhook call returned. */
+export const EARLY_PATCH_ERROR = 'attempt to patch the status of the operation before the request returned';
+
 /** §0: "PATCH the operation within 10 s, otherwise it is auto-accepted as Success". */
 export const AUTO_ACCEPT_MS = 10_000;
 /** §1.4: "Microsoft gives a 30-day grace period, then sends Unsubscribe". */
@@ -280,6 +283,15 @@ export class OperationEngine {
    * (the live API was observed to answer 500 there; the emulator accepts it) and sends no webhook then.
    */
   patch(operation: OperationRecord, status: 'Success' | 'Failure'): void {
+    operation.patchCount = (operation.patchCount ?? 0) + 1;
+    if (this.deps.state.webhooksInFlight.has(operation.id)) {
+      // Microsoft's reference emulator: answer the webhook call first, then PATCH (reference/marketplace-2026.md).
+      // Recorded, and the PATCH still processed, so the publisher sees the error where it looks at the operation.
+      operation.errors = [
+        ...(operation.errors ?? []),
+        { at: this.deps.clock.now().toISOString(), message: EARLY_PATCH_ERROR },
+      ];
+    }
     if (operation.status !== 'InProgress') {
       throw conflict(`Operation ${operation.id} is already completed with status ${operation.status}.`);
     }

@@ -87,6 +87,14 @@ export interface OperationRecord {
   errorMessage: string | undefined;
   readonly source: OperationSource;
   completedAt: Date | undefined;
+  /**
+   * What the publisher did wrong on this operation, as Microsoft's reference emulator records it: a PATCH that arrived
+   * while the operation's webhook call had not returned yet (reference/marketplace-2026.md). Emulator-only; shown by
+   * the control API's operation views, never by Get Operation. Optional so operations made elsewhere need not set it.
+   */
+  errors?: { readonly at: string; readonly message: string }[];
+  /** PATCHes received for this operation, 409s included (emulator-only, for tests counting the publisher's calls). */
+  patchCount?: number;
 }
 
 /** An accepted usage event as the Metering API returns it (§4.1, 200 single-event response). */
@@ -134,6 +142,8 @@ export class EmulatorState {
   /** resourceId + dimension + UTC hour → the accepted event (§4.3: one event per slot). */
   readonly ledgerBySlot = new Map<string, AcceptedUsageEvent>();
   readonly deliveries: WebhookDelivery[] = [];
+  /** Operation id → webhook calls for it still waiting for the publisher's answer. */
+  readonly webhooksInFlight = new Map<string, number>();
 
   clear(): void {
     this.subscriptions.clear();
@@ -143,6 +153,7 @@ export class EmulatorState {
     this.ledger.length = 0;
     this.ledgerBySlot.clear();
     this.deliveries.length = 0;
+    this.webhooksInFlight.clear();
   }
 
   operationsOf(subscriptionId: string): OperationRecord[] {

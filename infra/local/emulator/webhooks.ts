@@ -157,6 +157,8 @@ export class WebhookSender {
     if (url === undefined) {
       error = 'no webhook URL set';
     } else {
+      // While this call waits for its answer, a PATCH of the operation is out of order (operations.ts records it).
+      state.webhooksInFlight.set(operation.id, (state.webhooksInFlight.get(operation.id) ?? 0) + 1);
       try {
         const response = await fetch(url, {
           method: 'POST',
@@ -168,6 +170,10 @@ export class WebhookSender {
         await response.arrayBuffer().catch(() => undefined);
       } catch (cause) {
         error = (cause as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : String(cause);
+      } finally {
+        const inFlight = (state.webhooksInFlight.get(operation.id) ?? 1) - 1;
+        if (inFlight > 0) state.webhooksInFlight.set(operation.id, inFlight);
+        else state.webhooksInFlight.delete(operation.id);
       }
     }
     const delivery: WebhookDelivery = {

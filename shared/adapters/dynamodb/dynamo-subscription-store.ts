@@ -16,6 +16,7 @@ import type {
   OperationDecision,
   OperationOutcome,
   OperationRecord,
+  OperationSideEffect,
   StoredSubscription,
   SubscriptionPage,
   VersionedSubscriptionStore,
@@ -27,6 +28,16 @@ const OPERATION_SK_PREFIX = 'OP#';
 const OPERATION_TYPE = 'SubscriptionOperation';
 /** Item attributes that belong to the store, not to the subscription. */
 const STORE_ATTRIBUTES = ['pk', 'sk', 'type', 'version', 'createdAt', 'gsi1pk', 'gsi1sk'] as const;
+
+/**
+ * Per side effect: the attribute that says it is done and the one holding the claim's lease (epoch milliseconds until
+ * which the claim is held).
+ */
+const SIDE_EFFECT_ATTRIBUTES: Record<OperationSideEffect, { done: string; lease: string }> = {
+  answer: { done: 'answerQueuedAt', lease: 'answerClaimedUntil' },
+  patch: { done: 'acknowledgedAt', lease: 'patchClaimedUntil' },
+  event: { done: 'eventPublishedAt', lease: 'eventClaimedUntil' },
+};
 
 const subscriptionKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: SUBSCRIPTION_SK });
 const operationKey = (subscriptionId: string, operationId: string) => ({
@@ -319,6 +330,63 @@ export class DynamoSubscriptionStore implements VersionedSubscriptionStore {
     );
   }
 
+  async markAnswerQueued(subscriptionId: string, operationId: string, at: Date): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: operationKey(subscriptionId, operationId),
+        UpdateExpression: 'SET answerQueuedAt = if_not_exists(answerQueuedAt, :at)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': iso(at) },
+      }),
+    );
+  }
+
+  async claimSideEffect(input: {
+    subscriptionId: string;
+    operationId: string;
+    effect: OperationSideEffect;
+    at: Date;
+    leaseMs: number;
+  }): Promise<boolean> {
+    const { done, lease } = SIDE_EFFECT_ATTRIBUTES[input.effect];
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: operationKey(input.subscriptionId, input.operationId),
+          UpdateExpression: 'SET #lease = :until',
+          // Not done, and no claim whose lease still runs: a claim left by an invocation that died expires.
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(#done) AND (attribute_not_exists(#lease) OR #lease <= :now)',
+          ExpressionAttributeNames: { '#lease': lease, '#done': done },
+          ExpressionAttributeValues: { ':until': input.at.getTime() + input.leaseMs, ':now': input.at.getTime() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async releaseSideEffect(subscriptionId: string, operationId: string, effect: OperationSideEffect): Promise<void> {
+    const { done, lease } = SIDE_EFFECT_ATTRIBUTES[effect];
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: operationKey(subscriptionId, operationId),
+          UpdateExpression: 'REMOVE #lease',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#done)',
+          ExpressionAttributeNames: { '#lease': lease, '#done': done },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   private async requireOperation(subscriptionId: string, operationId: string): Promise<OperationRecord> {
     const record = await this.getOperation(subscriptionId, operationId);
     if (!record) throw new Error(`Operation ${operationId} of subscription ${subscriptionId} vanished`);
@@ -438,6 +506,7 @@ function operationRecordOf(item: Item): OperationRecord {
     completedAt: text('completedAt'),
     event: isItem(item.event) ? item.event : undefined,
     eventPublishedAt: text('eventPublishedAt'),
+    answerQueuedAt: text('answerQueuedAt'),
   };
   for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
   return record as unknown as OperationRecord;

@@ -52,7 +52,8 @@ const MAX_ATTEMPTS = 5;
  * compute → write the subscription and mark the operation applied in one conditional write → on a version conflict
  * read again and recompute (the change lands on whatever a concurrent writer stored) → publish the lifecycle event →
  * note it published. The event is kept on the operation record first, so an event lost to a failed publish is sent
- * again by `publishPendingEvent` when the operation is replayed (delivery is at least once).
+ * again by `publishPendingEvent` when the operation is replayed; the publish itself is claimed first (see
+ * `EVENT_CLAIM_LEASE_MS`), so concurrent or repeated deliveries publish it once.
  *
  * @throws NotFoundError when the subscription is not stored.
  * @throws ConflictError when it kept changing under us for `MAX_ATTEMPTS` rounds (the caller retries later).
@@ -98,23 +99,23 @@ export async function applySubscriptionChange(
       if (error instanceof ConflictError && attempt < MAX_ATTEMPTS) continue;
       throw error;
     }
-    if (event) await publishAndNote(deps, input.subscriptionId, input.operationId, event);
+    if (event) await publishOnce(deps, input.subscriptionId, input.operationId, event);
     return { outcome: 'applied', subscription: computed.subscription, ...(event ? { event } : {}) };
   }
 }
 
 /**
  * Publishes the event of an applied operation whose publication did not complete (a failed publish, a crash between
- * write and publish). Does nothing when there is none or it was published.
- * @throws Error when it still cannot be published.
+ * write and publish). Does nothing when there is none, it was published, or another delivery holds its claim.
+ * @returns whether this call published it.
+ * @throws Error when it still cannot be published (the claim is given back for the next delivery).
  */
 export async function publishPendingEvent(
   deps: ApplySubscriptionChangeDeps,
   record: OperationRecord,
 ): Promise<boolean> {
   if (!record.event || record.eventPublishedAt) return false;
-  await publishAndNote(deps, record.subscriptionId, record.operationId, record.event);
-  return true;
+  return publishOnce(deps, record.subscriptionId, record.operationId, record.event);
 }
 
 /** The lifecycle event of a change, with the plan and seats in force after it. */
@@ -135,12 +136,38 @@ export function lifecycleEventOf(
   };
 }
 
-async function publishAndNote(
+/**
+ * How long a claim on publishing an event holds off other deliveries. A claim instead of a transaction with the
+ * publish (SNS takes part in no DynamoDB transaction) and instead of an outbox table with a stream consumer (one more
+ * moving part for one message per operation): the claim makes concurrent and repeated deliveries publish once, and
+ * its lease makes a claim taken by an invocation that then died expire, so a later delivery (a webhook redelivery, the
+ * operation-answers consumer's retry, the hourly sync) publishes the event after all. One publish takes well under a
+ * second; 60 s covers the SDK's retries. The one case left is a crash between the publish and the note that it was
+ * published: the event then goes out again after the lease, which a subscriber recognises by its `operationId`.
+ */
+export const EVENT_CLAIM_LEASE_MS = 60_000;
+
+async function publishOnce(
   deps: ApplySubscriptionChangeDeps,
   subscriptionId: string,
   operationId: string,
   event: LifecycleEvent,
-): Promise<void> {
-  await deps.lifecycle.publish(event);
+): Promise<boolean> {
+  const claimed = await deps.subscriptions.claimSideEffect({
+    subscriptionId,
+    operationId,
+    effect: 'event',
+    at: deps.clock.now(),
+    leaseMs: EVENT_CLAIM_LEASE_MS,
+  });
+  if (!claimed) return false;
+  try {
+    await deps.lifecycle.publish(event);
+  } catch (error) {
+    // Refused by SNS: nothing went out, so the next delivery may try at once rather than after the lease.
+    await deps.subscriptions.releaseSideEffect(subscriptionId, operationId, 'event');
+    throw error;
+  }
   await deps.subscriptions.markEventPublished(subscriptionId, operationId, deps.clock.now());
+  return true;
 }

@@ -1,13 +1,9 @@
-import { CHANGE_ANSWER_DEADLINE_MS, type RequestedChange } from '#shared/domain/change-rules.ts';
+import { CHANGE_DECISION_DEADLINE_MS, type RequestedChange } from '#shared/domain/change-rules.ts';
 import { applyChange, type SubscriptionChange, withRenewedTerm } from '#shared/domain/subscription-lifecycle.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Marketplace, MarketplaceCallOptions, SaasOperation } from '../ports/marketplace.ts';
-import {
-  MarketplaceBadRequestError,
-  MarketplaceConflictError,
-  MarketplaceNotFoundError,
-} from '../ports/marketplace-errors.ts';
+import { MarketplaceBadRequestError, MarketplaceNotFoundError } from '../ports/marketplace-errors.ts';
 import type { OperationDecision, OperationRecord, VersionedSubscriptionStore } from '../ports/subscription-store.ts';
 import {
   type ApplySubscriptionChangeResult,
@@ -18,6 +14,7 @@ import {
 import { subscriptionFromMarketplace, termFromMarketplace } from './marketplace-subscription.ts';
 import type { ChangePolicy } from './ports/change-policy.ts';
 import type { LifecycleEventType, LifecyclePublisher } from './ports/lifecycle-publisher.ts';
+import type { OperationAnswerQueue } from './ports/operation-answer-queue.ts';
 
 /** A webhook notification after lenient parsing (reference/marketplace-api.md §2.2): only the first three are sure. */
 export interface FulfillmentNotification {
@@ -38,19 +35,26 @@ export interface WebhookLogger {
   warn(message: string, ...attributes: Record<string, unknown>[]): void;
 }
 
-export interface HandleFulfillmentWebhookDeps {
+/** What applying a confirmed operation needs: the webhook's and the operation-answers consumer's common part. */
+export interface ApplyOperationDeps {
   readonly subscriptions: VersionedSubscriptionStore;
+  readonly marketplace: Marketplace;
+  readonly lifecycle: LifecyclePublisher;
+  readonly clock: Clock;
+  readonly logger: WebhookLogger;
+}
+
+export interface HandleFulfillmentWebhookDeps extends ApplyOperationDeps {
   /** Give it a tight retry budget: see `answerDeadlineMs`. */
   readonly marketplace: Marketplace;
   readonly policy: ChangePolicy;
-  readonly lifecycle: LifecyclePublisher;
   readonly audit: AuditLog;
-  readonly clock: Clock;
-  readonly logger: WebhookLogger;
+  /** Where the PATCH a ChangePlan / ChangeQuantity / Reinstate owes is queued, to be sent after our 200. */
+  readonly answers: OperationAnswerQueue;
   /**
-   * Marketplace calls up to and including the PATCH that answers a ChangePlan / ChangeQuantity are aborted after this
-   * long. Default and deployed: `CHANGE_ANSWER_DEADLINE_MS` (change-rules.ts, inside Microsoft's 10 s window); tests
-   * pass a shorter one.
+   * The webhook's marketplace calls on the way to its answer (Get Operation, Get Subscription for a subscription never
+   * stored) are aborted after this long. Default and deployed: `CHANGE_DECISION_DEADLINE_MS` (change-rules.ts: the
+   * queued PATCH must still fit in Microsoft's 10 s window); tests pass a shorter one.
    */
   readonly answerDeadlineMs?: number;
   /**
@@ -64,6 +68,11 @@ export interface HandleFulfillmentWebhookDeps {
 export type WebhookOutcome =
   /** The change is stored (and its event published). */
   | 'applied'
+  /**
+   * ChangePlan / ChangeQuantity: our decision is recorded and its PATCH queued; the operation-answers consumer sends it
+   * after this answer, then applies the change once Microsoft has it Succeeded.
+   */
+  | 'decided'
   /** Our policy refused the change: PATCHed Failure, nothing stored but the record. */
   | 'rejected'
   /** This operation was handled before: nothing changed. */
@@ -88,9 +97,11 @@ export interface WebhookResult {
  * subscription, action, plan or quantity differ from the payload is not applied (§2.1 "call Get Operation to check
  * that the call and its payload are genuine"), and answered 200 so Microsoft does not loop; (3) a subscription we never
  * stored is stored from Get Subscription; (4) per action, from Get Operation's view:
- * - ChangePlan / ChangeQuantity InProgress: decide with the `ChangePolicy`, record the decision, PATCH it, apply on
- *   Success; Succeeded (publisher-initiated, or auto-accepted) applies; Failed / Conflict are not applied;
- * - Reinstate InProgress: make it Subscribed, then PATCH Success (§1.4); Succeeded applies;
+ * - ChangePlan / ChangeQuantity InProgress: decide with the `ChangePolicy`, record the decision and queue its PATCH
+ *   (`answerOperation` sends it once this call is answered, as Microsoft expects: answer first, then PATCH, within
+ *   10 s); Succeeded (publisher-initiated, or auto-accepted) applies; Failed / Conflict are not applied. A refusal is
+ *   answered 200 too, then PATCHed `Failure`: a 4xx would look like a broken endpoint and be retried (§2.1, §6.5);
+ * - Reinstate InProgress: make it Subscribed, then queue its PATCH Success (§1.4); Succeeded applies;
  * - Suspend / Unsubscribe: the status from the operation's time stamp; Renew: the term from Get Subscription.
  * Each applied change publishes a lifecycle event. Every call is audited.
  *
@@ -105,9 +116,10 @@ export async function handleFulfillmentWebhook(
   input: { readonly notification: FulfillmentNotification; readonly requestId?: string },
 ): Promise<WebhookResult> {
   const { notification } = input;
+  const receivedAt = deps.clock.now();
   let result: WebhookResult;
   try {
-    result = await handle(deps, notification);
+    result = await handle(deps, notification, receivedAt);
   } catch (error) {
     await audit(deps, notification, input.requestId, `failed: ${error instanceof Error ? error.name : 'Error'}`);
     throw error;
@@ -132,7 +144,7 @@ export async function handleFulfillmentWebhook(
 }
 
 interface Context {
-  readonly deps: HandleFulfillmentWebhookDeps;
+  readonly deps: ApplyOperationDeps;
   readonly notification: FulfillmentNotification;
   /** Options for calls on the way to the answer: our correlation id (the operation id) and the deadline. */
   readonly beforeAnswer: MarketplaceCallOptions;
@@ -140,17 +152,26 @@ interface Context {
   readonly afterAnswer: MarketplaceCallOptions;
 }
 
+/** The webhook's context: the common one, plus what only the webhook has. */
+interface WebhookContext extends Context {
+  readonly deps: HandleFulfillmentWebhookDeps;
+  /** When Microsoft's call reached us: the PATCH's 10 s window counts from it. */
+  readonly receivedAt: Date;
+}
+
 async function handle(
   deps: HandleFulfillmentWebhookDeps,
   notification: FulfillmentNotification,
+  receivedAt: Date,
 ): Promise<WebhookResult> {
   const correlationId = notification.operationId;
-  const context: Context = {
+  const context: WebhookContext = {
     deps,
     notification,
+    receivedAt,
     beforeAnswer: {
       correlationId,
-      signal: AbortSignal.timeout(deps.answerDeadlineMs ?? CHANGE_ANSWER_DEADLINE_MS),
+      signal: AbortSignal.timeout(deps.answerDeadlineMs ?? CHANGE_DECISION_DEADLINE_MS),
     },
     afterAnswer: { correlationId },
   };
@@ -218,29 +239,34 @@ async function handle(
   }
 }
 
-/** ChangePlan / ChangeQuantity (§2.1): decide within 10 s, PATCH, apply when Microsoft has it as Success. */
+/**
+ * ChangePlan / ChangeQuantity (§2.1): decide (first decision stands), queue the PATCH and answer; the
+ * operation-answers consumer PATCHes after our 200 and applies once Microsoft has the operation Succeeded.
+ */
 async function handleChange(
-  context: Context,
+  context: WebhookContext,
   operation: SaasOperation,
   record: OperationRecord,
 ): Promise<WebhookResult> {
   if (operation.status === 'InProgress' || operation.status === 'NotStarted') {
     const decided = record.decision ? record : await decide(context, operation, record);
-    const decision = decided.decision as OperationDecision;
-    const final = decided.acknowledgedAt
-      ? decision === 'Success'
-        ? 'Succeeded'
-        : 'Failed'
-      : await answer(context, decision);
-    if (final === 'Succeeded') return applyOperation(context, operation, timeOf(context, operation));
-    if (decision === 'Failure') return complete(context, operation, 'rejected', decided.reason ?? 'rejected by policy');
-    return complete(context, operation, 'notApplied', `Microsoft reports the operation ${final}`);
+    await queueAnswer(context, decided);
+    return {
+      outcome: 'decided',
+      detail:
+        decided.decision === 'Failure'
+          ? `PATCH Failure follows: ${decided.reason ?? 'rejected by policy'}`
+          : 'PATCH Success follows',
+    };
   }
-  if (operation.status === 'Succeeded') return applyOperation(context, operation, timeOf(context, operation));
-  return complete(context, operation, 'notApplied', `Microsoft reports the operation ${operation.status}`);
+  return settleOperation(context, operation, record);
 }
 
-async function decide(context: Context, operation: SaasOperation, record: OperationRecord): Promise<OperationRecord> {
+async function decide(
+  context: WebhookContext,
+  operation: SaasOperation,
+  record: OperationRecord,
+): Promise<OperationRecord> {
   const { deps, notification } = context;
   const stored = await deps.subscriptions.read(notification.subscriptionId);
   const change = requestedChange(operation);
@@ -274,44 +300,97 @@ async function decide(context: Context, operation: SaasOperation, record: Operat
 }
 
 /**
- * PATCHes the decision (§1.2 row 11) and returns the operation's final status. A 409 means it is final already
- * (auto-accepted after 10 s, or answered by an earlier delivery): Get Operation says how it ended.
+ * How long one delivery's claim on queueing the PATCH holds off the others: sending one SQS message takes
+ * milliseconds, and Microsoft redelivers a webhook that got no 200 well after this (§0: retries over 8 hours), so the
+ * redelivery of a delivery that died holding the claim finds it expired and queues the PATCH itself.
  */
-async function answer(context: Context, decision: OperationDecision): Promise<string> {
-  const { deps, notification } = context;
-  const { subscriptionId, operationId } = notification;
-  let final: string = decision === 'Success' ? 'Succeeded' : 'Failed';
+export const ANSWER_CLAIM_LEASE_MS = 10_000;
+
+/**
+ * Queues the PATCH of the recorded decision for the operation-answers consumer, once: of concurrent deliveries only
+ * the one that claims it sends the message; the others answer 200 knowing it is on its way.
+ */
+async function queueAnswer(context: WebhookContext, record: OperationRecord): Promise<void> {
+  const { deps } = context;
+  if (!isPatchOwed(record) || record.answerQueuedAt) return;
+  const { subscriptionId, operationId } = record;
+  const claimed = await deps.subscriptions.claimSideEffect({
+    subscriptionId,
+    operationId,
+    effect: 'answer',
+    at: deps.clock.now(),
+    leaseMs: ANSWER_CLAIM_LEASE_MS,
+  });
+  if (!claimed) return;
   try {
-    await deps.marketplace.updateOperation(subscriptionId, operationId, decision, context.beforeAnswer);
+    await deps.answers.queue({
+      subscriptionId,
+      operationId,
+      action: record.action,
+      receivedAt: context.receivedAt.toISOString(),
+    });
   } catch (error) {
-    if (!(error instanceof MarketplaceConflictError)) throw error;
-    final = (await deps.marketplace.getOperation(subscriptionId, operationId, context.afterAnswer)).status;
-    if (final === 'InProgress' || final === 'NotStarted') throw error;
+    await deps.subscriptions.releaseSideEffect(subscriptionId, operationId, 'answer');
+    throw error;
   }
-  await deps.subscriptions.markAcknowledged(subscriptionId, operationId, deps.clock.now());
-  return final;
+  await deps.subscriptions.markAnswerQueued(subscriptionId, operationId, deps.clock.now());
 }
 
-/** Reinstate (§1.4): "ensure the service is operational, then PATCH Success". */
+/**
+ * Whether Microsoft still waits for our PATCH on this operation: a decision not yet acknowledged, on an operation not
+ * finished on our side, except a Reinstate, which is applied first and PATCHed after (§1.4). A change found final at
+ * Microsoft (Succeeded, Failed) owes nothing, so no PATCH is sent only to be answered 409.
+ */
+export function isPatchOwed(record: OperationRecord): boolean {
+  if (!record.decision || record.acknowledgedAt) return false;
+  return record.state !== 'applied' || record.action === 'Reinstate';
+}
+
+/**
+ * A ChangePlan / ChangeQuantity Microsoft has finished: applied when it Succeeded (our Success, the 10 s auto-accept,
+ * a publisher-initiated change, or a Failure Microsoft ignored, §6.4: what Microsoft bills is what we store); our
+ * refusal when it Failed after our Failure; otherwise not applied.
+ */
+function settleOperation(context: Context, operation: SaasOperation, record: OperationRecord): Promise<WebhookResult> {
+  if (operation.status === 'Succeeded') return applyOperation(context, operation, timeOf(context, operation));
+  if (operation.status === 'Failed' && record.decision === 'Failure') {
+    return complete(context, operation, 'rejected', record.reason ?? 'rejected by policy');
+  }
+  return complete(context, operation, 'notApplied', `Microsoft reports the operation ${operation.status}`);
+}
+
+/**
+ * Reinstate (§1.4): "ensure the service is operational, then PATCH Success". The subscription is made Subscribed
+ * here and the PATCH queued like a change's; a subscription cancelled on our side cannot be made operational again
+ * (§1.4: Unsubscribed is terminal), so its PATCH is `Failure`.
+ */
 async function handleReinstate(
-  context: Context,
+  context: WebhookContext,
   operation: SaasOperation,
   record: OperationRecord,
 ): Promise<WebhookResult> {
   const { deps, notification } = context;
   if (operation.status === 'InProgress' || operation.status === 'NotStarted') {
-    const decided = record.decision
-      ? record
-      : await deps.subscriptions.decideOperation({
-          subscriptionId: notification.subscriptionId,
-          operationId: notification.operationId,
-          decision: 'Success',
-          at: deps.clock.now(),
-        });
-    const result = await applyOperation(context, operation, timeOf(context, operation), 'Success');
-    // A subscription cancelled on our side cannot be made operational again (§1.4: Unsubscribed is terminal).
-    const terminal = result.outcome === 'ignored' && result.detail === TERMINAL;
-    if (!decided.acknowledgedAt) await answer(context, terminal ? 'Failure' : 'Success');
+    let decided = record;
+    if (!decided.decision) {
+      const terminal =
+        (await deps.subscriptions.read(notification.subscriptionId))?.subscription.status === 'Unsubscribed';
+      decided = await deps.subscriptions.decideOperation({
+        subscriptionId: notification.subscriptionId,
+        operationId: notification.operationId,
+        decision: terminal ? 'Failure' : 'Success',
+        ...(terminal ? { reason: TERMINAL } : {}),
+        at: deps.clock.now(),
+      });
+    }
+    const result =
+      decided.decision === 'Success'
+        ? await applyOperation(context, operation, timeOf(context, operation), 'Success')
+        : await complete(context, operation, 'ignored', decided.reason ?? TERMINAL);
+    await queueAnswer(
+      context,
+      (await deps.subscriptions.getOperation(decided.subscriptionId, decided.operationId)) ?? decided,
+    );
     return result;
   }
   if (operation.status === 'Succeeded') return applyOperation(context, operation, timeOf(context, operation));
@@ -424,7 +503,7 @@ async function seatsAfterPlanChange(context: Context, planId: string): Promise<{
 async function complete(
   context: Context,
   operation: SaasOperation,
-  outcome: 'rejected' | 'notApplied',
+  outcome: 'rejected' | 'notApplied' | 'ignored',
   reason: string,
 ): Promise<WebhookResult> {
   const { deps, notification } = context;
@@ -439,22 +518,46 @@ async function complete(
   return { outcome, detail: reason };
 }
 
-/** A finished operation delivered again: complete what an interrupted delivery left owed, change nothing else. */
-async function finishReplay(context: Context, record: OperationRecord): Promise<WebhookResult> {
+/**
+ * A finished operation delivered again: complete what an interrupted delivery left owed (the queued PATCH of a
+ * Reinstate, the lifecycle event; each claimed, so concurrent replays do it once), change nothing else.
+ */
+async function finishReplay(context: WebhookContext, record: OperationRecord): Promise<WebhookResult> {
   const { deps } = context;
-  if (record.decision && !record.acknowledgedAt && record.outcome !== 'rejected') {
-    await answer(context, record.decision);
-  }
+  await queueAnswer(context, record);
   await publishPendingEvent(deps, record);
   return { outcome: 'duplicate', detail: `already ${record.outcome ?? 'handled'}` };
 }
 
 /** A subscription we never stored (bought and activated before this system ran, say): store it from Microsoft's view. */
-async function ensureStored(context: Context): Promise<void> {
+async function ensureStored(context: WebhookContext): Promise<void> {
   const { deps, notification } = context;
   if (await deps.subscriptions.read(notification.subscriptionId)) return;
   const current = await deps.marketplace.getSubscription(notification.subscriptionId, context.beforeAnswer);
   await deps.subscriptions.createIfAbsent(subscriptionFromMarketplace(current, deps.clock.now()));
+}
+
+/**
+ * Finishes an operation whose PATCH was sent (or was not owed), from Get Operation's final view: for the
+ * operation-answers consumer (`answer-operation.ts`), which must apply a change exactly as the webhook would.
+ * @returns what happened to the subscription.
+ */
+export function settleAnsweredOperation(
+  deps: ApplyOperationDeps,
+  record: OperationRecord,
+  operation: SaasOperation,
+): Promise<WebhookResult> {
+  const notification: FulfillmentNotification = {
+    operationId: record.operationId,
+    subscriptionId: record.subscriptionId,
+    action: operation.action,
+  };
+  const callOptions = { correlationId: record.operationId };
+  return settleOperation(
+    { deps, notification, beforeAnswer: callOptions, afterAnswer: callOptions },
+    operation,
+    record,
+  );
 }
 
 /**

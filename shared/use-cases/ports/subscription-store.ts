@@ -59,7 +59,17 @@ export interface OperationRecord {
   /** The lifecycle event of an applied change, kept until it is published. */
   readonly event?: LifecycleEvent;
   readonly eventPublishedAt?: string;
+  /** ISO instant the PATCH with the decision was queued for the operation-answers consumer (once). */
+  readonly answerQueuedAt?: string;
 }
+
+/**
+ * A side effect of an operation that must happen once whatever the number of concurrent or repeated deliveries:
+ * `answer` (the message that asks the operation-answers consumer to PATCH), `patch` (the PATCH itself), `event` (the
+ * lifecycle event). Each is claimed with a conditional write before it is made (`claimSideEffect`) and marked done
+ * after (`answerQueuedAt`, `acknowledgedAt`, `eventPublishedAt`).
+ */
+export type OperationSideEffect = 'answer' | 'patch' | 'event';
 
 /** The atomic write of an applied change: the subscription (conditionally) and its operation record together. */
 export interface AppliedChange {
@@ -158,4 +168,25 @@ export interface VersionedSubscriptionStore extends SubscriptionStore {
   }): Promise<void>;
   /** Records that the operation's lifecycle event was published. */
   markEventPublished(subscriptionId: string, operationId: string, at: Date): Promise<void>;
+  /** Records that the PATCH with the operation's decision was queued. */
+  markAnswerQueued(subscriptionId: string, operationId: string, at: Date): Promise<void>;
+  /**
+   * Claims a side effect of a recorded operation before making it, with a conditional write: one caller gets the
+   * claim while the effect is not done and no other claim's lease is running. The lease (`leaseMs` from `at`) is what
+   * keeps a claim taken by an invocation that then died from blocking the effect forever: once it has run out, a later
+   * delivery or retry may take the claim over.
+   * @returns true when this caller now holds the claim and must make the effect (then mark it done, or release it).
+   */
+  claimSideEffect(input: {
+    readonly subscriptionId: string;
+    readonly operationId: string;
+    readonly effect: OperationSideEffect;
+    readonly at: Date;
+    readonly leaseMs: number;
+  }): Promise<boolean>;
+  /**
+   * Gives a claim back when its effect failed in a way that lets it be tried again at once (a refused call), so a
+   * retry need not wait for the lease to run out. Does nothing when the effect is done.
+   */
+  releaseSideEffect(subscriptionId: string, operationId: string, effect: OperationSideEffect): Promise<void>;
 }
