@@ -10,7 +10,7 @@ import {
 import { subscriptionFromMarketplace } from '#shared/use-cases/fulfillment/marketplace-subscription.ts';
 import type { MarketplaceSubscription, SaasOperation } from '#shared/use-cases/ports/marketplace.ts';
 import { MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
-import { aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
+import { aBillingTerm, aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
 import { aPublisher } from '#test/builders/subscription.ts';
 import { FakeMarketplace } from '#test/helpers/fake-marketplace.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
@@ -26,6 +26,7 @@ const catalog = aCatalog({
         aPlan({ id: 'basic' }),
         aPlan({ id: 'pro', displayName: 'Pro' }),
         aPlan({ id: 'team', displayName: 'Team', pricingModel: 'perUser', minQuantity: 1, maxQuantity: 50 }),
+        aPlan({ id: 'yearly', displayName: 'Yearly', billingTerms: [aBillingTerm({ termUnit: 'P1Y' })] }),
       ],
     }),
   ],
@@ -112,6 +113,27 @@ describe('handling a ChangePlan / ChangeQuantity webhook', () => {
     ]);
     expect(subscriptions.operationsOf(remote.id)).toEqual([
       expect.objectContaining({ state: 'applied', outcome: 'applied', decision: 'Success' }),
+    ]);
+  });
+
+  it('rejects a plan of another term (the same-term rule): PATCH Failure, the rule named in the audit trail', async () => {
+    const { marketplace, subscriptions, lifecycle, audit, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangePlan', planId: 'yearly' });
+
+    const result = await deliver(operation);
+
+    expect(result).toMatchObject({ outcome: 'rejected', detail: expect.stringContaining('same-term rule') });
+    expect(marketplace.callsOf('updateOperation').map((call) => call.args[2])).toEqual(['Failure']);
+    expect((await subscriptions.get(remote.id))?.planId).toBe('team');
+    expect(lifecycle.published).toEqual([]);
+    expect(audit.entries).toEqual([
+      expect.objectContaining({
+        subscriptionId: remote.id,
+        result: expect.stringMatching(
+          /^rejected: same-term rule: plan "yearly" does not sell the subscription's term P1M/,
+        ),
+      }),
     ]);
   });
 
@@ -608,7 +630,7 @@ describe('handling a Subscribe webhook (auto-activation, marketplace-2026.md)', 
   });
 
   it('refuses a term whose end is not after its start: stored without it, and logged', async () => {
-    const { marketplace, subscriptions, deliver, deps } = setup();
+    const { marketplace, subscriptions, deps } = setup();
     const warnings: string[] = [];
     const logged = { ...deps, logger: { info: () => undefined, warn: (message: string) => warnings.push(message) } };
     const { remote, operation } = anAutoActivatedPurchase(marketplace, {
