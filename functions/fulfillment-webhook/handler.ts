@@ -1,10 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { UnauthenticatedError } from '#shared/domain/errors.ts';
 import { jsonResponse } from '#shared/http/errors.ts';
 import { httpErrors } from '#shared/http/middleware.ts';
 import { parseJsonBody } from '#shared/http/request.ts';
-import { logger } from '#shared/observability.ts';
+import { logger, metrics } from '#shared/observability.ts';
 import { handleFulfillmentWebhook } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
 import { loadFulfillmentWebhookConfig } from './config.ts';
 import { buildWebhookDependencies } from './dependencies.ts';
@@ -19,11 +22,25 @@ const deps = await buildWebhookDependencies(loadFulfillmentWebhookConfig());
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(httpErrors())
+  .use(logMetrics(metrics))
+  // 401 bodies say only "unauthorized" (the reason is logged); each refusal is counted for the alarm that catches a
+  // misconfigured tenant or app id refusing every call of Microsoft (docs/operate.md).
+  .use(httpErrors({ opaqueUnauthorized: true }))
+  .use(countRefusedCalls())
   .handler(async (event) => {
     await deps.authenticator.verify(event.headers?.authorization, event.queryStringParameters ?? {});
     const notification = parseJsonBody(event, webhookSchema, { maxBytes: MAX_WEBHOOK_BYTES });
     logger.appendKeys({ subscriptionId: notification.subscriptionId, operationId: notification.operationId });
     const result = await handleFulfillmentWebhook(deps, { notification, requestId: event.requestContext.requestId });
+    if (result.outcome === 'unknownAction') metrics.addMetric('UnknownWebhookAction', MetricUnit.Count, 1);
     return jsonResponse(200, result);
   });
+
+/** Counts calls refused as unauthenticated (`WebhookUnauthorized`); runs before `httpErrors` answers them. */
+function countRefusedCalls(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
+  return {
+    onError: async (request) => {
+      if (request.error instanceof UnauthenticatedError) metrics.addMetric('WebhookUnauthorized', MetricUnit.Count, 1);
+    },
+  };
+}

@@ -230,6 +230,11 @@ export class StatelessStack extends Stack {
           ['alert-checks', 'AlertChecksIncomplete', 'The hourly alert check did not evaluate every subscription.'],
           ['alert-checks', 'AlertEvaluationsFailed', 'Alert evaluations failed in the hourly check.'],
           ['usage-aggregator', 'AlertEvaluationsFailed', 'Alert evaluations after usage commits failed.'],
+          [
+            'fulfillment-webhook',
+            'UnknownWebhookAction',
+            'The marketplace sent a webhook action this system does not know: acknowledged, not applied (the sync brings the state).',
+          ],
         ] as const
       ).map(([service, name, description]): [string, cloudwatch.AlarmProps] => [
         // The reporter's alarms keep their short names (docs/operate.md); the others say which function raised them.
@@ -243,6 +248,29 @@ export class StatelessStack extends Stack {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         },
       ]),
+      [
+        'WebhookRefusingCallsAlarm',
+        {
+          alarmDescription:
+            'The fulfillment webhook has refused calls as unauthorized (401) in every 5 minutes for 15 minutes: a ' +
+            'misconfigured tenant or app id rejects every Microsoft call, and Microsoft stops retrying after 8 h. ' +
+            'Runbook: docs/operate.md.',
+          metric: new cloudwatch.Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: 'WebhookUnauthorized',
+            dimensionsMap: { service: 'fulfillment-webhook' },
+            statistic: cloudwatch.Stats.SUM,
+            period: Duration.minutes(5),
+          }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          // 15 minutes in a row: three 5-minute periods, all breaching. Microsoft retries a refused call for 8 h, so a
+          // refusing configuration breaches every period; a lone forged call does not.
+          evaluationPeriods: 3,
+          datapointsToAlarm: 3,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      ],
     ];
     for (const [id, props] of alarms) new cloudwatch.Alarm(this, id, props).addAlarmAction(action);
   }

@@ -6,6 +6,7 @@
  */
 import type { Catalog, Plan } from './catalog.ts';
 import { isPlanOfferedTo, planIn } from './catalog-rules.ts';
+import { billingTermFor } from './plan-history.ts';
 import type { Subscription } from './subscription.ts';
 
 /**
@@ -53,8 +54,9 @@ export const ACCEPT: ChangeDecision = { accept: true };
 
 /**
  * The catalog's verdict: a plan must exist in the subscription's offer and be offered to the beneficiary's tenant
- * (private plans list their audience, §1.2 "A private plan must list the customer's tenant"); a quantity must be a
- * whole number within the current plan's seat limits, on a per-user plan.
+ * (private plans list their audience, §1.2 "A private plan must list the customer's tenant") and sell the
+ * subscription's current term with the same billing frequency (`sameTermRefusal`); a quantity must be a whole number
+ * within the current plan's seat limits, on a per-user plan.
  */
 export function decideByCatalog(catalog: Catalog, subscription: Subscription, change: RequestedChange): ChangeDecision {
   const offer = catalog.offers.find((candidate) => candidate.id === subscription.offerId);
@@ -66,7 +68,9 @@ export function decideByCatalog(catalog: Catalog, subscription: Subscription, ch
     if (!isPlanOfferedTo(plan, buyer)) {
       return reject(`plan "${plan.id}" is private and not offered to tenant ${subscription.beneficiary.tenantId}`);
     }
-    return ACCEPT;
+    const current = planIn(catalog, offer.id, subscription.planId);
+    const sameTerm = current ? sameTermRefusal(current, subscription, plan) : undefined;
+    return sameTerm ? reject(sameTerm) : ACCEPT;
   }
   const plan = planIn(catalog, offer.id, subscription.planId);
   if (!plan) return reject(`the current plan "${subscription.planId}" is not in the catalog of offer "${offer.id}"`);
@@ -78,6 +82,31 @@ export function decideByCatalog(catalog: Catalog, subscription: Subscription, ch
     );
   }
   return ACCEPT;
+}
+
+/** The name of the same-term rule, in every refusal it causes (for the audit trail, the logs and API answers). */
+export const SAME_TERM_RULE = 'same-term rule';
+
+/**
+ * THE same-term rule (marketplace-2026.md, Azure update 568591: since 2026-07, after a purchase, plan changes are
+ * allowed only to plans with the same term and billing frequency): why moving `subscription` from `currentPlan` to
+ * `target` breaks it, or undefined when it does not. The current term is the subscription's term unit with the
+ * billing frequency `billingTermFor` chooses for it (the one it is rated with); a term unit this system does not rate
+ * (`unratedTermUnit`, e.g. `PAY`) is sold by no plan of the catalog, so no change can keep it.
+ */
+export function sameTermRefusal(currentPlan: Plan, subscription: Subscription, target: Plan): string | undefined {
+  const unrated = subscription.term ? undefined : subscription.unratedTermUnit;
+  const termUnit = unrated ?? billingTermFor(currentPlan, subscription.term?.termUnit).termUnit;
+  const frequency = unrated ? undefined : billingTermFor(currentPlan, subscription.term?.termUnit).billingFrequency;
+  const sold = target.billingTerms.some(
+    (term) => term.termUnit === termUnit && frequency !== undefined && term.billingFrequency === frequency,
+  );
+  if (sold) return undefined;
+  return (
+    `${SAME_TERM_RULE}: plan "${target.id}" does not sell the subscription's term ${termUnit}` +
+    `${frequency ? ` billed ${frequency}` : ''}; since 2026-07 Microsoft allows plan changes only to plans with the ` +
+    'same term and billing frequency'
+  );
 }
 
 /** Seat limits of a per-user plan: at least 1 when the catalog sets no minimum; no maximum unless it sets one. */

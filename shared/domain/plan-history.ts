@@ -42,9 +42,16 @@ export interface SubscriptionPlanHistory {
 /**
  * The plan history of a subscription, from its activation on; undefined when it was never `Subscribed`.
  * @throws {NotFoundError} when the offer or a plan of the timeline is not in the catalog.
- * @throws {ValidationError} when a plan has no billing term, or the timeline is not in time order.
+ * @throws {ValidationError} when a plan has no billing term, the timeline is not in time order, or Microsoft reports a
+ *   term unit this system does not rate (`unratedTermUnit`, e.g. `PAY`): it is never rated as another unit.
  */
 export function planHistoryOf(subscription: Subscription, catalog: Catalog): SubscriptionPlanHistory | undefined {
+  if (subscription.unratedTermUnit !== undefined && !subscription.term) {
+    throw new ValidationError(
+      `subscription ${subscription.id} has term unit "${subscription.unratedTermUnit}", which this system does not rate`,
+      'term.termUnit',
+    );
+  }
   const timeline = timelineOf(subscription);
   const entries: PlanInForce[] = [];
   let activated = false;

@@ -17,6 +17,7 @@ import type {
   SubscriptionStatus,
   SubscriptionTerm,
 } from './subscription.ts';
+import { termProblemOf } from './subscription.ts';
 
 /** What changes, from when. Fields left out carry on; `quantity: null` clears the seats (a flat-rate plan). */
 export interface SubscriptionChange {
@@ -105,12 +106,14 @@ export function applyChange(subscription: Subscription, change: SubscriptionChan
 /**
  * The subscription with the term Microsoft reports after a renewal (§1.4 Renew: "The term dates move to the new
  * term"). A term older than the stored one (a late or repeated Renew) changes nothing; nor does a cancelled
- * subscription get a new term.
+ * subscription get a new term, nor does a term whose end is not after its start (bad data).
  * @returns undefined when nothing changes.
  */
 export function withRenewedTerm(subscription: Subscription, term: SubscriptionTerm): Subscription | undefined {
   const current = subscription.term;
   if (isTerminal(subscription)) return undefined;
+  // Bad data (an end not after its start) never becomes the current term; callers log it (`termProblemOf`).
+  if (termProblemOf(term)) return undefined;
   if (current && Date.parse(term.startDate) < Date.parse(current.startDate)) return undefined;
   if (
     current &&

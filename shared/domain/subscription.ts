@@ -1,4 +1,5 @@
 import type { TermUnit } from '#shared/domain/catalog.ts';
+import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 
 /** SaaS subscription states of the Fulfillment API v2 (marketplace-api.md §1.3, §1.4). */
 export type SubscriptionStatus = 'PendingFulfillmentStart' | 'Subscribed' | 'Suspended' | 'Unsubscribed';
@@ -16,6 +17,26 @@ export interface SubscriptionTerm {
   /** Last valid day of the term, as Microsoft gives it; renewal happens the next day. */
   readonly endDate: string;
   readonly termUnit: TermUnit;
+}
+
+/**
+ * Why a term cannot be the current term, or undefined when it can: its end must be after its start (issue 11 item 10,
+ * "a term whose end is not after its start is refused as bad data"). Dates are read as UTC: `YYYY-MM-DD` as that day
+ * at 00:00Z, an instant without a zone as UTC (Microsoft's instants may come without one, `marketplace-time.ts`).
+ */
+export function termProblemOf(term: Pick<SubscriptionTerm, 'startDate' | 'endDate'>): string | undefined {
+  const start = termInstant(term.startDate);
+  const end = termInstant(term.endDate);
+  if (start === undefined) return `term startDate "${term.startDate}" is not a date`;
+  if (end === undefined) return `term endDate "${term.endDate}" is not a date`;
+  if (end.getTime() <= start.getTime()) {
+    return `term endDate ${term.endDate} is not after its startDate ${term.startDate}`;
+  }
+  return undefined;
+}
+
+function termInstant(text: string): Date | undefined {
+  return parseMarketplaceInstant(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
 }
 
 /**
@@ -59,6 +80,12 @@ export interface Subscription {
   /** The status now (the last period's status). */
   readonly status: SubscriptionStatus;
   readonly term?: SubscriptionTerm;
+  /**
+   * Microsoft's `term.termUnit` when it is not a unit this system rates (e.g. `PAY`, seen in 2026; `P4Y`), kept raw
+   * as sent. `term` is then absent, and rating refuses the subscription (`planHistoryOf`) rather than rate it on a
+   * term it does not have (never as if monthly).
+   */
+  readonly unratedTermUnit?: string;
   readonly isFreeTrial: boolean;
   /** Who uses the subscription (the customer). */
   readonly beneficiary: Party;

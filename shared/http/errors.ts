@@ -48,7 +48,18 @@ export function statusOf(error: unknown): number | undefined {
   return undefined;
 }
 
-export function toErrorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+/** How errors are answered on one endpoint. */
+export interface ErrorResponseOptions {
+  /**
+   * Answer every 401 with the body `unauthorized` only. For endpoints called by a third party we authenticate (the
+   * marketplace webhook): why a token failed ("claim aud is not as expected") helps a forger, not Microsoft; the
+   * reason is logged instead (`httpErrors`).
+   */
+  readonly opaqueUnauthorized?: boolean;
+}
+
+/** The response for an error: the 4xx message says what to fix; 5xx are generic (the caller logs them). */
+export function toErrorResponse(error: unknown, options: ErrorResponseOptions = {}): APIGatewayProxyStructuredResultV2 {
   const status = statusOf(error);
   if (status === undefined || !(error instanceof Error)) {
     return jsonResponse(500, {
@@ -58,7 +69,7 @@ export function toErrorResponse(error: unknown): APIGatewayProxyStructuredResult
   const body: ErrorBody = {
     error: {
       code: error instanceof DomainError ? error.name : (CODE_BY_STATUS[status] ?? 'BadRequest'),
-      message: messageFor(error, status),
+      message: status === 401 && options.opaqueUnauthorized ? 'unauthorized' : messageFor(error, status),
       ...(error instanceof ValidationError && error.field ? { field: error.field } : {}),
     },
   };

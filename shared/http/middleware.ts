@@ -1,7 +1,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { Principal } from '#shared/domain/access.ts';
-import { statusOf, toErrorResponse } from '#shared/http/errors.ts';
+import { type ErrorResponseOptions, statusOf, toErrorResponse } from '#shared/http/errors.ts';
 import { presentedApiKey } from '#shared/http/request.ts';
 import { logger } from '#shared/observability.ts';
 import { type AuthenticateDeps, authenticateApiKey } from '#shared/use-cases/access/authenticate-api-key.ts';
@@ -33,15 +33,18 @@ export function apiKeyAuth(
  * Turns thrown errors into responses: 4xx with the message that says what to fix, 5xx generic to the caller and
  * logged in full. Attach it last, so it wraps every other middleware.
  */
-export function httpErrors(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
+export function httpErrors(
+  options: ErrorResponseOptions = {},
+): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
     onError: async (request: HttpRequest) => {
       const error = request.error;
       const status = statusOf(error);
       // A 503 is ours (a dependency is down) even though its message is meant for the caller: log it in full.
       if (status === undefined || status >= 500) logger.error('Request failed', { error });
-      else logger.info('Request refused', { error: error?.message });
-      request.response = toErrorResponse(error);
+      // The full reason stays in the log even when the answer hides it (`opaqueUnauthorized`).
+      else logger.info('Request refused', { status, error: error?.message });
+      request.response = toErrorResponse(error, options);
     },
   };
 }

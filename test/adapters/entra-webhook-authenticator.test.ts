@@ -3,6 +3,7 @@ import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from 'jos
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntraWebhookAuthenticator, MARKETPLACE_APP_ID } from '#shared/adapters/entra/entra-webhook-authenticator.ts';
 import { UnauthenticatedError } from '#shared/domain/errors.ts';
+import { toErrorResponse } from '#shared/http/errors.ts';
 
 const TENANT = '6f1c2d3e-0000-4000-8000-000000000001';
 const APP = '0b7e9c51-0000-4000-8000-000000000002';
@@ -112,6 +113,25 @@ describe('webhook token verification (DESIGN invariant 5)', () => {
     ],
   ])('refuses %s with UnauthenticatedError', async (_case, header) => {
     await expect(verifier().verify(await header(), {})).rejects.toThrow(UnauthenticatedError);
+  });
+
+  it('keeps why a token failed for the logs, while the webhook answer says only "unauthorized"', async () => {
+    const wrongAudience = await token({ aud: 'someone-else' });
+
+    const error = await verifier()
+      .verify(`Bearer ${wrongAudience}`, {})
+      .catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(UnauthenticatedError);
+    expect((error as Error).message).toContain('claim aud is not as expected');
+    const answer = toErrorResponse(error, { opaqueUnauthorized: true });
+    expect(answer.statusCode).toBe(401);
+    expect(JSON.parse(answer.body ?? '{}')).toEqual({
+      error: { code: 'UnauthenticatedError', message: 'unauthorized' },
+    });
+    expect(answer.body).not.toContain('aud');
+    // Our own API (API keys) keeps telling its caller what to fix.
+    expect(toErrorResponse(error).body).toContain('claim aud is not as expected');
   });
 
   it('tolerates up to 5 minutes of clock skew', async () => {

@@ -46,9 +46,15 @@ describe('reseller credit levels enforced on marketplace plan changes', () => {
     return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   }
 
-  /** The customer buys `basic` in the emulator and activates it on the local landing page. */
+  /**
+   * The customer buys `team` with one seat (15 USD a month, no trial) in the emulator and activates it on the local
+   * landing page. Its term (one month, billed monthly) is one `basic` also sells: since 2026-07 a plan change must keep
+   * the term and billing frequency (the same-term rule), so Team → Basic is a change Microsoft still allows.
+   */
   async function buyThroughLandingPage(): Promise<string> {
-    const bought = await system.emulator.control.purchase(aPurchaseInput({ planId: 'basic', quantity: undefined }));
+    const bought = await system.emulator.control.purchase(
+      aPurchaseInput({ planId: 'team', quantity: 1, termUnit: 'P1M', isFreeTrial: false }),
+    );
     const page = await fetch(bought.landingUrl);
     expect(page.status).toBe(200);
     const activated = await fetch(`${system.apiUrl}/landing`, {
@@ -76,10 +82,9 @@ describe('reseller credit levels enforced on marketplace plan changes', () => {
     expect(linked.status).toBe(200);
     expect(budget.status).toBe(200);
 
-    // Planned 150 USD > approval required (100 USD): Instant (120 USD a month) instead of Basic (100 USD) needs
-    // approval. (Instant: Microsoft allows plan changes only within the same term and billing frequency since 2026-07.)
+    // Planned 150 USD > approval required (100 USD): Basic (100 USD a month) instead of Team (15 USD) needs approval.
     const started = Date.now();
-    await system.emulator.control.changePlanFromPortal(subscriptionId, 'instant');
+    await system.emulator.control.changePlanFromPortal(subscriptionId, 'basic');
     const refused = await eventually(async () => {
       const operation = system.emulator.control.operations(subscriptionId).find((op) => op.action === 'ChangePlan');
       return operation?.status === 'Failed' ? operation : undefined;
@@ -87,8 +92,8 @@ describe('reseller credit levels enforced on marketplace plan changes', () => {
 
     expect(refused.status).toBe('Failed');
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(system.emulator.control.subscription(subscriptionId)?.planId).toBe('basic');
-    expect((await api('GET', `/v1/subscriptions/${subscriptionId}`)).body).toMatchObject({ planId: 'basic' });
+    expect(system.emulator.control.subscription(subscriptionId)?.planId).toBe('team');
+    expect((await api('GET', `/v1/subscriptions/${subscriptionId}`)).body).toMatchObject({ planId: 'team' });
     const partnerAlerts = await eventually(async () => {
       const history = await api('GET', '/v1/alerts?recipient=partner:reseller-x');
       const alerts = (history.body.alerts ?? history.body.items ?? []) as { rule?: string }[];
@@ -102,18 +107,18 @@ describe('reseller credit levels enforced on marketplace plan changes', () => {
     const approval = await api(
       'POST',
       '/v1/partners/reseller-x/approvals',
-      { subscriptionId, planId: 'instant', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+      { subscriptionId, planId: 'basic', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
       partnerKey,
     );
     expect(approval.status).toBe(201);
 
-    await system.emulator.control.changePlanFromPortal(subscriptionId, 'instant');
+    await system.emulator.control.changePlanFromPortal(subscriptionId, 'basic');
     const stored = await eventually(async () => {
       const read = await api('GET', `/v1/subscriptions/${subscriptionId}`);
-      return read.body.planId === 'instant' ? read.body : undefined;
+      return read.body.planId === 'basic' ? read.body : undefined;
     });
 
-    expect(stored).toMatchObject({ planId: 'instant', status: 'Subscribed' });
-    expect(system.emulator.control.subscription(subscriptionId)?.planId).toBe('instant');
+    expect(stored).toMatchObject({ planId: 'basic', status: 'Subscribed' });
+    expect(system.emulator.control.subscription(subscriptionId)?.planId).toBe('basic');
   }, 90_000);
 });

@@ -66,9 +66,9 @@ describe('Microsoft’s order for ChangePlan / ChangeQuantity: answer the webhoo
     const seats = await system.emulator.control.changeQuantityFromPortal(subscriptionId, 8);
     const seatsDone = await finished(subscriptionId, seats.id);
     await eventually(async () => (await stored(subscriptionId)).quantity === 8);
-    const plan = await system.emulator.control.changePlanFromPortal(subscriptionId, 'pro');
+    const plan = await system.emulator.control.changePlanFromPortal(subscriptionId, 'basic');
     const planDone = await finished(subscriptionId, plan.id);
-    await eventually(async () => (await stored(subscriptionId)).planId === 'pro');
+    await eventually(async () => (await stored(subscriptionId)).planId === 'basic');
 
     const deliveries = system.emulator.control.webhookDeliveries();
     for (const [operation, done] of [

@@ -140,7 +140,7 @@ describe('marketplace emulator: webhooks and customer-initiated operations (refe
 
     it('records no error on an operation PATCHed after its webhook call returned', async () => {
       const id = await anActiveSubscription(emulator, api);
-      const operation = await emulator.control.changePlanFromPortal(id, 'pro');
+      const operation = await emulator.control.changePlanFromPortal(id, 'instant');
 
       await api('PATCH', operationPath(id, operation.id), { body: { status: 'Success' } });
 
@@ -148,7 +148,7 @@ describe('marketplace emulator: webhooks and customer-initiated operations (refe
     });
 
     it.each([
-      ['ChangePlan', (id: string) => emulator.control.changePlanFromPortal(id, 'pro')],
+      ['ChangePlan', (id: string) => emulator.control.changePlanFromPortal(id, 'instant')],
       [
         'Reinstate',
         async (id: string) => {

@@ -173,6 +173,10 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
       const response = await post(genuine.payload, await authorization());
 
       expect(response.statusCode).toBe(401);
+      // Only "unauthorized": why the token failed helps a forger; the reason is in the logs.
+      expect(JSON.parse(response.body ?? '{}')).toEqual({
+        error: { code: 'UnauthenticatedError', message: 'unauthorized' },
+      });
       expect(before).toEqual([]);
       expect(await system.itemsOf(genuine.subscriptionId)).toEqual([]);
       expect(await system.lifecycleEvents()).toEqual([]);
@@ -213,6 +217,47 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
       );
       expect(system.emulator.control.operations(subscriptionId).at(-1)?.status).toBe('InProgress');
       expect(await system.lifecycleEvents()).toEqual([]);
+    });
+
+    it.each([
+      ['id', { id: 'x'.repeat(10_000) }],
+      ['subscriptionId', { subscriptionId: 'x'.repeat(10_000) }],
+      ['planId', { planId: 'x'.repeat(10_000) }],
+    ])('answers 400 to a %s of 10,000 characters, naming it, and stores nothing', async (field, oversized) => {
+      const response = await post({ ...genuine.payload, ...oversized }, `Bearer ${genuine.token}`);
+
+      expect(response.statusCode).toBe(400);
+      const { message } = JSON.parse(response.body ?? '{}').error as { message: string };
+      expect(message).toContain(`body.${field}:`);
+      expect(message).toContain('is 10000 characters long; at most 256 are accepted');
+      expect(await system.itemsOf('x'.repeat(10_000).slice(0, 300))).toEqual([]);
+    });
+
+    it('acknowledges an action it does not know with 200, audits it, and changes nothing', async () => {
+      const subscriptionId = await anActiveSubscription(system.emulator, api);
+      const before = await system.subscriptions.get(subscriptionId);
+      const payload = { ...genuine.payload, id: randomUUID(), subscriptionId, action: 'Transfer', extra: { x: 1 } };
+
+      const response = await post(payload, `Bearer ${genuine.token}`);
+
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body ?? '{}')).toMatchObject({ outcome: 'unknownAction' });
+      expect(await system.subscriptions.get(subscriptionId)).toEqual(before);
+      expect((await system.itemsOf(subscriptionId)).filter((item) => String(item.sk).startsWith('AUDIT#'))).toEqual([
+        expect.objectContaining({ result: expect.stringMatching(/^unknownAction/) }),
+      ]);
+      expect(await system.lifecycleEvents()).toEqual([]);
+    });
+
+    it('takes a Subscribe webhook to Get Operation instead of refusing it (400 before auto-activation support)', async () => {
+      // The emulator knows no Subscribe operation yet (auto-activation is being added to it): Get Operation answers
+      // that it does not know this one, so the call is acknowledged and nothing is applied.
+      const payload = { ...genuine.payload, id: randomUUID(), action: 'Subscribe', status: 'Succeeded' };
+
+      const response = await post(payload, `Bearer ${genuine.token}`);
+
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body ?? '{}')).toMatchObject({ outcome: 'mismatch' });
     });
 
     it('answers 400 to a body without an operation id, subscription or action (after the token check)', async () => {

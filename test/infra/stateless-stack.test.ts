@@ -283,6 +283,34 @@ describe('StatelessStack', () => {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, Threshold: 1 });
       }
     });
+
+    it('alarms on any webhook action the system does not know, on the webhook function', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'UnknownWebhookAction',
+        Namespace: 'MarketplaceMetering',
+        Dimensions: [{ Name: 'service', Value: 'fulfillment-webhook' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [imported(stateful.topicFor(OPERATIONS_TOPIC).topicArn)],
+      });
+    });
+
+    it('alarms when the webhook has refused calls (401) in every period of 15 minutes in a row', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'WebhookUnauthorized',
+        Namespace: 'MarketplaceMetering',
+        Dimensions: [{ Name: 'service', Value: 'fulfillment-webhook' }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [imported(stateful.topicFor(OPERATIONS_TOPIC).topicArn)],
+      });
+    });
   });
 
   describe('alert contacts', () => {

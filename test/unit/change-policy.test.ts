@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decideByCatalog } from '#shared/domain/change-rules.ts';
 import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
 import type { ChangePolicy } from '#shared/use-cases/fulfillment/ports/change-policy.ts';
-import { A_TENANT_ID, aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
+import { A_TENANT_ID, aBillingTerm, aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
 import { aSubscription } from '#test/builders/subscription.ts';
 
 const catalog = aCatalog({
@@ -12,11 +12,64 @@ const catalog = aCatalog({
         aPlan({ id: 'basic', displayName: 'Basic' }),
         aPlan({ id: 'team', displayName: 'Team', pricingModel: 'perUser', minQuantity: 2, maxQuantity: 50 }),
         aPlan({ id: 'acme', displayName: 'Acme', visibility: 'private' }),
+        aPlan({ id: 'yearly', displayName: 'Yearly', billingTerms: [aBillingTerm({ termUnit: 'P1Y' })] }),
+        aPlan({
+          id: 'yearly-upfront',
+          displayName: 'Yearly up front',
+          billingTerms: [aBillingTerm({ termUnit: 'P1Y', billingFrequency: 'upfront' })],
+        }),
+        aPlan({
+          id: 'flexible',
+          displayName: 'Flexible',
+          billingTerms: [aBillingTerm(), aBillingTerm({ termUnit: 'P1Y', billingFrequency: 'upfront' })],
+        }),
       ],
     }),
   ],
 });
 const onTeam = aSubscription({ planId: 'team', quantity: 5, beneficiary: { tenantId: 'tenant-x' } });
+
+describe('the same-term rule (Microsoft, since 2026-07: plan changes only to the same term and billing frequency)', () => {
+  const monthly = aSubscription({
+    planId: 'basic',
+    term: { startDate: '2026-01-06', endDate: '2026-02-05', termUnit: 'P1M' },
+  });
+  const yearly = aSubscription({
+    planId: 'yearly',
+    term: { startDate: '2026-01-06', endDate: '2027-01-05', termUnit: 'P1Y' },
+  });
+
+  it('refuses a plan that does not sell the current term unit, naming the rule', () => {
+    expect(decideByCatalog(catalog, monthly, { kind: 'plan', planId: 'yearly' })).toEqual({
+      accept: false,
+      reason: expect.stringMatching(
+        /^same-term rule: plan "yearly" does not sell the subscription's term P1M billed monthly/,
+      ),
+    });
+  });
+
+  it('refuses a plan that sells the term unit only with another billing frequency', () => {
+    expect(decideByCatalog(catalog, yearly, { kind: 'plan', planId: 'yearly-upfront' })).toMatchObject({
+      accept: false,
+      reason: expect.stringContaining('P1Y billed monthly'),
+    });
+  });
+
+  it('accepts a plan that sells the same term with the same billing frequency, among other terms', () => {
+    expect(decideByCatalog(catalog, monthly, { kind: 'plan', planId: 'flexible' })).toEqual({ accept: true });
+    expect(decideByCatalog(catalog, monthly, { kind: 'plan', planId: 'team' })).toEqual({ accept: true });
+  });
+
+  it('refuses every plan for a term unit this system does not rate (kept raw, e.g. PAY)', () => {
+    const { term: _term, ...withoutTerm } = monthly;
+    const payg = { ...withoutTerm, unratedTermUnit: 'PAY' };
+
+    expect(decideByCatalog(catalog, payg, { kind: 'plan', planId: 'flexible' })).toMatchObject({
+      accept: false,
+      reason: expect.stringContaining('same-term rule: plan "flexible" does not sell the subscription\'s term PAY'),
+    });
+  });
+});
 
 describe('the default change policy (the plan catalog)', () => {
   it('accepts a public plan of the offer', () => {

@@ -11,8 +11,11 @@ import { matchHttpRoute } from '#infra/functions.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { mapAvailablePlansToOffer } from '#shared/adapters/catalog/available-plans-mapper.ts';
 import { scheduledEventSchema } from '#shared/adapters/lambda/scheduled-event.ts';
+import { resolvedSubscriptionSchema } from '#shared/adapters/marketplace/marketplace-schemas.ts';
 import { validateCatalog } from '#shared/domain/catalog-rules.ts';
 import { assertApplicableMessage } from '#shared/domain/usage/usage-message.ts';
+import { subscriptionFromMarketplace } from '#shared/use-cases/fulfillment/marketplace-subscription.ts';
+import type { MarketplaceSubscription } from '#shared/use-cases/ports/marketplace.ts';
 import { sampleEvent } from '#test/helpers/http-event.ts';
 
 /**
@@ -40,11 +43,23 @@ const parsers: Record<string, (file: string) => void> = {
     }
   },
   // Microsoft's webhook payloads (§2.2), with the doc's quirks: padded statuses, quantity as a string, unknown fields.
+  // Unknown actions (`webhook-unknown-action`) and fields (`webhook-extra-fields`) are kept or ignored, never refused.
   marketplace: (file) => {
     expect(file, `no contract parser for events/${file}`).toMatch(/^marketplace\/webhook-/);
     const notification = webhookSchema.parse(sampleEvent(file));
     expect(notification.operationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(notification.status ?? 'InProgress').toMatch(/^(InProgress|Succeeded)$/);
+    expect(notification.action).toMatch(/^[A-Z][A-Za-z]+$/);
+  },
+  // A Resolve answer with `termUnit: "PAY"` (seen in 2026, marketplace-2026.md) and an unknown `sandboxType`: parsed,
+  // the unit kept raw, no rated term stored.
+  'marketplace/resolve-pay-term.json': (file) => {
+    const resolved = resolvedSubscriptionSchema.parse(sampleEvent(file));
+    expect(resolved.subscription?.term?.termUnit).toBe('PAY');
+    expect(resolved.subscription?.sandboxType).toBe('SomethingNew');
+    const stored = subscriptionFromMarketplace(resolved.subscription as MarketplaceSubscription, new Date());
+    expect(stored.term).toBeUndefined();
+    expect(stored.unratedTermUnit).toBe('PAY');
   },
   sqs: (file) => {
     const event = sampleEvent<SQSEvent>(file);

@@ -82,6 +82,20 @@ const allowanceOf = (entitlement: Awaited<ReturnType<typeof getEntitlement>>, di
   entitlement.included.find((entry) => entry.dimension === dimension);
 
 describe('getEntitlement', () => {
+  it('stays entitled on a term unit it does not rate (PAY), showing no included quantity rather than a monthly one', async () => {
+    const { deps, store } = setup('2026-02-10T12:00:00.000Z');
+    const subscription = await store({
+      planId: 'monthly',
+      term: undefined,
+      unratedTermUnit: 'PAY',
+      timeline: [{ from: '2026-01-06T09:00:00.000Z', status: 'Subscribed', planId: 'monthly' }],
+    });
+
+    const entitlement = await getEntitlement(deps, aPublisher(), subscription.id);
+
+    expect(entitlement).toMatchObject({ entitled: true, term: null, included: [], includedSince: null });
+  });
+
   it('is entitled while Subscribed, with the plan, seats, term and what is left of each included quantity', async () => {
     const { deps, store, use, prepaid } = setup('2026-02-10T12:00:00.000Z');
     const subscription = await store({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { periodAt } from '#shared/domain/subscription.ts';
+import { getEntitlement } from '#shared/use-cases/billing/get-entitlement.ts';
 import {
   AnswerInProgressError,
   type AnswerOperationResult,
@@ -16,12 +17,14 @@ import { subscriptionFromMarketplace } from '#shared/use-cases/fulfillment/marke
 import type { OperationAnswer } from '#shared/use-cases/fulfillment/ports/operation-answer-queue.ts';
 import type { MarketplaceSubscription, SaasOperation } from '#shared/use-cases/ports/marketplace.ts';
 import { MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
-import { aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
+import { aBillingTerm, aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
+import { aPublisher } from '#test/builders/subscription.ts';
 import { FakeMarketplace } from '#test/helpers/fake-marketplace.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { InMemoryAuditLog } from '#test/helpers/in-memory-audit-log.ts';
 import { InMemoryLifecyclePublisher } from '#test/helpers/in-memory-lifecycle-publisher.ts';
 import { InMemorySubscriptionStore } from '#test/helpers/in-memory-subscription-store.ts';
+import { InMemoryUsageLedger } from '#test/helpers/in-memory-usage-ledger.ts';
 
 const catalog = aCatalog({
   offers: [
@@ -30,6 +33,7 @@ const catalog = aCatalog({
         aPlan({ id: 'basic' }),
         aPlan({ id: 'pro', displayName: 'Pro' }),
         aPlan({ id: 'team', displayName: 'Team', pricingModel: 'perUser', minQuantity: 1, maxQuantity: 50 }),
+        aPlan({ id: 'yearly', displayName: 'Yearly', billingTerms: [aBillingTerm({ termUnit: 'P1Y' })] }),
       ],
     }),
   ],
@@ -154,6 +158,27 @@ describe('handling a ChangePlan / ChangeQuantity webhook', () => {
     expect(subscriptions.operationsOf(remote.id)).toEqual([
       expect.objectContaining({ state: 'applied', outcome: 'applied', decision: 'Success' }),
     ]);
+  });
+
+  it('rejects a plan of another term (the same-term rule): answered 200, then PATCH Failure, the rule in the audit trail', async () => {
+    const { marketplace, subscriptions, lifecycle, audit, anActiveSubscription, deliver, answerQueued } = setup();
+    const remote = await anActiveSubscription();
+    const operation = marketplace.addOperation({ subscriptionId: remote.id, action: 'ChangePlan', planId: 'yearly' });
+
+    const answered = await deliver(operation);
+    const [result] = await answerQueued();
+
+    expect(answered).toMatchObject({ outcome: 'decided', detail: expect.stringContaining('same-term rule') });
+    expect(result).toMatchObject({ outcome: 'rejected', detail: expect.stringContaining('same-term rule') });
+    expect(marketplace.callsOf('updateOperation').map((call) => call.args[2])).toEqual(['Failure']);
+    expect((await subscriptions.get(remote.id))?.planId).toBe('team');
+    expect(lifecycle.published).toEqual([]);
+    expect(audit.entries).toContainEqual(
+      expect.objectContaining({
+        subscriptionId: remote.id,
+        result: expect.stringMatching(/same-term rule: plan "yearly" does not sell the subscription's term P1M/),
+      }),
+    );
   });
 
   it('rejects seats beyond the plan maximum: answered 200, then PATCH Failure, nothing changes, no event', async () => {
@@ -597,5 +622,175 @@ describe('suspension, reinstatement, renewal and cancellation', () => {
 
     expect(subscriptions.conflicts).toBe(1);
     expect(await subscriptions.get(remote.id)).toMatchObject({ status: 'Suspended', quantity: 12 });
+  });
+});
+
+describe('handling a Subscribe webhook (auto-activation, marketplace-2026.md)', () => {
+  const PURCHASE = '2026-01-20T09:15:00.000Z';
+
+  /** A purchase Microsoft auto-activated at PURCHASE, which we have never seen, and its Subscribe operation. */
+  function anAutoActivatedPurchase(marketplace: FakeMarketplace, overrides: Partial<MarketplaceSubscription> = {}) {
+    const remote = marketplace.addSubscription({
+      planId: 'team',
+      quantity: 3,
+      saasSubscriptionStatus: 'Subscribed',
+      term: { termUnit: 'P1M', startDate: '2026-01-20', endDate: '2026-02-19' },
+      ...overrides,
+    });
+    const operation = marketplace.addOperation({
+      subscriptionId: remote.id,
+      action: 'Subscribe',
+      status: 'Succeeded',
+      planId: 'team',
+      quantity: 3,
+      timeStamp: PURCHASE,
+    });
+    return { remote, operation };
+  }
+
+  it('stores the subscription Subscribed at the purchase instant with its plan, seats and term, publishes SubscriptionActivated', async () => {
+    const { marketplace, subscriptions, lifecycle, deliver } = setup();
+    const { remote, operation } = anAutoActivatedPurchase(marketplace);
+
+    const result = await deliver(operation);
+
+    expect(result).toEqual({ outcome: 'applied', detail: 'SubscriptionActivated' });
+    const stored = await storedOrFail(subscriptions, remote.id);
+    expect(stored).toMatchObject({
+      status: 'Subscribed',
+      planId: 'team',
+      quantity: 3,
+      term: { startDate: '2026-01-20', endDate: '2026-02-19', termUnit: 'P1M' },
+    });
+    expect(stored.timeline).toEqual([{ from: PURCHASE, status: 'Subscribed', planId: 'team', quantity: 3 }]);
+    expect(periodAt(stored, new Date('2026-01-20T09:14:59.999Z'))).toBeUndefined();
+    expect(lifecycle.published).toEqual([
+      expect.objectContaining({
+        type: 'SubscriptionActivated',
+        subscriptionId: remote.id,
+        planId: 'team',
+        quantity: 3,
+        at: PURCHASE,
+        operationId: operation.id,
+      }),
+    ]);
+    expect(marketplace.callsOf('updateOperation')).toEqual([]);
+    expect(marketplace.callsOf('activate')).toEqual([]);
+  });
+
+  it('publishes SubscriptionActivated once however often the webhook is delivered, concurrently or again', async () => {
+    const { marketplace, lifecycle, deliver } = setup();
+    const { operation } = anAutoActivatedPurchase(marketplace);
+
+    const concurrent = await Promise.all(Array.from({ length: 10 }, () => deliver(operation)));
+    const again = await deliver(operation);
+
+    expect(concurrent.filter((result) => result.outcome === 'applied')).toHaveLength(1);
+    expect(again.outcome).toBe('duplicate');
+    expect(lifecycle.published.map((event) => event.type)).toEqual(['SubscriptionActivated']);
+  });
+
+  it('makes the entitlement say entitled: true', async () => {
+    const { marketplace, subscriptions, deliver } = setup();
+    const { remote, operation } = anAutoActivatedPurchase(marketplace);
+    await deliver(operation);
+
+    const entitlement = await getEntitlement(
+      {
+        subscriptions,
+        ledger: new InMemoryUsageLedger(),
+        catalog,
+        clock: new FixedClock('2026-01-20T12:00:00.000Z'),
+        dayPacks: { findPrepaidTerm: async () => undefined },
+        purchaseBlocks: { purchaseBlockOf: async () => undefined },
+      },
+      aPublisher(),
+      remote.id,
+    );
+
+    expect(entitlement).toMatchObject({ entitled: true, planId: 'team' });
+  });
+
+  it('moves the activation of a subscription the sync stored first back to the purchase instant', async () => {
+    const { marketplace, subscriptions, lifecycle, deliver } = setup();
+    const { remote, operation } = anAutoActivatedPurchase(marketplace);
+    await subscriptions.createIfAbsent(subscriptionFromMarketplace(remote, new Date('2026-01-20T11:00:00.000Z')));
+
+    await deliver(operation);
+
+    const stored = await storedOrFail(subscriptions, remote.id);
+    expect(periodAt(stored, new Date('2026-01-20T10:00:00.000Z'))?.status).toBe('Subscribed');
+    expect(lifecycle.published.map((event) => event.type)).toEqual(['SubscriptionActivated']);
+  });
+
+  it('reads a time stamp without a zone as UTC', async () => {
+    const { marketplace, subscriptions, deliver } = setup();
+    const { remote, operation } = anAutoActivatedPurchase(marketplace);
+    marketplace.operations.set(operation.id, { ...operation, timeStamp: '2026-01-20T09:15:00' });
+
+    await deliver({ ...operation, timeStamp: '2026-01-20T09:15:00' });
+
+    expect((await storedOrFail(subscriptions, remote.id)).timeline?.[0]?.from).toBe(PURCHASE);
+  });
+
+  it('does not apply a Subscribe whose plan disagrees with Get Operation', async () => {
+    const { marketplace, subscriptions, lifecycle, deliver } = setup();
+    const { remote, operation } = anAutoActivatedPurchase(marketplace);
+
+    const result = await deliver(operation, { planId: 'pro' });
+
+    expect(result.outcome).toBe('mismatch');
+    expect(await subscriptions.get(remote.id)).toBeUndefined();
+    expect(lifecycle.published).toEqual([]);
+  });
+
+  it('keeps a term unit it does not rate raw and stores no term it cannot rate', async () => {
+    const { marketplace, subscriptions, deliver } = setup();
+    const { remote, operation } = anAutoActivatedPurchase(marketplace, {
+      term: { termUnit: 'PAY', startDate: '2026-01-20', endDate: '2026-02-19' },
+    });
+
+    await deliver(operation);
+
+    const stored = await storedOrFail(subscriptions, remote.id);
+    expect(stored.term).toBeUndefined();
+    expect(stored.unratedTermUnit).toBe('PAY');
+    expect(stored.status).toBe('Subscribed');
+  });
+
+  it('refuses a term whose end is not after its start: stored without it, and logged', async () => {
+    const { marketplace, subscriptions, deps } = setup();
+    const warnings: string[] = [];
+    const logged = { ...deps, logger: { info: () => undefined, warn: (message: string) => warnings.push(message) } };
+    const { remote, operation } = anAutoActivatedPurchase(marketplace, {
+      term: { termUnit: 'P1M', startDate: '2026-02-19', endDate: '2026-01-20' },
+    });
+
+    await handleFulfillmentWebhook(logged, { notification: notificationOf(operation) });
+
+    expect((await storedOrFail(subscriptions, remote.id)).term).toBeUndefined();
+    expect(warnings).toContain('Marketplace term refused as bad data; not stored as the current term');
+  });
+});
+
+describe('a webhook with an action this system does not know', () => {
+  it('is acknowledged as unknownAction, audited, and changes nothing (the sync brings the state)', async () => {
+    const { marketplace, subscriptions, lifecycle, audit, anActiveSubscription, deliver } = setup();
+    const remote = await anActiveSubscription();
+    const before = await subscriptions.get(remote.id);
+
+    const result = await deliver({ id: 'op-new', subscriptionId: remote.id, action: 'Transfer', status: 'Succeeded' });
+
+    expect(result.outcome).toBe('unknownAction');
+    expect(await subscriptions.get(remote.id)).toEqual(before);
+    expect(lifecycle.published).toEqual([]);
+    expect(marketplace.calls).toEqual([]);
+    expect(audit.entries).toEqual([
+      expect.objectContaining({
+        subscriptionId: remote.id,
+        kind: 'webhook',
+        result: expect.stringMatching(/^unknownAction/),
+      }),
+    ]);
   });
 });

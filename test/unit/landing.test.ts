@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { landingPage } from '#functions/landing/pages.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import { ACTIVATION_OPERATION_ID, activatePurchase } from '#shared/use-cases/fulfillment/activate-purchase.ts';
 import { openLandingPage } from '#shared/use-cases/fulfillment/open-landing-page.ts';
@@ -59,6 +60,24 @@ describe('opening the landing page', () => {
     await openLandingPage(deps, { token: marketplace.issueToken(remote.id) });
 
     expect((await subscriptions.get(remote.id))?.name).toBe('Fabrikam production');
+  });
+
+  it('opens and renders a purchase whose term unit it does not rate (termUnit PAY): kept raw, never a crash', async () => {
+    const { deps, marketplace, subscriptions } = setup();
+    const payg = marketplace.addSubscription({
+      planId: 'team',
+      quantity: 3,
+      term: { termUnit: 'PAY', startDate: '2026-01-15', endDate: '2026-02-14' },
+      sandboxType: 'SomethingNew',
+    });
+
+    const view = await openLandingPage(deps, { token: marketplace.issueToken(payg.id) });
+    const page = landingPage(view, { language: 'en', formAction: '/landing', token: 't' });
+
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Team');
+    expect(await subscriptions.get(payg.id)).toMatchObject({ unratedTermUnit: 'PAY' });
+    expect((await subscriptions.get(payg.id))?.term).toBeUndefined();
   });
 
   it('passes the token to Resolve exactly as it was given, never decoded again', async () => {

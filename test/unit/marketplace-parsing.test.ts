@@ -14,6 +14,10 @@ import {
   subscriptionPageSchema,
   subscriptionSchema,
 } from '#shared/adapters/marketplace/marketplace-schemas.ts';
+import {
+  subscriptionFromMarketplace,
+  termFromMarketplace,
+} from '#shared/use-cases/fulfillment/marketplace-subscription.ts';
 
 // Shaped after the doc samples of reference/marketplace-api.md §1.3 / §6.11: padded statuses, quantity as a string,
 // extra fields Microsoft may add.
@@ -52,6 +56,38 @@ describe('lenient parsing of Fulfillment API answers', () => {
     });
     expect(subscription.allowedCustomerOperations).toEqual(['Delete', 'Update', 'Read']);
     expect(subscription.lastModified).toBe('0001-01-01T00:00:00');
+  });
+
+  it('keeps unknown enumeration values raw: termUnit PAY, a new status, a new sandboxType', () => {
+    const subscription = subscriptionSchema.parse({
+      ...docSubscription,
+      saasSubscriptionStatus: 'PendingDeletion',
+      sandboxType: 'Partner',
+      term: { ...docSubscription.term, termUnit: ' PAY ' },
+    });
+
+    expect(subscription.term?.termUnit).toBe('PAY');
+    expect(subscription.saasSubscriptionStatus).toBe('PendingDeletion');
+    expect(subscription.sandboxType).toBe('Partner');
+  });
+
+  it('stores a term unit it does not rate raw, without a rated term, and never a term whose end is not after its start', () => {
+    const at = new Date('2026-04-02T10:00:00Z');
+    const parsed = subscriptionSchema.parse({ ...docSubscription, term: { ...docSubscription.term, termUnit: 'PAY' } });
+    const payg = subscriptionFromMarketplace(parsed, at);
+    const warnings: unknown[] = [];
+    const backwards = subscriptionSchema.parse({
+      ...docSubscription,
+      term: { termUnit: 'P1M', startDate: '2022-04-06T00:00:00Z', endDate: '2022-04-06T00:00:00Z' },
+    });
+
+    expect(payg.term).toBeUndefined();
+    expect(payg.unratedTermUnit).toBe('PAY');
+    expect(payg.status).toBe('Subscribed');
+    expect(termFromMarketplace(backwards, { warn: (...args) => warnings.push(args) })).toBeUndefined();
+    expect(subscriptionFromMarketplace(backwards, at).term).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(termFromMarketplace(subscriptionSchema.parse(docSubscription))).toMatchObject({ termUnit: 'P1M' });
   });
 
   it('drops unknown fields instead of rejecting the payload', () => {

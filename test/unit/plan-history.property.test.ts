@@ -265,3 +265,15 @@ it('builds the sample metering subscription history', () => {
     'small',
   ]);
 });
+
+describe('a term unit this system does not rate (kept raw, e.g. PAY)', () => {
+  it('is never rated as another unit: the plan history refuses it, naming the unit', () => {
+    const catalog = aMeteringCatalog();
+    const base = aMeteredSubscription();
+    const { term: _term, ...withoutTerm } = base;
+    const payg: Subscription = { ...withoutTerm, unratedTermUnit: 'PAY' };
+
+    expect(() => planHistoryOf(payg, catalog)).toThrow(/term unit "PAY", which this system does not rate/);
+    expect(planHistoryOf(base, catalog)).toBeDefined();
+  });
+});

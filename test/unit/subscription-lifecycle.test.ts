@@ -175,4 +175,17 @@ describe('renewals', () => {
     expect(withRenewedTerm(renewed, term)).toBeUndefined();
     expect(withRenewedTerm(aSubscription({ status: 'Unsubscribed' }), term)).toBeUndefined();
   });
+
+  it('never takes a term whose end is not after its start as the current term', () => {
+    const stored = aSubscription({ term });
+
+    for (const bad of [
+      { startDate: '2026-03-06', endDate: '2026-03-06', termUnit: 'P1M' as const },
+      { startDate: '2026-04-06', endDate: '2026-03-06', termUnit: 'P1M' as const },
+      { startDate: 'soon', endDate: '2026-03-06', termUnit: 'P1M' as const },
+    ]) {
+      expect(withRenewedTerm(stored, bad)).toBeUndefined();
+      expect(withRenewedTerm(aSubscription(), bad)).toBeUndefined();
+    }
+  });
 });

@@ -146,6 +146,24 @@ describe('syncSubscriptions: changes no webhook brought', () => {
     ]);
   });
 
+  it('reads a lastModified without a zone as UTC, whatever the host time zone', async () => {
+    const { subscriptions, sync, anActiveSubscription, microsoftChanges } = setup();
+    const remote = await anActiveSubscription();
+    microsoftChanges(remote, { saasSubscriptionStatus: 'Suspended', lastModified: '2026-01-19T08:00:00' });
+    const zone = process.env.TZ;
+    process.env.TZ = 'Asia/Tokyo';
+    try {
+      await sync();
+    } finally {
+      process.env.TZ = zone;
+      if (zone === undefined) delete process.env.TZ;
+    }
+
+    const stored = await subscriptions.get(remote.id);
+    expect(periodAt(stored as Subscription, new Date('2026-01-19T07:59:00Z'))?.status).toBe('Subscribed');
+    expect(periodAt(stored as Subscription, new Date('2026-01-19T08:00:00Z'))?.status).toBe('Suspended');
+  });
+
   it.each([
     [
       'a reinstatement',

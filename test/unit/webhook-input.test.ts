@@ -44,6 +44,34 @@ describe('the webhook payload schema (lenient, §2.1 and §6.11)', () => {
     ).toBeUndefined();
   });
 
+  it('accepts Subscribe (auto-activation) and keeps an action or status it does not know, raw', () => {
+    expect(webhookSchema.parse({ id: 'op', subscriptionId: 's', action: 'subscribe', status: 'Succeeded' })).toEqual({
+      operationId: 'op',
+      subscriptionId: 's',
+      action: 'Subscribe',
+      status: 'Succeeded',
+    });
+    expect(
+      webhookSchema.parse({ id: 'op', subscriptionId: 's', action: ' Transfer ', status: 'Queued' }),
+    ).toMatchObject({
+      action: 'Transfer',
+      status: 'Queued',
+    });
+  });
+
+  it.each([['id'], ['subscriptionId'], ['planId'], ['offerId'], ['activityId'], ['action']])(
+    'refuses a %s longer than 256 characters, and accepts one of 256',
+    (field) => {
+      const payload = (value: string) => ({ id: 'op', subscriptionId: 's', action: 'Suspend', [field]: value });
+
+      const refused = webhookSchema.safeParse(payload('x'.repeat(257)));
+
+      expect(refused.success).toBe(false);
+      expect(refused.error?.issues[0]?.message).toContain('is 257 characters long; at most 256 are accepted');
+      expect(webhookSchema.safeParse(payload(field === 'action' ? 'Suspend' : 'x'.repeat(256))).success).toBe(true);
+    },
+  );
+
   it.each([['id'], ['subscriptionId'], ['action']])('requires %s', (field) => {
     const payload: Record<string, unknown> = { id: 'op', subscriptionId: 's', action: 'Suspend' };
     delete payload[field];

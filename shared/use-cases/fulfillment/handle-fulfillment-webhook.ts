@@ -1,4 +1,5 @@
 import { CHANGE_DECISION_DEADLINE_MS, type RequestedChange } from '#shared/domain/change-rules.ts';
+import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 import { applyChange, type SubscriptionChange, withRenewedTerm } from '#shared/domain/subscription-lifecycle.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -81,8 +82,13 @@ export type WebhookOutcome =
   | 'mismatch'
   /** Microsoft reports the operation Failed or Conflict: not applied. */
   | 'notApplied'
-  /** Changes nothing (already in force, a terminal subscription, an unknown action). */
-  | 'ignored';
+  /** Changes nothing (already in force, a terminal subscription). */
+  | 'ignored'
+  /**
+   * An action this system does not know (Microsoft adds actions: `Subscribe` came in 2026): acknowledged, audited and
+   * counted (`UnknownWebhookAction`), nothing changed; the subscription sync brings the state.
+   */
+  | 'unknownAction';
 
 export interface WebhookResult {
   readonly outcome: WebhookOutcome;
@@ -177,6 +183,20 @@ async function handle(
   };
   const { subscriptionId, operationId } = notification;
 
+  // Nothing is read, written or asked of Microsoft for an action we cannot act on: 200 so Microsoft does not retry
+  // it for 8 hours, the audit trail and the metric tell the operator, the sync brings the state.
+  if (!KNOWN_ACTIONS.includes(notification.action)) {
+    deps.logger.warn('Webhook with an action this system does not know: acknowledged, not applied', {
+      subscriptionId,
+      operationId,
+      action: notification.action,
+    });
+    return {
+      outcome: 'unknownAction',
+      detail: `unknown action ${notification.action}; the subscription sync brings the state`,
+    };
+  }
+
   const known = await deps.subscriptions.getOperation(subscriptionId, operationId);
   if (known?.state === 'applied') return finishReplay(context, known);
 
@@ -205,6 +225,7 @@ async function handle(
     return { outcome: 'mismatch', detail: mismatch };
   }
 
+  if (operation.action === 'Subscribe') return handleSubscribe(context, operation);
   await ensureStored(context);
   const record =
     known ??
@@ -411,7 +432,7 @@ async function handleRenew(context: Context, operation: SaasOperation): Promise<
   if (operation.status !== 'Succeeded') return handleInformOnly(context, operation);
   const { deps, notification } = context;
   const current = await deps.marketplace.getSubscription(notification.subscriptionId, context.afterAnswer);
-  const term = termFromMarketplace(current);
+  const term = termFromMarketplace(current, deps.logger);
   const at = timeOf(context, operation);
   const result = await applySubscriptionChange(deps, {
     subscriptionId: notification.subscriptionId,
@@ -427,6 +448,77 @@ async function handleRenew(context: Context, operation: SaasOperation): Promise<
 }
 
 const TERMINAL = 'the subscription is Unsubscribed (terminal)';
+
+/** The actions this system acts on (§2.1, and `Subscribe` for auto-activated plans, marketplace-2026.md). */
+const KNOWN_ACTIONS: readonly string[] = [
+  'Subscribe',
+  'ChangePlan',
+  'ChangeQuantity',
+  'Renew',
+  'Suspend',
+  'Unsubscribe',
+  'Reinstate',
+];
+
+/**
+ * Subscribe (auto-activation, marketplace-2026.md: since May 2026 a purchase of a plan with auto-activation on is
+ * `Subscribed` at purchase, with no Resolve or Activate, and Microsoft sends this webhook). Inform-only and final when
+ * sent, like Suspend. The subscription is stored from Get Subscription, Subscribed from the operation's time stamp
+ * (the purchase instant: usage from the first hour is reportable) on the operation's plan and seats, with its term,
+ * and `SubscriptionActivated` is published with the operation's claim (`applySubscriptionChange`: the change and
+ * the operation record are written together, so a repeated or concurrent delivery publishes nothing more). A
+ * subscription the sync or the landing page stored first gets its activation moved back to the purchase instant.
+ */
+async function handleSubscribe(context: Context, operation: SaasOperation): Promise<WebhookResult> {
+  const { deps, notification } = context;
+  const { subscriptionId, operationId } = notification;
+  if (operation.status === 'Failed' || operation.status === 'Conflict') {
+    return complete(context, operation, 'notApplied', `Microsoft reports the operation ${operation.status}`);
+  }
+  if (operation.status !== 'Succeeded') {
+    throw new Error(`Subscribe operation ${operation.id} is still ${operation.status}; retry when final`);
+  }
+  const at = timeOf(context, operation);
+  const current = await deps.marketplace.getSubscription(subscriptionId, context.afterAnswer);
+  const planId = operation.planId ?? current.planId;
+  const quantity = operation.quantity ?? current.quantity;
+  const fresh = subscriptionFromMarketplace(
+    current,
+    at,
+    { planId, ...(quantity === undefined ? {} : { quantity }) },
+    deps.logger,
+  );
+  // Stored first as not activated yet, from the same instant: the activation below is then the change that is
+  // claimed with the operation and publishes its event, whichever delivery stores the record.
+  const pending = { ...fresh, status: 'PendingFulfillmentStart' as const };
+  await deps.subscriptions.createIfAbsent({
+    ...pending,
+    timeline: (fresh.timeline ?? []).map((period) => ({ ...period, status: pending.status })),
+  });
+  await deps.subscriptions.startOperation({
+    subscriptionId,
+    operationId,
+    action: operation.action,
+    at: deps.clock.now(),
+  });
+  const term = fresh.term;
+  const result = await applySubscriptionChange(deps, {
+    subscriptionId,
+    operationId,
+    action: operation.action,
+    compute: ({ subscription }): ComputedChange => {
+      const activated = applyChange(subscription, { at, status: 'Subscribed', planId, quantity: quantity ?? null });
+      if (!activated.applied) {
+        return { unchanged: activated.reason === 'terminal' ? TERMINAL : 'already Subscribed from the purchase' };
+      }
+      const withTerm = term
+        ? (withRenewedTerm(activated.subscription, term) ?? activated.subscription)
+        : activated.subscription;
+      return { subscription: withTerm, eventType: 'SubscriptionActivated', at };
+    },
+  });
+  return outcomeOf(result);
+}
 
 /** Applies a status, plan or seat change at `at`, with conditional writes and the lifecycle event. */
 async function applyOperation(
@@ -534,7 +626,7 @@ async function ensureStored(context: WebhookContext): Promise<void> {
   const { deps, notification } = context;
   if (await deps.subscriptions.read(notification.subscriptionId)) return;
   const current = await deps.marketplace.getSubscription(notification.subscriptionId, context.beforeAnswer);
-  await deps.subscriptions.createIfAbsent(subscriptionFromMarketplace(current, deps.clock.now()));
+  await deps.subscriptions.createIfAbsent(subscriptionFromMarketplace(current, deps.clock.now(), {}, deps.logger));
 }
 
 /**
@@ -570,14 +662,14 @@ function mismatchOf(notification: FulfillmentNotification, operation: SaasOperat
   }
   if (operation.action !== notification.action) return `action ${notification.action} ≠ ${operation.action}`;
   if (
-    operation.action === 'ChangePlan' &&
+    (operation.action === 'ChangePlan' || operation.action === 'Subscribe') &&
     notification.planId !== undefined &&
     notification.planId !== operation.planId
   ) {
     return `planId ${notification.planId} ≠ ${operation.planId ?? '(none)'}`;
   }
   if (
-    operation.action === 'ChangeQuantity' &&
+    (operation.action === 'ChangeQuantity' || operation.action === 'Subscribe') &&
     notification.quantity !== undefined &&
     notification.quantity !== operation.quantity
   ) {
@@ -600,8 +692,8 @@ function requestedChange(operation: SaasOperation): RequestedChange | undefined 
  */
 function timeOf(context: Context, operation: SaasOperation): Date {
   const stamp = operation.timeStamp ?? context.notification.timeStamp;
-  const parsed = stamp ? Date.parse(stamp) : Number.NaN;
-  return Number.isNaN(parsed) ? context.deps.clock.now() : new Date(parsed);
+  // Microsoft's instants may come without a zone; they are UTC (marketplace-time.ts).
+  return (stamp ? parseMarketplaceInstant(stamp) : undefined) ?? context.deps.clock.now();
 }
 
 function outcomeOf(result: ApplySubscriptionChangeResult): WebhookResult {

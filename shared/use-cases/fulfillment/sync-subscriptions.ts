@@ -1,4 +1,5 @@
 import type { Catalog } from '#shared/domain/catalog.ts';
+import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 import type { Subscription, SubscriptionStatus, SubscriptionTerm } from '#shared/domain/subscription.ts';
 import { applyChange, type SubscriptionChange, withRenewedTerm } from '#shared/domain/subscription-lifecycle.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
@@ -13,7 +14,12 @@ import {
   type ComputedChange,
   publishPendingEvent,
 } from './apply-subscription-change.ts';
-import { statusFromMarketplace, subscriptionFromMarketplace, termFromMarketplace } from './marketplace-subscription.ts';
+import {
+  statusFromMarketplace,
+  subscriptionFromMarketplace,
+  type TermLog,
+  termFromMarketplace,
+} from './marketplace-subscription.ts';
 import type { LifecycleEventType } from './ports/lifecycle-publisher.ts';
 
 export interface SyncLogger {
@@ -184,7 +190,9 @@ async function reconcile(
   let created = false;
   if (!stored) {
     if (remoteStatus === 'Unsubscribed') return { created: false, pendingReported: false, changesApplied: 0 };
-    const result = await deps.subscriptions.createIfAbsent(subscriptionFromMarketplace(listed, deps.clock.now()));
+    const result = await deps.subscriptions.createIfAbsent(
+      subscriptionFromMarketplace(listed, deps.clock.now(), {}, deps.logger),
+    );
     ({ created, stored } = result);
     if (created) {
       deps.logger.info('Subscription found by the sync and stored', {
@@ -203,7 +211,8 @@ async function reconcile(
 
   // List may be older than a webhook applied since: decide on a fresh read taken after the store's.
   const fresh = await deps.marketplace.getSubscription(listed.id, { correlationId });
-  const steps = differences(stored.subscription, fresh);
+  // Only the fresh read is logged: a term refused as bad data is logged once per run, not twice.
+  const steps = differences(stored.subscription, fresh, deps.logger);
   const placed = placeAt(stored.subscription, fresh, deps.clock.now());
   let changesApplied = 0;
   for (const [index, step] of steps.entries()) {
@@ -247,7 +256,7 @@ interface Step {
  * What differs, in the order it is applied: activation, plan, seats, term, then the status (a cancellation is final,
  * so it comes last; §1.4).
  */
-function differences(stored: Subscription, remote: MarketplaceSubscription): Step[] {
+function differences(stored: Subscription, remote: MarketplaceSubscription, log?: TermLog): Step[] {
   const status = statusFromMarketplace(remote.saasSubscriptionStatus);
   if (status === 'PendingFulfillmentStart') return [];
   const steps: Step[] = [];
@@ -255,7 +264,7 @@ function differences(stored: Subscription, remote: MarketplaceSubscription): Ste
     const changed = applyChange(current, { ...change, at });
     return changed.applied ? changed.subscription : undefined;
   };
-  const term = termFromMarketplace(remote);
+  const term = termFromMarketplace(remote, log);
   const withTerm = (subscription: Subscription | undefined) =>
     subscription && term ? (withRenewedTerm(subscription, term) ?? subscription) : subscription;
 
@@ -315,7 +324,8 @@ function differences(stored: Subscription, remote: MarketplaceSubscription): Ste
  */
 function placeAt(stored: Subscription, remote: MarketplaceSubscription, now: Date): Date {
   const lastRecorded = Math.max(0, ...(stored.timeline ?? []).map((period) => Date.parse(period.from)));
-  const modified = remote.lastModified ? Date.parse(remote.lastModified) : Number.NaN;
+  // Microsoft's instants may come without a zone (`0001-01-01T00:00:00`); they are UTC (marketplace-time.ts).
+  const modified = (remote.lastModified && parseMarketplaceInstant(remote.lastModified)?.getTime()) || Number.NaN;
   if (Number.isNaN(modified) || modified < EARLIEST_PLAUSIBLE || modified <= lastRecorded || modified > now.getTime()) {
     // Never at the instant of the last recorded change: changes at one instant merge into one period.
     return new Date(Math.max(now.getTime(), lastRecorded + 1));
@@ -525,7 +535,7 @@ async function recordIfDeleted(
 
 /** When the customer bought it: Microsoft's `created`, else when we first stored it. */
 function purchaseTime(remote: MarketplaceSubscription, stored: StoredSubscription): Date {
-  const created = remote.created ? Date.parse(remote.created) : Number.NaN;
+  const created = (remote.created && parseMarketplaceInstant(remote.created)?.getTime()) || Number.NaN;
   return new Date(Number.isNaN(created) || created < EARLIEST_PLAUSIBLE ? Date.parse(stored.createdAt) : created);
 }
 
