@@ -5,7 +5,8 @@
  */
 
 /** `webhook`: a notification from Microsoft; `marketplaceCall`: a call we made; `landing`: a landing-page step. */
-export type AuditKind = 'webhook' | 'marketplaceCall' | 'landing';
+/** `publisherOperation`: what the publisher API decided on its own (a credit-level override). */
+export type AuditKind = 'webhook' | 'marketplaceCall' | 'landing' | 'publisherOperation';
 
 export interface AuditEntry {
   readonly subscriptionId: string;
