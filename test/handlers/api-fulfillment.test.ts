@@ -67,7 +67,10 @@ describe('the API function: publisher operations, entitlement and audit trail', 
 
       expect(response.statusCode).toBe(200);
       const view = bodyOf(response);
+      // In the store when the answer comes: applied here at the operation's time stamp, or by its webhook first.
       expect(view).toMatchObject({ subscriptionId, action: 'ChangeQuantity', status: 'Succeeded', done: true });
+      expect(view.appliedBy).toBe('operation');
+      expect((await system.subscriptions.get(subscriptionId))?.quantity).toBe(12);
       const stored = await eventually(async () => {
         const current = await system.subscriptions.get(subscriptionId);
         return current?.quantity === 12 && current;
