@@ -83,11 +83,12 @@ export const API_FUNCTION: FunctionDefinition = {
     'Our own HTTP API (API-key protected): health, catalog, API keys, subscriptions, day packs, usage, alert settings',
   // The health check reads the usage queue's attributes, which the send grant includes. The alerts topic: its ARN, to
   // subscribe alert contacts with their filter policies (PUT budget / partner). The API publishes nothing to it; what
-  // it needs beyond the topic binding (sns:Subscribe and friends) is granted in the stateless stack.
+  // it needs beyond the topic binding (sns:Subscribe and friends) is granted in the stateless stack. The lifecycle
+  // topic: a publisher plan or seat change that Microsoft reports Succeeded is applied and published by the API itself.
   uses: {
     table: 'readWrite',
     queues: [{ queue: USAGE_QUEUE, access: 'send' }],
-    topics: [ALERTS_TOPIC],
+    topics: [ALERTS_TOPIC, LIFECYCLE_TOPIC],
     // Publisher operations (change plan / seats, cancel) call the Fulfillment API and follow the operation.
     marketplace: true,
     subscribesAlertContacts: true,

@@ -8,6 +8,7 @@ import {
   CATALOG_SETTINGS,
   type CatalogSource,
   catalogSource,
+  LIFECYCLE_TOPIC_SETTINGS,
   TABLE_SETTINGS,
   USAGE_QUEUE_SETTINGS,
 } from '#shared/config/settings.ts';
@@ -15,7 +16,8 @@ import { ENV } from '#shared/env-names.ts';
 
 /**
  * Every variable the API reads at cold start: the usage queue (its health check reads the queue's attributes), the
- * alerts topic (alert settings subscribe their contacts to it). The marketplace settings (`MARKETPLACE_SETTINGS`)
+ * alerts topic (alert settings subscribe their contacts to it), the lifecycle topic (a publisher change Microsoft
+ * reports Succeeded is applied and its event published by the API). The marketplace settings (`MARKETPLACE_SETTINGS`)
  * are read later, see `ApiConfig.marketplace`.
  */
 export const API_SETTINGS = z.object({
@@ -23,11 +25,13 @@ export const API_SETTINGS = z.object({
   ...USAGE_QUEUE_SETTINGS,
   ...ALERTS_SETTINGS,
   ...CATALOG_SETTINGS,
+  ...LIFECYCLE_TOPIC_SETTINGS,
 });
 
 export interface ApiConfig extends AlertsSettings {
   readonly tableName: string;
   readonly usageQueueUrl: string;
+  readonly lifecycleTopicArn: string;
   readonly catalog: CatalogSource;
   /**
    * The marketplace client's configuration, read on the first publisher operation rather than at cold start: only
@@ -47,6 +51,7 @@ export function loadApiConfig(env: Env = runtimeEnv()): ApiConfig {
   return {
     tableName: values[ENV.tableName],
     usageQueueUrl: values[ENV.usageQueueUrl],
+    lifecycleTopicArn: values[ENV.lifecycleTopicArn],
     ...alertsSettings(values),
     catalog: catalogSource(values),
     marketplace: () => loadMarketplaceConfig(env),

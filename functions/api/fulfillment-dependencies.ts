@@ -1,9 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createSnsClient } from '#shared/adapters/aws-clients.ts';
 import type { AlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
+import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
 import { logger } from '#shared/observability.ts';
 import { catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
 import {
@@ -58,6 +60,8 @@ export function buildFulfillmentDependencies(
     // The reseller's credit levels hold for the publisher's own plan and seat changes as for the marketplace's.
     creditPolicy: creditLevelChangePolicy({ ...alerts, logger }),
     purchaseBlocks: creditLevelPurchaseBlocks(alerts),
+    // A publisher change Microsoft reports Succeeded is applied here, and its lifecycle event published once.
+    lifecycle: new SnsLifecyclePublisher(createSnsClient(), config.lifecycleTopicArn),
     connectMarketplace,
   };
 }

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { requirePublisher } from '#shared/domain/access.ts';
 import { jsonResponse } from '#shared/http/errors.ts';
 import { parseJsonBody, parseWith } from '#shared/http/request.ts';
+import { logger } from '#shared/observability.ts';
 import { getEntitlement } from '#shared/use-cases/billing/get-entitlement.ts';
 import { listSubscriptionAudit } from '#shared/use-cases/fulfillment/list-subscription-audit.ts';
 import {
@@ -16,6 +17,10 @@ import { auditQuerySchema, changePlanSchema, changeQuantitySchema, idParamSchema
 
 const pathParam = (event: APIGatewayProxyEventV2, name: string) =>
   parseWith(idParamSchema, event.pathParameters?.[name], `path.${name}`);
+
+/** The publisher's credit-level override, when the body asks for it (the schema has required its reason). */
+const overrideOf = (body: { overrideCreditLevel?: true; reason?: string }) =>
+  body.overrideCreditLevel && body.reason ? { overrideCreditLevel: { reason: body.reason } } : {};
 
 /** Where the status of a running operation can be read again. */
 const operationPath = (view: PublisherOperationView) =>
@@ -39,7 +44,7 @@ export function fulfillmentRoutes(deps: ApiDependencies): Route[] {
     requirePublisher(principal, 'change the plan or seats of a subscription or cancel it');
     const input = { subscriptionId: pathParam(event, 'subscriptionId'), request: request() };
     const view = await requestSubscriptionChange(
-      { ...deps, marketplace: await deps.connectMarketplace() },
+      { ...deps, marketplace: await deps.connectMarketplace(), logger },
       principal,
       input,
     );
@@ -50,19 +55,19 @@ export function fulfillmentRoutes(deps: ApiDependencies): Route[] {
       method: 'POST',
       path: '/v1/subscriptions/{subscriptionId}/plan',
       handler: (event, { principal }) =>
-        publisherOperation(event, principal, () => ({
-          kind: 'plan',
-          planId: parseJsonBody(event, changePlanSchema).planId,
-        })),
+        publisherOperation(event, principal, () => {
+          const body = parseJsonBody(event, changePlanSchema);
+          return { kind: 'plan', planId: body.planId, ...overrideOf(body) };
+        }),
     },
     {
       method: 'POST',
       path: '/v1/subscriptions/{subscriptionId}/quantity',
       handler: (event, { principal }) =>
-        publisherOperation(event, principal, () => ({
-          kind: 'quantity',
-          quantity: parseJsonBody(event, changeQuantitySchema).quantity,
-        })),
+        publisherOperation(event, principal, () => {
+          const body = parseJsonBody(event, changeQuantitySchema);
+          return { kind: 'quantity', quantity: body.quantity, ...overrideOf(body) };
+        }),
     },
     {
       method: 'DELETE',
@@ -78,7 +83,11 @@ export function fulfillmentRoutes(deps: ApiDependencies): Route[] {
           subscriptionId: pathParam(event, 'subscriptionId'),
           operationId: pathParam(event, 'operationId'),
         };
-        const view = await getPublisherOperation({ marketplace: await deps.connectMarketplace() }, principal, input);
+        const view = await getPublisherOperation(
+          { ...deps, marketplace: await deps.connectMarketplace(), logger },
+          principal,
+          input,
+        );
         return jsonResponse(200, view);
       },
     },

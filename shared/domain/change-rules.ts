@@ -94,7 +94,11 @@ export const SAME_TERM_RULE = 'same-term rule';
  * billing frequency `billingTermFor` chooses for it (the one it is rated with); a term unit this system does not rate
  * (`unratedTermUnit`, e.g. `PAY`) is sold by no plan of the catalog, so no change can keep it.
  */
-export function sameTermRefusal(currentPlan: Plan, subscription: Subscription, target: Plan): string | undefined {
+export function sameTermRefusal(
+  currentPlan: Plan,
+  subscription: Pick<Subscription, 'term' | 'unratedTermUnit'>,
+  target: Plan,
+): string | undefined {
   const unrated = subscription.term ? undefined : subscription.unratedTermUnit;
   const termUnit = unrated ?? billingTermFor(currentPlan, subscription.term?.termUnit).termUnit;
   const frequency = unrated ? undefined : billingTermFor(currentPlan, subscription.term?.termUnit).billingFrequency;
@@ -116,4 +120,20 @@ export function seatLimits(plan: Plan): { readonly min: number; readonly max?: n
 
 function reject(reason: string): ChangeDecision {
   return { accept: false, reason };
+}
+
+/**
+ * `sameTermRefusal` for a target plan id, as the publisher API asks before calling Microsoft: undefined when it
+ * cannot judge (no term at all, or a current or target plan the catalog does not know: the catalog policy answers
+ * those).
+ */
+export function sameTermChangeRefusal(
+  catalog: Catalog,
+  subscription: Pick<Subscription, 'offerId' | 'planId' | 'term' | 'unratedTermUnit'>,
+  targetPlanId: string,
+): string | undefined {
+  const current = planIn(catalog, subscription.offerId, subscription.planId);
+  const target = planIn(catalog, subscription.offerId, targetPlanId);
+  if (!current || !target || (!subscription.term && !subscription.unratedTermUnit)) return undefined;
+  return sameTermRefusal(current, subscription, target);
 }

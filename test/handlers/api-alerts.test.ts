@@ -189,6 +189,46 @@ describe('the API’s usage and alert routes against DynamoDB Local and fauxqs',
       expect(notIncreasing.statusCode).toBe(400);
     });
 
+    it('lets the partner set the credit levels of its own customer, the publisher of any; nobody else (docs/alerts.md)', async () => {
+      await call('PUT', '/v1/partners/partner-x', keys.publisher, partner);
+      await call('PUT', '/v1/partners/partner-y', keys.publisher, {
+        ...partner,
+        name: 'Reseller Y',
+        tenantId: 'tenant-partner-y',
+      });
+      const path = `/v1/partners/partner-x/customers/${subscriptionA.id}`;
+      const raised = {
+        ...levels,
+        approvalRequired: { amount: '160000', currency: 'JPY' },
+        purchaseBlocked: { amount: '210000', currency: 'JPY' },
+      };
+
+      const byPublisher = await call('PUT', path, keys.publisher, levels);
+      const byItsPartner = await call('PUT', path, keys.partnerX, raised);
+      const byOtherPartner = await call('PUT', path, keys.partnerY, raised);
+      const byOtherPartnerAsItself = await call(
+        'PUT',
+        `/v1/partners/partner-y/customers/${subscriptionA.id}`,
+        keys.partnerY,
+        raised,
+      );
+      const byCustomer = await call('PUT', path, keys.customerA, raised);
+
+      expect(byPublisher.statusCode).toBe(200);
+      expect(byItsPartner.statusCode).toBe(200);
+      expect(bodyOf(byItsPartner)).toMatchObject({
+        partnerId: 'partner-x',
+        levels: { purchaseBlocked: { amount: '210000', currency: 'JPY' } },
+      });
+      expect([byOtherPartner.statusCode, byOtherPartnerAsItself.statusCode, byCustomer.statusCode]).toEqual([
+        403, 403, 403,
+      ]);
+      // The refused keys changed nothing: the levels are still the ones partner-x set.
+      expect(bodyOf(await call('PUT', path, keys.publisher, levels))).toMatchObject({
+        levels: { purchaseBlocked: { amount: '200000', currency: 'JPY' } },
+      });
+    });
+
     it('lets the partner approve a change for its customer, and nobody else', async () => {
       await call('PUT', '/v1/partners/partner-x', keys.publisher, partner);
       await call('PUT', `/v1/partners/partner-x/customers/${subscriptionA.id}`, keys.publisher, levels);

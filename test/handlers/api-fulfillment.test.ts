@@ -67,7 +67,10 @@ describe('the API function: publisher operations, entitlement and audit trail', 
 
       expect(response.statusCode).toBe(200);
       const view = bodyOf(response);
+      // In the store when the answer comes: applied here at the operation's time stamp, or by its webhook first.
       expect(view).toMatchObject({ subscriptionId, action: 'ChangeQuantity', status: 'Succeeded', done: true });
+      expect(view.appliedBy).toBe('operation');
+      expect((await system.subscriptions.get(subscriptionId))?.quantity).toBe(12);
       const stored = await eventually(async () => {
         const current = await system.subscriptions.get(subscriptionId);
         return current?.quantity === 12 && current;
@@ -108,6 +111,36 @@ describe('the API function: publisher operations, entitlement and audit trail', 
       expect(bodyOf(cancel)).toMatchObject({ action: 'Unsubscribe', status: 'Succeeded' });
       expect(system.emulator.control.subscription(subscriptionId)?.saasSubscriptionStatus).toBe('Unsubscribed');
       expect(again.statusCode).toBe(409);
+    });
+
+    it('answers 400 naming the same-term rule to a plan sold for another term, and asks Microsoft nothing', async () => {
+      // Basic is sold for one month billed monthly, Pro for one year billed monthly (infra/catalog/catalog.yaml).
+      const subscriptionId = await buyAndActivate(system.emulator, landing, { planId: 'basic', quantity: undefined });
+      const operationsBefore = system.emulator.control.operations(subscriptionId).length;
+
+      const response = await call('POST', `/v1/subscriptions/${subscriptionId}/plan`, keys.publisher, {
+        planId: 'pro',
+      });
+
+      expect(response.statusCode).toBe(400);
+      expect(JSON.stringify(bodyOf(response))).toContain('same-term rule: plan \\"pro\\" does not sell');
+      expect(system.emulator.control.operations(subscriptionId)).toHaveLength(operationsBefore);
+    });
+
+    it('answers 400 to a credit-level override without a reason, or a reason without the override', async () => {
+      const subscriptionId = await buyAndActivate(system.emulator, landing, { planId: 'team', quantity: 5 });
+      const path = `/v1/subscriptions/${subscriptionId}/quantity`;
+
+      const noReason = await call('POST', path, keys.publisher, { quantity: 6, overrideCreditLevel: true });
+      const noOverride = await call('POST', path, keys.publisher, { quantity: 6, reason: 'why not' });
+      const notTrue = await call('POST', path, keys.publisher, {
+        quantity: 6,
+        overrideCreditLevel: false,
+        reason: 'x',
+      });
+
+      expect([noReason.statusCode, noOverride.statusCode, notTrue.statusCode]).toEqual([400, 400, 400]);
+      expect(JSON.stringify(bodyOf(noReason))).toContain('overrideCreditLevel needs a reason');
     });
 
     it('reads an operation again by its id', async () => {
@@ -237,7 +270,7 @@ describe('the API function: publisher operations, entitlement and audit trail', 
      * calls above the 100 included at $0.50) is above the purchase-blocked $400.00, this month's charges are not.
      * The partner has no time zone and the publisher sets none: its months are UTC months.
      */
-    async function aCustomerBlockedAtMonthStart() {
+    async function aCustomerBlockedAtMonthStart(plan: { planId: string; quantity?: number } = { planId: 'basic' }) {
       const now = new Date();
       const activatedAt = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 3));
       const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 10));
@@ -245,8 +278,9 @@ describe('the API function: publisher operations, entitlement and audit trail', 
         beneficiary: { tenantId: CUSTOMER_TENANT },
         purchaser: { tenantId: CUSTOMER_TENANT },
         partnerId: 'partner-x',
+        ...plan,
         term: { startDate: activatedAt.toISOString().slice(0, 10), endDate: '2099-12-31', termUnit: 'P1M' },
-        timeline: [{ from: activatedAt.toISOString(), status: 'Subscribed', planId: 'basic' }],
+        timeline: [{ from: activatedAt.toISOString(), status: 'Subscribed', ...plan }],
       });
       await system.subscriptions.put(subscription);
       const { documentClient } = localClients();
@@ -306,10 +340,13 @@ describe('the API function: publisher operations, entitlement and audit trail', 
     });
 
     it('refuses the publisher’s price-raising plan change while purchases are blocked, until the partner releases it', async () => {
-      const { subscriptionId } = await aCustomerBlockedAtMonthStart();
+      // 30 Team seats: 450 USD a month, above the purchase-blocked level (400 USD) at the month-start check.
+      const { subscriptionId } = await aCustomerBlockedAtMonthStart({ planId: 'team', quantity: 30 });
       const operationsBefore = system.emulator.control.operations(subscriptionId).length;
 
-      const refused = await call('POST', `/v1/subscriptions/${subscriptionId}/plan`, keys.publisher, { planId: 'pro' });
+      const refused = await call('POST', `/v1/subscriptions/${subscriptionId}/quantity`, keys.publisher, {
+        quantity: 40,
+      });
       const release = await call(
         'POST',
         `/v1/partners/partner-x/customers/${subscriptionId}/purchase-block-release`,
@@ -327,8 +364,11 @@ describe('the API function: publisher operations, entitlement and audit trail', 
         error: { message: expect.stringContaining("Refused by the reseller's credit levels") },
       });
       expect(JSON.stringify(bodyOf(refused))).toContain('month-start credit check');
-      // Refused before Microsoft was asked anything.
+      // Refused before Microsoft was asked anything, and the partner is told, as for a marketplace refusal.
       expect(system.emulator.control.operations(subscriptionId)).toHaveLength(operationsBefore);
+      const history = bodyOf(await call('GET', '/v1/alerts?recipient=partner:partner-x', keys.publisher));
+      expect(JSON.stringify(history)).toContain('purchaseChangeRejected');
+      expect(JSON.stringify(history)).toContain(subscriptionId);
       expect(release.statusCode).toBe(200);
       expect(bodyOf(release)).toMatchObject({
         subscriptionId,
@@ -336,7 +376,8 @@ describe('the API function: publisher operations, entitlement and audit trail', 
         released: { reason: 'monthStartCheck' },
       });
       expect(again.statusCode).toBe(409);
-      expect(bodyOf(after)).toMatchObject({ purchaseBlocked: false, purchaseBlock: null });
+      // The month-start block is released; 30 seats still cost more than the level this month, which blocks on its own.
+      expect(bodyOf(after).purchaseBlock).not.toMatchObject({ reason: 'monthStartCheck' });
     });
 
     it('answers 401 without a key, 403 to another customer or partner, 404 for an unknown subscription', async () => {

@@ -73,11 +73,12 @@ describe('StatelessStack', () => {
       template.resourceCountIs('Custom::LogRetention', 0);
     });
 
-    it('reads the table name, usage queue URL and alerts topic of the stateful stack from its environment, and no topic it does not use', () => {
+    it('reads the table name, usage queue URL, alerts and lifecycle topics of the stateful stack from its environment', () => {
       const environment = apiEnvironment();
       expect(environment[ENV.tableName]).toEqual(imported(stateful.table.tableName));
       expect(environment[ENV.usageQueueUrl]).toEqual(imported(stateful.usageQueue.queueUrl));
-      expect(environment).not.toHaveProperty(ENV.lifecycleTopicArn);
+      // The lifecycle topic: a publisher plan or seat change Microsoft reports Succeeded is applied and published here.
+      expect(environment).toHaveProperty(ENV.lifecycleTopicArn);
       // The alerts topic: alert settings subscribe their contacts to it (PUT budget / partner).
       expect(environment).toHaveProperty(ENV.alertsTopicArn);
       expect(environment[ENV.tableName]).toHaveProperty('Fn::ImportValue');

@@ -173,6 +173,46 @@ describe('creditLevelChangePolicy', () => {
     expect(world.publisher.published[0]?.sms).toContain('Cloud All Standard');
   });
 
+  it('publisher API: an explicit override lifts approval required (no refusal, no notice), never a purchase block', async () => {
+    const approval = await aCustomerOfPartnerX('160100'); // approval required
+    const blocked = await aCustomerOfPartnerX('200200'); // purchase blocked
+    const publisherOverride = { reason: 'agreed with the partner by phone' };
+    const change = { kind: 'plan' as const, planId: 'premium' };
+
+    const lifted = await approval.policy.decide({
+      subscription: approval.subscription,
+      change,
+      now,
+      publisherOverride,
+    });
+    const stillBlocked = await blocked.policy.decide({
+      subscription: blocked.subscription,
+      change,
+      now,
+      publisherOverride,
+    });
+
+    expect(lifted).toEqual({ accept: true, overridden: expect.stringContaining('approval') });
+    expect(approval.world.publisher.published).toEqual([]);
+    expect(stillBlocked).toMatchObject({ accept: false, reason: expect.stringContaining('blocked') });
+    expect(blocked.world.publisher.published.map((m) => m.threshold)).toEqual(['purchaseBlocked']);
+  });
+
+  it('publisher API: a refusal without a marketplace operation tells the partner too', async () => {
+    const { world, subscription, policy } = await aCustomerOfPartnerX('160100');
+
+    const refused = await policy.decide({ subscription, change: { kind: 'plan', planId: 'premium' }, now });
+
+    expect(refused).toMatchObject({ accept: false });
+    expect(world.publisher.published).toEqual([
+      expect.objectContaining({
+        recipient: { kind: 'partner', id: 'partner-x' },
+        rule: 'purchaseChangeRejected',
+        threshold: 'approvalRequired',
+      }),
+    ]);
+  });
+
   it('still refuses when the partner cannot be told (the notice is best effort)', async () => {
     const { world, subscription, policy } = await aCustomerOfPartnerX('200200');
     world.publisher.failures = 5;

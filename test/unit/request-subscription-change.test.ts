@@ -8,16 +8,22 @@ import {
 } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
+import type {
+  OverridableChangePolicy,
+  OverridableChangeRequest,
+} from '#shared/use-cases/fulfillment/ports/change-policy.ts';
 import {
   getPublisherOperation,
   type RequestSubscriptionChangeDeps,
   requestSubscriptionChange,
 } from '#shared/use-cases/fulfillment/request-subscription-change.ts';
 import { MarketplaceBadRequestError, MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
-import { aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
+import { aBillingTerm, aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
 import { aCustomer, aPartner, aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { FakeMarketplace } from '#test/helpers/fake-marketplace.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
+import { InMemoryAuditLog } from '#test/helpers/in-memory-audit-log.ts';
+import { InMemoryLifecyclePublisher } from '#test/helpers/in-memory-lifecycle-publisher.ts';
 import { InMemorySubscriptionStore } from '#test/helpers/in-memory-subscription-store.ts';
 
 const catalog = aCatalog({
@@ -32,9 +38,13 @@ const catalog = aCatalog({
   ],
 });
 
+/** When Microsoft made the change: written without a zone, as Microsoft's APIs sometimes do (UTC). */
+const OPERATION_TIME = '2026-01-20T12:00:01.5';
+
 function setup(stored: Partial<Subscription> = { planId: 'team', quantity: 5 }) {
   const marketplace = new FakeMarketplace();
   const subscriptions = new InMemorySubscriptionStore();
+  const lifecycle = new InMemoryLifecyclePublisher();
   const clock = new FixedClock('2026-01-20T12:00:00.000Z');
   /** Microsoft finishes the operation after this many polls (with this status). */
   const finish = { afterPolls: 1, status: 'Succeeded' };
@@ -42,6 +52,8 @@ function setup(stored: Partial<Subscription> = { planId: 'team', quantity: 5 }) 
   const deps: RequestSubscriptionChangeDeps = {
     subscriptions,
     marketplace,
+    lifecycle,
+    catalog,
     policy: catalogChangePolicy(catalog),
     clock,
     operationPollMs: 2_000,
@@ -51,7 +63,7 @@ function setup(stored: Partial<Subscription> = { planId: 'team', quantity: 5 }) 
       polls += 1;
       if (polls >= finish.afterPolls) {
         for (const [id, operation] of marketplace.operations) {
-          marketplace.operations.set(id, { ...operation, status: finish.status });
+          marketplace.operations.set(id, { ...operation, status: finish.status, timeStamp: OPERATION_TIME });
         }
       }
     },
@@ -63,14 +75,13 @@ function setup(stored: Partial<Subscription> = { planId: 'team', quantity: 5 }) 
     planId: subscription.planId,
     saasSubscriptionStatus: 'Subscribed',
   });
-  return { deps, marketplace, subscriptions, subscription, finish, ready };
+  return { deps, marketplace, subscriptions, lifecycle, subscription, finish, ready };
 }
 
 describe('requestSubscriptionChange (publisher-initiated change plan, change quantity, cancel)', () => {
-  it('asks Microsoft for the new seat count, follows the operation to Succeeded and writes nothing itself', async () => {
-    const { deps, marketplace, subscriptions, subscription, ready } = setup();
+  it('asks Microsoft for the new seat count, follows the operation to Succeeded and applies it at its time stamp', async () => {
+    const { deps, marketplace, subscriptions, lifecycle, subscription, ready } = setup();
     await ready;
-    const before = await subscriptions.read(subscription.id);
 
     const view = await requestSubscriptionChange(deps, aPublisher(), {
       subscriptionId: subscription.id,
@@ -88,11 +99,68 @@ describe('requestSubscriptionChange (publisher-initiated change plan, change qua
     // One correlation id ties the request and its polls together in the audit trail.
     const correlationIds = new Set(marketplace.calls.map((call) => call.options?.correlationId));
     expect(correlationIds.size).toBe(1);
-    expect(await subscriptions.read(subscription.id)).toEqual(before);
+    expect(view.appliedBy).toBe('operation');
+    const stored = await subscriptions.read(subscription.id);
+    expect(stored?.subscription.quantity).toBe(10);
+    // At Microsoft's instant (read as UTC), not at our clock's 12:00:02 after the poll.
+    expect(stored?.subscription.timeline?.at(-1)).toMatchObject({ from: '2026-01-20T12:00:01.500Z', quantity: 10 });
+    expect(lifecycle.published).toEqual([
+      expect.objectContaining({ type: 'QuantityChanged', quantity: 10, operationId: view.operationId }),
+    ]);
+    // Recorded under Microsoft's operation id: the webhook for this operation finds it applied (a duplicate).
+    expect(await subscriptions.getOperation(subscription.id, view.operationId)).toMatchObject({ state: 'applied' });
   });
 
-  it('changes the plan and cancels the same way', async () => {
-    const { deps, marketplace, subscription, ready } = setup({ planId: 'basic' });
+  it('applies a succeeded change once: reading the operation again changes nothing and publishes nothing', async () => {
+    const { deps, subscriptions, lifecycle, subscription, ready } = setup();
+    await ready;
+    const view = await requestSubscriptionChange(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'quantity', quantity: 10 },
+    });
+    const after = await subscriptions.read(subscription.id);
+
+    const again = await getPublisherOperation(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      operationId: view.operationId,
+    });
+
+    expect(again).toMatchObject({ status: 'Succeeded', appliedBy: 'operation' });
+    expect(await subscriptions.read(subscription.id)).toEqual(after);
+    expect(lifecycle.published).toHaveLength(1);
+  });
+
+  it('applies a change that finished after the answer when the operation is read again', async () => {
+    const { deps, marketplace, subscriptions, lifecycle, subscription, finish, ready } = setup();
+    await ready;
+    finish.afterPolls = 100;
+    const running = await requestSubscriptionChange(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'quantity', quantity: 7 },
+    });
+    expect(running).toMatchObject({ done: false, appliedBy: 'webhook' });
+    expect((await subscriptions.get(subscription.id))?.quantity).toBe(5);
+    const operation = marketplace.operations.get(running.operationId);
+    if (!operation) throw new Error('the fake lost the operation');
+    marketplace.operations.set(running.operationId, {
+      ...operation,
+      status: 'Succeeded',
+      timeStamp: '2026-01-20T12:00:30Z',
+    });
+
+    const done = await getPublisherOperation(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      operationId: running.operationId,
+    });
+
+    expect(done).toMatchObject({ done: true, appliedBy: 'operation' });
+    const stored = await subscriptions.get(subscription.id);
+    expect(stored?.timeline?.at(-1)).toMatchObject({ from: '2026-01-20T12:00:30.000Z', quantity: 7 });
+    expect(lifecycle.published.map((event) => event.type)).toEqual(['QuantityChanged']);
+  });
+
+  it('changes the plan (applied, with the seats Microsoft reports) and cancels (left to the webhook)', async () => {
+    const { deps, marketplace, subscriptions, lifecycle, subscription, ready } = setup({ planId: 'basic' });
     await ready;
 
     const plan = await requestSubscriptionChange(deps, aPublisher(), {
@@ -107,6 +175,9 @@ describe('requestSubscriptionChange (publisher-initiated change plan, change qua
     expect([plan.action, cancel.action]).toEqual(['ChangePlan', 'Unsubscribe']);
     expect(marketplace.callsOf('changePlan').map((call) => call.args)).toEqual([[subscription.id, 'pro']]);
     expect(marketplace.callsOf('deleteSubscription')).toHaveLength(1);
+    expect([plan.appliedBy, cancel.appliedBy]).toEqual(['operation', 'webhook']);
+    expect(await subscriptions.get(subscription.id)).toMatchObject({ planId: 'pro', status: 'Subscribed' });
+    expect(lifecycle.published.map((event) => event.type)).toEqual(['PlanChanged']);
   });
 
   it('answers "still running" with the last status when the bounded wait runs out', async () => {
@@ -205,7 +276,10 @@ describe('requestSubscriptionChange (publisher-initiated change plan, change qua
     const creditPolicy = {
       decide: async (request: { change: { kind: string } }) => {
         asked.push(request.change.kind);
-        return { accept: false, reason: 'purchases that raise the price are blocked (month-start credit check)' };
+        return {
+          accept: false as const,
+          reason: 'purchases that raise the price are blocked (month-start credit check)',
+        };
       },
     };
 
@@ -233,6 +307,74 @@ describe('requestSubscriptionChange (publisher-initiated change plan, change qua
 
     expect(asked).toEqual(['plan']);
     expect(marketplace.callsOf('changePlan')).toEqual([]);
+  });
+
+  it('answers a plan change that leaves the term unit or billing frequency with a 400 naming the rule, before Microsoft', async () => {
+    const yearly = aCatalog({
+      offers: [
+        anOffer({
+          plans: [
+            aPlan({ id: 'basic' }),
+            aPlan({ id: 'annual', billingTerms: [aBillingTerm({ termUnit: 'P1Y', billingFrequency: 'upfront' })] }),
+          ],
+        }),
+      ],
+    });
+    const { deps, marketplace, subscription, ready } = setup({ planId: 'basic' });
+    await ready;
+
+    const refused = requestSubscriptionChange(
+      { ...deps, catalog: yearly, policy: catalogChangePolicy(yearly) },
+      aPublisher(),
+      {
+        subscriptionId: subscription.id,
+        request: { kind: 'plan', planId: 'annual' },
+      },
+    );
+
+    await expect(refused).rejects.toThrow(ValidationError);
+    await expect(refused).rejects.toThrow(
+      /same-term rule: plan "annual" does not sell the subscription's term P1M billed monthly/,
+    );
+    expect(marketplace.callsOf('changePlan')).toEqual([]);
+  });
+
+  it('lets the publisher override an approval-required refusal only explicitly, and records it in the audit trail', async () => {
+    const { deps, marketplace, subscription, ready } = setup({ planId: 'basic' });
+    await ready;
+    const audit = new InMemoryAuditLog();
+    const asked: unknown[] = [];
+    const creditPolicy: OverridableChangePolicy = {
+      decide: async (request: OverridableChangeRequest) => {
+        asked.push(request.publisherOverride);
+        return request.publisherOverride
+          ? { accept: true, overridden: 'needs the partner’s approval' }
+          : { accept: false, reason: 'needs the partner’s approval' };
+      },
+    };
+    const withCredit = { ...deps, creditPolicy, audit };
+
+    await expect(
+      requestSubscriptionChange(withCredit, aPublisher(), {
+        subscriptionId: subscription.id,
+        request: { kind: 'plan', planId: 'pro' },
+      }),
+    ).rejects.toThrow(ConflictError);
+    const view = await requestSubscriptionChange(withCredit, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'plan', planId: 'pro', overrideCreditLevel: { reason: 'agreed by phone with the partner' } },
+    });
+
+    expect(asked).toEqual([undefined, { reason: 'agreed by phone with the partner' }]);
+    expect(view).toMatchObject({ status: 'Succeeded', appliedBy: 'operation' });
+    expect(marketplace.callsOf('changePlan')).toHaveLength(1);
+    expect((await audit.list(subscription.id)).entries).toEqual([
+      expect.objectContaining({
+        kind: 'publisherOperation',
+        what: 'credit level overridden by the publisher for plan pro: agreed by phone with the partner',
+        result: 'would have been refused: needs the partner’s approval',
+      }),
+    ]);
   });
 
   it('lets only a publisher key ask, and answers NotFound for a subscription that is not stored', async () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { periodAt, type Subscription } from '#shared/domain/subscription.ts';
+import { catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
 import { subscriptionFromMarketplace } from '#shared/use-cases/fulfillment/marketplace-subscription.ts';
+import {
+  type RequestSubscriptionChangeDeps,
+  requestSubscriptionChange,
+} from '#shared/use-cases/fulfillment/request-subscription-change.ts';
 import {
   PENDING_PURCHASE_NOTICE_ID,
   type SyncSubscriptionsDeps,
@@ -9,6 +14,7 @@ import {
 import type { MarketplaceSubscription } from '#shared/use-cases/ports/marketplace.ts';
 import { MarketplaceUnavailableError } from '#shared/use-cases/ports/marketplace-errors.ts';
 import { aCatalog, anOffer, aPlan } from '#test/builders/catalog.ts';
+import { aPublisher } from '#test/builders/subscription.ts';
 import { FakeMarketplace } from '#test/helpers/fake-marketplace.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { InMemoryLifecyclePublisher } from '#test/helpers/in-memory-lifecycle-publisher.ts';
@@ -257,6 +263,36 @@ describe('syncSubscriptions: changes no webhook brought', () => {
     expect(summary.changesApplied).toBe(0);
     expect(await subscriptions.get(remote.id)).toMatchObject({ quantity: 9 });
     expect(events()).toEqual([]);
+  });
+
+  it('never re-dates a publisher change applied at its operation’s time stamp: the sync finds nothing to do', async () => {
+    const { deps, marketplace, subscriptions, clock, sync, events, anActiveSubscription } = setup();
+    const remote = await anActiveSubscription();
+    const publisherDeps: RequestSubscriptionChangeDeps = {
+      ...deps,
+      policy: catalogChangePolicy(catalog),
+      sleep: async () => {
+        // Microsoft finishes the change at 11:59:58 and its subscription shows the new seats from then on.
+        for (const [id, operation] of marketplace.operations) {
+          marketplace.operations.set(id, { ...operation, status: 'Succeeded', timeStamp: '2026-01-20T11:59:58Z' });
+        }
+        marketplace.subscriptions.set(remote.id, { ...remote, quantity: 12, lastModified: '2026-01-20T11:59:58Z' });
+      },
+    };
+    await requestSubscriptionChange(publisherDeps, aPublisher(), {
+      subscriptionId: remote.id,
+      request: { kind: 'quantity', quantity: 12 },
+    });
+    const applied = await subscriptions.get(remote.id);
+    clock.advanceMinutes(60);
+
+    const summary = await sync();
+
+    expect(applied?.timeline?.at(-1)).toMatchObject({ from: '2026-01-20T11:59:58.000Z', quantity: 12 });
+    expect(summary.changesApplied).toBe(0);
+    expect(await subscriptions.get(remote.id)).toEqual(applied);
+    expect(periodAt(applied as Subscription, new Date('2026-01-20T11:59:59Z'))).toMatchObject({ quantity: 12 });
+    expect(events()).toEqual([`QuantityChanged ${remote.id}`]);
   });
 
   it('leaves a subscription alone when it changes under the sync, and applies nothing twice', async () => {

@@ -4,7 +4,7 @@ import type { AuditEntry, AuditKind, AuditLog, AuditPage, AuditQuery } from '#sh
 import { decodeCursor, encodeCursor, type Item, pageLimit } from './dynamo-item.ts';
 
 const AUDIT_SK_PREFIX = 'AUDIT#';
-const KINDS: readonly AuditKind[] = ['webhook', 'marketplaceCall', 'landing', 'sync'];
+const KINDS: readonly AuditKind[] = ['webhook', 'marketplaceCall', 'landing', 'sync', 'publisherOperation'];
 
 /**
  * The audit trail in the main table, beside the subscription: `pk = SUB#<id>`, `sk = AUDIT#<ISO time>#<uuid>` with

@@ -1,6 +1,11 @@
 import { type Principal, requirePublisher } from '#shared/domain/access.ts';
+import type { Catalog } from '#shared/domain/catalog.ts';
+import { sameTermChangeRefusal } from '#shared/domain/change-rules.ts';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '#shared/domain/errors.ts';
+import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
+import { applyChange, type SubscriptionChange } from '#shared/domain/subscription-lifecycle.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
 import { isTerminalOperationStatus, type Marketplace, type SaasOperation } from '../ports/marketplace.ts';
 import {
@@ -9,18 +14,36 @@ import {
   MarketplaceUnavailableError,
   OperationWaitTimeoutError,
 } from '../ports/marketplace-errors.ts';
-import type { SubscriptionStore } from '../ports/subscription-store.ts';
-import type { ChangePolicy, RequestedChange } from './ports/change-policy.ts';
+import type { VersionedSubscriptionStore } from '../ports/subscription-store.ts';
+import { applySubscriptionChange, type ComputedChange } from './apply-subscription-change.ts';
+import type { ChangePolicy, OverridableChangePolicy, RequestedChange } from './ports/change-policy.ts';
+import type { LifecycleEventType, LifecyclePublisher } from './ports/lifecycle-publisher.ts';
 import { waitForOperation } from './wait-for-operation.ts';
 
 /** What the publisher asks Microsoft to do (reference/marketplace-api.md §1.2 rows 6–8): one thing per call. */
 export type PublisherRequest =
-  | { readonly kind: 'plan'; readonly planId: string }
-  | { readonly kind: 'quantity'; readonly quantity: number }
+  | { readonly kind: 'plan'; readonly planId: string; readonly overrideCreditLevel?: CreditLevelOverride }
+  | { readonly kind: 'quantity'; readonly quantity: number; readonly overrideCreditLevel?: CreditLevelOverride }
   | { readonly kind: 'cancel' };
 
+/**
+ * The publisher's explicit override of the reseller's "approval required" credit level (never of a purchase block),
+ * with the reason the audit trail records.
+ */
+export interface CreditLevelOverride {
+  readonly reason: string;
+}
+
 export interface RequestSubscriptionChangeDeps {
-  readonly subscriptions: Pick<SubscriptionStore, 'get'>;
+  /** Read to check the request; written when Microsoft reports the change `Succeeded` (conditional, by operation id). */
+  readonly subscriptions: VersionedSubscriptionStore;
+  /** The lifecycle event of a change applied here (`PlanChanged` / `QuantityChanged`), published once. */
+  readonly lifecycle: LifecyclePublisher;
+  /** The plan catalog, for the same-term rule (`sameTermChangeRefusal`); without it the rule is left to Microsoft. */
+  readonly catalog?: Catalog;
+  /** Where a publisher's credit-level override is recorded. */
+  readonly audit?: Pick<AuditLog, 'record'>;
+  readonly logger?: { warn(message: string, ...attributes: Record<string, unknown>[]): void };
   /** Wrap it in `AuditingMarketplace`: every call (the request and each poll) lands in the audit trail. */
   readonly marketplace: Marketplace;
   /** The catalog policy (`catalogChangePolicy`): the plan must exist and be offered, the seats within limits. */
@@ -29,7 +52,7 @@ export interface RequestSubscriptionChangeDeps {
    * The reseller's credit levels (`creditLevelChangePolicy`), asked after the catalog: a purchase block refuses a
    * price-raising change whoever starts it, the publisher included.
    */
-  readonly creditPolicy?: ChangePolicy;
+  readonly creditPolicy?: OverridableChangePolicy;
   readonly clock: Clock;
   /** Longest wait for a terminal status before answering "still running" (default `DEFAULT_OPERATION_WAIT_MS`). */
   readonly operationWaitMs?: number;
@@ -54,8 +77,12 @@ export interface PublisherOperationView {
   readonly done: boolean;
   /** Microsoft's reason for a `Failed` operation. */
   readonly errorMessage?: string;
-  /** How our store gets the change: always through the webhook (or, when it is missed, the subscription sync). */
-  readonly appliedBy: 'webhook';
+  /**
+   * How our store gets the change: `operation` when this answer applied it (or found it applied) at the operation's
+   * time stamp, because Microsoft reported a plan or seat change `Succeeded`; `webhook` otherwise (a cancellation, an
+   * operation still running or failed): the webhook applies it, or the subscription sync when the webhook is missed.
+   */
+  readonly appliedBy: 'operation' | 'webhook';
 }
 
 /**
@@ -73,14 +100,21 @@ export const DEFAULT_OPERATION_POLL_MS = 2_000;
  * Subscribed subscription, to a plan or seat count that differs from the current one and that the catalog policy
  * accepts; a cancellation only for one not yet Unsubscribed; (3) ask Microsoft (PATCH or DELETE → 202 +
  * `Operation-Location`); (4) follow the operation with Get Operation until it is terminal or `operationWaitMs` has
- * passed. Nothing is written to the store here: Microsoft sends the webhook for the change (`Partner` source, status
- * Succeeded) and the webhook applies it (§1.2: "apply the change on your side only then"); a webhook that never
- * arrives is made up for by the subscription sync.
+ * passed; (5) a plan or seat change reported `Succeeded` is applied to the store at the operation's time stamp
+ * (§1.2: "apply the change on your side only then"), recorded under the operation id with `applySubscriptionChange`,
+ * so the webhook Microsoft sends for it (`Partner` source) is a duplicate and the lifecycle event is published once;
+ * a cancellation, or a change that finishes later, is applied by the webhook (or the subscription sync).
+ *
+ * A plan change must keep the subscription's term unit and billing frequency (`sameTermChangeRefusal`). The
+ * reseller's credit levels (`creditPolicy`) refuse a price-raising change at purchase blocked, and at approval
+ * required unless the partner approved it or the request carries `overrideCreditLevel` (recorded in the audit trail);
+ * the policy tells the partner of each refusal.
  *
  * @returns the operation's status: final (`done`) or still running.
  * @throws ForbiddenError for a partner or customer key.
  * @throws NotFoundError when the subscription is not stored, or Microsoft does not know it.
- * @throws ValidationError when the catalog refuses the plan or seats, or they are the current ones (400).
+ * @throws ValidationError when the catalog refuses the plan or seats, they are the current ones, or the plan does
+ *   not sell the current term unit with the same billing frequency (400).
  * @throws ConflictError when the subscription's state does not allow it, the reseller's credit refuses a change that
  *   raises the price (purchase blocked, or approval required without an approval), or Microsoft refuses it (locked by
  *   a pending operation, Delete not allowed for this purchase, plan not available to this customer): the message
@@ -97,7 +131,8 @@ export async function requestSubscriptionChange(
   const { subscriptionId, request } = input;
   const subscription = await deps.subscriptions.get(subscriptionId);
   if (!subscription) throw new NotFoundError(`No subscription with id ${subscriptionId}.`);
-  await checkRequest(deps, subscription, request);
+  const overridden = await checkRequest(deps, subscription, request);
+  if (overridden) await recordOverride(deps, subscription, request, overridden);
 
   const correlationId = crypto.randomUUID();
   const reference = await callMarketplace(subscriptionId, () => {
@@ -115,12 +150,13 @@ export async function requestSubscriptionChange(
 
 /**
  * The status of an operation of a subscription at Microsoft (what a 202 from `requestSubscriptionChange` points to),
- * for a publisher key only.
+ * for a publisher key only. A plan or seat change reported `Succeeded` is applied as `requestSubscriptionChange` does
+ * (once: a second read finds it applied).
  * @throws ForbiddenError for a partner or customer key. @throws NotFoundError for an unknown operation.
  * @throws ServiceUnavailableError when Microsoft cannot be reached.
  */
 export async function getPublisherOperation(
-  deps: Pick<RequestSubscriptionChangeDeps, 'marketplace'>,
+  deps: Pick<RequestSubscriptionChangeDeps, 'marketplace' | 'subscriptions' | 'lifecycle' | 'clock' | 'logger'>,
   caller: Principal,
   input: { readonly subscriptionId: string; readonly operationId: string },
 ): Promise<PublisherOperationView> {
@@ -136,19 +172,20 @@ export async function getPublisherOperation(
     }
     throw error;
   });
-  return viewOf(operation, operation.action);
+  return viewOf(operation, operation.action, await applySucceeded(deps, operation));
 }
 
+/** @returns the credit-level refusal the publisher's override lifted, if it lifted one. */
 async function checkRequest(
   deps: RequestSubscriptionChangeDeps,
   subscription: Subscription,
   request: PublisherRequest,
-): Promise<void> {
+): Promise<string | undefined> {
   if (request.kind === 'cancel') {
     if (subscription.status === 'Unsubscribed') {
       throw new ConflictError(`Subscription ${subscription.id} is already cancelled (Unsubscribed is final).`);
     }
-    return;
+    return undefined;
   }
   // §1.2 Change plan / quantity: "Only for Subscribed subscriptions"; "A plan cannot be changed to itself".
   if (subscription.status !== 'Subscribed') {
@@ -173,9 +210,103 @@ async function checkRequest(
       `Refused by the plan catalog: ${decision.reason}.`,
       request.kind === 'plan' ? 'planId' : 'quantity',
     );
+  // Microsoft fails such an operation since 2026-07: a request the publisher can fix, answered before asking it.
+  const otherTerm =
+    request.kind === 'plan' && deps.catalog
+      ? sameTermChangeRefusal(deps.catalog, subscription, request.planId)
+      : undefined;
+  if (otherTerm) throw new ValidationError(`Refused: ${otherTerm}.`, 'planId');
   // A state of the customer's credit, not a malformed request: 409, like the other states that forbid a change.
-  const credit = await deps.creditPolicy?.decide({ subscription, change, now });
+  const credit = await deps.creditPolicy?.decide({
+    subscription,
+    change,
+    now,
+    ...(request.overrideCreditLevel ? { publisherOverride: request.overrideCreditLevel } : {}),
+  });
   if (credit && !credit.accept) throw new ConflictError(`Refused by the reseller's credit levels: ${credit.reason}`);
+  return credit && 'overridden' in credit ? credit.overridden : undefined;
+}
+
+/** The audit trail keeps who lifted the partner's credit control, why, and what it would have refused. */
+async function recordOverride(
+  deps: RequestSubscriptionChangeDeps,
+  subscription: Subscription,
+  request: PublisherRequest,
+  overridden: string,
+): Promise<void> {
+  if (request.kind === 'cancel' || !request.overrideCreditLevel) return;
+  const what = request.kind === 'plan' ? `plan ${request.planId}` : `quantity ${request.quantity}`;
+  await deps.audit?.record({
+    subscriptionId: subscription.id,
+    at: deps.clock.now(),
+    kind: 'publisherOperation',
+    what: `credit level overridden by the publisher for ${what}: ${request.overrideCreditLevel.reason}`,
+    result: `would have been refused: ${overridden}`,
+  });
+}
+
+/**
+ * Applies a plan or seat change Microsoft reports `Succeeded` at the operation's time stamp (now when it has none),
+ * under the operation's id: the webhook for the same operation then finds it applied and does nothing twice, and a
+ * concurrent webhook that applied it first makes this a no-op. The lifecycle event is published once by whichever
+ * applied it.
+ * @returns whether the store has the change now (applied here or before); false for any other operation, and when
+ *   it could not be written (the webhook, or the sync, applies it then).
+ */
+async function applySucceeded(
+  deps: Pick<RequestSubscriptionChangeDeps, 'marketplace' | 'subscriptions' | 'lifecycle' | 'clock' | 'logger'>,
+  operation: SaasOperation,
+): Promise<boolean> {
+  if (operation.status !== 'Succeeded') return false;
+  const at = (operation.timeStamp && parseMarketplaceInstant(operation.timeStamp)) || deps.clock.now();
+  let change: SubscriptionChange;
+  let eventType: LifecycleEventType;
+  if (operation.action === 'ChangePlan' && operation.planId) {
+    change = { at, planId: operation.planId, ...(await seatsOnPlan(deps, operation)) };
+    eventType = 'PlanChanged';
+  } else if (operation.action === 'ChangeQuantity' && operation.quantity !== undefined) {
+    change = { at, quantity: operation.quantity };
+    eventType = 'QuantityChanged';
+  } else {
+    return false;
+  }
+  try {
+    const result = await applySubscriptionChange(deps, {
+      subscriptionId: operation.subscriptionId,
+      operationId: operation.id,
+      action: operation.action,
+      compute: ({ subscription }): ComputedChange => {
+        const changed = applyChange(subscription, change);
+        if (!changed.applied) return { unchanged: changed.reason === 'terminal' ? 'Unsubscribed' : 'already in force' };
+        return { subscription: changed.subscription, eventType, at };
+      },
+    });
+    return result.outcome !== 'ignored' || result.reason === 'already in force';
+  } catch (error) {
+    // Microsoft has made the change: the publisher gets its answer, and the webhook (or the sync) stores it.
+    deps.logger?.warn('A succeeded publisher operation could not be applied here; the webhook applies it', {
+      subscriptionId: operation.subscriptionId,
+      operationId: operation.id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return false;
+  }
+}
+
+/**
+ * The seats after a plan change: Microsoft decides them on the new plan (none on a flat-rate plan) and Get
+ * Subscription says what they are; left as they are when it does not show the new plan yet or cannot be read.
+ */
+async function seatsOnPlan(
+  deps: Pick<RequestSubscriptionChangeDeps, 'marketplace'>,
+  operation: SaasOperation,
+): Promise<{ quantity?: number | null }> {
+  try {
+    const current = await deps.marketplace.getSubscription(operation.subscriptionId);
+    return current.planId === operation.planId ? { quantity: current.quantity ?? null } : {};
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -209,7 +340,7 @@ async function follow(
         timeoutMs: deps.operationWaitMs ?? DEFAULT_OPERATION_WAIT_MS,
       },
     );
-    return viewOf(operation, action);
+    return viewOf(operation, action, await applySucceeded(deps, operation));
   } catch (error) {
     if (error instanceof OperationWaitTimeoutError) return running(error.lastStatus ?? 'InProgress');
     if (error instanceof MarketplaceUnavailableError) return running('Unknown');
@@ -242,7 +373,7 @@ async function callMarketplace<T>(subscriptionId: string, call: () => Promise<T>
   }
 }
 
-function viewOf(operation: SaasOperation, action: string): PublisherOperationView {
+function viewOf(operation: SaasOperation, action: string, applied: boolean): PublisherOperationView {
   const done = isTerminalOperationStatus(operation.status);
   return {
     subscriptionId: operation.subscriptionId,
@@ -251,7 +382,7 @@ function viewOf(operation: SaasOperation, action: string): PublisherOperationVie
     status: operation.status,
     done,
     ...(operation.errorMessage ? { errorMessage: operation.errorMessage } : {}),
-    appliedBy: 'webhook',
+    appliedBy: applied ? 'operation' : 'webhook',
   };
 }
 

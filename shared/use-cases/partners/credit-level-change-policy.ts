@@ -4,7 +4,7 @@ import type { CreditLink, Partner } from '#shared/domain/alerts/settings.ts';
 import type { AlertTextContext } from '#shared/domain/alerts/templates.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { findPlan } from '#shared/domain/catalog-rules.ts';
-import { ACCEPT, type ChangeDecision } from '#shared/domain/change-rules.ts';
+import { ACCEPT } from '#shared/domain/change-rules.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Money } from '#shared/domain/money.ts';
 import { monthlyEquivalentPrice } from '#shared/domain/plan-pricing.ts';
@@ -12,7 +12,11 @@ import type { Subscription } from '#shared/domain/subscription.ts';
 import { type DeliverAlertDeps, deliverAlert } from '#shared/use-cases/alerts/deliver-alert.ts';
 import { textContext } from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
 import type { PurchaseBlockCheck } from '#shared/use-cases/billing/get-entitlement.ts';
-import type { ChangePolicy, ChangeRequest } from '#shared/use-cases/fulfillment/ports/change-policy.ts';
+import type {
+  OverridableChangePolicy,
+  OverridableChangeRequest,
+  OverridableDecision,
+} from '#shared/use-cases/fulfillment/ports/change-policy.ts';
 import { type CreditPositionDeps, creditPositionOf } from '#shared/use-cases/partners/credit-position.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
@@ -36,12 +40,12 @@ export interface CreditLevelPolicyDeps extends DeliverAlertDeps, CreditPositionD
  * NOTE for the fulfillment webhook: `ChangeRequest` (ports/change-policy.ts) has no operation id; adding
  * `readonly operationId?: string` there and passing `record.operationId` to `decide` makes the notices exact.
  */
-export interface CreditChangeRequest extends ChangeRequest {
+export interface CreditChangeRequest extends OverridableChangeRequest {
   readonly operationId?: string;
 }
 
-export interface CreditLevelPolicy extends ChangePolicy {
-  decide(request: CreditChangeRequest): Promise<ChangeDecision>;
+export interface CreditLevelPolicy extends OverridableChangePolicy {
+  decide(request: CreditChangeRequest): Promise<OverridableDecision>;
 }
 
 const DEFAULT_NOTICE_BUDGET_MS = 2_000;
@@ -98,6 +102,11 @@ export function creditLevelChangePolicy(deps: CreditLevelPolicyDeps): CreditLeve
         ...(position.block ? { block: position.block } : {}),
       });
       if (decision.decision === 'accept') return ACCEPT;
+      // The publisher may lift what the partner could have approved, never a purchase block; it is no refusal, so the
+      // partner gets no refusal notice (the caller records the override in the audit trail).
+      if (decision.reason === 'approvalRequired' && request.publisherOverride) {
+        return { accept: true, overridden: decision.message };
+      }
 
       await notifyPartner(deps, position.partner, textContext(deps.catalog, subscription), {
         link,

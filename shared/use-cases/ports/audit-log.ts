@@ -6,9 +6,10 @@
 
 /**
  * `webhook`: a notification from Microsoft; `marketplaceCall`: a call we made; `landing`: a landing-page step;
- * `sync`: what the subscription sync concluded from Microsoft's answers (e.g. a purchase deleted unfulfilled).
+ * `sync`: what the subscription sync concluded from Microsoft's answers (e.g. a purchase deleted unfulfilled);
+ * `publisherOperation`: what the publisher API decided on its own (a credit-level override).
  */
-export type AuditKind = 'webhook' | 'marketplaceCall' | 'landing' | 'sync';
+export type AuditKind = 'webhook' | 'marketplaceCall' | 'landing' | 'sync' | 'publisherOperation';
 
 export interface AuditEntry {
   readonly subscriptionId: string;

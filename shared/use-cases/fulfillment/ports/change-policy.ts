@@ -23,3 +23,29 @@ export interface ChangePolicy {
   /** @throws Error when the policy cannot decide now (a store is down): the webhook answers 500 and is redelivered. */
   decide(request: ChangeRequest): Promise<ChangeDecision>;
 }
+
+/**
+ * A publisher API request, which may carry the publisher's explicit override of a refusal the partner could have
+ * lifted (the reseller's "approval required" credit level; never a purchase block).
+ */
+export interface OverridableChangeRequest extends ChangeRequest {
+  /** The publisher's reason for overriding; set only when the publisher asked for the override. */
+  readonly publisherOverride?: { readonly reason: string };
+}
+
+/** A decision that may say a publisher's override let through a change it would otherwise have refused. */
+export type OverridableDecision =
+  | ChangeDecision
+  | {
+      readonly accept: true;
+      /** The refusal the override lifted, for the audit trail. */
+      readonly overridden: string;
+    };
+
+/**
+ * A `ChangePolicy` the publisher may override (the reseller credit levels, for the publisher API's own changes): it
+ * answers `{ accept: true, overridden }` when only the override let the change through.
+ */
+export interface OverridableChangePolicy extends ChangePolicy {
+  decide(request: OverridableChangeRequest): Promise<OverridableDecision>;
+}
