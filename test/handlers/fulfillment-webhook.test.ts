@@ -249,9 +249,9 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
       expect(await system.lifecycleEvents()).toEqual([]);
     });
 
-    it('takes a Subscribe webhook to Get Operation instead of refusing it (400 before auto-activation support)', async () => {
-      // The emulator knows no Subscribe operation yet (auto-activation is being added to it): Get Operation answers
-      // that it does not know this one, so the call is acknowledged and nothing is applied.
+    it('takes a Subscribe webhook to Get Operation instead of refusing it; one Microsoft does not know is not applied', async () => {
+      // A Subscribe payload with an invented operation id: Get Operation does not know it, so the call is acknowledged
+      // and nothing is applied (a genuine one is in "auto-activation through the emulator" below).
       const payload = { ...genuine.payload, id: randomUUID(), action: 'Subscribe', status: 'Succeeded' };
 
       const response = await post(payload, `Bearer ${genuine.token}`);
@@ -344,6 +344,41 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
       });
       expect((await system.subscriptions.get(subscriptionId))?.quantity).toBe(14);
     }, 60_000);
+  });
+
+  describe('auto-activation through the emulator (issue 11 item 1)', () => {
+    it('stores a purchase of an auto-activated plan as Subscribed at the purchase instant, publishes SubscriptionActivated once however often it is delivered, and never activates', async () => {
+      system.emulator.control.setWebhookUrl(webhookUrl());
+      await system.lifecycleEvents();
+      const { emulator } = system;
+
+      const purchase = await emulator.control.purchase(aPurchase({ planId: 'instant', quantity: undefined }) as never);
+      const delivery = await eventually(async () =>
+        emulator.control
+          .webhookDeliveries()
+          .find((seen) => seen.payload.subscriptionId === purchase.subscriptionId && seen.status === 200),
+      );
+      // The Subscribe operation's time stamp is the purchase instant.
+      const purchasedAt = new Date(String(delivery.payload.timeStamp)).toISOString();
+      // Microsoft may deliver it again (and several at once): still one activation.
+      const again = await Promise.all(
+        Array.from({ length: 10 }, () => post(delivery.payload, `Bearer ${delivery.token}`)),
+      );
+
+      expect(delivery.payload).toMatchObject({ action: 'Subscribe', status: 'Succeeded', planId: 'instant' });
+      expect(again.map((response) => response.statusCode)).toEqual(Array(10).fill(200));
+      const stored = await system.subscriptions.get(purchase.subscriptionId);
+      expect(stored).toMatchObject({ status: 'Subscribed', planId: 'instant' });
+      expect(stored?.timeline?.find((period) => period.status === 'Subscribed')?.from).toBe(purchasedAt);
+      expect(stored?.term).toBeDefined();
+      const events = (await system.lifecycleEvents()).map((received) => received.event.type);
+      expect(events).toEqual(['SubscriptionActivated']);
+      // Nothing was activated by us: the emulator's history has the purchase's one Subscribed entry only.
+      expect(emulator.control.subscription(purchase.subscriptionId)?.statusHistory).toEqual([
+        expect.objectContaining({ status: 'Subscribed' }),
+      ]);
+      system.emulator.control.setWebhookUrl(undefined);
+    });
   });
 
   describe('the whole lifecycle through the emulator (issue 4 acceptance)', () => {
