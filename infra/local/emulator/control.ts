@@ -1,4 +1,5 @@
 /**
+ * (Over 400 lines: the control API is one surface, in-process and over HTTP, with its request schemas beside it.)
  * The control and inspection API: what the customer and Microsoft do (purchase, portal changes, suspend, reinstate,
  * renew, unsubscribe), the clock, the webhook URL, fault injection, and read access to the ledger, the webhook
  * deliveries, subscriptions and operations. The same operations are available in-process (`EmulatorControl`) and over

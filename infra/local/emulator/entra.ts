@@ -1,4 +1,6 @@
 /**
+ * (Over 400 lines: one stand-in authority — discovery, two token endpoints, v1 and v2 token shapes, signing keys
+ * and the certificate chain — that tests read as a whole.)
  * A fake Microsoft Entra ID authority over HTTPS, enough for `@azure/identity` and for the marketplace's own use of
  * Entra (reference §3, §2.3; what the real credential asks for is in ../shared/reference/local-stack.md
  * "Microsoft side"):

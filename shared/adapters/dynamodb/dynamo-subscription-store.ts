@@ -1,3 +1,8 @@
+/**
+ * The subscription store on the main table: subscriptions, their operation records and side-effect claims, written
+ * with conditional transactions. (Over 400 lines: the record and its operation claims must change together in one
+ * transaction, so their encodings live in one adapter.)
+ */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,

@@ -1,4 +1,5 @@
 /**
+ * (Over 400 lines: each setting is parsed beside the rules its values must keep; the four belong together.)
  * Alert settings: a customer's budget (seeds/000_*, 利用予定金額), reseller partners, the three credit levels a
  * partner sets per customer (警告 / 要承認 / 購入不可) and the partner's approvals of specific purchase changes.
  *

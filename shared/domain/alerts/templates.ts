@@ -1,4 +1,5 @@
 /**
+ * (Over 400 lines: every text in both languages side by side, so a change to one is seen next to the other.)
  * Alert texts in Japanese and English (DESIGN "Alerts": in the recipient's language): an e-mail subject and body that
  * say what happened, the numbers, the threshold and what the recipient can do, and an SMS that fits ONE segment.
  * Both languages of every rule are kept side by side in this one module (hence its length): a change to one text is

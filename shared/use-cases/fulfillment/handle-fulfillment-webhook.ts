@@ -1,3 +1,9 @@
+/**
+ * The connection webhook's use case (reference/marketplace-api.md §2): confirm with Get Operation, then per action —
+ * Subscribe, ChangePlan / ChangeQuantity (decided, answered, PATCHed later by answer-operation.ts), Reinstate,
+ * Suspend, Unsubscribe, Renew — apply once with claimed side effects. (Over 400 lines: the per-action handlers share
+ * one context and the claim helpers; splitting them per action is a known follow-up, not done in this change.)
+ */
 import { CHANGE_DECISION_DEADLINE_MS, type RequestedChange } from '#shared/domain/change-rules.ts';
 import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 import { applyChange, type SubscriptionChange, withRenewedTerm } from '#shared/domain/subscription-lifecycle.ts';

@@ -1,3 +1,8 @@
+/**
+ * The hourly subscription sync: what List Subscriptions says, applied once; purchases nearing Microsoft's 30-day
+ * deadline warned about; purchases Microsoft deleted recorded as gone. (Over 400 lines: one pass over Microsoft's
+ * list with its three outcomes; a split is a known follow-up.)
+ */
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 import type { Subscription, SubscriptionStatus, SubscriptionTerm } from '#shared/domain/subscription.ts';
