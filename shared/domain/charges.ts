@@ -40,7 +40,7 @@ import {
   rateUsage,
   resolvePlanHistory,
 } from '#shared/domain/allowance.ts';
-import type { BillingTerm, CurrencyCode, CustomerPrice, Plan, PriceList } from '#shared/domain/catalog.ts';
+import type { CurrencyCode } from '#shared/domain/catalog.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Dec, Money } from '#shared/domain/money.ts';
 import { type ChargeCustomer, effectiveTermPrice, effectiveUnitPrice } from '#shared/domain/plan-pricing.ts';
