@@ -19,8 +19,12 @@
  *   the previous entry's anchor otherwise.
  */
 
-import type { PlanHistory, PlanInForce, ResolvedPlanPeriod } from '#shared/domain/allowance.ts';
-import { resolvePlanHistory } from '#shared/domain/allowance.ts';
+import {
+  type PlanHistory,
+  type PlanInForce,
+  type ResolvedPlanPeriod,
+  resolvePlanHistory,
+} from '#shared/domain/allowance.ts';
 import type { BillingTerm, Catalog, Plan, TermUnit } from '#shared/domain/catalog.ts';
 import { findPlan } from '#shared/domain/catalog-rules.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
