@@ -1,29 +1,20 @@
 import { z } from 'zod';
 import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
 import {
-  ALERTS_SETTINGS,
-  type AlertsSettings,
-  alertsSettings,
-  CATALOG_SETTINGS,
-  type CatalogSource,
-  catalogSource,
-  TABLE_SETTINGS,
+  ALERT_EVALUATION_SETTINGS,
+  type AlertEvaluationConfig,
+  alertEvaluationConfig,
 } from '#shared/config/settings.ts';
-import { ENV } from '#shared/env-names.ts';
 
 /** Every variable the usage aggregator reads: it applies usage, then evaluates and publishes alerts. */
-export const USAGE_AGGREGATOR_SETTINGS = z.object({ ...TABLE_SETTINGS, ...ALERTS_SETTINGS, ...CATALOG_SETTINGS });
+export const USAGE_AGGREGATOR_SETTINGS = z.object(ALERT_EVALUATION_SETTINGS);
 
-export interface UsageAggregatorConfig extends AlertsSettings {
-  readonly tableName: string;
-  readonly catalog: CatalogSource;
-}
+export type UsageAggregatorConfig = AlertEvaluationConfig;
 
 /**
  * The usage aggregator's configuration, read once at cold start.
  * @throws ConfigError naming each missing or invalid variable and what it should hold.
  */
 export function loadUsageAggregatorConfig(env: Env = runtimeEnv()): UsageAggregatorConfig {
-  const values = loadSettings(USAGE_AGGREGATOR_SETTINGS, env);
-  return { tableName: values[ENV.tableName], ...alertsSettings(values), catalog: catalogSource(values) };
+  return alertEvaluationConfig(loadSettings(USAGE_AGGREGATOR_SETTINGS, env));
 }

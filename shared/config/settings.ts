@@ -130,3 +130,21 @@ export function catalogSource(values: z.output<z.ZodObject<typeof CATALOG_SETTIN
       `(${ENV.catalogPath}: the path of a catalog file such as infra/catalog/catalog.yaml)`,
   );
 }
+
+/**
+ * What evaluating alerts needs (`buildAlertDependencies`): the table, the alerts topic and the catalog. The hourly
+ * alert checks and the usage aggregator (which evaluates alerts after each batch) read exactly these.
+ */
+export const ALERT_EVALUATION_SETTINGS = { ...TABLE_SETTINGS, ...ALERTS_SETTINGS, ...CATALOG_SETTINGS };
+
+export interface AlertEvaluationConfig extends AlertsSettings {
+  readonly tableName: string;
+  readonly catalog: CatalogSource;
+}
+
+/** The alert-evaluation configuration out of parsed `ALERT_EVALUATION_SETTINGS`. */
+export function alertEvaluationConfig(
+  values: z.output<z.ZodObject<typeof ALERT_EVALUATION_SETTINGS>>,
+): AlertEvaluationConfig {
+  return { tableName: values[ENV.tableName], ...alertsSettings(values), catalog: catalogSource(values) };
+}
