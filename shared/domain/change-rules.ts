@@ -121,19 +121,3 @@ export function seatLimits(plan: Plan): { readonly min: number; readonly max?: n
 function reject(reason: string): ChangeDecision {
   return { accept: false, reason };
 }
-
-/**
- * `sameTermRefusal` for a target plan id, as the publisher API asks before calling Microsoft: undefined when it
- * cannot judge (no term at all, or a current or target plan the catalog does not know: the catalog policy answers
- * those).
- */
-export function sameTermChangeRefusal(
-  catalog: Catalog,
-  subscription: Pick<Subscription, 'offerId' | 'planId' | 'term' | 'unratedTermUnit'>,
-  targetPlanId: string,
-): string | undefined {
-  const current = planIn(catalog, subscription.offerId, subscription.planId);
-  const target = planIn(catalog, subscription.offerId, targetPlanId);
-  if (!current || !target || (!subscription.term && !subscription.unratedTermUnit)) return undefined;
-  return sameTermRefusal(current, subscription, target);
-}

@@ -53,7 +53,6 @@ function setup(stored: Partial<Subscription> = { planId: 'team', quantity: 5 }) 
     subscriptions,
     marketplace,
     lifecycle,
-    catalog,
     policy: catalogChangePolicy(catalog),
     clock,
     operationPollMs: 2_000,
@@ -323,14 +322,10 @@ describe('requestSubscriptionChange (publisher-initiated change plan, change qua
     const { deps, marketplace, subscription, ready } = setup({ planId: 'basic' });
     await ready;
 
-    const refused = requestSubscriptionChange(
-      { ...deps, catalog: yearly, policy: catalogChangePolicy(yearly) },
-      aPublisher(),
-      {
-        subscriptionId: subscription.id,
-        request: { kind: 'plan', planId: 'annual' },
-      },
-    );
+    const refused = requestSubscriptionChange({ ...deps, policy: catalogChangePolicy(yearly) }, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'plan', planId: 'annual' },
+    });
 
     await expect(refused).rejects.toThrow(ValidationError);
     await expect(refused).rejects.toThrow(

@@ -1,6 +1,4 @@
 import { type Principal, requirePublisher } from '#shared/domain/access.ts';
-import type { Catalog } from '#shared/domain/catalog.ts';
-import { sameTermChangeRefusal } from '#shared/domain/change-rules.ts';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '#shared/domain/errors.ts';
 import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
@@ -39,8 +37,6 @@ export interface RequestSubscriptionChangeDeps {
   readonly subscriptions: VersionedSubscriptionStore;
   /** The lifecycle event of a change applied here (`PlanChanged` / `QuantityChanged`), published once. */
   readonly lifecycle: LifecyclePublisher;
-  /** The plan catalog, for the same-term rule (`sameTermChangeRefusal`); without it the rule is left to Microsoft. */
-  readonly catalog?: Catalog;
   /** Where a publisher's credit-level override is recorded. */
   readonly audit?: Pick<AuditLog, 'record'>;
   readonly logger?: { warn(message: string, ...attributes: Record<string, unknown>[]): void };
@@ -105,7 +101,8 @@ export const DEFAULT_OPERATION_POLL_MS = 2_000;
  * so the webhook Microsoft sends for it (`Partner` source) is a duplicate and the lifecycle event is published once;
  * a cancellation, or a change that finishes later, is applied by the webhook (or the subscription sync).
  *
- * A plan change must keep the subscription's term unit and billing frequency (`sameTermChangeRefusal`). The
+ * The catalog policy (`deps.policy`) refuses, among others, a plan change that leaves the subscription's term unit or
+ * billing frequency (the same-term rule, change-rules.ts), answered 400 before Microsoft is asked. The
  * reseller's credit levels (`creditPolicy`) refuse a price-raising change at purchase blocked, and at approval
  * required unless the partner approved it or the request carries `overrideCreditLevel` (recorded in the audit trail);
  * the policy tells the partner of each refusal.
@@ -210,12 +207,6 @@ async function checkRequest(
       `Refused by the plan catalog: ${decision.reason}.`,
       request.kind === 'plan' ? 'planId' : 'quantity',
     );
-  // Microsoft fails such an operation since 2026-07: a request the publisher can fix, answered before asking it.
-  const otherTerm =
-    request.kind === 'plan' && deps.catalog
-      ? sameTermChangeRefusal(deps.catalog, subscription, request.planId)
-      : undefined;
-  if (otherTerm) throw new ValidationError(`Refused: ${otherTerm}.`, 'planId');
   // A state of the customer's credit, not a malformed request: 409, like the other states that forbid a change.
   const credit = await deps.creditPolicy?.decide({
     subscription,
