@@ -4,14 +4,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { stopBeforeTimeout, type TimeoutMargin } from '#shared/adapters/lambda/stop-before-timeout.ts';
-import { processSqsBatch } from '#shared/adapters/sqs/partial-batch.ts';
-import { InvalidUsageMessageError, type UsageMessage } from '#shared/domain/usage/usage-message.ts';
+import {
+  assertApplicableMessage,
+  InvalidUsageMessageError,
+  type UsageMessage,
+} from '#shared/domain/usage/usage-message.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import {
   type EvaluateAlertsAfterAggregationDeps,
   evaluateAlertsAfterAggregation,
 } from '#shared/use-cases/alerts/evaluate-alerts-after-aggregation.ts';
-import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-message.ts';
+import { type ApplyUsageMessagesResult, applyUsageMessages } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import { loadUsageAggregatorConfig } from './config.ts';
 import { buildUsageAggregatorDependencies } from './dependencies.ts';
@@ -23,32 +26,65 @@ const RESPONSE_MARGIN: TimeoutMargin = { ms: 5_000 };
 export type AggregatorDeps = EvaluateAlertsAfterAggregationDeps & { readonly ledger: UsageLedger };
 
 /**
- * The SQS consumer of the usage queue: applies each message exactly once (`applyUsageMessage`) and reports only failed
- * records for retry; then, once every record has its outcome (the batch response is fixed before it), evaluates the
- * alerts of the subscriptions whose usage it committed (`evaluateAlertsAfterAggregation`: best effort, time-boxed, and
- * never into the last seconds of the function's timeout).
+ * The SQS consumer of the usage queue: parses every record (a malformed one fails alone, and ends in the dead-letter
+ * queue), applies the batch's messages together, each event exactly once (`applyUsageMessages`: merged per
+ * subscription, so many small messages cost a few writes), and reports only the records that failed for retry;
+ * then, once every record has its outcome (the batch response is fixed before it), evaluates the alerts of the
+ * subscriptions whose usage grew (`evaluateAlertsAfterAggregation`: best effort, time-boxed, and never into the last
+ * seconds of the function's timeout).
  */
 export function createUsageAggregator(deps: AggregatorDeps) {
   return async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
-    const applied: UsageMessage[] = [];
-    const response = await processSqsBatch(
-      event,
-      async (record) => {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    const parsed: { record: SQSRecord; message: UsageMessage }[] = [];
+    for (const record of event.Records) {
+      try {
         const message = parseUsageMessage(record.body);
-        const outcome = await applyUsageMessage(deps, message);
-        if (outcome === 'duplicate')
-          logger.info('Usage message applied before; acknowledged', { marker: message.marker });
-        else applied.push(message);
-        metrics.addMetric(outcome === 'duplicate' ? 'DuplicateMessage' : 'UsageMessagesApplied', MetricUnit.Count, 1);
-      },
-      reportFailure,
-    );
+        assertApplicableMessage(message);
+        parsed.push({ record, message });
+      } catch (error) {
+        reportFailure(record, error);
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    let grew: readonly string[] = [];
+    if (parsed.length > 0) {
+      let result: ApplyUsageMessagesResult;
+      try {
+        result = await applyUsageMessages(
+          deps,
+          parsed.map(({ message }) => message),
+        );
+      } catch (error) {
+        // Not a record's fault (e.g. the legacy marker could not be read): every record is delivered again.
+        for (const { record } of parsed) {
+          reportFailure(record, error);
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+        }
+        return { batchItemFailures };
+      }
+      grew = result.subscriptionsAdded;
+      result.outcomes.forEach((outcome, index) => {
+        const { record, message } = parsed[index] as (typeof parsed)[number];
+        if (outcome.status === 'failed') {
+          reportFailure(record, outcome.error);
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+        } else if (outcome.status === 'duplicate') {
+          logger.info('Usage message counted before; acknowledged', { marker: message.marker });
+        }
+      });
+      const count = (status: string) => result.outcomes.filter((outcome) => outcome.status === status).length;
+      metrics.addMetric('UsageMessagesApplied', MetricUnit.Count, count('applied'));
+      metrics.addMetric('DuplicateMessage', MetricUnit.Count, count('duplicate'));
+      if (result.duplicateEvents > 0) metrics.addMetric('DuplicateEvents', MetricUnit.Count, result.duplicateEvents);
+    }
     const stopAt = stopBeforeTimeout(context, deps.clock.now(), RESPONSE_MARGIN);
+    const applied = grew.map((subscriptionId) => ({ slots: [{ subscriptionId }] }));
     const alerts = await evaluateAlertsAfterAggregation(deps, { applied, stopAt });
     if (alerts.sent > 0) metrics.addMetric('AlertsSent', MetricUnit.Count, alerts.sent);
     if (alerts.failed > 0) metrics.addMetric('AlertEvaluationsFailed', MetricUnit.Count, alerts.failed);
     if (alerts.deferred > 0) metrics.addMetric('AlertEvaluationsDeferred', MetricUnit.Count, alerts.deferred);
-    return response;
+    return { batchItemFailures };
   };
 }
 

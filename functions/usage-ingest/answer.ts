@@ -14,10 +14,16 @@ export type ShortEventResult = Pick<UsageEventResult, 'index' | 'status' | 'reas
 
 /** The `202` body of `POST /v1/usage`. */
 export type UsageAnswer =
-  | { readonly accepted: number; readonly rejected: number; readonly results: readonly UsageEventResult[] }
   | {
       readonly accepted: number;
       readonly rejected: number;
+      readonly duplicate: number;
+      readonly results: readonly UsageEventResult[];
+    }
+  | {
+      readonly accepted: number;
+      readonly rejected: number;
+      readonly duplicate: number;
       readonly results: readonly ShortEventResult[];
       /** For each rejection reason in the answer: its first event and that event's full explanation. */
       readonly explanations: Readonly<Record<string, { readonly index: number; readonly message: string }>>;
@@ -32,7 +38,12 @@ export type UsageAnswer =
  * answered 5xx after its usage was queued) because its answer could not be remembered.
  */
 export function usageAnswer(result: Omit<IngestUsageResult, 'markers'>): { body: UsageAnswer; text: string } {
-  const detailed = { accepted: result.accepted, rejected: result.rejected, results: result.results };
+  const detailed = {
+    accepted: result.accepted,
+    rejected: result.rejected,
+    duplicate: result.duplicate,
+    results: result.results,
+  };
   const text = JSON.stringify(detailed);
   if (Buffer.byteLength(text, 'utf8') <= MAX_DETAILED_ANSWER_BYTES) return { body: detailed, text };
 
@@ -46,6 +57,7 @@ export function usageAnswer(result: Omit<IngestUsageResult, 'markers'>): { body:
   const short = {
     accepted: result.accepted,
     rejected: result.rejected,
+    duplicate: result.duplicate,
     results,
     explanations,
     note:

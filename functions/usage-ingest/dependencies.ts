@@ -4,6 +4,7 @@ import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catal
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { idempotentOnHeader } from '#shared/adapters/dynamodb/request-idempotency.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { CachingSubscriptionLookup } from '#shared/adapters/marketplace/caching-subscription-lookup.ts';
@@ -51,6 +52,7 @@ export function buildUsageIngestDependencies(config: UsageIngestConfig) {
     },
     catalog: loadConfiguredCatalog(config.catalog),
     usageQueue: new SqsUsageQueue(createSqsClient(), config.usageQueueUrl),
+    countedEntries: new DynamoUsageLedger(documentClient, config.tableName),
     maxLatenessHours: config.maxLatenessHours,
     idempotency: idempotentOnHeader(createDynamoDbClient(), config.tableName, 'usage-ingest'),
   };

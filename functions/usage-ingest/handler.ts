@@ -25,7 +25,14 @@ export async function ingestUsageRequest(event: APIGatewayProxyEventV2, context:
   });
   metrics.addMetric('UsageEventsAccepted', MetricUnit.Count, result.accepted);
   metrics.addMetric('UsageEventsRejected', MetricUnit.Count, result.rejected);
-  logger.info('Usage ingested', { accepted: result.accepted, rejected: result.rejected, markers, idempotencyKey });
+  if (result.duplicate > 0) metrics.addMetric('UsageEventsDuplicate', MetricUnit.Count, result.duplicate);
+  logger.info('Usage ingested', {
+    accepted: result.accepted,
+    rejected: result.rejected,
+    duplicate: result.duplicate,
+    markers,
+    idempotencyKey,
+  });
   return jsonTextResponse(202, usageAnswer(result).text);
 }
 

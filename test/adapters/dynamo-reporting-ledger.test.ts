@@ -5,6 +5,7 @@ import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reportin
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { emptyMeter, type MeterState, type SlotSubmission } from '#shared/domain/reporting/slots.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import type { SlotAccounting } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
@@ -21,7 +22,10 @@ describe('DynamoDB reporting ledger', () => {
   let ledger: DynamoReportingLedger;
   const aSubscriptionId = () => `sub-${randomUUID()}`;
   const aggregate = (subscriptionId: string, hour: string, quantity: string, dimension = 'api-calls') =>
-    usage.applyMessage(aUsageMessage({ slots: [aSlot({ subscriptionId, hour, quantity, dimension })] }));
+    applyUsageMessage(
+      { ledger: usage },
+      aUsageMessage({ slots: [aSlot({ subscriptionId, hour, quantity, dimension })] }),
+    );
   const pending = (quantity: string, hour = H09): SlotSubmission => ({
     state: 'pending',
     quantity,

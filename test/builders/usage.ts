@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { UsageEventInput } from '#shared/domain/usage/usage-event.ts';
-import { USAGE_MESSAGE_VERSION, type UsageMessage, type UsageSlot } from '#shared/domain/usage/usage-message.ts';
+import {
+  type MessageSlot,
+  USAGE_MESSAGE_VERSION,
+  type UsageMessage,
+  type UsageSlot,
+} from '#shared/domain/usage/usage-message.ts';
 
 /** A valid usage event for `aSubscription()` of the sample catalog at the default `FixedClock` time. */
 export function aUsageEvent(overrides: Partial<UsageEventInput> = {}): UsageEventInput {
@@ -14,7 +19,7 @@ export function aUsageEvent(overrides: Partial<UsageEventInput> = {}): UsageEven
 }
 
 /** A slot of `sub-1`'s `api-calls` in the hour 2026-01-15 09:00 UTC. */
-export function aSlot(overrides: Partial<UsageSlot> = {}): UsageSlot {
+export function aSlot(overrides: Partial<MessageSlot> = {}): UsageSlot & MessageSlot {
   return {
     subscriptionId: 'sub-1',
     offerId: 'contoso-analytics',

@@ -16,7 +16,7 @@ import { SqsUsageQueue } from '#shared/adapters/sqs/sqs-usage-queue.ts';
 import { type PlanInForce, rateUsage } from '#shared/domain/allowance.ts';
 import { findPlan } from '#shared/domain/catalog-rules.ts';
 import type { UsageEventInput } from '#shared/domain/usage/usage-event.ts';
-import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-message.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { flushSubscriptionUsage } from '#shared/use-cases/metering/flush-subscription-usage.ts';
 import { ingestUsage } from '#shared/use-cases/metering/ingest-usage.ts';
 import { type ReportUsageDeps, reportUsage } from '#shared/use-cases/metering/report-usage.ts';
@@ -214,6 +214,7 @@ describe('metering exactly once under faults', () => {
       catalog,
       clock,
       usageQueue: new SqsUsageQueue(sqs, queueUrl),
+      countedEntries: usageLedger,
       maxLatenessHours: 168,
     };
 

@@ -7,6 +7,7 @@ import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-stor
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
@@ -64,7 +65,8 @@ describe('the API’s usage and alert routes against DynamoDB Local and fauxqs',
     await subscriptions.put(subscriptionA);
     await subscriptions.put(subscriptionB);
     const ledger = new DynamoUsageLedger(documentClient, tableName);
-    await ledger.applyMessage(
+    await applyUsageMessage(
+      { ledger: ledger },
       aUsageMessage({
         slots: [aSlot({ subscriptionId: subscriptionA.id, hour: currentHour.toISOString(), quantity: '150' })],
       }),

@@ -7,6 +7,7 @@ import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-sto
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { Money } from '#shared/domain/money.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
@@ -213,7 +214,8 @@ describe('the API function: publisher operations, entitlement and audit trail', 
       const { documentClient } = localClients();
       const now = new Date();
       const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000).toISOString();
-      await new DynamoUsageLedger(documentClient, tableName, systemClock).applyMessage(
+      await applyUsageMessage(
+        { ledger: new DynamoUsageLedger(documentClient, tableName, systemClock) },
         aUsageMessage({
           slots: [aSlot({ subscriptionId, dimension: 'api-calls', hour, quantity: '30' })],
         }),
@@ -284,7 +286,8 @@ describe('the API function: publisher operations, entitlement and audit trail', 
       });
       await system.subscriptions.put(subscription);
       const { documentClient } = localClients();
-      await new DynamoUsageLedger(documentClient, tableName, systemClock).applyMessage(
+      await applyUsageMessage(
+        { ledger: new DynamoUsageLedger(documentClient, tableName, systemClock) },
         aUsageMessage({
           slots: [
             aSlot({

@@ -9,6 +9,7 @@ import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { ENV } from '#shared/env-names.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
@@ -72,7 +73,8 @@ describe('the usage reporter function against DynamoDB Local and the marketplace
       }),
     );
     const closedHour = new Date(Math.floor((Date.now() - 10 * 60_000) / HOUR) * HOUR - HOUR).toISOString();
-    await new DynamoUsageLedger(documentClient, table).applyMessage(
+    await applyUsageMessage(
+      { ledger: new DynamoUsageLedger(documentClient, table) },
       aUsageMessage({
         slots: [
           aSlot({ subscriptionId: bought.subscriptionId, dimension: 'api-calls', hour: closedHour, quantity: '130.5' }),

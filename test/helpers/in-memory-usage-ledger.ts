@@ -1,15 +1,20 @@
 import { Dec } from '#shared/domain/money.ts';
-import type { UsageMessage, UsageSlot } from '#shared/domain/usage/usage-message.ts';
+import type { HourEntrySet, SubscriptionAddition } from '#shared/domain/usage/event-dedup.ts';
+import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
 import { totalsDeltasOf } from '#shared/domain/usage/usage-totals.ts';
-import type { UsageLedger, UsageTotals } from '#shared/use-cases/metering/ports/usage-ledger.ts';
+import type { AddUsageResult, UsageLedger, UsageTotals } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 
 /**
- * `UsageLedger` in Maps, with the adapter's exactly-once behaviour: a marker is applied once, and a whole message
- * or nothing of it is recorded. `failNext(error)` makes the next `applyMessage` throw without writing anything,
- * as a throttled or conflicting transaction does.
+ * `UsageLedger` in Maps, with the adapter's exactly-once behaviour: each hour's entries are recorded with its slot
+ * additions or not at all, conditional on the set being as read. `failNext(error)` makes the next `addUsage` throw
+ * without writing anything, as a throttled or conflicting transaction does. Apply messages through
+ * `applyUsageMessage(s)`, as the aggregator does.
  */
 export class InMemoryUsageLedger implements UsageLedger {
-  readonly markers = new Set<string>();
+  /** Counted entries per `<subscription>|<hour>`. */
+  readonly entries = new Map<string, Set<string>>();
+  /** Markers of format-1 messages applied before entry sets existed. */
+  readonly legacyMarkers = new Set<string>();
   readonly slots = new Map<string, UsageSlot>();
   readonly totals = new Map<string, UsageTotals>();
   private pendingFailure: unknown;
@@ -18,15 +23,40 @@ export class InMemoryUsageLedger implements UsageLedger {
     this.pendingFailure = error;
   }
 
-  async applyMessage(message: UsageMessage): Promise<'applied' | 'duplicate'> {
+  async readEntrySets(subscriptionId: string, hours: readonly string[]): Promise<Map<string, HourEntrySet>> {
+    return new Map(
+      hours.map((hour) => {
+        const seen = new Set(this.entries.get(`${subscriptionId}|${hour}`) ?? []);
+        return [hour, { hour, seen, chunkCounts: seen.size === 0 ? [] : [seen.size] }];
+      }),
+    );
+  }
+
+  async addUsage(addition: SubscriptionAddition): Promise<AddUsageResult> {
     if (this.pendingFailure !== undefined) {
       const error = this.pendingFailure;
       this.pendingFailure = undefined;
       throw error;
     }
-    if (this.markers.has(message.marker)) return 'duplicate';
-    this.markers.add(message.marker);
-    for (const slot of message.slots) {
+    const committedHours: string[] = [];
+    for (const hour of addition.hours) {
+      const key = `${addition.subscriptionId}|${hour.hour}`;
+      const stored = this.entries.get(key) ?? new Set<string>();
+      if (stored.size !== (hour.chunkCounts[0] ?? 0)) return { committedHours, stale: true };
+      for (const entry of hour.newEntries) stored.add(entry);
+      this.entries.set(key, stored);
+      this.add(hour.slots);
+      committedHours.push(hour.hour);
+    }
+    return { committedHours, stale: false };
+  }
+
+  async appliedBeforeEntrySets(marker: string): Promise<boolean> {
+    return this.legacyMarkers.has(marker);
+  }
+
+  private add(slots: readonly UsageSlot[]): void {
+    for (const slot of slots) {
       const key = `${slot.subscriptionId}|${slot.dimension}|${slot.hour}`;
       const existing = this.slots.get(key);
       this.slots.set(key, {
@@ -36,7 +66,7 @@ export class InMemoryUsageLedger implements UsageLedger {
       });
     }
     for (const granularity of ['day', 'month'] as const) {
-      for (const delta of totalsDeltasOf(message.slots, granularity)) {
+      for (const delta of totalsDeltasOf(slots, granularity)) {
         const key = `${granularity}|${delta.subscriptionId}|${delta.period}`;
         const existing = this.totals.get(key);
         const quantities = { ...existing?.quantities };
@@ -51,7 +81,6 @@ export class InMemoryUsageLedger implements UsageLedger {
         });
       }
     }
-    return 'applied';
   }
 
   async readSlots(subscriptionId: string, dimension: string, fromHour: Date, toHour: Date): Promise<UsageSlot[]> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { planHistoryOf } from '#shared/domain/plan-history.ts';
 import { computeSubscriptionCharges } from '#shared/use-cases/billing/compute-subscription-charges.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { ALERT_CATALOG, anActiveSubscription, callsAt } from '#test/builders/alert-evaluation.ts';
 import { InMemoryUsageLedger } from '#test/helpers/in-memory-usage-ledger.ts';
 
@@ -9,7 +10,7 @@ const text = (money: { toString(): string }) => money.toString();
 
 async function ledgerWith(subscriptionId: string, usage: readonly (readonly [string, string])[]) {
   const ledger = new InMemoryUsageLedger();
-  for (const [hour, calls] of usage) await ledger.applyMessage(callsAt(subscriptionId, hour, calls));
+  for (const [hour, calls] of usage) await applyUsageMessage({ ledger: ledger }, callsAt(subscriptionId, hour, calls));
   return ledger;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError, NotFoundError } from '#shared/domain/errors.ts';
 import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import {
   creditLevelChangePolicy,
   currentPurchaseBlock,
@@ -48,7 +49,8 @@ async function aCustomerOfPartnerX(
       plannedMonthlyAmount: { amount: options.planned ?? '50000', currency: 'JPY' },
     }),
   );
-  if (calls !== '0') await world.ledger.applyMessage(callsAt(subscription.id, '2025-06-10T01:00:00Z', calls));
+  if (calls !== '0')
+    await applyUsageMessage({ ledger: world.ledger }, callsAt(subscription.id, '2025-06-10T01:00:00Z', calls));
   const policy = creditLevelChangePolicy({ ...world, noticeBudgetMs: 1_000 });
   return { world, subscription, policy };
 }
@@ -281,7 +283,7 @@ async function aCustomerBlockedAtMonthStart(levelSetAt = '2025-05-10T00:00:00Z')
       purchaseBlockedLevelSetAt: new Date(levelSetAt),
     }),
   );
-  await world.ledger.applyMessage(callsAt(subscription.id, '2025-05-10T01:00:00Z', '250200'));
+  await applyUsageMessage({ ledger: world.ledger }, callsAt(subscription.id, '2025-05-10T01:00:00Z', '250200'));
   return { world, subscription, policy: creditLevelChangePolicy({ ...world, noticeBudgetMs: 1_000 }) };
 }
 

@@ -4,6 +4,7 @@ import {
   evaluateAlertsAfterAggregation,
   evaluateSubscriptionsBestEffort,
 } from '#shared/use-cases/alerts/evaluate-alerts-after-aggregation.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { anActiveSubscription, anEvaluationWorld, callsAt } from '#test/builders/alert-evaluation.ts';
 import { aBudget } from '#test/builders/alerts.ts';
 
@@ -64,7 +65,7 @@ describe('evaluateAlertsAfterAggregation (the usage aggregator, after a batch)',
     await world.subscriptions.put(subscription);
     await world.budgets.putBudget(aBudget({ subscriptionId: subscription.id, customerId: 'customer-a' }));
     const message = callsAt(subscription.id, '2025-06-05T01:00:00Z', '55000');
-    await world.ledger.applyMessage(message);
+    await applyUsageMessage({ ledger: world.ledger }, message);
 
     const summary = await evaluateAlertsAfterAggregation(
       { ...world, logger: { warn: () => undefined } },
@@ -132,7 +133,7 @@ describe('evaluateSubscriptionsBestEffort (after an aggregation commit)', () => 
     const good = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'customer-a' });
     await world.subscriptions.put(good);
     await world.budgets.putBudget(aBudget({ subscriptionId: good.id, customerId: 'customer-a' }));
-    await world.ledger.applyMessage(callsAt(good.id, '2025-06-05T01:00:00Z', '55000'));
+    await applyUsageMessage({ ledger: world.ledger }, callsAt(good.id, '2025-06-05T01:00:00Z', '55000'));
     const warnings: unknown[] = [];
     const budgets = {
       getBudget: async (id: string) => {
@@ -170,7 +171,7 @@ describe('evaluateSubscriptionsBestEffort with an alert settings reader (the dep
     const world = anEvaluationWorld('2025-06-20T03:00:00Z');
     const good = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'customer-a' });
     await world.subscriptions.put(good);
-    await world.ledger.applyMessage(callsAt(good.id, '2025-06-05T01:00:00Z', '55000'));
+    await applyUsageMessage({ ledger: world.ledger }, callsAt(good.id, '2025-06-05T01:00:00Z', '55000'));
     const budget = aBudget({ subscriptionId: good.id, customerId: 'customer-a' });
     const batches: string[][] = [];
     const alertSettings = {

@@ -3,6 +3,7 @@ import type { AlertMessage } from '#shared/domain/alerts/alert-message.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { evaluateAllSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-all-subscription-alerts.ts';
 import { evaluateSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-subscription-alerts.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { anActiveSubscription, anEvaluationWorld, callsAt } from '#test/builders/alert-evaluation.ts';
 import { aBudget, aCreditLink, aPartnerRecord, someCreditLevels } from '#test/builders/alerts.ts';
 
@@ -295,7 +296,8 @@ describe('alert evaluation: the seed scenarios (seeds/000_*, Cloud-All)', () => 
         }),
       );
     }
-    for (const [hour, yen] of scenario.usage) await world.ledger.applyMessage(callsAt(subscription.id, hour, yen));
+    for (const [hour, yen] of scenario.usage)
+      await applyUsageMessage({ ledger: world.ledger }, callsAt(subscription.id, hour, yen));
     const deps = scenario.publisherTimeZone ? { ...world, publisherTimeZone: scenario.publisherTimeZone } : world;
 
     for (const at of scenario.evaluateAt) {
@@ -370,7 +372,7 @@ describe('evaluateSubscriptionAlerts', () => {
 
   it('sends each alert in its recipient’s language, and nothing new when evaluated again', async () => {
     const { world, subscription } = await aWorldWithSettings();
-    await world.ledger.applyMessage(callsAt(subscription.id, '2025-06-05T01:00:00Z', '160000'));
+    await applyUsageMessage({ ledger: world.ledger }, callsAt(subscription.id, '2025-06-05T01:00:00Z', '160000'));
 
     const first = await evaluateSubscriptionAlerts(world, subscription.id);
     const second = await evaluateSubscriptionAlerts(world, subscription.id);
@@ -393,7 +395,7 @@ describe('evaluateSubscriptionAlerts', () => {
     await world.budgets.putBudget(aBudget({ subscriptionId: named.id, customerId: 'customer-a', locale: 'ja' }));
     await world.partners.putCreditLink(aCreditLink({ subscriptionId: named.id, customerId: 'customer-a' }));
     for (const id of [subscription.id, named.id]) {
-      await world.ledger.applyMessage(callsAt(id, '2025-06-05T01:00:00Z', '160000'));
+      await applyUsageMessage({ ledger: world.ledger }, callsAt(id, '2025-06-05T01:00:00Z', '160000'));
       await evaluateSubscriptionAlerts(world, id);
     }
 
@@ -406,7 +408,7 @@ describe('evaluateSubscriptionAlerts', () => {
 
   it('retries an alert whose publish failed at the next evaluation', async () => {
     const { world, subscription } = await aWorldWithSettings();
-    await world.ledger.applyMessage(callsAt(subscription.id, '2025-06-05T01:00:00Z', '55000'));
+    await applyUsageMessage({ ledger: world.ledger }, callsAt(subscription.id, '2025-06-05T01:00:00Z', '55000'));
     world.publisher.failures = 1;
 
     await expect(evaluateSubscriptionAlerts(world, subscription.id)).rejects.toBeInstanceOf(AggregateError);
@@ -459,7 +461,7 @@ describe('evaluateAllSubscriptionAlerts (the hourly check)', () => {
     const withoutSettings = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z' });
     for (const s of [active, suspended, cancelled, withoutSettings]) {
       await world.subscriptions.put(s);
-      await world.ledger.applyMessage(callsAt(s.id, '2025-06-05T01:00:00Z', '55000'));
+      await applyUsageMessage({ ledger: world.ledger }, callsAt(s.id, '2025-06-05T01:00:00Z', '55000'));
     }
     for (const [s, customerId] of [
       [active, 'customer-a'],

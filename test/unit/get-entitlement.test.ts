@@ -5,6 +5,7 @@ import { ForbiddenError, NotFoundError } from '#shared/domain/errors.ts';
 import { Money } from '#shared/domain/money.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { type GetEntitlementDeps, getEntitlement } from '#shared/use-cases/billing/get-entitlement.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { aBillingTerm, aCatalog, aDimension, aDimensionPrice, anOffer, aPlan } from '#test/builders/catalog.ts';
 import { aCustomer, aPartner, aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
@@ -74,7 +75,10 @@ function setup(now: string) {
   };
   /** Usage of one slot (hour ISO) of the subscription. */
   const use = (subscriptionId: string, dimension: string, hour: string, quantity: string) =>
-    ledger.applyMessage(aUsageMessage({ slots: [aSlot({ subscriptionId, dimension, hour, quantity })] }));
+    applyUsageMessage(
+      { ledger: ledger },
+      aUsageMessage({ slots: [aSlot({ subscriptionId, dimension, hour, quantity })] }),
+    );
   return { deps, store, use, prepaid, blocked };
 }
 

@@ -14,6 +14,7 @@ import { aUsageEvent } from '#test/builders/usage.ts';
 import { FakeMarketplace } from '#test/helpers/fake-marketplace.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { InMemorySubscriptionStore } from '#test/helpers/in-memory-subscription-store.ts';
+import { InMemoryUsageLedger } from '#test/helpers/in-memory-usage-ledger.ts';
 import { InMemoryUsageQueue } from '#test/helpers/in-memory-usage-queue.ts';
 
 const NOW = '2026-01-15T10:00:00.000Z';
@@ -49,6 +50,7 @@ describe('usage for a subscription the store does not know yet', () => {
       catalog: aCatalog(),
       clock,
       usageQueue: queue,
+      countedEntries: new InMemoryUsageLedger(),
       maxLatenessHours: 168,
       unknownSubscriptions: { marketplace: lookup, store },
     };

@@ -6,7 +6,8 @@ import type { Subscription } from '#shared/domain/subscription.ts';
 import { transactionItemCount } from '#shared/domain/usage/transaction-packing.ts';
 import type { UsageEventInput } from '#shared/domain/usage/usage-event.ts';
 import { InvalidUsageMessageError, usageMessageSchema } from '#shared/domain/usage/usage-message.ts';
-import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-message.ts';
+import { applyUsageMessage, applyUsageMessages } from '#shared/use-cases/metering/apply-usage-messages.ts';
+import { eventIdEntry } from '#shared/use-cases/metering/event-id-entry.ts';
 import { type IngestUsageDeps, ingestUsage } from '#shared/use-cases/metering/ingest-usage.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 import { aCatalog } from '#test/builders/catalog.ts';
@@ -29,6 +30,7 @@ describe('ingesting usage', () => {
   let queue: InMemoryUsageQueue;
   let subscriptions: CountingSubscriptionStore;
   let deps: IngestUsageDeps;
+  let counted: InMemoryUsageLedger;
   const events = (count: number, overrides: Partial<UsageEventInput> = {}) =>
     Array.from({ length: count }, (_, index) => aUsageEvent({ quantity: '0.1', id: `e${index}`, ...overrides }));
 
@@ -37,8 +39,17 @@ describe('ingesting usage', () => {
     subscriptions = new CountingSubscriptionStore([
       aSubscription({ id: 'sub-1' }),
       aSubscription({ id: 'sub-2', status: 'Suspended' }),
+      aSubscription({ id: 'sub-3' }),
     ]);
-    deps = { subscriptions, catalog: aCatalog(), clock: new FixedClock(), usageQueue: queue, maxLatenessHours: 168 };
+    counted = new InMemoryUsageLedger();
+    deps = {
+      subscriptions,
+      catalog: aCatalog(),
+      clock: new FixedClock(),
+      usageQueue: queue,
+      countedEntries: counted,
+      maxLatenessHours: 168,
+    };
   });
 
   it('queues the accepted events summed per subscription, dimension and hour, and answers per event', async () => {
@@ -58,10 +69,55 @@ describe('ingesting usage', () => {
     ]);
     expect(queue.sent).toHaveLength(1);
     expect(queue.sent[0]?.slots).toEqual([
-      aSlot({ hour: '2026-01-15T08:00:00.000Z', quantity: '1', eventCount: 1 }),
-      aSlot({ hour: '2026-01-15T09:00:00.000Z', quantity: '0.3', eventCount: 2 }),
+      aSlot({ hour: '2026-01-15T08:00:00.000Z', quantity: '1', eventCount: 1, ids: [[eventIdEntry('c'), '1']] }),
+      aSlot({
+        hour: '2026-01-15T09:00:00.000Z',
+        quantity: '0.3',
+        eventCount: 2,
+        ids: [
+          [eventIdEntry('a'), '0.1'],
+          [eventIdEntry('b'), '0.2'],
+        ],
+      }),
     ]);
     expect(result.markers).toEqual([queue.sent[0]?.marker]);
+  });
+
+  describe('event ids counted before', () => {
+    it('answers duplicate for an id its subscription and hour counted before, and queues only the new events', async () => {
+      await applyUsageMessages({ ledger: counted }, queue.sent);
+      await ingestUsage(deps, aPublisher(), { events: events(3) });
+      await applyUsageMessages({ ledger: counted }, queue.sent);
+      queue.sent.length = 0;
+
+      const retry = await ingestUsage(deps, aPublisher(), { events: [...events(4), aUsageEvent({ quantity: 5 })] });
+
+      expect(retry).toMatchObject({ accepted: 2, rejected: 0, duplicate: 3 });
+      expect(retry.results.map((r) => [r.id, r.status])).toEqual([
+        ['e0', 'duplicate'],
+        ['e1', 'duplicate'],
+        ['e2', 'duplicate'],
+        ['e3', 'accepted'],
+        [undefined, 'accepted'],
+      ]);
+      expect(queue.sent.flatMap((message) => message.slots)).toEqual([
+        aSlot({ quantity: '5.1', eventCount: 2, ids: [[eventIdEntry('e3'), '0.1']] }),
+      ]);
+    });
+
+    it('counts the same id again in another subscription or another hour (each is another event)', async () => {
+      await ingestUsage(deps, aPublisher(), { events: events(1) });
+      await applyUsageMessages({ ledger: counted }, queue.sent);
+
+      const other = await ingestUsage(deps, aPublisher(), {
+        events: [
+          aUsageEvent({ id: 'e0', timestamp: '2026-01-15T08:30:00Z' }),
+          aUsageEvent({ id: 'e0', subscriptionId: 'sub-3' }),
+        ],
+      });
+
+      expect(other).toMatchObject({ accepted: 2, duplicate: 0 });
+    });
   });
 
   it('answers each rejected event with its index, id, reason and message, and queues only the accepted ones', async () => {
@@ -88,7 +144,7 @@ describe('ingesting usage', () => {
       [6, 'o', 'rejected', 'timestampTooOld'],
     ]);
     expect(result.results.slice(1).every((r) => (r.message ?? '').length > 20)).toBe(true);
-    expect(queue.sent.flatMap((message) => message.slots)).toEqual([aSlot()]);
+    expect(queue.sent.flatMap((message) => message.slots)).toEqual([aSlot({ ids: [[eventIdEntry('ok'), '1']] })]);
   });
 
   it('queues nothing when every event is rejected', async () => {
@@ -240,6 +296,6 @@ describe('applying a usage message', () => {
     const ledger = new InMemoryUsageLedger();
 
     await expect(applyUsageMessage({ ledger }, aUsageMessage({ slots: [] }))).rejects.toThrow(InvalidUsageMessageError);
-    expect(ledger.markers.size).toBe(0);
+    expect(ledger.entries.size).toBe(0);
   });
 });

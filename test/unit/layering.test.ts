@@ -25,7 +25,7 @@ describe('the layering of the repository', () => {
   it('reads the imports it checks (a handler’s use case, the domain’s decimal library)', () => {
     expect(edges).toContainEqual({
       from: 'functions/usage-aggregator/handler.ts',
-      to: 'shared/use-cases/metering/apply-usage-message.ts',
+      to: 'shared/use-cases/metering/apply-usage-messages.ts',
       typeOnly: false,
     });
     expect(edges).toContainEqual({ from: 'shared/domain/money.ts', to: 'node_modules/decimal.js/', typeOnly: false });

@@ -28,6 +28,7 @@ const resultOf = (
 const summary = (results: UsageEventResult[]) => ({
   accepted: results.filter((r) => r.status === 'accepted').length,
   rejected: results.filter((r) => r.status === 'rejected').length,
+  duplicate: results.filter((r) => r.status === 'duplicate').length,
   results,
 });
 
@@ -40,7 +41,7 @@ describe('the answer to a usage request', () => {
 
     const { body, text } = usageAnswer(summary(results));
 
-    expect(body).toEqual({ accepted: 1, rejected: 1, results });
+    expect(body).toEqual({ accepted: 1, rejected: 1, duplicate: 0, results });
     expect(JSON.parse(text)).toEqual(body);
   });
 

@@ -1,7 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, NumberValue, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, NumberValue, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import {
+  entryChunkPrefix,
+  entryChunkSk,
   MARKER_SK,
   markerPk,
   slotSk,
@@ -12,6 +14,7 @@ import {
   unreportedSlotSortKey,
 } from '#shared/adapters/dynamodb/metering-item-keys.ts';
 import {
+  queryRawItems,
   queryRawSortKeyRange,
   type RawItem,
   rawDecimal,
@@ -20,40 +23,53 @@ import {
 } from '#shared/adapters/dynamodb/raw-attributes.ts';
 import { MAIN_TABLE_KEYS, mainTableKey } from '#shared/adapters/dynamodb/table-keys.ts';
 import { querySlotItems } from '#shared/adapters/dynamodb/usage-slot-query.ts';
-import type { UsageMessage, UsageSlot } from '#shared/domain/usage/usage-message.ts';
+import { MAX_TRANSACTION_ITEMS } from '#shared/domain/transaction-limits.ts';
+import type { HourAddition, HourEntrySet, SubscriptionAddition } from '#shared/domain/usage/event-dedup.ts';
+import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
 import { totalsDeltasOf, type UsageTotalsDelta } from '#shared/domain/usage/usage-totals.ts';
-import type { UsageLedger, UsageTotals } from '#shared/use-cases/metering/ports/usage-ledger.ts';
+import type { AddUsageResult, UsageLedger, UsageTotals } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /**
- * How long a message marker is kept (DynamoDB TTL). It must outlive every copy of the message: up to 14 days in
- * the usage queue plus up to 14 days in its dead-letter queue before a redrive, and a client retrying with the same
- * Idempotency-Key within that time. 30 days covers both with margin; a marker costs one small item.
+ * How long an hour's counted entries are kept (DynamoDB TTL, refreshed by every write to the hour): 35 days after
+ * the last event recorded in it, so an event id is recognised for at least 35 days (issue 12), well beyond the usage
+ * queue's and its dead-letter queue's retention (14 + 14 days) and any client retry.
  */
-export const MARKER_RETENTION_DAYS = 30;
+export const ENTRY_RETENTION_DAYS = 35;
+/**
+ * Entries per stored chunk of an hour's set: 16-character entries, so a full chunk is about 320 KB, below DynamoDB's
+ * 400 KB item limit with room for its other attributes. An hour with more entries spills into further chunks.
+ */
+export const ENTRIES_PER_CHUNK = 20_000;
+/** Hours read with one query when they lie this close together (a request usually spans one to three hours). */
+const HOURS_PER_QUERY = 4;
 
 /** Attempts of a transaction cancelled by a concurrent one, before leaving the retry to SQS. */
 const CONFLICT_ATTEMPTS = 4;
 const CONFLICT_BASE_DELAY_MS = 25;
 const QUANTITY_PREFIX = 'q_';
-const { partitionKey: PK, index: INDEX, ttlAttribute: TTL } = MAIN_TABLE_KEYS;
+const HOUR_MS = 3_600_000;
+const { partitionKey: PK, sortKey: SK, index: INDEX, ttlAttribute: TTL } = MAIN_TABLE_KEYS;
 
 /**
  * The usage ledger in the main table (single-table design; key layout in `metering-item-keys.ts`, key attribute
  * names in `table-keys.ts`):
  *
- * - message marker: `pk = USAGEMSG#<marker>`, `sk = USAGEMSG`, `expiresAt` (TTL, epoch seconds);
+ * - counted entries of a (subscription, hour): `pk = SUB#<subscriptionId>`, `sk = ENTRIES#<hour ISO>#<chunk>` with
+ *   `entries` (a string set), `entryCount`, `expiresAt` (TTL, epoch seconds); the rule is in
+ *   `shared/domain/usage/event-dedup.ts`;
  * - hourly slot: `pk = SUB#<subscriptionId>`, `sk = USAGE#<dimension>#<hour ISO>` with `quantity` (Number, exact
  *   decimal), `eventCount`, `subscriptionId`, `offerId`, `dimension`, `hour`, and while it holds unreported usage
  *   `gsi1pk = UNREPORTED#<shard>`, `gsi1sk = <hour ISO>#<subscriptionId>#<dimension>` (oldest hour first);
  * - daily totals: `pk = SUB#<subscriptionId>`, `sk = DAY#<YYYY-MM-DD>`; monthly: `sk = MONTH#<YYYY-MM>` (UTC), with
  *   `q_<dimension>` per dimension and `eventCount`.
  *
- * A message is applied in ONE TransactWriteItems: the marker Put (only if absent) plus an ADD on every slot and
- * total, so a redelivered message either finds its marker (nothing changes) or nothing of it was written.
+ * An hour's addition is written in ONE TransactWriteItems with its entries: an ADD of the new entries to the hour's
+ * last chunk (conditional on the chunk's `entryCount` being what was read, or on its absence for a new chunk), an
+ * ADD on each of its slots, and on the daily and monthly totals; hours are packed into as few transactions as fit.
+ * So an entry is recorded if and only if its usage is, and two workers can never both record one entry.
  * Quantities travel as DynamoDB Numbers built from decimal strings (`NumberValue`), which DynamoDB adds exactly up
  * to 38 digits, and are read back as strings: never through a JavaScript float.
- * Totals hold quantities only; money is computed from them by the rating engine (a later issue), not stored here.
  */
 export class DynamoUsageLedger implements UsageLedger {
   constructor(
@@ -62,45 +78,164 @@ export class DynamoUsageLedger implements UsageLedger {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async applyMessage(message: UsageMessage): Promise<'applied' | 'duplicate'> {
+  async readEntrySets(
+    subscriptionId: string,
+    hours: readonly string[],
+    options: { readonly consistent: boolean },
+  ): Promise<Map<string, HourEntrySet>> {
+    const wanted = [...new Set(hours)].sort();
+    const chunks = new Map<string, { index: number; count: number; entries: readonly string[] }[]>();
+    for (const hour of wanted) chunks.set(hour, []);
+    const items = (
+      await Promise.all(
+        hourRanges(wanted).map(([from, to]) =>
+          queryRawItems(
+            this.client,
+            {
+              TableName: this.tableName,
+              KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+              ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+              ExpressionAttributeValues: {
+                ':pk': { S: subscriptionPk(subscriptionId) },
+                ':from': { S: entryChunkPrefix(from) },
+                ':to': { S: `${entryChunkPrefix(to)}~` },
+              },
+            },
+            options.consistent,
+          ),
+        ),
+      )
+    ).flat();
+    for (const item of items) {
+      const hour = str(item, 'hour');
+      const list = chunks.get(hour);
+      if (!list) continue; // an hour between two asked ones, read by the same range query
+      list.push({
+        index: Number(decimal(item, 'chunk')),
+        count: Number(decimal(item, 'entryCount')),
+        entries: item.entries?.SS ?? [],
+      });
+    }
+    const sets = new Map<string, HourEntrySet>();
+    for (const [hour, list] of chunks) {
+      list.sort((a, b) => a.index - b.index);
+      sets.set(hour, {
+        hour,
+        seen: new Set(list.flatMap((chunk) => chunk.entries)),
+        chunkCounts: list.map((chunk) => chunk.count),
+      });
+    }
+    return sets;
+  }
+
+  async addUsage(addition: SubscriptionAddition): Promise<AddUsageResult> {
     const now = this.clock.now();
-    const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            ...mainTableKey(markerPk(message.marker), MARKER_SK),
-            type: 'UsageMessage',
-            appliedAt: now.toISOString(),
-            slotCount: message.slots.length,
-            [TTL]: Math.floor(now.getTime() / 1000) + MARKER_RETENTION_DAYS * 86_400,
-          },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        },
-      },
-      ...message.slots.map((slot) => this.slotUpdate(slot, now)),
-      ...totalsDeltasOf(message.slots, 'day').map((delta) => this.totalsUpdate(delta, 'DAY', now)),
-      ...totalsDeltasOf(message.slots, 'month').map((delta) => this.totalsUpdate(delta, 'MONTH', now)),
-    ];
+    const committedHours: string[] = [];
+    for (const hours of packHours(addition.hours)) {
+      const items = [
+        ...hours.flatMap((hour) => this.entryWrites(addition.subscriptionId, hour, now)),
+        ...hours.flatMap((hour) => hour.slots.map((slot) => this.slotUpdate(slot, now))),
+        ...totalsDeltasOf(
+          hours.flatMap((hour) => hour.slots),
+          'day',
+        ).map((delta) => this.totalsUpdate(delta, 'DAY', now)),
+        ...totalsDeltasOf(
+          hours.flatMap((hour) => hour.slots),
+          'month',
+        ).map((delta) => this.totalsUpdate(delta, 'MONTH', now)),
+      ];
+      if ((await this.transact(items)) === 'stale') return { committedHours, stale: true };
+      committedHours.push(...hours.map((hour) => hour.hour));
+    }
+    return { committedHours, stale: false };
+  }
+
+  async appliedBeforeEntrySets(marker: string): Promise<boolean> {
+    const found = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: mainTableKey(markerPk(marker), MARKER_SK),
+        ProjectionExpression: '#pk',
+        ExpressionAttributeNames: { '#pk': PK },
+        ConsistentRead: true,
+      }),
+    );
+    return found.Item !== undefined;
+  }
+
+  /** Writes one transaction; `stale` when an entry chunk's condition failed (another worker recorded meanwhile). */
+  private async transact(items: TransactItem[]): Promise<'done' | 'stale'> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-        return 'applied';
+        return 'done';
       } catch (error) {
-        if (onlyTheMarkerExisted(error)) return 'duplicate';
-        // Messages of one busy subscription all add to its daily and monthly items, so concurrent workers collide
-        // (TransactionConflict). A short, jittered retry here is far cheaper than SQS's redelivery after the
-        // visibility timeout; the retry may then find the marker (the other worker applied this very message).
+        if (isConditionFailure(error)) return 'stale';
+        // Batches touching one busy subscription add to the same daily and monthly items, so concurrent workers
+        // collide (TransactionConflict). A short, jittered retry here is far cheaper than SQS's redelivery after
+        // the visibility timeout.
         if (isTransactionConflict(error) && attempt < CONFLICT_ATTEMPTS) {
           await sleep(CONFLICT_BASE_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
           continue;
         }
-        // Throttling, persistent conflicts or any other failure: nothing was written; the caller lets SQS deliver
-        // the message again.
+        // Throttling, persistent conflicts or any other failure: nothing of this transaction was written.
         throw error;
       }
     }
+  }
+
+  /** The writes that record an hour's new entries: into its last chunk while it has room, then into new chunks. */
+  private entryWrites(subscriptionId: string, hour: HourAddition, now: Date): TransactItem[] {
+    const expiresAt = Math.floor(now.getTime() / 1000) + ENTRY_RETENTION_DAYS * 86_400;
+    const writes: TransactItem[] = [];
+    let pending = [...hour.newEntries];
+    let chunk = Math.max(hour.chunkCounts.length - 1, 0);
+    let count = hour.chunkCounts[chunk];
+    while (pending.length > 0) {
+      const room = ENTRIES_PER_CHUNK - (count ?? 0);
+      if (room <= 0) {
+        chunk += 1;
+        count = undefined;
+        continue;
+      }
+      const entries = pending.slice(0, room);
+      pending = pending.slice(room);
+      writes.push({
+        Update: {
+          TableName: this.tableName,
+          Key: mainTableKey(subscriptionPk(subscriptionId), entryChunkSk(hour.hour, chunk)),
+          UpdateExpression:
+            'ADD #entries :entries, #entryCount :added ' +
+            'SET #type = :type, #subscriptionId = :subscriptionId, #hour = :hour, #chunk = :chunk, #ttl = :ttl',
+          // The chunk as read, or absent when it is new: so no other worker recorded anything here meanwhile. A chunk
+          // fills up only (a full one is never written again), so a worker that read an older state always fails.
+          ConditionExpression: count === undefined ? 'attribute_not_exists(#pk)' : '#entryCount = :read',
+          ExpressionAttributeNames: {
+            '#entries': 'entries',
+            '#entryCount': 'entryCount',
+            '#type': 'type',
+            '#subscriptionId': 'subscriptionId',
+            '#hour': 'hour',
+            '#chunk': 'chunk',
+            '#ttl': TTL,
+            ...(count === undefined ? { '#pk': PK } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':entries': new Set(entries),
+            ':added': entries.length,
+            ':type': 'UsageEntries',
+            ':subscriptionId': subscriptionId,
+            ':hour': hour.hour,
+            ':chunk': chunk,
+            ':ttl': expiresAt,
+            ...(count === undefined ? {} : { ':read': count }),
+          },
+        },
+      });
+      chunk += 1;
+      count = undefined;
+    }
+    return writes;
   }
 
   async readSlots(subscriptionId: string, dimension: string, fromHour: Date, toHour: Date): Promise<UsageSlot[]> {
@@ -219,14 +354,60 @@ export class DynamoUsageLedger implements UsageLedger {
   }
 }
 
+/** True when a condition of the transaction failed: only entry chunks carry conditions, so a set changed meanwhile. */
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed')
+  );
+}
+
 /**
- * True when the transaction was cancelled only because the marker exists already: the message was applied before.
- * Any other reason (a TransactionConflict, throttling, a failed condition elsewhere) means "not applied, retry".
+ * Groups of hours written together, each fitting one transaction: per hour its entry chunks and slots, per group one
+ * daily total per day and one monthly total per month. Greedy, in hour order.
  */
-function onlyTheMarkerExisted(error: unknown): boolean {
-  if (!(error instanceof TransactionCanceledException)) return false;
-  const [marker, ...others] = error.CancellationReasons ?? [];
-  return marker?.Code === 'ConditionalCheckFailed' && others.every((reason) => !reason.Code || reason.Code === 'None');
+function packHours(hours: readonly HourAddition[]): HourAddition[][] {
+  const groups: HourAddition[][] = [];
+  let current: HourAddition[] = [];
+  let items = 0;
+  const days = new Set<string>();
+  const months = new Set<string>();
+  for (const hour of hours) {
+    const day = hour.hour.slice(0, 10);
+    const month = hour.hour.slice(0, 7);
+    // Its entry chunks (one more than the entries need: the last chunk read may have little room left), its slots,
+    // and a daily and a monthly total unless the group has them already.
+    const cost = () =>
+      Math.ceil(hour.newEntries.length / ENTRIES_PER_CHUNK) +
+      1 +
+      hour.slots.length +
+      (days.has(day) ? 0 : 1) +
+      (months.has(month) ? 0 : 1);
+    if (current.length > 0 && items + cost() > MAX_TRANSACTION_ITEMS) {
+      groups.push(current);
+      current = [];
+      items = 0;
+      days.clear();
+      months.clear();
+    }
+    items += cost();
+    current.push(hour);
+    days.add(day);
+    months.add(month);
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/** Ranges [first, last] of the sorted hours, each spanning at most `HOURS_PER_QUERY` hours, read by one query. */
+function hourRanges(sorted: readonly string[]): [string, string][] {
+  const ranges: [string, string][] = [];
+  for (const hour of sorted) {
+    const last = ranges.at(-1);
+    if (last && Date.parse(hour) - Date.parse(last[0]) < HOURS_PER_QUERY * HOUR_MS) last[1] = hour;
+    else ranges.push([hour, hour]);
+  }
+  return ranges;
 }
 
 function isTransactionConflict(error: unknown): boolean {

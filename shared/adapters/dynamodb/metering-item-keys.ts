@@ -2,7 +2,8 @@
  * The keys of the metering items in the main table, shared by the aggregator's `DynamoUsageLedger` and the
  * reporter's `DynamoReportingLedger`: both read and write the same hourly slots, so the layout is stated once.
  *
- * - message marker `USAGEMSG#<marker>` / `USAGEMSG`;
+ * - message marker of format 1 (before event-id sets) `USAGEMSG#<marker>` / `USAGEMSG`, read only;
+ * - counted entries of one hour, in chunks: `SUB#<subscriptionId>` / `ENTRIES#<hour ISO>#<chunk, 3 digits>`;
  * - hourly slot `SUB#<subscriptionId>` / `USAGE#<dimension>#<hour ISO>`;
  * - daily and monthly totals `SUB#<subscriptionId>` / `DAY#<YYYY-MM-DD>`, `MONTH#<YYYY-MM>`;
  * - meter state `SUB#<subscriptionId>` / `METER#<dimension>`; metering flag `SUB#<subscriptionId>` / `METERING_FLAG`;
@@ -18,7 +19,13 @@ export const slotSk = (dimension: string, hour: string) => `USAGE#${dimension}#$
 /** Sort key of a subscription's usage totals of a UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`). */
 export const totalsSk = (kind: 'DAY' | 'MONTH', period: string) => `${kind}#${period}`;
 
-/** Partition of the marker of an applied usage message. */
+/** Sort key of one chunk of an hour's counted entries (event ids and message markers). */
+export const entryChunkSk = (hour: string, chunk: number) =>
+  `${entryChunkPrefix(hour)}${String(chunk).padStart(3, '0')}`;
+/** Common prefix of an hour's entry chunks; chunks of consecutive hours sort together. */
+export const entryChunkPrefix = (hour: string) => `ENTRIES#${hour}#`;
+
+/** Partition of the marker of a usage message applied before event-id sets existed (format 1). */
 export const markerPk = (marker: string) => `USAGEMSG#${marker}`;
 export const MARKER_SK = 'USAGEMSG';
 

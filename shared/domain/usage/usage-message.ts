@@ -17,8 +17,13 @@ import { MAX_TRANSACTION_ITEMS } from '#shared/domain/transaction-limits.ts';
 import { slotKey } from './slot-aggregation.ts';
 import { transactionItemCount } from './transaction-packing.ts';
 
-/** Version of the queue message format; a message of another version is refused (never half-understood). */
-export const USAGE_MESSAGE_VERSION = 1;
+/**
+ * Version of the queue message format the ingest sends. Version 1 (no event ids in slots) is still applied, so that
+ * messages queued before an upgrade are not lost; any other version is refused (never half-understood).
+ */
+export const USAGE_MESSAGE_VERSION = 2;
+/** Versions the aggregator applies. */
+export const APPLICABLE_USAGE_MESSAGE_VERSIONS = [1, 2] as const;
 
 /** A decimal in plain notation without sign or exponent, as slot quantities travel. */
 const DECIMAL_TEXT = /^\d+(\.\d+)?$/;
@@ -41,16 +46,34 @@ export const usageSlotSchema = z.strictObject({
 });
 export type UsageSlot = Readonly<z.infer<typeof usageSlotSchema>>;
 
-/** One transaction's worth of slots plus the marker that makes applying it idempotent. */
+/**
+ * A slot as the queue carries it: the sum of its events, plus the events that carry a client id, each as
+ * [its dedup entry (`event-dedup.ts`), its quantity], so the aggregator can drop an id counted before and add the
+ * rest. Their quantities are part of `quantity` and `eventCount`; the other events of the slot carry no id.
+ */
+export const messageSlotSchema = usageSlotSchema.extend({
+  ids: z
+    .array(
+      z.tuple([z.string().regex(/^[A-Za-z0-9_-]{16}$/, 'must be an event-id entry'), z.string().regex(DECIMAL_TEXT)]),
+    )
+    .optional(),
+});
+export type MessageSlot = Readonly<Omit<z.infer<typeof messageSlotSchema>, 'ids'>> & {
+  readonly ids?: readonly (readonly [entry: string, quantity: string])[];
+};
+
+/** A batch of slots plus the marker that recognises the message (and its id-less events) when it comes again. */
 export const usageMessageSchema = z.strictObject({
-  version: z.literal(USAGE_MESSAGE_VERSION),
-  /** Applied at most once, ever (within the marker's retention): a SHA-256 in hexadecimal. */
+  version: z.union(APPLICABLE_USAGE_MESSAGE_VERSIONS.map((version) => z.literal(version))),
+  /** A SHA-256 in hexadecimal: deterministic for a retried request (key or ids), random otherwise. */
   marker: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hexadecimal digits'),
-  slots: z.array(usageSlotSchema).min(1),
+  slots: z.array(messageSlotSchema).min(1),
 });
 /** The queue message, as `usageMessageSchema` defines it (read-only: nothing changes a message once built). */
-export interface UsageMessage extends Readonly<Omit<z.infer<typeof usageMessageSchema>, 'slots'>> {
-  readonly slots: readonly UsageSlot[];
+export interface UsageMessage {
+  readonly version: (typeof APPLICABLE_USAGE_MESSAGE_VERSIONS)[number];
+  readonly marker: string;
+  readonly slots: readonly MessageSlot[];
 }
 
 /** A queue message that can never be applied (refused every time, so it ends in the dead-letter queue). */
@@ -64,7 +87,7 @@ export class InvalidUsageMessageError extends DomainError {}
  * @throws InvalidUsageMessageError saying what is wrong; such a message can never be applied.
  */
 export function assertApplicableMessage(message: UsageMessage): void {
-  if (message.version !== USAGE_MESSAGE_VERSION) {
+  if (!(APPLICABLE_USAGE_MESSAGE_VERSIONS as readonly number[]).includes(message.version)) {
     throw new InvalidUsageMessageError(`usage message version ${String(message.version)} is not supported`);
   }
   if (message.slots.length === 0) throw new InvalidUsageMessageError('usage message has no slots');
@@ -87,11 +110,31 @@ export function assertApplicableMessage(message: UsageMessage): void {
     if (!Number.isInteger(slot.eventCount) || slot.eventCount < 1) {
       throw new InvalidUsageMessageError(`slot event count ${slot.eventCount} is not a whole number ≥ 1`);
     }
+    assertIdsFitTheSlot(slot);
   }
   const items = transactionItemCount(message.slots);
   if (items > MAX_TRANSACTION_ITEMS) {
     throw new InvalidUsageMessageError(
       `usage message needs ${items} transaction items; DynamoDB allows ${MAX_TRANSACTION_ITEMS}`,
+    );
+  }
+}
+
+/** The identified events of a slot are part of it: no more of them than its events, their sum within its quantity. */
+function assertIdsFitTheSlot(slot: MessageSlot): void {
+  const ids = slot.ids ?? [];
+  if (ids.length > slot.eventCount) {
+    throw new InvalidUsageMessageError(`slot lists ${ids.length} event ids but counts ${slot.eventCount} events`);
+  }
+  const entries = new Set(ids.map(([entry]) => entry));
+  if (entries.size !== ids.length) throw new InvalidUsageMessageError('slot lists an event id twice');
+  const identified = ids.reduce((sum, [, quantity]) => sum.plus(quantity), new Dec(0));
+  const rest = new Dec(slot.quantity).minus(identified);
+  const anonymousEvents = slot.eventCount - ids.length;
+  if (rest.isNegative() || (anonymousEvents === 0 ? !rest.isZero() : !rest.greaterThan(0))) {
+    throw new InvalidUsageMessageError(
+      `slot quantity ${slot.quantity} does not match its identified events (${identified.toString()}) and ` +
+        `${anonymousEvents} other event(s)`,
     );
   }
 }

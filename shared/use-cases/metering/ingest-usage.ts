@@ -5,12 +5,19 @@ import { ServiceUnavailableError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { type UsageValidationContext, validateUsageEvent } from '#shared/domain/usage/ingest-validation.ts';
 import { markerMaterial } from '#shared/domain/usage/message-marker.ts';
-import { aggregateIntoSlots } from '#shared/domain/usage/slot-aggregation.ts';
+import { aggregateIntoSlots, slotKey } from '#shared/domain/usage/slot-aggregation.ts';
 import { packSlots } from '#shared/domain/usage/transaction-packing.ts';
 import type { AcceptedUsageEvent, UsageEventInput, UsageRejectionReason } from '#shared/domain/usage/usage-event.ts';
-import { USAGE_MESSAGE_VERSION, type UsageMessage } from '#shared/domain/usage/usage-message.ts';
+import {
+  type MessageSlot,
+  USAGE_MESSAGE_VERSION,
+  type UsageMessage,
+  type UsageSlot,
+} from '#shared/domain/usage/usage-message.ts';
 import { subscriptionFromMarketplace } from '#shared/use-cases/fulfillment/marketplace-subscription.ts';
+import { eventIdEntry } from '#shared/use-cases/metering/event-id-entry.ts';
 import type { MarketplaceSubscriptionLookup } from '#shared/use-cases/metering/ports/marketplace-subscription-lookup.ts';
+import type { UsageEntrySets } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import type { UsageQueue } from '#shared/use-cases/metering/ports/usage-queue.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
 import type { MarketplaceSubscription } from '#shared/use-cases/ports/marketplace.ts';
@@ -22,6 +29,11 @@ export interface IngestUsageDeps {
   readonly catalog: Catalog;
   readonly clock: Clock;
   readonly usageQueue: UsageQueue;
+  /**
+   * What each (subscription, hour) has counted, read to answer `duplicate` for an event id counted before. The
+   * aggregator decides for good (an id queued twice within seconds is answered `accepted` twice and counted once).
+   */
+  readonly countedEntries: UsageEntrySets;
   /** Oldest acceptable event age in hours (configuration `USAGE_MAX_LATENESS_HOURS`). */
   readonly maxLatenessHours: number;
   /**
@@ -45,7 +57,8 @@ export interface UsageEventResult {
   /** Position of the event in the request. */
   readonly index: number;
   readonly id?: string;
-  readonly status: 'accepted' | 'rejected';
+  /** `duplicate`: an event with this id was counted before for this subscription and hour; not counted again. */
+  readonly status: 'accepted' | 'rejected' | 'duplicate';
   readonly reason?: UsageRejectionReason;
   readonly message?: string;
 }
@@ -53,6 +66,7 @@ export interface UsageEventResult {
 export interface IngestUsageResult {
   readonly accepted: number;
   readonly rejected: number;
+  readonly duplicate: number;
   readonly results: UsageEventResult[];
   /** Markers of the queued messages, in queue order (for logs and tests; not part of the HTTP answer). */
   readonly markers: string[];
@@ -76,7 +90,9 @@ const EARLIEST_PLAUSIBLE = Date.parse('2015-01-01T00:00:00Z');
 /**
  * Accepts a batch of usage events from the publisher's app and queues the accepted ones for aggregation.
  * Steps: require a publisher key; read each named subscription once; validate every event (quantity, time,
- * subscription state and plan at the event's instant); sum the accepted ones per (subscription, dimension, UTC hour);
+ * subscription state and plan at the event's instant); answer `duplicate` for an event whose id its subscription and
+ * hour counted before (the aggregator drops it for good, see `shared/domain/usage/event-dedup.ts`); sum the accepted
+ * ones per (subscription, dimension, UTC hour), keeping each identified event's dedup entry and quantity;
  * pack the sums into messages of one DynamoDB transaction each; give each message its idempotency marker
  * (`markerMaterial`: deterministic with an Idempotency-Key or event ids, random otherwise); enqueue them all.
  * Nothing is reported accepted unless every message was enqueued.
@@ -109,17 +125,23 @@ export async function ingestUsage(
   for (const [id, subscription] of subscriptions) {
     contexts.set(id, { now, maxLatenessMs, catalog: deps.catalog, subscription });
   }
-  const accepted: AcceptedUsageEvent[] = [];
-  const results = input.events.map((event, index): UsageEventResult => {
+  const valid: { index: number; event: AcceptedUsageEvent }[] = [];
+  const results: UsageEventResult[] = input.events.map((event, index): UsageEventResult => {
     const verdict = validateUsageEvent(event, contexts.get(event.subscriptionId) as UsageValidationContext);
     if (verdict.status === 'rejected') {
       return event.id === undefined
         ? { index, status: 'rejected', reason: verdict.reason, message: verdict.message }
         : { index, id: event.id, status: 'rejected', reason: verdict.reason, message: verdict.message };
     }
-    accepted.push(verdict.event);
+    valid.push({ index, event: verdict.event });
     return event.id === undefined ? { index, status: 'accepted' } : { index, id: event.id, status: 'accepted' };
   });
+  const counted = await countedBefore(deps.countedEntries, valid);
+  const accepted: AcceptedUsageEvent[] = [];
+  for (const { index, event } of valid) {
+    if (counted.has(index)) results[index] = { index, id: event.id, status: 'duplicate' };
+    else accepted.push(event);
+  }
 
   const everyEventHasId = input.events.every((event) => event.id !== undefined);
   const messages: UsageMessage[] = packSlots(aggregateIntoSlots(accepted)).map((group) => {
@@ -127,7 +149,7 @@ export async function ingestUsage(
     return {
       version: USAGE_MESSAGE_VERSION,
       marker: material === undefined ? randomMarker() : sha256(material),
-      slots: group.slots,
+      slots: withEventIdEntries(group.slots, accepted),
     };
   });
   if (messages.length > 0) {
@@ -143,10 +165,57 @@ export async function ingestUsage(
   }
   return {
     accepted: accepted.length,
-    rejected: input.events.length - accepted.length,
+    rejected: input.events.length - valid.length,
+    duplicate: valid.length - accepted.length,
     results,
     markers: messages.map((message) => message.marker),
   };
+}
+
+/**
+ * The positions of the events whose id was counted before in their subscription and hour (eventually consistent
+ * reads of the hours' sets, one query per subscription and run of nearby hours).
+ */
+async function countedBefore(
+  sets: UsageEntrySets,
+  events: readonly { index: number; event: AcceptedUsageEvent }[],
+): Promise<Set<number>> {
+  const bySubscription = new Map<string, { index: number; hour: string; entry: string }[]>();
+  for (const { index, event } of events) {
+    if (event.id === undefined) continue;
+    const list = bySubscription.get(event.subscriptionId) ?? [];
+    list.push({ index, hour: event.hour, entry: eventIdEntry(event.id) });
+    bySubscription.set(event.subscriptionId, list);
+  }
+  const counted = new Set<number>();
+  const subscriptions = [...bySubscription];
+  for (let start = 0; start < subscriptions.length; start += SUBSCRIPTION_READ_CONCURRENCY) {
+    await Promise.all(
+      subscriptions.slice(start, start + SUBSCRIPTION_READ_CONCURRENCY).map(async ([subscriptionId, list]) => {
+        const stored = await sets.readEntrySets(subscriptionId, [...new Set(list.map((e) => e.hour))], {
+          consistent: false,
+        });
+        for (const { index, hour, entry } of list) if (stored.get(hour)?.seen.has(entry)) counted.add(index);
+      }),
+    );
+  }
+  return counted;
+}
+
+/** The message slots, each with its identified events as [dedup entry, quantity] (`event-dedup.ts`). */
+function withEventIdEntries(slots: readonly UsageSlot[], events: readonly AcceptedUsageEvent[]): MessageSlot[] {
+  const ids = new Map<string, [string, string][]>();
+  for (const event of events) {
+    if (event.id === undefined) continue;
+    const key = slotKey(event);
+    const list = ids.get(key) ?? [];
+    list.push([eventIdEntry(event.id), event.quantity.toString()]);
+    ids.set(key, list);
+  }
+  return slots.map((slot) => {
+    const identified = ids.get(slotKey(slot));
+    return identified ? { ...slot, ids: identified } : slot;
+  });
 }
 
 async function readSubscriptions(

@@ -1,4 +1,5 @@
-import type { UsageMessage, UsageSlot } from '#shared/domain/usage/usage-message.ts';
+import type { HourEntrySet, SubscriptionAddition } from '#shared/domain/usage/event-dedup.ts';
+import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
 
 /** Per-subscription usage of one UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`), as stored. */
 export interface UsageTotals {
@@ -9,18 +10,43 @@ export interface UsageTotals {
   readonly eventCount: number;
 }
 
-/**
- * The usage ledger: hourly slots per (subscription, dimension) plus daily and monthly totals per subscription,
- * each usage message applied exactly once (DESIGN invariant 1).
- */
-export interface UsageLedger {
+/** What `addUsage` wrote: the hours recorded, and whether it stopped at a set that changed since it was read. */
+export interface AddUsageResult {
+  readonly committedHours: readonly string[];
+  /** True when an hour's set was changed by another writer since it was read: that hour (and later ones) were not
+   * written; read and plan again. */
+  readonly stale: boolean;
+}
+
+/** Reads the entry sets of a subscription's hours (the event-id and message entries counted in each hour). */
+export interface UsageEntrySets {
   /**
-   * Adds the message's slots to the ledger and to the daily and monthly totals, atomically and at most once per
-   * marker: `duplicate` means this marker was applied before and nothing changed.
-   * @throws Error when the write failed for a reason that may pass (throttling, a concurrent transaction on the
-   *   same items): nothing was written, and the message should be retried.
+   * The stored sets of these hours (ISO hour starts), one per hour asked (empty for an hour with nothing stored).
+   * `consistent: false` (the ingest's duplicate answer) may miss the last second's writes and costs half.
    */
-  applyMessage(message: UsageMessage): Promise<'applied' | 'duplicate'>;
+  readEntrySets(
+    subscriptionId: string,
+    hours: readonly string[],
+    options: { readonly consistent: boolean },
+  ): Promise<Map<string, HourEntrySet>>;
+}
+
+/**
+ * The usage ledger: hourly slots per (subscription, dimension), daily and monthly totals per subscription, and per
+ * (subscription, hour) the set of entries already counted, so each event is counted exactly once (DESIGN invariant 1;
+ * `shared/domain/usage/event-dedup.ts`).
+ */
+export interface UsageLedger extends UsageEntrySets {
+  /**
+   * Records one subscription's planned addition: for each hour, atomically, its new entries, its slot additions and
+   * their share of the daily and monthly totals, conditional on the hour's set being as read (`chunkCounts`).
+   * @throws Error when a write failed for a reason that may pass (throttling, repeated transaction conflicts); the
+   *   hours before it may have been recorded (`committedHours` is then unknown: re-read before planning again).
+   */
+  addUsage(addition: SubscriptionAddition): Promise<AddUsageResult>;
+
+  /** True when a message of format 1 was applied under its marker before event-id sets existed (an upgrade). */
+  appliedBeforeEntrySets(marker: string): Promise<boolean>;
 
   /** The slots of one subscription and dimension whose hour lies in [fromHour, toHour] (both inclusive), by hour. */
   readSlots(subscriptionId: string, dimension: string, fromHour: Date, toHour: Date): Promise<UsageSlot[]>;
