@@ -109,7 +109,11 @@ export const USAGE_INGEST_FUNCTION: FunctionDefinition = {
   uses: { table: 'readWrite', queues: [{ queue: USAGE_QUEUE, access: 'send' }], marketplace: true },
 };
 
-/** Applies each usage message to the ledger exactly once (one DynamoDB transaction per message). */
+/**
+ * Applies queued usage to the ledger, each event exactly once. Large batches gathered over a few seconds are what make
+ * small requests cheap: the batch is merged per subscription, so its slots, totals and hour sets are written once for
+ * all of its messages (docs/sending-usage.md "What it costs").
+ */
 export const USAGE_AGGREGATOR_FUNCTION: FunctionDefinition = {
   id: 'UsageAggregator',
   entry: 'functions/usage-aggregator/handler.ts',
@@ -121,7 +125,10 @@ export const USAGE_AGGREGATOR_FUNCTION: FunctionDefinition = {
   timeoutSeconds: 30,
   // Publishes the alerts its evaluation finds (and writes them to the alert log in the table).
   uses: { table: 'readWrite', topics: [ALERTS_TOPIC] },
-  trigger: { queue: USAGE_QUEUE, batchSize: 10 },
+  // Up to 2,000 messages (Lambda also stops at 6 MB of payload) gathered for up to 5 s: usage reaches the ledger within
+  // seconds, long before its hour closes, and a busy subscription's many small requests share one write. At most 10
+  // batches at once, so a backlog cannot fan out into hundreds of copies colliding on the same daily totals.
+  trigger: { queue: USAGE_QUEUE, batchSize: 2000, maxBatchingWindowSeconds: 5, maxConcurrency: 10 },
 };
 
 /** `GET /landing` shows a purchase, `POST /landing` activates it (reference/marketplace-api.md §1.2 Resolve, §1.4). */

@@ -168,6 +168,7 @@ async function startQueueTriggers(
         queueUrl,
         queueArn: attributes.Attributes?.QueueArn ?? '',
         batchSize: definition.trigger.batchSize,
+        maxBatchingWindowSeconds: definition.trigger.maxBatchingWindowSeconds,
         handler: handlers.get(definition.id) as unknown as SqsLambdaHandler,
         onError: (error) => log(`${definition.id} failed a batch: ${error instanceof Error ? error.message : error}`),
       }),
