@@ -133,7 +133,7 @@ describe('planning a slot', () => {
     expect(plan.kind === 'rated' && plan.meter.carryUsage.isZero() && plan.meter.carryOverage.isZero()).toBe(true);
   });
 
-  it('folds the delta of an hour already rated into the carry', () => {
+  it('rates the delta of an hour already rated in that hour’s term and carries only its overage', () => {
     const plan = planSlot(
       rated,
       aReportingSlot({
@@ -145,8 +145,26 @@ describe('planning a slot', () => {
       context,
     );
 
-    expect(plan).toMatchObject({ kind: 'late', clearIndex: true });
-    expect(plan.kind === 'late' && plan.meter.carryUsage.toString()).toBe('5');
+    // 4 of the term's 10 were used: the delta of 5 fits in the 6 left, nothing is carried, 1 is left.
+    expect(plan).toMatchObject({ kind: 'late', carried: 'overage', clearIndex: true });
+    expect(plan.kind === 'late' && plan.overage.toString()).toBe('0');
+    expect(plan.kind === 'late' && plan.meter.carryUsage.isZero() && plan.meter.carryOverage.isZero()).toBe(true);
+    expect(plan.kind === 'late' && plan.meter.tally?.usageInTerm.toString()).toBe('9');
+  });
+
+  it('carries as overage the part of a late delta above its term’s remaining allowance', () => {
+    const plan = planSlot(
+      rated,
+      aReportingSlot({
+        quantity: new Dec(33),
+        accountedQuantity: new Dec(25),
+        submission: aPendingSubmission({ state: 'accepted' }),
+      }),
+      context,
+    );
+
+    expect(plan).toMatchObject({ kind: 'late', carried: 'overage' });
+    expect(plan.kind === 'late' && plan.meter.carryOverage.toString()).toBe('2');
     expect(plan.kind === 'late' && plan.meter.carrySince).toBe('2026-01-15T09:00:00.000Z');
   });
 

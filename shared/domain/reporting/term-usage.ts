@@ -114,8 +114,12 @@ export function termOverage(
 ): Dec {
   let before = ZERO;
   let overage = ZERO;
+  // A segment recorded from its term's start (a meter stored before the records were kept) may begin before the
+  // activation: its usage was rated under the first plan.
+  const first = history[0]?.effectiveFrom.getTime() ?? Number.NEGATIVE_INFINITY;
   for (const segment of segments) {
-    const included = parseIncluded(hourContext(history, dimension, segment.from).included);
+    const hour = new Date(Math.max(segment.from.getTime(), first));
+    const included = parseIncluded(hourContext(history, dimension, hour).included);
     if (included !== undefined) {
       const remaining = Dec.max(0, included.minus(before));
       overage = overage.plus(Dec.max(0, segment.usage.minus(remaining)));
