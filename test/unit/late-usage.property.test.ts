@@ -222,7 +222,7 @@ function invoicedOverage(usage: readonly Usage[], subscription: Subscription): B
 }
 
 describe('late usage is billed in its own term', () => {
-  it('sends, per dimension and term, the overage of the usage rated on time and invoiced, whatever arrives late', () => {
+  it('sends, per dimension and term, the overage of the usage rated on time and invoiced, whatever is late', () => {
     fc.assert(
       fc.property(
         fc.array(usageArbitrary, { maxLength: 60 }),

@@ -1,6 +1,7 @@
 /**
  * The reporter's decision for one slot (rules 2–8 of README.md): rate its delta in hour order, rate late usage in its
- * own hour's term and fold its overage forward with expired overage, or record it as unreportable. Pure: no I/O, no clock (the instant is passed in).
+ * own hour's term and fold its overage forward with expired overage, or record it as unreportable. Pure: no I/O, no
+ * clock (the instant is passed in).
  */
 import { consumeHour, hourContext, type RatedHour, type ResolvedPlanPeriod } from '#shared/domain/allowance.ts';
 import { Dec } from '#shared/domain/money.ts';

@@ -50,7 +50,7 @@ export interface SlotSubmission {
   readonly overage?: string;
   /** Usage of earlier hours rated here (`MeterState.carryUsage`). */
   readonly carriedUsage?: string;
-  /** Overage of earlier hours added here: of late usage rated in its own term (rule 5) or of Expired events (rule 6). */
+  /** Overage of earlier hours added here: of late usage, rated in its own term (rule 5), or of Expired events (6). */
   readonly carriedOverage?: string;
   /** Start of the term the hour was rated in. */
   readonly termStart?: string;
