@@ -154,6 +154,37 @@ describe('DynamoDB reporting ledger', () => {
     ]);
   });
 
+  it('keeps a meter’s usage by term and plan segment exactly, and reads a meter stored without it as before', async () => {
+    const subscriptionId = aSubscriptionId();
+    const tally = { termStart: new Date('2026-02-06T00:00:00Z'), usageInTerm: new Dec('0.1'), lastHour: new Date(H09) };
+    // A meter as stored before the term records were kept: no `terms`, no `termsKnownFrom`.
+    await ledger.writeMeter({ ...emptyMeter(subscriptionId, 'api-calls'), tally });
+    const old = await ledger.readMeter(subscriptionId, 'api-calls');
+    expect(old.tally?.usageInTerm.toString()).toBe('0.1');
+    expect(old.terms).toBeUndefined();
+    expect(old.termsKnownFrom).toBeUndefined();
+
+    const terms = [
+      {
+        termStart: new Date('2026-01-06T00:00:00Z'),
+        segments: [
+          { from: new Date('2026-01-06T10:00:00Z'), usage: new Dec('12345678901234567890.123') },
+          { from: new Date('2026-01-20T13:00:00Z'), usage: new Dec('0.3') },
+        ],
+      },
+      {
+        termStart: new Date('2026-02-06T00:00:00Z'),
+        segments: [{ from: new Date('2026-02-06T00:00:00Z'), usage: new Dec('0.1') }],
+      },
+    ];
+    await ledger.writeMeter({ ...old, terms, termsKnownFrom: new Date('2026-01-06T00:00:00Z') });
+    const stored = await ledger.readMeter(subscriptionId, 'api-calls');
+
+    expect(stored.terms).toEqual(terms);
+    expect(stored.terms?.[0]?.segments[0]?.usage.toString()).toBe('12345678901234567890.123');
+    expect(stored.termsKnownFrom).toEqual(new Date('2026-01-06T00:00:00Z'));
+  });
+
   it('lists a meter holding carry in the index until the carry is gone', async () => {
     const subscriptionId = aSubscriptionId();
     const meter = emptyMeter(subscriptionId, 'gb-processed');

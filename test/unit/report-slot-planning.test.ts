@@ -133,7 +133,7 @@ describe('planning a slot', () => {
     expect(plan.kind === 'rated' && plan.meter.carryUsage.isZero() && plan.meter.carryOverage.isZero()).toBe(true);
   });
 
-  it('folds the delta of an hour already rated into the carry', () => {
+  it('rates the delta of an hour already rated in that hour’s term and carries only its overage', () => {
     const plan = planSlot(
       rated,
       aReportingSlot({
@@ -145,8 +145,26 @@ describe('planning a slot', () => {
       context,
     );
 
-    expect(plan).toMatchObject({ kind: 'late', clearIndex: true });
-    expect(plan.kind === 'late' && plan.meter.carryUsage.toString()).toBe('5');
+    // 4 of the term's 10 were used: the delta of 5 fits in the 6 left, nothing is carried, 1 is left.
+    expect(plan).toMatchObject({ kind: 'late', carried: 'overage', clearIndex: true });
+    expect(plan.kind === 'late' && plan.overage.toString()).toBe('0');
+    expect(plan.kind === 'late' && plan.meter.carryUsage.isZero() && plan.meter.carryOverage.isZero()).toBe(true);
+    expect(plan.kind === 'late' && plan.meter.tally?.usageInTerm.toString()).toBe('9');
+  });
+
+  it('carries as overage the part of a late delta above its term’s remaining allowance', () => {
+    const plan = planSlot(
+      rated,
+      aReportingSlot({
+        quantity: new Dec(33),
+        accountedQuantity: new Dec(25),
+        submission: aPendingSubmission({ state: 'accepted' }),
+      }),
+      context,
+    );
+
+    expect(plan).toMatchObject({ kind: 'late', carried: 'overage' });
+    expect(plan.kind === 'late' && plan.meter.carryOverage.toString()).toBe('2');
     expect(plan.kind === 'late' && plan.meter.carrySince).toBe('2026-01-15T09:00:00.000Z');
   });
 
@@ -157,6 +175,96 @@ describe('planning a slot', () => {
       context,
     );
     expect(plan).toMatchObject({ kind: 'late', clearIndex: false });
+  });
+
+  it('rates late usage of the previous term in that term, leaving the current term’s allowance alone', () => {
+    // Term 1 (Jan 6 – Feb 5) used 12 of its 10; term 2 has used 3 so far. 2 more arrive for Feb 5 22:00.
+    const meter: MeterState = {
+      ...emptyMeter('sub-1', 'api-calls'),
+      tally: { termStart: at('2026-02-06T00:00:00Z'), usageInTerm: new Dec(3), lastHour: at('2026-02-06T01:00:00Z') },
+      terms: [
+        { termStart: at('2026-01-06T00:00:00Z'), segments: [{ from: at('2026-01-06T10:00:00Z'), usage: new Dec(12) }] },
+        { termStart: at('2026-02-06T00:00:00Z'), segments: [{ from: at('2026-02-06T00:00:00Z'), usage: new Dec(3) }] },
+      ],
+    };
+    const plan = planSlot(
+      meter,
+      aReportingSlot({
+        hour: '2026-02-05T22:00:00.000Z',
+        quantity: new Dec(14),
+        accountedQuantity: new Dec(12),
+        submission: aPendingSubmission({ state: 'accepted', effectiveStartTime: '2026-02-05T22:00:00.000Z' }),
+      }),
+      { ...context, now: at('2026-02-06T02:11:00.000Z') },
+    );
+
+    expect(plan).toMatchObject({ kind: 'late', carried: 'overage' });
+    if (plan.kind !== 'late') return;
+    expect(plan.overage.toString()).toBe('2');
+    expect(plan.meter.carryOverage.toString()).toBe('2');
+    expect(plan.meter.tally?.usageInTerm.toString()).toBe('3');
+    expect(plan.meter.terms?.map((term) => term.segments[0]?.usage.toString())).toEqual(['14', '3']);
+  });
+
+  it('carries late usage as usage for a term a meter stored before the term records has no record of', () => {
+    const stored: MeterState = {
+      ...emptyMeter('sub-1', 'api-calls'),
+      tally: { termStart: at('2026-02-06T00:00:00Z'), usageInTerm: new Dec(3), lastHour: at('2026-02-06T01:00:00Z') },
+    };
+    const plan = planSlot(
+      stored,
+      aReportingSlot({
+        hour: '2026-02-05T22:00:00.000Z',
+        quantity: new Dec(14),
+        accountedQuantity: new Dec(12),
+        submission: aPendingSubmission({ state: 'accepted' }),
+      }),
+      { ...context, now: at('2026-02-06T02:11:00.000Z') },
+    );
+
+    expect(plan).toMatchObject({ kind: 'late', carried: 'usage' });
+    expect(plan.kind === 'late' && plan.meter.carryUsage.toString()).toBe('2');
+  });
+
+  it('records late usage of an hour that was never Subscribed as unreportable, consuming no allowance', () => {
+    const suspended = aMeteredSubscription({
+      id: 'sub-1',
+      timeline: [
+        { from: '2026-01-06T10:00:00.000Z', status: 'Subscribed', planId: 'small' },
+        { from: '2026-01-15T08:30:00.000Z', status: 'Suspended', planId: 'small' },
+      ],
+    });
+    const plan = planSlot(rated, aReportingSlot({ quantity: new Dec(5), accountedQuantity: new Dec(0) }), {
+      ...context,
+      subscription: suspended,
+    });
+
+    expect(plan).toMatchObject({
+      kind: 'unreportable',
+      submission: { state: 'unreportable', reason: 'notSubscribed' },
+    });
+  });
+
+  it('drops the record of a term late usage can no longer reach', () => {
+    const meter: MeterState = {
+      ...rated,
+      terms: [
+        { termStart: at('2025-11-06T00:00:00Z'), segments: [{ from: at('2025-11-06T00:00:00Z'), usage: new Dec(1) }] },
+        { termStart: at('2025-12-06T00:00:00Z'), segments: [{ from: at('2025-12-06T00:00:00Z'), usage: new Dec(1) }] },
+        { termStart: at('2026-01-06T00:00:00Z'), segments: [{ from: at('2026-01-06T10:00:00Z'), usage: new Dec(4) }] },
+      ],
+    };
+    const plan = planSlot(meter, aReportingSlot({ hour: '2026-01-15T10:00:00.000Z' }), {
+      ...context,
+      now: at('2026-01-15T11:10:00.000Z'),
+    });
+
+    // Nov 6 – Dec 5 ended more than the horizon (744 + 48 h) before Jan 15 10:00; Dec 6 – Jan 5 did not.
+    expect(plan.kind === 'rated' && plan.meter.terms?.map((term) => term.termStart.toISOString())).toEqual([
+      '2025-12-06T00:00:00.000Z',
+      '2026-01-06T00:00:00.000Z',
+    ]);
+    expect(plan.kind === 'rated' && plan.meter.termsKnownFrom).toEqual(at('2025-12-06T00:00:00Z'));
   });
 
   it('only drops a fully accounted final slot from the index', () => {

@@ -260,7 +260,7 @@ describe('reporting usage to the Metering API', () => {
     expect(marketplace.accepted.size).toBe(1);
   });
 
-  it('folds late usage for a reported hour into the next reportable hour, never sending that hour again', async () => {
+  it('rates late usage for a reported hour in that hour’s term and adds its overage to the next event, never sending that hour again', async () => {
     use(H09, '25');
     await reportUsage(deps);
     use(H09, '7'); // arrives after 09:00 was reported
@@ -274,7 +274,27 @@ describe('reporting usage to the Metering API', () => {
     expect(sentFor(H10)).toEqual([expect.objectContaining({ quantity: 10 })]);
     expect(slot(H09)).toMatchObject({ indexed: false, submission: { state: 'accepted', quantity: '15' } });
     expect(slot(H09)?.lateQuantity.toString()).toBe('7');
-    expect(slot(H10)?.submission).toMatchObject({ ratedUsage: '10', carriedUsage: '7' });
+    // The 7 were rated in 09:00's term (allowance used up: all overage) and only that overage was carried.
+    expect(slot(H10)?.submission).toMatchObject({
+      ratedUsage: '3',
+      overage: '3',
+      carriedUsage: '0',
+      carriedOverage: '7',
+    });
+  });
+
+  it('bills late usage still inside its term’s allowance nothing, and leaves that allowance smaller', async () => {
+    use(H09, '4'); // 10 included per term on small: 6 left
+    await reportUsage(deps);
+    use(H09, '5'); // late: 1 left
+    use(H10, '3'); // 2 of it are overage
+    clock.set(AFTER_H10);
+
+    await reportUsage(deps);
+
+    expect(sentFor(H09)).toHaveLength(0);
+    expect(sentFor(H10)).toEqual([expect.objectContaining({ quantity: 2 })]);
+    expect(slot(H10)?.submission).toMatchObject({ consumedIncluded: '1', overage: '2', carriedOverage: '0' });
   });
 
   it('reports nothing for hours in which the subscription was not Subscribed, and the hours before it', async () => {

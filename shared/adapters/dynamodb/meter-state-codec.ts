@@ -7,15 +7,17 @@ import {
   unreportedMeterSortKey,
   unreportedShardOf,
 } from '#shared/adapters/dynamodb/metering-item-keys.ts';
-import { type RawItem, rawDecimal } from '#shared/adapters/dynamodb/raw-attributes.ts';
+import { type RawItem, rawDecimal, rawString } from '#shared/adapters/dynamodb/raw-attributes.ts';
 import { MAIN_TABLE_KEYS, mainTableKey } from '#shared/adapters/dynamodb/table-keys.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { emptyMeter, hasCarry, type MeterState } from '#shared/domain/reporting/slots.ts';
 
 /**
  * The reporter's meter state of one subscription's dimension as an item (`SUB#<id>` / `METER#<dimension>`):
- * `version`, the allowance tally (`termStart`, `usageInTerm`, `lastHour`), `carryUsage`, `carryOverage`,
- * `carrySince`, `lateTotal`, `unreportableCarry`. Numbers are written from decimal strings and read back as strings,
+ * `version`, the allowance tally (`termStart`, `usageInTerm`, `lastHour`), the usage of recent terms by plan segment
+ * (`terms`: a list of `{ termStart, segments: [{ from, usage }] }`, and `termsKnownFrom`; both absent on items written
+ * before they were kept, which read as a meter without them), `carryUsage`, `carryOverage`, `carrySince`, `lateTotal`,
+ * `unreportableCarry`. Numbers are written from decimal strings and read back as strings,
  * never through a JavaScript float. While the meter holds carry it sits in the unreported index
  * (`<carrySince>#<id>#<dimension>#METER`) so that a reporter run finds it.
  */
@@ -39,6 +41,7 @@ export function meterStateOf(item: RawItem | undefined, subscriptionId: string, 
           },
         }
       : {}),
+    ...termRecordsFrom(item),
     carryUsage: new Dec(decimal(item, 'carryUsage')),
     carryOverage: new Dec(decimal(item, 'carryOverage')),
     ...(carrySince ? { carrySince } : {}),
@@ -71,6 +74,16 @@ export function meterStatePut(tableName: string, meter: MeterState, now: string)
     item.usageInTerm = NumberValue.from(meter.tally.usageInTerm.toString());
     item.lastHour = meter.tally.lastHour.toISOString();
   }
+  if (meter.terms) {
+    item.terms = meter.terms.map((term) => ({
+      termStart: term.termStart.toISOString(),
+      segments: term.segments.map((segment) => ({
+        from: segment.from.toISOString(),
+        usage: NumberValue.from(segment.usage.toString()),
+      })),
+    }));
+  }
+  if (meter.termsKnownFrom) item.termsKnownFrom = meter.termsKnownFrom.toISOString();
   if (carrying && meter.carrySince) {
     item.carrySince = meter.carrySince;
     item[MAIN_TABLE_KEYS.index.partitionKey] = unreportedIndexKey(unreportedShardOf(meter.subscriptionId));
@@ -99,3 +112,24 @@ export function meterStatePut(tableName: string, meter: MeterState, now: string)
 }
 
 const decimal = (item: RawItem, name: string) => rawDecimal(item, name, 'reporting');
+
+/** `terms` and `termsKnownFrom` of a stored meter; nothing for an item written before they were kept. */
+function termRecordsFrom(item: RawItem): Pick<MeterState, 'terms' | 'termsKnownFrom'> {
+  const knownFrom = item.termsKnownFrom?.S;
+  const stored = item.terms?.L;
+  if (!stored) return knownFrom ? { termsKnownFrom: new Date(knownFrom) } : {};
+  const terms = stored.map((term) => {
+    const fields = term.M ?? {};
+    return {
+      termStart: new Date(rawString(fields, 'termStart', 'reporting meter term')),
+      segments: (fields.segments?.L ?? []).map((segment) => {
+        const values = segment.M ?? {};
+        return {
+          from: new Date(rawString(values, 'from', 'reporting meter term segment')),
+          usage: new Dec(rawDecimal(values, 'usage', 'reporting meter term segment')),
+        };
+      }),
+    };
+  });
+  return { terms, ...(knownFrom ? { termsKnownFrom: new Date(knownFrom) } : {}) };
+}

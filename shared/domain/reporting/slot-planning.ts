@@ -1,6 +1,7 @@
 /**
- * The reporter's decision for one slot (rules 2–8 of README.md): rate its delta in hour order, fold late usage
- * and expired overage forward, or record it as unreportable. Pure: no I/O, no clock (the instant is passed in).
+ * The reporter's decision for one slot (rules 2–8 of README.md): rate its delta in hour order, rate late usage in its
+ * own hour's term and fold its overage forward with expired overage, or record it as unreportable. Pure: no I/O, no
+ * clock (the instant is passed in).
  */
 import { consumeHour, hourContext, type RatedHour, type ResolvedPlanPeriod } from '#shared/domain/allowance.ts';
 import { Dec } from '#shared/domain/money.ts';
@@ -8,6 +9,7 @@ import { hasEnded, type Subscription, wasSubscribedDuring } from '#shared/domain
 import { floorToUtcHour, HOUR_MS } from '#shared/domain/terms.ts';
 import { isWithinSendWindow, METERING_WINDOW_MS, SEND_WINDOW_MARGIN_MS } from './report-schedule.ts';
 import { hasCarry, type MeterState, type ReportingSlot, type SlotSubmission } from './slots.ts';
+import { pruneTerms, segmentStartOf, type TermUsage, termOverage, termRecordsOf, withTermUsage } from './term-usage.ts';
 
 const ZERO = new Dec(0);
 
@@ -28,8 +30,20 @@ export type SlotPlan =
   | { readonly kind: 'none' }
   /** Fully accounted and final: drop it from the unreported index (condition: quantity unchanged). */
   | { readonly kind: 'clearIndex' }
-  /** Rule 5: the delta joins the meter's carry; the slot records it as late. */
-  | { readonly kind: 'late'; readonly delta: Dec; readonly meter: MeterState; readonly clearIndex: boolean }
+  /**
+   * Rule 5: the delta is rated in its own hour's term and its `overage` joins the meter's carried overage (or, for a
+   * term whose usage is not recorded, the delta joins the carried usage: `carried: 'usage'`); the slot records it as
+   * late.
+   */
+  | {
+      readonly kind: 'late';
+      readonly delta: Dec;
+      readonly carried: 'overage' | 'usage';
+      /** The overage the delta adds to its term (0 when carried as usage). */
+      readonly overage: Dec;
+      readonly meter: MeterState;
+      readonly clearIndex: boolean;
+    }
   /** Rule 7: the delta is recorded as unreportable; no allowance consumed, nothing sent. */
   | { readonly kind: 'unreportable'; readonly delta: Dec; readonly submission: SlotSubmission }
   /** The slot cannot be rated now (configuration problem): leave it, so it stays in the index and ages (alarm). */
@@ -67,23 +81,18 @@ export function planSlot(meter: MeterState, slot: ReportingSlot, context: SlotCo
     const final = submission === undefined || submission.state !== 'pending';
     return slot.indexed && final ? { kind: 'clearIndex' } : { kind: 'none' };
   }
-  if (alreadyRated) {
-    if (delta.isZero()) return { kind: 'none' };
-    return {
-      kind: 'late',
-      delta,
-      meter: withCarry(meter, { usage: meter.carryUsage.plus(delta) }, context.now, { late: delta }),
-      clearIndex: submission?.state !== 'pending',
-    };
-  }
+  if (alreadyRated && delta.isZero()) return { kind: 'none' };
   const preparedAt = context.now.toISOString();
   const subscription = context.subscription;
   if (!subscription) return { kind: 'blocked', reason: `subscription ${slot.subscriptionId} is not in the store` };
-  if (!context.history || !wasSubscribedDuring(subscription, hour, new Date(hour.getTime() + HOUR_MS))) {
+  const subscribed =
+    context.history !== undefined && wasSubscribedDuring(subscription, hour, new Date(hour.getTime() + HOUR_MS));
+  // Rule 7 holds whenever the usage arrives: late usage of an hour that was never Subscribed is not billed either.
+  if (!subscribed && (submission === undefined || submission.state === 'unreportable')) {
     return {
       kind: 'unreportable',
       delta,
-      submission: {
+      submission: submission ?? {
         state: 'unreportable',
         quantity: '0',
         effectiveStartTime: slot.hour,
@@ -93,7 +102,10 @@ export function planSlot(meter: MeterState, slot: ReportingSlot, context: SlotCo
       },
     };
   }
+  if (!context.history) return { kind: 'blocked', reason: `subscription ${slot.subscriptionId} has no plan history` };
+  if (alreadyRated) return planLate(meter, slot, delta, context.history, context.now);
   let rating: ReturnType<typeof consumeHour>;
+  let terms: ReturnType<typeof pruneTerms>;
   try {
     const hourRule = hourContext(context.history, slot.dimension, hour);
     const state = meter.tally ? { [slot.dimension]: meter.tally } : {};
@@ -102,6 +114,13 @@ export function planSlot(meter: MeterState, slot: ReportingSlot, context: SlotCo
       hour,
       quantity: delta.plus(meter.carryUsage),
     });
+    const records = termRecordsOf(meter);
+    const segment = segmentStartOf(context.history, hour, hourRule.termStart);
+    terms = pruneTerms(
+      withTermUsage(records.terms, hourRule.termStart, segment, rating.rated.usage),
+      records.knownFrom,
+      hour,
+    );
   } catch (error) {
     return { kind: 'blocked', reason: error instanceof Error ? error.message : String(error) };
   }
@@ -121,7 +140,7 @@ export function planSlot(meter: MeterState, slot: ReportingSlot, context: SlotCo
     attempts: 0,
     preparedAt,
   };
-  const rolled: MeterState = { ...meter, ...(tally ? { tally } : {}) };
+  const rolled: MeterState = { ...withTerms(meter, terms), ...(tally ? { tally } : {}) };
   if (quantity.isZero()) {
     return {
       kind: 'rated',
@@ -149,6 +168,72 @@ export function planSlot(meter: MeterState, slot: ReportingSlot, context: SlotCo
     submission: { ...base, state: 'pending' },
     rated,
   };
+}
+
+/**
+ * Rule 5: a delta for an hour at or before the last rated one, rated in its own hour's term under the plan in force in
+ * that hour. The overage it adds to the term is overage(term with it) − overage(term without it) (term-usage.ts), so
+ * the term is billed exactly what it would have been with every usage on time, however late and in whatever order its
+ * usage arrives, and no other term's allowance is touched. That overage is already rated: it joins `carryOverage`, to
+ * be added on top of the next event without being rated again, as an Expired event's overage is (rule 6).
+ */
+function planLate(
+  meter: MeterState,
+  slot: ReportingSlot,
+  delta: Dec,
+  history: readonly ResolvedPlanPeriod[],
+  now: Date,
+): SlotPlan {
+  const hour = new Date(slot.hour);
+  const clearIndex = slot.submission?.state !== 'pending';
+  let termStart: Date;
+  let overage: Dec;
+  let terms: readonly TermUsage[];
+  const records = termRecordsOf(meter);
+  try {
+    termStart = hourContext(history, slot.dimension, hour).termStart;
+    if (records.knownFrom && termStart.getTime() < records.knownFrom.getTime()) {
+      // A term this meter kept no record of (stored before the records were kept): its usage so far is unknown, so
+      // the delta is carried as usage and rated with the next hour, as before the records existed.
+      return {
+        kind: 'late',
+        delta,
+        carried: 'usage',
+        overage: ZERO,
+        meter: withCarry(meter, { usage: meter.carryUsage.plus(delta) }, now, { late: delta }),
+        clearIndex,
+      };
+    }
+    const segment = segmentStartOf(history, hour, termStart);
+    const before = records.terms.find((t) => t.termStart.getTime() === termStart.getTime())?.segments ?? [];
+    terms = withTermUsage(records.terms, termStart, segment, delta);
+    const after = terms.find((t) => t.termStart.getTime() === termStart.getTime())?.segments ?? [];
+    overage = termOverage(history, slot.dimension, after).minus(termOverage(history, slot.dimension, before));
+  } catch (error) {
+    return { kind: 'blocked', reason: error instanceof Error ? error.message : String(error) };
+  }
+  const tally =
+    meter.tally && meter.tally.termStart.getTime() === termStart.getTime()
+      ? { ...meter.tally, usageInTerm: meter.tally.usageInTerm.plus(delta) }
+      : meter.tally;
+  const rated: MeterState = {
+    ...withTerms(meter, { terms, ...(records.knownFrom ? { knownFrom: records.knownFrom } : {}) }),
+    ...(tally ? { tally } : {}),
+  };
+  return {
+    kind: 'late',
+    delta,
+    carried: 'overage',
+    overage,
+    meter: withCarry(rated, { overage: meter.carryOverage.plus(overage) }, now, { late: delta }),
+    clearIndex,
+  };
+}
+
+/** The meter with its term records replaced. */
+function withTerms(meter: MeterState, records: { terms: readonly TermUsage[]; knownFrom?: Date }): MeterState {
+  const { termsKnownFrom: _dropped, ...rest } = meter;
+  return { ...rest, terms: records.terms, ...(records.knownFrom ? { termsKnownFrom: records.knownFrom } : {}) };
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { DimensionTally } from '#shared/domain/allowance.ts';
 import { Dec } from '#shared/domain/money.ts';
+import type { TermUsage } from './term-usage.ts';
 
 const ZERO = new Dec(0);
 
@@ -47,9 +48,9 @@ export interface SlotSubmission {
   readonly consumedIncluded?: string;
   /** The overage of `ratedUsage` (= `quantity` − `carriedOverage`). */
   readonly overage?: string;
-  /** Late usage of earlier hours rated here (rule 5). */
+  /** Usage of earlier hours rated here (`MeterState.carryUsage`). */
   readonly carriedUsage?: string;
-  /** Overage of earlier hours added here (rule 6). */
+  /** Overage of earlier hours added here: of late usage, rated in its own term (rule 5), or of Expired events (6). */
   readonly carriedOverage?: string;
   /** Start of the term the hour was rated in. */
   readonly termStart?: string;
@@ -77,7 +78,7 @@ export interface ReportingSlot {
   /** Everything aggregated into the slot so far (exact). `0` for a slot that does not exist yet. */
   readonly quantity: Dec;
   readonly accountedQuantity: Dec;
-  /** Usage that arrived after the hour was rated and was folded forward (rule 5). */
+  /** Usage that arrived after the hour was rated: rated in its own term, its overage folded forward (rule 5). */
   readonly lateQuantity: Dec;
   /** Usage of the slot that can never be reported (rule 7). */
   readonly unreportableQuantity: Dec;
@@ -96,9 +97,19 @@ export interface MeterState {
   readonly version: number;
   /** The allowance tally of `allowance.ts` (term start, usage in term, last rated hour); absent before the first. */
   readonly tally?: DimensionTally;
-  /** Late usage waiting to be rated with the next reportable hour (rule 5). */
+  /**
+   * Usage rated in each recent term, by plan segment (term-usage.ts): what rates late usage in its own term (rule 5).
+   * Absent on meters stored before it was kept.
+   */
+  readonly terms?: readonly TermUsage[];
+  /** Terms starting before this have no record in `terms` (term-usage.ts `termRecordsOf`). */
+  readonly termsKnownFrom?: Date;
+  /**
+   * Usage of earlier hours waiting to be rated with the next reportable hour: only late usage of a term whose usage is
+   * not recorded (a meter stored before `terms` was kept), and what such meters carried under the earlier rule 5.
+   */
   readonly carryUsage: Dec;
-  /** Rated overage waiting to be added to the next event (rule 6). */
+  /** Rated overage waiting to be added to the next event: of late usage (rule 5) and of Expired events (rule 6). */
   readonly carryOverage: Dec;
   /** Hour (ISO) from which the carry has been waiting: its age is what the unreported-age alarm watches. */
   readonly carrySince?: string;
