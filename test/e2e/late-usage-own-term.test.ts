@@ -11,7 +11,7 @@ import { SqsUsageQueue } from '#shared/adapters/sqs/sqs-usage-queue.ts';
 import { invoicePreview } from '#shared/domain/charges.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { planHistoryOf } from '#shared/domain/plan-history.ts';
-import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-message.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { ingestUsage } from '#shared/use-cases/metering/ingest-usage.ts';
 import { type ReportUsageDeps, reportUsage } from '#shared/use-cases/metering/report-usage.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
@@ -79,7 +79,14 @@ describe('late usage after a term anniversary', () => {
     await emulator.control.setTime(new Date(now));
     await store.put(subscriptionFromEmulator(emulator.control, subscriptionId, TENANT));
     const result = await ingestUsage(
-      { subscriptions: store, catalog, clock, usageQueue: new SqsUsageQueue(sqs, queueUrl), maxLatenessHours: 168 },
+      {
+        subscriptions: store,
+        catalog,
+        clock,
+        usageQueue: new SqsUsageQueue(sqs, queueUrl),
+        countedEntries: usageLedger,
+        maxLatenessHours: 168,
+      },
       aPublisher(),
       { events: [{ subscriptionId, dimension: 'api-calls', quantity, timestamp, id }] },
     );
