@@ -3,12 +3,15 @@
  * marketplace emulator, on real components started here and stopped at the end, and the same workload through a
  * naive baseline (one item per event, summed at report time: the nearest peer's design).
  *
- * What runs in-process (no HTTP server in front): the ingest Lambda handler (`functions/usage-ingest/handler.ts`,
- * with its whole middy chain: API-key authentication, Powertools idempotency on the `Idempotency-Key` header, zod
- * parsing) is called with API Gateway v2 events, several requests at once; the aggregator (`aggregateUsage`, with its
- * alert evaluation after each batch) is fed by several pollers receiving from the fauxqs queue, as Lambda's event
- * source mapping would; the reporter (`reportUsage` with the deployed dependencies) talks HTTP to the emulator.
- * DynamoDB operations are counted for every client of the process (see `instrumentDynamoDb`).
+ * How a client meets it: the requests go over HTTP (keep-alive, BENCH_CLIENTS in flight) to the local mode's HTTP
+ * adapter in front of the ingest Lambda handler (`functions/usage-ingest/handler.ts`, with its whole middy chain:
+ * API-key authentication, Powertools idempotency on the `Idempotency-Key` header, zod parsing, the duplicate check of
+ * event ids); every event carries an id; requests of 1,000 also carry an Idempotency-Key (an app batching usage),
+ * smaller ones do not (an app sending usage as it happens, in time order, relying on event ids). The aggregator
+ * (`aggregateUsage`, with its alert evaluation after each batch) is fed by the local mode's queue pollers
+ * (`infra/local/queue-poller.ts`), gathering batches as the deployed event source mapping is configured to
+ * (`USAGE_AGGREGATOR_FUNCTION.trigger`); the reporter (`reportUsage` with the deployed dependencies) talks HTTP to the
+ * emulator. DynamoDB operations are counted for every client of the process (see `instrumentDynamoDb`).
  *
  * Warm-up: before anything is measured, a workload of BENCH_WARMUP_EVENTS (default 300,000) events at requests of
  * 1,000, for a second set of subscriptions, goes through the same pipeline, so that the JIT compilers of DynamoDB
@@ -19,7 +22,7 @@
  * Run with `npx tsx test/bench/metering.bench.ts`. Environment: BENCH_EVENTS (events at requests of 1,000, default
  * 200,000), BENCH_EVENTS_100 / _10 / _1 (defaults 50,000 / 10,000 / 2,000), BENCH_SUBSCRIPTIONS (default 100),
  * BENCH_NAIVE_EVENTS (events of the naive baseline per request size, default 10,000), BENCH_CLIENTS (requests in
- * flight, default 8), BENCH_POLLERS (aggregator pollers, default 4), BENCH_WARMUP_EVENTS (default 300,000; 0 for none),
+ * flight, default 16), BENCH_POLLERS (aggregator pollers, i.e. concurrent batches, default 2), BENCH_WARMUP_EVENTS (default 300,000; 0 for none),
  * BENCH_PROFILE (a file name: writes a V8 CPU profile of this process during the measured run at requests of 1,000,
  * to open in Chrome DevTools or VS Code).
  */
@@ -27,22 +30,26 @@
 // First: the logger and metrics read their settings when their module loads.
 import './quiet-env.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
+import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-} from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  SQSBatchResponse,
+  SQSRecord,
+} from 'aws-lambda';
+import { USAGE_AGGREGATOR_FUNCTION } from '#infra/functions.ts';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { marketplaceClientEnv } from '#infra/local/function-env.ts';
-import { localLambdaContext } from '#infra/local/lambda-http-adapter.ts';
+import { localLambdaContext, toHttpApiEvent, writeHttpApiResult } from '#infra/local/lambda-http-adapter.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
+import { startQueuePoller } from '#infra/local/queue-poller.ts';
 import { MAIN_TABLE, USAGE_QUEUE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
@@ -58,7 +65,6 @@ import { reportUsage } from '#shared/use-cases/metering/report-usage.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
 import { subscriptionFromEmulator } from '#test/helpers/emulator-subscription.ts';
-import { httpEvent } from '#test/helpers/http-event.ts';
 import {
   countsOf,
   fmt,
@@ -68,7 +74,6 @@ import {
   machineLine,
   seeded,
   startStandIns,
-  toSqsRecord,
 } from './bench-support.ts';
 
 const HOUR = 3_600_000;
@@ -96,8 +101,8 @@ const SIZES: { size: number; events: number }[] = [
 /** Events of the naive baseline per request size (its PutItem per event is slow on DynamoDB Local). */
 const NAIVE_EVENTS = envInt('BENCH_NAIVE_EVENTS', 10_000);
 const SUBSCRIPTIONS = envInt('BENCH_SUBSCRIPTIONS', 100);
-const CLIENTS = envInt('BENCH_CLIENTS', 8);
-const POLLERS = envInt('BENCH_POLLERS', 4);
+const CLIENTS = envInt('BENCH_CLIENTS', 16);
+const POLLERS = envInt('BENCH_POLLERS', 2);
 /** Events run through the pipeline before measuring, so both JIT compilers are warm (0: no warm-up). */
 const WARMUP_EVENTS = envInt('BENCH_WARMUP_EVENTS', 300_000, 0);
 /** PutItem calls in flight per request in the naive baseline. */
@@ -107,7 +112,7 @@ interface Workload {
   readonly size: number;
   readonly events: number;
   readonly subscriptionIds: readonly string[];
-  readonly bodies: readonly { subscriptionId: string; body: string; key: string }[];
+  readonly bodies: readonly { subscriptionId: string; body: string; key?: string }[];
   /** Generated quantity per `<subscription>|<dimension>`, in hundredths (exact). */
   readonly cents: Map<string, bigint>;
   readonly totalCents: bigint;
@@ -130,7 +135,11 @@ const centsToDecimal = (cents: bigint) => {
   return `${text.slice(0, -2)}.${text.slice(-2)}`;
 };
 
-/** Requests of `size` events, each of one subscription (round robin), over `hours` closed hours. */
+/**
+ * Requests of `size` events, each of one subscription (round robin), over `hours` closed hours; every event has an id.
+ * Requests of 1,000 (an app batching a period's usage) have random times over the hours and an Idempotency-Key;
+ * smaller ones (an app sending usage as it happens) have times that advance with the requests, and no key.
+ */
 function generate(
   size: number,
   events: number,
@@ -143,6 +152,7 @@ function generate(
   const cents = new Map<string, bigint>();
   let totalCents = 0n;
   const requests = Math.ceil(events / size);
+  const asItHappens = size < 1000;
   for (let request = 0; request < requests; request++) {
     const subscriptionId = subscriptionIds[request % subscriptionIds.length] as string;
     const count = Math.min(size, events - request * size);
@@ -151,13 +161,20 @@ function generate(
       const dimension = DIMENSIONS[Math.floor(random() * DIMENSIONS.length)] as string;
       const hundredths = 1 + Math.floor(random() * 999);
       const quantity = centsToDecimal(BigInt(hundredths));
-      const timestamp = new Date(firstHour + Math.floor(random() * HOURS * HOUR)).toISOString();
-      list.push({ subscriptionId, dimension, quantity, timestamp });
+      const offset = asItHappens
+        ? Math.floor(((request * size + index) / events) * HOURS * HOUR)
+        : Math.floor(random() * HOURS * HOUR);
+      const timestamp = new Date(firstHour + offset).toISOString();
+      list.push({ subscriptionId, dimension, quantity, timestamp, id: `${label}-${size}-${request}-${index}` });
       const key = `${subscriptionId}|${dimension}`;
       cents.set(key, (cents.get(key) ?? 0n) + BigInt(hundredths));
       totalCents += BigInt(hundredths);
     }
-    bodies.push({ subscriptionId, body: JSON.stringify({ events: list }), key: `bench-${label}-${size}-${request}` });
+    bodies.push({
+      subscriptionId,
+      body: JSON.stringify({ events: list }),
+      key: asItHappens ? undefined : `bench-${label}-${size}-${request}`,
+    });
   }
   return { size, events, subscriptionIds, bodies, cents, totalCents };
 }
@@ -242,58 +259,68 @@ async function main(): Promise<void> {
     const lastHour = lastClosedHour(new Date(), 10).getTime();
     const firstHour = lastHour - (HOURS - 1) * HOUR;
 
-    /** Our pipeline on one workload: ingest handler → fauxqs → pollers → aggregator; returns the figures. */
+    // The local mode's HTTP adapter in front of the ingest handler, as a client meets it.
+    let ingestPhase = 'other';
+    const server = createServer((request, response) => {
+      toHttpApiEvent(request, 'POST /v1/usage')
+        .then((event) => inPhase(ingestPhase, () => ingest.handler(event, localLambdaContext('usage-ingest'))))
+        .then((result) => writeHttpApiResult(response, result))
+        .catch((error: unknown) => {
+          response.statusCode = 500;
+          response.end(String(error));
+        });
+    });
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const ingestUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/usage`;
+    const trigger = USAGE_AGGREGATOR_FUNCTION.trigger as NonNullable<typeof USAGE_AGGREGATOR_FUNCTION.trigger>;
+
+    /** Our pipeline on one workload: HTTP → ingest handler → fauxqs → pollers → aggregator; returns the figures. */
     async function runPipeline(workload: Workload, label = 'ours'): Promise<Figures> {
-      const events = workload.bodies.map(({ body, key }) =>
-        httpEvent('POST', '/v1/usage', { apiKey: token, body, headers: { 'idempotency-key': key } }),
-      );
       const phase = `${label}:${workload.size}`;
+      ingestPhase = `${phase}:ingest`;
       let applied = 0;
-      let stopped = false;
       let finish: () => void = () => undefined;
       const allApplied = new Promise<void>((resolve) => {
         finish = resolve;
       });
-      const poll = async () => {
-        while (!stopped) {
-          const page = await sqs.send(
-            new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-          );
-          const messages = page.Messages ?? [];
-          if (messages.length === 0) continue;
-          const response = (await inPhase(`${phase}:aggregate`, () =>
-            aggregateUsage(
-              { Records: messages.map((message) => toSqsRecord(message, queueArn)) },
-              { getRemainingTimeInMillis: () => 60_000 },
-            ),
-          )) as SQSBatchResponse;
-          const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
-          const done = messages.filter((message) => !failed.has(message.MessageId ?? ''));
-          if (done.length > 0) {
-            await sqs.send(
-              new DeleteMessageBatchCommand({
-                QueueUrl: queueUrl,
-                Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
-              }),
-            );
-          }
-          applied += eventsIn(done);
-          if (applied >= workload.events) finish();
-        }
-      };
-      const pollers = Array.from({ length: POLLERS }, poll);
+      const pollers = Array.from({ length: POLLERS }, () =>
+        startQueuePoller(sqs, {
+          queueUrl,
+          queueArn,
+          batchSize: trigger.batchSize,
+          maxBatchingWindowSeconds: trigger.maxBatchingWindowSeconds,
+          onError: (error) => console.error('aggregator batch failed', error),
+          handler: async (event) => {
+            const response = (await inPhase(`${phase}:aggregate`, () =>
+              aggregateUsage(event, { getRemainingTimeInMillis: () => trigger.batchSize * 30 }),
+            )) as SQSBatchResponse;
+            const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+            applied += eventsIn(event.Records.filter((record) => !failed.has(record.messageId)));
+            if (applied >= workload.events) finish();
+            return response;
+          },
+        }),
+      );
       const profile = label === 'ours' && workload.size === 1000 ? await startProfile() : undefined;
       const jvm0 = standIns.dynamoDbCpuSeconds();
       const node0 = process.cpuUsage();
       const t0 = performance.now();
       let ingestSeconds = 0;
-      await forEachLimited(events, CLIENTS, async (event) => {
-        const result = await inPhase(`${phase}:ingest`, () =>
-          ingest.handler(event, localLambdaContext('usage-ingest')),
-        );
-        const body = JSON.parse(result.body ?? '{}') as { accepted?: number; rejected?: number };
-        if (result.statusCode !== 202 || body.rejected !== 0) {
-          throw new Error(`ingest answered ${result.statusCode}: ${(result.body ?? '').slice(0, 400)}`);
+      await forEachLimited(workload.bodies, CLIENTS, async ({ body, key }) => {
+        const answer = await fetch(ingestUrl, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            ...(key ? { 'idempotency-key': key } : {}),
+          },
+          body,
+        });
+        const text = await answer.text();
+        const parsed = JSON.parse(text) as { rejected?: number; duplicate?: number };
+        if (answer.status !== 202 || parsed.rejected !== 0 || parsed.duplicate !== 0) {
+          throw new Error(`ingest answered ${answer.status}: ${text.slice(0, 400)}`);
         }
       });
       ingestSeconds = (performance.now() - t0) / 1000;
@@ -306,8 +333,7 @@ async function main(): Promise<void> {
       const nodeCpuSeconds = (nodeCpu.user + nodeCpu.system) / 1e6;
       const jvm1 = standIns.dynamoDbCpuSeconds();
       const jvmCpuSeconds = jvm0 === undefined || jvm1 === undefined ? undefined : jvm1 - jvm0;
-      stopped = true;
-      await Promise.all(pollers);
+      await Promise.all(pollers.map((poller) => poller.stop()));
       if (applied < workload.events) throw new Error(`only ${applied} of ${workload.events} events were aggregated`);
 
       // Exact totals: the ledger's slots, summed per (subscription, dimension), against the generated quantities.
@@ -330,14 +356,15 @@ async function main(): Promise<void> {
       const ingestCounts = countsOf(`${phase}:ingest`);
       const aggregateCounts = countsOf(`${phase}:aggregate`);
       console.log(
-        `  ${label.padEnd(5)} @${String(workload.size).padStart(4)}: ${fmt(workload.events)} events, ${fmt(events.length)} requests, ` +
+        `  ${label.padEnd(5)} @${String(workload.size).padStart(4)}: ${fmt(workload.events)} events, ${fmt(workload.bodies.length)} requests, ` +
           `ingest done ${ingestSeconds.toFixed(2)} s, all aggregated ${seconds.toFixed(2)} s → ` +
           `${fmt(workload.events / seconds)} events/s; writes: ingest ${fmt(ingestCounts.writeItems)} ` +
           `${JSON.stringify(ingestCounts.byCommand)}, aggregator ${fmt(aggregateCounts.writeItems)} ` +
           `${JSON.stringify(aggregateCounts.byCommand)}; total ${total.toString()} ${exact ? 'exact' : 'MISMATCH'}`,
       );
       // Where the two cores went: this process (handlers, AWS SDK, fauxqs, pollers) and DynamoDB Local's JVM.
-      const perRequest = (cpuSeconds: number) => `${((cpuSeconds * 1000) / events.length).toFixed(1)} ms/request`;
+      const perRequest = (cpuSeconds: number) =>
+        `${((cpuSeconds * 1000) / workload.bodies.length).toFixed(1)} ms/request`;
       console.log(
         `      CPU: node ${nodeCpuSeconds.toFixed(1)} s (${perRequest(nodeCpuSeconds)}), DynamoDB Local JVM ` +
           (jvmCpuSeconds === undefined
@@ -349,7 +376,7 @@ async function main(): Promise<void> {
         design: 'ours',
         size: workload.size,
         events: workload.events,
-        requests: events.length,
+        requests: workload.bodies.length,
         seconds,
         writeItems: ingestCounts.writeItems + aggregateCounts.writeItems,
         readRequests: ingestCounts.readRequests + aggregateCounts.readRequests,
@@ -565,10 +592,10 @@ async function startProfile(): Promise<{ stop(): Promise<void> } | undefined> {
 }
 
 /** Events carried by the usage messages (sum of their slots' `eventCount`). */
-function eventsIn(messages: readonly Message[]): number {
+function eventsIn(records: readonly SQSRecord[]): number {
   let count = 0;
-  for (const message of messages) {
-    const body = JSON.parse(message.Body ?? '{}') as { slots?: { eventCount: number }[] };
+  for (const record of records) {
+    const body = JSON.parse(record.body) as { slots?: { eventCount: number }[] };
     for (const slot of body.slots ?? []) count += slot.eventCount;
   }
   return count;
