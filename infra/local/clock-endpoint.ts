@@ -6,7 +6,7 @@ import type { LocalSchedules } from '#infra/local/scheduler.ts';
 
 /**
  * Path of the local clock's control endpoint on the local HTTP API. It exists only in the local mode: it is not one of
- * `HTTP_ROUTES`, so API Gateway never has it (test/unit/local-clock-endpoint.test.ts checks both).
+ * `HTTP_ROUTES`, so API Gateway never has it (test/unit/system-clock.test.ts checks both).
  */
 export const LOCAL_CLOCK_PATH = '/_local/clock';
 
@@ -35,7 +35,9 @@ export function localClockEndpoint(deps: { clock: LocalClock; schedules: LocalSc
     if (url.pathname !== LOCAL_CLOCK_PATH) return false;
     const body = await readBody(request);
     if (!authorized(request)) {
-      reply(response, 401, { message: 'Send the bootstrap publisher key: Authorization: Bearer $(cat .local/bootstrap-key)' });
+      reply(response, 401, {
+        message: 'Send the bootstrap publisher key: Authorization: Bearer $(cat .local/bootstrap-key)',
+      });
       return true;
     }
     if (request.method === 'GET') {
@@ -49,7 +51,10 @@ export function localClockEndpoint(deps: { clock: LocalClock; schedules: LocalSc
     try {
       const parsed = moveSchema.safeParse(safeJson(body));
       if (!parsed.success) {
-        throw new ClockMoveError(400, 'Send {"move": "+2h"} (a duration: w, d, h, m, s) or {"move": "<ISO 8601 instant>"}.');
+        throw new ClockMoveError(
+          400,
+          'Send {"move": "+2h"} (a duration: w, d, h, m, s) or {"move": "<ISO 8601 instant>"}.',
+        );
       }
       const moved = await deps.clock.move(parseClockMove(parsed.data.move, deps.clock.now()));
       reply(response, 200, { ...moved, ...state() });

@@ -147,7 +147,10 @@ export class LocalClock implements Clock {
   private async save(): Promise<void> {
     if (!this.file) return;
     await mkdir(dirname(this.file), { recursive: true });
-    await writeFile(this.file, `${JSON.stringify({ offsetMs: this.control.offsetMs, now: this.now().toISOString() })}\n`);
+    await writeFile(
+      this.file,
+      `${JSON.stringify({ offsetMs: this.control.offsetMs, now: this.now().toISOString() })}\n`,
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { FUNCTIONS, type FunctionDefinition, HTTP_ROUTES, matchHttpRoute, SCHEDULES } from '#infra/functions.ts';
 import { ensureBootstrapKey } from '#infra/local/bootstrap-key.ts';
-import { LOCAL_CLOCK_PATH, localClockEndpoint } from '#infra/local/clock-endpoint.ts';
+import { localClockEndpoint } from '#infra/local/clock-endpoint.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { type LocalMessaging, startLocalMessaging } from '#infra/local/fauxqs.ts';
@@ -20,6 +20,7 @@ import {
   writeHttpApiResult,
 } from '#infra/local/lambda-http-adapter.ts';
 import { LocalClock } from '#infra/local/local-clock.ts';
+import { removeLocalSystemFile, writeLocalSystemFile } from '#infra/local/local-system-file.ts';
 import { provisionLocalResources } from '#infra/local/provision.ts';
 import { type SqsLambdaHandler, startQueuePoller } from '#infra/local/queue-poller.ts';
 import { type LocalSchedules, type ScheduledHandler, startSchedules } from '#infra/local/scheduler.ts';
@@ -86,7 +87,6 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     schedules?: LocalSchedules;
   } = {};
   const localDir = options.localDir ?? join(REPO_ROOT, '.local');
-  const systemFile = join(localDir, LOCAL_SYSTEM_FILE);
   const stopAll = async () => {
     await started.schedules?.stop();
     await new Promise<void>((done) => (started.server ? started.server.close(() => done()) : done()));
@@ -115,7 +115,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       catalog: await loadCatalog(catalogPath),
       webhookUrl: `${apiUrl}/webhook`,
       landingPageUrl: `${apiUrl}/landing`,
-      clock: { nowMs: () => clock.nowMs(), jumpTo: (ms) => clock.jumpTo(ms), move: async (at) => void (await clock.move(at)) },
+      clock: {
+        nowMs: () => clock.nowMs(),
+        jumpTo: (ms) => clock.jumpTo(ms),
+        move: async (at) => void (await clock.move(at)),
+      },
       // The functions' token cache counts a token's hour on the real clock, as MSAL does; after the clock jumps ahead
       // the emulator would refuse that token as expired while the functions keep using it.
       verifyTokenExpiry: false,
@@ -161,10 +165,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       runDueSchedules: () => schedules.runDue(),
       settle: () => settleQueues(sqs, triggerQueues),
     });
-    await writeFile(
-      systemFile,
-      `${JSON.stringify({ apiUrl, emulatorControlUrl: emulator.controlUrl, clockUrl: `${apiUrl}${LOCAL_CLOCK_PATH}`, pid: process.pid }, null, 2)}\n`,
-    );
+    await writeLocalSystemFile(localDir, { apiUrl, emulatorControlUrl: emulator.controlUrl, pid: process.pid });
     return {
       apiUrl,
       emulator,
@@ -176,7 +177,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
         await schedules.stop();
         await Promise.all(pollers.map((poller) => poller.stop()));
         await stopAll();
-        await rm(systemFile, { force: true });
+        await removeLocalSystemFile(localDir);
       },
     };
   } catch (error) {
@@ -184,9 +185,6 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     throw error;
   }
 }
-
-/** Where a running local system tells the tools (`npm run clock`) its URLs, inside the local folder. */
-export const LOCAL_SYSTEM_FILE = 'local-system.json';
 
 /**
  * Waits until the queues the functions consume are empty (nothing waiting, in flight or delayed), polling their

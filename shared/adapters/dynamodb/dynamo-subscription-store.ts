@@ -15,6 +15,7 @@ import {
 import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { Subscription, SubscriptionStatus } from '#shared/domain/subscription.ts';
+import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 import type {
   AppliedChange,
   ListByStatusQuery,
@@ -27,7 +28,6 @@ import type {
   VersionedSubscriptionStore,
 } from '#shared/use-cases/ports/subscription-store.ts';
 import { cancelledIndexes, decodeCursor, encodeCursor, type Item, isItem, pageLimit } from './dynamo-item.ts';
-import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
 const SUBSCRIPTION_SK = 'SUBSCRIPTION';
 const OPERATION_SK_PREFIX = 'OP#';

@@ -55,7 +55,9 @@ export function takeSystemClockControl(
     setOffset(ms) {
       if (holder !== control) throw new Error('This control of the system clock was released.');
       if (!Number.isFinite(ms) || ms < offsetMs) {
-        throw new RangeError(`The system clock only moves forward: offset ${ms} ms is below the current ${offsetMs} ms.`);
+        throw new RangeError(
+          `The system clock only moves forward: offset ${ms} ms is below the current ${offsetMs} ms.`,
+        );
       }
       offsetMs = ms;
     },
