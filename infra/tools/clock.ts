@@ -70,7 +70,7 @@ for (const next of body.schedules ?? []) lines.push(`  ${next.schedule.padEnd(18
 console.log(lines.join('\n'));
 
 function formatOffset(ms: number): string {
-  const minutes = Math.floor(ms / 60_000);
+  const minutes = Math.round(ms / 60_000);
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
   return `${days > 0 ? `${days}d ` : ''}${hours}h ${minutes % 60}m`;

@@ -137,20 +137,40 @@ describe('one local clock: the whole billing cycle in seconds', () => {
     expect(system.clock.now().getTime() - now.getTime()).toBeLessThan(60_000);
   });
 
-  it('moves the whole system when the emulator’s own clock control is used, and with npm run clock', async () => {
+  it('moves the whole system with the emulator’s clock control and with npm run clock, past a term anniversary', async () => {
+    // An auto-activated one-month plan: Subscribed at once, its Subscribe webhook verified on the local clock.
+    const bought = await emulator('/purchases', 'POST', aPurchaseInput({ planId: 'instant', quantity: undefined }));
+    const subscriptionId = bought.body.subscriptionId as string;
+    const subscribed = await eventually(async () => {
+      const read = await api(`/v1/subscriptions/${subscriptionId}`);
+      return read.body.status === 'Subscribed' ? read.body : undefined;
+    });
     const start = system.clock.now().getTime();
 
     await emulator('/clock', 'POST', { advanceMs: HOUR });
     const afterEmulator = system.clock.now().getTime();
-    const cli = await run('npx', ['tsx', 'infra/tools/clock.ts', '+1d'], {
+    const cli = await run('npx', ['tsx', 'infra/tools/clock.ts', '+32d'], {
       cwd: REPO_ROOT,
       env: { ...process.env, LOCAL_DIR: workDir },
     });
     const afterCli = system.clock.now().getTime();
+    const renewed = (await api(`/v1/subscriptions/${subscriptionId}`)).body;
+    const webhooks = system.emulator.control
+      .webhookDeliveries()
+      .filter((delivery) => delivery.payload.subscriptionId === subscriptionId);
 
     expect(afterEmulator - start).toBeGreaterThanOrEqual(HOUR);
-    expect(afterCli - afterEmulator).toBeGreaterThanOrEqual(24 * HOUR);
+    expect(afterCli - afterEmulator).toBeGreaterThanOrEqual(32 * 24 * HOUR);
     expect(cli.stdout).toContain(`Local time  ${new Date(afterCli).toISOString().slice(0, 16)}`);
     expect(cli.stdout).toMatch(/ran UsageReconcile/);
+    // The term anniversary fell inside the move: Microsoft's Renew webhook, signed at that moment of the local clock,
+    // was accepted by our webhook (its token checked against the same clock) and the next term stored.
+    expect(webhooks.map((delivery) => [delivery.action, delivery.status])).toEqual([
+      ['Subscribe', 200],
+      ['Renew', 200],
+    ]);
+    const term = (view: Record<string, unknown>) => view.term as { startDate: string; endDate: string };
+    expect(Date.parse(term(renewed).startDate)).toBeGreaterThan(Date.parse(term(subscribed).endDate));
+    expect(Date.parse(term(renewed).startDate)).toBeLessThanOrEqual(afterCli);
   }, 60_000);
 });
