@@ -29,6 +29,9 @@
  * last one hour of emulator time: a test that advances the clock past that while a credential still caches its
  * token (MSAL caches on the real clock) gets 403, as it would with an expired token; pass `verifyTokenExpiry: false`
  * to ignore `exp`. Verify webhook tokens with `currentDate: control.now()` when the clock is not real time.
+ *
+ * In the local system the emulator has no clock of its own: it follows the system's (`clock: SharedTime`), which the
+ * functions read too, and a `POST /clock` on the control API moves that whole system (forward only).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
