@@ -50,8 +50,11 @@ export function parseClockMove(text: string, now: Date): Date {
 export interface ClockFollowers {
   /** Runs the emulator's timers falling due up to `target`, each at its own time, and leaves the clock at `target`. */
   runTimersUntil(target: Date): Promise<void>;
-  /** Runs the schedules that fell due, once each, in the order they fell due. */
-  runDueSchedules(): Promise<ScheduleRun[]>;
+  /**
+   * Runs `move` while the schedules do not run on their own timers, handing it the function that runs those due
+   * (once each, in the order they fell due).
+   */
+  holdSchedules<T>(move: (runDue: () => Promise<ScheduleRun[]>) => Promise<T>): Promise<T>;
   /** Waits (bounded) until the queues the functions consume are empty; false when some work was still queued. */
   settle(): Promise<boolean>;
 }
@@ -127,13 +130,17 @@ export class LocalClock implements Clock {
         );
       }
       const followers = this.followers;
-      await followers?.settle();
-      await followers?.runTimersUntil(target);
-      this.jumpTo(target.getTime());
-      await this.save();
-      const ran = (await followers?.runDueSchedules()) ?? [];
-      const settled = (await followers?.settle()) ?? true;
-      return { from: from.toISOString(), now: this.now().toISOString(), ran, settled };
+      const moveAll = async (runDue: () => Promise<ScheduleRun[]>): Promise<ClockMove> => {
+        await followers?.settle();
+        await followers?.runTimersUntil(target);
+        this.jumpTo(target.getTime());
+        await this.save();
+        const ran = await runDue();
+        const settled = (await followers?.settle()) ?? true;
+        return { from: from.toISOString(), now: this.now().toISOString(), ran, settled };
+      };
+      // The schedules' own timer would otherwise run what falls due while the emulator's timers move the clock.
+      return followers ? followers.holdSchedules(moveAll) : moveAll(async () => []);
     });
     this.moves = run.catch(() => undefined);
     return run;

@@ -162,7 +162,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     const triggerQueues = FUNCTIONS.flatMap((f) => (f.trigger ? [resources[f.trigger.queue.envVar] ?? ''] : []));
     clock.follow({
       runTimersUntil: (target) => emulator.runTimersUntil(target),
-      runDueSchedules: () => schedules.runDue(),
+      holdSchedules: (move) => schedules.exclusive(move),
       settle: () => settleQueues(sqs, triggerQueues),
     });
     await writeLocalSystemFile(localDir, { apiUrl, emulatorControlUrl: emulator.controlUrl, pid: process.pid });

@@ -17,6 +17,11 @@ export interface LocalSchedules {
    * first, one after the other; resolves with what ran.
    */
   runDue(): Promise<ScheduleRun[]>;
+  /**
+   * Runs `work` while no schedule runs on its own timer (after any run in progress), handing it `runDue` to call
+   * when it wants: a clock move takes the schedules over this way, so that what fell due runs, and is reported, once.
+   */
+  exclusive<T>(work: (runDue: () => Promise<ScheduleRun[]>) => Promise<T>): Promise<T>;
   /** When each schedule runs next, on the clock. */
   nextRuns(): { schedule: string; at: string }[];
   stop(): Promise<void>;
@@ -82,11 +87,11 @@ export function startSchedules(
     }
     return runs;
   };
-  const runDue = (): Promise<ScheduleRun[]> => {
+  const exclusive = <T>(work: (runDue: () => Promise<ScheduleRun[]>) => Promise<T>): Promise<T> => {
     const run = chain.then(async () => {
       busy = true;
       try {
-        return await runOnce();
+        return await work(runOnce);
       } finally {
         busy = false;
       }
@@ -94,12 +99,14 @@ export function startSchedules(
     chain = run.catch(() => undefined);
     return run;
   };
+  const runDue = () => exclusive((runNow) => runNow());
   const timer = setInterval(() => {
     if (!busy && !stopped) void runDue();
   }, options.tickMs ?? 1_000);
 
   return {
     runDue,
+    exclusive,
     nextRuns: () =>
       entries.map((entry) => ({ schedule: entry.schedule.id, at: new Date(entry.nextDue).toISOString() })),
     stop: async () => {

@@ -60,9 +60,14 @@ describe('the local clock', () => {
         steps.push(`timers until ${target.toISOString().slice(11, 16)} (clock ${at()})`);
         of().jumpTo(target.getTime());
       },
-      runDueSchedules: async () => {
-        steps.push(`schedules (clock ${at()})`);
-        return [{ schedule: 'UsageReport', at: of().now().toISOString(), ok: true }];
+      holdSchedules: async (move) => {
+        steps.push('hold schedules');
+        const result = await move(async () => {
+          steps.push(`schedules (clock ${at()})`);
+          return [{ schedule: 'UsageReport', at: of().now().toISOString(), ok: true }];
+        });
+        steps.push('release schedules');
+        return result;
       },
       settle: async () => {
         steps.push('settle');
@@ -72,7 +77,7 @@ describe('the local clock', () => {
     return { steps, followers };
   }
 
-  it('moves the functions’ systemClock: settles queued work, runs the emulator’s timers, then the due schedules', async () => {
+  it('moves the functions’ systemClock: with the schedules held, settles queued work, runs the emulator’s timers, then the due schedules', async () => {
     clock = await LocalClock.start(takeSystemClockControl({}));
     const local = clock;
     const { steps, followers } = recordingFollowers(() => local);
@@ -85,10 +90,12 @@ describe('the local clock', () => {
     expect(systemClock.now().getTime() - target.getTime()).toBeLessThan(1_000);
     const hhmm = (date: Date) => date.toISOString().slice(11, 16);
     expect(steps).toEqual([
+      'hold schedules',
       'settle',
       `timers until ${hhmm(target)} (clock ${hhmm(new Date(target.getTime() - 2 * HOUR))})`,
       `schedules (clock ${hhmm(target)})`,
       'settle',
+      'release schedules',
     ]);
     expect(moved).toMatchObject({ ran: [{ schedule: 'UsageReport', ok: true }], settled: true });
     expect(Date.parse(moved.now) - Date.parse(moved.from)).toBeGreaterThanOrEqual(2 * HOUR);
@@ -130,12 +137,13 @@ describe('the local clock', () => {
     const order: string[] = [];
     local.follow({
       runTimersUntil: async (target) => local.jumpTo(target.getTime()),
-      runDueSchedules: async () => {
-        order.push(`start ${order.length}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        order.push(`end ${order.length}`);
-        return [];
-      },
+      holdSchedules: (move) =>
+        move(async () => {
+          order.push(`start ${order.length}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          order.push(`end ${order.length}`);
+          return [];
+        }),
       settle: async () => true,
     });
 

@@ -131,4 +131,29 @@ describe('the local scheduler', () => {
     expect(maxRunning).toBe(1);
     expect(runs.map((run) => run.at)).toEqual(['2026-12-07T10:10:00.000Z', '2026-12-07T10:20:00.000Z']);
   });
+
+  it('runs nothing on its own timer while held: what falls due meanwhile runs when the holder asks, once', async () => {
+    const clock = new FixedClock('2026-12-07T10:00:00.000Z');
+    const ran: string[] = [];
+    const timers = startSchedules(
+      [schedule('TenMinutes', 10)],
+      () => async (event) => {
+        ran.push((event as { time: string }).time);
+      },
+      () => undefined,
+      { clock, tickMs: 1 },
+    );
+
+    const runs = await timers.exclusive(async (runDue) => {
+      clock.advanceMinutes(30);
+      await wait(20); // 20 ticks of the timer, all while held
+      const heldRuns = [...ran];
+      return { heldRuns, asked: await runDue() };
+    });
+    await timers.stop();
+
+    expect(runs.heldRuns).toEqual([]);
+    expect(runs.asked.map((run) => run.at)).toEqual(['2026-12-07T10:30:00.000Z']);
+    expect(ran).toEqual(['2026-12-07T10:30:00.000Z']);
+  });
 });
