@@ -16,7 +16,8 @@ const run = promisify(execFile);
  * Issue 12 item 6, end to end through the local system's HTTP API and the emulator's control API, as the docs tell a
  * person to do it: buy, activate on the landing page, send usage over the plan's included quantity, move the one
  * local clock two hours ahead; the hour closes, the reporter runs at once, the emulator has the overage, an alert is
- * in the outbox. No waiting on real timers: the schedules run because the clock moved.
+ * in the outbox. No waiting on real timers: the schedules run because the clock moved. Then what else follows the
+ * same clock: a term anniversary (Microsoft's Renew webhook) and the 30-day deadline of a purchase never activated.
  */
 describe('one local clock: the whole billing cycle in seconds', () => {
   let system: LocalSystem;
@@ -172,5 +173,26 @@ describe('one local clock: the whole billing cycle in seconds', () => {
     const term = (view: Record<string, unknown>) => view.term as { startDate: string; endDate: string };
     expect(Date.parse(term(renewed).startDate)).toBeGreaterThan(Date.parse(term(subscribed).endDate));
     expect(Date.parse(term(renewed).startDate)).toBeLessThanOrEqual(afterCli);
+  }, 60_000);
+
+  it('the 30-day deadline follows the clock: a purchase left unactivated is deleted by Microsoft and we record it', async () => {
+    // Bought, its landing page opened (we store it as pending), never activated.
+    const bought = await emulator('/purchases', 'POST', aPurchaseInput({ planId: 'basic', quantity: undefined }));
+    const subscriptionId = bought.body.subscriptionId as string;
+    expect((await fetch(bought.body.landingUrl as string)).status).toBe(200);
+    expect((await api(`/v1/subscriptions/${subscriptionId}`)).body.status).toBe('PendingFulfillmentStart');
+    const purchasedAt = system.clock.now().getTime();
+
+    const moved = await api('/_local/clock', 'POST', { move: '+31d' });
+
+    expect(moved.body.ran).toContainEqual(expect.objectContaining({ schedule: 'SubscriptionSync', ok: true }));
+    // Microsoft's side: deleted on day 30, on the same clock.
+    const deletedAt = Date.parse((await emulator(`/subscriptions/${subscriptionId}`)).body.deletedAt as string);
+    expect(deletedAt - purchasedAt).toBeGreaterThanOrEqual(30 * 24 * HOUR - 60_000);
+    expect(deletedAt - purchasedAt).toBeLessThanOrEqual(30 * 24 * HOUR);
+    // Ours: the sync the move ran found it gone and closed it.
+    expect((await api(`/v1/subscriptions/${subscriptionId}`)).body.status).toBe('Unsubscribed');
+    const audit = (await api(`/v1/subscriptions/${subscriptionId}/audit`)).body.entries as { what: string }[];
+    expect(audit.map((entry) => entry.what)).toContain('PendingPurchaseExpired');
   }, 60_000);
 });
