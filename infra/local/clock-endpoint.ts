@@ -66,10 +66,17 @@ export function localClockEndpoint(deps: { clock: LocalClock; schedules: LocalSc
   };
 }
 
+/** A move is a few dozen bytes: anything much larger is not one, and is not kept in memory. */
+const MAX_BODY_BYTES = 4096;
+
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+  }
+  return size > MAX_BODY_BYTES ? '' : Buffer.concat(chunks).toString('utf8');
 }
 
 function safeJson(text: string): unknown {

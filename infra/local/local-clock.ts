@@ -33,7 +33,10 @@ export function parseClockMove(text: string, now: Date): Date {
     for (const [, amount, unit] of (duration[1] ?? '').matchAll(/(\d+)([wdhms])/g)) {
       ms += Number(amount) * (UNIT_MS[unit ?? ''] ?? 0);
     }
-    return new Date(now.getTime() + ms);
+    const at = new Date(now.getTime() + ms);
+    if (Number.isNaN(at.getTime()))
+      throw new ClockMoveError(400, `"${spec}" goes beyond the last date JavaScript has.`);
+    return at;
   }
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(spec)) {
     const at = new Date(spec);

@@ -23,6 +23,10 @@ describe('parsing a clock move', () => {
     expect(parseClockMove(text, NOW).toISOString()).toBe(expected);
   });
 
+  it('refuses a duration that goes beyond the last representable date', () => {
+    expect(() => parseClockMove('+99999999999d', NOW)).toThrow(/beyond the last date/);
+  });
+
   it('refuses a move back with a message saying the clock only moves forward', () => {
     expect(() => parseClockMove('-2h', NOW)).toThrow(/only moves forward/);
   });
