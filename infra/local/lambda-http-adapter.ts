@@ -6,6 +6,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /** A Lambda handler for API Gateway HTTP API (payload format 2.0) events. */
 export type HttpLambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -33,7 +34,8 @@ export async function toHttpApiEvent(request: IncomingMessage, routeKey: string)
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = query[name] ? `${query[name]},${value}` : value;
   const isText = raw.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? 'application/json');
-  const now = new Date();
+  // The request time API Gateway stamps, on the local clock the functions read (it may have been moved ahead).
+  const now = systemClock.now();
   const method = (request.method ?? 'GET').toUpperCase();
   return {
     version: '2.0',

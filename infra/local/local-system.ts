@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { FUNCTIONS, type FunctionDefinition, HTTP_ROUTES, matchHttpRoute, SCHEDULES } from '#infra/functions.ts';
 import { ensureBootstrapKey } from '#infra/local/bootstrap-key.ts';
+import { localClockEndpoint } from '#infra/local/clock-endpoint.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { type LocalMessaging, startLocalMessaging } from '#infra/local/fauxqs.ts';
@@ -18,9 +19,11 @@ import {
   toHttpApiEvent,
   writeHttpApiResult,
 } from '#infra/local/lambda-http-adapter.ts';
+import { LocalClock } from '#infra/local/local-clock.ts';
+import { removeLocalSystemFile, writeLocalSystemFile } from '#infra/local/local-system-file.ts';
 import { provisionLocalResources } from '#infra/local/provision.ts';
 import { type SqsLambdaHandler, startQueuePoller } from '#infra/local/queue-poller.ts';
-import { type ScheduledHandler, startSchedules } from '#infra/local/scheduler.ts';
+import { type LocalSchedules, type ScheduledHandler, startSchedules } from '#infra/local/scheduler.ts';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import {
@@ -32,7 +35,7 @@ import {
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { ENV } from '#shared/env-names.ts';
-import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import { systemClock, takeSystemClockControl } from '#shared/use-cases/ports/clock.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -49,7 +52,10 @@ export interface LocalSystemOptions {
   readonly catalogPath?: string;
   /** File holding the bootstrap publisher key. */
   readonly bootstrapKeyFile?: string;
-  /** Folder for generated files (the emulator's CA certificate). */
+  /**
+   * Folder for generated files: the emulator's CA certificate, `local-system.json` (where `npm run clock` finds this
+   * system) and `clock.json` (how far the local clock was moved, kept across restarts).
+   */
   readonly localDir?: string;
   readonly log?: (line: string) => void;
 }
@@ -61,6 +67,8 @@ export interface LocalSystem {
   readonly endpoints: Required<AwsEndpoints>;
   readonly resources: Record<string, string>;
   readonly bootstrapKey: { token: string; created: boolean };
+  /** The one clock of the system: the functions, the emulator and the schedules follow it; it moves only forward. */
+  readonly clock: LocalClock;
   stop(): Promise<void>;
 }
 
@@ -75,10 +83,15 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     messaging?: LocalMessaging;
     server?: Server;
     emulator?: MarketplaceEmulator;
+    clock?: LocalClock;
+    schedules?: LocalSchedules;
   } = {};
+  const localDir = options.localDir ?? join(REPO_ROOT, '.local');
   const stopAll = async () => {
+    await started.schedules?.stop();
     await new Promise<void>((done) => (started.server ? started.server.close(() => done()) : done()));
     await Promise.allSettled([started.emulator?.stop(), started.messaging?.stop(), started.dynamodb?.stop()]);
+    started.clock?.release();
   };
   try {
     const endpoints = await startStandIns(options, started);
@@ -93,15 +106,26 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     // The API port is needed before the emulator starts (its webhook and landing URLs point at us): reserve it now.
     const apiPort = options.apiPort || (await freePort());
     const apiUrl = `http://127.0.0.1:${apiPort}`;
+    await mkdir(localDir, { recursive: true });
+    // One clock for the whole system, taken before anything reads the time: the functions read it as systemClock,
+    // the emulator follows it, the schedules run on it. A restart over the same data resumes at the saved offset.
+    started.clock = await LocalClock.start(takeSystemClockControl(), join(localDir, 'clock.json'));
+    const clock = started.clock;
     started.emulator = await startMarketplaceEmulator({
       catalog: await loadCatalog(catalogPath),
       webhookUrl: `${apiUrl}/webhook`,
       landingPageUrl: `${apiUrl}/landing`,
+      clock: {
+        nowMs: () => clock.nowMs(),
+        jumpTo: (ms) => clock.jumpTo(ms),
+        move: async (at) => void (await clock.move(at)),
+      },
+      // The functions' token cache counts a token's hour on the real clock, as MSAL does; after the clock jumps ahead
+      // the emulator would refuse that token as expired while the functions keep using it.
+      verifyTokenExpiry: false,
       log,
     });
     const emulator = started.emulator;
-    const localDir = options.localDir ?? join(REPO_ROOT, '.local');
-    await mkdir(localDir, { recursive: true });
     const caPath = join(localDir, 'emulator-ca.pem');
     await writeFile(caPath, emulator.entra.caCertificatePem);
     Object.assign(process.env, {
@@ -124,28 +148,70 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       options.bootstrapKeyFile ?? join(REPO_ROOT, '.local/bootstrap-key'),
     );
     const handlers = await importHandlers(FUNCTIONS);
-    started.server = await serveHttp(handlers, apiPort, log);
-    const pollers = await startQueueTriggers(handlers, createSqsClient(endpoints), resources, log);
-    const schedules = startSchedules(
+    started.schedules = startSchedules(
       SCHEDULES,
       (schedule) => handlers.get(schedule.functionId) as unknown as ScheduledHandler,
       (schedule, error) => log(`schedule ${schedule.id} failed: ${error instanceof Error ? error.message : error}`),
+      { clock },
     );
+    const schedules = started.schedules;
+    const clockEndpoint = localClockEndpoint({ clock, schedules, bootstrapToken: bootstrapKey.token });
+    started.server = await serveHttp(handlers, apiPort, log, clockEndpoint);
+    const sqs = createSqsClient(endpoints);
+    const pollers = await startQueueTriggers(handlers, sqs, resources, log);
+    const triggerQueues = FUNCTIONS.flatMap((f) => (f.trigger ? [resources[f.trigger.queue.envVar] ?? ''] : []));
+    clock.follow({
+      runTimersUntil: (target) => emulator.runTimersUntil(target),
+      holdSchedules: (move) => schedules.exclusive(move),
+      settle: () => settleQueues(sqs, triggerQueues),
+    });
+    await writeLocalSystemFile(localDir, { apiUrl, emulatorControlUrl: emulator.controlUrl, pid: process.pid });
     return {
       apiUrl,
       emulator,
       endpoints,
       resources,
       bootstrapKey,
+      clock,
       stop: async () => {
         await schedules.stop();
         await Promise.all(pollers.map((poller) => poller.stop()));
         await stopAll();
+        await removeLocalSystemFile(localDir);
       },
     };
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Waits until the queues the functions consume are empty (nothing waiting, in flight or delayed), polling their
+ * counters, for at most `timeoutMs`: false when work was still queued then (a message failing and waiting for its
+ * retry, for instance).
+ */
+async function settleQueues(sqs: SQSClient, queueUrls: readonly string[], timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await Promise.all(
+      queueUrls.map(async (url) => {
+        const { Attributes = {} } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: url,
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+              'ApproximateNumberOfMessagesDelayed',
+            ],
+          }),
+        );
+        return Object.values(Attributes).reduce((sum, value) => sum + Number(value ?? 0), 0);
+      }),
+    );
+    if (counts.every((count) => count === 0)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -224,9 +290,18 @@ function serveHttp(
   handlers: Map<string, HttpLambdaHandler>,
   port: number,
   log: (line: string) => void,
+  localRoutes: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>,
 ): Promise<Server> {
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    try {
+      // The local mode's own control routes (the clock), which API Gateway does not have.
+      if (await localRoutes(request, response, url)) return;
+    } catch (error) {
+      log(`${request.method} ${url.pathname} failed: ${error instanceof Error ? error.stack : error}`);
+      writeHttpApiResult(response, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) });
+      return;
+    }
     const match = matchHttpRoute(request.method ?? 'GET', url.pathname, HTTP_ROUTES);
     const handler = match && handlers.get(match.route.functionId);
     try {

@@ -38,6 +38,9 @@ const lines = [
   `    Control API      ${emulator.controlUrl}   (buy, change, suspend, renew, cancel; move its clock)`,
   `    Fake Entra       ${emulator.entra.authorityHost}   (CA: ${relative(REPO_ROOT, join(localDir, 'emulator-ca.pem'))})`,
   `  Schedules        ${SCHEDULES.length === 0 ? 'none yet' : SCHEDULES.map((s) => `${s.id} every ${s.everyMinutes} min`).join(', ')}`,
+  `  Local clock      ${system.clock.now().toISOString()}${system.clock.offsetMs > 0 ? ` (moved ${Math.round(system.clock.offsetMs / 60_000)} min ahead of the real clock)` : ''}`,
+  '    shared by the functions, the schedules and the emulator; move it forward and the due schedules run at once:',
+  '    npm run clock -- +2h',
   '',
   system.bootstrapKey.created
     ? `  A publisher API key was created for you (kept in ${relative(REPO_ROOT, bootstrapKeyFile)}):`

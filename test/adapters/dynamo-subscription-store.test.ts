@@ -8,6 +8,7 @@ import { ConflictError, ValidationError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import type { LifecycleEvent } from '#shared/use-cases/fulfillment/ports/lifecycle-publisher.ts';
 import { aSubscription } from '#test/builders/subscription.ts';
+import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { subscribeLifecycleQueue } from '#test/helpers/lifecycle-queue.ts';
 import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
 
@@ -17,9 +18,11 @@ describe('DynamoDB subscription store', () => {
   const { documentClient } = localClients();
   let store: DynamoSubscriptionStore;
   let auditLog: DynamoAuditLog;
+  let table = '';
 
   beforeAll(async () => {
     const env = await provisionIsolatedResources();
+    table = env[MAIN_TABLE.envVar] ?? '';
     store = new DynamoSubscriptionStore(documentClient, env[MAIN_TABLE.envVar] ?? '');
     auditLog = new DynamoAuditLog(documentClient, env[MAIN_TABLE.envVar] ?? '');
   });
@@ -32,6 +35,16 @@ describe('DynamoDB subscription store', () => {
       timeline: [{ from: '2026-01-20T10:00:00.000Z', status: 'PendingFulfillmentStart', planId: 'team', quantity: 4 }],
       ...overrides,
     });
+
+  it('stamps createdAt with its clock (the local mode’s moved clock), which stands for the purchase time', async () => {
+    const clock = new FixedClock('2027-03-01T09:00:00.000Z');
+    const moved = new DynamoSubscriptionStore(documentClient, table, clock);
+    const subscription = aPending();
+
+    await moved.put(subscription);
+
+    expect((await moved.read(subscription.id))?.createdAt).toBe('2027-03-01T09:00:00.000Z');
+  });
 
   describe('subscriptions under optimistic concurrency', () => {
     it('creates once, reads back what was written, and keeps get/put working', async () => {

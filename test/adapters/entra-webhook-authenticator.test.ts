@@ -140,6 +140,16 @@ describe('webhook token verification (DESIGN invariant 5)', () => {
     await expect(verifier().verify(`Bearer ${justExpired}`, {})).resolves.toBeDefined();
   });
 
+  it('checks exp and nbf against its clock (the local mode’s moved clock), not the real one', async () => {
+    const inTwoDays = Math.floor(Date.now() / 1000) + 2 * 86_400;
+    const issuedThen = await token({ iat: inTwoDays, nbf: inTwoDays }, { expiresIn: inTwoDays + 3600 });
+    const twoDaysAhead = { now: () => new Date((inTwoDays + 60) * 1000) };
+
+    await expect(verifier({ clock: twoDaysAhead }).verify(`Bearer ${issuedThen}`, {})).resolves.toBeDefined();
+    await expect(verifier().verify(`Bearer ${issuedThen}`, {})).rejects.toThrow(/nbf/);
+    await expect(verifier({ clock: twoDaysAhead }).verify(`Bearer ${await token()}`, {})).rejects.toThrow(/exp/);
+  });
+
   it('caches the keys, and fetches them again when a token names a new key (rotation)', async () => {
     const authenticator = verifier({ keyRefetchCooldownMs: 0 });
     await authenticator.verify(`Bearer ${await token()}`, {});

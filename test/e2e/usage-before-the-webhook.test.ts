@@ -3,14 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalSystem, REPO_ROOT, startLocalSystem } from '#infra/local/local-system.ts';
+import { type LocalSystem, startLocalSystem } from '#infra/local/local-system.ts';
 import { MAIN_TABLE } from '#infra/resources.ts';
-import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
-import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
-import { reportUsage } from '#shared/use-cases/metering/report-usage.ts';
-import type { Clock } from '#shared/use-cases/ports/clock.ts';
-import { RecordingMeteringAlerts } from '#test/builders/reporting.ts';
 import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
 import { aPurchaseInput, eventually } from '#test/helpers/fulfillment-flow.ts';
 import { localClients, localEndpoints } from '#test/helpers/local-aws.ts';
@@ -47,10 +42,13 @@ describe('usage of a subscription before its webhook or landing visit reached us
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  /** Posts 150 api-calls for the subscription, waits for the aggregator, closes the hour and runs the reporter. */
+  /**
+   * Posts 150 api-calls for the subscription, waits for the aggregator, and moves the local clock past the hour's close
+   * and the reporting grace: the scheduled reporter runs at once.
+   */
   async function useAndReport(subscriptionId: string, planId: string) {
     const { control } = system.emulator;
-    const usedAt = new Date();
+    const usedAt = system.clock.now();
     const response = await fetch(`${system.apiUrl}/v1/usage`, {
       method: 'POST',
       headers: { authorization: `Bearer ${publisherKey}`, 'content-type': 'application/json' },
@@ -62,24 +60,15 @@ describe('usage of a subscription before its webhook or landing visit reached us
     expect(await response.json()).toMatchObject({ accepted: 1, rejected: 0 });
     const table = system.resources[MAIN_TABLE.envVar] ?? '';
     const { documentClient } = localClients();
-    const clock: Clock = { now: () => control.now() };
-    const reporting = new DynamoReportingLedger(documentClient, table, clock);
+    const reporting = new DynamoReportingLedger(documentClient, table, system.clock);
     const hour = new Date(Math.floor(usedAt.getTime() / HOUR) * HOUR);
     const slots = await eventually(async () => {
       const found = await reporting.readSlots(subscriptionId, 'api-calls', hour, new Date(hour.getTime() + HOUR));
       return found.length > 0 && found;
     });
     expect(slots.map((slot) => slot.quantity.toString())).toEqual(['150']);
-    await control.setTime(new Date(hour.getTime() + HOUR + 11 * 60_000));
-    await reportUsage({
-      ledger: reporting,
-      subscriptions: new DynamoSubscriptionStore(documentClient, table),
-      catalog: await loadCatalog(join(REPO_ROOT, 'infra/catalog/catalog.yaml')),
-      marketplace: emulatorMarketplace(system.emulator),
-      alerts: new RecordingMeteringAlerts(),
-      clock,
-      graceMinutes: 10,
-    });
+    const moved = await system.clock.move(new Date(hour.getTime() + HOUR + 11 * 60_000));
+    expect(moved.ran).toContainEqual(expect.objectContaining({ schedule: 'UsageReport', ok: true }));
     // 100 api-calls are included per term on both plans: the overage of 50 is billed, once, on the plan bought.
     expect(control.usageLedger().filter((event) => event.resourceId === subscriptionId)).toEqual([
       expect.objectContaining({
@@ -93,7 +82,6 @@ describe('usage of a subscription before its webhook or landing visit reached us
 
   it('counts and reports usage sent right after an auto-activated purchase whose Subscribe webhook was dropped', async () => {
     const { control } = system.emulator;
-    await control.setTime(new Date()); // the emulator's clock back to the wall clock the ingest checks against
     control.setFaults({ match: 'webhook:Subscribe', dropRate: 1 });
     const bought = await control.purchase(aPurchaseInput({ planId: 'instant', quantity: undefined }));
     await new Promise((resolve) => setTimeout(resolve, 10)); // usage stamped after the purchase instant
@@ -108,7 +96,6 @@ describe('usage of a subscription before its webhook or landing visit reached us
 
   it('accepts, aggregates and reports the usage of a subscription only Microsoft knows', async () => {
     const { control } = system.emulator;
-    await control.setTime(new Date()); // the emulator's clock back to the wall clock the ingest checks against
     control.setWebhookUrl(UNREACHABLE_WEBHOOK);
     // Bought and activated at Microsoft without our landing page: Microsoft sends no webhook for either.
     const bought = await control.purchase(aPurchaseInput({ planId: 'basic', quantity: undefined }));

@@ -352,11 +352,18 @@ export function createControl(deps: ControlDeps): EmulatorControl {
     async setTime(date) {
       const target = typeof date === 'string' ? new Date(date) : date;
       if (Number.isNaN(target.getTime())) throw new ControlError(400, 'not a valid date');
-      await clock.setTime(target);
+      if (clock.mode === 'shared' && target.getTime() < clock.nowMs()) {
+        throw new ControlError(
+          409,
+          `the emulator shares the local system's clock, which only moves forward: ${target.toISOString()} is before ` +
+            `its current time ${clock.now().toISOString()}`,
+        );
+      }
+      await clock.requestMove(target);
     },
     async advance(ms) {
       if (!Number.isFinite(ms) || ms < 0) throw new ControlError(400, 'advance needs a non-negative number of ms');
-      await clock.advance(ms);
+      await clock.requestMove(new Date(clock.nowMs() + ms));
     },
     setWebhookUrl(url) {
       deps.webhooks.setUrl(url);

@@ -29,12 +29,15 @@
  * last one hour of emulator time: a test that advances the clock past that while a credential still caches its
  * token (MSAL caches on the real clock) gets 403, as it would with an expired token; pass `verifyTokenExpiry: false`
  * to ignore `exp`. Verify webhook tokens with `currentDate: control.now()` when the clock is not real time.
+ *
+ * In the local system the emulator has no clock of its own: it follows the system's (`clock: SharedTime`), which the
+ * functions read too, and a `POST /clock` on the control API moves that whole system (forward only).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Catalog } from '#shared/domain/catalog.ts';
-import { type ClockMode, EmulatorClock } from './clock.ts';
+import { type ClockMode, EmulatorClock, type SharedTime } from './clock.ts';
 import { controlRequestHandler, createControl, type EmulatorControl } from './control.ts';
 import { MARKETPLACE_RESOURCE_ID, type MarketplaceTokenVersion, startEntraAuthority } from './entra.ts';
 import { FaultInjector } from './faults.ts';
@@ -59,7 +62,7 @@ export type { FaultRule } from './faults.ts';
 export { EARLY_PATCH_ERROR } from './operations.ts';
 export type { AcceptedUsageEvent, WebhookDelivery } from './state.ts';
 export type { WebhookRetryPolicy } from './webhooks.ts';
-export type { ClockMode };
+export type { ClockMode, SharedTime };
 export { MARKETPLACE_RESOURCE_ID };
 
 export interface MarketplaceEmulatorOptions {
@@ -88,8 +91,11 @@ export interface MarketplaceEmulatorOptions {
   controlPort?: number;
   /** The emulator clock's initial time (default: real now). */
   startTime?: Date;
-  /** `running` (default): time flows from startTime; `manual`: it moves only with setTime/advance (tests). */
-  clock?: ClockMode;
+  /**
+   * `running` (default): time flows from startTime; `manual`: it moves only with setTime/advance (tests); a
+   * `SharedTime`: the emulator follows that clock (the local system's), and `startTime` is ignored.
+   */
+  clock?: 'running' | 'manual' | SharedTime;
   /** Seed of the fault-injection random sequence (default 1). */
   seed?: number;
   /** Landing page base URL of the landing URLs (default `http://localhost:3000/landing`). */
@@ -138,6 +144,11 @@ export interface MarketplaceEmulator {
   readonly controlUrl: string;
   /** The same operations in-process. */
   readonly control: EmulatorControl;
+  /**
+   * For the owner of a shared clock (`clock: SharedTime`), when it moves: runs the emulator's timers falling due up to
+   * `target`, each at its own time (the shared clock jumps to it), and leaves the shared clock at `target`.
+   */
+  runTimersUntil(target: Date): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -153,7 +164,8 @@ export async function startMarketplaceEmulator(options: MarketplaceEmulatorOptio
     clientSecret: options.publisher?.clientSecret ?? randomBytes(30).toString('base64url'),
     publisherId: options.publisher?.publisherId ?? 'contoso',
   };
-  const startTime = options.startTime ?? new Date();
+  const startTime =
+    typeof options.clock === 'object' ? new Date(options.clock.nowMs()) : (options.startTime ?? new Date());
   const clock = new EmulatorClock(startTime, options.clock ?? 'running', (error) =>
     log(`timer: ${(error as Error).stack ?? String(error)}`),
   );
@@ -281,6 +293,7 @@ export async function startMarketplaceEmulator(options: MarketplaceEmulatorOptio
     publisher: { tenantId: publisher.tenantId, clientId: publisher.clientId, publisherId: publisher.publisherId },
     controlUrl,
     control,
+    runTimersUntil: (target) => clock.setTime(target),
     async stop() {
       clock.stop();
       await Promise.allSettled([entra.stop(), ...servers.map(close)]);

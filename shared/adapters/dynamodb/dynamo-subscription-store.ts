@@ -15,6 +15,7 @@ import {
 import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { Subscription, SubscriptionStatus } from '#shared/domain/subscription.ts';
+import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 import type {
   AppliedChange,
   ListByStatusQuery,
@@ -67,6 +68,8 @@ export class DynamoSubscriptionStore implements VersionedSubscriptionStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Stamps `createdAt`/`updatedAt`; `createdAt` stands for the purchase time where Microsoft gives none. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async get(subscriptionId: string): Promise<Subscription | undefined> {
@@ -74,7 +77,7 @@ export class DynamoSubscriptionStore implements VersionedSubscriptionStore {
   }
 
   async put(subscription: Subscription): Promise<void> {
-    const update = subscriptionUpdate(subscription, new Date());
+    const update = subscriptionUpdate(subscription, this.clock.now());
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -94,7 +97,7 @@ export class DynamoSubscriptionStore implements VersionedSubscriptionStore {
 
   async save(subscription: Subscription, expectedVersion: number | undefined): Promise<number> {
     try {
-      await this.client.send(new UpdateCommand(this.conditionalSave(subscription, expectedVersion, new Date())));
+      await this.client.send(new UpdateCommand(this.conditionalSave(subscription, expectedVersion, this.clock.now())));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw versionConflict(subscription.id, error);
       throw error;

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import { UnauthenticatedError } from '#shared/domain/errors.ts';
 import type { WebhookAuthenticator, WebhookCaller } from '#shared/use-cases/fulfillment/ports/webhook-authenticator.ts';
+import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 import { fetchTrusting } from './fetch-with-ca.ts';
 
 /** The marketplace's first-party app: the `azp` (v2) or `appid` (v1) of every webhook token (marketplace-api.md §2.3). */
@@ -29,6 +30,8 @@ export interface EntraWebhookAuthenticatorOptions {
    * one fetch per period, not one per request. Tests set 0.
    */
   readonly keyRefetchCooldownMs?: number;
+  /** The time `exp` and `nbf` are checked against (default `systemClock`, which the local mode can move ahead). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -76,6 +79,7 @@ export class EntraWebhookAuthenticator implements WebhookAuthenticator {
         audience: this.audiences,
         issuer: this.issuers,
         clockTolerance: CLOCK_SKEW_SECONDS,
+        currentDate: (this.options.clock ?? systemClock).now(),
         requiredClaims: ['exp', 'tid'],
       }));
     } catch (error) {
