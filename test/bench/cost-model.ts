@@ -48,7 +48,10 @@ const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
 
 /** Significant digits of a DynamoDB number: leading and trailing zeros are not stored. */
 function significantDigits(number: string): number {
-  const digits = number.replace(/^[-+]/, '').replace(/[eE].*$/, '').replace('.', '');
+  const digits = number
+    .replace(/^[-+]/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '');
   const trimmed = digits.replace(/^0+/, '').replace(/0+$/, '');
   return Math.max(1, trimmed.length);
 }
@@ -83,8 +86,11 @@ export function attributeValueSizeBytes(value: AttributeValueShape): number {
 }
 
 /** Size of an item: the sum of its attribute names (UTF-8 bytes) and values. */
-export function itemSizeBytes(item: Readonly<Record<string, AttributeValueShape>>): number {
-  return Object.entries(item).reduce((sum, [name, value]) => sum + utf8(name) + attributeValueSizeBytes(value), 0);
+export function itemSizeBytes(item: Readonly<Record<string, object>>): number {
+  return Object.entries(item).reduce(
+    (sum, [name, value]) => sum + utf8(name) + attributeValueSizeBytes(value as AttributeValueShape),
+    0,
+  );
 }
 
 /** WRUs of one item write: 1 per started KB (at least 1), 2 per KB in a transaction. */
@@ -180,7 +186,9 @@ export function costOf(
     line('SNS publishes', operations.snsPublishes, 'requests', perMillion(prices.sns.publishesPerMillion)),
   ];
   for (const [protocol, count] of Object.entries(operations.snsDeliveries ?? {}) as [SnsDeliveryProtocol, number][]) {
-    lines.push(line(`SNS ${protocol} deliveries`, count, 'deliveries', perMillion(prices.sns.deliveriesPerMillion[protocol])));
+    lines.push(
+      line(`SNS ${protocol} deliveries`, count, 'deliveries', perMillion(prices.sns.deliveriesPerMillion[protocol])),
+    );
   }
   return { lines, total: lines.reduce((sum, l) => sum.plus(l.dollars), new Dec(0)) };
 }
@@ -214,7 +222,7 @@ const dollars = (value: Dec) => `$${value.toFixed(value.gte(1) ? 2 : 4)}`;
  */
 export function costTable(rows: readonly CostRow[], prices: AwsPrices, architecture: LambdaArchitecture = 'arm64') {
   const header = [
-    '| events per request | ' + SERVICES.map((s) => s.title).join(' | ') + ' | **total per million events** |',
+    `| events per request | ${SERVICES.map((s) => s.title).join(' | ')} | **total per million events** |`,
     `|---:|${SERVICES.map(() => '---:').join('|')}|---:|`,
   ];
   const units = [
@@ -232,7 +240,8 @@ export function costTable(rows: readonly CostRow[], prices: AwsPrices, architect
     body.push(
       `| ${size} | ${byService.map((d) => dollars(perMillionEvents(d, row.events))).join(' | ')} | **${dollars(perMillionEvents(cost.total, row.events))}** |`,
     );
-    const per = (value: Dec | number | string) => new Dec(value).dividedBy(row.events).toSignificantDigits(3).toString();
+    const per = (value: Dec | number | string) =>
+      new Dec(value).dividedBy(row.events).toSignificantDigits(3).toString();
     const o = row.operations;
     unitBody.push(
       `| ${size} | ${[o.lambdaInvocations, o.lambdaGbSeconds, o.httpApiRequests, o.sqsRequests, o.dynamoDbWriteRequestUnits, o.dynamoDbReadRequestUnits, o.snsPublishes].map(per).join(' | ')} |`,
