@@ -172,6 +172,14 @@ describe('SQS and SNS requests', () => {
     expect(countsOf('sqs').byCommand).toEqual({ SendMessage: 1, ReceiveMessage: 1, DeleteMessage: 1 });
   });
 
+  it('keeps receives that found nothing apart from the billed requests', async () => {
+    await inPhase('sqs-empty', () =>
+      clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 })),
+    );
+    expect(countsOf('sqs-empty').sqsRequests).toBe(0);
+    expect(countsOf('sqs-empty').sqsEmptyReceives).toBe(1);
+  });
+
   it('bills an SNS publish per started 64 KB', async () => {
     await inPhase('sns', async () => {
       await clients.sns.send(new PublishCommand({ TopicArn: topicArn, Message: 'small' }));

@@ -78,6 +78,11 @@ export interface OperationCounts {
   readRequestUnits: number;
   /** SQS requests as billed: one per started 64 KB of each send, receive, delete or visibility change. */
   sqsRequests: number;
+  /**
+   * Receives that returned no message: not in `sqsRequests`. In AWS, Lambda's event source mapping long-polls an
+   * empty queue at its own pace, a fixed cost per month whatever the events; the benchmark's pollers poll at theirs.
+   */
+  sqsEmptyReceives: number;
   /** SNS publishes as billed: one per started 64 KB of each Publish or PublishBatch. */
   snsPublishes: number;
   /** Handler invocations wrapped in `invokeFunction`, by function id in `byFunction`. */
@@ -111,6 +116,7 @@ export function countsOf(name: string): OperationCounts {
       writeRequestUnits: 0,
       readRequestUnits: 0,
       sqsRequests: 0,
+      sqsEmptyReceives: 0,
       snsPublishes: 0,
       lambdaInvocations: 0,
       byFunction: {},
@@ -567,7 +573,8 @@ let instrumentedMessaging = false;
 
 /**
  * Counts SQS and SNS requests of this process as AWS bills them: per request, one per started 64 KB of its payload
- * (the sum of a batch's messages; for a receive, of the messages it returned). Only the message actions are counted
+ * (the sum of a batch's messages; for a receive, of the messages it returned; an empty receive is counted apart, in
+ * `sqsEmptyReceives`). Only the message actions are counted
  * (send, receive, delete, change visibility, publish): the bench's own GetQueueAttributes, which watches the queue
  * drain, is not part of the workload.
  */
@@ -594,15 +601,19 @@ export function instrumentMessaging(): void {
       ((input.Entries ?? []) as SqsEntry[]).reduce((s, e) => s + messageBytes(e.MessageBody, e.MessageAttributes), 0),
     ),
   );
-  observeCommand(
-    ReceiveMessageCommand,
-    sqsRequest('ReceiveMessage', (_input, output) =>
-      ((output?.Messages ?? []) as Message[]).reduce(
-        (s, m) => s + messageBytes(m.Body, m.MessageAttributes as MessageAttributes | undefined),
-        0,
-      ),
-    ),
-  );
+  observeCommand(ReceiveMessageCommand, async (_input, send) => {
+    count('ReceiveMessage');
+    const result = await send();
+    const messages = (result.output.Messages ?? []) as Message[];
+    const entry = current();
+    if (messages.length === 0) entry.sqsEmptyReceives += 1;
+    else {
+      entry.sqsRequests += chunkedRequests(
+        messages.reduce((s, m) => s + messageBytes(m.Body, m.MessageAttributes as MessageAttributes | undefined), 0),
+      );
+    }
+    return result;
+  });
   for (const [command, name] of [
     [DeleteMessageCommand, 'DeleteMessage'],
     [DeleteMessageBatchCommand, 'DeleteMessageBatch'],
