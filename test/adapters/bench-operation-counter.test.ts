@@ -15,7 +15,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { USAGE_INGEST_FUNCTION } from '#infra/functions.ts';
 import { ENV } from '#shared/env-names.ts';
-import { countsOf, inPhase, instrumentAws, invokeFunction } from '#test/bench/bench-support.ts';
+import { countsOf, countWriteUnits, inPhase, instrumentAws, invokeFunction } from '#test/bench/bench-support.ts';
 import { localClients, localEndpoints, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
 
 let table = '';
@@ -144,6 +144,18 @@ describe('DynamoDB request units', () => {
     );
     expect(answer.Item?.pk).toBe('doc');
     expect(countsOf('document-read').readRequestUnits).toBe(0.5);
+  });
+
+  it('counts writes but not their units while write sizing is off (a throughput pass)', async () => {
+    countWriteUnits(false);
+    try {
+      await inPhase('unsized', () =>
+        dynamodb.send(new PutItemCommand({ TableName: table, Item: { ...key('unsized'), v: filler(10) } })),
+      );
+    } finally {
+      countWriteUnits(true);
+    }
+    expect(countsOf('unsized')).toMatchObject({ writeItems: 1, writeRequests: 1, writeRequestUnits: 0 });
   });
 
   it('takes read units from DynamoDB: half for an eventually consistent read, one for a strong one', async () => {
