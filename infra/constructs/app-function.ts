@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEFAULT_FUNCTION_MEMORY_MB } from '#infra/functions.ts';
 
 /** Absolute path of the repository root; NodejsFunction needs absolute entry and lock-file paths. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,7 +26,7 @@ export interface AppFunctionProps {
   readonly description?: string;
   /** Default 10 seconds: long enough for a DynamoDB transaction plus a marketplace call, short enough to fail fast. */
   readonly timeout?: Duration;
-  /** Default 256 MB (on Lambda, CPU grows with memory; 256 MB keeps cold starts of the bundle short). */
+  /** Default `DEFAULT_FUNCTION_MEMORY_MB` (infra/functions.ts). */
   readonly memorySize?: number;
   /** Caps concurrency, e.g. to protect the marketplace API from a burst of reporters. Default: unreserved. */
   readonly reservedConcurrentExecutions?: number;
@@ -63,10 +64,11 @@ export class AppFunction extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}package-lock.json`,
       runtime: lambda.Runtime.NODEJS_22_X,
+      // FUNCTION_ARCHITECTURE (infra/functions.ts), which the benchmarks' cost model prices.
       architecture: lambda.Architecture.ARM_64,
       tracing: lambda.Tracing.ACTIVE,
       timeout: props.timeout ?? Duration.seconds(10),
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? DEFAULT_FUNCTION_MEMORY_MB,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       logGroup: this.logGroup,
       environment: {

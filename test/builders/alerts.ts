@@ -104,7 +104,14 @@ export function oneCandidatePerRule(amount: (scale: 'small' | 'large') => Money)
       rule: 'budgetForecast',
       periodKey: '2025-12',
       severity: 'warning',
-      facts: { monthToDate: large, forecast: large, planned: large },
+      facts: {
+        monthToDate: large,
+        forecast: large,
+        planned: large,
+        basisFrom: '2025-12-01',
+        basisTo: '2025-12-28',
+        basisDays: '27',
+      },
     },
     spike: {
       ...base,

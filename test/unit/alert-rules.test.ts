@@ -1,9 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AlertCandidate, alertKey, recipientAddress } from '#shared/domain/alerts/alert.ts';
-import { addDays, addMonths, type DayKey, dayOf, dayPeriod, monthOfDay } from '#shared/domain/alerts/calendar.ts';
+import {
+  addDays,
+  addMonths,
+  type DayKey,
+  dayOf,
+  dayPeriod,
+  monthOf,
+  monthOfDay,
+} from '#shared/domain/alerts/calendar.ts';
 import type { MonthlyCharge } from '#shared/domain/alerts/credit.ts';
-import { budgetThresholdAlerts, type DailyCharge, evaluateAlerts, spikeAlert } from '#shared/domain/alerts/rules.ts';
+import {
+  budgetForecastAlert,
+  budgetThresholdAlerts,
+  type DailyCharge,
+  evaluateAlerts,
+  FORECAST_MIN_BASIS_DAYS,
+  spikeAlert,
+} from '#shared/domain/alerts/rules.ts';
 import {
   type BudgetSettings,
   type BudgetSettingsInput,
@@ -16,6 +31,12 @@ import { Money } from '#shared/domain/money.ts';
 import { aBudget, aCreditLink, someCreditLevels, yen } from '#test/builders/alerts.ts';
 
 const TZ = 'Asia/Tokyo';
+
+/** The basis of a forecast made at `now` for a subscription active all month: the Tokyo month start to now. */
+function tokyoMonthSoFar(now: string): { start: Date; end: Date } {
+  const end = new Date(now);
+  return { start: monthOf(end, TZ).start, end };
+}
 
 /**
  * One of the seed's situations: a customer's daily usage charges in Tokyo days (¥), its budget and its partner link.
@@ -258,7 +279,7 @@ describe('alert evaluation', () => {
         now: new Date('2025-04-10T03:00:00Z'),
         budget,
         monthToDate: yen('30000'),
-        forecast: yen(forecast),
+        forecast: { amount: yen(forecast), basis: tokyoMonthSoFar('2025-04-10T03:00:00Z') },
         dailyCharges: [],
         monthlyHistory: [],
       }).map((c) => c.rule);
@@ -266,6 +287,51 @@ describe('alert evaluation', () => {
     expect(input(true, '100001')).toEqual(['budgetForecast']);
     expect(input(true, '100000')).toEqual([]);
     expect(input(false, '500000')).toEqual([]);
+  });
+
+  // THE FORECAST EVIDENCE RULE: at least FORECAST_MIN_BASIS_DAYS whole days of usage since the later of the month start
+  // and the activation. [case, basis start, now, alerts?]
+  const EVIDENCE: readonly (readonly [string, string, string, boolean])[] = [
+    ['one minute after an activation (the issue-12 case)', '2025-04-10T02:00:00Z', '2025-04-10T02:01:00Z', false],
+    ['one day after the activation', '2025-04-10T02:00:00Z', '2025-04-11T02:00:00Z', false],
+    ['a millisecond short of seven days', '2025-04-10T02:00:00Z', '2025-04-17T01:59:59.999Z', false],
+    ['exactly seven days after the activation', '2025-04-10T02:00:00Z', '2025-04-17T02:00:00Z', true],
+    ['on the 7th of the month at 23:59 Tokyo, active all month', '2025-03-31T15:00:00Z', '2025-04-07T14:59:00Z', false],
+    ['on the 8th of the month at 00:00 Tokyo, active all month', '2025-03-31T15:00:00Z', '2025-04-07T15:00:00Z', true],
+  ];
+
+  it.each(EVIDENCE)('forecasts only on enough usage: %s', (_case, start, now, alerts) => {
+    const budget = aBudget({ forecastAlert: true });
+    const candidates = evaluateAlerts({
+      subscriptionId: budget.subscriptionId,
+      customerId: budget.customerId,
+      now: new Date(now),
+      budget,
+      monthToDate: yen('10'),
+      forecast: { amount: yen('50728810'), basis: { start: new Date(start), end: new Date(now) } },
+      dailyCharges: [],
+      monthlyHistory: [],
+    }).filter((c) => c.rule === 'budgetForecast');
+    expect(candidates.length).toBe(alerts ? 1 : 0);
+    expect(FORECAST_MIN_BASIS_DAYS).toBe(7);
+  });
+
+  it('says what the forecast is based on: the local days of the usage and how many whole days', () => {
+    const budget = aBudget({ forecastAlert: true });
+    // Active from 12/1 00:00 Tokyo; now 12/9 13:00 Tokyo: 8 whole days and 13 hours, from 12/1 to 12/9.
+    const [alert] = budgetForecastAlert(
+      budget,
+      {
+        monthToDate: yen('90000'),
+        forecast: {
+          amount: yen('310000'),
+          basis: { start: new Date('2025-11-30T15:00:00Z'), end: new Date('2025-12-09T04:00:00Z') },
+        },
+      },
+      '2025-12',
+      TZ,
+    );
+    expect(alert?.facts).toMatchObject({ basisFrom: '2025-12-01', basisTo: '2025-12-09', basisDays: '8' });
   });
 
   it('refuses settings that belong to another subscription, so no alert can reach a stranger', () => {
@@ -317,7 +383,7 @@ const inputArb = fc
       { nil: undefined },
     ),
     monthToDate: yenArb(2_000_000),
-    forecast: fc.option(yenArb(3_000_000), { nil: undefined }),
+    forecast: fc.option(fc.tuple(yenArb(3_000_000), fc.integer({ min: 0, max: 31 * 24 })), { nil: undefined }),
     lastDays: fc.array(fc.option(yenArb(100_000), { nil: undefined }), { minLength: 4, maxLength: 4 }),
     history: fc.array(fc.tuple(yenArb(1_000_000), fc.boolean()), { maxLength: 8 }),
   })
@@ -356,7 +422,11 @@ const inputArb = fc
       budget,
       creditLink,
       monthToDate: r.monthToDate,
-      forecast: r.forecast,
+      // A basis of 0 to 31 days of usage ending now, so the evidence rule is exercised both ways.
+      forecast: r.forecast && {
+        amount: r.forecast[0],
+        basis: { start: new Date(r.now.getTime() - r.forecast[1] * 3_600_000), end: r.now },
+      },
       dailyCharges,
       monthlyHistory,
     };

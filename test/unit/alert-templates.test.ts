@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertRule } from '#shared/domain/alerts/alert.ts';
+import type { AlertCandidate, AlertRule } from '#shared/domain/alerts/alert.ts';
 import type { AlertLocale } from '#shared/domain/alerts/settings.ts';
 import { smsSegmentInfo } from '#shared/domain/alerts/sms.ts';
 import { formatMoney, renderAlert } from '#shared/domain/alerts/templates.ts';
@@ -55,6 +55,38 @@ describe('alert texts', () => {
     expect(body).toContain(formatMoney(c.large, c.locale));
     expect(body).toContain(c.candidate.subscriptionId);
     expect(body).toMatch(c.locale === 'ja' ? /対応|意味と対応/ : /What (you can do|this means)/);
+  });
+
+  it('says what a forecast is based on, in the e-mail with its dates and in the SMS briefly', () => {
+    const forecast = oneCandidatePerRule((scale) =>
+      Money.of(scale === 'small' ? '1234.56' : '1234567.89', 'USD'),
+    ).budgetForecast;
+    const en = renderAlert(forecast, 'en', { subscriptionLabel: 'Contoso Analytics Enterprise (annual, 500 seats)' });
+    const ja = renderAlert(forecast, 'ja', { subscriptionLabel: '経理部データ分析基盤本番環境東日本リージョン第二' });
+
+    expect(en.body).toContain('Based on: 27 days of usage, Dec 1, 2025 to Dec 28, 2025, carried to the month end');
+    expect(en.body).toContain('only once at least 7 days of usage this month are known');
+    expect(en.sms).toContain('based on 27 days');
+    expect(ja.body).toContain('見込みの根拠: 2025年12月1日〜2025年12月28日の27日間の利用実績');
+    expect(ja.body).toContain('今月の利用実績が7日分以上そろってから算出します');
+    expect(ja.sms).toContain('27日間の実績から');
+    for (const sms of [en.sms, ja.sms]) expect(smsSegmentInfo(sms).fitsOneSegment).toBe(true);
+  });
+
+  it('still renders a forecast alert recorded before its basis was stated, without inventing one', () => {
+    const forecast = oneCandidatePerRule((scale) =>
+      Money.of(scale === 'small' ? '12345' : '12345678', 'JPY'),
+    ).budgetForecast;
+    if (forecast.rule !== 'budgetForecast') throw new Error('the builder gave no forecast alert');
+    const { basisFrom: _from, basisTo: _to, basisDays: _days, ...facts } = forecast.facts;
+    const old: AlertCandidate = { ...forecast, facts };
+    const en = renderAlert(old, 'en');
+    const ja = renderAlert(old, 'ja');
+
+    expect(en.body).not.toContain('Based on:');
+    expect(en.sms).not.toContain('based on');
+    expect(ja.body).not.toContain('見込みの根拠');
+    expect(en.sms).toContain('¥12,345,678');
   });
 
   it('formats amounts for the locale and currency, JPY without decimals, rounding half up once', () => {

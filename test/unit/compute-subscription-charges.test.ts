@@ -86,6 +86,25 @@ describe('computeSubscriptionCharges', () => {
 
     // ¥10,000 due on 6/15, plus the ¥10 of overage in two days run on to thirty (charges.ts FORECAST METHOD).
     expect(text(charges.forecast ?? '')).toBe('10150 JPY');
+    // Based on the month so far: 6/1 00:00 to just after now.
+    expect(charges.forecastBasis).toEqual({
+      start: new Date('2025-06-01T00:00:00Z'),
+      end: new Date('2025-06-03T00:00:00.001Z'),
+    });
+  });
+
+  it('bases the forecast of the activation month on the time since the activation, not since the month start', async () => {
+    const ledger = await ledgerWith(subscription.id, [['2025-04-15T00:00:00Z', '500']]);
+
+    const charges = await computeSubscriptionCharges(
+      { ledger, catalog: ALERT_CATALOG },
+      { subscription, timeZone: 'UTC', currency: 'JPY', now: new Date('2025-04-15T00:01:00Z'), forecast: true },
+    );
+
+    expect(charges.forecastBasis).toEqual({
+      start: new Date('2025-04-15T00:00:00Z'),
+      end: new Date('2025-04-15T00:01:00.001Z'),
+    });
   });
 
   it('groups days and months in the given time zone', async () => {

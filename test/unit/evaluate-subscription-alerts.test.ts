@@ -16,7 +16,7 @@ interface Scenario {
   /** Activation instant (ISO, UTC). */
   readonly activatedAt: string;
   /** Planned monthly amount in yen and budget thresholds; no budget when absent. */
-  readonly budget?: { readonly planned: string; readonly thresholds?: string[] };
+  readonly budget?: { readonly planned: string; readonly thresholds?: string[]; readonly forecastAlert?: boolean };
   /** Credit levels in yen: warning, approval required, purchase blocked; no partner when absent. */
   readonly levels?: readonly [string, string, string];
   /** [UTC hour, yen of usage (¥1 per call)]. */
@@ -257,6 +257,34 @@ const scenarios: readonly Scenario[] = [
       'partner:provisionalCreditExceeded:-:2025-06',
     ],
   },
+  {
+    name: 'a forecast one minute after the activation, from its first hour of usage: no forecast alert (issue 12)',
+    seed: 'THE FORECAST EVIDENCE RULE (rules.ts): at least 7 days of usage this month',
+    activatedAt: '2025-06-10T03:00:00.000Z',
+    budget: { planned: '10000', thresholds: ['10'], forecastAlert: true },
+    usage: [['2025-06-10T03:00:00Z', '5000']],
+    // ¥5,000 in the first minute would "forecast" millions; a day later, still too little to go on.
+    evaluateAt: ['2025-06-10T03:01:00Z', '2025-06-11T03:00:00Z'],
+    expected: [],
+  },
+  {
+    name: 'the same usage seven days after the activation: the forecast alert, saying what it is based on',
+    seed: 'THE FORECAST EVIDENCE RULE (rules.ts): at least 7 days of usage this month',
+    activatedAt: '2025-06-10T03:00:00.000Z',
+    budget: { planned: '10000', thresholds: ['10'], forecastAlert: true },
+    usage: [['2025-06-10T03:00:00Z', '5000']],
+    // 6/10 03:00Z to 6/30 15:00Z (the Tokyo month end) is 492 hours; ¥5,000 in 168 → ¥14,643 > ¥10,000.
+    evaluateAt: ['2025-06-10T03:01:00Z', '2025-06-17T03:00:00Z'],
+    expected: ['customer:budgetForecast:-:2025-06'],
+    facts: {
+      'customer:budgetForecast:-:2025-06': {
+        forecast: { amount: '14643', currency: 'JPY' },
+        basisFrom: '2025-06-10',
+        basisTo: '2025-06-17',
+        basisDays: '7',
+      },
+    },
+  },
 ];
 
 describe('alert evaluation: the seed scenarios (seeds/000_*, Cloud-All)', () => {
@@ -272,6 +300,7 @@ describe('alert evaluation: the seed scenarios (seeds/000_*, Cloud-All)', () => 
           plannedMonthlyAmount: { amount: scenario.budget.planned, currency: 'JPY' },
           spikeMinimumAmount: { amount: '1000', currency: 'JPY' },
           ...(scenario.budget.thresholds ? { thresholds: scenario.budget.thresholds } : {}),
+          ...(scenario.budget.forecastAlert ? { forecastAlert: true } : {}),
           ...(scenario.budgetTimeZone ? { timeZone: scenario.budgetTimeZone } : {}),
         }),
       );

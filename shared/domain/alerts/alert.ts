@@ -55,7 +55,18 @@ export const ALERT_RULES: readonly AlertRule[] = [
 /** The numbers (and day/month keys) each rule's text quotes. */
 export interface AlertFactsByRule {
   readonly budgetThreshold: { readonly monthToDate: Money; readonly planned: Money };
-  readonly budgetForecast: { readonly monthToDate: Money; readonly forecast: Money; readonly planned: Money };
+  readonly budgetForecast: {
+    readonly monthToDate: Money;
+    readonly forecast: Money;
+    readonly planned: Money;
+    /**
+     * What the forecast is based on (rules.ts THE FORECAST EVIDENCE RULE): the local days of the usage it projects,
+     * first and last, and how many whole days that usage covers. Absent from alerts recorded before the rule existed.
+     */
+    readonly basisFrom?: DayKey;
+    readonly basisTo?: DayKey;
+    readonly basisDays?: string;
+  };
   readonly spike: {
     readonly dayAmount: Money;
     /** The earlier day the spike is measured against (of the two previous days, the one it exceeds most). */
@@ -154,12 +165,20 @@ export function alertKey(candidate: AlertCandidate): string {
 /** A fact as stored: amounts as `{ amount, currency }` with a decimal string, never a float. */
 export type StoredFact = string | boolean | { readonly amount: string; readonly currency: string };
 
-type FactKind = 'money' | 'string' | 'boolean';
+/** `optionalString`: a fact added after alerts were first recorded, so older records lack it. */
+type FactKind = 'money' | 'string' | 'boolean' | 'optionalString';
 
 /** The shape of each rule's facts, so stored alerts are read back checked, not cast. */
-const FACT_SHAPES: { readonly [R in AlertRule]: { readonly [F in keyof AlertFactsByRule[R]]: FactKind } } = {
+const FACT_SHAPES: { readonly [R in AlertRule]: { readonly [F in keyof AlertFactsByRule[R]]-?: FactKind } } = {
   budgetThreshold: { monthToDate: 'money', planned: 'money' },
-  budgetForecast: { monthToDate: 'money', forecast: 'money', planned: 'money' },
+  budgetForecast: {
+    monthToDate: 'money',
+    forecast: 'money',
+    planned: 'money',
+    basisFrom: 'optionalString',
+    basisTo: 'optionalString',
+    basisDays: 'optionalString',
+  },
   spike: { dayAmount: 'money', comparedDay: 'string', comparedAmount: 'money', partialDay: 'boolean' },
   provisionalCreditExceeded: { monthToDate: 'money', provisionalCredit: 'money', basis: 'string' },
   monthStartBlocked: { largestMonthlyCharge: 'money', largestMonth: 'string', purchaseBlocked: 'money' },
@@ -178,7 +197,8 @@ const FACT_SHAPES: { readonly [R in AlertRule]: { readonly [F in keyof AlertFact
 /** Facts in their stored form (amounts as decimal strings with their currency). */
 export function factsToStored(candidate: AlertCandidate): Record<string, StoredFact> {
   const stored: Record<string, StoredFact> = {};
-  for (const [name, value] of Object.entries(candidate.facts as Record<string, Money | string | boolean>)) {
+  for (const [name, value] of Object.entries(candidate.facts as Record<string, Money | string | boolean | undefined>)) {
+    if (value === undefined) continue;
     stored[name] = value instanceof Money ? { amount: value.toDecimalString(), currency: value.currency } : value;
   }
   return stored;
@@ -206,6 +226,12 @@ export function factsFromStored<R extends AlertRule>(
         throw new ValidationError(`fact ${name} of a ${rule} alert is not an amount`, `facts.${name}`);
       }
       facts[name] = Money.of(amount, currency);
+    } else if (kind === 'optionalString') {
+      if (value === undefined) continue;
+      if (typeof value !== 'string') {
+        throw new ValidationError(`fact ${name} of a ${rule} alert is not a string`, `facts.${name}`);
+      }
+      facts[name] = value;
     } else if (typeof value !== kind) {
       throw new ValidationError(`fact ${name} of a ${rule} alert is not a ${kind}`, `facts.${name}`);
     } else {

@@ -5,7 +5,8 @@
  *
  * Customer side (エンドユーザー様向け):
  * - budget: month-to-date charges *reach* (達した, ≥) each threshold of the planned monthly amount; one alert per
- *   threshold reached, per month. Optionally, the forecast to the month end *exceeds* (>) the planned amount.
+ *   threshold reached, per month. Optionally, the forecast to the month end *exceeds* (>) the planned amount, once
+ *   the forecast rests on enough usage (THE FORECAST EVIDENCE RULE, `FORECAST_MIN_BASIS_DAYS`).
  * - spike: "過去2日間のいずれかの利用金額より倍以上" — a day's charges are at least double (≥ 2×) those of EITHER of the
  *   two previous days, read as: ≥ 2 × (day − 1) OR ≥ 2 × (day − 2). A previous day without data (before the
  *   subscription existed) does not count; a previous day with zero charges does. The day must reach the budget's
@@ -104,15 +105,47 @@ export function budgetThresholdAlerts(budget: BudgetSettings, monthToDate: Money
 }
 
 /**
- * A candidate when the budget asks for forecast alerts and the forecast to the month end exceeds the planned amount.
+ * THE FORECAST EVIDENCE RULE: a forecast alert needs at least this many whole days (of 24 hours) of usage in the
+ * month, counted from the later of the month start and the subscription's activation to now.
+ *
+ * Why: the forecast carries the run rate of the elapsed part of the month to its end (charges.ts FORECAST METHOD), so
+ * it multiplies whatever that part holds by the month's length over its own: one hour after activation, by about 720.
+ * A new customer's first test burst then "forecasts" tens of thousands of dollars (issue 12: $50,728.81 one minute
+ * after activation). Seven days hold one whole weekly cycle, weekdays and weekend, the commonest rhythm of business
+ * usage, and scale the run rate by at most about 4.4. Until then the threshold alerts, on actual charges, still
+ * protect the budget. The price: a subscription activated in the last seven days of a month gets no forecast alert
+ * that month (its first whole month will).
+ */
+export const FORECAST_MIN_BASIS_DAYS = 7;
+
+const DAY_MS = 86_400_000;
+
+/** A forecast to the month end and the usage it rests on. */
+export interface ForecastInput {
+  readonly amount: Money;
+  /**
+   * The elapsed part of the month whose usage the forecast projects: from the later of the month start and the
+   * activation, to now (end exclusive).
+   */
+  readonly basis: { readonly start: Date; readonly end: Date };
+}
+
+/**
+ * A candidate when the budget asks for forecast alerts, the forecast rests on at least `FORECAST_MIN_BASIS_DAYS` of
+ * usage (THE FORECAST EVIDENCE RULE) and it exceeds the planned amount. The candidate says what the forecast is based
+ * on: the local days of `timeZone` the basis spans and how many whole days it covers.
  * @throws {CurrencyMismatchError} when the amounts are not in the planned amount's currency.
  */
 export function budgetForecastAlert(
   budget: BudgetSettings,
-  amounts: { readonly monthToDate: Money; readonly forecast: Money },
+  amounts: { readonly monthToDate: Money; readonly forecast: ForecastInput },
   month: MonthKey,
+  timeZone: string = alertTimeZone(budget),
 ): AlertCandidate[] {
-  if (!budget.forecastAlert || amounts.forecast.compare(budget.plannedMonthlyAmount) <= 0) return [];
+  const { amount, basis } = amounts.forecast;
+  const basisMs = basis.end.getTime() - basis.start.getTime();
+  if (!budget.forecastAlert || basisMs < FORECAST_MIN_BASIS_DAYS * DAY_MS) return [];
+  if (amount.compare(budget.plannedMonthlyAmount) <= 0) return [];
   return [
     {
       recipient: customer(budget.customerId),
@@ -121,7 +154,15 @@ export function budgetForecastAlert(
       severity: 'warning',
       subscriptionId: budget.subscriptionId,
       customerId: budget.customerId,
-      facts: { monthToDate: amounts.monthToDate, forecast: amounts.forecast, planned: budget.plannedMonthlyAmount },
+      facts: {
+        monthToDate: amounts.monthToDate,
+        forecast: amount,
+        planned: budget.plannedMonthlyAmount,
+        basisFrom: dayOf(basis.start, timeZone).key,
+        // The end is exclusive: the last day is that of the last instant the basis covers.
+        basisTo: dayOf(new Date(basis.end.getTime() - 1), timeZone).key,
+        basisDays: String(Math.floor(basisMs / DAY_MS)),
+      },
     },
   ];
 }
@@ -283,8 +324,8 @@ export interface AlertEvaluationInput {
    * (`alertTimeZone`), or in the partner's when there is no budget.
    */
   readonly monthToDate: Money;
-  /** Forecast of the month's charges at its end; needed only for the forecast alert. */
-  readonly forecast?: Money;
+  /** Forecast of the month's charges at its end and the usage it rests on; needed only for the forecast alert. */
+  readonly forecast?: ForecastInput;
   /**
    * Usage charges per day, for spikes: at least today (so far), yesterday and the two days before; list zero days too
    * (an unlisted day counts as "no data", before the subscription existed).
@@ -334,7 +375,7 @@ export function evaluateAlerts(input: AlertEvaluationInput): AlertCandidate[] {
     candidates.push(...budgetThresholdAlerts(budget, input.monthToDate, month));
     if (input.forecast) {
       candidates.push(
-        ...budgetForecastAlert(budget, { monthToDate: input.monthToDate, forecast: input.forecast }, month),
+        ...budgetForecastAlert(budget, { monthToDate: input.monthToDate, forecast: input.forecast }, month, timeZone),
       );
     }
     candidates.push(...spikeAlert(budget, input.dailyCharges, addDays(today, -1), false));

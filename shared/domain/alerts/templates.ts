@@ -24,6 +24,7 @@
  */
 
 import type { AlertCandidate } from '#shared/domain/alerts/alert.ts';
+import { FORECAST_MIN_BASIS_DAYS } from '#shared/domain/alerts/rules.ts';
 import type { AlertLocale, CreditLevelName } from '#shared/domain/alerts/settings.ts';
 import { clip, fitSms } from '#shared/domain/alerts/sms.ts';
 import { Dec, type Money } from '#shared/domain/money.ts';
@@ -128,6 +129,7 @@ function english(c: AlertCandidate, context: AlertTextContext): Parts {
     }
     case 'budgetForecast': {
       const month = monthEn(c.periodKey);
+      const basis = forecastBasisEn(c.facts);
       return {
         subject: `[Budget forecast] ${label}: ${month} is forecast to exceed your planned amount`,
         body: [
@@ -137,17 +139,20 @@ function english(c: AlertCandidate, context: AlertTextContext): Parts {
           `Forecast for the month: ${m(c.facts.forecast)}`,
           `Planned monthly amount: ${m(c.facts.planned)}`,
           `Charges this month so far: ${m(c.facts.monthToDate)}`,
+          ...(basis ? [`Based on: ${basis.long}`] : []),
           '',
           'What you can do: if the usage is expected, raise the planned amount in your budget settings; otherwise ' +
-            'reduce the usage now, before the charges reach the planned amount. The forecast projects the usage ' +
-            'charges so far to the end of the month and adds the fixed fees due this month.',
+            'reduce the usage now, before the charges reach the planned amount. The forecast carries the rate of ' +
+            'this month’s usage charges so far to the end of the month and adds the fixed fees due this month; it ' +
+            `is made only once at least ${FORECAST_MIN_BASIS_DAYS} days of usage this month are known.`,
         ],
         sms: [
           (l) =>
-            `Budget alert${at(l)}: ${shortMonthEn(c.periodKey)} forecast ${m(c.facts.forecast)} exceeds planned ${m(c.facts.planned)} (so far ${m(c.facts.monthToDate)}).`,
+            `Budget alert${at(l)}: ${shortMonthEn(c.periodKey)} forecast ${m(c.facts.forecast)} exceeds planned ${m(c.facts.planned)} (so far ${m(c.facts.monthToDate)}${basis ? `, ${basis.short}` : ''}).`,
           (l) =>
-            `Budget alert${at(l)}: ${shortMonthEn(c.periodKey)} forecast ${m(c.facts.forecast)} exceeds planned ${m(c.facts.planned)}.`,
-          (l) => `Budget alert${at(l)}: forecast ${m(c.facts.forecast)} exceeds the planned amount.`,
+            `Budget alert${at(l)}: ${shortMonthEn(c.periodKey)} forecast ${m(c.facts.forecast)} exceeds planned ${m(c.facts.planned)}${basis ? ` (${basis.short})` : ''}.`,
+          (l) =>
+            `Budget alert${at(l)}: forecast ${m(c.facts.forecast)} exceeds the planned amount${basis ? ` (${basis.short})` : ''}.`,
         ],
       };
     }
@@ -329,6 +334,7 @@ function japanese(c: AlertCandidate, context: AlertTextContext): Parts {
     }
     case 'budgetForecast': {
       const month = monthJa(c.periodKey);
+      const basis = forecastBasisJa(c.facts);
       return {
         subject: `【予算アラート】${label} ${month}の利用料金が利用予定金額を超える見込みです`,
         body: [
@@ -338,16 +344,18 @@ function japanese(c: AlertCandidate, context: AlertTextContext): Parts {
           `今月の見込額: ${m(c.facts.forecast)}`,
           `利用予定金額(月額): ${m(c.facts.planned)}`,
           `今月の利用料金(現時点): ${m(c.facts.monthToDate)}`,
+          ...(basis ? [`見込みの根拠: ${basis.long}`] : []),
           '',
           '対応のお願い: 予定どおりの利用であれば、予算設定で利用予定金額を見直してください。予定外であれば、利用料金が' +
-            '利用予定金額に達する前に利用を抑えてください。見込額は、現時点までの従量料金を月末まで延長し、今月の固定料金を' +
-            '加えたものです。',
+            '利用予定金額に達する前に利用を抑えてください。見込額は、今月これまでの従量料金のペースを月末まで延長し、今月の' +
+            `固定料金を加えたものです。今月の利用実績が${FORECAST_MIN_BASIS_DAYS}日分以上そろってから算出します。`,
         ],
         sms: [
           (l) =>
-            `【予算】${sp(l)}${shortMonthJa(c.periodKey)}の見込額${m(c.facts.forecast)}が予定額${m(c.facts.planned)}を超える見込み`,
-          (l) => `【予算】${sp(l)}見込額${m(c.facts.forecast)}が予定額${m(c.facts.planned)}を超える見込み`,
-          (l) => `【予算】${sp(l)}見込額${m(c.facts.forecast)}が予定額を超える見込み`,
+            `【予算】${sp(l)}${shortMonthJa(c.periodKey)}の見込額${m(c.facts.forecast)}が予定額${m(c.facts.planned)}を超える見込み${basis ? `(${basis.short})` : ''}`,
+          (l) =>
+            `【予算】${sp(l)}見込額${m(c.facts.forecast)}が予定額${m(c.facts.planned)}を超える見込み${basis ? `(${basis.short})` : ''}`,
+          (l) => `【予算】${sp(l)}見込額${m(c.facts.forecast)}が予定額を超える見込み${basis ? `(${basis.short})` : ''}`,
         ],
       };
     }
@@ -571,6 +579,29 @@ const at = (label: string) => (label ? ` ${label}` : '');
 
 function intlLocale(locale: AlertLocale): string {
   return locale === 'ja' ? 'ja-JP' : 'en-US';
+}
+
+type ForecastFacts = Extract<AlertCandidate, { rule: 'budgetForecast' }>['facts'];
+
+/**
+ * What a forecast is based on, in the e-mail (`long`: the days and their dates) and the SMS (`short`: the days only);
+ * undefined for alerts recorded before the basis was (THE FORECAST EVIDENCE RULE, rules.ts).
+ */
+function forecastBasisEn(facts: ForecastFacts): { long: string; short: string } | undefined {
+  if (!facts.basisFrom || !facts.basisTo || !facts.basisDays) return undefined;
+  const days = facts.basisDays === '1' ? '1 day' : `${facts.basisDays} days`;
+  return {
+    long: `${days} of usage, ${dayEn(facts.basisFrom)} to ${dayEn(facts.basisTo)}, carried to the month end`,
+    short: `based on ${days}`,
+  };
+}
+
+function forecastBasisJa(facts: ForecastFacts): { long: string; short: string } | undefined {
+  if (!facts.basisFrom || !facts.basisTo || !facts.basisDays) return undefined;
+  return {
+    long: `${dayJa(facts.basisFrom)}〜${dayJa(facts.basisTo)}の${facts.basisDays}日間の利用実績(このペースを月末まで延長)`,
+    short: `${facts.basisDays}日間の実績から`,
+  };
 }
 
 const MONTHS_EN = [

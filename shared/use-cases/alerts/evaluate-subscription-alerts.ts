@@ -140,7 +140,9 @@ export async function evaluateSubscriptionAlerts(
     ...(budget ? { budget } : {}),
     ...(link ? { creditLink: link } : {}),
     monthToDate: charges.monthToDate,
-    ...(charges.forecast ? { forecast: charges.forecast } : {}),
+    ...(charges.forecast && charges.forecastBasis
+      ? { forecast: { amount: charges.forecast, basis: charges.forecastBasis } }
+      : {}),
     dailyCharges: charges.dailyUsageCharges,
     monthlyHistory: charges.monthlyHistory,
     partnerTimeZone: partnerZone,

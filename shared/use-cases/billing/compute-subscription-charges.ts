@@ -83,6 +83,12 @@ export interface SubscriptionCharges {
   readonly monthToDate: Money;
   /** The current month's charges expected at its end (charges.ts FORECAST METHOD), when asked for. */
   readonly forecast?: Money;
+  /**
+   * With `forecast`: the elapsed part of the month whose usage it projects, from the later of the month start and the
+   * activation to `asOf` (or to the cancellation, when the subscription ended this month). Empty (start = end) when
+   * the subscription has no charges this month.
+   */
+  readonly forecastBasis?: { readonly start: Date; readonly end: Date };
   /** Closed months in which the subscription existed, oldest first, zero months included. */
   readonly closedMonths: readonly MonthCharges[];
   /** `closedMonths` as the credit rules take them, each marked whole or not (credit.ts `MonthlyCharge`). */
@@ -137,7 +143,7 @@ export async function computeSubscriptionCharges(
       active: false,
       currentMonth: emptyMonth(month.key, month.start, asOf, false),
       monthToDate: zero,
-      ...(input.forecast ? { forecast: zero } : {}),
+      ...(input.forecast ? { forecast: zero, forecastBasis: { start: asOf, end: asOf } } : {}),
       closedMonths: [],
       monthlyHistory: [],
       dailyUsageCharges: [],
@@ -182,7 +188,7 @@ export async function computeSubscriptionCharges(
       active: true,
       currentMonth: emptyMonth(month.key, month.start, asOf, false),
       monthToDate: zero,
-      ...(input.forecast ? { forecast: zero } : {}),
+      ...(input.forecast ? { forecast: zero, forecastBasis: { start: asOf, end: asOf } } : {}),
       closedMonths: [],
       monthlyHistory: [],
       dailyUsageCharges: [],
@@ -237,23 +243,33 @@ export async function computeSubscriptionCharges(
     else daily.push({ day: window.key, amount: sumLines(charges, 'overage', currency) });
   });
 
-  let forecast: Money | undefined;
+  let forecast: { readonly amount: Money; readonly basis: { readonly start: Date; readonly end: Date } } | undefined;
   if (input.forecast) {
-    forecast =
-      endsAt !== undefined && endsAt.getTime() <= asOf.getTime()
-        ? currentMonth.total
-        : forecastToPeriodEnd(chargeInput, {
-            periodStart: new Date(Math.max(month.start.getTime(), startsAt.getTime())),
-            periodEnd: endsAt && endsAt < month.end ? endsAt : month.end,
-            asOf: new Date(Math.max(asOf.getTime(), startsAt.getTime() + 1)),
-          }).total;
+    // Time before the activation is not part of the run rate: the basis starts at the later of the two.
+    const basisStart = new Date(Math.max(month.start.getTime(), startsAt.getTime()));
+    if (endsAt !== undefined && endsAt.getTime() <= asOf.getTime()) {
+      forecast = {
+        amount: currentMonth.total,
+        basis: { start: basisStart, end: new Date(Math.max(basisStart.getTime(), endsAt.getTime())) },
+      };
+    } else {
+      const basisEnd = new Date(Math.max(asOf.getTime(), startsAt.getTime() + 1));
+      forecast = {
+        amount: forecastToPeriodEnd(chargeInput, {
+          periodStart: basisStart,
+          periodEnd: endsAt && endsAt < month.end ? endsAt : month.end,
+          asOf: basisEnd,
+        }).total,
+        basis: { start: basisStart, end: basisEnd },
+      };
+    }
   }
   return {
     ...base,
     active: true,
     currentMonth,
     monthToDate: currentMonth.total,
-    ...(forecast === undefined ? {} : { forecast }),
+    ...(forecast === undefined ? {} : { forecast: forecast.amount, forecastBasis: forecast.basis }),
     closedMonths,
     // A month is whole when the subscription was active from its first instant to its end (credit.ts: a first month
     // of one hour says nothing about a month's spending).
