@@ -302,7 +302,7 @@ async function main(): Promise<void> {
           },
         }),
       );
-      const profile = label === 'ours' && workload.size === 1000 ? await startProfile() : undefined;
+      const profile = label === 'ours' && workload.size === Number(process.env.BENCH_PROFILE_SIZE ?? 1000) ? await startProfile() : undefined;
       const jvm0 = standIns.dynamoDbCpuSeconds();
       const node0 = process.cpuUsage();
       const t0 = performance.now();

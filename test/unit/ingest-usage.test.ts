@@ -84,13 +84,13 @@ describe('ingesting usage', () => {
   });
 
   describe('event ids counted before', () => {
-    it('answers duplicate for an id its subscription and hour counted before, and queues only the new events', async () => {
-      await applyUsageMessages({ ledger: counted }, queue.sent);
+    it('answers duplicate for an id its subscription and hour counted before, and counts only the new events', async () => {
       await ingestUsage(deps, aPublisher(), { events: events(3) });
       await applyUsageMessages({ ledger: counted }, queue.sent);
       queue.sent.length = 0;
 
       const retry = await ingestUsage(deps, aPublisher(), { events: [...events(4), aUsageEvent({ quantity: 5 })] });
+      await applyUsageMessages({ ledger: counted }, queue.sent);
 
       expect(retry).toMatchObject({ accepted: 2, rejected: 0, duplicate: 3 });
       expect(retry.results.map((r) => [r.id, r.status])).toEqual([
@@ -100,9 +100,37 @@ describe('ingesting usage', () => {
         ['e3', 'accepted'],
         [undefined, 'accepted'],
       ]);
-      expect(queue.sent.flatMap((message) => message.slots)).toEqual([
-        aSlot({ quantity: '5.1', eventCount: 2, ids: [[eventIdEntry('e3'), '0.1']] }),
+      expect(await counted.readSlots('sub-1', 'api-calls', new Date(0), new Date('2030-01-01'))).toMatchObject([
+        { quantity: '5.4', eventCount: 5 },
       ]);
+    });
+
+    it('queues a retry exactly as its first attempt, so id-less events of a half-queued first attempt count once', async () => {
+      const request = { events: [...events(2), aUsageEvent({ quantity: 7 })], idempotencyKey: 'k-1' };
+      await ingestUsage(deps, aPublisher(), request);
+      const first = [...queue.sent];
+      await applyUsageMessages({ ledger: counted }, first);
+      queue.sent.length = 0;
+
+      const retry = await ingestUsage(deps, aPublisher(), request);
+      await applyUsageMessages({ ledger: counted }, queue.sent);
+
+      expect(retry).toMatchObject({ accepted: 1, duplicate: 2 });
+      expect(queue.sent).toEqual(first);
+      expect(await counted.readSlots('sub-1', 'api-calls', new Date(0), new Date('2030-01-01'))).toMatchObject([
+        { quantity: '7.2', eventCount: 3 },
+      ]);
+    });
+
+    it('sends nothing when every event of the request was counted before', async () => {
+      await ingestUsage(deps, aPublisher(), { events: events(2) });
+      await applyUsageMessages({ ledger: counted }, queue.sent);
+      queue.sent.length = 0;
+
+      const retry = await ingestUsage(deps, aPublisher(), { events: events(2) });
+
+      expect(retry).toMatchObject({ accepted: 0, duplicate: 2 });
+      expect(queue.sent).toEqual([]);
     });
 
     it('counts the same id again in another subscription or another hour (each is another event)', async () => {

@@ -21,7 +21,7 @@ import { transactionItemCount } from './transaction-packing.ts';
  * Version of the queue message format the ingest sends. Version 1 (no event ids in slots) is still applied, so that
  * messages queued before an upgrade are not lost; any other version is refused (never half-understood).
  */
-export const USAGE_MESSAGE_VERSION = 2;
+export const USAGE_MESSAGE_VERSION = 2 as const;
 /** Versions the aggregator applies. */
 export const APPLICABLE_USAGE_MESSAGE_VERSIONS = [1, 2] as const;
 

@@ -137,21 +137,29 @@ export async function ingestUsage(
     return event.id === undefined ? { index, status: 'accepted' } : { index, id: event.id, status: 'accepted' };
   });
   const counted = await countedBefore(deps.countedEntries, valid);
-  const accepted: AcceptedUsageEvent[] = [];
+  const duplicateEntries = new Set<string>();
   for (const { index, event } of valid) {
-    if (counted.has(index)) results[index] = { index, id: event.id, status: 'duplicate' };
-    else accepted.push(event);
+    if (!counted.has(index)) continue;
+    results[index] = { index, id: event.id, status: 'duplicate' };
+    duplicateEntries.add(eventIdEntry(event.id as string));
   }
 
+  // Events answered `duplicate` still travel in the messages (the aggregator drops them by their entries): so a retry
+  // of a request builds exactly the messages, and markers, of its first attempt, and the id-less events of a message
+  // queued by a half-failed first attempt are recognised by its marker. A message holding nothing but known
+  // duplicates is not sent at all.
+  const validEvents = valid.map(({ event }) => event);
   const everyEventHasId = input.events.every((event) => event.id !== undefined);
-  const messages: UsageMessage[] = packSlots(aggregateIntoSlots(accepted)).map((group) => {
-    const material = markerMaterial(group, { idempotencyKey: input.idempotencyKey, everyEventHasId });
-    return {
-      version: USAGE_MESSAGE_VERSION,
-      marker: material === undefined ? randomMarker() : sha256(material),
-      slots: withEventIdEntries(group.slots, accepted),
-    };
-  });
+  const messages: UsageMessage[] = packSlots(aggregateIntoSlots(validEvents))
+    .map((group): UsageMessage => {
+      const material = markerMaterial(group, { idempotencyKey: input.idempotencyKey, everyEventHasId });
+      return {
+        version: USAGE_MESSAGE_VERSION,
+        marker: material === undefined ? randomMarker() : sha256(material),
+        slots: withEventIdEntries(group.slots, validEvents),
+      };
+    })
+    .filter((message) => !onlyKnownDuplicates(message, duplicateEntries));
   if (messages.length > 0) {
     try {
       await deps.usageQueue.send(messages);
@@ -164,9 +172,9 @@ export async function ingestUsage(
     }
   }
   return {
-    accepted: accepted.length,
+    accepted: valid.length - counted.size,
     rejected: input.events.length - valid.length,
-    duplicate: valid.length - accepted.length,
+    duplicate: counted.size,
     results,
     markers: messages.map((message) => message.marker),
   };
@@ -200,6 +208,14 @@ async function countedBefore(
     );
   }
   return counted;
+}
+
+/** True when every event of the message is identified and already counted (nothing in it can add usage). */
+function onlyKnownDuplicates(message: UsageMessage, duplicates: ReadonlySet<string>): boolean {
+  return message.slots.every(
+    (slot) =>
+      (slot.ids?.length ?? 0) === slot.eventCount && (slot.ids ?? []).every(([entry]) => duplicates.has(entry)),
+  );
 }
 
 /** The message slots, each with its identified events as [dedup entry, quantity] (`event-dedup.ts`). */
