@@ -1,4 +1,5 @@
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
+import { CachingApiKeyStore } from '#shared/adapters/caching-api-key-store.ts';
 import { createDocumentClient, createDynamoDbClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
@@ -44,7 +45,7 @@ export function buildUsageIngestDependencies(config: UsageIngestConfig) {
   return {
     clock: systemClock,
     codec: apiKeyCodec,
-    apiKeys: new DynamoApiKeyStore(documentClient, config.tableName),
+    apiKeys: new CachingApiKeyStore(new DynamoApiKeyStore(documentClient, config.tableName), systemClock),
     subscriptions,
     unknownSubscriptions: {
       marketplace: new CachingSubscriptionLookup(connectMarketplace, systemClock),

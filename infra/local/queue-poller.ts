@@ -10,6 +10,11 @@ export interface QueuePollerOptions {
   readonly batchSize: number;
   /** Longest time spent gathering one batch (Lambda's MaximumBatchingWindowInSeconds); 0 or absent: one receive. */
   readonly maxBatchingWindowSeconds?: number;
+  /**
+   * Keep gathering until the window ends even when the queue is empty for a moment, as AWS does (benchmarks, to
+   * measure batches as deployed). Default false: the local mode hands over what it has once the queue is empty.
+   */
+  readonly waitOutWindow?: boolean;
   readonly handler: SqsLambdaHandler;
   readonly onError: (error: unknown) => void;
   /** Long-poll wait per receive; short keeps Ctrl-C quick. */
@@ -86,7 +91,11 @@ async function gatherBatch(sqs: SQSClient, options: QueuePollerOptions, stopped:
       }),
     );
     const messages = received.Messages ?? [];
-    if (messages.length === 0) break;
+    if (messages.length === 0) {
+      if (!options.waitOutWindow || batch.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
     batch.push(...messages);
     bytes += messages.reduce((sum, message) => sum + Buffer.byteLength(message.Body ?? '', 'utf8'), 0);
   } while (
