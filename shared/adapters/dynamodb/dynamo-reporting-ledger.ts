@@ -1,4 +1,4 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import { meterStateOf, meterStatePut } from '#shared/adapters/dynamodb/meter-state-codec.ts';
@@ -37,6 +37,7 @@ import type {
   SlotAnswer,
   SlotKey,
   UnreportedEntry,
+  UnreportedShardHead,
 } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
@@ -68,13 +69,17 @@ export class DynamoReportingLedger implements ReportingLedger {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async findUnreported(untilHour: Date, subscriptionId?: string): Promise<UnreportedEntry[]> {
+  readonly shardCount = UNREPORTED_SHARDS;
+
+  async findUnreported(untilHour: Date, subscriptionId?: string, shard?: number): Promise<UnreportedEntry[]> {
     // Every index key starts with an ISO hour, so all entries of hours ≤ untilHour sort before the next hour's text.
     const bound = new Date(untilHour.getTime() + HOUR_MS).toISOString();
     const shards =
-      subscriptionId === undefined
-        ? Array.from({ length: UNREPORTED_SHARDS }, (_, shard) => shard)
-        : [unreportedShardOf(subscriptionId)];
+      subscriptionId !== undefined
+        ? [unreportedShardOf(subscriptionId)].filter((own) => shard === undefined || own === shard)
+        : shard !== undefined
+          ? [shard]
+          : Array.from({ length: UNREPORTED_SHARDS }, (_, index) => index);
     const pages = await Promise.all(
       shards.map((shard) =>
         queryRawItems(
@@ -120,6 +125,47 @@ export class DynamoReportingLedger implements ReportingLedger {
         return [];
       })
       .sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0));
+  }
+
+  async unreportedHeads(untilHour: Date): Promise<UnreportedShardHead[]> {
+    const bound = new Date(untilHour.getTime() + HOUR_MS).toISOString();
+    const names = { '#gsi1pk': MAIN_TABLE_KEYS.index.partitionKey, '#gsi1sk': MAIN_TABLE_KEYS.index.sortKey };
+    const condition = '#gsi1pk = :pk AND #gsi1sk < :bound';
+    return Promise.all(
+      Array.from({ length: UNREPORTED_SHARDS }, async (_, shard): Promise<UnreportedShardHead> => {
+        const values = { ':pk': { S: unreportedIndexKey(shard) }, ':bound': { S: bound } };
+        let entries = 0;
+        let start: Record<string, AttributeValue> | undefined;
+        do {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: MAIN_INDEX_NAME,
+              KeyConditionExpression: condition,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              Select: 'COUNT',
+              ExclusiveStartKey: start,
+            }),
+          );
+          entries += page.Count ?? 0;
+          start = page.LastEvaluatedKey;
+        } while (start);
+        // The sort key starts with the hour, so the first entry of the shard is its oldest.
+        const first = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: MAIN_INDEX_NAME,
+            KeyConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            Limit: 1,
+          }),
+        );
+        const sortKey = first.Items?.[0]?.[MAIN_TABLE_KEYS.index.sortKey]?.S;
+        return { shard, entries, ...(sortKey ? { oldestHour: sortKey.slice(0, sortKey.indexOf('#')) } : {}) };
+      }),
+    );
   }
 
   async readMeter(subscriptionId: string, dimension: string): Promise<MeterState> {

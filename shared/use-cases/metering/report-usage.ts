@@ -101,16 +101,40 @@ export interface ReportingRunSummary {
   readonly conflicts: number;
   /** Age in hours of the oldest index entry found at the start of the run (0 when none). */
   readonly oldestUnreportedAgeHours: number;
+  /** The hour (ISO) of that oldest entry; absent when the index held nothing to report. */
+  readonly oldestUnreportedHour?: string;
+  /** Answers `Duplicate` with our quantity (counted in `answers.accepted` too): a resend of an event that went through. */
+  readonly duplicateAnswers: number;
+  /** Metering calls made (batch calls, each of up to 25 events). */
+  readonly meteringCalls: number;
+  /**
+   * Groups not started because the run reached `ReportingScope.stopAt`: their slots stay in the index
+   * and the caller continues the shard. 0 when the run got through everything it found.
+   */
+  readonly remainingGroups: number;
 }
 
 /** How far a run goes: every closed hour up to `lastHour`, for all subscriptions or one. */
 export interface ReportingScope {
   readonly lastHour: Date;
   readonly subscriptionId?: string;
+  /** Only this shard of the unreported index (the fan-out's worker); all shards when absent. */
+  readonly shard?: number;
+  /**
+   * No new chunk of groups is started at or after this instant (a worker's time budget): the chunk in progress is
+   * rated, sent and answered, the rest is left in the index and counted in `remainingGroups`.
+   */
+  readonly stopAt?: Date;
 }
 
 const DEFAULT_GROUP_CONCURRENCY = 8;
 const DEFAULT_SEND_CONCURRENCY = 4;
+/**
+ * Groups rated per chunk before the chunk's events are sent: a run alternates rating and sending, so events do not
+ * pile up waiting for the whole backlog to be rated, and a deadline is checked between chunks. 400 groups are a few
+ * seconds of work (one batch call per 25 events).
+ */
+const CHUNK_GROUPS = 400;
 /** Re-reads after a lost conditional write before a group gives up for this run. */
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -162,6 +186,9 @@ class ReportingRun {
     expiredAfterRetry: 0,
     alertFailures: 0,
     conflicts: 0,
+    duplicateAnswers: 0,
+    meteringCalls: 0,
+    remainingGroups: 0,
   };
   private lateQuantity = new Dec(0);
   private readonly answers: Record<AnswerKind, number> = {
@@ -181,13 +208,24 @@ class ReportingRun {
   }
 
   async execute(): Promise<ReportingRunSummary> {
-    const entries = await this.deps.ledger.findUnreported(this.scope.lastHour, this.scope.subscriptionId);
+    const entries = await this.deps.ledger.findUnreported(
+      this.scope.lastHour,
+      this.scope.subscriptionId,
+      this.scope.shard,
+    );
     const groups = groupEntries(entries);
     this.counts.groups = groups.length;
-    await forEachBounded(groups, this.deps.groupConcurrency ?? DEFAULT_GROUP_CONCURRENCY, (group) =>
-      this.processGroup(group),
-    );
-    await this.sendPending();
+    for (let start = 0; start < groups.length; start += CHUNK_GROUPS) {
+      if (this.scope.stopAt && this.deps.clock.now() >= this.scope.stopAt) {
+        this.counts.remainingGroups = groups.length - start;
+        break;
+      }
+      const chunk = groups.slice(start, start + CHUNK_GROUPS);
+      await forEachBounded(chunk, this.deps.groupConcurrency ?? DEFAULT_GROUP_CONCURRENCY, (group) =>
+        this.processGroup(group),
+      );
+      await this.sendPending();
+    }
     const oldest = entries.reduce<string | undefined>(
       (min, entry) => (!min || entry.hour < min ? entry.hour : min),
       undefined,
@@ -199,6 +237,7 @@ class ReportingRun {
       lateQuantity: this.lateQuantity.toString(),
       answers: { ...this.answers },
       oldestUnreportedAgeHours: oldest ? ageHours(new Date(oldest), this.now) : 0,
+      ...(oldest ? { oldestUnreportedHour: oldest } : {}),
     };
   }
 
@@ -355,10 +394,12 @@ class ReportingRun {
 
   // ----- phase 3 and 4: send, then record each answer -------------------------------------------------------------
 
+  /** Sends (and answers) every event queued so far, and empties the queue. */
   private async sendPending(): Promise<void> {
+    const pending = this.pending.splice(0, this.pending.length);
     const batches: PendingEvent[][] = [];
-    for (let start = 0; start < this.pending.length; start += MAX_USAGE_EVENTS_PER_BATCH) {
-      batches.push(this.pending.slice(start, start + MAX_USAGE_EVENTS_PER_BATCH));
+    for (let start = 0; start < pending.length; start += MAX_USAGE_EVENTS_PER_BATCH) {
+      batches.push(pending.slice(start, start + MAX_USAGE_EVENTS_PER_BATCH));
     }
     await forEachBounded(batches, this.deps.sendConcurrency ?? DEFAULT_SEND_CONCURRENCY, (batch) =>
       this.sendBatch(batch),
@@ -368,6 +409,7 @@ class ReportingRun {
   private async sendBatch(batch: PendingEvent[]): Promise<void> {
     let results: readonly UsageEventResult[] = [];
     this.counts.eventsSent += batch.length;
+    this.counts.meteringCalls += 1;
     try {
       const answer = await this.deps.marketplace.postBatchUsageEvents(
         batch.map((pending) => pending.event),
@@ -392,6 +434,7 @@ class ReportingRun {
     const at = this.deps.clock.now();
     const decision = decideAnswer(pending.submission, result, at);
     this.answers[decision.kind] += 1;
+    if (decision.kind === 'accepted' && result?.status === 'Duplicate') this.counts.duplicateAnswers += 1;
     const log = { ...pending.key, runId: this.runId, answer: result?.status, quantity: pending.submission.quantity };
     try {
       const outcome = await this.writeAnswer(pending, decision, at);
