@@ -123,13 +123,8 @@ export class DynamoReportingRuns implements ReportingRunLog, ShardLeases {
     const { work } = report;
     const key = { pk: RUNS_PK, sk: shardSk(work.runStartedAt, work.runId, work.shard) };
     const durationMs = report.finishedAt.getTime() - report.startedAt.getTime();
-    const names: Record<string, string> = { '#state': 'state', '#invocations': 'invocations', '#lastAt': 'lastAt' };
-    const values: Record<string, unknown> = {
-      ':state': report.state,
-      ':one': 1,
-      ':lastAt': report.finishedAt.toISOString(),
-      ':finished': 'finished',
-    };
+    const names: Record<string, string> = { '#invocations': 'invocations', '#lastAt': 'lastAt' };
+    const values: Record<string, unknown> = { ':one': 1, ':lastAt': report.finishedAt.toISOString() };
     const adds = ['#invocations :one'];
     for (const name of COUNT_NAMES) {
       names[`#${name}`] = name;
@@ -138,7 +133,11 @@ export class DynamoReportingRuns implements ReportingRunLog, ShardLeases {
     }
     const sets = ['#lastAt = :lastAt'];
     // A busy invocation did nothing: it must not move the state of the shard another worker is reporting.
-    if (report.state !== 'busy') sets.push('#state = :state');
+    if (report.state !== 'busy') {
+      names['#state'] = 'state';
+      values[':state'] = report.state;
+      sets.push('#state = :state');
+    }
     if (report.state === 'finished') {
       names['#finishedAt'] = 'finishedAt';
       values[':finishedAt'] = report.finishedAt.toISOString();
