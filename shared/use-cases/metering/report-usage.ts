@@ -216,7 +216,8 @@ class ReportingRun {
     const groups = groupEntries(entries);
     this.counts.groups = groups.length;
     for (let start = 0; start < groups.length; start += CHUNK_GROUPS) {
-      if (this.scope.stopAt && this.deps.clock.now() >= this.scope.stopAt) {
+      // The first chunk always runs, so a worker started late still makes progress.
+      if (start > 0 && this.scope.stopAt && this.deps.clock.now() >= this.scope.stopAt) {
         this.counts.remainingGroups = groups.length - start;
         break;
       }
