@@ -131,19 +131,20 @@ describe('one shard of a fanned-out reporting run', () => {
     ]);
   });
 
-  it('out of time after a chunk, queues its shard again as the next invocation, which finishes it', async () => {
+  it('out of time, starts no further group, queues its shard again as the next invocation, which finishes it', async () => {
     await useInShard(1, 450);
     const work: ShardWork = { runId: 'r', runStartedAt: AFTER_H09, shard: 1, invocation: 1 };
 
-    // The time budget is already spent: the first chunk (400 groups) still runs, so every invocation makes progress.
+    // The time budget is already spent: one group is still reported, so every invocation makes progress.
     const first = await reportUsageShard(deps, work, clock.now());
     const second = await reportUsageShard(deps, queued[0] as ShardWork);
 
     expect(first.state).toBe('continued');
-    expect(first.counts.sent).toBe(400);
+    expect(first.counts.sent).toBe(1);
+    expect(first.summary?.remainingGroups).toBe(449);
     expect(queued).toEqual([{ ...work, invocation: 2 }]);
     expect(second.state).toBe('finished');
-    expect(second.counts.sent).toBe(50);
+    expect(second.counts.sent).toBe(449);
     expect(new Set(marketplace.sent.map((event) => event.resourceId)).size).toBe(450);
     expect(marketplace.sent).toHaveLength(450);
   });

@@ -131,10 +131,10 @@ const DEFAULT_GROUP_CONCURRENCY = 8;
 const DEFAULT_SEND_CONCURRENCY = 4;
 /**
  * Groups rated per chunk before the chunk's events are sent: a run alternates rating and sending, so events do not
- * pile up waiting for the whole backlog to be rated, and a deadline is checked between chunks. 400 groups are a few
- * seconds of work (one batch call per 25 events).
+ * pile up waiting for the whole backlog to be rated, and a run stopped by its `stopAt` (checked before each group)
+ * leaves few events written ahead and unsent. 200 groups are about 8 batch calls.
  */
-const CHUNK_GROUPS = 400;
+const CHUNK_GROUPS = 200;
 /** Re-reads after a lost conditional write before a group gives up for this run. */
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -215,18 +215,20 @@ class ReportingRun {
     );
     const groups = groupEntries(entries);
     this.counts.groups = groups.length;
-    for (let start = 0; start < groups.length; start += CHUNK_GROUPS) {
-      // The first chunk always runs, so a worker started late still makes progress.
-      if (start > 0 && this.scope.stopAt && this.deps.clock.now() >= this.scope.stopAt) {
-        this.counts.remainingGroups = groups.length - start;
-        break;
-      }
+    let started = 0;
+    // Past `stopAt` no group is started, but at least one always is, so a worker started late still makes progress.
+    const outOfTime = () =>
+      started > 0 && this.scope.stopAt !== undefined && this.deps.clock.now() >= this.scope.stopAt;
+    for (let start = 0; start < groups.length && !outOfTime(); start += CHUNK_GROUPS) {
       const chunk = groups.slice(start, start + CHUNK_GROUPS);
-      await forEachBounded(chunk, this.deps.groupConcurrency ?? DEFAULT_GROUP_CONCURRENCY, (group) =>
-        this.processGroup(group),
-      );
+      await forEachBounded(chunk, this.deps.groupConcurrency ?? DEFAULT_GROUP_CONCURRENCY, async (group) => {
+        if (outOfTime()) return;
+        started += 1;
+        await this.processGroup(group);
+      });
       await this.sendPending();
     }
+    this.counts.remainingGroups = groups.length - started;
     const oldest = entries.reduce<string | undefined>(
       (min, entry) => (!min || entry.hour < min ? entry.hour : min),
       undefined,
