@@ -154,6 +154,12 @@ export class InMemoryReportingLedger implements ReportingLedger {
     return 'recorded';
   }
 
+  async recordAnswers(answers: readonly SlotAnswer[]): Promise<('recorded' | 'notPending' | 'conflict')[]> {
+    const outcomes: ('recorded' | 'notPending' | 'conflict')[] = [];
+    for (const answer of answers) outcomes.push(await this.recordAnswer(answer));
+    return outcomes;
+  }
+
   async writeMeter(meter: MeterState): Promise<'written' | 'conflict'> {
     if (!this.meterVersionIs(meter)) return 'conflict';
     this.storeMeter(meter);

@@ -16,6 +16,7 @@ import { queryRawItems, type RawItem, rawDecimal, rawString } from '#shared/adap
 import { reportingSlotOf } from '#shared/adapters/dynamodb/reporting-slot-codec.ts';
 import {
   answerUpdate,
+  reportedTotalsUpdates,
   reportedTotalUpdate,
   slotAccountingUpdate,
   writeReportingItems,
@@ -222,6 +223,24 @@ export class DynamoReportingLedger implements ReportingLedger {
       return 'conflict';
     }
     return 'conflict';
+  }
+
+  async recordAnswers(answers: readonly SlotAnswer[]): Promise<('recorded' | 'notPending' | 'conflict')[]> {
+    if (answers.length === 0) return [];
+    const now = this.clock.now().toISOString();
+    // One transaction for the whole batch (≤ 25 slots and their day totals, under the 100-item limit): the common case,
+    // every answer final and nothing aggregated since, costs one request instead of one per event.
+    if (answers.length > 1 && answers.every((answer) => !answer.meter)) {
+      const items = [
+        ...answers.map((answer) => answerUpdate(this.tableName, answer, answer.clearIndex, now)),
+        ...reportedTotalsUpdates(this.tableName, answers, now),
+      ];
+      if ((await writeReportingItems(this.client, items)) === 'written') return answers.map(() => 'recorded');
+    }
+    // A condition failed somewhere (a late addition, another reporter's answer): nothing was written; one by one.
+    const outcomes: ('recorded' | 'notPending' | 'conflict')[] = [];
+    for (const answer of answers) outcomes.push(await this.recordAnswer(answer));
+    return outcomes;
   }
 
   async writeMeter(meter: MeterState): Promise<'written' | 'conflict'> {

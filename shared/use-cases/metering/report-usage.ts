@@ -23,7 +23,7 @@ import { hasCarry, type MeterState, type ReportingSlot, type SlotSubmission } fr
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { HOUR_MS } from '#shared/domain/terms.ts';
 import type { MeteringAlertPublisher } from '#shared/use-cases/metering/ports/metering-alert-publisher.ts';
-import type { ReportingLedger } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
+import type { ReportingLedger, SlotAnswer } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
 import type { Marketplace, UsageEventResult } from '#shared/use-cases/ports/marketplace.ts';
 import { MAX_USAGE_EVENTS_PER_BATCH } from '#shared/use-cases/ports/marketplace.ts';
@@ -430,17 +430,61 @@ class ReportingRun {
       });
     }
     const matched = matchResults(batch, results);
-    await forEachBounded(batch, 8, (pending, index) => this.recordAnswer(pending, matched[index]));
+    const at = this.deps.clock.now();
+    const decided = batch.map((pending, index) => ({
+      pending,
+      result: matched[index],
+      decision: decideAnswer(pending.submission, matched[index], at),
+    }));
+    // The answers that touch only their slot (all but Expired folds) are written together, in one request.
+    const plain = decided.filter((entry) => entry.decision.kind !== 'expiredFolded');
+    const written = new Map<PendingEvent, 'recorded' | 'notPending'>();
+    try {
+      const outcomes = await this.deps.ledger.recordAnswers(
+        plain.map((entry) => this.answerOf(entry.pending, entry.decision)),
+      );
+      outcomes.forEach((outcome, index) => {
+        const entry = plain[index];
+        if (entry) written.set(entry.pending, outcome === 'recorded' ? 'recorded' : 'notPending');
+      });
+    } catch (error) {
+      // Throttling or an outage: each answer is tried once more on its own below.
+      this.deps.logger?.warn('Answers of a batch not recorded together; recording them one by one', {
+        runId: this.runId,
+        error: String(error),
+      });
+    }
+    await forEachBounded(decided, 8, (entry) =>
+      this.recordAnswer(entry.pending, entry.result, entry.decision, at, written.get(entry.pending)),
+    );
   }
 
-  private async recordAnswer(pending: PendingEvent, result: UsageEventResult | undefined): Promise<void> {
-    const at = this.deps.clock.now();
-    const decision = decideAnswer(pending.submission, result, at);
+  /** The ledger write of an answer that touches only its slot (and the day's reported total). */
+  private answerOf(pending: PendingEvent, decision: AnswerDecision): SlotAnswer {
+    const submission = decision.submission;
+    const held = submission.acceptedQuantity;
+    return {
+      slot: pending.key,
+      submission,
+      clearIndex: decision.kind !== 'retry',
+      ...((decision.kind === 'accepted' || decision.kind === 'duplicateMismatch') && held && submission.planId
+        ? { reported: { quantity: held, planId: submission.planId } }
+        : {}),
+    };
+  }
+
+  private async recordAnswer(
+    pending: PendingEvent,
+    result: UsageEventResult | undefined,
+    decision: AnswerDecision,
+    at: Date,
+    alreadyWritten: 'recorded' | 'notPending' | undefined,
+  ): Promise<void> {
     this.answers[decision.kind] += 1;
     if (decision.kind === 'accepted' && result?.status === 'Duplicate') this.counts.duplicateAnswers += 1;
     const log = { ...pending.key, runId: this.runId, answer: result?.status, quantity: pending.submission.quantity };
     try {
-      const outcome = await this.writeAnswer(pending, decision, at);
+      const outcome = alreadyWritten ?? (await this.writeAnswer(pending, decision, at));
       if (outcome === 'notPending') return; // another reporter recorded it first
       switch (decision.kind) {
         case 'duplicateMismatch':
@@ -481,15 +525,7 @@ class ReportingRun {
     const { ledger } = this.deps;
     const submission = decision.submission;
     if (decision.kind !== 'expiredFolded') {
-      const held = submission.acceptedQuantity;
-      const outcome = await ledger.recordAnswer({
-        slot: pending.key,
-        submission,
-        clearIndex: decision.kind !== 'retry',
-        ...((decision.kind === 'accepted' || decision.kind === 'duplicateMismatch') && held && submission.planId
-          ? { reported: { quantity: held, planId: submission.planId } }
-          : {}),
-      });
+      const outcome = await ledger.recordAnswer(this.answerOf(pending, decision));
       return outcome === 'conflict' ? 'notPending' : outcome;
     }
     for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {

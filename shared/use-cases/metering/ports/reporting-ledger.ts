@@ -127,6 +127,11 @@ export interface ReportingLedger {
    */
   recordAnswer(answer: SlotAnswer): Promise<'recorded' | 'notPending' | 'conflict'>;
   /**
+   * `recordAnswer` for the answers of one batch call, each with the same outcome it would have alone; an adapter may
+   * write them together (all or nothing, then one by one if a condition failed).
+   */
+  recordAnswers(answers: readonly SlotAnswer[]): Promise<('recorded' | 'notPending' | 'conflict')[]>;
+  /**
    * Writes a meter state on its own (e.g. carry found unreportable), conditional on its version.
    * @returns `conflict` when the version moved.
    */
