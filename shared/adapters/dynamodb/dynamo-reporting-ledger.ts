@@ -196,12 +196,37 @@ export class DynamoReportingLedger implements ReportingLedger {
     return item ? reportingSlotOf(item) : undefined;
   }
 
-  async account(step: SlotAccounting): Promise<'written' | 'conflict'> {
+  /**
+   * Accounting steps asked for in the same turn of the event loop (the run's concurrent groups) are written together,
+   * in transactions of up to 100 items (`writeAccountingTogether`): the same all-or-nothing per step, at one request
+   * for many steps instead of one each.
+   */
+  account(step: SlotAccounting): Promise<'written' | 'conflict'> {
     const now = this.clock.now().toISOString();
     const slot = slotAccountingUpdate(this.tableName, step, now);
     const meter = step.meter ? meterStatePut(this.tableName, step.meter, now) : undefined;
-    const outcome = await writeReportingItems(this.client, meter ? [slot, meter] : [slot]);
-    return outcome === 'written' ? 'written' : 'conflict';
+    return new Promise((resolve, reject) => {
+      this.accounting.push({ items: meter ? [slot, meter] : [slot], resolve, reject });
+      if (this.accounting.length === 1) setImmediate(() => this.flushAccounting());
+    });
+  }
+
+  private readonly accounting: PendingWrite[] = [];
+
+  private flushAccounting(): void {
+    const queued = this.accounting.splice(0);
+    let chunk: PendingWrite[] = [];
+    let size = 0;
+    for (const entry of queued) {
+      if (size + entry.items.length > MAX_TRANSACTION_ITEMS) {
+        void writeAccountingTogether(this.client, chunk);
+        chunk = [];
+        size = 0;
+      }
+      chunk.push(entry);
+      size += entry.items.length;
+    }
+    if (chunk.length > 0) void writeAccountingTogether(this.client, chunk);
   }
 
   async recordAnswer(answer: SlotAnswer): Promise<'recorded' | 'notPending' | 'conflict'> {
@@ -330,6 +355,54 @@ export class DynamoReportingLedger implements ReportingLedger {
       eventCount: Number(decimal(item, 'eventCount')),
     }));
   }
+}
+
+/** DynamoDB's limit of items in one TransactWriteItems. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+/** One accounting step waiting to be written with others (its slot item, and its meter item if any). */
+interface PendingWrite {
+  readonly items: readonly TransactItem[];
+  readonly resolve: (outcome: 'written' | 'conflict') => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Writes the steps' items in one transaction. Each step keeps its own outcome: when the transaction is cancelled,
+ * DynamoDB says which items failed their condition; those steps are conflicts, and the others, not written either,
+ * are written again without them. Anything else (throttling, a transaction conflict) is retried step by step, each
+ * alone as before (`writeReportingItems`, which retries transaction conflicts).
+ */
+async function writeAccountingTogether(client: DynamoDBDocumentClient, steps: readonly PendingWrite[]): Promise<void> {
+  if (steps.length === 1) {
+    const [step] = steps as [PendingWrite];
+    await writeReportingItems(client, step.items).then(
+      (outcome) => step.resolve(outcome === 'written' ? 'written' : 'conflict'),
+      step.reject,
+    );
+    return;
+  }
+  const outcome = await writeReportingItems(
+    client,
+    steps.flatMap((step) => step.items),
+  ).catch(() => undefined);
+  if (outcome === 'written') {
+    for (const step of steps) step.resolve('written');
+    return;
+  }
+  if (outcome === undefined) {
+    await Promise.all(steps.map((step) => writeAccountingTogether(client, [step])));
+    return;
+  }
+  let index = 0;
+  const remaining: PendingWrite[] = [];
+  for (const step of steps) {
+    const failed = step.items.some((_, offset) => outcome.failed.has(index + offset));
+    index += step.items.length;
+    if (failed) step.resolve('conflict');
+    else remaining.push(step);
+  }
+  if (remaining.length > 0) await writeAccountingTogether(client, remaining);
 }
 
 const str = (item: RawItem, name: string) => rawString(item, name, 'reporting');
