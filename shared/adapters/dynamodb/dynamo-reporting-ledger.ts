@@ -1,4 +1,4 @@
-import { type AttributeValue, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchGetItemCommand, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import { meterStateOf, meterStatePut } from '#shared/adapters/dynamodb/meter-state-codec.ts';
@@ -12,7 +12,7 @@ import {
   unreportedIndexKey,
   unreportedShardOf,
 } from '#shared/adapters/dynamodb/metering-item-keys.ts';
-import { queryRawItems, type RawItem, rawDecimal, rawString } from '#shared/adapters/dynamodb/raw-attributes.ts';
+import { queryRawItems, type RawItem, rawDecimal, rawString, sleep } from '#shared/adapters/dynamodb/raw-attributes.ts';
 import { reportingSlotOf } from '#shared/adapters/dynamodb/reporting-slot-codec.ts';
 import {
   answerUpdate,
@@ -170,13 +170,7 @@ export class DynamoReportingLedger implements ReportingLedger {
   }
 
   async readMeter(subscriptionId: string, dimension: string): Promise<MeterState> {
-    const { Item: item } = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: rawMainTableKey(subscriptionPk(subscriptionId), meterSk(dimension)),
-        ConsistentRead: true,
-      }),
-    );
+    const item = await this.getConsistently(subscriptionPk(subscriptionId), meterSk(dimension));
     return meterStateOf(item, subscriptionId, dimension);
   }
 
@@ -186,14 +180,56 @@ export class DynamoReportingLedger implements ReportingLedger {
   }
 
   async readSlot(key: SlotKey): Promise<ReportingSlot | undefined> {
-    const { Item: item } = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: rawMainTableKey(subscriptionPk(key.subscriptionId), slotSk(key.dimension, key.hour)),
-        ConsistentRead: true,
-      }),
-    );
+    const item = await this.getConsistently(subscriptionPk(key.subscriptionId), slotSk(key.dimension, key.hour));
     return item ? reportingSlotOf(item) : undefined;
+  }
+
+  private readonly reads = new Map<string, PendingRead>();
+
+  /**
+   * A strongly consistent GetItem, except that the reads asked for in the same turn of the event loop (the run's
+   * concurrent groups) go out together as BatchGetItem requests of up to 100 keys: one request instead of one each.
+   */
+  private getConsistently(pk: string, sk: string): Promise<RawItem | undefined> {
+    const id = `${pk}\u0000${sk}`;
+    return new Promise((resolve, reject) => {
+      if (this.reads.size === 0) setImmediate(() => this.flushReads());
+      const entry: PendingRead = this.reads.get(id) ?? { key: rawMainTableKey(pk, sk), resolves: [], rejects: [] };
+      entry.resolves.push(resolve);
+      entry.rejects.push(reject);
+      this.reads.set(id, entry);
+    });
+  }
+
+  private flushReads(): void {
+    const batch = [...this.reads.values()];
+    this.reads.clear();
+    for (let start = 0; start < batch.length; start += MAX_BATCH_GET_KEYS) {
+      const chunk = batch.slice(start, start + MAX_BATCH_GET_KEYS);
+      void this.batchGet(chunk.map((entry) => entry.key)).then(
+        (found) => {
+          for (const entry of chunk) for (const resolve of entry.resolves) resolve(found.get(keyId(entry.key)));
+        },
+        (error: unknown) => {
+          for (const entry of chunk) for (const reject of entry.rejects) reject(error);
+        },
+      );
+    }
+  }
+
+  /** BatchGetItem (consistent) of `keys`, asking again for any DynamoDB left unprocessed (throttling). */
+  private async batchGet(keys: RawItem[]): Promise<Map<string, RawItem>> {
+    const found = new Map<string, RawItem>();
+    let pending = keys;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(Math.min(1_000, 20 * 2 ** attempt));
+      const answer = await this.client.send(
+        new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of answer.Responses?.[this.tableName] ?? []) found.set(keyId(item), item);
+      pending = (answer.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as RawItem[];
+    }
+    return found;
   }
 
   /**
@@ -356,6 +392,20 @@ export class DynamoReportingLedger implements ReportingLedger {
     }));
   }
 }
+
+/** A read waiting to go out with others (`getConsistently`). */
+interface PendingRead {
+  readonly key: RawItem;
+  readonly resolves: ((item: RawItem | undefined) => void)[];
+  readonly rejects: ((error: unknown) => void)[];
+}
+
+/** DynamoDB's limit of keys in one BatchGetItem. */
+const MAX_BATCH_GET_KEYS = 100;
+
+/** The identity of an item (or key) by its table keys. */
+const keyId = (item: RawItem) =>
+  `${item[MAIN_TABLE_KEYS.partitionKey]?.S ?? ''}\u0000${item[MAIN_TABLE_KEYS.sortKey]?.S ?? ''}`;
 
 /** DynamoDB's limit of items in one TransactWriteItems. */
 const MAX_TRANSACTION_ITEMS = 100;

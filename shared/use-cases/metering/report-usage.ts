@@ -276,10 +276,16 @@ class ReportingRun {
       // slot the index has not shown yet is rated in its own hour instead of turning into late usage.
       const afterRated = meter.tally ? new Date(meter.tally.lastHour.getTime() + HOUR_MS).toISOString() : undefined;
       const from = [group.minSlotHour, afterRated].filter((hour) => hour !== undefined).sort()[0];
-      const slots =
-        from && from <= this.scope.lastHour.toISOString()
-          ? await this.deps.ledger.readSlots(subscriptionId, dimension, new Date(from), this.scope.lastHour)
-          : [];
+      const lastHour = this.scope.lastHour.toISOString();
+      let slots: ReportingSlot[] = [];
+      if (from === lastHour) {
+        // One hour to read (the common case: reporting keeps up hour by hour): a single read, which the ledger may
+        // batch with the other groups' reads.
+        const slot = await this.deps.ledger.readSlot({ subscriptionId, dimension, hour: lastHour });
+        slots = slot ? [slot] : [];
+      } else if (from && from < lastHour) {
+        slots = await this.deps.ledger.readSlots(subscriptionId, dimension, new Date(from), this.scope.lastHour);
+      }
       for (const slot of slots) {
         const settled = await this.settleSlot(meter, slot, context);
         meter = settled.meter;
