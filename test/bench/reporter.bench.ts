@@ -60,6 +60,8 @@ import {
 const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 10_000);
 const DIMENSION_COUNT = Math.min(10, Number(process.env.BENCH_DIMENSIONS ?? 10));
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 8);
+/** As deployed (functions/usage-reporter/handler.ts); BENCH_GROUP_CONCURRENCY to try another. */
+const GROUP_CONCURRENCY = Number(process.env.BENCH_GROUP_CONCURRENCY ?? 16);
 const SLOTS = SUBSCRIPTIONS * DIMENSION_COUNT;
 const OFFER = 'bench-metered';
 const DIMENSIONS = Array.from({ length: DIMENSION_COUNT }, (_, index) => `dim-${index}`);
@@ -161,7 +163,7 @@ try {
     leases: runs,
     queue,
     leaseMs: 90_000,
-    groupConcurrency: 16,
+    groupConcurrency: GROUP_CONCURRENCY,
     sendConcurrency: 8,
   };
   const invocations: number[] = [];
