@@ -136,6 +136,9 @@ describe('the fanned-out usage reporter', () => {
     });
     expect(runs[0]?.finishedAt).toBeDefined();
     expect(runs[0]?.shards.map((shard) => shard.state)).toEqual(Array(8).fill('finished'));
+    expect(
+      await new DynamoReportingRuns(documentClient, table).readRun({ runId: run.runId, runStartedAt: run.startedAt }),
+    ).toEqual(runs[0]);
     // Each subscription's trail shows the metering call that carried its event.
     const trail = await new DynamoAuditLog(documentClient, table).list(ids[0] as string);
     expect(trail.entries).toContainEqual(

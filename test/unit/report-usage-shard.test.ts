@@ -4,6 +4,7 @@ import { unreportedShardOf } from '#shared/adapters/dynamodb/metering-item-keys.
 import { dispatchUsageReport } from '#shared/use-cases/metering/dispatch-usage-report.ts';
 import type {
   ReportingRunLog,
+  ReportingRunRecord,
   ShardInvocationReport,
   ShardLeases,
   ShardWork,
@@ -23,8 +24,15 @@ const H09 = '2026-01-15T09:00:00.000Z';
 const AFTER_H09 = '2026-01-15T10:10:00.000Z';
 
 /** Run records and leases in memory, with the DynamoDB adapter's lease rule (free, expired or one's own). */
-class InMemoryRuns implements Pick<ReportingRunLog, 'startRun' | 'shardStarted' | 'shardReported'>, ShardLeases {
+class InMemoryRuns
+  implements Pick<ReportingRunLog, 'startRun' | 'shardStarted' | 'shardReported' | 'readRun'>, ShardLeases
+{
   readonly reports: ShardInvocationReport[] = [];
+  /** What `readRun` answers (the run as the record would show it). */
+  run: ReportingRunRecord | undefined;
+  async readRun() {
+    return this.run;
+  }
   readonly started: ShardWork[] = [];
   readonly runs: unknown[] = [];
   private readonly leases = new Map<number, { owner: string; until: number }>();
@@ -147,6 +155,29 @@ describe('one shard of a fanned-out reporting run', () => {
     expect(second.counts.sent).toBe(449);
     expect(new Set(marketplace.sent.map((event) => event.resourceId)).size).toBe(450);
     expect(marketplace.sent).toHaveLength(450);
+  });
+
+  it('logs the run with its summary when its last shard finishes, and only then', async () => {
+    await useInShard(6, 1);
+    const lines: [string, Record<string, unknown>][] = [];
+    const logger = { info: (m: string, a = {}) => lines.push([m, a]), warn: () => undefined, error: () => undefined };
+    const work: ShardWork = { runId: 'r', runStartedAt: AFTER_H09, shard: 6, invocation: 1 };
+    const counts = { sent: 1, accepted: 1, duplicate: 0, folded: 0, unreportable: 0, errors: 0, rated: 1, calls: 1 };
+    const shard = { shard: 6, state: 'finished' as const, backlog: 1, invocations: 1, longestInvocationMs: 5, counts };
+    const run = { runId: 'r', trigger: 'schedule' as const, startedAt: AFTER_H09, lastHour: H09, backlog: 1, counts };
+    runs.run = { ...run, shards: [shard, { ...shard, shard: 7, state: 'running', counts: { ...counts, sent: 0 } }] };
+
+    await reportUsageShard({ ...deps, logger }, work);
+    runs.run = { ...run, finishedAt: '2026-01-15T10:11:00.000Z', shards: [shard] };
+    await reportUsageShard({ ...deps, logger }, work);
+
+    const finished = lines.filter(([message]) => message === 'Usage report run finished');
+    expect(finished).toEqual([
+      [
+        'Usage report run finished',
+        expect.objectContaining({ runId: 'r', finishedAt: '2026-01-15T10:11:00.000Z', counts, invocations: 1 }),
+      ],
+    ]);
   });
 
   it('does nothing while another worker holds the shard, and says so in the run record', async () => {

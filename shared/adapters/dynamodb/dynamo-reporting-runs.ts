@@ -177,6 +177,25 @@ export class DynamoReportingRuns implements ReportingRunLog, ShardLeases {
     }
   }
 
+  async readRun(work: Pick<ShardWork, 'runId' | 'runStartedAt'>): Promise<ReportingRunRecord | undefined> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': RUNS_PK, ':prefix': runSk(work.runStartedAt, work.runId) },
+        ConsistentRead: true,
+      }),
+    );
+    const items = page.Items ?? [];
+    const run = items.find((item) => item.type === 'ReportingRun');
+    return run
+      ? runOf(
+          run,
+          items.filter((item) => item.type === 'ReportingRunShard'),
+        )
+      : undefined;
+  }
+
   async listRuns(query: { readonly limit?: number; readonly cursor?: string }): Promise<ReportingRunPage> {
     const limit = query.limit ?? DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {

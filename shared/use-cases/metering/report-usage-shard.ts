@@ -14,7 +14,7 @@ import {
 } from '#shared/use-cases/metering/report-usage.ts';
 
 export interface ReportUsageShardDeps extends ReportUsageDeps {
-  readonly runs: Pick<ReportingRunLog, 'shardStarted' | 'shardReported'>;
+  readonly runs: Pick<ReportingRunLog, 'shardStarted' | 'shardReported' | 'readRun'>;
   readonly leases: ShardLeases;
   readonly queue: ShardWorkQueue;
   /**
@@ -89,7 +89,27 @@ export async function reportUsageShard(
   });
   if (state === 'continued') await deps.queue.send([{ ...work, invocation: work.invocation + 1 }]);
   deps.logger?.info('Usage report shard invocation finished', { ...work, state, ...counts, summary });
+  if (state === 'finished') await logRunIfFinished(deps, work);
   return { work, state, counts, summary };
+}
+
+/**
+ * The run's own log line, written by the worker that finished its last shard (two finishing at once may both write
+ * it). A failure to read the record only loses the line: the record itself is complete.
+ */
+async function logRunIfFinished(deps: ReportUsageShardDeps, work: ShardWork): Promise<void> {
+  try {
+    const run = await deps.runs.readRun(work);
+    if (!run?.finishedAt) return;
+    const { shards, ...summary } = run;
+    deps.logger?.info('Usage report run finished', {
+      ...summary,
+      longestInvocationMs: Math.max(0, ...shards.map((shard) => shard.longestInvocationMs)),
+      invocations: shards.reduce((sum, shard) => sum + shard.invocations, 0),
+    });
+  } catch (error) {
+    deps.logger?.warn('Usage report run record not readable for its log line', { ...work, error: String(error) });
+  }
 }
 
 /** The run record's counts of one invocation (docs/reporting.md "Run records" says what each one holds). */

@@ -103,6 +103,8 @@ export interface ReportingRunLog {
   shardStarted(work: ShardWork, at: Date): Promise<void>;
   /** Adds an invocation's counts to its shard and sets its state (and `finishedAt` when `finished`). */
   shardReported(report: ShardInvocationReport): Promise<void>;
+  /** One run with its shards (read consistently); undefined when there is no such record. */
+  readRun(work: Pick<ShardWork, 'runId' | 'runStartedAt'>): Promise<ReportingRunRecord | undefined>;
   /**
    * Runs newest first.
    * @throws ValidationError for a limit out of range (1–50) or a cursor this log did not issue.
