@@ -6,6 +6,7 @@ import {
   type QueueDefinition,
   type TopicDefinition,
   USAGE_QUEUE,
+  USAGE_REPORT_QUEUE,
 } from '#infra/resources.ts';
 
 /**
@@ -94,9 +95,13 @@ export const API_FUNCTION: FunctionDefinition = {
   // subscribe alert contacts with their filter policies (PUT budget / partner). The API publishes nothing to it; what
   // it needs beyond the topic binding (sns:Subscribe and friends) is granted in the stateless stack. The lifecycle
   // topic: a publisher plan or seat change that Microsoft reports Succeeded is applied and published by the API itself.
+  // The usage-report queue: `POST /v1/reporting/runs` (`npm run report`) dispatches a reporting run now.
   uses: {
     table: 'readWrite',
-    queues: [{ queue: USAGE_QUEUE, access: 'send' }],
+    queues: [
+      { queue: USAGE_QUEUE, access: 'send' },
+      { queue: USAGE_REPORT_QUEUE, access: 'send' },
+    ],
     topics: [ALERTS_TOPIC, LIFECYCLE_TOPIC],
     // Publisher operations (change plan / seats, cancel) call the Fulfillment API and follow the operation.
     marketplace: true,
@@ -202,17 +207,41 @@ export const ALERT_CHECKS_FUNCTION: FunctionDefinition = {
 };
 
 /**
- * Reports the overage of closed hours to the Metering API (write-ahead, batches of 25) and resends unanswered events.
- * 300 s: a backlog after an outage (hundreds of slots, each written ahead and answered) plus four batch calls of at
- * most 20 s each in flight; the 10-minute schedule never overlaps a run that ends within its timeout.
+ * Starts a reporting run (schedule `UsageReport`): reads the head of each shard of the unreported index, records the
+ * run, and queues one message per shard for the reporter's workers. A few queries and writes: seconds at most.
+ */
+export const USAGE_REPORT_DISPATCHER_FUNCTION: FunctionDefinition = {
+  id: 'UsageReportDispatcher',
+  entry: 'functions/usage-report-dispatcher/handler.ts',
+  description: 'Usage report dispatcher: starts a reporting run, one queue message per shard of unreported usage',
+  timeoutSeconds: 30,
+  // Reads the unreported index and writes the run record; sends the shard messages.
+  uses: { table: 'readWrite', queues: [{ queue: USAGE_REPORT_QUEUE, access: 'send' }] },
+};
+
+/**
+ * Reports one shard of the unreported usage per invocation (write-ahead, batches of 25) and resends unanswered
+ * events. Each invocation stops starting work 25 s before its 60 s timeout (the last chunk's batch calls may take up
+ * to 20 s with their retries) and queues its shard again when work is left. One message per invocation; at most one
+ * invocation per shard does work at a time (the shard lease), so concurrency beyond the shard count would only find
+ * shards busy.
  */
 export const USAGE_REPORTER_FUNCTION: FunctionDefinition = {
   id: 'UsageReporter',
   entry: 'functions/usage-reporter/handler.ts',
-  description: 'Usage reporter: reports the overage of closed hours to the Marketplace Metering API, exactly once',
-  timeoutSeconds: 300,
-  // Writes meter states and answers; publishes MeteringRejected alerts on the lifecycle topic.
-  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true },
+  description: 'Usage reporter: reports the overage of closed hours of one shard to the Metering API, exactly once',
+  timeoutSeconds: 60,
+  memoryMb: 512,
+  // Writes meter states, answers, run records, leases and the audit trail; publishes MeteringRejected alerts on the
+  // lifecycle topic; queues a continuation of its shard (its event source grants the consuming).
+  uses: {
+    table: 'readWrite',
+    topics: [LIFECYCLE_TOPIC],
+    marketplace: true,
+    queues: [{ queue: USAGE_REPORT_QUEUE, access: 'send' }],
+  },
+  // 8 = UNREPORTED_SHARDS (shared/adapters/dynamodb/metering-item-keys.ts): one worker per shard.
+  trigger: { queue: USAGE_REPORT_QUEUE, batchSize: 1, maxConcurrency: 8 },
 };
 
 /** Compares yesterday's accepted usage with Microsoft's retrieval API (read-only on both sides). */
@@ -248,6 +277,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   FULFILLMENT_WEBHOOK_FUNCTION,
   OPERATION_ANSWERS_FUNCTION,
   ALERT_CHECKS_FUNCTION,
+  USAGE_REPORT_DISPATCHER_FUNCTION,
   USAGE_REPORTER_FUNCTION,
   USAGE_RECONCILER_FUNCTION,
   SUBSCRIPTION_SYNC_FUNCTION,
@@ -256,6 +286,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
 export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
   { path: '/health', methods: ['GET'], functionId: API_FUNCTION.id },
   { path: '/v1/usage', methods: ['POST'], functionId: USAGE_INGEST_FUNCTION.id },
+  // Also served by the greedy route below; stated so the reporter's runs show in the route list (`npm run report`).
+  { path: '/v1/reporting/runs', methods: ['GET', 'POST'], functionId: API_FUNCTION.id },
   { path: '/v1/{proxy+}', methods: ['ANY'], functionId: API_FUNCTION.id },
   // Microsoft sends customers to the landing page and posts to the webhook: neither carries an API key.
   { path: '/landing', methods: ['GET', 'POST'], functionId: LANDING_FUNCTION.id },
@@ -275,13 +307,13 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
   },
   {
     id: 'UsageReport',
-    functionId: USAGE_REPORTER_FUNCTION.id,
+    functionId: USAGE_REPORT_DISPATCHER_FUNCTION.id,
     // Every 10 minutes rather than hourly: an hour is then reported at most grace + 10 min after it closes (20 min by
     // default) whatever minute the schedule started at, a failed or throttled run is retried 10 minutes later instead
-    // of an hour later (23 h 40 min of Microsoft's 24 h window stay for retries), and an idle run costs one index
-    // query per shard.
+    // of an hour later (23 h 40 min of Microsoft's 24 h window stay for retries), and an idle run costs two index
+    // queries and one queue message per shard.
     everyMinutes: 10,
-    description: 'Reports the overage of closed hours to the Marketplace Metering API and resends unanswered events',
+    description: 'Starts a reporting run: one message per shard for the usage reporter workers',
   },
   {
     id: 'UsageReconcile',

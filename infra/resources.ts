@@ -78,6 +78,23 @@ export const OPERATION_ANSWERS_QUEUE: QueueDefinition = {
     'Runbook: docs/operate.md.',
 };
 
+/**
+ * The reporter's fan-out: one message per shard of the unreported index and run (`ShardWork`), sent by the
+ * dispatcher on its schedule (or `npm run report`) and by a worker continuing its shard after its time budget.
+ * Visibility: six times the worker's 60 s timeout. A message that fails five times (the index unreadable, the run
+ * record unwritable) is dead-lettered; the next dispatch (10 min) queues the shard again anyway.
+ */
+export const USAGE_REPORT_QUEUE: QueueDefinition = {
+  id: 'UsageReport',
+  envVar: ENV.usageReportQueueUrl,
+  visibilityTimeoutSeconds: 360,
+  maxReceiveCount: 5,
+  retentionDays: 1,
+  deadLetterAdvice:
+    'A shard of a usage report run failed five times (see the usage-reporter logs); the next dispatch queues it ' +
+    'again, but usage must be reported within 24 hours of its hour. Runbook: docs/operate.md.',
+};
+
 /** Subscription lifecycle events for the publisher's app (SubscriptionActivated, PlanChanged, …). */
 export const LIFECYCLE_TOPIC: TopicDefinition = { id: 'Lifecycle', envVar: ENV.lifecycleTopicArn };
 
@@ -91,5 +108,5 @@ export const ALERTS_TOPIC: TopicDefinition = { id: 'Alerts', envVar: ENV.alertsT
 export const OPERATIONS_TOPIC: TopicDefinition = { id: 'Operations', envVar: 'OPERATIONS_TOPIC_ARN' };
 
 export const TABLES = [MAIN_TABLE] as const;
-export const QUEUES = [USAGE_QUEUE, OPERATION_ANSWERS_QUEUE] as const;
+export const QUEUES = [USAGE_QUEUE, OPERATION_ANSWERS_QUEUE, USAGE_REPORT_QUEUE] as const;
 export const TOPICS = [LIFECYCLE_TOPIC, ALERTS_TOPIC, OPERATIONS_TOPIC] as const;

@@ -6,6 +6,7 @@ export const ENV = {
   tableName: 'TABLE_NAME',
   usageQueueUrl: 'USAGE_QUEUE_URL',
   operationAnswersQueueUrl: 'OPERATION_ANSWERS_QUEUE_URL',
+  usageReportQueueUrl: 'USAGE_REPORT_QUEUE_URL',
   lifecycleTopicArn: 'LIFECYCLE_TOPIC_ARN',
   operationsTopicArn: 'OPERATIONS_TOPIC_ARN',
   alertsTopicArn: 'ALERTS_TOPIC_ARN',

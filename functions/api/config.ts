@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_REPORT_GRACE_MINUTES } from '#shared/adapters/compose/usage-reporter-settings.ts';
 import { loadMarketplaceConfig, type MarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
 import {
@@ -9,9 +10,12 @@ import {
   type CatalogSource,
   catalogSource,
   LIFECYCLE_TOPIC_SETTINGS,
+  optionalWholeNumber,
   TABLE_SETTINGS,
   USAGE_QUEUE_SETTINGS,
+  USAGE_REPORT_QUEUE_SETTINGS,
 } from '#shared/config/settings.ts';
+import { DEFAULT_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
 import { ENV } from '#shared/env-names.ts';
 
 /**
@@ -26,12 +30,18 @@ export const API_SETTINGS = z.object({
   ...ALERTS_SETTINGS,
   ...CATALOG_SETTINGS,
   ...LIFECYCLE_TOPIC_SETTINGS,
+  // `POST /v1/reporting/runs` dispatches a reporting run as the schedule does, with the same grace.
+  ...USAGE_REPORT_QUEUE_SETTINGS,
+  [ENV.usageReportGraceMinutes]: optionalWholeNumber('minutes', 0, MAX_REPORT_GRACE_MINUTES),
 });
 
 export interface ApiConfig extends AlertsSettings {
   readonly tableName: string;
   readonly usageQueueUrl: string;
   readonly lifecycleTopicArn: string;
+  readonly usageReportQueueUrl: string;
+  /** Minutes after an hour closes before a run started by `POST /v1/reporting/runs` reports it. */
+  readonly usageReportGraceMinutes: number;
   readonly catalog: CatalogSource;
   /**
    * The marketplace client's configuration, read on the first publisher operation rather than at cold start: only
@@ -52,6 +62,8 @@ export function loadApiConfig(env: Env = runtimeEnv()): ApiConfig {
     tableName: values[ENV.tableName],
     usageQueueUrl: values[ENV.usageQueueUrl],
     lifecycleTopicArn: values[ENV.lifecycleTopicArn],
+    usageReportQueueUrl: values[ENV.usageReportQueueUrl],
+    usageReportGraceMinutes: values[ENV.usageReportGraceMinutes] ?? DEFAULT_REPORT_GRACE_MINUTES,
     ...alertsSettings(values),
     catalog: catalogSource(values),
     marketplace: () => loadMarketplaceConfig(env),

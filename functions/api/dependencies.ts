@@ -5,8 +5,11 @@ import { buildAlertDependencies } from '#shared/adapters/compose/alert-dependenc
 import { cryptoDayPackCodes } from '#shared/adapters/day-pack-codes.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-store.ts';
+import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
+import { DynamoReportingRuns } from '#shared/adapters/dynamodb/dynamo-reporting-runs.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { queueProbe, tableProbe } from '#shared/adapters/health-probes.ts';
+import { SqsShardWorkQueue } from '#shared/adapters/sqs/sqs-shard-work-queue.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import type { ApiConfig } from './config.ts';
 import { buildFulfillmentDependencies } from './fulfillment-dependencies.ts';
@@ -29,6 +32,15 @@ export function buildApiDependencies(config: ApiConfig) {
     dayPacks: new DynamoDayPackStore(documentClient, config.tableName),
     dayPackCodes: cryptoDayPackCodes,
     catalog,
+    reportingRuns: new DynamoReportingRuns(documentClient, config.tableName),
+    // What `POST /v1/reporting/runs` needs to dispatch a run as the schedule does.
+    reportDispatch: {
+      ledger: new DynamoReportingLedger(documentClient, config.tableName),
+      runs: new DynamoReportingRuns(documentClient, config.tableName),
+      queue: new SqsShardWorkQueue(sqs, config.usageReportQueueUrl),
+      clock: systemClock,
+      graceMinutes: config.usageReportGraceMinutes,
+    },
     probes: [tableProbe(documentClient, config.tableName), queueProbe(sqs, config.usageQueueUrl)],
   };
 }

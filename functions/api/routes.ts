@@ -16,6 +16,8 @@ import { issueDayPacksForOffer } from '#shared/use-cases/day-packs/issue-day-pac
 import { listPartnerDayPacks } from '#shared/use-cases/day-packs/list-partner-day-packs.ts';
 import { redeemDayPackForSubscription } from '#shared/use-cases/day-packs/redeem-day-pack-for-subscription.ts';
 import { getSubscription } from '#shared/use-cases/fulfillment/get-subscription.ts';
+import { listReportingRuns } from '#shared/use-cases/metering/list-reporting-runs.ts';
+import { startReportingRun } from '#shared/use-cases/metering/start-reporting-run.ts';
 import { checkHealth } from '#shared/use-cases/operations/check-health.ts';
 import { approvePurchaseChange } from '#shared/use-cases/partners/approve-purchase-change.ts';
 import { getPartner } from '#shared/use-cases/partners/get-partner.ts';
@@ -35,6 +37,7 @@ import {
   outboxQuerySchema,
   partnerSchema,
   redeemDayPackSchema,
+  reportingRunsQuerySchema,
   usageQuerySchema,
 } from './schema.ts';
 
@@ -220,6 +223,18 @@ function alertRoutes(deps: ApiDependencies): Route[] {
         const { limit } = queryOf(event, outboxQuerySchema);
         return jsonResponse(200, { messages: await listAlertOutbox(deps, principal, limit) });
       },
+    },
+    {
+      method: 'GET',
+      path: '/v1/reporting/runs',
+      handler: async (event, { principal }) =>
+        jsonResponse(200, await listReportingRuns(deps, principal, queryOf(event, reportingRunsQuerySchema))),
+    },
+    {
+      method: 'POST',
+      path: '/v1/reporting/runs',
+      handler: async (_event, { principal }) =>
+        jsonResponse(202, await startReportingRun(deps.reportDispatch, principal)),
     },
   ];
 }

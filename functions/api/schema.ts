@@ -154,6 +154,12 @@ export const changeQuantitySchema = z
   })
   .superRefine(requireOverrideReason);
 
+/** `GET /v1/reporting/runs?limit=20&cursor=…` (publisher). */
+export const reportingRunsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(50).optional(),
+  cursor: z.string().trim().min(1).max(2000).optional(),
+});
+
 /** `GET /v1/subscriptions/{subscriptionId}/audit?limit=50&cursor=…` (publisher). */
 export const auditQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).optional(),

@@ -1,6 +1,6 @@
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
-import { CachingApiKeyStore } from '#shared/adapters/caching-api-key-store.ts';
 import { createDocumentClient, createDynamoDbClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
+import { CachingApiKeyStore } from '#shared/adapters/caching-api-key-store.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';

@@ -1,29 +1,69 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { buildUsageReporterDependencies } from '#shared/adapters/compose/usage-reporter-dependencies.ts';
-import { scheduledEventSchema } from '#shared/adapters/lambda/scheduled-event.ts';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  buildReportingRunAdapters,
+  buildUsageReporterDependencies,
+} from '#shared/adapters/compose/usage-reporter-dependencies.ts';
+import { stopBeforeTimeout, type TimeoutMargin } from '#shared/adapters/lambda/stop-before-timeout.ts';
+import { processSqsBatch } from '#shared/adapters/sqs/partial-batch.ts';
 import { logger, metrics } from '#shared/observability.ts';
-import { type ReportingRunSummary, reportUsage } from '#shared/use-cases/metering/report-usage.ts';
+import { type ReportUsageShardDeps, reportUsageShard } from '#shared/use-cases/metering/report-usage-shard.ts';
 import { loadUsageReporterConfig } from './config.ts';
 import { recordReportingMetrics } from './metrics.ts';
-
-const deps = await buildUsageReporterDependencies(loadUsageReporterConfig());
+import { InvalidShardWorkError, parseShardWork } from './schema.ts';
 
 /**
- * Scheduled every 10 minutes: reports every closed hour (hour + 1 h + grace ≤ now) of every subscription, catching up
- * any backlog, and resends events left unanswered by an earlier run. Throws only when the unreported index cannot be
- * read; everything else is counted in the metrics and retried by the next run.
+ * Stop starting chunks of work 25 s before the timeout: the chunk in progress may still wait up to 20 s for its batch
+ * calls (`REPORTER_RETRY_POLICY`), then records its answers and the run record.
  */
-export async function reportUsageOnSchedule(event: unknown): Promise<ReportingRunSummary> {
-  scheduledEventSchema.parse(event);
-  const summary = await reportUsage(deps);
-  recordReportingMetrics(metrics, summary);
-  logger.info('Usage report run finished', { ...summary });
-  return summary;
+const STOP_MARGIN: TimeoutMargin = { ms: 25_000 };
+/** Longer than the 60 s timeout: a live worker never loses its shard; a crashed one holds it 90 s at most. */
+const LEASE_MS = 90_000;
+
+/**
+ * The reporter's worker: one shard of a reporting run per message (`reportUsageShard`), within its time budget; the
+ * shard is queued again when work is left. A failure (index unreadable, record unwritable) fails the message, which
+ * SQS delivers again: doing a shard twice is safe.
+ */
+export function createUsageReporter(deps: ReportUsageShardDeps) {
+  return (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> =>
+    processSqsBatch(
+      event,
+      async (record) => {
+        const work = parseShardWork(record.body);
+        const stopAt = stopBeforeTimeout(context, deps.clock.now(), STOP_MARGIN);
+        const report = await reportUsageShard(deps, work, stopAt);
+        if (report.summary) recordReportingMetrics(metrics, report.summary);
+        metrics.addMetric(
+          report.state === 'busy' ? 'ReportingShardsBusy' : 'ReportingShardInvocations',
+          MetricUnit.Count,
+          1,
+        );
+      },
+      reportFailure,
+    );
 }
 
-export const handler = middy<unknown, ReportingRunSummary>()
+function reportFailure(record: SQSRecord, error: unknown): void {
+  const context = { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount, error };
+  if (error instanceof InvalidShardWorkError) logger.error('Usage report message can never be worked', context);
+  else logger.warn('Usage report shard failed; SQS will deliver it again', context);
+  metrics.addMetric('ReportingShardFailures', MetricUnit.Count, 1);
+}
+
+const config = loadUsageReporterConfig();
+const report = createUsageReporter({
+  ...(await buildUsageReporterDependencies(config)),
+  ...buildReportingRunAdapters(config.tableName, config.usageReportQueueUrl),
+  leaseMs: LEASE_MS,
+  groupConcurrency: 16,
+  sendConcurrency: 8,
+});
+
+export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .handler(reportUsageOnSchedule);
+  .handler((event, context) => report(event, context));

@@ -215,7 +215,10 @@ async function settleQueues(sqs: SQSClient, queueUrls: readonly string[], timeou
   }
 }
 
-/** One poller per queue-triggered function, as Lambda's event source mappings do in AWS. */
+/**
+ * Pollers per queue-triggered function, as Lambda's event source mappings do in AWS: as many as the trigger's
+ * `maxConcurrency` (one when unset), so the reporter's shard workers run in parallel here too.
+ */
 async function startQueueTriggers(
   handlers: Map<string, HttpLambdaHandler>,
   sqs: SQSClient,
@@ -229,16 +232,18 @@ async function startQueueTriggers(
     const attributes = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
     );
-    pollers.push(
-      startQueuePoller(sqs, {
-        queueUrl,
-        queueArn: attributes.Attributes?.QueueArn ?? '',
-        batchSize: definition.trigger.batchSize,
-        maxBatchingWindowSeconds: definition.trigger.maxBatchingWindowSeconds,
-        handler: handlers.get(definition.id) as unknown as SqsLambdaHandler,
-        onError: (error) => log(`${definition.id} failed a batch: ${error instanceof Error ? error.message : error}`),
-      }),
-    );
+    for (let poller = 0; poller < (definition.trigger.maxConcurrency ?? 1); poller++) {
+      pollers.push(
+        startQueuePoller(sqs, {
+          queueUrl,
+          queueArn: attributes.Attributes?.QueueArn ?? '',
+          batchSize: definition.trigger.batchSize,
+          maxBatchingWindowSeconds: definition.trigger.maxBatchingWindowSeconds,
+          handler: handlers.get(definition.id) as unknown as SqsLambdaHandler,
+          onError: (error) => log(`${definition.id} failed a batch: ${error instanceof Error ? error.message : error}`),
+        }),
+      );
+    }
   }
   return pollers;
 }

@@ -65,6 +65,11 @@ export const OPERATION_ANSWERS_QUEUE_SETTINGS = {
   [ENV.operationAnswersQueueUrl]: required('the URL of the operation-answers SQS queue'),
 };
 
+/** The usage-report queue (`USAGE_REPORT_QUEUE`): one message per shard of a reporting run. */
+export const USAGE_REPORT_QUEUE_SETTINGS = {
+  [ENV.usageReportQueueUrl]: required('the URL of the usage-report SQS queue'),
+};
+
 /** The lifecycle topic (`LIFECYCLE_TOPIC`): lifecycle events and metering alerts for the publisher's app. */
 export const LIFECYCLE_TOPIC_SETTINGS = {
   [ENV.lifecycleTopicArn]: required('the ARN of the lifecycle SNS topic'),

@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
-import { MAIN_TABLE } from '#infra/resources.ts';
+import { MAIN_TABLE, USAGE_REPORT_QUEUE } from '#infra/resources.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
+import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
+import { DynamoReportingRuns } from '#shared/adapters/dynamodb/dynamo-reporting-runs.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -18,18 +22,22 @@ import { sampleEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
 
-type Handler = typeof import('#functions/usage-reporter/handler.ts')['handler'];
+type Dispatcher = typeof import('#functions/usage-report-dispatcher/handler.ts')['handler'];
+type Reporter = typeof import('#functions/usage-reporter/handler.ts')['handler'];
 
 const HOUR = 3_600_000;
 
-describe('the usage reporter function against DynamoDB Local and the marketplace emulator', () => {
+describe('the usage report dispatcher and reporter functions against DynamoDB Local, fauxqs and the emulator', () => {
   let emulator: MarketplaceEmulator;
-  let handler: Handler;
+  let dispatcher: Dispatcher;
+  let reporter: Reporter;
   let table: string;
+  let queueUrl: string;
 
   beforeAll(async () => {
     const resources = await prepareFunctionEnvironment();
     table = resources[MAIN_TABLE.envVar] ?? '';
+    queueUrl = resources[USAGE_REPORT_QUEUE.envVar] ?? '';
     // The function runs on the real clock, so the emulator does too (started three hours back for the activation).
     emulator = await startMarketplaceEmulator({
       catalog: await loadCatalog('infra/catalog/catalog.yaml'),
@@ -46,14 +54,15 @@ describe('the usage reporter function against DynamoDB Local and the marketplace
       [ENV.entraAuthorityHost]: emulator.entra.authorityHost,
       [ENV.entraCaCertPath]: join(directory, 'ca.pem'),
     });
-    ({ handler } = await import('#functions/usage-reporter/handler.ts'));
+    ({ handler: dispatcher } = await import('#functions/usage-report-dispatcher/handler.ts'));
+    ({ handler: reporter } = await import('#functions/usage-reporter/handler.ts'));
   });
 
   afterAll(async () => {
     await emulator?.stop();
   });
 
-  it('reports the overage of a closed hour when EventBridge Scheduler invokes it', async () => {
+  it('reports the overage of a closed hour: the schedule dispatches one message per shard, workers report them, the run is recorded and the call audited', async () => {
     const tenantId = randomUUID();
     const bought = await emulator.control.purchase({
       offerId: 'contoso-analytics',
@@ -82,9 +91,27 @@ describe('the usage reporter function against DynamoDB Local and the marketplace
       }),
     );
 
-    const summary = await handler(sampleEvent('scheduler/usage-report.json'), aLambdaContext('UsageReporter'));
+    const run = await dispatcher(sampleEvent('scheduler/usage-report.json'), aLambdaContext('UsageReportDispatcher'));
+    const { sqs } = localClients();
+    const messages = [];
+    while (messages.length < run.shards) {
+      const received = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      messages.push(...(received.Messages ?? []));
+    }
+    for (const message of messages) {
+      const event = sampleEvent<SQSEvent>('sqs/usage-report-shard.json');
+      const record = {
+        ...event.Records[0],
+        messageId: message.MessageId,
+        body: message.Body,
+      } as SQSEvent['Records'][0];
+      const answer = await reporter({ Records: [record] }, aLambdaContext('UsageReporter'));
+      expect(answer.batchItemFailures).toEqual([]);
+    }
 
-    expect(summary.answers.accepted).toBeGreaterThanOrEqual(1);
+    expect(run).toMatchObject({ shards: 8, backlog: 1, oldestUnreportedHour: closedHour });
     // basic includes 100 api-calls per term.
     expect(emulator.control.usageLedger()).toEqual([
       expect.objectContaining({
@@ -95,5 +122,19 @@ describe('the usage reporter function against DynamoDB Local and the marketplace
         effectiveStartTime: closedHour,
       }),
     ]);
+    const { runs } = await new DynamoReportingRuns(documentClient, table).listRuns({ limit: 1 });
+    expect(runs[0]).toMatchObject({
+      runId: run.runId,
+      trigger: 'schedule',
+      backlog: 1,
+      oldestUnreportedHour: closedHour,
+      counts: { sent: 1, accepted: 1, duplicate: 0, errors: 0, rated: 1, calls: 1 },
+    });
+    expect(runs[0]?.finishedAt).toBeDefined();
+    expect(runs[0]?.shards.every((shard) => shard.state === 'finished')).toBe(true);
+    const audit = await new DynamoAuditLog(documentClient, table).list(bought.subscriptionId);
+    expect(audit.entries).toContainEqual(
+      expect.objectContaining({ kind: 'marketplaceCall', what: 'postBatchUsageEvents (1 events)', result: '200' }),
+    );
   });
 });

@@ -8,7 +8,11 @@ import { loadSubscriptionSyncConfig, SUBSCRIPTION_SYNC_SETTINGS } from '#functio
 import { loadUsageAggregatorConfig, USAGE_AGGREGATOR_SETTINGS } from '#functions/usage-aggregator/config.ts';
 import { loadUsageIngestConfig, USAGE_INGEST_SETTINGS } from '#functions/usage-ingest/config.ts';
 import { loadUsageReconcilerConfig, USAGE_RECONCILER_SETTINGS } from '#functions/usage-reconciler/config.ts';
-import { loadUsageReporterConfig, USAGE_REPORTER_SETTINGS } from '#functions/usage-reporter/config.ts';
+import {
+  loadUsageReportDispatcherConfig,
+  USAGE_REPORT_DISPATCHER_SETTINGS,
+} from '#functions/usage-report-dispatcher/config.ts';
+import { loadUsageReporterConfig, USAGE_REPORTER_WORKER_SETTINGS } from '#functions/usage-reporter/config.ts';
 import {
   ALERT_CHECKS_FUNCTION,
   API_FUNCTION,
@@ -19,6 +23,7 @@ import {
   USAGE_AGGREGATOR_FUNCTION,
   USAGE_INGEST_FUNCTION,
   USAGE_RECONCILER_FUNCTION,
+  USAGE_REPORT_DISPATCHER_FUNCTION,
   USAGE_REPORTER_FUNCTION,
 } from '#infra/functions.ts';
 import { MARKETPLACE_SETTINGS } from '#shared/adapters/marketplace/marketplace-config.ts';
@@ -53,7 +58,11 @@ export const FUNCTION_CONFIGS: Readonly<Record<string, FunctionConfigUnderTest>>
   [FULFILLMENT_WEBHOOK_FUNCTION.id]: { load: loadFulfillmentWebhookConfig, settings: [FULFILLMENT_WEBHOOK_SETTINGS] },
   [OPERATION_ANSWERS_FUNCTION.id]: { load: loadOperationAnswersConfig, settings: [OPERATION_ANSWERS_SETTINGS] },
   [ALERT_CHECKS_FUNCTION.id]: { load: loadAlertChecksConfig, settings: [ALERT_CHECKS_SETTINGS] },
-  [USAGE_REPORTER_FUNCTION.id]: { load: loadUsageReporterConfig, settings: [USAGE_REPORTER_SETTINGS] },
+  [USAGE_REPORTER_FUNCTION.id]: { load: loadUsageReporterConfig, settings: [USAGE_REPORTER_WORKER_SETTINGS] },
+  [USAGE_REPORT_DISPATCHER_FUNCTION.id]: {
+    load: loadUsageReportDispatcherConfig,
+    settings: [USAGE_REPORT_DISPATCHER_SETTINGS],
+  },
   [USAGE_RECONCILER_FUNCTION.id]: { load: loadUsageReconcilerConfig, settings: [USAGE_RECONCILER_SETTINGS] },
   [SUBSCRIPTION_SYNC_FUNCTION.id]: { load: loadSubscriptionSyncConfig, settings: [SUBSCRIPTION_SYNC_SETTINGS] },
 };

@@ -1,3 +1,4 @@
+import { UNREPORTED_SHARDS, unreportedShardOf } from '#shared/adapters/dynamodb/metering-item-keys.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { emptyMeter, hasCarry, type MeterState, type ReportingSlot } from '#shared/domain/reporting/slots.ts';
 import type {
@@ -8,6 +9,7 @@ import type {
   SlotAnswer,
   SlotKey,
   UnreportedEntry,
+  UnreportedShardHead,
 } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -54,7 +56,18 @@ export class InMemoryReportingLedger implements ReportingLedger {
     return found && { ...found };
   }
 
-  async findUnreported(untilHour: Date, subscriptionId?: string): Promise<UnreportedEntry[]> {
+  /** Same sharding as the DynamoDB adapter, so a fan-out test sees the same split. */
+  readonly shardCount = UNREPORTED_SHARDS;
+
+  async unreportedHeads(untilHour: Date): Promise<UnreportedShardHead[]> {
+    const entries = await this.findUnreported(untilHour);
+    return Array.from({ length: this.shardCount }, (_, shard) => {
+      const own = entries.filter((entry) => unreportedShardOf(entry.subscriptionId) === shard);
+      return { shard, entries: own.length, ...(own[0] ? { oldestHour: own[0].hour } : {}) };
+    });
+  }
+
+  async findUnreported(untilHour: Date, subscriptionId?: string, shard?: number): Promise<UnreportedEntry[]> {
     const until = untilHour.toISOString();
     const entries: UnreportedEntry[] = [];
     for (const slot of this.slots.values()) {
@@ -74,6 +87,7 @@ export class InMemoryReportingLedger implements ReportingLedger {
     }
     return entries
       .filter((entry) => subscriptionId === undefined || entry.subscriptionId === subscriptionId)
+      .filter((entry) => shard === undefined || unreportedShardOf(entry.subscriptionId) === shard)
       .sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0));
   }
 
@@ -138,6 +152,12 @@ export class InMemoryReportingLedger implements ReportingLedger {
       this.reported.set(id, { quantity: total.quantity.plus(answer.reported.quantity), count: total.count + 1 });
     }
     return 'recorded';
+  }
+
+  async recordAnswers(answers: readonly SlotAnswer[]): Promise<('recorded' | 'notPending' | 'conflict')[]> {
+    const outcomes: ('recorded' | 'notPending' | 'conflict')[] = [];
+    for (const answer of answers) outcomes.push(await this.recordAnswer(answer));
+    return outcomes;
   }
 
   async writeMeter(meter: MeterState): Promise<'written' | 'conflict'> {

@@ -214,7 +214,7 @@ describe('StatelessStack', () => {
       });
     });
 
-    it('lets only the aggregator and the operation-answers consumer receive and delete messages, each of its own queue', () => {
+    it('lets only the aggregator, the operation-answers consumer and the reporter receive and delete messages, each of its own queue', () => {
       const template2 = template.toJSON() as {
         Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
       };
@@ -224,8 +224,12 @@ describe('StatelessStack', () => {
       const consumerOf = (role: string) =>
         JSON.stringify(consumers.find(([, resource]) => JSON.stringify(resource.Properties.Roles).includes(role)));
 
-      expect(consumers).toHaveLength(2);
+      expect(consumers).toHaveLength(3);
       expect(consumerOf('UsageAggregator')).not.toContain('OperationAnswers');
+      expect(consumerOf('UsageAggregator')).not.toContain('UsageReport');
+      expect(consumerOf('UsageReporter')).toMatch(/FnGetAttUsageReport[0-9A-F]{8}Arn/);
+      expect(consumerOf('UsageAggregator')).toMatch(/FnGetAttUsage[0-9A-F]{8}Arn/);
+      expect(consumerOf('UsageReporter')).not.toMatch(/FnGetAttUsage[0-9A-F]{8}Arn/);
       expect(consumerOf('OperationAnswers')).toContain('OperationAnswers');
       expect(consumerOf('OperationAnswers')).not.toMatch(/StatefulUsage[0-9A-F]/);
     });
@@ -258,6 +262,57 @@ describe('StatelessStack', () => {
           }),
         },
       });
+    });
+  });
+
+  describe('the usage reporter fan-out', () => {
+    const functionIdOf = (service: string) =>
+      Object.entries(template.findResources('AWS::Lambda::Function')).find(
+        ([, resource]) => resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+      )?.[0] as string;
+    const policyOf = (service: string) => JSON.stringify(statementsOfFunctionRole(template, functionIdOf(service)));
+
+    it('dispatches a run every 10 minutes from the schedule, with the dispatcher as target', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(10 minutes)',
+        Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [functionIdOf('usage-report-dispatcher'), 'Arn'] } }),
+      });
+    });
+
+    it('triggers the reporter one shard message at a time, at most 8 at once, with partial batch failures', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: functionIdOf('usage-reporter') },
+        BatchSize: 1,
+        ScalingConfig: { MaximumConcurrency: 8 },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        EventSourceArn: Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp('UsageReport') }),
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'usage-reporter' }) },
+        Timeout: 60,
+      });
+    });
+
+    it('lets the dispatcher send shard messages and touch the table, nothing of the marketplace', () => {
+      const dispatcher = policyOf('usage-report-dispatcher');
+      expect(dispatcher).toContain('sqs:SendMessage');
+      expect(dispatcher).not.toContain('sqs:ReceiveMessage');
+      expect(dispatcher).not.toContain('secretsmanager');
+      expect(dispatcher).not.toContain('sns:Publish');
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: 'usage-report-dispatcher',
+            USAGE_REPORT_QUEUE_URL: Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp('UsageReport') }),
+          }),
+        },
+      });
+    });
+
+    it('lets the reporter queue its own continuation and the API dispatch a run now, on the usage-report queue', () => {
+      expect(policyOf('usage-reporter')).toContain('sqs:SendMessage');
+      expect(JSON.stringify(apiStatements)).toMatch(/FnGetAttUsageReport[0-9A-F]{8}Arn/);
+      expect(HTTP_ROUTES).toContainEqual({ path: '/v1/reporting/runs', methods: ['GET', 'POST'], functionId: 'Api' });
     });
   });
 

@@ -7,6 +7,7 @@ import { loadSubscriptionSyncConfig } from '#functions/subscription-sync/config.
 import { loadUsageAggregatorConfig } from '#functions/usage-aggregator/config.ts';
 import { DEFAULT_USAGE_MAX_LATENESS_HOURS, loadUsageIngestConfig } from '#functions/usage-ingest/config.ts';
 import { loadUsageReconcilerConfig } from '#functions/usage-reconciler/config.ts';
+import { loadUsageReportDispatcherConfig } from '#functions/usage-report-dispatcher/config.ts';
 import { loadUsageReporterConfig } from '#functions/usage-reporter/config.ts';
 import { FUNCTIONS } from '#infra/functions.ts';
 import { ConfigError, loadSettings, secret } from '#shared/config/load-settings.ts';
@@ -19,6 +20,7 @@ const everything = {
   TABLE_NAME: 'table',
   USAGE_QUEUE_URL: 'https://sqs/usage',
   OPERATION_ANSWERS_QUEUE_URL: 'https://sqs/operation-answers',
+  USAGE_REPORT_QUEUE_URL: 'https://sqs/usage-report',
   LIFECYCLE_TOPIC_ARN: 'arn:lifecycle',
   OPERATIONS_TOPIC_ARN: 'arn:operations',
   ALERTS_TOPIC_ARN: 'arn:alerts',
@@ -186,6 +188,16 @@ describe('the usage reporter configuration', () => {
     expect(loadUsageReporterConfig(everything).graceMinutes).toBe(DEFAULT_REPORT_GRACE_MINUTES);
     expect(loadUsageReporterConfig({ ...everything, USAGE_REPORT_GRACE_MINUTES: '0' }).graceMinutes).toBe(0);
     expect(() => loadUsageReporterConfig({ ...everything, USAGE_REPORT_GRACE_MINUTES: '51' })).toThrow(ConfigError);
+  });
+
+  it('reads the usage-report queue its workers continue their shard on, and the dispatcher reads the same grace', () => {
+    expect(loadUsageReporterConfig(everything).usageReportQueueUrl).toBe('https://sqs/usage-report');
+    expect(loadUsageReportDispatcherConfig({ ...everything, USAGE_REPORT_GRACE_MINUTES: '5' })).toEqual({
+      tableName: 'table',
+      usageReportQueueUrl: 'https://sqs/usage-report',
+      graceMinutes: 5,
+    });
+    expect(() => loadUsageReportDispatcherConfig({ TABLE_NAME: 'table' })).toThrow(/USAGE_REPORT_QUEUE_URL is not set/);
   });
 });
 

@@ -7,6 +7,7 @@ import { webhookSchema } from '#functions/fulfillment-webhook/schema.ts';
 import { tokenFromForm, tokenFromQuery } from '#functions/landing/schema.ts';
 import { parseUsageMessage } from '#functions/usage-aggregator/schema.ts';
 import { idempotencyKeySchema, usageRequestSchema } from '#functions/usage-ingest/schema.ts';
+import { parseShardWork } from '#functions/usage-reporter/schema.ts';
 import { matchHttpRoute } from '#infra/functions.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { mapAvailablePlansToOffer } from '#shared/adapters/catalog/available-plans-mapper.ts';
@@ -64,8 +65,12 @@ const parsers: Record<string, (file: string) => void> = {
   sqs: (file) => {
     const event = sampleEvent<SQSEvent>(file);
     expect(event.Records.length).toBeGreaterThan(0);
-    // The usage queue is the only SQS source so far: each body is a usage message the aggregator can apply.
-    for (const record of event.Records) assertApplicableMessage(parseUsageMessage(record.body));
+    // Each queue's sample is parsed by its consumer: the usage reporter's shard messages, and usage messages the
+    // aggregator can apply.
+    for (const record of event.Records) {
+      if (file === 'sqs/usage-report-shard.json') parseShardWork(record.body);
+      else assertApplicableMessage(parseUsageMessage(record.body));
+    }
   },
   // EventBridge Scheduler's invocation of the usage reporter and reconciler (and the local scheduler's stand-in).
   scheduler: (file) => {

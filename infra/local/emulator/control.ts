@@ -48,6 +48,15 @@ const partySchema = z.strictObject({
   puid: z.string().optional(),
 });
 
+/** Argument of `control.seedSubscribed`. */
+export interface SeedSubscribedInput {
+  readonly offerId: string;
+  readonly planId: string;
+  readonly count: number;
+  /** The beneficiary and purchaser tenant of every one (a new one when absent). */
+  readonly tenantId?: string;
+}
+
 /** Body of `POST /_emulator/purchases` and argument of `control.purchase`. */
 export const purchaseSchema = z.strictObject({
   offerId: z.string().min(1),
@@ -119,6 +128,13 @@ export interface EmulatorControl {
    * still so 30 days later), or, for a plan with `autoActivation`, Subscribed at once with a `Subscribe` webhook.
    */
   purchase(input: PurchaseInput): Promise<PurchaseResult>;
+  /**
+   * Creates `count` subscriptions already Subscribed to the plan since now, without webhooks, operations or renewal
+   * timers: for benchmarks and load tests that need many subscriptions the Metering API knows (100,000 slots), which
+   * purchase-and-activate would take minutes to make. Not something the marketplace can do.
+   * @returns their ids.
+   */
+  seedSubscribed(input: SeedSubscribedInput): string[];
   /** A fresh landing token for an existing subscription ("Manage account", §1.2 Resolve). */
   landingToken(subscriptionId: string): Promise<LandingToken>;
   /** Customer-initiated plan change: webhook InProgress, auto-accepted after 10 s unless the publisher PATCHes Failure. */
@@ -303,6 +319,49 @@ export function createControl(deps: ControlDeps): EmulatorControl {
         deps.operations.scheduleFulfillmentDeadline(subscription);
       }
       return { subscriptionId: subscription.id, ...landing };
+    },
+    seedSubscribed(input) {
+      const offer = findOffer(catalog, input.offerId);
+      const plan = offer && findPlan(offer, input.planId);
+      const term = plan?.billingTerms[0];
+      if (!offer || !plan || !term) throw new ControlError(400, `no plan ${input.planId} in offer ${input.offerId}`);
+      if (!Number.isInteger(input.count) || input.count < 1) throw new ControlError(400, 'count must be ≥ 1');
+      const currency = term.price.USD !== undefined ? 'USD' : (Object.keys(term.price)[0] ?? 'USD');
+      const tenantId = input.tenantId ?? randomUUID();
+      const now = clock.now();
+      const dates = termFrom(now, term.termUnit);
+      const ids: string[] = [];
+      for (let index = 0; index < input.count; index++) {
+        const subscription: SubscriptionRecord = {
+          id: randomUUID(),
+          name: `${offer.displayName} subscription`,
+          publisherId: deps.publisher.publisherId,
+          offerId: offer.id,
+          planId: plan.id,
+          quantity: plan.pricingModel === 'perUser' ? seatLimits(plan).min : undefined,
+          status: 'Subscribed',
+          beneficiary: party({ tenantId, emailId: 'user@customer.example' }),
+          purchaser: party({ tenantId, emailId: 'buyer@customer.example' }),
+          termUnit: term.termUnit,
+          chargeDuration: chargeDurationOf(term),
+          startDate: dates.startDate,
+          endDate: dates.endDate,
+          autoRenew: true,
+          isFreeTrial: false,
+          allowedCustomerOperations: ['Read', 'Update', 'Delete'],
+          sessionMode: 'None',
+          sandboxType: 'None',
+          market: 'US',
+          currency,
+          created: now,
+          lastModified: now,
+          statusHistory: [{ status: 'Subscribed', at: now }],
+          planHistory: [{ planId: plan.id, at: now }],
+        };
+        state.subscriptions.set(subscription.id, subscription);
+        ids.push(subscription.id);
+      }
+      return ids;
     },
     async landingToken(subscriptionId) {
       return issueLandingToken(subscriptionOf(subscriptionId).id);

@@ -1,4 +1,4 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchGetItemCommand, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import { meterStateOf, meterStatePut } from '#shared/adapters/dynamodb/meter-state-codec.ts';
@@ -12,10 +12,11 @@ import {
   unreportedIndexKey,
   unreportedShardOf,
 } from '#shared/adapters/dynamodb/metering-item-keys.ts';
-import { queryRawItems, type RawItem, rawDecimal, rawString } from '#shared/adapters/dynamodb/raw-attributes.ts';
+import { queryRawItems, type RawItem, rawDecimal, rawString, sleep } from '#shared/adapters/dynamodb/raw-attributes.ts';
 import { reportingSlotOf } from '#shared/adapters/dynamodb/reporting-slot-codec.ts';
 import {
   answerUpdate,
+  reportedTotalsUpdates,
   reportedTotalUpdate,
   slotAccountingUpdate,
   writeReportingItems,
@@ -37,6 +38,7 @@ import type {
   SlotAnswer,
   SlotKey,
   UnreportedEntry,
+  UnreportedShardHead,
 } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
@@ -68,13 +70,17 @@ export class DynamoReportingLedger implements ReportingLedger {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async findUnreported(untilHour: Date, subscriptionId?: string): Promise<UnreportedEntry[]> {
+  readonly shardCount = UNREPORTED_SHARDS;
+
+  async findUnreported(untilHour: Date, subscriptionId?: string, shard?: number): Promise<UnreportedEntry[]> {
     // Every index key starts with an ISO hour, so all entries of hours ≤ untilHour sort before the next hour's text.
     const bound = new Date(untilHour.getTime() + HOUR_MS).toISOString();
     const shards =
-      subscriptionId === undefined
-        ? Array.from({ length: UNREPORTED_SHARDS }, (_, shard) => shard)
-        : [unreportedShardOf(subscriptionId)];
+      subscriptionId !== undefined
+        ? [unreportedShardOf(subscriptionId)].filter((own) => shard === undefined || own === shard)
+        : shard !== undefined
+          ? [shard]
+          : Array.from({ length: UNREPORTED_SHARDS }, (_, index) => index);
     const pages = await Promise.all(
       shards.map((shard) =>
         queryRawItems(
@@ -122,14 +128,49 @@ export class DynamoReportingLedger implements ReportingLedger {
       .sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0));
   }
 
-  async readMeter(subscriptionId: string, dimension: string): Promise<MeterState> {
-    const { Item: item } = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: rawMainTableKey(subscriptionPk(subscriptionId), meterSk(dimension)),
-        ConsistentRead: true,
+  async unreportedHeads(untilHour: Date): Promise<UnreportedShardHead[]> {
+    const bound = new Date(untilHour.getTime() + HOUR_MS).toISOString();
+    const names = { '#gsi1pk': MAIN_TABLE_KEYS.index.partitionKey, '#gsi1sk': MAIN_TABLE_KEYS.index.sortKey };
+    const condition = '#gsi1pk = :pk AND #gsi1sk < :bound';
+    return Promise.all(
+      Array.from({ length: UNREPORTED_SHARDS }, async (_, shard): Promise<UnreportedShardHead> => {
+        const values = { ':pk': { S: unreportedIndexKey(shard) }, ':bound': { S: bound } };
+        let entries = 0;
+        let start: Record<string, AttributeValue> | undefined;
+        do {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: MAIN_INDEX_NAME,
+              KeyConditionExpression: condition,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              Select: 'COUNT',
+              ExclusiveStartKey: start,
+            }),
+          );
+          entries += page.Count ?? 0;
+          start = page.LastEvaluatedKey;
+        } while (start);
+        // The sort key starts with the hour, so the first entry of the shard is its oldest.
+        const first = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: MAIN_INDEX_NAME,
+            KeyConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            Limit: 1,
+          }),
+        );
+        const sortKey = first.Items?.[0]?.[MAIN_TABLE_KEYS.index.sortKey]?.S;
+        return { shard, entries, ...(sortKey ? { oldestHour: sortKey.slice(0, sortKey.indexOf('#')) } : {}) };
       }),
     );
+  }
+
+  async readMeter(subscriptionId: string, dimension: string): Promise<MeterState> {
+    const item = await this.getConsistently(subscriptionPk(subscriptionId), meterSk(dimension));
     return meterStateOf(item, subscriptionId, dimension);
   }
 
@@ -139,22 +180,89 @@ export class DynamoReportingLedger implements ReportingLedger {
   }
 
   async readSlot(key: SlotKey): Promise<ReportingSlot | undefined> {
-    const { Item: item } = await this.client.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: rawMainTableKey(subscriptionPk(key.subscriptionId), slotSk(key.dimension, key.hour)),
-        ConsistentRead: true,
-      }),
-    );
+    const item = await this.getConsistently(subscriptionPk(key.subscriptionId), slotSk(key.dimension, key.hour));
     return item ? reportingSlotOf(item) : undefined;
   }
 
-  async account(step: SlotAccounting): Promise<'written' | 'conflict'> {
+  private readonly reads = new Map<string, PendingRead>();
+
+  /**
+   * A strongly consistent GetItem, except that the reads asked for in the same turn of the event loop (the run's
+   * concurrent groups) go out together as BatchGetItem requests of up to 100 keys: one request instead of one each.
+   */
+  private getConsistently(pk: string, sk: string): Promise<RawItem | undefined> {
+    const id = `${pk}\u0000${sk}`;
+    return new Promise((resolve, reject) => {
+      if (this.reads.size === 0) setImmediate(() => this.flushReads());
+      const entry: PendingRead = this.reads.get(id) ?? { key: rawMainTableKey(pk, sk), resolves: [], rejects: [] };
+      entry.resolves.push(resolve);
+      entry.rejects.push(reject);
+      this.reads.set(id, entry);
+    });
+  }
+
+  private flushReads(): void {
+    const batch = [...this.reads.values()];
+    this.reads.clear();
+    for (let start = 0; start < batch.length; start += MAX_BATCH_GET_KEYS) {
+      const chunk = batch.slice(start, start + MAX_BATCH_GET_KEYS);
+      void this.batchGet(chunk.map((entry) => entry.key)).then(
+        (found) => {
+          for (const entry of chunk) for (const resolve of entry.resolves) resolve(found.get(keyId(entry.key)));
+        },
+        (error: unknown) => {
+          for (const entry of chunk) for (const reject of entry.rejects) reject(error);
+        },
+      );
+    }
+  }
+
+  /** BatchGetItem (consistent) of `keys`, asking again for any DynamoDB left unprocessed (throttling). */
+  private async batchGet(keys: RawItem[]): Promise<Map<string, RawItem>> {
+    const found = new Map<string, RawItem>();
+    let pending = keys;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(Math.min(1_000, 20 * 2 ** attempt));
+      const answer = await this.client.send(
+        new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of answer.Responses?.[this.tableName] ?? []) found.set(keyId(item), item);
+      pending = (answer.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as RawItem[];
+    }
+    return found;
+  }
+
+  /**
+   * Accounting steps asked for in the same turn of the event loop (the run's concurrent groups) are written together,
+   * in transactions of up to 100 items (`writeAccountingTogether`): the same all-or-nothing per step, at one request
+   * for many steps instead of one each.
+   */
+  account(step: SlotAccounting): Promise<'written' | 'conflict'> {
     const now = this.clock.now().toISOString();
     const slot = slotAccountingUpdate(this.tableName, step, now);
     const meter = step.meter ? meterStatePut(this.tableName, step.meter, now) : undefined;
-    const outcome = await writeReportingItems(this.client, meter ? [slot, meter] : [slot]);
-    return outcome === 'written' ? 'written' : 'conflict';
+    return new Promise((resolve, reject) => {
+      this.accounting.push({ items: meter ? [slot, meter] : [slot], resolve, reject });
+      if (this.accounting.length === 1) setImmediate(() => this.flushAccounting());
+    });
+  }
+
+  private readonly accounting: PendingWrite[] = [];
+
+  private flushAccounting(): void {
+    const queued = this.accounting.splice(0);
+    let chunk: PendingWrite[] = [];
+    let size = 0;
+    for (const entry of queued) {
+      if (size + entry.items.length > MAX_TRANSACTION_ITEMS) {
+        void writeAccountingTogether(this.client, chunk);
+        chunk = [];
+        size = 0;
+      }
+      chunk.push(entry);
+      size += entry.items.length;
+    }
+    if (chunk.length > 0) void writeAccountingTogether(this.client, chunk);
   }
 
   async recordAnswer(answer: SlotAnswer): Promise<'recorded' | 'notPending' | 'conflict'> {
@@ -176,6 +284,24 @@ export class DynamoReportingLedger implements ReportingLedger {
       return 'conflict';
     }
     return 'conflict';
+  }
+
+  async recordAnswers(answers: readonly SlotAnswer[]): Promise<('recorded' | 'notPending' | 'conflict')[]> {
+    if (answers.length === 0) return [];
+    const now = this.clock.now().toISOString();
+    // One transaction for the whole batch (≤ 25 slots and their day totals, under the 100-item limit): the common case,
+    // every answer final and nothing aggregated since, costs one request instead of one per event.
+    if (answers.length > 1 && answers.every((answer) => !answer.meter)) {
+      const items = [
+        ...answers.map((answer) => answerUpdate(this.tableName, answer, answer.clearIndex, now)),
+        ...reportedTotalsUpdates(this.tableName, answers, now),
+      ];
+      if ((await writeReportingItems(this.client, items)) === 'written') return answers.map(() => 'recorded');
+    }
+    // A condition failed somewhere (a late addition, another reporter's answer): nothing was written; one by one.
+    const outcomes: ('recorded' | 'notPending' | 'conflict')[] = [];
+    for (const answer of answers) outcomes.push(await this.recordAnswer(answer));
+    return outcomes;
   }
 
   async writeMeter(meter: MeterState): Promise<'written' | 'conflict'> {
@@ -265,6 +391,68 @@ export class DynamoReportingLedger implements ReportingLedger {
       eventCount: Number(decimal(item, 'eventCount')),
     }));
   }
+}
+
+/** A read waiting to go out with others (`getConsistently`). */
+interface PendingRead {
+  readonly key: RawItem;
+  readonly resolves: ((item: RawItem | undefined) => void)[];
+  readonly rejects: ((error: unknown) => void)[];
+}
+
+/** DynamoDB's limit of keys in one BatchGetItem. */
+const MAX_BATCH_GET_KEYS = 100;
+
+/** The identity of an item (or key) by its table keys. */
+const keyId = (item: RawItem) =>
+  `${item[MAIN_TABLE_KEYS.partitionKey]?.S ?? ''}\u0000${item[MAIN_TABLE_KEYS.sortKey]?.S ?? ''}`;
+
+/** DynamoDB's limit of items in one TransactWriteItems. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+/** One accounting step waiting to be written with others (its slot item, and its meter item if any). */
+interface PendingWrite {
+  readonly items: readonly TransactItem[];
+  readonly resolve: (outcome: 'written' | 'conflict') => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Writes the steps' items in one transaction. Each step keeps its own outcome: when the transaction is cancelled,
+ * DynamoDB says which items failed their condition; those steps are conflicts, and the others, not written either,
+ * are written again without them. Anything else (throttling, a transaction conflict) is retried step by step, each
+ * alone as before (`writeReportingItems`, which retries transaction conflicts).
+ */
+async function writeAccountingTogether(client: DynamoDBDocumentClient, steps: readonly PendingWrite[]): Promise<void> {
+  if (steps.length === 1) {
+    const [step] = steps as [PendingWrite];
+    await writeReportingItems(client, step.items).then(
+      (outcome) => step.resolve(outcome === 'written' ? 'written' : 'conflict'),
+      step.reject,
+    );
+    return;
+  }
+  const outcome = await writeReportingItems(
+    client,
+    steps.flatMap((step) => step.items),
+  ).catch(() => undefined);
+  if (outcome === 'written') {
+    for (const step of steps) step.resolve('written');
+    return;
+  }
+  if (outcome === undefined) {
+    await Promise.all(steps.map((step) => writeAccountingTogether(client, [step])));
+    return;
+  }
+  let index = 0;
+  const remaining: PendingWrite[] = [];
+  for (const step of steps) {
+    const failed = step.items.some((_, offset) => outcome.failed.has(index + offset));
+    index += step.items.length;
+    if (failed) step.resolve('conflict');
+    else remaining.push(step);
+  }
+  if (remaining.length > 0) await writeAccountingTogether(client, remaining);
 }
 
 const str = (item: RawItem, name: string) => rawString(item, name, 'reporting');

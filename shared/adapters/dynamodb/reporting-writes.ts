@@ -165,6 +165,30 @@ export function answerUpdate(tableName: string, answer: SlotAnswer, clearIndex: 
 
 /** Adds an accepted submission's quantity to the day's reported total of its subscription and dimension. */
 export function reportedTotalUpdate(tableName: string, answer: SlotAnswer, now: string): TransactItem {
+  return reportedTotalsUpdates(tableName, [answer], now)[0] as TransactItem;
+}
+
+/**
+ * The reported-total additions of several accepted submissions, one update per (day, subscription, dimension) with
+ * their quantities summed: a transaction may not name one item twice.
+ */
+export function reportedTotalsUpdates(tableName: string, answers: readonly SlotAnswer[], now: string): TransactItem[] {
+  const totals = new Map<string, { answer: SlotAnswer; quantity: Dec; events: number }>();
+  for (const answer of answers) {
+    if (!answer.reported) continue;
+    const key = `${answer.slot.hour.slice(0, 10)}|${answer.slot.subscriptionId}|${answer.slot.dimension}`;
+    const total = totals.get(key);
+    if (total) {
+      total.quantity = total.quantity.plus(answer.reported.quantity);
+      total.events += 1;
+    } else totals.set(key, { answer, quantity: new Dec(answer.reported.quantity), events: 1 });
+  }
+  return [...totals.values()].map(({ answer, quantity, events }) =>
+    reportedTotalAdd(tableName, answer, quantity.toString(), events, now),
+  );
+}
+
+function reportedTotalAdd(tableName: string, answer: SlotAnswer, quantity: string, events: number, now: string) {
   const day = answer.slot.hour.slice(0, 10);
   return {
     Update: {
@@ -183,8 +207,8 @@ export function reportedTotalUpdate(tableName: string, answer: SlotAnswer, now: 
         '#updatedAt': 'updatedAt',
       },
       ExpressionAttributeValues: {
-        ':quantity': NumberValue.from(new Dec(answer.reported?.quantity ?? '0').toString()),
-        ':one': 1,
+        ':quantity': NumberValue.from(quantity),
+        ':one': events,
         ':type': 'ReportedUsageDay',
         ':day': day,
         ':sub': answer.slot.subscriptionId,

@@ -213,8 +213,7 @@ async function countedBefore(
 /** True when every event of the message is identified and already counted (nothing in it can add usage). */
 function onlyKnownDuplicates(message: UsageMessage, duplicates: ReadonlySet<string>): boolean {
   return message.slots.every(
-    (slot) =>
-      (slot.ids?.length ?? 0) === slot.eventCount && (slot.ids ?? []).every(([entry]) => duplicates.has(entry)),
+    (slot) => (slot.ids?.length ?? 0) === slot.eventCount && (slot.ids ?? []).every(([entry]) => duplicates.has(entry)),
   );
 }
 

@@ -23,7 +23,7 @@ import { hasCarry, type MeterState, type ReportingSlot, type SlotSubmission } fr
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { HOUR_MS } from '#shared/domain/terms.ts';
 import type { MeteringAlertPublisher } from '#shared/use-cases/metering/ports/metering-alert-publisher.ts';
-import type { ReportingLedger } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
+import type { ReportingLedger, SlotAnswer } from '#shared/use-cases/metering/ports/reporting-ledger.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
 import type { Marketplace, UsageEventResult } from '#shared/use-cases/ports/marketplace.ts';
 import { MAX_USAGE_EVENTS_PER_BATCH } from '#shared/use-cases/ports/marketplace.ts';
@@ -101,16 +101,40 @@ export interface ReportingRunSummary {
   readonly conflicts: number;
   /** Age in hours of the oldest index entry found at the start of the run (0 when none). */
   readonly oldestUnreportedAgeHours: number;
+  /** The hour (ISO) of that oldest entry; absent when the index held nothing to report. */
+  readonly oldestUnreportedHour?: string;
+  /** Answers `Duplicate` with our quantity (counted in `answers.accepted` too): a resend of an event that went through. */
+  readonly duplicateAnswers: number;
+  /** Metering calls made (batch calls, each of up to 25 events). */
+  readonly meteringCalls: number;
+  /**
+   * Groups not started because the run reached `ReportingScope.stopAt`: their slots stay in the index
+   * and the caller continues the shard. 0 when the run got through everything it found.
+   */
+  readonly remainingGroups: number;
 }
 
 /** How far a run goes: every closed hour up to `lastHour`, for all subscriptions or one. */
 export interface ReportingScope {
   readonly lastHour: Date;
   readonly subscriptionId?: string;
+  /** Only this shard of the unreported index (the fan-out's worker); all shards when absent. */
+  readonly shard?: number;
+  /**
+   * No new chunk of groups is started at or after this instant (a worker's time budget): the chunk in progress is
+   * rated, sent and answered, the rest is left in the index and counted in `remainingGroups`.
+   */
+  readonly stopAt?: Date;
 }
 
 const DEFAULT_GROUP_CONCURRENCY = 8;
 const DEFAULT_SEND_CONCURRENCY = 4;
+/**
+ * Groups rated per chunk before the chunk's events are sent: a run alternates rating and sending, so events do not
+ * pile up waiting for the whole backlog to be rated, and a run stopped by its `stopAt` (checked before each group)
+ * leaves few events written ahead and unsent. 200 groups are about 8 batch calls.
+ */
+const CHUNK_GROUPS = 200;
 /** Re-reads after a lost conditional write before a group gives up for this run. */
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -162,6 +186,9 @@ class ReportingRun {
     expiredAfterRetry: 0,
     alertFailures: 0,
     conflicts: 0,
+    duplicateAnswers: 0,
+    meteringCalls: 0,
+    remainingGroups: 0,
   };
   private lateQuantity = new Dec(0);
   private readonly answers: Record<AnswerKind, number> = {
@@ -181,13 +208,27 @@ class ReportingRun {
   }
 
   async execute(): Promise<ReportingRunSummary> {
-    const entries = await this.deps.ledger.findUnreported(this.scope.lastHour, this.scope.subscriptionId);
+    const entries = await this.deps.ledger.findUnreported(
+      this.scope.lastHour,
+      this.scope.subscriptionId,
+      this.scope.shard,
+    );
     const groups = groupEntries(entries);
     this.counts.groups = groups.length;
-    await forEachBounded(groups, this.deps.groupConcurrency ?? DEFAULT_GROUP_CONCURRENCY, (group) =>
-      this.processGroup(group),
-    );
-    await this.sendPending();
+    let started = 0;
+    // Past `stopAt` no group is started, but at least one always is, so a worker started late still makes progress.
+    const outOfTime = () =>
+      started > 0 && this.scope.stopAt !== undefined && this.deps.clock.now() >= this.scope.stopAt;
+    for (let start = 0; start < groups.length && !outOfTime(); start += CHUNK_GROUPS) {
+      const chunk = groups.slice(start, start + CHUNK_GROUPS);
+      await forEachBounded(chunk, this.deps.groupConcurrency ?? DEFAULT_GROUP_CONCURRENCY, async (group) => {
+        if (outOfTime()) return;
+        started += 1;
+        await this.processGroup(group);
+      });
+      await this.sendPending();
+    }
+    this.counts.remainingGroups = groups.length - started;
     const oldest = entries.reduce<string | undefined>(
       (min, entry) => (!min || entry.hour < min ? entry.hour : min),
       undefined,
@@ -199,6 +240,7 @@ class ReportingRun {
       lateQuantity: this.lateQuantity.toString(),
       answers: { ...this.answers },
       oldestUnreportedAgeHours: oldest ? ageHours(new Date(oldest), this.now) : 0,
+      ...(oldest ? { oldestUnreportedHour: oldest } : {}),
     };
   }
 
@@ -234,10 +276,16 @@ class ReportingRun {
       // slot the index has not shown yet is rated in its own hour instead of turning into late usage.
       const afterRated = meter.tally ? new Date(meter.tally.lastHour.getTime() + HOUR_MS).toISOString() : undefined;
       const from = [group.minSlotHour, afterRated].filter((hour) => hour !== undefined).sort()[0];
-      const slots =
-        from && from <= this.scope.lastHour.toISOString()
-          ? await this.deps.ledger.readSlots(subscriptionId, dimension, new Date(from), this.scope.lastHour)
-          : [];
+      const lastHour = this.scope.lastHour.toISOString();
+      let slots: ReportingSlot[] = [];
+      if (from === lastHour) {
+        // One hour to read (the common case: reporting keeps up hour by hour): a single read, which the ledger may
+        // batch with the other groups' reads.
+        const slot = await this.deps.ledger.readSlot({ subscriptionId, dimension, hour: lastHour });
+        slots = slot ? [slot] : [];
+      } else if (from && from < lastHour) {
+        slots = await this.deps.ledger.readSlots(subscriptionId, dimension, new Date(from), this.scope.lastHour);
+      }
       for (const slot of slots) {
         const settled = await this.settleSlot(meter, slot, context);
         meter = settled.meter;
@@ -355,10 +403,12 @@ class ReportingRun {
 
   // ----- phase 3 and 4: send, then record each answer -------------------------------------------------------------
 
+  /** Sends (and answers) every event queued so far, and empties the queue. */
   private async sendPending(): Promise<void> {
+    const pending = this.pending.splice(0, this.pending.length);
     const batches: PendingEvent[][] = [];
-    for (let start = 0; start < this.pending.length; start += MAX_USAGE_EVENTS_PER_BATCH) {
-      batches.push(this.pending.slice(start, start + MAX_USAGE_EVENTS_PER_BATCH));
+    for (let start = 0; start < pending.length; start += MAX_USAGE_EVENTS_PER_BATCH) {
+      batches.push(pending.slice(start, start + MAX_USAGE_EVENTS_PER_BATCH));
     }
     await forEachBounded(batches, this.deps.sendConcurrency ?? DEFAULT_SEND_CONCURRENCY, (batch) =>
       this.sendBatch(batch),
@@ -368,6 +418,7 @@ class ReportingRun {
   private async sendBatch(batch: PendingEvent[]): Promise<void> {
     let results: readonly UsageEventResult[] = [];
     this.counts.eventsSent += batch.length;
+    this.counts.meteringCalls += 1;
     try {
       const answer = await this.deps.marketplace.postBatchUsageEvents(
         batch.map((pending) => pending.event),
@@ -385,16 +436,61 @@ class ReportingRun {
       });
     }
     const matched = matchResults(batch, results);
-    await forEachBounded(batch, 8, (pending, index) => this.recordAnswer(pending, matched[index]));
+    const at = this.deps.clock.now();
+    const decided = batch.map((pending, index) => ({
+      pending,
+      result: matched[index],
+      decision: decideAnswer(pending.submission, matched[index], at),
+    }));
+    // The answers that touch only their slot (all but Expired folds) are written together, in one request.
+    const plain = decided.filter((entry) => entry.decision.kind !== 'expiredFolded');
+    const written = new Map<PendingEvent, 'recorded' | 'notPending'>();
+    try {
+      const outcomes = await this.deps.ledger.recordAnswers(
+        plain.map((entry) => this.answerOf(entry.pending, entry.decision)),
+      );
+      outcomes.forEach((outcome, index) => {
+        const entry = plain[index];
+        if (entry) written.set(entry.pending, outcome === 'recorded' ? 'recorded' : 'notPending');
+      });
+    } catch (error) {
+      // Throttling or an outage: each answer is tried once more on its own below.
+      this.deps.logger?.warn('Answers of a batch not recorded together; recording them one by one', {
+        runId: this.runId,
+        error: String(error),
+      });
+    }
+    await forEachBounded(decided, 8, (entry) =>
+      this.recordAnswer(entry.pending, entry.result, entry.decision, at, written.get(entry.pending)),
+    );
   }
 
-  private async recordAnswer(pending: PendingEvent, result: UsageEventResult | undefined): Promise<void> {
-    const at = this.deps.clock.now();
-    const decision = decideAnswer(pending.submission, result, at);
+  /** The ledger write of an answer that touches only its slot (and the day's reported total). */
+  private answerOf(pending: PendingEvent, decision: AnswerDecision): SlotAnswer {
+    const submission = decision.submission;
+    const held = submission.acceptedQuantity;
+    return {
+      slot: pending.key,
+      submission,
+      clearIndex: decision.kind !== 'retry',
+      ...((decision.kind === 'accepted' || decision.kind === 'duplicateMismatch') && held && submission.planId
+        ? { reported: { quantity: held, planId: submission.planId } }
+        : {}),
+    };
+  }
+
+  private async recordAnswer(
+    pending: PendingEvent,
+    result: UsageEventResult | undefined,
+    decision: AnswerDecision,
+    at: Date,
+    alreadyWritten: 'recorded' | 'notPending' | undefined,
+  ): Promise<void> {
     this.answers[decision.kind] += 1;
+    if (decision.kind === 'accepted' && result?.status === 'Duplicate') this.counts.duplicateAnswers += 1;
     const log = { ...pending.key, runId: this.runId, answer: result?.status, quantity: pending.submission.quantity };
     try {
-      const outcome = await this.writeAnswer(pending, decision, at);
+      const outcome = alreadyWritten ?? (await this.writeAnswer(pending, decision, at));
       if (outcome === 'notPending') return; // another reporter recorded it first
       switch (decision.kind) {
         case 'duplicateMismatch':
@@ -435,15 +531,7 @@ class ReportingRun {
     const { ledger } = this.deps;
     const submission = decision.submission;
     if (decision.kind !== 'expiredFolded') {
-      const held = submission.acceptedQuantity;
-      const outcome = await ledger.recordAnswer({
-        slot: pending.key,
-        submission,
-        clearIndex: decision.kind !== 'retry',
-        ...((decision.kind === 'accepted' || decision.kind === 'duplicateMismatch') && held && submission.planId
-          ? { reported: { quantity: held, planId: submission.planId } }
-          : {}),
-      });
+      const outcome = await ledger.recordAnswer(this.answerOf(pending, decision));
       return outcome === 'conflict' ? 'notPending' : outcome;
     }
     for (let attempt = 0; attempt <= MAX_CONFLICT_RETRIES; attempt++) {

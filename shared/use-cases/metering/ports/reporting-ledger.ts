@@ -17,6 +17,15 @@ export interface UnreportedEntry {
   readonly hour: string;
 }
 
+/** The head of one shard of the unreported index, for a dispatcher: how much waits there and since when. */
+export interface UnreportedShardHead {
+  readonly shard: number;
+  /** Index entries (slots and carrying meters) of hours at or before the bound. */
+  readonly entries: number;
+  /** The oldest entry's hour (ISO); absent when the shard holds none. */
+  readonly oldestHour?: string;
+}
+
 /** What the slot is expected to hold for a conditional write: exactly what the reporter read. */
 export interface SlotExpectation {
   /** `quantity` as read (`0` for a slot that does not exist yet). */
@@ -90,9 +99,14 @@ export interface ReportingLedger {
   /**
    * Every index entry (all shards) whose hour is at or before `untilHour`, oldest first; `subscriptionId` narrows it
    * to one subscription (the flush). The index is eventually consistent: entries may be missing for a moment or
-   * describe a slot that was just finished; callers re-read before deciding.
+   * describe a slot that was just finished; callers re-read before deciding. `shard` narrows it to one shard of the
+   * index (a fan-out worker's share; a subscription's slots are all in one shard).
    */
-  findUnreported(untilHour: Date, subscriptionId?: string): Promise<UnreportedEntry[]>;
+  findUnreported(untilHour: Date, subscriptionId?: string, shard?: number): Promise<UnreportedEntry[]>;
+  /** How many shards the unreported index has (a dispatcher sends one message per shard). */
+  readonly shardCount: number;
+  /** Per shard, how many entries wait (hours ≤ `untilHour`) and the oldest hour: a count and one item per shard. */
+  unreportedHeads(untilHour: Date): Promise<UnreportedShardHead[]>;
   /** The meter state, read strongly consistently (`emptyMeter` when none was written). */
   readMeter(subscriptionId: string, dimension: string): Promise<MeterState>;
   /** The slots of one subscription and dimension with hours in [fromHour, toHour], by hour, read consistently. */
@@ -112,6 +126,11 @@ export interface ReportingLedger {
    *   `conflict` when `meter` is given and its version moved (re-read the meter and decide again).
    */
   recordAnswer(answer: SlotAnswer): Promise<'recorded' | 'notPending' | 'conflict'>;
+  /**
+   * `recordAnswer` for the answers of one batch call, each with the same outcome it would have alone; an adapter may
+   * write them together (all or nothing, then one by one if a condition failed).
+   */
+  recordAnswers(answers: readonly SlotAnswer[]): Promise<('recorded' | 'notPending' | 'conflict')[]>;
   /**
    * Writes a meter state on its own (e.g. carry found unreportable), conditional on its version.
    * @returns `conflict` when the version moved.

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { MAX_REPORT_GRACE_MINUTES } from '#shared/adapters/compose/usage-reporter-settings.ts';
+import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
+import { optionalWholeNumber, TABLE_SETTINGS, USAGE_REPORT_QUEUE_SETTINGS } from '#shared/config/settings.ts';
+import { DEFAULT_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
+import { ENV } from '#shared/env-names.ts';
+
+/** The dispatcher's variables: the table (index heads, run record), the usage-report queue and the grace. */
+export const USAGE_REPORT_DISPATCHER_SETTINGS = z.object({
+  ...TABLE_SETTINGS,
+  ...USAGE_REPORT_QUEUE_SETTINGS,
+  [ENV.usageReportGraceMinutes]: optionalWholeNumber('minutes', 0, MAX_REPORT_GRACE_MINUTES),
+});
+
+export interface UsageReportDispatcherConfig {
+  readonly tableName: string;
+  readonly usageReportQueueUrl: string;
+  readonly graceMinutes: number;
+}
+
+/**
+ * The dispatcher's configuration, read once at cold start.
+ * @throws ConfigError naming each missing or invalid variable and what it should hold.
+ */
+export function loadUsageReportDispatcherConfig(env: Env = runtimeEnv()): UsageReportDispatcherConfig {
+  const values = loadSettings(USAGE_REPORT_DISPATCHER_SETTINGS, env);
+  return {
+    tableName: values[ENV.tableName],
+    usageReportQueueUrl: values[ENV.usageReportQueueUrl],
+    graceMinutes: values[ENV.usageReportGraceMinutes] ?? DEFAULT_REPORT_GRACE_MINUTES,
+  };
+}
