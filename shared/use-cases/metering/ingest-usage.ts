@@ -136,12 +136,15 @@ export async function ingestUsage(
     valid.push({ index, event: verdict.event });
     return event.id === undefined ? { index, status: 'accepted' } : { index, id: event.id, status: 'accepted' };
   });
-  const counted = await countedBefore(deps.countedEntries, valid);
+  // Each id is hashed once: the duplicate check and the messages both use its entry.
+  const entryOf = new Map<string, string>();
+  for (const { event } of valid) if (event.id !== undefined) entryOf.set(event.id, eventIdEntry(event.id));
+  const counted = await countedBefore(deps.countedEntries, valid, entryOf);
   const duplicateEntries = new Set<string>();
   for (const { index, event } of valid) {
     if (!counted.has(index)) continue;
     results[index] = { index, id: event.id, status: 'duplicate' };
-    duplicateEntries.add(eventIdEntry(event.id as string));
+    duplicateEntries.add(entryOf.get(event.id as string) as string);
   }
 
   // Events answered `duplicate` still travel in the messages (the aggregator drops them by their entries): so a retry
@@ -156,7 +159,7 @@ export async function ingestUsage(
       return {
         version: USAGE_MESSAGE_VERSION,
         marker: material === undefined ? randomMarker() : sha256(material),
-        slots: withEventIdEntries(group.slots, validEvents),
+        slots: withEventIdEntries(group.slots, validEvents, entryOf),
       };
     })
     .filter((message) => !onlyKnownDuplicates(message, duplicateEntries));
@@ -187,12 +190,13 @@ export async function ingestUsage(
 async function countedBefore(
   sets: UsageEntrySets,
   events: readonly { index: number; event: AcceptedUsageEvent }[],
+  entryOf: ReadonlyMap<string, string>,
 ): Promise<Set<number>> {
   const bySubscription = new Map<string, { index: number; hour: string; entry: string }[]>();
   for (const { index, event } of events) {
     if (event.id === undefined) continue;
     const list = bySubscription.get(event.subscriptionId) ?? [];
-    list.push({ index, hour: event.hour, entry: eventIdEntry(event.id) });
+    list.push({ index, hour: event.hour, entry: entryOf.get(event.id) as string });
     bySubscription.set(event.subscriptionId, list);
   }
   const counted = new Set<number>();
@@ -218,13 +222,17 @@ function onlyKnownDuplicates(message: UsageMessage, duplicates: ReadonlySet<stri
 }
 
 /** The message slots, each with its identified events as [dedup entry, quantity] (`event-dedup.ts`). */
-function withEventIdEntries(slots: readonly UsageSlot[], events: readonly AcceptedUsageEvent[]): MessageSlot[] {
+function withEventIdEntries(
+  slots: readonly UsageSlot[],
+  events: readonly AcceptedUsageEvent[],
+  entryOf: ReadonlyMap<string, string>,
+): MessageSlot[] {
   const ids = new Map<string, [string, string][]>();
   for (const event of events) {
     if (event.id === undefined) continue;
     const key = slotKey(event);
     const list = ids.get(key) ?? [];
-    list.push([eventIdEntry(event.id), event.quantity.toString()]);
+    list.push([entryOf.get(event.id) as string, event.quantity.toString()]);
     ids.set(key, list);
   }
   return slots.map((slot) => {
