@@ -79,8 +79,7 @@ export function createUsageAggregator(deps: AggregatorDeps) {
       if (result.duplicateEvents > 0) metrics.addMetric('DuplicateEvents', MetricUnit.Count, result.duplicateEvents);
     }
     const stopAt = stopBeforeTimeout(context, deps.clock.now(), RESPONSE_MARGIN);
-    const applied = grew.map((subscriptionId) => ({ slots: [{ subscriptionId }] }));
-    const alerts = await evaluateAlertsAfterAggregation(deps, { applied, stopAt });
+    const alerts = await evaluateAlertsAfterAggregation(deps, { subscriptionIds: grew, stopAt });
     if (alerts.sent > 0) metrics.addMetric('AlertsSent', MetricUnit.Count, alerts.sent);
     if (alerts.failed > 0) metrics.addMetric('AlertEvaluationsFailed', MetricUnit.Count, alerts.failed);
     if (alerts.deferred > 0) metrics.addMetric('AlertEvaluationsDeferred', MetricUnit.Count, alerts.deferred);

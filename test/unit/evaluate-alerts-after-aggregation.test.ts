@@ -10,11 +10,6 @@ import { aBudget } from '#test/builders/alerts.ts';
 
 const NOW = '2025-06-20T03:00:00Z';
 
-/** A usage message of the batch that touched these subscriptions. */
-const touching = (...subscriptionIds: string[]) => ({
-  slots: subscriptionIds.map((subscriptionId) => ({ subscriptionId })),
-});
-
 /** A settings reader that records the ids of each read and finds no settings (nothing to evaluate further). */
 function aRecordingSettingsReader() {
   const reads: string[][] = [];
@@ -32,13 +27,13 @@ describe('evaluateAlertsAfterAggregation (the usage aggregator, after a batch)',
     vi.useRealTimers();
   });
 
-  it('evaluates each subscription the batch committed once, however many messages touched it', async () => {
+  it('evaluates each subscription the batch committed once, however often it is named', async () => {
     const world = anEvaluationWorld(NOW);
     const alertSettings = aRecordingSettingsReader();
 
     const summary = await evaluateAlertsAfterAggregation(
       { ...world, alertSettings, logger: { warn: () => undefined } },
-      { applied: [touching('sub-a', 'sub-b'), touching('sub-a'), touching('sub-b', 'sub-c', 'sub-a')] },
+      { subscriptionIds: ['sub-a', 'sub-b', 'sub-a', 'sub-b', 'sub-c', 'sub-a'] },
     );
 
     expect(alertSettings.reads).toEqual([['sub-a', 'sub-b', 'sub-c']]);
@@ -51,7 +46,7 @@ describe('evaluateAlertsAfterAggregation (the usage aggregator, after a batch)',
 
     const summary = await evaluateAlertsAfterAggregation(
       { ...world, alertSettings, logger: { warn: () => undefined } },
-      { applied: [] },
+      { subscriptionIds: [] },
     );
 
     expect(alertSettings.reads).toEqual([]);
@@ -69,7 +64,7 @@ describe('evaluateAlertsAfterAggregation (the usage aggregator, after a batch)',
 
     const summary = await evaluateAlertsAfterAggregation(
       { ...world, logger: { warn: () => undefined } },
-      { applied: [message] },
+      { subscriptionIds: [subscription.id] },
     );
 
     expect(summary).toEqual({ evaluated: 1, sent: 1, failed: 0, deferred: 0 });
@@ -84,7 +79,7 @@ describe('evaluateAlertsAfterAggregation (the usage aggregator, after a batch)',
 
     const evaluation = evaluateAlertsAfterAggregation(
       { ...world, budgets, logger: { warn: () => undefined } },
-      { applied: [touching('slow')], stopAt: new Date(Date.parse(NOW) + 60_000) },
+      { subscriptionIds: ['slow'], stopAt: new Date(Date.parse(NOW) + 60_000) },
     ).finally(() => {
       settled = true;
     });
@@ -104,7 +99,7 @@ describe('evaluateAlertsAfterAggregation (the usage aggregator, after a batch)',
 
     const evaluation = evaluateAlertsAfterAggregation(
       { ...world, budgets, logger: { warn: () => undefined } },
-      { applied: [touching('slow-1', 'slow-2')], stopAt: new Date(Date.parse(NOW) + 3_000) },
+      { subscriptionIds: ['slow-1', 'slow-2'], stopAt: new Date(Date.parse(NOW) + 3_000) },
     ).finally(() => {
       settled = true;
     });
@@ -120,7 +115,7 @@ describe('evaluateAlertsAfterAggregation (the usage aggregator, after a batch)',
 
     const summary = await evaluateAlertsAfterAggregation(
       { ...world, budgets, logger: { warn: () => undefined } },
-      { applied: [touching('late')], stopAt: new Date(Date.parse(NOW) - 1_000) },
+      { subscriptionIds: ['late'], stopAt: new Date(Date.parse(NOW) - 1_000) },
     );
 
     expect(summary.deferred).toBe(1);

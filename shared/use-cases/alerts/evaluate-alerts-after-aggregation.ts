@@ -16,10 +16,10 @@ export interface EvaluateAlertsAfterAggregationDeps extends EvaluateSubscription
 
 export interface EvaluateAlertsAfterAggregationInput {
   /**
-   * The usage messages the batch applied to the ledger now (not those acknowledged as duplicates: their usage was
-   * committed, and evaluated, by an earlier delivery).
+   * The subscriptions whose usage the batch grew now (not those whose messages were all counted before: their usage
+   * was committed, and evaluated, by an earlier delivery). Repeats are evaluated once.
    */
-  readonly applied: readonly { readonly slots: readonly { readonly subscriptionId: string }[] }[];
+  readonly subscriptionIds: readonly string[];
   /** The caller's own deadline (its function's timeout less the time to return its answer); none in tests. */
   readonly stopAt?: Date;
 }
@@ -50,7 +50,7 @@ export async function evaluateAlertsAfterAggregation(
   deps: EvaluateAlertsAfterAggregationDeps,
   input: EvaluateAlertsAfterAggregationInput,
 ): Promise<BestEffortSummary> {
-  const subscriptionIds = new Set(input.applied.flatMap((message) => message.slots.map((slot) => slot.subscriptionId)));
+  const subscriptionIds = new Set(input.subscriptionIds);
   if (subscriptionIds.size === 0) return { evaluated: 0, sent: 0, failed: 0, deferred: 0 };
   const timeLeftMs =
     input.stopAt === undefined ? Number.POSITIVE_INFINITY : input.stopAt.getTime() - deps.clock.now().getTime();
