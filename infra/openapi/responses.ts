@@ -13,8 +13,8 @@ import type { AlertHistory } from '#shared/use-cases/alerts/list-alert-history.t
 import type { OutboxMessage } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
 import type { Entitlement } from '#shared/use-cases/billing/get-entitlement.ts';
 import type { SubscriptionUsage } from '#shared/use-cases/billing/get-subscription-usage.ts';
-import type { RedeemDayPackResult } from '#shared/use-cases/day-packs/redeem-day-pack.ts';
 import type { IssuedDayPack } from '#shared/use-cases/day-packs/issue-day-packs.ts';
+import type { RedeemDayPackResult } from '#shared/use-cases/day-packs/redeem-day-pack.ts';
 import type { WebhookResult } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
 import type { AuditTrailPage } from '#shared/use-cases/fulfillment/list-subscription-audit.ts';
 import type { PublisherOperationView } from '#shared/use-cases/fulfillment/request-subscription-change.ts';
@@ -32,7 +32,10 @@ import { answerOf } from './json-of.ts';
  */
 
 const instant = z.iso.datetime({ offset: true });
-const decimal = z.string().regex(/^-?\d+(\.\d+)?$/).meta({ description: 'A decimal number as a string' });
+const decimal = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/)
+  .meta({ description: 'A decimal number as a string' });
 const money = z
   .object({ currency: z.string().meta({ description: 'ISO 4217 code' }), amount: decimal })
   .meta({ id: 'Money', description: 'An amount: a decimal string, never a JSON number (no float rounding)' });
@@ -99,9 +102,7 @@ export const catalog = answerOf<Catalog>()(
                   z.object({
                     tenantId: z.string().optional(),
                     subscriptionId: z.string().optional(),
-                    terms: z
-                      .array(z.object({ termUnit, billingFrequency, price: priceList }))
-                      .optional(),
+                    terms: z.array(z.object({ termUnit, billingFrequency, price: priceList })).optional(),
                     dimensionPrices: z.record(z.string(), priceList).optional(),
                   }),
                 )
@@ -282,7 +283,12 @@ export const subscriptionUsage = answerOf<SubscriptionUsage>()(
     .meta({ id: 'SubscriptionUsage', description: 'Usage and money by month and dimension' }),
 );
 
-const purchaseBlockReason = z.enum(['monthStartCheck', 'currentStatusCheck', 'chargesOverLevel', 'plannedAmountOverLevel']);
+const purchaseBlockReason = z.enum([
+  'monthStartCheck',
+  'currentStatusCheck',
+  'chargesOverLevel',
+  'plannedAmountOverLevel',
+]);
 
 export const entitlement = answerOf<Entitlement>()(
   z
@@ -434,7 +440,9 @@ export const outbox = answerOf<{ messages: OutboxMessage[] }>()(
   z
     .object({
       messages: z.array(
-        alertNotificationSchema.omit({ customerId: true, facts: true }).extend({ messageId: z.string(), sentAt: instant }),
+        alertNotificationSchema
+          .omit({ customerId: true, facts: true })
+          .extend({ messageId: z.string(), sentAt: instant }),
       ),
     })
     .meta({ id: 'Outbox', description: 'Alerts that would have gone by e-mail and SMS (local mode)' }),
@@ -571,14 +579,24 @@ export const usageAnswer = answerOf<UsageAnswer>()(
     ])
     .meta({
       id: 'UsageAnswer',
-      description: 'One result per event, in request order; the short form (with `explanations`) for very large answers',
+      description:
+        'One result per event, in request order; the short form (with `explanations`) for very large answers',
     }),
 );
 
 export const webhookAnswer = answerOf<WebhookResult>()(
   z
     .object({
-      outcome: z.enum(['applied', 'decided', 'rejected', 'duplicate', 'mismatch', 'notApplied', 'ignored', 'unknownAction']),
+      outcome: z.enum([
+        'applied',
+        'decided',
+        'rejected',
+        'duplicate',
+        'mismatch',
+        'notApplied',
+        'ignored',
+        'unknownAction',
+      ]),
       detail: z.string().optional(),
     })
     .meta({ id: 'WebhookAnswer' }),
