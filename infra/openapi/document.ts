@@ -221,10 +221,14 @@ function newErrorAnswer(status: ErrorStatus | 400 | 401 | 500, auth: Auth) {
   };
 }
 
-function describeRoles(description: OperationDescription): string {
-  if (description.auth !== 'apiKey') return '';
-  const roles = description.roles ?? [];
-  return `\n\nAPI key roles: ${roles.map((role) => `\`${role}\``).join(', ')} (each within its scope).`;
+/** The operation's description and, for an API-key route, the roles allowed. */
+function describeOperation(description: OperationDescription): string | undefined {
+  const roles =
+    description.auth === 'apiKey'
+      ? `API key roles: ${(description.roles ?? []).map((role) => `\`${role}\``).join(', ')} (each within its scope).`
+      : undefined;
+  const text = [description.description, roles].filter(Boolean).join('\n\n');
+  return text || undefined;
 }
 
 function operationObject(route: ServedRoute, description: OperationDescription): ZodOpenApiOperationObject {
@@ -240,7 +244,7 @@ function operationObject(route: ServedRoute, description: OperationDescription):
   return {
     operationId: description.operationId,
     summary: description.summary,
-    description: `${description.description ?? description.summary}${describeRoles(description)}`,
+    ...(describeOperation(description) ? { description: describeOperation(description) } : {}),
     tags: [description.tag],
     security: SECURITY[description.auth],
     ...(path || description.query || description.headers

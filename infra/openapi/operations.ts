@@ -166,7 +166,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
   'GET /health': {
     operationId: 'getHealth',
     summary: 'Health of the table and the usage queue',
-    tag: 'Operations',
+    tag: 'Health',
     auth: 'apiKey',
     roles: ANY_KEY,
     answers: {

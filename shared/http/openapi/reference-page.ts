@@ -9,9 +9,11 @@ import { cspHash, html, htmlResponse, type SafeHtml } from '#shared/http/html.ts
 /** The parts of an OpenAPI 3.1 document the page reads (the document is plain JSON). */
 interface OpenApiDocument {
   readonly info: { readonly title: string; readonly version: string; readonly description?: string };
+  readonly tags?: readonly { readonly name: string }[];
   readonly paths?: Readonly<Record<string, Readonly<Record<string, OpenApiOperation>>>>;
   readonly components?: {
     readonly schemas?: Readonly<Record<string, unknown>>;
+    readonly responses?: Readonly<Record<string, OpenApiResponse>>;
     readonly securitySchemes?: Readonly<Record<string, { readonly description?: string }>>;
   };
 }
@@ -20,17 +22,24 @@ interface OpenApiOperation {
   readonly operationId?: string;
   readonly summary?: string;
   readonly description?: string;
+  readonly tags?: readonly string[];
   readonly security?: readonly Readonly<Record<string, unknown>>[];
   readonly parameters?: readonly {
     readonly name: string;
     readonly in: string;
     readonly required?: boolean;
+    readonly description?: string;
     readonly schema?: unknown;
   }[];
   readonly requestBody?: { readonly content?: Readonly<Record<string, OpenApiMedia>> };
-  readonly responses?: Readonly<
-    Record<string, { readonly description?: string; readonly content?: Readonly<Record<string, OpenApiMedia>> }>
-  >;
+  readonly responses?: Readonly<Record<string, OpenApiResponse>>;
+}
+
+interface OpenApiResponse {
+  /** A shared answer: `#/components/responses/Error404`. */
+  readonly $ref?: string;
+  readonly description?: string;
+  readonly content?: Readonly<Record<string, OpenApiMedia>>;
 }
 
 interface OpenApiMedia {
@@ -66,34 +75,59 @@ function mediaBlock(label: string, media: Readonly<Record<string, OpenApiMedia>>
   );
 }
 
-function operationSection(path: string, method: string, operation: OpenApiOperation): SafeHtml {
+/** A response, or the shared one it refers to. */
+function resolved(response: OpenApiResponse, document: OpenApiDocument): OpenApiResponse {
+  const name = response.$ref?.replace('#/components/responses/', '');
+  return (name ? document.components?.responses?.[name] : undefined) ?? response;
+}
+
+function parameterTable(operation: OpenApiOperation): SafeHtml | string {
   const parameters = operation.parameters ?? [];
+  if (parameters.length === 0) return '';
+  return html`<table><tr><th>parameter</th><th>in</th><th>required</th><th>schema</th></tr>${parameters.map(
+    (parameter) =>
+      html`<tr><td><code>${parameter.name}</code></td><td>${parameter.in}</td><td>${parameter.required ? 'yes' : 'no'}</td><td><code>${JSON.stringify(parameter.schema ?? {})}</code>${parameter.description ? html`<br>${parameter.description}` : ''}</td></tr>`,
+  )}</table>`;
+}
+
+function operationSection(entry: Entry, document: OpenApiDocument): SafeHtml {
+  const { path, method, operation } = entry;
   return html`<section class="op" id="${anchorOf(method, path)}">
 <h3><span class="method">${method.toUpperCase()}</span> <code>${path}</code></h3>
 <p>${operation.summary ?? ''}</p>
-${operation.description && operation.description !== operation.summary ? html`<p>${operation.description}</p>` : ''}
+${operation.description ? html`<p>${operation.description}</p>` : ''}
 <p>Auth: <code>${securityText(operation)}</code>${operation.operationId ? html` · operationId <code>${operation.operationId}</code>` : ''}</p>
-${
-  parameters.length
-    ? html`<table><tr><th>parameter</th><th>in</th><th>required</th><th>schema</th></tr>${parameters.map(
-        (parameter) =>
-          html`<tr><td><code>${parameter.name}</code></td><td>${parameter.in}</td><td>${parameter.required ? 'yes' : 'no'}</td><td><code>${JSON.stringify(parameter.schema ?? {})}</code></td></tr>`,
-      )}</table>`
-    : ''
-}
+${parameterTable(operation)}
 ${mediaBlock('Request body', operation.requestBody?.content)}
-<ul>${Object.entries(operation.responses ?? {}).map(
-    ([status, response]) =>
-      html`<li><strong>${status}</strong> ${response.description ?? ''}${mediaBlock('Body', response.content)}</li>`,
-  )}</ul>
+<ul>${Object.entries(operation.responses ?? {}).map(([status, response]) => {
+    const answer = resolved(response, document);
+    return html`<li><strong>${status}</strong> ${answer.description ?? ''}${mediaBlock('Body', answer.content)}</li>`;
+  })}</ul>
 </section>`;
+}
+
+interface Entry {
+  readonly path: string;
+  readonly method: string;
+  readonly operation: OpenApiOperation;
+}
+
+/** The operations by tag, in the document's tag order (untagged ones last). */
+function byTag(document: OpenApiDocument): [string, Entry[]][] {
+  const groups = new Map<string, Entry[]>((document.tags ?? []).map((tag) => [tag.name, []]));
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const [method, operation] of Object.entries(item)) {
+      const tag = operation.tags?.[0] ?? 'Other';
+      if (!groups.has(tag)) groups.set(tag, []);
+      groups.get(tag)?.push({ path, method, operation });
+    }
+  }
+  return [...groups.entries()].filter(([, entries]) => entries.length > 0);
 }
 
 /** The reference page of an OpenAPI document, as an HTML response with a strict Content-Security-Policy. */
 export function referencePage(document: OpenApiDocument) {
-  const operations = Object.entries(document.paths ?? {}).flatMap(([path, item]) =>
-    Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
-  );
+  const groups = byTag(document);
   const page = html`<html lang="en">
 <head>
 <meta charset="utf-8">
@@ -110,11 +144,14 @@ export function referencePage(document: OpenApiDocument) {
     ([name, scheme]) => html`<li><code>${name}</code>: ${scheme.description ?? ''}</li>`,
   )}</ul>
 <h2>Operations</h2>
-<ul>${operations.map(
-    ({ path, method }) =>
-      html`<li><a href="#${anchorOf(method, path)}"><span class="method">${method.toUpperCase()}</span> ${path}</a></li>`,
-  )}</ul>
-${operations.map(({ path, method, operation }) => operationSection(path, method, operation))}
+${groups.map(
+  ([tag, entries]) =>
+    html`<h4>${tag}</h4><ul>${entries.map(
+      ({ path, method }) =>
+        html`<li><a href="#${anchorOf(method, path)}"><span class="method">${method.toUpperCase()}</span> ${path}</a></li>`,
+    )}</ul>`,
+)}
+${groups.map(([tag, entries]) => html`<h2>${tag}</h2>${entries.map((entry) => operationSection(entry, document))}`)}
 <h2>Schemas</h2>
 ${Object.entries(document.components?.schemas ?? {}).map(
   ([name, schema]) =>
