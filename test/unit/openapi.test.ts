@@ -79,6 +79,21 @@ describe('the OpenAPI description', () => {
       ]);
     });
 
+    it('names a public route described as needing a key, and a keyed route described as public', () => {
+      const openapi = OPERATIONS['GET /openapi.json'];
+      const me = OPERATIONS['GET /v1/me'];
+      const operations = {
+        ...OPERATIONS,
+        'GET /openapi.json': { ...openapi, auth: 'apiKey' } as typeof openapi & {},
+        'GET /v1/me': { ...me, auth: 'none' } as typeof me & {},
+      };
+
+      expect(describeGaps(servedRoutes(), operations)).toEqual([
+        'GET /openapi.json: the description says auth "apiKey" but the route is public',
+        'GET /v1/me: the description says auth "none" but the route is not public',
+      ]);
+    });
+
     it('refuses a route of the Api function that API Gateway would never send to it', () => {
       const withoutDocs = HTTP_ROUTES.filter((route) => route.path !== '/docs/api');
 
