@@ -289,6 +289,10 @@ export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
   // Also served by the greedy route below; stated so the reporter's runs show in the route list (`npm run report`).
   { path: '/v1/reporting/runs', methods: ['GET', 'POST'], functionId: API_FUNCTION.id },
   { path: '/v1/{proxy+}', methods: ['ANY'], functionId: API_FUNCTION.id },
+  // The API's description (OpenAPI 3.1) and its readable page: public, so literal routes of their own (the Api
+  // function recognises public routes by their route key).
+  { path: '/openapi.json', methods: ['GET'], functionId: API_FUNCTION.id },
+  { path: '/docs/api', methods: ['GET'], functionId: API_FUNCTION.id },
   // Microsoft sends customers to the landing page and posts to the webhook: neither carries an API key.
   { path: '/landing', methods: ['GET', 'POST'], functionId: LANDING_FUNCTION.id },
   { path: '/webhook', methods: ['POST'], functionId: FULFILLMENT_WEBHOOK_FUNCTION.id },

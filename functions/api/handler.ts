@@ -9,13 +9,16 @@ import { buildApiDependencies } from './dependencies.ts';
 import { apiRoutes, asRouterRoute } from './routes.ts';
 
 const deps = buildApiDependencies(loadApiConfig());
+const routes = apiRoutes(deps);
+/** Route keys of the routes served without an API key (the API's description). */
+const publicRouteKeys = new Set(routes.filter((route) => route.public).map((route) => `${route.method} ${route.path}`));
 
 /**
  * The project's own HTTP API (everything but the marketplace's landing page and webhook): every request needs an
- * API key; each route then checks the key's scope.
+ * API key, except the API's description (`public` routes); each route then checks the key's scope.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(apiKeyAuth(deps))
+  .use(apiKeyAuth(deps, { publicRouteKeys }))
   .use(httpErrors())
-  .handler(httpRouterHandler(apiRoutes(deps).map(asRouterRoute)));
+  .handler(httpRouterHandler(routes.map(asRouterRoute)));

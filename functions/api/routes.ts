@@ -25,6 +25,7 @@ import { linkPartnerCustomer } from '#shared/use-cases/partners/link-partner-cus
 import { releasePurchaseBlock } from '#shared/use-cases/partners/release-purchase-block.ts';
 import { savePartner } from '#shared/use-cases/partners/save-partner.ts';
 import type { ApiDependencies } from './dependencies.ts';
+import { docsRoutes } from './docs-routes.ts';
 import { fulfillmentRoutes } from './fulfillment-routes.ts';
 import {
   alertHistoryQuerySchema,
@@ -45,6 +46,8 @@ type RouteHandler = (event: APIGatewayProxyEventV2, context: AuthContext) => Pro
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
+  /** Served without an API key (the API's description): `apiKeyAuth` skips it, the OpenAPI description says so. */
+  readonly public?: true;
   readonly handler: RouteHandler;
 }
 
@@ -133,6 +136,7 @@ export function apiRoutes(deps: ApiDependencies): Route[] {
     },
     ...alertRoutes(deps),
     ...fulfillmentRoutes(deps),
+    ...docsRoutes(),
   ];
 }
 

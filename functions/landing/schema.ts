@@ -10,7 +10,8 @@ const MAX_TOKEN_LENGTH = 8_192;
 /** The form holds the token and nothing else of size. */
 const MAX_FORM_BYTES = 16_384;
 
-const tokenSchema = z.string().trim().max(MAX_TOKEN_LENGTH).optional();
+/** The purchase token, in the query string or the form; also what the OpenAPI description shows (infra/openapi). */
+export const tokenSchema = z.string().trim().max(MAX_TOKEN_LENGTH).optional();
 
 /**
  * `GET /landing?token=…`: the token as API Gateway decoded it from the query string, which is the one URL-decoding

@@ -16,12 +16,17 @@ type HttpRequest = middy.Request<APIGatewayProxyEventV2, APIGatewayProxyResultV2
 /**
  * Requires a valid API key on every request and puts the caller's principal on the context.
  * The one place where our own API checks credentials: routes only check scope.
+ * @param options.publicRouteKeys route keys (`GET /openapi.json`) served without a key. API Gateway sets the matched
+ *   route's key on the event, so a public route must be a literal route of its own (infra/functions.ts), never one
+ *   reached through a greedy route.
  */
 export function apiKeyAuth(
   deps: AuthenticateDeps,
+  options: { readonly publicRouteKeys?: ReadonlySet<string> } = {},
 ): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
     before: async (request: HttpRequest) => {
+      if (options.publicRouteKeys?.has(request.event.routeKey)) return;
       const principal = await authenticateApiKey(deps, presentedApiKey(request.event));
       (request.context as AuthContext).principal = principal;
       logger.appendKeys({ keyId: principal.keyId, role: principal.role });

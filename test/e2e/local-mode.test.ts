@@ -61,7 +61,7 @@ describe('npm start', () => {
     }
   }
 
-  it('serves health and catalog with the printed key, keeps data across restarts, and leaves nothing running', async () => {
+  it('serves health and catalog with the printed key, the API description without one, keeps data across restarts, and leaves nothing running', async () => {
     const port = await freePort();
     const first = await start(port);
     const key = readFileSync(join(localDir, 'bootstrap-key'), 'utf8').trim();
@@ -70,6 +70,8 @@ describe('npm start', () => {
     const health = await fetch(`http://127.0.0.1:${port}/health`, { headers: auth });
     const catalog = await fetch(`http://127.0.0.1:${port}/v1/catalog`, { headers: auth });
     const anonymous = await fetch(`http://127.0.0.1:${port}/v1/catalog`);
+    const openapi = await fetch(`http://127.0.0.1:${port}/openapi.json`);
+    const reference = await fetch(`http://127.0.0.1:${port}/docs/api`);
 
     expect(first.output()).toContain(key);
     expect(health.status).toBe(200);
@@ -77,6 +79,10 @@ describe('npm start', () => {
     expect(catalog.status).toBe(200);
     expect(((await catalog.json()) as { offers: unknown[] }).offers.length).toBeGreaterThan(0);
     expect(anonymous.status).toBe(401);
+    expect(openapi.status).toBe(200);
+    expect(await openapi.json()).toMatchObject({ openapi: '3.1.0' });
+    expect(reference.status).toBe(200);
+    expect(reference.headers.get('content-type')).toContain('text/html');
     expect(processesUsing(localDir)).toContain('DynamoDBLocal.jar');
 
     expect(await pressCtrlC(first.child, first.output)).toBe('');
