@@ -40,6 +40,7 @@ import {
   reportingRunsQuerySchema,
   usageQuerySchema,
 } from './schema.ts';
+import { usageDataRoutes } from './usage-data-routes.ts';
 
 type RouteHandler = (event: APIGatewayProxyEventV2, context: AuthContext) => Promise<APIGatewayProxyResultV2>;
 export interface Route {
@@ -133,6 +134,7 @@ export function apiRoutes(deps: ApiDependencies): Route[] {
     },
     ...alertRoutes(deps),
     ...fulfillmentRoutes(deps),
+    ...usageDataRoutes(deps),
   ];
 }
 

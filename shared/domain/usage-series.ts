@@ -13,7 +13,7 @@
  *   is given round(C_after) − round(C_before), where C is the unrounded running amount of its line since the start of
  *   its calendar month. Rounding never drifts, and a month's points telescope to round(C_month), the line's amount.
  */
-import { addDays, addMonths, dayOf, monthOf, monthPeriod, dayPeriod } from '#shared/domain/alerts/calendar.ts';
+import { addDays, addMonths, dayOf, dayPeriod, monthOf, monthPeriod } from '#shared/domain/alerts/calendar.ts';
 import { planInForceAt, type RatedHour, type ResolvedPlanPeriod } from '#shared/domain/allowance.ts';
 import type { CurrencyCode } from '#shared/domain/catalog.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
@@ -86,12 +86,7 @@ export function assertSeriesRange(granularity: SeriesGranularity, from: Date, to
 }
 
 /** The buckets covering [from, to): whole hours, local days or local months (the first and last ones whole). */
-export function seriesBuckets(
-  granularity: SeriesGranularity,
-  from: Date,
-  to: Date,
-  timeZone: string,
-): SeriesBucket[] {
+export function seriesBuckets(granularity: SeriesGranularity, from: Date, to: Date, timeZone: string): SeriesBucket[] {
   const buckets: SeriesBucket[] = [];
   if (granularity === 'hour') {
     for (let t = floorToUtcHour(from).getTime(); t < to.getTime(); t += HOUR_MS) {

@@ -127,7 +127,9 @@ describe('usage series (property)', () => {
             expect(sum((p) => p.amount)).toBe(new Dec(expected?.amount.amount ?? '0').toFixed());
             expect(sum((p) => p.quantity)).toBe(new Dec(expected?.quantity ?? '0').toFixed());
             const monthPoint = monthly.dimensions[0]?.points.find((p) => p.start === period.start.toISOString());
-            expect(new Dec(monthPoint?.amount ?? '-1').toFixed()).toBe(new Dec(expected?.amount.amount ?? '0').toFixed());
+            expect(new Dec(monthPoint?.amount ?? '-1').toFixed()).toBe(
+              new Dec(expected?.amount.amount ?? '0').toFixed(),
+            );
           }
         },
       ),
