@@ -574,7 +574,14 @@ function listFilterOf(filter: SubscriptionFilter) {
     }
     if (filter.anyOf.tenantId !== undefined) options.push(tenantClause(filter.anyOf.tenantId, ':scopeTenant'));
     // A scope with neither ids nor a tenant matches nothing.
-    clauses.push(options.length > 0 ? `(${options.join(' OR ')})` : 'attribute_not_exists(#pkNone)');
+    // DynamoDB refuses redundant parentheses: a single option (already parenthesised if it is an OR) stands alone.
+    clauses.push(
+      options.length === 0
+        ? 'attribute_not_exists(#pkNone)'
+        : options.length === 1
+          ? (options[0] as string)
+          : `(${options.join(' OR ')})`,
+    );
     if (options.length === 0) names['#pkNone'] = 'pk';
   }
   return { expression: clauses.join(' AND '), names, values };
