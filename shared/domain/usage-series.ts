@@ -208,3 +208,59 @@ export function attributeSeries(input: AttributeSeriesInput): Map<string, Series
 function monthIndex(key: string): number {
   return Number(key.slice(0, 4)) * 12 + Number(key.slice(5, 7)) - 1;
 }
+
+/** Where the usage of a series is read from: hourly slots in some ranges, the UTC daily totals for whole days. */
+export interface SeriesReadPlan {
+  /** [start, end) ranges of whole UTC hours read as hourly slots, in order. */
+  readonly hourRanges: readonly SeriesBucket[];
+  /** Starts of the UTC days read from the daily totals, in order. */
+  readonly totalDays: readonly Date[];
+}
+
+/**
+ * READ PLAN: a UTC day's usage may come from its daily total (one small item for every dimension) instead of 24
+ * hourly slots per dimension when doing so cannot change any point: the day lies wholly inside one bucket, or wholly
+ * before the first bucket (it then only feeds the running amounts of its month); and within the day the plan, its
+ * price and included quantity cannot change, nor can the subscription start or end (`boundaries`). Rated as one hour
+ * at 00:00Z, such a day gives the same overage and the same unrounded amount as its hours (the allowance is a running
+ * sum: the overage of a stretch depends only on the usage before and in it, while the plan stays the same).
+ * Everything else is read hour by hour. Days are read from `readFrom` (a UTC midnight) to `end`.
+ */
+export function planSeriesReads(input: {
+  readonly readFrom: Date;
+  readonly end: Date;
+  readonly buckets: readonly SeriesBucket[];
+  /** Instants at which the plan in force changes, the subscription starts or ends, or the rounding month starts. */
+  readonly boundaries: readonly Date[];
+}): SeriesReadPlan {
+  const { buckets } = input;
+  const first = buckets[0];
+  const last = buckets.at(-1);
+  const end = input.end.getTime();
+  const hourRanges: SeriesBucket[] = [];
+  const totalDays: Date[] = [];
+  if (!first || !last) return { hourRanges, totalDays };
+  const boundaries = input.boundaries.map((b) => b.getTime());
+  let bucketIndex = 0;
+  const bucketOf = (t: number) => {
+    while (bucketIndex < buckets.length && t >= (buckets[bucketIndex] as SeriesBucket).end.getTime()) bucketIndex++;
+    return bucketIndex;
+  };
+  for (let day = input.readFrom.getTime(); day < end; day += DAY_MS) {
+    const dayEnd = day + DAY_MS;
+    const cut = boundaries.some((b) => b > day && b < dayEnd);
+    const inOneBucket =
+      dayEnd <= first.start.getTime() ||
+      (day >= first.start.getTime() && dayEnd <= last.end.getTime() && bucketOf(day) === bucketOf(dayEnd - 1));
+    if (!cut && inOneBucket) {
+      totalDays.push(new Date(day));
+      continue;
+    }
+    const to = Math.min(dayEnd, end);
+    const previous = hourRanges.at(-1);
+    if (previous && previous.end.getTime() === day)
+      hourRanges[hourRanges.length - 1] = { start: previous.start, end: new Date(to) };
+    else hourRanges.push({ start: new Date(day), end: new Date(to) });
+  }
+  return { hourRanges, totalDays };
+}

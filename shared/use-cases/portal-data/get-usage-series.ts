@@ -13,6 +13,7 @@ import {
   assertSeriesRange,
   attributeSeries,
   defaultSeriesRange,
+  planSeriesReads,
   type SeriesBucket,
   type SeriesGranularity,
   type SeriesPoint,
@@ -150,15 +151,46 @@ export async function getUsageSeries(
     // The rounding of a month is replayed from its start; reads start on the UTC day holding it (or the activation).
     const monthStart = monthOf(firstBucket.start, timeZone).start.getTime();
     const readFrom = new Date(utcDayStart(Math.max(monthStart, startsAt.getTime())));
-    const readTo = floorToUtcHour(new Date(end - 1));
     const entry = planInForceAt(resolved, new Date(Math.max(readFrom.getTime(), startsAt.getTime()))) ?? resolved[0];
     const termStart = entry ? termContaining(entry.anchor, entry.billingTerm.termUnit, readFrom).start : readFrom;
-    const [slots, before] = await Promise.all([
-      Promise.all(dimensionIds.map((d) => deps.ledger.readSlots(subscription.id, d, readFrom, readTo))),
-      termStart.getTime() < readFrom.getTime()
-        ? deps.ledger.readDailyTotals(subscription.id, dayKey(termStart), dayKey(new Date(readFrom.getTime() - DAY_MS)))
+    const plan = planSeriesReads({
+      readFrom,
+      end: new Date(end),
+      buckets,
+      boundaries: [
+        new Date(monthStart),
+        startsAt,
+        ...resolved.map((r) => r.effectiveFrom),
+        ...(planHistory.endsAt ? [planHistory.endsAt] : []),
+      ],
+    });
+    const firstTotal = plan.totalDays[0];
+    const lastTotal = plan.totalDays.at(-1);
+    // One query of daily totals covers the term before `readFrom` (the allowance already used) and the days read whole.
+    const totalsFrom = termStart.getTime() < readFrom.getTime() ? termStart : firstTotal;
+    const totalsTo = lastTotal ?? (totalsFrom ? new Date(readFrom.getTime() - DAY_MS) : undefined);
+    const [slots, totals] = await Promise.all([
+      Promise.all(
+        plan.hourRanges.flatMap((range) =>
+          dimensionIds.map((d) =>
+            deps.ledger.readSlots(subscription.id, d, range.start, floorToUtcHour(new Date(range.end.getTime() - 1))),
+          ),
+        ),
+      ),
+      totalsFrom && totalsTo && totalsFrom.getTime() <= totalsTo.getTime()
+        ? deps.ledger.readDailyTotals(subscription.id, dayKey(totalsFrom), dayKey(totalsTo))
         : Promise.resolve([]),
     ]);
+    const readWhole = new Set(plan.totalDays.map(dayKey));
+    const before = totals.filter((day) => day.period < dayKey(readFrom));
+    // A day read whole is rated as one hour at 00:00Z (usage-series.ts READ PLAN).
+    const wholeDays = totals
+      .filter((day) => readWhole.has(day.period))
+      .flatMap((day) =>
+        Object.entries(day.quantities)
+          .filter(([dimension]) => dimensionIds.includes(dimension))
+          .map(([dimension, quantity]) => ({ dimension, hour: `${day.period}T00:00:00.000Z`, quantity })),
+      );
     // The allowance used earlier in the term, from the daily totals (terms start at 00:00 UTC, so days tile them).
     const state: Record<string, AllowanceState[string]> = {};
     for (const day of before) {
@@ -171,7 +203,7 @@ export async function getUsageSeries(
         };
       }
     }
-    const usage = ratableUsage(slots.flat(), resolved, planHistory.endsAt);
+    const usage = ratableUsage([...slots.flat(), ...wholeDays], resolved, planHistory.endsAt);
     const rated = rateUsage(resolved, usage, state).hours;
     points = attributeSeries({ rated, resolved, customer, currency, timeZone, buckets, dimensionIds });
     flatFees = flatFeesOf(planHistory.history, customer, currency, buckets, startsAt.getTime(), end);
