@@ -33,7 +33,7 @@ export interface GetUsageSeriesDeps {
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
   readonly budgets: Pick<BudgetStore, 'getBudget'>;
   readonly partners: Pick<PartnerStore, 'getCreditLink'>;
-  readonly ledger: Pick<UsageLedger, 'readSlots' | 'readDailyTotals'>;
+  readonly ledger: Pick<UsageLedger, 'readSlotQuantities' | 'readDailyTotals'>;
   readonly catalog: Catalog;
   readonly clock: Clock;
 }
@@ -173,7 +173,12 @@ export async function getUsageSeries(
       Promise.all(
         plan.hourRanges.flatMap((range) =>
           dimensionIds.map((d) =>
-            deps.ledger.readSlots(subscription.id, d, range.start, floorToUtcHour(new Date(range.end.getTime() - 1))),
+            deps.ledger.readSlotQuantities(
+              subscription.id,
+              d,
+              range.start,
+              floorToUtcHour(new Date(range.end.getTime() - 1)),
+            ),
           ),
         ),
       ),
