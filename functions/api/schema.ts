@@ -250,7 +250,7 @@ export const partnerCustomersResponseSchema = z.object({
       provisionalCredit: moneySchema.nullable(),
       monthToDate: moneySchema.nullable(),
       largestMonthlyCharge: moneySchema.extend({ month: z.string() }).nullable(),
-      purchaseBlocked: z.boolean(),
+      purchaseBlocked: z.boolean().nullable(),
       pendingApprovals: z.array(
         z.object({
           id: z.string(),

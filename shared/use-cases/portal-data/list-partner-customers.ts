@@ -1,10 +1,14 @@
 import { type Principal, requirePartnerAccess } from '#shared/domain/access.ts';
 import type { CreditStatus } from '#shared/domain/alerts/credit.ts';
-import type { PurchaseApproval } from '#shared/domain/alerts/settings.ts';
-import { NotFoundError } from '#shared/domain/errors.ts';
+import type { CreditLink, PurchaseApproval } from '#shared/domain/alerts/settings.ts';
+import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import type { Money } from '#shared/domain/money.ts';
-import type { SubscriptionStatus } from '#shared/domain/subscription.ts';
-import { type CreditPositionDeps, creditPositionOf } from '#shared/use-cases/partners/credit-position.ts';
+import type { Subscription, SubscriptionStatus } from '#shared/domain/subscription.ts';
+import {
+  type CreditPosition,
+  type CreditPositionDeps,
+  creditPositionOf,
+} from '#shared/use-cases/partners/credit-position.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
@@ -27,7 +31,10 @@ export interface PartnerCustomerView {
   readonly planId: string | null;
   /** null when the linked subscription is no longer stored. */
   readonly status: SubscriptionStatus | null;
-  /** ok, or the most severe of the three levels (warning / approvalRequired / purchaseBlocked) reached. */
+  /**
+   * ok, or the most severe of the three levels (warning / approvalRequired / purchaseBlocked) reached; null (and no
+   * figures) when the subscription is gone or cannot be rated in the levels' currency.
+   */
   readonly creditState: CreditStatus | null;
   readonly creditLevels: {
     readonly warning: Amount;
@@ -39,7 +46,8 @@ export interface PartnerCustomerView {
   readonly monthToDate: Amount | null;
   /** The largest monthly charge of the six closed months (the month-start check's), with its month. */
   readonly largestMonthlyCharge: (Amount & { readonly month: string }) | null;
-  readonly purchaseBlocked: boolean;
+  /** null when the row could not be rated. */
+  readonly purchaseBlocked: boolean | null;
   /** Approvals not yet expired. */
   readonly pendingApprovals: readonly {
     readonly id: string;
@@ -101,26 +109,28 @@ export async function listPartnerCustomers(
           deps.partners.listApprovals(link.subscriptionId, { activeAt: now }),
         ]);
         const pendingApprovals = approvals.filter((a) => a.partnerId === partnerId).map(approvalView);
-        if (!subscription) {
+        // A customer whose plan is gone from the catalog or not priced in the levels' currency cannot be rated: its
+        // row shows no figures rather than the whole table failing.
+        const position = subscription ? await ratedPosition(deps, subscription, link, now) : undefined;
+        if (!subscription || !position) {
           customers[index] = {
             subscriptionId: link.subscriptionId,
             customerId: link.customerId,
-            name: null,
-            tenantId: null,
-            offerId: null,
-            planId: null,
-            status: null,
+            name: subscription?.name ?? null,
+            tenantId: subscription?.beneficiary.tenantId ?? null,
+            offerId: subscription?.offerId ?? null,
+            planId: subscription?.planId ?? null,
+            status: subscription?.status ?? null,
             creditState: null,
             creditLevels: levels,
             provisionalCredit: null,
             monthToDate: null,
             largestMonthlyCharge: null,
-            purchaseBlocked: false,
+            purchaseBlocked: null,
             pendingApprovals,
           };
           continue;
         }
-        const position = await creditPositionOf(deps, subscription, link, now);
         timeZone = position.timeZone;
         const largest = position.check.largest;
         customers[index] = {
@@ -143,6 +153,20 @@ export async function listPartnerCustomers(
     }),
   );
   return { partnerId, asOf: now.toISOString(), timeZone, customers };
+}
+
+async function ratedPosition(
+  deps: ListPartnerCustomersDeps,
+  subscription: Subscription,
+  link: CreditLink,
+  now: Date,
+): Promise<CreditPosition | undefined> {
+  try {
+    return await creditPositionOf(deps, subscription, link, now);
+  } catch (error) {
+    if (error instanceof ValidationError || error instanceof NotFoundError) return undefined;
+    throw error;
+  }
 }
 
 function approvalView(approval: PurchaseApproval) {
