@@ -20,6 +20,8 @@ export function buildApiDependencies(config: ApiConfig) {
   const sqs = createSqsClient();
   const catalog = loadConfiguredCatalog(config.catalog);
   const alerts = buildAlertDependencies(config, documentClient, catalog, systemClock);
+  const subscriptions = new DynamoSubscriptionStore(documentClient, config.tableName);
+  const dayPacks = new DynamoDayPackStore(documentClient, config.tableName);
   return {
     // Alert settings, usage, alert history and the local outbox: stores, ledger, alert log, contact registry.
     ...alerts,
@@ -28,8 +30,12 @@ export function buildApiDependencies(config: ApiConfig) {
     clock: systemClock,
     codec: apiKeyCodec,
     apiKeys: new DynamoApiKeyStore(documentClient, config.tableName),
-    subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
-    dayPacks: new DynamoDayPackStore(documentClient, config.tableName),
+    subscriptions,
+    dayPacks,
+    // The data API's paged lists (usage-data-routes.ts): the same stores, read by their list access paths.
+    subscriptionDirectory: subscriptions,
+    partnerDirectory: alerts.partners,
+    dayPackDirectory: dayPacks,
     dayPackCodes: cryptoDayPackCodes,
     catalog,
     reportingRuns: new DynamoReportingRuns(documentClient, config.tableName),

@@ -41,6 +41,7 @@ import {
   reportingRunsQuerySchema,
   usageQuerySchema,
 } from './schema.ts';
+import { usageDataRoutes } from './usage-data-routes.ts';
 
 type RouteHandler = (event: APIGatewayProxyEventV2, context: AuthContext) => Promise<APIGatewayProxyResultV2>;
 export interface Route {
@@ -137,6 +138,7 @@ export function apiRoutes(deps: ApiDependencies): Route[] {
     ...alertRoutes(deps),
     ...fulfillmentRoutes(deps),
     ...docsRoutes(),
+    ...usageDataRoutes(deps),
   ];
 }
 

@@ -165,3 +165,147 @@ export const auditQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().trim().min(1).max(2000).optional(),
 });
+
+// ---- Data API behind the portal (issue 13 point 5, issue 14 point 2): queries and answers -----------------------
+
+const currencyCodeSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as JPY or USD');
+const instantSchema = z.iso.datetime({ offset: true });
+const pageLimitSchema = z.coerce
+  .number()
+  .int('limit must be a whole number')
+  .min(1, 'limit must be from 1 to 100')
+  .max(100, 'limit must be from 1 to 100');
+const cursorSchema = z.string().trim().min(1).max(2000);
+/** Decimal string, as every amount and quantity of our answers. */
+const decimalStringSchema = z.string().regex(/^-?\d+(\.\d+)?$/);
+const moneySchema = z.object({ amount: decimalStringSchema, currency: z.string() });
+
+/** `GET /v1/subscriptions/{id}/usage/series?granularity=day&from=…&to=…&dimension=…&currency=…&timeZone=…`. */
+export const usageSeriesQuerySchema = z.strictObject({
+  granularity: z.enum(['hour', 'day', 'month'], { message: 'granularity must be hour, day or month' }),
+  from: instantSchema.optional(),
+  to: instantSchema.optional(),
+  dimension: idParamSchema.optional(),
+  currency: currencyCodeSchema.optional(),
+  timeZone: z.string().trim().min(1).max(64).optional(),
+});
+
+export const usageSeriesResponseSchema = z.object({
+  subscriptionId: z.string(),
+  granularity: z.enum(['hour', 'day', 'month']),
+  currency: z.string(),
+  timeZone: z.string(),
+  asOf: z.string(),
+  from: z.string(),
+  to: z.string(),
+  dimensions: z.array(
+    z.object({
+      dimensionId: z.string(),
+      displayName: z.string(),
+      unitOfMeasure: z.string(),
+      points: z.array(z.object({ start: z.string(), quantity: decimalStringSchema, amount: decimalStringSchema })),
+    }),
+  ),
+  flatFees: z.array(z.object({ start: z.string(), amount: decimalStringSchema })),
+});
+
+/** `GET /v1/subscriptions/{id}/allowance`. */
+export const allowanceResponseSchema = z.object({
+  subscriptionId: z.string(),
+  asOf: z.string(),
+  planId: z.string().nullable(),
+  term: z.object({ start: z.string(), end: z.string() }).nullable(),
+  dimensions: z.array(
+    z.object({
+      dimensionId: z.string(),
+      displayName: z.string(),
+      unitOfMeasure: z.string(),
+      included: z.union([decimalStringSchema, z.literal('unlimited')]),
+      used: decimalStringSchema,
+      remaining: z.union([decimalStringSchema, z.literal('unlimited')]),
+      overage: decimalStringSchema,
+    }),
+  ),
+});
+
+/** `GET /v1/partners/{partnerId}/customers` (publisher or that partner). */
+export const partnerCustomersResponseSchema = z.object({
+  partnerId: z.string(),
+  asOf: z.string(),
+  timeZone: z.string().nullable(),
+  customers: z.array(
+    z.object({
+      subscriptionId: z.string(),
+      customerId: z.string(),
+      name: z.string().nullable(),
+      tenantId: z.string().nullable(),
+      offerId: z.string().nullable(),
+      planId: z.string().nullable(),
+      status: z.enum(['PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed']).nullable(),
+      creditState: z.enum(['ok', 'warning', 'approvalRequired', 'purchaseBlocked']).nullable(),
+      creditLevels: z.object({ warning: moneySchema, approvalRequired: moneySchema, purchaseBlocked: moneySchema }),
+      provisionalCredit: moneySchema.nullable(),
+      monthToDate: moneySchema.nullable(),
+      largestMonthlyCharge: moneySchema.extend({ month: z.string() }).nullable(),
+      purchaseBlocked: z.boolean().nullable(),
+      pendingApprovals: z.array(
+        z.object({
+          id: z.string(),
+          planId: z.string().nullable(),
+          maxQuantity: z.number().nullable(),
+          approvedAt: z.string(),
+          expiresAt: z.string(),
+        }),
+      ),
+    }),
+  ),
+});
+
+/** `GET /v1/subscriptions?status=&offerId=&planId=&tenantId=&partnerId=&limit=&cursor=` (scoped to the caller). */
+export const listSubscriptionsQuerySchema = z.strictObject({
+  status: z
+    .enum(['PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'], {
+      message: 'status must be PendingFulfillmentStart, Subscribed, Suspended or Unsubscribed',
+    })
+    .optional(),
+  offerId: idParamSchema.optional(),
+  planId: idParamSchema.optional(),
+  tenantId: idParamSchema.optional(),
+  partnerId: idParamSchema.optional(),
+  limit: pageLimitSchema.optional(),
+  cursor: cursorSchema.optional(),
+});
+
+export const subscriptionListResponseSchema = z.object({
+  subscriptions: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string().optional(),
+      offerId: z.string(),
+      planId: z.string(),
+      status: z.string(),
+      beneficiaryTenantId: z.string(),
+      purchaserTenantId: z.string(),
+      partnerId: z.string().optional(),
+      quantity: z.number().optional(),
+      term: z.object({ startDate: z.string(), endDate: z.string(), termUnit: z.string() }).optional(),
+    }),
+  ),
+  nextCursor: z.string().optional(),
+});
+
+/** `GET /v1/partners?limit=&cursor=` (publisher). */
+export const listPartnersQuerySchema = z.strictObject({
+  limit: pageLimitSchema.optional(),
+  cursor: cursorSchema.optional(),
+});
+
+/** `GET /v1/day-packs?partnerId=&limit=&cursor=` (publisher: partnerId required; partner: its own). */
+export const listDayPacksQuerySchema = z.strictObject({
+  partnerId: idParamSchema.optional(),
+  limit: pageLimitSchema.optional(),
+  cursor: cursorSchema.optional(),
+});

@@ -91,6 +91,16 @@ export class InMemoryUsageLedger implements UsageLedger {
       .sort((a, b) => (a.hour < b.hour ? -1 : 1));
   }
 
+  async readSlotQuantities(subscriptionId: string, dimension: string, fromHour: Date, toHour: Date) {
+    return (await this.readSlots(subscriptionId, dimension, fromHour, toHour)).map(
+      ({ dimension: d, hour, quantity }) => ({
+        dimension: d,
+        hour,
+        quantity,
+      }),
+    );
+  }
+
   async readDailyTotals(subscriptionId: string, fromDay: string, toDay: string): Promise<UsageTotals[]> {
     return this.readTotals('day', subscriptionId, fromDay, toDay);
   }

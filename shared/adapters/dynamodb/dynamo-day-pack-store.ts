@@ -6,11 +6,13 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import type { DayPack, DayPackRedemption, PrepaidTerm, RedeemedDayPack } from '#shared/domain/day-packs.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import { MAX_TRANSACTION_ITEMS } from '#shared/domain/transaction-limits.ts';
 import type { DayPackStore, StoredPrepaidTerm } from '#shared/use-cases/day-packs/ports/day-pack-store.ts';
+import type { DayPackDirectory, Page, PageRequest } from '#shared/use-cases/portal-data/ports/directories.ts';
 
 type Item = Record<string, unknown>;
 
@@ -37,7 +39,7 @@ const partnerIndexKey = (partnerId: string) => `PARTNER#${partnerId}#DAYPACKS`;
  * The redemption record copies the whole pack (immutable once redeemed) so a subscription's history is one query.
  * Dates are ISO 8601 strings (UTC), which also sort correctly as sort keys.
  */
-export class DynamoDayPackStore implements DayPackStore {
+export class DynamoDayPackStore implements DayPackStore, DayPackDirectory {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -150,6 +152,27 @@ export class DynamoDayPackStore implements DayPackStore {
       ExpressionAttributeValues: { ':pk': partnerIndexKey(partnerId) },
     });
     return items.map(toPack);
+  }
+
+  async listByPartnerPage(partnerId: string, page: PageRequest): Promise<Page<DayPack>> {
+    const partition = partnerIndexKey(partnerId);
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: MAIN_INDEX_NAME,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'gsi1pk', value: partition }, [
+          'pk',
+          'sk',
+          'gsi1pk',
+          'gsi1sk',
+        ]),
+      }),
+    );
+    const nextCursor = encodeCursor(result.LastEvaluatedKey);
+    return { items: (result.Items ?? []).map(toPack), ...(nextCursor ? { nextCursor } : {}) };
   }
 
   async listBySubscription(subscriptionId: string): Promise<RedeemedDayPack[]> {

@@ -4,11 +4,14 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
   cancelledIndexes,
+  decodeCursor,
+  encodeCursor,
   epochSeconds,
   type Item,
   moneyAttribute,
@@ -32,6 +35,7 @@ import {
 } from '#shared/domain/alerts/settings.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
+import type { Page, PageRequest, PartnerDirectory } from '#shared/use-cases/portal-data/ports/directories.ts';
 
 const PARTNER_SK = 'PARTNER';
 const TENANT_SK = 'PARTNER_TENANT';
@@ -40,6 +44,7 @@ const APPROVAL_SK_PREFIX = 'APPROVAL#';
 // Expired approvals stay readable for a month (for the partner's and support's questions), then TTL removes them.
 const APPROVAL_RETENTION_SECONDS = 30 * 24 * 3600;
 
+const PARTNERS_INDEX_KEY = 'PARTNERS';
 const partnerKey = (partnerId: string) => ({ pk: `PARTNER#${partnerId}`, sk: PARTNER_SK });
 const tenantKey = (tenantId: string) => ({ pk: `PARTNER_TENANT#${tenantId}`, sk: TENANT_SK });
 export const creditLinkKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: CREDIT_LINK_SK });
@@ -62,7 +67,7 @@ const partnerLinksIndexKey = (partnerId: string) => `PARTNER#${partnerId}#CREDIT
  * Items are read back through the domain's `parse…` functions, so a stored setting that no longer validates fails
  * loudly instead of steering the credit policy.
  */
-export class DynamoPartnerStore implements PartnerStore {
+export class DynamoPartnerStore implements PartnerStore, PartnerDirectory {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -73,6 +78,26 @@ export class DynamoPartnerStore implements PartnerStore {
       new GetCommand({ TableName: this.tableName, Key: partnerKey(partnerId), ConsistentRead: true }),
     );
     return result.Item ? toPartner(result.Item) : undefined;
+  }
+
+  async listPartners(page: PageRequest): Promise<Page<Partner>> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: MAIN_INDEX_NAME,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': PARTNERS_INDEX_KEY },
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, { attribute: 'gsi1pk', value: PARTNERS_INDEX_KEY }, [
+          'pk',
+          'sk',
+          'gsi1pk',
+          'gsi1sk',
+        ]),
+      }),
+    );
+    const nextCursor = encodeCursor(result.LastEvaluatedKey);
+    return { items: (result.Items ?? []).map(toPartner), ...(nextCursor ? { nextCursor } : {}) };
   }
 
   async putPartner(partner: Partner): Promise<void> {
@@ -264,6 +289,10 @@ function partnerItem(partner: Partner): Item {
     ...partnerKey(partner.id),
     type: 'Partner',
     partnerId: partner.id,
+    // The partners list (`listPartners`): one index partition of partner records, by id. A partner stored before
+    // the list existed appears once it is saved again.
+    gsi1pk: PARTNERS_INDEX_KEY,
+    gsi1sk: partner.id,
     name: partner.name,
     tenantId: partner.tenantId,
     locale: partner.locale,

@@ -13,8 +13,14 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
-import { ConflictError } from '#shared/domain/errors.ts';
+import { ConflictError, ValidationError } from '#shared/domain/errors.ts';
 import type { Subscription, SubscriptionStatus } from '#shared/domain/subscription.ts';
+import type {
+  Page,
+  PageRequest,
+  SubscriptionDirectory,
+  SubscriptionFilter,
+} from '#shared/use-cases/portal-data/ports/directories.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 import type {
   AppliedChange,
@@ -64,7 +70,7 @@ const statusPartition = (status: SubscriptionStatus) => `SUBSTATUS#${status}`;
  * An applied change writes the subscription and its operation record in one transaction, so "applied" on the
  * record and the change on the subscription can never disagree, even after a crash between the two.
  */
-export class DynamoSubscriptionStore implements VersionedSubscriptionStore {
+export class DynamoSubscriptionStore implements VersionedSubscriptionStore, SubscriptionDirectory {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -146,6 +152,45 @@ export class DynamoSubscriptionStore implements VersionedSubscriptionStore {
       subscriptions: (result.Items ?? []).map(storedSubscriptionOf),
       ...(nextCursor ? { nextCursor } : {}),
     };
+  }
+
+  /**
+   * Reads the status partitions of the index in turn (or only the one asked for), oldest first, and lets DynamoDB drop
+   * what the filter does not match. Listing costs the index entries read, matched or not: cheap for the publisher's
+   * and a partner's lists (most subscriptions match or the filter is a status), and bounded per page for a narrow
+   * filter (`MAX_LIST_READS` queries; the page then ends early with a cursor).
+   */
+  async listSubscriptions(filter: SubscriptionFilter, page: PageRequest): Promise<Page<Subscription>> {
+    const statuses = filter.status ? [filter.status] : LISTED_STATUSES;
+    let { index, key } = decodeListCursor(page.cursor, statuses);
+    const condition = listFilterOf(filter);
+    const items: Subscription[] = [];
+    for (let reads = 0; index < statuses.length && items.length < page.limit && reads < MAX_LIST_READS; reads++) {
+      const partition = statusPartition(statuses[index] as SubscriptionStatus);
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: MAIN_INDEX_NAME,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ...(condition.expression ? { FilterExpression: condition.expression } : {}),
+          ...(Object.keys(condition.names).length > 0 ? { ExpressionAttributeNames: condition.names } : {}),
+          ExpressionAttributeValues: { ':pk': partition, ...condition.values },
+          // Limit counts items read before the filter: never more than still fit the page, so the page ends exactly
+          // at the last item read and the cursor resumes after it.
+          Limit: page.limit - items.length,
+          ExclusiveStartKey: key,
+        }),
+      );
+      items.push(...(result.Items ?? []).map((item) => storedSubscriptionOf(item).subscription));
+      if (result.LastEvaluatedKey) {
+        key = result.LastEvaluatedKey;
+      } else {
+        index += 1;
+        key = undefined;
+      }
+    }
+    const nextCursor = index < statuses.length ? encodeListCursor(index, key) : undefined;
+    return { items, ...(nextCursor ? { nextCursor } : {}) };
   }
 
   async getOperation(subscriptionId: string, operationId: string): Promise<OperationRecord | undefined> {
@@ -486,6 +531,95 @@ const SUBSCRIPTION_FIELDS = [
   'partnerId',
   'timeline',
 ] as const satisfies readonly (keyof Subscription)[];
+
+/** The statuses a full list walks through, in this order. */
+const LISTED_STATUSES: readonly SubscriptionStatus[] = [
+  'PendingFulfillmentStart',
+  'Subscribed',
+  'Suspended',
+  'Unsubscribed',
+];
+/** Queries one page of the list may make (each reads at most `limit` index entries). */
+const MAX_LIST_READS = 10;
+
+/** The list's FilterExpression: every condition of the filter, and any one of `anyOf`. */
+function listFilterOf(filter: SubscriptionFilter) {
+  const names: Record<string, string> = {};
+  const values: Item = {};
+  const clauses: string[] = [];
+  const tenantClause = (tenantId: string, placeholder: string) => {
+    names['#beneficiary'] = 'beneficiary';
+    names['#purchaser'] = 'purchaser';
+    names['#tenantId'] = 'tenantId';
+    values[placeholder] = tenantId;
+    return `(#beneficiary.#tenantId = ${placeholder} OR #purchaser.#tenantId = ${placeholder})`;
+  };
+  for (const field of ['offerId', 'planId', 'partnerId'] as const) {
+    const value = filter[field];
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    clauses.push(`#${field} = :${field}`);
+  }
+  if (filter.tenantId !== undefined) clauses.push(tenantClause(filter.tenantId, ':tenant'));
+  if (filter.anyOf) {
+    const options: string[] = [];
+    const ids = filter.anyOf.ids ?? [];
+    if (ids.length > 0) {
+      names['#id'] = 'id';
+      ids.forEach((id, i) => {
+        values[`:id${i}`] = id;
+      });
+      options.push(`#id IN (${ids.map((_, i) => `:id${i}`).join(', ')})`);
+    }
+    if (filter.anyOf.tenantId !== undefined) options.push(tenantClause(filter.anyOf.tenantId, ':scopeTenant'));
+    // A scope with neither ids nor a tenant matches nothing.
+    // DynamoDB refuses redundant parentheses: a single option (already parenthesised if it is an OR) stands alone.
+    clauses.push(
+      options.length === 0
+        ? 'attribute_not_exists(#pkNone)'
+        : options.length === 1
+          ? (options[0] as string)
+          : `(${options.join(' OR ')})`,
+    );
+    if (options.length === 0) names['#pkNone'] = 'pk';
+  }
+  return { expression: clauses.join(' AND '), names, values };
+}
+
+function encodeListCursor(index: number, key: Item | undefined): string {
+  return Buffer.from(JSON.stringify({ s: index, ...(key ? { k: key } : {}) })).toString('base64url');
+}
+
+/** @throws ValidationError for a cursor this list did not issue (a forged key must not reach another partition). */
+function decodeListCursor(
+  cursor: string | undefined,
+  statuses: readonly SubscriptionStatus[],
+): { index: number; key: Item | undefined } {
+  if (cursor === undefined) return { index: 0, key: undefined };
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch (cause) {
+    throw new ValidationError('cursor is not valid; pass the nextCursor of the previous page', 'cursor', { cause });
+  }
+  const invalid = () =>
+    new ValidationError(
+      'cursor does not belong to this list (same filters); pass the nextCursor of the previous page',
+      'cursor',
+    );
+  if (!isItem(decoded)) throw invalid();
+  const index = decoded.s;
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= statuses.length) throw invalid();
+  if (decoded.k === undefined) return { index, key: undefined };
+  const partition = statusPartition(statuses[index] as SubscriptionStatus);
+  const key = decodeCursor(
+    Buffer.from(JSON.stringify(decoded.k)).toString('base64url'),
+    { attribute: 'gsi1pk', value: partition },
+    ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
+  );
+  return { index, key };
+}
 
 function storedSubscriptionOf(item: Item): StoredSubscription {
   const subscription: Item = { ...item };

@@ -250,6 +250,31 @@ export class DynamoUsageLedger implements UsageLedger {
     }));
   }
 
+  async readSlotQuantities(
+    subscriptionId: string,
+    dimension: string,
+    fromHour: Date,
+    toHour: Date,
+  ): Promise<Pick<UsageSlot, 'dimension' | 'hour' | 'quantity'>[]> {
+    const items = await queryRawItems(
+      this.client,
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        // Only what a series needs: DynamoDB still reads whole items, but sends (and the SDK parses) far less.
+        ProjectionExpression: '#hour, #quantity',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#hour': 'hour', '#quantity': 'quantity' },
+        ExpressionAttributeValues: {
+          ':pk': { S: subscriptionPk(subscriptionId) },
+          ':from': { S: slotSk(dimension, fromHour.toISOString()) },
+          ':to': { S: slotSk(dimension, toHour.toISOString()) },
+        },
+      },
+      true,
+    );
+    return items.map((item) => ({ dimension, hour: str(item, 'hour'), quantity: decimal(item, 'quantity') }));
+  }
+
   readDailyTotals(subscriptionId: string, fromDay: string, toDay: string): Promise<UsageTotals[]> {
     return this.readTotals(subscriptionId, 'DAY', fromDay, toDay);
   }

@@ -287,8 +287,8 @@ export async function computeSubscriptionCharges(
  * cancellation (ingest refuses both, so these are manual edits), or of a dimension the plan in force at its hour
  * does not meter (a plan change that came in late). Such slots are not charged here; the reporter deals with them.
  */
-function ratableUsage(
-  slots: readonly UsageSlot[],
+export function ratableUsage(
+  slots: readonly Pick<UsageSlot, 'dimension' | 'hour' | 'quantity'>[],
   resolved: readonly ResolvedPlanPeriod[],
   endsAt: Date | undefined,
 ): HourUsage[] {

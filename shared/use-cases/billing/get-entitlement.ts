@@ -148,16 +148,28 @@ function purchaseBlockView(block: PurchaseBlock): PurchaseBlockView {
   };
 }
 
+/** The included quantities of the current term, its span and the plan they come from (`includedAllowances`). */
+export interface TermAllowances {
+  /** Start of the current term; absent before activation. */
+  readonly since?: Date;
+  /** End (exclusive) of the current term; absent before activation. */
+  readonly until?: Date;
+  /** The plan in force (the plan whose included quantities these are); absent when it is not in the catalog. */
+  readonly planId?: string;
+  readonly included: IncludedAllowance[];
+}
+
 /**
  * The included quantities of the plan in force (plan-history.ts: the same plan, billing term and term start the
  * reporter bills the hour with) and their use in its current term. A subscription whose offer or plan is no longer in
  * the catalog has none to show (an empty list, not an error: its status still answers the main question).
+ * Shared by the entitlement and the portal's allowance view, so both show the same figures.
  */
-async function includedAllowances(
-  deps: GetEntitlementDeps,
+export async function includedAllowances(
+  deps: Pick<GetEntitlementDeps, 'ledger' | 'catalog'>,
   subscription: Subscription,
   now: Date,
-): Promise<{ since?: Date; included: IncludedAllowance[] }> {
+): Promise<TermAllowances> {
   let history: ReturnType<typeof planHistoryOf>;
   let currentPlan: Plan;
   try {
@@ -191,9 +203,9 @@ async function includedAllowances(
     };
   };
   // Never activated: nothing used yet, and no term has started.
-  if (!entry) return { included: dimensions.map((dimension) => allowanceOf(dimension, new Dec(0))) };
+  if (!entry) return { planId: plan.id, included: dimensions.map((dimension) => allowanceOf(dimension, new Dec(0))) };
 
-  const since = termContaining(entry.anchor, entry.billingTerm.termUnit, asOf).start;
+  const { start: since, end: until } = termContaining(entry.anchor, entry.billingTerm.termUnit, asOf);
   const totals = await usageTotalsSince(deps.ledger, subscription.id, since, asOf);
   const used = new Map<string, Dec>();
   for (const total of totals) {
@@ -203,6 +215,8 @@ async function includedAllowances(
   }
   return {
     since,
+    until,
+    planId: plan.id,
     included: dimensions.map((dimension) => allowanceOf(dimension, used.get(dimension) ?? new Dec(0))),
   };
 }

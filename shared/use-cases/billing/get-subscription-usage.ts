@@ -99,18 +99,7 @@ export async function getSubscriptionUsage(
     deps.budgets.getBudget(subscription.id),
     deps.partners.getCreditLink(subscription.id),
   ]);
-  const currency =
-    input.currency ??
-    budget?.plannedMonthlyAmount.currency ??
-    link?.levels.warning.currency ??
-    defaultCurrency(deps.catalog, subscription);
-  const available = pricedCurrencies(deps.catalog, subscription);
-  if (!available.includes(currency)) {
-    throw new ValidationError(
-      `the plans of this subscription are not all priced in ${currency}; use one of ${available.join(', ') || '(none)'}`,
-      'currency',
-    );
-  }
+  const currency = usageCurrency(deps.catalog, subscription, input.currency, budget, link);
   const charges = await computeSubscriptionCharges(deps, {
     subscription,
     timeZone: input.timeZone ?? alertTimeZone(budget),
@@ -145,6 +134,33 @@ export async function getSubscriptionUsage(
     ...(charges.forecast ? { forecast: charges.forecast } : {}),
     months: [...charges.closedMonths, ...(charges.active ? [charges.currentMonth] : [])].map(describe),
   };
+}
+
+/**
+ * The currency a usage view is shown in: the one asked for, else the budget's, else the credit levels', else the first
+ * currency the plans are priced in.
+ * @throws ValidationError when the plans are not all priced in it.
+ */
+export function usageCurrency(
+  catalog: Catalog,
+  subscription: Subscription,
+  requested: CurrencyCode | undefined,
+  budget: { readonly plannedMonthlyAmount: Money } | undefined,
+  link: { readonly levels: { readonly warning: Money } } | undefined,
+): CurrencyCode {
+  const currency =
+    requested ??
+    budget?.plannedMonthlyAmount.currency ??
+    link?.levels.warning.currency ??
+    defaultCurrency(catalog, subscription);
+  const available = pricedCurrencies(catalog, subscription);
+  if (!available.includes(currency)) {
+    throw new ValidationError(
+      `the plans of this subscription are not all priced in ${currency}; use one of ${available.join(', ') || '(none)'}`,
+      'currency',
+    );
+  }
+  return currency;
 }
 
 /** Currencies every plan the subscription has been on is priced in. */

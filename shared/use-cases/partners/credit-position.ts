@@ -4,7 +4,9 @@ import {
   creditStatus,
   type MonthStartCheck,
   monthStartCheck,
+  type ProvisionalCredit,
   type PurchaseBlock,
+  provisionalCredit,
   purchaseBlockOf,
 } from '#shared/domain/alerts/credit.ts';
 import { type BudgetSettings, type CreditLink, type Partner, partnerTimeZone } from '#shared/domain/alerts/settings.ts';
@@ -41,6 +43,8 @@ export interface CreditPosition {
   readonly block?: PurchaseBlock;
   /** The credit status the change policy decides by: purchase blocked whenever a block is in force. */
   readonly status: CreditStatus;
+  /** The provisional credit (仮与信金額) of this month, when the planned amount or a spending month gives one. */
+  readonly provisionalCredit?: ProvisionalCredit;
 }
 
 /**
@@ -93,5 +97,10 @@ export async function creditPositionOf(
     check,
     ...(block ? { block } : {}),
     status: block ? 'purchaseBlocked' : creditStatus(link.levels, charges.monthToDate, plannedAmount),
+    ...optional('provisionalCredit', provisionalCredit(charges.monthlyHistory, plannedAmount, month.key)),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -51,6 +51,17 @@ export interface UsageLedger extends UsageEntrySets {
   /** The slots of one subscription and dimension whose hour lies in [fromHour, toHour] (both inclusive), by hour. */
   readSlots(subscriptionId: string, dimension: string, fromHour: Date, toHour: Date): Promise<UsageSlot[]>;
 
+  /**
+   * The quantities only of the same slots (hour, dimension, quantity): what a graph needs, at about half the read
+   * cost of whole slots on large ranges.
+   */
+  readSlotQuantities(
+    subscriptionId: string,
+    dimension: string,
+    fromHour: Date,
+    toHour: Date,
+  ): Promise<Pick<UsageSlot, 'dimension' | 'hour' | 'quantity'>[]>;
+
   /** Daily totals for days `fromDay` … `toDay` (inclusive, `YYYY-MM-DD`, UTC), by day; days without usage absent. */
   readDailyTotals(subscriptionId: string, fromDay: string, toDay: string): Promise<UsageTotals[]>;
 

@@ -1,0 +1,266 @@
+/**
+ * Usage series (issue 13 point 5): usage and its charge per hour, local day or local month, for the portal's graphs.
+ *
+ * Rules:
+ * - Buckets: UTC hours; or calendar days / months of the requested time zone (23 or 25 hours across a daylight-saving
+ *   change), from the one containing `from` to the one containing the instant before `to`.
+ * - Spans: at most 31 days of hours, 400 days of days, 36 months of months (a graph, not an export).
+ * - A point's quantity is all usage of its hours (included and overage alike); its amount is the usage charge
+ *   attributable to it: the overage of its hours (allowance.ts: in hour order through the term, at the plan in force
+ *   in each hour) at that plan's price.
+ * - ALLOCATION RULE: the usage view (`GET /v1/subscriptions/{id}/usage`) rounds once per calendar month and line
+ *   (dimension, plan, unit price; charges.ts). So that a month's points add up to exactly that month's amount, a point
+ *   is given round(C_after) − round(C_before), where C is the unrounded running amount of its line since the start of
+ *   its calendar month. Rounding never drifts, and a month's points telescope to round(C_month), the line's amount.
+ */
+import { addDays, addMonths, dayOf, dayPeriod, monthOf, monthPeriod } from '#shared/domain/alerts/calendar.ts';
+import { planInForceAt, type RatedHour, type ResolvedPlanPeriod } from '#shared/domain/allowance.ts';
+import type { CurrencyCode } from '#shared/domain/catalog.ts';
+import { ValidationError } from '#shared/domain/errors.ts';
+import { Dec, Money } from '#shared/domain/money.ts';
+import { type ChargeCustomer, effectiveUnitPrice } from '#shared/domain/plan-pricing.ts';
+import { floorToUtcHour, HOUR_MS } from '#shared/domain/terms.ts';
+
+export type SeriesGranularity = 'hour' | 'day' | 'month';
+
+/** The longest span each granularity answers (its number of points stays small enough to draw). */
+export const MAX_SERIES_SPAN = { hourDays: 31, dayDays: 400, monthMonths: 36 } as const;
+
+const DAY_MS = 86_400_000;
+
+/** One point's time range [start, end). */
+export interface SeriesBucket {
+  readonly start: Date;
+  readonly end: Date;
+}
+
+/**
+ * The range a graph shows when the caller gives none: the last 48 hours (the current one included); the first day of
+ * the previous month to now; the last 12 calendar months including the current one.
+ */
+export function defaultSeriesRange(
+  granularity: SeriesGranularity,
+  now: Date,
+  timeZone: string,
+): { readonly from: Date; readonly to: Date } {
+  const to = new Date(floorToUtcHour(now).getTime() + HOUR_MS);
+  switch (granularity) {
+    case 'hour':
+      return { from: new Date(to.getTime() - 48 * HOUR_MS), to };
+    case 'day':
+      return { from: monthPeriod(addMonths(monthOf(now, timeZone).key, -1), timeZone).start, to };
+    case 'month':
+      return { from: monthPeriod(addMonths(monthOf(now, timeZone).key, -11), timeZone).start, to };
+  }
+}
+
+/**
+ * Checks a requested range before anything is read.
+ * @throws {ValidationError} naming the field, when `from` is not before `to` or the span is longer than allowed.
+ */
+export function assertSeriesRange(granularity: SeriesGranularity, from: Date, to: Date, timeZone: string): void {
+  if (from.getTime() >= to.getTime()) {
+    throw new ValidationError(`from (${from.toISOString()}) must be before to (${to.toISOString()})`, 'from');
+  }
+  const days = (to.getTime() - from.getTime()) / DAY_MS;
+  if (granularity === 'hour' && days > MAX_SERIES_SPAN.hourDays) {
+    throw new ValidationError(
+      `an hourly series spans at most ${MAX_SERIES_SPAN.hourDays} days; ask for granularity=day for longer ranges`,
+      'to',
+    );
+  }
+  if (granularity === 'day' && days > MAX_SERIES_SPAN.dayDays) {
+    throw new ValidationError(
+      `a daily series spans at most ${MAX_SERIES_SPAN.dayDays} days; ask for granularity=month for longer ranges`,
+      'to',
+    );
+  }
+  if (granularity === 'month') {
+    const first = monthOf(from, timeZone).key;
+    const last = monthOf(new Date(to.getTime() - 1), timeZone).key;
+    const months = monthIndex(last) - monthIndex(first) + 1;
+    if (months > MAX_SERIES_SPAN.monthMonths) {
+      throw new ValidationError(`a monthly series spans at most ${MAX_SERIES_SPAN.monthMonths} months`, 'to');
+    }
+  }
+}
+
+/** The buckets covering [from, to): whole hours, local days or local months (the first and last ones whole). */
+export function seriesBuckets(granularity: SeriesGranularity, from: Date, to: Date, timeZone: string): SeriesBucket[] {
+  const buckets: SeriesBucket[] = [];
+  if (granularity === 'hour') {
+    for (let t = floorToUtcHour(from).getTime(); t < to.getTime(); t += HOUR_MS) {
+      buckets.push({ start: new Date(t), end: new Date(t + HOUR_MS) });
+    }
+    return buckets;
+  }
+  if (granularity === 'day') {
+    for (let key = dayOf(from, timeZone).key; ; key = addDays(key, 1)) {
+      const period = dayPeriod(key, timeZone);
+      if (period.start.getTime() >= to.getTime()) break;
+      buckets.push({ start: period.start, end: period.end });
+    }
+    return buckets;
+  }
+  for (let key = monthOf(from, timeZone).key; ; key = addMonths(key, 1)) {
+    const period = monthPeriod(key, timeZone);
+    if (period.start.getTime() >= to.getTime()) break;
+    buckets.push({ start: period.start, end: period.end });
+  }
+  return buckets;
+}
+
+/** A point of one dimension: its usage and the charge attributable to it. */
+export interface SeriesPoint {
+  readonly start: Date;
+  readonly quantity: Dec;
+  readonly amount: Money;
+}
+
+export interface AttributeSeriesInput {
+  /** Rated hours in hour order, from at least the start of the calendar month of the first bucket. */
+  readonly rated: readonly RatedHour[];
+  readonly resolved: readonly ResolvedPlanPeriod[];
+  readonly customer: ChargeCustomer;
+  readonly currency: CurrencyCode;
+  /** The zone whose calendar months the usage view rounds by (ALLOCATION RULE). */
+  readonly timeZone: string;
+  readonly buckets: readonly SeriesBucket[];
+  /** Every dimension to answer, with zero points where nothing was used (a graph needs the gaps). */
+  readonly dimensionIds: readonly string[];
+}
+
+/**
+ * Points per dimension, one per bucket, by the rules at the top of this file. Hours before the first bucket only
+ * feed the running amounts of their month; hours after the last one are ignored.
+ * @throws {ValidationError} when an hour with overage has no plan in force or its dimension no price.
+ */
+export function attributeSeries(input: AttributeSeriesInput): Map<string, SeriesPoint[]> {
+  const { buckets, currency } = input;
+  const zero = Money.zero(currency);
+  const quantities = new Map<string, Dec[]>();
+  const amounts = new Map<string, Money[]>();
+  for (const id of input.dimensionIds) {
+    quantities.set(
+      id,
+      buckets.map(() => new Dec(0)),
+    );
+    amounts.set(
+      id,
+      buckets.map(() => zero),
+    );
+  }
+  const first = buckets[0];
+  const last = buckets.at(-1);
+  const running = new Map<string, Money>();
+  let month: { key: string; end: number } | undefined;
+  let bucketIndex = 0;
+  const prices = new Map<string, Money>();
+  for (const hour of input.rated) {
+    const t = hour.hour.getTime();
+    if (last && t >= last.end.getTime()) break;
+    // Find the bucket of this hour (hours arrive in order, so the index only moves forward).
+    let index = -1;
+    if (first && t >= first.start.getTime()) {
+      while (bucketIndex < buckets.length && t >= (buckets[bucketIndex] as SeriesBucket).end.getTime()) bucketIndex++;
+      index = bucketIndex;
+    }
+    if (index >= 0) {
+      const list = quantities.get(hour.dimensionId);
+      if (list) list[index] = (list[index] as Dec).plus(hour.usage);
+    }
+    if (hour.overage.isZero()) continue;
+    if (!month || t >= month.end) {
+      const period = monthOf(hour.hour, input.timeZone);
+      month = { key: period.key, end: period.end.getTime() };
+    }
+    const entry = planInForceAt(input.resolved, hour.hour);
+    if (!entry) throw new ValidationError(`no plan is in force at ${hour.hour.toISOString()}`, 'hour');
+    const priceKey = `${entry.plan.id}\u0000${hour.dimensionId}`;
+    let unitPrice = prices.get(priceKey);
+    if (!unitPrice) {
+      unitPrice = effectiveUnitPrice(entry.plan, hour.dimensionId, input.customer, currency);
+      prices.set(priceKey, unitPrice);
+    }
+    // The line of charges.ts: (dimension, plan, unit price), per calendar month.
+    const line = `${month.key}\u0000${hour.dimensionId}\u0000${entry.plan.id}\u0000${unitPrice.amount.toString()}`;
+    const before = running.get(line) ?? zero;
+    const after = before.add(unitPrice.multiply(hour.overage));
+    running.set(line, after);
+    if (index < 0) continue;
+    const list = amounts.get(hour.dimensionId);
+    if (list) {
+      list[index] = (list[index] as Money).add(after.roundToMinorUnit().subtract(before.roundToMinorUnit()));
+    }
+  }
+  const points = new Map<string, SeriesPoint[]>();
+  for (const id of input.dimensionIds) {
+    const q = quantities.get(id) ?? [];
+    const a = amounts.get(id) ?? [];
+    points.set(
+      id,
+      buckets.map((bucket, i) => ({ start: bucket.start, quantity: q[i] as Dec, amount: a[i] as Money })),
+    );
+  }
+  return points;
+}
+
+function monthIndex(key: string): number {
+  return Number(key.slice(0, 4)) * 12 + Number(key.slice(5, 7)) - 1;
+}
+
+/** Where the usage of a series is read from: hourly slots in some ranges, the UTC daily totals for whole days. */
+export interface SeriesReadPlan {
+  /** [start, end) ranges of whole UTC hours read as hourly slots, in order. */
+  readonly hourRanges: readonly SeriesBucket[];
+  /** Starts of the UTC days read from the daily totals, in order. */
+  readonly totalDays: readonly Date[];
+}
+
+/**
+ * READ PLAN: a UTC day's usage may come from its daily total (one small item for every dimension) instead of 24
+ * hourly slots per dimension when doing so cannot change any point: the day lies wholly inside one bucket, or wholly
+ * before the first bucket (it then only feeds the running amounts of its month); and within the day the plan, its
+ * price and included quantity cannot change, nor can the subscription start or end (`boundaries`). Rated as one hour
+ * at 00:00Z, such a day gives the same overage and the same unrounded amount as its hours (the allowance is a running
+ * sum: the overage of a stretch depends only on the usage before and in it, while the plan stays the same).
+ * Everything else is read hour by hour. Days are read from `readFrom` (a UTC midnight) to `end`.
+ */
+export function planSeriesReads(input: {
+  readonly readFrom: Date;
+  readonly end: Date;
+  readonly buckets: readonly SeriesBucket[];
+  /** Instants at which the plan in force changes, the subscription starts or ends, or the rounding month starts. */
+  readonly boundaries: readonly Date[];
+}): SeriesReadPlan {
+  const { buckets } = input;
+  const first = buckets[0];
+  const last = buckets.at(-1);
+  const end = input.end.getTime();
+  const hourRanges: SeriesBucket[] = [];
+  const totalDays: Date[] = [];
+  if (!first || !last) return { hourRanges, totalDays };
+  const boundaries = input.boundaries.map((b) => b.getTime());
+  let bucketIndex = 0;
+  const bucketOf = (t: number) => {
+    while (bucketIndex < buckets.length && t >= (buckets[bucketIndex] as SeriesBucket).end.getTime()) bucketIndex++;
+    return bucketIndex;
+  };
+  for (let day = input.readFrom.getTime(); day < end; day += DAY_MS) {
+    const dayEnd = day + DAY_MS;
+    const cut = boundaries.some((b) => b > day && b < dayEnd);
+    const inOneBucket =
+      dayEnd <= first.start.getTime() ||
+      (day >= first.start.getTime() && dayEnd <= last.end.getTime() && bucketOf(day) === bucketOf(dayEnd - 1));
+    if (!cut && inOneBucket) {
+      totalDays.push(new Date(day));
+      continue;
+    }
+    const to = Math.min(dayEnd, end);
+    const previous = hourRanges.at(-1);
+    if (previous && previous.end.getTime() === day)
+      hourRanges[hourRanges.length - 1] = { start: previous.start, end: new Date(to) };
+    else hourRanges.push({ start: new Date(day), end: new Date(to) });
+  }
+  return { hourRanges, totalDays };
+}

@@ -1,0 +1,279 @@
+import { type Principal, requireSubscriptionAccess } from '#shared/domain/access.ts';
+import { isValidTimeZone, monthOf } from '#shared/domain/alerts/calendar.ts';
+import { alertTimeZone } from '#shared/domain/alerts/rules.ts';
+import { type AllowanceState, planInForceAt, rateUsage } from '#shared/domain/allowance.ts';
+import type { Catalog, CurrencyCode } from '#shared/domain/catalog.ts';
+import { findPlan } from '#shared/domain/catalog-rules.ts';
+import { chargesForWindows } from '#shared/domain/charges.ts';
+import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
+import { Dec, Money } from '#shared/domain/money.ts';
+import { meteredDimensionsOf, planHistoryOf } from '#shared/domain/plan-history.ts';
+import { floorToUtcHour, HOUR_MS, termContaining } from '#shared/domain/terms.ts';
+import {
+  assertSeriesRange,
+  attributeSeries,
+  defaultSeriesRange,
+  planSeriesReads,
+  type SeriesBucket,
+  type SeriesGranularity,
+  type SeriesPoint,
+  seriesBuckets,
+} from '#shared/domain/usage-series.ts';
+import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
+import { ratableUsage } from '#shared/use-cases/billing/compute-subscription-charges.ts';
+import { usageCurrency } from '#shared/use-cases/billing/get-subscription-usage.ts';
+import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
+import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
+import type { Clock } from '#shared/use-cases/ports/clock.ts';
+import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface GetUsageSeriesDeps {
+  readonly subscriptions: Pick<SubscriptionStore, 'get'>;
+  readonly budgets: Pick<BudgetStore, 'getBudget'>;
+  readonly partners: Pick<PartnerStore, 'getCreditLink'>;
+  readonly ledger: Pick<UsageLedger, 'readSlotQuantities' | 'readDailyTotals'>;
+  readonly catalog: Catalog;
+  readonly clock: Clock;
+}
+
+export interface UsageSeriesInput {
+  readonly subscriptionId: string;
+  readonly granularity: SeriesGranularity;
+  /** Default: `defaultSeriesRange` (usage-series.ts). */
+  readonly from?: Date;
+  readonly to?: Date;
+  /** Only this dimension (default: every metered dimension of the subscription's plans). */
+  readonly dimension?: string;
+  /** Default: the budget's currency, else the credit levels', else the first the plans are priced in. */
+  readonly currency?: CurrencyCode;
+  /** Default: the budget's time zone, else UTC. */
+  readonly timeZone?: string;
+}
+
+export interface UsageSeriesPointView {
+  readonly start: string;
+  readonly quantity: string;
+  readonly amount: string;
+}
+
+export interface UsageSeries {
+  readonly subscriptionId: string;
+  readonly granularity: SeriesGranularity;
+  readonly currency: CurrencyCode;
+  readonly timeZone: string;
+  readonly asOf: string;
+  /** The first point's start and the last point's end (whole buckets). */
+  readonly from: string;
+  readonly to: string;
+  readonly dimensions: readonly {
+    readonly dimensionId: string;
+    readonly displayName: string;
+    readonly unitOfMeasure: string;
+    readonly points: readonly UsageSeriesPointView[];
+  }[];
+  /** Flat fees falling due in a point (only points with one). */
+  readonly flatFees: readonly { readonly start: string; readonly amount: string }[];
+}
+
+/**
+ * The usage series of a subscription: per metered dimension, one point per hour / local day / local month with its
+ * quantity and the usage charge attributable to it (usage-series.ts ALLOCATION RULE: a calendar month's points add up
+ * to that month's dimension amount in `getSubscriptionUsage`), and the flat fees falling due in each point.
+ *
+ * DynamoDB reads: the subscription, then the budget and credit link (together), then in parallel one slot query per
+ * dimension from the start of the first point's calendar month (so the month's rounding is replayed exactly) to the
+ * last point, and ONE query of the daily totals from the start of the term to that month (the allowance already used
+ * before it: the whole term need not be read hour by hour).
+ *
+ * @throws NotFoundError for an unknown subscription. @throws ForbiddenError for another party's subscription.
+ * @throws ValidationError for an unknown time zone or dimension, a currency the plans are not priced in, or a range
+ *   that is inverted or too long (usage-series.ts).
+ */
+export async function getUsageSeries(
+  deps: GetUsageSeriesDeps,
+  caller: Principal,
+  input: UsageSeriesInput,
+): Promise<UsageSeries> {
+  if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone)) {
+    throw new ValidationError(`"${input.timeZone}" is not an IANA time zone such as "Asia/Tokyo"`, 'timeZone');
+  }
+  const subscription = await deps.subscriptions.get(input.subscriptionId);
+  if (!subscription) throw new NotFoundError(`No subscription with id ${input.subscriptionId}.`);
+  requireSubscriptionAccess(caller, subscription);
+  const [budget, link] = await Promise.all([
+    deps.budgets.getBudget(subscription.id),
+    deps.partners.getCreditLink(subscription.id),
+  ]);
+  const timeZone = input.timeZone ?? alertTimeZone(budget);
+  const currency = usageCurrency(deps.catalog, subscription, input.currency, budget, link);
+  const now = deps.clock.now();
+  const range = defaultSeriesRange(input.granularity, now, timeZone);
+  const from = input.from ?? (input.to ? new Date(Math.min(range.from.getTime(), input.to.getTime() - 1)) : range.from);
+  const to = input.to ?? range.to;
+  assertSeriesRange(input.granularity, from, to, timeZone);
+  const buckets = seriesBuckets(input.granularity, from, to, timeZone);
+
+  const planHistory = planHistoryOf(subscription, deps.catalog);
+  const allDimensions = planHistory
+    ? meteredDimensionsOf(planHistory.history)
+    : findPlan(deps.catalog, subscription.offerId, subscription.planId).meteredDimensions.map((d) => d.dimensionId);
+  if (input.dimension !== undefined && !allDimensions.includes(input.dimension)) {
+    throw new ValidationError(
+      `dimension "${input.dimension}" is not metered on this subscription's plans; use one of ${allDimensions.join(', ') || '(none)'}`,
+      'dimension',
+    );
+  }
+  const dimensionIds = input.dimension === undefined ? allDimensions : [input.dimension];
+  const asOf = new Date(now.getTime() + 1);
+  const customer = { subscriptionId: subscription.id, tenantId: subscription.beneficiary.tenantId };
+
+  let points: Map<string, SeriesPoint[]>;
+  let flatFees: { start: string; amount: string }[] = [];
+  const firstEntry = planHistory?.history[0];
+  const firstBucket = buckets[0] as SeriesBucket;
+  const lastBucket = buckets.at(-1) as SeriesBucket;
+  const startsAt = firstEntry ? floorToUtcHour(firstEntry.from) : undefined;
+  const end = Math.min(lastBucket.end.getTime(), asOf.getTime(), planHistory?.endsAt?.getTime() ?? Infinity);
+  if (!planHistory || !startsAt || end <= startsAt.getTime()) {
+    points = attributeSeries({
+      rated: [],
+      resolved: planHistory?.resolved ?? [],
+      customer,
+      currency,
+      timeZone,
+      buckets,
+      dimensionIds,
+    });
+  } else {
+    const resolved = planHistory.resolved;
+    // The rounding of a month is replayed from its start; reads start on the UTC day holding it (or the activation).
+    const monthStart = monthOf(firstBucket.start, timeZone).start.getTime();
+    const readFrom = new Date(utcDayStart(Math.max(monthStart, startsAt.getTime())));
+    const entry = planInForceAt(resolved, new Date(Math.max(readFrom.getTime(), startsAt.getTime()))) ?? resolved[0];
+    const termStart = entry ? termContaining(entry.anchor, entry.billingTerm.termUnit, readFrom).start : readFrom;
+    const plan = planSeriesReads({
+      readFrom,
+      end: new Date(end),
+      buckets,
+      boundaries: [
+        new Date(monthStart),
+        startsAt,
+        ...resolved.map((r) => r.effectiveFrom),
+        ...(planHistory.endsAt ? [planHistory.endsAt] : []),
+      ],
+    });
+    const firstTotal = plan.totalDays[0];
+    const lastTotal = plan.totalDays.at(-1);
+    // One query of daily totals covers the term before `readFrom` (the allowance already used) and the days read whole.
+    const totalsFrom = termStart.getTime() < readFrom.getTime() ? termStart : firstTotal;
+    const totalsTo = lastTotal ?? (totalsFrom ? new Date(readFrom.getTime() - DAY_MS) : undefined);
+    const [slots, totals] = await Promise.all([
+      Promise.all(
+        plan.hourRanges.flatMap((range) =>
+          dimensionIds.map((d) =>
+            deps.ledger.readSlotQuantities(
+              subscription.id,
+              d,
+              range.start,
+              floorToUtcHour(new Date(range.end.getTime() - 1)),
+            ),
+          ),
+        ),
+      ),
+      totalsFrom && totalsTo && totalsFrom.getTime() <= totalsTo.getTime()
+        ? deps.ledger.readDailyTotals(subscription.id, dayKey(totalsFrom), dayKey(totalsTo))
+        : Promise.resolve([]),
+    ]);
+    const readWhole = new Set(plan.totalDays.map(dayKey));
+    const before = totals.filter((day) => day.period < dayKey(readFrom));
+    // A day read whole is rated as one hour at 00:00Z (usage-series.ts READ PLAN).
+    const wholeDays = totals
+      .filter((day) => readWhole.has(day.period))
+      .flatMap((day) =>
+        Object.entries(day.quantities)
+          .filter(([dimension]) => dimensionIds.includes(dimension))
+          .map(([dimension, quantity]) => ({ dimension, hour: `${day.period}T00:00:00.000Z`, quantity })),
+      );
+    // The allowance used earlier in the term, from the daily totals (terms start at 00:00 UTC, so days tile them).
+    const state: Record<string, AllowanceState[string]> = {};
+    for (const day of before) {
+      for (const [dimension, quantity] of Object.entries(day.quantities)) {
+        if (!dimensionIds.includes(dimension)) continue;
+        state[dimension] = {
+          termStart,
+          usageInTerm: (state[dimension]?.usageInTerm ?? new Dec(0)).plus(quantity),
+          lastHour: new Date(readFrom.getTime() - HOUR_MS),
+        };
+      }
+    }
+    const usage = ratableUsage([...slots.flat(), ...wholeDays], resolved, planHistory.endsAt);
+    const rated = rateUsage(resolved, usage, state).hours;
+    points = attributeSeries({ rated, resolved, customer, currency, timeZone, buckets, dimensionIds });
+    flatFees = flatFeesOf(planHistory.history, customer, currency, buckets, startsAt.getTime(), end);
+  }
+
+  const offer = deps.catalog.offers.find((candidate) => candidate.id === subscription.offerId);
+  return {
+    subscriptionId: subscription.id,
+    granularity: input.granularity,
+    currency,
+    timeZone,
+    asOf: now.toISOString(),
+    from: firstBucket.start.toISOString(),
+    to: lastBucket.end.toISOString(),
+    dimensions: dimensionIds.map((dimensionId) => {
+      const known = offer?.dimensions.find((candidate) => candidate.id === dimensionId);
+      return {
+        dimensionId,
+        displayName: known?.displayName ?? dimensionId,
+        unitOfMeasure: known?.unitOfMeasure ?? '',
+        points: (points.get(dimensionId) ?? []).map((point) => ({
+          start: point.start.toISOString(),
+          quantity: point.quantity.toFixed(),
+          amount: point.amount.toDecimalString(),
+        })),
+      };
+    }),
+    flatFees,
+  };
+}
+
+/** The flat fees due in each bucket while the subscription existed (charges.ts, the same lines the usage view sums). */
+function flatFeesOf(
+  history: Parameters<typeof chargesForWindows>[0]['history'],
+  customer: Parameters<typeof chargesForWindows>[0]['customer'],
+  currency: CurrencyCode,
+  buckets: readonly SeriesBucket[],
+  startsAt: number,
+  end: number,
+): { start: string; amount: string }[] {
+  const windows = buckets
+    .map((bucket) => ({
+      bucketStart: bucket.start,
+      start: bucket.start,
+      end: new Date(Math.min(bucket.end.getTime(), end)),
+    }))
+    .filter((window) => window.end.getTime() > startsAt && window.end.getTime() > window.start.getTime());
+  if (windows.length === 0) return [];
+  const charges = chargesForWindows({ customer, currency, history, usage: [] }, windows);
+  const fees: { start: string; amount: string }[] = [];
+  windows.forEach((window, index) => {
+    const lines = charges[index]?.lines.filter((line) => line.kind === 'flatFee') ?? [];
+    const amount = Money.sum(
+      lines.map((line) => line.amount),
+      currency,
+    );
+    if (lines.length > 0) fees.push({ start: window.bucketStart.toISOString(), amount: amount.toDecimalString() });
+  });
+  return fees;
+}
+
+function utcDayStart(t: number): number {
+  return Math.floor(t / DAY_MS) * DAY_MS;
+}
+
+function dayKey(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
