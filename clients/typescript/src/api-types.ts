@@ -3,6 +3,396 @@
  * Change the API description, then regenerate; a test fails while this file and the description differ.
  */
 export interface paths {
+    "/docs/api": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This description as a readable page
+         * @description This description as a readable page
+         */
+        get: operations["getApiReference"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Health of the table and the usage queue
+         * @description Health of the table and the usage queue
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/landing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The offer's landing page: shows the purchase
+         * @description Microsoft sends the customer here with `?token=…` after a purchase and for "Manage account"; the token is resolved with Microsoft's Resolve API. HTML for a browser, not JSON. Served by the Landing function.
+         */
+        get: operations["showLandingPage"];
+        put?: never;
+        /**
+         * Activate the purchase (the landing page form)
+         * @description Activate the purchase (the landing page form)
+         */
+        post: operations["activatePurchase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This description (OpenAPI 3.1)
+         * @description This description (OpenAPI 3.1)
+         */
+        get: operations["getOpenApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alert history, newest first, in the caller’s scope
+         * @description Alert history, newest first, in the caller’s scope
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the API keys (no secrets)
+         * @description List the API keys (no secrets)
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key
+         * @description The key is in the answer once; only its hash is stored.
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description At once, except on `POST /v1/usage`, which caches keys for up to a minute.
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Offers, plans and prices
+         * @description Private plans are shown only to the publisher and to their audience.
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         */
+        get: operations["getCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/day-packs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue day-pack codes
+         * @description Issue day-pack codes
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        post: operations["issueDayPacks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's role and scope
+         * @description The caller's role and scope
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         */
+        get: operations["getCaller"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alerts that would have gone by e-mail and SMS (local mode only)
+         * @description Alerts that would have gone by e-mail and SMS (local mode only)
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        get: operations["listOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{partnerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A reseller partner
+         * @description A reseller partner
+         *
+         *     API key roles: `publisher`, `partner` (each within its scope).
+         */
+        get: operations["getPartner"];
+        /**
+         * Create or update a reseller partner
+         * @description Create or update a reseller partner
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        put: operations["savePartner"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{partnerId}/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a price-raising plan or seat change
+         * @description Approve a price-raising plan or seat change
+         *
+         *     API key roles: `publisher`, `partner` (each within its scope).
+         */
+        post: operations["approvePurchaseChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{partnerId}/customers/{subscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Link a customer to a partner and set its credit levels (警告 / 要承認 / 購入不可)
+         * @description Link a customer to a partner and set its credit levels (警告 / 要承認 / 購入不可)
+         *
+         *     API key roles: `publisher`, `partner` (each within its scope).
+         */
+        put: operations["linkPartnerCustomer"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{partnerId}/customers/{subscriptionId}/purchase-block-release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release a month-start purchase block
+         * @description Release a month-start purchase block
+         *
+         *     API key roles: `publisher`, `partner` (each within its scope).
+         */
+        post: operations["releasePurchaseBlock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{partnerId}/day-packs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A partner's day packs and their redemptions
+         * @description A partner's day packs and their redemptions
+         *
+         *     API key roles: `publisher`, `partner` (each within its scope).
+         */
+        get: operations["listPartnerDayPacks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reporting/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The usage reporter's runs, newest first
+         * @description The usage reporter's runs, newest first
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        get: operations["listReportingRuns"];
+        put?: never;
+        /**
+         * Start a reporting run now
+         * @description Start a reporting run now
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        post: operations["startReportingRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subscriptions/{subscriptionId}": {
         parameters: {
             query?: never;
@@ -10,7 +400,41 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A stored subscription
+         * @description A stored subscription
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         */
         get: operations["getSubscription"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel the subscription (publisher operation)
+         * @description Cancel the subscription (publisher operation)
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        delete: operations["cancelSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscriptionId}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhooks received and marketplace calls made, newest first
+         * @description Webhooks received and marketplace calls made, newest first
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        get: operations["listSubscriptionAudit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -26,9 +450,153 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * A subscription's budget
+         * @description A subscription's budget
+         *
+         *     API key roles: `publisher`, `customer` (each within its scope).
+         */
         get: operations["getBudget"];
-        put: operations["putBudget"];
+        /**
+         * Set a subscription's budget and alert contacts
+         * @description Set a subscription's budget and alert contacts
+         *
+         *     API key roles: `publisher`, `customer` (each within its scope).
+         */
+        put: operations["saveBudget"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscriptionId}/day-pack-redemptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeem a day-pack code for a subscription
+         * @description Redeem a day-pack code for a subscription
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         */
+        post: operations["redeemDayPack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscriptionId}/entitlement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * May the subscription be used, on which plan, what is left
+         * @description May the subscription be used, on which plan, what is left
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         */
+        get: operations["getEntitlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscriptionId}/operations/{operationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Status of a publisher operation
+         * @description Status of a publisher operation
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        get: operations["getPublisherOperation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscriptionId}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the plan (publisher operation)
+         * @description Asks Microsoft to change the plan and follows the operation for up to 12 s.
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        post: operations["changePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscriptionId}/prepaid-term": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The prepaid term and its redemptions
+         * @description The prepaid term and its redemptions
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         */
+        get: operations["getPrepaidTerm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscriptionId}/quantity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the seats (publisher operation)
+         * @description Change the seats (publisher operation)
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        post: operations["changeQuantity"];
         delete?: never;
         options?: never;
         head?: never;
@@ -42,6 +610,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /**
+         * Usage and money by month and dimension
+         * @description Usage and money by month and dimension
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         */
         get: operations["getSubscriptionUsage"];
         put?: never;
         post?: never;
@@ -60,8 +634,33 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send usage events (publisher key) */
-        post: operations["postUsage"];
+        /**
+         * Send usage events (1 to 1,000 per request)
+         * @description Each event is answered on its own (accepted, rejected with a reason, duplicate). Send an `Idempotency-Key` and retry with the same key and body: the usage counts once and the first answer is given again. Served by the UsageIngest function (docs/sending-usage.md).
+         *
+         *     API key roles: `publisher` (each within its scope).
+         */
+        post: operations["sendUsage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Microsoft's connection webhook
+         * @description Called by Microsoft only, with an Entra ID token issued to the marketplace for this app. The notification is confirmed with Get Operation before anything changes; an unknown action is acknowledged. Answered 500 on a transient failure so that Microsoft delivers it again. Served by the FulfillmentWebhook function.
+         */
+        post: operations["receiveMarketplaceWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -72,111 +671,782 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Budget: {
-            plannedMonthlyAmount: components["schemas"]["Money"];
-        } & {
-            [key: string]: unknown;
+        AlertHistory: {
+            alerts: {
+                /** Format: date-time */
+                createdAt: string;
+                customerId: string;
+                facts: {
+                    [key: string]: string | boolean | {
+                        amount: string;
+                        currency: string;
+                    };
+                };
+                key: string;
+                locale: string;
+                periodKey: string;
+                recipient: string;
+                rule: string;
+                /** Format: date-time */
+                sentAt?: string;
+                severity: string;
+                sms: string;
+                state: string;
+                subject: string;
+                subscriptionId: string;
+                threshold?: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; absent at the end */
+            nextCursor?: string;
         };
-        BudgetRequest: {
-            contacts?: {
-                emails?: string[];
-                phones?: string[];
-            };
-            forecastAlert?: boolean;
+        /** @description A key without its secret */
+        ApiKey: {
+            /** Format: date-time */
+            createdAt: string;
+            keyId: string;
+            name: string;
+            partnerId?: string;
+            /** Format: date-time */
+            revokedAt?: string;
             /** @enum {string} */
-            locale?: "ja" | "en";
+            role: "publisher" | "partner" | "customer";
+            subscriptionIds?: string[];
+            tenantId?: string;
+        };
+        ApiKeyList: {
+            apiKeys: components["schemas"]["ApiKey"][];
+        };
+        AuditTrailPage: {
+            entries: {
+                /** Format: date-time */
+                at: string;
+                correlationId?: string;
+                /** @enum {string} */
+                kind: "webhook" | "marketplaceCall" | "landing" | "sync" | "publisherOperation";
+                requestId?: string;
+                result: string;
+                what: string;
+            }[];
+            nextCursor?: string;
+            subscriptionId: string;
+        };
+        /** @description A budget with its defaults applied */
+        Budget: {
+            contacts: {
+                emails: string[];
+                phones: string[];
+            };
+            customerId: string;
+            forecastAlert: boolean;
+            /** @enum {string} */
+            locale: "ja" | "en";
             plannedMonthlyAmount: components["schemas"]["Money"];
-            spikeMinimumAmount?: components["schemas"]["Money"];
-            thresholds?: (string | number)[];
-            timeZone?: string;
+            spikeMinimumAmount: components["schemas"]["Money"];
+            subscriptionId: string;
+            thresholds: string[];
+            timeZone: string;
         };
-        DimensionUsage: {
-            amount: components["schemas"]["Money"];
-            dimensionId: string;
-            displayName: string;
-            overageQuantity: string;
-            quantity: string;
-            unitOfMeasure: string;
+        /** @description Offers, plans and prices; private plans only to who may see them */
+        Catalog: {
+            offers: {
+                dimensions: {
+                    displayName: string;
+                    id: string;
+                    unitOfMeasure: string;
+                }[];
+                displayName: string;
+                id: string;
+                plans: {
+                    audience?: {
+                        subscriptionIds: string[];
+                        tenantIds: string[];
+                    };
+                    autoActivation?: boolean;
+                    billingTerms: {
+                        /** @enum {string} */
+                        billingFrequency: "monthly" | "upfront";
+                        includedQuantities: {
+                            [key: string]: string | "unlimited";
+                        };
+                        /** @description Price by currency code */
+                        price: {
+                            [key: string]: string;
+                        };
+                        /** @enum {string} */
+                        termUnit: "P1M" | "P1Y" | "P2Y" | "P3Y";
+                    }[];
+                    customerPrices?: {
+                        dimensionPrices?: {
+                            [key: string]: {
+                                [key: string]: string;
+                            };
+                        };
+                        subscriptionId?: string;
+                        tenantId?: string;
+                        terms?: {
+                            /** @enum {string} */
+                            billingFrequency: "monthly" | "upfront";
+                            /** @description Price by currency code */
+                            price: {
+                                [key: string]: string;
+                            };
+                            /** @enum {string} */
+                            termUnit: "P1M" | "P1Y" | "P2Y" | "P3Y";
+                        }[];
+                    }[];
+                    description?: string;
+                    displayName: string;
+                    freeTrial: boolean;
+                    id: string;
+                    maxQuantity?: number;
+                    meteredDimensions: {
+                        dimensionId: string;
+                        /** @description Price by currency code */
+                        pricePerUnit: {
+                            [key: string]: string;
+                        };
+                    }[];
+                    minQuantity?: number;
+                    /** @enum {string} */
+                    pricingModel: "flatRate" | "perUser";
+                    /** @enum {string} */
+                    visibility: "public" | "private";
+                }[];
+            }[];
+            /** @description A decimal number as a string */
+            storeFeeRate: string;
         };
+        CreatedApiKey: {
+            record: components["schemas"]["ApiKey"];
+            /** @description The key (mmk_<key id>_<secret>): shown this once, store it now */
+            token: string;
+        };
+        /** @description A reseller's customer and its three credit levels */
+        CreditLink: {
+            customerId: string;
+            levels: {
+                approvalRequired: components["schemas"]["Money"];
+                purchaseBlocked: components["schemas"]["Money"];
+                warning: components["schemas"]["Money"];
+            };
+            partnerId: string;
+            /** Format: date-time */
+            purchaseBlockedLevelSetAt?: string;
+            purchaseBlockRelease?: {
+                /** Format: date-time */
+                at: string;
+                by: string;
+            };
+            subscriptionId: string;
+        };
+        /** @description A day pack (its code is never stored, only its hash) */
+        DayPack: {
+            codeHash: string;
+            days: number;
+            /** Format: date-time */
+            issuedAt: string;
+            partnerId?: string;
+            productKey: string;
+            redemption?: {
+                /** Format: date-time */
+                redeemedAt: string;
+                subscriptionId: string;
+                termAfter: components["schemas"]["PrepaidTerm"];
+                termBefore?: components["schemas"]["PrepaidTerm"];
+            };
+        };
+        DayPackList: {
+            dayPacks: components["schemas"]["DayPack"][];
+        };
+        DayPackRedemption: {
+            /** @enum {string} */
+            outcome: "extended" | "newTerm" | "alreadyRedeemed";
+            pack: {
+                codeHash: string;
+                days: number;
+                /** Format: date-time */
+                issuedAt: string;
+                partnerId?: string;
+                productKey: string;
+                redemption: {
+                    /** Format: date-time */
+                    redeemedAt: string;
+                    subscriptionId: string;
+                    termAfter: components["schemas"]["PrepaidTerm"];
+                    termBefore?: components["schemas"]["PrepaidTerm"];
+                };
+            };
+            term: components["schemas"]["PrepaidTerm"];
+        };
+        DispatchedRun: {
+            backlog: number;
+            lastHour: string;
+            oldestUnreportedAgeHours: number;
+            oldestUnreportedHour?: string;
+            runId: string;
+            shards: number;
+            /** Format: date-time */
+            startedAt: string;
+        };
+        /** @description May the subscription be used, on which plan, what is left */
+        Entitlement: {
+            /** Format: date-time */
+            asOf: string;
+            entitled: boolean;
+            included: {
+                dimension: string;
+                included: string | "unlimited";
+                remaining: string;
+                /** @description A decimal number as a string */
+                used: string;
+            }[];
+            includedSince: string | null;
+            offerId: string;
+            planId: string;
+            prepaidTermEnd: string | null;
+            purchaseBlock: {
+                amount: components["schemas"]["Money"];
+                month: string | null;
+                purchaseBlockedLevel: components["schemas"]["Money"];
+                /** @enum {string} */
+                reason: "monthStartCheck" | "currentStatusCheck" | "chargesOverLevel" | "plannedAmountOverLevel";
+                since: string | null;
+                until: string | null;
+            } | null;
+            purchaseBlocked: boolean;
+            quantity: number | null;
+            /** @enum {string} */
+            status: "PendingFulfillmentStart" | "Subscribed" | "Suspended" | "Unsubscribed";
+            subscriptionId: string;
+            term: {
+                endDate: string;
+                startDate: string;
+                /** @enum {string} */
+                termUnit: "P1M" | "P1Y" | "P2Y" | "P3Y";
+            } | null;
+        };
+        /** @description Every error answered by our functions (shared/http/errors.ts) */
         Error: {
             error: {
+                /** @description The error class, e.g. ValidationError, ForbiddenError, NotFoundError */
                 code: string;
+                /** @description The offending field, e.g. body.events[3].timestamp */
                 field?: string;
+                /** @description What to fix (4xx); a generic text for 500 */
                 message: string;
             };
         };
+        Health: {
+            checks: {
+                [key: string]: {
+                    error?: string;
+                    ok: boolean;
+                };
+            };
+            healthy: boolean;
+            /** @enum {string} */
+            status: "ok" | "degraded";
+        };
+        IssuedDayPacks: {
+            dayPacks: {
+                /** @description The code: shown this once */
+                code: string;
+                pack: components["schemas"]["DayPack"];
+            }[];
+        };
+        /** @description An amount: a decimal string, never a JSON number (no float rounding) */
         Money: {
-            /** @example 150.00 */
+            /** @description A decimal number as a string */
             amount: string;
-            /** @example USD */
+            /** @description ISO 4217 code */
             currency: string;
         };
-        MonthUsage: {
-            complete: boolean;
-            dimensions: components["schemas"]["DimensionUsage"][];
-            flatFees: components["schemas"]["Money"];
-            month: string;
-            total: components["schemas"]["Money"];
-            usageCharges: components["schemas"]["Money"];
+        /** @description Alerts that would have gone by e-mail and SMS (local mode) */
+        Outbox: {
+            messages: {
+                alertKey: string;
+                body: string;
+                messageId: string;
+                periodKey: string;
+                recipient: string;
+                /** @enum {string} */
+                rule: "budgetThreshold" | "budgetForecast" | "spike" | "provisionalCreditExceeded" | "monthStartBlocked" | "currentStatusBlocked" | "chargesOverCreditLevel" | "plannedOverCreditLevel" | "purchaseChangeRejected";
+                /** Format: date-time */
+                sentAt: string;
+                /** @enum {string} */
+                severity: "info" | "warning" | "critical";
+                sms: string;
+                subject: string;
+                subscriptionId: string;
+                threshold?: string;
+            }[];
         };
+        Partner: {
+            contacts: {
+                emails: string[];
+                phones: string[];
+            };
+            id: string;
+            /** @enum {string} */
+            locale: "ja" | "en";
+            name: string;
+            tenantId: string;
+            timeZone?: string;
+        };
+        PrepaidTerm: {
+            /** Format: date-time */
+            end: string;
+            extensions: number;
+            productKey: string;
+            /** Format: date-time */
+            start: string;
+            subscriptionId: string;
+        };
+        PrepaidTermView: {
+            redemptions: {
+                codeHash: string;
+                days: number;
+                /** Format: date-time */
+                issuedAt: string;
+                partnerId?: string;
+                productKey: string;
+                redemption: {
+                    /** Format: date-time */
+                    redeemedAt: string;
+                    subscriptionId: string;
+                    termAfter: components["schemas"]["PrepaidTerm"];
+                    termBefore?: components["schemas"]["PrepaidTerm"];
+                };
+            }[];
+            term: components["schemas"]["PrepaidTerm"] | null;
+        };
+        /** @description The caller of the API key: its role and scope */
+        Principal: {
+            keyId: string;
+            /** @constant */
+            role: "publisher";
+        } | {
+            keyId: string;
+            partnerId: string;
+            /** @constant */
+            role: "partner";
+        } | {
+            keyId: string;
+            /** @constant */
+            role: "customer";
+            subscriptionIds: string[];
+            tenantId?: string;
+        };
+        PublisherOperation: {
+            action: string;
+            /** @enum {string} */
+            appliedBy: "operation" | "webhook";
+            done: boolean;
+            errorMessage?: string;
+            operationId: string;
+            /** @description Microsoft's status: InProgress, Succeeded, Failed, Conflict, … */
+            status: string;
+            subscriptionId: string;
+        };
+        PurchaseApproval: {
+            /** Format: date-time */
+            approvedAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            maxQuantity?: number;
+            partnerId: string;
+            planId?: string;
+            subscriptionId: string;
+        };
+        ReleasedPurchaseBlock: {
+            release: {
+                /** Format: date-time */
+                at: string;
+                by: string;
+            };
+            released: {
+                amount: components["schemas"]["Money"];
+                month?: string;
+                purchaseBlockedLevel: components["schemas"]["Money"];
+                /** @enum {string} */
+                reason: "monthStartCheck" | "currentStatusCheck" | "chargesOverLevel" | "plannedAmountOverLevel";
+                /** Format: date-time */
+                since?: string;
+                /** Format: date-time */
+                until?: string;
+            };
+            stillBlocked?: {
+                amount: components["schemas"]["Money"];
+                month?: string;
+                purchaseBlockedLevel: components["schemas"]["Money"];
+                /** @enum {string} */
+                reason: "monthStartCheck" | "currentStatusCheck" | "chargesOverLevel" | "plannedAmountOverLevel";
+                /** Format: date-time */
+                since?: string;
+                /** Format: date-time */
+                until?: string;
+            };
+            subscriptionId: string;
+        };
+        ReportingRunPage: {
+            nextCursor?: string;
+            runs: {
+                backlog: number;
+                counts: {
+                    accepted: number;
+                    calls: number;
+                    duplicate: number;
+                    errors: number;
+                    folded: number;
+                    rated: number;
+                    sent: number;
+                    unreportable: number;
+                };
+                /** Format: date-time */
+                finishedAt?: string;
+                lastHour: string;
+                oldestUnreportedHour?: string;
+                runId: string;
+                shards: {
+                    backlog: number;
+                    counts: {
+                        accepted: number;
+                        calls: number;
+                        duplicate: number;
+                        errors: number;
+                        folded: number;
+                        rated: number;
+                        sent: number;
+                        unreportable: number;
+                    };
+                    /** Format: date-time */
+                    finishedAt?: string;
+                    invocations: number;
+                    longestInvocationMs: number;
+                    oldestUnreportedHour?: string;
+                    shard: number;
+                    /** Format: date-time */
+                    startedAt?: string;
+                    /** @enum {string} */
+                    state: "queued" | "running" | "continued" | "finished" | "busy";
+                }[];
+                /** Format: date-time */
+                startedAt: string;
+                /** @enum {string} */
+                trigger: "schedule" | "manual";
+            }[];
+        };
+        /** @description The stored subscription, as the marketplace last reported it */
         Subscription: {
+            beneficiary: {
+                emailId?: string;
+                objectId?: string;
+                tenantId: string;
+            };
             id: string;
             isFreeTrial: boolean;
             name?: string;
             offerId: string;
             partnerId?: string;
             planId: string;
+            purchaser: {
+                emailId?: string;
+                objectId?: string;
+                tenantId: string;
+            };
             quantity?: number;
             /** @enum {string} */
             status: "PendingFulfillmentStart" | "Subscribed" | "Suspended" | "Unsubscribed";
-        } & {
-            [key: string]: unknown;
+            term?: {
+                endDate: string;
+                startDate: string;
+                /** @enum {string} */
+                termUnit: "P1M" | "P1Y" | "P2Y" | "P3Y";
+            };
+            timeline?: {
+                from: string;
+                planId: string;
+                quantity?: number;
+                sets?: ("status" | "planId" | "quantity")[];
+                /** @enum {string} */
+                status: "PendingFulfillmentStart" | "Subscribed" | "Suspended" | "Unsubscribed";
+            }[];
+            unratedTermUnit?: string;
         };
+        /** @description Usage and money by month and dimension */
         SubscriptionUsage: {
             /** Format: date-time */
             asOf: string;
             currency: string;
             forecast?: components["schemas"]["Money"];
-            months: components["schemas"]["MonthUsage"][];
+            months: {
+                complete: boolean;
+                dimensions: {
+                    amount: components["schemas"]["Money"];
+                    dimensionId: string;
+                    displayName: string;
+                    /** @description A decimal number as a string */
+                    overageQuantity: string;
+                    /** @description A decimal number as a string */
+                    quantity: string;
+                    unitOfMeasure: string;
+                }[];
+                flatFees: components["schemas"]["Money"];
+                month: string;
+                total: components["schemas"]["Money"];
+                usageCharges: components["schemas"]["Money"];
+            }[];
             monthToDate: components["schemas"]["Money"];
             subscriptionId: string;
             timeZone: string;
         };
+        /** @description One result per event, in request order; the short form (with `explanations`) for very large answers */
         UsageAnswer: {
             accepted: number;
             duplicate: number;
-            explanations?: {
+            rejected: number;
+            results: {
+                id?: string;
+                index: number;
+                message?: string;
+                /** @enum {string} */
+                reason?: "unknownSubscription" | "notSubscribed" | "unknownDimension" | "invalidQuantity" | "timestampInFuture" | "timestampTooOld";
+                /** @enum {string} */
+                status: "accepted" | "rejected" | "duplicate";
+            }[];
+        } | {
+            accepted: number;
+            duplicate: number;
+            explanations: {
                 [key: string]: {
                     index: number;
                     message: string;
                 };
             };
-            note?: string;
+            note: string;
             rejected: number;
-            results: components["schemas"]["UsageEventResult"][];
+            results: {
+                index: number;
+                /** @enum {string} */
+                reason?: "unknownSubscription" | "notSubscribed" | "unknownDimension" | "invalidQuantity" | "timestampInFuture" | "timestampTooOld";
+                /** @enum {string} */
+                status: "accepted" | "rejected" | "duplicate";
+            }[];
         };
-        UsageEvent: {
-            dimension: string;
-            id?: string;
-            quantity: number | string;
+        WebhookAnswer: {
+            detail?: string;
+            /** @enum {string} */
+            outcome: "applied" | "decided" | "rejected" | "duplicate" | "mismatch" | "notApplied" | "ignored" | "unknownAction";
+        };
+        /** @description Unknown fields are ignored; the subscription snapshot is not read */
+        WebhookPayload: {
+            /** @description Subscribe, ChangePlan, ChangeQuantity, Renew, Suspend, Unsubscribe or Reinstate (case-insensitive); any other is acknowledged as unknown */
+            action: string;
+            /** @description Microsoft's correlation id */
+            activityId?: string;
+            /** @description The operation id */
+            id: string;
+            /** @description The offer */
+            offerId?: string;
+            /** @description Azure or Partner */
+            operationRequestSource?: string;
+            /** @description The plan after a ChangePlan */
+            planId?: string;
+            /** @description The publisher */
+            publisherId?: string;
+            /** @description Seats after a ChangeQuantity: a number, a numeric string, "" or null */
+            quantity?: number | string | null;
+            /** @description NotStarted, InProgress, Succeeded, Failed or Conflict */
+            status?: string;
+            /** @description The SaaS subscription id */
             subscriptionId: string;
-            /** Format: date-time */
-            timestamp: string;
-        };
-        UsageEventResult: {
-            id?: string;
-            index: number;
-            message?: string;
-            /** @enum {string} */
-            reason?: "unknownSubscription" | "notSubscribed" | "unknownDimension" | "invalidQuantity" | "timestampInFuture" | "timestampTooOld";
-            /** @enum {string} */
-            status: "accepted" | "duplicate" | "rejected";
-        };
-        UsageRequest: {
-            events: components["schemas"]["UsageEvent"][];
+            /** @description When Microsoft created the operation */
+            timeStamp?: string;
+        } & {
+            [key: string]: unknown;
         };
     };
-    responses: never;
+    responses: {
+        /** @description Invalid input: the message says what to fix and `field` names it */
+        Error400: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "ValidationError",
+                 *         "message": "Invalid request: body.plannedMonthlyAmount.amount must be a decimal string such as \"1234.56\"",
+                 *         "field": "body.plannedMonthlyAmount.amount"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No valid credential */
+        Error401: {
+            headers: {
+                /** @description Bearer realm="marketplace-metering" */
+                "www-authenticate": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "UnauthenticatedError",
+                 *         "message": "Missing API key: send it as `Authorization: Bearer mmk_…` or `x-api-key: mmk_…`."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The key may not do this or see this resource */
+        Error403: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "ForbiddenError",
+                 *         "message": "Only a publisher key may read the audit trail of a subscription; this request used a partner key."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No such resource */
+        Error404: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "NotFoundError",
+                 *         "message": "No subscription with id a1b2c3d4-0000-4000-8000-000000000001."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Refused in the current state (or the same Idempotency-Key is still being processed) */
+        Error409: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "ConflictError",
+                 *         "message": "The reseller's credit level blocks price-raising changes of this subscription this month."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is too large */
+        Error413: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "PayloadTooLargeError",
+                 *         "message": "Request body is 1200000 bytes; at most 1000000 are accepted: split it into smaller requests.",
+                 *         "field": "body"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The Idempotency-Key was used with another body */
+        Error422: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "IdempotencyKeyReused",
+                 *         "message": "This Idempotency-Key was already used with a different body: use a new key for new content."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Failed on our side (logged); retry later */
+        Error500: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "InternalError",
+                 *         "message": "Something went wrong on our side; it has been logged. Try again."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A dependency (Microsoft, the table, the queue) is unavailable: retry after `retry-after` seconds */
+        Error503: {
+            headers: {
+                /** @description Seconds to wait */
+                "retry-after": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "ServiceUnavailableError",
+                 *         "message": "The marketplace did not answer in time: retry in a few seconds."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No valid credential */
+        MarketplaceUnauthorized: {
+            headers: {
+                /** @description Bearer realm="marketplace-metering" */
+                "www-authenticate": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "UnauthenticatedError",
+                 *         "message": "unauthorized"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -184,6 +1454,1055 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getApiReference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A self-contained HTML page (no scripts) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            500: components["responses"]["Error500"];
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Everything reachable */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "healthy": true,
+                     *       "checks": {
+                     *         "table": {
+                     *           "ok": true
+                     *         },
+                     *         "usageQueue": {
+                     *           "ok": true
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            401: components["responses"]["Error401"];
+            500: components["responses"]["Error500"];
+            /** @description A dependency is down: the failing check is named */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "degraded",
+                     *       "healthy": false,
+                     *       "checks": {
+                     *         "table": {
+                     *           "ok": true
+                     *         },
+                     *         "usageQueue": {
+                     *           "ok": false,
+                     *           "error": "QueueDoesNotExist"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    showLandingPage: {
+        parameters: {
+            query?: {
+                /** @description Microsoft's purchase token (x-ms-marketplace-token), URL-encoded once as Microsoft sends it */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The purchase (or the subscription’s state) and the Activate button */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is not valid: how to get a fresh one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The page could not be shown: a reference to our logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    activatePurchase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example token=AbC%2BdEf%2FgHi%3D */
+                "application/x-www-form-urlencoded": {
+                    /** @description Microsoft's purchase token (x-ms-marketplace-token), URL-encoded once as Microsoft sends it */
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Activated: the subscription’s state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The token is not valid: how to get a fresh one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The activation was refused: why */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The activation failed on our side: a reference to our logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getOpenApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document, as committed in docs/openapi.json */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "openapi": "3.1.0"
+                     *     }
+                     */
+                    "application/json": {
+                        openapi: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            500: components["responses"]["Error500"];
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                recipient?: string;
+                subscriptionId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of alerts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "alerts": [
+                     *         {
+                     *           "key": "budget#a1b2c3d4-0000-4000-8000-000000000001#2026-12#0.8",
+                     *           "recipient": "customer:f0e1d2c3-0000-4000-8000-00000000000a",
+                     *           "rule": "budgetThreshold",
+                     *           "threshold": "0.8",
+                     *           "periodKey": "2026-12",
+                     *           "severity": "warning",
+                     *           "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *           "customerId": "f0e1d2c3-0000-4000-8000-00000000000a",
+                     *           "state": "sent",
+                     *           "createdAt": "2026-12-07T03:00:00.000Z",
+                     *           "sentAt": "2026-12-07T03:00:01.000Z",
+                     *           "locale": "ja",
+                     *           "subject": "予算の80%に達しました",
+                     *           "sms": "予算の80%に達しました (Contoso analytics)",
+                     *           "facts": {
+                     *             "monthToDate": {
+                     *               "currency": "JPY",
+                     *               "amount": "80000"
+                     *             },
+                     *             "planned": {
+                     *               "currency": "JPY",
+                     *               "amount": "100000"
+                     *             }
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AlertHistory"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every key, revoked ones included */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "apiKeys": [
+                     *         {
+                     *           "keyId": "p0Ub1isherKey000",
+                     *           "name": "billing service",
+                     *           "role": "publisher",
+                     *           "createdAt": "2026-11-01T00:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Reseller One portal",
+                 *       "role": "partner",
+                 *       "partnerId": "reseller-one"
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                    partnerId?: string;
+                    /** @enum {string} */
+                    role: "publisher" | "partner" | "customer";
+                    subscriptionIds?: string[];
+                    tenantId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new key, with its secret (shown this once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "token": "mmk_k3Jd9sLq0aZx81Pw_Zk3v…",
+                     *       "record": {
+                     *         "keyId": "k3Jd9sLq0aZx81Pw",
+                     *         "name": "Reseller One portal",
+                     *         "role": "partner",
+                     *         "partnerId": "reseller-one",
+                     *         "createdAt": "2026-12-07T03:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    getCatalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalog the caller may see */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "storeFeeRate": "0.03",
+                     *       "offers": [
+                     *         {
+                     *           "id": "contoso-analytics",
+                     *           "displayName": "Contoso Analytics",
+                     *           "dimensions": [
+                     *             {
+                     *               "id": "api-calls",
+                     *               "displayName": "API calls",
+                     *               "unitOfMeasure": "per 1,000 calls"
+                     *             }
+                     *           ],
+                     *           "plans": [
+                     *             {
+                     *               "id": "standard",
+                     *               "displayName": "Standard",
+                     *               "visibility": "public",
+                     *               "pricingModel": "flatRate",
+                     *               "freeTrial": false,
+                     *               "billingTerms": [
+                     *                 {
+                     *                   "termUnit": "P1M",
+                     *                   "billingFrequency": "monthly",
+                     *                   "price": {
+                     *                     "JPY": "30000",
+                     *                     "USD": "200"
+                     *                   },
+                     *                   "includedQuantities": {
+                     *                     "api-calls": "1000"
+                     *                   }
+                     *                 }
+                     *               ],
+                     *               "meteredDimensions": [
+                     *                 {
+                     *                   "dimensionId": "api-calls",
+                     *                   "pricePerUnit": {
+                     *                     "JPY": "15",
+                     *                     "USD": "0.1"
+                     *                   }
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Catalog"];
+                };
+            };
+            401: components["responses"]["Error401"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    issueDayPacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "productKey": "contoso-analytics",
+                 *       "days": 30,
+                 *       "count": 1,
+                 *       "partnerId": "reseller-one"
+                 *     }
+                 */
+                "application/json": {
+                    count: number;
+                    days: number;
+                    partnerId?: string;
+                    productKey: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The codes, shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "dayPacks": [
+                     *         {
+                     *           "code": "DP-7K2M-Q9XA-44RT",
+                     *           "pack": {
+                     *             "codeHash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *             "productKey": "contoso-analytics",
+                     *             "days": 30,
+                     *             "partnerId": "reseller-one",
+                     *             "issuedAt": "2026-11-20T09:00:00.000Z"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["IssuedDayPacks"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    getCaller: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The principal of the key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "role": "partner",
+                     *       "keyId": "k3Jd9sLq0aZx81Pw",
+                     *       "partnerId": "reseller-one"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Principal"];
+                };
+            };
+            401: components["responses"]["Error401"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    listOutbox: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The most recent messages */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "messages": [
+                     *         {
+                     *           "messageId": "b9c1f2d0-0000-4000-8000-000000000003",
+                     *           "sentAt": "2026-12-07T03:00:01.000Z",
+                     *           "alertKey": "budget#a1b2c3d4-0000-4000-8000-000000000001#2026-12#0.8",
+                     *           "recipient": "customer:f0e1d2c3-0000-4000-8000-00000000000a",
+                     *           "rule": "budgetThreshold",
+                     *           "threshold": "0.8",
+                     *           "periodKey": "2026-12",
+                     *           "severity": "warning",
+                     *           "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *           "subject": "Budget 80% reached",
+                     *           "body": "Contoso analytics has used 80% of its planned monthly amount.",
+                     *           "sms": "Budget 80% reached (Contoso analytics)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Outbox"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    getPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "reseller-one",
+                     *       "name": "Reseller One",
+                     *       "tenantId": "c0ffee00-0000-4000-8000-000000000002",
+                     *       "locale": "en",
+                     *       "timeZone": "Asia/Tokyo",
+                     *       "contacts": {
+                     *         "emails": [
+                     *           "credit@reseller-one.example"
+                     *         ],
+                     *         "phones": [
+                     *           "+81312345678"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    savePartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Reseller One",
+                 *       "tenantId": "c0ffee00-0000-4000-8000-000000000002",
+                 *       "locale": "en",
+                 *       "timeZone": "Asia/Tokyo",
+                 *       "contacts": {
+                 *         "emails": [
+                 *           "credit@reseller-one.example"
+                 *         ],
+                 *         "phones": [
+                 *           "+81312345678"
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    contacts?: {
+                        emails?: string[];
+                        phones?: string[];
+                    };
+                    /** @enum {string} */
+                    locale?: "ja" | "en";
+                    name: string;
+                    tenantId: string;
+                    timeZone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The partner */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "reseller-one",
+                     *       "name": "Reseller One",
+                     *       "tenantId": "c0ffee00-0000-4000-8000-000000000002",
+                     *       "locale": "en",
+                     *       "timeZone": "Asia/Tokyo",
+                     *       "contacts": {
+                     *         "emails": [
+                     *           "credit@reseller-one.example"
+                     *         ],
+                     *         "phones": [
+                     *           "+81312345678"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    approvePurchaseChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                 *       "planId": "premium",
+                 *       "expiresAt": "2026-12-14T00:00:00+09:00"
+                 *     }
+                 */
+                "application/json": {
+                    /** Format: date-time */
+                    expiresAt: string;
+                    maxQuantity?: number;
+                    planId?: string;
+                    subscriptionId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The approval */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "apr-4f1c",
+                     *       "partnerId": "reseller-one",
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "planId": "premium",
+                     *       "approvedAt": "2026-12-07T03:00:00.000Z",
+                     *       "expiresAt": "2026-12-13T15:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PurchaseApproval"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    linkPartnerCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "warning": {
+                 *         "amount": "80000",
+                 *         "currency": "JPY"
+                 *       },
+                 *       "approvalRequired": {
+                 *         "amount": "100000",
+                 *         "currency": "JPY"
+                 *       },
+                 *       "purchaseBlocked": {
+                 *         "amount": "150000",
+                 *         "currency": "JPY"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    approvalRequired: {
+                        amount: string;
+                        currency: string;
+                    };
+                    purchaseBlocked: {
+                        amount: string;
+                        currency: string;
+                    };
+                    warning: {
+                        amount: string;
+                        currency: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The link and its levels */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "partnerId": "reseller-one",
+                     *       "customerId": "f0e1d2c3-0000-4000-8000-00000000000a",
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "levels": {
+                     *         "warning": {
+                     *           "currency": "JPY",
+                     *           "amount": "80000"
+                     *         },
+                     *         "approvalRequired": {
+                     *           "currency": "JPY",
+                     *           "amount": "100000"
+                     *         },
+                     *         "purchaseBlocked": {
+                     *           "currency": "JPY",
+                     *           "amount": "150000"
+                     *         }
+                     *       },
+                     *       "purchaseBlockedLevelSetAt": "2026-12-07T03:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreditLink"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    releasePurchaseBlock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The block released (and any block that still holds) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "release": {
+                     *         "at": "2026-12-07T03:00:00.000Z",
+                     *         "by": "partner:reseller-one"
+                     *       },
+                     *       "released": {
+                     *         "reason": "monthStartCheck",
+                     *         "amount": {
+                     *           "currency": "JPY",
+                     *           "amount": "160000"
+                     *         },
+                     *         "purchaseBlockedLevel": {
+                     *           "currency": "JPY",
+                     *           "amount": "150000"
+                     *         },
+                     *         "month": "2026-12",
+                     *         "since": "2026-12-01T00:00:00.000Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReleasedPurchaseBlock"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    listPartnerDayPacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The packs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "dayPacks": [
+                     *         {
+                     *           "codeHash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "productKey": "contoso-analytics",
+                     *           "days": 30,
+                     *           "partnerId": "reseller-one",
+                     *           "issuedAt": "2026-11-20T09:00:00.000Z",
+                     *           "redemption": {
+                     *             "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *             "redeemedAt": "2026-12-01T00:00:00.000Z",
+                     *             "termAfter": {
+                     *               "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *               "productKey": "contoso-analytics",
+                     *               "start": "2026-12-01T00:00:00.000Z",
+                     *               "end": "2026-12-31T00:00:00.000Z",
+                     *               "extensions": 0
+                     *             }
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DayPackList"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    listReportingRuns: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "runs": [
+                     *         {
+                     *           "runId": "run-20261207T0300",
+                     *           "trigger": "schedule",
+                     *           "startedAt": "2026-12-07T03:00:00.000Z",
+                     *           "finishedAt": "2026-12-07T03:00:04.000Z",
+                     *           "lastHour": "2026-12-07T01:00:00.000Z",
+                     *           "backlog": 0,
+                     *           "counts": {
+                     *             "sent": 12,
+                     *             "accepted": 12,
+                     *             "duplicate": 0,
+                     *             "folded": 0,
+                     *             "unreportable": 0,
+                     *             "errors": 0,
+                     *             "rated": 12,
+                     *             "calls": 1
+                     *           },
+                     *           "shards": [
+                     *             {
+                     *               "shard": 0,
+                     *               "state": "finished",
+                     *               "backlog": 0,
+                     *               "startedAt": "2026-12-07T03:00:01.000Z",
+                     *               "finishedAt": "2026-12-07T03:00:04.000Z",
+                     *               "invocations": 1,
+                     *               "longestInvocationMs": 2900,
+                     *               "counts": {
+                     *                 "sent": 12,
+                     *                 "accepted": 12,
+                     *                 "duplicate": 0,
+                     *                 "folded": 0,
+                     *                 "unreportable": 0,
+                     *                 "errors": 0,
+                     *                 "rated": 12,
+                     *                 "calls": 1
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReportingRunPage"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    startReportingRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run is dispatched: follow it with GET /v1/reporting/runs */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "runId": "run-20261207T0312",
+                     *       "startedAt": "2026-12-07T03:12:00.000Z",
+                     *       "lastHour": "2026-12-07T02:00:00.000Z",
+                     *       "shards": 8,
+                     *       "backlog": 3,
+                     *       "oldestUnreportedHour": "2026-12-07T01:00:00.000Z",
+                     *       "oldestUnreportedAgeHours": 2.2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DispatchedRun"];
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            500: components["responses"]["Error500"];
+        };
+    };
     getSubscription: {
         parameters: {
             query?: never;
@@ -195,42 +2514,155 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The stored subscription */
+            /** @description The subscription */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "name": "Contoso analytics",
+                     *       "offerId": "contoso-analytics",
+                     *       "planId": "standard",
+                     *       "status": "Subscribed",
+                     *       "term": {
+                     *         "startDate": "2026-11-01",
+                     *         "endDate": "2026-11-30",
+                     *         "termUnit": "P1M"
+                     *       },
+                     *       "isFreeTrial": false,
+                     *       "beneficiary": {
+                     *         "tenantId": "f0e1d2c3-0000-4000-8000-00000000000a",
+                     *         "emailId": "admin@fabrikam.example"
+                     *       },
+                     *       "purchaser": {
+                     *         "tenantId": "f0e1d2c3-0000-4000-8000-00000000000a",
+                     *         "emailId": "admin@fabrikam.example"
+                     *       },
+                     *       "timeline": [
+                     *         {
+                     *           "from": "2026-11-01T00:00:00.000Z",
+                     *           "status": "Subscribed",
+                     *           "planId": "standard"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Subscription"];
                 };
             };
-            /** @description A missing, unknown or revoked key */
-            401: {
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    cancelSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Microsoft finished the operation: its final status */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "operationId": "7d0d6b4e-0000-4000-8000-0000000000ff",
+                     *       "action": "ChangePlan",
+                     *       "status": "Succeeded",
+                     *       "done": true,
+                     *       "appliedBy": "operation"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PublisherOperation"];
                 };
             };
-            /** @description A key used outside its role or scope */
-            403: {
+            /** @description Microsoft is still working on it: poll the `location` */
+            202: {
+                headers: {
+                    /** @description Where to read the operation again (GET …/operations/{operationId}) */
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "operationId": "7d0d6b4e-0000-4000-8000-0000000000ff",
+                     *       "action": "ChangePlan",
+                     *       "status": "InProgress",
+                     *       "done": false,
+                     *       "appliedBy": "operation"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PublisherOperation"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    listSubscriptionAudit: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the audit trail */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "entries": [
+                     *         {
+                     *           "at": "2026-12-01T00:00:03.000Z",
+                     *           "kind": "webhook",
+                     *           "what": "ChangePlan Succeeded (operation 7d0d6b4e-0000-4000-8000-0000000000ff)",
+                     *           "result": "applied",
+                     *           "requestId": "Hx1fZj0NoAMEb0w="
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJzayI6IkFVRElUIzIwMjYtMTEtMzAifQ"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditTrailPage"];
                 };
             };
-            /** @description Unknown subscription */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
         };
     };
     getBudget: {
@@ -250,39 +2682,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "customerId": "f0e1d2c3-0000-4000-8000-00000000000a",
+                     *       "plannedMonthlyAmount": {
+                     *         "currency": "JPY",
+                     *         "amount": "100000"
+                     *       },
+                     *       "thresholds": [
+                     *         "0.5",
+                     *         "0.8",
+                     *         "1"
+                     *       ],
+                     *       "forecastAlert": true,
+                     *       "spikeMinimumAmount": {
+                     *         "currency": "JPY",
+                     *         "amount": "1000"
+                     *       },
+                     *       "timeZone": "Asia/Tokyo",
+                     *       "locale": "ja",
+                     *       "contacts": {
+                     *         "emails": [
+                     *           "billing@fabrikam.example"
+                     *         ],
+                     *         "phones": []
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Budget"];
                 };
             };
-            /** @description A missing, unknown or revoked key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A key used outside its role or scope */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Unknown subscription */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
         };
     };
-    putBudget: {
+    saveBudget: {
         parameters: {
             query?: never;
             header?: never;
@@ -293,55 +2731,500 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BudgetRequest"];
+                /**
+                 * @example {
+                 *       "plannedMonthlyAmount": {
+                 *         "amount": "100000",
+                 *         "currency": "JPY"
+                 *       },
+                 *       "thresholds": [
+                 *         "0.5",
+                 *         "0.8",
+                 *         "1"
+                 *       ],
+                 *       "timeZone": "Asia/Tokyo",
+                 *       "locale": "ja",
+                 *       "contacts": {
+                 *         "emails": [
+                 *           "billing@fabrikam.example"
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    contacts?: {
+                        emails?: string[];
+                        phones?: string[];
+                    };
+                    forecastAlert?: boolean;
+                    /** @enum {string} */
+                    locale?: "ja" | "en";
+                    plannedMonthlyAmount: {
+                        amount: string;
+                        currency: string;
+                    };
+                    spikeMinimumAmount?: {
+                        amount: string;
+                        currency: string;
+                    };
+                    thresholds?: (string | number)[];
+                    timeZone?: string;
+                };
             };
         };
         responses: {
-            /** @description The budget saved */
+            /** @description The budget with its defaults */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "customerId": "f0e1d2c3-0000-4000-8000-00000000000a",
+                     *       "plannedMonthlyAmount": {
+                     *         "currency": "JPY",
+                     *         "amount": "100000"
+                     *       },
+                     *       "thresholds": [
+                     *         "0.5",
+                     *         "0.8",
+                     *         "1"
+                     *       ],
+                     *       "forecastAlert": true,
+                     *       "spikeMinimumAmount": {
+                     *         "currency": "JPY",
+                     *         "amount": "1000"
+                     *       },
+                     *       "timeZone": "Asia/Tokyo",
+                     *       "locale": "ja",
+                     *       "contacts": {
+                     *         "emails": [
+                     *           "billing@fabrikam.example"
+                     *         ],
+                     *         "phones": []
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Budget"];
                 };
             };
-            /** @description A malformed body or parameter, naming the field */
-            400: {
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    redeemDayPack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "DP-7K2M-Q9XA-44RT"
+                 *     }
+                 */
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description This code was redeemed for this subscription already: nothing changed */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    /**
+                     * @example {
+                     *       "outcome": "alreadyRedeemed",
+                     *       "term": {
+                     *         "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *         "productKey": "contoso-analytics",
+                     *         "start": "2026-12-01T00:00:00.000Z",
+                     *         "end": "2026-12-31T00:00:00.000Z",
+                     *         "extensions": 0
+                     *       },
+                     *       "pack": {
+                     *         "codeHash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *         "productKey": "contoso-analytics",
+                     *         "days": 30,
+                     *         "partnerId": "reseller-one",
+                     *         "issuedAt": "2026-11-20T09:00:00.000Z",
+                     *         "redemption": {
+                     *           "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *           "redeemedAt": "2026-12-01T00:00:00.000Z",
+                     *           "termAfter": {
+                     *             "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *             "productKey": "contoso-analytics",
+                     *             "start": "2026-12-01T00:00:00.000Z",
+                     *             "end": "2026-12-31T00:00:00.000Z",
+                     *             "extensions": 0
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DayPackRedemption"];
                 };
             };
-            /** @description A missing, unknown or revoked key */
-            401: {
+            /** @description Redeemed now: a new prepaid term or an extended one */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    /**
+                     * @example {
+                     *       "outcome": "newTerm",
+                     *       "term": {
+                     *         "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *         "productKey": "contoso-analytics",
+                     *         "start": "2026-12-01T00:00:00.000Z",
+                     *         "end": "2026-12-31T00:00:00.000Z",
+                     *         "extensions": 0
+                     *       },
+                     *       "pack": {
+                     *         "codeHash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *         "productKey": "contoso-analytics",
+                     *         "days": 30,
+                     *         "partnerId": "reseller-one",
+                     *         "issuedAt": "2026-11-20T09:00:00.000Z",
+                     *         "redemption": {
+                     *           "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *           "redeemedAt": "2026-12-01T00:00:00.000Z",
+                     *           "termAfter": {
+                     *             "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *             "productKey": "contoso-analytics",
+                     *             "start": "2026-12-01T00:00:00.000Z",
+                     *             "end": "2026-12-31T00:00:00.000Z",
+                     *             "extensions": 0
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DayPackRedemption"];
                 };
             };
-            /** @description A key used outside its role or scope */
-            403: {
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    getEntitlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entitlement now */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "status": "Subscribed",
+                     *       "entitled": true,
+                     *       "offerId": "contoso-analytics",
+                     *       "planId": "standard",
+                     *       "quantity": null,
+                     *       "term": {
+                     *         "startDate": "2026-12-01",
+                     *         "endDate": "2026-12-31",
+                     *         "termUnit": "P1M"
+                     *       },
+                     *       "prepaidTermEnd": null,
+                     *       "includedSince": "2026-12-01T00:00:00.000Z",
+                     *       "included": [
+                     *         {
+                     *           "dimension": "api-calls",
+                     *           "included": "1000",
+                     *           "used": "412",
+                     *           "remaining": "588"
+                     *         }
+                     *       ],
+                     *       "purchaseBlocked": false,
+                     *       "purchaseBlock": null,
+                     *       "asOf": "2026-12-07T03:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Entitlement"];
                 };
             };
-            /** @description Unknown subscription */
-            404: {
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    getPublisherOperation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                operationId: string;
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The operation now */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "operationId": "7d0d6b4e-0000-4000-8000-0000000000ff",
+                     *       "action": "ChangePlan",
+                     *       "status": "Succeeded",
+                     *       "done": true,
+                     *       "appliedBy": "operation"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PublisherOperation"];
                 };
             };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    changePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "planId": "premium"
+                 *     }
+                 */
+                "application/json": {
+                    /** @constant */
+                    overrideCreditLevel?: true;
+                    planId: string;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Microsoft finished the operation: its final status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "operationId": "7d0d6b4e-0000-4000-8000-0000000000ff",
+                     *       "action": "ChangePlan",
+                     *       "status": "Succeeded",
+                     *       "done": true,
+                     *       "appliedBy": "operation"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PublisherOperation"];
+                };
+            };
+            /** @description Microsoft is still working on it: poll the `location` */
+            202: {
+                headers: {
+                    /** @description Where to read the operation again (GET …/operations/{operationId}) */
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "operationId": "7d0d6b4e-0000-4000-8000-0000000000ff",
+                     *       "action": "ChangePlan",
+                     *       "status": "InProgress",
+                     *       "done": false,
+                     *       "appliedBy": "operation"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PublisherOperation"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    getPrepaidTerm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The term (`null` when none) and the packs redeemed for it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "term": {
+                     *         "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *         "productKey": "contoso-analytics",
+                     *         "start": "2026-12-01T00:00:00.000Z",
+                     *         "end": "2026-12-31T00:00:00.000Z",
+                     *         "extensions": 0
+                     *       },
+                     *       "redemptions": [
+                     *         {
+                     *           "codeHash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "productKey": "contoso-analytics",
+                     *           "days": 30,
+                     *           "partnerId": "reseller-one",
+                     *           "issuedAt": "2026-11-20T09:00:00.000Z",
+                     *           "redemption": {
+                     *             "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *             "redeemedAt": "2026-12-01T00:00:00.000Z",
+                     *             "termAfter": {
+                     *               "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *               "productKey": "contoso-analytics",
+                     *               "start": "2026-12-01T00:00:00.000Z",
+                     *               "end": "2026-12-31T00:00:00.000Z",
+                     *               "extensions": 0
+                     *             }
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PrepaidTermView"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    changeQuantity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "quantity": 25,
+                 *       "overrideCreditLevel": true,
+                 *       "reason": "approved by phone with Reseller One, ticket 4711"
+                 *     }
+                 */
+                "application/json": {
+                    /** @constant */
+                    overrideCreditLevel?: true;
+                    quantity: number;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Microsoft finished the operation: its final status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "operationId": "7d0d6b4e-0000-4000-8000-0000000000ff",
+                     *       "action": "ChangePlan",
+                     *       "status": "Succeeded",
+                     *       "done": true,
+                     *       "appliedBy": "operation"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PublisherOperation"];
+                };
+            };
+            /** @description Microsoft is still working on it: poll the `location` */
+            202: {
+                headers: {
+                    /** @description Where to read the operation again (GET …/operations/{operationId}) */
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "operationId": "7d0d6b4e-0000-4000-8000-0000000000ff",
+                     *       "action": "ChangePlan",
+                     *       "status": "InProgress",
+                     *       "done": false,
+                     *       "appliedBy": "operation"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PublisherOperation"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
         };
     };
     getSubscriptionUsage: {
@@ -359,149 +3242,199 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Usage and money by month and dimension */
+            /** @description The last `months` months, newest last */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "currency": "JPY",
+                     *       "timeZone": "Asia/Tokyo",
+                     *       "asOf": "2026-12-07T03:00:00.000Z",
+                     *       "monthToDate": {
+                     *         "currency": "JPY",
+                     *         "amount": "30000"
+                     *       },
+                     *       "forecast": {
+                     *         "currency": "JPY",
+                     *         "amount": "30000"
+                     *       },
+                     *       "months": [
+                     *         {
+                     *           "month": "2026-12",
+                     *           "complete": false,
+                     *           "total": {
+                     *             "currency": "JPY",
+                     *             "amount": "30000"
+                     *           },
+                     *           "flatFees": {
+                     *             "currency": "JPY",
+                     *             "amount": "30000"
+                     *           },
+                     *           "usageCharges": {
+                     *             "currency": "JPY",
+                     *             "amount": "0"
+                     *           },
+                     *           "dimensions": [
+                     *             {
+                     *               "dimensionId": "api-calls",
+                     *               "displayName": "API calls",
+                     *               "unitOfMeasure": "per 1,000 calls",
+                     *               "quantity": "412",
+                     *               "overageQuantity": "0",
+                     *               "amount": {
+                     *                 "currency": "JPY",
+                     *                 "amount": "0"
+                     *               }
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionUsage"];
                 };
             };
-            /** @description A malformed body or parameter, naming the field */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A missing, unknown or revoked key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A key used outside its role or scope */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Unknown subscription */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
         };
     };
-    postUsage: {
+    sendUsage: {
         parameters: {
             query?: never;
             header?: {
-                "Idempotency-Key"?: string;
+                /** @description Makes a retried request count once (a UUID is ideal); the same key with another body is a 422 */
+                "idempotency-key"?: string;
             };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UsageRequest"];
+                /**
+                 * @example {
+                 *       "events": [
+                 *         {
+                 *           "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                 *           "dimension": "api-calls",
+                 *           "quantity": 12,
+                 *           "timestamp": "2026-12-07T02:15:00Z",
+                 *           "id": "evt-0001"
+                 *         },
+                 *         {
+                 *           "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                 *           "dimension": "api-calls",
+                 *           "quantity": "0.5",
+                 *           "timestamp": "2026-12-07T11:20:00+09:00"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    events: {
+                        dimension: string;
+                        id?: string;
+                        quantity: number | string;
+                        subscriptionId: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                    }[];
+                };
             };
         };
         responses: {
-            /** @description A result per event */
+            /** @description Per-event results; the accepted events are queued and count once */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "accepted": 1,
+                     *       "rejected": 1,
+                     *       "duplicate": 0,
+                     *       "results": [
+                     *         {
+                     *           "index": 0,
+                     *           "id": "evt-0001",
+                     *           "status": "accepted"
+                     *         },
+                     *         {
+                     *           "index": 1,
+                     *           "status": "rejected",
+                     *           "reason": "unknownDimension",
+                     *           "message": "dimension \"api-call\" is not a dimension of plan standard: use one of api-calls"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["UsageAnswer"];
                 };
             };
-            /** @description A malformed body or parameter, naming the field */
-            400: {
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            409: components["responses"]["Error409"];
+            413: components["responses"]["Error413"];
+            422: components["responses"]["Error422"];
+            500: components["responses"]["Error500"];
+            503: components["responses"]["Error503"];
+        };
+    };
+    receiveMarketplaceWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "7d0d6b4e-0000-4000-8000-0000000000ff",
+                 *       "activityId": "0c9c47a0-0000-4000-8000-000000000004",
+                 *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                 *       "publisherId": "contoso",
+                 *       "offerId": "contoso-analytics",
+                 *       "planId": "premium",
+                 *       "quantity": null,
+                 *       "timeStamp": "2026-12-07T03:00:00.0000000Z",
+                 *       "action": "ChangePlan",
+                 *       "status": "InProgress",
+                 *       "operationRequestSource": "Azure"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookPayload"];
+            };
+        };
+        responses: {
+            /** @description Handled (applied, decided, or acknowledged without change): Microsoft stops retrying */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    /**
+                     * @example {
+                     *       "outcome": "decided",
+                     *       "detail": "ChangePlan to premium accepted; PATCH queued"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookAnswer"];
                 };
             };
-            /** @description A missing, unknown or revoked key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A key used outside its role or scope */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A request with this Idempotency-Key is still running: retry shortly */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Body over 1,000,000 bytes */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The same Idempotency-Key with another body */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Throttled: retry after Retry-After */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description A dependency is unavailable: retry the same request */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["MarketplaceUnauthorized"];
+            413: components["responses"]["Error413"];
+            500: components["responses"]["Error500"];
         };
     };
 }

@@ -327,7 +327,10 @@ export function createUsageBatcher(options: UsageBatcherOptions): UsageBatcher {
       if (result.status !== 'rejected' || !event) continue;
       const reason = result.reason ?? 'rejected';
       // The short form of a large answer gives each reason's message once, in `explanations`.
-      const message = result.message ?? answer.explanations?.[reason]?.message ?? reason;
+      const message =
+        ('message' in result ? result.message : undefined) ??
+        ('explanations' in answer ? answer.explanations?.[reason]?.message : undefined) ??
+        reason;
       rejected.push({ event, reason, message });
     }
     counts.rejected += rejected.length;
