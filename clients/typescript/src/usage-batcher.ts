@@ -125,6 +125,8 @@ interface OpenBatch {
   readonly events: Prepared[];
   readonly ids: Set<string>;
   bytes: number;
+  /** Its first event has waited `flushIntervalMs`: it goes out with the next free request slot. */
+  due: boolean;
   timer?: ReturnType<typeof setTimeout>;
 }
 
@@ -144,7 +146,8 @@ const ENVELOPE_BYTES = 13;
  * every attempt of a batch sends the same bytes under the same `Idempotency-Key`.
  *
  * A batch is sent when it holds `maxBatchEvents` events, when one more event would take it over `maxBatchBytes`,
- * `flushIntervalMs` after its first event, and on `flush()` / `close()`. Network errors, 408, 409 (the same key still
+ * `flushIntervalMs` after its first event (or, when all `maxConcurrentRequests` are busy, at the next free slot: it
+ * keeps filling meanwhile), when the buffer is full, and on `flush()` / `close()`. Network errors, 408, 409 (the same key still
  * running), 429 and 5xx are retried with exponential backoff and jitter, never sooner than `Retry-After`; other 4xx
  * are not retried: a 400 naming one event drops that event (reported) and sends the rest under a new key (the API
  * stored nothing of a refused request), any other refusal reports the whole batch through `onRejected`.
@@ -218,24 +221,31 @@ export function createUsageBatcher(options: UsageBatcherOptions): UsageBatcher {
         batch.events.length >= maxBatchEvents ||
         ENVELOPE_BYTES + batch.bytes + batch.events.length + prepared.bytes > maxBatchBytes)
     ) {
-      seal(batch);
+      queue.push(seal(batch));
       batch = undefined;
+      pump();
     }
     if (!batch) {
-      const created: OpenBatch = { subscriptionId, events: [], ids: new Set(), bytes: 0 };
-      created.timer = setTimeout(() => seal(created), flushIntervalMs);
+      const created: OpenBatch = { subscriptionId, events: [], ids: new Set(), bytes: 0, due: false };
+      created.timer = setTimeout(() => {
+        created.due = true;
+        pump();
+      }, flushIntervalMs);
       open.set(subscriptionId, created);
       batch = created;
     }
     batch.events.push(prepared);
     batch.ids.add(id);
     batch.bytes += prepared.bytes;
-    if (batch.events.length >= maxBatchEvents || closed) seal(batch);
+    if (batch.events.length >= maxBatchEvents || closed) {
+      queue.push(seal(batch));
+      pump();
+    }
     return id;
   }
 
-  function seal(batch: OpenBatch): void {
-    if (open.get(batch.subscriptionId) !== batch) return;
+  /** Takes an open batch out for sending: no event is added to it after this. */
+  function seal(batch: OpenBatch): SealedBatch {
     clearTimeout(batch.timer);
     open.delete(batch.subscriptionId);
     let settle = () => {};
@@ -244,13 +254,28 @@ export function createUsageBatcher(options: UsageBatcherOptions): UsageBatcher {
     });
     const sealed: SealedBatch = { subscriptionId: batch.subscriptionId, events: batch.events, done, settle };
     pending.add(sealed);
-    queue.push(sealed);
-    pump();
+    return sealed;
+  }
+
+  /**
+   * The open batch to send now that a request slot is free: the oldest due one; when the buffer is full, the largest
+   * (waiting for its interval would only hold the app up). A due batch is sealed only when a slot is free, so under
+   * load, while requests are slow, batches keep filling instead of queueing up small.
+   */
+  function takeOpenBatch(): SealedBatch | undefined {
+    const full = waiters.length > 0 || buffered >= maxBuffered;
+    let largest: OpenBatch | undefined;
+    for (const batch of open.values()) {
+      if (batch.due) return seal(batch);
+      if (full && (!largest || batch.events.length > largest.events.length)) largest = batch;
+    }
+    return largest && seal(largest);
   }
 
   function pump(): void {
-    while (inFlight < maxConcurrent && queue.length > 0) {
-      const batch = queue.shift() as SealedBatch;
+    while (inFlight < maxConcurrent) {
+      const batch = queue.shift() ?? takeOpenBatch();
+      if (!batch) return;
       inFlight += 1;
       const size = batch.events.length;
       void deliver(batch).finally(() => {
@@ -355,7 +380,8 @@ export function createUsageBatcher(options: UsageBatcherOptions): UsageBatcher {
   }
 
   function sealAll(): void {
-    for (const batch of [...open.values()]) seal(batch);
+    for (const batch of [...open.values()]) queue.push(seal(batch));
+    pump();
   }
 
   const stats = (): UsageBatcherStats => ({ buffered: buffered + waiters.length, ...counts });
@@ -372,7 +398,9 @@ export function createUsageBatcher(options: UsageBatcherOptions): UsageBatcher {
         return Promise.reject(error);
       }
       if (waiters.length === 0 && buffered < maxBuffered) return Promise.resolve(buffer(prepared));
-      return new Promise((resolve) => waiters.push({ prepared, resolve }));
+      const waiting = new Promise<string>((resolve) => waiters.push({ prepared, resolve }));
+      pump();
+      return waiting;
     },
     tryAdd(event) {
       const prepared = prepare(event);

@@ -129,6 +129,30 @@ describe('the usage batcher', () => {
     await batcher.close();
   });
 
+  it('keeps filling a due batch while every request slot is busy, instead of queueing small requests', async () => {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server = await serve(async (request, index) => {
+      if (index === 0) await released;
+      return acceptAll(request.body);
+    });
+    const { batcher } = batcherFor(server.url, { maxConcurrentRequests: 1, flushIntervalMs: 5 });
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+    await batcher.add(usage());
+    await expect.poll(() => server.requests.length).toBe(1);
+    for (let i = 0; i < 25; i++) await batcher.add(usage());
+    await pause(); // the batch of these 25 is due, but the one slot is busy
+    for (let i = 0; i < 25; i++) await batcher.add(usage());
+    await pause();
+    release();
+    await batcher.close();
+
+    expect(server.requests.map((request) => eventsOf(request).length)).toEqual([1, 50]);
+  });
+
   it('retries 429 and 503 no sooner than Retry-After, with the same Idempotency-Key and the same events', async () => {
     const server = await serve((request, index) => {
       if (index === 0) return { status: 429, headers: { 'retry-after': '3' }, body: { message: 'Too Many Requests' } };
