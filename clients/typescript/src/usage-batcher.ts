@@ -404,7 +404,10 @@ export function createUsageBatcher(options: UsageBatcherOptions): UsageBatcher {
     },
     tryAdd(event) {
       const prepared = prepare(event);
-      if (waiters.length > 0 || buffered >= maxBuffered) return undefined;
+      if (waiters.length > 0 || buffered >= maxBuffered) {
+        pump(); // full: the largest batch goes now if a slot is free, rather than at its interval
+        return undefined;
+      }
       return buffer(prepared);
     },
     async flush() {
