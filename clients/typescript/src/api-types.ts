@@ -10,10 +10,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * This description as a readable page
-         * @description This description as a readable page
-         */
+        /** This description as a readable page */
         get: operations["getApiReference"];
         put?: never;
         post?: never;
@@ -32,9 +29,7 @@ export interface paths {
         };
         /**
          * Health of the table and the usage queue
-         * @description Health of the table and the usage queue
-         *
-         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
          */
         get: operations["getHealth"];
         put?: never;
@@ -58,10 +53,7 @@ export interface paths {
          */
         get: operations["showLandingPage"];
         put?: never;
-        /**
-         * Activate the purchase (the landing page form)
-         * @description Activate the purchase (the landing page form)
-         */
+        /** Activate the purchase (the landing page form) */
         post: operations["activatePurchase"];
         delete?: never;
         options?: never;
@@ -76,10 +68,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * This description (OpenAPI 3.1)
-         * @description This description (OpenAPI 3.1)
-         */
+        /** This description (OpenAPI 3.1) */
         get: operations["getOpenApiDocument"];
         put?: never;
         post?: never;
@@ -98,9 +87,7 @@ export interface paths {
         };
         /**
          * Alert history, newest first, in the caller’s scope
-         * @description Alert history, newest first, in the caller’s scope
-         *
-         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
          */
         get: operations["listAlerts"];
         put?: never;
@@ -120,9 +107,7 @@ export interface paths {
         };
         /**
          * List the API keys (no secrets)
-         * @description List the API keys (no secrets)
-         *
-         *     API key roles: `publisher` (each within its scope).
+         * @description API key roles: `publisher` (each within its scope).
          */
         get: operations["listApiKeys"];
         put?: never;
@@ -194,9 +179,7 @@ export interface paths {
         put?: never;
         /**
          * Issue day-pack codes
-         * @description Issue day-pack codes
-         *
-         *     API key roles: `publisher` (each within its scope).
+         * @description API key roles: `publisher` (each within its scope).
          */
         post: operations["issueDayPacks"];
         delete?: never;
@@ -214,9 +197,7 @@ export interface paths {
         };
         /**
          * The caller's role and scope
-         * @description The caller's role and scope
-         *
-         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
          */
         get: operations["getCaller"];
         put?: never;
@@ -236,9 +217,7 @@ export interface paths {
         };
         /**
          * Alerts that would have gone by e-mail and SMS (local mode only)
-         * @description Alerts that would have gone by e-mail and SMS (local mode only)
-         *
-         *     API key roles: `publisher` (each within its scope).
+         * @description API key roles: `publisher` (each within its scope).
          */
         get: operations["listOutbox"];
         put?: never;
@@ -258,16 +237,12 @@ export interface paths {
         };
         /**
          * A reseller partner
-         * @description A reseller partner
-         *
-         *     API key roles: `publisher`, `partner` (each within its scope).
+         * @description API key roles: `publisher`, `partner` (each within its scope).
          */
         get: operations["getPartner"];
         /**
          * Create or update a reseller partner
-         * @description Create or update a reseller partner
-         *
-         *     API key roles: `publisher` (each within its scope).
+         * @description API key roles: `publisher` (each within its scope).
          */
         put: operations["savePartner"];
         post?: never;
@@ -288,9 +263,7 @@ export interface paths {
         put?: never;
         /**
          * Approve a price-raising plan or seat change
-         * @description Approve a price-raising plan or seat change
-         *
-         *     API key roles: `publisher`, `partner` (each within its scope).
+         * @description API key roles: `publisher`, `partner` (each within its scope).
          */
         post: operations["approvePurchaseChange"];
         delete?: never;
@@ -309,9 +282,7 @@ export interface paths {
         get?: never;
         /**
          * Link a customer to a partner and set its credit levels (警告 / 要承認 / 購入不可)
-         * @description Link a customer to a partner and set its credit levels (警告 / 要承認 / 購入不可)
-         *
-         *     API key roles: `publisher`, `partner` (each within its scope).
+         * @description API key roles: `publisher`, `partner` (each within its scope).
          */
         put: operations["linkPartnerCustomer"];
         post?: never;
@@ -332,9 +303,7 @@ export interface paths {
         put?: never;
         /**
          * Release a month-start purchase block
-         * @description Release a month-start purchase block
-         *
-         *     API key roles: `publisher`, `partner` (each within its scope).
+         * @description API key roles: `publisher`, `partner` (each within its scope).
          */
         post: operations["releasePurchaseBlock"];
         delete?: never;
@@ -352,9 +321,7 @@ export interface paths {
         };
         /**
          * A partner's day packs and their redemptions
-         * @description A partner's day packs and their redemptions
-         *
-         *     API key roles: `publisher`, `partner` (each within its scope).
+         * @description API key roles: `publisher`, `partner` (each within its scope).
          */
         get: operations["listPartnerDayPacks"];
         put?: never;
@@ -374,17 +341,13 @@ export interface paths {
         };
         /**
          * The usage reporter's runs, newest first
-         * @description The usage reporter's runs, newest first
-         *
-         *     API key roles: `publisher` (each within its scope).
+         * @description API key roles: `publisher` (each within its scope).
          */
         get: operations["listReportingRuns"];
         put?: never;
         /**
          * Start a reporting run now
-         * @description Start a reporting run now
-         *
-         *     API key roles: `publisher` (each within its scope).
+         * @description API key roles: `publisher` (each within its scope).
          */
         post: operations["startReportingRun"];
         delete?: never;
@@ -402,18 +365,14 @@ export interface paths {
         };
         /**
          * A stored subscription
-         * @description A stored subscription
-         *
-         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
          */
         get: operations["getSubscription"];
         put?: never;
         post?: never;
         /**
          * Cancel the subscription (publisher operation)
-         * @description Cancel the subscription (publisher operation)
-         *
-         *     API key roles: `publisher` (each within its scope).
+         * @description API key roles: `publisher` (each within its scope).
          */
         delete: operations["cancelSubscription"];
         options?: never;
@@ -430,9 +389,7 @@ export interface paths {
         };
         /**
          * Webhooks received and marketplace calls made, newest first
-         * @description Webhooks received and marketplace calls made, newest first
-         *
-         *     API key roles: `publisher` (each within its scope).
+         * @description API key roles: `publisher` (each within its scope).
          */
         get: operations["listSubscriptionAudit"];
         put?: never;
@@ -452,16 +409,12 @@ export interface paths {
         };
         /**
          * A subscription's budget
-         * @description A subscription's budget
-         *
-         *     API key roles: `publisher`, `customer` (each within its scope).
+         * @description API key roles: `publisher`, `customer` (each within its scope).
          */
         get: operations["getBudget"];
         /**
          * Set a subscription's budget and alert contacts
-         * @description Set a subscription's budget and alert contacts
-         *
-         *     API key roles: `publisher`, `customer` (each within its scope).
+         * @description API key roles: `publisher`, `customer` (each within its scope).
          */
         put: operations["saveBudget"];
         post?: never;
@@ -482,9 +435,7 @@ export interface paths {
         put?: never;
         /**
          * Redeem a day-pack code for a subscription
-         * @description Redeem a day-pack code for a subscription
-         *
-         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
          */
         post: operations["redeemDayPack"];
         delete?: never;
@@ -502,9 +453,7 @@ export interface paths {
         };
         /**
          * May the subscription be used, on which plan, what is left
-         * @description May the subscription be used, on which plan, what is left
-         *
-         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
          */
         get: operations["getEntitlement"];
         put?: never;
@@ -524,9 +473,7 @@ export interface paths {
         };
         /**
          * Status of a publisher operation
-         * @description Status of a publisher operation
-         *
-         *     API key roles: `publisher` (each within its scope).
+         * @description API key roles: `publisher` (each within its scope).
          */
         get: operations["getPublisherOperation"];
         put?: never;
@@ -568,9 +515,7 @@ export interface paths {
         };
         /**
          * The prepaid term and its redemptions
-         * @description The prepaid term and its redemptions
-         *
-         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
          */
         get: operations["getPrepaidTerm"];
         put?: never;
@@ -592,9 +537,7 @@ export interface paths {
         put?: never;
         /**
          * Change the seats (publisher operation)
-         * @description Change the seats (publisher operation)
-         *
-         *     API key roles: `publisher` (each within its scope).
+         * @description API key roles: `publisher` (each within its scope).
          */
         post: operations["changeQuantity"];
         delete?: never;
@@ -612,9 +555,7 @@ export interface paths {
         };
         /**
          * Usage and money by month and dimension
-         * @description Usage and money by month and dimension
-         *
-         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
          */
         get: operations["getSubscriptionUsage"];
         put?: never;
