@@ -4,6 +4,7 @@
  * finds, so both checks hold the same rules, written once here.
  *
  *   shared/domain  ←  shared/use-cases  ←  shared/adapters, shared/http, …  ←  functions/<fn>  ←  infra
+ *   clients/<name>/src stands alone (it is what publishers' apps install).
  *
  * Paths are matched relative to the repository root (`#shared/*` and the other subpath imports resolve to them).
  * A package resolves to a path under node_modules, a Node built-in to its name (`crypto` or `node:crypto`).
@@ -74,12 +75,25 @@ module.exports = {
       to: { path: '^test/' },
     },
     {
+      name: 'client-stands-alone',
+      comment:
+        "clients/<name>/src runs in publishers' apps: it imports only its own files and Node built-ins, never the " +
+        'server code (shared/, functions/, infra/), the tests or a package, so it installs with nothing else. Its ' +
+        'API types come from docs/openapi.json (`npm run client:types`), not from the server code.',
+      severity: 'error',
+      from: { path: '^clients/([^/]+)/src/' },
+      to: {
+        path: ['^(shared|functions|infra|test|events)/', '(^|/)node_modules/', '^clients/'],
+        pathNot: '^clients/$1/src/',
+      },
+    },
+    {
       name: 'no-circular',
       comment:
         'Modules that import each other at run time load in an order that depends on who imports first. Cycles ' +
         'made only of type imports are left alone: they are erased before the code runs.',
       severity: 'error',
-      from: { path: '^(shared|functions|infra|test)/' },
+      from: { path: '^(shared|functions|infra|test|clients)/' },
       to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
   ],

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'clients/*/test/**/*.test.ts'],
     // Starts DynamoDB Local and fauxqs once for the whole run and stops them at the end.
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 20_000,

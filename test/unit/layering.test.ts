@@ -20,7 +20,7 @@ const rulesBroken = (files: Record<string, string>) =>
   forbiddenDependencies(graphOf(files), RULES).map((violation) => violation.rule);
 
 describe('the layering of the repository', () => {
-  const edges = readImportGraph(ROOT, ['shared', 'functions', 'infra', 'test']);
+  const edges = readImportGraph(ROOT, ['shared', 'functions', 'infra', 'test', 'clients']);
 
   it('reads the imports it checks (a handler’s use case, the domain’s decimal library)', () => {
     expect(edges).toContainEqual({
@@ -119,6 +119,24 @@ describe('each rule catches a wrong-way import', () => {
         'infra/functions.ts': "const handler = await import('#functions/api/handler.ts');",
       }),
     ).toEqual(['functions-never-import-infra-or-tests', 'infra-never-imports-tests']);
+  });
+
+  it('client-stands-alone: the client imports its own files and Node built-ins only', () => {
+    expect(
+      rulesBroken({
+        'clients/typescript/src/ok.ts':
+          "import type { paths } from './api-types.ts';\nimport { setTimeout } from 'node:timers';",
+      }),
+    ).toEqual([]);
+    expect(
+      rulesBroken({
+        'clients/typescript/src/a.ts': [
+          "import { usageEventSchema } from '#functions/usage-ingest/schema.ts';",
+          "import { Dec } from '#shared/domain/money.ts';",
+          "import { z } from 'zod';",
+        ].join('\n'),
+      }),
+    ).toEqual(['client-stands-alone', 'client-stands-alone', 'client-stands-alone']);
   });
 
   it('no-circular: modules importing each other at run time, but not through type imports only', () => {
