@@ -114,6 +114,7 @@ export function portalPage(input: {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="${input.csrfToken}">
+<link rel="icon" href="data:,">
 <title>${title} · ${t.siteName}</title>
 <link rel="stylesheet" href="${PORTAL_ASSETS_PATH + assets.style}">
 <script type="module" src="${PORTAL_ASSETS_PATH + assets.script}"></script>

@@ -74,8 +74,12 @@ export class Texts {
   /** An instant in the page's time zone, with the zone named (figures are read against it). */
   time(iso: string, timeZone: string = this.timeZone): string {
     return new Intl.DateTimeFormat(this.locale(), {
-      dateStyle: 'medium',
-      timeStyle: 'short',
+      // dateStyle/timeStyle cannot be combined with timeZoneName (a TypeError), hence the fields one by one.
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
       timeZone,
       timeZoneName: 'short',
     }).format(new Date(iso));

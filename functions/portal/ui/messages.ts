@@ -91,7 +91,6 @@ const en = {
   allowanceMeter: 'Included quantity used',
 
   breakdownHeading: 'Charges this month by category',
-  breakdownMonth: 'Month {month}',
   breakdownFlatFees: 'Flat fees',
   breakdownUsage: 'Usage charges',
   breakdownTotal: 'Total',
@@ -246,7 +245,6 @@ const ja: Messages = {
   allowanceMeter: '無料枠の使用量',
 
   breakdownHeading: '当月の料金内訳',
-  breakdownMonth: '{month}',
   breakdownFlatFees: '固定料金',
   breakdownUsage: '従量料金',
   breakdownTotal: '合計',
