@@ -61,6 +61,8 @@ describe('the portal pages in a real browser', () => {
   async function open(path: string, locale = 'en-US'): Promise<{ page: Page; consoleErrors: string[] }> {
     const context = await browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1200, height: 900 } });
     contexts.push(context);
+    // A missing element fails its step within seconds, naming it, instead of running into the test's timeout.
+    context.setDefaultTimeout(10_000);
     const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on('console', (message) => {
@@ -71,10 +73,9 @@ describe('the portal pages in a real browser', () => {
     const response = await page.goto(server.url + path);
     expect(response?.status()).toBe(200);
     await page.waitForSelector('body[data-ready]');
-    const problem = `${await page
-      .locator('#portal-status')
-      .textContent()
-      .catch(() => '')} ${consoleErrors.join('; ')}`;
+    // The status line is gone once the page is drawn; it holds the error otherwise.
+    const status = await page.evaluate<string>("document.getElementById('portal-status')?.textContent ?? ''");
+    const problem = `${status} ${consoleErrors.join('; ')}`;
     expect(await page.getAttribute('body', 'data-ready'), problem).toBe('true');
     return { page, consoleErrors };
   }
@@ -318,7 +319,7 @@ describe('the portal pages in a real browser', () => {
     const before = server.requests.length;
     const clickedAt = Date.now();
 
-    await page.getByRole('button', { name: 'Approve the change for Fabrikam for 7 days' }).click();
+    await page.getByRole('button', { name: 'Approve for 7 days: Fabrikam' }).click();
     await expect.poll(() => page.locator('.approval-result').textContent()).toMatch(/^Approved until /);
 
     const post = server.requests.slice(before).find((request) => request.method === 'POST');

@@ -30,8 +30,8 @@ const CREDIT_TEXT: Readonly<Record<CreditState, MessageKey>> = {
 const CREDIT_SYMBOL: Readonly<Record<CreditState, string>> = {
   ok: '✓',
   warning: '⚠',
-  approvalRequired: '✋',
-  purchaseBlocked: '⛔',
+  approvalRequired: '◆',
+  purchaseBlocked: '✕',
 };
 
 export async function renderPartnerPage(main: HTMLElement, language: Texts['language'], partnerId: string) {

@@ -195,7 +195,7 @@ function breakdown(texts: Texts, usage: Usage): HTMLElement {
       { class: 'table-scroll' },
       table(
         texts.t('breakdownCaption', { month: month.month }),
-        [texts.t('colDimension'), texts.t('colQuantity'), texts.t('colOverage'), texts.t('colAmount')],
+        [texts.t('colDimension'), texts.t('measureQuantity'), texts.t('colOverage'), texts.t('colAmount')],
         rows,
         { 'data-breakdown': month.month },
       ),
