@@ -261,6 +261,10 @@ export function usageChart(input: ChartInput): { element: HTMLElement; draw: () 
       render();
     });
   }
+  // The canvas has a fixed size: follow the container when the window changes (phone rotation, resized window).
+  window.addEventListener('resize', () => {
+    record.uplot?.setSize({ width: Math.max(280, plot.clientWidth), height: 240 });
+  });
   csvButton.addEventListener('click', () => {
     const name = `${dimensionId}-${record.granularity}-${record.measure}.csv`;
     download(name, record.csv);
