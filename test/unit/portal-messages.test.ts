@@ -19,10 +19,12 @@ describe('the portal texts', () => {
   });
 
   it('have no empty text, and the Japanese table is Japanese where the English one is words', () => {
-    const empty = Object.entries({ ...MESSAGES.en, ...MESSAGES.ja }).filter(([, text]) => text.trim() === '');
+    const empty = [...Object.entries(MESSAGES.en), ...Object.entries(MESSAGES.ja)].filter(
+      ([, text]) => text.trim() === '',
+    );
     const untranslated = Object.entries(MESSAGES.ja)
       .filter(
-        ([key, text]) =>
+        ([key]) =>
           key !== 'languageName' &&
           /[a-z]{4}/.test(MESSAGES.en[key as keyof typeof MESSAGES.en].replace(/\{\w+\}/g, '')),
       )
