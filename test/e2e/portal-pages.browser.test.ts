@@ -357,6 +357,20 @@ describe('the portal pages in a real browser', () => {
     server.me = { role: 'customer', tenantId: 'tenant-contoso' };
   }, 30_000);
 
+  it('shows a partner the drill-down page of its customer without the budget form it may not use', async () => {
+    server.me = { role: 'partner', partnerId: PARTNER_ID };
+    try {
+      const { page, consoleErrors } = await open(SUBSCRIPTION_PATH);
+
+      expect(await page.locator('form[data-budget-form]').count()).toBe(0);
+      expect(await page.locator('article[data-dimension]').count()).toBe(SERIES.hour.dimensions.length);
+      expect(await page.locator('[data-breakdown]').count()).toBe(1);
+      expect(consoleErrors.filter((error) => !error.includes('403'))).toEqual([]);
+    } finally {
+      server.me = { role: 'customer', tenantId: 'tenant-contoso' };
+    }
+  }, 30_000);
+
   it('switches language with the switcher and remembers the choice in the mm_lang cookie', async () => {
     const { page } = await open(SUBSCRIPTION_PATH, 'en-US');
     expect(await page.getAttribute('html', 'lang')).toBe('en');

@@ -74,7 +74,13 @@ export async function startPortalFixtureServer(assetsDir: string): Promise<Porta
     }
     if (method === 'GET' && path === sub) return json(200, SUBSCRIPTION);
     if (method === 'GET' && path === `${sub}/usage`) return json(200, USAGE);
-    if (method === 'GET' && path === `${sub}/budget`) return json(200, BUDGET);
+    if (method === 'GET' && path === `${sub}/budget`) {
+      // As the API: a partner may not read a customer's budget (requireBudgetAccess).
+      if (state.me.role === 'partner') {
+        return json(403, { error: { code: 'Forbidden', message: 'A partner key cannot manage budgets.' } });
+      }
+      return json(200, BUDGET);
+    }
     if (method === 'GET' && path === `${sub}/allowance`) return json(200, ALLOWANCE);
     if (method === 'GET' && path === `${sub}/usage/series`) {
       const granularity = query.get('granularity');

@@ -21,18 +21,21 @@ import type {
  */
 export async function renderSubscriptionPage(main: HTMLElement, language: Texts['language'], id: string) {
   const base = `/v1/subscriptions/${seg(id)}`;
-  const [subscription, usage, budget, allowance, alerts, ...series] = await Promise.all([
+  const [subscription, usage, budgetAnswer, allowance, alerts, ...series] = await Promise.all([
     getJson<SubscriptionSummary>(base),
     getJson<Usage>(`${base}/usage?months=12`),
-    // No budget yet is a 404: the page then offers the form empty.
+    // No budget yet is a 404: the page then offers the form empty. A partner may not read or set a customer's
+    // budget (403): its drill-down shows the rest of the page without the form.
     getJson<Budget>(`${base}/budget`).catch((error: unknown) => {
       if (error instanceof ApiError && error.status === 404) return undefined;
+      if (error instanceof ApiError && error.status === 403) return 'forbidden' as const;
       throw error;
     }),
     getJson<Allowance>(`${base}/allowance`),
     getJson<AlertHistory>(`/v1/alerts?subscriptionId=${seg(id)}&limit=100`),
     ...GRANULARITIES.map((granularity) => getJson<UsageSeries>(`${base}/usage/series?granularity=${granularity}`)),
   ]);
+  const budget = budgetAnswer === 'forbidden' ? undefined : budgetAnswer;
   const texts = new Texts(language, usage.timeZone);
   const seriesBy = Object.fromEntries(GRANULARITIES.map((g, index) => [g, series[index]])) as Record<
     Granularity,
@@ -74,8 +77,8 @@ export async function renderSubscriptionPage(main: HTMLElement, language: Texts[
             }),
           ),
     ),
-    budgetForm(texts, base, usage, budget),
   );
+  if (budgetAnswer !== 'forbidden') main.append(budgetForm(texts, base, usage, budget));
   for (const chart of charts) chart.draw();
 }
 
