@@ -1,0 +1,208 @@
+import { getJson, postJson, seg } from './api.ts';
+import { h, section, Texts, table } from './dom.ts';
+import type { MessageKey } from './messages.ts';
+import { alertRows, alertTableHead, statusText } from './shared-views.ts';
+import type {
+  AlertHistory,
+  Approval,
+  CreditState,
+  DayPack,
+  Partner,
+  PartnerCustomer,
+  PartnerCustomers,
+} from './types.ts';
+
+/**
+ * The partner's page (issue 13 point 4): its customers with credit levels and charges in one table, drill-down
+ * links, the purchase changes waiting for approval (with a grant button), its alert history and its day packs.
+ */
+
+/** How long a grant from this page runs: long enough for the customer to retry, well inside the 90-day limit. */
+const APPROVAL_DAYS = 7;
+
+const CREDIT_TEXT: Readonly<Record<CreditState, MessageKey>> = {
+  ok: 'creditOk',
+  warning: 'creditWarning',
+  approvalRequired: 'creditApprovalRequired',
+  purchaseBlocked: 'creditPurchaseBlocked',
+};
+/** A symbol beside the word, so the state is read without colour. */
+const CREDIT_SYMBOL: Readonly<Record<CreditState, string>> = {
+  ok: '✓',
+  warning: '⚠',
+  approvalRequired: '◆',
+  purchaseBlocked: '✕',
+};
+
+export async function renderPartnerPage(main: HTMLElement, language: Texts['language'], partnerId: string) {
+  const base = `/v1/partners/${seg(partnerId)}`;
+  const [partner, customers, alerts, dayPacks] = await Promise.all([
+    getJson<Partner>(base),
+    getJson<PartnerCustomers>(`${base}/customers`),
+    getJson<AlertHistory>(`/v1/alerts?recipient=${seg(`partner:${partnerId}`)}&limit=100`),
+    getJson<{ dayPacks: DayPack[] }>(`${base}/day-packs`),
+  ]);
+  const texts = new Texts(language, (partner as { timeZone?: string }).timeZone ?? 'UTC');
+  const heading = main.querySelector('h1');
+  if (heading) heading.textContent = texts.t('partnerTitle', { name: partner.name });
+
+  main.append(
+    section(
+      'customers',
+      texts.t('customersHeading'),
+      customers.customers.length === 0
+        ? h('p', {}, texts.t('customersNone'))
+        : h('div', { class: 'table-scroll' }, customerTable(texts, customers.customers)),
+      texts.asOf(customers.asOf),
+    ),
+    approvals(texts, base, customers.customers),
+    section(
+      'partner-alerts',
+      texts.t('partnerAlertsHeading'),
+      alerts.alerts.length === 0
+        ? h('p', {}, texts.t('alertsNone'))
+        : h(
+            'div',
+            { class: 'table-scroll' },
+            table(texts.t('alertsCaption'), alertTableHead(texts), alertRows(texts, alerts.alerts), {
+              'data-alerts': '',
+            }),
+          ),
+    ),
+    section(
+      'day-packs',
+      texts.t('dayPacksHeading'),
+      dayPacks.dayPacks.length === 0
+        ? h('p', {}, texts.t('dayPacksNone'))
+        : h(
+            'div',
+            { class: 'table-scroll' },
+            table(
+              texts.t('dayPacksCaption'),
+              [texts.t('colProduct'), texts.t('colDays'), texts.t('colIssued'), texts.t('colRedeemed')],
+              dayPacks.dayPacks.map((pack) => [
+                pack.productKey,
+                String(pack.days),
+                h('time', { datetime: pack.issuedAt }, texts.time(pack.issuedAt)),
+                pack.redemption
+                  ? texts.t('dayPackRedeemed', {
+                      time: texts.time(pack.redemption.redeemedAt),
+                      subscription: pack.redemption.subscriptionId,
+                      end: texts.date(pack.redemption.termAfter.end),
+                    })
+                  : texts.t('dayPackUnused'),
+              ]),
+              { 'data-day-packs': '' },
+            ),
+          ),
+    ),
+  );
+}
+
+function customerTable(texts: Texts, customers: readonly PartnerCustomer[]): HTMLTableElement {
+  const money = (value: PartnerCustomer['monthToDate']) =>
+    h('span', { 'data-value': value?.amount ?? '' }, texts.money(value));
+  return table(
+    texts.t('customersCaption'),
+    [
+      texts.t('colCustomer'),
+      texts.t('colPlan'),
+      texts.t('colStatus'),
+      texts.t('colCreditState'),
+      texts.t('colCreditLevels'),
+      texts.t('colProvisionalCredit'),
+      texts.t('colMonthToDate'),
+      texts.t('colLargestMonth'),
+    ],
+    customers.map((customer) => [
+      h(
+        'a',
+        {
+          href: `/portal/subscriptions/${seg(customer.subscriptionId)}`,
+          'data-customer-link': customer.subscriptionId,
+        },
+        customer.name || customer.subscriptionId,
+      ),
+      `${customer.offerId} · ${customer.planId}`,
+      statusText(texts, customer.status),
+      h(
+        'span',
+        { class: `credit credit-${customer.creditState}`, 'data-credit-state': customer.creditState },
+        `${CREDIT_SYMBOL[customer.creditState] ?? ''} ${texts.t(CREDIT_TEXT[customer.creditState] ?? 'creditOk')}`,
+      ),
+      customer.creditLevels
+        ? `${texts.money(customer.creditLevels.warning)} / ${texts.money(customer.creditLevels.approvalRequired)} / ${texts.money(customer.creditLevels.purchaseBlocked)}`
+        : '—',
+      money(customer.provisionalCredit),
+      money(customer.monthToDate),
+      money(customer.largestMonthlyCharge),
+    ]),
+    { 'data-customers': '' },
+  );
+}
+
+function approvals(texts: Texts, base: string, customers: readonly PartnerCustomer[]): HTMLElement {
+  const pending = customers.flatMap((customer) =>
+    (customer.pendingApprovals ?? []).map((request) => ({ customer, request })),
+  );
+  if (pending.length === 0)
+    return section('approvals', texts.t('approvalsHeading'), h('p', {}, texts.t('approvalsNone')));
+  const rows = pending.map(({ customer, request }) => {
+    const parts = [
+      request.requestedPlanId ? texts.t('approvalPlan', { plan: request.requestedPlanId }) : '',
+      request.requestedQuantity !== undefined && request.requestedQuantity !== ''
+        ? texts.t('approvalQuantity', { quantity: String(request.requestedQuantity) })
+        : '',
+    ].filter(Boolean);
+    const result = h('span', { role: 'status', class: 'approval-result' });
+    const name = customer.name || customer.subscriptionId;
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        'aria-label': texts.t('approvalGrantFor', { customer: name }),
+        'data-approve': customer.subscriptionId,
+      },
+      texts.t('approvalGrant'),
+    );
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      const quantity = Number(request.requestedQuantity);
+      try {
+        const approval = await postJson<Approval>(`${base}/approvals`, {
+          subscriptionId: customer.subscriptionId,
+          ...(request.requestedPlanId ? { planId: request.requestedPlanId } : {}),
+          ...(Number.isInteger(quantity) && quantity > 0 ? { maxQuantity: quantity } : {}),
+          expiresAt: new Date(Date.now() + APPROVAL_DAYS * 86_400_000).toISOString(),
+        });
+        result.textContent = texts.t('approvalGranted', { time: texts.time(approval.expiresAt) });
+      } catch (error) {
+        result.textContent = texts.t('approvalFailed', {
+          message: error instanceof Error ? error.message : String(error),
+        });
+        button.disabled = false;
+      }
+    });
+    return [
+      h('a', { href: `/portal/subscriptions/${seg(customer.subscriptionId)}` }, name),
+      `${parts.join(', ') || texts.t('approvalAny')}${request.requestedAt ? ` (${texts.time(request.requestedAt)})` : ''}`,
+      h('span', {}, button, ' ', result),
+    ];
+  });
+  return section(
+    'approvals',
+    texts.t('approvalsHeading'),
+    h(
+      'div',
+      { class: 'table-scroll' },
+      table(
+        texts.t('approvalsCaption'),
+        [texts.t('colCustomer'), texts.t('colRequested'), texts.t('colAction')],
+        rows,
+        {
+          'data-approvals': '',
+        },
+      ),
+    ),
+  );
+}

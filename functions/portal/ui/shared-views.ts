@@ -1,0 +1,60 @@
+import { h, type Texts } from './dom.ts';
+import type { MessageKey } from './messages.ts';
+import type { AlertItem } from './types.ts';
+
+/** Pieces both the subscription and the partner pages show: statuses and the alert history table. */
+
+const STATUS_TEXT: Readonly<Record<string, MessageKey>> = {
+  PendingFulfillmentStart: 'statusPendingFulfillmentStart',
+  Subscribed: 'statusSubscribed',
+  Suspended: 'statusSuspended',
+  Unsubscribed: 'statusUnsubscribed',
+};
+
+export function statusText(texts: Texts, status: string): string {
+  const key = STATUS_TEXT[status];
+  return key ? texts.t(key) : status;
+}
+
+const RULE_TEXT: Readonly<Record<string, MessageKey>> = {
+  budgetThreshold: 'ruleBudgetThreshold',
+  budgetForecast: 'ruleBudgetForecast',
+  spike: 'ruleSpike',
+  provisionalCreditExceeded: 'ruleProvisionalCreditExceeded',
+  monthStartBlocked: 'ruleMonthStartBlocked',
+  currentStatusBlocked: 'ruleCurrentStatusBlocked',
+  chargesOverCreditLevel: 'ruleChargesOverCreditLevel',
+  plannedOverCreditLevel: 'rulePlannedOverCreditLevel',
+  purchaseChangeRejected: 'rulePurchaseChangeRejected',
+};
+
+export function ruleText(texts: Texts, rule: string): string {
+  const key = RULE_TEXT[rule];
+  return key ? texts.t(key) : rule;
+}
+
+/** A budget threshold is a fraction ("0.5" → 50%); a credit threshold names a level. */
+function thresholdText(texts: Texts, threshold: string | undefined): string {
+  if (threshold === undefined) return '';
+  if (/^\d+(\.\d+)?$/.test(threshold)) return texts.percent(Number(threshold));
+  const level: Readonly<Record<string, MessageKey>> = {
+    warning: 'creditWarning',
+    approvalRequired: 'creditApprovalRequired',
+    purchaseBlocked: 'creditPurchaseBlocked',
+  };
+  const key = level[threshold];
+  return key ? texts.t(key) : threshold;
+}
+
+export function alertTableHead(texts: Texts): string[] {
+  return [texts.t('colTime'), texts.t('colAlert'), texts.t('colThreshold'), texts.t('colMessage')];
+}
+
+export function alertRows(texts: Texts, alerts: readonly AlertItem[]) {
+  return alerts.map((alert) => [
+    h('time', { datetime: alert.createdAt }, texts.time(alert.createdAt)),
+    h('span', { 'data-rule': alert.rule, class: `severity-${alert.severity}` }, ruleText(texts, alert.rule)),
+    thresholdText(texts, alert.threshold),
+    alert.subject,
+  ]);
+}

@@ -1,0 +1,208 @@
+/**
+ * The `/v1` answers the pages read, as the portal contract (and `functions/api`) shapes them. Decimals are strings,
+ * instants ISO-8601 UTC. Only the fields the pages use are listed; the API may send more.
+ */
+
+export interface MoneyJson {
+  readonly amount: string;
+  readonly currency: string;
+}
+
+export interface Me {
+  readonly role: 'publisher' | 'partner' | 'customer';
+  readonly partnerId?: string;
+  readonly tenantId?: string;
+  readonly user?: { readonly name?: string; readonly email?: string; readonly tenantId?: string };
+}
+
+export interface SubscriptionSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly offerId: string;
+  readonly planId: string;
+  readonly status: string;
+  readonly beneficiaryTenantId?: string;
+  readonly purchaserTenantId?: string;
+  readonly partnerId?: string;
+  readonly quantity?: number;
+}
+
+export interface SubscriptionList {
+  readonly subscriptions: readonly SubscriptionSummary[];
+  readonly nextCursor?: string;
+}
+
+export interface DimensionUsage {
+  readonly dimensionId: string;
+  readonly displayName: string;
+  readonly unitOfMeasure: string;
+  readonly quantity: string;
+  readonly overageQuantity: string;
+  readonly amount: MoneyJson;
+}
+
+export interface MonthUsage {
+  readonly month: string;
+  readonly complete: boolean;
+  readonly total: MoneyJson;
+  readonly flatFees: MoneyJson;
+  readonly usageCharges: MoneyJson;
+  readonly dimensions: readonly DimensionUsage[];
+}
+
+/** `GET /v1/subscriptions/{id}/usage`. */
+export interface Usage {
+  readonly subscriptionId: string;
+  readonly currency: string;
+  readonly timeZone: string;
+  readonly asOf: string;
+  readonly monthToDate: MoneyJson;
+  readonly forecast?: MoneyJson;
+  readonly months: readonly MonthUsage[];
+}
+
+export type Granularity = 'hour' | 'day' | 'month';
+
+export interface SeriesPoint {
+  readonly start: string;
+  readonly quantity: string;
+  readonly amount: string;
+}
+
+/** `GET /v1/subscriptions/{id}/usage/series?granularity=…`. */
+export interface UsageSeries {
+  readonly subscriptionId: string;
+  readonly granularity: Granularity;
+  readonly currency: string;
+  readonly timeZone: string;
+  readonly asOf: string;
+  readonly from: string;
+  readonly to: string;
+  readonly dimensions: readonly {
+    readonly dimensionId: string;
+    readonly displayName: string;
+    readonly unitOfMeasure: string;
+    readonly points: readonly SeriesPoint[];
+  }[];
+  readonly flatFees: readonly { readonly start: string; readonly amount: string }[];
+}
+
+/** `GET /v1/subscriptions/{id}/allowance`. */
+export interface Allowance {
+  readonly subscriptionId: string;
+  readonly asOf: string;
+  readonly planId: string;
+  readonly term: { readonly start: string; readonly end: string };
+  readonly dimensions: readonly {
+    readonly dimensionId: string;
+    readonly displayName: string;
+    readonly unitOfMeasure: string;
+    readonly included: string;
+    readonly used: string;
+    readonly remaining: string;
+    readonly overage: string;
+  }[];
+}
+
+/** `GET|PUT /v1/subscriptions/{id}/budget` (BudgetSettings). */
+export interface Budget {
+  readonly subscriptionId: string;
+  readonly plannedMonthlyAmount: MoneyJson;
+  readonly thresholds: readonly string[];
+  readonly forecastAlert: boolean;
+  readonly spikeMinimumAmount: MoneyJson;
+  readonly timeZone: string;
+  readonly locale: 'ja' | 'en';
+  readonly contacts: { readonly emails: readonly string[]; readonly phones: readonly string[] };
+}
+
+/** The body of `PUT /v1/subscriptions/{id}/budget` (`budgetSchema` in functions/api/schema.ts). */
+export interface BudgetBody {
+  plannedMonthlyAmount: MoneyJson;
+  thresholds: string[];
+  forecastAlert: boolean;
+  spikeMinimumAmount?: MoneyJson;
+  timeZone: string;
+  locale: 'ja' | 'en';
+  contacts: { emails: string[]; phones: string[] };
+}
+
+export interface AlertItem {
+  readonly key: string;
+  readonly rule: string;
+  readonly threshold?: string;
+  readonly periodKey: string;
+  readonly severity: string;
+  readonly subscriptionId: string;
+  readonly state: string;
+  readonly createdAt: string;
+  readonly sentAt?: string;
+  readonly subject: string;
+}
+
+/** `GET /v1/alerts?…`. */
+export interface AlertHistory {
+  readonly alerts: readonly AlertItem[];
+  readonly nextCursor?: string;
+}
+
+export interface Partner {
+  readonly id: string;
+  readonly name: string;
+}
+
+export type CreditState = 'ok' | 'warning' | 'approvalRequired' | 'purchaseBlocked';
+
+/**
+ * A purchase change waiting for the partner's approval. The contract leaves its fields open; the page shows what it
+ * finds and approves the requested plan and seats (absent: any).
+ */
+export interface PendingApproval {
+  readonly requestedPlanId?: string;
+  readonly requestedQuantity?: number | string;
+  readonly requestedAt?: string;
+}
+
+export interface PartnerCustomer {
+  readonly subscriptionId: string;
+  readonly name: string;
+  readonly tenantId: string;
+  readonly offerId: string;
+  readonly planId: string;
+  readonly status: string;
+  readonly creditState: CreditState;
+  readonly creditLevels?: {
+    readonly warning: MoneyJson;
+    readonly approvalRequired: MoneyJson;
+    readonly purchaseBlocked: MoneyJson;
+  };
+  readonly provisionalCredit?: MoneyJson;
+  readonly monthToDate?: MoneyJson;
+  readonly largestMonthlyCharge?: MoneyJson;
+  readonly pendingApprovals?: readonly PendingApproval[];
+}
+
+/** `GET /v1/partners/{id}/customers`. */
+export interface PartnerCustomers {
+  readonly partnerId: string;
+  readonly asOf: string;
+  readonly customers: readonly PartnerCustomer[];
+}
+
+export interface DayPack {
+  readonly productKey: string;
+  readonly days: number;
+  readonly issuedAt: string;
+  readonly redemption?: {
+    readonly subscriptionId: string;
+    readonly redeemedAt: string;
+    readonly termAfter: { readonly end: string };
+  };
+}
+
+/** `POST /v1/partners/{id}/approvals` answer (PurchaseApproval). */
+export interface Approval {
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly expiresAt: string;
+}

@@ -1,0 +1,461 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '#test/helpers/chromium.ts';
+import {
+  FIXTURE_CSRF_TOKEN,
+  type PortalFixtureServer,
+  startPortalFixtureServer,
+} from '#test/helpers/portal-fixture-server.ts';
+import {
+  ALERTS,
+  BUDGET,
+  PARTNER_CUSTOMERS,
+  PARTNER_ID,
+  SERIES,
+  SUBSCRIPTION_ID,
+  USAGE,
+} from '#test/helpers/portal-fixtures.ts';
+
+/**
+ * The portal's pages in a real browser (Debian Chromium via playwright-core) against a fixture server that serves
+ * the built assets, the `portalPage()` shells with their CSP, and `/v1` answers shaped as the portal contract says.
+ * The end-to-end test against the real local system is separate (it needs sign-in and the data API).
+ */
+
+/** Records every CSP violation the page reports; installed through DevTools, which the page's CSP does not govern. */
+const RECORD_CSP_VIOLATIONS = `
+  window.__cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (event) => {
+    window.__cspViolations.push(event.violatedDirective + ': ' + (event.blockedURI || 'inline'));
+  });
+`;
+
+const SUBSCRIPTION_PATH = `/portal/subscriptions/${SUBSCRIPTION_ID}`;
+const PARTNER_PATH = `/portal/partners/${PARTNER_ID}`;
+const GRANULARITIES = ['hour', 'day', 'month'] as const;
+const MEASURES = ['quantity', 'money'] as const;
+
+describe('the portal pages in a real browser', () => {
+  let server: PortalFixtureServer;
+  let browser: Browser;
+  let workDir: string;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'portal-browser-'));
+    server = await startPortalFixtureServer(join(workDir, 'assets'));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await server?.stop();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  /** Opens a portal page and waits until the script has drawn it; collects console errors. */
+  async function open(path: string, locale = 'en-US'): Promise<{ page: Page; consoleErrors: string[] }> {
+    const context = await browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1200, height: 900 } });
+    contexts.push(context);
+    // A missing element fails its step within seconds, naming it, instead of running into the test's timeout.
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    await page.addInitScript({ content: RECORD_CSP_VIOLATIONS });
+    const response = await page.goto(server.url + path);
+    expect(response?.status()).toBe(200);
+    await page.waitForSelector('body[data-ready]');
+    // The status line is gone once the page is drawn; it holds the error otherwise.
+    const status = await page.evaluate<string>("document.getElementById('portal-status')?.textContent ?? ''");
+    const problem = `${status} ${consoleErrors.join('; ')}`;
+    expect(await page.getAttribute('body', 'data-ready'), problem).toBe('true');
+    return { page, consoleErrors };
+  }
+  const violationsOf = (page: Page) => page.evaluate<string[]>('window.__cspViolations');
+
+  /** What a chart plots now, read from the uPlot instance itself. */
+  const plotted = (page: Page, dimensionId: string) =>
+    page.evaluate<{ data: number[][]; markers: number[] } | undefined>(`(() => {
+      const record = window.__portalCharts[${JSON.stringify(dimensionId)}];
+      return record && { data: record.uplot.data.map((axis) => Array.from(axis)), markers: record.markers };
+    })()`);
+
+  async function choose(page: Page, dimensionId: string, granularity: string, measure: string): Promise<void> {
+    const card = page.locator(`article[data-dimension="${dimensionId}"]`);
+    await card.locator(`button[data-granularity="${granularity}"]`).click();
+    await card.locator(`button[data-measure="${measure}"]`).click();
+  }
+
+  it('draws the subscription page in English and in Japanese, each figure with its "as of" time', async () => {
+    for (const [lang, texts] of [
+      ['en', ['Now, at a glance', 'Usage by dimension', 'Alert history', 'Budget and contacts', 'As of']],
+      ['ja', ['現在のご利用状況', 'ディメンション別の利用量', 'アラート履歴', '予算と連絡先', '時点']],
+    ] as const) {
+      const { page, consoleErrors } = await open(`${SUBSCRIPTION_PATH}?lang=${lang}`);
+      const body = (await page.locator('main').textContent()) ?? '';
+
+      expect(await page.getAttribute('html', 'lang')).toBe(lang);
+      expect(await page.locator('h1').textContent()).toContain('Contoso Analytics 東京');
+      for (const text of texts) expect(body).toContain(text);
+      expect(await page.locator('[data-figure="month-to-date"]').textContent()).toMatch(/27,500.*50,000.*55%/);
+      expect(await page.locator('[data-figure="forecast"]').textContent()).toContain('61,000');
+      // Thresholds in words: 50% reached (27,500 ≥ 25,000), 80% and 100% not.
+      expect(await page.locator('[data-threshold="0.5"]').getAttribute('class')).toBe('reached');
+      expect(await page.locator('[data-threshold="0.8"]').getAttribute('class')).toBe('');
+      // Every figure: the glance, the breakdown, each chart and each allowance carry an "as of" time.
+      expect(await page.locator('.as-of time').count()).toBeGreaterThanOrEqual(6);
+      expect(await page.locator('.as-of time').first().getAttribute('datetime')).toBe(USAGE.asOf);
+      expect(await violationsOf(page)).toEqual([]);
+      expect(consoleErrors).toEqual([]);
+    }
+  }, 60_000);
+
+  it('shows the charges of the month by dimension and flat fee, and no store fee or payout', async () => {
+    const { page } = await open(SUBSCRIPTION_PATH);
+    const month = USAGE.months[USAGE.months.length - 1];
+    const values = await page
+      .locator('[data-breakdown] [data-value]')
+      .evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-value')));
+
+    expect(values).toEqual([
+      ...(month?.dimensions.map((dimension) => dimension.amount.amount) ?? []),
+      month?.flatFees.amount,
+      month?.total.amount,
+    ]);
+    expect((await page.locator('main').textContent())?.toLowerCase()).not.toMatch(/store fee|payout|手数料/);
+  }, 30_000);
+
+  it('plots exactly the API figures in every graph, period and measure, with the alerts in range as markers', async () => {
+    const { page } = await open(SUBSCRIPTION_PATH);
+    for (const dimension of SERIES.hour.dimensions) {
+      for (const granularity of GRANULARITIES) {
+        for (const measure of MEASURES) {
+          await choose(page, dimension.dimensionId, granularity, measure);
+          const series = SERIES[granularity];
+          const points = series.dimensions.find((d) => d.dimensionId === dimension.dimensionId)?.points ?? [];
+          const from = Date.parse(series.from);
+          const to = Date.parse(series.to);
+          const expectedMarkers = ALERTS.alerts
+            .map((alert) => Date.parse(alert.createdAt))
+            .filter((at) => at >= from && at <= to)
+            .map((at) => at / 1000);
+
+          const chart = await plotted(page, dimension.dimensionId);
+          const tableValues = await page
+            .locator(`[data-chart-table="${dimension.dimensionId}"] [data-value]`)
+            .evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-value')));
+
+          const label = `${dimension.dimensionId} ${granularity} ${measure}`;
+          expect(chart?.data[0], label).toEqual(points.map((point) => Date.parse(point.start) / 1000));
+          expect(chart?.data[1], label).toEqual(
+            points.map((point) => Number(measure === 'quantity' ? point.quantity : point.amount)),
+          );
+          expect(tableValues, label).toEqual(
+            points.map((point) => (measure === 'quantity' ? point.quantity : point.amount)),
+          );
+          expect(chart?.markers, label).toEqual(expectedMarkers);
+        }
+      }
+    }
+    // The hourly range holds only the newest alert; the daily one both.
+    await choose(page, 'api-calls', 'hour', 'quantity');
+    expect((await plotted(page, 'api-calls'))?.markers).toHaveLength(1);
+    await choose(page, 'api-calls', 'day', 'quantity');
+    expect((await plotted(page, 'api-calls'))?.markers).toHaveLength(2);
+  }, 60_000);
+
+  it('downloads as CSV exactly what each graph plots', async () => {
+    const { page } = await open(SUBSCRIPTION_PATH);
+    for (const dimension of SERIES.hour.dimensions) {
+      for (const granularity of GRANULARITIES) {
+        for (const measure of MEASURES) {
+          await choose(page, dimension.dimensionId, granularity, measure);
+          const [download] = await Promise.all([
+            page.waitForEvent('download'),
+            page.locator(`button[data-csv="${dimension.dimensionId}"]`).click(),
+          ]);
+          const csv = await readFile(await download.path(), 'utf8');
+          const [header, ...rows] = csv.trimEnd().split('\r\n');
+          const chart = await plotted(page, dimension.dimensionId);
+
+          const label = `${dimension.dimensionId} ${granularity} ${measure}`;
+          expect(download.suggestedFilename()).toBe(`${dimension.dimensionId}-${granularity}-${measure}.csv`);
+          expect(header, label).toBe(
+            measure === 'quantity' ? 'start,dimension,quantity,unit' : 'start,dimension,amount,currency',
+          );
+          const cells = rows.map((row) => row.split(','));
+          expect(
+            cells.map((cell) => Date.parse(cell[0] ?? '') / 1000),
+            label,
+          ).toEqual(chart?.data[0]);
+          expect(
+            cells.map((cell) => Number(cell[2])),
+            label,
+          ).toEqual(chart?.data[1]);
+          expect(new Set(cells.map((cell) => cell[1])), label).toEqual(new Set([dimension.dimensionId]));
+          expect(new Set(cells.map((cell) => cell[3])), label).toEqual(
+            new Set([measure === 'quantity' ? dimension.unitOfMeasure : 'JPY']),
+          );
+        }
+      }
+    }
+  }, 60_000);
+
+  it("saves the budget with the CSRF token and shows the API's 400 message next to the field at fault", async () => {
+    const { page } = await open(SUBSCRIPTION_PATH);
+    const form = page.locator('form[data-budget-form]');
+    const before = server.requests.length;
+
+    await form.getByLabel(/Planned monthly amount/).fill('80000');
+    await form.getByLabel(/Alert thresholds/).fill('50, 90, 100, 12.5');
+    await form.getByLabel(/forecast exceeds/).uncheck();
+    await form.getByLabel(/Spike alert/).fill('1000');
+    await form.getByLabel(/E-mail addresses/).fill('billing@contoso.example\nfinance@contoso.example');
+    await form.getByLabel(/Mobile numbers/).fill('+819012345678');
+    await form.getByLabel(/Language of the alerts/).selectOption('en');
+    await form.getByLabel(/Time zone/).selectOption('UTC');
+    await form.getByRole('button', { name: 'Save budget' }).click();
+    await expect.poll(() => page.locator('[data-form-status]').textContent()).toBe('Saved.');
+
+    const put = server.requests.slice(before).find((request) => request.method === 'PUT');
+    expect(put?.path).toBe(`/v1/subscriptions/${SUBSCRIPTION_ID}/budget`);
+    expect(put?.headers['x-csrf-token']).toBe(FIXTURE_CSRF_TOKEN);
+    expect(put?.headers['content-type']).toBe('application/json');
+    expect(put?.body).toEqual({
+      plannedMonthlyAmount: { amount: '80000', currency: 'JPY' },
+      thresholds: ['0.5', '0.9', '1', '0.125'],
+      forecastAlert: false,
+      spikeMinimumAmount: { amount: '1000', currency: 'JPY' },
+      timeZone: 'UTC',
+      locale: 'en',
+      contacts: { emails: ['billing@contoso.example', 'finance@contoso.example'], phones: ['+819012345678'] },
+    });
+
+    await form.getByLabel(/Planned monthly amount/).fill('0');
+    await form.getByRole('button', { name: 'Save budget' }).click();
+    const fieldError = form.locator('[data-error-for="planned"]');
+    await expect.poll(() => fieldError.textContent()).toBe('the planned monthly amount must be greater than zero');
+    expect(await form.getByLabel(/Planned monthly amount/).getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('[data-form-status]').textContent()).toContain('Not saved');
+    // The error is tied to its field for screen readers.
+    const describedBy = (await form.getByLabel(/Planned monthly amount/).getAttribute('aria-describedby')) ?? '';
+    expect(describedBy.split(' ')).toContain(await fieldError.getAttribute('id'));
+
+    await form.getByLabel(/Planned monthly amount/).fill('50000');
+    await form.getByLabel(/Mobile numbers/).fill('+819012345678\n090-1234-5678');
+    await form.getByRole('button', { name: 'Save budget' }).click();
+    await expect.poll(() => form.locator('[data-error-for="phones"]').textContent()).toMatch(/E\.164/);
+    expect(await fieldError.textContent()).toBe('');
+  }, 30_000);
+
+  it('fills the budget form from the saved budget', async () => {
+    const { page } = await open(SUBSCRIPTION_PATH);
+    const form = page.locator('form[data-budget-form]');
+
+    expect(await form.getByLabel(/Planned monthly amount/).inputValue()).toBe(BUDGET.plannedMonthlyAmount.amount);
+    expect(await form.getByLabel(/Alert thresholds/).inputValue()).toBe('50, 80, 100');
+    expect(await form.getByLabel(/E-mail addresses/).inputValue()).toBe(BUDGET.contacts.emails.join('\n'));
+    expect(await form.getByLabel(/Time zone/).inputValue()).toBe(BUDGET.timeZone);
+    expect(await form.getByLabel(/Language of the alerts/).inputValue()).toBe('ja');
+  }, 30_000);
+
+  it('lists the alert history with the rules named in the page language', async () => {
+    const { page } = await open(`${SUBSCRIPTION_PATH}?lang=ja`);
+    const rules = await page.locator('[data-alerts] [data-rule]').allTextContents();
+
+    expect(rules).toEqual(['予算のしきい値に到達', '利用の急増']);
+    expect(await page.locator('[data-alerts] tbody tr').first().textContent()).toContain('50%');
+  }, 30_000);
+
+  it('shows the partner page in both languages: customers, credit states, approvals, alerts and day packs', async () => {
+    for (const [lang, states] of [
+      ['en', ['OK', 'Approval required', 'Purchase blocked', 'Warning']],
+      ['ja', ['正常', '要承認', '購入不可', '警告']],
+    ] as const) {
+      const { page, consoleErrors } = await open(`${PARTNER_PATH}?lang=${lang}`);
+      const rows = page.locator('[data-customers] tbody tr');
+
+      expect(await page.locator('h1').textContent()).toContain('Tokyo Cloud Reseller');
+      expect(await rows.count()).toBe(PARTNER_CUSTOMERS.customers.length);
+      const shownStates = await page.locator('[data-credit-state]').allTextContents();
+      expect(shownStates.map((text) => text.replace(/^\S+\s/, ''))).toEqual(states);
+      expect(
+        await page
+          .locator('[data-credit-state]')
+          .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-credit-state'))),
+      ).toEqual(PARTNER_CUSTOMERS.customers.map((customer) => customer.creditState));
+      const firstRowValues = await rows
+        .first()
+        .locator('[data-value]')
+        .evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-value')));
+      const first = PARTNER_CUSTOMERS.customers[0];
+      expect(firstRowValues).toEqual([
+        first?.provisionalCredit.amount,
+        first?.monthToDate.amount,
+        first?.largestMonthlyCharge.amount,
+      ]);
+      expect(
+        await page.locator('[data-customer-link]').evaluateAll((links) => links.map((a) => a.getAttribute('href'))),
+      ).toEqual(PARTNER_CUSTOMERS.customers.map((customer) => `/portal/subscriptions/${customer.subscriptionId}`));
+      expect(await page.locator('[data-approvals] tbody tr').count()).toBe(1);
+      expect(await page.locator('[data-day-packs] tbody tr').count()).toBe(2);
+      expect(await page.locator('[data-alerts] tbody tr').count()).toBe(1);
+      if (lang === 'ja') expect(await page.locator('main').textContent()).toContain('デイパック');
+      expect(await violationsOf(page)).toEqual([]);
+      expect(consoleErrors).toEqual([]);
+    }
+  }, 60_000);
+
+  it('grants a pending approval with the CSRF token and says until when', async () => {
+    const { page } = await open(PARTNER_PATH);
+    const before = server.requests.length;
+    const clickedAt = Date.now();
+
+    await page.getByRole('button', { name: 'Approve for 7 days: Fabrikam' }).click();
+    await expect.poll(() => page.locator('.approval-result').textContent()).toMatch(/^Approved until /);
+
+    const post = server.requests.slice(before).find((request) => request.method === 'POST');
+    const body = post?.body as { subscriptionId: string; planId: string; maxQuantity: number; expiresAt: string };
+    expect(post?.path).toBe(`/v1/partners/${PARTNER_ID}/approvals`);
+    expect(post?.headers['x-csrf-token']).toBe(FIXTURE_CSRF_TOKEN);
+    expect({ ...body, expiresAt: undefined }).toEqual({
+      subscriptionId: 'sub-fabrikam',
+      planId: 'enterprise',
+      maxQuantity: 20,
+      expiresAt: undefined,
+    });
+    const days = (Date.parse(body.expiresAt) - clickedAt) / 86_400_000;
+    expect(days).toBeGreaterThan(6.99);
+    expect(days).toBeLessThan(7.01);
+  }, 30_000);
+
+  it("lists the viewer's subscriptions on the home page (all pages of them), and a partner's own page", async () => {
+    server.me = { role: 'customer', tenantId: 'tenant-contoso' };
+    const asCustomer = await open('/portal?lang=ja');
+    expect(
+      await asCustomer.page
+        .locator('[data-subscription-link]')
+        .evaluateAll((links) => links.map((a) => a.getAttribute('href'))),
+    ).toEqual([`/portal/subscriptions/${SUBSCRIPTION_ID}`, '/portal/subscriptions/sub-contoso-dev']);
+    expect(await asCustomer.page.locator('main').textContent()).toContain('ご契約中のサブスクリプション');
+    expect(await asCustomer.page.locator('[data-partner-link]').count()).toBe(0);
+    await asCustomer.page.getByLabel('サブスクリプションを絞り込む').fill('dev');
+    expect(await asCustomer.page.locator('[data-subscription-link]:visible').count()).toBe(1);
+
+    server.me = { role: 'partner', partnerId: PARTNER_ID };
+    const asPartner = await open('/portal');
+    expect(await asPartner.page.locator('[data-partner-link]').getAttribute('href')).toBe(PARTNER_PATH);
+    expect(await violationsOf(asPartner.page)).toEqual([]);
+    server.me = { role: 'customer', tenantId: 'tenant-contoso' };
+  }, 30_000);
+
+  it('shows a partner the drill-down page of its customer without the budget form it may not use', async () => {
+    server.me = { role: 'partner', partnerId: PARTNER_ID };
+    try {
+      const { page, consoleErrors } = await open(SUBSCRIPTION_PATH);
+
+      expect(await page.locator('form[data-budget-form]').count()).toBe(0);
+      expect(await page.locator('article[data-dimension]').count()).toBe(SERIES.hour.dimensions.length);
+      expect(await page.locator('[data-breakdown]').count()).toBe(1);
+      expect(consoleErrors.filter((error) => !error.includes('403'))).toEqual([]);
+    } finally {
+      server.me = { role: 'customer', tenantId: 'tenant-contoso' };
+    }
+  }, 30_000);
+
+  it('switches language with the switcher and remembers the choice in the mm_lang cookie', async () => {
+    const { page } = await open(SUBSCRIPTION_PATH, 'en-US');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+
+    await Promise.all([page.waitForURL(/lang=ja/), page.getByRole('link', { name: '日本語' }).click()]);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.getAttribute('html', 'lang')).toBe('ja');
+    await page.goto(server.url + SUBSCRIPTION_PATH);
+    await page.waitForSelector('body[data-ready="true"]');
+
+    expect(await page.getAttribute('html', 'lang')).toBe('ja');
+    expect((await page.context().cookies()).find((cookie) => cookie.name === 'mm_lang')?.value).toBe('ja');
+  }, 30_000);
+
+  it('picks Japanese from Accept-Language when nothing else says', async () => {
+    const { page } = await open(SUBSCRIPTION_PATH, 'ja-JP');
+    expect(await page.getAttribute('html', 'lang')).toBe('ja');
+  }, 30_000);
+
+  it('reaches every control with the Tab key, shows where the focus is, and works the tabs by keyboard', async () => {
+    for (const path of [SUBSCRIPTION_PATH, PARTNER_PATH, '/portal']) {
+      const { page } = await open(path);
+      // Browser code as text: the project compiles against Node's types, not the DOM's.
+      const controls = await page.evaluate<number>(`(() => {
+        const all = [...document.querySelectorAll('a[href], button, input, select, textarea, summary')].filter(
+          (element) => element.classList.contains('skip-link') || (!element.closest('[hidden]') && element.getClientRects().length > 0),
+        );
+        all.forEach((element, index) => { element.dataset.kb = String(index); });
+        return all.length;
+      })()`);
+      const reached = new Set<string>();
+      const unfocusedOutline: string[] = [];
+      for (let press = 0; press < controls + 10; press += 1) {
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate<{ kb: string; outline: boolean } | undefined>(`(() => {
+          const element = document.activeElement;
+          if (!element || !element.dataset.kb) return undefined;
+          const style = getComputedStyle(element);
+          return { kb: element.dataset.kb, outline: style.outlineStyle !== 'none' && style.outlineWidth !== '0px' };
+        })()`);
+        if (!focused) continue;
+        reached.add(focused.kb);
+        if (!focused.outline) unfocusedOutline.push(focused.kb);
+      }
+      expect(reached.size, path).toBe(controls);
+      expect(unfocusedOutline, path).toEqual([]);
+    }
+
+    const { page } = await open(SUBSCRIPTION_PATH);
+    const card = page.locator('article[data-dimension="api-calls"]');
+    await card.locator('button[data-granularity="hour"]').focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await card.locator('button[data-granularity="day"]').getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('Enter');
+    await card.locator('button[data-measure="money"]').focus();
+    await page.keyboard.press('Space');
+    expect(await card.locator('button[data-measure="money"]').getAttribute('aria-pressed')).toBe('true');
+    expect((await plotted(page, 'api-calls'))?.data[1]).toEqual(
+      SERIES.day.dimensions[0]?.points.map((point) => Number(point.amount)),
+    );
+  }, 90_000);
+
+  it('has no serious or critical accessibility violations (axe-core) on any page in either language', async () => {
+    for (const path of [SUBSCRIPTION_PATH, PARTNER_PATH, '/portal']) {
+      for (const lang of ['en', 'ja']) {
+        const { page } = await open(`${path}?lang=${lang}`);
+        // Open the data tables so they are checked too.
+        for (const summary of await page.locator('details summary').all()) await summary.click();
+        const results = await new AxeBuilder({ page }).analyze();
+        const serious = results.violations
+          .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+          .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+        expect(serious, `${path} ${lang}`).toEqual([]);
+      }
+    }
+  }, 120_000);
+
+  it('would notice a CSP violation: an inline style the policy does not allow is reported', async () => {
+    const { page } = await open(SUBSCRIPTION_PATH);
+    await page.evaluate(`{
+      const style = document.createElement('style');
+      style.textContent = 'body { background: red }';
+      document.head.append(style);
+    }`);
+    await page.waitForFunction('window.__cspViolations.length > 0');
+    expect((await violationsOf(page))[0]).toMatch(/^style-src/);
+  }, 30_000);
+});
