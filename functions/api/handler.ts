@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { apiKeyAuth, httpErrors } from '#shared/http/middleware.ts';
+import { apiKeyOrSessionAuth, httpErrors } from '#shared/http/middleware.ts';
 import { logger } from '#shared/observability.ts';
 import { loadApiConfig } from './config.ts';
 import { buildApiDependencies } from './dependencies.ts';
@@ -12,10 +12,10 @@ const deps = buildApiDependencies(loadApiConfig());
 
 /**
  * The project's own HTTP API (everything but the marketplace's landing page and webhook): every request needs an
- * API key; each route then checks the key's scope.
+ * API key or the portal's session cookie (with its CSRF token on changes); each route then checks the caller's scope.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(apiKeyAuth(deps))
+  .use(apiKeyOrSessionAuth(deps))
   .use(httpErrors())
   .handler(httpRouterHandler(apiRoutes(deps).map(asRouterRoute)));
