@@ -216,7 +216,10 @@ export function requireCsrf(event: APIGatewayProxyEventV2, user: SignedInUser, f
  */
 export function isLocalPath(value: string): boolean {
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return false;
-  if (/[\u0000-\u001f\u007f\\]/.test(value)) return false;
+  // Control characters (tabs and newlines are dropped by URL parsers, turning `/\t/host` into `//host`) and backslashes.
+  if ([...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f || char === '\\')) {
+    return false;
+  }
   try {
     return new URL(value, 'https://example.invalid').origin === 'https://example.invalid';
   } catch {

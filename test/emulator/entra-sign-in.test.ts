@@ -170,9 +170,7 @@ describe('marketplace emulator: the fake Entra signs users in (authorization cod
     const other = await client.start(REDIRECT_URI);
     const otherCallback = await signInOnFakeEntra(other.url, ca, customer());
 
-    await expect(client.finish(callback, { ...checks, state: 'another-state' })).rejects.toThrow(
-      UnauthenticatedError,
-    );
+    await expect(client.finish(callback, { ...checks, state: 'another-state' })).rejects.toThrow(UnauthenticatedError);
     await expect(client.finish(otherCallback, { ...other.checks, nonce: 'another-nonce' })).rejects.toThrow(
       UnauthenticatedError,
     );

@@ -263,7 +263,7 @@ function sameRedirectUri(registered: string, requested: string): boolean {
   return a.href === b.href;
 }
 
-const escape = (value: string) =>
+const escapeHtml = (value: string) =>
   value.replace(
     /[&<>"']/g,
     (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char,
@@ -280,29 +280,29 @@ function signInForm(
     .concat(['code_challenge_method', 'response_mode'])
     .flatMap((name) => {
       const value = query.get(name);
-      return value === null ? [] : [`<input type="hidden" name="${name}" value="${escape(value)}">`];
+      return value === null ? [] : [`<input type="hidden" name="${name}" value="${escapeHtml(value)}">`];
     })
     .join('\n');
   const field = (name: string, label: string, value: string) =>
-    `<p><label for="${name}">${label}</label><br><input id="${name}" name="${name}" value="${escape(value)}" size="44"></p>`;
+    `<p><label for="${name}">${label}</label><br><input id="${name}" name="${name}" value="${escapeHtml(value)}" size="44"></p>`;
   // One button per preset user: each is its own form with that user's values, so a test (or a person) signs in
   // with one click; the editable form below signs in anyone else.
   const presets = users
     .map(
       (user) => `<form method="post"><p>${carried}
-<input type="hidden" name="tid" value="${escape(user.tenantId)}">
-<input type="hidden" name="oid" value="${escape(user.objectId)}">
-<input type="hidden" name="name" value="${escape(user.name)}">
-<input type="hidden" name="email" value="${escape(user.email)}">
-<input type="hidden" name="groups" value="${escape((user.groups ?? []).join(','))}">
-<button type="submit">Sign in as ${escape(user.label)}</button> ${escape(user.name)} &lt;${escape(user.email)}&gt;</p></form>`,
+<input type="hidden" name="tid" value="${escapeHtml(user.tenantId)}">
+<input type="hidden" name="oid" value="${escapeHtml(user.objectId)}">
+<input type="hidden" name="name" value="${escapeHtml(user.name)}">
+<input type="hidden" name="email" value="${escapeHtml(user.email)}">
+<input type="hidden" name="groups" value="${escapeHtml((user.groups ?? []).join(','))}">
+<button type="submit">Sign in as ${escapeHtml(user.label)}</button> ${escapeHtml(user.name)} &lt;${escapeHtml(user.email)}&gt;</p></form>`,
     )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in (fake Entra ID)</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto">
 <h1>Sign in to your account</h1>
-<p>Local fake of Microsoft Entra ID (authority <code>${escape(tenant)}</code>): choose a test user, or enter one.</p>
+<p>Local fake of Microsoft Entra ID (authority <code>${escapeHtml(tenant)}</code>): choose a test user, or enter one.</p>
 ${presets}
 <h2>Another user</h2>
 <form method="post">
