@@ -35,6 +35,18 @@ export interface ResourceUse {
    * topic with a filter policy, so it needs `sns:Subscribe` and the subscription-attribute actions on that topic.
    */
   readonly subscribesAlertContacts?: boolean;
+  /**
+   * Signs users in with Microsoft: gets the sign-in app's client id and the right to read its client secret
+   * (`SIGN_IN_*`, shared/adapters/entra/sign-in-config.ts).
+   */
+  readonly signIn?: boolean;
+  /**
+   * Opens the sign-in session cookie: gets the right to read the session secret (`SESSION_SECRET_ARN`), and with
+   * `'withAdmins'` also who administers the publisher when signed in (`PUBLISHER_ADMIN_*`).
+   */
+  readonly session?: 'keys' | 'withAdmins';
+  /** Serves the portal's bundled page assets from its own deployment package (`PORTAL_ASSETS_DIR`). */
+  readonly portalAssets?: boolean;
 }
 
 /** An SQS queue that triggers a function (an event source mapping in AWS, a poller in the local mode). */
@@ -106,6 +118,8 @@ export const API_FUNCTION: FunctionDefinition = {
     // Publisher operations (change plan / seats, cancel) call the Fulfillment API and follow the operation.
     marketplace: true,
     subscribesAlertContacts: true,
+    // The portal's pages call the API with the session cookie; signed-in publisher administrators see everything.
+    session: 'withAdmins',
   },
   // A publisher operation waits up to 12 s for Microsoft to finish it, after a request of at most 4 s: 25 s stays
   // under API Gateway's 30 s (shared/use-cases/fulfillment/request-subscription-change.ts). Every other route answers in
@@ -152,7 +166,21 @@ export const LANDING_FUNCTION: FunctionDefinition = {
   description: 'Marketplace landing page: resolves the purchase token, shows the purchase, activates the subscription',
   // A customer waits on the page: up to four marketplace calls of at most 5 s each, under API Gateway's 30 s.
   timeoutSeconds: 25,
-  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true },
+  // The session: the customer signs in before the purchase is shown and activated, and who activated is recorded.
+  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true, session: 'keys' },
+};
+
+/**
+ * Sign-in with Microsoft (`/auth/*`) and the customer and partner portal's pages and assets (`/portal/*`). The pages
+ * are shells whose script reads `/v1` with the session cookie, so this function touches no table.
+ */
+export const PORTAL_FUNCTION: FunctionDefinition = {
+  id: 'Portal',
+  entry: 'functions/portal/handler.ts',
+  description: 'Portal: sign-in with Microsoft (OpenID Connect), session cookie, portal pages and their assets',
+  // The callback redeems a code at Entra (and fetches its keys on a cold start): seconds at most.
+  timeoutSeconds: 15,
+  uses: { signIn: true, session: 'keys', portalAssets: true },
 };
 
 /** `POST /webhook`: Microsoft's connection webhook (reference §2), JWT-authenticated and confirmed by Get Operation. */
@@ -274,6 +302,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   USAGE_INGEST_FUNCTION,
   USAGE_AGGREGATOR_FUNCTION,
   LANDING_FUNCTION,
+  PORTAL_FUNCTION,
   FULFILLMENT_WEBHOOK_FUNCTION,
   OPERATION_ANSWERS_FUNCTION,
   ALERT_CHECKS_FUNCTION,
@@ -295,6 +324,12 @@ export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
   { path: '/docs/api', methods: ['GET'], functionId: API_FUNCTION.id },
   // Microsoft sends customers to the landing page and posts to the webhook: neither carries an API key.
   { path: '/landing', methods: ['GET', 'POST'], functionId: LANDING_FUNCTION.id },
+  // The portal and its sign-in: pages ask for a session, not a key.
+  { path: '/portal', methods: ['GET'], functionId: PORTAL_FUNCTION.id },
+  { path: '/portal/{proxy+}', methods: ['GET'], functionId: PORTAL_FUNCTION.id },
+  { path: '/auth/sign-in', methods: ['GET'], functionId: PORTAL_FUNCTION.id },
+  { path: '/auth/callback', methods: ['GET'], functionId: PORTAL_FUNCTION.id },
+  { path: '/auth/sign-out', methods: ['POST'], functionId: PORTAL_FUNCTION.id },
   { path: '/webhook', methods: ['POST'], functionId: FULFILLMENT_WEBHOOK_FUNCTION.id },
 ];
 

@@ -38,6 +38,26 @@ export const ENV = {
   entraAssertionFile: 'ENTRA_ASSERTION_FILE',
   entraAuthorityHost: 'ENTRA_AUTHORITY_HOST',
   entraCaCertPath: 'ENTRA_CA_CERT_PATH',
+  // Sign-in with Microsoft for the landing page, the portal and the API's session (`shared/adapters/entra/sign-in-config.ts`):
+  // a multitenant web app registration of its own, apart from the publisher app that calls the marketplace APIs.
+  signInClientId: 'SIGN_IN_CLIENT_ID',
+  signInClientSecret: 'SIGN_IN_CLIENT_SECRET',
+  signInClientSecretArn: 'SIGN_IN_CLIENT_SECRET_ARN',
+  /** Optional: `organizations` (default: work and school accounts of any tenant) or `common` (also personal accounts). */
+  signInAuthority: 'SIGN_IN_AUTHORITY',
+  /** Optional: where Entra's endpoints are reached (the emulator's fake Entra locally); Microsoft's host otherwise. */
+  signInAuthorityHost: 'SIGN_IN_AUTHORITY_HOST',
+  /** The secret the session and sign-in cookie keys are derived from: Secrets Manager (AWS) or a value (local). */
+  sessionSecret: 'SESSION_SECRET',
+  sessionSecretArn: 'SESSION_SECRET_ARN',
+  // Who is a publisher administrator when signed in (`shared/domain/access.ts`).
+  publisherAdminTenantId: 'PUBLISHER_ADMIN_TENANT_ID',
+  /** Comma-separated object ids or e-mail addresses of the publisher tenant's users who administer. */
+  publisherAdminUsers: 'PUBLISHER_ADMIN_USERS',
+  /** Optional: an Entra group of the publisher tenant whose members administer (its object id). */
+  publisherAdminGroupId: 'PUBLISHER_ADMIN_GROUP_ID',
+  /** Portal: the folder of the bundled page assets (script, stylesheet, manifest.json). */
+  portalAssetsDir: 'PORTAL_ASSETS_DIR',
   // Webhook (`shared/adapters/entra/webhook-auth-config.ts`): optional shared secret in the webhook URL's query string
   // (reference/marketplace-api.md §2.3, defence in depth beside the JWT): the parameter's name and its value.
   webhookSharedSecretParameter: 'WEBHOOK_SHARED_SECRET_PARAMETER',

@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { MAX_REPORT_GRACE_MINUTES } from '#shared/adapters/compose/usage-reporter-settings.ts';
+import {
+  PUBLISHER_ADMIN_SETTINGS,
+  publisherAdmins,
+  SESSION_SETTINGS,
+  type SecretSource,
+  sessionSecretSource,
+} from '#shared/adapters/entra/sign-in-config.ts';
 import { loadMarketplaceConfig, type MarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
 import {
@@ -15,6 +22,7 @@ import {
   USAGE_QUEUE_SETTINGS,
   USAGE_REPORT_QUEUE_SETTINGS,
 } from '#shared/config/settings.ts';
+import type { PublisherAdmins } from '#shared/domain/access.ts';
 import { DEFAULT_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
 import { ENV } from '#shared/env-names.ts';
 
@@ -33,6 +41,9 @@ export const API_SETTINGS = z.object({
   // `POST /v1/reporting/runs` dispatches a reporting run as the schedule does, with the same grace.
   ...USAGE_REPORT_QUEUE_SETTINGS,
   [ENV.usageReportGraceMinutes]: optionalWholeNumber('minutes', 0, MAX_REPORT_GRACE_MINUTES),
+  // The portal's pages call this API with the signed-in user's session cookie instead of a key.
+  ...SESSION_SETTINGS,
+  ...PUBLISHER_ADMIN_SETTINGS,
 });
 
 export interface ApiConfig extends AlertsSettings {
@@ -43,6 +54,10 @@ export interface ApiConfig extends AlertsSettings {
   /** Minutes after an hour closes before a run started by `POST /v1/reporting/runs` reports it. */
   readonly usageReportGraceMinutes: number;
   readonly catalog: CatalogSource;
+  /** The session secret the cookie keys are derived from. */
+  readonly sessionSecret: SecretSource;
+  /** Who administers the publisher when signed in. */
+  readonly publisherAdmins: PublisherAdmins;
   /**
    * The marketplace client's configuration, read on the first publisher operation rather than at cold start: only
    * those routes call Microsoft, and a mistake in these settings must not take the other routes (keys, usage, alert
@@ -66,6 +81,8 @@ export function loadApiConfig(env: Env = runtimeEnv()): ApiConfig {
     usageReportGraceMinutes: values[ENV.usageReportGraceMinutes] ?? DEFAULT_REPORT_GRACE_MINUTES,
     ...alertsSettings(values),
     catalog: catalogSource(values),
+    sessionSecret: sessionSecretSource(values),
+    publisherAdmins: publisherAdmins(values),
     marketplace: () => loadMarketplaceConfig(env),
   };
 }

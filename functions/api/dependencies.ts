@@ -8,6 +8,7 @@ import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-st
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
 import { DynamoReportingRuns } from '#shared/adapters/dynamodb/dynamo-reporting-runs.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { sessionKeysFrom } from '#shared/adapters/entra/secret-source.ts';
 import { queueProbe, tableProbe } from '#shared/adapters/health-probes.ts';
 import { SqsShardWorkQueue } from '#shared/adapters/sqs/sqs-shard-work-queue.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
@@ -36,6 +37,9 @@ export function buildApiDependencies(config: ApiConfig) {
     subscriptionDirectory: subscriptions,
     partnerDirectory: alerts.partners,
     dayPackDirectory: dayPacks,
+    // Sessions of signed-in users (the portal): the cookie keys and who administers (partners come with the alerts).
+    sessionKeys: sessionKeysFrom(config.sessionSecret),
+    publisherAdmins: config.publisherAdmins,
     dayPackCodes: cryptoDayPackCodes,
     catalog,
     reportingRuns: new DynamoReportingRuns(documentClient, config.tableName),

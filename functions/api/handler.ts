@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { apiKeyAuth, httpErrors } from '#shared/http/middleware.ts';
+import { apiKeyOrSessionAuth, httpErrors } from '#shared/http/middleware.ts';
 import { logger } from '#shared/observability.ts';
 import { loadApiConfig } from './config.ts';
 import { buildApiDependencies } from './dependencies.ts';
@@ -15,10 +15,11 @@ const publicRouteKeys = new Set(routes.filter((route) => route.public).map((rout
 
 /**
  * The project's own HTTP API (everything but the marketplace's landing page and webhook): every request needs an
- * API key, except the API's description (`public` routes); each route then checks the key's scope.
+ * API key or the portal's session cookie (with its CSRF token on changes), except the API's description (`public`
+ * routes); each route then checks the caller's scope.
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(apiKeyAuth(deps, { publicRouteKeys }))
+  .use(apiKeyOrSessionAuth(deps, { publicRouteKeys }))
   .use(httpErrors())
   .handler(httpRouterHandler(routes.map(asRouterRoute)));

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { catalogVisibleTo } from '#shared/domain/access.ts';
 import { jsonResponse } from '#shared/http/errors.ts';
+import { signedInMe } from '#shared/http/me.ts';
 import type { AuthContext } from '#shared/http/middleware.ts';
 import { parseJsonBody, parseWith } from '#shared/http/request.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
@@ -72,7 +73,8 @@ export function apiRoutes(deps: ApiDependencies): Route[] {
     {
       method: 'GET',
       path: '/v1/me',
-      handler: async (_event, { principal }) => jsonResponse(200, principal),
+      // A key's caller gets its principal as before; a signed-in user also gets who they are (the portal's header).
+      handler: async (_event, { principal, user }) => jsonResponse(200, user ? signedInMe(principal, user) : principal),
     },
     {
       method: 'GET',

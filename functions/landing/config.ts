@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SESSION_SETTINGS, type SecretSource, sessionSecretSource } from '#shared/adapters/entra/sign-in-config.ts';
 import {
   MARKETPLACE_SETTINGS,
   type MarketplaceConfig,
@@ -14,12 +15,16 @@ import {
 } from '#shared/config/settings.ts';
 import { ENV } from '#shared/env-names.ts';
 
-/** Every variable the landing page reads: it resolves and activates purchases, and publishes their lifecycle. */
+/**
+ * Every variable the landing page reads: it resolves and activates purchases, and publishes their lifecycle; the
+ * customer is signed in (the session cookie the portal's sign-in sets) before anything is shown.
+ */
 export const LANDING_SETTINGS = z.object({
   ...TABLE_SETTINGS,
   ...LIFECYCLE_TOPIC_SETTINGS,
   ...CATALOG_SETTINGS,
   ...MARKETPLACE_SETTINGS,
+  ...SESSION_SETTINGS,
 });
 
 export interface LandingConfig {
@@ -27,6 +32,7 @@ export interface LandingConfig {
   readonly lifecycleTopicArn: string;
   readonly catalog: CatalogSource;
   readonly marketplace: MarketplaceConfig;
+  readonly sessionSecret: SecretSource;
 }
 
 /**
@@ -40,5 +46,6 @@ export function loadLandingConfig(env: Env = runtimeEnv()): LandingConfig {
     lifecycleTopicArn: values[ENV.lifecycleTopicArn],
     catalog: catalogSource(values),
     marketplace: marketplaceConfig(values),
+    sessionSecret: sessionSecretSource(values),
   };
 }

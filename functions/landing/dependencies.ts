@@ -3,10 +3,12 @@ import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catal
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { sessionKeysFrom } from '#shared/adapters/entra/secret-source.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsLifecyclePublisher } from '#shared/adapters/sns/sns-lifecycle-publisher.ts';
+import type { SessionKeys } from '#shared/http/session.ts';
 import { logger } from '#shared/observability.ts';
 import type { LandingDeps } from '#shared/use-cases/fulfillment/resolve-purchase.ts';
 import { linkNewPurchaseToReseller } from '#shared/use-cases/partners/link-new-purchase-to-reseller.ts';
@@ -30,7 +32,12 @@ export const LANDING_RETRY_POLICY: Partial<RetryPolicy> = {
  * Everything the landing page needs, built once per cold start.
  * @throws ConfigError when the marketplace credential cannot be set up (`createHttpMarketplace`).
  */
-export async function buildLandingDependencies(config: LandingConfig): Promise<LandingDeps> {
+export interface LandingPageDeps extends LandingDeps {
+  /** The session cookie keys: the page is shown to signed-in users only. */
+  readonly sessionKeys: () => Promise<SessionKeys>;
+}
+
+export async function buildLandingDependencies(config: LandingConfig): Promise<LandingPageDeps> {
   const documentClient = createDocumentClient();
   const audit = new DynamoAuditLog(documentClient, config.tableName);
   const client = await createHttpMarketplace(config.marketplace, { retry: LANDING_RETRY_POLICY });
@@ -47,5 +54,6 @@ export async function buildLandingDependencies(config: LandingConfig): Promise<L
     audit,
     clock: systemClock,
     catalog: loadConfiguredCatalog(config.catalog),
+    sessionKeys: sessionKeysFrom(config.sessionSecret),
   };
 }

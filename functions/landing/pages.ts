@@ -45,6 +45,8 @@ interface Texts {
   readonly unavailableHeading: string;
   readonly unavailableBody: string;
   readonly reference: string;
+  readonly signedInAs: string;
+  readonly forbiddenHeading: string;
 }
 
 const TEXTS: Readonly<Record<Language, Texts>> = {
@@ -84,6 +86,8 @@ const TEXTS: Readonly<Record<Language, Texts>> = {
     unavailableHeading: 'Something went wrong on our side',
     unavailableBody: 'Please try again in a few minutes. Nothing was charged twice: trying again is safe.',
     reference: 'Reference',
+    signedInAs: 'Signed in as',
+    forbiddenHeading: 'This request was refused',
   },
   ja: {
     title: 'ご契約内容',
@@ -121,6 +125,8 @@ const TEXTS: Readonly<Record<Language, Texts>> = {
     unavailableHeading: '現在処理を完了できません',
     unavailableBody: '数分後にもう一度お試しください。再度お試しいただいても二重に課金されることはありません。',
     reference: '問い合わせ番号',
+    signedInAs: 'サインイン中のアカウント',
+    forbiddenHeading: 'このリクエストは拒否されました',
   },
 };
 
@@ -144,7 +150,15 @@ export function chooseLanguage(acceptLanguage: string | undefined): Language {
 /** The page for a landing view: confirmation with the Activate form, or the subscription's state. */
 export function landingPage(
   view: LandingView,
-  options: { readonly language: Language; readonly formAction: string; readonly token: string },
+  options: {
+    readonly language: Language;
+    readonly formAction: string;
+    readonly token: string;
+    /** The session's CSRF token, sent back with the Activate form. */
+    readonly csrfToken: string;
+    /** Who is signed in, shown so a customer with several accounts sees which one activates. */
+    readonly signedInAs: string;
+  },
 ): APIGatewayProxyStructuredResultV2 {
   const t = TEXTS[options.language];
   if (view.kind === 'confirm') {
@@ -157,9 +171,11 @@ export function landingPage(
 ${details(view.purchase, t, false)}
 <form method="post" action="${options.formAction}">
 <input type="hidden" name="token" value="${options.token}">
+<input type="hidden" name="csrfToken" value="${options.csrfToken}">
 <button type="submit">${t.activate}</button>
 </form>
-<p class="note">${t.activateNote}</p>`,
+<p class="note">${t.activateNote}</p>
+<p class="note">${t.signedInAs}: ${options.signedInAs}</p>`,
     );
   }
   const heading = view.activatedNow ? t.activatedHeading : t.statusHeading;
@@ -194,6 +210,18 @@ export function conflictPage(language: Language, message: string): APIGatewayPro
     language,
     t.conflictHeading,
     html`<h1>${t.conflictHeading}</h1>
+<p>${message}</p>`,
+  );
+}
+
+/** 403: a form post that failed the cross-site request check; the message says what was missing. */
+export function forbiddenPage(language: Language, message: string): APIGatewayProxyStructuredResultV2 {
+  const t = TEXTS[language];
+  return page(
+    403,
+    language,
+    t.forbiddenHeading,
+    html`<h1>${t.forbiddenHeading}</h1>
 <p>${message}</p>`,
   );
 }

@@ -30,9 +30,18 @@ export function tokenFromQuery(event: APIGatewayProxyEventV2): string | undefine
  * @throws ValidationError when the body is larger than a form with a token can be.
  */
 export function tokenFromForm(event: APIGatewayProxyEventV2): string | undefined {
+  return parseWith(tokenSchema, landingForm(event).get('token') ?? undefined, 'body.token') || undefined;
+}
+
+/** The hidden `csrfToken` field of the Activate form (checked against the session's, `requireCsrf`). */
+export function csrfTokenFromForm(event: APIGatewayProxyEventV2): string | undefined {
+  return landingForm(event).get('csrfToken') ?? undefined;
+}
+
+function landingForm(event: APIGatewayProxyEventV2): URLSearchParams {
   const body = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
   const size = z.string().max(MAX_FORM_BYTES, { message: 'the form is too large' });
   parseWith(size, text, 'body');
-  return parseWith(tokenSchema, new URLSearchParams(text).get('token') ?? undefined, 'body.token') || undefined;
+  return new URLSearchParams(text);
 }

@@ -1,4 +1,5 @@
-import type { MarketplaceEmulator } from '#infra/local/emulator/index.ts';
+import { randomBytes } from 'node:crypto';
+import { LOCAL_PUBLISHER_ADMIN_OBJECT_ID, type MarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import type { AwsEndpoints } from '#shared/adapters/aws-clients.ts';
 import { ENV } from '#shared/env-names.ts';
 
@@ -14,6 +15,29 @@ export function localAwsEnv(endpoints: AwsEndpoints, region = 'us-east-1'): Reco
     ...(endpoints.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb } : {}),
     ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
     ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
+  };
+}
+
+/**
+ * The environment of sign-in and sessions against the emulator's fake Entra: its sign-in app, its host (over HTTPS,
+ * trusting the CA written to `caPath`), a session secret generated now (sessions end with the process, as a restart
+ * of the local mode should), the publisher tenant's preset admin as the one publisher administrator, and the folder
+ * of the portal's page assets.
+ */
+export function signInEnv(
+  emulator: MarketplaceEmulator,
+  caPath: string,
+  portalAssetsDir: string,
+): Record<string, string> {
+  return {
+    [ENV.signInClientId]: emulator.entra.signIn.clientId,
+    [ENV.signInClientSecret]: emulator.entra.signIn.clientSecret,
+    [ENV.signInAuthorityHost]: emulator.entra.authorityHost,
+    [ENV.entraCaCertPath]: caPath,
+    [ENV.sessionSecret]: randomBytes(48).toString('base64url'),
+    [ENV.publisherAdminTenantId]: emulator.publisher.tenantId,
+    [ENV.publisherAdminUsers]: LOCAL_PUBLISHER_ADMIN_OBJECT_ID,
+    [ENV.portalAssetsDir]: portalAssetsDir,
   };
 }
 

@@ -31,6 +31,9 @@ export async function toHttpApiEvent(request: IncomingMessage, routeKey: string)
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
+  // API Gateway tells the function the scheme the client used; locally that is plain HTTP (the session's origin
+  // checks and the sign-in's redirect URI are built from it).
+  headers['x-forwarded-proto'] ??= 'http';
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = query[name] ? `${query[name]},${value}` : value;
   const isText = raw.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? 'application/json');

@@ -11,7 +11,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-lo
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { type LocalMessaging, startLocalMessaging } from '#infra/local/fauxqs.ts';
 import { freePort } from '#infra/local/free-port.ts';
-import { localAwsEnv, marketplaceClientEnv } from '#infra/local/function-env.ts';
+import { localAwsEnv, marketplaceClientEnv, signInEnv } from '#infra/local/function-env.ts';
 import {
   type HttpLambdaHandler,
   localLambdaContext,
@@ -21,6 +21,7 @@ import {
 } from '#infra/local/lambda-http-adapter.ts';
 import { LocalClock } from '#infra/local/local-clock.ts';
 import { removeLocalSystemFile, writeLocalSystemFile } from '#infra/local/local-system-file.ts';
+import { writePortalAssets } from '#infra/portal-assets.ts';
 import { provisionLocalResources } from '#infra/local/provision.ts';
 import { type SqsLambdaHandler, startQueuePoller } from '#infra/local/queue-poller.ts';
 import { type LocalSchedules, type ScheduledHandler, startSchedules } from '#infra/local/scheduler.ts';
@@ -128,9 +129,13 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     const emulator = started.emulator;
     const caPath = join(localDir, 'emulator-ca.pem');
     await writeFile(caPath, emulator.entra.caCertificatePem);
+    const portalAssetsDir = join(localDir, 'portal-assets');
+    await writePortalAssets(portalAssetsDir);
     Object.assign(process.env, {
       // The functions' marketplace client talks to the emulator with a real Entra token from its fake authority.
       ...marketplaceClientEnv(emulator, caPath),
+      // Sign-in (landing page, portal) goes through the same fake Entra's test-user form.
+      ...signInEnv(emulator, caPath, portalAssetsDir),
       ...resources,
       ...localAwsEnv(endpoints),
       [ENV.catalogPath]: catalogPath,

@@ -54,6 +54,15 @@ const lines = [
   '  Alerts (e-mail and SMS are not sent locally; every alert lands in the outbox):',
   `    curl -H "Authorization: Bearer $(cat ${relative(REPO_ROOT, bootstrapKeyFile)})" ${system.apiUrl}/v1/outbox`,
   '',
+  "  Portal and sign-in (through the fake Entra's test-user form; the landing page signs in first too):",
+  `    Portal           ${system.apiUrl}/portal`,
+  `    Sign in          ${system.apiUrl}/auth/sign-in`,
+  ...emulator.entra.signIn.users.map(
+    (user) =>
+      `    ${user.label.padEnd(16)} ${user.name} <${user.email}>  tenant ${user.tenantId}  object ${user.objectId}`,
+  ),
+  "    (the customer is the tenant of the purchase below; register a partner with the partner's tenant id to make it one)",
+  '',
   '  Buy a subscription in the emulator (then open the landingUrl it answers with):',
   `    curl -s -X POST ${emulator.controlUrl}/purchases -H 'content-type: application/json' \\`,
   `      -d '{"offerId":"contoso-analytics","planId":"basic","beneficiary":{"tenantId":"11111111-1111-4111-8111-111111111111","emailId":"it@customer.example"},"purchaser":{"tenantId":"11111111-1111-4111-8111-111111111111","emailId":"buyer@customer.example"}}'`,

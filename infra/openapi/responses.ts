@@ -52,16 +52,27 @@ export const errorBody = answerOf<ErrorBody>()(
     .meta({ id: 'Error', description: 'Every error answered by our functions (shared/http/errors.ts)' }),
 );
 
+/** The signed-in user behind a portal session (absent for API keys). */
+const principalUser = z
+  .object({
+    tenantId: z.string(),
+    objectId: z.string(),
+    name: z.string().optional(),
+    email: z.string().optional(),
+  })
+  .optional();
+
 export const principal = answerOf<Principal>()(
   z
     .discriminatedUnion('role', [
-      z.object({ role: z.literal('publisher'), keyId: z.string() }),
-      z.object({ role: z.literal('partner'), keyId: z.string(), partnerId: z.string() }),
+      z.object({ role: z.literal('publisher'), keyId: z.string(), user: principalUser }),
+      z.object({ role: z.literal('partner'), keyId: z.string(), partnerId: z.string(), user: principalUser }),
       z.object({
         role: z.literal('customer'),
         keyId: z.string(),
         tenantId: z.string().optional(),
         subscriptionIds: z.array(z.string()),
+        user: principalUser,
       }),
     ])
     .meta({ id: 'Principal', description: 'The caller of the API key: its role and scope' }),

@@ -35,6 +35,8 @@ export interface StatefulResources {
   topicFor(definition: TopicDefinition): sns.ITopic;
   /** The Entra client secret of the publisher's app, for the marketplace client. */
   readonly entraClientSecret: secretsmanager.ISecret;
+  readonly signInClientSecret: secretsmanager.ISecret;
+  readonly sessionSecret: secretsmanager.ISecret;
 }
 
 /** A work queue with its dead-letter queue and the alarm that fires when anything lands there. */
@@ -58,6 +60,10 @@ export class StatefulStack extends Stack implements StatefulResources {
   /** One alarm per dead-letter queue: any message there is usage or an event that was not processed. */
   readonly deadLetterAlarms: readonly cloudwatch.Alarm[];
   readonly entraClientSecret: secretsmanager.Secret;
+  /** The client secret of the sign-in app registration (multitenant), set after deploying. */
+  readonly signInClientSecret: secretsmanager.Secret;
+  /** Random at creation: the session and sign-in cookie keys are derived from it. */
+  readonly sessionSecret: secretsmanager.Secret;
 
   private readonly tables = new Map<TableDefinition, dynamodb.Table>();
   private readonly queues = new Map<QueueDefinition, QueueWithDeadLetter>();
@@ -89,6 +95,22 @@ export class StatefulStack extends Stack implements StatefulResources {
     new CfnOutput(this, 'EntraClientSecretArn', {
       value: this.entraClientSecret.secretArn,
       description: 'Put the Entra app client secret here: aws secretsmanager put-secret-value --secret-id <this>',
+    });
+    this.signInClientSecret = new secretsmanager.Secret(this, 'SignInClientSecret', {
+      description: 'Client secret of the Entra app that signs customers and partners in (set it after deploying)',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(this, 'SignInClientSecretArn', {
+      value: this.signInClientSecret.secretArn,
+      description: 'Put the sign-in app client secret here: aws secretsmanager put-secret-value --secret-id <this>',
+    });
+    // Generated here, never typed by anyone: 64 random letters and digits, from which HKDF derives the 256-bit
+    // cookie keys. Rotating it (a new value) signs everyone out, nothing else.
+    this.sessionSecret = new secretsmanager.Secret(this, 'SessionSecret', {
+      description:
+        'Key material of the portal and landing-page session cookies (generated; rotate to sign everyone out)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'For npm run api-key:create' });
   }

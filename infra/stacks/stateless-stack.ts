@@ -12,6 +12,13 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AppFunction, METRICS_NAMESPACE, REPO_ROOT } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
+
+/**
+ * Where the Portal function finds its page assets at run time: `portal-assets/` of its deployment package, written
+ * there by the bundling step (the portal UI's `writePortalAssets`, wired at merge).
+ */
+export const PORTAL_ASSETS_RUNTIME_DIR = '/var/task/portal-assets';
+
 import {
   API_FUNCTION,
   FUNCTIONS,
@@ -89,6 +96,28 @@ export class StatelessStack extends Stack {
       constraintDescription: 'must be a GUID (Entra application id)',
     });
 
+    // Sign-in with Microsoft: the multitenant app registration of the landing page and the portal (its redirect URI
+    // is `<API URL>/auth/callback`), and who administers the publisher when signed in.
+    const signInClientId = new CfnParameter(this, 'SignInClientId', {
+      description: 'Entra application (client) id of the multitenant app that signs customers and partners in',
+      allowedPattern: guid,
+      constraintDescription: 'must be a GUID (Entra application id)',
+    });
+    const publisherAdminTenantId = new CfnParameter(this, 'PublisherAdminTenantId', {
+      description: "The publisher's Entra tenant id, whose listed users administer in the portal (empty: nobody)",
+      default: '',
+      allowedPattern: `^$|${guid}`,
+    });
+    const publisherAdminUsers = new CfnParameter(this, 'PublisherAdminUsers', {
+      description: 'Comma-separated object ids or e-mail addresses of publisher administrators (in that tenant)',
+      default: '',
+    });
+    const publisherAdminGroupId = new CfnParameter(this, 'PublisherAdminGroupId', {
+      description: 'Object id of an Entra group (in that tenant) whose members administer (empty: none)',
+      default: '',
+      allowedPattern: `^$|${guid}`,
+    });
+
     // What each function may touch, as `infra/functions.ts` declares it: an address plus the least grant for it.
     for (const definition of FUNCTIONS) {
       const fn = this.functionFor(definition.id, 'FUNCTIONS').function;
@@ -120,6 +149,18 @@ export class StatelessStack extends Stack {
         fn.addEnvironment(ENV.entraCredentialKind, 'secret');
         bindSecret(fn, stateful.entraClientSecret, ENV.entraClientSecretArn);
       }
+      if (definition.uses.signIn) {
+        fn.addEnvironment(ENV.signInClientId, signInClientId.valueAsString);
+        bindSecret(fn, stateful.signInClientSecret, ENV.signInClientSecretArn);
+      }
+      if (definition.uses.session) bindSecret(fn, stateful.sessionSecret, ENV.sessionSecretArn);
+      if (definition.uses.session === 'withAdmins') {
+        fn.addEnvironment(ENV.publisherAdminTenantId, publisherAdminTenantId.valueAsString);
+        fn.addEnvironment(ENV.publisherAdminUsers, publisherAdminUsers.valueAsString);
+        fn.addEnvironment(ENV.publisherAdminGroupId, publisherAdminGroupId.valueAsString);
+      }
+      // The assets are bundled into the function's own package (/var/task), next to its code.
+      if (definition.uses.portalAssets) fn.addEnvironment(ENV.portalAssetsDir, PORTAL_ASSETS_RUNTIME_DIR);
       if (definition.trigger) {
         // The event source mapping polls the queue and grants the function receive/delete on it by itself.
         // Partial batch responses: only the failed messages come back, so one bad message never re-counts others.

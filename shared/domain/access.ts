@@ -2,21 +2,77 @@ import type { Catalog, Offer, Plan } from '#shared/domain/catalog.ts';
 import { ForbiddenError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 
+/** A user signed in with Microsoft, as a principal carries them for audit ("who activated", "who changed"). */
+export interface PrincipalUser {
+  readonly tenantId: string;
+  readonly objectId: string;
+  readonly name?: string;
+  readonly email?: string;
+}
+
 /**
- * Who is calling the project's own API, as established from an API key.
+ * Who is calling the project's own API, as established from an API key or a signed-in user's session (then `keyId`
+ * is `user:<oid>` and `user` names them).
  * - publisher: the SaaS publisher's own back end and operators; may do everything.
  * - partner: a reseller partner; sees only the subscriptions of customers linked to it.
- * - customer: one customer; sees only its own subscriptions (by id, or all of its Entra tenant's).
+ * - customer: one customer; sees only its own subscriptions (by id, or all of its Entra tenant's: those it is the
+ *   beneficiary of, and, for a signed-in user, also those it purchased).
  */
 export type Principal =
-  | { readonly role: 'publisher'; readonly keyId: string }
-  | { readonly role: 'partner'; readonly keyId: string; readonly partnerId: string }
+  | { readonly role: 'publisher'; readonly keyId: string; readonly user?: PrincipalUser }
+  | { readonly role: 'partner'; readonly keyId: string; readonly partnerId: string; readonly user?: PrincipalUser }
   | {
       readonly role: 'customer';
       readonly keyId: string;
       readonly tenantId?: string;
       readonly subscriptionIds: readonly string[];
+      readonly user?: PrincipalUser;
     };
+
+/** Who administers the publisher when signed in: users of one tenant, listed by object id or e-mail, or a group. */
+export interface PublisherAdmins {
+  readonly tenantId?: string;
+  /** Object ids and e-mail addresses, lower case. */
+  readonly users: readonly string[];
+  readonly groupId?: string;
+}
+
+/** The signed-in user as the session names them (`shared/http/session.ts` SignedInUser without its CSRF token). */
+export interface SignedInIdentity extends PrincipalUser {
+  readonly groups?: readonly string[];
+}
+
+/**
+ * The principal of a signed-in user: a publisher administrator (the configured tenant, and there a listed user or a
+ * member of the configured group), else the reseller partner registered with the user's tenant, else a customer of
+ * the user's tenant. No admin tenant configured means nobody administers by sign-in (API keys still do).
+ * @param partnerId the partner whose `tenantId` is the user's tenant, if any.
+ */
+export function principalOfUser(
+  identity: SignedInIdentity,
+  admins: PublisherAdmins,
+  partnerId: string | undefined,
+): Principal {
+  const user: PrincipalUser = {
+    tenantId: identity.tenantId,
+    objectId: identity.objectId,
+    ...(identity.name ? { name: identity.name } : {}),
+    ...(identity.email ? { email: identity.email } : {}),
+  };
+  const keyId = `user:${identity.objectId}`;
+  if (isPublisherAdmin(identity, admins)) return { role: 'publisher', keyId, user };
+  if (partnerId !== undefined) return { role: 'partner', keyId, partnerId, user };
+  return { role: 'customer', keyId, tenantId: identity.tenantId, subscriptionIds: [], user };
+}
+
+function isPublisherAdmin(identity: SignedInIdentity, admins: PublisherAdmins): boolean {
+  if (!admins.tenantId || identity.tenantId.toLowerCase() !== admins.tenantId) return false;
+  const names = [identity.objectId.toLowerCase(), ...(identity.email ? [identity.email.toLowerCase()] : [])];
+  if (names.some((name) => admins.users.includes(name))) return true;
+  return (
+    admins.groupId !== undefined && (identity.groups ?? []).some((group) => group.toLowerCase() === admins.groupId)
+  );
+}
 
 export type Role = Principal['role'];
 
@@ -37,7 +93,12 @@ export function canAccessSubscription(principal: Principal, subscription: Subscr
     case 'customer':
       return (
         principal.subscriptionIds.includes(subscription.id) ||
-        (principal.tenantId !== undefined && principal.tenantId === subscription.beneficiary.tenantId)
+        (principal.tenantId !== undefined && principal.tenantId === subscription.beneficiary.tenantId) ||
+        // A signed-in user of the purchasing tenant sees what it bought for another tenant (issue 13 "who sees
+        // what"); customer keys keep their beneficiary-only scope.
+        (principal.user !== undefined &&
+          principal.tenantId !== undefined &&
+          principal.tenantId === subscription.purchaser.tenantId)
       );
   }
 }

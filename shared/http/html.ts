@@ -74,8 +74,8 @@ export function contentSecurityPolicy(styleHashes: readonly string[]): string {
 }
 
 /**
- * An HTML response with the security headers every page gets: CSP, no MIME sniffing, no referrer (the landing URL
- * carries the purchase token), never cached (the page shows a customer's purchase), not framed by older browsers.
+ * An HTML response with the security headers every page gets: CSP, no MIME sniffing, no referrer to other sites
+ * (the landing URL carries the purchase token), never cached (the page shows a customer's purchase), not framed by older browsers.
  */
 export function htmlResponse(
   statusCode: number,
@@ -88,7 +88,9 @@ export function htmlResponse(
       'content-type': 'text/html; charset=utf-8',
       'content-security-policy': contentSecurityPolicy(options.styleHashes),
       'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
+      // Same-origin only: the landing URL's purchase token never leaves our site, and our own form posts and fetches
+      // keep a real `Origin` (under `no-referrer` browsers send `Origin: null`, which the CSRF check must refuse).
+      'referrer-policy': 'same-origin',
       'cache-control': 'no-store',
       'x-frame-options': 'DENY',
       ...(options.language ? { 'content-language': options.language } : {}),

@@ -1,14 +1,29 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { Principal } from '#shared/domain/access.ts';
+import { UnauthenticatedError } from '#shared/domain/errors.ts';
 import { type ErrorResponseOptions, statusOf, toErrorResponse } from '#shared/http/errors.ts';
 import { presentedApiKey } from '#shared/http/request.ts';
+import {
+  cookieOf,
+  openSession,
+  requireCsrf,
+  SESSION_COOKIE,
+  type SessionKeys,
+  type SignedInUser,
+} from '#shared/http/session.ts';
 import { logger } from '#shared/observability.ts';
 import { type AuthenticateDeps, authenticateApiKey } from '#shared/use-cases/access/authenticate-api-key.ts';
+import {
+  principalOfSignedInUser,
+  type SignedInPrincipalDeps,
+} from '#shared/use-cases/access/principal-of-signed-in-user.ts';
 
-/** Lambda context with the authenticated caller, set by `apiKeyAuth`. */
+/** Lambda context with the authenticated caller, set by `apiKeyAuth` or `apiKeyOrSessionAuth`. */
 export interface AuthContext extends Context {
   principal: Principal;
+  /** The signed-in user when the request was made with the session cookie (not with an API key). */
+  user?: SignedInUser;
 }
 
 type HttpRequest = middy.Request<APIGatewayProxyEventV2, APIGatewayProxyResultV2, Error, Context>;
@@ -30,6 +45,50 @@ export function apiKeyAuth(
       const principal = await authenticateApiKey(deps, presentedApiKey(request.event));
       (request.context as AuthContext).principal = principal;
       logger.appendKeys({ keyId: principal.keyId, role: principal.role });
+    },
+  };
+}
+
+export interface SessionAuthDeps extends AuthenticateDeps, SignedInPrincipalDeps {
+  /** The cookie keys, from the session secret (read from Secrets Manager on first use, then cached). */
+  readonly sessionKeys: () => Promise<SessionKeys>;
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Like `apiKeyAuth`, and also accepts the portal's session cookie (`mm_session`) when no key is presented: the
+ * signed-in user's principal (publisher admin, partner or customer, `principalOfSignedInUser`); a state-changing
+ * request made with the cookie must pass the CSRF check (`requireCsrf`). A request with a key is handled exactly as
+ * `apiKeyAuth` handles it, cookie or not, and one with neither gets the same "missing API key" answer.
+ */
+export function apiKeyOrSessionAuth(
+  deps: SessionAuthDeps,
+  options: { readonly publicRouteKeys?: ReadonlySet<string> } = {},
+): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
+  return {
+    before: async (request: HttpRequest) => {
+      if (options.publicRouteKeys?.has(request.event.routeKey)) return;
+      const key = presentedApiKey(request.event);
+      const sessionCookie = key === undefined ? cookieOf(request.event, SESSION_COOKIE) : undefined;
+      if (sessionCookie === undefined) {
+        const principal = await authenticateApiKey(deps, key);
+        (request.context as AuthContext).principal = principal;
+        logger.appendKeys({ keyId: principal.keyId, role: principal.role });
+        return;
+      }
+      const user = await openSession(await deps.sessionKeys(), sessionCookie);
+      if (!user) {
+        throw new UnauthenticatedError(
+          'Your sign-in session has expired or is not valid: sign in again at /auth/sign-in.',
+        );
+      }
+      if (STATE_CHANGING.has(request.event.requestContext.http.method.toUpperCase())) requireCsrf(request.event, user);
+      const principal = await principalOfSignedInUser(deps, user);
+      const context = request.context as AuthContext;
+      context.principal = principal;
+      context.user = user;
+      logger.appendKeys({ keyId: principal.keyId, role: principal.role, tenantId: user.tenantId });
     },
   };
 }

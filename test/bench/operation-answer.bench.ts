@@ -11,18 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalSystem } from '#infra/local/local-system.ts';
 import { aPurchaseInput } from '#test/helpers/fulfillment-flow.ts';
+import { activateOnLandingPage } from '#test/helpers/local-landing.ts';
 
 const changes = Number(process.argv[2] ?? 50);
 const workDir = await mkdtemp(join(tmpdir(), 'answer-bench-'));
 const system = await startLocalSystem({ apiPort: 0, localDir: workDir, bootstrapKeyFile: join(workDir, 'key') });
 try {
   const bought = await system.emulator.control.purchase(aPurchaseInput({ quantity: 1 }));
-  await fetch(bought.landingUrl);
-  await fetch(`${system.apiUrl}/landing`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: bought.token }).toString(),
-  });
+  await activateOnLandingPage(system, bought);
   const delays: number[] = [];
   let late = 0;
   for (let index = 0; index < changes; index += 1) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSystem, startLocalSystem } from '#infra/local/local-system.ts';
 import { aPurchaseInput, eventually } from '#test/helpers/fulfillment-flow.ts';
 import { localEndpoints } from '#test/helpers/local-aws.ts';
+import { activateOnLandingPage } from '#test/helpers/local-landing.ts';
 
 const PARTNER_TENANT = '7a7a7a7a-0000-4000-8000-000000000001';
 
@@ -55,13 +56,8 @@ describe('reseller credit levels enforced on marketplace plan changes', () => {
     const bought = await system.emulator.control.purchase(
       aPurchaseInput({ planId: 'team', quantity: 1, termUnit: 'P1M', isFreeTrial: false }),
     );
-    const page = await fetch(bought.landingUrl);
+    const { page, activated } = await activateOnLandingPage(system, bought);
     expect(page.status).toBe(200);
-    const activated = await fetch(`${system.apiUrl}/landing`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: bought.token }).toString(),
-    });
     expect(activated.status).toBe(200);
     return bought.subscriptionId;
   }

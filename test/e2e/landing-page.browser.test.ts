@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSystem, startLocalSystem } from '#infra/local/local-system.ts';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
+import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { aPurchaseInput } from '#test/helpers/fulfillment-flow.ts';
 import { localEndpoints } from '#test/helpers/local-aws.ts';
@@ -45,7 +46,7 @@ const RECORD_CSP_VIOLATIONS = `
  * Local and fauxqs), a purchase in the marketplace emulator, and a real browser that opens the landing URL Microsoft
  * would open, reads the purchase and clicks Activate.
  */
-describe('the landing page in a real browser', () => {
+describe('the landing page in a real browser, signing in through the fake Entra first', () => {
   let system: LocalSystem;
   let browser: Browser;
   let workDir: string;
@@ -70,7 +71,8 @@ describe('the landing page in a real browser', () => {
 
   /** A page that records CSP violations (the listener is installed by the browser, which the CSP does not govern). */
   async function watchedPage(): Promise<{ page: Page; consoleErrors: string[] }> {
-    const page = await browser.newPage({ locale: 'en-US' });
+    // The fake Entra serves HTTPS with a certificate generated at start, which this browser has no reason to trust.
+    const page = await browser.newPage({ locale: 'en-US', ignoreHTTPSErrors: true });
     const consoleErrors: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -80,12 +82,30 @@ describe('the landing page in a real browser', () => {
   }
   const violationsOf = (page: Page) => page.evaluate<string[]>('window.__cspViolations');
 
+  /**
+   * Opens the landing URL as Microsoft sends the customer there: the page first sends them to sign in, the fake
+   * Entra shows its test-user form, and choosing the preset customer brings them back to the very same URL.
+   */
+  async function openSignedIn(page: Page, landingUrl: string) {
+    await page.goto(landingUrl);
+    expect(page.url().startsWith(`${system.emulator.entra.authorityHost}/organizations/oauth2/v2.0/authorize?`)).toBe(
+      true,
+    );
+    expect(await page.locator('h1').textContent()).toBe('Sign in to your account');
+    const [response] = await Promise.all([
+      page.waitForResponse((candidate) => candidate.url() === landingUrl),
+      page.getByRole('button', { name: 'Sign in as customer' }).click(),
+    ]);
+    expect(page.url()).toBe(landingUrl);
+    return response;
+  }
+
   it('shows the purchase, activates it on click and says so; Microsoft and the store agree it is Subscribed', async () => {
     const purchase = await system.emulator.control.purchase(aPurchaseInput({ planId: 'team', quantity: 3 }));
     expect(purchase.landingUrl.startsWith(`${system.apiUrl}/landing?token=`)).toBe(true);
     const { page, consoleErrors } = await watchedPage();
 
-    const opened = await page.goto(purchase.landingUrl);
+    const opened = await openSignedIn(page, purchase.landingUrl);
     const details = await page.locator('dl').textContent();
     const confirmScreenshot = join(screenshotDir(), 'landing-confirm.png');
     await page.screenshot({ path: confirmScreenshot, fullPage: true });
@@ -102,6 +122,7 @@ describe('the landing page in a real browser', () => {
       'rgb(15, 108, 189)',
     );
     expect((await stat(confirmScreenshot)).size).toBeGreaterThan(1_000);
+    expect(await page.locator('main').textContent()).toContain('Signed in as: Casey Customer <it@customer.example>');
 
     await Promise.all([
       page.waitForURL(`${system.apiUrl}/landing`),
@@ -123,6 +144,20 @@ describe('the landing page in a real browser', () => {
       planId: 'team',
       quantity: 3,
     });
+    const customer = system.emulator.entra.signIn.users[0];
+    const audit = new DynamoAuditLog(createDocumentClient(system.endpoints), system.resources[MAIN_TABLE.envVar] ?? '');
+    expect((await audit.list(purchase.subscriptionId)).entries).toContainEqual(
+      expect.objectContaining({
+        what: 'activate clicked',
+        result: 'activated',
+        actor: {
+          tenantId: customer?.tenantId,
+          objectId: customer?.objectId,
+          name: customer?.name,
+          email: customer?.email,
+        },
+      }),
+    );
     await page.close();
   }, 60_000);
 
@@ -131,7 +166,7 @@ describe('the landing page in a real browser', () => {
     const purchase = await system.emulator.control.purchase(aPurchaseInput({ planId: 'instant', quantity: undefined }));
     const { page, consoleErrors } = await watchedPage();
 
-    const opened = await page.goto(purchase.landingUrl);
+    const opened = await openSignedIn(page, purchase.landingUrl);
     await page.screenshot({ path: join(screenshotDir(), 'landing-auto-activated.png'), fullPage: true });
 
     expect(opened?.status()).toBe(200);
@@ -157,7 +192,7 @@ describe('the landing page in a real browser', () => {
   it('would notice a CSP violation: a style the policy does not allow is reported', async () => {
     const purchase = await system.emulator.control.purchase(aPurchaseInput());
     const { page, consoleErrors } = await watchedPage();
-    await page.goto(purchase.landingUrl);
+    await openSignedIn(page, purchase.landingUrl);
 
     await page.evaluate(`{
       const style = document.createElement('style');

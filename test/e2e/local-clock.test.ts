@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSystem, REPO_ROOT, startLocalSystem } from '#infra/local/local-system.ts';
 import { aPurchaseInput, eventually } from '#test/helpers/fulfillment-flow.ts';
 import { localEndpoints } from '#test/helpers/local-aws.ts';
+import { activateOnLandingPage, signInLocally } from '#test/helpers/local-landing.ts';
 
 const HOUR = 3_600_000;
 const run = promisify(execFile);
@@ -61,12 +62,11 @@ describe('one local clock: the whole billing cycle in seconds', () => {
     // Buy in the emulator and activate on our landing page.
     const bought = await emulator('/purchases', 'POST', aPurchaseInput({ planId: 'basic', quantity: undefined }));
     const subscriptionId = bought.body.subscriptionId as string;
-    expect((await fetch(bought.body.landingUrl as string)).status).toBe(200);
-    const activated = await fetch(`${system.apiUrl}/landing`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: bought.body.token as string }).toString(),
+    const { page, activated } = await activateOnLandingPage(system, {
+      landingUrl: bought.body.landingUrl as string,
+      token: bought.body.token as string,
     });
+    expect(page.status).toBe(200);
     expect(activated.status).toBe(200);
     // Basic: 100.00 USD a month with 100 api-calls included, 0.50 USD each above. Alert at 110 USD: only the overage
     // of the usage below (50 × 0.50 = 25 USD) takes the month over it.
@@ -179,7 +179,8 @@ describe('one local clock: the whole billing cycle in seconds', () => {
     // Bought, its landing page opened (we store it as pending), never activated.
     const bought = await emulator('/purchases', 'POST', aPurchaseInput({ planId: 'basic', quantity: undefined }));
     const subscriptionId = bought.body.subscriptionId as string;
-    expect((await fetch(bought.body.landingUrl as string)).status).toBe(200);
+    const cookie = await signInLocally(system.apiUrl, system.emulator);
+    expect((await fetch(bought.body.landingUrl as string, { headers: { cookie } })).status).toBe(200);
     expect((await api(`/v1/subscriptions/${subscriptionId}`)).body.status).toBe('PendingFulfillmentStart');
     const purchasedAt = system.clock.now().getTime();
 

@@ -10,6 +10,7 @@ import { type LocalSystem, startLocalSystem } from '#infra/local/local-system.ts
 import { marketplaceApi, tokenFor } from '#test/emulator/harness.ts';
 import { aPurchaseInput, eventually } from '#test/helpers/fulfillment-flow.ts';
 import { localEndpoints } from '#test/helpers/local-aws.ts';
+import { activateOnLandingPage } from '#test/helpers/local-landing.ts';
 
 /**
  * Issue 11 item 6, through the local system that `npm start` runs (every function behind its HTTP server, the queue
@@ -39,12 +40,8 @@ describe('Microsoft’s order for ChangePlan / ChangeQuantity: answer the webhoo
   /** The customer buys `team` with 5 seats and activates it on the local landing page. */
   async function buyThroughLandingPage(): Promise<string> {
     const bought = await system.emulator.control.purchase(aPurchaseInput());
-    expect((await fetch(bought.landingUrl)).status).toBe(200);
-    const activated = await fetch(`${system.apiUrl}/landing`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: bought.token }).toString(),
-    });
+    const { page, activated } = await activateOnLandingPage(system, bought);
+    expect(page.status).toBe(200);
     expect(activated.status).toBe(200);
     return bought.subscriptionId;
   }

@@ -22,6 +22,7 @@ import {
 } from '#test/helpers/emulator-env.ts';
 import { buyAndActivate, eventually } from '#test/helpers/fulfillment-flow.ts';
 import { httpEvent } from '#test/helpers/http-event.ts';
+import { aSession } from '#test/helpers/session.ts';
 
 type WebhookHandler = typeof import('#functions/fulfillment-webhook/handler.ts')['handler'];
 type LandingHandler = typeof import('#functions/landing/handler.ts')['handler'];
@@ -392,14 +393,18 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
 
       // Purchase, then the landing page: GET stores it as PendingFulfillmentStart, POST activates.
       const purchase = await emulator.control.purchase(aPurchase({ planId: 'basic' }) as never);
+      // The landing page signs the customer in first.
+      const session = await aSession({ tenantId: 'customer-tenant', objectId: 'buyer' });
       const page = (await landing(
-        httpEvent('GET', `/landing${new URL(purchase.landingUrl).search}`),
+        httpEvent('GET', `/landing${new URL(purchase.landingUrl).search}`, { headers: { cookie: session.cookie } }),
         localLambdaContext('Landing'),
       )) as APIGatewayProxyStructuredResultV2;
       expect(page.statusCode).toBe(200);
       expect(await stored()).toMatchObject({ status: 'PendingFulfillmentStart', planId: 'basic' });
-      const form = httpEvent('POST', '/landing', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-      form.body = new URLSearchParams({ token: purchase.token }).toString();
+      const form = httpEvent('POST', '/landing', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie },
+      });
+      form.body = new URLSearchParams({ token: purchase.token, csrfToken: session.csrfToken }).toString();
       const activated = (await landing(form, localLambdaContext('Landing'))) as APIGatewayProxyStructuredResultV2;
       expect(activated.statusCode).toBe(200);
       expect(remote()?.saasSubscriptionStatus).toBe('Subscribed');

@@ -1,21 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAIN_TABLE } from '#infra/resources.ts';
+import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
+import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
+import { systemClock } from '#shared/use-cases/ports/clock.ts';
+import { aPublisher } from '#test/builders/subscription.ts';
 import { type FunctionsWithEmulator, startFunctionsWithEmulator } from '#test/helpers/emulator-env.ts';
-import { httpEvent } from '#test/helpers/http-event.ts';
+import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
+import { localClients } from '#test/helpers/local-aws.ts';
+import { aSession } from '#test/helpers/session.ts';
 
 type Handler = typeof import('#functions/landing/handler.ts')['handler'];
+type ApiHandler = typeof import('#functions/api/handler.ts')['handler'];
 
 const CUSTOMER_TENANT = '0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
+const ORIGIN = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
+/** The signed-in customer (as the Portal function's callback would have set the session). */
+const CUSTOMER = {
+  tenantId: CUSTOMER_TENANT,
+  objectId: '5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b',
+  name: 'Casey Customer',
+  email: 'casey@customer.example',
+};
 
 describe('the landing page function against DynamoDB Local, fauxqs and the marketplace emulator', () => {
   let system: FunctionsWithEmulator;
   let handler: Handler;
+  let session: Awaited<ReturnType<typeof aSession>>;
 
   beforeAll(async () => {
     system = await startFunctionsWithEmulator();
     ({ handler } = await import('#functions/landing/handler.ts'));
+    session = await aSession(CUSTOMER);
   });
   afterAll(() => system?.stop());
 
@@ -31,20 +50,36 @@ describe('the landing page function against DynamoDB Local, fauxqs and the marke
   }
 
   /** GET as API Gateway hands it over: the query string decoded once into `queryStringParameters`. */
-  const open = async (landingUrl: string, headers: Record<string, string> = {}) => {
+  const open = async (landingUrl: string, headers: Record<string, string> = {}, signedIn = true) => {
     const url = new URL(landingUrl);
     return (await handler(
-      httpEvent('GET', `/landing${url.search}`, { headers: { accept: 'text/html', ...headers } }),
+      httpEvent('GET', `/landing${url.search}`, {
+        headers: { accept: 'text/html', ...(signedIn ? { cookie: session.cookie } : {}), ...headers },
+      }),
       aLambdaContext('Landing'),
     )) as APIGatewayProxyStructuredResultV2;
   };
 
-  /** The Activate form as a browser posts it: `application/x-www-form-urlencoded`, base64 as HTTP APIs pass it. */
-  const activate = async (token: string) => {
+  /**
+   * The Activate form as a browser posts it from our page: `application/x-www-form-urlencoded` (base64 as HTTP APIs
+   * pass it), with the session cookie, the form's CSRF token and our own Origin.
+   */
+  const activate = async (
+    token: string,
+    options: { csrfToken?: string | null; origin?: string | null; signedIn?: boolean } = {},
+  ) => {
+    const csrfToken = options.csrfToken === undefined ? session.csrfToken : options.csrfToken;
+    const origin = options.origin === undefined ? ORIGIN : options.origin;
     const event = httpEvent('POST', '/landing', {
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        ...(options.signedIn === false ? {} : { cookie: session.cookie }),
+        ...(origin === null ? {} : { origin }),
+      },
     });
-    event.body = Buffer.from(new URLSearchParams({ token }).toString()).toString('base64');
+    const form = new URLSearchParams({ token, ...(csrfToken === null ? {} : { csrfToken }) });
+    event.body = Buffer.from(form.toString()).toString('base64');
     event.isBase64Encoded = true;
     return (await handler(event, aLambdaContext('Landing'))) as APIGatewayProxyStructuredResultV2;
   };
@@ -79,7 +114,7 @@ describe('the landing page function against DynamoDB Local, fauxqs and the marke
     expect(page.headers).toMatchObject({
       'content-type': 'text/html; charset=utf-8',
       'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
+      'referrer-policy': 'same-origin',
       'cache-control': 'no-store',
     });
     const csp = String(page.headers?.['content-security-policy']);
@@ -201,5 +236,92 @@ describe('the landing page function against DynamoDB Local, fauxqs and the marke
     expect((await open(`https://landing.example/landing`)).statusCode).toBe(400);
     expect((await activate('')).statusCode).toBe(400);
     expect(await system.subscriptions.get(randomUUID())).toBeUndefined();
+  });
+
+  describe('sign-in first (issue 13)', () => {
+    it('sends a visitor without a session to sign in, to come back to the very same landing URL', async () => {
+      const purchase = await aPurchase();
+      const url = new URL(purchase.landingUrl);
+
+      const page = await open(purchase.landingUrl, {}, false);
+
+      expect(page.statusCode).toBe(303);
+      const location = new URL(String(page.headers?.location), ORIGIN);
+      expect(location.pathname).toBe('/auth/sign-in');
+      expect(location.searchParams.get('returnTo')).toBe(`/landing${url.search}`);
+      // Nothing was resolved or stored before the customer signed in.
+      expect(await system.itemsOf(purchase.subscriptionId)).toEqual([]);
+    });
+
+    it('refuses an activation with a tampered session cookie as no session: back to sign-in', async () => {
+      const purchase = await aPurchase();
+      const event = httpEvent('POST', '/landing', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `${session.cookie}x`, origin: ORIGIN },
+      });
+      event.body = new URLSearchParams({ token: purchase.token, csrfToken: session.csrfToken }).toString();
+
+      const result = (await handler(event, aLambdaContext('Landing'))) as APIGatewayProxyStructuredResultV2;
+
+      expect(result.statusCode).toBe(303);
+      expect(system.emulator.control.subscription(purchase.subscriptionId)?.saasSubscriptionStatus).toBe(
+        'PendingFulfillmentStart',
+      );
+    });
+
+    it.each([
+      ['without the CSRF form field', { csrfToken: null }, 'no CSRF token'],
+      [
+        'with another session’s CSRF token',
+        { csrfToken: 'not-this-sessions-token-not-this-sessions-tok' },
+        'does not match',
+      ],
+      ['from another origin', { origin: 'https://attacker.example' }, 'Cross-origin request refused'],
+    ])('refuses an Activate posted %s with 403, and activates nothing', async (_case, options, message) => {
+      const purchase = await aPurchase();
+
+      const result = await activate(purchase.token, options);
+
+      expect(result.statusCode).toBe(403);
+      expect(result.body).toContain(message);
+      expect(system.emulator.control.subscription(purchase.subscriptionId)?.saasSubscriptionStatus).toBe(
+        'PendingFulfillmentStart',
+      );
+    });
+
+    it('shows who is signed in on the confirmation, with the session’s CSRF token in the form', async () => {
+      const purchase = await aPurchase();
+
+      const page = await open(purchase.landingUrl);
+
+      expect(page.body).toContain('Casey Customer &lt;casey@customer.example&gt;');
+      expect(page.body).toContain(`name="csrfToken" value="${session.csrfToken}"`);
+    });
+
+    it('records who activated (tenant, object id, name, e-mail) in the audit trail the API shows', async () => {
+      const purchase = await aPurchase();
+
+      await activate(purchase.token);
+
+      // The API handler reads its configuration when loaded: only now, after the environment is set.
+      const { handler: api } = (await import('#functions/api/handler.ts')) as { handler: ApiHandler };
+      const apiKeys = new DynamoApiKeyStore(localClients().documentClient, process.env[MAIN_TABLE.envVar] ?? '');
+      const key = (
+        await createApiKey({ apiKeys, codec: apiKeyCodec, clock: systemClock }, aPublisher(), {
+          name: 'auditor',
+          role: 'publisher',
+        })
+      ).token;
+      const answer = (await api(
+        httpEvent('GET', `/v1/subscriptions/${purchase.subscriptionId}/audit`, { apiKey: key }),
+        aLambdaContext('Api'),
+      )) as APIGatewayProxyStructuredResultV2;
+
+      expect(answer.statusCode).toBe(200);
+      const entries = bodyOf(answer).entries as { what: string; result: string; actor?: unknown }[];
+      expect(entries.find((entry) => entry.what === 'activate clicked')).toMatchObject({
+        result: 'activated',
+        actor: CUSTOMER,
+      });
+    });
   });
 });

@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
-import { marketplaceClientEnv } from '#infra/local/function-env.ts';
+import { marketplaceClientEnv, signInEnv } from '#infra/local/function-env.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
+import { writePortalAssets } from '#infra/portal-assets.ts';
 import { type SqsLambdaHandler, startQueuePoller } from '#infra/local/queue-poller.ts';
 import { LIFECYCLE_TOPIC, MAIN_TABLE, OPERATION_ANSWERS_QUEUE } from '#infra/resources.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
+import { ENV } from '#shared/env-names.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
 import { type ReceivedLifecycleEvent, subscribeLifecycleQueue } from '#test/helpers/lifecycle-queue.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -53,8 +55,13 @@ export async function startFunctionsWithEmulator(
   });
   const caPath = join(await mkdtemp(join(tmpdir(), 'emulator-ca-')), 'ca.pem');
   await writeFile(caPath, emulator.entra.caCertificatePem);
+  const portalAssetsDir = join(await mkdtemp(join(tmpdir(), 'portal-assets-')), 'assets');
+  await writePortalAssets(portalAssetsDir);
+  const { [ENV.sessionSecret]: _generated, ...signIn } = signInEnv(emulator, caPath, portalAssetsDir);
   Object.assign(process.env, {
     ...marketplaceClientEnv(emulator, caPath),
+    // Sign-in through the emulator's fake Entra; the session secret stays the one prepareFunctionEnvironment set.
+    ...signIn,
     ...env,
   });
   const { documentClient, sns, sqs } = localClients();

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxySt
 import type { MarketplaceEmulator, PurchaseInput } from '#infra/local/emulator/index.ts';
 import { localLambdaContext, toHttpApiEvent, writeHttpApiResult } from '#infra/local/lambda-http-adapter.ts';
 import { httpEvent } from '#test/helpers/http-event.ts';
+import { aSession } from '#test/helpers/session.ts';
 
 type HttpHandler = (event: APIGatewayProxyEventV2, context: never) => Promise<APIGatewayProxyResultV2>;
 
@@ -33,13 +34,17 @@ export async function buyAndActivate(
 ): Promise<string> {
   const bought = await emulator.control.purchase(aPurchaseInput(purchase));
   const context = localLambdaContext('Landing') as never;
+  // The customer signs in first (the landing page requires it), then opens the page and clicks Activate.
+  const session = await aSession({ tenantId: 'customer-tenant', objectId: 'buyer' });
   const page = (await landing(
-    httpEvent('GET', `/landing${new URL(bought.landingUrl).search}`),
+    httpEvent('GET', `/landing${new URL(bought.landingUrl).search}`, { headers: { cookie: session.cookie } }),
     context,
   )) as APIGatewayProxyStructuredResultV2;
   if (page.statusCode !== 200) throw new Error(`landing page answered ${page.statusCode}`);
-  const form = httpEvent('POST', '/landing', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  form.body = new URLSearchParams({ token: bought.token }).toString();
+  const form = httpEvent('POST', '/landing', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie },
+  });
+  form.body = new URLSearchParams({ token: bought.token, csrfToken: session.csrfToken }).toString();
   const activated = (await landing(form, context)) as APIGatewayProxyStructuredResultV2;
   if (activated.statusCode !== 200) throw new Error(`activation answered ${activated.statusCode}`);
   return bought.subscriptionId;

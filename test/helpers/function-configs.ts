@@ -4,6 +4,7 @@ import { API_SETTINGS, loadApiConfig } from '#functions/api/config.ts';
 import { FULFILLMENT_WEBHOOK_SETTINGS, loadFulfillmentWebhookConfig } from '#functions/fulfillment-webhook/config.ts';
 import { LANDING_SETTINGS, loadLandingConfig } from '#functions/landing/config.ts';
 import { loadOperationAnswersConfig, OPERATION_ANSWERS_SETTINGS } from '#functions/operation-answers/config.ts';
+import { loadPortalConfig, PORTAL_SETTINGS } from '#functions/portal/config.ts';
 import { loadSubscriptionSyncConfig, SUBSCRIPTION_SYNC_SETTINGS } from '#functions/subscription-sync/config.ts';
 import { loadUsageAggregatorConfig, USAGE_AGGREGATOR_SETTINGS } from '#functions/usage-aggregator/config.ts';
 import { loadUsageIngestConfig, USAGE_INGEST_SETTINGS } from '#functions/usage-ingest/config.ts';
@@ -19,6 +20,7 @@ import {
   FULFILLMENT_WEBHOOK_FUNCTION,
   LANDING_FUNCTION,
   OPERATION_ANSWERS_FUNCTION,
+  PORTAL_FUNCTION,
   SUBSCRIPTION_SYNC_FUNCTION,
   USAGE_AGGREGATOR_FUNCTION,
   USAGE_INGEST_FUNCTION,
@@ -55,6 +57,7 @@ export const FUNCTION_CONFIGS: Readonly<Record<string, FunctionConfigUnderTest>>
   },
   [USAGE_AGGREGATOR_FUNCTION.id]: { load: loadUsageAggregatorConfig, settings: [USAGE_AGGREGATOR_SETTINGS] },
   [LANDING_FUNCTION.id]: { load: loadLandingConfig, settings: [LANDING_SETTINGS] },
+  [PORTAL_FUNCTION.id]: { load: loadPortalConfig, settings: [PORTAL_SETTINGS] },
   [FULFILLMENT_WEBHOOK_FUNCTION.id]: { load: loadFulfillmentWebhookConfig, settings: [FULFILLMENT_WEBHOOK_SETTINGS] },
   [OPERATION_ANSWERS_FUNCTION.id]: { load: loadOperationAnswersConfig, settings: [OPERATION_ANSWERS_SETTINGS] },
   [ALERT_CHECKS_FUNCTION.id]: { load: loadAlertChecksConfig, settings: [ALERT_CHECKS_SETTINGS] },

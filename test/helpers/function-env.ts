@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { localAwsEnv } from '#infra/local/function-env.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
@@ -17,6 +18,8 @@ export async function prepareFunctionEnvironment(): Promise<ResourceEnv> {
     ...resources,
     ...localAwsEnv(endpoints),
     [ENV.catalogPath]: join(REPO_ROOT, 'infra/catalog/catalog.yaml'),
+    // The API and the landing page open sign-in sessions (test/helpers/session.ts mints them with this secret).
+    [ENV.sessionSecret]: randomBytes(48).toString('base64url'),
   });
   return resources;
 }

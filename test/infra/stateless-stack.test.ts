@@ -316,6 +316,71 @@ describe('StatelessStack', () => {
     });
   });
 
+  describe('sign-in, sessions and the portal', () => {
+    const functionIdOf = (service: string) =>
+      Object.entries(template.findResources('AWS::Lambda::Function')).find(
+        ([, resource]) => resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+      )?.[0] as string;
+    const environmentOf = (service: string): Record<string, unknown> =>
+      template.findResources('AWS::Lambda::Function')[functionIdOf(service)]?.Properties.Environment.Variables ?? {};
+    const secretReads = (service: string) =>
+      statementsOfFunctionRole(template, functionIdOf(service))
+        .filter((statement) => JSON.stringify(statement.Action).includes('secretsmanager:GetSecretValue'))
+        .flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]))
+        .map((resource) => JSON.stringify(resource));
+
+    it('gives the portal the sign-in app id, its secret and the session secret, and reads only those two secrets', () => {
+      expect(environmentOf('portal')).toMatchObject({
+        SIGN_IN_CLIENT_ID: { Ref: 'SignInClientId' },
+        SIGN_IN_CLIENT_SECRET_ARN: imported(stateful.signInClientSecret.secretArn),
+        SESSION_SECRET_ARN: imported(stateful.sessionSecret.secretArn),
+        PORTAL_ASSETS_DIR: '/var/task/portal-assets',
+      });
+      expect(secretReads('portal').sort()).toEqual(
+        [
+          JSON.stringify(imported(stateful.signInClientSecret.secretArn)),
+          JSON.stringify(imported(stateful.sessionSecret.secretArn)),
+        ].sort(),
+      );
+      expect(JSON.stringify(statementsOfFunctionRole(template, functionIdOf('portal')))).not.toContain('dynamodb:');
+    });
+
+    it('lets the API and the landing page read the session secret but not the sign-in app’s client secret', () => {
+      for (const service of ['api', 'landing']) {
+        expect(environmentOf(service)).toMatchObject({
+          SESSION_SECRET_ARN: imported(stateful.sessionSecret.secretArn),
+        });
+        expect(environmentOf(service)).not.toHaveProperty('SIGN_IN_CLIENT_SECRET_ARN');
+      }
+      expect(environmentOf('api')).toMatchObject({
+        PUBLISHER_ADMIN_TENANT_ID: { Ref: 'PublisherAdminTenantId' },
+        PUBLISHER_ADMIN_USERS: { Ref: 'PublisherAdminUsers' },
+        PUBLISHER_ADMIN_GROUP_ID: { Ref: 'PublisherAdminGroupId' },
+      });
+    });
+
+    it('routes the portal pages and the sign-in routes to the Portal function', () => {
+      for (const routeKey of [
+        'GET /portal',
+        'GET /portal/{proxy+}',
+        'GET /auth/sign-in',
+        'GET /auth/callback',
+        'POST /auth/sign-out',
+      ]) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey });
+      }
+    });
+
+    it('generates the session secret in the stateful stack and keeps both secrets on stack deletion', () => {
+      const statefulTemplate = Template.fromStack(stateful);
+      statefulTemplate.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
+      });
+      const secrets = statefulTemplate.findResources('AWS::SecretsManager::Secret');
+      for (const resource of Object.values(secrets)) expect(resource.DeletionPolicy).toBe('Retain');
+    });
+  });
+
   describe('operational alarms', () => {
     it('alarms on unreported usage older than 20 h, and when the reporter stops sending the metric at all', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {

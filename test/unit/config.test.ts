@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { loadAlertChecksConfig } from '#functions/alert-checks/config.ts';
 import { loadApiConfig } from '#functions/api/config.ts';
 import { loadFulfillmentWebhookConfig } from '#functions/fulfillment-webhook/config.ts';
+import { loadLandingConfig } from '#functions/landing/config.ts';
+import { loadPortalConfig } from '#functions/portal/config.ts';
 import { loadSubscriptionSyncConfig } from '#functions/subscription-sync/config.ts';
 import { loadUsageAggregatorConfig } from '#functions/usage-aggregator/config.ts';
 import { DEFAULT_USAGE_MAX_LATENESS_HOURS, loadUsageIngestConfig } from '#functions/usage-ingest/config.ts';
@@ -29,6 +31,10 @@ const everything = {
   ENTRA_CLIENT_ID: 'app-1',
   ENTRA_CREDENTIAL_KIND: 'secret',
   ENTRA_CLIENT_SECRET_ARN: 'arn:secret',
+  SESSION_SECRET_ARN: 'arn:session-secret',
+  SIGN_IN_CLIENT_ID: 'sign-in-app-1',
+  SIGN_IN_CLIENT_SECRET_ARN: 'arn:sign-in-secret',
+  PORTAL_ASSETS_DIR: '/var/task/portal-assets',
 };
 
 const without = (name: string, env: Record<string, string> = everything) =>
@@ -156,6 +162,38 @@ describe('the API configuration', () => {
     });
     expect(() => config.marketplace()).toThrow(/^Invalid marketplace configuration: ENTRA_TENANT_ID is not set/);
     expect(loadApiConfig(everything).marketplace()).toMatchObject({ tenantId: 'tenant-1', clientId: 'app-1' });
+  });
+});
+
+describe('the sign-in and session configuration', () => {
+  it('refuses a session secret given twice, or not at all, naming both variables', () => {
+    expect(() => loadPortalConfig({ ...everything, SESSION_SECRET: 'x'.repeat(40) })).toThrow(
+      /set only one of SESSION_SECRET_ARN \(AWS\) and SESSION_SECRET \(local\)/,
+    );
+    expect(() => loadLandingConfig(without('SESSION_SECRET_ARN'))).toThrow(
+      /SESSION_SECRET_ARN .* SESSION_SECRET must be set/,
+    );
+  });
+
+  it('signs in at the organizations authority unless told otherwise, and refuses a single-tenant one', () => {
+    expect(loadPortalConfig(everything).signIn).toMatchObject({
+      authority: 'organizations',
+      clientId: 'sign-in-app-1',
+    });
+    expect(() => loadPortalConfig({ ...everything, SIGN_IN_AUTHORITY: 'contoso.onmicrosoft.com' })).toThrow(
+      /SIGN_IN_AUTHORITY must be organizations or common/,
+    );
+  });
+
+  it('reads the publisher administrators in lower case, nobody when unset', () => {
+    const config = loadApiConfig({
+      ...everything,
+      PUBLISHER_ADMIN_TENANT_ID: 'AAAA-tenant',
+      PUBLISHER_ADMIN_USERS: ' Boss@Publisher.example , oid-1 ,',
+    });
+
+    expect(config.publisherAdmins).toEqual({ tenantId: 'aaaa-tenant', users: ['boss@publisher.example', 'oid-1'] });
+    expect(loadApiConfig(everything).publisherAdmins).toEqual({ users: [] });
   });
 });
 

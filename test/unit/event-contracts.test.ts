@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiKeySchema } from '#functions/api/schema.ts';
 import { webhookSchema } from '#functions/fulfillment-webhook/schema.ts';
 import { tokenFromForm, tokenFromQuery } from '#functions/landing/schema.ts';
+import { formField, portalLanguage } from '#functions/portal/schema.ts';
 import { parseUsageMessage } from '#functions/usage-aggregator/schema.ts';
 import { idempotencyKeySchema, usageRequestSchema } from '#functions/usage-ingest/schema.ts';
 import { parseShardWork } from '#functions/usage-reporter/schema.ts';
@@ -15,6 +16,7 @@ import { scheduledEventSchema } from '#shared/adapters/lambda/scheduled-event.ts
 import { resolvedSubscriptionSchema } from '#shared/adapters/marketplace/marketplace-schemas.ts';
 import { validateCatalog } from '#shared/domain/catalog-rules.ts';
 import { assertApplicableMessage } from '#shared/domain/usage/usage-message.ts';
+import { cookieOf, originOf } from '#shared/http/session.ts';
 import { subscriptionFromMarketplace } from '#shared/use-cases/fulfillment/marketplace-subscription.ts';
 import type { MarketplaceSubscription } from '#shared/use-cases/ports/marketplace.ts';
 import { sampleEvent } from '#test/helpers/http-event.ts';
@@ -41,6 +43,20 @@ const parsers: Record<string, (file: string) => void> = {
       // The token survives with its `+`, `/` and literal `%2B`: decoded once from the URL (or form), never twice.
       const token = event.requestContext.http.method === 'GET' ? tokenFromQuery(event) : tokenFromForm(event);
       expect(token).toBe('Ab3+Zx/9Qw%2BrT1+yU/oP7lK==');
+    }
+    // The sign-in callback: Entra's code and state in the query, our sign-in cookie in API Gateway's `cookies`.
+    if (event.rawPath === '/auth/callback') {
+      expect(event.queryStringParameters).toMatchObject({ code: expect.any(String), state: expect.any(String) });
+      expect(cookieOf(event, 'mm_signin')).toMatch(/^eyJ/);
+    }
+    if (event.rawPath.startsWith('/portal')) {
+      expect(cookieOf(event, 'mm_session')).toMatch(/^eyJ/);
+      expect(portalLanguage(event)).toBe('ja');
+    }
+    // The sign-out form: its CSRF token in a base64 form body, from our own origin.
+    if (event.rawPath === '/auth/sign-out') {
+      expect(formField(event, 'csrfToken')).toMatch(/^[\w-]{43}$/);
+      expect(event.headers.origin).toBe(originOf(event));
     }
   },
   // Microsoft's webhook payloads (§2.2), with the doc's quirks: padded statuses, quantity as a string, unknown fields.

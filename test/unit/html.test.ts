@@ -58,7 +58,13 @@ describe('the landing page markup', () => {
   it('escapes hostile purchase details and token, and carries the security headers', () => {
     const response = landingPage(
       { kind: 'confirm', purchase: hostilePurchase },
-      { language: 'en', formAction: '/landing', token: '"><script>x</script>' },
+      {
+        language: 'en',
+        formAction: '/landing',
+        token: '"><script>x</script>',
+        csrfToken: '"><img src=x>',
+        signedInAs: '<b>Mallory</b>',
+      },
     );
 
     const body = response.body ?? '';
@@ -69,7 +75,7 @@ describe('the landing page markup', () => {
     expect(response.headers).toMatchObject({
       'content-type': 'text/html; charset=utf-8',
       'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
+      'referrer-policy': 'same-origin',
       'cache-control': 'no-store',
     });
     expect(String(response.headers?.['content-security-policy'])).toContain(`style-src ${STYLE_HASHES[0]}`);

@@ -72,7 +72,13 @@ describe('opening the landing page', () => {
     });
 
     const view = await openLandingPage(deps, { token: marketplace.issueToken(payg.id) });
-    const page = landingPage(view, { language: 'en', formAction: '/landing', token: 't' });
+    const page = landingPage(view, {
+      language: 'en',
+      formAction: '/landing',
+      token: 't',
+      csrfToken: 'c',
+      signedInAs: 'Casey',
+    });
 
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Team');

@@ -34,6 +34,7 @@ import {
 } from 'jose';
 import { generate } from 'selfsigned';
 import type { EmulatorClock } from './clock.ts';
+import { MULTITENANT_AUTHORITIES, type SignInApplication, signInEndpoints, type TestUser } from './entra-sign-in.ts';
 import { HttpError, readBody, writeReply } from './http.ts';
 
 /** The Marketplace API's first-party application id: the resource of publisher tokens and `azp` of webhook tokens. */
@@ -70,6 +71,10 @@ export interface EntraAuthority {
   openIdConfigurationUrlOf(tenantId: string): string;
   register(app: Omit<EntraApplication, 'servicePrincipalId'>): EntraApplication;
   unregisterAllBut(clientIds: readonly string[]): void;
+  /** Registers a web app that signs users in (authorization code flow with PKCE, `entra-sign-in.ts`). */
+  registerSignInApp(app: SignInApplication): void;
+  /** The preset users of the sign-in form, first one prefilled. */
+  setSignInUsers(users: readonly TestUser[]): void;
   /** Signs any claims with the authority's key (RS256, `kid` in the JWKS); iat/nbf/exp on the emulator clock. */
   sign(claims: JWTPayload, lifetimeSeconds?: number): Promise<string>;
   /** Verifies signature and lifetime (on the emulator clock unless `checkExpiry` is false); returns the claims. */
@@ -116,6 +121,8 @@ export async function startEntraAuthority(options: {
   const kid = await calculateJwkThumbprint(publicJwk);
   const jwks = { keys: [{ ...publicJwk, kid, use: 'sig', alg: 'RS256' }] };
   const apps = new Map<string, EntraApplication>();
+  const signInApps = new Map<string, SignInApplication>();
+  let signInUsers: readonly TestUser[] = [];
 
   const server: Server = createServer({ key: pems.private, cert: pems.cert, minVersion: 'TLSv1.2' });
   await new Promise<void>((resolve, reject) => {
@@ -128,12 +135,24 @@ export async function startEntraAuthority(options: {
   const v1IssuerOf = (tenantId: string) => `https://sts.windows.net/${tenantId}/`;
   const knownTenant = (tenantId: string) => [...apps.values()].some((app) => app.tenantId === tenantId);
 
-  const sign = async (claims: JWTPayload, lifetimeSeconds = ACCESS_TOKEN_LIFETIME_S): Promise<string> => {
-    const now = Math.floor(clock.nowMs() / 1000);
+  const sign = (claims: JWTPayload, lifetimeSeconds = ACCESS_TOKEN_LIFETIME_S) =>
+    signAt(clock.nowMs(), claims, lifetimeSeconds);
+  const signAt = async (nowMs: number, claims: JWTPayload, lifetimeSeconds: number): Promise<string> => {
+    const now = Math.floor(nowMs / 1000);
     return new SignJWT({ ...claims, iat: now, nbf: now, exp: now + lifetimeSeconds })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid })
       .sign(keys.privateKey);
   };
+
+  const signIn = signInEndpoints({
+    apps: () => [...signInApps.values()],
+    users: () => signInUsers,
+    // Id tokens are stamped with the real time, not the emulator clock: the signing-in app checks them against its
+    // own real clock (openid-client), as a browser's cookie lifetimes run on real time whatever the local clock says.
+    sign: (claims, lifetime) => signAt(Date.now(), claims, lifetime),
+    nowMs: () => clock.nowMs(),
+    error: entraError,
+  });
 
   server.on('request', (request, response) => {
     void (async () => {
@@ -159,6 +178,30 @@ export async function startEntraAuthority(options: {
     if (tenant === undefined) throw entraError(404, 'invalid_request', 90002, 'No tenant in the path.');
     if (method === 'GET' && path === 'discovery/v2.0/keys') return { status: 200, body: jwks };
     if (method === 'GET' && path === 'discovery/keys') return { status: 200, body: jwks };
+    // Signing users in: any tenant's users (multitenant authorities) or a tenant named by its id.
+    const signInAuthority = MULTITENANT_AUTHORITIES.includes(tenant) || GUID.test(tenant);
+    if (signInAuthority && method === 'GET' && path === 'oauth2/v2.0/authorize') {
+      return signIn.authorize(tenant, url.searchParams);
+    }
+    if (signInAuthority && method === 'POST' && path === 'oauth2/v2.0/authorize') {
+      return signIn.submit(tenant, new URLSearchParams(await body()));
+    }
+    if (
+      MULTITENANT_AUTHORITIES.includes(tenant) &&
+      method === 'GET' &&
+      path === 'v2.0/.well-known/openid-configuration'
+    ) {
+      return { status: 200, body: signIn.discovery(authorityHost, tenant) };
+    }
+    if (signInAuthority && method === 'POST' && path === 'oauth2/v2.0/token') {
+      const form = new URLSearchParams(await body());
+      if (form.get('grant_type') === 'authorization_code') return signIn.redeem(form);
+      if (MULTITENANT_AUTHORITIES.includes(tenant)) {
+        throw entraError(400, 'unsupported_grant_type', 70003, 'Only authorization_code is served for this authority.');
+      }
+      if (!knownTenant(tenant)) throw entraError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found.`);
+      return tokenEndpoint(tenant, 'v2', form);
+    }
     if (!knownTenant(tenant)) {
       throw entraError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found.`);
     }
@@ -394,6 +437,12 @@ export async function startEntraAuthority(options: {
     unregisterAllBut(clientIds) {
       for (const clientId of [...apps.keys()]) if (!clientIds.includes(clientId)) apps.delete(clientId);
     },
+    registerSignInApp(app) {
+      signInApps.set(app.clientId, app);
+    },
+    setSignInUsers(users) {
+      signInUsers = users;
+    },
     sign,
     async verify(token, checkExpiry) {
       // jose checks exp and nbf against currentDate: "expired" means expired on the emulator clock. nbf is not
@@ -412,6 +461,8 @@ export async function startEntraAuthority(options: {
       }),
   };
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The resource of a `<resource>/.default` scope (other scopes such as `openid` are ignored, as Entra does). */
 function resourceOfScope(scope: string | null): string | undefined {

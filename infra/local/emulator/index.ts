@@ -40,6 +40,7 @@ import type { Catalog } from '#shared/domain/catalog.ts';
 import { type ClockMode, EmulatorClock, type SharedTime } from './clock.ts';
 import { controlRequestHandler, createControl, type EmulatorControl } from './control.ts';
 import { MARKETPLACE_RESOURCE_ID, type MarketplaceTokenVersion, startEntraAuthority } from './entra.ts';
+import { defaultTestUsers, type TestUser } from './entra-sign-in.ts';
 import { FaultInjector } from './faults.ts';
 import { fulfillmentRoutes } from './fulfillment.ts';
 import { meteringRoutes } from './metering.ts';
@@ -57,6 +58,13 @@ export type {
   PurchaseResult,
   SubscriptionView,
 } from './control.ts';
+export {
+  defaultTestUsers,
+  LOCAL_CUSTOMER_TENANT_ID,
+  LOCAL_PARTNER_TENANT_ID,
+  LOCAL_PUBLISHER_ADMIN_OBJECT_ID,
+  type TestUser,
+} from './entra-sign-in.ts';
 export { ControlError } from './errors.ts';
 export type { FaultRule } from './faults.ts';
 export { EARLY_PATCH_ERROR } from './operations.ts';
@@ -85,6 +93,17 @@ export interface MarketplaceEmulatorOptions {
   webhookUrl?: string;
   /** Marketplace API port; 0 / undefined = a free port. */
   port?: number;
+  /**
+   * The multitenant web app that signs customers, partners and publisher admins in (landing page and portal).
+   * Defaults: random client id and secret, loopback redirect URIs `http://127.0.0.1/auth/callback` and
+   * `http://localhost/auth/callback` (any port), `defaultTestUsers` as the form's presets.
+   */
+  signIn?: {
+    clientId?: string;
+    clientSecret?: string;
+    redirectUris?: readonly string[];
+    users?: readonly TestUser[];
+  };
   /** Fake Entra (HTTPS) port; 0 / undefined = a free port. */
   entraPort?: number;
   /** Undefined: the control API shares the marketplace port under `/_emulator`. A number: its own server (0 = free). */
@@ -137,6 +156,13 @@ export interface MarketplaceEmulator {
     readonly issuer: string;
     readonly jwksUri: string;
     readonly openIdConfigurationUrl: string;
+    /** The sign-in web app (landing page and portal) and the users its form offers. */
+    readonly signIn: {
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly authority: string;
+      readonly users: readonly TestUser[];
+    };
   };
   /** The publisher identity the emulator accepts and stamps on subscriptions and operations. */
   readonly publisher: { readonly tenantId: string; readonly clientId: string; readonly publisherId: string };
@@ -186,6 +212,14 @@ export async function startMarketplaceEmulator(options: MarketplaceEmulatorOptio
       ? {}
       : { federatedCredentials: options.publisher.federatedCredentials }),
   });
+  const signIn = {
+    clientId: options.signIn?.clientId ?? randomUUID(),
+    clientSecret: options.signIn?.clientSecret ?? randomBytes(30).toString('base64url'),
+    redirectUris: options.signIn?.redirectUris ?? ['http://127.0.0.1/auth/callback', 'http://localhost/auth/callback'],
+    users: options.signIn?.users ?? defaultTestUsers(publisher.tenantId),
+  };
+  entra.registerSignInApp(signIn);
+  entra.setSignInUsers(signIn.users);
   const issuer = entra.issuerOf(publisher.tenantId);
   const state = new EmulatorState();
   const faults = new FaultInjector(options.seed ?? 1);
@@ -286,6 +320,13 @@ export async function startMarketplaceEmulator(options: MarketplaceEmulatorOptio
     issuer,
     jwksUri: entra.jwksUriOf(publisher.tenantId),
     openIdConfigurationUrl: entra.openIdConfigurationUrlOf(publisher.tenantId),
+    signIn: {
+      clientId: signIn.clientId,
+      clientSecret: signIn.clientSecret,
+      /** The multitenant authority to discover (`<authorityHost>/organizations/v2.0`). */
+      authority: `${entra.authorityHost}/organizations/v2.0`,
+      users: signIn.users,
+    },
   };
   return {
     baseUrl,

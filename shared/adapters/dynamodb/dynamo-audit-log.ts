@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry, AuditKind, AuditLog, AuditPage, AuditQuery } from '#shared/use-cases/ports/audit-log.ts';
+import type {
+  AuditActor,
+  AuditEntry,
+  AuditKind,
+  AuditLog,
+  AuditPage,
+  AuditQuery,
+} from '#shared/use-cases/ports/audit-log.ts';
 import { decodeCursor, encodeCursor, type Item, pageLimit } from './dynamo-item.ts';
 
 const AUDIT_SK_PREFIX = 'AUDIT#';
@@ -32,6 +39,7 @@ export class DynamoAuditLog implements AuditLog {
           result: entry.result,
           requestId: entry.requestId,
           correlationId: entry.correlationId,
+          actor: entry.actor,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
@@ -69,5 +77,12 @@ function toEntry(subscriptionId: string, item: Item): AuditEntry {
     result: String(item.result ?? ''),
     ...(typeof item.requestId === 'string' ? { requestId: item.requestId } : {}),
     ...(typeof item.correlationId === 'string' ? { correlationId: item.correlationId } : {}),
+    ...(isActor(item.actor) ? { actor: item.actor } : {}),
   };
+}
+
+function isActor(value: unknown): value is AuditActor {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return typeof candidate.tenantId === 'string' && typeof candidate.objectId === 'string';
 }

@@ -32,7 +32,11 @@ export async function activatePurchase(deps: LandingDeps, input: LandingInput): 
   const purchase = await resolvePurchase(deps, input.token);
   const { resolved, correlationId } = purchase;
   const { stored } = await storeIfNew(deps, purchase);
-  const requestId = input.requestId ? { requestId: input.requestId } : {};
+  // Who clicked Activate, on every record of this click (issue 13: the landing page records who activated).
+  const requestId = {
+    ...(input.requestId ? { requestId: input.requestId } : {}),
+    ...(input.user ? { actor: input.user } : {}),
+  };
   if (stored.subscription.status !== 'PendingFulfillmentStart') {
     await auditLanding(deps, {
       subscriptionId: resolved.id,

@@ -66,6 +66,7 @@ export async function listSubscriptionAudit(
       result: entry.result,
       ...(entry.requestId ? { requestId: entry.requestId } : {}),
       ...(entry.correlationId ? { correlationId: entry.correlationId } : {}),
+      ...(entry.actor ? { actor: entry.actor } : {}),
     })),
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
   };

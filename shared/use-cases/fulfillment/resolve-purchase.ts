@@ -2,7 +2,7 @@ import type { Catalog } from '#shared/domain/catalog.ts';
 import { planIn } from '#shared/domain/catalog-rules.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import type { Subscription, SubscriptionStatus, SubscriptionTerm } from '#shared/domain/subscription.ts';
-import type { AuditLog } from '../ports/audit-log.ts';
+import type { AuditActor, AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Marketplace, MarketplaceSubscription, ResolvedSubscription } from '../ports/marketplace.ts';
 import { MarketplaceBadRequestError, MarketplaceNotFoundError } from '../ports/marketplace-errors.ts';
@@ -36,6 +36,8 @@ export interface LandingInput {
   readonly token: string | undefined;
   /** The HTTP request id, for the audit trail. */
   readonly requestId?: string;
+  /** The signed-in user on the page (recorded as who activated). */
+  readonly user?: AuditActor;
 }
 
 /** What the landing page shows about a purchase: names from the catalog, parties from Microsoft. */
@@ -118,7 +120,14 @@ export function summaryOf(
 /** Records a landing-page step in the subscription's audit trail; a failed write is not the customer's problem. */
 export async function auditLanding(
   deps: LandingDeps,
-  entry: { subscriptionId: string; what: string; result: string; requestId?: string; correlationId: string },
+  entry: {
+    subscriptionId: string;
+    what: string;
+    result: string;
+    requestId?: string;
+    correlationId: string;
+    actor?: AuditActor;
+  },
   onError: (error: unknown) => void = () => undefined,
 ): Promise<void> {
   await deps.audit

@@ -23,6 +23,16 @@ export interface AuditEntry {
   readonly requestId?: string;
   /** The `x-ms-correlationid` that ties the calls of one webhook or landing visit together. */
   readonly correlationId?: string;
+  /** Who did it, when a signed-in user did (e.g. who activated on the landing page). */
+  readonly actor?: AuditActor;
+}
+
+/** A user signed in with Microsoft, as the audit trail names them. */
+export interface AuditActor {
+  readonly tenantId: string;
+  readonly objectId: string;
+  readonly name?: string;
+  readonly email?: string;
 }
 
 export interface AuditQuery {

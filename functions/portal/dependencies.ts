@@ -1,0 +1,22 @@
+import { secretValue, sessionKeysFrom } from '#shared/adapters/entra/secret-source.ts';
+import { createSignInClient, type SignInClient } from '#shared/adapters/entra/sign-in-client.ts';
+import type { SessionKeys } from '#shared/http/session.ts';
+import type { PortalConfig } from './config.ts';
+
+export interface PortalDependencies {
+  readonly signIn: SignInClient;
+  readonly sessionKeys: () => Promise<SessionKeys>;
+  readonly assetsDir: string;
+}
+
+/**
+ * What the portal needs, built once per cold start: the sign-in client (its client secret read now, so a wrong
+ * secret ARN stops the function at start rather than at a customer's first sign-in) and the cookie keys.
+ */
+export async function buildPortalDependencies(config: PortalConfig): Promise<PortalDependencies> {
+  return {
+    signIn: createSignInClient(config.signIn, await secretValue(config.signIn.clientSecret)),
+    sessionKeys: sessionKeysFrom(config.sessionSecret),
+    assetsDir: config.assetsDir,
+  };
+}

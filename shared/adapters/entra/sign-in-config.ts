@@ -1,0 +1,111 @@
+/**
+ * Settings of "Sign in with Microsoft" (landing page, portal) and of the session it opens (also read by the API,
+ * which accepts the session cookie). A function spreads the groups it needs into its own settings.
+ *
+ * The sign-in uses its own Entra app registration, apart from the publisher app that calls the marketplace APIs:
+ * Microsoft's SaaS guidance keeps the landing page's app multitenant (customers of any tenant sign in) and the
+ * marketplace API app single-tenant, and a separate app lets either secret rotate without touching the other.
+ */
+import { z } from 'zod';
+import { ConfigError, secret } from '#shared/config/load-settings.ts';
+import { optional, required } from '#shared/config/settings.ts';
+import type { PublisherAdmins } from '#shared/domain/access.ts';
+import { ENV } from '#shared/env-names.ts';
+
+/** Microsoft's public-cloud login host: its discovery documents carry the issuers openid-client knows as Entra's. */
+export const MICROSOFT_LOGIN_HOST = 'https://login.microsoftonline.com';
+
+const httpsUrl = (what: string) =>
+  optional().pipe(
+    z
+      .string()
+      .refine((value) => /^https:\/\/[^/]+$/.test(value), {
+        message: `must be an https origin without a path (${what})`,
+      })
+      .optional(),
+  );
+
+/** Where the session cookie keys come from: one of the two. */
+export const SESSION_SETTINGS = {
+  [ENV.sessionSecret]: secret(optional()),
+  [ENV.sessionSecretArn]: optional(),
+};
+
+export const SIGN_IN_SETTINGS = {
+  [ENV.signInClientId]: required('the application (client) id of the sign-in app registration'),
+  [ENV.signInClientSecret]: secret(optional()),
+  [ENV.signInClientSecretArn]: optional(),
+  [ENV.signInAuthority]: optional().pipe(
+    z
+      .enum(['organizations', 'common'], { message: 'must be organizations or common (a multitenant authority)' })
+      .optional(),
+  ),
+  [ENV.signInAuthorityHost]: httpsUrl('Entra endpoints, e.g. the local fake Entra'),
+  [ENV.entraCaCertPath]: optional(),
+};
+
+export const PUBLISHER_ADMIN_SETTINGS = {
+  [ENV.publisherAdminTenantId]: optional(),
+  [ENV.publisherAdminUsers]: optional(),
+  [ENV.publisherAdminGroupId]: optional(),
+};
+
+/** A secret given as a value (local mode) or as a Secrets Manager secret (AWS). */
+export type SecretSource = { readonly value: string } | { readonly secretArn: string };
+
+export interface SignInConfig {
+  readonly clientId: string;
+  readonly clientSecret: SecretSource;
+  /** `organizations` or `common`. */
+  readonly authority: 'organizations' | 'common';
+  /** Where the authority's endpoints are reached; Microsoft's login host unless set. */
+  readonly authorityHost?: string;
+  /** PEM file of an extra CA to trust (the fake Entra's self-signed certificate). */
+  readonly caCertificatePath?: string;
+}
+
+function secretSource(value: string | undefined, secretArn: string | undefined, names: [string, string]): SecretSource {
+  const [valueName, arnName] = names;
+  if (value && secretArn) {
+    throw new ConfigError(`Invalid sign-in configuration: set only one of ${arnName} (AWS) and ${valueName} (local).`);
+  }
+  if (secretArn) return { secretArn };
+  if (value) return { value };
+  throw new ConfigError(
+    `Invalid sign-in configuration: ${arnName} (the Secrets Manager secret) or, locally, ${valueName} must be set.`,
+  );
+}
+
+export function sessionSecretSource(values: z.output<z.ZodObject<typeof SESSION_SETTINGS>>): SecretSource {
+  return secretSource(values[ENV.sessionSecret], values[ENV.sessionSecretArn], [
+    ENV.sessionSecret,
+    ENV.sessionSecretArn,
+  ]);
+}
+
+/** @throws ConfigError when the client secret has no source or two. */
+export function signInConfig(values: z.output<z.ZodObject<typeof SIGN_IN_SETTINGS>>): SignInConfig {
+  return {
+    clientId: values[ENV.signInClientId],
+    clientSecret: secretSource(values[ENV.signInClientSecret], values[ENV.signInClientSecretArn], [
+      ENV.signInClientSecret,
+      ENV.signInClientSecretArn,
+    ]),
+    authority: values[ENV.signInAuthority] ?? 'organizations',
+    ...(values[ENV.signInAuthorityHost] ? { authorityHost: values[ENV.signInAuthorityHost] } : {}),
+    ...(values[ENV.entraCaCertPath] ? { caCertificatePath: values[ENV.entraCaCertPath] } : {}),
+  };
+}
+
+export function publisherAdmins(values: z.output<z.ZodObject<typeof PUBLISHER_ADMIN_SETTINGS>>): PublisherAdmins {
+  const tenantId = values[ENV.publisherAdminTenantId];
+  const groupId = values[ENV.publisherAdminGroupId];
+  return {
+    ...(tenantId ? { tenantId: tenantId.toLowerCase() } : {}),
+    users: (values[ENV.publisherAdminUsers] ?? '')
+      .split(',')
+      .map((entry) => entry.trim().toLowerCase())
+      .filter(Boolean),
+    ...(groupId ? { groupId: groupId.toLowerCase() } : {}),
+  };
+}
