@@ -618,12 +618,9 @@ export const webhookAnswer = answerOf<WebhookResult>()(
 // The answer schemas of functions/api/schema.ts are the source of truth: bound here to the use cases' results and
 // named, not copied.
 
-const nextCursor = z
-  .string()
-  .optional()
-  .meta({
-    description: 'Pass as `cursor` for the next page; absent at the end (a page may be short and still have one)',
-  });
+const nextCursor = z.string().optional().meta({
+  description: 'Pass as `cursor` for the next page; absent at the end (a page may be short and still have one)',
+});
 
 export const usageSeries = answerOf<UsageSeries>()(
   usageSeriesResponseSchema.meta({
