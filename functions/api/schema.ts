@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TERM_UNITS } from '#shared/domain/catalog.ts';
 
 /** `POST /v1/api-keys`: our own API, so strict (an unknown field is an error, not silently ignored). */
 export const createApiKeySchema = z.strictObject({
@@ -182,6 +183,9 @@ const cursorSchema = z.string().trim().min(1).max(2000);
 /** Decimal string, as every amount and quantity of our answers. */
 const decimalStringSchema = z.string().regex(/^-?\d+(\.\d+)?$/);
 const moneySchema = z.object({ amount: decimalStringSchema, currency: z.string() });
+const subscriptionStatusSchema = z.enum(['PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'], {
+  message: 'status must be PendingFulfillmentStart, Subscribed, Suspended or Unsubscribed',
+});
 
 /** `GET /v1/subscriptions/{id}/usage/series?granularity=day&from=…&to=…&dimension=…&currency=…&timeZone=…`. */
 export const usageSeriesQuerySchema = z.strictObject({
@@ -198,26 +202,26 @@ export const usageSeriesResponseSchema = z.object({
   granularity: z.enum(['hour', 'day', 'month']),
   currency: z.string(),
   timeZone: z.string(),
-  asOf: z.string(),
-  from: z.string(),
-  to: z.string(),
+  asOf: instantSchema,
+  from: instantSchema,
+  to: instantSchema,
   dimensions: z.array(
     z.object({
       dimensionId: z.string(),
       displayName: z.string(),
       unitOfMeasure: z.string(),
-      points: z.array(z.object({ start: z.string(), quantity: decimalStringSchema, amount: decimalStringSchema })),
+      points: z.array(z.object({ start: instantSchema, quantity: decimalStringSchema, amount: decimalStringSchema })),
     }),
   ),
-  flatFees: z.array(z.object({ start: z.string(), amount: decimalStringSchema })),
+  flatFees: z.array(z.object({ start: instantSchema, amount: decimalStringSchema })),
 });
 
 /** `GET /v1/subscriptions/{id}/allowance`. */
 export const allowanceResponseSchema = z.object({
   subscriptionId: z.string(),
-  asOf: z.string(),
+  asOf: instantSchema,
   planId: z.string().nullable(),
-  term: z.object({ start: z.string(), end: z.string() }).nullable(),
+  term: z.object({ start: instantSchema, end: instantSchema }).nullable(),
   dimensions: z.array(
     z.object({
       dimensionId: z.string(),
@@ -234,7 +238,7 @@ export const allowanceResponseSchema = z.object({
 /** `GET /v1/partners/{partnerId}/customers` (publisher or that partner). */
 export const partnerCustomersResponseSchema = z.object({
   partnerId: z.string(),
-  asOf: z.string(),
+  asOf: instantSchema,
   timeZone: z.string().nullable(),
   customers: z.array(
     z.object({
@@ -244,7 +248,7 @@ export const partnerCustomersResponseSchema = z.object({
       tenantId: z.string().nullable(),
       offerId: z.string().nullable(),
       planId: z.string().nullable(),
-      status: z.enum(['PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed']).nullable(),
+      status: subscriptionStatusSchema.nullable(),
       creditState: z.enum(['ok', 'warning', 'approvalRequired', 'purchaseBlocked']).nullable(),
       creditLevels: z.object({ warning: moneySchema, approvalRequired: moneySchema, purchaseBlocked: moneySchema }),
       provisionalCredit: moneySchema.nullable(),
@@ -256,8 +260,8 @@ export const partnerCustomersResponseSchema = z.object({
           id: z.string(),
           planId: z.string().nullable(),
           maxQuantity: z.number().nullable(),
-          approvedAt: z.string(),
-          expiresAt: z.string(),
+          approvedAt: instantSchema,
+          expiresAt: instantSchema,
         }),
       ),
     }),
@@ -266,11 +270,7 @@ export const partnerCustomersResponseSchema = z.object({
 
 /** `GET /v1/subscriptions?status=&offerId=&planId=&tenantId=&partnerId=&limit=&cursor=` (scoped to the caller). */
 export const listSubscriptionsQuerySchema = z.strictObject({
-  status: z
-    .enum(['PendingFulfillmentStart', 'Subscribed', 'Suspended', 'Unsubscribed'], {
-      message: 'status must be PendingFulfillmentStart, Subscribed, Suspended or Unsubscribed',
-    })
-    .optional(),
+  status: subscriptionStatusSchema.optional(),
   offerId: idParamSchema.optional(),
   planId: idParamSchema.optional(),
   tenantId: idParamSchema.optional(),
@@ -286,12 +286,12 @@ export const subscriptionListResponseSchema = z.object({
       name: z.string().optional(),
       offerId: z.string(),
       planId: z.string(),
-      status: z.string(),
+      status: subscriptionStatusSchema,
       beneficiaryTenantId: z.string(),
       purchaserTenantId: z.string(),
       partnerId: z.string().optional(),
       quantity: z.number().optional(),
-      term: z.object({ startDate: z.string(), endDate: z.string(), termUnit: z.string() }).optional(),
+      term: z.object({ startDate: z.string(), endDate: z.string(), termUnit: z.enum(TERM_UNITS) }).optional(),
     }),
   ),
   nextCursor: z.string().optional(),

@@ -9,11 +9,15 @@ import {
   createApiKeySchema,
   creditLevelsSchema,
   issueDayPacksSchema,
+  listDayPacksQuerySchema,
+  listPartnersQuerySchema,
+  listSubscriptionsQuerySchema,
   outboxQuerySchema,
   partnerSchema,
   redeemDayPackSchema,
   reportingRunsQuerySchema,
   usageQuerySchema,
+  usageSeriesQuerySchema,
 } from '#functions/api/schema.ts';
 import { idempotencyKeySchema, usageRequestSchema } from '#functions/usage-ingest/schema.ts';
 import type { Role } from '#shared/domain/access.ts';
@@ -147,6 +151,10 @@ const operationInProgress = { ...operationExample, status: 'InProgress', done: f
 const operationLocation = z.object({
   location: z.string().meta({ description: 'Where to read the operation again (GET …/operations/{operationId})' }),
 });
+
+/** What every paged list of the data API says about `limit` and `cursor` (docs/usage-data.md#lists). */
+const PAGED_LIST =
+  "`limit` 1 to 100 (default 50); `cursor` is the previous page's `nextCursor` (opaque: a cursor this list did not issue, or issued with other filters, is answered 400). A page may hold fewer than `limit` items and still have a `nextCursor`: follow it until it is absent.";
 
 const PUBLISHER_OPERATION_ANSWERS = {
   200: {
@@ -384,6 +392,38 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
     },
     errors: [403, 409, 413, 422, 503],
   },
+  'GET /v1/subscriptions': {
+    operationId: 'listSubscriptions',
+    summary: 'The subscriptions the caller may see, page by page, with filters',
+    description: `The publisher sees all; a partner its linked customers' (another \`partnerId\` is 403); a customer key its subscription ids and those whose beneficiary or purchaser tenant is its tenant. \`tenantId\` matches the beneficiary or the purchaser. Oldest first within each status. ${PAGED_LIST}`,
+    tag: 'Subscriptions',
+    auth: 'apiKey',
+    roles: ANY_KEY,
+    query: listSubscriptionsQuerySchema,
+    answers: {
+      200: {
+        description: 'One page of subscriptions',
+        schema: answers.subscriptionPage,
+        example: {
+          subscriptions: [
+            {
+              id: SUBSCRIPTION_ID,
+              name: 'Contoso analytics',
+              offerId: 'contoso-analytics',
+              planId: 'standard',
+              status: 'Subscribed',
+              beneficiaryTenantId: TENANT_ID,
+              purchaserTenantId: TENANT_ID,
+              partnerId: 'reseller-one',
+              term: { startDate: '2026-11-01', endDate: '2026-11-30', termUnit: 'P1M' },
+            },
+          ],
+          nextCursor: 'eyJzIjoxLCJrIjp7InBrIjoiU1VCI2ExYjJjM2Q0Iiwic2siOiJTVUIifX0',
+        },
+      },
+    },
+    errors: [403],
+  },
   'GET /v1/subscriptions/{subscriptionId}': {
     operationId: 'getSubscription',
     summary: 'A stored subscription',
@@ -457,6 +497,77 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
                   amount: money('0'),
                 },
               ],
+            },
+          ],
+        },
+      },
+    },
+    errors: [403, 404],
+  },
+  'GET /v1/subscriptions/{subscriptionId}/usage/series': {
+    operationId: 'getUsageSeries',
+    summary: 'Usage and its charge per hour, day or month, for graphs',
+    description:
+      "Per metered dimension, one point per bucket (zero where nothing was used) with its quantity and the usage charge attributable to it: a calendar month's points add up exactly to that month's dimension amount in `GET /v1/subscriptions/{subscriptionId}/usage`. `from` and `to` are widened to whole buckets. Defaults: the last 48 hours (hour), the first day of the previous month to now (day), the last 12 months (month); longest spans 31 days of hours, 400 days of days, 36 months of months (400 beyond, naming the granularity to use). 400 too for an unknown time zone or dimension, or a currency the plans are not priced in.",
+    tag: 'Subscriptions',
+    auth: 'apiKey',
+    roles: SUBSCRIPTION_READERS,
+    query: usageSeriesQuerySchema,
+    answers: {
+      200: {
+        description: 'The series, in the time zone and currency asked for (default: the budget’s)',
+        schema: answers.usageSeries,
+        example: {
+          subscriptionId: SUBSCRIPTION_ID,
+          granularity: 'day',
+          currency: 'JPY',
+          timeZone: 'Asia/Tokyo',
+          asOf: '2026-12-07T03:00:00.000Z',
+          from: '2026-10-31T15:00:00.000Z',
+          to: '2026-11-02T15:00:00.000Z',
+          dimensions: [
+            {
+              dimensionId: 'api-calls',
+              displayName: 'API calls',
+              unitOfMeasure: '1000 calls',
+              points: [
+                { start: '2026-10-31T15:00:00.000Z', quantity: '40', amount: '0' },
+                { start: '2026-11-01T15:00:00.000Z', quantity: '90', amount: '2250' },
+              ],
+            },
+          ],
+          flatFees: [{ start: '2026-10-31T15:00:00.000Z', amount: '15000' }],
+        },
+      },
+    },
+    errors: [403, 404],
+  },
+  'GET /v1/subscriptions/{subscriptionId}/allowance': {
+    operationId: 'getAllowance',
+    summary: 'How much of what is included has been used this term',
+    description:
+      "Per dimension of the plan in force, for the current (anniversary) term: the entitlement's `included` figures, with the overage and the dimension names. `included` and `remaining` are `unlimited` for a dimension that is never billed; `term` is null before activation.",
+    tag: 'Subscriptions',
+    auth: 'apiKey',
+    roles: SUBSCRIPTION_READERS,
+    answers: {
+      200: {
+        description: 'The allowance of the current term',
+        schema: answers.allowance,
+        example: {
+          subscriptionId: SUBSCRIPTION_ID,
+          asOf: '2026-12-07T03:00:00.000Z',
+          planId: 'basic',
+          term: { start: '2026-11-15T00:00:00.000Z', end: '2026-12-15T00:00:00.000Z' },
+          dimensions: [
+            {
+              dimensionId: 'api-calls',
+              displayName: 'API calls',
+              unitOfMeasure: '1000 calls',
+              included: '100',
+              used: '150',
+              remaining: '0',
+              overage: '50',
             },
           ],
         },
@@ -596,6 +707,26 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
     },
     errors: [403, 404],
   },
+  'GET /v1/day-packs': {
+    operationId: 'listDayPacks',
+    summary: "A partner's day packs and their redemptions, page by page",
+    description: `Oldest issue first. A partner key lists its own packs (\`partnerId\` defaults to it; another partner's is 403); the publisher any partner's, \`partnerId\` required (packs are indexed per partner: without it, 400); customer keys 403. ${PAGED_LIST}`,
+    tag: 'Day packs',
+    auth: 'apiKey',
+    roles: ['publisher', 'partner'],
+    query: listDayPacksQuerySchema,
+    answers: {
+      200: {
+        description: 'One page of day packs',
+        schema: answers.dayPackPage,
+        example: {
+          dayPacks: [redeemedPackExample],
+          nextCursor: 'eyJwayI6IkRBWVBBQ0sjOWY4NmQwODEiLCJzayI6IkRBWVBBQ0sifQ',
+        },
+      },
+    },
+    errors: [403],
+  },
   'POST /v1/subscriptions/{subscriptionId}/day-pack-redemptions': {
     operationId: 'redeemDayPack',
     summary: 'Redeem a day-pack code for a subscription',
@@ -640,6 +771,26 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
     roles: ['publisher', 'partner'],
     answers: {
       200: { description: 'The packs', schema: answers.dayPackList, example: { dayPacks: [redeemedPackExample] } },
+    },
+    errors: [403],
+  },
+  'GET /v1/partners': {
+    operationId: 'listPartners',
+    summary: 'The reseller partners, by id, page by page',
+    description: `For the publisher (a partner reads itself with \`GET /v1/partners/{partnerId}\`). A partner saved before this list existed appears once it is saved again. ${PAGED_LIST}`,
+    tag: 'Partners',
+    auth: 'apiKey',
+    roles: PUBLISHER,
+    query: listPartnersQuerySchema,
+    answers: {
+      200: {
+        description: 'One page of partners',
+        schema: answers.partnerPage,
+        example: {
+          partners: [partnerExample],
+          nextCursor: 'eyJwayI6IlBBUlRORVIjcmVzZWxsZXItb25lIiwic2siOiJQQVJUTkVSIn0',
+        },
+      },
     },
     errors: [403],
   },
@@ -699,6 +850,57 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
       },
     },
     errors: [403, 404, 409],
+  },
+  'GET /v1/partners/{partnerId}/customers': {
+    operationId: 'listPartnerCustomers',
+    summary: "The partner's customers in one table: credit state, levels, month to date",
+    description:
+      "One row per linked customer, from the credit position the partner's alerts and the purchase checks use, in the partner's months. `creditState` is the most severe level reached (or `ok`); a customer that cannot be rated (subscription gone, plan not in the catalog, not priced in the levels' currency) has a row with its levels and no figures. Amounts only: never the store fee or the payout.",
+    tag: 'Partners',
+    auth: 'apiKey',
+    roles: ['publisher', 'partner'],
+    answers: {
+      200: {
+        description: "The partner's customers",
+        schema: answers.partnerCustomers,
+        example: {
+          partnerId: 'reseller-one',
+          asOf: '2026-12-07T03:00:00.000Z',
+          timeZone: 'Asia/Tokyo',
+          customers: [
+            {
+              subscriptionId: SUBSCRIPTION_ID,
+              customerId: TENANT_ID,
+              name: 'Contoso analytics',
+              tenantId: TENANT_ID,
+              offerId: 'contoso-analytics',
+              planId: 'basic',
+              status: 'Subscribed',
+              creditState: 'warning',
+              creditLevels: {
+                warning: money('100000'),
+                approvalRequired: money('150000'),
+                purchaseBlocked: money('200000'),
+              },
+              provisionalCredit: money('120000'),
+              monthToDate: money('104500'),
+              largestMonthlyCharge: { ...money('120000'), month: '2026-09' },
+              purchaseBlocked: false,
+              pendingApprovals: [
+                {
+                  id: 'a-1',
+                  planId: 'pro',
+                  maxQuantity: null,
+                  approvedAt: '2026-12-01T00:00:00.000Z',
+                  expiresAt: '2026-12-31T00:00:00.000Z',
+                },
+              ],
+            },
+          ],
+        },
+      },
+    },
+    errors: [403, 404],
   },
   'POST /v1/partners/{partnerId}/customers/{subscriptionId}/purchase-block-release': {
     operationId: 'releasePurchaseBlock',

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  allowanceResponseSchema,
+  partnerCustomersResponseSchema,
+  subscriptionListResponseSchema,
+  usageSeriesResponseSchema,
+} from '#functions/api/schema.ts';
 import type { UsageAnswer } from '#functions/usage-ingest/answer.ts';
 import type { Principal } from '#shared/domain/access.ts';
 import { alertNotificationSchema } from '#shared/domain/alerts/alert-message.ts';
@@ -22,6 +28,12 @@ import type { DispatchedRun } from '#shared/use-cases/metering/dispatch-usage-re
 import type { ReportingRunPage } from '#shared/use-cases/metering/ports/reporting-runs.ts';
 import type { HealthReport } from '#shared/use-cases/operations/check-health.ts';
 import type { ReleasedPurchaseBlock } from '#shared/use-cases/partners/release-purchase-block.ts';
+import type { Allowance } from '#shared/use-cases/portal-data/get-allowance.ts';
+import type { UsageSeries } from '#shared/use-cases/portal-data/get-usage-series.ts';
+import type { listDayPacks } from '#shared/use-cases/portal-data/list-day-packs.ts';
+import type { PartnerCustomers } from '#shared/use-cases/portal-data/list-partner-customers.ts';
+import type { listPartners } from '#shared/use-cases/portal-data/list-partners.ts';
+import type { listSubscriptions } from '#shared/use-cases/portal-data/list-subscriptions.ts';
 import { answerOf } from './json-of.ts';
 
 /**
@@ -611,4 +623,50 @@ export const webhookAnswer = answerOf<WebhookResult>()(
       detail: z.string().optional(),
     })
     .meta({ id: 'WebhookAnswer' }),
+);
+
+// ---- The data API behind the portal (functions/api/usage-data-routes.ts, docs/usage-data.md) ----------------------
+// The answer schemas of functions/api/schema.ts are the source of truth: bound here to the use cases' results and
+// named, not copied.
+
+const nextCursor = z.string().optional().meta({
+  description: 'Pass as `cursor` for the next page; absent at the end (a page may be short and still have one)',
+});
+
+export const usageSeries = answerOf<UsageSeries>()(
+  usageSeriesResponseSchema.meta({
+    id: 'UsageSeries',
+    description:
+      "Per dimension, one point per bucket with its quantity and attributable usage charge (a calendar month's points add up to that month's amount in the monthly usage), and the flat fees falling due",
+  }),
+);
+
+export const allowance = answerOf<Allowance>()(
+  allowanceResponseSchema.meta({
+    id: 'Allowance',
+    description:
+      'Per dimension of the plan in force, the included quantity, the usage of the current term, what remains and the overage',
+  }),
+);
+
+export const partnerCustomers = answerOf<PartnerCustomers>()(
+  partnerCustomersResponseSchema.meta({
+    id: 'PartnerCustomers',
+    description:
+      "The partner's customers with their credit state, levels and figures (no figures on a row that cannot be rated)",
+  }),
+);
+
+export const subscriptionPage = answerOf<Awaited<ReturnType<typeof listSubscriptions>>>()(
+  subscriptionListResponseSchema.meta({ id: 'SubscriptionPage', description: 'One page of subscriptions' }),
+);
+
+export const partnerPage = answerOf<Awaited<ReturnType<typeof listPartners>>>()(
+  z.object({ partners: z.array(partner), nextCursor }).meta({ id: 'PartnerPage', description: 'One page of partners' }),
+);
+
+export const dayPackPage = answerOf<Awaited<ReturnType<typeof listDayPacks>>>()(
+  z
+    .object({ dayPacks: z.array(dayPack), nextCursor })
+    .meta({ id: 'DayPackPage', description: 'One page of day packs' }),
 );

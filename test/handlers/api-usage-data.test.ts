@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as answers from '#infra/openapi/responses.ts';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
@@ -332,5 +333,26 @@ describe('the data API (series, allowance, partner customers, lists) through the
       expect(unscoped.statusCode).toBe(400);
       expect(JSON.stringify(bodyOf(unscoped))).toContain('partnerId is required');
     });
+  });
+
+  it('answers exactly what the OpenAPI description says (infra/openapi/responses.ts), no field more or less', async () => {
+    const routes = [
+      [`/v1/subscriptions/${subscriptionA.id}/usage/series?granularity=hour`, answers.usageSeries],
+      [`/v1/subscriptions/${subscriptionA.id}/allowance`, answers.allowance],
+      ['/v1/partners/partner-x/customers', answers.partnerCustomers],
+      ['/v1/subscriptions?limit=2', answers.subscriptionPage],
+      ['/v1/partners?limit=1', answers.partnerPage],
+      ['/v1/day-packs?partnerId=partner-x&limit=2', answers.dayPackPage],
+    ] as const;
+    for (const [path, schema] of routes) {
+      const answer = await get(path, keys.publisher);
+      expect(answer.statusCode).toBe(200);
+      const body = bodyOf(answer);
+      const parsed = schema.safeParse(body);
+
+      // The schemas strip unknown fields, so the parsed value equals the body only when nothing is undescribed.
+      expect(parsed.error?.issues ?? [], path).toEqual([]);
+      expect(parsed.data, path).toEqual(body);
+    }
   });
 });
