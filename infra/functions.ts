@@ -71,11 +71,22 @@ export interface FunctionDefinition {
 
 export type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 
+/**
+ * How the route's function authenticates a request. No route has an API Gateway authorizer: each function checks
+ * its own credential (the stack states why for each kind, cdk-nag AwsSolutions-APIG4).
+ * - `apiKey`: the project's API keys (`Authorization: Bearer …`), with their scopes.
+ * - `entraToken`: an Entra ID token from Microsoft (the fulfillment webhook).
+ * - `marketplaceToken`: the marketplace purchase token the customer arrives with (the landing page).
+ * - `session`: a signed session cookie set after Entra sign-in.
+ */
+export type RouteAuth = 'apiKey' | 'entraToken' | 'marketplaceToken' | 'session';
+
 export interface HttpRouteDefinition {
   /** API Gateway route path: literal segments, `{name}` parameters, and a final greedy `{proxy+}`. */
   readonly path: string;
   readonly methods: readonly HttpMethodName[];
   readonly functionId: string;
+  readonly auth: RouteAuth;
 }
 
 export interface ScheduleDefinition {
@@ -284,14 +295,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
 ];
 
 export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
-  { path: '/health', methods: ['GET'], functionId: API_FUNCTION.id },
-  { path: '/v1/usage', methods: ['POST'], functionId: USAGE_INGEST_FUNCTION.id },
+  { path: '/health', methods: ['GET'], functionId: API_FUNCTION.id, auth: 'apiKey' },
+  { path: '/v1/usage', methods: ['POST'], functionId: USAGE_INGEST_FUNCTION.id, auth: 'apiKey' },
   // Also served by the greedy route below; stated so the reporter's runs show in the route list (`npm run report`).
-  { path: '/v1/reporting/runs', methods: ['GET', 'POST'], functionId: API_FUNCTION.id },
-  { path: '/v1/{proxy+}', methods: ['ANY'], functionId: API_FUNCTION.id },
+  { path: '/v1/reporting/runs', methods: ['GET', 'POST'], functionId: API_FUNCTION.id, auth: 'apiKey' },
+  { path: '/v1/{proxy+}', methods: ['ANY'], functionId: API_FUNCTION.id, auth: 'apiKey' },
   // Microsoft sends customers to the landing page and posts to the webhook: neither carries an API key.
-  { path: '/landing', methods: ['GET', 'POST'], functionId: LANDING_FUNCTION.id },
-  { path: '/webhook', methods: ['POST'], functionId: FULFILLMENT_WEBHOOK_FUNCTION.id },
+  { path: '/landing', methods: ['GET', 'POST'], functionId: LANDING_FUNCTION.id, auth: 'marketplaceToken' },
+  { path: '/webhook', methods: ['POST'], functionId: FULFILLMENT_WEBHOOK_FUNCTION.id, auth: 'entraToken' },
 ];
 
 /** Scheduled handlers; later capabilities (subscription sync, usage reporter, alert checks) add theirs here. */

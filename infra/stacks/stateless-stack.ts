@@ -1,11 +1,24 @@
 import { join } from 'node:path';
-import { Annotations, CfnOutput, CfnParameter, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Annotations,
+  type CfnElement,
+  CfnOutput,
+  CfnParameter,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -17,6 +30,7 @@ import {
   FUNCTIONS,
   type FunctionDefinition,
   HTTP_ROUTES,
+  type RouteAuth,
   SCHEDULES,
   type ScheduleDefinition,
 } from '#infra/functions.ts';
@@ -31,6 +45,25 @@ import { ENV } from '#shared/env-names.ts';
  * API Gateway instead of running up Lambda and DynamoDB charges. Well above what one publisher's app sends.
  */
 export const DEFAULT_API_THROTTLE: Required<ThrottleSettings> = { rateLimit: 100, burstLimit: 200 };
+
+/**
+ * Why a route has no API Gateway authorizer (cdk-nag AwsSolutions-APIG4), per the way its function authenticates
+ * the caller. An authorizer could check none of these without duplicating the function's own check.
+ */
+const ROUTE_AUTH_REASONS: Record<RouteAuth, string> = {
+  apiKey:
+    'Authenticated in the function by the API key (Authorization: Bearer), hashed and looked up in the table with ' +
+    'its scope; an authorizer would add a second lookup per request and a second place for the scope rules.',
+  entraToken:
+    "Microsoft's webhook call carries an Entra ID token: the function verifies its signature, issuer, audience " +
+    '(our Entra app) and the calling app id, then confirms the operation with Get Operation.',
+  marketplaceToken:
+    'Opened by the customer with the marketplace purchase token, which the function resolves with Microsoft ' +
+    '(Resolve API) before it shows or activates anything; no other credential exists at that point.',
+  session:
+    'Authenticated in the function by its signed session cookie (after Entra sign-in); sign-in pages themselves ' +
+    'must be reachable without a session.',
+};
 
 export interface StatelessStackProps extends StackProps {
   /** The data-holding resources, from the stateful stack. */
@@ -92,7 +125,10 @@ export class StatelessStack extends Stack {
     // What each function may touch, as `infra/functions.ts` declares it: an address plus the least grant for it.
     for (const definition of FUNCTIONS) {
       const fn = this.functionFor(definition.id, 'FUNCTIONS').function;
-      if (definition.uses.table) bindTable(fn, stateful.table, MAIN_TABLE.envVar, definition.uses.table);
+      if (definition.uses.table) {
+        const indexNames = MAIN_TABLE.globalIndexes.map((index) => index.name);
+        bindTable(fn, stateful.table, MAIN_TABLE.envVar, definition.uses.table, indexNames);
+      }
       for (const use of definition.uses.queues ?? []) {
         bindQueue(fn, stateful.queueFor(use.queue).queue, use.queue.envVar, use.access);
       }
@@ -113,6 +149,7 @@ export class StatelessStack extends Stack {
             resources: [alerts.topicArn, `${alerts.topicArn}:*`],
           }),
         );
+        acknowledgeTopicSubscriptionsWildcard(fn, alerts);
       }
       if (definition.uses.marketplace) {
         fn.addEnvironment(ENV.entraTenantId, entraTenantId.valueAsString);
@@ -143,10 +180,15 @@ export class StatelessStack extends Stack {
       description: 'Marketplace metering and fulfillment API',
       createDefaultStage: false,
     });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
       throttle: { ...DEFAULT_API_THROTTLE, ...props.apiThrottle },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: API_ACCESS_LOG_FORMAT },
     });
     this.apiUrl = stage.url;
 
@@ -157,7 +199,14 @@ export class StatelessStack extends Stack {
         integrations.get(route.functionId) ??
         new HttpLambdaIntegration(`${route.functionId}Integration`, target.function);
       integrations.set(route.functionId, integration);
-      this.api.addRoutes({ path: route.path, methods: route.methods.map((method) => HttpMethod[method]), integration });
+      const routes = this.api.addRoutes({
+        path: route.path,
+        methods: route.methods.map((method) => HttpMethod[method]),
+        integration,
+      });
+      for (const added of routes) {
+        Validations.of(added).acknowledge({ id: 'AwsSolutions-APIG4', reason: ROUTE_AUTH_REASONS[route.auth] });
+      }
     }
 
     for (const schedule of props.schedules ?? SCHEDULES) {
@@ -165,7 +214,7 @@ export class StatelessStack extends Stack {
       new scheduler.Schedule(this, `${schedule.id}Schedule`, {
         description: schedule.description,
         schedule: scheduler.ScheduleExpression.rate(Duration.minutes(schedule.everyMinutes)),
-        target: new LambdaInvoke(target.function),
+        target: new LatestVersionInvoke(target.function),
       });
     }
 
@@ -281,6 +330,63 @@ export class StatelessStack extends Stack {
     if (!found) throw new Error(`${usedBy} names function "${functionId}", which infra/functions.ts does not define`);
     return found;
   }
+}
+
+/**
+ * One JSON line per request. Only the path, never the query string: the landing page's `?token=` is a purchase
+ * token, a credential. `requestId` matches the function logs' `x-amzn-RequestId`; the integration fields tell a
+ * function error from an API Gateway one.
+ */
+const API_ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    time: '$context.requestTimeEpoch',
+    ip: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    method: '$context.httpMethod',
+    path: '$context.path',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    latencyMs: '$context.responseLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationLatencyMs: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    error: '$context.error.message',
+  }),
+);
+
+/**
+ * `LambdaInvoke` grants the schedule's role `lambda:InvokeFunction` on the function and on `<function ARN>:*` (every
+ * version and alias, cdk-nag AwsSolutions-IAM5). Schedules invoke the unqualified function only, so only that is
+ * granted.
+ */
+class LatestVersionInvoke extends LambdaInvoke {
+  constructor(private readonly target: lambda.IFunction) {
+    super(target);
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    this.target.grantInvokeLatestVersion(role);
+  }
+}
+
+/**
+ * SNS authorizes GetSubscriptionAttributes, SetSubscriptionAttributes and Unsubscribe on the subscription ARN,
+ * `<topic ARN>:<id>`, whose id SNS makes up when an address subscribes: `<topic ARN>:*` (this topic's subscriptions,
+ * no other topic's) is the narrowest grant possible. cdk-nag names the finding after the topic's logical id.
+ */
+function acknowledgeTopicSubscriptionsWildcard(fn: lambda.Function, topic: sns.ITopic): void {
+  const topicStack = Stack.of(topic);
+  const topicLogicalId = topicStack.resolve(topicStack.getLogicalId(topic.node.defaultChild as CfnElement)) as string;
+  const policy = fn.role?.node.tryFindChild('DefaultPolicy');
+  if (!policy) throw new Error(`${fn.node.path} has no default policy to acknowledge the subscription grant on`);
+  Validations.of(policy).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${topicLogicalId}>:*]`,
+    reason:
+      'Subscription-level SNS actions (attributes of, and unsubscribing, alert contacts) are authorized on ' +
+      "subscription ARNs, whose ids SNS assigns at subscribe time: the topic's own subscriptions are the narrowest scope.",
+  });
 }
 
 function kebabToPascal(name: string): string {
