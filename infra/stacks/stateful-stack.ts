@@ -1,7 +1,8 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -35,6 +36,8 @@ export interface StatefulResources {
   topicFor(definition: TopicDefinition): sns.ITopic;
   /** The Entra client secret of the publisher's app, for the marketplace client. */
   readonly entraClientSecret: secretsmanager.ISecret;
+  /** Subscribing alert contacts to the alerts topic and managing those subscriptions (and nothing else). */
+  readonly alertContactsPolicy: iam.IManagedPolicy;
 }
 
 /** A work queue with its dead-letter queue and the alarm that fires when anything lands there. */
@@ -58,6 +61,7 @@ export class StatefulStack extends Stack implements StatefulResources {
   /** One alarm per dead-letter queue: any message there is usage or an event that was not processed. */
   readonly deadLetterAlarms: readonly cloudwatch.Alarm[];
   readonly entraClientSecret: secretsmanager.Secret;
+  readonly alertContactsPolicy: iam.ManagedPolicy;
 
   private readonly tables = new Map<TableDefinition, dynamodb.Table>();
   private readonly queues = new Map<QueueDefinition, QueueWithDeadLetter>();
@@ -97,6 +101,7 @@ export class StatefulStack extends Stack implements StatefulResources {
       value: this.entraClientSecret.secretArn,
       description: 'Put the Entra app client secret here: aws secretsmanager put-secret-value --secret-id <this>',
     });
+    this.alertContactsPolicy = this.createAlertContactsPolicy(this.alertsTopic);
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'For npm run api-key:create' });
   }
 
@@ -176,6 +181,41 @@ export class StatefulStack extends Stack implements StatefulResources {
     });
     deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topicFor(OPERATIONS_TOPIC)));
     return { queue, deadLetterQueue, deadLetterAlarm };
+  }
+
+  /**
+   * A customer-managed policy, defined beside the topic it is about, for functions that register alert contacts:
+   * they subscribe e-mail addresses and phone numbers with a filter policy and later change or remove those
+   * subscriptions. Subscription-level actions are authorized on the subscription ARN, `<topic ARN>:<id>`, hence both.
+   * It lives here rather than in the functions' own policies so that `<topic ARN>:*` is written, and acknowledged
+   * for cdk-nag, as a reference within this stack (cdk-nag names the finding after the resource it reads, and a
+   * cross-stack import would name it after an export name CDK makes up).
+   */
+  private createAlertContactsPolicy(alerts: sns.Topic): iam.ManagedPolicy {
+    const policy = new iam.ManagedPolicy(this, 'AlertContactsPolicy', {
+      description: 'Subscribe alert contacts to the alerts topic and manage those subscriptions',
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'sns:Subscribe',
+            'sns:ListSubscriptionsByTopic',
+            'sns:GetSubscriptionAttributes',
+            'sns:SetSubscriptionAttributes',
+            // A contact dropped from every setting is unsubscribed (SnsAlertPublisher.removeContact).
+            'sns:Unsubscribe',
+          ],
+          resources: [alerts.topicArn, `${alerts.topicArn}:*`],
+        }),
+      ],
+    });
+    const topicLogicalId = this.resolve(this.getLogicalId(alerts.node.defaultChild as CfnElement)) as string;
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${topicLogicalId}>:*]`,
+      reason:
+        'Subscription-level SNS actions (attributes of, and unsubscribing, alert contacts) are authorized on ' +
+        "subscription ARNs, whose ids SNS assigns at subscribe time: this topic's subscriptions are the narrowest scope.",
+    });
+    return policy;
   }
 
   private createTopic(definition: TopicDefinition): sns.Topic {

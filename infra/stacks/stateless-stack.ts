@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import {
   Annotations,
-  type CfnElement,
   CfnOutput,
   CfnParameter,
   Duration,
@@ -15,7 +14,7 @@ import { HttpApi, HttpMethod, LogGroupLogDestination, type ThrottleSettings } fr
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -34,7 +33,7 @@ import {
   SCHEDULES,
   type ScheduleDefinition,
 } from '#infra/functions.ts';
-import { ALERTS_TOPIC, MAIN_TABLE, OPERATIONS_TOPIC } from '#infra/resources.ts';
+import { MAIN_TABLE, OPERATIONS_TOPIC } from '#infra/resources.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { DEFAULT_UNREPORTED_ALARM_HOURS } from '#shared/domain/reporting/report-schedule.ts';
@@ -133,24 +132,8 @@ export class StatelessStack extends Stack {
         bindQueue(fn, stateful.queueFor(use.queue).queue, use.queue.envVar, use.access);
       }
       for (const topic of definition.uses.topics ?? []) bindTopic(fn, stateful.topicFor(topic), topic.envVar);
-      if (definition.uses.subscribesAlertContacts) {
-        const alerts = stateful.topicFor(ALERTS_TOPIC);
-        // Subscription-level actions are authorized on the subscription ARN (`<topic ARN>:<id>`), hence both.
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: [
-              'sns:Subscribe',
-              'sns:ListSubscriptionsByTopic',
-              'sns:GetSubscriptionAttributes',
-              'sns:SetSubscriptionAttributes',
-              // A contact dropped from every setting is unsubscribed (SnsAlertPublisher.removeContact).
-              'sns:Unsubscribe',
-            ],
-            resources: [alerts.topicArn, `${alerts.topicArn}:*`],
-          }),
-        );
-        acknowledgeTopicSubscriptionsWildcard(fn, alerts);
-      }
+      // The topic's own stack defines what registering alert contacts may do (StatefulStack.alertContactsPolicy).
+      if (definition.uses.subscribesAlertContacts) fn.role?.addManagedPolicy(stateful.alertContactsPolicy);
       if (definition.uses.marketplace) {
         fn.addEnvironment(ENV.entraTenantId, entraTenantId.valueAsString);
         fn.addEnvironment(ENV.entraClientId, entraClientId.valueAsString);
@@ -369,24 +352,6 @@ class LatestVersionInvoke extends LambdaInvoke {
   protected override addTargetActionToRole(role: iam.IRole): void {
     this.target.grantInvokeLatestVersion(role);
   }
-}
-
-/**
- * SNS authorizes GetSubscriptionAttributes, SetSubscriptionAttributes and Unsubscribe on the subscription ARN,
- * `<topic ARN>:<id>`, whose id SNS makes up when an address subscribes: `<topic ARN>:*` (this topic's subscriptions,
- * no other topic's) is the narrowest grant possible. cdk-nag names the finding after the topic's logical id.
- */
-function acknowledgeTopicSubscriptionsWildcard(fn: lambda.Function, topic: sns.ITopic): void {
-  const topicStack = Stack.of(topic);
-  const topicLogicalId = topicStack.resolve(topicStack.getLogicalId(topic.node.defaultChild as CfnElement)) as string;
-  const policy = fn.role?.node.tryFindChild('DefaultPolicy');
-  if (!policy) throw new Error(`${fn.node.path} has no default policy to acknowledge the subscription grant on`);
-  Validations.of(policy).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${topicLogicalId}>:*]`,
-    reason:
-      'Subscription-level SNS actions (attributes of, and unsubscribing, alert contacts) are authorized on ' +
-      "subscription ARNs, whose ids SNS assigns at subscribe time: the topic's own subscriptions are the narrowest scope.",
-  });
 }
 
 function kebabToPascal(name: string): string {

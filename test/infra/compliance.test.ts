@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -8,18 +8,22 @@ import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { TEST_CATALOG, testApp } from '#test/infra/cdk-test-app.ts';
 
-/** The app as infra/app.ts builds it (both stacks, the compliance checks registered), without bundling. */
+/** The two stacks of infra/app.ts, without bundling. */
 function appWithBothStacks() {
   const app = testApp();
   const stateful = new StatefulStack(app, 'CompliantStateful');
   const stateless = new StatelessStack(app, 'CompliantStateless', { stateful, catalog: TEST_CATALOG });
-  addComplianceChecks(app);
   return { app, stateful, stateless };
 }
 
-/** Every unacknowledged AwsSolutions finding, one line each: `<severity> <rule> <construct path>`. */
-function findings(scope: Parameters<AwsSolutionsChecks['validateScope']>[0]): string[] {
-  const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(scope);
+/**
+ * Every unacknowledged AwsSolutions finding, one line each: `<severity> <rule> <construct path>: <why>`. The app is
+ * synthesized first, as `cdk synth` does before it runs the checks: cross-stack references are then imports, and
+ * the findings name the resources exactly as they do there.
+ */
+function findings(app: App): string[] {
+  app.synth();
+  const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
   return report.violations.flatMap((violation) =>
     violation.violatingResources.map(
       (resource) => `${violation.severity} ${violation.ruleName} ${resource.constructPath}: ${violation.description}`,
@@ -28,7 +32,9 @@ function findings(scope: Parameters<AwsSolutionsChecks['validateScope']>[0]): st
 }
 
 describe('cdk-nag AwsSolutions checks', () => {
-  it('find nothing unacknowledged in the app: every finding is fixed or acknowledged with a reason', () => {
+  it('find nothing unacknowledged in the app: every finding is fixed or acknowledged with a reason', {
+    timeout: 120_000,
+  }, () => {
     const { app } = appWithBothStacks();
 
     const found = findings(app);
@@ -36,8 +42,8 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(found, `Unacknowledged cdk-nag findings:\n${found.join('\n')}`).toEqual([]);
   });
 
-  it('report a new finding, so one added to the stacks fails this test', () => {
-    const { stateless } = appWithBothStacks();
+  it('report a new finding, so one added to the stacks fails this test', { timeout: 120_000 }, () => {
+    const { app, stateless } = appWithBothStacks();
     // A queue without a dead-letter queue or TLS enforcement, and a role allowed everything on a service.
     new sqs.Queue(stateless, 'CarelessQueue');
     const role = new iam.Role(stateless, 'CarelessRole', {
@@ -45,7 +51,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:*'], resources: ['*'] }));
 
-    const found = findings(stateless);
+    const found = findings(app);
 
     expect(found.some((line) => line.includes('AwsSolutions-SQS3') && line.includes('CarelessQueue'))).toBe(true);
     expect(found.some((line) => line.includes('AwsSolutions-IAM5[Action::dynamodb:*]'))).toBe(true);
@@ -55,15 +61,18 @@ describe('cdk-nag AwsSolutions checks', () => {
     );
   });
 
-  it('are registered on the app, so `cdk synth` fails on a finding', () => {
+  it('are registered by addComplianceChecks (infra/app.ts), so `cdk synth` fails on a finding', {
+    timeout: 120_000,
+  }, () => {
     const { app } = appWithBothStacks();
+    addComplianceChecks(app);
     const offending = new Stack(app, 'Offending');
     new sqs.Queue(offending, 'CarelessQueue');
 
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS3/);
   });
 
-  it('give every acknowledgment a reason of at least a sentence', () => {
+  it('give every acknowledgment a reason of at least a sentence', { timeout: 120_000 }, () => {
     const { app } = appWithBothStacks();
     const reasons = app.node
       .findAll()

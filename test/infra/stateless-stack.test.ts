@@ -129,7 +129,8 @@ describe('StatelessStack', () => {
     it('writes logs only to its own log group: no AWS managed policy on its role', () => {
       const roleId = logicalId(stack.apiFunction.function.role?.node.defaultChild);
       const role = template.findResources('AWS::IAM::Role')[roleId];
-      expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+      // Only the stateful stack's own alert-contacts policy (a cross-stack import), never `arn:…:iam::aws:policy/…`.
+      expect(role?.Properties.ManagedPolicyArns).toEqual([imported(stateful.alertContactsPolicy.managedPolicyArn)]);
       const logStatements = apiStatements.filter((statement) =>
         actionsOf(statement).some((action) => action.startsWith('logs:')),
       );
@@ -431,15 +432,26 @@ describe('StatelessStack', () => {
 
   describe('alert contacts', () => {
     it('lets the Api function subscribe and unsubscribe contacts on the alerts topic only', () => {
-      const alertsTopic = JSON.stringify(imported(stateful.topicFor(ALERTS_TOPIC).topicArn));
-      const subscribing = apiStatements.filter((statement) => actionsOf(statement).includes('sns:Subscribe'));
+      const statefulTemplate = Template.fromStack(stateful);
+      const alertsTopic = JSON.stringify(stateful.resolve(stateful.topicFor(ALERTS_TOPIC).topicArn));
+      const policyId = stateful.resolve(
+        stateful.getLogicalId(stateful.alertContactsPolicy.node.defaultChild as never),
+      ) as string;
+      const subscribing = statefulTemplate.findResources('AWS::IAM::ManagedPolicy')[policyId]?.Properties.PolicyDocument
+        .Statement as Statement[];
 
       expect(subscribing).toHaveLength(1);
       expect(actionsOf(subscribing[0] as Statement)).toEqual(
         expect.arrayContaining(['sns:Subscribe', 'sns:SetSubscriptionAttributes', 'sns:Unsubscribe']),
       );
-      expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).toContain(alertsTopic.slice(1, -1));
+      expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).toContain(alertsTopic);
       expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).not.toContain('"*"');
+      // Attached to the Api function's role, and to no function that registers no contacts.
+      const attached = Object.values(template.findResources('AWS::IAM::Role')).filter((role) =>
+        JSON.stringify(role.Properties.ManagedPolicyArns ?? []).includes('AlertContactsPolicy'),
+      );
+      expect(attached).toHaveLength(1);
+      expect(apiStatements.flatMap(actionsOf)).not.toContain('sns:Subscribe');
     });
   });
 });
