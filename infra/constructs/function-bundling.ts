@@ -20,6 +20,14 @@ export const MAX_BUNDLE_BYTES = 1024 * 1024;
 const ESM_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
+ * The esbuild substitution that compiles the validated catalog into a bundle: esbuild replaces the literal expression
+ * `process.env.CATALOG_JSON` (see `runtimeEnv` in shared/config/load-settings.ts) with the catalog's JSON text.
+ */
+export function catalogDefine(catalog: unknown): Record<string, string> {
+  return { 'process.env.CATALOG_JSON': JSON.stringify(JSON.stringify(catalog)) };
+}
+
+/**
  * The bundling options of one function. `define`: esbuild substitutions compiled into the bundle (the catalog).
  */
 export function functionBundling(define?: Readonly<Record<string, string>>): BundlingOptions {

@@ -24,6 +24,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AppFunction, METRICS_NAMESPACE, REPO_ROOT } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
+import { catalogDefine } from '#infra/constructs/function-bundling.ts';
 import {
   API_FUNCTION,
   FUNCTIONS,
@@ -101,8 +102,8 @@ export class StatelessStack extends Stack {
     // The catalog is compiled into each bundle rather than passed at run time: it was validated when the app was
     // synthesized (an invalid catalog fails `cdk synth`, never a deployed function), it is not bound by the 4 KB
     // limit on a function's environment variables, and the function reads no file at cold start. esbuild replaces
-    // the literal expression `process.env.CATALOG_JSON` (see `runtimeEnv` in shared/config/load-settings.ts) with the JSON text.
-    const define = { 'process.env.CATALOG_JSON': JSON.stringify(JSON.stringify(props.catalog)) };
+    // the literal expression `process.env.CATALOG_JSON` with the JSON text (catalogDefine).
+    const define = catalogDefine(props.catalog);
     for (const definition of FUNCTIONS) {
       this.functions.set(definition.id, this.createFunction(definition, define));
     }
