@@ -55,7 +55,10 @@ describe('function bundles', () => {
   it('lists as over the 1 MB target only functions that still are', () => {
     for (const id of Object.keys(OVER_TARGET_CEILINGS)) {
       const bytes = sizes.get(id);
-      expect(bytes, `${id} is listed in OVER_TARGET_CEILINGS but is not a function`).toBeDefined();
+      expect(
+        bytes,
+        `${id} was not measured: its bundle failed, or OVER_TARGET_CEILINGS names no function of that id`,
+      ).toBeDefined();
       expect(
         bytes,
         `${id} is now ${((bytes ?? 0) / KB).toFixed(0)} KB: remove it from OVER_TARGET_CEILINGS`,
