@@ -8,7 +8,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Lambda runs Node 22; the SDK's notice about Node 20 support ending is noise in test output.
+    // Lambda runs Node 24; the SDK's notice about Node 20 support ending is noise in test output.
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_DEV: 'true',

@@ -11,6 +11,7 @@
  */
 import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { addComplianceChecks } from '#infra/compliance.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
@@ -33,6 +34,9 @@ new StatelessStack(app, `${prefix}Stateless`, {
   stateful,
   catalog,
 });
+
+// cdk-nag (AwsSolutions): synthesis fails on any finding that is neither fixed nor acknowledged with a reason.
+addComplianceChecks(app);
 
 app.synth();
 

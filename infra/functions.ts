@@ -83,11 +83,23 @@ export interface FunctionDefinition {
 
 export type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
 
+/**
+ * How the route's function authenticates a request. No route has an API Gateway authorizer: each function checks
+ * its own credential (the stack states why for each kind, cdk-nag AwsSolutions-APIG4).
+ * - `apiKey`: the project's API keys (`Authorization: Bearer …`), with their scopes.
+ * - `entraToken`: an Entra ID token from Microsoft (the fulfillment webhook).
+ * - `marketplaceToken`: the marketplace purchase token the customer arrives with (the landing page).
+ * - `session`: a signed session cookie set after Entra sign-in (the portal's pages; the Api also accepts it).
+ * - `public`: no credential by design: the API's description, and the sign-in steps that lead to a session.
+ */
+export type RouteAuth = 'apiKey' | 'entraToken' | 'marketplaceToken' | 'session' | 'public';
+
 export interface HttpRouteDefinition {
   /** API Gateway route path: literal segments, `{name}` parameters, and a final greedy `{proxy+}`. */
   readonly path: string;
   readonly methods: readonly HttpMethodName[];
   readonly functionId: string;
+  readonly auth: RouteAuth;
 }
 
 export interface ScheduleDefinition {
@@ -313,24 +325,25 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
 ];
 
 export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
-  { path: '/health', methods: ['GET'], functionId: API_FUNCTION.id },
-  { path: '/v1/usage', methods: ['POST'], functionId: USAGE_INGEST_FUNCTION.id },
+  { path: '/health', methods: ['GET'], functionId: API_FUNCTION.id, auth: 'apiKey' },
+  { path: '/v1/usage', methods: ['POST'], functionId: USAGE_INGEST_FUNCTION.id, auth: 'apiKey' },
   // Also served by the greedy route below; stated so the reporter's runs show in the route list (`npm run report`).
-  { path: '/v1/reporting/runs', methods: ['GET', 'POST'], functionId: API_FUNCTION.id },
-  { path: '/v1/{proxy+}', methods: ['ANY'], functionId: API_FUNCTION.id },
+  { path: '/v1/reporting/runs', methods: ['GET', 'POST'], functionId: API_FUNCTION.id, auth: 'apiKey' },
+  { path: '/v1/{proxy+}', methods: ['ANY'], functionId: API_FUNCTION.id, auth: 'apiKey' },
   // The API's description (OpenAPI 3.1) and its readable page: public, so literal routes of their own (the Api
   // function recognises public routes by their route key).
-  { path: '/openapi.json', methods: ['GET'], functionId: API_FUNCTION.id },
-  { path: '/docs/api', methods: ['GET'], functionId: API_FUNCTION.id },
-  // Microsoft sends customers to the landing page and posts to the webhook: neither carries an API key.
-  { path: '/landing', methods: ['GET', 'POST'], functionId: LANDING_FUNCTION.id },
-  // The portal and its sign-in: pages ask for a session, not a key.
-  { path: '/portal', methods: ['GET'], functionId: PORTAL_FUNCTION.id },
-  { path: '/portal/{proxy+}', methods: ['GET'], functionId: PORTAL_FUNCTION.id },
-  { path: '/auth/sign-in', methods: ['GET'], functionId: PORTAL_FUNCTION.id },
-  { path: '/auth/callback', methods: ['GET'], functionId: PORTAL_FUNCTION.id },
-  { path: '/auth/sign-out', methods: ['POST'], functionId: PORTAL_FUNCTION.id },
-  { path: '/webhook', methods: ['POST'], functionId: FULFILLMENT_WEBHOOK_FUNCTION.id },
+  { path: '/openapi.json', methods: ['GET'], functionId: API_FUNCTION.id, auth: 'public' },
+  { path: '/docs/api', methods: ['GET'], functionId: API_FUNCTION.id, auth: 'public' },
+  // Microsoft sends customers to the landing page and posts to the webhook: neither carries an API key. The landing
+  // page also signs the customer in (session) before it shows the purchase.
+  { path: '/landing', methods: ['GET', 'POST'], functionId: LANDING_FUNCTION.id, auth: 'marketplaceToken' },
+  // The portal and its sign-in: pages ask for a session, not a key; the sign-in steps lead to one.
+  { path: '/portal', methods: ['GET'], functionId: PORTAL_FUNCTION.id, auth: 'session' },
+  { path: '/portal/{proxy+}', methods: ['GET'], functionId: PORTAL_FUNCTION.id, auth: 'session' },
+  { path: '/auth/sign-in', methods: ['GET'], functionId: PORTAL_FUNCTION.id, auth: 'public' },
+  { path: '/auth/callback', methods: ['GET'], functionId: PORTAL_FUNCTION.id, auth: 'public' },
+  { path: '/auth/sign-out', methods: ['POST'], functionId: PORTAL_FUNCTION.id, auth: 'session' },
+  { path: '/webhook', methods: ['POST'], functionId: FULFILLMENT_WEBHOOK_FUNCTION.id, auth: 'entraToken' },
 ];
 
 /** Scheduled handlers; later capabilities (subscription sync, usage reporter, alert checks) add theirs here. */

@@ -2,7 +2,7 @@
  * How a failed zod parse is put into words, in one place: request bodies, queue messages, configuration, and payloads
  * from Microsoft all name the field at fault the same way (a dotted path, array indexes included).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** One problem of a failed parse: the field it is about and what is wrong with it. */
 export interface DescribedIssue {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_REPORT_GRACE_MINUTES } from '#shared/adapters/compose/usage-reporter-settings.ts';
 import {
   PUBLISHER_ADMIN_SETTINGS,

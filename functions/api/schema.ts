@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TERM_UNITS } from '#shared/domain/catalog.ts';
 
 /** `POST /v1/api-keys`: our own API, so strict (an unknown field is an error, not silently ignored). */

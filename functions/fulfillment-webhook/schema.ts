@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { lenientEnum, lenientNumber, lenientString } from '#shared/adapters/marketplace/marketplace-schemas.ts';
 import type { FulfillmentNotification } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
 

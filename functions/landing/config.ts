@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SESSION_SETTINGS, type SecretSource, sessionSecretSource } from '#shared/adapters/entra/sign-in-config.ts';
 import {
   MARKETPLACE_SETTINGS,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OperationAnswer } from '#shared/use-cases/fulfillment/ports/operation-answer-queue.ts';
 import { describeIssues } from '#shared/zod-issues.ts';
 

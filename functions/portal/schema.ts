@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '#shared/http/request.ts';
 import { cookieOf } from '#shared/http/session.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
 import {
   ALERT_EVALUATION_SETTINGS,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadMarketplaceConfig, type MarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Largest accepted request body: 1,000 events of ordinary size fit in well under 1 MB. */
 export const MAX_USAGE_BODY_BYTES = 1_000_000;

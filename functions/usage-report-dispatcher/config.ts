@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_REPORT_GRACE_MINUTES } from '#shared/adapters/compose/usage-reporter-settings.ts';
 import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
 import { optionalWholeNumber, TABLE_SETTINGS, USAGE_REPORT_QUEUE_SETTINGS } from '#shared/config/settings.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ShardWork } from '#shared/use-cases/metering/ports/reporting-runs.ts';
 import { describeIssues } from '#shared/zod-issues.ts';
 

@@ -1,4 +1,5 @@
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -10,19 +11,40 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
  * Env var names come from `#shared/env-names.ts` (via `infra/resources.ts`), which the function code reads too.
  */
 
+/** Item reads, including the condition checks of transactions (`TransactWriteItems` is authorized per action). */
+const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+];
+const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
 /**
- * Gives `fn` the table's name in `envVar` and item-level access to the table and its indexes.
- * `read` grants reads only; `readWrite` adds writes, deletes and transactions. Never `dynamodb:*`, never `*` resources.
+ * Gives `fn` the table's name in `envVar` and item-level access to the table and the named indexes.
+ * `read` grants reads only; `readWrite` adds writes, deletes and transactions. Never `dynamodb:*`, never `*`
+ * resources, and never `<table>/index/*` (what `Table.grantReadData` grants): each index is named, so an index added
+ * later is not readable until it is bound here. No Scan, no stream reads, no DescribeTable: the code uses none.
  */
 export function bindTable(
   fn: lambda.Function,
   table: dynamodb.ITable,
   envVar: string,
   access: 'read' | 'readWrite',
+  indexNames: readonly string[],
 ): void {
   fn.addEnvironment(envVar, table.tableName);
-  if (access === 'read') table.grantReadData(fn);
-  else table.grantReadWriteData(fn);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
+      resources: [table.tableArn, ...indexNames.map((name) => `${table.tableArn}/index/${name}`)],
+    }),
+  );
 }
 
 /**

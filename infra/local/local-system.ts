@@ -21,10 +21,10 @@ import {
 } from '#infra/local/lambda-http-adapter.ts';
 import { LocalClock } from '#infra/local/local-clock.ts';
 import { removeLocalSystemFile, writeLocalSystemFile } from '#infra/local/local-system-file.ts';
-import { writePortalAssets } from '#infra/portal-assets.ts';
 import { provisionLocalResources } from '#infra/local/provision.ts';
 import { type SqsLambdaHandler, startQueuePoller } from '#infra/local/queue-poller.ts';
 import { type LocalSchedules, type ScheduledHandler, startSchedules } from '#infra/local/scheduler.ts';
+import { writePortalAssets } from '#infra/portal-assets.ts';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import {

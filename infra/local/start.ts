@@ -7,7 +7,7 @@ import { REPO_ROOT, startLocalSystem } from '#infra/local/local-system.ts';
  * `npm start`: the whole system on this machine. Data survives restarts in `.local/dynamodb` (git-ignored);
  * Ctrl-C stops the HTTP server, fauxqs and the DynamoDB Local JVM before exiting.
  */
-// Lambda runs Node 22; the SDK's notice about Node 20 support ending is noise for a local run.
+// Lambda runs Node 24; the SDK's notice about Node 20 support ending is noise for a local run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const localDir = resolve(REPO_ROOT, process.env.LOCAL_DIR ?? '.local');
 const dataDir = join(localDir, 'dynamodb');

@@ -1,7 +1,8 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -37,6 +38,8 @@ export interface StatefulResources {
   readonly entraClientSecret: secretsmanager.ISecret;
   readonly signInClientSecret: secretsmanager.ISecret;
   readonly sessionSecret: secretsmanager.ISecret;
+  /** Subscribing alert contacts to the alerts topic and managing those subscriptions (and nothing else). */
+  readonly alertContactsPolicy: iam.IManagedPolicy;
 }
 
 /** A work queue with its dead-letter queue and the alarm that fires when anything lands there. */
@@ -64,6 +67,7 @@ export class StatefulStack extends Stack implements StatefulResources {
   readonly signInClientSecret: secretsmanager.Secret;
   /** Random at creation: the session and sign-in cookie keys are derived from it. */
   readonly sessionSecret: secretsmanager.Secret;
+  readonly alertContactsPolicy: iam.ManagedPolicy;
 
   private readonly tables = new Map<TableDefinition, dynamodb.Table>();
   private readonly queues = new Map<QueueDefinition, QueueWithDeadLetter>();
@@ -92,6 +96,13 @@ export class StatefulStack extends Stack implements StatefulResources {
       description: 'Client secret of the Entra app registered for the marketplace offer (set it after deploying)',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    Validations.of(this.entraClientSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The value is a client secret issued by Entra ID for the publisher app: it is rotated in Entra (a new secret ' +
+        'is added there, then put here; both work during the overlap), which a Secrets Manager rotation function ' +
+        'cannot do without rights over the Entra app. docs/deploy.md describes the rotation.',
+    });
     new CfnOutput(this, 'EntraClientSecretArn', {
       value: this.entraClientSecret.secretArn,
       description: 'Put the Entra app client secret here: aws secretsmanager put-secret-value --secret-id <this>',
@@ -99,6 +110,12 @@ export class StatefulStack extends Stack implements StatefulResources {
     this.signInClientSecret = new secretsmanager.Secret(this, 'SignInClientSecret', {
       description: 'Client secret of the Entra app that signs customers and partners in (set it after deploying)',
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.signInClientSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A client secret issued by Entra ID for the sign-in app: rotated in Entra like the publisher app secret ' +
+        '(add a new one there, put it here, remove the old one), which a rotation function cannot do.',
     });
     new CfnOutput(this, 'SignInClientSecretArn', {
       value: this.signInClientSecret.secretArn,
@@ -112,6 +129,13 @@ export class StatefulStack extends Stack implements StatefulResources {
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    Validations.of(this.sessionSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Key material of the session cookies, read by the functions on cold start: rotating it signs every user ' +
+        'out, so it is rotated on purpose (put a new random value), not on a schedule mid-working-day.',
+    });
+    this.alertContactsPolicy = this.createAlertContactsPolicy(this.alertsTopic);
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'For npm run api-key:create' });
   }
 
@@ -191,6 +215,41 @@ export class StatefulStack extends Stack implements StatefulResources {
     });
     deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topicFor(OPERATIONS_TOPIC)));
     return { queue, deadLetterQueue, deadLetterAlarm };
+  }
+
+  /**
+   * A customer-managed policy, defined beside the topic it is about, for functions that register alert contacts:
+   * they subscribe e-mail addresses and phone numbers with a filter policy and later change or remove those
+   * subscriptions. Subscription-level actions are authorized on the subscription ARN, `<topic ARN>:<id>`, hence both.
+   * It lives here rather than in the functions' own policies so that `<topic ARN>:*` is written, and acknowledged
+   * for cdk-nag, as a reference within this stack (cdk-nag names the finding after the resource it reads, and a
+   * cross-stack import would name it after an export name CDK makes up).
+   */
+  private createAlertContactsPolicy(alerts: sns.Topic): iam.ManagedPolicy {
+    const policy = new iam.ManagedPolicy(this, 'AlertContactsPolicy', {
+      description: 'Subscribe alert contacts to the alerts topic and manage those subscriptions',
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'sns:Subscribe',
+            'sns:ListSubscriptionsByTopic',
+            'sns:GetSubscriptionAttributes',
+            'sns:SetSubscriptionAttributes',
+            // A contact dropped from every setting is unsubscribed (SnsAlertPublisher.removeContact).
+            'sns:Unsubscribe',
+          ],
+          resources: [alerts.topicArn, `${alerts.topicArn}:*`],
+        }),
+      ],
+    });
+    const topicLogicalId = this.resolve(this.getLogicalId(alerts.node.defaultChild as CfnElement)) as string;
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${topicLogicalId}>:*]`,
+      reason:
+        'Subscription-level SNS actions (attributes of, and unsubscribing, alert contacts) are authorized on ' +
+        "subscription ARNs, whose ids SNS assigns at subscribe time: this topic's subscriptions are the narrowest scope.",
+    });
+    return policy;
   }
 
   private createTopic(definition: TopicDefinition): sns.Topic {

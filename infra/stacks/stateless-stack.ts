@@ -1,11 +1,23 @@
 import { join } from 'node:path';
-import { Annotations, CfnOutput, CfnParameter, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Annotations,
+  CfnOutput,
+  CfnParameter,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -15,19 +27,21 @@ import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/b
 
 /**
  * Where the Portal function finds its page assets at run time: `portal-assets/` of its deployment package, written
- * there by the bundling step (the portal UI's `writePortalAssets`, wired at merge).
+ * there after bundling (`infra/tools/write-portal-assets.ts`, run by the Portal function's after-bundling hook).
  */
 export const PORTAL_ASSETS_RUNTIME_DIR = '/var/task/portal-assets';
 
+import { catalogDefine } from '#infra/constructs/function-bundling.ts';
 import {
   API_FUNCTION,
   FUNCTIONS,
   type FunctionDefinition,
   HTTP_ROUTES,
+  type RouteAuth,
   SCHEDULES,
   type ScheduleDefinition,
 } from '#infra/functions.ts';
-import { ALERTS_TOPIC, MAIN_TABLE, OPERATIONS_TOPIC } from '#infra/resources.ts';
+import { MAIN_TABLE, OPERATIONS_TOPIC } from '#infra/resources.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { DEFAULT_UNREPORTED_ALARM_HOURS } from '#shared/domain/reporting/report-schedule.ts';
@@ -38,6 +52,28 @@ import { ENV } from '#shared/env-names.ts';
  * API Gateway instead of running up Lambda and DynamoDB charges. Well above what one publisher's app sends.
  */
 export const DEFAULT_API_THROTTLE: Required<ThrottleSettings> = { rateLimit: 100, burstLimit: 200 };
+
+/**
+ * Why a route has no API Gateway authorizer (cdk-nag AwsSolutions-APIG4), per the way its function authenticates
+ * the caller. An authorizer could check none of these without duplicating the function's own check.
+ */
+const ROUTE_AUTH_REASONS: Record<RouteAuth, string> = {
+  apiKey:
+    'Authenticated in the function by the API key (Authorization: Bearer), hashed and looked up in the table with ' +
+    'its scope; an authorizer would add a second lookup per request and a second place for the scope rules.',
+  entraToken:
+    "Microsoft's webhook call carries an Entra ID token: the function verifies its signature, issuer, audience " +
+    '(our Entra app) and the calling app id, then confirms the operation with Get Operation.',
+  marketplaceToken:
+    'Opened by the customer with the marketplace purchase token, which the function resolves with Microsoft ' +
+    '(Resolve API) before it shows or activates anything; no other credential exists at that point.',
+  session:
+    'Authenticated in the function by its signed session cookie (after Entra sign-in); sign-in pages themselves ' +
+    'must be reachable without a session.',
+  public:
+    'Public by design: the OpenAPI description and its page hold no data, and the sign-in steps (redirect to ' +
+    'Microsoft, callback checking state, nonce and PKCE with openid-client) are how a session is obtained.',
+};
 
 export interface StatelessStackProps extends StackProps {
   /** The data-holding resources, from the stateful stack. */
@@ -76,8 +112,8 @@ export class StatelessStack extends Stack {
     // The catalog is compiled into each bundle rather than passed at run time: it was validated when the app was
     // synthesized (an invalid catalog fails `cdk synth`, never a deployed function), it is not bound by the 4 KB
     // limit on a function's environment variables, and the function reads no file at cold start. esbuild replaces
-    // the literal expression `process.env.CATALOG_JSON` (see `runtimeEnv` in shared/config/load-settings.ts) with the JSON text.
-    const define = { 'process.env.CATALOG_JSON': JSON.stringify(JSON.stringify(props.catalog)) };
+    // the literal expression `process.env.CATALOG_JSON` with the JSON text (catalogDefine).
+    const define = catalogDefine(props.catalog);
     for (const definition of FUNCTIONS) {
       this.functions.set(definition.id, this.createFunction(definition, define));
     }
@@ -121,28 +157,16 @@ export class StatelessStack extends Stack {
     // What each function may touch, as `infra/functions.ts` declares it: an address plus the least grant for it.
     for (const definition of FUNCTIONS) {
       const fn = this.functionFor(definition.id, 'FUNCTIONS').function;
-      if (definition.uses.table) bindTable(fn, stateful.table, MAIN_TABLE.envVar, definition.uses.table);
+      if (definition.uses.table) {
+        const indexNames = MAIN_TABLE.globalIndexes.map((index) => index.name);
+        bindTable(fn, stateful.table, MAIN_TABLE.envVar, definition.uses.table, indexNames);
+      }
       for (const use of definition.uses.queues ?? []) {
         bindQueue(fn, stateful.queueFor(use.queue).queue, use.queue.envVar, use.access);
       }
       for (const topic of definition.uses.topics ?? []) bindTopic(fn, stateful.topicFor(topic), topic.envVar);
-      if (definition.uses.subscribesAlertContacts) {
-        const alerts = stateful.topicFor(ALERTS_TOPIC);
-        // Subscription-level actions are authorized on the subscription ARN (`<topic ARN>:<id>`), hence both.
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: [
-              'sns:Subscribe',
-              'sns:ListSubscriptionsByTopic',
-              'sns:GetSubscriptionAttributes',
-              'sns:SetSubscriptionAttributes',
-              // A contact dropped from every setting is unsubscribed (SnsAlertPublisher.removeContact).
-              'sns:Unsubscribe',
-            ],
-            resources: [alerts.topicArn, `${alerts.topicArn}:*`],
-          }),
-        );
-      }
+      // The topic's own stack defines what registering alert contacts may do (StatefulStack.alertContactsPolicy).
+      if (definition.uses.subscribesAlertContacts) fn.role?.addManagedPolicy(stateful.alertContactsPolicy);
       if (definition.uses.marketplace) {
         fn.addEnvironment(ENV.entraTenantId, entraTenantId.valueAsString);
         fn.addEnvironment(ENV.entraClientId, entraClientId.valueAsString);
@@ -184,10 +208,15 @@ export class StatelessStack extends Stack {
       description: 'Marketplace metering and fulfillment API',
       createDefaultStage: false,
     });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
       throttle: { ...DEFAULT_API_THROTTLE, ...props.apiThrottle },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: API_ACCESS_LOG_FORMAT },
     });
     this.apiUrl = stage.url;
 
@@ -198,7 +227,14 @@ export class StatelessStack extends Stack {
         integrations.get(route.functionId) ??
         new HttpLambdaIntegration(`${route.functionId}Integration`, target.function);
       integrations.set(route.functionId, integration);
-      this.api.addRoutes({ path: route.path, methods: route.methods.map((method) => HttpMethod[method]), integration });
+      const routes = this.api.addRoutes({
+        path: route.path,
+        methods: route.methods.map((method) => HttpMethod[method]),
+        integration,
+      });
+      for (const added of routes) {
+        Validations.of(added).acknowledge({ id: 'AwsSolutions-APIG4', reason: ROUTE_AUTH_REASONS[route.auth] });
+      }
     }
 
     for (const schedule of props.schedules ?? SCHEDULES) {
@@ -206,7 +242,7 @@ export class StatelessStack extends Stack {
       new scheduler.Schedule(this, `${schedule.id}Schedule`, {
         description: schedule.description,
         schedule: scheduler.ScheduleExpression.rate(Duration.minutes(schedule.everyMinutes)),
-        target: new LambdaInvoke(target.function),
+        target: new LatestVersionInvoke(target.function),
       });
     }
 
@@ -224,6 +260,12 @@ export class StatelessStack extends Stack {
       timeout: definition.timeoutSeconds === undefined ? undefined : Duration.seconds(definition.timeoutSeconds),
       memorySize: definition.memoryMb,
       define,
+      // The portal's page script and stylesheet go into its own package, beside the bundle (PORTAL_ASSETS_DIR).
+      afterBundling: definition.uses.portalAssets
+        ? (outputDir) => [
+            `cd "${REPO_ROOT}" && npx tsx infra/tools/write-portal-assets.ts "${join(outputDir, 'portal-assets')}"`,
+          ]
+        : undefined,
     });
   }
 
@@ -321,6 +363,45 @@ export class StatelessStack extends Stack {
     const found = this.functions.get(functionId);
     if (!found) throw new Error(`${usedBy} names function "${functionId}", which infra/functions.ts does not define`);
     return found;
+  }
+}
+
+/**
+ * One JSON line per request. Only the path, never the query string: the landing page's `?token=` is a purchase
+ * token, a credential. `requestId` matches the function logs' `x-amzn-RequestId`; the integration fields tell a
+ * function error from an API Gateway one.
+ */
+const API_ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    time: '$context.requestTimeEpoch',
+    ip: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    method: '$context.httpMethod',
+    path: '$context.path',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    latencyMs: '$context.responseLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationLatencyMs: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    error: '$context.error.message',
+  }),
+);
+
+/**
+ * `LambdaInvoke` grants the schedule's role `lambda:InvokeFunction` on the function and on `<function ARN>:*` (every
+ * version and alias, cdk-nag AwsSolutions-IAM5). Schedules invoke the unqualified function only, so only that is
+ * granted.
+ */
+class LatestVersionInvoke extends LambdaInvoke {
+  constructor(private readonly target: lambda.IFunction) {
+    super(target);
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    this.target.grantInvokeLatestVersion(role);
   }
 }
 

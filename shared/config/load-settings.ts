@@ -3,7 +3,7 @@
  * once at cold start. Each function states the settings it reads in `functions/<fn>/config.ts`, from the pieces in
  * `./settings.ts`; tests pass a plain object instead of `process.env`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describedIssues } from '#shared/zod-issues.ts';
 
 /** An environment: `process.env` in a function, a plain object in a test. */

@@ -7,7 +7,7 @@
  * clear message, not write to a wrong table. Behaviour settings (not addresses) may have defaults; each default is a
  * named constant with its reason, next to the function that uses it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidTimeZone } from '#shared/domain/alerts/calendar.ts';
 import { ENV } from '#shared/env-names.ts';
 import { ConfigError } from './load-settings.ts';

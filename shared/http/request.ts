@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { PayloadTooLargeError, ValidationError } from '#shared/domain/errors.ts';
 import { describeIssues, issueField } from '#shared/zod-issues.ts';
 

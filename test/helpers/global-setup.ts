@@ -1,4 +1,4 @@
-// Lambda runs Node 22; the SDK's notice about Node 20 support ending is noise in test output.
+// Lambda runs Node 24; the SDK's notice about Node 20 support ending is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import type { TestProject } from 'vitest/node';

@@ -45,9 +45,9 @@ describe('StatelessStack', () => {
   }
 
   describe('the Api function', () => {
-    it('runs Node.js 22 on ARM64 with active tracing and source maps', () => {
+    it('runs Node.js 24 on ARM64 with active tracing and source maps', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         // Publisher operations wait for Microsoft's operation to finish (infra/functions.ts).
@@ -126,6 +126,43 @@ describe('StatelessStack', () => {
       // X-Ray's PutTraceSegments / PutTelemetryRecords accept no resource but `*`.
       expect(wildcardResources.flatMap(actionsOf).every((action) => action.startsWith('xray:'))).toBe(true);
     });
+    it('writes logs only to its own log group: no AWS managed policy on its role', () => {
+      const roleId = logicalId(stack.apiFunction.function.role?.node.defaultChild);
+      const role = template.findResources('AWS::IAM::Role')[roleId];
+      // Only the stateful stack's own alert-contacts policy (a cross-stack import), never `arn:…:iam::aws:policy/…`.
+      expect(role?.Properties.ManagedPolicyArns).toEqual([imported(stateful.alertContactsPolicy.managedPolicyArn)]);
+      const logStatements = apiStatements.filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('logs:')),
+      );
+      const logGroupArn = { 'Fn::GetAtt': [logicalId(stack.apiFunction.logGroup.node.defaultChild), 'Arn'] };
+      expect(logStatements.flatMap(resourcesOf)).toEqual([logGroupArn]);
+      expect(logStatements.flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    });
+
+    it('names each index of the table it may query, never every index', () => {
+      const resources = apiStatements
+        .filter((statement) => actionsOf(statement).includes('dynamodb:Query'))
+        .flatMap(resourcesOf)
+        .map((resource) => JSON.stringify(resource));
+      expect(resources.some((resource) => resource.includes('/index/') && !resource.includes('/index/*'))).toBe(true);
+      expect(resources.join()).not.toContain('/index/*');
+    });
+
+    it('keeps the X-Ray "*" grant in a policy of its own, holding nothing else', () => {
+      const tracing = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+        JSON.stringify(policy.Properties.PolicyDocument).includes('xray:'),
+      );
+      expect(tracing.length).toBeGreaterThan(0);
+      for (const policy of tracing) {
+        const statements = policy.Properties.PolicyDocument.Statement as Statement[];
+        expect(statements).toHaveLength(1);
+        expect(statements[0]?.Resource).toBe('*');
+        expect(actionsOf(statements[0] as Statement).sort()).toEqual([
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
+        ]);
+      }
+    });
   });
 
   describe('the HTTP API', () => {
@@ -155,6 +192,19 @@ describe('StatelessStack', () => {
           ThrottlingRateLimit: DEFAULT_API_THROTTLE.rateLimit,
         },
       });
+    });
+
+    it('logs every request to an access log group that keeps a month, without query strings', () => {
+      const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+      expect(stages).toHaveLength(1);
+      const settings = stages[0]?.Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
+      const logGroupId = (settings.DestinationArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
+      const format = JSON.parse(settings.Format) as Record<string, string>;
+      expect(format.requestId).toBe('$context.requestId');
+      expect(format.status).toBe('$context.status');
+      // The landing page's ?token= is a purchase token: the path variable carries no query string.
+      expect(Object.values(format).join()).not.toMatch(/querystring|\$context\.requestOverride/i);
     });
 
     it('outputs the API URL', () => {
@@ -190,6 +240,12 @@ describe('StatelessStack', () => {
           ]),
         },
       });
+      // Only the unqualified function (and its `$LATEST` alias): no `<arn>:*` (every version and alias).
+      const invokeResources = Object.values(scheduledTemplate.findResources('AWS::IAM::Policy'))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
+        .filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'))
+        .flatMap(resourcesOf);
+      expect(JSON.stringify(invokeResources)).not.toContain(':*');
     });
 
     it('refuses to synthesize a schedule that names a function infra/functions.ts does not define', () => {
@@ -312,7 +368,12 @@ describe('StatelessStack', () => {
     it('lets the reporter queue its own continuation and the API dispatch a run now, on the usage-report queue', () => {
       expect(policyOf('usage-reporter')).toContain('sqs:SendMessage');
       expect(JSON.stringify(apiStatements)).toMatch(/FnGetAttUsageReport[0-9A-F]{8}Arn/);
-      expect(HTTP_ROUTES).toContainEqual({ path: '/v1/reporting/runs', methods: ['GET', 'POST'], functionId: 'Api' });
+      expect(HTTP_ROUTES).toContainEqual({
+        path: '/v1/reporting/runs',
+        methods: ['GET', 'POST'],
+        functionId: 'Api',
+        auth: 'apiKey',
+      });
     });
   });
 
@@ -436,15 +497,26 @@ describe('StatelessStack', () => {
 
   describe('alert contacts', () => {
     it('lets the Api function subscribe and unsubscribe contacts on the alerts topic only', () => {
-      const alertsTopic = JSON.stringify(imported(stateful.topicFor(ALERTS_TOPIC).topicArn));
-      const subscribing = apiStatements.filter((statement) => actionsOf(statement).includes('sns:Subscribe'));
+      const statefulTemplate = Template.fromStack(stateful);
+      const alertsTopic = JSON.stringify(stateful.resolve(stateful.topicFor(ALERTS_TOPIC).topicArn));
+      const policyId = stateful.resolve(
+        stateful.getLogicalId(stateful.alertContactsPolicy.node.defaultChild as never),
+      ) as string;
+      const subscribing = statefulTemplate.findResources('AWS::IAM::ManagedPolicy')[policyId]?.Properties.PolicyDocument
+        .Statement as Statement[];
 
       expect(subscribing).toHaveLength(1);
       expect(actionsOf(subscribing[0] as Statement)).toEqual(
         expect.arrayContaining(['sns:Subscribe', 'sns:SetSubscriptionAttributes', 'sns:Unsubscribe']),
       );
-      expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).toContain(alertsTopic.slice(1, -1));
+      expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).toContain(alertsTopic);
       expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).not.toContain('"*"');
+      // Attached to the Api function's role, and to no function that registers no contacts.
+      const attached = Object.values(template.findResources('AWS::IAM::Role')).filter((role) =>
+        JSON.stringify(role.Properties.ManagedPolicyArns ?? []).includes('AlertContactsPolicy'),
+      );
+      expect(attached).toHaveLength(1);
+      expect(apiStatements.flatMap(actionsOf)).not.toContain('sns:Subscribe');
     });
   });
 });

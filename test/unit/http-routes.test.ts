@@ -3,10 +3,10 @@ import { matchHttpRoute } from '#infra/functions.ts';
 
 describe('HTTP route matching, as API Gateway does it', () => {
   const routes = [
-    { path: '/health', methods: ['GET'] as const, functionId: 'Api' },
-    { path: '/v1/{proxy+}', methods: ['ANY'] as const, functionId: 'Api' },
-    { path: '/webhook', methods: ['POST'] as const, functionId: 'Webhook' },
-    { path: '/landing/{step}', methods: ['GET'] as const, functionId: 'Landing' },
+    { path: '/health', methods: ['GET'] as const, functionId: 'Api', auth: 'apiKey' as const },
+    { path: '/v1/{proxy+}', methods: ['ANY'] as const, functionId: 'Api', auth: 'apiKey' as const },
+    { path: '/webhook', methods: ['POST'] as const, functionId: 'Webhook', auth: 'entraToken' as const },
+    { path: '/landing/{step}', methods: ['GET'] as const, functionId: 'Landing', auth: 'marketplaceToken' as const },
   ];
 
   it('matches literal paths with their own method only', () => {

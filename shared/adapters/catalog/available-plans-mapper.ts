@@ -8,7 +8,7 @@
  * payload does not say is filled by stated assumptions (see `AvailablePlansMappingOptions` and `mapAvailablePlansToOffer`).
  * Values that cannot mean anything (a price of `"abc"`, an unknown term unit) are not guessed: they are reported.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type BillingFrequency,
   type BillingTerm,

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { isScalar, parseDocument, visit } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Catalog, type IncludedQuantity, TERM_UNITS } from '#shared/domain/catalog.ts';
 import { CatalogError, type CatalogIssue, validateCatalog } from '#shared/domain/catalog-rules.ts';
 

@@ -3,7 +3,7 @@
  * (`functions/usage-reporter/config.ts`) and the fulfillment webhook's, which flushes a cancelled subscription's usage
  * through the reporter. Functions never import each other's files, so the one statement of these settings lives here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   MARKETPLACE_SETTINGS,
   type MarketplaceConfig,

@@ -6,7 +6,7 @@
  * Microsoft's SaaS guidance keeps the landing page's app multitenant (customers of any tenant sign in) and the
  * marketplace API app single-tenant, and a separate app lets either secret rotate without touching the other.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, secret } from '#shared/config/load-settings.ts';
 import { optional, required } from '#shared/config/settings.ts';
 import type { PublisherAdmins } from '#shared/domain/access.ts';

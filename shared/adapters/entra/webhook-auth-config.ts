@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import { ConfigError, secret } from '#shared/config/load-settings.ts';
 import { optional } from '#shared/config/settings.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What EventBridge Scheduler (AWS) or the local scheduler delivers. Parsed leniently and otherwise ignored: the run

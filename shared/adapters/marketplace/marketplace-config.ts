@@ -3,7 +3,7 @@
  * (`functions/<fn>/config.ts`), so only those functions need these variables. Parsed once at cold start; tests pass a
  * plain object.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, type Env, loadSettings, secret } from '#shared/config/load-settings.ts';
 import { optional, required } from '#shared/config/settings.ts';
 import { ENV } from '#shared/env-names.ts';

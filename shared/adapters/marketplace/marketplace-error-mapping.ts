@@ -4,7 +4,7 @@
  * what to check and carry the request and correlation ids Microsoft support asks for.
  */
 import { isAxiosError } from 'axios';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   MarketplaceBadRequestError,
   type MarketplaceCallInfo,

@@ -15,7 +15,7 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import axiosRetry from 'axios-retry';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { logger as powertoolsLogger } from '#shared/observability.ts';
 import type { MarketplaceCallOptions } from '#shared/use-cases/ports/marketplace.ts';
 import type { MarketplaceCallInfo } from '#shared/use-cases/ports/marketplace-errors.ts';

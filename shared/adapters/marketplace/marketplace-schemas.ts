@@ -7,7 +7,7 @@
  * Known enumeration values are matched case-insensitively and returned in Microsoft's spelling; an unknown value is
  * kept (trimmed) so a value Microsoft adds later reaches the caller.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   AcceptedUsageEvent,
   AvailablePlan,

@@ -8,7 +8,7 @@
  * tolerates, so its one statement belongs to the module that owns the alert; the adapters that carry it only wrap it
  * (SNS structure and envelope) and must not restate its fields.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ALERT_RULES,
   type AlertCandidate,

@@ -9,7 +9,7 @@
  * (it ends in the dead-letter queue) rather than half-applied. JSON on the wire: quantities are decimal strings,
  * never JSON numbers, so no float rounds them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DomainError } from '#shared/domain/errors.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { floorToUtcHour } from '#shared/domain/terms.ts';
