@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalSystem } from '#infra/local/local-system.ts';
-import { formatReport, prepareFuzzContext, runFuzz } from '#test/fuzz/run-fuzz.ts';
+import { describeRequest, formatReport, prepareFuzzContext, runFuzz } from '#test/fuzz/run-fuzz.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +45,7 @@ try {
   );
   for (const failure of report.failures.slice(0, 50)) {
     console.log(`FAIL ${failure.kind} ${failure.route}: ${failure.detail}`);
-    if (failure.request) console.log(`  ${JSON.stringify(failure.request).slice(0, 2000)}`);
+    if (failure.request) console.log(`  ${describeRequest(failure.request)}`);
   }
   process.exitCode = report.failures.length > 0 ? 1 : 0;
 } finally {

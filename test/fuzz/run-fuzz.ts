@@ -130,6 +130,12 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
     targets.map((t) => [targetName(t), { requests: 0, mutated: 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, hangs: 0 }]),
   );
   const failures: FuzzFailure[] = [];
+  const fail = (failure: FuzzFailure) => {
+    failures.push(failure);
+    log(
+      `FAIL ${failure.kind} ${failure.route}: ${failure.detail} ${JSON.stringify(failure.request ?? {}).slice(0, 1500)}`,
+    );
+  };
   const generators = new Map(targets.map((t) => [targetName(t), requestFor(t, context)]));
   let rejectedRequestsCompared = 0;
   let sent = 0;
@@ -153,10 +159,10 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
       if (request.mutated) counts.mutated++;
       if (status === undefined) {
         counts.hangs++;
-        failures.push({ kind: 'hang', route: targetName(target), detail: String(error), request });
+        fail({ kind: 'hang', route: targetName(target), detail: String(error), request });
       } else {
         counts[`${Math.floor(status / 100)}xx` as '2xx' | '3xx' | '4xx' | '5xx']++;
-        if (status >= 500) failures.push({ kind: '5xx', route: targetName(target), detail: String(status), request });
+        if (status >= 500) fail({ kind: '5xx', route: targetName(target), detail: String(status), request });
       }
     };
     // A share of the mutated requests goes one at a time between two snapshots of the table: when refused, the
@@ -179,7 +185,7 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
           changed = diff(quiet, after);
         }
         if (changed.length > 0) {
-          failures.push({
+          fail({
             kind: 'rejected request changed state',
             route: targetName(one.target),
             detail: `${status}: ${changed.slice(0, 5).join('; ')}`,
@@ -308,6 +314,14 @@ async function readBackStoredValues(
     start = page.LastEvaluatedKey;
   } while (start);
   return { read, failures };
+}
+
+/** A failing request for a log line, each long value cut to 120 characters (with its length). */
+export function describeRequest(request: FuzzRequest | undefined): string {
+  const cut = (text: string) => (text.length > 120 ? `${text.slice(0, 120)}… (${text.length} chars)` : text);
+  if (!request) return '';
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, cut(value)]));
+  return JSON.stringify({ method: request.method, url: cut(request.url), headers, body: cut(request.body ?? '') });
 }
 
 /** The per-route counts as a Markdown table (for docs/testing-and-benchmarks.md). */
