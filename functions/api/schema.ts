@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MAX_AMOUNT_TEXT_LENGTH } from '#shared/domain/alerts/settings.ts';
 import { TERM_UNITS } from '#shared/domain/catalog.ts';
 
 /** `POST /v1/api-keys`: our own API, so strict (an unknown field is an error, not silently ignored). */
@@ -27,12 +28,15 @@ export const redeemDayPackSchema = z.strictObject({
   code: z.string().trim().min(1).max(64),
 });
 
-/** An amount as our API takes it: a decimal string (never a JSON number, which would pass through a float). */
+/**
+ * An amount as our API takes it: a decimal string (never a JSON number, which would pass through a float). Its value
+ * is bounded by the domain (`parseBudgetSettings` / `parseCreditLevels`), the same rule a stored amount is read with.
+ */
 const amountSchema = z.strictObject({
   amount: z
     .string()
     .trim()
-    .max(40)
+    .max(MAX_AMOUNT_TEXT_LENGTH)
     .regex(/^\d+(\.\d+)?$/, 'must be a decimal string such as "1234.56" (no sign, no exponent)'),
   currency: z
     .string()

@@ -6,6 +6,12 @@ export interface LocalSystemFile {
   readonly apiUrl: string;
   readonly emulatorControlUrl: string;
   readonly pid: number;
+  /**
+   * The environment that reaches this system's stores and marketplace emulator as its functions do (table names,
+   * local endpoints, the emulator's publisher app with its made-up secret): for operator tools that work on the stores
+   * directly (`npm run reconcile`). Only local stand-in values, never real credentials.
+   */
+  readonly toolEnv?: Readonly<Record<string, string>>;
 }
 
 export const LOCAL_SYSTEM_FILE = 'local-system.json';

@@ -170,7 +170,12 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       holdSchedules: (move) => schedules.exclusive(move),
       settle: () => settleQueues(sqs, triggerQueues),
     });
-    await writeLocalSystemFile(localDir, { apiUrl, emulatorControlUrl: emulator.controlUrl, pid: process.pid });
+    await writeLocalSystemFile(localDir, {
+      apiUrl,
+      emulatorControlUrl: emulator.controlUrl,
+      pid: process.pid,
+      toolEnv: { ...marketplaceClientEnv(emulator, caPath), ...resources, ...localAwsEnv(endpoints) },
+    });
     return {
       apiUrl,
       emulator,

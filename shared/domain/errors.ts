@@ -27,6 +27,23 @@ export class NotFoundError extends DomainError {}
 /** The request conflicts with the current state (maps to 409). */
 export class ConflictError extends DomainError {}
 
+/**
+ * A stored value no longer passes the rules it is read with (written by an older version with looser rules, or by
+ * hand). Maps to 409: the caller cannot fix the request, but can replace the value (the message says how). Readers
+ * that only use the value in passing treat it as absent instead of failing (a bad budget must not make a
+ * subscription's usage unreadable).
+ */
+export class StoredValueInvalidError extends ConflictError {
+  constructor(
+    message: string,
+    /** The field of the stored value that fails, e.g. `plannedMonthlyAmount.amount`. */
+    readonly field?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** No credential, or one we do not recognise (maps to 401). */
 export class UnauthenticatedError extends DomainError {}
 

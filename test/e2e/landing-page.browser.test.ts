@@ -2,28 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSystem, startLocalSystem } from '#infra/local/local-system.ts';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { launchChromium } from '#test/helpers/browser.ts';
 import { aPurchaseInput } from '#test/helpers/fulfillment-flow.ts';
 import { localEndpoints } from '#test/helpers/local-aws.ts';
-
-/** Debian's Chromium driven by playwright-core (reference/local-stack.md "Browser"): no browser download. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Set it to keep the screenshots (they go to the test's temporary folder otherwise, deleted at the end). */
 const screenshotDir = () => process.env.LANDING_SCREENSHOT_DIR || workDirOfRun;
@@ -61,7 +49,7 @@ describe('the landing page in a real browser, signing in through the fake Entra 
       localDir: workDir,
       bootstrapKeyFile: join(workDir, 'bootstrap-key'),
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

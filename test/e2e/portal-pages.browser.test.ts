@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS } from '#test/helpers/chromium.ts';
+import { launchChromium } from '#test/helpers/browser.ts';
 import {
   FIXTURE_CSRF_TOKEN,
   type PortalFixtureServer,
@@ -48,7 +48,7 @@ describe('the portal pages in a real browser', () => {
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'portal-browser-'));
     server = await startPortalFixtureServer(join(workDir, 'assets'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     for (const context of contexts) await context.close();

@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_TABLE } from '#infra/resources.ts';
@@ -164,6 +165,23 @@ describe('the API function: publisher operations, entitlement and audit trail', 
       expect(response.statusCode).toBe(200);
       expect(bodyOf(response)).toMatchObject({ operationId: started.operationId, status: 'Succeeded', done: true });
       expect(unknown.statusCode).toBe(404);
+    });
+
+    it('answers 404 for an operation of a subscription it does not store, without asking Microsoft or auditing', async () => {
+      const unknownId = `unknown-${Date.now()}`;
+
+      const response = await call('GET', `/v1/subscriptions/${unknownId}/operations/some-operation`, keys.publisher);
+
+      expect(response.statusCode).toBe(404);
+      const { documentClient } = localClients();
+      const items = await documentClient.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `SUB#${unknownId}` },
+        }),
+      );
+      expect(items.Items ?? []).toEqual([]);
     });
 
     it.each([

@@ -234,6 +234,18 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
       expect(await system.itemsOf('x'.repeat(10_000).slice(0, 300))).toEqual([]);
     });
 
+    // 256 characters of three UTF-8 bytes each are 768 bytes: with the key prefixes they must still fit DynamoDB's
+    // key limits (1,024 bytes for a sort key), or the write fails and Microsoft retries a 500 for hours.
+    it.each([
+      ['id', { id: '中'.repeat(256) }],
+      ['subscriptionId', { subscriptionId: '中'.repeat(256) }],
+      ['id and subscriptionId', { id: '中'.repeat(256), subscriptionId: '\u{1F600}'.repeat(128) }],
+    ])('never answers 5xx to a %s of the longest accepted length in multi-byte characters', async (_, ids) => {
+      const response = await post({ ...genuine.payload, ...ids }, `Bearer ${genuine.token}`);
+
+      expect(response.statusCode).toBeLessThan(500);
+    });
+
     it('acknowledges an action it does not know with 200, audits it, and changes nothing', async () => {
       const subscriptionId = await anActiveSubscription(system.emulator, api);
       const before = await system.subscriptions.get(subscriptionId);

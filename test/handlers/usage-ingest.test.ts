@@ -172,6 +172,32 @@ describe('the usage ingest function against DynamoDB Local and fauxqs', () => {
     expect(queuedOnRetry).toEqual([]);
   });
 
+  it.each([
+    ['6,000 characters long', 'x'.repeat(6000)],
+    ['with spaces and non-ASCII', 'key with spaces é'],
+  ])('answers 400 to an Idempotency-Key %s, and queues nothing', async (_, key) => {
+    const request = {
+      events: [{ subscriptionId: subscribed.id, dimension: 'gb-processed', quantity: '1', timestamp: minutesAgo(2) }],
+    };
+
+    const response = await post(request, { headers: { 'idempotency-key': key } });
+
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({ error: { field: 'headers.idempotency-key' } });
+    expect(await drainQueue()).toEqual([]);
+  });
+
+  it.each([
+    ['an empty Idempotency-Key and no body', { 'idempotency-key': '' }, undefined],
+    ['an Idempotency-Key and no body', { 'idempotency-key': `no-body-${Date.now()}` }, undefined],
+    ['a 6,000-character Idempotency-Key and no body', { 'idempotency-key': 'x'.repeat(6000) }, undefined],
+  ])('answers 4xx, never 5xx, to %s', async (_, headers, body) => {
+    const response = await post(body, { headers });
+
+    expect(response.statusCode).toBeGreaterThanOrEqual(400);
+    expect(response.statusCode).toBeLessThan(500);
+  });
+
   it('answers 422 when an Idempotency-Key comes back with a different body, and queues nothing', async () => {
     const headers = { 'idempotency-key': `reused-${Date.now()}` };
     const event = { subscriptionId: subscribed.id, dimension: 'gb-processed', timestamp: minutesAgo(2) };

@@ -1,8 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from '#test/helpers/chromium.ts';
+import { launchChromium } from '#test/helpers/browser.ts';
 import { startPortalFixtureServer } from '#test/helpers/portal-fixture-server.ts';
 import { PARTNER_ID, SUBSCRIPTION_ID } from '#test/helpers/portal-fixtures.ts';
 
@@ -23,7 +22,7 @@ async function main(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), 'portal-screenshots-'));
   const server = process.env.PORTAL_URL ? undefined : await startPortalFixtureServer(join(workDir, 'assets'));
   const baseUrl = process.env.PORTAL_URL ?? server?.url ?? '';
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     await mkdir(OUT_DIR, { recursive: true });
     for (const language of ['en', 'ja'] as const) {

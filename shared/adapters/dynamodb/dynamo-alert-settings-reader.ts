@@ -2,6 +2,7 @@ import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynam
 import { budgetKey, toBudget } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
 import type { Item } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import { creditLinkKey, toCreditLink } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
+import { StoredValueInvalidError } from '#shared/domain/errors.ts';
 import type { AlertSettings, AlertSettingsReader } from '#shared/use-cases/alerts/ports/alert-settings-reader.ts';
 
 /** DynamoDB's limit of keys per BatchGetItem: 50 subscriptions (a budget and a credit link each) per request. */
@@ -21,17 +22,29 @@ export class DynamoAlertSettingsReader implements AlertSettingsReader {
 
   async readMany(subscriptionIds: readonly string[]): Promise<Map<string, AlertSettings>> {
     const unique = [...new Set(subscriptionIds)];
-    const found = new Map<string, { budget?: AlertSettings['budget']; creditLink?: AlertSettings['creditLink'] }>(
-      unique.map((id) => [id, {}]),
-    );
+    const found = new Map<
+      string,
+      {
+        budget?: AlertSettings['budget'];
+        budgetProblem?: AlertSettings['budgetProblem'];
+        creditLink?: AlertSettings['creditLink'];
+      }
+    >(unique.map((id) => [id, {}]));
     const keys = unique.flatMap((id) => [budgetKey(id), creditLinkKey(id)]);
     for (let start = 0; start < keys.length; start += KEYS_PER_REQUEST) {
       for (const item of await this.getAll(keys.slice(start, start + KEYS_PER_REQUEST))) {
         const subscriptionId = String(item.pk).slice('SUB#'.length);
         const settings = found.get(subscriptionId);
         if (!settings) continue;
-        if (item.sk === budgetKey(subscriptionId).sk) settings.budget = toBudget(item);
-        else if (item.sk === creditLinkKey(subscriptionId).sk) settings.creditLink = toCreditLink(item);
+        if (item.sk === budgetKey(subscriptionId).sk) {
+          try {
+            settings.budget = toBudget(item);
+          } catch (error) {
+            // One stored budget that no longer validates must not fail the whole batch's evaluation (for good).
+            if (!(error instanceof StoredValueInvalidError)) throw error;
+            settings.budgetProblem = error;
+          }
+        } else if (item.sk === creditLinkKey(subscriptionId).sk) settings.creditLink = toCreditLink(item);
       }
     }
     return found;

@@ -10,6 +10,7 @@ import {
 } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import { type BudgetSettings, parseBudgetSettings } from '#shared/domain/alerts/settings.ts';
+import { StoredValueInvalidError, ValidationError } from '#shared/domain/errors.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 
 const BUDGET_SK = 'BUDGET';
@@ -24,7 +25,8 @@ const customerIndexKey = (customerId: string) => `CUSTOMER#${customerId}#BUDGETS
  *   contacts once for all of them).
  *
  * Amounts are `{ amount, currency }` maps with decimal strings. Items are read back through `parseBudgetSettings`, so a
- * stored budget that no longer validates fails loudly instead of producing wrong alerts.
+ * stored budget that no longer validates (written by an older version) is never used for alerts: `getBudget` throws
+ * `StoredValueInvalidError` saying how to replace it, and `listBudgetsOfCustomer` leaves it out.
  */
 export class DynamoBudgetStore implements BudgetStore {
   constructor(
@@ -54,7 +56,14 @@ export class DynamoBudgetStore implements BudgetStore {
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': customerIndexKey(customerId) },
     });
-    return items.map(toBudget);
+    return items.flatMap((item) => {
+      try {
+        return [toBudget(item)];
+      } catch (error) {
+        if (error instanceof StoredValueInvalidError) return [];
+        throw error;
+      }
+    });
   }
 }
 
@@ -76,8 +85,26 @@ function budgetItem(budget: BudgetSettings): Item {
   };
 }
 
-/** A stored budget item as the domain's settings (validated again). */
+/**
+ * A stored budget item as the domain's settings (validated again).
+ * @throws {StoredValueInvalidError} when the stored budget no longer validates (the message says to PUT a new one).
+ */
 export function toBudget(item: Item): BudgetSettings {
+  try {
+    return parseBudgetItem(item);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const subscriptionId = String(item.subscriptionId ?? String(item.pk).slice('SUB#'.length));
+    throw new StoredValueInvalidError(
+      `The stored budget of subscription ${subscriptionId} no longer validates (${error.field ?? 'budget'}: ` +
+        `${error.message}); PUT /v1/subscriptions/${subscriptionId}/budget to replace it. Until then it sends no alerts.`,
+      error.field,
+      { cause: error },
+    );
+  }
+}
+
+function parseBudgetItem(item: Item): BudgetSettings {
   const planned = readMap(item, 'plannedMonthlyAmount');
   const spikeMinimum = readMap(item, 'spikeMinimumAmount');
   const contacts = readMap(item, 'contacts');

@@ -15,7 +15,10 @@ export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
  *   retry can never count usage twice, even if the subscription or the clock changed in between;
  * - the same key with a different body is refused (IdempotencyValidationError → 422), since the client has a bug;
  * - a retry while the first request is still running gets 409 and should retry shortly;
- * - a request without the header runs normally; a request that fails (4xx/5xx) is not remembered.
+ * - a request without the header (or with an empty one) runs normally; a request that fails (4xx/5xx) is not
+ *   remembered;
+ * - a request without a body is left to the handler, which refuses it with 400: Powertools would fail hashing the
+ *   missing body for the payload check (a 500 the fuzz suite found).
  * Attach it after authentication, so only an authenticated caller can read a remembered answer.
  */
 export function idempotentOnHeader(client: DynamoDBClient, tableName: string, scope: string) {
@@ -33,5 +36,22 @@ export function idempotentOnHeader(client: DynamoDBClient, tableName: string, sc
     throwOnNoIdempotencyKey: false,
     expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
   });
-  return makeHandlerIdempotent({ persistenceStore, config });
+  const idempotent = makeHandlerIdempotent({ persistenceStore, config });
+  const skipped = new WeakSet<object>();
+  type Request = Parameters<NonNullable<typeof idempotent.before>>[0];
+  const applies = (request: Request) => {
+    const event = request.event as { body?: unknown; headers?: Record<string, string | undefined> };
+    return typeof event.body === 'string' && Boolean(event.headers?.['idempotency-key']);
+  };
+  return {
+    before: async (request: Request) => {
+      if (!applies(request)) {
+        skipped.add(request);
+        return;
+      }
+      return idempotent.before?.(request);
+    },
+    after: async (request: Request) => (skipped.has(request) ? undefined : idempotent.after?.(request)),
+    onError: async (request: Request) => (skipped.has(request) ? undefined : idempotent.onError?.(request)),
+  };
 }

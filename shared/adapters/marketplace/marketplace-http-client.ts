@@ -170,7 +170,8 @@ export class MarketplaceHttpClient {
         ...this.outcome(context, failure.status),
         error: failure.name,
         code: failure.code,
-        message: failure.message,
+        // Not `message`: Powertools' logger reserves that key for the log line's own text and drops the attribute.
+        detail: failure.message,
       });
       report(options, { ...context.info(failure.status), requestId: failure.requestId || context.requestId });
       throw failure;

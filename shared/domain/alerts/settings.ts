@@ -37,6 +37,18 @@ export const DEFAULT_THRESHOLDS: readonly string[] = ['0.5', '0.8', '1'];
  */
 export const DEFAULT_SPIKE_MINIMUM_FRACTION = '0.01';
 
+/**
+ * Amounts in settings (planned monthly amounts, spike minimums, credit levels): at most 15 digits before the decimal
+ * point (under 10^15: a quadrillion yen, far beyond any budget), at most the currency's minor-unit decimals. One rule
+ * for what the API accepts and what a stored value must satisfy when read back: the stored form
+ * (`Money.toDecimalString`, which pads to the minor unit) of an accepted amount is at most 19 characters, so it
+ * always parses again (a 40-digit amount was once accepted, stored with ".00" appended as 43 characters and then refused on every read).
+ */
+export const MAX_AMOUNT_INTEGER_DIGITS = 15;
+/** Longest amount text the API takes (leading zeros included); the value is then bounded by the digits above. */
+export const MAX_AMOUNT_TEXT_LENGTH = 40;
+const AMOUNT_LIMIT = new Dec(10).pow(MAX_AMOUNT_INTEGER_DIGITS);
+
 const MAX_THRESHOLDS = 10;
 // 1000% is far beyond any useful budget alert; the cap catches a percentage typed where a fraction was meant (50 for 0.5).
 const MAX_THRESHOLD = new Dec(10);
@@ -389,7 +401,7 @@ export function parseThresholds(thresholds: readonly string[]): string[] {
 function parseAmount(input: AmountInput, field: string): Money {
   let money: Money;
   try {
-    money = Money.of(requireText(input.amount, `${field}.amount`, 40), input.currency);
+    money = Money.of(requireText(input.amount, `${field}.amount`, MAX_AMOUNT_TEXT_LENGTH), input.currency);
   } catch (error) {
     // Money names its own fields (`amount`, `currency`); say where in the settings the bad value is.
     if (error instanceof ValidationError && error.field !== `${field}.amount`) {
@@ -398,6 +410,12 @@ function parseAmount(input: AmountInput, field: string): Money {
     throw error;
   }
   if (money.isNegative()) throw new ValidationError('the amount cannot be negative', `${field}.amount`);
+  if (money.amount.gte(AMOUNT_LIMIT)) {
+    throw new ValidationError(
+      `the amount must have at most ${MAX_AMOUNT_INTEGER_DIGITS} digits before the decimal point`,
+      `${field}.amount`,
+    );
+  }
   if (!money.isRoundedToMinorUnit()) {
     throw new ValidationError(
       `${money.toString()} has more decimals than the ${money.currency} minor unit`,

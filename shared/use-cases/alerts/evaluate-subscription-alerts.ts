@@ -13,6 +13,7 @@ import {
 } from '#shared/use-cases/alerts/deliver-alert.ts';
 import type { AlertSettings } from '#shared/use-cases/alerts/ports/alert-settings-reader.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
+import { readBudgetTolerantly } from '#shared/use-cases/alerts/read-budget-tolerantly.ts';
 import {
   computeSubscriptionCharges,
   HISTORY_MONTHS,
@@ -30,6 +31,8 @@ export interface EvaluateSubscriptionAlertsDeps extends DeliverAlertDeps {
   readonly catalog: Catalog;
   /** The publisher's time zone (setting `PUBLISHER_TIME_ZONE`): the months of partners without their own. */
   readonly publisherTimeZone?: string;
+  /** Where a skipped stored budget that no longer validates is reported (a warning for the operator). */
+  readonly logger?: EvaluationLogger;
 }
 
 /**
@@ -96,9 +99,20 @@ export async function evaluateSubscriptionAlerts(
     alreadySent: 0,
     results: [],
   });
-  const [budget, link] = settings
-    ? [settings.budget, settings.creditLink]
-    : await Promise.all([deps.budgets.getBudget(subscriptionId), deps.partners.getCreditLink(subscriptionId)]);
+  const [budgetRead, link] = settings
+    ? [{ budget: settings.budget, problem: settings.budgetProblem }, settings.creditLink]
+    : await Promise.all([
+        readBudgetTolerantly(deps.budgets, subscriptionId),
+        deps.partners.getCreditLink(subscriptionId),
+      ]);
+  // A stored budget that no longer validates is skipped, not retried: it can only be fixed by replacing it.
+  const budget = budgetRead.budget;
+  if (budgetRead.problem) {
+    deps.logger?.warn('Stored budget no longer validates; its alerts are skipped until it is replaced', {
+      subscriptionId,
+      problem: budgetRead.problem.message,
+    });
+  }
   if (!budget && !link) return none('noSettings');
   const [subscription, partner] = await Promise.all([
     deps.subscriptions.get(subscriptionId),

@@ -11,6 +11,7 @@ import { requirePlanPricedIn } from '#shared/domain/plan-pricing.ts';
 import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
 import type { AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
+import { readBudgetTolerantly } from '#shared/use-cases/alerts/read-budget-tolerantly.ts';
 import { registerRecipient, releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
@@ -69,7 +70,8 @@ export async function saveBudget(
   }
   const recipient = { kind: 'customer' as const, id: budget.customerId };
   await registerRecipient(deps, recipient, budget.contacts);
-  const previous = await deps.budgets.getBudget(subscription.id);
+  // A stored budget that no longer validates is simply replaced (its contacts are not known for sure any more).
+  const { budget: previous } = await readBudgetTolerantly(deps.budgets, subscription.id);
   if (previous) {
     // The customer's other budgets may name the same contacts: those stay.
     const others = (await deps.budgets.listBudgetsOfCustomer(budget.customerId)).filter(

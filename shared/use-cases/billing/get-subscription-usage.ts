@@ -9,6 +9,7 @@ import { planHistoryOf } from '#shared/domain/plan-history.ts';
 import { commonCurrencies } from '#shared/domain/plan-pricing.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
+import { readBudgetTolerantly } from '#shared/use-cases/alerts/read-budget-tolerantly.ts';
 import {
   computeSubscriptionCharges,
   type MonthCharges,
@@ -96,7 +97,7 @@ export async function getSubscriptionUsage(
   if (!subscription) throw new NotFoundError(`No subscription with id ${input.subscriptionId}.`);
   requireSubscriptionAccess(caller, subscription);
   const [budget, link] = await Promise.all([
-    deps.budgets.getBudget(subscription.id),
+    readBudgetTolerantly(deps.budgets, subscription.id).then((read) => read.budget),
     deps.partners.getCreditLink(subscription.id),
   ]);
   const currency = usageCurrency(deps.catalog, subscription, input.currency, budget, link);

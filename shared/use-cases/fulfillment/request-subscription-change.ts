@@ -158,6 +158,10 @@ export async function getPublisherOperation(
   input: { readonly subscriptionId: string; readonly operationId: string },
 ): Promise<PublisherOperationView> {
   requirePublisher(caller, 'read marketplace operations');
+  // Only subscriptions we store: an unknown id would otherwise reach Microsoft and leave an audit entry for it.
+  if (!(await deps.subscriptions.read(input.subscriptionId))) {
+    throw new NotFoundError(`No subscription with id ${input.subscriptionId}.`);
+  }
   const operation = await callMarketplace(input.subscriptionId, () =>
     deps.marketplace.getOperation(input.subscriptionId, input.operationId),
   ).catch((error: unknown) => {

@@ -14,6 +14,7 @@ import type { Catalog } from '#shared/domain/catalog.ts';
 import type { Money } from '#shared/domain/money.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
+import { readBudgetTolerantly } from '#shared/use-cases/alerts/read-budget-tolerantly.ts';
 import { computeSubscriptionCharges, HISTORY_MONTHS } from '#shared/use-cases/billing/compute-subscription-charges.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
@@ -64,7 +65,7 @@ export async function creditPositionOf(
   now: Date,
 ): Promise<CreditPosition> {
   const [budget, partner] = await Promise.all([
-    deps.budgets.getBudget(subscription.id),
+    readBudgetTolerantly(deps.budgets, subscription.id).then((read) => read.budget),
     deps.partners.getPartner(link.partnerId),
   ]);
   const currency = link.levels.warning.currency;

@@ -10,6 +10,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#
 import { requirePlanPricedIn } from '#shared/domain/plan-pricing.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
+import { readBudgetTolerantly } from '#shared/use-cases/alerts/read-budget-tolerantly.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
 import type { VersionedSubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
@@ -73,7 +74,7 @@ export async function linkPartnerCustomer(
   const levels = parseCreditLevels(input.levels);
   const currency = levels.warning.currency;
   requirePlanPricedIn(deps.catalog, stored.subscription, currency, 'warning.currency');
-  const budget = await deps.budgets.getBudget(input.subscriptionId);
+  const { budget } = await readBudgetTolerantly(deps.budgets, input.subscriptionId);
   if (budget && budget.plannedMonthlyAmount.currency !== currency) {
     throw new ValidationError(
       `the credit levels must be in ${budget.plannedMonthlyAmount.currency}, the currency of the customer's budget`,

@@ -1,8 +1,11 @@
 import type { BudgetSettings, CreditLink } from '#shared/domain/alerts/settings.ts';
+import type { StoredValueInvalidError } from '#shared/domain/errors.ts';
 
 /** What decides whether a subscription has anyone to alert: its customer budget and its reseller credit link. */
 export interface AlertSettings {
   readonly budget?: BudgetSettings;
+  /** Set instead of `budget` when the stored budget no longer validates (the evaluation skips it with a warning). */
+  readonly budgetProblem?: StoredValueInvalidError;
   readonly creditLink?: CreditLink;
 }
 

@@ -1,0 +1,430 @@
+import fc from 'fast-check';
+import type { z } from 'zod';
+import type { FuzzTarget } from '#test/fuzz/targets.ts';
+
+/** What the fuzzer knows of the running system: credentials and ids that exist, so requests get past the door. */
+export interface FuzzContext {
+  readonly apiKeys: { readonly publisher: string; readonly partner: string; readonly customer: string };
+  /** Values for path parameters by name (`subscriptionId`, `partnerId`, `keyId`, `operationId`). */
+  readonly ids: Readonly<Record<string, readonly string[]>>;
+  /** A genuine webhook notification and a token the webhook accepts (signed by the emulator's Entra authority). */
+  readonly webhook: { readonly payload: Record<string, unknown>; readonly token: string };
+  /** Landing-page tokens the emulator issued. */
+  readonly landingTokens: readonly string[];
+}
+
+export interface FuzzRequest {
+  readonly method: string;
+  /** Path and query, URL-encoded. */
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  /** Whether the generator meant it to be well-formed (for the report only: the checks do not depend on it). */
+  readonly mutated: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Values from zod schemas (zod 4's definitions): near the valid space, so bodies reach the domain rules.
+// ---------------------------------------------------------------------------------------------------------------
+
+interface ZodDefLike {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+const defOf = (schema: unknown): ZodDefLike => (schema as { _zod: { def: ZodDefLike } })._zod.def;
+
+interface Bounds {
+  min?: number;
+  max?: number;
+  pattern?: RegExp;
+  format?: string;
+  integer?: boolean;
+}
+
+function boundsOf(def: ZodDefLike): Bounds {
+  const bounds: Bounds = {};
+  for (const check of (def.checks as unknown[] | undefined) ?? []) {
+    const c = defOf(check) as ZodDefLike & Record<string, unknown>;
+    const kind = String(c.check);
+    if (kind === 'min_length') bounds.min = Number(c.minimum);
+    else if (kind === 'max_length') bounds.max = Number(c.maximum);
+    else if (kind === 'length_equals') bounds.min = bounds.max = Number(c.length);
+    else if (kind === 'greater_than') bounds.min = Number(c.value) + (c.inclusive ? 0 : 1);
+    else if (kind === 'less_than') bounds.max = Number(c.value) - (c.inclusive ? 0 : 1);
+    else if (kind === 'string_format') {
+      bounds.format = String(c.format);
+      if (c.pattern instanceof RegExp && c.format === 'regex') bounds.pattern = c.pattern;
+    } else if (kind === 'number_format') bounds.integer = String(c.format).includes('int');
+  }
+  return bounds;
+}
+
+const shortText = fc.string({ maxLength: 24 });
+
+/** Values the domain takes for fields of a given name (a random currency or time zone passes zod, not the domain). */
+export type FieldHints = Readonly<Record<string, fc.Arbitrary<unknown>>>;
+
+export function fieldHints(context: FuzzContext): FieldHints {
+  const subscriptionIds = context.ids.subscriptionId ?? [];
+  const recent = fc.integer({ min: 0, max: 3 * 3_600_000 }).map((ago) => new Date(Date.now() - ago).toISOString());
+  return {
+    currency: fc.constantFrom('USD', 'JPY'),
+    amount: fc.oneof(
+      fc.integer({ min: 1, max: 10_000_000 }).map(String),
+      fc.stringMatching(/^[1-9][0-9]{0,16}$/),
+      fc.stringMatching(/^[1-9][0-9]{36,39}$/),
+    ),
+    timeZone: fc.constantFrom('UTC', 'Asia/Tokyo', 'America/New_York'),
+    emails: fc.array(fc.emailAddress(), { maxLength: 3 }),
+    phones: fc.array(fc.constantFrom('+819012345678', '+14155550100'), { maxLength: 2 }),
+    thresholds: fc.uniqueArray(fc.constantFrom('0.5', '0.8', '1', '1.2', 0.25), { minLength: 1, maxLength: 4 }),
+    planId: fc.constantFrom('basic', 'team', 'pro'),
+    dimension: fc.constantFrom('api-calls', 'gb-processed', 'reports'),
+    subscriptionId: subscriptionIds.length > 0 ? fc.constantFrom(...subscriptionIds) : fc.uuid(),
+    tenantId: fc.uuid(),
+    partnerId: fc.constantFrom(...(context.ids.partnerId ?? ['fuzz-partner'])),
+    timestamp: recent,
+    quantity: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom('1', '2.5')),
+    productKey: fc.constantFrom('contoso-analytics/basic', 'contoso-analytics'),
+    days: fc.integer({ min: 1, max: 90 }),
+    count: fc.integer({ min: 1, max: 3 }),
+  };
+}
+
+/** A value shaped like the schema wants (mostly valid; the domain rules decide the rest). */
+export function valueFor(schema: z.ZodType, depth = 0, hints: FieldHints = {}): fc.Arbitrary<unknown> {
+  const def = defOf(schema);
+  if (depth > 6) return fc.constant(null);
+  switch (def.type) {
+    case 'object': {
+      const shape = def.shape as Record<string, z.ZodType>;
+      const keys = Object.keys(shape);
+      const required = keys.filter((key) => !['optional', 'default'].includes(defOf(shape[key]).type));
+      const field = (key: string) => {
+        const generic = valueFor(shape[key] as z.ZodType, depth + 1, hints);
+        const hint = hints[key];
+        return hint ? fc.oneof({ arbitrary: hint, weight: 4 }, { arbitrary: generic, weight: 1 }) : generic;
+      };
+      return fc.record(Object.fromEntries(keys.map((key) => [key, field(key)])), {
+        requiredKeys: required,
+      });
+    }
+    case 'string': {
+      const bounds = boundsOf(def);
+      if (bounds.pattern) return fc.stringMatching(bounds.pattern).filter((s) => s.length <= (bounds.max ?? 1e9));
+      if (bounds.format === 'datetime') {
+        return fc
+          .integer({ min: -86_400_000, max: 120 * 86_400_000 })
+          .map((offset) => new Date(Date.now() + offset).toISOString());
+      }
+      return fc.oneof(
+        fc.string({ minLength: Math.max(1, bounds.min ?? 0), maxLength: Math.min(bounds.max ?? 40, 40) }),
+        fc.uuid(),
+      );
+    }
+    case 'number': {
+      const bounds = boundsOf(def);
+      const min = Math.max(bounds.min ?? -1_000, -1e9);
+      const max = Math.min(bounds.max ?? 1_000_000, 1e9);
+      return bounds.integer === false || bounds.integer === undefined
+        ? fc.oneof(fc.integer({ min, max }), fc.double({ min, max, noNaN: true }))
+        : fc.integer({ min, max });
+    }
+    case 'boolean':
+      return fc.boolean();
+    case 'array': {
+      const bounds = boundsOf(def);
+      return fc.array(valueFor(def.element as z.ZodType, depth + 1, hints), {
+        minLength: bounds.min ?? 0,
+        maxLength: Math.min(bounds.max ?? 5, 5),
+      });
+    }
+    case 'enum':
+      return fc.constantFrom(...Object.values(def.entries as Record<string, string>));
+    case 'literal':
+      return fc.constantFrom(...(def.values as unknown[]));
+    case 'union':
+      return fc.oneof(...(def.options as z.ZodType[]).map((option) => valueFor(option, depth + 1, hints)));
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'readonly':
+    case 'nonoptional':
+    case 'catch':
+      return valueFor(def.innerType as z.ZodType, depth, hints);
+    case 'pipe':
+      // A transform's input side (`z.unknown().transform(…)`) says nothing: lenient marketplace fields take any JSON.
+      return defOf(def.in).type === 'transform'
+        ? valueFor(def.out as z.ZodType, depth, hints)
+        : valueFor(def.in as z.ZodType, depth, hints);
+    default:
+      return fc.oneof(shortText, fc.integer(), fc.constant(null), fc.uuid());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Mutations
+// ---------------------------------------------------------------------------------------------------------------
+
+const hugeString = fc
+  .tuple(fc.constantFrom('x', '中', '\u{1F600}', '\u0000', '%', '"'), fc.integer({ min: 257, max: 20_000 }))
+  .map(([unit, count]) => unit.repeat(count));
+const oddString = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 64 }),
+  fc.string({ unit: 'binary', maxLength: 64 }),
+  fc.constantFrom('', ' ', '\u202e', 'null', '-1', '1e309', 'NaN', '__proto__', '../..', '%00', '<script>', '\ud800'),
+);
+const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(null, true, false, 0, -1, 1e308, -0, [], {}),
+  fc.double(),
+  oddString,
+  hugeString,
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }),
+);
+
+/** The value with one field removed, added, retyped or blown up (recursively into objects and arrays). */
+function mutateValue(value: unknown): fc.Arbitrary<unknown> {
+  if (Array.isArray(value)) {
+    if (value.length === 0)
+      return fc.oneof(
+        wrongValue.map((v) => [v]),
+        wrongValue,
+      );
+    return fc.integer({ min: 0, max: value.length - 1 }).chain((i) =>
+      fc.oneof(
+        mutateValue(value[i]).map((v) => value.map((old, j) => (j === i ? v : old))),
+        fc.constant(Array.from({ length: 1001 }, () => value[0])),
+        wrongValue,
+      ),
+    );
+  }
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    const options: fc.Arbitrary<unknown>[] = [
+      fc.tuple(fc.oneof(shortText, fc.constantFrom('__proto__', 'constructor')), wrongValue).map(([key, extra]) => ({
+        ...record,
+        [key]: extra,
+      })),
+      wrongValue,
+    ];
+    if (keys.length > 0) {
+      const key = fc.constantFrom(...keys);
+      options.push(
+        key.map((k) => Object.fromEntries(Object.entries(record).filter(([name]) => name !== k))),
+        fc.tuple(key, wrongValue).map(([k, v]) => ({ ...record, [k]: v })),
+        key.chain((k) => mutateValue(record[k]).map((v) => ({ ...record, [k]: v }))),
+      );
+    }
+    return fc.oneof(...options);
+  }
+  return wrongValue;
+}
+
+/** A body's text: valid JSON of the value, or something no JSON parser takes. */
+const brokenJson = fc.oneof(
+  fc.constantFrom('', '{', '{"a":', 'nul', '[1,]', '{"a":1}{', '\u0000', '{"a":"\\ud800"}', '1e99999'),
+  fc.string({ maxLength: 200 }),
+  fc.integer({ min: 1, max: 40_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------------------------------------------
+
+const oddIds = fc.oneof(
+  oddString,
+  hugeString.map((s) => s.slice(0, 3000)),
+  fc.uuid(),
+  shortText,
+);
+
+function pathFor(target: FuzzTarget, context: FuzzContext): fc.Arbitrary<{ path: string; mutated: boolean }> {
+  const names = [...target.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+  const values = names.map((name) => {
+    const known = context.ids[name] ?? [];
+    const valid = known.length > 0 ? fc.constantFrom(...known) : fc.uuid();
+    return fc.oneof(
+      { arbitrary: valid.map((v) => [v, false] as const), weight: 4 },
+      {
+        arbitrary: oddIds.map((v) => [v, true] as const),
+        weight: 1,
+      },
+    );
+  });
+  return fc.tuple(...values).map((chosen) => {
+    let path = target.path;
+    chosen.forEach(([value], i) => {
+      path = path.replace(`{${names[i]}}`, encodeAny(value).slice(0, 6000));
+    });
+    return { path, mutated: chosen.some(([, mutated]) => mutated) };
+  });
+}
+
+function authFor(target: FuzzTarget, context: FuzzContext): fc.Arbitrary<string | undefined> {
+  const garbage = fc.oneof(
+    fc.constant(undefined),
+    fc.constantFrom('Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'bearer x.y.z', `Bearer ${'a'.repeat(8000)}`),
+    fc.string({ maxLength: 60 }).map((s) => `Bearer ${latin1(s)}`),
+  );
+  if (target.path === '/webhook') {
+    return fc.oneof(
+      { arbitrary: fc.constant(`Bearer ${context.webhook.token}`), weight: 4 },
+      { arbitrary: garbage, weight: 1 },
+      { arbitrary: fc.constant(`Bearer ${context.webhook.token.slice(0, -4)}AAAA`), weight: 1 },
+    );
+  }
+  if (target.path === '/landing') return fc.constant(undefined);
+  const { publisher, partner, customer } = context.apiKeys;
+  return fc.oneof(
+    { arbitrary: fc.constantFrom(`Bearer ${publisher}`, `Bearer ${partner}`, `Bearer ${customer}`), weight: 4 },
+    { arbitrary: fc.constant(publisher), weight: 1 },
+    { arbitrary: garbage, weight: 1 },
+  );
+}
+
+const contentTypes = fc.oneof(
+  { arbitrary: fc.constant('application/json'), weight: 6 },
+  {
+    arbitrary: fc.constantFrom(
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=utf-16',
+      'application/json; charset=latin1',
+      '',
+      'application/*',
+    ),
+    weight: 1,
+  },
+);
+
+const oddHeaders = fc.dictionary(
+  fc.constantFrom(
+    'idempotency-key',
+    'x-forwarded-for',
+    'accept',
+    'accept-encoding',
+    'x-ms-requestid',
+    'x-amzn-trace-id',
+    'cookie',
+  ),
+  fc.oneof(fc.string({ maxLength: 40 }).map(latin1), fc.constant('x'.repeat(6000)), fc.uuid()),
+  { maxKeys: 3 },
+);
+
+/** Percent-encodes any string; a lone surrogate becomes the bytes of an invalid UTF-8 sequence (a case in itself). */
+function encodeAny(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return [...text]
+      .map((ch) => (ch.length === 1 && /[\ud800-\udfff]/.test(ch) ? '%ED%A0%80' : encodeURIComponent(ch)))
+      .join('');
+  }
+}
+
+/** Header values must be Latin-1 for fetch: anything else is percent-encoded (servers see such bytes too). */
+function latin1(text: string): string {
+  return [...text]
+    .map((ch) => ((ch.codePointAt(0) ?? 0) >= 0x20 && (ch.codePointAt(0) ?? 0) < 0x7f ? ch : encodeAny(ch)))
+    .join('');
+}
+
+function queryFor(target: FuzzTarget, hints: FieldHints): fc.Arbitrary<{ query: string; mutated: boolean }> {
+  const valid = target.query ? valueFor(target.query, 0, hints) : fc.constant({});
+  const mutated = target.query ? valid.chain(mutateValue) : fc.dictionary(shortText, oddString, { maxKeys: 2 });
+  return fc
+    .oneof(
+      { arbitrary: valid.map((v) => [v, false] as const), weight: target.query ? 3 : 9 },
+      { arbitrary: mutated.map((v) => [v, true] as const), weight: 1 },
+    )
+    .map(([value, isMutated]) => {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        return { query: `?${encodeAny(String(value)).slice(0, 6000)}`, mutated: true };
+      }
+      const params = new URLSearchParams();
+      for (const [key, v] of Object.entries(value)) {
+        params.append(key, typeof v === 'string' ? v.slice(0, 6000) : (JSON.stringify(v) ?? ''));
+      }
+      const text = params.toString();
+      return { query: text ? `?${text}` : '', mutated: isMutated };
+    });
+}
+
+type FuzzBody = { readonly body?: string; readonly mutated: boolean };
+const NO_BODY: FuzzBody = { mutated: false };
+
+function bodyFor(target: FuzzTarget, context: FuzzContext, hints: FieldHints): fc.Arbitrary<FuzzBody> {
+  let valid: fc.Arbitrary<unknown>;
+  if (target.path === '/webhook') {
+    // Genuine notifications with fields changed: the token is valid, so these reach Get Operation and the store.
+    valid = fc.oneof(
+      fc.constant(context.webhook.payload),
+      target.body
+        ? valueFor(target.body, 0, hints).map((v) => ({ ...context.webhook.payload, ...(v as object) }))
+        : fc.constant(context.webhook.payload),
+    );
+  } else if (target.path === '/landing') {
+    const token = context.landingTokens.length > 0 ? fc.constantFrom(...context.landingTokens) : fc.base64String();
+    return fc.oneof(
+      token.map((t) => ({ body: new URLSearchParams({ token: t }).toString(), mutated: false })),
+      fc.oneof(oddIds, hugeString).map((t) => ({ body: new URLSearchParams({ token: t }).toString(), mutated: true })),
+      brokenJson.map((body) => ({ body, mutated: true })),
+    );
+  } else if (target.body) {
+    valid = valueFor(target.body, 0, hints);
+  } else {
+    return fc.oneof(
+      { arbitrary: fc.constant(NO_BODY), weight: 3 },
+      { arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => ({ body: JSON.stringify(v), mutated: true })), weight: 1 },
+    );
+  }
+  return fc.oneof(
+    { arbitrary: valid.map((v) => ({ body: JSON.stringify(v), mutated: false })), weight: 5 },
+    {
+      arbitrary: valid.chain(mutateValue).map((v) => ({ body: JSON.stringify(v) ?? 'undefined', mutated: true })),
+      weight: 3,
+    },
+    { arbitrary: brokenJson.map((body) => ({ body, mutated: true })), weight: 1 },
+    { arbitrary: fc.constant<FuzzBody>({ mutated: true }), weight: 1 },
+  );
+}
+
+/** One request to the target: path parameters, query, credentials, headers and body, each valid or mutated. */
+export function requestFor(target: FuzzTarget, context: FuzzContext): fc.Arbitrary<FuzzRequest> {
+  const hints = fieldHints(context);
+  return fc
+    .record({
+      path: pathFor(target, context),
+      query:
+        target.path === '/landing' && target.method === 'GET'
+          ? fc
+              .oneof(
+                context.landingTokens.length > 0 ? fc.constantFrom(...context.landingTokens) : fc.base64String(),
+                oddIds,
+              )
+              .map((token) => ({ query: `?token=${encodeAny(token).slice(0, 9000)}`, mutated: false }))
+          : queryFor(target, hints),
+      auth: authFor(target, context),
+      contentType:
+        target.path === '/landing' && target.method === 'POST'
+          ? fc.constant('application/x-www-form-urlencoded')
+          : contentTypes,
+      headers: oddHeaders,
+      body:
+        target.method === 'GET' || target.method === 'DELETE' ? fc.constant(NO_BODY) : bodyFor(target, context, hints),
+    })
+    .map(({ path, query, auth, contentType, headers, body }) => ({
+      method: target.method,
+      url: `${path.path}${query.query}`,
+      headers: {
+        ...headers,
+        ...(auth === undefined ? {} : { authorization: auth }),
+        ...(body.body === undefined ? {} : { 'content-type': contentType }),
+      },
+      ...(body.body === undefined ? {} : { body: body.body }),
+      mutated: path.mutated || query.mutated || body.mutated,
+    }));
+}

@@ -1,0 +1,54 @@
+/**
+ * `npm run fuzz [-- --requests 100000 --seed 42]`: starts the local system (its own DynamoDB Local, fauxqs and
+ * marketplace emulator, like `npm start`), sends generated and mutated requests to every route and prints the counts
+ * per route as a Markdown table (for docs/testing-and-benchmarks.md) and any failure with the request that caused it.
+ * Exits 1 when a request answered 5xx or hung, a refused request changed the table, or a stored value does not read
+ * back.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalSystem } from '#infra/local/local-system.ts';
+import { describeRequest, formatReport, prepareFuzzContext, runFuzz } from '#test/fuzz/run-fuzz.ts';
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '100000' },
+    seed: { type: 'string' },
+    concurrency: { type: 'string', default: '8' },
+  },
+});
+const total = Number(values.requests);
+if (!Number.isInteger(total) || total < 1)
+  throw new Error(`--requests must be a positive whole number, not ${values.requests}`);
+
+const workDir = await mkdtemp(join(tmpdir(), 'fuzz-'));
+const system = await startLocalSystem({
+  apiPort: 0,
+  localDir: workDir,
+  bootstrapKeyFile: join(workDir, 'bootstrap-key'),
+});
+try {
+  const started = Date.now();
+  const context = await prepareFuzzContext(system);
+  const report = await runFuzz(system, context, {
+    total,
+    ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+    concurrency: Number(values.concurrency),
+    log: (line) => console.error(line),
+  });
+  console.log(formatReport(report));
+  console.log(
+    `\nseed ${report.seed}; ${report.rejectedRequestsCompared} refused requests checked against table snapshots; ` +
+      `${report.storedValuesRead} stored budgets and credit links read back; ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+  for (const failure of report.failures.slice(0, 50)) {
+    console.log(`FAIL ${failure.kind} ${failure.route}: ${failure.detail}`);
+    if (failure.request) console.log(`  ${describeRequest(failure.request)}`);
+  }
+  process.exitCode = report.failures.length > 0 ? 1 : 0;
+} finally {
+  await system.stop();
+  await rm(workDir, { recursive: true, force: true });
+}
