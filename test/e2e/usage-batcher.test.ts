@@ -13,6 +13,7 @@ import { type LocalSystem, startLocalSystem } from '#infra/local/local-system.ts
 import { startCuttableProxy } from '#test/helpers/cuttable-proxy.ts';
 import { aPurchaseInput, eventually } from '#test/helpers/fulfillment-flow.ts';
 import { localEndpoints } from '#test/helpers/local-aws.ts';
+import { activateOnLandingPage } from '#test/helpers/local-landing.ts';
 
 /**
  * Issue 14 item 3: the TypeScript client's usage batcher against the whole local system over HTTP (the usage
@@ -46,12 +47,8 @@ describe('the usage batcher against the local system', () => {
   /** A `basic` subscription (metered `api-calls`) bought in the emulator and activated on the local landing page. */
   async function aSubscribedSubscription(): Promise<string> {
     const bought = await system.emulator.control.purchase(aPurchaseInput({ planId: 'basic', quantity: undefined }));
-    expect((await fetch(bought.landingUrl)).status).toBe(200);
-    const activated = await fetch(`${system.apiUrl}/landing`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: bought.token }).toString(),
-    });
+    const { page, activated } = await activateOnLandingPage(system, bought);
+    expect(page.status).toBe(200);
     expect(activated.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 10)); // usage stamped after the activation instant
     return bought.subscriptionId;

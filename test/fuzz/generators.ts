@@ -11,7 +11,16 @@ export interface FuzzContext {
   readonly webhook: { readonly payload: Record<string, unknown>; readonly token: string };
   /** Landing-page tokens the emulator issued. */
   readonly landingTokens: readonly string[];
+  /**
+   * A signed-in customer's session (cookie, its CSRF token, our origin): sent to the landing page, the portal and
+   * sign-out, so their requests get past the sign-in and reach the token and form handling.
+   */
+  readonly session?: { readonly cookie: string; readonly csrfToken: string; readonly origin: string };
 }
+
+/** Routes that take the session cookie rather than an API key. */
+const usesSession = (target: FuzzTarget) =>
+  target.path === '/landing' || target.path.startsWith('/portal') || target.path === '/auth/sign-out';
 
 export interface FuzzRequest {
   readonly method: string;
@@ -369,7 +378,10 @@ function bodyFor(target: FuzzTarget, context: FuzzContext, hints: FieldHints): f
   } else if (target.path === '/landing') {
     const token = context.landingTokens.length > 0 ? fc.constantFrom(...context.landingTokens) : fc.base64String();
     return fc.oneof(
-      token.map((t) => ({ body: new URLSearchParams({ token: t }).toString(), mutated: false })),
+      token.map((t) => ({
+        body: new URLSearchParams({ token: t, csrfToken: context.session?.csrfToken ?? '' }).toString(),
+        mutated: false,
+      })),
       fc.oneof(oddIds, hugeString).map((t) => ({ body: new URLSearchParams({ token: t }).toString(), mutated: true })),
       brokenJson.map((body) => ({ body, mutated: true })),
     );
@@ -422,6 +434,9 @@ export function requestFor(target: FuzzTarget, context: FuzzContext): fc.Arbitra
       headers: {
         ...headers,
         ...(auth === undefined ? {} : { authorization: auth }),
+        ...(usesSession(target) && context.session
+          ? { cookie: context.session.cookie, origin: context.session.origin }
+          : {}),
         ...(body.body === undefined ? {} : { 'content-type': contentType }),
       },
       ...(body.body === undefined ? {} : { body: body.body }),

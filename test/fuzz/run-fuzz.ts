@@ -8,6 +8,7 @@ import { toCreditLink } from '#shared/adapters/dynamodb/dynamo-partner-store.ts'
 import { type FuzzContext, type FuzzRequest, requestFor } from '#test/fuzz/generators.ts';
 import { type FuzzTarget, fuzzTargets, targetName } from '#test/fuzz/targets.ts';
 import { aPurchaseInput, CUSTOMER_TENANT } from '#test/helpers/fulfillment-flow.ts';
+import { activateOnLandingPage, signInLocally } from '#test/helpers/local-landing.ts';
 
 export interface FuzzOptions {
   /** Requests in all, spread evenly over the routes. */
@@ -54,7 +55,13 @@ export interface FuzzReport {
  * Items a rejected request may write by design, left out of the before/after comparison: none so far. A request
  * refused with 4xx changes nothing (DESIGN invariant 5 for the webhook; the API validates before it writes).
  */
-const VOLATILE_ITEM = (_item: Record<string, unknown>) => false;
+/**
+ * Items that may change on a refused request by design: the audit entry of a call made to Microsoft (a refused read
+ * of an operation Microsoft does not know still called Microsoft, and the audit trail records every such call — it
+ * is a log of what we did, not state the request changed).
+ */
+const VOLATILE_ITEM = (item: Record<string, unknown>) =>
+  String(item.sk ?? '').startsWith('AUDIT#') && item.kind === 'marketplaceCall';
 
 /**
  * Sets up what the fuzzer needs to get past the door: partner and customer API keys (the publisher's is the
@@ -73,12 +80,8 @@ export async function prepareFuzzContext(system: LocalSystem): Promise<FuzzConte
     return (await response.json()) as Record<string, unknown>;
   };
   const bought = await system.emulator.control.purchase(aPurchaseInput());
-  if ((await fetch(bought.landingUrl)).status !== 200) throw new Error('the landing page did not open');
-  const activated = await fetch(`${system.apiUrl}/landing`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: bought.token }).toString(),
-  });
+  const { page, activated } = await activateOnLandingPage(system, bought);
+  if (page.status !== 200) throw new Error('the landing page did not open');
   if (activated.status !== 200) throw new Error(`activation answered ${activated.status}`);
   const subscriptionId = bought.subscriptionId;
   await api('PUT', '/v1/partners/fuzz-partner', { name: 'Fuzz reseller', tenantId: 'fuzz-reseller-tenant' });
@@ -108,7 +111,19 @@ export async function prepareFuzzContext(system: LocalSystem): Promise<FuzzConte
     },
     webhook: { payload: delivery.payload as Record<string, unknown>, token: delivery.token },
     landingTokens,
+    session: await customerSession(system, landingTokens[0] ?? ''),
   };
+}
+
+/** The preset customer signed in, with the CSRF token its landing-page form carries. */
+async function customerSession(system: LocalSystem, landingToken: string) {
+  const cookie = await signInLocally(system.apiUrl, system.emulator);
+  const page = await fetch(`${system.apiUrl}/landing?token=${encodeURIComponent(landingToken)}`, {
+    headers: { cookie },
+  });
+  const csrfToken = /name="csrfToken" value="([^"]*)"/.exec(await page.text())?.[1];
+  if (!csrfToken) throw new Error(`the landing page showed no form to a signed-in customer (${page.status})`);
+  return { cookie, csrfToken, origin: new URL(system.apiUrl).origin };
 }
 
 /**
