@@ -187,7 +187,8 @@ describe('the OpenAPI description', () => {
         const changes = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method);
         if (changes && (!csrf || csrf.required)) problems.push(`${key}: no optional X-CSRF-Token header`);
         if (!changes && csrf) problems.push(`${key}: a CSRF header on a read`);
-        if (changes && !(operation?.responses as Record<string, unknown> | undefined)?.['403']) problems.push(`${key}: no 403`);
+        if (changes && !(operation?.responses as Record<string, unknown> | undefined)?.['403'])
+          problems.push(`${key}: no 403`);
       }
 
       expect(problems).toEqual([]);
