@@ -4,8 +4,8 @@ import type { ApiDependencies } from '#functions/api/dependencies.ts';
 import { apiRoutes } from '#functions/api/routes.ts';
 import { idParamSchema } from '#functions/api/schema.ts';
 import { API_FUNCTION, HTTP_ROUTES, type HttpRouteDefinition, matchHttpRoute } from '#infra/functions.ts';
-import { type Answer, type Auth, type ErrorStatus, OPERATIONS, type OperationDescription } from './operations.ts';
 import { SESSION_COOKIE } from '#shared/http/session.ts';
+import { type Answer, type Auth, type ErrorStatus, OPERATIONS, type OperationDescription } from './operations.ts';
 import { errorBody } from './responses.ts';
 
 /** A route the code serves: `GET /v1/me`, with the function that serves it. */
@@ -120,7 +120,7 @@ const csrfHeader = z.object({
     .optional()
     .meta({
       description:
-        "Required with the portal's session cookie (not with an API key): the page's `<meta name=\"csrf-token\">`. " +
+        'Required with the portal\'s session cookie (not with an API key): the page\'s `<meta name="csrf-token">`. ' +
         'The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403.',
     }),
 });

@@ -1160,14 +1160,15 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
     pathParams: {
       proxy: z.string().meta({
         description:
-          'The rest of the path, slashes included (API Gateway\'s greedy `{proxy+}`): `subscriptions/{subscriptionId}`, `partners/{partnerId}` or `assets/{file}`',
+          "The rest of the path, slashes included (API Gateway's greedy `{proxy+}`): `subscriptions/{subscriptionId}`, `partners/{partnerId}` or `assets/{file}`",
         example: 'subscriptions/a1b2c3d4-0000-4000-8000-000000000001',
       }),
     },
     query: PORTAL_LANGUAGE,
     answers: {
       200: {
-        description: 'The page (`text/html`), or the bundled file with its own content type (`text/javascript`, `text/css`, images)',
+        description:
+          'The page (`text/html`), or the bundled file with its own content type (`text/javascript`, `text/css`, images)',
         contentType: 'text/html',
         schema: z.string(),
         headers: PORTAL_PAGE_HEADERS,
@@ -1199,7 +1200,9 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
         description: "To Microsoft's sign-in page, with the sign-in cookie set",
         headers: z.object({
           location: z.string().meta({ description: "Microsoft's authorization endpoint" }),
-          'set-cookie': z.string().meta({ description: '`mm_signin=…; Max-Age=600; Path=/; HttpOnly; Secure; SameSite=Lax`' }),
+          'set-cookie': z
+            .string()
+            .meta({ description: '`mm_signin=…; Max-Age=600; Path=/; HttpOnly; Secure; SameSite=Lax`' }),
         }),
       },
       400: {
@@ -1222,7 +1225,9 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
         description: 'Signed in: to `returnTo`, with the session cookie set (one hour) and the sign-in cookie cleared',
         headers: z.object({
           location: z.string().meta({ description: 'The `returnTo` of the sign-in', example: '/portal' }),
-          'set-cookie': z.string().meta({ description: '`mm_session=…; Max-Age=3600; Path=/; HttpOnly; Secure; SameSite=Lax`' }),
+          'set-cookie': z
+            .string()
+            .meta({ description: '`mm_session=…; Max-Age=3600; Path=/; HttpOnly; Secure; SameSite=Lax`' }),
         }),
       },
       401: {
@@ -1243,7 +1248,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
     auth: 'session',
     body: {
       schema: z.object({
-        csrfToken: z.string().optional().meta({ description: "The page's `<meta name=\"csrf-token\">`" }),
+        csrfToken: z.string().optional().meta({ description: 'The page\'s `<meta name="csrf-token">`' }),
       }),
       example: 'csrfToken=Q2hhbmdlZCBldmVyeSBzZXNzaW9uLCBuZXZlciByZXVzZWQ',
       contentType: 'application/x-www-form-urlencoded',
