@@ -4,6 +4,7 @@ import type { ApiDependencies } from '#functions/api/dependencies.ts';
 import { apiRoutes } from '#functions/api/routes.ts';
 import { idParamSchema } from '#functions/api/schema.ts';
 import { API_FUNCTION, HTTP_ROUTES, type HttpRouteDefinition, matchHttpRoute } from '#infra/functions.ts';
+import { SESSION_COOKIE } from '#shared/http/session.ts';
 import { type Answer, type Auth, type ErrorStatus, OPERATIONS, type OperationDescription } from './operations.ts';
 import { errorBody } from './responses.ts';
 
@@ -12,8 +13,13 @@ export interface ServedRoute {
   readonly method: string;
   readonly path: string;
   readonly functionId: string;
-  /** The Api function's route is public (no API key), e.g. `GET /openapi.json`. */
+  /** The route is public (no credential), e.g. `GET /openapi.json`, `GET /auth/sign-in`. */
   readonly public?: boolean;
+  /**
+   * The route also accepts the portal's session cookie instead of an API key: every non-public route of the Api
+   * function, whose handler authenticates with `apiKeyOrSessionAuth` (shared/http/middleware.ts).
+   */
+  readonly session?: boolean;
 }
 
 export const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
@@ -28,11 +34,18 @@ export const routeKey = (route: { method: string; path: string }) => `${route.me
 export function servedRoutes(routes: readonly HttpRouteDefinition[] = HTTP_ROUTES): ServedRoute[] {
   const served = new Map<string, ServedRoute>();
   for (const route of routes) {
-    if (route.path.includes('+}')) continue; // greedy: its operations are the Api's router's, below
+    // The Api's greedy route: its operations are the Api's router's, below. Another function's greedy route (the
+    // portal's pages) is one operation of its own.
+    if (route.path.includes('+}') && route.functionId === API_FUNCTION.id) continue;
     for (const method of route.methods) {
-      if (method === 'ANY')
-        throw new Error(`${route.path}: ANY on a literal route cannot be described; name the methods`);
-      served.set(routeKey({ method, path: route.path }), { method, path: route.path, functionId: route.functionId });
+      if (method === 'ANY') throw new Error(`${route.path}: ANY on a route cannot be described; name the methods`);
+      served.set(routeKey({ method, path: route.path }), {
+        method,
+        path: route.path,
+        functionId: route.functionId,
+        ...(route.auth === 'public' ? { public: true } : {}),
+        ...(route.functionId === API_FUNCTION.id && route.auth !== 'public' ? { session: true } : {}),
+      });
     }
   }
   // Listing the router's routes only creates closures over the dependencies; none is used until a request comes.
@@ -49,7 +62,7 @@ export function servedRoutes(routes: readonly HttpRouteDefinition[] = HTTP_ROUTE
       method: route.method,
       path: route.path,
       functionId: API_FUNCTION.id,
-      ...(route.public ? { public: true } : {}),
+      ...(route.public ? { public: true } : { session: true }),
     });
   }
   return [...served.values()];
@@ -88,8 +101,34 @@ const SECURITY: Readonly<Record<Auth, Record<string, string[]>[]>> = {
   apiKey: [{ apiKeyBearer: [] }, { apiKeyHeader: [] }],
   entraBearer: [{ marketplaceEntraToken: [] }],
   landingToken: [],
+  session: [{ portalSession: [] }],
   none: [],
 };
+
+/** What a route accepts: its own credential and, on the Api's routes, the portal's session as an alternative. */
+const securityOf = (route: ServedRoute, description: OperationDescription) =>
+  route.session && description.auth === 'apiKey'
+    ? [...SECURITY.apiKey, ...SECURITY.session]
+    : SECURITY[description.auth];
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** A state-changing request made with the session cookie carries the page's CSRF token (shared/http/session.ts). */
+const csrfHeader = z.object({
+  'x-csrf-token': z
+    .string()
+    .optional()
+    .meta({
+      description:
+        'Required with the portal\'s session cookie (not with an API key): the page\'s `<meta name="csrf-token">`. ' +
+        'The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403.',
+    }),
+});
+
+const needsCsrf = (route: ServedRoute) => route.session === true && STATE_CHANGING.has(route.method);
+
+/** The path as OpenAPI writes it: API Gateway's greedy `{proxy+}` becomes the parameter `{proxy}`. */
+export const documentPath = (path: string) => path.replace(/\{(\w+)\+\}/g, '{$1}');
 
 /** Example error bodies: what our functions answer for each status (shared/http/errors.ts). */
 const ERROR_EXAMPLES: Readonly<Record<number, { description: string; code: string; message: string; field?: string }>> =
@@ -159,12 +198,16 @@ const wwwAuthenticate = z.object({
 const retryAfter = z.object({ 'retry-after': z.string().meta({ description: 'Seconds to wait', example: '5' }) });
 
 /** The statuses of the errors a route can answer: what every route gets plus the ones its description names. */
-export function errorStatuses(route: { path: string }, description: OperationDescription): number[] {
+export function errorStatuses(route: ServedRoute, description: OperationDescription): number[] {
   const statuses = new Set<number>(description.errors ?? []);
+  // A page for a browser (the landing page, the portal) answers its errors as pages, listed with its answers.
+  if (description.answers[500]?.contentType === 'text/html') return [...statuses];
+  if (needsCsrf(route)) statuses.add(403);
   const readsInput =
     description.body !== undefined ||
     description.query !== undefined ||
     description.headers !== undefined ||
+    needsCsrf(route) ||
     route.path.includes('{');
   if (readsInput) statuses.add(400);
   if (description.auth === 'apiKey' || description.auth === 'entraBearer') statuses.add(401);
@@ -222,20 +265,30 @@ function newErrorAnswer(status: ErrorStatus | 400 | 401 | 500, auth: Auth) {
 }
 
 /** The operation's description and, for an API-key route, the roles allowed. */
-function describeOperation(description: OperationDescription): string | undefined {
+function describeOperation(route: ServedRoute, description: OperationDescription): string | undefined {
   const roles =
     description.auth === 'apiKey'
       ? `API key roles: ${(description.roles ?? []).map((role) => `\`${role}\``).join(', ')} (each within its scope).`
       : undefined;
-  const text = [description.description, roles].filter(Boolean).join('\n\n');
+  const session = route.session
+    ? `Or the portal's session cookie \`${SESSION_COOKIE}\` (a signed-in user's role and scope, docs/portal.md)${
+        needsCsrf(route) ? ', with its `X-CSRF-Token` header from the same origin' : ''
+      }.`
+    : undefined;
+  const text = [description.description, roles, session].filter(Boolean).join('\n\n');
   return text || undefined;
 }
 
 function operationObject(route: ServedRoute, description: OperationDescription): ZodOpenApiOperationObject {
-  const pathNames = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '');
+  const pathNames = [...documentPath(route.path).matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '');
   const path = pathNames.length
-    ? z.object(Object.fromEntries(pathNames.map((name) => [name, idParamSchema])))
+    ? z.object(Object.fromEntries(pathNames.map((name) => [name, description.pathParams?.[name] ?? idParamSchema])))
     : undefined;
+  const headers = needsCsrf(route)
+    ? description.headers
+      ? description.headers.extend(csrfHeader.shape)
+      : csrfHeader
+    : description.headers;
   const responses: Record<string, unknown> = {};
   for (const [status, answer] of Object.entries(description.answers)) responses[status] = answerObject(answer);
   for (const status of errorStatuses(route, description)) {
@@ -244,15 +297,15 @@ function operationObject(route: ServedRoute, description: OperationDescription):
   return {
     operationId: description.operationId,
     summary: description.summary,
-    ...(describeOperation(description) ? { description: describeOperation(description) } : {}),
+    ...(describeOperation(route, description) ? { description: describeOperation(route, description) } : {}),
     tags: [description.tag],
-    security: SECURITY[description.auth],
-    ...(path || description.query || description.headers
+    security: securityOf(route, description),
+    ...(path || description.query || headers
       ? {
           requestParams: {
             ...(path ? { path } : {}),
             ...(description.query ? { query: description.query } : {}),
-            ...(description.headers ? { header: description.headers } : {}),
+            ...(headers ? { header: headers } : {}),
           },
         }
       : {}),
@@ -289,8 +342,9 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
   );
   for (const route of ordered) {
     const description = OPERATIONS[routeKey(route)] as OperationDescription;
-    paths[route.path] ??= {};
-    (paths[route.path] as Record<string, ZodOpenApiOperationObject>)[route.method.toLowerCase()] = operationObject(
+    const path = documentPath(route.path);
+    paths[path] ??= {};
+    (paths[path] as Record<string, ZodOpenApiOperationObject>)[route.method.toLowerCase()] = operationObject(
       route,
       description,
     );
@@ -320,6 +374,16 @@ export function buildOpenApiDocument(): ReturnType<typeof createDocument> {
           in: 'header',
           name: 'x-api-key',
           description: 'The same API key as `x-api-key: mmk_…`',
+        },
+        portalSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: SESSION_COOKIE,
+          description:
+            "The portal's session cookie, set by `GET /auth/callback` after signing in with Microsoft (docs/portal.md " +
+            '"Sign-in and access"): the signed-in user\'s role and scope. Accepted by every route of the Api function ' +
+            'instead of an API key (a request with a key is judged by the key); a state-changing request with it must ' +
+            'send the `X-CSRF-Token` header and come from the same origin.',
         },
         marketplaceEntraToken: {
           type: 'http',

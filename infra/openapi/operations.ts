@@ -44,7 +44,12 @@ export type Auth =
   | 'entraBearer'
   /** No credential: Microsoft's purchase token in the query string or form is what the page resolves. */
   | 'landingToken'
-  /** Public: the description itself. */
+  /**
+   * The portal's session cookie `mm_session` (shared/http/session.ts), set after signing in with Microsoft: the
+   * portal's pages. The Api function's routes accept it too, as an alternative to `apiKey` (infra/openapi/document.ts).
+   */
+  | 'session'
+  /** Public: the description itself, and the sign-in steps that lead to a session. */
   | 'none';
 
 /** An error status a route can answer besides the ones every route gets. */
@@ -69,6 +74,8 @@ export interface OperationDescription {
   readonly auth: Auth;
   /** With `auth: 'apiKey'`: the key roles allowed (scope is then checked per resource). */
   readonly roles?: readonly Role[];
+  /** A path parameter that is not an id (default: the id schema the Api parses), e.g. a greedy `{proxy+}`. */
+  readonly pathParams?: Readonly<Record<string, z.ZodType>>;
   readonly query?: z.ZodObject;
   readonly headers?: z.ZodObject;
   readonly body?: { readonly schema: z.ZodType; readonly example: unknown; readonly contentType?: string };
@@ -170,6 +177,28 @@ const PUBLISHER_OPERATION_ANSWERS = {
   },
 } as const;
 
+/** `?lang=` of a portal page (functions/portal/schema.ts `portalLanguage`). */
+const PORTAL_LANGUAGE = z.object({
+  lang: z.enum(['en', 'ja']).optional().meta({
+    description: 'The page language; else the `mm_lang` cookie, else `Accept-Language`, else English',
+  }),
+});
+const PORTAL_PAGE_HEADERS = z.object({
+  'content-security-policy': z.string().meta({ description: 'Scripts, styles and fetches from this origin only' }),
+  'cache-control': z.string().meta({ description: '`no-store` (the page carries the session’s CSRF token)' }),
+});
+const SIGN_IN_REDIRECT = z.object({
+  location: z.string().meta({
+    description: 'Sign in, then come back to the page asked for',
+    example: '/auth/sign-in?returnTo=%2Fportal',
+  }),
+});
+const PORTAL_FAILURE: Answer = {
+  description: 'Failed on our side: a page with a reference to our logs',
+  contentType: 'text/html',
+  schema: z.string(),
+};
+
 export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
   'GET /health': {
     operationId: 'getHealth',
@@ -224,8 +253,9 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
     roles: ANY_KEY,
     answers: {
       200: {
-        description: 'The principal of the key',
-        schema: answers.principal,
+        description:
+          "The principal of the key; with the portal's session, the signed-in user's role, scope and who they are",
+        schema: answers.caller,
         example: { role: 'partner', keyId: 'k3Jd9sLq0aZx81Pw', partnerId: 'reseller-one' },
       },
     },
@@ -1102,6 +1132,142 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
       },
     },
     errors: [403],
+  },
+  'GET /portal': {
+    operationId: 'showPortalHome',
+    summary: "The portal's home page (customers, partners, publisher administrators)",
+    description:
+      'An HTML shell for a browser: its script reads everything from `/v1` with the session cookie (docs/portal.md). ' +
+      'Without a valid session, a redirect to sign in that comes back here. Served by the Portal function.',
+    tag: 'Portal',
+    auth: 'session',
+    query: PORTAL_LANGUAGE,
+    answers: {
+      200: { description: 'The page', contentType: 'text/html', schema: z.string(), headers: PORTAL_PAGE_HEADERS },
+      302: { description: 'No valid session: sign in first', headers: SIGN_IN_REDIRECT },
+      500: PORTAL_FAILURE,
+    },
+  },
+  'GET /portal/{proxy+}': {
+    operationId: 'showPortalPage',
+    summary: "A portal page (a subscription's, a partner's) or one of its bundled files",
+    description:
+      '`subscriptions/{subscriptionId}` and `partners/{partnerId}` are pages (HTML shells, as `GET /portal`, a ' +
+      'session needed); `assets/{file}` is a content-hashed script, stylesheet or image, served without a session ' +
+      'and cached for a year. Served by the Portal function.',
+    tag: 'Portal',
+    auth: 'session',
+    pathParams: {
+      proxy: z.string().meta({
+        description:
+          "The rest of the path, slashes included (API Gateway's greedy `{proxy+}`): `subscriptions/{subscriptionId}`, `partners/{partnerId}` or `assets/{file}`",
+        example: 'subscriptions/a1b2c3d4-0000-4000-8000-000000000001',
+      }),
+    },
+    query: PORTAL_LANGUAGE,
+    answers: {
+      200: {
+        description:
+          'The page (`text/html`), or the bundled file with its own content type (`text/javascript`, `text/css`, images)',
+        contentType: 'text/html',
+        schema: z.string(),
+        headers: PORTAL_PAGE_HEADERS,
+      },
+      302: { description: 'A page asked for without a valid session: sign in first', headers: SIGN_IN_REDIRECT },
+      404: {
+        description: 'No such page (an HTML page with a link to the portal), or no such file (`text/plain`)',
+        contentType: 'text/html',
+        schema: z.string(),
+      },
+      500: PORTAL_FAILURE,
+    },
+  },
+  'GET /auth/sign-in': {
+    operationId: 'signIn',
+    summary: 'Sign in with Microsoft',
+    description:
+      "Starts an OpenID Connect sign-in: sets a short-lived sign-in cookie (`mm_signin`, 10 minutes) and redirects to Microsoft's authorization endpoint, which comes back to `GET /auth/callback`. Served by the Portal function.",
+    tag: 'Portal',
+    auth: 'none',
+    query: z.object({
+      returnTo: z.string().optional().meta({
+        description: 'Where to land after signing in: a path on this site (default `/portal`); anything else is 400',
+        example: '/portal/subscriptions/a1b2c3d4-0000-4000-8000-000000000001',
+      }),
+    }),
+    answers: {
+      302: {
+        description: "To Microsoft's sign-in page, with the sign-in cookie set",
+        headers: z.object({
+          location: z.string().meta({ description: "Microsoft's authorization endpoint" }),
+          'set-cookie': z
+            .string()
+            .meta({ description: '`mm_signin=…; Max-Age=600; Path=/; HttpOnly; Secure; SameSite=Lax`' }),
+        }),
+      },
+      400: {
+        description: '`returnTo` is not a path on this site: a page saying so',
+        contentType: 'text/html',
+        schema: z.string(),
+      },
+      500: PORTAL_FAILURE,
+    },
+  },
+  'GET /auth/callback': {
+    operationId: 'completeSignIn',
+    summary: 'Where Microsoft sends the browser back after signing in',
+    description:
+      'Checks the answer against the sign-in cookie (state, nonce, PKCE) and exchanges the code; then sets the session cookie and redirects to `returnTo`. The redirect URI registered on the sign-in app. Served by the Portal function.',
+    tag: 'Portal',
+    auth: 'none',
+    answers: {
+      302: {
+        description: 'Signed in: to `returnTo`, with the session cookie set (one hour) and the sign-in cookie cleared',
+        headers: z.object({
+          location: z.string().meta({ description: 'The `returnTo` of the sign-in', example: '/portal' }),
+          'set-cookie': z
+            .string()
+            .meta({ description: '`mm_session=…; Max-Age=3600; Path=/; HttpOnly; Secure; SameSite=Lax`' }),
+        }),
+      },
+      401: {
+        description:
+          'The sign-in did not complete (no or expired sign-in cookie, a state of another sign-in, Microsoft refused): a page with a link to sign in again',
+        contentType: 'text/html',
+        schema: z.string(),
+      },
+      500: PORTAL_FAILURE,
+    },
+  },
+  'POST /auth/sign-out': {
+    operationId: 'signOut',
+    summary: 'Sign out of the portal',
+    description:
+      "The portal's sign-out form: with a live session, the form's `csrfToken` (or the `X-CSRF-Token` header) and the same origin are required. Clears the session cookie; without a session, the same signed-out page. Served by the Portal function.",
+    tag: 'Portal',
+    auth: 'session',
+    body: {
+      schema: z.object({
+        csrfToken: z.string().optional().meta({ description: 'The page\'s `<meta name="csrf-token">`' }),
+      }),
+      example: 'csrfToken=Q2hhbmdlZCBldmVyeSBzZXNzaW9uLCBuZXZlciByZXVzZWQ',
+      contentType: 'application/x-www-form-urlencoded',
+    },
+    answers: {
+      200: {
+        description: 'Signed out: a page saying so, with the session cookie cleared',
+        contentType: 'text/html',
+        schema: z.string(),
+        headers: z.object({ 'set-cookie': z.string().meta({ description: '`mm_session=; Max-Age=0; …`' }) }),
+      },
+      400: { description: 'The form is too large', contentType: 'text/html', schema: z.string() },
+      403: {
+        description: 'No or a wrong CSRF token, or another origin: the session is kept, the page says why',
+        contentType: 'text/html',
+        schema: z.string(),
+      },
+      500: PORTAL_FAILURE,
+    },
   },
   'GET /landing': {
     operationId: 'showLandingPage',

@@ -13,6 +13,7 @@ import { type Catalog, TERM_UNITS } from '#shared/domain/catalog.ts';
 import type { DayPack, PrepaidTerm, RedeemedDayPack } from '#shared/domain/day-packs.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import type { ErrorBody } from '#shared/http/errors.ts';
+import type { signedInMe } from '#shared/http/me.ts';
 import type { CreatedApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import type { ApiKeyRecord } from '#shared/use-cases/access/ports/api-key-store.ts';
 import type { AlertHistory } from '#shared/use-cases/alerts/list-alert-history.ts';
@@ -64,6 +65,8 @@ export const errorBody = answerOf<ErrorBody>()(
     .meta({ id: 'Error', description: 'Every error answered by our functions (shared/http/errors.ts)' }),
 );
 
+const role = z.enum(['publisher', 'partner', 'customer']);
+
 /** The signed-in user behind a portal session (absent for API keys). */
 const principalUser = z
   .object({
@@ -88,6 +91,27 @@ export const principal = answerOf<Principal>()(
       }),
     ])
     .meta({ id: 'Principal', description: 'The caller of the API key: its role and scope' }),
+);
+
+const signedInUser = z
+  .object({ tenantId: z.string(), objectId: z.string(), name: z.string().optional(), email: z.string().optional() })
+  .meta({ description: 'Who signed in: their Entra tenant and object id, name and e-mail when Microsoft gave them' });
+
+/** `GET /v1/me` with the portal's session (shared/http/me.ts): no key id, the user instead. */
+export const signedInCaller = answerOf<ReturnType<typeof signedInMe>>()(
+  z
+    .object({
+      role,
+      partnerId: z.string().optional().meta({ description: 'With role `partner`' }),
+      tenantId: z.string().optional().meta({ description: 'With role `customer`: the tenant it sees' }),
+      user: signedInUser,
+    })
+    .meta({ id: 'SignedInCaller', description: "The signed-in user of the portal's session: role, scope and who" }),
+);
+
+/** `GET /v1/me`: the key's principal, or the signed-in user when the request came with the session cookie. */
+export const caller = answerOf<Principal | ReturnType<typeof signedInMe>>()(
+  z.union([principal, signedInCaller]).meta({ id: 'Caller' }),
 );
 
 export const health = answerOf<HealthReport & { status: 'ok' | 'degraded' }>()(
@@ -152,7 +176,6 @@ export const catalog = answerOf<Catalog>()(
     .meta({ id: 'Catalog', description: 'Offers, plans and prices; private plans only to who may see them' }),
 );
 
-const role = z.enum(['publisher', 'partner', 'customer']);
 const apiKeyRecord = answerOf<Omit<ApiKeyRecord, 'secretHash'>>()(
   z
     .object({

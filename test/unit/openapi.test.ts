@@ -10,6 +10,7 @@ import { REPO_ROOT } from '#infra/local/local-system.ts';
 import {
   buildOpenApiDocument,
   describeGaps,
+  documentPath,
   errorExample,
   errorStatuses,
   OPENAPI_FILE,
@@ -32,7 +33,7 @@ type Operation = NonNullable<NonNullable<Document['paths']>[string]['get']>;
 
 const document = buildOpenApiDocument();
 const operationOf = (method: string, path: string) =>
-  (document.paths?.[path] as Record<string, Operation> | undefined)?.[method.toLowerCase()];
+  (document.paths?.[documentPath(path)] as Record<string, Operation> | undefined)?.[method.toLowerCase()];
 
 describe('the OpenAPI description', () => {
   it('is the committed docs/openapi.json', () => {
@@ -57,15 +58,28 @@ describe('the OpenAPI description', () => {
       expect(describeGaps()).toEqual([]);
     });
 
-    it('lists the literal routes of infra/functions.ts and the router’s routes behind the greedy one', () => {
+    it('lists the routes of infra/functions.ts and the router’s routes behind the Api’s greedy one', () => {
       const keys = servedRoutes().map(routeKey);
-      const literal = HTTP_ROUTES.filter((route) => !route.path.includes('+}')).flatMap((route) =>
-        route.methods.map((method) => `${method} ${route.path}`),
+      const own = HTTP_ROUTES.filter((route) => !route.path.includes('+}') || route.functionId !== 'Api').flatMap(
+        (route) => route.methods.map((method) => `${method} ${route.path}`),
       );
 
-      expect(keys).toEqual(expect.arrayContaining(literal));
-      expect(keys).toEqual(expect.arrayContaining(['POST /v1/usage', 'POST /webhook', 'GET /landing', 'GET /v1/me']));
-      expect(keys.filter((key) => key.includes('+}'))).toEqual([]);
+      expect(keys).toEqual(expect.arrayContaining(own));
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          'POST /v1/usage',
+          'POST /webhook',
+          'GET /landing',
+          'GET /v1/me',
+          'GET /portal/{proxy+}',
+        ]),
+      );
+      expect(keys.filter((key) => key.includes('+}'))).toEqual(['GET /portal/{proxy+}']);
+      // OpenAPI has no greedy parameter: the document names it `{proxy}`, described as the rest of the path.
+      expect(Object.keys(document.paths ?? {}).filter((path) => path.includes('+}'))).toEqual([]);
+      expect(operationOf('GET', '/portal/{proxy+}')?.parameters).toContainEqual(
+        expect.objectContaining({ in: 'path', name: 'proxy', required: true }),
+      );
     });
 
     it('names a new route of the code until it is described, and a description whose route is gone', () => {
@@ -112,12 +126,13 @@ describe('the OpenAPI description', () => {
         }
         const responses = operation.responses as Record<string, unknown>;
         const statuses = Object.keys(responses).map(Number);
-        if (!statuses.some((status) => status >= 200 && status < 300)) problems.push(`${key}: no success answer`);
+        // A sign-in step succeeds with a redirect.
+        if (!statuses.some((status) => status >= 200 && status < 400)) problems.push(`${key}: no success answer`);
         for (const status of [...errorStatuses(route, description), 500]) {
           if (!responses[String(status)]) problems.push(`${key}: no ${status} answer`);
         }
         if (!operation.security) problems.push(`${key}: no security requirement`);
-        const pathNames = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+        const pathNames = [...documentPath(route.path).matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
         const parameters = (operation.parameters ?? []) as { name: string; in: string; required?: boolean }[];
         for (const name of pathNames) {
           if (
@@ -135,21 +150,75 @@ describe('the OpenAPI description', () => {
       expect(problems).toEqual([]);
     });
 
-    it('states how each caller authenticates: API keys, Microsoft’s Entra token on the webhook, nothing on the description', () => {
+    it('states how each caller authenticates: API keys or the portal session, Microsoft’s Entra token on the webhook, nothing on the description and sign-in', () => {
       const security = (method: string, path: string) => operationOf(method, path)?.security;
+      const keyOrSession = [{ apiKeyBearer: [] }, { apiKeyHeader: [] }, { portalSession: [] }];
 
-      expect(security('GET', '/v1/catalog')).toEqual([{ apiKeyBearer: [] }, { apiKeyHeader: [] }]);
+      expect(security('GET', '/v1/catalog')).toEqual(keyOrSession);
+      expect(security('GET', '/health')).toEqual(keyOrSession);
+      // The UsageIngest function takes keys only (apiKeyAuth).
       expect(security('POST', '/v1/usage')).toEqual([{ apiKeyBearer: [] }, { apiKeyHeader: [] }]);
-      expect(security('GET', '/health')).toEqual([{ apiKeyBearer: [] }, { apiKeyHeader: [] }]);
       expect(security('POST', '/webhook')).toEqual([{ marketplaceEntraToken: [] }]);
       expect(security('GET', '/landing')).toEqual([]);
       expect(security('GET', '/openapi.json')).toEqual([]);
       expect(security('GET', '/docs/api')).toEqual([]);
+      expect(security('GET', '/portal')).toEqual([{ portalSession: [] }]);
+      expect(security('POST', '/auth/sign-out')).toEqual([{ portalSession: [] }]);
+      expect(security('GET', '/auth/sign-in')).toEqual([]);
+      expect(security('GET', '/auth/callback')).toEqual([]);
       expect(document.components?.securitySchemes).toMatchObject({
         apiKeyBearer: { type: 'http', scheme: 'bearer' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        portalSession: { type: 'apiKey', in: 'cookie', name: 'mm_session' },
         marketplaceEntraToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
       });
+    });
+
+    it('offers the session on every non-public route of the Api function, with the CSRF header and 403 on changes', () => {
+      const problems: string[] = [];
+      for (const route of servedRoutes().filter((served) => served.functionId === 'Api' && !served.public)) {
+        const operation = operationOf(route.method, route.path);
+        const key = routeKey(route);
+        if (!operation?.security?.some((requirement) => 'portalSession' in requirement))
+          problems.push(`${key}: no session`);
+        const csrf = ((operation?.parameters ?? []) as { name: string; in: string; required?: boolean }[]).find(
+          (parameter) => parameter.in === 'header' && parameter.name === 'x-csrf-token',
+        );
+        const changes = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method);
+        if (changes && (!csrf || csrf.required)) problems.push(`${key}: no optional X-CSRF-Token header`);
+        if (!changes && csrf) problems.push(`${key}: a CSRF header on a read`);
+        if (changes && !(operation?.responses as Record<string, unknown> | undefined)?.['403'])
+          problems.push(`${key}: no 403`);
+      }
+
+      expect(problems).toEqual([]);
+      expect(servedRoutes().filter((route) => route.session).length).toBeGreaterThan(30);
+    });
+
+    it('answers GET /v1/me with the key’s principal or the signed-in user', () => {
+      const schema = OPERATIONS['GET /v1/me']?.answers[200]?.schema;
+
+      expect(schema?.safeParse({ role: 'publisher', keyId: 'p0Ub1isherKey000' }).success).toBe(true);
+      expect(
+        schema?.safeParse({
+          role: 'customer',
+          tenantId: 'f0e1d2c3-0000-4000-8000-00000000000a',
+          user: { tenantId: 'f0e1d2c3-0000-4000-8000-00000000000a', objectId: 'oid-1', name: 'Aiko' },
+        }).success,
+      ).toBe(true);
+      expect(schema?.safeParse({ role: 'customer' }).success).toBe(false);
+    });
+
+    it('describes the portal’s pages and sign-in steps with their redirects and HTML answers', () => {
+      const statuses = (method: string, path: string) =>
+        Object.keys((operationOf(method, path)?.responses ?? {}) as object);
+
+      expect(statuses('GET', '/portal')).toEqual(['200', '302', '500']);
+      expect(statuses('GET', '/portal/{proxy+}')).toEqual(['200', '302', '404', '500']);
+      expect(statuses('GET', '/auth/sign-in')).toEqual(['302', '400', '500']);
+      expect(statuses('GET', '/auth/callback')).toEqual(['302', '401', '500']);
+      expect(statuses('POST', '/auth/sign-out')).toEqual(['200', '400', '403', '500']);
+      expect(operationOf('GET', '/portal')?.responses?.['200']).toMatchObject({ content: { 'text/html': {} } });
     });
 
     it('describes the Idempotency-Key header of POST /v1/usage with the schema the function parses', () => {

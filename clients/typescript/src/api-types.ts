@@ -3,6 +3,66 @@
  * Change the API description, then regenerate; a test fails while this file and the description differ.
  */
 export interface paths {
+    "/auth/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where Microsoft sends the browser back after signing in
+         * @description Checks the answer against the sign-in cookie (state, nonce, PKCE) and exchanges the code; then sets the session cookie and redirects to `returnTo`. The redirect URI registered on the sign-in app. Served by the Portal function.
+         */
+        get: operations["completeSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign in with Microsoft
+         * @description Starts an OpenID Connect sign-in: sets a short-lived sign-in cookie (`mm_signin`, 10 minutes) and redirects to Microsoft's authorization endpoint, which comes back to `GET /auth/callback`. Served by the Portal function.
+         */
+        get: operations["signIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/sign-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out of the portal
+         * @description The portal's sign-out form: with a live session, the form's `csrfToken` (or the `X-CSRF-Token` header) and the same origin are required. Clears the session cookie; without a session, the same signed-out page. Served by the Portal function.
+         */
+        post: operations["signOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/docs/api": {
         parameters: {
             query?: never;
@@ -30,6 +90,8 @@ export interface paths {
         /**
          * Health of the table and the usage queue
          * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["getHealth"];
         put?: never;
@@ -78,6 +140,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The portal's home page (customers, partners, publisher administrators)
+         * @description An HTML shell for a browser: its script reads everything from `/v1` with the session cookie (docs/portal.md). Without a valid session, a redirect to sign in that comes back here. Served by the Portal function.
+         */
+        get: operations["showPortalHome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/portal/{proxy}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A portal page (a subscription's, a partner's) or one of its bundled files
+         * @description `subscriptions/{subscriptionId}` and `partners/{partnerId}` are pages (HTML shells, as `GET /portal`, a session needed); `assets/{file}` is a content-hashed script, stylesheet or image, served without a session and cached for a year. Served by the Portal function.
+         */
+        get: operations["showPortalPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/alerts": {
         parameters: {
             query?: never;
@@ -88,6 +190,8 @@ export interface paths {
         /**
          * Alert history, newest first, in the caller’s scope
          * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["listAlerts"];
         put?: never;
@@ -108,6 +212,8 @@ export interface paths {
         /**
          * List the API keys (no secrets)
          * @description API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["listApiKeys"];
         put?: never;
@@ -116,6 +222,8 @@ export interface paths {
          * @description The key is in the answer once; only its hash is stored.
          *
          *     API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         post: operations["createApiKey"];
         delete?: never;
@@ -139,6 +247,8 @@ export interface paths {
          * @description At once, except on `POST /v1/usage`, which caches keys for up to a minute.
          *
          *     API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         delete: operations["revokeApiKey"];
         options?: never;
@@ -158,6 +268,8 @@ export interface paths {
          * @description Private plans are shown only to the publisher and to their audience.
          *
          *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["getCatalog"];
         put?: never;
@@ -175,11 +287,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A partner's day packs and their redemptions, page by page
+         * @description Oldest issue first. A partner key lists its own packs (`partnerId` defaults to it; another partner's is 403); the publisher any partner's, `partnerId` required (packs are indexed per partner: without it, 400); customer keys 403. `limit` 1 to 100 (default 50); `cursor` is the previous page's `nextCursor` (opaque: a cursor this list did not issue, or issued with other filters, is answered 400). A page may hold fewer than `limit` items and still have a `nextCursor`: follow it until it is absent.
+         *
+         *     API key roles: `publisher`, `partner` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
+         */
+        get: operations["listDayPacks"];
         put?: never;
         /**
          * Issue day-pack codes
          * @description API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         post: operations["issueDayPacks"];
         delete?: never;
@@ -198,6 +320,8 @@ export interface paths {
         /**
          * The caller's role and scope
          * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["getCaller"];
         put?: never;
@@ -218,8 +342,34 @@ export interface paths {
         /**
          * Alerts that would have gone by e-mail and SMS (local mode only)
          * @description API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["listOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The reseller partners, by id, page by page
+         * @description For the publisher (a partner reads itself with `GET /v1/partners/{partnerId}`). A partner saved before this list existed appears once it is saved again. `limit` 1 to 100 (default 50); `cursor` is the previous page's `nextCursor` (opaque: a cursor this list did not issue, or issued with other filters, is answered 400). A page may hold fewer than `limit` items and still have a `nextCursor`: follow it until it is absent.
+         *
+         *     API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
+         */
+        get: operations["listPartners"];
         put?: never;
         post?: never;
         delete?: never;
@@ -238,11 +388,15 @@ export interface paths {
         /**
          * A reseller partner
          * @description API key roles: `publisher`, `partner` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["getPartner"];
         /**
          * Create or update a reseller partner
          * @description API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         put: operations["savePartner"];
         post?: never;
@@ -264,8 +418,34 @@ export interface paths {
         /**
          * Approve a price-raising plan or seat change
          * @description API key roles: `publisher`, `partner` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         post: operations["approvePurchaseChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{partnerId}/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partner's customers in one table: credit state, levels, month to date
+         * @description One row per linked customer, from the credit position the partner's alerts and the purchase checks use, in the partner's months. `creditState` is the most severe level reached (or `ok`); a customer that cannot be rated (subscription gone, plan not in the catalog, not priced in the levels' currency) has a row with its levels and no figures. Amounts only: never the store fee or the payout.
+         *
+         *     API key roles: `publisher`, `partner` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
+         */
+        get: operations["listPartnerCustomers"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -283,6 +463,8 @@ export interface paths {
         /**
          * Link a customer to a partner and set its credit levels (警告 / 要承認 / 購入不可)
          * @description API key roles: `publisher`, `partner` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         put: operations["linkPartnerCustomer"];
         post?: never;
@@ -304,6 +486,8 @@ export interface paths {
         /**
          * Release a month-start purchase block
          * @description API key roles: `publisher`, `partner` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         post: operations["releasePurchaseBlock"];
         delete?: never;
@@ -322,6 +506,8 @@ export interface paths {
         /**
          * A partner's day packs and their redemptions
          * @description API key roles: `publisher`, `partner` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["listPartnerDayPacks"];
         put?: never;
@@ -342,14 +528,42 @@ export interface paths {
         /**
          * The usage reporter's runs, newest first
          * @description API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["listReportingRuns"];
         put?: never;
         /**
          * Start a reporting run now
          * @description API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         post: operations["startReportingRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The subscriptions the caller may see, page by page, with filters
+         * @description The publisher sees all; a partner its linked customers' (another `partnerId` is 403); a customer key its subscription ids and those whose beneficiary or purchaser tenant is its tenant. `tenantId` matches the beneficiary or the purchaser. Oldest first within each status. `limit` 1 to 100 (default 50); `cursor` is the previous page's `nextCursor` (opaque: a cursor this list did not issue, or issued with other filters, is answered 400). A page may hold fewer than `limit` items and still have a `nextCursor`: follow it until it is absent.
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
+         */
+        get: operations["listSubscriptions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -366,6 +580,8 @@ export interface paths {
         /**
          * A stored subscription
          * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["getSubscription"];
         put?: never;
@@ -373,8 +589,34 @@ export interface paths {
         /**
          * Cancel the subscription (publisher operation)
          * @description API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         delete: operations["cancelSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscriptionId}/allowance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How much of what is included has been used this term
+         * @description Per dimension of the plan in force, for the current (anniversary) term: the entitlement's `included` figures, with the overage and the dimension names. `included` and `remaining` are `unlimited` for a dimension that is never billed; `term` is null before activation.
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
+         */
+        get: operations["getAllowance"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -390,6 +632,8 @@ export interface paths {
         /**
          * Webhooks received and marketplace calls made, newest first
          * @description API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["listSubscriptionAudit"];
         put?: never;
@@ -410,11 +654,15 @@ export interface paths {
         /**
          * A subscription's budget
          * @description API key roles: `publisher`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["getBudget"];
         /**
          * Set a subscription's budget and alert contacts
          * @description API key roles: `publisher`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         put: operations["saveBudget"];
         post?: never;
@@ -436,6 +684,8 @@ export interface paths {
         /**
          * Redeem a day-pack code for a subscription
          * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         post: operations["redeemDayPack"];
         delete?: never;
@@ -454,6 +704,8 @@ export interface paths {
         /**
          * May the subscription be used, on which plan, what is left
          * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["getEntitlement"];
         put?: never;
@@ -474,6 +726,8 @@ export interface paths {
         /**
          * Status of a publisher operation
          * @description API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["getPublisherOperation"];
         put?: never;
@@ -498,6 +752,8 @@ export interface paths {
          * @description Asks Microsoft to change the plan and follows the operation for up to 12 s.
          *
          *     API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         post: operations["changePlan"];
         delete?: never;
@@ -516,6 +772,8 @@ export interface paths {
         /**
          * The prepaid term and its redemptions
          * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["getPrepaidTerm"];
         put?: never;
@@ -538,6 +796,8 @@ export interface paths {
         /**
          * Change the seats (publisher operation)
          * @description API key roles: `publisher` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
          */
         post: operations["changeQuantity"];
         delete?: never;
@@ -556,8 +816,34 @@ export interface paths {
         /**
          * Usage and money by month and dimension
          * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
         get: operations["getSubscriptionUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscriptionId}/usage/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage and its charge per hour, day or month, for graphs
+         * @description Per metered dimension, one point per bucket (zero where nothing was used) with its quantity and the usage charge attributable to it: a calendar month's points add up exactly to that month's dimension amount in `GET /v1/subscriptions/{subscriptionId}/usage`. `from` and `to` are widened to whole buckets. Defaults: the last 48 hours (hour), the first day of the previous month to now (day), the last 12 months (month); longest spans 31 days of hours, 400 days of days, 36 months of months (400 beyond, naming the granularity to use). 400 too for an unknown time zone or dimension, or a currency the plans are not priced in.
+         *
+         *     API key roles: `publisher`, `partner`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
+         */
+        get: operations["getUsageSeries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -640,6 +926,28 @@ export interface components {
             /** @description Pass as `cursor` for the next page; absent at the end */
             nextCursor?: string;
         };
+        /** @description Per dimension of the plan in force, the included quantity, the usage of the current term, what remains and the overage */
+        Allowance: {
+            /** Format: date-time */
+            asOf: string;
+            dimensions: {
+                dimensionId: string;
+                displayName: string;
+                included: string | "unlimited";
+                overage: string;
+                remaining: string | "unlimited";
+                unitOfMeasure: string;
+                used: string;
+            }[];
+            planId: string | null;
+            subscriptionId: string;
+            term: {
+                /** Format: date-time */
+                end: string;
+                /** Format: date-time */
+                start: string;
+            } | null;
+        };
         /** @description A key without its secret */
         ApiKey: {
             /** Format: date-time */
@@ -687,6 +995,7 @@ export interface components {
             thresholds: string[];
             timeZone: string;
         };
+        Caller: components["schemas"]["Principal"] | components["schemas"]["SignedInCaller"];
         /** @description Offers, plans and prices; private plans only to who may see them */
         Catalog: {
             offers: {
@@ -798,6 +1107,12 @@ export interface components {
         };
         DayPackList: {
             dayPacks: components["schemas"]["DayPack"][];
+        };
+        /** @description One page of day packs */
+        DayPackPage: {
+            dayPacks: components["schemas"]["DayPack"][];
+            /** @description Pass as `cursor` for the next page; absent at the end (a page may be short and still have one) */
+            nextCursor?: string;
         };
         DayPackRedemption: {
             /** @enum {string} */
@@ -934,6 +1249,66 @@ export interface components {
             tenantId: string;
             timeZone?: string;
         };
+        /** @description The partner's customers with their credit state, levels and figures (no figures on a row that cannot be rated) */
+        PartnerCustomers: {
+            /** Format: date-time */
+            asOf: string;
+            customers: {
+                creditLevels: {
+                    approvalRequired: {
+                        amount: string;
+                        currency: string;
+                    };
+                    purchaseBlocked: {
+                        amount: string;
+                        currency: string;
+                    };
+                    warning: {
+                        amount: string;
+                        currency: string;
+                    };
+                };
+                creditState: ("ok" | "warning" | "approvalRequired" | "purchaseBlocked") | null;
+                customerId: string;
+                largestMonthlyCharge: {
+                    amount: string;
+                    currency: string;
+                    month: string;
+                } | null;
+                monthToDate: {
+                    amount: string;
+                    currency: string;
+                } | null;
+                name: string | null;
+                offerId: string | null;
+                pendingApprovals: {
+                    /** Format: date-time */
+                    approvedAt: string;
+                    /** Format: date-time */
+                    expiresAt: string;
+                    id: string;
+                    maxQuantity: number | null;
+                    planId: string | null;
+                }[];
+                planId: string | null;
+                provisionalCredit: {
+                    amount: string;
+                    currency: string;
+                } | null;
+                purchaseBlocked: boolean | null;
+                status: ("PendingFulfillmentStart" | "Subscribed" | "Suspended" | "Unsubscribed") | null;
+                subscriptionId: string;
+                tenantId: string | null;
+            }[];
+            partnerId: string;
+            timeZone: string | null;
+        };
+        /** @description One page of partners */
+        PartnerPage: {
+            /** @description Pass as `cursor` for the next page; absent at the end (a page may be short and still have one) */
+            nextCursor?: string;
+            partners: components["schemas"]["Partner"][];
+        };
         PrepaidTerm: {
             /** Format: date-time */
             end: string;
@@ -966,17 +1341,35 @@ export interface components {
             keyId: string;
             /** @constant */
             role: "publisher";
+            user?: {
+                email?: string;
+                name?: string;
+                objectId: string;
+                tenantId: string;
+            };
         } | {
             keyId: string;
             partnerId: string;
             /** @constant */
             role: "partner";
+            user?: {
+                email?: string;
+                name?: string;
+                objectId: string;
+                tenantId: string;
+            };
         } | {
             keyId: string;
             /** @constant */
             role: "customer";
             subscriptionIds: string[];
             tenantId?: string;
+            user?: {
+                email?: string;
+                name?: string;
+                objectId: string;
+                tenantId: string;
+            };
         };
         PublisherOperation: {
             action: string;
@@ -1078,6 +1471,22 @@ export interface components {
                 trigger: "schedule" | "manual";
             }[];
         };
+        /** @description The signed-in user of the portal's session: role, scope and who */
+        SignedInCaller: {
+            /** @description With role `partner` */
+            partnerId?: string;
+            /** @enum {string} */
+            role: "publisher" | "partner" | "customer";
+            /** @description With role `customer`: the tenant it sees */
+            tenantId?: string;
+            /** @description Who signed in: their Entra tenant and object id, name and e-mail when Microsoft gave them */
+            user: {
+                email?: string;
+                name?: string;
+                objectId: string;
+                tenantId: string;
+            };
+        };
         /** @description The stored subscription, as the marketplace last reported it */
         Subscription: {
             beneficiary: {
@@ -1114,6 +1523,28 @@ export interface components {
                 status: "PendingFulfillmentStart" | "Subscribed" | "Suspended" | "Unsubscribed";
             }[];
             unratedTermUnit?: string;
+        };
+        /** @description One page of subscriptions */
+        SubscriptionPage: {
+            nextCursor?: string;
+            subscriptions: {
+                beneficiaryTenantId: string;
+                id: string;
+                name?: string;
+                offerId: string;
+                partnerId?: string;
+                planId: string;
+                purchaserTenantId: string;
+                quantity?: number;
+                /** @enum {string} */
+                status: "PendingFulfillmentStart" | "Subscribed" | "Suspended" | "Unsubscribed";
+                term?: {
+                    endDate: string;
+                    startDate: string;
+                    /** @enum {string} */
+                    termUnit: "P1M" | "P1Y" | "P2Y" | "P3Y";
+                };
+            }[];
         };
         /** @description Usage and money by month and dimension */
         SubscriptionUsage: {
@@ -1174,6 +1605,36 @@ export interface components {
                 /** @enum {string} */
                 status: "accepted" | "rejected" | "duplicate";
             }[];
+        };
+        /** @description Per dimension, one point per bucket with its quantity and attributable usage charge (a calendar month's points add up to that month's amount in the monthly usage), and the flat fees falling due */
+        UsageSeries: {
+            /** Format: date-time */
+            asOf: string;
+            currency: string;
+            dimensions: {
+                dimensionId: string;
+                displayName: string;
+                points: {
+                    amount: string;
+                    quantity: string;
+                    /** Format: date-time */
+                    start: string;
+                }[];
+                unitOfMeasure: string;
+            }[];
+            flatFees: {
+                amount: string;
+                /** Format: date-time */
+                start: string;
+            }[];
+            /** Format: date-time */
+            from: string;
+            /** @enum {string} */
+            granularity: "hour" | "day" | "month";
+            subscriptionId: string;
+            timeZone: string;
+            /** Format: date-time */
+            to: string;
         };
         WebhookAnswer: {
             detail?: string;
@@ -1395,6 +1856,146 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    completeSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in: to `returnTo`, with the session cookie set (one hour) and the sign-in cookie cleared */
+            302: {
+                headers: {
+                    /** @description The `returnTo` of the sign-in */
+                    location: string;
+                    /** @description `mm_session=…; Max-Age=3600; Path=/; HttpOnly; Secure; SameSite=Lax` */
+                    "set-cookie": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The sign-in did not complete (no or expired sign-in cookie, a state of another sign-in, Microsoft refused): a page with a link to sign in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Failed on our side: a page with a reference to our logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    signIn: {
+        parameters: {
+            query?: {
+                /** @description Where to land after signing in: a path on this site (default `/portal`); anything else is 400 */
+                returnTo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To Microsoft's sign-in page, with the sign-in cookie set */
+            302: {
+                headers: {
+                    /** @description Microsoft's authorization endpoint */
+                    location: string;
+                    /** @description `mm_signin=…; Max-Age=600; Path=/; HttpOnly; Secure; SameSite=Lax` */
+                    "set-cookie": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `returnTo` is not a path on this site: a page saying so */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Failed on our side: a page with a reference to our logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example csrfToken=Q2hhbmdlZCBldmVyeSBzZXNzaW9uLCBuZXZlciByZXVzZWQ */
+                "application/x-www-form-urlencoded": {
+                    /** @description The page's `<meta name="csrf-token">` */
+                    csrfToken?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed out: a page saying so, with the session cookie cleared */
+            200: {
+                headers: {
+                    /** @description `mm_session=; Max-Age=0; …` */
+                    "set-cookie": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The form is too large */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No or a wrong CSRF token, or another origin: the session is kept, the page says why */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Failed on our side: a page with a reference to our logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
     getApiReference: {
         parameters: {
             query?: never;
@@ -1602,6 +2203,108 @@ export interface operations {
             500: components["responses"]["Error500"];
         };
     };
+    showPortalHome: {
+        parameters: {
+            query?: {
+                /** @description The page language; else the `mm_lang` cookie, else `Accept-Language`, else English */
+                lang?: "en" | "ja";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    /** @description `no-store` (the page carries the session’s CSRF token) */
+                    "cache-control": string;
+                    /** @description Scripts, styles and fetches from this origin only */
+                    "content-security-policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description No valid session: sign in first */
+            302: {
+                headers: {
+                    /** @description Sign in, then come back to the page asked for */
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Failed on our side: a page with a reference to our logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    showPortalPage: {
+        parameters: {
+            query?: {
+                /** @description The page language; else the `mm_lang` cookie, else `Accept-Language`, else English */
+                lang?: "en" | "ja";
+            };
+            header?: never;
+            path: {
+                /** @description The rest of the path, slashes included (API Gateway's greedy `{proxy+}`): `subscriptions/{subscriptionId}`, `partners/{partnerId}` or `assets/{file}` */
+                proxy: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (`text/html`), or the bundled file with its own content type (`text/javascript`, `text/css`, images) */
+            200: {
+                headers: {
+                    /** @description `no-store` (the page carries the session’s CSRF token) */
+                    "cache-control": string;
+                    /** @description Scripts, styles and fetches from this origin only */
+                    "content-security-policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A page asked for without a valid session: sign in first */
+            302: {
+                headers: {
+                    /** @description Sign in, then come back to the page asked for */
+                    location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such page (an HTML page with a link to the portal), or no such file (`text/plain`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Failed on our side: a page with a reference to our logs */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
     listAlerts: {
         parameters: {
             query?: {
@@ -1701,7 +2404,10 @@ export interface operations {
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1755,7 +2461,10 @@ export interface operations {
     revokeApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path: {
                 keyId: string;
             };
@@ -1848,10 +2557,66 @@ export interface operations {
             500: components["responses"]["Error500"];
         };
     };
+    listDayPacks: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                partnerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of day packs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "dayPacks": [
+                     *         {
+                     *           "codeHash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "productKey": "contoso-analytics",
+                     *           "days": 30,
+                     *           "partnerId": "reseller-one",
+                     *           "issuedAt": "2026-11-20T09:00:00.000Z",
+                     *           "redemption": {
+                     *             "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *             "redeemedAt": "2026-12-01T00:00:00.000Z",
+                     *             "termAfter": {
+                     *               "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *               "productKey": "contoso-analytics",
+                     *               "start": "2026-12-01T00:00:00.000Z",
+                     *               "end": "2026-12-31T00:00:00.000Z",
+                     *               "extensions": 0
+                     *             }
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6IkRBWVBBQ0sjOWY4NmQwODEiLCJzayI6IkRBWVBBQ0sifQ"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DayPackPage"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            500: components["responses"]["Error500"];
+        };
+    };
     issueDayPacks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1915,7 +2680,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The principal of the key */
+            /** @description The principal of the key; with the portal's session, the signed-in user's role, scope and who they are */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1928,7 +2693,7 @@ export interface operations {
                      *       "partnerId": "reseller-one"
                      *     }
                      */
-                    "application/json": components["schemas"]["Principal"];
+                    "application/json": components["schemas"]["Caller"];
                 };
             };
             401: components["responses"]["Error401"];
@@ -1982,6 +2747,55 @@ export interface operations {
             500: components["responses"]["Error500"];
         };
     };
+    listPartners: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of partners */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "partners": [
+                     *         {
+                     *           "id": "reseller-one",
+                     *           "name": "Reseller One",
+                     *           "tenantId": "c0ffee00-0000-4000-8000-000000000002",
+                     *           "locale": "en",
+                     *           "timeZone": "Asia/Tokyo",
+                     *           "contacts": {
+                     *             "emails": [
+                     *               "credit@reseller-one.example"
+                     *             ],
+                     *             "phones": [
+                     *               "+81312345678"
+                     *             ]
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6IlBBUlRORVIjcmVzZWxsZXItb25lIiwic2siOiJQQVJUTkVSIn0"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PartnerPage"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            500: components["responses"]["Error500"];
+        };
+    };
     getPartner: {
         parameters: {
             query?: never;
@@ -2029,7 +2843,10 @@ export interface operations {
     savePartner: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path: {
                 partnerId: string;
             };
@@ -2102,7 +2919,10 @@ export interface operations {
     approvePurchaseChange: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path: {
                 partnerId: string;
             };
@@ -2153,10 +2973,96 @@ export interface operations {
             500: components["responses"]["Error500"];
         };
     };
-    linkPartnerCustomer: {
+    listPartnerCustomers: {
         parameters: {
             query?: never;
             header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner's customers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "partnerId": "reseller-one",
+                     *       "asOf": "2026-12-07T03:00:00.000Z",
+                     *       "timeZone": "Asia/Tokyo",
+                     *       "customers": [
+                     *         {
+                     *           "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *           "customerId": "f0e1d2c3-0000-4000-8000-00000000000a",
+                     *           "name": "Contoso analytics",
+                     *           "tenantId": "f0e1d2c3-0000-4000-8000-00000000000a",
+                     *           "offerId": "contoso-analytics",
+                     *           "planId": "basic",
+                     *           "status": "Subscribed",
+                     *           "creditState": "warning",
+                     *           "creditLevels": {
+                     *             "warning": {
+                     *               "currency": "JPY",
+                     *               "amount": "100000"
+                     *             },
+                     *             "approvalRequired": {
+                     *               "currency": "JPY",
+                     *               "amount": "150000"
+                     *             },
+                     *             "purchaseBlocked": {
+                     *               "currency": "JPY",
+                     *               "amount": "200000"
+                     *             }
+                     *           },
+                     *           "provisionalCredit": {
+                     *             "currency": "JPY",
+                     *             "amount": "120000"
+                     *           },
+                     *           "monthToDate": {
+                     *             "currency": "JPY",
+                     *             "amount": "104500"
+                     *           },
+                     *           "largestMonthlyCharge": {
+                     *             "currency": "JPY",
+                     *             "amount": "120000",
+                     *             "month": "2026-09"
+                     *           },
+                     *           "purchaseBlocked": false,
+                     *           "pendingApprovals": [
+                     *             {
+                     *               "id": "a-1",
+                     *               "planId": "pro",
+                     *               "maxQuantity": null,
+                     *               "approvedAt": "2026-12-01T00:00:00.000Z",
+                     *               "expiresAt": "2026-12-31T00:00:00.000Z"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PartnerCustomers"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    linkPartnerCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path: {
                 partnerId: string;
                 subscriptionId: string;
@@ -2240,7 +3146,10 @@ export interface operations {
     releasePurchaseBlock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path: {
                 partnerId: string;
                 subscriptionId: string;
@@ -2413,7 +3322,10 @@ export interface operations {
     startReportingRun: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2439,6 +3351,61 @@ export interface operations {
                     "application/json": components["schemas"]["DispatchedRun"];
                 };
             };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    listSubscriptions: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                offerId?: string;
+                partnerId?: string;
+                planId?: string;
+                status?: "PendingFulfillmentStart" | "Subscribed" | "Suspended" | "Unsubscribed";
+                tenantId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of subscriptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriptions": [
+                     *         {
+                     *           "id": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *           "name": "Contoso analytics",
+                     *           "offerId": "contoso-analytics",
+                     *           "planId": "standard",
+                     *           "status": "Subscribed",
+                     *           "beneficiaryTenantId": "f0e1d2c3-0000-4000-8000-00000000000a",
+                     *           "purchaserTenantId": "f0e1d2c3-0000-4000-8000-00000000000a",
+                     *           "partnerId": "reseller-one",
+                     *           "term": {
+                     *             "startDate": "2026-11-01",
+                     *             "endDate": "2026-11-30",
+                     *             "termUnit": "P1M"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJzIjoxLCJrIjp7InBrIjoiU1VCI2ExYjJjM2Q0Iiwic2siOiJTVUIifX0"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubscriptionPage"];
+                };
+            };
+            400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             500: components["responses"]["Error500"];
@@ -2504,7 +3471,10 @@ export interface operations {
     cancelSubscription: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path: {
                 subscriptionId: string;
             };
@@ -2559,6 +3529,55 @@ export interface operations {
             409: components["responses"]["Error409"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
+        };
+    };
+    getAllowance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The allowance of the current term */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "asOf": "2026-12-07T03:00:00.000Z",
+                     *       "planId": "basic",
+                     *       "term": {
+                     *         "start": "2026-11-15T00:00:00.000Z",
+                     *         "end": "2026-12-15T00:00:00.000Z"
+                     *       },
+                     *       "dimensions": [
+                     *         {
+                     *           "dimensionId": "api-calls",
+                     *           "displayName": "API calls",
+                     *           "unitOfMeasure": "1000 calls",
+                     *           "included": "100",
+                     *           "used": "150",
+                     *           "remaining": "0",
+                     *           "overage": "50"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Allowance"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
         };
     };
     listSubscriptionAudit: {
@@ -2664,7 +3683,10 @@ export interface operations {
     saveBudget: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path: {
                 subscriptionId: string;
             };
@@ -2761,7 +3783,10 @@ export interface operations {
     redeemDayPack: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path: {
                 subscriptionId: string;
             };
@@ -2963,7 +3988,10 @@ export interface operations {
     changePlan: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path: {
                 subscriptionId: string;
             };
@@ -3095,7 +4123,10 @@ export interface operations {
     changeQuantity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
             path: {
                 subscriptionId: string;
             };
@@ -3237,6 +4268,76 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["SubscriptionUsage"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    getUsageSeries: {
+        parameters: {
+            query: {
+                currency?: string;
+                dimension?: string;
+                from?: string;
+                granularity: "hour" | "day" | "month";
+                timeZone?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series, in the time zone and currency asked for (default: the budget’s) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
+                     *       "granularity": "day",
+                     *       "currency": "JPY",
+                     *       "timeZone": "Asia/Tokyo",
+                     *       "asOf": "2026-12-07T03:00:00.000Z",
+                     *       "from": "2026-10-31T15:00:00.000Z",
+                     *       "to": "2026-11-02T15:00:00.000Z",
+                     *       "dimensions": [
+                     *         {
+                     *           "dimensionId": "api-calls",
+                     *           "displayName": "API calls",
+                     *           "unitOfMeasure": "1000 calls",
+                     *           "points": [
+                     *             {
+                     *               "start": "2026-10-31T15:00:00.000Z",
+                     *               "quantity": "40",
+                     *               "amount": "0"
+                     *             },
+                     *             {
+                     *               "start": "2026-11-01T15:00:00.000Z",
+                     *               "quantity": "90",
+                     *               "amount": "2250"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "flatFees": [
+                     *         {
+                     *           "start": "2026-10-31T15:00:00.000Z",
+                     *           "amount": "15000"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UsageSeries"];
                 };
             };
             400: components["responses"]["Error400"];
