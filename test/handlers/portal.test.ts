@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,7 +142,10 @@ describe('the Portal function: sign-in with Microsoft, pages and assets', () => 
 
   describe('assets', () => {
     it('serves a bundled file with its content type and an immutable year-long cache, without a session', async () => {
-      const answer = await get('/portal/assets/portal-placeholder.js');
+      const manifest = JSON.parse(
+        await readFile(join(process.env[ENV.portalAssetsDir] ?? '', 'manifest.json'), 'utf8'),
+      ) as { script: string };
+      const answer = await get(`/portal/assets/${manifest.script}`);
 
       expect(answer.statusCode).toBe(200);
       expect(answer.headers).toMatchObject({
@@ -165,7 +168,7 @@ describe('the Portal function: sign-in with Microsoft, pages and assets', () => 
       ['the manifest', 'manifest.json'],
       ['a dot-dot segment', '..%2Fmanifest.json'],
       ['an encoded traversal', '..%2F..%2F..%2Fetc%2Fpasswd'],
-      ['a sub-path', 'sub/portal-placeholder.js'],
+      ['a sub-path', 'sub/main.js'],
       ['a hidden file', '.env'],
     ])('answers 404 for %s', async (_case, name) => {
       const event = httpEvent('GET', `/portal/assets/${name}`, { headers: browserHeaders });

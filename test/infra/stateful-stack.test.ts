@@ -199,12 +199,25 @@ describe('StatefulStack', () => {
     });
   });
 
-  describe('the Entra client secret', () => {
-    it('exists for the publisher to fill in, survives stack deletion and is named in an output', () => {
-      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-      template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  describe('the secrets', () => {
+    it('are the two Entra client secrets (publisher app, sign-in app) and the session key, all kept on deletion', () => {
+      template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+      const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+      for (const secret of secrets)
+        expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       template.hasOutput('EntraClientSecretArn', {});
+      template.hasOutput('SignInClientSecretArn', {});
       template.hasOutput('TableName', {});
+    });
+
+    it('generates the session key at deploy time: 64 letters and digits nobody types', () => {
+      const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
+      const session = secrets.filter((secret) => String(secret.Properties?.Description).includes('session cookies'));
+      expect(session).toHaveLength(1);
+      expect(session[0]?.Properties?.GenerateSecretString).toMatchObject({
+        PasswordLength: 64,
+        ExcludePunctuation: true,
+      });
     });
   });
 });
