@@ -9,6 +9,7 @@ import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import { Dec, Money } from '#shared/domain/money.ts';
 import { meteredDimensionsOf, planHistoryOf } from '#shared/domain/plan-history.ts';
 import { floorToUtcHour, HOUR_MS, termContaining } from '#shared/domain/terms.ts';
+import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
 import {
   assertSeriesRange,
   attributeSeries,
@@ -33,7 +34,7 @@ export interface GetUsageSeriesDeps {
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
   readonly budgets: Pick<BudgetStore, 'getBudget'>;
   readonly partners: Pick<PartnerStore, 'getCreditLink'>;
-  readonly ledger: Pick<UsageLedger, 'readSlotQuantities' | 'readDailyTotals'>;
+  readonly ledger: Pick<UsageLedger, 'readSlotQuantities' | 'readDailyTotals' | 'readDailyUsage'>;
   readonly catalog: Catalog;
   readonly clock: Clock;
 }
@@ -82,10 +83,11 @@ export interface UsageSeries {
  * quantity and the usage charge attributable to it (usage-series.ts ALLOCATION RULE: a calendar month's points add up
  * to that month's dimension amount in `getSubscriptionUsage`), and the flat fees falling due in each point.
  *
- * DynamoDB reads: the subscription, then the budget and credit link (together), then in parallel one slot query per
- * dimension from the start of the first point's calendar month (so the month's rounding is replayed exactly) to the
- * last point, and ONE query of the daily totals from the start of the term to that month (the allowance already used
- * before it: the whole term need not be read hour by hour).
+ * DynamoDB reads: the subscription, then the budget and credit link (together), then in parallel ONE query of the
+ * daily items, with their hourly split, from the start of the first point's calendar month (so the month's rounding
+ * is replayed exactly) to the last point, and ONE of the daily totals from the start of the term to that month (the
+ * allowance already used before it). A day stored before the daily items carried hours (its hours do not add up to
+ * its total) is read from its hourly slots instead, one query per such day and dimension.
  *
  * @throws NotFoundError for an unknown subscription. @throws ForbiddenError for another party's subscription.
  * @throws ValidationError for an unknown time zone or dimension, a currency the plans are not priced in, or a range
@@ -164,38 +166,37 @@ export async function getUsageSeries(
         ...(planHistory.endsAt ? [planHistory.endsAt] : []),
       ],
     });
-    const firstTotal = plan.totalDays[0];
-    const lastTotal = plan.totalDays.at(-1);
-    // One query of daily totals covers the term before `readFrom` (the allowance already used) and the days read whole.
-    const totalsFrom = termStart.getTime() < readFrom.getTime() ? termStart : firstTotal;
-    const totalsTo = lastTotal ?? (totalsFrom ? new Date(readFrom.getTime() - DAY_MS) : undefined);
-    const [slots, totals] = await Promise.all([
-      Promise.all(
-        plan.hourRanges.flatMap((range) =>
-          dimensionIds.map((d) =>
-            deps.ledger.readSlotQuantities(
-              subscription.id,
-              d,
-              range.start,
-              floorToUtcHour(new Date(range.end.getTime() - 1)),
-            ),
-          ),
-        ),
-      ),
-      totalsFrom && totalsTo && totalsFrom.getTime() <= totalsTo.getTime()
-        ? deps.ledger.readDailyTotals(subscription.id, dayKey(totalsFrom), dayKey(totalsTo))
+    const lastDay = dayKey(new Date(end - 1));
+    // The term's days before `readFrom` (the allowance already used) only need their totals; the days from `readFrom`
+    // on are read with their hourly split, so a local day of any zone needs no slot (DailyUsage).
+    const [before, days] = await Promise.all([
+      termStart.getTime() < readFrom.getTime()
+        ? deps.ledger.readDailyTotals(subscription.id, dayKey(termStart), dayKey(new Date(readFrom.getTime() - DAY_MS)))
         : Promise.resolve([]),
+      deps.ledger.readDailyUsage(subscription.id, dayKey(readFrom), lastDay),
     ]);
     const readWhole = new Set(plan.totalDays.map(dayKey));
-    const before = totals.filter((day) => day.period < dayKey(readFrom));
-    // A day read whole is rated as one hour at 00:00Z (usage-series.ts READ PLAN).
-    const wholeDays = totals
-      .filter((day) => readWhole.has(day.period))
-      .flatMap((day) =>
-        Object.entries(day.quantities)
-          .filter(([dimension]) => dimensionIds.includes(dimension))
-          .map(([dimension, quantity]) => ({ dimension, hour: `${day.period}T00:00:00.000Z`, quantity })),
-      );
+    const hours: Pick<UsageSlot, 'dimension' | 'hour' | 'quantity'>[] = [];
+    const fallbacks: { dimension: string; from: Date; to: Date }[] = [];
+    for (const day of days) {
+      for (const [dimension, quantity] of Object.entries(day.quantities)) {
+        if (!dimensionIds.includes(dimension)) continue;
+        // A day read whole is rated as one hour at 00:00Z (usage-series.ts READ PLAN).
+        if (readWhole.has(day.period)) {
+          hours.push({ dimension, hour: `${day.period}T00:00:00.000Z`, quantity });
+          continue;
+        }
+        const dayStart = Date.parse(`${day.period}T00:00:00.000Z`);
+        const split = Object.entries(day.hourly[dimension] ?? {});
+        if (!split.reduce((sum, [, q]) => sum.plus(q), new Dec(0)).eq(quantity)) {
+          // Written (partly) before day items carried hours: that day's slots still say how it splits.
+          const to = Math.min(dayStart + DAY_MS, end);
+          fallbacks.push({ dimension, from: new Date(dayStart), to: new Date(to - HOUR_MS) });
+          continue;
+        }
+        for (const [hour, q] of split) if (Date.parse(hour) < end) hours.push({ dimension, hour, quantity: q });
+      }
+    }
     // The allowance used earlier in the term, from the daily totals (terms start at 00:00 UTC, so days tile them).
     const state: Record<string, AllowanceState[string]> = {};
     for (const day of before) {
@@ -208,7 +209,10 @@ export async function getUsageSeries(
         };
       }
     }
-    const usage = ratableUsage([...slots.flat(), ...wholeDays], resolved, planHistory.endsAt);
+    const slots = await Promise.all(
+      fallbacks.map((f) => deps.ledger.readSlotQuantities(subscription.id, f.dimension, f.from, floorToUtcHour(f.to))),
+    );
+    const usage = ratableUsage([...hours, ...slots.flat()], resolved, planHistory.endsAt);
     const rated = rateUsage(resolved, usage, state).hours;
     points = attributeSeries({ rated, resolved, customer, currency, timeZone, buckets, dimensionIds });
     flatFees = flatFeesOf(planHistory.history, customer, currency, buckets, startsAt.getTime(), end);
