@@ -30,6 +30,15 @@ export class InMemoryUsageLedger implements UsageLedger {
     this.pendingFailure = error;
   }
 
+  /**
+   * Forgets an hour's share of its day's hourly split, as for usage stored before the daily items carried hours
+   * (the day's total and the slot keep it): readers must then fall back to the slots.
+   */
+  forgetHourlySplit(subscriptionId: string, hour: string): void {
+    const hourly = this.dayHours.get(`${subscriptionId}|${hour.slice(0, 10)}`) ?? {};
+    for (const byHour of Object.values(hourly)) delete byHour[hour];
+  }
+
   async readEntrySets(subscriptionId: string, hours: readonly string[]): Promise<Map<string, HourEntrySet>> {
     return new Map(
       hours.map((hour) => {

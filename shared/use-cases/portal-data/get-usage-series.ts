@@ -190,8 +190,9 @@ export async function getUsageSeries(
         const split = Object.entries(day.hourly[dimension] ?? {});
         if (!split.reduce((sum, [, q]) => sum.plus(q), new Dec(0)).eq(quantity)) {
           // Written (partly) before day items carried hours: that day's slots still say how it splits.
-          const to = Math.min(dayStart + DAY_MS, end);
-          fallbacks.push({ dimension, from: new Date(dayStart), to: new Date(to - HOUR_MS) });
+          // Its hours up to the last one begun before `end` (which may fall inside an hour: `asOf`).
+          const last = floorToUtcHour(new Date(Math.min(dayStart + DAY_MS, end) - 1));
+          fallbacks.push({ dimension, from: new Date(dayStart), to: last });
           continue;
         }
         for (const [hour, q] of split) if (Date.parse(hour) < end) hours.push({ dimension, hour, quantity: q });
@@ -210,7 +211,7 @@ export async function getUsageSeries(
       }
     }
     const slots = await Promise.all(
-      fallbacks.map((f) => deps.ledger.readSlotQuantities(subscription.id, f.dimension, f.from, floorToUtcHour(f.to))),
+      fallbacks.map((f) => deps.ledger.readSlotQuantities(subscription.id, f.dimension, f.from, f.to)),
     );
     const usage = ratableUsage([...hours, ...slots.flat()], resolved, planHistory.endsAt);
     const rated = rateUsage(resolved, usage, state).hours;
