@@ -85,6 +85,10 @@ describe('DynamoDB usage ledger: the hours of the daily items', () => {
     expect(await ledger.readDailyTotals(subscriptionId, '2026-01-15', '2026-01-15')).toEqual([
       { subscriptionId, period: '2026-01-15', quantities: { 'api-calls': '1.75', storage: '4' }, eventCount: 4 },
     ]);
+    // A reader of some dimensions' totals fetches those only, not the hours.
+    expect(await ledger.readDailyTotals(subscriptionId, '2026-01-15', '2026-01-15', ['storage', 'absent'])).toEqual([
+      { subscriptionId, period: '2026-01-15', quantities: { storage: '4' }, eventCount: 4 },
+    ]);
   });
 
   it('counts every one of many messages added at once to the same hour in that hour', async () => {

@@ -130,8 +130,18 @@ export class InMemoryUsageLedger implements UsageLedger {
     );
   }
 
-  async readDailyTotals(subscriptionId: string, fromDay: string, toDay: string): Promise<UsageTotals[]> {
-    return this.readTotals('day', subscriptionId, fromDay, toDay);
+  async readDailyTotals(
+    subscriptionId: string,
+    fromDay: string,
+    toDay: string,
+    dimensions?: readonly string[],
+  ): Promise<UsageTotals[]> {
+    const days = this.readTotals('day', subscriptionId, fromDay, toDay);
+    if (dimensions === undefined) return days;
+    return days.map((day) => ({
+      ...day,
+      quantities: Object.fromEntries(Object.entries(day.quantities).filter(([d]) => dimensions.includes(d))),
+    }));
   }
 
   async readDailyUsage(subscriptionId: string, fromDay: string, toDay: string): Promise<DailyUsage[]> {

@@ -290,8 +290,42 @@ export class DynamoUsageLedger implements UsageLedger {
     return items.map((item) => ({ dimension, hour: str(item, 'hour'), quantity: decimal(item, 'quantity') }));
   }
 
-  readDailyTotals(subscriptionId: string, fromDay: string, toDay: string): Promise<UsageTotals[]> {
-    return this.readTotals(subscriptionId, 'DAY', fromDay, toDay);
+  async readDailyTotals(
+    subscriptionId: string,
+    fromDay: string,
+    toDay: string,
+    dimensions?: readonly string[],
+  ): Promise<UsageTotals[]> {
+    if (dimensions === undefined) return this.readTotals(subscriptionId, 'DAY', fromDay, toDay);
+    // Only the totals asked for: a day item may hold 24 hour attributes per dimension besides them.
+    const names: Record<string, string> = {
+      '#pk': PK,
+      '#sk': SK,
+      '#subscriptionId': 'subscriptionId',
+      '#period': 'period',
+      '#eventCount': 'eventCount',
+    };
+    dimensions.forEach((dimension, index) => {
+      names[`#q${index}`] = `${QUANTITY_PREFIX}${dimension}`;
+    });
+    const items = await queryRawItems(
+      this.client,
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        ProjectionExpression: ['#subscriptionId', '#period', '#eventCount', ...dimensions.map((_, i) => `#q${i}`)].join(
+          ', ',
+        ),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: {
+          ':pk': { S: subscriptionPk(subscriptionId) },
+          ':from': { S: totalsSk('DAY', fromDay) },
+          ':to': { S: totalsSk('DAY', toDay) },
+        },
+      },
+      true,
+    );
+    return items.map(totalsOf);
   }
 
   async readDailyUsage(subscriptionId: string, fromDay: string, toDay: string): Promise<DailyUsage[]> {

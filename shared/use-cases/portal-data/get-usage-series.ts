@@ -83,11 +83,13 @@ export interface UsageSeries {
  * quantity and the usage charge attributable to it (usage-series.ts ALLOCATION RULE: a calendar month's points add up
  * to that month's dimension amount in `getSubscriptionUsage`), and the flat fees falling due in each point.
  *
- * DynamoDB reads: the subscription, then the budget and credit link (together), then in parallel ONE query of the
- * daily items, with their hourly split, from the start of the first point's calendar month (so the month's rounding
- * is replayed exactly) to the last point, and ONE of the daily totals from the start of the term to that month (the
- * allowance already used before it). A day stored before the daily items carried hours (its hours do not add up to
- * its total) is read from its hourly slots instead, one query per such day and dimension.
+ * DynamoDB reads: the subscription, then the budget and credit link (together), then in parallel the daily items
+ * from the start of the first point's calendar month (so the month's rounding is replayed exactly) to the last point,
+ * and the daily totals from the start of the term to that month (the allowance already used before it): days whose
+ * hours do not matter (usage-series.ts READ PLAN) and the term's earlier days with their totals of the dimensions
+ * asked only, the other days with their hourly split (about 32 items for a month, in any time zone). A day stored
+ * before the daily items carried hours (its hours do not add up to its total) is then read from its hourly slots,
+ * one query per such day and dimension.
  *
  * @throws NotFoundError for an unknown subscription. @throws ForbiddenError for another party's subscription.
  * @throws ValidationError for an unknown time zone or dimension, a currency the plans are not priced in, or a range
@@ -166,36 +168,49 @@ export async function getUsageSeries(
         ...(planHistory.endsAt ? [planHistory.endsAt] : []),
       ],
     });
-    const lastDay = dayKey(new Date(end - 1));
-    // The term's days before `readFrom` (the allowance already used) only need their totals; the days from `readFrom`
-    // on are read with their hourly split, so a local day of any zone needs no slot (DailyUsage).
-    const [before, days] = await Promise.all([
+    // The term's days before `readFrom` (the allowance already used) and the days read whole need only their totals of
+    // these dimensions; the other days are read with their hourly split, so a local day of any zone needs no slot.
+    const [before, whole, split] = await Promise.all([
       termStart.getTime() < readFrom.getTime()
-        ? deps.ledger.readDailyTotals(subscription.id, dayKey(termStart), dayKey(new Date(readFrom.getTime() - DAY_MS)))
+        ? deps.ledger.readDailyTotals(
+            subscription.id,
+            dayKey(termStart),
+            dayKey(new Date(readFrom.getTime() - DAY_MS)),
+            dimensionIds,
+          )
         : Promise.resolve([]),
-      deps.ledger.readDailyUsage(subscription.id, dayKey(readFrom), lastDay),
+      Promise.all(
+        dayRuns(plan.totalDays).map(([first, last]) =>
+          deps.ledger.readDailyTotals(subscription.id, dayKey(first), dayKey(last), dimensionIds),
+        ),
+      ),
+      Promise.all(
+        plan.hourRanges.map((range) =>
+          deps.ledger.readDailyUsage(subscription.id, dayKey(range.start), dayKey(new Date(range.end.getTime() - 1))),
+        ),
+      ),
     ]);
-    const readWhole = new Set(plan.totalDays.map(dayKey));
     const hours: Pick<UsageSlot, 'dimension' | 'hour' | 'quantity'>[] = [];
+    // A day read whole is rated as one hour at 00:00Z (usage-series.ts READ PLAN).
+    for (const day of whole.flat()) {
+      for (const [dimension, quantity] of Object.entries(day.quantities)) {
+        if (dimensionIds.includes(dimension)) hours.push({ dimension, hour: `${day.period}T00:00:00.000Z`, quantity });
+      }
+    }
     const fallbacks: { dimension: string; from: Date; to: Date }[] = [];
-    for (const day of days) {
+    for (const day of split.flat()) {
       for (const [dimension, quantity] of Object.entries(day.quantities)) {
         if (!dimensionIds.includes(dimension)) continue;
-        // A day read whole is rated as one hour at 00:00Z (usage-series.ts READ PLAN).
-        if (readWhole.has(day.period)) {
-          hours.push({ dimension, hour: `${day.period}T00:00:00.000Z`, quantity });
-          continue;
-        }
         const dayStart = Date.parse(`${day.period}T00:00:00.000Z`);
-        const split = Object.entries(day.hourly[dimension] ?? {});
-        if (!split.reduce((sum, [, q]) => sum.plus(q), new Dec(0)).eq(quantity)) {
+        const byHour = Object.entries(day.hourly[dimension] ?? {});
+        if (!byHour.reduce((sum, [, q]) => sum.plus(q), new Dec(0)).eq(quantity)) {
           // Written (partly) before day items carried hours: that day's slots still say how it splits.
           // Its hours up to the last one begun before `end` (which may fall inside an hour: `asOf`).
           const last = floorToUtcHour(new Date(Math.min(dayStart + DAY_MS, end) - 1));
           fallbacks.push({ dimension, from: new Date(dayStart), to: last });
           continue;
         }
-        for (const [hour, q] of split) if (Date.parse(hour) < end) hours.push({ dimension, hour, quantity: q });
+        for (const [hour, q] of byHour) if (Date.parse(hour) < end) hours.push({ dimension, hour, quantity: q });
       }
     }
     // The allowance used earlier in the term, from the daily totals (terms start at 00:00 UTC, so days tile them).
@@ -273,6 +288,17 @@ function flatFeesOf(
     if (lines.length > 0) fees.push({ start: window.bucketStart.toISOString(), amount: amount.toDecimalString() });
   });
   return fees;
+}
+
+/** The days as runs of consecutive days, [first, last] each. */
+function dayRuns(days: readonly Date[]): [Date, Date][] {
+  const runs: [Date, Date][] = [];
+  for (const day of days) {
+    const run = runs.at(-1);
+    if (run && day.getTime() - run[1].getTime() === DAY_MS) run[1] = day;
+    else runs.push([day, day]);
+  }
+  return runs;
 }
 
 function utcDayStart(t: number): number {

@@ -71,8 +71,17 @@ export interface UsageLedger extends UsageEntrySets {
     toHour: Date,
   ): Promise<Pick<UsageSlot, 'dimension' | 'hour' | 'quantity'>[]>;
 
-  /** Daily totals for days `fromDay` … `toDay` (inclusive, `YYYY-MM-DD`, UTC), by day; days without usage absent. */
-  readDailyTotals(subscriptionId: string, fromDay: string, toDay: string): Promise<UsageTotals[]>;
+  /**
+   * Daily totals for days `fromDay` … `toDay` (inclusive, `YYYY-MM-DD`, UTC), by day; days without usage absent.
+   * With `dimensions`, only those dimensions' quantities are fetched (a day item also holds the hourly split of every
+   * dimension, which a reader of totals need not transfer).
+   */
+  readDailyTotals(
+    subscriptionId: string,
+    fromDay: string,
+    toDay: string,
+    dimensions?: readonly string[],
+  ): Promise<UsageTotals[]>;
 
   /** The same days with their hourly split (`DailyUsage`): one item per day, whatever the number of dimensions. */
   readDailyUsage(subscriptionId: string, fromDay: string, toDay: string): Promise<DailyUsage[]>;
