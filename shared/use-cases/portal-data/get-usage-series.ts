@@ -14,6 +14,7 @@ import {
   assertSeriesRange,
   attributeSeries,
   defaultSeriesRange,
+  mergeStretches,
   planSeriesReads,
   type SeriesBucket,
   type SeriesGranularity,
@@ -157,17 +158,13 @@ export async function getUsageSeries(
     const readFrom = new Date(utcDayStart(Math.max(monthStart, startsAt.getTime())));
     const entry = planInForceAt(resolved, new Date(Math.max(readFrom.getTime(), startsAt.getTime()))) ?? resolved[0];
     const termStart = entry ? termContaining(entry.anchor, entry.billingTerm.termUnit, readFrom).start : readFrom;
-    const plan = planSeriesReads({
-      readFrom,
-      end: new Date(end),
-      buckets,
-      boundaries: [
-        new Date(monthStart),
-        startsAt,
-        ...resolved.map((r) => r.effectiveFrom),
-        ...(planHistory.endsAt ? [planHistory.endsAt] : []),
-      ],
-    });
+    const boundaries = [
+      new Date(monthStart),
+      startsAt,
+      ...resolved.map((r) => r.effectiveFrom),
+      ...(planHistory.endsAt ? [planHistory.endsAt] : []),
+    ];
+    const plan = planSeriesReads({ readFrom, end: new Date(end), buckets, boundaries });
     // The term's days before `readFrom` (the allowance already used) and the days read whole need only their totals of
     // these dimensions; the other days are read with their hourly split, so a local day of any zone needs no slot.
     const [before, whole, split] = await Promise.all([
@@ -228,7 +225,12 @@ export async function getUsageSeries(
     const slots = await Promise.all(
       fallbacks.map((f) => deps.ledger.readSlotQuantities(subscription.id, f.dimension, f.from, f.to)),
     );
-    const usage = ratableUsage([...hours, ...slots.flat()], resolved, planHistory.endsAt);
+    // Hours of a stretch are rated together (usage-series.ts STRETCHES): far fewer hours to rate in any zone.
+    const usage = ratableUsage(
+      mergeStretches([...hours, ...slots.flat()], buckets, boundaries),
+      resolved,
+      planHistory.endsAt,
+    );
     const rated = rateUsage(resolved, usage, state).hours;
     points = attributeSeries({ rated, resolved, customer, currency, timeZone, buckets, dimensionIds });
     flatFees = flatFeesOf(planHistory.history, customer, currency, buckets, startsAt.getTime(), end);
