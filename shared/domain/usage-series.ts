@@ -264,3 +264,55 @@ export function planSeriesReads(input: {
   }
   return { hourRanges, totalDays };
 }
+
+/**
+ * STRETCHES (the READ PLAN's argument within a day): hours of one dimension in the same UTC day and the same bucket
+ * (or before the first bucket), with no boundary between them (plan change, start, end, rounding month), are rated
+ * as one hour at the first of them: same plan, price, included quantity and term (terms start at 00:00 UTC), so the
+ * same overage and unrounded amount, in the same point. A daily series in Asia/Tokyo rates 2 stretches per UTC day
+ * and dimension instead of 24 hours.
+ */
+export function mergeStretches<
+  T extends { readonly dimension: string; readonly hour: string; readonly quantity: string },
+>(
+  hours: readonly T[],
+  buckets: readonly SeriesBucket[],
+  boundaries: readonly Date[],
+): { dimension: string; hour: string; quantity: string }[] {
+  const cuts = [
+    ...new Set([
+      ...boundaries.map((b) => b.getTime()),
+      ...buckets.flatMap((b) => [b.start.getTime(), b.end.getTime()]),
+    ]),
+  ].sort((a, b) => a - b);
+  /** Number of cuts at or before `t`: equal for two hours exactly when no cut lies between them. */
+  const segmentOf = (t: number) => {
+    let low = 0;
+    let high = cuts.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((cuts[middle] as number) <= t) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  const stretches = new Map<string, { dimension: string; hour: string; first: number; quantity: Dec }>();
+  for (const { dimension, hour, quantity } of hours) {
+    const t = Date.parse(hour);
+    const key = `${dimension}\u0000${Math.floor(t / DAY_MS)}\u0000${segmentOf(t)}`;
+    const stretch = stretches.get(key);
+    if (!stretch) stretches.set(key, { dimension, hour, first: t, quantity: new Dec(quantity) });
+    else {
+      stretch.quantity = stretch.quantity.plus(quantity);
+      if (t < stretch.first) {
+        stretch.first = t;
+        stretch.hour = hour;
+      }
+    }
+  }
+  return [...stretches.values()].map(({ dimension, hour, quantity }) => ({
+    dimension,
+    hour,
+    quantity: quantity.toString(),
+  }));
+}

@@ -3,10 +3,12 @@
  * and 31 days of hourly usage in every one of them, on DynamoDB Local (in memory, started here and stopped at the end).
  *
  * What is timed: `getUsageSeries` with the Api function's real DynamoDB adapters (subscription, budget and credit link
- * reads, the slot queries, the daily totals of the term before the month, the rating and the rounding per point), as
+ * reads, the query of the daily items with their hourly split, the daily totals of the term before the month, the
+ * rating and the rounding per point), as
  * the `GET /v1/subscriptions/{id}/usage/series` route calls it; the API key check and JSON encoding are not included.
- * Seeding writes the ledger's own item layout (hourly slots and daily totals) with BatchWriteItem, which is much faster
- * than replaying the aggregator and gives the same items.
+ * Seeding writes the ledger's own item layout (hourly slots, and daily totals with their `h<HH>_<dimension>` hours)
+ * with BatchWriteItem, which is much faster than replaying the aggregator and gives the same items. Days stored before
+ * the daily items carried hours are read from their slots, as every day was before (see BENCHMARKS.md).
  *
  * Cases: daily granularity for a whole month in UTC and in Asia/Tokyo, and the hourly default (last 48 hours).
  * Run with `npm run bench:series`. Environment: BENCH_SERIES_RUNS (timed requests per case, default 30).
@@ -67,17 +69,21 @@ try {
   });
   await new DynamoSubscriptionStore(documentClient, tableName).put(subscription);
 
-  // Seed: one slot per dimension and hour, and the daily totals the aggregator keeps beside them.
+  // Seed: one slot per dimension and hour, and the daily totals (and their hours) the aggregator keeps beside them.
   const writes: WriteRequest[] = [];
   const daily = new Map<string, Map<string, number>>();
+  const hourly = new Map<string, Record<string, { N: string }>>();
   for (let t = DATA_FROM; t < Date.parse(NOW); t += HOUR) {
     const hour = new Date(t).toISOString();
     const day = hour.slice(0, 10);
     const totals = daily.get(day) ?? new Map<string, number>();
     daily.set(day, totals);
+    const hours = hourly.get(day) ?? {};
+    hourly.set(day, hours);
     dimensions.forEach((dimension, index) => {
       const quantity = ((t / HOUR + index) % 7) + 1;
       totals.set(dimension.id, (totals.get(dimension.id) ?? 0) + quantity);
+      hours[`h${hour.slice(11, 13)}_${dimension.id}`] = { N: String(quantity) };
       writes.push({
         PutRequest: {
           Item: {
@@ -106,6 +112,7 @@ try {
           period: { S: day },
           eventCount: { N: String(24 * DIMENSIONS) },
           ...Object.fromEntries([...totals].map(([id, quantity]) => [`q_${id}`, { N: String(quantity) }])),
+          ...hourly.get(day),
         },
       },
     });
@@ -123,7 +130,7 @@ try {
     }
   });
   console.log(
-    `Seeded ${fmt(writes.length)} items (${DIMENSIONS} dimensions × ${fmt(daily.size)} days of hourly slots, and daily totals) in ${fmt((performance.now() - seedStart) / 1000, 1)} s`,
+    `Seeded ${fmt(writes.length)} items (${DIMENSIONS} dimensions × ${fmt(daily.size)} days of hourly slots, and daily totals with their hours) in ${fmt((performance.now() - seedStart) / 1000, 1)} s`,
   );
 
   const deps = {

@@ -2,7 +2,12 @@ import { Dec } from '#shared/domain/money.ts';
 import type { HourEntrySet, SubscriptionAddition } from '#shared/domain/usage/event-dedup.ts';
 import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
 import { totalsDeltasOf } from '#shared/domain/usage/usage-totals.ts';
-import type { AddUsageResult, UsageLedger, UsageTotals } from '#shared/use-cases/metering/ports/usage-ledger.ts';
+import type {
+  AddUsageResult,
+  DailyUsage,
+  UsageLedger,
+  UsageTotals,
+} from '#shared/use-cases/metering/ports/usage-ledger.ts';
 
 /**
  * `UsageLedger` in Maps, with the adapter's exactly-once behaviour: each hour's entries are recorded with its slot
@@ -17,10 +22,21 @@ export class InMemoryUsageLedger implements UsageLedger {
   readonly legacyMarkers = new Set<string>();
   readonly slots = new Map<string, UsageSlot>();
   readonly totals = new Map<string, UsageTotals>();
+  /** Hourly split of the daily totals per `<subscription>|<day>`: dimension → ISO hour → quantity. */
+  readonly dayHours = new Map<string, Record<string, Record<string, string>>>();
   private pendingFailure: unknown;
 
   failNext(error: unknown): void {
     this.pendingFailure = error;
+  }
+
+  /**
+   * Forgets an hour's share of its day's hourly split, as for usage stored before the daily items carried hours
+   * (the day's total and the slot keep it): readers must then fall back to the slots.
+   */
+  forgetHourlySplit(subscriptionId: string, hour: string): void {
+    const hourly = this.dayHours.get(`${subscriptionId}|${hour.slice(0, 10)}`) ?? {};
+    for (const byHour of Object.values(hourly)) delete byHour[hour];
   }
 
   async readEntrySets(subscriptionId: string, hours: readonly string[]): Promise<Map<string, HourEntrySet>> {
@@ -73,6 +89,19 @@ export class InMemoryUsageLedger implements UsageLedger {
         for (const [dimension, quantity] of delta.quantities) {
           quantities[dimension] = quantity.plus(quantities[dimension] ?? '0').toString();
         }
+        if (granularity === 'day') {
+          const dayKey = `${delta.subscriptionId}|${delta.period}`;
+          const hourly = this.dayHours.get(dayKey) ?? {};
+          for (const [dimension, hours] of delta.hourly) {
+            const byHour = hourly[dimension] ?? {};
+            hourly[dimension] = byHour;
+            for (const [hh, quantity] of hours) {
+              const hour = `${delta.period}T${hh}:00:00.000Z`;
+              byHour[hour] = quantity.plus(byHour[hour] ?? '0').toString();
+            }
+          }
+          this.dayHours.set(dayKey, hourly);
+        }
         this.totals.set(key, {
           subscriptionId: delta.subscriptionId,
           period: delta.period,
@@ -101,8 +130,25 @@ export class InMemoryUsageLedger implements UsageLedger {
     );
   }
 
-  async readDailyTotals(subscriptionId: string, fromDay: string, toDay: string): Promise<UsageTotals[]> {
-    return this.readTotals('day', subscriptionId, fromDay, toDay);
+  async readDailyTotals(
+    subscriptionId: string,
+    fromDay: string,
+    toDay: string,
+    dimensions?: readonly string[],
+  ): Promise<UsageTotals[]> {
+    const days = this.readTotals('day', subscriptionId, fromDay, toDay);
+    if (dimensions === undefined) return days;
+    return days.map((day) => ({
+      ...day,
+      quantities: Object.fromEntries(Object.entries(day.quantities).filter(([d]) => dimensions.includes(d))),
+    }));
+  }
+
+  async readDailyUsage(subscriptionId: string, fromDay: string, toDay: string): Promise<DailyUsage[]> {
+    return this.readTotals('day', subscriptionId, fromDay, toDay).map((totals) => {
+      const hourly = this.dayHours.get(`${subscriptionId}|${totals.period}`) ?? {};
+      return { ...totals, hourly: Object.fromEntries(Object.entries(hourly).map(([d, hours]) => [d, { ...hours }])) };
+    });
   }
 
   async readMonthlyTotals(subscriptionId: string, fromMonth: string, toMonth: string): Promise<UsageTotals[]> {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#shared/domain/errors.ts';
-import { assertSeriesRange, defaultSeriesRange, planSeriesReads, seriesBuckets } from '#shared/domain/usage-series.ts';
+import {
+  assertSeriesRange,
+  defaultSeriesRange,
+  mergeStretches,
+  planSeriesReads,
+  seriesBuckets,
+} from '#shared/domain/usage-series.ts';
 
 const at = (iso: string) => new Date(iso);
 const iso = (dates: readonly { start: Date; end: Date }[]) =>
@@ -97,5 +103,36 @@ describe('planSeriesReads (READ PLAN)', () => {
       '2026-12-04',
     ]);
     expect(iso(plan.hourRanges)).toEqual([['2026-12-05T00:00:00.000Z', '2026-12-07T03:31:00.000Z']]);
+  });
+});
+
+describe('mergeStretches (STRETCHES)', () => {
+  const dayOfHours = (dimension: string) =>
+    Array.from({ length: 24 }, (_, h) => ({
+      dimension,
+      hour: `2026-11-02T${String(h).padStart(2, '0')}:00:00.000Z`,
+      quantity: '1',
+    }));
+  const buckets = seriesBuckets('day', at('2026-11-01T15:00:00Z'), at('2026-11-03T15:00:00Z'), 'Asia/Tokyo');
+
+  it('rates the hours of a UTC day in one local day together, per dimension, at the first of them', () => {
+    const merged = mergeStretches([...dayOfHours('a'), ...dayOfHours('b')].reverse(), buckets, []);
+
+    expect(merged.sort((x, y) => (x.dimension + x.hour < y.dimension + y.hour ? -1 : 1))).toEqual([
+      { dimension: 'a', hour: '2026-11-02T00:00:00.000Z', quantity: '15' },
+      { dimension: 'a', hour: '2026-11-02T15:00:00.000Z', quantity: '9' },
+      { dimension: 'b', hour: '2026-11-02T00:00:00.000Z', quantity: '15' },
+      { dimension: 'b', hour: '2026-11-02T15:00:00.000Z', quantity: '9' },
+    ]);
+  });
+
+  it('keeps apart the hours on either side of a plan change', () => {
+    const merged = mergeStretches(dayOfHours('a'), buckets, [at('2026-11-02T05:17:00Z')]);
+
+    expect(merged.map((m) => [m.hour, m.quantity])).toEqual([
+      ['2026-11-02T00:00:00.000Z', '6'],
+      ['2026-11-02T06:00:00.000Z', '9'],
+      ['2026-11-02T15:00:00.000Z', '9'],
+    ]);
   });
 });

@@ -280,6 +280,24 @@ describe('slots', () => {
     ]);
     expect(months.map((month) => [month.period, month.quantities.size, month.eventCount])).toEqual([['2026-01', 2, 4]]);
   });
+
+  it('splits each daily total by UTC hour, adding up slots of the same hour, and keeps no split for months', () => {
+    const slots = [
+      aSlot({ hour: '2026-01-15T09:00:00.000Z', quantity: '1.5' }),
+      aSlot({ hour: '2026-01-15T09:00:00.000Z', quantity: '0.25' }),
+      aSlot({ hour: '2026-01-15T23:00:00.000Z', quantity: '2' }),
+      aSlot({ dimension: 'storage', hour: '2026-01-15T00:00:00.000Z', quantity: '4' }),
+    ];
+
+    const [day] = totalsDeltasOf(slots, 'day');
+    const [month] = totalsDeltasOf(slots, 'month');
+
+    expect([...(day?.hourly ?? [])].map(([dimension, hours]) => [dimension, Object.fromEntries(hours)])).toEqual([
+      ['api-calls', { '09': new Dec('1.75'), '23': new Dec('2') }],
+      ['storage', { '00': new Dec('4') }],
+    ]);
+    expect(month?.hourly.size).toBe(0);
+  });
 });
 
 describe('message markers', () => {

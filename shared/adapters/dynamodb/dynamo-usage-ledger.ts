@@ -27,7 +27,12 @@ import { MAX_TRANSACTION_ITEMS } from '#shared/domain/transaction-limits.ts';
 import type { HourAddition, HourEntrySet, SubscriptionAddition } from '#shared/domain/usage/event-dedup.ts';
 import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
 import { totalsDeltasOf, type UsageTotalsDelta } from '#shared/domain/usage/usage-totals.ts';
-import type { AddUsageResult, UsageLedger, UsageTotals } from '#shared/use-cases/metering/ports/usage-ledger.ts';
+import type {
+  AddUsageResult,
+  DailyUsage,
+  UsageLedger,
+  UsageTotals,
+} from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /**
@@ -48,6 +53,14 @@ const HOURS_PER_QUERY = 4;
 const CONFLICT_ATTEMPTS = 4;
 const CONFLICT_BASE_DELAY_MS = 25;
 const QUANTITY_PREFIX = 'q_';
+/**
+ * A daily item's quantity of one UTC hour and dimension: `h<HH>_<dimension>`, a top-level Number so that ADD creates
+ * it. Size bound: per dimension at most 24 such attributes of (4 + id length) name bytes and ≤ 21 value bytes, so 30
+ * dimensions with ids of up to 50 characters take under 30 × 24 × 75 B ≈ 54 KB, far below DynamoDB's 400 KB item
+ * limit (and one transaction adds at most `MAX_TRANSACTION_ITEMS` slots, so its update expression stays under 4 KB).
+ */
+const HOUR_ATTRIBUTE = /^h(\d{2})_(.+)$/;
+const hourAttribute = (hh: string, dimension: string) => `h${hh}_${dimension}`;
 const HOUR_MS = 3_600_000;
 const { partitionKey: PK, sortKey: SK, index: INDEX, ttlAttribute: TTL } = MAIN_TABLE_KEYS;
 
@@ -62,11 +75,13 @@ const { partitionKey: PK, sortKey: SK, index: INDEX, ttlAttribute: TTL } = MAIN_
  *   decimal), `eventCount`, `subscriptionId`, `offerId`, `dimension`, `hour`, and while it holds unreported usage
  *   `gsi1pk = UNREPORTED#<shard>`, `gsi1sk = <hour ISO>#<subscriptionId>#<dimension>` (oldest hour first);
  * - daily totals: `pk = SUB#<subscriptionId>`, `sk = DAY#<YYYY-MM-DD>`; monthly: `sk = MONTH#<YYYY-MM>` (UTC), with
- *   `q_<dimension>` per dimension and `eventCount`.
+ *   `q_<dimension>` per dimension and `eventCount`; a daily item also has `h<HH>_<dimension>` per UTC hour with usage
+ *   (the same quantities split by hour, so a series in any time zone reads day items, not 24 slots per dimension;
+ *   days written before these attributes existed lack them, and readers fall back to the slots).
  *
  * An hour's addition is written in ONE TransactWriteItems with its entries: an ADD of the new entries to the hour's
  * last chunk (conditional on the chunk's `entryCount` being what was read, or on its absence for a new chunk), an
- * ADD on each of its slots, and on the daily and monthly totals; hours are packed into as few transactions as fit.
+ * ADD on each of its slots, and on the daily (total and hour attributes, one item) and monthly totals; hours are packed into as few transactions as fit.
  * So an entry is recorded if and only if its usage is, and two workers can never both record one entry.
  * Quantities travel as DynamoDB Numbers built from decimal strings (`NumberValue`), which DynamoDB adds exactly up
  * to 38 digits, and are read back as strings: never through a JavaScript float.
@@ -275,8 +290,58 @@ export class DynamoUsageLedger implements UsageLedger {
     return items.map((item) => ({ dimension, hour: str(item, 'hour'), quantity: decimal(item, 'quantity') }));
   }
 
-  readDailyTotals(subscriptionId: string, fromDay: string, toDay: string): Promise<UsageTotals[]> {
-    return this.readTotals(subscriptionId, 'DAY', fromDay, toDay);
+  async readDailyTotals(
+    subscriptionId: string,
+    fromDay: string,
+    toDay: string,
+    dimensions?: readonly string[],
+  ): Promise<UsageTotals[]> {
+    if (dimensions === undefined) return this.readTotals(subscriptionId, 'DAY', fromDay, toDay);
+    // Only the totals asked for: a day item may hold 24 hour attributes per dimension besides them.
+    const names: Record<string, string> = {
+      '#pk': PK,
+      '#sk': SK,
+      '#subscriptionId': 'subscriptionId',
+      '#period': 'period',
+      '#eventCount': 'eventCount',
+    };
+    dimensions.forEach((dimension, index) => {
+      names[`#q${index}`] = `${QUANTITY_PREFIX}${dimension}`;
+    });
+    const items = await queryRawItems(
+      this.client,
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        ProjectionExpression: ['#subscriptionId', '#period', '#eventCount', ...dimensions.map((_, i) => `#q${i}`)].join(
+          ', ',
+        ),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: {
+          ':pk': { S: subscriptionPk(subscriptionId) },
+          ':from': { S: totalsSk('DAY', fromDay) },
+          ':to': { S: totalsSk('DAY', toDay) },
+        },
+      },
+      true,
+    );
+    return items.map(totalsOf);
+  }
+
+  async readDailyUsage(subscriptionId: string, fromDay: string, toDay: string): Promise<DailyUsage[]> {
+    const items = await this.readTotalItems(subscriptionId, 'DAY', fromDay, toDay);
+    return items.map((item): DailyUsage => {
+      const totals = totalsOf(item);
+      const hourly: Record<string, Record<string, string>> = {};
+      for (const name of Object.keys(item)) {
+        const match = HOUR_ATTRIBUTE.exec(name);
+        if (!match) continue;
+        const [, hh, dimension] = match as unknown as [string, string, string];
+        hourly[dimension] ??= {};
+        hourly[dimension][`${totals.period}T${hh}:00:00.000Z`] = decimal(item, name);
+      }
+      return { ...totals, hourly };
+    });
   }
 
   readMonthlyTotals(subscriptionId: string, fromMonth: string, toMonth: string): Promise<UsageTotals[]> {
@@ -347,6 +412,16 @@ export class DynamoUsageLedger implements UsageLedger {
       values[`:q${index}`] = NumberValue.from(quantity.toString());
       additions.push(`#q${index} :q${index}`);
     });
+    let hourIndex = 0;
+    for (const [dimension, hours] of delta.hourly) {
+      for (const [hh, quantity] of hours) {
+        // Same item, same transaction as the total: no extra write, and the hours always add up to what they added.
+        names[`#h${hourIndex}`] = hourAttribute(hh, dimension);
+        values[`:h${hourIndex}`] = NumberValue.from(quantity.toString());
+        additions.push(`#h${hourIndex} :h${hourIndex}`);
+        hourIndex += 1;
+      }
+    }
     return {
       Update: {
         TableName: this.tableName,
@@ -359,24 +434,29 @@ export class DynamoUsageLedger implements UsageLedger {
   }
 
   private async readTotals(subscriptionId: string, kind: 'DAY' | 'MONTH', from: string, to: string) {
-    const items = await queryRawSortKeyRange(this.client, this.tableName, {
+    return (await this.readTotalItems(subscriptionId, kind, from, to)).map(totalsOf);
+  }
+
+  private readTotalItems(subscriptionId: string, kind: 'DAY' | 'MONTH', from: string, to: string) {
+    return queryRawSortKeyRange(this.client, this.tableName, {
       partition: subscriptionPk(subscriptionId),
       from: totalsSk(kind, from),
       to: totalsSk(kind, to),
     });
-    return items.map((item): UsageTotals => {
-      const quantities: Record<string, string> = {};
-      for (const name of Object.keys(item)) {
-        if (name.startsWith(QUANTITY_PREFIX)) quantities[name.slice(QUANTITY_PREFIX.length)] = decimal(item, name);
-      }
-      return {
-        subscriptionId: str(item, 'subscriptionId'),
-        period: str(item, 'period'),
-        quantities,
-        eventCount: Number(decimal(item, 'eventCount')),
-      };
-    });
   }
+}
+
+function totalsOf(item: RawItem): UsageTotals {
+  const quantities: Record<string, string> = {};
+  for (const name of Object.keys(item)) {
+    if (name.startsWith(QUANTITY_PREFIX)) quantities[name.slice(QUANTITY_PREFIX.length)] = decimal(item, name);
+  }
+  return {
+    subscriptionId: str(item, 'subscriptionId'),
+    period: str(item, 'period'),
+    quantities,
+    eventCount: Number(decimal(item, 'eventCount')),
+  };
 }
 
 /** True when a condition of the transaction failed: only entry chunks carry conditions, so a set changed meanwhile. */

@@ -14,6 +14,11 @@ export interface UsageTotalsDelta {
   readonly period: string;
   /** Quantity per dimension id, exact. */
   readonly quantities: ReadonlyMap<string, Dec>;
+  /**
+   * Daily deltas only (empty for months): quantity per dimension id and UTC hour of the day (`00`–`23`), so a day's
+   * item also says how its total splits into hours (a local day of another zone is then read from day items alone).
+   */
+  readonly hourly: ReadonlyMap<string, ReadonlyMap<string, Dec>>;
   readonly eventCount: number;
 }
 
@@ -24,23 +29,36 @@ export interface UsageTotalsDelta {
 export function totalsDeltasOf(slots: readonly UsageSlot[], granularity: TotalsGranularity): UsageTotalsDelta[] {
   const deltas = new Map<
     string,
-    { subscriptionId: string; period: string; quantities: Map<string, Dec>; count: number }
+    {
+      subscriptionId: string;
+      period: string;
+      quantities: Map<string, Dec>;
+      hourly: Map<string, Map<string, Dec>>;
+      count: number;
+    }
   >();
   for (const slot of slots) {
     const period = periodOfHour(slot.hour, granularity);
     const key = `${slot.subscriptionId}\u0000${period}`;
     let delta = deltas.get(key);
     if (!delta) {
-      delta = { subscriptionId: slot.subscriptionId, period, quantities: new Map(), count: 0 };
+      delta = { subscriptionId: slot.subscriptionId, period, quantities: new Map(), hourly: new Map(), count: 0 };
       deltas.set(key, delta);
     }
     delta.quantities.set(slot.dimension, (delta.quantities.get(slot.dimension) ?? new Dec(0)).plus(slot.quantity));
+    if (granularity === 'day') {
+      const hours = delta.hourly.get(slot.dimension) ?? new Map<string, Dec>();
+      const hh = hourOfDay(slot.hour);
+      hours.set(hh, (hours.get(hh) ?? new Dec(0)).plus(slot.quantity));
+      delta.hourly.set(slot.dimension, hours);
+    }
     delta.count += slot.eventCount;
   }
-  return [...deltas.values()].map(({ subscriptionId, period, quantities, count }) => ({
+  return [...deltas.values()].map(({ subscriptionId, period, quantities, hourly, count }) => ({
     subscriptionId,
     period,
     quantities,
+    hourly,
     eventCount: count,
   }));
 }
@@ -48,6 +66,11 @@ export function totalsDeltasOf(slots: readonly UsageSlot[], granularity: TotalsG
 /** `YYYY-MM-DD` or `YYYY-MM` of an ISO hour (UTC: the hour strings are always `…Z`). */
 export function periodOfHour(hour: string, granularity: TotalsGranularity): string {
   return hour.slice(0, granularity === 'day' ? 10 : 7);
+}
+
+/** The UTC hour of the day (`00`–`23`) of an ISO hour. */
+export function hourOfDay(hour: string): string {
+  return hour.slice(11, 13);
 }
 
 /** The identity of the totals item a slot adds to: one per subscription and day or month. */

@@ -9,10 +9,12 @@ import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import { Dec, Money } from '#shared/domain/money.ts';
 import { meteredDimensionsOf, planHistoryOf } from '#shared/domain/plan-history.ts';
 import { floorToUtcHour, HOUR_MS, termContaining } from '#shared/domain/terms.ts';
+import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
 import {
   assertSeriesRange,
   attributeSeries,
   defaultSeriesRange,
+  mergeStretches,
   planSeriesReads,
   type SeriesBucket,
   type SeriesGranularity,
@@ -33,7 +35,7 @@ export interface GetUsageSeriesDeps {
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
   readonly budgets: Pick<BudgetStore, 'getBudget'>;
   readonly partners: Pick<PartnerStore, 'getCreditLink'>;
-  readonly ledger: Pick<UsageLedger, 'readSlotQuantities' | 'readDailyTotals'>;
+  readonly ledger: Pick<UsageLedger, 'readSlotQuantities' | 'readDailyTotals' | 'readDailyUsage'>;
   readonly catalog: Catalog;
   readonly clock: Clock;
 }
@@ -82,10 +84,13 @@ export interface UsageSeries {
  * quantity and the usage charge attributable to it (usage-series.ts ALLOCATION RULE: a calendar month's points add up
  * to that month's dimension amount in `getSubscriptionUsage`), and the flat fees falling due in each point.
  *
- * DynamoDB reads: the subscription, then the budget and credit link (together), then in parallel one slot query per
- * dimension from the start of the first point's calendar month (so the month's rounding is replayed exactly) to the
- * last point, and ONE query of the daily totals from the start of the term to that month (the allowance already used
- * before it: the whole term need not be read hour by hour).
+ * DynamoDB reads: the subscription, then the budget and credit link (together), then in parallel the daily items
+ * from the start of the first point's calendar month (so the month's rounding is replayed exactly) to the last point,
+ * and the daily totals from the start of the term to that month (the allowance already used before it): days whose
+ * hours do not matter (usage-series.ts READ PLAN) and the term's earlier days with their totals of the dimensions
+ * asked only, the other days with their hourly split (about 32 items for a month, in any time zone). A day stored
+ * before the daily items carried hours (its hours do not add up to its total) is then read from its hourly slots,
+ * one query per such day and dimension.
  *
  * @throws NotFoundError for an unknown subscription. @throws ForbiddenError for another party's subscription.
  * @throws ValidationError for an unknown time zone or dimension, a currency the plans are not priced in, or a range
@@ -153,49 +158,58 @@ export async function getUsageSeries(
     const readFrom = new Date(utcDayStart(Math.max(monthStart, startsAt.getTime())));
     const entry = planInForceAt(resolved, new Date(Math.max(readFrom.getTime(), startsAt.getTime()))) ?? resolved[0];
     const termStart = entry ? termContaining(entry.anchor, entry.billingTerm.termUnit, readFrom).start : readFrom;
-    const plan = planSeriesReads({
-      readFrom,
-      end: new Date(end),
-      buckets,
-      boundaries: [
-        new Date(monthStart),
-        startsAt,
-        ...resolved.map((r) => r.effectiveFrom),
-        ...(planHistory.endsAt ? [planHistory.endsAt] : []),
-      ],
-    });
-    const firstTotal = plan.totalDays[0];
-    const lastTotal = plan.totalDays.at(-1);
-    // One query of daily totals covers the term before `readFrom` (the allowance already used) and the days read whole.
-    const totalsFrom = termStart.getTime() < readFrom.getTime() ? termStart : firstTotal;
-    const totalsTo = lastTotal ?? (totalsFrom ? new Date(readFrom.getTime() - DAY_MS) : undefined);
-    const [slots, totals] = await Promise.all([
+    const boundaries = [
+      new Date(monthStart),
+      startsAt,
+      ...resolved.map((r) => r.effectiveFrom),
+      ...(planHistory.endsAt ? [planHistory.endsAt] : []),
+    ];
+    const plan = planSeriesReads({ readFrom, end: new Date(end), buckets, boundaries });
+    // The term's days before `readFrom` (the allowance already used) and the days read whole need only their totals of
+    // these dimensions; the other days are read with their hourly split, so a local day of any zone needs no slot.
+    const [before, whole, split] = await Promise.all([
+      termStart.getTime() < readFrom.getTime()
+        ? deps.ledger.readDailyTotals(
+            subscription.id,
+            dayKey(termStart),
+            dayKey(new Date(readFrom.getTime() - DAY_MS)),
+            dimensionIds,
+          )
+        : Promise.resolve([]),
       Promise.all(
-        plan.hourRanges.flatMap((range) =>
-          dimensionIds.map((d) =>
-            deps.ledger.readSlotQuantities(
-              subscription.id,
-              d,
-              range.start,
-              floorToUtcHour(new Date(range.end.getTime() - 1)),
-            ),
-          ),
+        dayRuns(plan.totalDays).map(([first, last]) =>
+          deps.ledger.readDailyTotals(subscription.id, dayKey(first), dayKey(last), dimensionIds),
         ),
       ),
-      totalsFrom && totalsTo && totalsFrom.getTime() <= totalsTo.getTime()
-        ? deps.ledger.readDailyTotals(subscription.id, dayKey(totalsFrom), dayKey(totalsTo))
-        : Promise.resolve([]),
+      Promise.all(
+        plan.hourRanges.map((range) =>
+          deps.ledger.readDailyUsage(subscription.id, dayKey(range.start), dayKey(new Date(range.end.getTime() - 1))),
+        ),
+      ),
     ]);
-    const readWhole = new Set(plan.totalDays.map(dayKey));
-    const before = totals.filter((day) => day.period < dayKey(readFrom));
+    const hours: Pick<UsageSlot, 'dimension' | 'hour' | 'quantity'>[] = [];
     // A day read whole is rated as one hour at 00:00Z (usage-series.ts READ PLAN).
-    const wholeDays = totals
-      .filter((day) => readWhole.has(day.period))
-      .flatMap((day) =>
-        Object.entries(day.quantities)
-          .filter(([dimension]) => dimensionIds.includes(dimension))
-          .map(([dimension, quantity]) => ({ dimension, hour: `${day.period}T00:00:00.000Z`, quantity })),
-      );
+    for (const day of whole.flat()) {
+      for (const [dimension, quantity] of Object.entries(day.quantities)) {
+        if (dimensionIds.includes(dimension)) hours.push({ dimension, hour: `${day.period}T00:00:00.000Z`, quantity });
+      }
+    }
+    const fallbacks: { dimension: string; from: Date; to: Date }[] = [];
+    for (const day of split.flat()) {
+      for (const [dimension, quantity] of Object.entries(day.quantities)) {
+        if (!dimensionIds.includes(dimension)) continue;
+        const dayStart = Date.parse(`${day.period}T00:00:00.000Z`);
+        const byHour = Object.entries(day.hourly[dimension] ?? {});
+        if (!byHour.reduce((sum, [, q]) => sum.plus(q), new Dec(0)).eq(quantity)) {
+          // Written (partly) before day items carried hours: that day's slots still say how it splits.
+          // Its hours up to the last one begun before `end` (which may fall inside an hour: `asOf`).
+          const last = floorToUtcHour(new Date(Math.min(dayStart + DAY_MS, end) - 1));
+          fallbacks.push({ dimension, from: new Date(dayStart), to: last });
+          continue;
+        }
+        for (const [hour, q] of byHour) if (Date.parse(hour) < end) hours.push({ dimension, hour, quantity: q });
+      }
+    }
     // The allowance used earlier in the term, from the daily totals (terms start at 00:00 UTC, so days tile them).
     const state: Record<string, AllowanceState[string]> = {};
     for (const day of before) {
@@ -208,7 +222,15 @@ export async function getUsageSeries(
         };
       }
     }
-    const usage = ratableUsage([...slots.flat(), ...wholeDays], resolved, planHistory.endsAt);
+    const slots = await Promise.all(
+      fallbacks.map((f) => deps.ledger.readSlotQuantities(subscription.id, f.dimension, f.from, f.to)),
+    );
+    // Hours of a stretch are rated together (usage-series.ts STRETCHES): far fewer hours to rate in any zone.
+    const usage = ratableUsage(
+      mergeStretches([...hours, ...slots.flat()], buckets, boundaries),
+      resolved,
+      planHistory.endsAt,
+    );
     const rated = rateUsage(resolved, usage, state).hours;
     points = attributeSeries({ rated, resolved, customer, currency, timeZone, buckets, dimensionIds });
     flatFees = flatFeesOf(planHistory.history, customer, currency, buckets, startsAt.getTime(), end);
@@ -268,6 +290,17 @@ function flatFeesOf(
     if (lines.length > 0) fees.push({ start: window.bucketStart.toISOString(), amount: amount.toDecimalString() });
   });
   return fees;
+}
+
+/** The days as runs of consecutive days, [first, last] each. */
+function dayRuns(days: readonly Date[]): [Date, Date][] {
+  const runs: [Date, Date][] = [];
+  for (const day of days) {
+    const run = runs.at(-1);
+    if (run && day.getTime() - run[1].getTime() === DAY_MS) run[1] = day;
+    else runs.push([day, day]);
+  }
+  return runs;
 }
 
 function utcDayStart(t: number): number {

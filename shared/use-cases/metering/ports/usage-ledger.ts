@@ -10,6 +10,15 @@ export interface UsageTotals {
   readonly eventCount: number;
 }
 
+/**
+ * A UTC day's totals with their split into hours, as the aggregator has recorded it since the day items carry hours:
+ * `hourly[dimension][ISO hour start]`. A day written (wholly or partly) before then has fewer hourly quantities than
+ * its total: a reader compares their sum with `quantities[dimension]` and reads that day's slots when they differ.
+ */
+export interface DailyUsage extends UsageTotals {
+  readonly hourly: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
 /** What `addUsage` wrote: the hours recorded, and whether it stopped at a set that changed since it was read. */
 export interface AddUsageResult {
   readonly committedHours: readonly string[];
@@ -62,8 +71,20 @@ export interface UsageLedger extends UsageEntrySets {
     toHour: Date,
   ): Promise<Pick<UsageSlot, 'dimension' | 'hour' | 'quantity'>[]>;
 
-  /** Daily totals for days `fromDay` … `toDay` (inclusive, `YYYY-MM-DD`, UTC), by day; days without usage absent. */
-  readDailyTotals(subscriptionId: string, fromDay: string, toDay: string): Promise<UsageTotals[]>;
+  /**
+   * Daily totals for days `fromDay` … `toDay` (inclusive, `YYYY-MM-DD`, UTC), by day; days without usage absent.
+   * With `dimensions`, only those dimensions' quantities are fetched (a day item also holds the hourly split of every
+   * dimension, which a reader of totals need not transfer).
+   */
+  readDailyTotals(
+    subscriptionId: string,
+    fromDay: string,
+    toDay: string,
+    dimensions?: readonly string[],
+  ): Promise<UsageTotals[]>;
+
+  /** The same days with their hourly split (`DailyUsage`): one item per day, whatever the number of dimensions. */
+  readDailyUsage(subscriptionId: string, fromDay: string, toDay: string): Promise<DailyUsage[]>;
 
   /** Monthly totals for `fromMonth` … `toMonth` (inclusive, `YYYY-MM`, UTC), by month. */
   readMonthlyTotals(subscriptionId: string, fromMonth: string, toMonth: string): Promise<UsageTotals[]>;
