@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { MAX_REPORT_GRACE_MINUTES } from '#shared/adapters/compose/usage-reporter-settings.ts';
 import {
   PUBLISHER_ADMIN_SETTINGS,
   publisherAdmins,
@@ -23,7 +22,7 @@ import {
   USAGE_REPORT_QUEUE_SETTINGS,
 } from '#shared/config/settings.ts';
 import type { PublisherAdmins } from '#shared/domain/access.ts';
-import { DEFAULT_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
+import { DEFAULT_REPORT_GRACE_MINUTES, MAX_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
 import { ENV } from '#shared/env-names.ts';
 
 /**

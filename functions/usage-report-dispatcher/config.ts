@@ -1,8 +1,7 @@
 import * as z from 'zod';
-import { MAX_REPORT_GRACE_MINUTES } from '#shared/adapters/compose/usage-reporter-settings.ts';
 import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
 import { optionalWholeNumber, TABLE_SETTINGS, USAGE_REPORT_QUEUE_SETTINGS } from '#shared/config/settings.ts';
-import { DEFAULT_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
+import { DEFAULT_REPORT_GRACE_MINUTES, MAX_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
 import { ENV } from '#shared/env-names.ts';
 
 /** The dispatcher's variables: the table (index heads, run record), the usage-report queue and the grace. */

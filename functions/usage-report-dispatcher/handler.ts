@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { buildReportingRunAdapters } from '#shared/adapters/compose/usage-reporter-dependencies.ts';
+import { buildReportingRunAdapters } from '#shared/adapters/compose/reporting-run-adapters.ts';
 import { scheduledEventSchema } from '#shared/adapters/lambda/scheduled-event.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import {

@@ -3,10 +3,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import {
-  buildReportingRunAdapters,
-  buildUsageReporterDependencies,
-} from '#shared/adapters/compose/usage-reporter-dependencies.ts';
+import { buildReportingRunAdapters } from '#shared/adapters/compose/reporting-run-adapters.ts';
+import { buildUsageReporterDependencies } from '#shared/adapters/compose/usage-reporter-dependencies.ts';
 import { stopBeforeTimeout, type TimeoutMargin } from '#shared/adapters/lambda/stop-before-timeout.ts';
 import { processSqsBatch } from '#shared/adapters/sqs/partial-batch.ts';
 import { logger, metrics } from '#shared/observability.ts';

@@ -112,8 +112,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     // the emulator follows it, the schedules run on it. A restart over the same data resumes at the saved offset.
     started.clock = await LocalClock.start(takeSystemClockControl(), join(localDir, 'clock.json'));
     const clock = started.clock;
+    const catalog = await loadCatalog(catalogPath);
     started.emulator = await startMarketplaceEmulator({
-      catalog: await loadCatalog(catalogPath),
+      catalog,
       webhookUrl: `${apiUrl}/webhook`,
       landingPageUrl: `${apiUrl}/landing`,
       clock: {
@@ -138,7 +139,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       ...signInEnv(emulator, caPath, portalAssetsDir),
       ...resources,
       ...localAwsEnv(endpoints),
-      [ENV.catalogPath]: catalogPath,
+      // As the CDK app compiles it into each bundle: functions read the catalog as JSON only.
+      [ENV.catalogJson]: JSON.stringify(catalog),
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',

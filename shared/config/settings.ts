@@ -112,7 +112,10 @@ export function alertsSettings(values: z.output<z.ZodObject<typeof ALERTS_SETTIN
   };
 }
 
-/** The catalog compiled into the bundle by the CDK app (AWS), or a file path (local mode). One must be set. */
+/**
+ * The catalog as JSON: compiled into the bundle by the CDK app (AWS), set by local mode and the tests, or a JSON file's
+ * path. One must be set.
+ */
 export const CATALOG_SETTINGS = {
   [ENV.catalogJson]: optional(),
   [ENV.catalogPath]: optional(),
@@ -132,7 +135,7 @@ export function catalogSource(values: z.output<z.ZodObject<typeof CATALOG_SETTIN
   if (path) return { path };
   throw new ConfigError(
     `Invalid configuration: set ${ENV.catalogJson} or ${ENV.catalogPath} to the plan catalog ` +
-      `(${ENV.catalogPath}: the path of a catalog file such as infra/catalog/catalog.yaml)`,
+      `(${ENV.catalogJson}: the catalog as JSON, e.g. infra/catalog/catalog.yaml read with loadCatalog; ${ENV.catalogPath}: the path of a JSON catalog file)`,
   );
 }
 

@@ -43,6 +43,7 @@ import { localAwsEnv } from '#infra/local/function-env.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { provisionLocalResources, type ResourceEnv } from '#infra/local/provision.ts';
 import { type AwsEndpoints, createSnsClient, createSqsClient, endpointsFromEnv } from '#shared/adapters/aws-clients.ts';
+import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { ENV } from '#shared/env-names.ts';
 import {
@@ -712,7 +713,7 @@ export async function startStandIns(prefix = `bench${randomUUID().slice(0, 6)}`)
     Object.assign(process.env, {
       ...resources,
       ...localAwsEnv(endpoints),
-      [ENV.catalogPath]: join(REPO_ROOT, 'infra/catalog/catalog.yaml'),
+      [ENV.catalogJson]: JSON.stringify(await loadCatalog(join(REPO_ROOT, 'infra/catalog/catalog.yaml'))),
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',

@@ -55,14 +55,15 @@ async function main(): Promise<void> {
     );
     admin.destroy();
     const catalogPath = join(REPO_ROOT, 'infra/catalog/catalog.yaml');
-    const emulator = await startMarketplaceEmulator({ catalog: await loadCatalog(catalogPath), clock: 'running' });
+    const catalog = await loadCatalog(catalogPath);
+    const emulator = await startMarketplaceEmulator({ catalog, clock: 'running' });
     stops.unshift(() => emulator.stop());
     const caPath = join(await mkdtemp(join(tmpdir(), 'bench-ca-')), 'ca.pem');
     await writeFile(caPath, emulator.entra.caCertificatePem);
     Object.assign(process.env, {
       ...resources,
       ...localAwsEnv(endpoints),
-      [ENV.catalogPath]: catalogPath,
+      [ENV.catalogJson]: JSON.stringify(catalog),
       ...marketplaceClientEnv(emulator, caPath),
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_LOG_LEVEL: 'ERROR',

@@ -13,6 +13,8 @@ export interface FunctionBundle {
   readonly bytes: number;
   /** Its source map, beside it in the deployed asset. */
   readonly mapBytes: number;
+  /** The npm packages bundled into it (`yaml`, `@azure/identity`, ...), from esbuild's metafile. */
+  readonly packages: ReadonlySet<string>;
 }
 
 /**
@@ -24,11 +26,20 @@ export async function bundleFunction(definition: FunctionDefinition, outdir: str
   const dir = join(outdir, definition.id);
   await mkdir(dir, { recursive: true });
   const file = join(dir, 'index.mjs');
-  await build(toEsbuildOptions(functionBundling(catalogDefine(catalog)), join(REPO_ROOT, definition.entry), file));
+  const result = await build({
+    ...toEsbuildOptions(functionBundling(catalogDefine(catalog)), join(REPO_ROOT, definition.entry), file),
+    metafile: true,
+  });
+  const packages = new Set<string>();
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const name = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(input)?.[1];
+    if (name) packages.add(name);
+  }
   return {
     functionId: definition.id,
     file,
     bytes: (await stat(file)).size,
     mapBytes: (await stat(`${file}.map`)).size,
+    packages,
   };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { localAwsEnv } from '#infra/local/function-env.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import type { ResourceEnv } from '#infra/local/provision.ts';
+import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { ENV } from '#shared/env-names.ts';
 import { localEndpoints, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
 
@@ -17,7 +18,8 @@ export async function prepareFunctionEnvironment(): Promise<ResourceEnv> {
   Object.assign(process.env, {
     ...resources,
     ...localAwsEnv(endpoints),
-    [ENV.catalogPath]: join(REPO_ROOT, 'infra/catalog/catalog.yaml'),
+    // As the CDK app compiles it into each bundle: functions read the catalog as JSON only.
+    [ENV.catalogJson]: JSON.stringify(await loadCatalog(join(REPO_ROOT, 'infra/catalog/catalog.yaml'))),
     // The API and the landing page open sign-in sessions (test/helpers/session.ts mints them with this secret).
     [ENV.sessionSecret]: randomBytes(48).toString('base64url'),
   });

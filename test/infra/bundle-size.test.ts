@@ -16,20 +16,25 @@ const KB = 1024;
 /**
  * The functions still over the 1 MB target, each with the size it may not grow beyond until it is brought under
  * (measured size rounded up to the next 50 KB). What is left in them is the Entra client (`@azure/identity` and MSAL,
- * about 400 KB) and axios with its form-data and MIME tables (about 270 KB): see docs/testing-and-benchmarks.md
- * "Bundle size and cold start". A function brought under 1 MB must leave this list (the last test says so), and a
- * function not listed, such as a new one, gets the 1 MB limit.
+ * about 400 KB) and axios with its form-data and MIME tables (about 270 KB), which every one of them needs to call
+ * Microsoft: see docs/testing-and-benchmarks.md "Bundle size and cold start". A function brought under 1 MB must
+ * leave this list (the last test says so), and a function not listed, such as a new one, gets the 1 MB limit.
  */
 const OVER_TARGET_CEILINGS: Readonly<Record<string, number>> = {
-  Api: 1700 * KB,
-  UsageIngest: 1550 * KB,
-  Landing: 1500 * KB,
-  FulfillmentWebhook: 1700 * KB,
+  // Also carries the OpenAPI document it serves (about 110 KB).
+  Api: 1750 * KB,
+  UsageIngest: 1400 * KB,
+  Landing: 1400 * KB,
+  FulfillmentWebhook: 1550 * KB,
   OperationAnswers: 1300 * KB,
-  UsageReporter: 1550 * KB,
+  UsageReporter: 1400 * KB,
   UsageReconciler: 1300 * KB,
-  SubscriptionSync: 1450 * KB,
+  SubscriptionSync: 1350 * KB,
 };
+
+/** Functions that never call Microsoft: they must not bundle the marketplace client's Entra client or HTTP client. */
+const NO_MARKETPLACE = ['UsageAggregator', 'AlertChecks', 'UsageReportDispatcher', 'Portal'];
+const MARKETPLACE_CLIENT_PACKAGES = ['@azure/identity', '@azure/msal-node', 'axios'];
 
 describe('function bundles', () => {
   const outdir = mkdtemp(join(tmpdir(), 'bundle-size-'));
@@ -49,8 +54,23 @@ describe('function bundles', () => {
         `${id} bundles to ${(bundle.bytes / KB).toFixed(0)} KB, over its ${(limit / KB).toFixed(0)} KB limit; see ` +
           `what makes it big with \`npm run bench:cold-start -- --why ${id}\``,
       ).toBeLessThanOrEqual(limit);
+      // The catalog is compiled in as JSON (`catalogDefine`): a function that bundles the YAML parser has a path to
+      // `catalog-file.ts` again (functions read the catalog through `configured-catalog.ts`).
+      expect(bundle.packages.has('yaml'), `${id} bundles the YAML parser`).toBe(false);
+      if (NO_MARKETPLACE.includes(id)) {
+        expect(
+          MARKETPLACE_CLIENT_PACKAGES.filter((name) => bundle.packages.has(name)),
+          `${id} never calls Microsoft but bundles the marketplace client's packages: trace the import with ` +
+            `\`npm run bench:cold-start -- --why ${id}\` and import only the adapters it uses`,
+        ).toEqual([]);
+      }
     },
   );
+
+  it('names only existing functions as never calling Microsoft', () => {
+    const ids = new Set(FUNCTIONS.map((definition) => definition.id));
+    expect(NO_MARKETPLACE.filter((id) => !ids.has(id))).toEqual([]);
+  });
 
   it('lists as over the 1 MB target only functions that still are', () => {
     for (const id of Object.keys(OVER_TARGET_CEILINGS)) {

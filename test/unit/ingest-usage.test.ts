@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
+import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { ForbiddenError, ServiceUnavailableError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { transactionItemCount } from '#shared/domain/usage/transaction-packing.ts';
@@ -278,9 +278,7 @@ describe('ingesting usage', () => {
         timestamp: new Date(Date.parse('2026-01-09T10:00:00Z') + index * 500_000).toISOString(),
       }),
     );
-    const catalog = loadConfiguredCatalog({
-      path: fileURLToPath(new URL('../../infra/catalog/catalog.yaml', import.meta.url)),
-    });
+    const catalog = await loadCatalog(fileURLToPath(new URL('../../infra/catalog/catalog.yaml', import.meta.url)));
 
     const result = await ingestUsage({ ...deps, catalog }, aPublisher(), { events: hourly });
 

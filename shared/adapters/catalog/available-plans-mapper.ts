@@ -22,7 +22,7 @@ import {
 } from '#shared/domain/catalog.ts';
 import { CatalogError, type CatalogIssue } from '#shared/domain/catalog-rules.ts';
 import { describedIssues } from '#shared/zod-issues.ts';
-import { toDecimalString } from './catalog-file.ts';
+import { toDecimalString } from './catalog-schema.ts';
 
 const text = z.string().nullish();
 const numberOrString = z.union([z.number(), z.string()]).nullish();

@@ -4,18 +4,16 @@
  * here: the usage reporter's dependencies are built by `functions/usage-reporter` for its scheduled runs and by
  * `functions/fulfillment-webhook` for the usage flush after a cancellation.
  */
-import { createDocumentClient, createSnsClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
+import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import type { UsageReporterConfig } from '#shared/adapters/compose/usage-reporter-settings.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
-import { DynamoReportingRuns } from '#shared/adapters/dynamodb/dynamo-reporting-runs.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
 import { SnsMeteringAlertPublisher } from '#shared/adapters/sns/sns-metering-alert-publisher.ts';
-import { SqsShardWorkQueue } from '#shared/adapters/sqs/sqs-shard-work-queue.ts';
 import { logger } from '#shared/observability.ts';
 import { flushSubscriptionUsage } from '#shared/use-cases/metering/flush-subscription-usage.ts';
 import type { ReportUsageDeps } from '#shared/use-cases/metering/report-usage.ts';
@@ -73,20 +71,5 @@ export function flushUsageWithReporter(
   return async (subscriptionId, until) => {
     reporter ??= buildReporter();
     await flushSubscriptionUsage(await reporter, { subscriptionId, until });
-  };
-}
-
-/**
- * The fanned-out reporter's extra adapters on top of its own: the run records and shard leases (both in the table)
- * and the usage-report queue, for the dispatcher (which needs only these and the ledger) and the workers.
- */
-export function buildReportingRunAdapters(tableName: string, usageReportQueueUrl: string) {
-  const documentClient = createDocumentClient();
-  const runs = new DynamoReportingRuns(documentClient, tableName);
-  return {
-    ledger: new DynamoReportingLedger(documentClient, tableName),
-    runs,
-    leases: runs,
-    queue: new SqsShardWorkQueue(createSqsClient(), usageReportQueueUrl),
   };
 }

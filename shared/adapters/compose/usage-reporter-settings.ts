@@ -17,15 +17,8 @@ import {
   optionalWholeNumber,
   TABLE_SETTINGS,
 } from '#shared/config/settings.ts';
-import { DEFAULT_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
+import { DEFAULT_REPORT_GRACE_MINUTES, MAX_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
 import { ENV } from '#shared/env-names.ts';
-
-/**
- * Upper bound of the grace (minutes). With the 10-minute schedule an hour is reported at most grace + 10 min after it
- * closes; beyond 50 minutes the reporter would fall a whole hour behind on every run, and a larger value is more likely
- * a unit mistake (seconds typed as minutes), which should stop the function at cold start.
- */
-export const MAX_REPORT_GRACE_MINUTES = 50;
 
 /**
  * Every variable the usage reporter reads: the ledger, the catalog to rate it, Microsoft's Metering API, and the

@@ -6,6 +6,14 @@ import { floorToUtcHour, HOUR_MS } from '#shared/domain/terms.ts';
 
 /** Default grace after an hour closes before it is reported (rule 1). */
 export const DEFAULT_REPORT_GRACE_MINUTES = 10;
+
+/**
+ * Upper bound of the grace (minutes). With the 10-minute schedule an hour is reported at most grace + 10 min after it
+ * closes; beyond 50 minutes the reporter would fall a whole hour behind on every run, and a larger value is more likely
+ * a unit mistake (seconds typed as minutes), which should stop the function at cold start. Here, not in the reporter's settings module, so the dispatcher and
+ * the API can bound the setting without importing the marketplace client that module configures.
+ */
+export const MAX_REPORT_GRACE_MINUTES = 50;
 /** Microsoft accepts an event whose effectiveStartTime lies at most 24 h in the past (§4.3). */
 export const METERING_WINDOW_MS = 24 * HOUR_MS;
 /**
