@@ -154,13 +154,16 @@ export interface Partner {
 export type CreditState = 'ok' | 'warning' | 'approvalRequired' | 'purchaseBlocked';
 
 /**
- * A purchase change waiting for the partner's approval. The contract leaves its fields open; the page shows what it
- * finds and approves the requested plan and seats (absent: any).
+ * An approval the partner granted and that has not expired (`pendingApprovals` of `GET /v1/partners/{id}/customers`):
+ * plan changes to `planId` (null: any plan) and seat counts up to `maxQuantity` (null: any) go through until
+ * `expiresAt`, despite the "approval required" credit level.
  */
-export interface PendingApproval {
-  readonly requestedPlanId?: string;
-  readonly requestedQuantity?: number | string;
-  readonly requestedAt?: string;
+export interface GrantedApproval {
+  readonly id: string;
+  readonly planId: string | null;
+  readonly maxQuantity: number | null;
+  readonly approvedAt: string;
+  readonly expiresAt: string;
 }
 
 export interface PartnerCustomer {
@@ -179,7 +182,7 @@ export interface PartnerCustomer {
   readonly provisionalCredit?: MoneyJson;
   readonly monthToDate?: MoneyJson;
   readonly largestMonthlyCharge?: MoneyJson;
-  readonly pendingApprovals?: readonly PendingApproval[];
+  readonly pendingApprovals?: readonly GrantedApproval[];
 }
 
 /** `GET /v1/partners/{id}/customers`. */
