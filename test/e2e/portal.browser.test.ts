@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CUSTOMER_TENANT_ID, LOCAL_PARTNER_TENANT_ID } from '#infra/local/emulator/entra-sign-in.ts';
-import { type LocalSystem, startLocalSystem } from '#infra/local/local-system.ts';
+import { LOCAL_PARTNER_TENANT_ID } from '#infra/local/emulator/entra-sign-in.ts';
+import type { LocalSystem } from '#infra/local/local-system.ts';
 import { launchChromium } from '#test/helpers/browser.ts';
-import { aPurchaseInput, eventually } from '#test/helpers/fulfillment-flow.ts';
+import { eventually } from '#test/helpers/fulfillment-flow.ts';
 import { localEndpoints } from '#test/helpers/local-aws.ts';
-import { activateOnLandingPage } from '#test/helpers/local-landing.ts';
+import {
+  buyForPresetCustomer,
+  type PortalSystem,
+  startPortalSystem,
+  useAndWait as useUsageAndWait,
+} from '#test/helpers/portal-system.ts';
 
 /** Records every CSP violation the page reports; installed through DevTools, which the page's CSP does not govern. */
 const RECORD_CSP_VIOLATIONS = `
@@ -37,71 +42,24 @@ interface SeriesJson {
  * `POST /v1/usage`, the aggregator and the alert evaluation — driven by a real Chromium.
  */
 describe('the customer and partner portal on the whole local system, in a real browser', () => {
+  let portal: PortalSystem;
   let system: LocalSystem;
   let browser: Browser;
   let workDir: string;
-  let publisherKey: string;
   let subscriptionId: string;
   const contexts: BrowserContext[] = [];
-
-  async function api(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${system.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${publisherKey}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  }
-
-  /** Sends usage now (on the system's clock) and waits until the aggregator has committed it. */
-  async function useAndWait(events: { dimension: string; quantity: number }[]): Promise<void> {
-    const before = await api('GET', `/v1/subscriptions/${subscriptionId}/allowance`);
-    const usedBefore = new Map(
-      ((before.body.dimensions ?? []) as { dimensionId: string; used: string }[]).map((d) => [d.dimensionId, d.used]),
-    );
-    const at = system.clock.now().toISOString();
-    const sent = await api('POST', '/v1/usage', {
-      events: events.map((event) => ({ subscriptionId, ...event, timestamp: at, id: randomUUID() })),
-    });
-    expect(sent).toMatchObject({ status: 202, body: { accepted: events.length, rejected: 0 } });
-    await eventually(async () => {
-      const read = await api('GET', `/v1/subscriptions/${subscriptionId}/allowance`);
-      const used = new Map(
-        ((read.body.dimensions ?? []) as { dimensionId: string; used: string }[]).map((d) => [d.dimensionId, d.used]),
-      );
-      return events.every(
-        (event) =>
-          Number(used.get(event.dimension) ?? 0) >= Number(usedBefore.get(event.dimension) ?? 0) + event.quantity,
-      );
-    }, 20_000);
-  }
+  const api = (method: string, path: string, body?: unknown) => portal.api(method, path, body);
+  const useAndWait = (events: { dimension: string; quantity: number }[]) =>
+    useUsageAndWait(portal, subscriptionId, events);
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'portal-e2e-'));
-    system = await startLocalSystem({
-      endpoints: localEndpoints(),
-      prefix: `p${randomUUID().slice(0, 8)}`,
-      apiPort: 0,
-      localDir: workDir,
-      bootstrapKeyFile: join(workDir, 'bootstrap-key'),
-    });
-    publisherKey = (await readFile(join(workDir, 'bootstrap-key'), 'utf8')).trim();
+    portal = await startPortalSystem(workDir, { endpoints: localEndpoints() });
+    system = portal.system;
     browser = await launchChromium();
     // Basic: 100.00 USD a month with 100 api-calls, 50 GB and 10 reports included, then 0.50 / 0.10 / 2.00 each. (The
     // fulfillment API does not tell the purchase's currency: the portal uses the budget's, else the plan's first, USD.)
-    const bought = await system.emulator.control.purchase(
-      aPurchaseInput({
-        planId: 'basic',
-        quantity: undefined,
-        // The preset customer's tenant: the portal shows a customer the subscriptions bought by or for its tenant.
-        beneficiary: { tenantId: LOCAL_CUSTOMER_TENANT_ID, emailId: 'user@customer.example' },
-        purchaser: { tenantId: LOCAL_CUSTOMER_TENANT_ID, emailId: 'buyer@customer.example' },
-      }),
-    );
-    subscriptionId = bought.subscriptionId;
-    const { activated } = await activateOnLandingPage(system, bought);
-    expect(activated.status).toBe(200);
+    subscriptionId = await buyForPresetCustomer(portal);
     await useAndWait([
       { dimension: 'api-calls', quantity: 140 },
       { dimension: 'gb-processed', quantity: 20 },
