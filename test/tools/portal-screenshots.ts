@@ -58,11 +58,29 @@ async function seed(portal: PortalSystem): Promise<string> {
   await check(
     'the credit link',
     portal.api('PUT', `/v1/partners/${PARTNER_ID}/customers/${subscriptionId}`, {
-      warning: { amount: '120.00', currency: 'USD' },
-      approvalRequired: { amount: '200.00', currency: 'USD' },
+      warning: { amount: '50.00', currency: 'USD' },
+      approvalRequired: { amount: '100.00', currency: 'USD' },
       purchaseBlocked: { amount: '5000.00', currency: 'USD' },
     }),
   );
+  // The partner's own key grants an approval (a customer at "approval required": the budget planned is 150 USD), and
+  // the next hourly check raises the partner's credit-level alert.
+  const partnerKey = await portal.api('POST', '/v1/api-keys', {
+    name: 'Tokyo Reseller',
+    role: 'partner',
+    partnerId: PARTNER_ID,
+  });
+  const approval = await fetch(`${portal.system.apiUrl}/v1/partners/${PARTNER_ID}/approvals`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${partnerKey.body.token as string}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      subscriptionId,
+      planId: 'pro',
+      expiresAt: new Date(portal.system.clock.now().getTime() + 7 * 86_400_000).toISOString(),
+    }),
+  });
+  if (approval.status !== 201) throw new Error(`the approval failed (${approval.status}): ${await approval.text()}`);
+  await check('moving the clock', portal.api('POST', '/_local/clock', { move: '+1h' }));
   return subscriptionId;
 }
 
@@ -91,8 +109,6 @@ async function main(): Promise<void> {
         await signInThroughFakeEntra(page, apiUrl, user, path);
         await page.goto(`${apiUrl}${path}?lang=${language}`);
         await page.waitForSelector('body[data-ready="true"]');
-        // Show one graph's data table open, as a reader would after pressing "Show the data as a table".
-        if (name === 'subscription') await page.locator('details summary').first().click();
         const file = join(OUT_DIR, `portal-${name}-${language}.png`);
         await page.screenshot({ path: file, fullPage: true });
         process.stdout.write(`wrote ${file}\n`);

@@ -123,13 +123,15 @@ function customerTable(texts: Texts, customers: readonly PartnerCustomer[]): HTM
         },
         customer.name || customer.subscriptionId,
       ),
-      `${customer.offerId} · ${customer.planId}`,
+      customer.planId ? `${customer.offerId} · ${customer.planId}` : '—',
       statusText(texts, customer.status),
-      h(
-        'span',
-        { class: `credit credit-${customer.creditState}`, 'data-credit-state': customer.creditState },
-        `${CREDIT_SYMBOL[customer.creditState] ?? ''} ${texts.t(CREDIT_TEXT[customer.creditState] ?? 'creditOk')}`,
-      ),
+      customer.creditState === null
+        ? h('span', { 'data-credit-state': 'unknown' }, '—')
+        : h(
+            'span',
+            { class: `credit credit-${customer.creditState}`, 'data-credit-state': customer.creditState },
+            `${CREDIT_SYMBOL[customer.creditState]} ${texts.t(CREDIT_TEXT[customer.creditState])}`,
+          ),
       customer.creditLevels
         ? `${texts.money(customer.creditLevels.warning)} / ${texts.money(customer.creditLevels.approvalRequired)} / ${texts.money(customer.creditLevels.purchaseBlocked)}`
         : '—',

@@ -168,12 +168,13 @@ export interface GrantedApproval {
 
 export interface PartnerCustomer {
   readonly subscriptionId: string;
-  readonly name: string;
+  readonly name: string | null;
   readonly tenantId: string;
-  readonly offerId: string;
-  readonly planId: string;
+  readonly offerId: string | null;
+  readonly planId: string | null;
   readonly status: string;
-  readonly creditState: CreditState;
+  /** null when the API could not rate the customer (its plan gone, or not priced in the levels' currency). */
+  readonly creditState: CreditState | null;
   readonly creditLevels?: {
     readonly warning: MoneyJson;
     readonly approvalRequired: MoneyJson;
