@@ -102,6 +102,28 @@ async function main(): Promise<void> {
         `mean ${mean.toFixed(0)} ms, min ${sorted[0]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms\n`,
     );
     await context.close();
+    // Where the time goes: the page's calls one at a time with the publisher's key (the page makes them in parallel).
+    const base = `/v1/subscriptions/${subscriptionId}`;
+    for (const path of [
+      base,
+      `${base}/usage?months=12`,
+      `${base}/allowance`,
+      `/v1/alerts?subscriptionId=${subscriptionId}&limit=100`,
+      `${base}/usage/series?granularity=hour`,
+      `${base}/usage/series?granularity=day`,
+      `${base}/usage/series?granularity=month`,
+    ]) {
+      const calls: number[] = [];
+      for (let call = 0; call < 5; call++) {
+        const started = performance.now();
+        await portal.api('GET', path);
+        calls.push(performance.now() - started);
+      }
+      calls.sort((a, b) => a - b);
+      process.stdout.write(
+        `  GET ${path.replace(subscriptionId, '{id}')}: p50 ${percentile(calls, 50).toFixed(0)} ms\n`,
+      );
+    }
   } finally {
     await browser.close();
     await portal.system.stop();
