@@ -117,6 +117,8 @@ describe('the customer and partner portal on the whole local system, in a real b
   async function goto(page: Page, problems: string[], path: string): Promise<void> {
     const response = await page.goto(system.apiUrl + path);
     expect(response?.status()).toBe(200);
+    // Under `no-referrer` the browser would send `Origin: null` on the page's PUT and POST, which the CSRF check refuses.
+    expect(response?.headers()['referrer-policy']).toBe('same-origin');
     await ready(page, problems);
   }
   const violationsOf = (page: Page) => page.evaluate<string[]>('window.__cspViolations');
