@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     const path = `/portal/subscriptions/${subscriptionId}`;
     await signInThroughFakeEntra(page, portal.system.apiUrl, 'customer', path);
     const times: number[] = [];
+    const dataTimes: number[] = [];
     for (let load = 0; load < WARM_UPS + LOADS; load++) {
       const started = performance.now();
       await page.goto(portal.system.apiUrl + path);
@@ -92,7 +93,14 @@ async function main(): Promise<void> {
       const elapsed = performance.now() - started;
       const charts = await page.evaluate<number>('Object.keys(window.__portalCharts ?? {}).length');
       if (charts !== DIMENSIONS) throw new Error(`The page drew ${charts} charts, not ${DIMENSIONS}`);
-      if (load >= WARM_UPS) times.push(elapsed);
+      // When the last /v1 answer arrived, counted from the navigation's start as the page counts it.
+      const dataMs = await page.evaluate<number>(
+        "Math.max(...performance.getEntriesByType('resource').filter((e) => e.name.includes('/v1/')).map((e) => e.responseEnd))",
+      );
+      if (load >= WARM_UPS) {
+        times.push(elapsed);
+        dataTimes.push(dataMs);
+      }
     }
     const sorted = [...times].sort((a, b) => a - b);
     const mean = times.reduce((sum, time) => sum + time, 0) / times.length;
@@ -100,6 +108,11 @@ async function main(): Promise<void> {
       `subscription page ready, ${DIMENSIONS} dimensions, ${LOADS} loads after ${WARM_UPS} warm-ups: ` +
         `p50 ${percentile(sorted, 50).toFixed(0)} ms, p99 ${percentile(sorted, 99).toFixed(0)} ms, ` +
         `mean ${mean.toFixed(0)} ms, min ${sorted[0]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms\n`,
+    );
+    const sortedData = [...dataTimes].sort((a, b) => a - b);
+    process.stdout.write(
+      `  of which the /v1 answers all arrived (from navigation start): p50 ${percentile(sortedData, 50).toFixed(0)} ms, ` +
+        `p99 ${percentile(sortedData, 99).toFixed(0)} ms; the rest is the page drawing\n`,
     );
     await context.close();
     // Where the time goes: the page's calls one at a time with the publisher's key (the page makes them in parallel).
