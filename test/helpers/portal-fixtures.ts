@@ -248,7 +248,15 @@ export const PARTNER_CUSTOMERS = {
       provisionalCredit: money('120000'),
       monthToDate: money('152000'),
       largestMonthlyCharge: money('160000'),
-      pendingApprovals: [{ requestedPlanId: 'enterprise', requestedQuantity: 20, requestedAt: '2026-12-06T23:40:00Z' }],
+      pendingApprovals: [
+        {
+          id: 'approval-1',
+          planId: 'enterprise',
+          maxQuantity: 20,
+          approvedAt: '2026-12-01T02:00:00Z',
+          expiresAt: '2026-12-08T02:00:00Z',
+        },
+      ],
     },
     {
       subscriptionId: 'sub-northwind',

@@ -190,7 +190,7 @@ export function usageChart(input: ChartInput): { element: HTMLElement; draw: () 
         ? texts.time(iso, timeZone)
         : record.granularity === 'day'
           ? texts.date(iso, timeZone)
-          : new Intl.DateTimeFormat(texts.locale(), { year: 'numeric', month: 'long', timeZone }).format(new Date(iso));
+          : texts.month(iso, timeZone);
     tableHolder.replaceChildren(
       table(
         caption,

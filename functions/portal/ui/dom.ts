@@ -39,6 +39,11 @@ export const uniqueId = (prefix: string): string => `${prefix}-${++lastId}`;
 /** The language's texts and formatters, made once per page. */
 export class Texts {
   readonly numberFormat: Intl.NumberFormat;
+  /**
+   * Formatters by kind, currency or time zone: making one is costly (a locale data lookup), and the subscription page
+   * formats thousands of table cells (30 dimensions × 48 hours), which made formatter construction most of its time.
+   */
+  readonly #formats = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
 
   constructor(
     readonly language: PortalLanguage,
@@ -62,18 +67,18 @@ export class Texts {
 
   money(value: MoneyJson | undefined): string {
     if (!value) return '—';
-    return new Intl.NumberFormat(this.locale(), { style: 'currency', currency: value.currency }).format(
+    return this.#numberFormat(`currency:${value.currency}`, { style: 'currency', currency: value.currency }).format(
       Number(value.amount),
     );
   }
 
   percent(fraction: number): string {
-    return new Intl.NumberFormat(this.locale(), { style: 'percent', maximumFractionDigits: 1 }).format(fraction);
+    return this.#numberFormat('percent', { style: 'percent', maximumFractionDigits: 1 }).format(fraction);
   }
 
   /** An instant in the page's time zone, with the zone named (figures are read against it). */
   time(iso: string, timeZone: string = this.timeZone): string {
-    return new Intl.DateTimeFormat(this.locale(), {
+    return this.#dateFormat(`time:${timeZone}`, {
       // dateStyle/timeStyle cannot be combined with timeZoneName (a TypeError), hence the fields one by one.
       year: 'numeric',
       month: 'short',
@@ -86,7 +91,28 @@ export class Texts {
   }
 
   date(iso: string, timeZone: string = this.timeZone): string {
-    return new Intl.DateTimeFormat(this.locale(), { dateStyle: 'medium', timeZone }).format(new Date(iso));
+    return this.#dateFormat(`date:${timeZone}`, { dateStyle: 'medium', timeZone }).format(new Date(iso));
+  }
+
+  /** A calendar month ("December 2026"), for the monthly graphs. */
+  month(iso: string, timeZone: string = this.timeZone): string {
+    return this.#dateFormat(`month:${timeZone}`, { year: 'numeric', month: 'long', timeZone }).format(new Date(iso));
+  }
+
+  #numberFormat(key: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+    const known = this.#formats.get(key);
+    if (known) return known as Intl.NumberFormat;
+    const formatter = new Intl.NumberFormat(this.locale(), options);
+    this.#formats.set(key, formatter);
+    return formatter;
+  }
+
+  #dateFormat(key: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+    const known = this.#formats.get(key);
+    if (known) return known as Intl.DateTimeFormat;
+    const formatter = new Intl.DateTimeFormat(this.locale(), options);
+    this.#formats.set(key, formatter);
+    return formatter;
   }
 
   /** "As of …" under a figure: every figure says how fresh it is. */

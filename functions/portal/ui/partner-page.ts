@@ -123,13 +123,15 @@ function customerTable(texts: Texts, customers: readonly PartnerCustomer[]): HTM
         },
         customer.name || customer.subscriptionId,
       ),
-      `${customer.offerId} · ${customer.planId}`,
+      customer.planId ? `${customer.offerId} · ${customer.planId}` : '—',
       statusText(texts, customer.status),
-      h(
-        'span',
-        { class: `credit credit-${customer.creditState}`, 'data-credit-state': customer.creditState },
-        `${CREDIT_SYMBOL[customer.creditState] ?? ''} ${texts.t(CREDIT_TEXT[customer.creditState] ?? 'creditOk')}`,
-      ),
+      customer.creditState === null
+        ? h('span', { 'data-credit-state': 'unknown' }, '—')
+        : h(
+            'span',
+            { class: `credit credit-${customer.creditState}`, 'data-credit-state': customer.creditState },
+            `${CREDIT_SYMBOL[customer.creditState]} ${texts.t(CREDIT_TEXT[customer.creditState])}`,
+          ),
       customer.creditLevels
         ? `${texts.money(customer.creditLevels.warning)} / ${texts.money(customer.creditLevels.approvalRequired)} / ${texts.money(customer.creditLevels.purchaseBlocked)}`
         : '—',
@@ -141,52 +143,46 @@ function customerTable(texts: Texts, customers: readonly PartnerCustomer[]): HTM
   );
 }
 
+/**
+ * The approvals section: each customer that is at "approval required" (its plan and seat changes are refused until the
+ * partner approves) or still has an approval running, with the approvals granted and their expiry, and for the former a
+ * button that grants any change for seven days.
+ */
 function approvals(texts: Texts, base: string, customers: readonly PartnerCustomer[]): HTMLElement {
-  const pending = customers.flatMap((customer) =>
-    (customer.pendingApprovals ?? []).map((request) => ({ customer, request })),
+  const listed = customers.filter(
+    (customer) => customer.creditState === 'approvalRequired' || (customer.pendingApprovals ?? []).length > 0,
   );
-  if (pending.length === 0)
+  if (listed.length === 0)
     return section('approvals', texts.t('approvalsHeading'), h('p', {}, texts.t('approvalsNone')));
-  const rows = pending.map(({ customer, request }) => {
-    const parts = [
-      request.requestedPlanId ? texts.t('approvalPlan', { plan: request.requestedPlanId }) : '',
-      request.requestedQuantity !== undefined && request.requestedQuantity !== ''
-        ? texts.t('approvalQuantity', { quantity: String(request.requestedQuantity) })
-        : '',
-    ].filter(Boolean);
-    const result = h('span', { role: 'status', class: 'approval-result' });
+  const rows = listed.map((customer) => {
     const name = customer.name || customer.subscriptionId;
-    const button = h(
-      'button',
-      {
-        type: 'button',
-        'aria-label': texts.t('approvalGrantFor', { customer: name }),
-        'data-approve': customer.subscriptionId,
-      },
-      texts.t('approvalGrant'),
+    const granted = (customer.pendingApprovals ?? []).map((approval) =>
+      h(
+        'li',
+        { 'data-approval': approval.id },
+        texts.t('approvalUntil', {
+          change:
+            [
+              approval.planId ? texts.t('approvalPlan', { plan: approval.planId }) : '',
+              approval.maxQuantity !== null
+                ? texts.t('approvalQuantity', { quantity: String(approval.maxQuantity) })
+                : '',
+            ]
+              .filter(Boolean)
+              .join(', ') || texts.t('approvalAny'),
+          time: texts.time(approval.expiresAt),
+        }),
+      ),
     );
-    button.addEventListener('click', async () => {
-      button.disabled = true;
-      const quantity = Number(request.requestedQuantity);
-      try {
-        const approval = await postJson<Approval>(`${base}/approvals`, {
-          subscriptionId: customer.subscriptionId,
-          ...(request.requestedPlanId ? { planId: request.requestedPlanId } : {}),
-          ...(Number.isInteger(quantity) && quantity > 0 ? { maxQuantity: quantity } : {}),
-          expiresAt: new Date(Date.now() + APPROVAL_DAYS * 86_400_000).toISOString(),
-        });
-        result.textContent = texts.t('approvalGranted', { time: texts.time(approval.expiresAt) });
-      } catch (error) {
-        result.textContent = texts.t('approvalFailed', {
-          message: error instanceof Error ? error.message : String(error),
-        });
-        button.disabled = false;
-      }
-    });
+    const result = h('span', { role: 'status', class: 'approval-result' });
+    const action =
+      customer.creditState === 'approvalRequired'
+        ? grantButton(texts, base, customer, name, result)
+        : h('span', {}, texts.t('approvalNotNeeded'));
     return [
       h('a', { href: `/portal/subscriptions/${seg(customer.subscriptionId)}` }, name),
-      `${parts.join(', ') || texts.t('approvalAny')}${request.requestedAt ? ` (${texts.time(request.requestedAt)})` : ''}`,
-      h('span', {}, button, ' ', result),
+      granted.length === 0 ? texts.t('approvalsNoneGranted') : h('ul', { class: 'approvals' }, ...granted),
+      h('span', {}, action, ' ', result),
     ];
   });
   return section(
@@ -197,12 +193,45 @@ function approvals(texts: Texts, base: string, customers: readonly PartnerCustom
       { class: 'table-scroll' },
       table(
         texts.t('approvalsCaption'),
-        [texts.t('colCustomer'), texts.t('colRequested'), texts.t('colAction')],
+        [texts.t('colCustomer'), texts.t('colApprovals'), texts.t('colAction')],
         rows,
-        {
-          'data-approvals': '',
-        },
+        { 'data-approvals': '' },
       ),
     ),
   );
+}
+
+/** Grants any plan or seat change for `APPROVAL_DAYS` (the partner narrows it through the API when it must). */
+function grantButton(
+  texts: Texts,
+  base: string,
+  customer: PartnerCustomer,
+  name: string,
+  result: HTMLElement,
+): HTMLButtonElement {
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      'aria-label': texts.t('approvalGrantFor', { customer: name }),
+      'data-approve': customer.subscriptionId,
+    },
+    texts.t('approvalGrant'),
+  );
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const approval = await postJson<Approval>(`${base}/approvals`, {
+        subscriptionId: customer.subscriptionId,
+        expiresAt: new Date(Date.now() + APPROVAL_DAYS * 86_400_000).toISOString(),
+      });
+      result.textContent = texts.t('approvalGranted', { time: texts.time(approval.expiresAt) });
+    } catch (error) {
+      result.textContent = texts.t('approvalFailed', {
+        message: error instanceof Error ? error.message : String(error),
+      });
+      button.disabled = false;
+    }
+  });
+  return button;
 }

@@ -154,23 +154,27 @@ export interface Partner {
 export type CreditState = 'ok' | 'warning' | 'approvalRequired' | 'purchaseBlocked';
 
 /**
- * A purchase change waiting for the partner's approval. The contract leaves its fields open; the page shows what it
- * finds and approves the requested plan and seats (absent: any).
+ * An approval the partner granted and that has not expired (`pendingApprovals` of `GET /v1/partners/{id}/customers`):
+ * plan changes to `planId` (null: any plan) and seat counts up to `maxQuantity` (null: any) go through until
+ * `expiresAt`, despite the "approval required" credit level.
  */
-export interface PendingApproval {
-  readonly requestedPlanId?: string;
-  readonly requestedQuantity?: number | string;
-  readonly requestedAt?: string;
+export interface GrantedApproval {
+  readonly id: string;
+  readonly planId: string | null;
+  readonly maxQuantity: number | null;
+  readonly approvedAt: string;
+  readonly expiresAt: string;
 }
 
 export interface PartnerCustomer {
   readonly subscriptionId: string;
-  readonly name: string;
+  readonly name: string | null;
   readonly tenantId: string;
-  readonly offerId: string;
-  readonly planId: string;
+  readonly offerId: string | null;
+  readonly planId: string | null;
   readonly status: string;
-  readonly creditState: CreditState;
+  /** null when the API could not rate the customer (its plan gone, or not priced in the levels' currency). */
+  readonly creditState: CreditState | null;
   readonly creditLevels?: {
     readonly warning: MoneyJson;
     readonly approvalRequired: MoneyJson;
@@ -179,7 +183,7 @@ export interface PartnerCustomer {
   readonly provisionalCredit?: MoneyJson;
   readonly monthToDate?: MoneyJson;
   readonly largestMonthlyCharge?: MoneyJson;
-  readonly pendingApprovals?: readonly PendingApproval[];
+  readonly pendingApprovals?: readonly GrantedApproval[];
 }
 
 /** `GET /v1/partners/{id}/customers`. */
