@@ -506,6 +506,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
         example: {
           subscriptionId: SUBSCRIPTION_ID,
           currency: 'JPY',
+          currencies: ['USD', 'JPY'],
           timeZone: 'Asia/Tokyo',
           asOf: '2026-12-07T03:00:00.000Z',
           monthToDate: money('30000'),

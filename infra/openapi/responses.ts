@@ -302,6 +302,10 @@ export const subscriptionUsage = answerOf<SubscriptionUsage>()(
     .object({
       subscriptionId: z.string(),
       currency: z.string(),
+      currencies: z.array(z.string()).meta({
+        description:
+          'The currencies the usage can be shown (`?currency=`) and budgeted in: those every plan is priced in',
+      }),
       timeZone: z.string(),
       asOf: instant,
       monthToDate: money,

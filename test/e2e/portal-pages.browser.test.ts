@@ -214,6 +214,13 @@ describe('the portal pages in a real browser', () => {
     const form = page.locator('form[data-budget-form]');
     const before = server.requests.length;
 
+    // The currencies the usage answer lists, the saved budget's chosen.
+    const currency = form.getByLabel('Currency', { exact: true });
+    expect(await currency.locator('option').allTextContents()).toEqual(USAGE.currencies);
+    expect(await currency.inputValue()).toBe(BUDGET.plannedMonthlyAmount.currency);
+    await currency.selectOption('USD');
+    expect(await page.getByText('Planned monthly amount (USD)').count()).toBe(1);
+    await currency.selectOption('JPY');
     await form.getByLabel(/Planned monthly amount/).fill('80000');
     await form.getByLabel(/Alert thresholds/).fill('50, 90, 100, 12.5');
     await form.getByLabel(/forecast exceeds/).uncheck();
@@ -251,9 +258,14 @@ describe('the portal pages in a real browser', () => {
 
     await form.getByLabel(/Planned monthly amount/).fill('50000');
     await form.getByLabel(/Mobile numbers/).fill('+819012345678\n090-1234-5678');
+    await currency.selectOption('USD');
+    const beforeUsd = server.requests.length;
     await form.getByRole('button', { name: 'Save budget' }).click();
     await expect.poll(() => form.locator('[data-error-for="phones"]').textContent()).toMatch(/E\.164/);
     expect(await fieldError.textContent()).toBe('');
+    // The amounts go out in the currency chosen, not the saved budget's.
+    const usdPut = server.requests.slice(beforeUsd).find((request) => request.method === 'PUT');
+    expect(usdPut?.body).toMatchObject({ plannedMonthlyAmount: { amount: '50000', currency: 'USD' } });
   }, 30_000);
 
   it('fills the budget form from the saved budget', async () => {

@@ -264,8 +264,15 @@ describe('the API’s usage and alert routes against DynamoDB Local and fauxqs',
       );
 
       expect(response.statusCode).toBe(200);
-      const body = bodyOf(response) as { months: { month: string; dimensions: unknown[] }[]; currency: string };
+      const body = bodyOf(response) as {
+        months: { month: string; dimensions: unknown[] }[];
+        currency: string;
+        currencies: string[];
+      };
       expect(body.currency).toBe('JPY');
+      // What the portal's budget form offers: the currencies the plan is priced in (EUR is refused below).
+      expect(body.currencies).toContain('JPY');
+      expect(body.currencies).not.toContain('EUR');
       expect(body.months).toHaveLength(3);
       // 150 calls this hour: 100 included, 50 above at ¥75 (basic plan of the sample catalog).
       expect(body.months.at(-1)?.dimensions).toEqual([

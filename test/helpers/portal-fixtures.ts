@@ -90,6 +90,7 @@ const money = (amount: string) => ({ amount, currency: CURRENCY });
 export const USAGE = {
   subscriptionId: SUBSCRIPTION_ID,
   currency: CURRENCY,
+  currencies: ['USD', CURRENCY],
   timeZone: TIME_ZONE,
   asOf: FIXTURE_NOW,
   monthToDate: money('27500'),

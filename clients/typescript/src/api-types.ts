@@ -1550,6 +1550,8 @@ export interface components {
         SubscriptionUsage: {
             /** Format: date-time */
             asOf: string;
+            /** @description The currencies the usage can be shown (`?currency=`) and budgeted in: those every plan is priced in */
+            currencies: string[];
             currency: string;
             forecast?: components["schemas"]["Money"];
             months: {
@@ -4224,6 +4226,10 @@ export interface operations {
                      * @example {
                      *       "subscriptionId": "a1b2c3d4-0000-4000-8000-000000000001",
                      *       "currency": "JPY",
+                     *       "currencies": [
+                     *         "USD",
+                     *         "JPY"
+                     *       ],
                      *       "timeZone": "Asia/Tokyo",
                      *       "asOf": "2026-12-07T03:00:00.000Z",
                      *       "monthToDate": {

@@ -210,6 +210,7 @@ function breakdown(texts: Texts, usage: Usage): HTMLElement {
 /** Which form field an API error's `field` (`body.contacts.emails.0`, `plannedMonthlyAmount.amount`) is about. */
 function fieldOf(apiField: string | undefined): string | undefined {
   const path = (apiField ?? '').replace(/^body\./, '');
+  if (path.endsWith('.currency')) return 'currency';
   if (path.startsWith('plannedMonthlyAmount')) return 'planned';
   if (path.startsWith('spikeMinimumAmount')) return 'spike';
   if (path.startsWith('thresholds')) return 'thresholds';
@@ -221,7 +222,9 @@ function fieldOf(apiField: string | undefined): string | undefined {
 }
 
 function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | undefined): HTMLElement {
-  const currency = budget?.plannedMonthlyAmount.currency ?? usage.currency;
+  const initialCurrency = budget?.plannedMonthlyAmount.currency ?? usage.currency;
+  // The saved budget's currency stays listed even if the plans are no longer all priced in it, so the form shows it.
+  const currencies = [...new Set([...usage.currencies, initialCurrency])];
   const errors = new Map<string, HTMLElement>();
   const controls = new Map<string, HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>();
 
@@ -256,8 +259,17 @@ function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | u
     { novalidate: true, 'data-budget-form': '' },
     h('p', {}, texts.t('budgetIntro')),
     field(
+      'currency',
+      texts.t('budgetCurrency'),
+      h(
+        'select',
+        {},
+        ...currencies.map((code) => h('option', { value: code, selected: code === initialCurrency }, code)),
+      ),
+    ),
+    field(
       'planned',
-      `${texts.t('budgetPlanned')} (${currency})`,
+      `${texts.t('budgetPlanned')} (${initialCurrency})`,
       h('input', {
         type: 'text',
         inputmode: 'decimal',
@@ -288,7 +300,7 @@ function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | u
     ),
     field(
       'spike',
-      `${texts.t('budgetSpike')} (${currency})`,
+      `${texts.t('budgetSpike')} (${initialCurrency})`,
       h('input', { type: 'text', inputmode: 'decimal', value: budget?.spikeMinimumAmount.amount ?? '' }),
       texts.t('budgetSpikeHint'),
     ),
@@ -325,6 +337,17 @@ function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | u
   form.append(save, status);
 
   const inputValue = (name: string) => controls.get(name)?.value.trim() ?? '';
+
+  // The amount labels name the chosen currency, so the figures typed are read in it.
+  controls.get('currency')?.addEventListener('change', () => {
+    for (const [name, key] of [
+      ['planned', 'budgetPlanned'],
+      ['spike', 'budgetSpike'],
+    ] as const) {
+      const label = form.querySelector(`label[for="${controls.get(name)?.id}"]`);
+      if (label) label.textContent = `${texts.t(key)} (${inputValue('currency')})`;
+    }
+  });
   const lines = (name: string) =>
     inputValue(name)
       .split(/[\r\n,]+/)
@@ -341,6 +364,7 @@ function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | u
       return;
     }
     const spike = inputValue('spike');
+    const currency = inputValue('currency');
     const body: BudgetBody = {
       plannedMonthlyAmount: { amount: inputValue('planned'), currency },
       thresholds,

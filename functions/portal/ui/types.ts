@@ -54,6 +54,8 @@ export interface MonthUsage {
 export interface Usage {
   readonly subscriptionId: string;
   readonly currency: string;
+  /** The currencies the usage can be shown and budgeted in. */
+  readonly currencies: readonly string[];
   readonly timeZone: string;
   readonly asOf: string;
   readonly monthToDate: MoneyJson;

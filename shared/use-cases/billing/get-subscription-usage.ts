@@ -59,6 +59,8 @@ export interface MonthUsageView {
 export interface SubscriptionUsage {
   readonly subscriptionId: string;
   readonly currency: CurrencyCode;
+  /** The currencies the usage can be shown and budgeted in: those every plan the subscription has been on is priced in. */
+  readonly currencies: readonly CurrencyCode[];
   readonly timeZone: string;
   readonly asOf: string;
   readonly monthToDate: Money;
@@ -129,6 +131,7 @@ export async function getSubscriptionUsage(
   return {
     subscriptionId: subscription.id,
     currency,
+    currencies: pricedCurrencies(deps.catalog, subscription),
     timeZone: charges.timeZone,
     asOf: charges.asOf.toISOString(),
     monthToDate: charges.monthToDate,
