@@ -43,7 +43,7 @@ export const ENV = {
   signInClientId: 'SIGN_IN_CLIENT_ID',
   signInClientSecret: 'SIGN_IN_CLIENT_SECRET',
   signInClientSecretArn: 'SIGN_IN_CLIENT_SECRET_ARN',
-  /** Optional: `organizations` (default: work and school accounts of any tenant) or `common` (also personal accounts). */
+  /** Optional: `common` (default: work, school and personal Microsoft accounts) or `organizations` (work and school only). */
   signInAuthority: 'SIGN_IN_AUTHORITY',
   /** Optional: where Entra's endpoints are reached (the emulator's fake Entra locally); Microsoft's host otherwise. */
   signInAuthorityHost: 'SIGN_IN_AUTHORITY_HOST',

@@ -175,11 +175,14 @@ describe('the sign-in and session configuration', () => {
     );
   });
 
-  it('signs in at the organizations authority unless told otherwise, and refuses a single-tenant one', () => {
+  it('signs in at the common authority (work, school and personal accounts) unless told otherwise, and refuses a single-tenant one', () => {
     expect(loadPortalConfig(everything).signIn).toMatchObject({
-      authority: 'organizations',
+      authority: 'common',
       clientId: 'sign-in-app-1',
     });
+    expect(loadPortalConfig({ ...everything, SIGN_IN_AUTHORITY: 'organizations' }).signIn.authority).toBe(
+      'organizations',
+    );
     expect(() => loadPortalConfig({ ...everything, SIGN_IN_AUTHORITY: 'contoso.onmicrosoft.com' })).toThrow(
       /SIGN_IN_AUTHORITY must be organizations or common/,
     );

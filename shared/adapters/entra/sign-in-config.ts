@@ -91,7 +91,7 @@ export function signInConfig(values: z.output<z.ZodObject<typeof SIGN_IN_SETTING
       ENV.signInClientSecret,
       ENV.signInClientSecretArn,
     ]),
-    authority: values[ENV.signInAuthority] ?? 'organizations',
+    authority: values[ENV.signInAuthority] ?? 'common',
     ...(values[ENV.signInAuthorityHost] ? { authorityHost: values[ENV.signInAuthorityHost] } : {}),
     ...(values[ENV.entraCaCertPath] ? { caCertificatePath: values[ENV.entraCaCertPath] } : {}),
   };
