@@ -76,9 +76,7 @@ describe('the landing page in a real browser, signing in through the fake Entra 
    */
   async function openSignedIn(page: Page, landingUrl: string) {
     await page.goto(landingUrl);
-    expect(page.url().startsWith(`${system.emulator.entra.authorityHost}/common/oauth2/v2.0/authorize?`)).toBe(
-      true,
-    );
+    expect(page.url().startsWith(`${system.emulator.entra.authorityHost}/common/oauth2/v2.0/authorize?`)).toBe(true);
     expect(await page.locator('h1').textContent()).toBe('Sign in to your account');
     const [response] = await Promise.all([
       page.waitForResponse((candidate) => candidate.url() === landingUrl),
