@@ -508,9 +508,10 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
           currency: 'JPY',
           currencies: ['USD', 'JPY'],
           timeZone: 'Asia/Tokyo',
-          asOf: '2026-12-07T03:00:00.000Z',
+          asOf: '2026-12-09T03:00:00.000Z',
           monthToDate: money('30000'),
           forecast: money('30000'),
+          forecastBasis: { start: '2026-11-30T15:00:00.000Z', end: '2026-12-09T03:00:00.000Z' },
           months: [
             {
               month: '2026-12',

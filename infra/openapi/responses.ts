@@ -309,7 +309,13 @@ export const subscriptionUsage = answerOf<SubscriptionUsage>()(
       timeZone: z.string(),
       asOf: instant,
       monthToDate: money,
-      forecast: money.optional(),
+      forecast: money.optional().meta({
+        description: 'Month-end charges projected from the usage so far; absent until that usage spans 7 days',
+      }),
+      forecastBasis: z
+        .object({ start: instant, end: instant })
+        .optional()
+        .meta({ description: 'The part of the month the forecast projects from' }),
       months: z.array(
         z.object({
           month: monthKey,

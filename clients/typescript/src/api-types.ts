@@ -1553,7 +1553,15 @@ export interface components {
             /** @description The currencies the usage can be shown (`?currency=`) and budgeted in: those every plan is priced in */
             currencies: string[];
             currency: string;
+            /** @description Month-end charges projected from the usage so far; absent until that usage spans 7 days */
             forecast?: components["schemas"]["Money"];
+            /** @description The part of the month the forecast projects from */
+            forecastBasis?: {
+                /** Format: date-time */
+                end: string;
+                /** Format: date-time */
+                start: string;
+            };
             months: {
                 complete: boolean;
                 dimensions: {
@@ -4231,7 +4239,7 @@ export interface operations {
                      *         "JPY"
                      *       ],
                      *       "timeZone": "Asia/Tokyo",
-                     *       "asOf": "2026-12-07T03:00:00.000Z",
+                     *       "asOf": "2026-12-09T03:00:00.000Z",
                      *       "monthToDate": {
                      *         "currency": "JPY",
                      *         "amount": "30000"
@@ -4239,6 +4247,10 @@ export interface operations {
                      *       "forecast": {
                      *         "currency": "JPY",
                      *         "amount": "30000"
+                     *       },
+                     *       "forecastBasis": {
+                     *         "start": "2026-11-30T15:00:00.000Z",
+                     *         "end": "2026-12-09T03:00:00.000Z"
                      *       },
                      *       "months": [
                      *         {

@@ -1,6 +1,6 @@
 import { type Principal, requireSubscriptionAccess } from '#shared/domain/access.ts';
 import { isValidTimeZone } from '#shared/domain/alerts/calendar.ts';
-import { alertTimeZone } from '#shared/domain/alerts/rules.ts';
+import { alertTimeZone, FORECAST_MIN_BASIS_DAYS } from '#shared/domain/alerts/rules.ts';
 import type { Catalog, CurrencyCode } from '#shared/domain/catalog.ts';
 import { planIn } from '#shared/domain/catalog-rules.ts';
 import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
@@ -64,7 +64,13 @@ export interface SubscriptionUsage {
   readonly timeZone: string;
   readonly asOf: string;
   readonly monthToDate: Money;
+  /**
+   * The month-end charges projected from this month's usage so far; absent until that usage spans
+   * `FORECAST_MIN_BASIS_DAYS` days (the forecast alert's evidence rule).
+   */
   readonly forecast?: Money;
+  /** The part of the month the forecast projects from (ISO instants), with the forecast. */
+  readonly forecastBasis?: { readonly start: string; readonly end: string };
   /** Oldest first, ending with the current month so far. */
   readonly months: readonly MonthUsageView[];
 }
@@ -135,7 +141,11 @@ export async function getSubscriptionUsage(
     timeZone: charges.timeZone,
     asOf: charges.asOf.toISOString(),
     monthToDate: charges.monthToDate,
-    ...(charges.forecast ? { forecast: charges.forecast } : {}),
+    // The same evidence rule as the forecast alert: a projection from a few hours of usage (a month's first day, or
+    // a subscription bought yesterday) would show a customer a month-end figure nothing supports.
+    ...(charges.forecast && charges.forecastBasis && restsOnEnoughUsage(charges.forecastBasis)
+      ? { forecast: charges.forecast, forecastBasis: basisView(charges.forecastBasis) }
+      : {}),
     months: [...charges.closedMonths, ...(charges.active ? [charges.currentMonth] : [])].map(describe),
   };
 }
@@ -181,4 +191,14 @@ function pricedCurrencies(catalog: Catalog, subscription: Subscription): Currenc
 function defaultCurrency(catalog: Catalog, subscription: Subscription): CurrencyCode {
   const available = pricedCurrencies(catalog, subscription);
   return available[0] ?? 'USD';
+}
+
+const DAY_MS = 86_400_000;
+
+function restsOnEnoughUsage(basis: { readonly start: Date; readonly end: Date }): boolean {
+  return basis.end.getTime() - basis.start.getTime() >= FORECAST_MIN_BASIS_DAYS * DAY_MS;
+}
+
+function basisView(basis: { readonly start: Date; readonly end: Date }) {
+  return { start: basis.start.toISOString(), end: basis.end.toISOString() };
 }
