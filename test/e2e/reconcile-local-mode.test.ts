@@ -1,34 +1,27 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalSystem, REPO_ROOT, startLocalSystem } from '#infra/local/local-system.ts';
+import { type LocalSystem, REPO_ROOT } from '#infra/local/local-system.ts';
 import { ENV } from '#shared/env-names.ts';
-import { localEndpoints } from '#test/helpers/local-aws.ts';
+import { startTestLocalSystem, type TestLocalSystem } from '#test/helpers/test-local-system.ts';
 
 const run = promisify(execFile);
 
 /** `npm run reconcile` without `--table` works on the running local system (its table and marketplace emulator). */
 describe('npm run reconcile in local mode', () => {
+  let local: TestLocalSystem | undefined;
   let system: LocalSystem;
   let workDir: string;
 
   beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'reconcile-'));
-    system = await startLocalSystem({
-      endpoints: localEndpoints(),
-      prefix: `r${randomUUID().slice(0, 8)}`,
-      apiPort: 0,
-      localDir: workDir,
-      bootstrapKeyFile: join(workDir, 'bootstrap-key'),
-    });
+    local = await startTestLocalSystem('reconcile');
+    ({ system, workDir } = local);
   });
   afterAll(async () => {
-    await system?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    await local?.stop();
   });
 
   const reconcile = (localDir: string) => {

@@ -1,16 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EARLY_PATCH_ERROR } from '#infra/local/emulator/index.ts';
-import { type LocalSystem, startLocalSystem } from '#infra/local/local-system.ts';
+import type { LocalSystem } from '#infra/local/local-system.ts';
 import { marketplaceApi, tokenFor } from '#test/emulator/harness.ts';
 import { aPurchaseInput, eventually } from '#test/helpers/fulfillment-flow.ts';
-import { localEndpoints } from '#test/helpers/local-aws.ts';
 import { activateOnLandingPage } from '#test/helpers/local-landing.ts';
+import { startTestLocalSystem, type TestLocalSystem } from '#test/helpers/test-local-system.ts';
 
 /**
  * Issue 11 item 6, through the local system that `npm start` runs (every function behind its HTTP server, the queue
@@ -19,22 +15,15 @@ import { activateOnLandingPage } from '#test/helpers/local-landing.ts';
  * returned" error; a publisher that PATCHes before answering gets that error recorded (the check can fail).
  */
 describe('Microsoft’s order for ChangePlan / ChangeQuantity: answer the webhook, then PATCH', () => {
+  let local: TestLocalSystem | undefined;
   let system: LocalSystem;
-  let workDir: string;
 
   beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'webhook-order-'));
-    system = await startLocalSystem({
-      endpoints: localEndpoints(),
-      prefix: `o${randomUUID().slice(0, 8)}`,
-      apiPort: 0,
-      localDir: workDir,
-      bootstrapKeyFile: join(workDir, 'bootstrap-key'),
-    });
+    local = await startTestLocalSystem('webhook-order');
+    system = local.system;
   });
   afterAll(async () => {
-    await system?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    await local?.stop();
   });
 
   /** The customer buys `team` with 5 seats and activates it on the local landing page. */

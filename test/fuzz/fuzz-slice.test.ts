@@ -1,12 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalSystem, startLocalSystem } from '#infra/local/local-system.ts';
+import type { LocalSystem } from '#infra/local/local-system.ts';
 import { formatReport, prepareFuzzContext, runFuzz } from '#test/fuzz/run-fuzz.ts';
 import { fuzzTargets, targetName } from '#test/fuzz/targets.ts';
-import { localEndpoints } from '#test/helpers/local-aws.ts';
+import { startTestLocalSystem, type TestLocalSystem } from '#test/helpers/test-local-system.ts';
 
 /**
  * A slice of the fuzz suite (`npm run fuzz` sends 100,000): 2,000 generated and mutated requests over every route of
@@ -14,22 +10,15 @@ import { localEndpoints } from '#test/helpers/local-aws.ts';
  * batch of refused requests, every stored budget and credit link reads back.
  */
 describe('fuzzing every route of the local system (a 2,000-request slice)', () => {
+  let local: TestLocalSystem | undefined;
   let system: LocalSystem;
-  let workDir: string;
 
   beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'fuzz-'));
-    system = await startLocalSystem({
-      endpoints: localEndpoints(),
-      prefix: `f${randomUUID().slice(0, 8)}`,
-      apiPort: 0,
-      localDir: workDir,
-      bootstrapKeyFile: join(workDir, 'bootstrap-key'),
-    });
+    local = await startTestLocalSystem('fuzz');
+    system = local.system;
   });
   afterAll(async () => {
-    await system?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    await local?.stop();
   });
 
   it('finds every route of infra/functions.ts and the API, /landing and /webhook included', async () => {

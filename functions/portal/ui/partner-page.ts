@@ -1,7 +1,7 @@
 import { getJson, postJson, seg } from './api.ts';
 import { h, section, Texts, table } from './dom.ts';
 import type { MessageKey } from './messages.ts';
-import { alertRows, alertTableHead, statusText } from './shared-views.ts';
+import { alertHistorySection, statusText } from './shared-views.ts';
 import type {
   AlertHistory,
   Approval,
@@ -56,19 +56,7 @@ export async function renderPartnerPage(main: HTMLElement, language: Texts['lang
       texts.asOf(customers.asOf),
     ),
     approvals(texts, base, customers.customers),
-    section(
-      'partner-alerts',
-      texts.t('partnerAlertsHeading'),
-      alerts.alerts.length === 0
-        ? h('p', {}, texts.t('alertsNone'))
-        : h(
-            'div',
-            { class: 'table-scroll' },
-            table(texts.t('alertsCaption'), alertTableHead(texts), alertRows(texts, alerts.alerts), {
-              'data-alerts': '',
-            }),
-          ),
-    ),
+    alertHistorySection(texts, 'partner-alerts', 'partnerAlertsHeading', alerts.alerts),
     section(
       'day-packs',
       texts.t('dayPacksHeading'),

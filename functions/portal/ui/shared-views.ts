@@ -1,4 +1,4 @@
-import { h, type Texts } from './dom.ts';
+import { h, section, type Texts, table } from './dom.ts';
 import type { MessageKey } from './messages.ts';
 import type { AlertItem } from './types.ts';
 
@@ -46,11 +46,31 @@ function thresholdText(texts: Texts, threshold: string | undefined): string {
   return key ? texts.t(key) : threshold;
 }
 
-export function alertTableHead(texts: Texts): string[] {
+/** An alert-history section: the alerts as a table (newest first, as the API lists them), or a line saying none. */
+export function alertHistorySection(
+  texts: Texts,
+  id: string,
+  heading: MessageKey,
+  alerts: readonly AlertItem[],
+): HTMLElement {
+  return section(
+    id,
+    texts.t(heading),
+    alerts.length === 0
+      ? h('p', {}, texts.t('alertsNone'))
+      : h(
+          'div',
+          { class: 'table-scroll' },
+          table(texts.t('alertsCaption'), alertTableHead(texts), alertRows(texts, alerts), { 'data-alerts': '' }),
+        ),
+  );
+}
+
+function alertTableHead(texts: Texts): string[] {
   return [texts.t('colTime'), texts.t('colAlert'), texts.t('colThreshold'), texts.t('colMessage')];
 }
 
-export function alertRows(texts: Texts, alerts: readonly AlertItem[]) {
+function alertRows(texts: Texts, alerts: readonly AlertItem[]) {
   return alerts.map((alert) => [
     h('time', { datetime: alert.createdAt }, texts.time(alert.createdAt)),
     h('span', { 'data-rule': alert.rule, class: `severity-${alert.severity}` }, ruleText(texts, alert.rule)),

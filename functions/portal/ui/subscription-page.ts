@@ -1,7 +1,7 @@
 import { ApiError, getJson, putJson, seg } from './api.ts';
 import { GRANULARITIES, usageChart } from './charts.ts';
 import { h, section, Texts, table, uniqueId } from './dom.ts';
-import { alertRows, alertTableHead, statusText } from './shared-views.ts';
+import { alertHistorySection, statusText } from './shared-views.ts';
 import type {
   AlertHistory,
   Allowance,
@@ -64,19 +64,7 @@ export async function renderSubscriptionPage(main: HTMLElement, language: Texts[
     glance(texts, usage, budget),
     section('usage', texts.t('usageHeading'), ...charts.map((chart) => chart.element)),
     breakdown(texts, usage),
-    section(
-      'alerts',
-      texts.t('alertsHeading'),
-      alerts.alerts.length === 0
-        ? h('p', {}, texts.t('alertsNone'))
-        : h(
-            'div',
-            { class: 'table-scroll' },
-            table(texts.t('alertsCaption'), alertTableHead(texts), alertRows(texts, alerts.alerts), {
-              'data-alerts': '',
-            }),
-          ),
-    ),
+    alertHistorySection(texts, 'alerts', 'alertsHeading', alerts.alerts),
   );
   if (budgetAnswer !== 'forbidden') main.append(budgetForm(texts, base, usage, budget));
   for (const chart of charts) chart.draw();
