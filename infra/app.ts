@@ -1,38 +1,37 @@
 /**
  * The CDK app: a stateful stack (table, queues, topics) and a stateless stack (functions, API) that uses it.
  *
- * Context (`cdk synth -c key=value`):
- * - `stackPrefix` (default `Marketplace`): stacks are `<prefix>Stateful` and `<prefix>Stateless`, so several
- *   copies (e.g. staging and production) can live in one account.
- * - `catalog` (default `infra/catalog/catalog.yaml`, relative to the directory of `cdk.json`): the plan catalog,
- *   YAML or JSON. It is validated here, so an invalid catalog fails `cdk synth` before anything is deployed.
+ * Context (`cdk synth -c key=value`): the settings of `infra/deployment-settings.ts` (stack prefix, catalog, …).
+ * The catalog is validated here, so an invalid catalog fails `cdk synth` before anything is deployed.
  *
  * Synthesis is offline: no lookups, no credentials; run with `CDK_DISABLE_CLI_TELEMETRY=true`.
  */
 import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { addComplianceChecks } from '#infra/compliance.ts';
+import { DeploymentSettingsError, readDeploymentSettings } from '#infra/deployment-settings.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { CatalogError } from '#shared/domain/catalog-rules.ts';
 
-const DEFAULT_CATALOG = 'infra/catalog/catalog.yaml';
-
 const app = new App();
-const prefix = contextString(app, 'stackPrefix') ?? 'Marketplace';
-const catalog = await readCatalog(resolve(contextString(app, 'catalog') ?? DEFAULT_CATALOG));
+const settings = readSettings(app);
+const prefix = settings.stackPrefix;
+const catalog = await readCatalog(resolve(settings.catalogPath));
 
 // Account and region come from the CLI's environment at deploy time (environment-agnostic stacks), which
 // keeps synthesis free of lookups.
 const stateful = new StatefulStack(app, `${prefix}Stateful`, {
   description: 'Marketplace metering: table, queues and topics (retained data)',
+  settings,
 });
 new StatelessStack(app, `${prefix}Stateless`, {
   description: 'Marketplace metering: functions and HTTP API',
   stateful,
   catalog,
+  settings,
 });
 
 // cdk-nag (AwsSolutions): synthesis fails on any finding that is neither fixed nor acknowledged with a reason.
@@ -40,11 +39,14 @@ addComplianceChecks(app);
 
 app.synth();
 
-function contextString(scope: App, key: string): string | undefined {
-  const value: unknown = scope.node.tryGetContext(key);
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') throw new Error(`Context "${key}" must be a non-empty string`);
-  return value;
+/** The context settings (infra/deployment-settings.ts); a bad one is printed with its key, and synthesis stops. */
+function readSettings(scope: App) {
+  try {
+    return readDeploymentSettings(scope.node);
+  } catch (error) {
+    if (error instanceof DeploymentSettingsError) return fail(error.message);
+    throw error;
+  }
 }
 
 /** Loads and validates the catalog; on a bad catalog, prints the loader's list of problems and exits non-zero. */

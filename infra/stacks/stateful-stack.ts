@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { DeploymentSettings } from '#infra/deployment-settings.ts';
 import {
   ALERTS_TOPIC,
   LIFECYCLE_TOPIC,
@@ -23,6 +24,11 @@ import {
 
 /** How long a dead-lettered message is kept for inspection and redrive: the SQS maximum. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
+
+export interface StatefulStackProps extends StackProps {
+  /** The context settings (infra/deployment-settings.ts); tests may leave them out for the defaults. */
+  readonly settings?: DeploymentSettings;
+}
 
 /** The resources the stateless stack needs from the stateful one. */
 export interface StatefulResources {
@@ -73,7 +79,7 @@ export class StatefulStack extends Stack implements StatefulResources {
   private readonly queues = new Map<QueueDefinition, QueueWithDeadLetter>();
   private readonly topics = new Map<TopicDefinition, sns.Topic>();
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props?: StatefulStackProps) {
     super(scope, id, props);
 
     // Everything in resources.ts is built, so a definition added there cannot be forgotten here.

@@ -32,6 +32,7 @@ import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/b
 export const PORTAL_ASSETS_RUNTIME_DIR = '/var/task/portal-assets';
 
 import { catalogDefine } from '#infra/constructs/function-bundling.ts';
+import type { DeploymentSettings } from '#infra/deployment-settings.ts';
 import {
   API_FUNCTION,
   FUNCTIONS,
@@ -82,6 +83,8 @@ export interface StatelessStackProps extends StackProps {
   readonly catalog: Catalog;
   /** Default `DEFAULT_API_THROTTLE`. */
   readonly apiThrottle?: ThrottleSettings;
+  /** The context settings (infra/deployment-settings.ts); tests may leave them out for the defaults. */
+  readonly settings?: DeploymentSettings;
   /** Default `SCHEDULES` of `infra/functions.ts`; tests pass their own. */
   readonly schedules?: readonly ScheduleDefinition[];
 }

@@ -1,0 +1,64 @@
+import type { AlertRecipient, AlertRule } from '#shared/domain/alerts/alert.ts';
+import type { AlertLocale } from '#shared/domain/alerts/settings.ts';
+
+/**
+ * Where an alert goes: an e-mail address (lower-cased) or a mobile number in E.164. The same address registered by
+ * two recipients is one contact with one state (a bounce or an opt-out is about the address, not the recipient).
+ */
+export type ContactAddress =
+  | { readonly channel: 'email'; readonly address: string }
+  | { readonly channel: 'sms'; readonly address: string };
+
+/** `email:<address>` or `sms:<E.164>`: the key of a contact in maps and stores. */
+export function contactKey(contact: ContactAddress): string {
+  return `${contact.channel}:${contact.address}`;
+}
+
+/**
+ * A contact's delivery state:
+ * - `pending`: registered, waiting for the person to confirm (our own opt-in message with a link or code);
+ * - `active`: confirmed; alerts are sent;
+ * - `bounced`: the address does not exist or the mailbox refuses mail (a hard bounce): nothing is sent;
+ * - `complained`: the person marked an alert as spam: nothing is sent;
+ * - `optedOut`: the person unsubscribed (e-mail link, SMS STOP): nothing is sent.
+ */
+export type ContactStatus = 'pending' | 'active' | 'bounced' | 'complained' | 'optedOut';
+
+export interface ContactState {
+  readonly contact: ContactAddress;
+  readonly status: ContactStatus;
+  /** ISO-8601 UTC time the status was entered. */
+  readonly since: string;
+  /** Rules this contact unsubscribed from one by one (the per-rule unsubscribe link); it still gets the others. */
+  readonly mutedRules: readonly AlertRule[];
+  /** The language its confirmation message was sent in. */
+  readonly locale: AlertLocale;
+}
+
+/**
+ * The stored states of contacts. Implemented by the contacts capability (DynamoDB adapter); read by the notifier
+ * before it sends anything.
+ */
+export interface ContactStates {
+  /**
+   * The states of the given contacts, by `contactKey`. A contact with no stored state is missing from the map:
+   * treat it as never registered (send nothing, report it).
+   */
+  read(contacts: readonly ContactAddress[]): Promise<ReadonlyMap<string, ContactState>>;
+}
+
+/**
+ * Registers and removes a recipient's contacts when a budget or a partner is saved (replaces the per-contact SNS
+ * subscriptions). A new contact is stored `pending` and sent its confirmation message; a known one keeps its state.
+ */
+export interface ContactRegistry {
+  register(recipient: AlertRecipient, contact: ContactAddress, locale: AlertLocale): Promise<ContactState>;
+  /** The recipient no longer lists the contact; other recipients keep it. Idempotent. */
+  remove(recipient: AlertRecipient, contact: ContactAddress): Promise<void>;
+}
+
+/** Links a person follows to stop alerts: per contact for every rule, or per contact and rule. */
+export interface UnsubscribeLinks {
+  /** An absolute https URL carrying a signed token; `rule` narrows it to one rule. */
+  linkFor(contact: ContactAddress, rule?: AlertRule): Promise<string>;
+}

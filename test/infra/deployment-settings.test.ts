@@ -1,0 +1,25 @@
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CATALOG_PATH, DeploymentSettingsError, readDeploymentSettings } from '#infra/deployment-settings.ts';
+
+function settingsWith(context: Record<string, unknown>) {
+  return readDeploymentSettings(new App({ context }).node);
+}
+
+describe('deployment settings from the CDK context', () => {
+  it('defaults the stack prefix and the catalog', () => {
+    expect(settingsWith({})).toEqual({ stackPrefix: 'Marketplace', catalogPath: DEFAULT_CATALOG_PATH });
+  });
+
+  it('takes the values given with -c', () => {
+    expect(settingsWith({ stackPrefix: 'Staging', catalog: 'my/catalog.json' })).toMatchObject({
+      stackPrefix: 'Staging',
+      catalogPath: 'my/catalog.json',
+    });
+  });
+
+  it('names the key of a bad value', () => {
+    expect(() => settingsWith({ stackPrefix: '' })).toThrow(DeploymentSettingsError);
+    expect(() => settingsWith({ stackPrefix: 3 })).toThrow('Context "stackPrefix" must be a non-empty string');
+  });
+});
