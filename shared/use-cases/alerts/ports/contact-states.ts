@@ -47,14 +47,42 @@ export interface ContactStates {
   read(contacts: readonly ContactAddress[]): Promise<ReadonlyMap<string, ContactState>>;
 }
 
+/** What registering a contact found: its state, and whether it was new (then it needs a confirmation message). */
+export interface ContactRegistration {
+  readonly state: ContactState;
+  readonly isNew: boolean;
+}
+
 /**
  * Registers and removes a recipient's contacts when a budget or a partner is saved (replaces the per-contact SNS
- * subscriptions). A new contact is stored `pending` and sent its confirmation message; a known one keeps its state.
+ * subscriptions). A new contact is stored `pending`; a known one keeps its state, so an address that bounced or opted
+ * out is not made sendable again by being saved in a form.
  */
 export interface ContactRegistry {
-  register(recipient: AlertRecipient, contact: ContactAddress, locale: AlertLocale): Promise<ContactState>;
-  /** The recipient no longer lists the contact; other recipients keep it. Idempotent. */
+  register(recipient: AlertRecipient, contact: ContactAddress, locale: AlertLocale): Promise<ContactRegistration>;
+  /**
+   * The recipient no longer lists the contact; other recipients keep it. The state itself is kept (an opt-out or a
+   * bounce must survive the contact being removed and added again). Idempotent.
+   */
   remove(recipient: AlertRecipient, contact: ContactAddress): Promise<void>;
+  /** The recipients (`customer:<id>` / `partner:<id>`) that list the contact. */
+  recipientsOf(contact: ContactAddress): Promise<readonly string[]>;
+}
+
+/** The undeliverable states a channel's events or the person can put a contact in. */
+export type UndeliverableStatus = Extract<ContactStatus, 'bounced' | 'complained' | 'optedOut'>;
+
+/** State changes, from the person (confirm, unsubscribe) or from the channels' delivery events. */
+export interface ContactStateChanges {
+  /**
+   * `pending` → `active` (the person followed the confirmation link). A contact in any other state is left as it is.
+   * @returns the state after the call, or undefined for an unknown contact.
+   */
+  confirm(contact: ContactAddress, at: Date): Promise<ContactState | undefined>;
+  /** Any state → `status`; creates the state for an unknown contact (a bounce may arrive for any address). */
+  markUndeliverable(contact: ContactAddress, status: UndeliverableStatus, at: Date): Promise<void>;
+  /** Stops one rule for this contact (the per-rule unsubscribe link); idempotent. */
+  muteRule(contact: ContactAddress, rule: AlertRule, at: Date): Promise<void>;
 }
 
 /** Links a person follows to stop alerts: per contact for every rule, or per contact and rule. */

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MAIN_TABLE } from '#infra/resources.ts';
+import { DynamoContactStates } from '#shared/adapters/dynamodb/dynamo-contact-states.ts';
+import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
+import { type ContactAddress, contactKey } from '#shared/use-cases/alerts/ports/contact-states.ts';
+import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
+
+const T0 = new Date('2026-03-01T10:00:00.000Z');
+const T1 = new Date('2026-03-01T11:00:00.000Z');
+
+function anEmail(): ContactAddress {
+  return { channel: 'email', address: `ops-${randomUUID()}@contoso.example` };
+}
+const customer = (): AlertRecipient => ({ kind: 'customer', id: `tenant-${randomUUID()}` });
+
+describe('DynamoDB contact states', () => {
+  const { documentClient } = localClients();
+  let store: DynamoContactStates;
+
+  beforeAll(async () => {
+    const env = await provisionIsolatedResources();
+    store = new DynamoContactStates(documentClient, env[MAIN_TABLE.envVar] ?? '', () => T0);
+  });
+
+  it('registers a new contact as pending once, and keeps its state when registered again', async () => {
+    const contact = anEmail();
+    const [first, second] = [customer(), customer()];
+
+    const created = await store.register(first, contact, 'ja');
+    const again = await store.register(second, contact, 'en');
+
+    expect(created).toEqual({
+      isNew: true,
+      state: { contact, status: 'pending', since: T0.toISOString(), locale: 'ja', mutedRules: [] },
+    });
+    expect(again).toEqual({ isNew: false, state: created.state });
+    expect(await store.recipientsOf(contact)).toEqual([`customer:${first.id}`, `customer:${second.id}`].sort());
+  });
+
+  it('confirms a pending contact only, and answers undefined for an unknown one', async () => {
+    const contact = anEmail();
+    await store.register(customer(), contact, 'en');
+
+    expect(await store.confirm(contact, T1)).toMatchObject({ status: 'active', since: T1.toISOString() });
+    await store.markUndeliverable(contact, 'bounced', T1);
+    expect(await store.confirm(contact, new Date('2026-03-02T00:00:00Z'))).toMatchObject({ status: 'bounced' });
+    expect(await store.confirm(anEmail(), T1)).toBeUndefined();
+  });
+
+  it('keeps an opt-out when the contact is removed and added again', async () => {
+    const contact = anEmail();
+    const recipient = customer();
+    await store.register(recipient, contact, 'en');
+    await store.markUndeliverable(contact, 'optedOut', T1);
+
+    await store.remove(recipient, contact);
+    expect(await store.recipientsOf(contact)).toEqual([]);
+    const again = await store.register(recipient, contact, 'en');
+
+    expect(again).toMatchObject({ isNew: false, state: { status: 'optedOut', since: T1.toISOString() } });
+  });
+
+  it('reads many states at once, leaves unknown contacts out, and lists muted rules', async () => {
+    const known = Array.from({ length: 30 }, anEmail);
+    for (const contact of known) await store.register(customer(), contact, 'en');
+    await store.muteRule(known[0] as ContactAddress, 'spike', T1);
+    const unknown = anEmail();
+
+    const states = await store.read([...known, unknown, known[1] as ContactAddress]);
+
+    expect(states.size).toBe(30);
+    expect(states.has(contactKey(unknown))).toBe(false);
+    expect(states.get(contactKey(known[0] as ContactAddress))?.mutedRules).toEqual(['spike']);
+  });
+
+  it('removing or muting an unknown contact creates nothing', async () => {
+    const contact = anEmail();
+    await store.remove(customer(), contact);
+    await store.muteRule(contact, 'spike', T1);
+    expect((await store.read([contact])).size).toBe(0);
+  });
+});
