@@ -20,6 +20,7 @@ import { ValidationError } from '#shared/domain/errors.ts';
 import { Dec, Money } from '#shared/domain/money.ts';
 import { type ChargeCustomer, effectiveUnitPrice } from '#shared/domain/plan-pricing.ts';
 import { floorToUtcHour, HOUR_MS } from '#shared/domain/terms.ts';
+import { QuantitySum } from '#shared/domain/usage/quantity-sum.ts';
 
 export type SeriesGranularity = 'hour' | 'day' | 'month';
 
@@ -296,16 +297,23 @@ export function mergeStretches<
     }
     return low;
   };
-  const stretches = new Map<string, { dimension: string; hour: string; first: number; quantity: Dec }>();
+  // Every dimension repeats the same hours: each hour string is parsed and placed once.
+  const placed = new Map<string, { t: number; stretch: string }>();
+  const stretches = new Map<string, { dimension: string; hour: string; first: number; quantity: QuantitySum }>();
   for (const { dimension, hour, quantity } of hours) {
-    const t = Date.parse(hour);
-    const key = `${dimension}\u0000${Math.floor(t / DAY_MS)}\u0000${segmentOf(t)}`;
+    let place = placed.get(hour);
+    if (!place) {
+      const t = Date.parse(hour);
+      place = { t, stretch: `${Math.floor(t / DAY_MS)}\u0000${segmentOf(t)}` };
+      placed.set(hour, place);
+    }
+    const key = `${dimension}\u0000${place.stretch}`;
     const stretch = stretches.get(key);
-    if (!stretch) stretches.set(key, { dimension, hour, first: t, quantity: new Dec(quantity) });
+    if (!stretch) stretches.set(key, { dimension, hour, first: place.t, quantity: new QuantitySum(quantity) });
     else {
-      stretch.quantity = stretch.quantity.plus(quantity);
-      if (t < stretch.first) {
-        stretch.first = t;
+      stretch.quantity.add(quantity);
+      if (place.t < stretch.first) {
+        stretch.first = place.t;
         stretch.hour = hour;
       }
     }

@@ -21,8 +21,13 @@ export function rawString(item: RawItem, name: string, what: string): string {
 export function rawDecimal(item: RawItem, name: string, what: string): string {
   const value = item[name]?.N;
   if (value === undefined) throw new Error(`Stored ${what} item attribute ${name} is not a number`);
-  return new Dec(value).toString();
+  // Most stored quantities are whole numbers already in normal form: returned as they are, without a Decimal parse
+  // (a daily series reads tens of thousands of them per request).
+  return NORMAL_WHOLE_NUMBER.test(value) ? value : new Dec(value).toString();
 }
+
+/** A whole number as `Dec#toString` writes it: no sign on zero, no leading zeros, fewer digits than `toExpPos`. */
+const NORMAL_WHOLE_NUMBER = /^(0|-?[1-9]\d{0,38})$/;
 
 /**
  * Every item a low-level query matches, following its pages, so numbers arrive as the decimal strings DynamoDB

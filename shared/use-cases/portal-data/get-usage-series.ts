@@ -9,6 +9,7 @@ import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import { Dec, Money } from '#shared/domain/money.ts';
 import { meteredDimensionsOf, planHistoryOf } from '#shared/domain/plan-history.ts';
 import { floorToUtcHour, HOUR_MS, termContaining } from '#shared/domain/terms.ts';
+import { QuantitySum } from '#shared/domain/usage/quantity-sum.ts';
 import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
 import {
   assertSeriesRange,
@@ -200,7 +201,7 @@ export async function getUsageSeries(
         if (!dimensionIds.includes(dimension)) continue;
         const dayStart = Date.parse(`${day.period}T00:00:00.000Z`);
         const byHour = Object.entries(day.hourly[dimension] ?? {});
-        if (!byHour.reduce((sum, [, q]) => sum.plus(q), new Dec(0)).eq(quantity)) {
+        if (!byHour.reduce((sum, [, q]) => sum.add(q), new QuantitySum()).equals(quantity)) {
           // Written (partly) before day items carried hours: that day's slots still say how it splits.
           // Its hours up to the last one begun before `end` (which may fall inside an hour: `asOf`).
           const last = floorToUtcHour(new Date(Math.min(dayStart + DAY_MS, end) - 1));
