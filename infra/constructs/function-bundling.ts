@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
@@ -52,8 +53,18 @@ export function functionBundling(define?: Readonly<Record<string, string>>): Bun
     // client. Bundled, the functions run the exact versions the tests run against.
     bundleAwsSDK: true,
     define: define ? { ...define } : undefined,
+    // Packages replaced by a smaller stand-in in every bundle (BUNDLE_ALIASES).
+    esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([name, path]) => [`--alias:${name}`, path])),
   };
 }
+
+/**
+ * Imports that bundles resolve to a file of ours instead of the package: `form-data` (pulled in by axios with its MIME
+ * database, ~150 KB of every bundle that calls Microsoft) becomes Node's own FormData (bundling-shims/form-data.ts).
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  'form-data': fileURLToPath(new URL('./bundling-shims/form-data.ts', import.meta.url)),
+};
 
 /**
  * The esbuild options CDK's `NodejsFunction` derives from `bundling` (its local bundling runs the esbuild CLI with
@@ -74,6 +85,7 @@ export function toEsbuildOptions(bundling: BundlingOptions, entry: string, outfi
     'keepNames',
     'bundleAwsSDK',
     'define',
+    'esbuildArgs',
   ]);
   const unknown = Object.keys(bundling).filter(
     (key) => !known.has(key) && bundling[key as keyof BundlingOptions] !== undefined,
@@ -96,6 +108,20 @@ export function toEsbuildOptions(bundling: BundlingOptions, entry: string, outfi
     sourcesContent: bundling.sourcesContent ?? true,
     keepNames: bundling.keepNames ?? false,
     define: bundling.define ? { ...bundling.define } : undefined,
+    alias: aliasesOf(bundling.esbuildArgs),
     logLevel: 'silent',
   };
+}
+
+/** The `--alias:<name>` entries of `esbuildArgs` as esbuild's `alias` option; any other argument is refused. */
+function aliasesOf(args: BundlingOptions['esbuildArgs']): Record<string, string> | undefined {
+  if (!args) return undefined;
+  const aliases: Record<string, string> = {};
+  for (const [key, value] of Object.entries(args)) {
+    const name = /^--alias:(.+)$/.exec(key)?.[1];
+    if (!name || typeof value !== 'string')
+      throw new Error(`toEsbuildOptions does not translate esbuild argument ${key}`);
+    aliases[name] = value;
+  }
+  return aliases;
 }
