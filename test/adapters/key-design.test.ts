@@ -2,15 +2,17 @@
  * The table's key design under a realistic write load (docs/key-design.md): one publisher's app sends usage for many
  * subscriptions, with an Idempotency-Key per request and an id per event, through the real usage ingest handler
  * (authentication, Powertools idempotency, the duplicate check) and the real aggregator handler, against DynamoDB
- * Local. Every write is sized by DynamoDB's billing rules (test/bench/bench-support.ts) and charged to the partition
- * key it lands on, in the table and in its global index.
+ * Local; then a reporting run over as many subscriptions, through the reporting ledger as the reporter's workers use it
+ * (write-ahead per slot, accepted answers per batch call of 25). Every write is sized by DynamoDB's billing rules
+ * (test/bench/bench-support.ts) and charged to the partition key it lands on, in the table and in its global index.
  *
  * The bound: no partition key may take more than MAX_SHARE of the workload's write units. DynamoDB serves at most
  * 1,000 write units a second per partition key whatever the table's capacity, and the pipeline writes about 0.135
  * units per event (BENCHMARKS.md), so its measured ingest peak of 30,000 events/s is about 4,000 units a second: a key
  * with 10% of them has 400, and stays under 1,000 up to 2.5 times that peak. A key whose share does not fall as the
  * subscriptions grow (one for every request, such as the idempotency records' former `IDEMPOTENCY#usage-ingest`)
- * would reach the limit first, and no capacity setting could help it.
+ * would reach the limit first, and no capacity setting could help it; the reported totals' former one partition per
+ * day (`REPORTED#<day>`) took 17% of a reporting run's units.
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -19,9 +21,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_TABLE, USAGE_QUEUE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
+import { UNREPORTED_SHARDS } from '#shared/adapters/dynamodb/metering-item-keys.ts';
 import { IDEMPOTENCY_PK_PREFIX } from '#shared/adapters/dynamodb/request-idempotency.ts';
+import { Dec } from '#shared/domain/money.ts';
+import type { SlotSubmission } from '#shared/domain/reporting/slots.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
+import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import {
   instrumentDynamoDb,
@@ -30,10 +38,12 @@ import {
   writeUnitsByPartition,
 } from '#test/bench/bench-support.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
+import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
+import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
 import { httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
-import { localClients } from '#test/helpers/local-aws.ts';
+import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
 
 /** Most of the workload's write units one partition key may take (see above). */
 const MAX_SHARE = 0.1;
@@ -147,3 +157,83 @@ describe('the key design under one publisher sending usage for many subscription
     expect(shards.length).toBeGreaterThan(1);
   });
 });
+
+describe('the key design under a reporting run for many subscriptions', () => {
+  const { documentClient } = localClients();
+  const HOUR = '2026-01-15T09:00:00.000Z';
+  const clock = new FixedClock('2026-01-15T10:20:00.000Z');
+  let units: Map<string, number>;
+  let total: number;
+
+  beforeAll(async () => {
+    instrumentDynamoDb({ requestUnits: true });
+    const tableName = (await provisionIsolatedResources())[MAIN_TABLE.envVar] ?? '';
+    const usage = new DynamoUsageLedger(documentClient, tableName, clock);
+    const ledger = new DynamoReportingLedger(documentClient, tableName, clock);
+    const slots = Array.from({ length: SUBSCRIPTIONS }, () => randomUUID()).flatMap((subscriptionId) =>
+      DIMENSIONS.map((dimension) => ({ subscriptionId, dimension, hour: HOUR, offerId: 'contoso-analytics' })),
+    );
+    for (const slot of slots) {
+      await applyUsageMessage({ ledger: usage }, aUsageMessage({ slots: [aSlot({ ...slot, quantity: '5' })] }));
+    }
+    resetWriteUnitsByPartition();
+    // What each reporter worker does per slot: the write-ahead (slot and meter), then, per batch call of 25, the
+    // accepted answers with the day's reported totals in one transaction.
+    for (const slot of slots) {
+      const meter = await ledger.readMeter(slot.subscriptionId, slot.dimension);
+      const written = await ledger.account({
+        slot,
+        expected: { quantity: '5', reportVersion: 0 },
+        meter: {
+          ...meter,
+          tally: { termStart: new Date('2026-01-06T00:00:00Z'), usageInTerm: new Dec('5'), lastHour: new Date(HOUR) },
+        },
+        accountedQuantity: '5',
+        submission: pending(clock),
+        index: 'set',
+      });
+      expect(written).toBe('written');
+    }
+    for (let start = 0; start < slots.length; start += 25) {
+      const outcomes = await ledger.recordAnswers(
+        slots.slice(start, start + 25).map((slot) => ({
+          slot,
+          submission: { ...pending(clock), state: 'accepted', usageEventId: randomUUID(), acceptedQuantity: '5' },
+          reported: { quantity: '5', planId: 'basic' },
+          clearIndex: true,
+        })),
+      );
+      expect(new Set(outcomes)).toEqual(new Set(['recorded']));
+    }
+    units = writeUnitsByPartition();
+    total = [...units.values()].reduce((sum, value) => sum + value, 0);
+  }, 120_000);
+
+  it(`gives no partition key more than ${MAX_SHARE * 100}% of the write units`, () => {
+    const ranked = [...units.entries()].sort((a, b) => b[1] - a[1]);
+    const described = ranked
+      .slice(0, 5)
+      .map(([partition, value]) => `${partition}: ${value} WRU (${((100 * value) / total).toFixed(1)}%)`);
+    expect((ranked[0]?.[1] ?? 0) / total, `busiest partition keys:\n${described.join('\n')}`).toBeLessThanOrEqual(
+      MAX_SHARE,
+    );
+  });
+
+  it('writes the day’s reported totals to the shards of the unreported index', () => {
+    const reported = [...units.keys()].filter((partition) => partition.includes(' REPORTED#2026-01-15'));
+    expect(reported.length).toBeGreaterThan(1);
+    expect(reported.length).toBeLessThanOrEqual(UNREPORTED_SHARDS);
+  });
+});
+
+/** A submission written ahead of the batch call, as the reporter writes it. */
+function pending(clock: FixedClock): SlotSubmission {
+  return {
+    state: 'pending',
+    quantity: '5',
+    planId: 'basic',
+    effectiveStartTime: '2026-01-15T09:00:00.000Z',
+    attempts: 0,
+    preparedAt: clock.now().toISOString(),
+  };
+}
