@@ -12,7 +12,18 @@ export interface DeploymentSettings {
   readonly stackPrefix: string;
   /** `catalog` (default `infra/catalog/catalog.yaml`): the plan catalog, YAML or JSON. */
   readonly catalogPath: string;
+  /**
+   * `reserveConcurrency` (default `true`): deploy the reserved concurrency of the functions that must answer during a
+   * backlog (webhook, landing page, sign-in: `reservedConcurrency` in infra/functions.ts). Lambda refuses a
+   * reservation that leaves fewer than 100 copies unreserved, so an account whose concurrency limit is below the
+   * total plus 100 (a new account often has 10) deploys with `false` until its quota is raised. On by default because
+   * an account fit for production has the standard 1,000, and a backlog starving Microsoft's webhook is the failure
+   * this prevents; a low-limit account fails its first deploy with Lambda's message, which docs/deploy.md explains.
+   */
+  readonly reserveConcurrency: boolean;
 }
+
+export const DEFAULT_RESERVE_CONCURRENCY = true;
 
 export const DEFAULT_CATALOG_PATH = 'infra/catalog/catalog.yaml';
 
@@ -22,6 +33,7 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
   return {
     stackPrefix: context.string('stackPrefix') ?? 'Marketplace',
     catalogPath: context.string('catalog') ?? DEFAULT_CATALOG_PATH,
+    reserveConcurrency: context.boolean('reserveConcurrency') ?? DEFAULT_RESERVE_CONCURRENCY,
   };
 }
 

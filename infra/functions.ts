@@ -56,8 +56,12 @@ export interface QueueTrigger {
   readonly batchSize: number;
   /** How long to gather a batch before invoking (0 = invoke at once). */
   readonly maxBatchingWindowSeconds?: number;
-  /** Most concurrent invocations for this queue (2–1000); bounds the load on DynamoDB. */
-  readonly maxConcurrency?: number;
+  /**
+   * Most concurrent invocations for this queue (2–1000, the event source mapping's maximum concurrency). Required: an
+   * SQS trigger without it scales to hundreds of copies on a backlog, which take the account's concurrency from the
+   * webhook and the landing page and collide on the same DynamoDB items. The local mode runs this many pollers.
+   */
+  readonly maxConcurrency: number;
 }
 
 /**
@@ -79,6 +83,13 @@ export interface FunctionDefinition {
   readonly memoryMb?: number;
   readonly uses: ResourceUse;
   readonly trigger?: QueueTrigger;
+  /**
+   * Lambda reserved concurrency: this many copies can always run, whatever else the account runs, and never more.
+   * Given to the functions that must answer during a backlog elsewhere (Microsoft's webhook, the landing page and the
+   * sign-in it starts with); deployed only while the `reserveConcurrency` setting is on (infra/deployment-settings.ts),
+   * since an account must keep 100 copies unreserved.
+   */
+  readonly reservedConcurrency?: number;
 }
 
 export type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY';
@@ -178,6 +189,9 @@ export const LANDING_FUNCTION: FunctionDefinition = {
   description: 'Marketplace landing page: resolves the purchase token, shows the purchase, activates the subscription',
   // A customer waits on the page: up to four marketplace calls of at most 5 s each, under API Gateway's 30 s.
   timeoutSeconds: 25,
+  // A purchase is two requests (show, activate) of a few seconds each: 10 copies serve several purchases a second even
+  // when Microsoft's Resolve is slow, far above an offer's purchase rate, and a flood of /landing takes no more.
+  reservedConcurrency: 10,
   // The session: the customer signs in before the purchase is shown and activated, and who activated is recorded.
   uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true, session: 'keys' },
 };
@@ -192,6 +206,9 @@ export const PORTAL_FUNCTION: FunctionDefinition = {
   description: 'Portal: sign-in with Microsoft (OpenID Connect), session cookie, portal pages and their assets',
   // The callback redeems a code at Entra (and fetches its keys on a cold start): seconds at most.
   timeoutSeconds: 15,
+  // Reserved like the landing page, because a buyer signs in here before the landing page shows the purchase. Pages
+  // and assets answer in milliseconds: 10 copies serve more than the stage's 100 requests/s.
+  reservedConcurrency: 10,
   uses: { signIn: true, session: 'keys', portalAssets: true },
 };
 
@@ -203,6 +220,9 @@ export const FULFILLMENT_WEBHOOK_FUNCTION: FunctionDefinition = {
   // A change is decided and its PATCH queued within CHANGE_DECISION_DEADLINE_MS (5 s: shared/domain/change-rules.ts);
   // applying and publishing the other actions fit in what is left.
   timeoutSeconds: 15,
+  // Microsoft calls once per operation (and retries for 8 h): about a second each with Get Operation, so 10 copies
+  // answer 10 calls a second while a usage backlog runs the aggregator at its cap.
+  reservedConcurrency: 10,
   // Alerts topic: the partner's notice of a refused change (credit levels). The flush after a cancellation reports
   // through the same marketplace client settings and publishes MeteringRejected on the lifecycle topic. The
   // operation-answers queue: the PATCH a change owes, sent by OPERATION_ANSWERS_FUNCTION after this function's 200.
@@ -226,8 +246,10 @@ export const OPERATION_ANSWERS_FUNCTION: FunctionDefinition = {
   timeoutSeconds: 20,
   // Reads its decisions and writes the changes; publishes their lifecycle events; PATCHes and reads operations.
   uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true },
-  // One message per invocation: each answer races Microsoft's 10 s window, none waits behind another's PATCH.
-  trigger: { queue: OPERATION_ANSWERS_QUEUE, batchSize: 1 },
+  // One message per invocation: each answer races Microsoft's 10 s window, none waits behind another's PATCH. At most
+  // 5 at once: changes come from people changing plans or seats, one webhook each; 5 copies of about 2 s answer a burst
+  // of 25 within the window, and a replay of webhooks after an outage cannot take the account's concurrency.
+  trigger: { queue: OPERATION_ANSWERS_QUEUE, batchSize: 1, maxConcurrency: 5 },
 };
 
 /**
@@ -323,6 +345,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   USAGE_RECONCILER_FUNCTION,
   SUBSCRIPTION_SYNC_FUNCTION,
 ];
+
+/** Concurrency the functions reserve together; the account needs this plus Lambda's 100 unreserved copies. */
+export function totalReservedConcurrency(functions: readonly FunctionDefinition[] = FUNCTIONS): number {
+  return functions.reduce((sum, definition) => sum + (definition.reservedConcurrency ?? 0), 0);
+}
 
 export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
   { path: '/health', methods: ['GET'], functionId: API_FUNCTION.id, auth: 'apiKey' },

@@ -229,7 +229,7 @@ async function settleQueues(sqs: SQSClient, queueUrls: readonly string[], timeou
 
 /**
  * Pollers per queue-triggered function, as Lambda's event source mappings do in AWS: as many as the trigger's
- * `maxConcurrency` (one when unset), so the reporter's shard workers run in parallel here too.
+ * `maxConcurrency`, so the reporter's shard workers run in parallel here too.
  */
 async function startQueueTriggers(
   handlers: Map<string, HttpLambdaHandler>,
@@ -244,7 +244,7 @@ async function startQueueTriggers(
     const attributes = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
     );
-    for (let poller = 0; poller < (definition.trigger.maxConcurrency ?? 1); poller++) {
+    for (let poller = 0; poller < definition.trigger.maxConcurrency; poller++) {
       pollers.push(
         startQueuePoller(sqs, {
           queueUrl,

@@ -32,7 +32,7 @@ import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/b
 export const PORTAL_ASSETS_RUNTIME_DIR = '/var/task/portal-assets';
 
 import { catalogDefine } from '#infra/constructs/function-bundling.ts';
-import type { DeploymentSettings } from '#infra/deployment-settings.ts';
+import { DEFAULT_RESERVE_CONCURRENCY, type DeploymentSettings } from '#infra/deployment-settings.ts';
 import {
   API_FUNCTION,
   FUNCTIONS,
@@ -117,8 +117,10 @@ export class StatelessStack extends Stack {
     // limit on a function's environment variables, and the function reads no file at cold start. esbuild replaces
     // the literal expression `process.env.CATALOG_JSON` with the JSON text (catalogDefine).
     const define = catalogDefine(props.catalog);
+    // Reservations keep the webhook and the landing page answering while a backlog runs everything else at its cap.
+    const reserveConcurrency = props.settings?.reserveConcurrency ?? DEFAULT_RESERVE_CONCURRENCY;
     for (const definition of FUNCTIONS) {
-      this.functions.set(definition.id, this.createFunction(definition, define));
+      this.functions.set(definition.id, this.createFunction(definition, define, reserveConcurrency));
     }
 
     // The publisher's Entra app (Partner Center > offer > Technical configuration), given at deploy time:
@@ -254,7 +256,11 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the HTTP API' });
   }
 
-  private createFunction(definition: FunctionDefinition, define: Record<string, string>): AppFunction {
+  private createFunction(
+    definition: FunctionDefinition,
+    define: Record<string, string>,
+    reserveConcurrency: boolean,
+  ): AppFunction {
     return new AppFunction(this, definition.id, {
       entry: join(REPO_ROOT, definition.entry),
       // Service names in logs and metrics are kebab-case, like the handler folders.
@@ -262,6 +268,7 @@ export class StatelessStack extends Stack {
       description: definition.description,
       timeout: definition.timeoutSeconds === undefined ? undefined : Duration.seconds(definition.timeoutSeconds),
       memorySize: definition.memoryMb,
+      reservedConcurrentExecutions: reserveConcurrency ? definition.reservedConcurrency : undefined,
       define,
       // The portal's page script and stylesheet go into its own package, beside the bundle (PORTAL_ASSETS_DIR).
       afterBundling: definition.uses.portalAssets

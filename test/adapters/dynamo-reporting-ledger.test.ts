@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
+import {
+  legacyReportedPk,
+  reportedPk,
+  reportedSk,
+  unreportedShardOf,
+} from '#shared/adapters/dynamodb/metering-item-keys.ts';
+import { mainTableKey } from '#shared/adapters/dynamodb/table-keys.ts';
 import { Dec } from '#shared/domain/money.ts';
 import { emptyMeter, type MeterState, type SlotSubmission } from '#shared/domain/reporting/slots.ts';
 import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
@@ -20,6 +28,7 @@ describe('DynamoDB reporting ledger', () => {
   const clock = new FixedClock('2026-01-15T10:10:00.000Z');
   let usage: DynamoUsageLedger;
   let ledger: DynamoReportingLedger;
+  let tableName: string;
   const aSubscriptionId = () => `sub-${randomUUID()}`;
   const aggregate = (subscriptionId: string, hour: string, quantity: string, dimension = 'api-calls') =>
     applyUsageMessage(
@@ -56,6 +65,7 @@ describe('DynamoDB reporting ledger', () => {
   beforeAll(async () => {
     const env = await provisionIsolatedResources();
     const table = env[MAIN_TABLE.envVar] ?? '';
+    tableName = table;
     usage = new DynamoUsageLedger(documentClient, table, clock);
     ledger = new DynamoReportingLedger(documentClient, table, clock);
   });
@@ -151,6 +161,51 @@ describe('DynamoDB reporting ledger', () => {
     const totals = await ledger.readReportedTotals('2026-01-15', '2026-01-15');
     expect(totals.filter((total) => total.subscriptionId === quiet)).toEqual([
       { day: '2026-01-15', subscriptionId: quiet, dimension: 'api-calls', quantity: '5', eventCount: 1 },
+    ]);
+  });
+
+  it('keeps a day’s reported totals in the subscription’s shard, and adds those kept before the shards', async () => {
+    const subscriptionId = aSubscriptionId();
+    await aggregate(subscriptionId, H09, '5');
+    await ledger.account(writeAhead(subscriptionId, '5', await ledger.readMeter(subscriptionId, 'api-calls')));
+    // What the reporter wrote for the same day before the shards: one partition for the whole day.
+    await documentClient.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...mainTableKey(legacyReportedPk('2026-01-15'), reportedSk(subscriptionId, 'api-calls')),
+          type: 'ReportedTotal',
+          day: '2026-01-15',
+          subscriptionId,
+          dimension: 'api-calls',
+          quantity: NumberValue.from('2.5'),
+          eventCount: 1,
+        },
+      }),
+    );
+
+    expect(
+      await ledger.recordAnswer({
+        slot: { subscriptionId, dimension: 'api-calls', hour: H09 },
+        submission: { ...pending('5'), state: 'accepted', usageEventId: 'e2', acceptedQuantity: '5' },
+        reported: { quantity: '5', planId: 'basic' },
+        clearIndex: true,
+      }),
+    ).toBe('recorded');
+
+    const stored = await documentClient.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: mainTableKey(
+          reportedPk('2026-01-15', unreportedShardOf(subscriptionId)),
+          reportedSk(subscriptionId, 'api-calls'),
+        ),
+      }),
+    );
+    expect(stored.Item).toMatchObject({ subscriptionId, dimension: 'api-calls' });
+    const totals = await ledger.readReportedTotals('2026-01-15', '2026-01-15');
+    expect(totals.filter((total) => total.subscriptionId === subscriptionId)).toEqual([
+      { day: '2026-01-15', subscriptionId, dimension: 'api-calls', quantity: '7.5', eventCount: 2 },
     ]);
   });
 

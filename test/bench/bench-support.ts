@@ -291,6 +291,7 @@ function sizing(): DynamoDBClient {
 interface TableShape {
   readonly keys: readonly string[];
   readonly indexes: readonly {
+    readonly name: string;
     readonly keys: readonly string[];
     /** Attributes the index holds besides the keys; undefined for ALL. */
     readonly projected?: readonly string[];
@@ -310,6 +311,7 @@ function tableShape(table: string): Promise<TableShape> {
         return {
           keys: names(Table?.KeySchema),
           indexes: (Table?.GlobalSecondaryIndexes ?? []).map((index) => ({
+            name: index.IndexName ?? '',
             keys: names(index.KeySchema),
             ...(index.Projection?.ProjectionType === 'ALL'
               ? {}
@@ -373,10 +375,11 @@ function writeUnits(
 ): number {
   const size = (item: Item | undefined) => (item ? itemSizeBytes(item) : 0);
   const units = (bytes: number) => writeRequestUnits(bytes, transactional);
+  const tablePartition = partitionOf(target.table, target.key[shape.keys[0] ?? '']);
   if (refused || target.kind === 'check') {
-    return units(Math.max(size(before), target.newItem ? size(target.newItem) : 0));
+    return charge(tablePartition, units(Math.max(size(before), target.newItem ? size(target.newItem) : 0)));
   }
-  let total = units(Math.max(size(before), size(after)));
+  let total = charge(tablePartition, units(Math.max(size(before), size(after))));
   for (const index of shape.indexes) {
     const inIndex = (item: Item | undefined): item is Item =>
       item !== undefined && index.keys.every((k) => item[k] !== undefined);
@@ -386,15 +389,44 @@ function writeUnits(
     };
     const was = inIndex(before) ? entry(before) : undefined;
     const is = inIndex(after) ? entry(after) : undefined;
-    if (!was && is) total += units(itemSizeBytes(is));
-    else if (was && !is) total += units(itemSizeBytes(was));
+    // Each index write lands on the index partition of the entry it writes.
+    const indexWrite = (item: Item, bytes: number) =>
+      charge(partitionOf(`${target.table}/${index.name}`, item[index.keys[0] ?? '']), units(bytes));
+    if (!was && is) total += indexWrite(is, itemSizeBytes(is));
+    else if (was && !is) total += indexWrite(was, itemSizeBytes(was));
     else if (was && is) {
-      if (pick(was, index.keys) !== pick(is, index.keys)) total += units(itemSizeBytes(was)) + units(itemSizeBytes(is));
+      if (pick(was, index.keys) !== pick(is, index.keys))
+        total += indexWrite(was, itemSizeBytes(was)) + indexWrite(is, itemSizeBytes(is));
       else if (JSON.stringify(was) !== JSON.stringify(is))
-        total += units(Math.max(itemSizeBytes(was), itemSizeBytes(is)));
+        total += indexWrite(is, Math.max(itemSizeBytes(was), itemSizeBytes(is)));
     }
   }
   return total;
+}
+
+/**
+ * Write request units per partition key while request units are counted: `<table>` or `<table>/<index>`, a space,
+ * then the partition key's value. A key's share of all units is how close the workload brings it to DynamoDB's limit
+ * of 1,000 write units a second per partition, which no table capacity raises (test/adapters/key-design.test.ts).
+ */
+const unitsByPartition = new Map<string, number>();
+
+/** The write units counted per partition key so far (see `unitsByPartition`); a copy. */
+export function writeUnitsByPartition(): Map<string, number> {
+  return new Map(unitsByPartition);
+}
+
+/** Forgets the per-partition write units counted so far. */
+export function resetWriteUnitsByPartition(): void {
+  unitsByPartition.clear();
+}
+
+const partitionOf = (where: string, value: AttributeValue | undefined) =>
+  `${where} ${value?.S ?? value?.N ?? JSON.stringify(value)}`;
+
+function charge(partition: string, units: number): number {
+  unitsByPartition.set(partition, (unitsByPartition.get(partition) ?? 0) + units);
+  return units;
 }
 
 /** The items a write request touches, with the key of each put read from the table's key schema. */

@@ -4,6 +4,7 @@ import type { TransactItem } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import { meterStateOf, meterStatePut } from '#shared/adapters/dynamodb/meter-state-codec.ts';
 import {
   FLAG_SK,
+  legacyReportedPk,
   meterSk,
   reportedPk,
   slotSk,
@@ -28,6 +29,7 @@ import {
   rawMainTableKey,
 } from '#shared/adapters/dynamodb/table-keys.ts';
 import { querySlotItems } from '#shared/adapters/dynamodb/usage-slot-query.ts';
+import { Dec } from '#shared/domain/money.ts';
 import type { MeterState, ReportingSlot } from '#shared/domain/reporting/slots.ts';
 import { HOUR_MS } from '#shared/domain/terms.ts';
 import type {
@@ -369,27 +371,48 @@ export class DynamoReportingLedger implements ReportingLedger {
     for (let t = Date.parse(`${fromDay}T00:00:00Z`); t <= Date.parse(`${toDay}T00:00:00Z`); t += 86_400_000) {
       days.push(new Date(t).toISOString().slice(0, 10));
     }
+    // Each day's shards, and its partition from before the shards: a day reported across the change has both.
+    const partitions = days.flatMap((day) => [
+      legacyReportedPk(day),
+      ...Array.from({ length: UNREPORTED_SHARDS }, (_, shard) => reportedPk(day, shard)),
+    ]);
     const pages = await Promise.all(
-      days.map((day) =>
+      partitions.map((partition) =>
         queryRawItems(
           this.client,
           {
             TableName: this.tableName,
             KeyConditionExpression: '#pk = :pk',
             ExpressionAttributeNames: { '#pk': MAIN_TABLE_KEYS.partitionKey },
-            ExpressionAttributeValues: { ':pk': { S: reportedPk(day) } },
+            ExpressionAttributeValues: { ':pk': { S: partition } },
           },
           true,
         ),
       ),
     );
-    return pages.flat().map((item) => ({
-      day: str(item, 'day'),
-      subscriptionId: str(item, 'subscriptionId'),
-      dimension: str(item, 'dimension'),
-      quantity: decimal(item, 'quantity'),
-      eventCount: Number(decimal(item, 'eventCount')),
-    }));
+    const totals = new Map<string, ReportedTotal>();
+    for (const item of pages.flat()) {
+      const total: ReportedTotal = {
+        day: str(item, 'day'),
+        subscriptionId: str(item, 'subscriptionId'),
+        dimension: str(item, 'dimension'),
+        quantity: decimal(item, 'quantity'),
+        eventCount: Number(decimal(item, 'eventCount')),
+      };
+      const key = `${total.day}\u0000${total.subscriptionId}\u0000${total.dimension}`;
+      const before = totals.get(key);
+      totals.set(
+        key,
+        before
+          ? {
+              ...total,
+              quantity: new Dec(before.quantity).plus(total.quantity).toString(),
+              eventCount: before.eventCount + total.eventCount,
+            }
+          : total,
+      );
+    }
+    return [...totals.values()];
   }
 }
 

@@ -7,7 +7,7 @@
  * - hourly slot `SUB#<subscriptionId>` / `USAGE#<dimension>#<hour ISO>`;
  * - daily and monthly totals `SUB#<subscriptionId>` / `DAY#<YYYY-MM-DD>`, `MONTH#<YYYY-MM>`;
  * - meter state `SUB#<subscriptionId>` / `METER#<dimension>`; metering flag `SUB#<subscriptionId>` / `METERING_FLAG`;
- * - reported totals `REPORTED#<YYYY-MM-DD>` / `<subscriptionId>#<dimension>`;
+ * - reported totals `REPORTED#<YYYY-MM-DD>#<shard>` / `<subscriptionId>#<dimension>` (before: `REPORTED#<YYYY-MM-DD>`);
  * - in the global index, slots and carrying meters under `UNREPORTED#<shard>`, sorted by hour.
  */
 import { createHash } from 'node:crypto';
@@ -33,8 +33,14 @@ export const MARKER_SK = 'USAGEMSG';
 export const meterSk = (dimension: string) => `METER#${dimension}`;
 /** Sort key of the flag set when Microsoft refused a subscription's usage. */
 export const FLAG_SK = 'METERING_FLAG';
-/** Partition of the quantities Microsoft accepted from us on one UTC day, for reconciliation. */
-export const reportedPk = (day: string) => `REPORTED#${day}`;
+/**
+ * Partition of the quantities Microsoft accepted from us on one UTC day, for reconciliation, in the shard of the
+ * subscription (`unreportedShardOf`): each reporter worker reports one shard, so the workers write apart. One
+ * partition per day took every accepted answer of the whole run on one key (docs/key-design.md).
+ */
+export const reportedPk = (day: string, shard: number) => `REPORTED#${day}#${shard}`;
+/** The day's partition before the shards (written until the change, read until its days are out of range). */
+export const legacyReportedPk = (day: string) => `REPORTED#${day}`;
 export const reportedSk = (subscriptionId: string, dimension: string) => `${subscriptionId}#${dimension}`;
 
 /**

@@ -193,7 +193,10 @@ function reportedTotalAdd(tableName: string, answer: SlotAnswer, quantity: strin
   return {
     Update: {
       TableName: tableName,
-      Key: mainTableKey(reportedPk(day), reportedSk(answer.slot.subscriptionId, answer.slot.dimension)),
+      Key: mainTableKey(
+        reportedPk(day, unreportedShardOf(answer.slot.subscriptionId)),
+        reportedSk(answer.slot.subscriptionId, answer.slot.dimension),
+      ),
       UpdateExpression:
         'ADD #quantity :quantity, #eventCount :one ' +
         'SET #type = :type, #day = :day, #sub = :sub, #dimension = :dimension, #updatedAt = :now',

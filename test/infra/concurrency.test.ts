@@ -1,0 +1,118 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RESERVE_CONCURRENCY, type DeploymentSettings } from '#infra/deployment-settings.ts';
+import {
+  FULFILLMENT_WEBHOOK_FUNCTION,
+  FUNCTIONS,
+  LANDING_FUNCTION,
+  PORTAL_FUNCTION,
+  totalReservedConcurrency,
+  USAGE_AGGREGATOR_FUNCTION,
+  USAGE_REPORTER_FUNCTION,
+} from '#infra/functions.ts';
+import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
+import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
+import { TEST_CATALOG, testApp } from '#test/infra/cdk-test-app.ts';
+
+/** Lambda keeps at least this many copies of an account's concurrency unreserved, and refuses reservations below. */
+const LAMBDA_MIN_UNRESERVED = 100;
+/** The standard concurrency limit of an account once out of its new-account limits. */
+const STANDARD_ACCOUNT_LIMIT = 1_000;
+
+const SETTINGS: DeploymentSettings = {
+  stackPrefix: 'Test',
+  catalogPath: 'unused',
+  reserveConcurrency: DEFAULT_RESERVE_CONCURRENCY,
+};
+
+describe('bounded concurrency in the synthesized template', () => {
+  let reserving: Template;
+  let notReserving: Template;
+
+  beforeAll(() => {
+    const app = testApp();
+    const stateful = new StatefulStack(app, 'TestStateful');
+    // Both stacks exist before the first template is made: the app synthesizes once.
+    const withReservations = new StatelessStack(app, 'TestStateless', {
+      stateful,
+      catalog: TEST_CATALOG,
+      settings: SETTINGS,
+    });
+    const withoutReservations = new StatelessStack(app, 'LowLimitStateless', {
+      stateful,
+      catalog: TEST_CATALOG,
+      settings: { ...SETTINGS, reserveConcurrency: false },
+    });
+    reserving = Template.fromStack(withReservations);
+    notReserving = Template.fromStack(withoutReservations);
+  });
+
+  /** The function's resource, found by its Powertools service name (the kebab-case of its definition id). */
+  function functionResource(template: Template, definitionId: string) {
+    const serviceName = definitionId.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+    const found = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+      ([, resource]) => resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === serviceName,
+    );
+    expect(found, `one function ${definitionId}`).toHaveLength(1);
+    const [logicalId, resource] = found[0] as [string, { Properties: Record<string, unknown> }];
+    return { logicalId, properties: resource.Properties };
+  }
+
+  function eventSourceMappingOf(template: Template, definitionId: string) {
+    const { logicalId } = functionResource(template, definitionId);
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter(
+      (mapping) => (mapping.Properties.FunctionName as { Ref?: string }).Ref === logicalId,
+    );
+    expect(mappings, `one event source mapping of ${definitionId}`).toHaveLength(1);
+    return (mappings[0] as { Properties: Record<string, unknown> }).Properties;
+  }
+
+  it('caps the aggregator at 10 concurrent batches on its queue trigger', () => {
+    const mapping = eventSourceMappingOf(reserving, USAGE_AGGREGATOR_FUNCTION.id);
+    expect(mapping.ScalingConfig).toEqual({ MaximumConcurrency: 10 });
+    expect(mapping).toMatchObject({ BatchSize: 2000, MaximumBatchingWindowInSeconds: 5 });
+  });
+
+  it('gives every queue trigger a maximum concurrency, the reporter one per shard', () => {
+    const triggered = FUNCTIONS.filter((definition) => definition.trigger);
+    expect(triggered.length).toBeGreaterThan(0);
+    for (const definition of triggered) {
+      const mapping = eventSourceMappingOf(reserving, definition.id);
+      expect(mapping.ScalingConfig, definition.id).toEqual({ MaximumConcurrency: definition.trigger?.maxConcurrency });
+      // Lambda's bounds for an SQS event source mapping's maximum concurrency.
+      expect(definition.trigger?.maxConcurrency).toBeGreaterThanOrEqual(2);
+      expect(definition.trigger?.maxConcurrency).toBeLessThanOrEqual(1_000);
+    }
+    expect(eventSourceMappingOf(reserving, USAGE_REPORTER_FUNCTION.id).ScalingConfig).toEqual({
+      MaximumConcurrency: 8,
+    });
+  });
+
+  it('reserves concurrency for the webhook, the landing page and sign-in', () => {
+    expect(functionResource(reserving, FULFILLMENT_WEBHOOK_FUNCTION.id).properties.ReservedConcurrentExecutions).toBe(
+      10,
+    );
+    expect(functionResource(reserving, LANDING_FUNCTION.id).properties.ReservedConcurrentExecutions).toBe(10);
+    expect(functionResource(reserving, PORTAL_FUNCTION.id).properties.ReservedConcurrentExecutions).toBe(10);
+  });
+
+  it('reserves nothing for the other functions, and leaves a standard account far above its unreserved minimum', () => {
+    const reserved = Object.values(reserving.findResources('AWS::Lambda::Function'))
+      .map((resource) => resource.Properties.ReservedConcurrentExecutions as number | undefined)
+      .filter((value) => value !== undefined);
+    expect(reserved).toHaveLength(3);
+    const total = reserved.reduce((sum, value) => sum + value, 0);
+    expect(total).toBe(totalReservedConcurrency());
+    expect(STANDARD_ACCOUNT_LIMIT - total).toBeGreaterThanOrEqual(LAMBDA_MIN_UNRESERVED);
+  });
+
+  it('deploys no reservation with reserveConcurrency=false (an account with a low concurrency limit)', () => {
+    for (const resource of Object.values(notReserving.findResources('AWS::Lambda::Function'))) {
+      expect(resource.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+    // The queue caps stay: they bound DynamoDB's load and need no unreserved headroom.
+    expect(eventSourceMappingOf(notReserving, USAGE_AGGREGATOR_FUNCTION.id).ScalingConfig).toEqual({
+      MaximumConcurrency: 10,
+    });
+  });
+});
