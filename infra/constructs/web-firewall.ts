@@ -74,6 +74,7 @@ export class WebFirewall extends Construct {
                   textTransformations: [{ priority: 0, type: 'NONE' }],
                 },
               },
+              // Exactly as sent: an encoded variant of the path is not exempt (and API Gateway would not route it there).
               { notStatement: { statement: anyPath(UNLIMITED_BODY_PATHS, 'EXACTLY') } },
             ],
           },
@@ -122,15 +123,28 @@ export class WebFirewall extends Construct {
   }
 }
 
-/** A match on the request path: any of `paths`, as prefixes or exactly. */
-function anyPath(paths: readonly string[], position: 'STARTS_WITH' | 'EXACTLY'): wafv2.CfnWebACL.StatementProperty {
+/**
+ * A match on the request path: any of `paths`, as prefixes or exactly. `normalized`: the path is URL-decoded and
+ * lower-cased first, so `/%6Canding` or `/LANDING` cannot slip out of a tighter rate rule into a looser one.
+ */
+function anyPath(
+  paths: readonly string[],
+  position: 'STARTS_WITH' | 'EXACTLY',
+  normalized = false,
+): wafv2.CfnWebACL.StatementProperty {
+  const textTransformations = normalized
+    ? [
+        { priority: 0, type: 'URL_DECODE' },
+        { priority: 1, type: 'LOWERCASE' },
+      ]
+    : [{ priority: 0, type: 'NONE' }];
   const matches = paths.map(
     (path): wafv2.CfnWebACL.StatementProperty => ({
       byteMatchStatement: {
         fieldToMatch: { uriPath: {} },
         positionalConstraint: position,
         searchString: path,
-        textTransformations: [{ priority: 0, type: 'NONE' }],
+        textTransformations,
       },
     }),
   );
@@ -158,8 +172,8 @@ function rateRules(
         evaluationWindowSec: 300,
         limit: definition.limitPer5Minutes,
         scopeDownStatement: definition.pathPrefixes
-          ? anyPath(definition.pathPrefixes, 'STARTS_WITH')
-          : { notStatement: { statement: anyPath(covered, 'STARTS_WITH') } },
+          ? anyPath(definition.pathPrefixes, 'STARTS_WITH', true)
+          : { notStatement: { statement: anyPath(covered, 'STARTS_WITH', true) } },
       },
     },
     visibilityConfig: visibility(definition.name),

@@ -236,6 +236,16 @@ describe('with a custom domain and its hosted zone', () => {
           },
         },
       });
+      // Decoded and lower-cased before matching, so an encoded path cannot escape into a looser rule.
+      const signInMatch = (
+        rateOf('SignInAndLandingRate').ScopeDownStatement as {
+          OrStatement: { Statements: { ByteMatchStatement: { TextTransformations: unknown } }[] };
+        }
+      ).OrStatement.Statements[0]?.ByteMatchStatement;
+      expect(signInMatch?.TextTransformations).toEqual([
+        { Priority: 0, Type: 'URL_DECODE' },
+        { Priority: 1, Type: 'LOWERCASE' },
+      ]);
       expect(rateOf('WebhookRate')).toMatchObject({ Limit: 1_500 });
       expect(rateOf('ApiRate')).toMatchObject({ Limit: 15_000 });
       // The catch-all counts what the others do not, so no request is counted twice.
