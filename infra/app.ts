@@ -2,6 +2,7 @@
  * The CDK app: a stateful stack (table, queues, topics) and a stateless stack (functions, API) that uses it.
  *
  * Context (`cdk synth -c key=value`): the settings of `infra/deployment-settings.ts` (stack prefix, catalog, …).
+ * With `domainName`, two more stacks: `<prefix>Firewall` (us-east-1) and `<prefix>Edge` (infra/edge-stacks.ts).
  * The catalog is validated here, so an invalid catalog fails `cdk synth` before anything is deployed.
  *
  * Synthesis is offline: no lookups, no credentials; run with `CDK_DISABLE_CLI_TELEMETRY=true`.
@@ -10,6 +11,7 @@ import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { addComplianceChecks } from '#infra/compliance.ts';
 import { DeploymentSettingsError, readDeploymentSettings } from '#infra/deployment-settings.ts';
+import { addEdgeStacks } from '#infra/edge-stacks.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
@@ -27,12 +29,14 @@ const stateful = new StatefulStack(app, `${prefix}Stateful`, {
   description: 'Marketplace metering: table, queues and topics (retained data)',
   settings,
 });
-new StatelessStack(app, `${prefix}Stateless`, {
+const stateless = new StatelessStack(app, `${prefix}Stateless`, {
   description: 'Marketplace metering: functions and HTTP API',
   stateful,
   catalog,
   settings,
 });
+// Opt-in (`-c domainName=…`): the custom domain behind CloudFront and AWS WAF, in two stacks of their own.
+if (settings.customDomain) addEdgeStacks(app, prefix, settings.customDomain, stateless);
 
 // cdk-nag (AwsSolutions): synthesis fails on any finding that is neither fixed nor acknowledged with a reason.
 addComplianceChecks(app);

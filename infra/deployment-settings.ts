@@ -21,9 +21,34 @@ export interface DeploymentSettings {
    * this prevents; a low-limit account fails its first deploy with Lambda's message, which docs/deploy.md explains.
    */
   readonly reserveConcurrency: boolean;
+  /**
+   * `domainName` (default none): serve the API at `https://<domainName>` through CloudFront and AWS WAF
+   * (infra/stacks/edge-stack.ts, infra/stacks/firewall-stack.ts). Unset: no edge stacks, nothing with a monthly fee.
+   */
+  readonly customDomain?: CustomDomainSettings;
+}
+
+/** The custom domain of the API and where its certificate comes from (docs/deploy.md, "Custom domain"). */
+export interface CustomDomainSettings {
+  /** `domainName`: the host name the public uses, e.g. `marketplace.contoso.com`. */
+  readonly domainName: string;
+  /**
+   * `certificateArn`: an ACM certificate in us-east-1 (where CloudFront reads certificates) covering `domainName`.
+   * Without it the firewall stack requests one, validated through the hosted zone.
+   */
+  readonly certificateArn?: string;
+  /**
+   * `hostedZoneId` and `hostedZoneName`: the Route 53 public hosted zone of the domain. Given, the stacks create the
+   * alias records (and the certificate when `certificateArn` is not set); not given, the DNS record is yours to make.
+   * Both are needed because a zone looked up by name would make `cdk synth` call AWS.
+   */
+  readonly hostedZone?: { readonly id: string; readonly name: string };
 }
 
 export const DEFAULT_RESERVE_CONCURRENCY = true;
+
+/** The region CloudFront reads certificates and web ACLs from; the firewall stack is deployed there. */
+export const EDGE_REGION = 'us-east-1';
 
 export const DEFAULT_CATALOG_PATH = 'infra/catalog/catalog.yaml';
 
@@ -34,6 +59,53 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     stackPrefix: context.string('stackPrefix') ?? 'Marketplace',
     catalogPath: context.string('catalog') ?? DEFAULT_CATALOG_PATH,
     reserveConcurrency: context.boolean('reserveConcurrency') ?? DEFAULT_RESERVE_CONCURRENCY,
+    customDomain: readCustomDomain(context),
+  };
+}
+
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** @throws DeploymentSettingsError when the domain settings are incomplete or do not fit together. */
+function readCustomDomain(context: ContextReader): CustomDomainSettings | undefined {
+  const domainName = context.string('domainName')?.toLowerCase();
+  const certificateArn = context.string('certificateArn');
+  const zoneId = context.string('hostedZoneId');
+  const zoneName = context.string('hostedZoneName')?.toLowerCase().replace(/\.$/, '');
+  if (domainName === undefined) {
+    const stray = [certificateArn && 'certificateArn', zoneId && 'hostedZoneId', zoneName && 'hostedZoneName'];
+    const given = stray.filter((key): key is string => typeof key === 'string');
+    if (given.length > 0) {
+      throw new DeploymentSettingsError(`Context ${given.join(', ')} given without "domainName": set the domain too`);
+    }
+    return undefined;
+  }
+  if (!HOST_NAME.test(domainName)) {
+    throw new DeploymentSettingsError(
+      `Context "domainName" must be a host name such as marketplace.contoso.com, got ${JSON.stringify(domainName)}`,
+    );
+  }
+  if ((zoneId === undefined) !== (zoneName === undefined)) {
+    throw new DeploymentSettingsError(
+      'Context "hostedZoneId" and "hostedZoneName" go together: give both (the zone is not looked up, so synth stays offline)',
+    );
+  }
+  if (zoneName !== undefined && domainName !== zoneName && !domainName.endsWith(`.${zoneName}`)) {
+    throw new DeploymentSettingsError(`Context "domainName" ${domainName} is not in the hosted zone ${zoneName}`);
+  }
+  if (certificateArn !== undefined && !certificateArn.startsWith(`arn:aws:acm:${EDGE_REGION}:`)) {
+    throw new DeploymentSettingsError(
+      `Context "certificateArn" must be an ACM certificate in ${EDGE_REGION} (CloudFront reads certificates only there), got ${certificateArn}`,
+    );
+  }
+  if (certificateArn === undefined && zoneId === undefined) {
+    throw new DeploymentSettingsError(
+      'Context "domainName" needs a certificate: give "certificateArn" (ACM, us-east-1) or "hostedZoneId" and "hostedZoneName" to have one requested and validated',
+    );
+  }
+  return {
+    domainName,
+    certificateArn,
+    hostedZone: zoneId !== undefined && zoneName !== undefined ? { id: zoneId, name: zoneName } : undefined,
   };
 }
 

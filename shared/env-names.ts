@@ -56,6 +56,11 @@ export const ENV = {
   publisherAdminUsers: 'PUBLISHER_ADMIN_USERS',
   /** Optional: an Entra group of the publisher tenant whose members administer (its object id). */
   publisherAdminGroupId: 'PUBLISHER_ADMIN_GROUP_ID',
+  /**
+   * Optional: the origin the public uses (`https://<custom domain>`) when the API is served through CloudFront, where
+   * the functions see the execute-api host in `Host`. Sign-in redirect URIs and the CSRF origin check use it.
+   */
+  publicBaseUrl: 'PUBLIC_BASE_URL',
   /** Portal: the folder of the bundled page assets (script, stylesheet, manifest.json). */
   portalAssetsDir: 'PORTAL_ASSETS_DIR',
   // Webhook (`shared/adapters/entra/webhook-auth-config.ts`): optional shared secret in the webhook URL's query string

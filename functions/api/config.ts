@@ -55,6 +55,8 @@ export interface ApiConfig extends AlertsSettings {
   readonly catalog: CatalogSource;
   /** The session secret the cookie keys are derived from. */
   readonly sessionSecret: SecretSource;
+  /** `PUBLIC_BASE_URL`: the origin browsers use when the API has a custom domain (CSRF origin check). */
+  readonly publicOrigin?: string;
   /** Who administers the publisher when signed in. */
   readonly publisherAdmins: PublisherAdmins;
   /**
@@ -81,6 +83,7 @@ export function loadApiConfig(env: Env = runtimeEnv()): ApiConfig {
     ...alertsSettings(values),
     catalog: catalogSource(values),
     sessionSecret: sessionSecretSource(values),
+    publicOrigin: values[ENV.publicBaseUrl],
     publisherAdmins: publisherAdmins(values),
     marketplace: () => loadMarketplaceConfig(env),
   };

@@ -39,6 +39,7 @@ export function buildApiDependencies(config: ApiConfig) {
     dayPackDirectory: dayPacks,
     // Sessions of signed-in users (the portal): the cookie keys and who administers (partners come with the alerts).
     sessionKeys: sessionKeysFrom(config.sessionSecret),
+    publicOrigin: config.publicOrigin,
     publisherAdmins: config.publisherAdmins,
     dayPackCodes: cryptoDayPackCodes,
     catalog,

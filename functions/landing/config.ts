@@ -33,6 +33,8 @@ export interface LandingConfig {
   readonly catalog: CatalogSource;
   readonly marketplace: MarketplaceConfig;
   readonly sessionSecret: SecretSource;
+  /** `PUBLIC_BASE_URL`: the origin browsers use when the API has a custom domain (CSRF origin check). */
+  readonly publicOrigin?: string;
 }
 
 /**
@@ -47,5 +49,6 @@ export function loadLandingConfig(env: Env = runtimeEnv()): LandingConfig {
     catalog: catalogSource(values),
     marketplace: marketplaceConfig(values),
     sessionSecret: sessionSecretSource(values),
+    publicOrigin: values[ENV.publicBaseUrl],
   };
 }

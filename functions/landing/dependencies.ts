@@ -35,6 +35,8 @@ export const LANDING_RETRY_POLICY: Partial<RetryPolicy> = {
 export interface LandingPageDeps extends LandingDeps {
   /** The session cookie keys: the page is shown to signed-in users only. */
   readonly sessionKeys: () => Promise<SessionKeys>;
+  /** This site's origin when it has a custom domain (`PUBLIC_BASE_URL`), for the CSRF origin check. */
+  readonly publicOrigin?: string;
 }
 
 export async function buildLandingDependencies(config: LandingConfig): Promise<LandingPageDeps> {
@@ -55,5 +57,6 @@ export async function buildLandingDependencies(config: LandingConfig): Promise<L
     clock: systemClock,
     catalog: loadConfiguredCatalog(config.catalog),
     sessionKeys: sessionKeysFrom(config.sessionSecret),
+    publicOrigin: config.publicOrigin,
   };
 }

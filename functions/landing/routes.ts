@@ -82,7 +82,7 @@ export function landingRoutes(deps: LandingPageDeps): LandingRoute[] {
         const user = await signedIn(event);
         // The session ended while the page was open: sign in again and come back to the page, then click again.
         if (!user) return signInFirst(`/landing${token ? `?${new URLSearchParams({ token })}` : ''}`);
-        requireCsrf(event, user, csrfTokenFromForm(event));
+        requireCsrf(event, user, csrfTokenFromForm(event), deps.publicOrigin);
         const activatedBy = {
           tenantId: user.tenantId,
           objectId: user.objectId,

@@ -26,6 +26,8 @@ export interface PortalConfig {
   readonly signIn: SignInConfig;
   readonly sessionSecret: SecretSource;
   readonly assetsDir: string;
+  /** `PUBLIC_BASE_URL`: the origin browsers use when the API has a custom domain (redirect URI, CSRF check). */
+  readonly publicOrigin?: string;
 }
 
 /**
@@ -38,5 +40,6 @@ export function loadPortalConfig(env: Env = runtimeEnv()): PortalConfig {
     signIn: signInConfig(values),
     sessionSecret: sessionSecretSource(values),
     assetsDir: values[ENV.portalAssetsDir],
+    publicOrigin: values[ENV.publicBaseUrl],
   };
 }

@@ -7,6 +7,8 @@ export interface PortalDependencies {
   readonly signIn: SignInClient;
   readonly sessionKeys: () => Promise<SessionKeys>;
   readonly assetsDir: string;
+  /** This site's origin when it has a custom domain (`PUBLIC_BASE_URL`): sign-in redirect URI, CSRF check. */
+  readonly publicOrigin?: string;
 }
 
 /**
@@ -18,5 +20,6 @@ export async function buildPortalDependencies(config: PortalConfig): Promise<Por
     signIn: createSignInClient(config.signIn, await secretValue(config.signIn.clientSecret)),
     sessionKeys: sessionKeysFrom(config.sessionSecret),
     assetsDir: config.assetsDir,
+    publicOrigin: config.publicOrigin,
   };
 }

@@ -33,7 +33,7 @@ type PortalRoute = {
 
 /** Where a signed-in user lands when the sign-in was not started from a page. */
 const DEFAULT_RETURN_TO = '/portal';
-/** The callback path registered on the sign-in app (redirect URI `https://<api host>/auth/callback`). */
+/** The callback path registered on the sign-in app (redirect URI `https://<api host or custom domain>/auth/callback`). */
 export const CALLBACK_PATH = '/auth/callback';
 
 const redirect = (location: string, cookies: string[] = [], statusCode = 302): APIGatewayProxyStructuredResultV2 => ({
@@ -96,7 +96,7 @@ export function portalRoutes(deps: PortalDependencies): PortalRoute[] {
             'returnTo must be a path on this site (starting with a single /); sign-in never sends you to another site.',
           );
         }
-        const { url, checks } = await deps.signIn.start(`${originOf(event)}${CALLBACK_PATH}`);
+        const { url, checks } = await deps.signIn.start(`${originOf(event, deps.publicOrigin)}${CALLBACK_PATH}`);
         const transaction = await sealSignIn(await deps.sessionKeys(), { ...checks, returnTo });
         return redirect(url, [cookie(SIGN_IN_COOKIE, transaction, SIGN_IN_LIFETIME_SECONDS)]);
       },
@@ -112,7 +112,9 @@ export function portalRoutes(deps: PortalDependencies): PortalRoute[] {
             'This sign-in took too long or was started in another browser: please sign in again.',
           );
         }
-        const callbackUrl = new URL(`${originOf(event)}${CALLBACK_PATH}?${event.rawQueryString ?? ''}`);
+        const callbackUrl = new URL(
+          `${originOf(event, deps.publicOrigin)}${CALLBACK_PATH}?${event.rawQueryString ?? ''}`,
+        );
         const identity = await deps.signIn.finish(callbackUrl, transaction);
         const session = await sealSession(keys, identity);
         logger.info('Signed in', { tenantId: identity.tenantId, objectId: identity.objectId });
@@ -129,7 +131,7 @@ export function portalRoutes(deps: PortalDependencies): PortalRoute[] {
         const user = await openSession(await deps.sessionKeys(), cookieOf(event, SESSION_COOKIE));
         // Only a live session is worth protecting: without one there is nothing to sign out of, and the answer is
         // the same signed-out page.
-        if (user) requireCsrf(event, user, formField(event, CSRF_FORM_FIELD));
+        if (user) requireCsrf(event, user, formField(event, CSRF_FORM_FIELD), deps.publicOrigin);
         const signedOut = simplePage(
           200,
           'You are signed out',

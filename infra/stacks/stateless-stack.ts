@@ -10,7 +10,13 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  type HttpRoute,
+  LogGroupLogDestination,
+  type ThrottleSettings,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -24,6 +30,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AppFunction, METRICS_NAMESPACE, REPO_ROOT } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
+import { applyRouteThrottles } from '#infra/constructs/route-throttles.ts';
 
 /**
  * Where the Portal function finds its page assets at run time: `portal-assets/` of its deployment package, written
@@ -43,6 +50,8 @@ import {
   type ScheduleDefinition,
 } from '#infra/functions.ts';
 import { MAIN_TABLE, OPERATIONS_TOPIC } from '#infra/resources.ts';
+import { routeThrottles } from '#infra/route-limits.ts';
+import { API_DOMAIN_OUTPUT } from '#infra/stacks/edge-stack.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { DEFAULT_UNREPORTED_ALARM_HOURS } from '#shared/domain/reporting/report-schedule.ts';
@@ -226,6 +235,7 @@ export class StatelessStack extends Stack {
     this.apiUrl = stage.url;
 
     const integrations = new Map<string, HttpLambdaIntegration>();
+    const httpRoutes: HttpRoute[] = [];
     for (const route of HTTP_ROUTES) {
       const target = this.functionFor(route.functionId, `route ${route.path}`);
       const integration =
@@ -240,7 +250,12 @@ export class StatelessStack extends Stack {
       for (const added of routes) {
         Validations.of(added).acknowledge({ id: 'AwsSolutions-APIG4', reason: ROUTE_AUTH_REASONS[route.auth] });
       }
+      httpRoutes.push(...routes);
     }
+    // Each route its own budget, so a flood on one cannot take the webhook's or the landing page's.
+    applyRouteThrottles(stage, httpRoutes, routeThrottles(HTTP_ROUTES));
+    const domain = props.settings?.customDomain;
+    if (domain) this.servePublicly(`https://${domain.domainName}`);
 
     for (const schedule of props.schedules ?? SCHEDULES) {
       const target = this.functionFor(schedule.functionId, `schedule ${schedule.id}`);
@@ -254,6 +269,23 @@ export class StatelessStack extends Stack {
     this.addOperationalAlarms(stateful.topicFor(OPERATIONS_TOPIC));
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the HTTP API' });
+  }
+
+  /**
+   * With a custom domain (infra/stacks/edge-stack.ts): the execute-api host name for the distribution's origin, and
+   * the public origin for the functions that sign in and check CSRF, which behind CloudFront see the execute-api
+   * host in `Host`, not the one the browser used.
+   */
+  private servePublicly(publicBaseUrl: string): void {
+    for (const definition of FUNCTIONS) {
+      if (definition.uses.session || definition.uses.signIn) {
+        this.functionFor(definition.id, 'FUNCTIONS').function.addEnvironment(ENV.publicBaseUrl, publicBaseUrl);
+      }
+    }
+    new CfnOutput(this, API_DOMAIN_OUTPUT, {
+      value: `${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`,
+      description: `Origin of the CloudFront distribution that serves ${publicBaseUrl}`,
+    });
   }
 
   private createFunction(

@@ -52,6 +52,8 @@ export function apiKeyAuth(
 export interface SessionAuthDeps extends AuthenticateDeps, SignedInPrincipalDeps {
   /** The cookie keys, from the session secret (read from Secrets Manager on first use, then cached). */
   readonly sessionKeys: () => Promise<SessionKeys>;
+  /** The public origin (`PUBLIC_BASE_URL`) for the CSRF origin check, when the API has a custom domain. */
+  readonly publicOrigin?: string;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -83,7 +85,8 @@ export function apiKeyOrSessionAuth(
           'Your sign-in session has expired or is not valid: sign in again at /auth/sign-in.',
         );
       }
-      if (STATE_CHANGING.has(request.event.requestContext.http.method.toUpperCase())) requireCsrf(request.event, user);
+      if (STATE_CHANGING.has(request.event.requestContext.http.method.toUpperCase()))
+        requireCsrf(request.event, user, undefined, deps.publicOrigin);
       const principal = await principalOfSignedInUser(deps, user);
       const context = request.context as AuthContext;
       context.principal = principal;

@@ -162,8 +162,11 @@ export function cookieOf(event: APIGatewayProxyEventV2, name: string): string | 
 /**
  * The request's own origin (`https://<host>`): what a same-origin `Origin` header must equal and where the sign-in
  * callback is. API Gateway sets `x-forwarded-proto`; the local HTTP adapter sets it to `http`.
+ * @param publicOrigin the configured public origin (`PUBLIC_BASE_URL`): behind CloudFront the request's `Host` is
+ *   the execute-api host, not the custom domain the browser used, so the configured one wins when set.
  */
-export function originOf(event: APIGatewayProxyEventV2): string {
+export function originOf(event: APIGatewayProxyEventV2, publicOrigin?: string): string {
+  if (publicOrigin !== undefined) return publicOrigin;
   const proto = event.headers?.['x-forwarded-proto']?.split(',')[0]?.trim() || 'https';
   const host = event.headers?.host ?? event.requestContext?.domainName ?? 'localhost';
   return `${proto}://${host}`;
@@ -174,9 +177,15 @@ export function originOf(event: APIGatewayProxyEventV2): string {
  * the session's CSRF token (header `X-CSRF-Token`, or the form field `csrfToken`), and its `Origin` (or, without one,
  * its `Referer`) must be this origin when the browser sent either. SameSite=Lax already keeps the cookie off
  * cross-site POSTs in current browsers; this is the second, browser-independent line.
+ * @param publicOrigin this site's configured origin, if any (`originOf`).
  * @throws ForbiddenError saying what is missing or wrong.
  */
-export function requireCsrf(event: APIGatewayProxyEventV2, user: SignedInUser, formToken?: string): void {
+export function requireCsrf(
+  event: APIGatewayProxyEventV2,
+  user: SignedInUser,
+  formToken?: string,
+  publicOrigin?: string,
+): void {
   const presented = event.headers?.[CSRF_HEADER] ?? formToken;
   if (!presented) {
     throw new ForbiddenError(
@@ -190,7 +199,7 @@ export function requireCsrf(event: APIGatewayProxyEventV2, user: SignedInUser, f
       'The CSRF token does not match this session (it may have expired): reload the page and try again.',
     );
   }
-  const own = originOf(event);
+  const own = originOf(event, publicOrigin);
   const origin = event.headers?.origin;
   if (origin !== undefined && origin !== 'null') {
     if (origin !== own) throw new ForbiddenError(`Cross-origin request refused: Origin ${origin} is not ${own}.`);

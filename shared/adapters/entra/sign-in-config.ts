@@ -25,10 +25,14 @@ const httpsUrl = (what: string) =>
       .optional(),
   );
 
-/** Where the session cookie keys come from: one of the two. */
+/**
+ * Where the session cookie keys come from (one of the two), and the public origin when the API is served at a custom
+ * domain through CloudFront (set by the stateless stack; unset, the request's `Host` is the origin).
+ */
 export const SESSION_SETTINGS = {
   [ENV.sessionSecret]: secret(optional()),
   [ENV.sessionSecretArn]: optional(),
+  [ENV.publicBaseUrl]: httpsUrl('the origin users reach the API at, e.g. https://marketplace.contoso.com'),
 };
 
 export const SIGN_IN_SETTINGS = {
