@@ -47,6 +47,11 @@ export interface ResourceUse {
   readonly session?: 'keys' | 'withAdmins';
   /** Serves the portal's bundled page assets from its own deployment package (`PORTAL_ASSETS_DIR`). */
   readonly portalAssets?: boolean;
+  /**
+   * Opens the landing page as a buyer would (the canary): gets its public URL (`LANDING_PAGE_URL`). No permission:
+   * the page is public.
+   */
+  readonly landingPageUrl?: boolean;
 }
 
 /** An SQS queue that triggers a function (an event source mapping in AWS, a poller in the local mode). */
@@ -309,6 +314,22 @@ export const SUBSCRIPTION_SYNC_FUNCTION: FunctionDefinition = {
   uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC, OPERATIONS_TOPIC], marketplace: true },
 };
 
+/**
+ * The hourly synthetic check of what Microsoft depends on: a marketplace token from Entra with the configured
+ * credential (a placeholder, expired or revoked secret fails it) and the landing page answering; once a day it also
+ * reports the days left before the credential expires (metric `EntraCredentialDaysLeft`). A failed check fails the
+ * invocation, which `EntraCanaryFailedAlarm` watches (infra/constructs/entra-credential-monitoring.ts).
+ */
+export const ENTRA_CANARY_FUNCTION: FunctionDefinition = {
+  id: 'EntraCanary',
+  entry: 'functions/entra-canary/handler.ts',
+  description: 'Entra canary (hourly): marketplace token from Entra, landing page answering, credential expiry',
+  // One token request and one page request, each bounded to 10 s (the token request's retries included).
+  timeoutSeconds: 30,
+  // The Entra ids and the right to read the client secret; the landing page's URL. No table, queue or topic.
+  uses: { marketplace: true, landingPageUrl: true },
+};
+
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   API_FUNCTION,
   USAGE_INGEST_FUNCTION,
@@ -322,6 +343,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   USAGE_REPORTER_FUNCTION,
   USAGE_RECONCILER_FUNCTION,
   SUBSCRIPTION_SYNC_FUNCTION,
+  ENTRA_CANARY_FUNCTION,
 ];
 
 export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
@@ -380,6 +402,15 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     // within the hour (Microsoft itself retries webhooks for 8 hours, §0), at one List call per 100 subscriptions.
     everyMinutes: 60,
     description: 'Reconciles stored subscriptions with List Subscriptions; reports purchases never opened',
+  },
+  {
+    id: 'EntraCanary',
+    functionId: ENTRA_CANARY_FUNCTION.id,
+    // Hourly: a secret that stops working (expired, revoked, the placeholder never replaced) or a landing page that
+    // stopped answering is noticed within two hours (the alarm wants two failed runs, see EntraCanaryFailedAlarm),
+    // at 730 short invocations a month.
+    everyMinutes: 60,
+    description: 'Entra canary: marketplace token, landing page, credential expiry',
   },
 ];
 

@@ -56,6 +56,8 @@ export const ENV = {
   publisherAdminUsers: 'PUBLISHER_ADMIN_USERS',
   /** Optional: an Entra group of the publisher tenant whose members administer (its object id). */
   publisherAdminGroupId: 'PUBLISHER_ADMIN_GROUP_ID',
+  /** Entra canary: the landing page's public URL, the one Partner Center sends buyers to (`<API URL>/landing`). */
+  landingPageUrl: 'LANDING_PAGE_URL',
   /** Portal: the folder of the bundled page assets (script, stylesheet, manifest.json). */
   portalAssetsDir: 'PORTAL_ASSETS_DIR',
   // Webhook (`shared/adapters/entra/webhook-auth-config.ts`): optional shared secret in the webhook URL's query string

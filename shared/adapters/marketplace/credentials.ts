@@ -11,6 +11,7 @@
  * With a custom authority, `disableInstanceDiscovery: true` is required: otherwise MSAL asks Microsoft's public
  * login host to validate the authority and fails offline.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import {
@@ -23,7 +24,9 @@ import {
 } from '@azure/identity';
 import { ConfigError } from '#shared/config/load-settings.ts';
 import { ENV } from '#shared/env-names.ts';
+import type { EntraCredentialDescription } from '#shared/use-cases/operations/ports/entra-credential-inspector.ts';
 import type { EntraCredentialKind, MarketplaceConfig } from './marketplace-config.ts';
+import { parseStoredClientSecret, type StoredClientSecret } from './stored-client-secret.ts';
 import { trustedCas } from './trusted-certificates.ts';
 
 /**
@@ -117,7 +120,8 @@ export interface MarketplaceCredential {
  *
  * - `secret`: `ClientSecretCredential`; with a Secrets Manager ARN the secret is read lazily on token requests (cached
  *   by Powertools for 5 min) and the credential is rebuilt when the value changes, so rotation needs no redeploy. The
- *   secret may be the bare value or JSON `{"clientSecret": "..."}`.
+ *   secret may be the bare value or JSON `{"clientSecret": "...", "expiresOn": "YYYY-MM-DD"}` (stored-client-secret.ts);
+ *   the stack's placeholder fails every token request with `PlaceholderSecretError`, which names the command to fix it.
  * - `certificate`: `ClientCertificateCredential` from a PEM (certificate + private key) in Secrets Manager or a file.
  * - `assertion`: `ClientAssertionCredential` with `deps.assertionProvider`, or a `FileAssertionProvider` on
  *   `assertionFile`.
@@ -141,9 +145,15 @@ export async function createMarketplaceCredential(
       const secret = source.secret;
       credential =
         'value' in secret
-          ? new ClientSecretCredential(tenantId, clientId, secret.value, options)
+          ? new ClientSecretCredential(
+              tenantId,
+              clientId,
+              usableClientSecret(parseStoredClientSecret(secret.value), ENV.entraClientSecret),
+              options,
+            )
           : new MaterialBackedCredential(
-              async () => clientSecretOf(await readSecret(secret.secretArn)),
+              async () =>
+                usableClientSecret(parseStoredClientSecret(await readSecret(secret.secretArn)), secret.secretArn),
               (value) => new ClientSecretCredential(tenantId, clientId, value, options),
             );
       break;
@@ -203,19 +213,81 @@ async function readCaFile(path: string): Promise<string> {
   }
 }
 
-/** A secret stored as the bare value, or as JSON with a `clientSecret` (or `value`) field. */
-function clientSecretOf(stored: string): string {
-  const text = stored.trim();
-  if (text.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(text) as Record<string, unknown>;
-      const value = parsed.clientSecret ?? parsed.value;
-      if (typeof value === 'string' && value !== '') return value;
-    } catch {
-      // Not JSON after all: a secret may start with "{".
-    }
+/**
+ * The secret to send to Entra.
+ * @throws PlaceholderSecretError for the stack's placeholder: Entra would refuse it, and the operator needs the command
+ *   that fixes it rather than Entra's "invalid client secret".
+ */
+function usableClientSecret(stored: StoredClientSecret, where: string): string {
+  if (stored.placeholder) throw new PlaceholderSecretError(where);
+  return stored.clientSecret;
+}
+
+/** The Entra client secret still holds the placeholder the stateful stack created. */
+export class PlaceholderSecretError extends Error {
+  constructor(readonly where: string) {
+    super(
+      where.startsWith('arn:')
+        ? `The Entra client secret ${where} still holds the placeholder the stack created: put the app's client secret ` +
+            `there with aws secretsmanager put-secret-value --secret-id ${where} --secret-string ` +
+            `'{"clientSecret":"<value>","expiresOn":"<YYYY-MM-DD>"}' (docs/deploy.md)`
+        : `${where} holds the placeholder, not a client secret: set it to the Entra app's client secret`,
+    );
+    this.name = new.target.name;
   }
-  return text;
+}
+
+/**
+ * What can be read about the configured credential without asking Entra for a token: whether the stored secret is
+ * still the placeholder, and when the secret (its stored `expiresOn`) or the certificate (its `notAfter`) expires.
+ * Reads the same material, through the same reader (and cache), as the credential itself.
+ * @throws Error when the material cannot be read (missing secret, no permission, unreadable certificate).
+ */
+export async function describeMarketplaceCredential(
+  config: MarketplaceConfig,
+  deps: Pick<MarketplaceCredentialDeps, 'readSecret'> = {},
+): Promise<EntraCredentialDescription> {
+  const readSecret = deps.readSecret ?? powertoolsSecretReader;
+  const source = config.credential;
+  switch (source.kind) {
+    case 'secret': {
+      const secret = source.secret;
+      const stored = parseStoredClientSecret('value' in secret ? secret.value : await readSecret(secret.secretArn));
+      return {
+        kind: 'secret',
+        location:
+          'value' in secret
+            ? { store: 'environment', name: ENV.entraClientSecret }
+            : { store: 'secretsManager', name: secret.secretArn },
+        placeholder: stored.placeholder,
+        ...(stored.expiresOn ? { expiresOn: stored.expiresOn } : {}),
+        ...(stored.unreadableExpiry ? { unreadableExpiry: stored.unreadableExpiry } : {}),
+      };
+    }
+    case 'certificate': {
+      const certificate = source.certificate;
+      const pem =
+        'path' in certificate ? await readFile(certificate.path, 'utf8') : await readSecret(certificate.secretArn);
+      return {
+        kind: 'certificate',
+        location:
+          'path' in certificate
+            ? { store: 'file', name: certificate.path }
+            : { store: 'secretsManager', name: certificate.secretArn },
+        // A certificate carries its own expiry: nothing to store beside it, nothing to forget.
+        placeholder: false,
+        expiresOn: new Date(new X509Certificate(pem).validTo),
+      };
+    }
+    case 'assertion':
+      // Federation stores nothing that expires: each assertion is minted when needed.
+      return {
+        kind: 'assertion',
+        location: { store: 'file', name: source.assertionFile ?? 'AssertionProvider' },
+        placeholder: false,
+        neverExpires: true,
+      };
+  }
 }
 
 /**
