@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ENTRA_CLIENT_SECRET_GENERATION } from '#infra/constructs/entra-credential-monitoring.ts';
 import type { DeploymentSettings } from '#infra/deployment-settings.ts';
 import {
   ALERTS_TOPIC,
@@ -96,10 +97,13 @@ export class StatefulStack extends Stack implements StatefulResources {
     this.deadLetterAlarms = [...this.queues.values()].map((entry) => entry.deadLetterAlarm);
 
     // The client secret of the publisher's Entra app (Partner Center > Technical configuration). CDK cannot know it:
-    // the stack creates the secret with a random placeholder and the publisher puts the real value in after the
-    // first deploy (docs/deploy.md). Retained: deleting the stack must not lock the integration out of Microsoft.
+    // the stack creates the secret with a recognisable placeholder (ENTRA_CLIENT_SECRET_GENERATION), which GET /health,
+    // the functions' cold-start log and the canary report as not set, and the publisher puts the real value (with its
+    // expiry) in after the first deploy (docs/deploy.md). Retained: deleting the stack must not lock the integration
+    // out of Microsoft.
     this.entraClientSecret = new secretsmanager.Secret(this, 'EntraClientSecret', {
       description: 'Client secret of the Entra app registered for the marketplace offer (set it after deploying)',
+      generateSecretString: ENTRA_CLIENT_SECRET_GENERATION,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.entraClientSecret).acknowledge({
@@ -111,7 +115,9 @@ export class StatefulStack extends Stack implements StatefulResources {
     });
     new CfnOutput(this, 'EntraClientSecretArn', {
       value: this.entraClientSecret.secretArn,
-      description: 'Put the Entra app client secret here: aws secretsmanager put-secret-value --secret-id <this>',
+      description:
+        'Put the Entra app client secret here: aws secretsmanager put-secret-value --secret-id <this> --secret-string ' +
+        '\'{"clientSecret":"<value>","expiresOn":"<YYYY-MM-DD>"}\' (GET /health reports placeholder until then)',
     });
     this.signInClientSecret = new secretsmanager.Secret(this, 'SignInClientSecret', {
       description: 'Client secret of the Entra app that signs customers and partners in (set it after deploying)',

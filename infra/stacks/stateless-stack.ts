@@ -24,6 +24,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AppFunction, METRICS_NAMESPACE, REPO_ROOT } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
+import { addEntraCredentialAlarms } from '#infra/constructs/entra-credential-monitoring.ts';
 
 /**
  * Where the Portal function finds its page assets at run time: `portal-assets/` of its deployment package, written
@@ -35,6 +36,7 @@ import { catalogDefine } from '#infra/constructs/function-bundling.ts';
 import type { DeploymentSettings } from '#infra/deployment-settings.ts';
 import {
   API_FUNCTION,
+  ENTRA_CANARY_FUNCTION,
   FUNCTIONS,
   type FunctionDefinition,
   HTTP_ROUTES,
@@ -250,6 +252,16 @@ export class StatelessStack extends Stack {
     }
 
     this.addOperationalAlarms(stateful.topicFor(OPERATIONS_TOPIC));
+
+    // The landing page's URL for the functions that open it (the canary). No cycle: the canary is no route's
+    // integration, so the API does not depend on it while it depends on the API's id.
+    for (const definition of FUNCTIONS.filter((candidate) => candidate.uses.landingPageUrl)) {
+      this.functionFor(definition.id, 'FUNCTIONS').function.addEnvironment(ENV.landingPageUrl, `${this.apiUrl}landing`);
+    }
+    addEntraCredentialAlarms(this, {
+      canary: this.functionFor(ENTRA_CANARY_FUNCTION.id, 'ENTRA_CANARY_FUNCTION').function,
+      operations: stateful.topicFor(OPERATIONS_TOPIC),
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the HTTP API' });
   }
