@@ -172,7 +172,8 @@ describe('the health report with the Entra credential', () => {
   it('stays healthy with a secret expiring soon, reporting its days left', async () => {
     const report = await checkHealth({
       probes: [reachable],
-      credential: () => checkEntraCredential({ inspector: inspectorOf(aSecret({ expiresOn: daysFromNow(10) })), clock }),
+      credential: () =>
+        checkEntraCredential({ inspector: inspectorOf(aSecret({ expiresOn: daysFromNow(10) })), clock }),
     });
 
     expect(report.healthy).toBe(true);

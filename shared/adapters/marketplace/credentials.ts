@@ -24,7 +24,10 @@ import {
 } from '@azure/identity';
 import { ConfigError } from '#shared/config/load-settings.ts';
 import { ENV } from '#shared/env-names.ts';
-import type { EntraCredentialDescription } from '#shared/use-cases/operations/ports/entra-credential-inspector.ts';
+import type {
+  CredentialLocation,
+  EntraCredentialDescription,
+} from '#shared/use-cases/operations/ports/entra-credential-inspector.ts';
 import type { EntraCredentialKind, MarketplaceConfig } from './marketplace-config.ts';
 import { parseStoredClientSecret, type StoredClientSecret } from './stored-client-secret.ts';
 import { trustedCas } from './trusted-certificates.ts';
@@ -101,6 +104,12 @@ export const powertoolsSecretReader: SecretReader = async (secretId) => {
 export interface MarketplaceCredentialDeps {
   /** Default: Powertools `getSecret` (Secrets Manager). */
   readonly readSecret?: SecretReader;
+  /**
+   * Called once with what the credential's material says (placeholder, expiry) when it is first read: at once for a
+   * value in the environment or a file, on the first token request for a secret in Secrets Manager (so watching the
+   * material costs no read of its own). `createHttpMarketplace` logs it.
+   */
+  readonly onFirstRead?: (description: EntraCredentialDescription) => void;
   /** For `assertion` without `assertionFile`. */
   readonly assertionProvider?: AssertionProvider;
 }
@@ -143,30 +152,51 @@ export async function createMarketplaceCredential(
   switch (source.kind) {
     case 'secret': {
       const secret = source.secret;
-      credential =
-        'value' in secret
-          ? new ClientSecretCredential(
-              tenantId,
-              clientId,
-              usableClientSecret(parseStoredClientSecret(secret.value), ENV.entraClientSecret),
-              options,
-            )
-          : new MaterialBackedCredential(
-              async () =>
-                usableClientSecret(parseStoredClientSecret(await readSecret(secret.secretArn)), secret.secretArn),
-              (value) => new ClientSecretCredential(tenantId, clientId, value, options),
-            );
+      if ('value' in secret) {
+        const stored = parseStoredClientSecret(secret.value);
+        deps.onFirstRead?.(describeSecret(stored, { store: 'environment', name: ENV.entraClientSecret }));
+        credential = new ClientSecretCredential(
+          tenantId,
+          clientId,
+          usableClientSecret(stored, ENV.entraClientSecret),
+          options,
+        );
+      } else {
+        const location = { store: 'secretsManager', name: secret.secretArn } as const;
+        credential = new MaterialBackedCredential(
+          () => readSecret(secret.secretArn),
+          (material) => new ClientSecretCredential(tenantId, clientId, material, options),
+          (material) => usableClientSecret(parseStoredClientSecret(material), secret.secretArn),
+          firstReadOnce(deps.onFirstRead, (material) => describeSecret(parseStoredClientSecret(material), location)),
+        );
+      }
       break;
     }
     case 'certificate': {
       const certificate = source.certificate;
-      credential =
-        'path' in certificate
-          ? new ClientCertificateCredential(tenantId, clientId, { certificatePath: certificate.path }, options)
-          : new MaterialBackedCredential(
-              () => readSecret(certificate.secretArn),
-              (pem) => new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, options),
-            );
+      if ('path' in certificate) {
+        if (deps.onFirstRead) {
+          const pem = await readFile(certificate.path, 'utf8').catch(() => undefined);
+          if (pem)
+            firstReadOnce(deps.onFirstRead, (read) =>
+              describeCertificate(read, { store: 'file', name: certificate.path }),
+            )?.(pem);
+        }
+        credential = new ClientCertificateCredential(
+          tenantId,
+          clientId,
+          { certificatePath: certificate.path },
+          options,
+        );
+      } else {
+        const location = { store: 'secretsManager', name: certificate.secretArn } as const;
+        credential = new MaterialBackedCredential(
+          () => readSecret(certificate.secretArn),
+          (pem) => new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, options),
+          (pem) => pem,
+          firstReadOnce(deps.onFirstRead, (pem) => describeCertificate(pem, location)),
+        );
+      }
       break;
     }
     case 'assertion': {
@@ -252,32 +282,21 @@ export async function describeMarketplaceCredential(
   switch (source.kind) {
     case 'secret': {
       const secret = source.secret;
-      const stored = parseStoredClientSecret('value' in secret ? secret.value : await readSecret(secret.secretArn));
-      return {
-        kind: 'secret',
-        location:
-          'value' in secret
-            ? { store: 'environment', name: ENV.entraClientSecret }
-            : { store: 'secretsManager', name: secret.secretArn },
-        placeholder: stored.placeholder,
-        ...(stored.expiresOn ? { expiresOn: stored.expiresOn } : {}),
-        ...(stored.unreadableExpiry ? { unreadableExpiry: stored.unreadableExpiry } : {}),
-      };
+      return 'value' in secret
+        ? describeSecret(parseStoredClientSecret(secret.value), { store: 'environment', name: ENV.entraClientSecret })
+        : describeSecret(parseStoredClientSecret(await readSecret(secret.secretArn)), {
+            store: 'secretsManager',
+            name: secret.secretArn,
+          });
     }
     case 'certificate': {
       const certificate = source.certificate;
-      const pem =
-        'path' in certificate ? await readFile(certificate.path, 'utf8') : await readSecret(certificate.secretArn);
-      return {
-        kind: 'certificate',
-        location:
-          'path' in certificate
-            ? { store: 'file', name: certificate.path }
-            : { store: 'secretsManager', name: certificate.secretArn },
-        // A certificate carries its own expiry: nothing to store beside it, nothing to forget.
-        placeholder: false,
-        expiresOn: new Date(new X509Certificate(pem).validTo),
-      };
+      return 'path' in certificate
+        ? describeCertificate(await readFile(certificate.path, 'utf8'), { store: 'file', name: certificate.path })
+        : describeCertificate(await readSecret(certificate.secretArn), {
+            store: 'secretsManager',
+            name: certificate.secretArn,
+          });
     }
     case 'assertion':
       // Federation stores nothing that expires: each assertion is minted when needed.
@@ -290,6 +309,42 @@ export async function describeMarketplaceCredential(
   }
 }
 
+function describeSecret(stored: StoredClientSecret, location: CredentialLocation): EntraCredentialDescription {
+  return {
+    kind: 'secret',
+    location,
+    placeholder: stored.placeholder,
+    ...(stored.expiresOn ? { expiresOn: stored.expiresOn } : {}),
+    ...(stored.unreadableExpiry ? { unreadableExpiry: stored.unreadableExpiry } : {}),
+  };
+}
+
+/**
+ * A certificate carries its own expiry (`notAfter`): nothing to store beside it, nothing to forget.
+ * @throws Error when the PEM holds no readable certificate.
+ */
+function describeCertificate(pem: string, location: CredentialLocation): EntraCredentialDescription {
+  return { kind: 'certificate', location, placeholder: false, expiresOn: new Date(new X509Certificate(pem).validTo) };
+}
+
+/** The hook, called with the description of the first material read only; a description that fails is skipped. */
+function firstReadOnce(
+  hook: ((description: EntraCredentialDescription) => void) | undefined,
+  describe: (material: string) => EntraCredentialDescription,
+): ((material: string) => void) | undefined {
+  if (!hook) return undefined;
+  let called = false;
+  return (material) => {
+    if (called) return;
+    called = true;
+    try {
+      hook(describe(material));
+    } catch {
+      // An unreadable certificate fails the token request itself, with the credential's own message.
+    }
+  };
+}
+
 /**
  * A credential whose material (secret or PEM) is read on token requests, and rebuilt when the material changes
  * (rotation). Token requests are rare: `HttpMarketplace` caches the token until 5 minutes before expiry, and the inner
@@ -298,13 +353,21 @@ export async function describeMarketplaceCredential(
 class MaterialBackedCredential implements TokenCredential {
   private built: { material: string; credential: TokenCredential } | undefined;
 
+  /**
+   * @param usable turns the stored material into what the credential takes, or throws (the stack's placeholder).
+   * @param onRead sees every material read (before `usable`), for `onFirstRead`.
+   */
   constructor(
     private readonly readMaterial: () => Promise<string>,
     private readonly build: (material: string) => TokenCredential,
+    private readonly usable: (stored: string) => string,
+    private readonly onRead?: (stored: string) => void,
   ) {}
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-    const material = await this.readMaterial();
+    const stored = await this.readMaterial();
+    this.onRead?.(stored);
+    const material = this.usable(stored);
     if (this.built?.material !== material) {
       this.built = { material, credential: this.build(material) };
     }
