@@ -31,6 +31,11 @@ export interface ResourceUse {
    */
   readonly marketplace?: boolean;
   /**
+   * Reports the state of the Entra credential (GET /health, the canary): may also count the client secret's versions
+   * (`secretsmanager:ListSecretVersionIds`), since a secret never put since the stack created it is the placeholder.
+   */
+  readonly inspectsEntraCredential?: boolean;
+  /**
    * Registers alert contacts: subscribes e-mail addresses, phone numbers (and the local outbox queue) to the alerts
    * topic with a filter policy, so it needs `sns:Subscribe` and the subscription-attribute actions on that topic.
    */
@@ -47,6 +52,11 @@ export interface ResourceUse {
   readonly session?: 'keys' | 'withAdmins';
   /** Serves the portal's bundled page assets from its own deployment package (`PORTAL_ASSETS_DIR`). */
   readonly portalAssets?: boolean;
+  /**
+   * Opens the landing page as a buyer would (the canary): gets its public URL (`LANDING_PAGE_URL`). No permission:
+   * the page is public.
+   */
+  readonly landingPageUrl?: boolean;
 }
 
 /** An SQS queue that triggers a function (an event source mapping in AWS, a poller in the local mode). */
@@ -140,6 +150,8 @@ export const API_FUNCTION: FunctionDefinition = {
     topics: [ALERTS_TOPIC, LIFECYCLE_TOPIC],
     // Publisher operations (change plan / seats, cancel) call the Fulfillment API and follow the operation.
     marketplace: true,
+    // GET /health reports whether the Entra client secret is still the placeholder, and when it expires.
+    inspectsEntraCredential: true,
     subscribesAlertContacts: true,
     // The portal's pages call the API with the session cookie; signed-in publisher administrators see everything.
     session: 'withAdmins',
@@ -331,6 +343,22 @@ export const SUBSCRIPTION_SYNC_FUNCTION: FunctionDefinition = {
   uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC, OPERATIONS_TOPIC], marketplace: true },
 };
 
+/**
+ * The hourly synthetic check of what Microsoft depends on: a marketplace token from Entra with the configured
+ * credential (a placeholder, expired or revoked secret fails it) and the landing page answering; once a day it also
+ * reports the days left before the credential expires (metric `EntraCredentialDaysLeft`). A failed check fails the
+ * invocation, which `EntraCanaryFailedAlarm` watches (infra/constructs/entra-credential-monitoring.ts).
+ */
+export const ENTRA_CANARY_FUNCTION: FunctionDefinition = {
+  id: 'EntraCanary',
+  entry: 'functions/entra-canary/handler.ts',
+  description: 'Entra canary (hourly): marketplace token from Entra, landing page answering, credential expiry',
+  // One token request and one page request, each bounded to 10 s (the token request's retries included).
+  timeoutSeconds: 30,
+  // The Entra ids and the right to read the client secret; the landing page's URL. No table, queue or topic.
+  uses: { marketplace: true, inspectsEntraCredential: true, landingPageUrl: true },
+};
+
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   API_FUNCTION,
   USAGE_INGEST_FUNCTION,
@@ -344,6 +372,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   USAGE_REPORTER_FUNCTION,
   USAGE_RECONCILER_FUNCTION,
   SUBSCRIPTION_SYNC_FUNCTION,
+  ENTRA_CANARY_FUNCTION,
 ];
 
 /** Concurrency the functions reserve together; the account needs this plus Lambda's 100 unreserved copies. */
@@ -407,6 +436,15 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     // within the hour (Microsoft itself retries webhooks for 8 hours, §0), at one List call per 100 subscriptions.
     everyMinutes: 60,
     description: 'Reconciles stored subscriptions with List Subscriptions; reports purchases never opened',
+  },
+  {
+    id: 'EntraCanary',
+    functionId: ENTRA_CANARY_FUNCTION.id,
+    // Hourly: a secret that stops working (expired, revoked, the placeholder never replaced) or a landing page that
+    // stopped answering is noticed within two hours (the alarm wants two failed runs, see EntraCanaryFailedAlarm),
+    // at 730 short invocations a month.
+    everyMinutes: 60,
+    description: 'Entra canary: marketplace token, landing page, credential expiry',
   },
 ];
 

@@ -61,6 +61,8 @@ export const ENV = {
    * the functions see the execute-api host in `Host`. Sign-in redirect URIs and the CSRF origin check use it.
    */
   publicBaseUrl: 'PUBLIC_BASE_URL',
+  /** Entra canary: the landing page's public URL, the one Partner Center sends buyers to (`<API URL>/landing`). */
+  landingPageUrl: 'LANDING_PAGE_URL',
   /** Portal: the folder of the bundled page assets (script, stylesheet, manifest.json). */
   portalAssetsDir: 'PORTAL_ASSETS_DIR',
   // Webhook (`shared/adapters/entra/webhook-auth-config.ts`): optional shared secret in the webhook URL's query string

@@ -66,6 +66,11 @@ export interface ApiConfig extends AlertsSettings {
    * @throws ConfigError naming each missing or invalid marketplace variable.
    */
   readonly marketplace: () => MarketplaceConfig;
+  /**
+   * Whether the marketplace client is configured at all (`ENTRA_CREDENTIAL_KIND` set, as the stack always does): the
+   * health check then reports the Entra credential too.
+   */
+  readonly marketplaceConfigured: boolean;
 }
 
 /**
@@ -86,5 +91,6 @@ export function loadApiConfig(env: Env = runtimeEnv()): ApiConfig {
     publicOrigin: values[ENV.publicBaseUrl],
     publisherAdmins: publisherAdmins(values),
     marketplace: () => loadMarketplaceConfig(env),
+    marketplaceConfigured: (env[ENV.entraCredentialKind] ?? '') !== '',
   };
 }

@@ -10,7 +10,10 @@ import { DynamoReportingRuns } from '#shared/adapters/dynamodb/dynamo-reporting-
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { sessionKeysFrom } from '#shared/adapters/entra/secret-source.ts';
 import { queueProbe, tableProbe } from '#shared/adapters/health-probes.ts';
+import { ConfiguredCredentialInspector } from '#shared/adapters/marketplace/credential-probes.ts';
+import { secretsManagerVersionCount } from '#shared/adapters/marketplace/secret-versions.ts';
 import { SqsShardWorkQueue } from '#shared/adapters/sqs/sqs-shard-work-queue.ts';
+import { checkEntraCredential } from '#shared/use-cases/operations/check-entra-credential.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import type { ApiConfig } from './config.ts';
 import { buildFulfillmentDependencies } from './fulfillment-dependencies.ts';
@@ -53,6 +56,22 @@ export function buildApiDependencies(config: ApiConfig) {
       graceMinutes: config.usageReportGraceMinutes,
     },
     probes: [tableProbe(documentClient, config.tableName), queueProbe(sqs, config.usageQueueUrl)],
+    // `GET /health` also reports the Entra credential (placeholder, expiry). Its configuration is read on each check,
+    // so a mistake there shows in the report instead of failing the API's cold start.
+    ...(config.marketplaceConfigured
+      ? {
+          credential: () =>
+            checkEntraCredential({
+              inspector: {
+                describe: () =>
+                  new ConfiguredCredentialInspector(config.marketplace(), {
+                    countSecretVersions: secretsManagerVersionCount,
+                  }).describe(),
+              },
+              clock: systemClock,
+            }),
+        }
+      : {}),
   };
 }
 

@@ -41,17 +41,23 @@ export function signInEnv(
   };
 }
 
+/** How long the local client secret is declared valid: Entra's longest (24 months), so it never nears expiry here. */
+const LOCAL_SECRET_VALIDITY_MS = 730 * 86_400_000;
+
 /**
  * The environment that points the functions' marketplace client at the emulator: its API base URL and the publisher
- * app it accepts, with a real client secret for its fake Entra (over HTTPS, trusting the CA written to `caPath`).
+ * app it accepts, with a real client secret for its fake Entra (over HTTPS, trusting the CA written to `caPath`). The
+ * secret is stored as in AWS, with its expiry (`{"clientSecret", "expiresOn"}`), so the health check and the canary
+ * report it the same way.
  */
 export function marketplaceClientEnv(emulator: MarketplaceEmulator, caPath: string): Record<string, string> {
+  const expiresOn = new Date(Date.now() + LOCAL_SECRET_VALIDITY_MS).toISOString().slice(0, 10);
   return {
     [ENV.marketplaceApiBaseUrl]: emulator.baseUrl,
     [ENV.entraTenantId]: emulator.entra.tenantId,
     [ENV.entraClientId]: emulator.entra.clientId,
     [ENV.entraCredentialKind]: 'secret',
-    [ENV.entraClientSecret]: emulator.entra.clientSecret,
+    [ENV.entraClientSecret]: JSON.stringify({ clientSecret: emulator.entra.clientSecret, expiresOn }),
     [ENV.entraAuthorityHost]: emulator.entra.authorityHost,
     [ENV.entraCaCertPath]: caPath,
   };

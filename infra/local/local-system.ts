@@ -141,6 +141,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       ...localAwsEnv(endpoints),
       // As the CDK app compiles it into each bundle: functions read the catalog as JSON only.
       [ENV.catalogJson]: JSON.stringify(catalog),
+      // The canary opens the local landing page, as it opens the deployed one.
+      [ENV.landingPageUrl]: `${apiUrl}/landing`,
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',

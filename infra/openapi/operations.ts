@@ -202,7 +202,7 @@ const PORTAL_FAILURE: Answer = {
 export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
   'GET /health': {
     operationId: 'getHealth',
-    summary: 'Health of the table and the usage queue',
+    summary: 'Health of the table, the usage queue and the Entra credential',
     tag: 'Health',
     auth: 'apiKey',
     roles: ANY_KEY,
@@ -210,15 +210,42 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
       200: {
         description: 'Everything reachable',
         schema: answers.health,
-        example: { status: 'ok', healthy: true, checks: { table: { ok: true }, usageQueue: { ok: true } } },
+        example: {
+          status: 'ok',
+          healthy: true,
+          checks: {
+            table: { ok: true },
+            usageQueue: { ok: true },
+            entraCredential: {
+              ok: true,
+              state: 'ready',
+              expiresOn: '2027-06-01',
+              daysLeft: 176,
+              message: 'Valid until 2027-06-01 (176 days left).',
+            },
+          },
+        },
       },
       503: {
-        description: 'A dependency is down: the failing check is named',
+        description:
+          'A dependency is down, or the Entra credential is the placeholder, expired or unreadable: the failing check ' +
+          'is named, the credential with the command that fixes it',
         schema: answers.health,
         example: {
           status: 'degraded',
           healthy: false,
-          checks: { table: { ok: true }, usageQueue: { ok: false, error: 'QueueDoesNotExist' } },
+          checks: {
+            table: { ok: true },
+            usageQueue: { ok: true },
+            entraCredential: {
+              ok: false,
+              state: 'placeholder',
+              message:
+                'Not set: the Entra client secret still holds the placeholder the stack created, so every Microsoft ' +
+                'call fails. aws secretsmanager put-secret-value --secret-id arn:aws:secretsmanager:…:secret:' +
+                'EntraClientSecret… --secret-string \'{"clientSecret":"<value>","expiresOn":"<YYYY-MM-DD>"}\'',
+            },
+          },
         },
       },
     },

@@ -119,7 +119,20 @@ export const health = answerOf<HealthReport & { status: 'ok' | 'degraded' }>()(
     .object({
       status: z.enum(['ok', 'degraded']),
       healthy: z.boolean(),
-      checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })),
+      checks: z.record(
+        z.string(),
+        z.object({
+          ok: z.boolean(),
+          error: z.string().optional().meta({ description: 'Why a dependency is unreachable (the error name)' }),
+          state: z
+            .enum(['placeholder', 'expired', 'expiring', 'ready', 'unknownExpiry', 'unreadable'])
+            .optional()
+            .meta({ description: '`entraCredential` only: where the marketplace credential stands' }),
+          expiresOn: z.string().optional().meta({ description: '`entraCredential`: when it stops working (UTC date)' }),
+          daysLeft: z.number().int().optional().meta({ description: '`entraCredential`: whole days until then' }),
+          message: z.string().optional().meta({ description: '`entraCredential`: what to do, with the command' }),
+        }),
+      ),
     })
     .meta({ id: 'Health' }),
 );

@@ -20,7 +20,7 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -30,6 +30,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AppFunction, METRICS_NAMESPACE, REPO_ROOT } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
+import { addEntraCredentialAlarms } from '#infra/constructs/entra-credential-monitoring.ts';
 import { applyRouteThrottles } from '#infra/constructs/route-throttles.ts';
 
 /**
@@ -42,6 +43,7 @@ import { catalogDefine } from '#infra/constructs/function-bundling.ts';
 import { DEFAULT_RESERVE_CONCURRENCY, type DeploymentSettings } from '#infra/deployment-settings.ts';
 import {
   API_FUNCTION,
+  ENTRA_CANARY_FUNCTION,
   FUNCTIONS,
   type FunctionDefinition,
   HTTP_ROUTES,
@@ -186,6 +188,14 @@ export class StatelessStack extends Stack {
         fn.addEnvironment(ENV.entraClientId, entraClientId.valueAsString);
         fn.addEnvironment(ENV.entraCredentialKind, 'secret');
         bindSecret(fn, stateful.entraClientSecret, ENV.entraClientSecretArn);
+        if (definition.uses.inspectsEntraCredential) {
+          fn.addToRolePolicy(
+            new iam.PolicyStatement({
+              actions: ['secretsmanager:ListSecretVersionIds'],
+              resources: [stateful.entraClientSecret.secretArn],
+            }),
+          );
+        }
       }
       if (definition.uses.signIn) {
         fn.addEnvironment(ENV.signInClientId, signInClientId.valueAsString);
@@ -267,6 +277,18 @@ export class StatelessStack extends Stack {
     }
 
     this.addOperationalAlarms(stateful.topicFor(OPERATIONS_TOPIC));
+
+    // The landing page's URL for the functions that open it (the canary): the one Partner Center sends buyers to, so
+    // at the custom domain when there is one (the check then goes through CloudFront and the firewall too). No cycle:
+    // the canary is no route's integration, so the API does not depend on it while it depends on the API's id.
+    const landingPageUrl = domain ? `https://${domain.domainName}/landing` : `${this.apiUrl}landing`;
+    for (const definition of FUNCTIONS.filter((candidate) => candidate.uses.landingPageUrl)) {
+      this.functionFor(definition.id, 'FUNCTIONS').function.addEnvironment(ENV.landingPageUrl, landingPageUrl);
+    }
+    addEntraCredentialAlarms(this, {
+      canary: this.functionFor(ENTRA_CANARY_FUNCTION.id, 'ENTRA_CANARY_FUNCTION').function,
+      operations: stateful.topicFor(OPERATIONS_TOPIC),
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the HTTP API' });
   }

@@ -190,6 +190,8 @@ function placeholder(name: string, value: unknown): string {
     return '00000000-0000-4000-8000-000000000000';
   }
   if (name === ENV.tableName) return 'bench-table';
+  // The canary's landing page (a token of the HttpApi's id in the template): nothing reachable, like every endpoint.
+  if (name === ENV.landingPageUrl) return `${NOWHERE}/landing`;
   // Object ids of the publisher's admins, comma-separated (a CloudFormation parameter).
   if (name === ENV.publisherAdminUsers) return '00000000-0000-4000-8000-000000000001';
   throw new Error(`No placeholder for ${name} = ${JSON.stringify(value)}: add one to the cold-start benchmark`);

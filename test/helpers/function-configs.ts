@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ALERT_CHECKS_SETTINGS, loadAlertChecksConfig } from '#functions/alert-checks/config.ts';
 import { API_SETTINGS, loadApiConfig } from '#functions/api/config.ts';
+import { ENTRA_CANARY_SETTINGS, loadEntraCanaryConfig } from '#functions/entra-canary/config.ts';
 import { FULFILLMENT_WEBHOOK_SETTINGS, loadFulfillmentWebhookConfig } from '#functions/fulfillment-webhook/config.ts';
 import { LANDING_SETTINGS, loadLandingConfig } from '#functions/landing/config.ts';
 import { loadOperationAnswersConfig, OPERATION_ANSWERS_SETTINGS } from '#functions/operation-answers/config.ts';
@@ -17,6 +18,7 @@ import { loadUsageReporterConfig, USAGE_REPORTER_WORKER_SETTINGS } from '#functi
 import {
   ALERT_CHECKS_FUNCTION,
   API_FUNCTION,
+  ENTRA_CANARY_FUNCTION,
   FULFILLMENT_WEBHOOK_FUNCTION,
   LANDING_FUNCTION,
   OPERATION_ANSWERS_FUNCTION,
@@ -68,6 +70,7 @@ export const FUNCTION_CONFIGS: Readonly<Record<string, FunctionConfigUnderTest>>
   },
   [USAGE_RECONCILER_FUNCTION.id]: { load: loadUsageReconcilerConfig, settings: [USAGE_RECONCILER_SETTINGS] },
   [SUBSCRIPTION_SYNC_FUNCTION.id]: { load: loadSubscriptionSyncConfig, settings: [SUBSCRIPTION_SYNC_SETTINGS] },
+  [ENTRA_CANARY_FUNCTION.id]: { load: loadEntraCanaryConfig, settings: [ENTRA_CANARY_SETTINGS] },
 };
 
 /** Every variable a function reads. */

@@ -35,6 +35,7 @@ const everything = {
   SIGN_IN_CLIENT_ID: 'sign-in-app-1',
   SIGN_IN_CLIENT_SECRET_ARN: 'arn:sign-in-secret',
   PORTAL_ASSETS_DIR: '/var/task/portal-assets',
+  LANDING_PAGE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/landing',
 };
 
 const without = (name: string, env: Record<string, string> = everything) =>
@@ -130,6 +131,7 @@ describe('the configuration of each function', () => {
     ],
     ['UsageReconciler', 'ENTRA_AUTHORITY_HOST', 'http://127.0.0.1:1', 'must be an https URL'],
     ['SubscriptionSync', 'PENDING_PURCHASE_ALERT_MINUTES', '-5', 'must be a whole number of minutes from 0 to 43200'],
+    ['EntraCanary', 'LANDING_PAGE_URL', 'landing', 'must be an absolute http(s) URL of the landing page'],
   ])('%s names %s when it holds %j', (id, name, value, message) => {
     expect(() => FUNCTION_CONFIGS[id]?.load({ ...everything, [name]: value })).toThrow(`${name} ${message}`);
   });

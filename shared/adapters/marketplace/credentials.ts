@@ -11,6 +11,7 @@
  * With a custom authority, `disableInstanceDiscovery: true` is required: otherwise MSAL asks Microsoft's public
  * login host to validate the authority and fails offline.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import {
@@ -23,7 +24,12 @@ import {
 } from '@azure/identity';
 import { ConfigError } from '#shared/config/load-settings.ts';
 import { ENV } from '#shared/env-names.ts';
+import type {
+  CredentialLocation,
+  EntraCredentialDescription,
+} from '#shared/use-cases/operations/ports/entra-credential-inspector.ts';
 import type { EntraCredentialKind, MarketplaceConfig } from './marketplace-config.ts';
+import { parseStoredClientSecret, type StoredClientSecret } from './stored-client-secret.ts';
 import { trustedCas } from './trusted-certificates.ts';
 
 /**
@@ -98,8 +104,20 @@ export const powertoolsSecretReader: SecretReader = async (secretId) => {
 export interface MarketplaceCredentialDeps {
   /** Default: Powertools `getSecret` (Secrets Manager). */
   readonly readSecret?: SecretReader;
+  /**
+   * Called once with what the credential's material says (placeholder, expiry) when it is first read: at once for a
+   * value in the environment or a file, on the first token request for a secret in Secrets Manager (so watching the
+   * material costs no read of its own). `createHttpMarketplace` logs it.
+   */
+  readonly onFirstRead?: (description: EntraCredentialDescription) => void;
   /** For `assertion` without `assertionFile`. */
   readonly assertionProvider?: AssertionProvider;
+  /**
+   * How many versions a Secrets Manager secret has had (`ListSecretVersionIds`), for `describeMarketplaceCredential`
+   * only: a client secret with a single version still holds what CloudFormation generated when the stack created it,
+   * i.e. the placeholder (see `secretsManagerVersionCount`). Not given: only a stored `placeholder` marker counts.
+   */
+  readonly countSecretVersions?: (secretArn: string) => Promise<number>;
 }
 
 /** A credential with what error messages should name about it. */
@@ -117,7 +135,8 @@ export interface MarketplaceCredential {
  *
  * - `secret`: `ClientSecretCredential`; with a Secrets Manager ARN the secret is read lazily on token requests (cached
  *   by Powertools for 5 min) and the credential is rebuilt when the value changes, so rotation needs no redeploy. The
- *   secret may be the bare value or JSON `{"clientSecret": "..."}`.
+ *   secret may be the bare value or JSON `{"clientSecret": "...", "expiresOn": "YYYY-MM-DD"}` (stored-client-secret.ts);
+ *   the stack's placeholder fails every token request with `PlaceholderSecretError`, which names the command to fix it.
  * - `certificate`: `ClientCertificateCredential` from a PEM (certificate + private key) in Secrets Manager or a file.
  * - `assertion`: `ClientAssertionCredential` with `deps.assertionProvider`, or a `FileAssertionProvider` on
  *   `assertionFile`.
@@ -139,24 +158,51 @@ export async function createMarketplaceCredential(
   switch (source.kind) {
     case 'secret': {
       const secret = source.secret;
-      credential =
-        'value' in secret
-          ? new ClientSecretCredential(tenantId, clientId, secret.value, options)
-          : new MaterialBackedCredential(
-              async () => clientSecretOf(await readSecret(secret.secretArn)),
-              (value) => new ClientSecretCredential(tenantId, clientId, value, options),
-            );
+      if ('value' in secret) {
+        const stored = parseStoredClientSecret(secret.value);
+        deps.onFirstRead?.(describeSecret(stored, { store: 'environment', name: ENV.entraClientSecret }));
+        credential = new ClientSecretCredential(
+          tenantId,
+          clientId,
+          usableClientSecret(stored, ENV.entraClientSecret),
+          options,
+        );
+      } else {
+        const location = { store: 'secretsManager', name: secret.secretArn } as const;
+        credential = new MaterialBackedCredential(
+          () => readSecret(secret.secretArn),
+          (material) => new ClientSecretCredential(tenantId, clientId, material, options),
+          (material) => usableClientSecret(parseStoredClientSecret(material), secret.secretArn),
+          firstReadOnce(deps.onFirstRead, (material) => describeSecret(parseStoredClientSecret(material), location)),
+        );
+      }
       break;
     }
     case 'certificate': {
       const certificate = source.certificate;
-      credential =
-        'path' in certificate
-          ? new ClientCertificateCredential(tenantId, clientId, { certificatePath: certificate.path }, options)
-          : new MaterialBackedCredential(
-              () => readSecret(certificate.secretArn),
-              (pem) => new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, options),
-            );
+      if ('path' in certificate) {
+        if (deps.onFirstRead) {
+          const pem = await readFile(certificate.path, 'utf8').catch(() => undefined);
+          if (pem)
+            firstReadOnce(deps.onFirstRead, (read) =>
+              describeCertificate(read, { store: 'file', name: certificate.path }),
+            )?.(pem);
+        }
+        credential = new ClientCertificateCredential(
+          tenantId,
+          clientId,
+          { certificatePath: certificate.path },
+          options,
+        );
+      } else {
+        const location = { store: 'secretsManager', name: certificate.secretArn } as const;
+        credential = new MaterialBackedCredential(
+          () => readSecret(certificate.secretArn),
+          (pem) => new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, options),
+          (pem) => pem,
+          firstReadOnce(deps.onFirstRead, (pem) => describeCertificate(pem, location)),
+        );
+      }
       break;
     }
     case 'assertion': {
@@ -203,19 +249,115 @@ async function readCaFile(path: string): Promise<string> {
   }
 }
 
-/** A secret stored as the bare value, or as JSON with a `clientSecret` (or `value`) field. */
-function clientSecretOf(stored: string): string {
-  const text = stored.trim();
-  if (text.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(text) as Record<string, unknown>;
-      const value = parsed.clientSecret ?? parsed.value;
-      if (typeof value === 'string' && value !== '') return value;
-    } catch {
-      // Not JSON after all: a secret may start with "{".
-    }
+/**
+ * The secret to send to Entra.
+ * @throws PlaceholderSecretError for the stack's placeholder: Entra would refuse it, and the operator needs the command
+ *   that fixes it rather than Entra's "invalid client secret".
+ */
+function usableClientSecret(stored: StoredClientSecret, where: string): string {
+  if (stored.placeholder) throw new PlaceholderSecretError(where);
+  return stored.clientSecret;
+}
+
+/** The Entra client secret still holds the placeholder the stateful stack created. */
+export class PlaceholderSecretError extends Error {
+  constructor(readonly where: string) {
+    super(
+      where.startsWith('arn:')
+        ? `The Entra client secret ${where} still holds the placeholder the stack created: put the app's client secret ` +
+            `there with aws secretsmanager put-secret-value --secret-id ${where} --secret-string ` +
+            `'{"clientSecret":"<value>","expiresOn":"<YYYY-MM-DD>"}' (docs/deploy.md)`
+        : `${where} holds the placeholder, not a client secret: set it to the Entra app's client secret`,
+    );
+    this.name = new.target.name;
   }
-  return text;
+}
+
+/**
+ * What can be read about the configured credential without asking Entra for a token: whether the stored secret is
+ * still the placeholder, and when the secret (its stored `expiresOn`) or the certificate (its `notAfter`) expires.
+ * Reads the same material, through the same reader (and cache), as the credential itself.
+ * @throws Error when the material cannot be read (missing secret, no permission, unreadable certificate).
+ */
+export async function describeMarketplaceCredential(
+  config: MarketplaceConfig,
+  deps: Pick<MarketplaceCredentialDeps, 'readSecret' | 'countSecretVersions'> = {},
+): Promise<EntraCredentialDescription> {
+  const readSecret = deps.readSecret ?? powertoolsSecretReader;
+  const source = config.credential;
+  switch (source.kind) {
+    case 'secret': {
+      const secret = source.secret;
+      if ('value' in secret) {
+        return describeSecret(parseStoredClientSecret(secret.value), {
+          store: 'environment',
+          name: ENV.entraClientSecret,
+        });
+      }
+      const [stored, versions] = await Promise.all([
+        readSecret(secret.secretArn).then(parseStoredClientSecret),
+        deps.countSecretVersions?.(secret.secretArn),
+      ]);
+      const neverPut = versions !== undefined && versions <= 1;
+      return describeSecret(
+        { ...stored, placeholder: stored.placeholder || neverPut },
+        { store: 'secretsManager', name: secret.secretArn },
+      );
+    }
+    case 'certificate': {
+      const certificate = source.certificate;
+      return 'path' in certificate
+        ? describeCertificate(await readFile(certificate.path, 'utf8'), { store: 'file', name: certificate.path })
+        : describeCertificate(await readSecret(certificate.secretArn), {
+            store: 'secretsManager',
+            name: certificate.secretArn,
+          });
+    }
+    case 'assertion':
+      // Federation stores nothing that expires: each assertion is minted when needed.
+      return {
+        kind: 'assertion',
+        location: { store: 'file', name: source.assertionFile ?? 'AssertionProvider' },
+        placeholder: false,
+        neverExpires: true,
+      };
+  }
+}
+
+function describeSecret(stored: StoredClientSecret, location: CredentialLocation): EntraCredentialDescription {
+  return {
+    kind: 'secret',
+    location,
+    placeholder: stored.placeholder,
+    ...(stored.expiresOn ? { expiresOn: stored.expiresOn } : {}),
+    ...(stored.unreadableExpiry ? { unreadableExpiry: stored.unreadableExpiry } : {}),
+  };
+}
+
+/**
+ * A certificate carries its own expiry (`notAfter`): nothing to store beside it, nothing to forget.
+ * @throws Error when the PEM holds no readable certificate.
+ */
+function describeCertificate(pem: string, location: CredentialLocation): EntraCredentialDescription {
+  return { kind: 'certificate', location, placeholder: false, expiresOn: new Date(new X509Certificate(pem).validTo) };
+}
+
+/** The hook, called with the description of the first material read only; a description that fails is skipped. */
+function firstReadOnce(
+  hook: ((description: EntraCredentialDescription) => void) | undefined,
+  describe: (material: string) => EntraCredentialDescription,
+): ((material: string) => void) | undefined {
+  if (!hook) return undefined;
+  let called = false;
+  return (material) => {
+    if (called) return;
+    called = true;
+    try {
+      hook(describe(material));
+    } catch {
+      // An unreadable certificate fails the token request itself, with the credential's own message.
+    }
+  };
 }
 
 /**
@@ -226,13 +368,21 @@ function clientSecretOf(stored: string): string {
 class MaterialBackedCredential implements TokenCredential {
   private built: { material: string; credential: TokenCredential } | undefined;
 
+  /**
+   * @param usable turns the stored material into what the credential takes, or throws (the stack's placeholder).
+   * @param onRead sees every material read (before `usable`), for `onFirstRead`.
+   */
   constructor(
     private readonly readMaterial: () => Promise<string>,
     private readonly build: (material: string) => TokenCredential,
+    private readonly usable: (stored: string) => string,
+    private readonly onRead?: (stored: string) => void,
   ) {}
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-    const material = await this.readMaterial();
+    const stored = await this.readMaterial();
+    this.onRead?.(stored);
+    const material = this.usable(stored);
     if (this.built?.material !== material) {
       this.built = { material, credential: this.build(material) };
     }

@@ -1,0 +1,143 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENTRA_CANARY_FUNCTION } from '#infra/functions.ts';
+import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
+import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
+import { EXPIRY_WARNING_DAYS } from '#shared/domain/entra-credential.ts';
+import { ENV } from '#shared/env-names.ts';
+import { actionsOf, statementsOfFunctionRole, TEST_CATALOG, testApp } from '#test/infra/cdk-test-app.ts';
+
+type Resource = { Properties: Record<string, unknown> };
+
+/** The Entra credential's lifecycle as deployed: the placeholder secret, the hourly canary, its alarms. */
+describe('the Entra credential lifecycle in the stacks', () => {
+  let stateful: StatefulStack;
+  let statefulTemplate: Template;
+  let template: Template;
+  let canaryId: string;
+  let secretId: string;
+  let operationsTopicId: string;
+
+  beforeAll(() => {
+    const app = testApp();
+    stateful = new StatefulStack(app, 'EntraStateful');
+    const stateless = new StatelessStack(app, 'EntraStateless', { stateful, catalog: TEST_CATALOG });
+    statefulTemplate = Template.fromStack(stateful);
+    template = Template.fromStack(stateless);
+    [canaryId] = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+      ([, resource]) => resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'entra-canary',
+    ) ?? [''];
+    secretId = stateful.resolve(stateful.getLogicalId(stateful.entraClientSecret.node.defaultChild as never));
+    const topics = statefulTemplate.findResources('AWS::SNS::Topic');
+    operationsTopicId = Object.keys(topics).find((id) => id.startsWith('Operations')) ?? '';
+  });
+
+  const alarm = (idPrefix: string) => {
+    const found = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).find(([id]) =>
+      id.startsWith(idPrefix),
+    );
+    if (!found) throw new Error(`No alarm ${idPrefix}`);
+    return found[1] as Resource;
+  };
+  const notifiesOperations = (resource: Resource) =>
+    JSON.stringify(resource.Properties.AlarmActions).includes(operationsTopicId);
+
+  it("creates the secret with CloudFormation's own random value and never a template (changing one would overwrite it)", () => {
+    const secret = statefulTemplate.findResources('AWS::SecretsManager::Secret')[secretId] as Resource;
+
+    // A real secret put later adds a version: GET /health and the canary report a single version as the placeholder.
+    expect(secret.Properties.GenerateSecretString).toEqual({});
+    expect(secret.Properties).not.toHaveProperty('SecretString');
+  });
+
+  it('runs the canary every hour', () => {
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).filter((schedule) =>
+      JSON.stringify(schedule.Properties.Target).includes(canaryId),
+    );
+
+    expect(canaryId).not.toBe('');
+    expect(schedules.map((schedule) => schedule.Properties.ScheduleExpression)).toEqual([
+      expect.stringMatching(/^rate\((60 minutes|1 hour)\)$/),
+    ]);
+  });
+
+  it('gives the canary the Entra settings and the landing page URL of this API, and no other address', () => {
+    const variables = template.findResources('AWS::Lambda::Function')[canaryId]?.Properties.Environment.Variables;
+    const apiId = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0];
+
+    expect(
+      Object.keys(variables).filter((name) => !name.startsWith('POWERTOOLS_') && !name.startsWith('NODE_')),
+    ).toEqual(
+      expect.arrayContaining([
+        ENV.entraTenantId,
+        ENV.entraClientId,
+        ENV.entraCredentialKind,
+        ENV.entraClientSecretArn,
+        ENV.landingPageUrl,
+      ]),
+    );
+    expect(variables).not.toHaveProperty(ENV.tableName);
+    expect(JSON.stringify(variables[ENV.landingPageUrl])).toContain(apiId);
+    expect(JSON.stringify(variables[ENV.landingPageUrl])).toMatch(/\/landing"/);
+  });
+
+  it('lets the canary read the Entra client secret and nothing else of the system', () => {
+    const statements = statementsOfFunctionRole(template, canaryId);
+    const actions = statements.flatMap(actionsOf);
+    const secretStatements = statements.filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('secretsmanager:')),
+    );
+
+    // Its own log group and tracing besides (every function has those).
+    expect(actions.filter((action) => !action.startsWith('xray:')).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:ListSecretVersionIds',
+    ]);
+    for (const statement of secretStatements) expect(JSON.stringify(statement.Resource)).toContain(secretId);
+  });
+
+  it('alarms the operations topic when two hourly canary runs in a row fail, or the canary stops', () => {
+    const canaryFailed = alarm('EntraCanaryFailedAlarm');
+
+    expect(canaryFailed.Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+    });
+    expect(JSON.stringify(canaryFailed.Properties.Dimensions)).toContain(canaryId);
+    expect(notifiesOperations(canaryFailed)).toBe(true);
+  });
+
+  it(`alarms the operations topic ${EXPIRY_WARNING_DAYS} days before the credential expires`, () => {
+    const expiry = alarm('EntraCredentialExpiryAlarm');
+
+    expect(expiry.Properties).toMatchObject({
+      Namespace: 'MarketplaceMetering',
+      MetricName: 'EntraCredentialDaysLeft',
+      Dimensions: [{ Name: 'service', Value: 'entra-canary' }],
+      Statistic: 'Minimum',
+      Period: 86_400,
+      Threshold: EXPIRY_WARNING_DAYS,
+      ComparisonOperator: 'LessThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(notifiesOperations(expiry)).toBe(true);
+  });
+
+  it('is the function infra/functions.ts declares', () => {
+    expect(ENTRA_CANARY_FUNCTION.uses).toEqual({
+      marketplace: true,
+      inspectsEntraCredential: true,
+      landingPageUrl: true,
+    });
+  });
+});
