@@ -2,6 +2,7 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { MAIN_TABLE_KEYS } from '#shared/adapters/dynamodb/table-keys.ts';
 
 /** How long a request's answer is kept for retries with the same `Idempotency-Key`. */
@@ -26,7 +27,7 @@ export function idempotentOnHeader(client: DynamoDBClient, tableName: string, sc
     tableName,
     keyAttr: MAIN_TABLE_KEYS.partitionKey,
     sortKeyAttr: MAIN_TABLE_KEYS.sortKey,
-    staticPkValue: `IDEMPOTENCY#${scope}`,
+    staticPkValue: `${TABLE_PARTITION.idempotency}${scope}`,
     expiryAttr: MAIN_TABLE_KEYS.ttlAttribute,
     awsSdkV3Client: client as never,
   });
