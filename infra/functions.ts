@@ -123,8 +123,9 @@ export const API_FUNCTION: FunctionDefinition = {
   description:
     'Our own HTTP API (API-key protected): health, catalog, API keys, subscriptions, day packs, usage, alert settings',
   // The health check reads the usage queue's attributes, which the send grant includes. The alerts topic: its ARN, to
-  // subscribe alert contacts with their filter policies (PUT budget / partner). The API publishes nothing to it; what
-  // it needs beyond the topic binding (sns:Subscribe and friends) is granted in the stateless stack. The lifecycle
+  // subscribe alert contacts with their filter policies (PUT budget / partner), and the partner's notice of a publisher
+  // change refused by its credit levels, which the API publishes; sns:Subscribe and friends are granted in the
+  // stateless stack. The lifecycle
   // topic: a publisher plan or seat change that Microsoft reports Succeeded is applied and published by the API itself.
   // The usage-report queue: `POST /v1/reporting/runs` (`npm run report`) dispatches a reporting run now.
   uses: {

@@ -55,5 +55,15 @@ export function bindTopic(fn: lambda.Function, topic: sns.ITopic, envVar: string
  */
 export function bindSecret(fn: lambda.Function, secret: secretsmanager.ISecret, envVar: string): void {
   fn.addEnvironment(envVar, secret.secretArn);
-  secret.grantRead(fn);
+  // GetSecretValue only: `grantRead` adds DescribeSecret (the secret's metadata, rotation and versions), which the
+  // functions never call (Powertools getSecret reads the value). The resource is what `grantRead` names: the full
+  // ARN, or the partial one with the six characters Secrets Manager appends.
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+    }),
+  );
+  // A secret encrypted with a customer key also needs decrypt on it (none is today: the AWS managed key).
+  secret.encryptionKey?.grantDecrypt(fn);
 }

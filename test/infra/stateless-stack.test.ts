@@ -108,7 +108,7 @@ describe('StatelessStack', () => {
       );
       expect(dynamoStatements.length).toBeGreaterThan(0);
       const tableArn = JSON.stringify(imported(stateful.table.tableArn));
-      // One statement per group of partitions since least privilege (test/infra/table-access.test.ts pins them).
+      // One statement per group of partitions since least privilege (test/infra/least-privilege.test.ts pins them).
       expect(dynamoStatements.flatMap(actionsOf)).toContain('dynamodb:PutItem');
       for (const statement of dynamoStatements) {
         expect(actionsOf(statement)).not.toContain('dynamodb:*');

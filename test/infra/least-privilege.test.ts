@@ -209,6 +209,35 @@ describe('least privilege on the main table', () => {
     });
   });
 
+  it('lets functions read secrets, send to queues and publish to topics, and nothing more on them', () => {
+    const triggerFunctions = new Set(FUNCTIONS.filter((definition) => definition.trigger).map((d) => d.id));
+    for (const definition of FUNCTIONS) {
+      const service = definition.id.replace(/[A-Z]/g, (letter, at) => (at ? '-' : '') + letter.toLowerCase());
+      const logicalId = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+        ([, resource]) => resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+      )?.[0] as string;
+      const actions = statementsOfFunctionRole(template, logicalId).flatMap(actionsOf);
+      // The value only: no DescribeSecret, no listing, no writes.
+      expect(actions.filter((action) => action.startsWith('secretsmanager:'))).not.toContain(
+        'secretsmanager:DescribeSecret',
+      );
+      for (const action of actions.filter((candidate) => candidate.startsWith('secretsmanager:'))) {
+        expect(action, definition.id).toBe('secretsmanager:GetSecretValue');
+      }
+      // Publish only, in the functions' own policies (subscribing alert contacts is the stateful stack's policy).
+      for (const action of actions.filter((candidate) => candidate.startsWith('sns:'))) {
+        expect(action, definition.id).toBe('sns:Publish');
+      }
+      // Send (and the queue attributes that come with it); receive and delete only for a queue-triggered function.
+      const consumes = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'];
+      for (const action of actions.filter((candidate) => candidate.startsWith('sqs:'))) {
+        const allowed = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
+        if (triggerFunctions.has(definition.id)) allowed.push(...consumes);
+        expect(allowed, `${definition.id}: ${action}`).toContain(action);
+      }
+    }
+  });
+
   it('builds its statements from the declarations: one per group of partitions, each action once', () => {
     for (const definition of FUNCTIONS) {
       const declared = definition.uses.table ? tableAccessStatements(definition.uses.table) : [];
