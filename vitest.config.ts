@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'clients/*/test/**/*.test.ts'],
     // Starts DynamoDB Local and fauxqs once for the whole run and stops them at the end.
     globalSetup: ['test/helpers/global-setup.ts'],
+    // Fails a file in which a function sent a DynamoDB request outside its declared table access.
+    setupFiles: ['test/helpers/dynamodb-access-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',

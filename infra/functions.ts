@@ -8,6 +8,8 @@ import {
   USAGE_QUEUE,
   USAGE_REPORT_QUEUE,
 } from '#infra/resources.ts';
+import type { TableAccess } from '#infra/table-access.ts';
+import { INDEX_PARTITION as INDEX, TABLE_PARTITION as ITEM } from '#shared/adapters/dynamodb/partition-keys.ts';
 
 /**
  * The functions, their HTTP routes and their schedules, described once. The CDK stateless stack deploys them
@@ -21,7 +23,12 @@ import {
  * for it (`infra/constructs/bind.ts`); the local mode sets the same variables. A function reads nothing else.
  */
 export interface ResourceUse {
-  readonly table?: 'read' | 'readWrite';
+  /**
+   * The DynamoDB item actions it uses on the main table, each with the partition-key prefixes it uses them on, and
+   * the index partitions it queries (`infra/table-access.ts`). Granted as exactly that, with conditions on the
+   * leading keys; checked again in the local mode and the handler tests (infra/local/dynamodb-access-guard.ts).
+   */
+  readonly table?: TableAccess;
   readonly queues?: readonly { readonly queue: QueueDefinition; readonly access: 'send' | 'consume' }[];
   /** Topics it publishes to. */
   readonly topics?: readonly TopicDefinition[];
@@ -137,12 +144,47 @@ export const API_FUNCTION: FunctionDefinition = {
   description:
     'Our own HTTP API (API-key protected): health, catalog, API keys, subscriptions, day packs, usage, alert settings',
   // The health check reads the usage queue's attributes, which the send grant includes. The alerts topic: its ARN, to
-  // subscribe alert contacts with their filter policies (PUT budget / partner). The API publishes nothing to it; what
-  // it needs beyond the topic binding (sns:Subscribe and friends) is granted in the stateless stack. The lifecycle
+  // subscribe alert contacts with their filter policies (PUT budget / partner), and the partner's notice of a publisher
+  // change refused by its credit levels, which the API publishes; sns:Subscribe and friends are granted in the
+  // stateless stack. The lifecycle
   // topic: a publisher plan or seat change that Microsoft reports Succeeded is applied and published by the API itself.
   // The usage-report queue: `POST /v1/reporting/runs` (`npm run report`) dispatches a reporting run now.
   uses: {
-    table: 'readWrite',
+    table: {
+      // Subscriptions, their operations, audit, budgets, credit links, approvals, prepaid terms, usage and alert
+      // history (SUB#); alert records (test alerts, purchase-block notices); API keys; day packs; partners and their
+      // tenant claims; the reporting runs it starts and lists; the health check's key.
+      items: {
+        GetItem: [
+          ITEM.subscription,
+          ITEM.alert,
+          ITEM.apiKey,
+          ITEM.dayPack,
+          ITEM.partner,
+          ITEM.partnerTenant,
+          ITEM.health,
+        ],
+        BatchGetItem: [ITEM.subscription],
+        Query: [ITEM.subscription, ITEM.reportingRuns],
+        PutItem: [ITEM.subscription, ITEM.alert, ITEM.apiKey, ITEM.dayPack, ITEM.partner, ITEM.partnerTenant],
+        UpdateItem: [ITEM.subscription, ITEM.alert, ITEM.apiKey, ITEM.dayPack],
+        // A partner moved to another tenant gives up its old tenant claim (in the same transaction).
+        DeleteItem: [ITEM.partnerTenant],
+        // `POST /v1/reporting/runs` records a run and its shards in one batch.
+        BatchWriteItem: [ITEM.reportingRuns],
+      },
+      indexQuery: [
+        INDEX.apiKeys,
+        INDEX.partners,
+        INDEX.subscriptionStatus,
+        INDEX.customer,
+        INDEX.partner,
+        INDEX.alertRecipient,
+        INDEX.unreported,
+      ],
+      // `GET /v1/outbox` of the local mode copies its queue into the table.
+      localOnly: { PutItem: [ITEM.alertOutbox], Query: [ITEM.alertOutbox] },
+    },
     queues: [
       { queue: USAGE_QUEUE, access: 'send' },
       { queue: USAGE_REPORT_QUEUE, access: 'send' },
@@ -169,7 +211,22 @@ export const USAGE_INGEST_FUNCTION: FunctionDefinition = {
   description: 'Usage ingest (publisher key): validates usage events and queues them, summed per hour, for aggregation',
   // Reads API keys and subscriptions; writes the Idempotency-Key records (the answer to each request) and the
   // subscriptions it learns of from Microsoft (Get Subscription for usage naming one not stored yet, with its audit).
-  uses: { table: 'readWrite', queues: [{ queue: USAGE_QUEUE, access: 'send' }], marketplace: true },
+  uses: {
+    table: {
+      items: {
+        GetItem: [ITEM.apiKey, ITEM.subscription, ITEM.idempotency],
+        // The entry sets of the hours of a request (duplicate answers).
+        Query: [ITEM.subscription],
+        // A subscription learnt from Microsoft and its audit entry; the Idempotency-Key records.
+        PutItem: [ITEM.subscription, ITEM.idempotency],
+        UpdateItem: [ITEM.subscription, ITEM.idempotency],
+        // Powertools deletes a key's record when the request fails, so a retry runs again.
+        DeleteItem: [ITEM.idempotency],
+      },
+    },
+    queues: [{ queue: USAGE_QUEUE, access: 'send' }],
+    marketplace: true,
+  },
 };
 
 /**
@@ -187,7 +244,20 @@ export const USAGE_AGGREGATOR_FUNCTION: FunctionDefinition = {
   // shared/use-cases/alerts/evaluate-alerts-after-aggregation.ts).
   timeoutSeconds: 30,
   // Publishes the alerts its evaluation finds (and writes them to the alert log in the table).
-  uses: { table: 'readWrite', topics: [ALERTS_TOPIC] },
+  uses: {
+    table: {
+      items: {
+        // Subscriptions, budgets, credit links, approvals, slots and totals; the markers of format-1 messages; alert
+        // records (sent once per alert key).
+        GetItem: [ITEM.subscription, ITEM.usageMessageMarker, ITEM.alert, ITEM.partner],
+        BatchGetItem: [ITEM.subscription],
+        Query: [ITEM.subscription],
+        PutItem: [ITEM.subscription, ITEM.alert],
+        UpdateItem: [ITEM.subscription, ITEM.alert],
+      },
+    },
+    topics: [ALERTS_TOPIC],
+  },
   // Up to 2,000 messages (Lambda also stops at 6 MB of payload) gathered for up to 5 s: usage reaches the ledger within
   // seconds, long before its hour closes, and a busy subscription's many small requests share one write. At most 10
   // batches at once, so a backlog cannot fan out into hundreds of copies colliding on the same daily totals.
@@ -205,7 +275,19 @@ export const LANDING_FUNCTION: FunctionDefinition = {
   // when Microsoft's Resolve is slow, far above an offer's purchase rate, and a flood of /landing takes no more.
   reservedConcurrency: 10,
   // The session: the customer signs in before the purchase is shown and activated, and who activated is recorded.
-  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true, session: 'keys' },
+  uses: {
+    table: {
+      items: {
+        // The subscription, its operations and audit; the tenant claim that makes a purchase a reseller's.
+        GetItem: [ITEM.subscription, ITEM.partnerTenant],
+        PutItem: [ITEM.subscription],
+        UpdateItem: [ITEM.subscription],
+      },
+    },
+    topics: [LIFECYCLE_TOPIC],
+    marketplace: true,
+    session: 'keys',
+  },
 };
 
 /**
@@ -239,7 +321,19 @@ export const FULFILLMENT_WEBHOOK_FUNCTION: FunctionDefinition = {
   // through the same marketplace client settings and publishes MeteringRejected on the lifecycle topic. The
   // operation-answers queue: the PATCH a change owes, sent by OPERATION_ANSWERS_FUNCTION after this function's 200.
   uses: {
-    table: 'readWrite',
+    table: {
+      items: {
+        // Subscriptions and operations; the credit levels (credit link, approvals, partner, usage totals); the
+        // partner's notice (alert record and its copy); the usage flushed after a cancellation (slots, meter
+        // states, the reported totals of the day).
+        GetItem: [ITEM.subscription, ITEM.alert, ITEM.partner],
+        BatchGetItem: [ITEM.subscription],
+        Query: [ITEM.subscription],
+        PutItem: [ITEM.subscription, ITEM.alert],
+        UpdateItem: [ITEM.subscription, ITEM.alert, ITEM.reported],
+      },
+      indexQuery: [INDEX.unreported],
+    },
     queues: [{ queue: OPERATION_ANSWERS_QUEUE, access: 'send' }],
     topics: [LIFECYCLE_TOPIC, ALERTS_TOPIC],
     marketplace: true,
@@ -257,7 +351,17 @@ export const OPERATION_ANSWERS_FUNCTION: FunctionDefinition = {
   // One PATCH (about 2 s with retries), Get Operation polls (at most 5 s), the change and its event: well under 20 s.
   timeoutSeconds: 20,
   // Reads its decisions and writes the changes; publishes their lifecycle events; PATCHes and reads operations.
-  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC], marketplace: true },
+  uses: {
+    table: {
+      items: {
+        GetItem: [ITEM.subscription],
+        PutItem: [ITEM.subscription],
+        UpdateItem: [ITEM.subscription],
+      },
+    },
+    topics: [LIFECYCLE_TOPIC],
+    marketplace: true,
+  },
   // One message per invocation: each answer races Microsoft's 10 s window, none waits behind another's PATCH. At most
   // 5 at once: changes come from people changing plans or seats, one webhook each; 5 copies of about 2 s answer a burst
   // of 25 within the window, and a replay of webhooks after an outage cannot take the account's concurrency.
@@ -277,7 +381,20 @@ export const ALERT_CHECKS_FUNCTION: FunctionDefinition = {
   timeoutSeconds: 300,
   memoryMb: 512,
   // Reads subscriptions, settings and usage; writes the alert log; publishes alerts.
-  uses: { table: 'readWrite', topics: [ALERTS_TOPIC] },
+  uses: {
+    table: {
+      items: {
+        GetItem: [ITEM.subscription, ITEM.alert, ITEM.partner],
+        BatchGetItem: [ITEM.subscription],
+        Query: [ITEM.subscription],
+        PutItem: [ITEM.subscription, ITEM.alert],
+        UpdateItem: [ITEM.subscription, ITEM.alert],
+      },
+      // Every Subscribed or Suspended subscription.
+      indexQuery: [INDEX.subscriptionStatus],
+    },
+    topics: [ALERTS_TOPIC],
+  },
 };
 
 /**
@@ -290,7 +407,13 @@ export const USAGE_REPORT_DISPATCHER_FUNCTION: FunctionDefinition = {
   description: 'Usage report dispatcher: starts a reporting run, one queue message per shard of unreported usage',
   timeoutSeconds: 30,
   // Reads the unreported index and writes the run record; sends the shard messages.
-  uses: { table: 'readWrite', queues: [{ queue: USAGE_REPORT_QUEUE, access: 'send' }] },
+  uses: {
+    table: {
+      items: { BatchWriteItem: [ITEM.reportingRuns] },
+      indexQuery: [INDEX.unreported],
+    },
+    queues: [{ queue: USAGE_REPORT_QUEUE, access: 'send' }],
+  },
 };
 
 /**
@@ -309,7 +432,18 @@ export const USAGE_REPORTER_FUNCTION: FunctionDefinition = {
   // Writes meter states, answers, run records, leases and the audit trail; publishes MeteringRejected alerts on the
   // lifecycle topic; queues a continuation of its shard (its event source grants the consuming).
   uses: {
-    table: 'readWrite',
+    table: {
+      items: {
+        GetItem: [ITEM.subscription],
+        BatchGetItem: [ITEM.subscription],
+        Query: [ITEM.subscription, ITEM.reportingRuns],
+        PutItem: [ITEM.subscription, ITEM.reportingLease],
+        UpdateItem: [ITEM.subscription, ITEM.reported, ITEM.reportingRuns],
+        // A worker gives its shard's lease back when it is done.
+        DeleteItem: [ITEM.reportingLease],
+      },
+      indexQuery: [INDEX.unreported],
+    },
     topics: [LIFECYCLE_TOPIC],
     marketplace: true,
     queues: [{ queue: USAGE_REPORT_QUEUE, access: 'send' }],
@@ -324,7 +458,10 @@ export const USAGE_RECONCILER_FUNCTION: FunctionDefinition = {
   entry: 'functions/usage-reconciler/handler.ts',
   description: 'Usage reconciliation: compares the ledger with the Metering API retrieval endpoint, daily',
   timeoutSeconds: 60,
-  uses: { table: 'read', marketplace: true },
+  uses: {
+    table: { items: { Query: [ITEM.reported] } },
+    marketplace: true,
+  },
 };
 
 /**
@@ -340,7 +477,18 @@ export const SUBSCRIPTION_SYNC_FUNCTION: FunctionDefinition = {
   timeoutSeconds: 300,
   // Stores subscriptions it finds and applies missed changes; publishes their lifecycle events, and tells the
   // operations topic of a purchase two days from being deleted unfulfilled.
-  uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC, OPERATIONS_TOPIC], marketplace: true },
+  uses: {
+    table: {
+      items: {
+        GetItem: [ITEM.subscription],
+        PutItem: [ITEM.subscription],
+        UpdateItem: [ITEM.subscription],
+      },
+      indexQuery: [INDEX.subscriptionStatus],
+    },
+    topics: [LIFECYCLE_TOPIC, OPERATIONS_TOPIC],
+    marketplace: true,
+  },
 };
 
 /**

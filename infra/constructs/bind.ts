@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { ACCESS_INDEX_NAME, type TableAccess, tableAccessStatements } from '#infra/table-access.ts';
 
 /*
  * Each helper sets the environment variable a function reads AND grants the permission that use needs, in one call,
@@ -11,40 +12,24 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
  * Env var names come from `#shared/env-names.ts` (via `infra/resources.ts`), which the function code reads too.
  */
 
-/** Item reads, including the condition checks of transactions (`TransactWriteItems` is authorized per action). */
-const TABLE_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:ConditionCheckItem',
-];
-const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-];
-
 /**
- * Gives `fn` the table's name in `envVar` and item-level access to the table and the named indexes.
- * `read` grants reads only; `readWrite` adds writes, deletes and transactions. Never `dynamodb:*`, never `*`
- * resources, and never `<table>/index/*` (what `Table.grantReadData` grants): each index is named, so an index added
- * later is not readable until it is bound here. No Scan, no stream reads, no DescribeTable: the code uses none.
+ * Gives `fn` the table's name in `envVar` and exactly the item access `access` declares (infra/table-access.ts): per
+ * group of partitions, the item actions used on them, on the table's ARN, with a `ForAllValues:StringLike`
+ * condition on `dynamodb:LeadingKeys`; and `Query` on the main table's global index (named, never
+ * `<table>/index/*`) restricted to the declared index partitions. Never `dynamodb:*`, never `*` resources, no Scan,
+ * no stream reads, no DescribeTable: the code uses none.
  */
-export function bindTable(
-  fn: lambda.Function,
-  table: dynamodb.ITable,
-  envVar: string,
-  access: 'read' | 'readWrite',
-  indexNames: readonly string[],
-): void {
+export function bindTable(fn: lambda.Function, table: dynamodb.ITable, envVar: string, access: TableAccess): void {
   fn.addEnvironment(envVar, table.tableName);
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
-      resources: [table.tableArn, ...indexNames.map((name) => `${table.tableArn}/index/${name}`)],
-    }),
-  );
+  for (const statement of tableAccessStatements(access)) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...statement.actions],
+        resources: [statement.resource === 'table' ? table.tableArn : `${table.tableArn}/index/${ACCESS_INDEX_NAME}`],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...statement.leadingKeys] } },
+      }),
+    );
+  }
 }
 
 /**
@@ -70,5 +55,15 @@ export function bindTopic(fn: lambda.Function, topic: sns.ITopic, envVar: string
  */
 export function bindSecret(fn: lambda.Function, secret: secretsmanager.ISecret, envVar: string): void {
   fn.addEnvironment(envVar, secret.secretArn);
-  secret.grantRead(fn);
+  // GetSecretValue only: `grantRead` adds DescribeSecret (the secret's metadata, rotation and versions), which the
+  // functions never call (Powertools getSecret reads the value). The resource is what `grantRead` names: the full
+  // ARN, or the partial one with the six characters Secrets Manager appends.
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+    }),
+  );
+  // A secret encrypted with a customer key also needs decrypt on it (none is today: the AWS managed key).
+  secret.encryptionKey?.grantDecrypt(fn);
 }

@@ -7,6 +7,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 import { FUNCTIONS, type FunctionDefinition, HTTP_ROUTES, matchHttpRoute, SCHEDULES } from '#infra/functions.ts';
 import { ensureBootstrapKey } from '#infra/local/bootstrap-key.ts';
 import { localClockEndpoint } from '#infra/local/clock-endpoint.ts';
+import { asFunction, installDynamoDbAccessGuard } from '#infra/local/dynamodb-access-guard.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { type LocalMessaging, startLocalMessaging } from '#infra/local/fauxqs.ts';
@@ -86,6 +87,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     emulator?: MarketplaceEmulator;
     clock?: LocalClock;
     schedules?: LocalSchedules;
+    guard?: () => void;
   } = {};
   const localDir = options.localDir ?? join(REPO_ROOT, '.local');
   const stopAll = async () => {
@@ -93,6 +95,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     await new Promise<void>((done) => (started.server ? started.server.close(() => done()) : done()));
     await Promise.allSettled([started.emulator?.stop(), started.messaging?.stop(), started.dynamodb?.stop()]);
     started.clock?.release();
+    started.guard?.();
   };
   try {
     const endpoints = await startStandIns(options, started);
@@ -156,6 +159,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       },
       options.bootstrapKeyFile ?? join(REPO_ROOT, '.local/bootstrap-key'),
     );
+    // Before the handlers load: they create their DynamoDB clients then.
+    started.guard = installDynamoDbAccessGuard();
     const handlers = await importHandlers(FUNCTIONS);
     started.schedules = startSchedules(
       SCHEDULES,
@@ -300,7 +305,8 @@ async function importHandlers(functions: readonly FunctionDefinition[]): Promise
     const module = (await import(pathToFileURL(join(REPO_ROOT, definition.entry)).href)) as {
       handler: HttpLambdaHandler;
     };
-    handlers.set(definition.id, module.handler);
+    // Each function's DynamoDB requests are checked against its declared table access, as IAM does in AWS.
+    handlers.set(definition.id, asFunction(definition, module.handler));
   }
   return handlers;
 }

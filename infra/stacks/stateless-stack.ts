@@ -173,10 +173,7 @@ export class StatelessStack extends Stack {
     // What each function may touch, as `infra/functions.ts` declares it: an address plus the least grant for it.
     for (const definition of FUNCTIONS) {
       const fn = this.functionFor(definition.id, 'FUNCTIONS').function;
-      if (definition.uses.table) {
-        const indexNames = MAIN_TABLE.globalIndexes.map((index) => index.name);
-        bindTable(fn, stateful.table, MAIN_TABLE.envVar, definition.uses.table, indexNames);
-      }
+      if (definition.uses.table) bindTable(fn, stateful.table, MAIN_TABLE.envVar, definition.uses.table);
       for (const use of definition.uses.queues ?? []) {
         bindQueue(fn, stateful.queueFor(use.queue).queue, use.queue.envVar, use.access);
       }

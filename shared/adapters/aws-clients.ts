@@ -28,9 +28,26 @@ function localOptions(endpoint: string | undefined) {
   return endpoint ? { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', credentials: LOCAL_CREDENTIALS } : {};
 }
 
+/** Called with every DynamoDB client created while set: `watchDynamoDbClients`. */
+let dynamoDbClientWatcher: ((client: DynamoDBClient) => void) | undefined;
+
+/**
+ * Lets the local mode and the tests add a middleware to every DynamoDB client the functions create from now on (the
+ * check that each function stays within its declared table access, infra/local/dynamodb-access-guard.ts). Never
+ * called in AWS, where IAM does that check. Returns the function that stops watching.
+ */
+export function watchDynamoDbClients(watcher: (client: DynamoDBClient) => void): () => void {
+  dynamoDbClientWatcher = watcher;
+  return () => {
+    if (dynamoDbClientWatcher === watcher) dynamoDbClientWatcher = undefined;
+  };
+}
+
 /** The low-level DynamoDB client (for libraries that want one, such as Powertools Idempotency). */
 export function createDynamoDbClient(endpoints: AwsEndpoints = endpointsFromEnv()): DynamoDBClient {
-  return new DynamoDBClient(localOptions(endpoints.dynamodb));
+  const client = new DynamoDBClient(localOptions(endpoints.dynamodb));
+  dynamoDbClientWatcher?.(client);
+  return client;
 }
 
 /** Document client that drops `undefined` attributes, so optional fields never reach DynamoDB as nulls. */

@@ -1,5 +1,6 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import type { HealthProbe } from '#shared/use-cases/operations/ports/health-probe.ts';
 
 /** Reads a key that never exists: proves the table is reachable with only the read permission the function has. */
@@ -7,7 +8,7 @@ export function tableProbe(client: DynamoDBDocumentClient, tableName: string): H
   return {
     name: 'table',
     check: async () => {
-      await client.send(new GetCommand({ TableName: tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
+      await client.send(new GetCommand({ TableName: tableName, Key: { pk: TABLE_PARTITION.health, sk: 'HEALTH' } }));
     },
   };
 }

@@ -6,6 +6,7 @@ import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscr
 import { aBudget } from '#test/builders/alerts.ts';
 import { aSubscription } from '#test/builders/subscription.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
 
@@ -26,7 +27,7 @@ describe('the hourly alert checks function against DynamoDB Local and fauxqs', (
 
   beforeAll(async () => {
     const resources = await prepareFunctionEnvironment();
-    ({ handler } = await import('#functions/alert-checks/handler.ts'));
+    handler = asDeclaredFunction('AlertChecks', (await import('#functions/alert-checks/handler.ts')).handler);
     const { documentClient } = localClients();
     const tableName = resources[MAIN_TABLE.envVar] ?? '';
     alertLog = new DynamoAlertLog(documentClient, tableName);

@@ -14,6 +14,7 @@ import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { type FunctionsWithEmulator, startFunctionsWithEmulator } from '#test/helpers/emulator-env.ts';
 import { buyAndActivate, CUSTOMER_TENANT, eventually, serveWebhook } from '#test/helpers/fulfillment-flow.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -39,9 +40,12 @@ describe('the API function: publisher operations, entitlement and audit trail', 
   beforeAll(async () => {
     system = await startFunctionsWithEmulator();
     tableName = process.env[MAIN_TABLE.envVar] ?? '';
-    ({ handler: api } = await import('#functions/api/handler.ts'));
-    ({ handler: landing } = await import('#functions/landing/handler.ts'));
-    const { handler: webhook } = await import('#functions/fulfillment-webhook/handler.ts');
+    api = asDeclaredFunction('Api', (await import('#functions/api/handler.ts')).handler);
+    landing = asDeclaredFunction('Landing', (await import('#functions/landing/handler.ts')).handler);
+    const webhook = asDeclaredFunction(
+      'FulfillmentWebhook',
+      (await import('#functions/fulfillment-webhook/handler.ts')).handler,
+    );
     webhookEndpoint = await serveWebhook(webhook);
     system.emulator.control.setWebhookUrl(webhookEndpoint.url);
     const { documentClient } = localClients();

@@ -17,6 +17,7 @@ import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { oneCandidatePerRule, yen } from '#test/builders/alerts.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -43,7 +44,7 @@ describe('the local alert outbox (GET /v1/outbox) on fauxqs', () => {
     // What the lead's local mode does: a queue for the outbox, named to the API by its environment variable.
     const outbox = await sqs.send(new CreateQueueCommand({ QueueName: `alerts-outbox-${randomUUID()}` }));
     process.env[ENV.alertsOutboxQueueUrl] = outbox.QueueUrl;
-    ({ handler } = await import('#functions/api/handler.ts'));
+    handler = asDeclaredFunction('Api', (await import('#functions/api/handler.ts')).handler);
     const tableName = resources[MAIN_TABLE.envVar] ?? '';
     publisher = new SnsAlertPublisher(sns, resources[ALERTS_TOPIC.envVar] ?? '');
     alertLog = new DynamoAlertLog(documentClient, tableName);

@@ -9,6 +9,7 @@ import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher } from '#test/builders/subscription.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -26,7 +27,7 @@ describe('the usage reporter runs (GET and POST /v1/reporting/runs) on DynamoDB 
   beforeAll(async () => {
     const resources = await prepareFunctionEnvironment();
     queueUrl = resources[USAGE_REPORT_QUEUE.envVar] ?? '';
-    ({ handler } = await import('#functions/api/handler.ts'));
+    handler = asDeclaredFunction('Api', (await import('#functions/api/handler.ts')).handler);
     const { documentClient } = localClients();
     const deps = {
       apiKeys: new DynamoApiKeyStore(documentClient, resources[MAIN_TABLE.envVar] ?? ''),

@@ -12,6 +12,7 @@ import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPartnerRecord } from '#test/builders/alerts.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -79,7 +80,7 @@ describe('the API function with sign-in sessions: who sees what (issue 13)', () 
       [ENV.publisherAdminUsers]: `${ADMIN_OID}, someone.else@publisher.example`,
       [ENV.publisherAdminGroupId]: 'b0b0b0b0-2222-4222-8222-222222222222',
     });
-    ({ handler } = await import('#functions/api/handler.ts'));
+    handler = asDeclaredFunction('Api', (await import('#functions/api/handler.ts')).handler);
     const { documentClient } = localClients();
     const tableName = resources[MAIN_TABLE.envVar] ?? '';
     const store = new DynamoSubscriptionStore(documentClient, tableName);

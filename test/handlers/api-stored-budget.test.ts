@@ -15,6 +15,7 @@ import { evaluateSubscriptionAlerts } from '#shared/use-cases/alerts/evaluate-su
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { InMemoryAlertLog, RecordingPublisher } from '#test/helpers/in-memory-alert-log.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
@@ -82,7 +83,7 @@ describe('budgets whose amounts are out of bounds, against DynamoDB Local', () =
   beforeAll(async () => {
     const resources = await prepareFunctionEnvironment();
     tableName = resources[MAIN_TABLE.envVar] ?? '';
-    ({ handler } = await import('#functions/api/handler.ts'));
+    handler = asDeclaredFunction('Api', (await import('#functions/api/handler.ts')).handler);
     const deps = {
       apiKeys: new DynamoApiKeyStore(localClients().documentClient, tableName),
       codec: apiKeyCodec,

@@ -12,6 +12,7 @@ import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -90,7 +91,7 @@ describe('the data API (series, allowance, partner customers, lists) through the
 
   beforeAll(async () => {
     const resources = await prepareFunctionEnvironment();
-    ({ handler } = await import('#functions/api/handler.ts'));
+    handler = asDeclaredFunction('Api', (await import('#functions/api/handler.ts')).handler);
     const { documentClient } = localClients();
     const tableName = resources[MAIN_TABLE.envVar] ?? '';
     const deps = { apiKeys: new DynamoApiKeyStore(documentClient, tableName), codec: apiKeyCodec, clock: systemClock };

@@ -9,6 +9,7 @@ import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -35,7 +36,7 @@ describe('the API function against DynamoDB Local and fauxqs', () => {
 
   beforeAll(async () => {
     const resources = await prepareFunctionEnvironment();
-    ({ handler } = await import('#functions/api/handler.ts'));
+    handler = asDeclaredFunction('Api', (await import('#functions/api/handler.ts')).handler);
     const { documentClient } = localClients();
     const tableName = resources[MAIN_TABLE.envVar] ?? '';
     const deps = { apiKeys: new DynamoApiKeyStore(documentClient, tableName), codec: apiKeyCodec, clock: systemClock };

@@ -21,6 +21,7 @@ import {
   startFunctionsWithEmulator,
 } from '#test/helpers/emulator-env.ts';
 import { buyAndActivate, eventually } from '#test/helpers/fulfillment-flow.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { httpEvent } from '#test/helpers/http-event.ts';
 import { aSession } from '#test/helpers/session.ts';
 
@@ -52,8 +53,11 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
 
   beforeAll(async () => {
     system = await startFunctionsWithEmulator(marketplaceSellsMoreSeats);
-    ({ handler: webhook } = await import('#functions/fulfillment-webhook/handler.ts'));
-    ({ handler: landing } = await import('#functions/landing/handler.ts'));
+    webhook = asDeclaredFunction(
+      'FulfillmentWebhook',
+      (await import('#functions/fulfillment-webhook/handler.ts')).handler,
+    );
+    landing = asDeclaredFunction('Landing', (await import('#functions/landing/handler.ts')).handler);
     consumer = await consumeOperationAnswers();
     api = marketplaceApi(system.emulator, await tokenFor(system.emulator));
     // The publisher's endpoint as API Gateway + Lambda would run it: each POST becomes an HTTP API v2 event.

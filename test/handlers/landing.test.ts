@@ -8,6 +8,7 @@ import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher } from '#test/builders/subscription.ts';
 import { type FunctionsWithEmulator, startFunctionsWithEmulator } from '#test/helpers/emulator-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -33,7 +34,7 @@ describe('the landing page function against DynamoDB Local, fauxqs and the marke
 
   beforeAll(async () => {
     system = await startFunctionsWithEmulator();
-    ({ handler } = await import('#functions/landing/handler.ts'));
+    handler = asDeclaredFunction('Landing', (await import('#functions/landing/handler.ts')).handler);
     session = await aSession(CUSTOMER);
   });
   afterAll(() => system?.stop());
@@ -303,7 +304,10 @@ describe('the landing page function against DynamoDB Local, fauxqs and the marke
       await activate(purchase.token);
 
       // The API handler reads its configuration when loaded: only now, after the environment is set.
-      const { handler: api } = (await import('#functions/api/handler.ts')) as { handler: ApiHandler };
+      const api = asDeclaredFunction(
+        'Api',
+        ((await import('#functions/api/handler.ts')) as { handler: ApiHandler }).handler,
+      );
       const apiKeys = new DynamoApiKeyStore(localClients().documentClient, process.env[MAIN_TABLE.envVar] ?? '');
       const key = (
         await createApiKey({ apiKeys, codec: apiKeyCodec, clock: systemClock }, aPublisher(), {

@@ -11,6 +11,7 @@ import {
 import { aSubscription } from '#test/builders/subscription.ts';
 import { type FunctionsWithEmulator, startFunctionsWithEmulator } from '#test/helpers/emulator-env.ts';
 import { aPurchaseInput } from '#test/helpers/fulfillment-flow.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { sampleEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -32,7 +33,7 @@ describe('the subscription sync and the 30-day deadline, against DynamoDB Local,
 
   beforeAll(async () => {
     system = await startFunctionsWithEmulator();
-    ({ handler: sync } = await import('#functions/subscription-sync/handler.ts'));
+    sync = asDeclaredFunction('SubscriptionSync', (await import('#functions/subscription-sync/handler.ts')).handler);
     const queue = await sqs.send(new CreateQueueCommand({ QueueName: `operations-${randomUUID()}` }));
     operationsQueueUrl = queue.QueueUrl ?? '';
     const attributes = await sqs.send(

@@ -6,6 +6,7 @@ import { ENV } from '#shared/env-names.ts';
 import { openSession } from '#shared/http/session.ts';
 import { type FunctionsWithEmulator, startFunctionsWithEmulator } from '#test/helpers/emulator-env.ts';
 import { signInOnFakeEntra } from '#test/helpers/fake-entra-sign-in.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { aSession, testSessionKeys } from '#test/helpers/session.ts';
@@ -25,7 +26,7 @@ describe('the Portal function: sign-in with Microsoft, pages and assets', () => 
 
   beforeAll(async () => {
     system = await startFunctionsWithEmulator();
-    ({ handler } = await import('#functions/portal/handler.ts'));
+    handler = asDeclaredFunction('Portal', (await import('#functions/portal/handler.ts')).handler);
   });
   afterAll(() => system?.stop());
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FunctionsWithEmulator, startFunctionsWithEmulator } from '#test/helpers/emulator-env.ts';
 import { aPurchaseInput, buyAndActivate } from '#test/helpers/fulfillment-flow.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { sampleEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 
@@ -17,8 +18,8 @@ describe('the subscription sync function against DynamoDB Local, fauxqs and the 
 
   beforeAll(async () => {
     system = await startFunctionsWithEmulator((catalog) => catalog, { PENDING_PURCHASE_ALERT_MINUTES: '60' });
-    ({ handler: sync } = await import('#functions/subscription-sync/handler.ts'));
-    ({ handler: landing } = await import('#functions/landing/handler.ts'));
+    sync = asDeclaredFunction('SubscriptionSync', (await import('#functions/subscription-sync/handler.ts')).handler);
+    landing = asDeclaredFunction('Landing', (await import('#functions/landing/handler.ts')).handler);
     system.emulator.control.setWebhookUrl(UNREACHABLE_WEBHOOK);
   });
   afterAll(() => system?.stop());

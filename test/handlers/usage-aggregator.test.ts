@@ -6,6 +6,7 @@ import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger
 import type { UsageMessage } from '#shared/domain/usage/usage-message.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { sampleEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -31,7 +32,7 @@ describe('the usage aggregator function against DynamoDB Local', () => {
 
   beforeAll(async () => {
     const resources = await prepareFunctionEnvironment();
-    ({ handler } = await import('#functions/usage-aggregator/handler.ts'));
+    handler = asDeclaredFunction('UsageAggregator', (await import('#functions/usage-aggregator/handler.ts')).handler);
     ledger = new DynamoUsageLedger(localClients().documentClient, resources[MAIN_TABLE.envVar] ?? '');
   });
 

@@ -20,6 +20,7 @@ import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
 import { aPurchaseInput } from '#test/helpers/fulfillment-flow.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { bodyOf, httpEvent, sampleEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -71,7 +72,7 @@ describe('the usage ingest function against DynamoDB Local and fauxqs', () => {
     await writeFile(caPath, emulator.entra.caCertificatePem);
     Object.assign(process.env, marketplaceClientEnv(emulator, caPath));
     queueUrl = resources[USAGE_QUEUE.envVar] ?? '';
-    ({ handler } = await import('#functions/usage-ingest/handler.ts'));
+    handler = asDeclaredFunction('UsageIngest', (await import('#functions/usage-ingest/handler.ts')).handler);
     const tableName = resources[MAIN_TABLE.envVar] ?? '';
     const deps = { apiKeys: new DynamoApiKeyStore(documentClient, tableName), codec: apiKeyCodec, clock: systemClock };
     keys.publisher = (await createApiKey(deps, aPublisher(), { name: 'publisher', role: 'publisher' })).token;

@@ -18,6 +18,7 @@ import { aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
 import { emulatorMarketplace } from '#test/helpers/emulator-client.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { sampleEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
@@ -54,8 +55,11 @@ describe('the usage report dispatcher and reporter functions against DynamoDB Lo
       [ENV.entraAuthorityHost]: emulator.entra.authorityHost,
       [ENV.entraCaCertPath]: join(directory, 'ca.pem'),
     });
-    ({ handler: dispatcher } = await import('#functions/usage-report-dispatcher/handler.ts'));
-    ({ handler: reporter } = await import('#functions/usage-reporter/handler.ts'));
+    dispatcher = asDeclaredFunction(
+      'UsageReportDispatcher',
+      (await import('#functions/usage-report-dispatcher/handler.ts')).handler,
+    );
+    reporter = asDeclaredFunction('UsageReporter', (await import('#functions/usage-reporter/handler.ts')).handler);
   });
 
   afterAll(async () => {

@@ -14,6 +14,7 @@ import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscr
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { ENV } from '#shared/env-names.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
+import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { type ReceivedLifecycleEvent, subscribeLifecycleQueue } from '#test/helpers/lifecycle-queue.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
 
@@ -93,7 +94,10 @@ export async function startFunctionsWithEmulator(
  * `startFunctionsWithEmulator` (the handler reads its configuration when its module loads).
  */
 export async function consumeOperationAnswers(): Promise<{ stop: () => Promise<void> }> {
-  const { handler } = await import('#functions/operation-answers/handler.ts');
+  const handler = asDeclaredFunction(
+    'OperationAnswers',
+    (await import('#functions/operation-answers/handler.ts')).handler,
+  );
   return startQueuePoller(localClients().sqs, {
     queueUrl: process.env[OPERATION_ANSWERS_QUEUE.envVar] ?? '',
     queueArn: `arn:aws:sqs:us-east-1:000000000000:${OPERATION_ANSWERS_QUEUE.id}`,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { installDynamoDbAccessGuard } from '#infra/local/dynamodb-access-guard.ts';
 import { localAwsEnv } from '#infra/local/function-env.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import type { ResourceEnv } from '#infra/local/provision.ts';
@@ -13,6 +14,9 @@ import { localEndpoints, provisionIsolatedResources } from '#test/helpers/local-
  * Import a handler only after this: handlers read their configuration when their module loads.
  */
 export async function prepareFunctionEnvironment(): Promise<ResourceEnv> {
+  // Before any handler loads (they create their DynamoDB clients then): their requests are checked against their
+  // declared table access when called through asDeclaredFunction (test/helpers/guarded-handler.ts).
+  installDynamoDbAccessGuard();
   const resources = await provisionIsolatedResources();
   const endpoints = localEndpoints();
   Object.assign(process.env, {

@@ -92,7 +92,6 @@ describe('the Entra credential lifecycle in the stacks', () => {
     expect(actions.filter((action) => !action.startsWith('xray:')).sort()).toEqual([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
-      'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
       'secretsmanager:ListSecretVersionIds',
     ]);

@@ -20,6 +20,7 @@ import {
   readOptionalString,
   readString,
 } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { INDEX_PARTITION, TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import {
   ALERT_RULES,
@@ -50,12 +51,13 @@ const RETENTION_SECONDS = 400 * 24 * 3600;
 const MAX_RECORD_ATTEMPTS = 5;
 const SEVERITIES: readonly AlertSeverity[] = ['info', 'warning', 'critical'];
 
-const alertKeyOf = (key: string) => ({ pk: `ALERT#${key}`, sk: ALERT_SK });
+const alertKeyOf = (key: string) => ({ pk: `${TABLE_PARTITION.alert}${key}`, sk: ALERT_SK });
 const bySubscriptionKey = (subscriptionId: string, createdAt: Date, key: string) => ({
-  pk: `SUB#${subscriptionId}`,
+  pk: `${TABLE_PARTITION.subscription}${subscriptionId}`,
   sk: `${BY_SUBSCRIPTION_SK_PREFIX}${createdAt.toISOString()}#${key}`,
 });
-const recipientIndexKey = (recipient: AlertRecipient) => `ALERTS#${recipientAddress(recipient)}`;
+const recipientIndexKey = (recipient: AlertRecipient) =>
+  `${INDEX_PARTITION.alertRecipient}${recipientAddress(recipient)}`;
 
 /**
  * The alert log in the main table (single-table design). Each alert is two items, written in one transaction:
@@ -223,7 +225,7 @@ export class DynamoAlertLog implements AlertLog {
   }
 
   async listBySubscription(subscriptionId: string, query: AlertHistoryQuery = {}): Promise<AlertHistoryPage> {
-    const partition = `SUB#${subscriptionId}`;
+    const partition = `${TABLE_PARTITION.subscription}${subscriptionId}`;
     const page = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -2,6 +2,7 @@ import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynam
 import { budgetKey, toBudget } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
 import type { Item } from '#shared/adapters/dynamodb/dynamo-item.ts';
 import { creditLinkKey, toCreditLink } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
+import { TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { StoredValueInvalidError } from '#shared/domain/errors.ts';
 import type { AlertSettings, AlertSettingsReader } from '#shared/use-cases/alerts/ports/alert-settings-reader.ts';
 
@@ -33,7 +34,7 @@ export class DynamoAlertSettingsReader implements AlertSettingsReader {
     const keys = unique.flatMap((id) => [budgetKey(id), creditLinkKey(id)]);
     for (let start = 0; start < keys.length; start += KEYS_PER_REQUEST) {
       for (const item of await this.getAll(keys.slice(start, start + KEYS_PER_REQUEST))) {
-        const subscriptionId = String(item.pk).slice('SUB#'.length);
+        const subscriptionId = String(item.pk).slice(TABLE_PARTITION.subscription.length);
         const settings = found.get(subscriptionId);
         if (!settings) continue;
         if (item.sk === budgetKey(subscriptionId).sk) {

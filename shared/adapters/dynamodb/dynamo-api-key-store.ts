@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { INDEX_PARTITION, TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import { ConflictError, NotFoundError } from '#shared/domain/errors.ts';
 import type { ApiKeyRecord, ApiKeyStore } from '#shared/use-cases/access/ports/api-key-store.ts';
@@ -26,9 +27,9 @@ export class DynamoApiKeyStore implements ApiKeyStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            pk: `APIKEY#${record.keyId}`,
+            pk: `${TABLE_PARTITION.apiKey}${record.keyId}`,
             sk: 'APIKEY',
-            gsi1pk: 'APIKEYS',
+            gsi1pk: INDEX_PARTITION.apiKeys,
             gsi1sk: `${record.createdAt}#${record.keyId}`,
             ...record,
           },
@@ -45,7 +46,7 @@ export class DynamoApiKeyStore implements ApiKeyStore {
 
   async findById(keyId: string): Promise<ApiKeyRecord | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: `APIKEY#${keyId}`, sk: 'APIKEY' } }),
+      new GetCommand({ TableName: this.tableName, Key: { pk: `${TABLE_PARTITION.apiKey}${keyId}`, sk: 'APIKEY' } }),
     );
     return result.Item ? toRecord(result.Item) : undefined;
   }
@@ -59,7 +60,7 @@ export class DynamoApiKeyStore implements ApiKeyStore {
           TableName: this.tableName,
           IndexName: MAIN_INDEX_NAME,
           KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': 'APIKEYS' },
+          ExpressionAttributeValues: { ':pk': INDEX_PARTITION.apiKeys },
           ScanIndexForward: false,
           ExclusiveStartKey: startKey,
         }),
@@ -75,7 +76,7 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `APIKEY#${keyId}`, sk: 'APIKEY' },
+          Key: { pk: `${TABLE_PARTITION.apiKey}${keyId}`, sk: 'APIKEY' },
           // Keep the first revocation time if revoked twice.
           UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
           ConditionExpression: 'attribute_exists(pk)',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import type {
   AuditActor,
   AuditEntry,
@@ -30,7 +31,7 @@ export class DynamoAuditLog implements AuditLog {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: `SUB#${entry.subscriptionId}`,
+          pk: `${TABLE_PARTITION.subscription}${entry.subscriptionId}`,
           sk: `${AUDIT_SK_PREFIX}${entry.at.toISOString()}#${randomUUID()}`,
           type: 'AuditEntry',
           at: entry.at.toISOString(),
@@ -47,7 +48,7 @@ export class DynamoAuditLog implements AuditLog {
   }
 
   async list(subscriptionId: string, query: AuditQuery = {}): Promise<AuditPage> {
-    const partition = `SUB#${subscriptionId}`;
+    const partition = `${TABLE_PARTITION.subscription}${subscriptionId}`;
     const page = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -8,14 +8,18 @@ import {
   readString,
   readStringList,
 } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { INDEX_PARTITION, TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import { type BudgetSettings, parseBudgetSettings } from '#shared/domain/alerts/settings.ts';
 import { StoredValueInvalidError, ValidationError } from '#shared/domain/errors.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 
 const BUDGET_SK = 'BUDGET';
-export const budgetKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: BUDGET_SK });
-const customerIndexKey = (customerId: string) => `CUSTOMER#${customerId}#BUDGETS`;
+export const budgetKey = (subscriptionId: string) => ({
+  pk: `${TABLE_PARTITION.subscription}${subscriptionId}`,
+  sk: BUDGET_SK,
+});
+const customerIndexKey = (customerId: string) => `${INDEX_PARTITION.customer}${customerId}#BUDGETS`;
 
 /**
  * Customer budgets in the main table (single-table design):
@@ -94,7 +98,7 @@ export function toBudget(item: Item): BudgetSettings {
     return parseBudgetItem(item);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    const subscriptionId = String(item.subscriptionId ?? String(item.pk).slice('SUB#'.length));
+    const subscriptionId = String(item.subscriptionId ?? String(item.pk).slice(TABLE_PARTITION.subscription.length));
     throw new StoredValueInvalidError(
       `The stored budget of subscription ${subscriptionId} no longer validates (${error.field ?? 'budget'}: ` +
         `${error.message}); PUT /v1/subscriptions/${subscriptionId}/budget to replace it. Until then it sends no alerts.`,

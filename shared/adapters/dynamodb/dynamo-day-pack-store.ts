@@ -7,6 +7,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { INDEX_PARTITION, TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import type { DayPack, DayPackRedemption, PrepaidTerm, RedeemedDayPack } from '#shared/domain/day-packs.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
@@ -22,9 +23,9 @@ const REDEMPTION_SK_PREFIX = 'REDEMPTION#';
 // Enough of the hash to keep two redemptions in the same millisecond apart, without repeating the whole key.
 const HASH_PREFIX_LENGTH = 16;
 
-const packKey = (codeHash: string) => ({ pk: `DAYPACK#${codeHash}`, sk: PACK_SK });
-const termKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: TERM_SK });
-const partnerIndexKey = (partnerId: string) => `PARTNER#${partnerId}#DAYPACKS`;
+const packKey = (codeHash: string) => ({ pk: `${TABLE_PARTITION.dayPack}${codeHash}`, sk: PACK_SK });
+const termKey = (subscriptionId: string) => ({ pk: `${TABLE_PARTITION.subscription}${subscriptionId}`, sk: TERM_SK });
+const partnerIndexKey = (partnerId: string) => `${INDEX_PARTITION.partner}${partnerId}#DAYPACKS`;
 
 /**
  * Day packs and prepaid terms in the main table (single-table design):
@@ -123,7 +124,7 @@ export class DynamoDayPackStore implements DayPackStore, DayPackDirectory {
               Put: {
                 TableName: this.tableName,
                 Item: {
-                  pk: `SUB#${redemption.subscriptionId}`,
+                  pk: `${TABLE_PARTITION.subscription}${redemption.subscriptionId}`,
                   sk: `${REDEMPTION_SK_PREFIX}${redemption.redeemedAt.toISOString()}#${pack.codeHash.slice(0, HASH_PREFIX_LENGTH)}`,
                   ...packAttributes(pack),
                   type: 'DayPackRedemption',
@@ -179,7 +180,10 @@ export class DynamoDayPackStore implements DayPackStore, DayPackDirectory {
     const items = await this.queryAll({
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': `SUB#${subscriptionId}`, ':prefix': REDEMPTION_SK_PREFIX },
+      ExpressionAttributeValues: {
+        ':pk': `${TABLE_PARTITION.subscription}${subscriptionId}`,
+        ':prefix': REDEMPTION_SK_PREFIX,
+      },
       ConsistentRead: true,
     });
     return items.map((item) => {

@@ -23,6 +23,7 @@ import {
   readString,
   readStringList,
 } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { INDEX_PARTITION, TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import {
   type CreditLevels,
@@ -44,11 +45,14 @@ const APPROVAL_SK_PREFIX = 'APPROVAL#';
 // Expired approvals stay readable for a month (for the partner's and support's questions), then TTL removes them.
 const APPROVAL_RETENTION_SECONDS = 30 * 24 * 3600;
 
-const PARTNERS_INDEX_KEY = 'PARTNERS';
-const partnerKey = (partnerId: string) => ({ pk: `PARTNER#${partnerId}`, sk: PARTNER_SK });
-const tenantKey = (tenantId: string) => ({ pk: `PARTNER_TENANT#${tenantId}`, sk: TENANT_SK });
-export const creditLinkKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: CREDIT_LINK_SK });
-const partnerLinksIndexKey = (partnerId: string) => `PARTNER#${partnerId}#CREDIT_LINKS`;
+const PARTNERS_INDEX_KEY = INDEX_PARTITION.partners;
+const partnerKey = (partnerId: string) => ({ pk: `${TABLE_PARTITION.partner}${partnerId}`, sk: PARTNER_SK });
+const tenantKey = (tenantId: string) => ({ pk: `${TABLE_PARTITION.partnerTenant}${tenantId}`, sk: TENANT_SK });
+export const creditLinkKey = (subscriptionId: string) => ({
+  pk: `${TABLE_PARTITION.subscription}${subscriptionId}`,
+  sk: CREDIT_LINK_SK,
+});
+const partnerLinksIndexKey = (partnerId: string) => `${INDEX_PARTITION.partner}${partnerId}#CREDIT_LINKS`;
 
 /**
  * Reseller partners, credit links and approvals in the main table (single-table design):
@@ -253,7 +257,7 @@ export class DynamoPartnerStore implements PartnerStore, PartnerDirectory {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: `SUB#${approval.subscriptionId}`,
+          pk: `${TABLE_PARTITION.subscription}${approval.subscriptionId}`,
           sk: `${APPROVAL_SK_PREFIX}${approval.id}`,
           type: 'PurchaseApproval',
           approvalId: approval.id,
@@ -273,7 +277,10 @@ export class DynamoPartnerStore implements PartnerStore, PartnerDirectory {
     const items = await queryAll(this.client, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': `SUB#${subscriptionId}`, ':prefix': APPROVAL_SK_PREFIX },
+      ExpressionAttributeValues: {
+        ':pk': `${TABLE_PARTITION.subscription}${subscriptionId}`,
+        ':prefix': APPROVAL_SK_PREFIX,
+      },
       ConsistentRead: true,
     });
     const activeAt = options.activeAt?.getTime();

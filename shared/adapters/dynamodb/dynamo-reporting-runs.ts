@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, epochSeconds, type Item } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { MAIN_TABLE_KEYS } from '#shared/adapters/dynamodb/table-keys.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import type {
@@ -23,8 +24,8 @@ import type {
   ShardWork,
 } from '#shared/use-cases/metering/ports/reporting-runs.ts';
 
-const RUNS_PK = 'REPORTING_RUNS';
-const LEASE_PK = 'REPORTING_LEASE';
+const RUNS_PK = TABLE_PARTITION.reportingRuns;
+const LEASE_PK = TABLE_PARTITION.reportingLease;
 /** Run records are for watching and recent diagnosis; the slots themselves keep what was reported. */
 const RETENTION_SECONDS = 30 * 24 * 3600;
 const DEFAULT_LIMIT = 20;

@@ -12,6 +12,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { INDEX_PARTITION, TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { MAIN_INDEX_NAME } from '#shared/adapters/dynamodb/table-keys.ts';
 import { ConflictError, ValidationError } from '#shared/domain/errors.ts';
 import type { Subscription, SubscriptionStatus } from '#shared/domain/subscription.ts';
@@ -51,13 +52,16 @@ const SIDE_EFFECT_ATTRIBUTES: Record<OperationSideEffect, { done: string; lease:
   event: { done: 'eventPublishedAt', lease: 'eventClaimedUntil' },
 };
 
-const subscriptionKey = (subscriptionId: string) => ({ pk: `SUB#${subscriptionId}`, sk: SUBSCRIPTION_SK });
+const subscriptionKey = (subscriptionId: string) => ({
+  pk: `${TABLE_PARTITION.subscription}${subscriptionId}`,
+  sk: SUBSCRIPTION_SK,
+});
 const operationKey = (subscriptionId: string, operationId: string) => ({
-  pk: `SUB#${subscriptionId}`,
+  pk: `${TABLE_PARTITION.subscription}${subscriptionId}`,
   sk: `${OPERATION_SK_PREFIX}${operationId}`,
 });
 /** Sparse index partition: only subscription items carry it, one partition per status. */
-const statusPartition = (status: SubscriptionStatus) => `SUBSTATUS#${status}`;
+const statusPartition = (status: SubscriptionStatus) => `${INDEX_PARTITION.subscriptionStatus}${status}`;
 
 /**
  * Subscriptions and their operation records in the main table:
@@ -636,7 +640,7 @@ function operationRecordOf(item: Item): OperationRecord {
   const sk = String(item.sk ?? '');
   const text = (name: string) => (typeof item[name] === 'string' ? (item[name] as string) : undefined);
   const record: Record<string, unknown> = {
-    subscriptionId: pk.replace(/^SUB#/, ''),
+    subscriptionId: pk.slice(TABLE_PARTITION.subscription.length),
     operationId: sk.slice(OPERATION_SK_PREFIX.length),
     action: text('action') ?? '',
     state: text('state') ?? 'received',

@@ -11,9 +11,10 @@
  * - in the global index, slots and carrying meters under `UNREPORTED#<shard>`, sorted by hour.
  */
 import { createHash } from 'node:crypto';
+import { INDEX_PARTITION, TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 
 /** Partition of everything of one subscription (slots, totals, and the reporter's meter states and flag). */
-export const subscriptionPk = (subscriptionId: string) => `SUB#${subscriptionId}`;
+export const subscriptionPk = (subscriptionId: string) => `${TABLE_PARTITION.subscription}${subscriptionId}`;
 /** Sort key of an hourly slot; `hour` is an ISO hour start, so a dimension's slots sort by hour. */
 export const slotSk = (dimension: string, hour: string) => `USAGE#${dimension}#${hour}`;
 /** Sort key of a subscription's usage totals of a UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`). */
@@ -26,7 +27,7 @@ export const entryChunkSk = (hour: string, chunk: number) =>
 export const entryChunkPrefix = (hour: string) => `ENTRIES#${hour}#`;
 
 /** Partition of the marker of a usage message applied before event-id sets existed (format 1). */
-export const markerPk = (marker: string) => `USAGEMSG#${marker}`;
+export const markerPk = (marker: string) => `${TABLE_PARTITION.usageMessageMarker}${marker}`;
 export const MARKER_SK = 'USAGEMSG';
 
 /** Sort key of the reporter's state of one dimension (allowance tally, carry). */
@@ -38,9 +39,9 @@ export const FLAG_SK = 'METERING_FLAG';
  * subscription (`unreportedShardOf`): each reporter worker reports one shard, so the workers write apart. One
  * partition per day took every accepted answer of the whole run on one key (docs/key-design.md).
  */
-export const reportedPk = (day: string, shard: number) => `REPORTED#${day}#${shard}`;
+export const reportedPk = (day: string, shard: number) => `${TABLE_PARTITION.reported}${day}#${shard}`;
 /** The day's partition before the shards (written until the change, read until its days are out of range). */
-export const legacyReportedPk = (day: string) => `REPORTED#${day}`;
+export const legacyReportedPk = (day: string) => `${TABLE_PARTITION.reported}${day}`;
 export const reportedSk = (subscriptionId: string, dimension: string) => `${subscriptionId}#${dimension}`;
 
 /**
@@ -49,7 +50,7 @@ export const reportedSk = (subscriptionId: string, dimension: string) => `${subs
  */
 export const UNREPORTED_SHARDS = 8;
 /** Index partition key of the slots with unreported quantity in one shard. */
-export const unreportedIndexKey = (shard: number) => `UNREPORTED#${shard}`;
+export const unreportedIndexKey = (shard: number) => `${INDEX_PARTITION.unreported}${shard}`;
 /** Index sort key of a slot with unreported usage: the hour first, so a range query finds the closed hours. */
 export const unreportedSlotSortKey = (hour: string, subscriptionId: string, dimension: string) =>
   `${hour}#${subscriptionId}#${dimension}`;

@@ -2,13 +2,14 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { MAIN_TABLE_KEYS, rawMainTableKey } from '#shared/adapters/dynamodb/table-keys.ts';
 
 /** How long a request's answer is kept for retries with the same `Idempotency-Key`. */
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 
 /** Leading characters of every idempotency record's partition key. */
-export const IDEMPOTENCY_PK_PREFIX = 'IDEMPOTENCY#';
+export const IDEMPOTENCY_PK_PREFIX = TABLE_PARTITION.idempotency;
 
 /**
  * Partition of one remembered answer: `IDEMPOTENCY#<scope>#<digest of the key>`, so every key has its own partition.

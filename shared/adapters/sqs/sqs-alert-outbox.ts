@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, type Item, readDate, readString } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { alertFromSqsBody } from '#shared/adapters/sns/sns-alert-publisher.ts';
 import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
 import { alertNotificationSchema, toAlertNotification } from '#shared/domain/alerts/alert-message.ts';
@@ -17,7 +18,7 @@ export interface QueueSubscriber {
   subscribeQueue(recipient: AlertRecipient, queueArn: string): Promise<string>;
 }
 
-const OUTBOX_PK = 'ALERT_OUTBOX';
+const OUTBOX_PK = TABLE_PARTITION.alertOutbox;
 // The outbox is for trying things out on a laptop: a week of alerts is plenty, then TTL removes them.
 const RETENTION_SECONDS = 7 * 24 * 3600;
 // Each read moves at most this many receives' worth (10 messages each) from the queue into the table.
