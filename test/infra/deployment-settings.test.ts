@@ -1,6 +1,11 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CATALOG_PATH, DeploymentSettingsError, readDeploymentSettings } from '#infra/deployment-settings.ts';
+import {
+  DEFAULT_BACKUP_RETENTION_DAYS,
+  DEFAULT_CATALOG_PATH,
+  DeploymentSettingsError,
+  readDeploymentSettings,
+} from '#infra/deployment-settings.ts';
 
 function settingsWith(context: Record<string, unknown>) {
   return readDeploymentSettings(new App({ context }).node);
@@ -8,7 +13,11 @@ function settingsWith(context: Record<string, unknown>) {
 
 describe('deployment settings from the CDK context', () => {
   it('defaults the stack prefix and the catalog', () => {
-    expect(settingsWith({})).toEqual({ stackPrefix: 'Marketplace', catalogPath: DEFAULT_CATALOG_PATH });
+    expect(settingsWith({})).toEqual({
+      stackPrefix: 'Marketplace',
+      catalogPath: DEFAULT_CATALOG_PATH,
+      backupRetentionDays: DEFAULT_BACKUP_RETENTION_DAYS,
+    });
   });
 
   it('takes the values given with -c', () => {
