@@ -35,6 +35,11 @@ export interface SmokeTarget {
    * in everything but its signature; made-up GUIDs when unknown.
    */
   readonly entra?: { readonly tenantId: string; readonly clientId: string };
+  /**
+   * How far the system's clock is ahead of this machine's (the local mode's clock can be moved forward): usage is
+   * stamped in the system's time, or it would predate a subscription bought on the system's clock.
+   */
+  readonly clockOffsetMs?: number;
   /** A subscription whose usage may be counted (and reported to Microsoft), for the usage round trip. */
   readonly testSubscription?: { readonly id: string; readonly dimension: string; readonly quantity: string };
 }
@@ -56,17 +61,18 @@ export interface SmokeOptions {
 /** Runs every check in order, never throwing: a check that cannot run is a failed line saying why. */
 export async function runSmokeChecks(target: SmokeTarget, options: SmokeOptions = {}): Promise<CheckResult[]> {
   const http = new SmokeHttp(target.apiUrl, options.fetch ?? fetch);
+  const now = () => new Date(Date.now() + (target.clockOffsetMs ?? 0));
   const checks: [string, () => Promise<Omit<CheckResult, 'name'>>][] = [
     ['health', () => checkHealth(http, target.apiKey)],
     ['api key', () => checkKeyRequired(http)],
     ['landing page', () => checkLandingPage(http)],
     ['webhook', () => checkWebhookRefusesForgeries(http, target.entra)],
-    ['usage ingest', () => checkUsageIngest(http, target.apiKey)],
+    ['usage ingest', () => checkUsageIngest(http, target.apiKey, now)],
     [
       'usage round trip',
       () =>
         target.testSubscription
-          ? checkUsageRoundTrip(http, target.apiKey, target.testSubscription, options)
+          ? checkUsageRoundTrip(http, target.apiKey, target.testSubscription, now, options)
           : Promise.resolve({
               status: 'skip',
               detail: 'no test subscription given (--subscription-id <id> --dimension <id>)',
@@ -171,7 +177,7 @@ async function forgedToken(entra: SmokeTarget['entra']): Promise<string> {
     .sign(privateKey);
 }
 
-async function checkUsageIngest(http: SmokeHttp, apiKey: string | undefined) {
+async function checkUsageIngest(http: SmokeHttp, apiKey: string | undefined, now: () => Date) {
   if (!apiKey) return fail(NO_KEY);
   const { status, body } = await http.json('POST', '/v1/usage', {
     apiKey,
@@ -181,7 +187,7 @@ async function checkUsageIngest(http: SmokeHttp, apiKey: string | undefined) {
           subscriptionId: SMOKE_SUBSCRIPTION_ID,
           dimension: 'smoke-test',
           quantity: 1,
-          timestamp: new Date().toISOString(),
+          timestamp: now().toISOString(),
           id: `smoke-${randomUUID()}`,
         },
       ],
@@ -202,6 +208,7 @@ async function checkUsageRoundTrip(
   http: SmokeHttp,
   apiKey: string | undefined,
   subscription: NonNullable<SmokeTarget['testSubscription']>,
+  now: () => Date,
   options: SmokeOptions,
 ) {
   if (!apiKey) return fail(NO_KEY);
@@ -226,7 +233,7 @@ async function checkUsageRoundTrip(
           subscriptionId: subscription.id,
           dimension: subscription.dimension,
           quantity: subscription.quantity,
-          timestamp: new Date().toISOString(),
+          timestamp: now().toISOString(),
           id: `smoke-${randomUUID()}`,
         },
       ],

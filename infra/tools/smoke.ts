@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { LOCAL_CLOCK_PATH } from '#infra/local/clock-endpoint.ts';
 import { findLocalSystem, LOCAL_SYSTEM_FILE } from '#infra/local/local-system-file.ts';
 import { type CheckResult, formatResults, runSmokeChecks, type SmokeTarget } from '#infra/tools/smoke-checks.ts';
 import {
@@ -109,12 +110,25 @@ async function smokeLocal(): Promise<CheckResult[]> {
   const target: SmokeTarget = {
     apiUrl: system.apiUrl,
     apiKey: key,
+    clockOffsetMs: await localClockOffsetMs(system.apiUrl, bootstrapKey),
     entra: system.toolEnv?.ENTRA_TENANT_ID
       ? { tenantId: system.toolEnv.ENTRA_TENANT_ID, clientId: system.toolEnv.ENTRA_CLIENT_ID ?? '' }
       : undefined,
     testSubscription: testSubscription ?? (await buyLocalTestSubscription(system, key)),
   };
   return runSmokeChecks(target);
+}
+
+/** How far `npm run clock` has moved the local system's clock ahead (0 when it cannot be read). */
+async function localClockOffsetMs(apiUrl: string, bootstrapKey: string): Promise<number> {
+  try {
+    const response = await fetch(`${apiUrl}${LOCAL_CLOCK_PATH}`, {
+      headers: { authorization: `Bearer ${bootstrapKey}` },
+    });
+    return response.ok ? (((await response.json()) as { offsetMs?: number }).offsetMs ?? 0) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /**

@@ -48,6 +48,15 @@ describe('npm run smoke against the local system', () => {
     expect(code).toBe(0);
   }, 120_000);
 
+  it("stamps usage in the local clock's time after npm run clock moved it ahead", async () => {
+    await local.system.clock.move(new Date(local.system.clock.nowMs() + 2 * 3_600_000));
+
+    const { code, stdout } = await smoke(['--local'], { LOCAL_DIR: local.workDir });
+
+    expect(stdout).toMatch(/^ok {4}usage round trip +1 api-calls posted and read back \(now 1\)/m);
+    expect(code).toBe(0);
+  }, 120_000);
+
   it('fails with exit code 1 and says what to check when the API cannot be reached', async () => {
     const { code, stdout } = await smoke(['--url', 'http://127.0.0.1:9', '--api-key', 'mmk_none']);
 
