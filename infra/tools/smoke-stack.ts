@@ -129,6 +129,7 @@ export async function withTemporaryPublisherKey<T>(
   documents: DynamoDBDocumentClient,
   tableName: string,
   use: (key: string) => Promise<T>,
+  onRevokeFailure: (message: string) => void = console.error,
 ): Promise<T> {
   const apiKeys = new DynamoApiKeyStore(documents, tableName);
   const created = await createApiKey({ apiKeys, codec: apiKeyCodec, clock: systemClock }, undefined, {
@@ -138,6 +139,14 @@ export async function withTemporaryPublisherKey<T>(
   try {
     return await use(created.token);
   } finally {
-    await apiKeys.revoke(created.record.keyId, systemClock.now().toISOString());
+    // A failed revocation must not hide the checks' results: it is reported with what to do instead.
+    await apiKeys
+      .revoke(created.record.keyId, systemClock.now().toISOString())
+      .catch((error: Error) =>
+        onRevokeFailure(
+          `The temporary smoke key ${created.record.keyId} could not be revoked (${error.name}: ${error.message}): ` +
+            `revoke it with DELETE /v1/api-keys/${created.record.keyId} and a publisher key`,
+        ),
+      );
   }
 }
