@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -68,6 +68,10 @@ export class TableBackup extends Construct {
         'the selected table to copy it. The selection names only this table, so nothing else is backed up.',
     });
     this.failedJobsAlarm = this.createFailedJobsAlarm(props.alarmTopic);
+    new CfnOutput(Stack.of(this), 'BackupVaultName', {
+      value: this.vault.backupVaultName,
+      description: 'The AWS Backup vault of the weekly table copies (docs/restore.md)',
+    });
   }
 
   /**

@@ -84,6 +84,8 @@ describe('protected data', () => {
     defaults.stateful.hasResourceProperties('AWS::Backup::BackupSelection', {
       BackupSelection: Match.objectLike({ Resources: [{ 'Fn::GetAtt': [tableId, 'Arn'] }] }),
     });
+    const vaultId = Object.keys(defaults.stateful.findResources('AWS::Backup::BackupVault'))[0];
+    defaults.stateful.hasOutput('BackupVaultName', { Value: { 'Fn::GetAtt': [vaultId, 'BackupVaultName'] } });
   });
 
   it('alarms the operations topic when a backup job fails, is aborted or expires', () => {
