@@ -24,6 +24,9 @@ import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/aws
  * `--subscription-id <id> --dimension <id> [--quantity <n>]` for the usage round trip on a test subscription (its
  * usage is real and reported to Microsoft). With `--local` and no subscription, one is bought in the emulator.
  */
+// The SDK's notice about Node 20 support ending is noise in a one-line-per-check report.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const USAGE =
   'Usage: npm run smoke -- --stack <prefix> | --local | --url <api url> --api-key <key>\n' +
   '       [--api-key <publisher key>] [--subscription-id <id> --dimension <id> [--quantity <n>]]';
@@ -74,6 +77,9 @@ try {
 } catch (error) {
   if (error instanceof SmokeSetupError) exit(error.message, 1);
   const name = (error as Error).name;
+  if ((error as Error).message === 'Region is missing') {
+    exit("No AWS region: set AWS_REGION (or a profile with a region in AWS_PROFILE) to the stacks' region", 1);
+  }
   if (name === 'CredentialsProviderError' || name === 'ExpiredTokenException') {
     exit(`No usable AWS credentials (${(error as Error).message}): set AWS_PROFILE or log in, then retry`, 1);
   }
