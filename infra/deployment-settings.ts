@@ -26,6 +26,17 @@ export interface DeploymentSettings {
    * (infra/stacks/edge-stack.ts, infra/stacks/firewall-stack.ts). Unset: no edge stacks, nothing with a monthly fee.
    */
   readonly customDomain?: CustomDomainSettings;
+  /**
+   * `backupRetentionDays` (default `DEFAULT_BACKUP_RETENTION_DAYS`, 91): how long the weekly AWS Backup copies of the
+   * table are kept in the retained vault (infra/constructs/table-backup.ts); `0` builds no plan, vault or alarm (a
+   * throwaway stack). Point-in-time recovery covers the last 35 days either way.
+   */
+  readonly backupRetentionDays: number;
+  /**
+   * `tableName` (default none: the stateful stack creates the table): the name of an existing table, in the same
+   * account and region, that the stacks use instead, such as a table restored from a backup (docs/restore.md).
+   */
+  readonly tableName?: string;
 }
 
 /** The custom domain of the API and where its certificate comes from (docs/deploy.md, "Custom domain"). */
@@ -52,6 +63,17 @@ export const EDGE_REGION = 'us-east-1';
 
 export const DEFAULT_CATALOG_PATH = 'infra/catalog/catalog.yaml';
 
+/**
+ * Thirteen weekly copies: a quarter of history beyond point-in-time recovery's 35 days, for damage found late (a
+ * quarter's invoices disputed, a bad deploy noticed at month end). Each copy of a DynamoDB table is a full copy
+ * billed as warm backup storage (USD 0.10 per GB-month), so the default costs about USD 1.30 a month per GB of table,
+ * a few cents for a young deployment (docs/restore.md).
+ */
+export const DEFAULT_BACKUP_RETENTION_DAYS = 91;
+
+/** DynamoDB table names: 3 to 255 letters, digits, `_`, `-` and `.`. */
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
 /** @throws DeploymentSettingsError naming the context key and what it must be. */
 export function readDeploymentSettings(node: Node): DeploymentSettings {
   const context = new ContextReader(node);
@@ -60,6 +82,9 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     catalogPath: context.string('catalog') ?? DEFAULT_CATALOG_PATH,
     reserveConcurrency: context.boolean('reserveConcurrency') ?? DEFAULT_RESERVE_CONCURRENCY,
     customDomain: readCustomDomain(context),
+    // Up to ten years: AWS Backup itself allows longer, but past that a compliance archive is the better tool.
+    backupRetentionDays: context.integer('backupRetentionDays', { min: 0, max: 3650 }) ?? DEFAULT_BACKUP_RETENTION_DAYS,
+    tableName: tableNameOf(context.string('tableName')),
   };
 }
 
@@ -107,6 +132,15 @@ function readCustomDomain(context: ContextReader): CustomDomainSettings | undefi
     certificateArn,
     hostedZone: zoneId !== undefined && zoneName !== undefined ? { id: zoneId, name: zoneName } : undefined,
   };
+}
+
+function tableNameOf(name: string | undefined): string | undefined {
+  if (name !== undefined && !TABLE_NAME.test(name)) {
+    throw new DeploymentSettingsError(
+      `Context "tableName" must be a DynamoDB table name (3 to 255 letters, digits, "_", "-" or "."), got "${name}"`,
+    );
+  }
+  return name;
 }
 
 export class DeploymentSettingsError extends Error {

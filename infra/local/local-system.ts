@@ -50,6 +50,11 @@ export interface LocalSystemOptions {
   readonly endpoints?: AwsEndpoints;
   /** Prefix of the local table, queue and topic names. */
   readonly prefix?: string;
+  /**
+   * An existing table to run on instead of creating `<prefix>-Main`, as the CDK app's `tableName` setting does with a
+   * restored table (docs/restore.md); the queues and topics are still the prefix's.
+   */
+  readonly tableName?: string;
   /** Plan catalog served by the functions. */
   readonly catalogPath?: string;
   /** File holding the bootstrap publisher key. */
@@ -99,7 +104,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   };
   try {
     const endpoints = await startStandIns(options, started);
-    const resources = await provision(endpoints, options.prefix ?? 'local');
+    const resources = await provision(endpoints, options.prefix ?? 'local', options.tableName);
     // fauxqs sends no e-mail or SMS: alerts also go to an outbox queue subscribed with the same filter policies,
     // which `GET /v1/outbox` shows.
     const outbox = await createSqsClient(endpoints).send(
@@ -282,7 +287,11 @@ async function startStandIns(
   return { dynamodb: started.dynamodb.endpoint, sqs: messaging, sns: messaging };
 }
 
-async function provision(endpoints: Required<AwsEndpoints>, prefix: string): Promise<Record<string, string>> {
+async function provision(
+  endpoints: Required<AwsEndpoints>,
+  prefix: string,
+  tableName: string | undefined,
+): Promise<Record<string, string>> {
   const dynamodb = new DynamoDBClient({
     endpoint: endpoints.dynamodb,
     region: 'us-east-1',
@@ -292,6 +301,7 @@ async function provision(endpoints: Required<AwsEndpoints>, prefix: string): Pro
     return await provisionLocalResources(
       { dynamodb, sqs: createSqsClient(endpoints), sns: createSnsClient(endpoints) },
       prefix,
+      tableName ? { existingTables: { [MAIN_TABLE.id]: tableName } } : {},
     );
   } finally {
     dynamodb.destroy();

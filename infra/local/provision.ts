@@ -19,6 +19,14 @@ export interface ProvisionClients {
   readonly sns: SNSClient;
 }
 
+export interface ProvisionOptions {
+  /**
+   * Tables to use as they are instead of creating `<prefix>-<id>`, by table id (`Main`): the local counterpart of the
+   * CDK app's `tableName` setting, for a restore drill on a copied table (docs/restore.md).
+   */
+  readonly existingTables?: Readonly<Record<string, string>>;
+}
+
 /**
  * Creates the tables, queues (with their dead-letter queues) and topics of `infra/resources.ts` in DynamoDB
  * Local and fauxqs: the same definitions the CDK stateful stack deploys. Safe to run again on existing resources.
@@ -26,9 +34,18 @@ export interface ProvisionClients {
  * @param prefix distinguishes several systems in one DynamoDB Local / fauxqs (tests use one prefix per suite).
  * @returns the environment variables the handlers read (`TABLE_NAME`, `USAGE_QUEUE_URL`, …).
  */
-export async function provisionLocalResources(clients: ProvisionClients, prefix: string): Promise<ResourceEnv> {
+export async function provisionLocalResources(
+  clients: ProvisionClients,
+  prefix: string,
+  options: ProvisionOptions = {},
+): Promise<ResourceEnv> {
   const env: ResourceEnv = {};
-  for (const table of TABLES) env[table.envVar] = await createTable(clients.dynamodb, table, `${prefix}-${table.id}`);
+  for (const table of TABLES) {
+    const existing = options.existingTables?.[table.id];
+    env[table.envVar] = existing
+      ? await requireTable(clients.dynamodb, existing)
+      : await createTable(clients.dynamodb, table, `${prefix}-${table.id}`);
+  }
   for (const queue of QUEUES) env[queue.envVar] = await createQueueWithDlq(clients.sqs, queue, `${prefix}-${queue.id}`);
   for (const topic of TOPICS) {
     const created = await clients.sns.send(new CreateTopicCommand({ Name: `${prefix}-${topic.id}` }));
@@ -78,6 +95,19 @@ async function createTable(client: DynamoDBClient, table: TableDefinition, name:
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
     await client.send(new DescribeTableCommand({ TableName: name }));
+  }
+  return name;
+}
+
+/** @throws Error naming the table when it does not exist (a restore drill pointed at the wrong name). */
+async function requireTable(client: DynamoDBClient, name: string): Promise<string> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: name }));
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') {
+      throw new Error(`Table ${name} does not exist in DynamoDB Local: copy or restore it before starting on it`);
+    }
+    throw error;
   }
   return name;
 }

@@ -7,7 +7,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { DeploymentSettings } from '#infra/deployment-settings.ts';
+import { TableBackup } from '#infra/constructs/table-backup.ts';
+import { DEFAULT_BACKUP_RETENTION_DAYS, type DeploymentSettings } from '#infra/deployment-settings.ts';
 import {
   ALERTS_TOPIC,
   LIFECYCLE_TOPIC,
@@ -61,7 +62,8 @@ export interface QueueWithDeadLetter {
  * the queues are retained when this stack is deleted.
  */
 export class StatefulStack extends Stack implements StatefulResources {
-  readonly table: dynamodb.Table;
+  /** Created here, or the existing table named by the `tableName` setting (a restored table, docs/restore.md). */
+  readonly table: dynamodb.ITable;
   readonly usageQueue: sqs.Queue;
   readonly usageDeadLetterQueue: sqs.Queue;
   readonly lifecycleTopic: sns.Topic;
@@ -74,16 +76,25 @@ export class StatefulStack extends Stack implements StatefulResources {
   /** Random at creation: the session and sign-in cookie keys are derived from it. */
   readonly sessionSecret: secretsmanager.Secret;
   readonly alertContactsPolicy: iam.ManagedPolicy;
+  /** The weekly AWS Backup copies of the table; undefined when `backupRetentionDays` is 0. */
+  readonly tableBackup?: TableBackup;
 
-  private readonly tables = new Map<TableDefinition, dynamodb.Table>();
+  private readonly tables = new Map<TableDefinition, dynamodb.ITable>();
   private readonly queues = new Map<QueueDefinition, QueueWithDeadLetter>();
   private readonly topics = new Map<TopicDefinition, sns.Topic>();
 
   constructor(scope: Construct, id: string, props?: StatefulStackProps) {
-    super(scope, id, props);
+    // Deleting this stack would orphan the retained table and queues from the functions that use them: CloudFormation
+    // refuses it until someone turns the protection off on purpose (docs/deploy.md).
+    super(scope, id, { terminationProtection: true, ...props });
+    const settings = props?.settings;
 
-    // Everything in resources.ts is built, so a definition added there cannot be forgotten here.
-    for (const definition of TABLES) this.tables.set(definition, this.createTable(definition));
+    // Everything in resources.ts is built, so a definition added there cannot be forgotten here. A restored table
+    // (the `tableName` setting) is used as it is, never created: the stack holds no second table.
+    for (const definition of TABLES) {
+      const existing = definition === MAIN_TABLE ? settings?.tableName : undefined;
+      this.tables.set(definition, existing ? this.importTable(definition, existing) : this.createTable(definition));
+    }
     for (const definition of TOPICS) this.topics.set(definition, this.createTopic(definition));
     for (const definition of QUEUES) this.queues.set(definition, this.createQueue(definition));
 
@@ -148,11 +159,19 @@ export class StatefulStack extends Stack implements StatefulResources {
         'out, so it is rotated on purpose (put a new random value), not on a schedule mid-working-day.',
     });
     this.alertContactsPolicy = this.createAlertContactsPolicy(this.alertsTopic);
+    const backupRetentionDays = settings?.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS;
+    if (backupRetentionDays > 0) {
+      this.tableBackup = new TableBackup(this, 'TableBackup', {
+        table: this.table,
+        retentionDays: backupRetentionDays,
+        alarmTopic: this.topicFor(OPERATIONS_TOPIC),
+      });
+    }
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'For npm run api-key:create' });
   }
 
   /** The table built from `definition`. @throws Error if the definition is not listed in `TABLES`. */
-  tableFor(definition: TableDefinition): dynamodb.Table {
+  tableFor(definition: TableDefinition): dynamodb.ITable {
     return required(this.tables.get(definition), `table ${definition.id}`);
   }
 
@@ -164,6 +183,16 @@ export class StatefulStack extends Stack implements StatefulResources {
   /** The topic built from `definition`. @throws Error if the definition is not listed in `TOPICS`. */
   topicFor(definition: TopicDefinition): sns.Topic {
     return required(this.topics.get(definition), `topic ${definition.id}`);
+  }
+
+  /**
+   * An existing table (restored from a backup or a point in time) in place of the one this stack would create. Its
+   * protections (deletion protection, point-in-time recovery, TTL) are not CloudFormation's to set: the restore
+   * procedure turns them on (docs/restore.md) and `npm run smoke` checks them.
+   */
+  private importTable(definition: TableDefinition, tableName: string): dynamodb.ITable {
+    // The index names are granted one by one in bindTable, so no index wildcard is asked for here.
+    return dynamodb.Table.fromTableName(this, definition.id, tableName);
   }
 
   private createTable(definition: TableDefinition): dynamodb.Table {
@@ -180,6 +209,9 @@ export class StatefulStack extends Stack implements StatefulResources {
       timeToLiveAttribute: definition.ttlAttribute,
       // The ledger of usage and subscriptions is the publisher's revenue record: never deleted with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
+      // Retain covers the stack's deletion; this also refuses a DeleteTable from anyone, console and CLI included,
+      // until it is switched off on purpose.
+      deletionProtection: true,
     });
     for (const index of definition.globalIndexes) {
       table.addGlobalSecondaryIndex({

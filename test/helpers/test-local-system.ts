@@ -17,8 +17,12 @@ export interface TestLocalSystem {
  * Starts the local system as `npm start` runs it (every function behind its HTTP server, the queue pollers, the
  * emulator), on the test run's DynamoDB Local and fauxqs, under a fresh table prefix and a temporary folder.
  * @param name names the folder and the first letter of the table prefix (so a left-over table says whose it is).
+ * @param options.tableName runs on this existing table instead of a new one (a restore drill).
  */
-export async function startTestLocalSystem(name: string): Promise<TestLocalSystem> {
+export async function startTestLocalSystem(
+  name: string,
+  options: { readonly tableName?: string } = {},
+): Promise<TestLocalSystem> {
   const workDir = await mkdtemp(join(tmpdir(), `${name}-`));
   try {
     const system = await startLocalSystem({
@@ -27,6 +31,7 @@ export async function startTestLocalSystem(name: string): Promise<TestLocalSyste
       apiPort: 0,
       localDir: workDir,
       bootstrapKeyFile: join(workDir, 'bootstrap-key'),
+      ...(options.tableName ? { tableName: options.tableName } : {}),
     });
     return {
       system,

@@ -1,6 +1,11 @@
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RESERVE_CONCURRENCY, type DeploymentSettings } from '#infra/deployment-settings.ts';
+import {
+  DEFAULT_RESERVE_CONCURRENCY,
+  type DeploymentSettings,
+  readDeploymentSettings,
+} from '#infra/deployment-settings.ts';
 import {
   FULFILLMENT_WEBHOOK_FUNCTION,
   FUNCTIONS,
@@ -19,9 +24,10 @@ const LAMBDA_MIN_UNRESERVED = 100;
 /** The standard concurrency limit of an account once out of its new-account limits. */
 const STANDARD_ACCOUNT_LIMIT = 1_000;
 
+/** The defaults of every setting (whatever settings are added later), with this test's prefix. */
 const SETTINGS: DeploymentSettings = {
+  ...readDeploymentSettings(new App().node),
   stackPrefix: 'Test',
-  catalogPath: 'unused',
   reserveConcurrency: DEFAULT_RESERVE_CONCURRENCY,
 };
 

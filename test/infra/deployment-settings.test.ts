@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_BACKUP_RETENTION_DAYS,
   DEFAULT_CATALOG_PATH,
   DEFAULT_RESERVE_CONCURRENCY,
   DeploymentSettingsError,
@@ -17,6 +18,7 @@ describe('deployment settings from the CDK context', () => {
       stackPrefix: 'Marketplace',
       catalogPath: DEFAULT_CATALOG_PATH,
       reserveConcurrency: DEFAULT_RESERVE_CONCURRENCY,
+      backupRetentionDays: DEFAULT_BACKUP_RETENTION_DAYS,
     });
   });
 

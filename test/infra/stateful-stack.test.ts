@@ -168,7 +168,13 @@ describe('StatefulStack', () => {
 
     it('raises an alarm as soon as any message is visible in a dead-letter queue', () => {
       const ids = deadLetterQueueIds();
-      template.resourceCountIs('AWS::CloudWatch::Alarm', ids.length);
+      // One per dead-letter queue among the stack's alarms (the backup alarm is test/infra/data-protection.test.ts's).
+      template.resourceCountIs('AWS::CloudWatch::Alarm', ids.length + (stack.tableBackup ? 1 : 0));
+      expect(
+        Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
+          (alarm) => alarm.Properties.Namespace === 'AWS/SQS',
+        ),
+      ).toHaveLength(ids.length);
       for (const id of ids) {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/SQS',
