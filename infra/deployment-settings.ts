@@ -12,6 +12,20 @@ export interface DeploymentSettings {
   readonly stackPrefix: string;
   /** `catalog` (default `infra/catalog/catalog.yaml`): the plan catalog, YAML or JSON. */
   readonly catalogPath: string;
+  /**
+   * `onCallEmail` (default none): an e-mail address subscribed to the operations topic, where every alarm goes.
+   * AWS sends it a confirmation mail first; nothing arrives until it is confirmed. Without it, subscribe someone
+   * (or a chat integration) to the `OperationsTopicArn` output after deploying.
+   */
+  readonly onCallEmail?: string;
+  /**
+   * `functionAlarms` (default true): an `Errors` and a `Throttles` alarm per function (two alarms, USD 0.20 a month,
+   * per function). Every function is also watched another way (API 5xx, queue age and dead letters, the failure
+   * queue of the schedules), so `false` saves their cost and loses only which function failed first (docs/cost.md).
+   */
+  readonly functionAlarms: boolean;
+  /** `dashboard` (default true): the CloudWatch dashboard of the whole system (USD 3 a month beyond the free 3). */
+  readonly dashboard: boolean;
 }
 
 export const DEFAULT_CATALOG_PATH = 'infra/catalog/catalog.yaml';
@@ -22,6 +36,9 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
   return {
     stackPrefix: context.string('stackPrefix') ?? 'Marketplace',
     catalogPath: context.string('catalog') ?? DEFAULT_CATALOG_PATH,
+    onCallEmail: context.email('onCallEmail'),
+    functionAlarms: context.boolean('functionAlarms') ?? true,
+    dashboard: context.boolean('dashboard') ?? true,
   };
 }
 
@@ -41,6 +58,15 @@ export class ContextReader {
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || value === '') {
       throw new DeploymentSettingsError(`Context "${key}" must be a non-empty string`);
+    }
+    return value;
+  }
+
+  /** An e-mail address (one `@`, a dot in the domain, no spaces). */
+  email(key: string): string | undefined {
+    const value = this.string(key);
+    if (value !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
+      throw new DeploymentSettingsError(`Context "${key}" must be an e-mail address, got ${JSON.stringify(value)}`);
     }
     return value;
   }
