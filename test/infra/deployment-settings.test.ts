@@ -8,7 +8,13 @@ function settingsWith(context: Record<string, unknown>) {
 
 describe('deployment settings from the CDK context', () => {
   it('defaults the stack prefix and the catalog', () => {
-    expect(settingsWith({})).toEqual({ stackPrefix: 'Marketplace', catalogPath: DEFAULT_CATALOG_PATH });
+    expect(settingsWith({})).toEqual({
+      stackPrefix: 'Marketplace',
+      catalogPath: DEFAULT_CATALOG_PATH,
+      onCallEmail: undefined,
+      functionAlarms: true,
+      dashboard: true,
+    });
   });
 
   it('takes the values given with -c', () => {
@@ -16,6 +22,13 @@ describe('deployment settings from the CDK context', () => {
       stackPrefix: 'Staging',
       catalogPath: 'my/catalog.json',
     });
+  });
+
+  it('reads the on-call e-mail and the switches of the alarms and the dashboard', () => {
+    expect(
+      settingsWith({ onCallEmail: 'oncall@example.com', functionAlarms: 'false', dashboard: false }),
+    ).toMatchObject({ onCallEmail: 'oncall@example.com', functionAlarms: false, dashboard: false });
+    expect(() => settingsWith({ onCallEmail: 'oncall' })).toThrow('Context "onCallEmail" must be an e-mail address');
   });
 
   it('names the key of a bad value', () => {
