@@ -19,14 +19,19 @@ export interface DeploymentSettings {
    */
   readonly onCallEmail?: string;
   /**
-   * `functionAlarms` (default true): an `Errors` and a `Throttles` alarm per function (two alarms, USD 0.20 a month,
-   * per function). Every function is also watched another way (API 5xx, queue age and dead letters, the failure
-   * queue of the schedules), so `false` saves their cost and loses only which function failed first (docs/cost.md).
+   * `functionAlarms` (default `account`): how function errors and throttles are alarmed. `account`: two alarms on
+   * Lambda's account-wide `Errors` and `Throttles` (USD 0.20 a month; right in an account of its own, as AWS advises
+   * for a workload: any other function of the account and region would also raise them). `perFunction`: two alarms
+   * per function (USD 0.20 a month each), for an account shared with other workloads. `none`: rely on the API's 5xx,
+   * the queues and the schedules' failure queue, which watch every function too (docs/cost.md).
    */
-  readonly functionAlarms: boolean;
+  readonly functionAlarms: FunctionAlarms;
   /** `dashboard` (default true): the CloudWatch dashboard of the whole system (USD 3 a month beyond the free 3). */
   readonly dashboard: boolean;
 }
+
+export const FUNCTION_ALARMS = ['account', 'perFunction', 'none'] as const;
+export type FunctionAlarms = (typeof FUNCTION_ALARMS)[number];
 
 export const DEFAULT_CATALOG_PATH = 'infra/catalog/catalog.yaml';
 
@@ -37,7 +42,7 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     stackPrefix: context.string('stackPrefix') ?? 'Marketplace',
     catalogPath: context.string('catalog') ?? DEFAULT_CATALOG_PATH,
     onCallEmail: context.email('onCallEmail'),
-    functionAlarms: context.boolean('functionAlarms') ?? true,
+    functionAlarms: context.oneOf('functionAlarms', FUNCTION_ALARMS) ?? 'account',
     dashboard: context.boolean('dashboard') ?? true,
   };
 }
@@ -60,6 +65,17 @@ export class ContextReader {
       throw new DeploymentSettingsError(`Context "${key}" must be a non-empty string`);
     }
     return value;
+  }
+
+  /** One of the `allowed` strings. */
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+    const value = this.string(key);
+    if (value !== undefined && !allowed.includes(value as T)) {
+      throw new DeploymentSettingsError(
+        `Context "${key}" must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
+      );
+    }
+    return value as T | undefined;
   }
 
   /** An e-mail address (one `@`, a dot in the domain, no spaces). */

@@ -134,17 +134,47 @@ export function addTableThrottlingAlarms(
 }
 
 /**
- * `<function id>ErrorsAlarm` and `<function id>ThrottlesAlarm`: an invocation failed (an unhandled error, a
- * timeout, a crash), or was refused for lack of concurrency, in a 15-minute period. The HTTP functions turn their
- * errors into 5xx answers (counted by `Api5xxAlarm`), so their `Errors` are crashes and timeouts only.
+ * Alarms on invocations that failed (an unhandled error, a timeout, a crash) or were refused for lack of concurrency,
+ * in a 15-minute period. The HTTP functions turn their errors into 5xx answers (counted by `Api5xxAlarm`), so their
+ * `Errors` are crashes and timeouts only.
+ * - `account` (the default): `FunctionErrorsAlarm` and `FunctionThrottlesAlarm` on Lambda's metrics aggregated over
+ *   every function of the account and region: two alarms whatever the number of functions; the dashboard shows which
+ *   function it was. Right when the system has its account to itself.
+ * - `perFunction`: `<function id>ErrorsAlarm` and `<function id>ThrottlesAlarm` for each function.
+ * - `none`: none of these; the API, queue and scheduled-run alarms still watch every function.
  */
 export function addFunctionAlarms(
   scope: Stack,
+  mode: 'account' | 'perFunction' | 'none',
   functions: readonly { readonly id: string; readonly function: lambda.IFunction }[],
   operations: sns.ITopic,
 ): void {
+  const period = Duration.minutes(15);
+  if (mode === 'account') {
+    const accountWide = (metricName: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName, statistic: cloudwatch.Stats.SUM, period });
+    for (const [metricName, what] of [
+      ['Errors', 'failed (error, timeout or crash)'],
+      ['Throttles', 'were throttled (no concurrency left)'],
+    ] as const) {
+      notify(
+        new cloudwatch.Alarm(scope, `Function${metricName}Alarm`, {
+          alarmDescription:
+            `Invocations of a Lambda function of this account and region ${what}: the dashboard shows which. ` +
+            'Runbook: docs/operate.md.',
+          metric: accountWide(metricName),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+        operations,
+      );
+    }
+    return;
+  }
+  if (mode === 'none') return;
   for (const { id, function: fn } of functions) {
-    const period = Duration.minutes(15);
     notify(
       new cloudwatch.Alarm(scope, `${id}ErrorsAlarm`, {
         alarmDescription: `Invocations of the ${id} function failed (error, timeout or crash). Runbook: docs/operate.md.`,

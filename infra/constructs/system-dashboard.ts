@@ -6,7 +6,6 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '#infra/constructs/app-function.ts';
 import { QUEUES } from '#infra/resources.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
-import type { AnswerKind } from '#shared/domain/reporting/metering-answers.ts';
 
 export interface SystemDashboardProps {
   /** The functions of `infra/functions.ts`, by construct id: each gets a line in every function graph. */
@@ -15,15 +14,13 @@ export interface SystemDashboardProps {
   readonly stateful: StatefulResources;
 }
 
-/** Every answer kind the reporter counts (`ReportedSlots` by `status`); the type makes a new kind a compile error. */
-const ANSWER_KINDS = Object.keys({
-  accepted: true,
-  duplicateMismatch: true,
-  expiredFolded: true,
-  unreportable: true,
-  rejected: true,
-  retry: true,
-} satisfies Record<AnswerKind, true>) as AnswerKind[];
+/**
+ * CloudWatch's free tier covers 3 dashboards of up to 50 metrics each; beyond that a dashboard costs USD 3 a month
+ * (docs/cost.md). This one stays under it: two lines per function (invocations, errors), the account's throttles and
+ * concurrency, and a few lines per service; throttles and duration per function are on the Lambda console's own pages
+ * (free). test/infra/operational-alarms.test.ts counts the metrics.
+ */
+export const DASHBOARD_METRIC_BUDGET = 50;
 
 const PERIOD = Duration.minutes(5);
 const WIDTH = 8;
@@ -32,10 +29,10 @@ const HEIGHT = 6;
 /**
  * One CloudWatch dashboard for the whole system, built from the same definitions as the system itself: a function
  * added to `FUNCTIONS` or a queue to `QUEUES` appears in its graphs without touching this file. Rows: the alarms of
- * this stack; the functions (invocations, errors, throttles, p99 duration); the API (requests, 4xx, 5xx, latency); the
- * queues (visible, oldest message, dead letters); the table (consumed capacity, throttling); and what the functions
- * count (usage accepted and applied, slots reported by answer, alerts sent, the oldest unreported usage, sync and
- * reconciliation). Custom metrics appear only in the periods when something was counted (docs/cost.md).
+ * this stack; the functions (invocations, errors; the account's throttles and concurrency); the API (requests, 4xx,
+ * 5xx, p99 latency); the table (consumed capacity, throttling); the queues (oldest message, dead letters); and what
+ * the functions count (usage accepted and applied, slots accepted by Microsoft, the oldest unreported usage, alerts
+ * sent). Custom metrics appear only in the periods when something was counted (docs/cost.md).
  *
  * Create it last in its stack: its alarm widget lists the alarms the stack holds at that point.
  */
@@ -80,11 +77,16 @@ export class SystemDashboard extends Construct {
       perFunction('Function invocations', (fn) => fn.metricInvocations(sum)),
       perFunction('Function errors', (fn) => fn.metricErrors(sum)),
     );
+    const accountWide = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName, statistic, period: PERIOD });
     this.dashboard.addWidgets(
-      perFunction('Function throttles', (fn) => fn.metricThrottles(sum)),
-      perFunction('Function duration p99 (ms)', (fn) =>
-        fn.metricDuration({ period: PERIOD, statistic: cloudwatch.Stats.p(99) }),
-      ),
+      new cloudwatch.GraphWidget({
+        title: 'Lambda, whole account: throttles and concurrency',
+        left: [withLabel(accountWide('Throttles', cloudwatch.Stats.SUM), 'throttles')],
+        right: [withLabel(accountWide('ConcurrentExecutions', cloudwatch.Stats.MAXIMUM), 'concurrent executions')],
+        width: 24,
+        height: HEIGHT,
+      }),
     );
 
     this.dashboard.addWidgets(
@@ -100,10 +102,7 @@ export class SystemDashboard extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'API latency (ms)',
-        left: [
-          withLabel(api.metricLatency({ period: PERIOD, statistic: cloudwatch.Stats.p(50) }), 'p50'),
-          withLabel(api.metricLatency({ period: PERIOD, statistic: cloudwatch.Stats.p(99) }), 'p99'),
-        ],
+        left: [withLabel(api.metricLatency({ period: PERIOD, statistic: cloudwatch.Stats.p(99) }), 'p99')],
         width: WIDTH,
         height: HEIGHT,
       }),
@@ -125,14 +124,6 @@ export class SystemDashboard extends Construct {
     const queues = QUEUES.map((definition) => ({ definition, ...stateful.queueFor(definition) }));
     const maximum = { period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM };
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Queues: visible messages',
-        left: queues.map(({ definition, queue }) =>
-          withLabel(queue.metricApproximateNumberOfMessagesVisible(maximum), definition.id),
-        ),
-        width: WIDTH,
-        height: HEIGHT,
-      }),
       new cloudwatch.GraphWidget({
         title: 'Queues: oldest message (s)',
         left: queues.map(({ definition, queue }) =>
@@ -163,16 +154,14 @@ export class SystemDashboard extends Construct {
         title: 'Usage accepted and applied',
         left: [
           withLabel(counted('usage-ingest', 'UsageEventsAccepted'), 'events accepted'),
-          withLabel(counted('usage-ingest', 'UsageEventsRejected'), 'events rejected'),
           withLabel(counted('usage-aggregator', 'UsageMessagesApplied'), 'messages applied'),
-          withLabel(counted('usage-aggregator', 'UsageMessagesFailed'), 'messages failed'),
         ],
         width: WIDTH,
         height: HEIGHT,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Slots reported to Microsoft, by answer',
-        left: ANSWER_KINDS.map((status) => withLabel(counted('usage-reporter', 'ReportedSlots', { status }), status)),
+        title: 'Slots accepted by Microsoft; oldest unreported usage',
+        left: [withLabel(counted('usage-reporter', 'ReportedSlots', { status: 'accepted' }), 'accepted')],
         right: [
           withLabel(
             new cloudwatch.Metric({
@@ -188,12 +177,10 @@ export class SystemDashboard extends Construct {
         height: HEIGHT,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Alerts, sync and reconciliation',
+        title: 'Alerts sent',
         left: [
           withLabel(counted('usage-aggregator', 'AlertsSent'), 'alerts sent (after usage)'),
           withLabel(counted('alert-checks', 'AlertsSent'), 'alerts sent (hourly check)'),
-          withLabel(counted('subscription-sync', 'SubscriptionSyncChanges'), 'sync changes applied'),
-          withLabel(counted('usage-reconciler', 'ReconcileDifferences'), 'reconciliation differences'),
         ],
         width: WIDTH,
         height: HEIGHT,

@@ -274,7 +274,7 @@ export class StatelessStack extends Stack {
     this.addOperationalAlarms(operations);
     // Alarms on AWS's own metrics of the functions and the API (free metrics; USD 0.10 a month per alarm metric).
     const functions = [...this.functions].map(([id, fn]) => ({ id, function: fn.function }));
-    if (props.settings?.functionAlarms ?? true) addFunctionAlarms(this, functions, operations);
+    addFunctionAlarms(this, props.settings?.functionAlarms ?? 'account', functions, operations);
     addApiAlarms(this, this.api, operations);
     addReporterRunningAlarm(
       this,

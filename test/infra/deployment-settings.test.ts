@@ -12,7 +12,7 @@ describe('deployment settings from the CDK context', () => {
       stackPrefix: 'Marketplace',
       catalogPath: DEFAULT_CATALOG_PATH,
       onCallEmail: undefined,
-      functionAlarms: true,
+      functionAlarms: 'account',
       dashboard: true,
     });
   });
@@ -26,9 +26,12 @@ describe('deployment settings from the CDK context', () => {
 
   it('reads the on-call e-mail and the switches of the alarms and the dashboard', () => {
     expect(
-      settingsWith({ onCallEmail: 'oncall@example.com', functionAlarms: 'false', dashboard: false }),
-    ).toMatchObject({ onCallEmail: 'oncall@example.com', functionAlarms: false, dashboard: false });
+      settingsWith({ onCallEmail: 'oncall@example.com', functionAlarms: 'perFunction', dashboard: 'false' }),
+    ).toMatchObject({ onCallEmail: 'oncall@example.com', functionAlarms: 'perFunction', dashboard: false });
     expect(() => settingsWith({ onCallEmail: 'oncall' })).toThrow('Context "onCallEmail" must be an e-mail address');
+    expect(() => settingsWith({ functionAlarms: 'all' })).toThrow(
+      'Context "functionAlarms" must be one of account, perFunction, none',
+    );
   });
 
   it('names the key of a bad value', () => {

@@ -4,11 +4,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_P99_LATENCY_ALARM_MS } from '#infra/constructs/operational-alarms.ts';
+import { DASHBOARD_METRIC_BUDGET } from '#infra/constructs/system-dashboard.ts';
 import { type DeploymentSettings, readDeploymentSettings } from '#infra/deployment-settings.ts';
 import { FUNCTIONS, SCHEDULES } from '#infra/functions.ts';
 import { OPERATIONS_TOPIC, QUEUES, TABLES, TOPICS } from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
+import { inventoryOf, type TemplateJson } from '#test/bench/idle-cost.ts';
 import { TEST_CATALOG, testApp } from '#test/infra/cdk-test-app.ts';
 
 const OPERATE_DOC = readFileSync(new URL('../../docs/operate.md', import.meta.url), 'utf8');
@@ -189,13 +191,27 @@ describe('operational alarms', () => {
       });
     });
 
-    it('alarms on errors and throttles of every function by default, and on none with functionAlarms=false', () => {
-      const ids = alarmIds(stateless);
+    it('alarms on errors and throttles of every function of the account by default: two alarms, no dimension', () => {
+      for (const metricName of ['Errors', 'Throttles']) {
+        statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metricName,
+          Dimensions: Match.absent(),
+          Threshold: 1,
+        });
+        expect(alarmIds(stateless)).toContain(`Function${metricName}Alarm`);
+      }
+      expect(alarmIds(stateless).filter((id) => /(Errors|Throttles)Alarm$/.test(id))).toHaveLength(2);
+    });
+
+    it('alarms on errors and throttles of each function with functionAlarms=perFunction, on none with none', () => {
+      const { stateless: perFunction } = bothStacks({ functionAlarms: 'perFunction' }, 'Each');
+      const ids = alarmIds(perFunction);
       for (const definition of FUNCTIONS) {
         expect(ids).toContain(`${definition.id}ErrorsAlarm`);
         expect(ids).toContain(`${definition.id}ThrottlesAlarm`);
       }
-      const { stateless: without } = bothStacks({ functionAlarms: false }, 'Lean');
+      const { stateless: without } = bothStacks({ functionAlarms: 'none' }, 'Lean');
       const leanIds = alarmIds(without);
       expect(leanIds.filter((id) => /(Errors|Throttles)Alarm$/.test(id))).toEqual([]);
       // What still watches every function without them: the API's 5xx, the queues, the schedules' failure queue.
@@ -295,7 +311,7 @@ describe('operational alarms', () => {
   });
 
   describe('the dashboard', () => {
-    it('shows every function, queue and the API, and is left out with dashboard=false', () => {
+    it('shows every function, queue and the API within the free tier of 50 metrics; left out with dashboard=false', () => {
       const dashboards = Object.values(statelessTemplate.findResources('AWS::CloudWatch::Dashboard'));
       expect(dashboards).toHaveLength(1);
       const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
@@ -307,6 +323,12 @@ describe('operational alarms', () => {
       for (const metricName of ['5xx', 'Latency', 'UsageEventsAccepted', 'ReportedSlots', 'AlertsSent']) {
         expect(body).toContain(metricName);
       }
+      const [metrics] = inventoryOf(
+        [statelessTemplate.toJSON() as TemplateJson],
+        FUNCTIONS.map((definition) => definition.id),
+      ).dashboardMetrics;
+      expect(metrics).toBeGreaterThanOrEqual(2 * FUNCTIONS.length);
+      expect(metrics).toBeLessThanOrEqual(DASHBOARD_METRIC_BUDGET);
       const { stateless: without } = bothStacks({ dashboard: false }, 'NoBoard');
       Template.fromStack(without).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     });
