@@ -120,6 +120,18 @@ describe('operational alarms', () => {
       );
     });
 
+    it('has a runbook entry with each function alarm setting too (per function, none)', () => {
+      const entries = runbookEntries(OPERATE_DOC);
+      for (const functionAlarms of ['perFunction', 'none']) {
+        const { stateful: other, stateless: otherStateless } = bothStacks(
+          { functionAlarms },
+          `Runbook${functionAlarms}`,
+        );
+        const ids = [...alarmIds(other), ...alarmIds(otherStateless)];
+        expect(ids.filter((id) => !entries.has(id))).toEqual([]);
+      }
+    });
+
     it('finds an alarm without a runbook entry (the check above can fail)', () => {
       const entries = runbookEntries(
         '# Operate\n\n## Runbooks\n\n### UsageDeadLetterAlarm\n\n### {Function}ErrorsAlarm\n',
