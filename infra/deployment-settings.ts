@@ -37,6 +37,22 @@ export interface DeploymentSettings {
    * account and region, that the stacks use instead, such as a table restored from a backup (docs/restore.md).
    */
   readonly tableName?: string;
+  /**
+   * `onCallEmail` (default none): an e-mail address subscribed to the operations topic, where every alarm goes.
+   * AWS sends it a confirmation mail first; nothing arrives until it is confirmed. Without it, subscribe someone
+   * (or a chat integration) to the `OperationsTopicArn` output after deploying.
+   */
+  readonly onCallEmail?: string;
+  /**
+   * `functionAlarms` (default `account`): how function errors and throttles are alarmed. `account`: two alarms on
+   * Lambda's account-wide `Errors` and `Throttles` (USD 0.20 a month; right in an account of its own, as AWS advises
+   * for a workload: any other function of the account and region would also raise them). `perFunction`: two alarms
+   * per function (USD 0.20 a month each), for an account shared with other workloads. `none`: rely on the API's 5xx,
+   * the queues and the schedules' failure queue, which watch every function too (docs/cost.md).
+   */
+  readonly functionAlarms: FunctionAlarms;
+  /** `dashboard` (default true): the CloudWatch dashboard of the whole system (USD 3 a month beyond the free 3). */
+  readonly dashboard: boolean;
 }
 
 /** The custom domain of the API and where its certificate comes from (docs/deploy.md, "Custom domain"). */
@@ -60,6 +76,9 @@ export const DEFAULT_RESERVE_CONCURRENCY = true;
 
 /** The region CloudFront reads certificates and web ACLs from; the firewall stack is deployed there. */
 export const EDGE_REGION = 'us-east-1';
+
+export const FUNCTION_ALARMS = ['account', 'perFunction', 'none'] as const;
+export type FunctionAlarms = (typeof FUNCTION_ALARMS)[number];
 
 export const DEFAULT_CATALOG_PATH = 'infra/catalog/catalog.yaml';
 
@@ -85,6 +104,9 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     // Up to ten years: AWS Backup itself allows longer, but past that a compliance archive is the better tool.
     backupRetentionDays: context.integer('backupRetentionDays', { min: 0, max: 3650 }) ?? DEFAULT_BACKUP_RETENTION_DAYS,
     tableName: tableNameOf(context.string('tableName')),
+    onCallEmail: context.email('onCallEmail'),
+    functionAlarms: context.oneOf('functionAlarms', FUNCTION_ALARMS) ?? 'account',
+    dashboard: context.boolean('dashboard') ?? true,
   };
 }
 
@@ -159,6 +181,26 @@ export class ContextReader {
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || value === '') {
       throw new DeploymentSettingsError(`Context "${key}" must be a non-empty string`);
+    }
+    return value;
+  }
+
+  /** One of the `allowed` strings. */
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+    const value = this.string(key);
+    if (value !== undefined && !allowed.includes(value as T)) {
+      throw new DeploymentSettingsError(
+        `Context "${key}" must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
+      );
+    }
+    return value as T | undefined;
+  }
+
+  /** An e-mail address (one `@`, a dot in the domain, no spaces). */
+  email(key: string): string | undefined {
+    const value = this.string(key);
+    if (value !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
+      throw new DeploymentSettingsError(`Context "${key}" must be an e-mail address, got ${JSON.stringify(value)}`);
     }
     return value;
   }

@@ -30,6 +30,11 @@ export interface QueueDefinition {
   readonly retentionDays: number;
   /** What an operator must know when its dead-letter alarm fires (the alarm's description ends with it). */
   readonly deadLetterAdvice: string;
+  /**
+   * The age of its oldest message beyond which something is wrong (alarm `<id>OldestMessageAlarm`), chosen from
+   * what the queue carries: how fast it is normally drained and how long its work may wait.
+   */
+  readonly oldestMessageAlarmSeconds: number;
 }
 
 export interface TopicDefinition {
@@ -59,6 +64,9 @@ export const USAGE_QUEUE: QueueDefinition = {
   maxReceiveCount: 5,
   retentionDays: 14,
   deadLetterAdvice: 'Usage must be reported within 24 hours of its hour. Runbook: docs/operate.md.',
+  // Drained within seconds (5 s batching window). An hour of backlog means the aggregator fails or is throttled, and
+  // leaves 23 of Microsoft's 24 hours to fix it before the usage of the oldest hour can no longer be billed in it.
+  oldestMessageAlarmSeconds: 3600,
 };
 
 /**
@@ -76,6 +84,10 @@ export const OPERATION_ANSWERS_QUEUE: QueueDefinition = {
     'A ChangePlan / ChangeQuantity / Reinstate was decided but not PATCHed or not applied: Microsoft has ' +
     'auto-accepted it after 10 s, so the store may miss a plan or seat change until the hourly sync. ' +
     'Runbook: docs/operate.md.',
+  // Normally answered about 1 s after the webhook (the send delay). Microsoft auto-accepts a change after 10 s, so
+  // every answer this old is already late; 5 minutes (two failed attempts, or a consumer that stopped) is when the
+  // store starts to miss changes rather than one answer being slow.
+  oldestMessageAlarmSeconds: 300,
 };
 
 /**
@@ -93,6 +105,10 @@ export const USAGE_REPORT_QUEUE: QueueDefinition = {
   deadLetterAdvice:
     'A shard of a usage report run failed five times (see the usage-reporter logs); the next dispatch queues it ' +
     'again, but usage must be reported within 24 hours of its hour. Runbook: docs/operate.md.',
+  // A new run is queued every 10 minutes and a shard message lives one worker invocation (60 s) plus its
+  // continuations. A message an hour old means the workers are not consuming: still 19 h before the unreported-usage
+  // alarm, 23 h before Microsoft's window closes.
+  oldestMessageAlarmSeconds: 3600,
 };
 
 /** Subscription lifecycle events for the publisher's app (SubscriptionActivated, PlanChanged, …). */

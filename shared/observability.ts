@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 /**
  * The one place that builds Powertools' logger and metrics. Service name and namespace come from
@@ -32,3 +32,13 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'marketplace-metering',
   logger: metricsWarnings,
 });
+
+/**
+ * Adds a count only when there is something to count. CloudWatch bills a custom metric for every hour it receives a
+ * datapoint (USD 0.30 a month for one sent all month), so a zero published by each idle scheduled run would cost as
+ * much as a real figure; a metric with no datapoint costs nothing, and alarms on counts treat missing data as zero
+ * (docs/cost.md). Graphs show a gap instead of a zero.
+ */
+export function addCount(name: string, count: number, target: Pick<Metrics, 'addMetric'> = metrics): void {
+  if (count > 0) target.addMetric(name, MetricUnit.Count, count);
+}

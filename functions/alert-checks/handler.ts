@@ -1,10 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { stopBeforeTimeout, type TimeoutMargin } from '#shared/adapters/lambda/stop-before-timeout.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import { addCount, logger, metrics } from '#shared/observability.ts';
 import {
   type EvaluateAllDeps,
   type EvaluateAllSummary,
@@ -28,12 +27,13 @@ export function createAlertChecks(deps: EvaluateAllDeps) {
     const stopAt = stopBeforeTimeout(context, deps.clock.now(), STOP_MARGIN);
     const summary = await evaluateAllSubscriptionAlerts(deps, { stopAt });
     logger.info('Alert checks done', { ...summary });
-    metrics.addMetric('AlertsSent', MetricUnit.Count, summary.sent);
-    metrics.addMetric('AlertEvaluationsFailed', MetricUnit.Count, summary.failed);
+    // Counts only when non-zero: an hourly run that sent nothing publishes no custom metric (docs/cost.md).
+    addCount('AlertsSent', summary.sent);
+    addCount('AlertEvaluationsFailed', summary.failed);
     if (summary.stoppedEarly) {
       // Not every subscription was evaluated this hour: the next run starts over, so the tail may wait. Alarm on it.
       logger.warn('Alert checks ran out of time before the last subscription', { ...summary });
-      metrics.addMetric('AlertChecksIncomplete', MetricUnit.Count, 1);
+      addCount('AlertChecksIncomplete', 1);
     }
     return summary;
   };

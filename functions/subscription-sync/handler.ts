@@ -1,10 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { stopBeforeTimeout, type TimeoutMargin } from '#shared/adapters/lambda/stop-before-timeout.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import { addCount, logger, metrics } from '#shared/observability.ts';
 import {
   type SyncSubscriptionsDeps,
   type SyncSummary,
@@ -27,12 +26,13 @@ export function createSubscriptionSync(deps: SyncSubscriptionsDeps) {
     const stopAt = stopBeforeTimeout(context, deps.clock.now(), STOP_MARGIN);
     const summary = await syncSubscriptions(deps, { stopAt });
     logger.info('Subscription sync done', { ...summary });
-    metrics.addMetric('SubscriptionsSynced', MetricUnit.Count, summary.listed);
-    metrics.addMetric('PendingPurchasesReported', MetricUnit.Count, summary.pendingReported);
-    metrics.addMetric('PendingPurchasesExpiring', MetricUnit.Count, summary.expiringReported);
-    metrics.addMetric('PendingPurchasesExpired', MetricUnit.Count, summary.expiredRecorded);
-    metrics.addMetric('SubscriptionSyncChanges', MetricUnit.Count, summary.changesApplied);
-    metrics.addMetric('SubscriptionSyncFailures', MetricUnit.Count, summary.failed + (summary.stoppedEarly ? 1 : 0));
+    // Counts only when non-zero: an hourly run that found nothing publishes no custom metric (docs/cost.md).
+    addCount('SubscriptionsSynced', summary.listed);
+    addCount('PendingPurchasesReported', summary.pendingReported);
+    addCount('PendingPurchasesExpiring', summary.expiringReported);
+    addCount('PendingPurchasesExpired', summary.expiredRecorded);
+    addCount('SubscriptionSyncChanges', summary.changesApplied);
+    addCount('SubscriptionSyncFailures', summary.failed + (summary.stoppedEarly ? 1 : 0));
     if (summary.stoppedEarly)
       logger.warn('Subscription sync ran out of time; the next run starts over', { ...summary });
     return summary;

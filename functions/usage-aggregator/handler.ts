@@ -9,7 +9,7 @@ import {
   InvalidUsageMessageError,
   type UsageMessage,
 } from '#shared/domain/usage/usage-message.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import { addCount, logger, metrics } from '#shared/observability.ts';
 import {
   type EvaluateAlertsAfterAggregationDeps,
   evaluateAlertsAfterAggregation,
@@ -74,15 +74,16 @@ export function createUsageAggregator(deps: AggregatorDeps) {
         }
       });
       const count = (status: string) => result.outcomes.filter((outcome) => outcome.status === status).length;
-      metrics.addMetric('UsageMessagesApplied', MetricUnit.Count, count('applied'));
-      metrics.addMetric('DuplicateMessage', MetricUnit.Count, count('duplicate'));
-      if (result.duplicateEvents > 0) metrics.addMetric('DuplicateEvents', MetricUnit.Count, result.duplicateEvents);
+      // Zero counts are not published (docs/cost.md): a redelivery-free system then pays for no DuplicateMessage.
+      addCount('UsageMessagesApplied', count('applied'));
+      addCount('DuplicateMessage', count('duplicate'));
+      addCount('DuplicateEvents', result.duplicateEvents);
     }
     const stopAt = stopBeforeTimeout(context, deps.clock.now(), RESPONSE_MARGIN);
     const alerts = await evaluateAlertsAfterAggregation(deps, { subscriptionIds: grew, stopAt });
-    if (alerts.sent > 0) metrics.addMetric('AlertsSent', MetricUnit.Count, alerts.sent);
-    if (alerts.failed > 0) metrics.addMetric('AlertEvaluationsFailed', MetricUnit.Count, alerts.failed);
-    if (alerts.deferred > 0) metrics.addMetric('AlertEvaluationsDeferred', MetricUnit.Count, alerts.deferred);
+    addCount('AlertsSent', alerts.sent);
+    addCount('AlertEvaluationsFailed', alerts.failed);
+    addCount('AlertEvaluationsDeferred', alerts.deferred);
     return { batchItemFailures };
   };
 }

@@ -1,12 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { jsonTextResponse } from '#shared/http/errors.ts';
 import { type AuthContext, apiKeyAuth, httpErrors } from '#shared/http/middleware.ts';
 import { parseJsonBody, parseWith } from '#shared/http/request.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import { addCount, logger, metrics } from '#shared/observability.ts';
 import { ingestUsage } from '#shared/use-cases/metering/ingest-usage.ts';
 import { usageAnswer } from './answer.ts';
 import { loadUsageIngestConfig } from './config.ts';
@@ -23,9 +22,10 @@ export async function ingestUsageRequest(event: APIGatewayProxyEventV2, context:
     events,
     idempotencyKey,
   });
-  metrics.addMetric('UsageEventsAccepted', MetricUnit.Count, result.accepted);
-  metrics.addMetric('UsageEventsRejected', MetricUnit.Count, result.rejected);
-  if (result.duplicate > 0) metrics.addMetric('UsageEventsDuplicate', MetricUnit.Count, result.duplicate);
+  // Zero counts are not published: a metric that is always zero (rejections, usually) costs as much as a real one.
+  addCount('UsageEventsAccepted', result.accepted);
+  addCount('UsageEventsRejected', result.rejected);
+  addCount('UsageEventsDuplicate', result.duplicate);
   logger.info('Usage ingested', {
     accepted: result.accepted,
     rejected: result.rejected,

@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { scheduledEventSchema } from '#shared/adapters/lambda/scheduled-event.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import { addCount, logger, metrics } from '#shared/observability.ts';
 import { type ReconcileUsageResult, reconcileUsage } from '#shared/use-cases/metering/reconcile-usage.ts';
 import { loadUsageReconcilerConfig } from './config.ts';
 import { buildUsageReconcilerDependencies } from './dependencies.ts';
@@ -18,7 +17,8 @@ export async function reconcileYesterday(event: unknown): Promise<ReconcileUsage
   scheduledEventSchema.parse(event);
   const day = new Date(deps.clock.now().getTime() - 86_400_000).toISOString().slice(0, 10);
   const result = await reconcileUsage(deps, { from: day, to: day });
-  metrics.addMetric('ReconcileDifferences', MetricUnit.Count, result.differences.length);
+  // Published only when there are differences (alarm ReconcileDifferences ≥ 1; no custom metric on a clean day).
+  addCount('ReconcileDifferences', result.differences.length);
   if (result.differences.length > 0) logger.error('Ledger and Microsoft disagree', { ...result });
   else logger.info('Ledger and Microsoft agree', { day, compared: result.compared });
   return result;

@@ -7,7 +7,7 @@ import { buildReportingRunAdapters } from '#shared/adapters/compose/reporting-ru
 import { buildUsageReporterDependencies } from '#shared/adapters/compose/usage-reporter-dependencies.ts';
 import { stopBeforeTimeout, type TimeoutMargin } from '#shared/adapters/lambda/stop-before-timeout.ts';
 import { processSqsBatch } from '#shared/adapters/sqs/partial-batch.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import { addCount, logger, metrics } from '#shared/observability.ts';
 import { type ReportUsageShardDeps, reportUsageShard } from '#shared/use-cases/metering/report-usage-shard.ts';
 import { loadUsageReporterConfig } from './config.ts';
 import { recordReportingMetrics } from './metrics.ts';
@@ -35,11 +35,10 @@ export function createUsageReporter(deps: ReportUsageShardDeps) {
         const stopAt = stopBeforeTimeout(context, deps.clock.now(), STOP_MARGIN);
         const report = await reportUsageShard(deps, work, stopAt);
         if (report.summary) recordReportingMetrics(metrics, report.summary);
-        metrics.addMetric(
-          report.state === 'busy' ? 'ReportingShardsBusy' : 'ReportingShardInvocations',
-          MetricUnit.Count,
-          1,
-        );
+        // Invocations are counted by Lambda for free (and alarmed: UsageReporterNotRunningAlarm); only a shard that
+        // found its lease taken, or had groups to work on, is worth a custom metric (none when idle: docs/cost.md).
+        if (report.state === 'busy') addCount('ReportingShardsBusy', 1);
+        else if ((report.summary?.groups ?? 0) > 0) addCount('ReportingShardInvocations', 1);
       },
       reportFailure,
     );

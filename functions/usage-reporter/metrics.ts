@@ -1,5 +1,6 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AnswerKind } from '#shared/domain/reporting/metering-answers.ts';
+import { addCount } from '#shared/observability.ts';
 import type { ReportingRunSummary } from '#shared/use-cases/metering/report-usage.ts';
 
 /**
@@ -18,30 +19,44 @@ export const REPORTER_METRICS = {
   blocked: 'ReportingBlocked',
 } as const;
 
-/** Adds one run's figures to the metrics flushed by the `logMetrics` middleware. */
-export function recordReportingMetrics(metrics: Metrics, summary: ReportingRunSummary): void {
-  metrics.addMetric(REPORTER_METRICS.oldestUnreportedAgeHours, MetricUnit.NoUnit, summary.oldestUnreportedAgeHours);
+/**
+ * Adds one run's figures to the metrics flushed by the `logMetrics` middleware, each only when it is not zero: the
+ * workers run every 10 minutes on every shard, and a zero published by each idle run would make every one of these
+ * a billed custom metric (docs/cost.md). `OldestUnreportedSlotAgeHours` is published only while usage waits to be
+ * reported; a reporter that stops running is caught by `UsageReporterNotRunningAlarm` on Lambda's own metric.
+ */
+export function recordReportingMetrics(
+  metrics: Pick<Metrics, 'addMetric' | 'singleMetric'>,
+  summary: ReportingRunSummary,
+): void {
+  if (summary.oldestUnreportedHour !== undefined) {
+    metrics.addMetric(REPORTER_METRICS.oldestUnreportedAgeHours, MetricUnit.NoUnit, summary.oldestUnreportedAgeHours);
+  }
   for (const [status, count] of Object.entries(summary.answers) as [AnswerKind, number][]) {
+    if (count === 0) continue;
     // One metric with a `status` dimension per answer kind: a dashboard stacks them, an alarm picks one.
     metrics
       .singleMetric()
       .addDimension('status', status)
       .addMetric(REPORTER_METRICS.reportedSlots, MetricUnit.Count, count);
   }
-  metrics.addMetric(REPORTER_METRICS.duplicateMismatch, MetricUnit.Count, summary.answers.duplicateMismatch);
-  metrics.addMetric(REPORTER_METRICS.rejected, MetricUnit.Count, summary.answers.rejected);
-  metrics.addMetric(REPORTER_METRICS.expiredAfterRetry, MetricUnit.Count, summary.expiredAfterRetry);
-  metrics.addMetric(REPORTER_METRICS.unreportableCarry, MetricUnit.Count, summary.carryUnreportable);
-  metrics.addMetric(REPORTER_METRICS.blocked, MetricUnit.Count, summary.blockedGroups);
-  metrics.addMetric('SlotsRated', MetricUnit.Count, summary.slotsRated);
-  metrics.addMetric('SlotsIncluded', MetricUnit.Count, summary.slotsIncluded);
-  metrics.addMetric('SlotsFoldedOutsideWindow', MetricUnit.Count, summary.slotsFoldedOutsideWindow);
-  metrics.addMetric('LateUsageFolds', MetricUnit.Count, summary.lateFolds);
-  metrics.addMetric('UnreportableSlots', MetricUnit.Count, summary.unreportableSlots);
-  metrics.addMetric('CarryPlaced', MetricUnit.Count, summary.carryPlaced);
-  metrics.addMetric('MeteringEventsSent', MetricUnit.Count, summary.eventsSent);
-  metrics.addMetric('MeteringBatchFailures', MetricUnit.Count, summary.batchFailures);
-  metrics.addMetric('MeteringAlertFailures', MetricUnit.Count, summary.alertFailures);
-  metrics.addMetric('ReportingFailedGroups', MetricUnit.Count, summary.failedGroups);
-  metrics.addMetric('ReportingConflicts', MetricUnit.Count, summary.conflicts);
+  const counts: [string, number][] = [
+    [REPORTER_METRICS.duplicateMismatch, summary.answers.duplicateMismatch],
+    [REPORTER_METRICS.rejected, summary.answers.rejected],
+    [REPORTER_METRICS.expiredAfterRetry, summary.expiredAfterRetry],
+    [REPORTER_METRICS.unreportableCarry, summary.carryUnreportable],
+    [REPORTER_METRICS.blocked, summary.blockedGroups],
+    ['SlotsRated', summary.slotsRated],
+    ['SlotsIncluded', summary.slotsIncluded],
+    ['SlotsFoldedOutsideWindow', summary.slotsFoldedOutsideWindow],
+    ['LateUsageFolds', summary.lateFolds],
+    ['UnreportableSlots', summary.unreportableSlots],
+    ['CarryPlaced', summary.carryPlaced],
+    ['MeteringEventsSent', summary.eventsSent],
+    ['MeteringBatchFailures', summary.batchFailures],
+    ['MeteringAlertFailures', summary.alertFailures],
+    ['ReportingFailedGroups', summary.failedGroups],
+    ['ReportingConflicts', summary.conflicts],
+  ];
+  for (const [name, count] of counts) addCount(name, count, metrics);
 }

@@ -5,8 +5,14 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import {
+  addQueueAgeAlarms,
+  addTableThrottlingAlarms,
+  addTopicDeliveryAlarms,
+} from '#infra/constructs/operational-alarms.ts';
 import { TableBackup } from '#infra/constructs/table-backup.ts';
 import { DEFAULT_BACKUP_RETENTION_DAYS, type DeploymentSettings } from '#infra/deployment-settings.ts';
 import {
@@ -38,7 +44,7 @@ export interface StatefulResources {
   readonly lifecycleTopic: sns.ITopic;
   readonly alertsTopic: sns.ITopic;
   /** The queue (and its dead-letter queue) built from a definition of `infra/resources.ts`. */
-  queueFor(definition: QueueDefinition): { readonly queue: sqs.IQueue };
+  queueFor(definition: QueueDefinition): { readonly queue: sqs.IQueue; readonly deadLetterQueue: sqs.IQueue };
   /** The topic built from a definition of `infra/resources.ts`. */
   topicFor(definition: TopicDefinition): sns.ITopic;
   /** The Entra client secret of the publisher's app, for the marketplace client. */
@@ -168,6 +174,35 @@ export class StatefulStack extends Stack implements StatefulResources {
       });
     }
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'For npm run api-key:create' });
+    this.addOperations(props?.settings?.onCallEmail);
+  }
+
+  /**
+   * Where the alarms go: the on-call e-mail (if set) subscribed to the operations topic, the topic's ARN as an
+   * output for any other subscriber, and the alarms on this stack's resources (infra/constructs/operational-alarms.ts).
+   */
+  private addOperations(onCallEmail: string | undefined): void {
+    const operations = this.topicFor(OPERATIONS_TOPIC);
+    if (onCallEmail !== undefined) operations.addSubscription(new subscriptions.EmailSubscription(onCallEmail));
+    new CfnOutput(this, 'OperationsTopicArn', {
+      value: operations.topicArn,
+      description: 'Every alarm notifies this topic: subscribe the on-call e-mail or a chat integration to it',
+    });
+    addQueueAgeAlarms(
+      this,
+      [...this.queues].map(([definition, { queue }]) => ({ definition, queue })),
+      operations,
+    );
+    addTopicDeliveryAlarms(
+      this,
+      [...this.topics].map(([definition, topic]) => ({ id: definition.id, topic })),
+      operations,
+    );
+    addTableThrottlingAlarms(
+      this,
+      [...this.tables].map(([definition, table]) => ({ id: definition.id, table })),
+      operations,
+    );
   }
 
   /** The table built from `definition`. @throws Error if the definition is not listed in `TABLES`. */

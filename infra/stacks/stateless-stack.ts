@@ -25,13 +25,20 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AppFunction, METRICS_NAMESPACE, REPO_ROOT } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
 import { addEntraCredentialAlarms } from '#infra/constructs/entra-credential-monitoring.ts';
+import { addApiAlarms, addFunctionAlarms, addReporterRunningAlarm } from '#infra/constructs/operational-alarms.ts';
 import { applyRouteThrottles } from '#infra/constructs/route-throttles.ts';
+import {
+  SCHEDULED_RUN_RETRIES,
+  ScheduledRunFailures,
+  scheduledRunMaxAge,
+} from '#infra/constructs/scheduled-run-failures.ts';
+import { SystemDashboard } from '#infra/constructs/system-dashboard.ts';
 
 /**
  * Where the Portal function finds its page assets at run time: `portal-assets/` of its deployment package, written
@@ -50,6 +57,7 @@ import {
   type RouteAuth,
   SCHEDULES,
   type ScheduleDefinition,
+  USAGE_REPORTER_FUNCTION,
 } from '#infra/functions.ts';
 import { MAIN_TABLE, OPERATIONS_TOPIC } from '#infra/resources.ts';
 import { routeThrottles } from '#infra/route-limits.ts';
@@ -264,16 +272,39 @@ export class StatelessStack extends Stack {
     const domain = props.settings?.customDomain;
     if (domain) this.servePublicly(`https://${domain.domainName}`);
 
+    const operations = stateful.topicFor(OPERATIONS_TOPIC);
+    // Failed or unstartable scheduled runs go to one queue with an alarm (infra/constructs/scheduled-run-failures.ts).
+    const scheduledFailures = new ScheduledRunFailures(this, 'ScheduledRunFailures', operations);
+    const withFailureDestination = new Set<string>();
     for (const schedule of props.schedules ?? SCHEDULES) {
       const target = this.functionFor(schedule.functionId, `schedule ${schedule.id}`);
+      const maxEventAge = scheduledRunMaxAge(schedule.everyMinutes);
       new scheduler.Schedule(this, `${schedule.id}Schedule`, {
         description: schedule.description,
         schedule: scheduler.ScheduleExpression.rate(Duration.minutes(schedule.everyMinutes)),
-        target: new LatestVersionInvoke(target.function),
+        target: new LatestVersionInvoke(target.function, {
+          deadLetterQueue: scheduledFailures.queue,
+          retryAttempts: SCHEDULED_RUN_RETRIES,
+          maxEventAge,
+        }),
       });
+      // A function has one asynchronous invoke configuration, whatever the number of its schedules.
+      if (!withFailureDestination.has(schedule.functionId)) {
+        scheduledFailures.receiveFailuresOf(target.function, maxEventAge);
+        withFailureDestination.add(schedule.functionId);
+      }
     }
 
-    this.addOperationalAlarms(stateful.topicFor(OPERATIONS_TOPIC));
+    this.addOperationalAlarms(operations);
+    // Alarms on AWS's own metrics of the functions and the API (free metrics; USD 0.10 a month per alarm metric).
+    const functions = [...this.functions].map(([id, fn]) => ({ id, function: fn.function }));
+    addFunctionAlarms(this, props.settings?.functionAlarms ?? 'account', functions, operations);
+    addApiAlarms(this, this.api, operations);
+    addReporterRunningAlarm(
+      this,
+      this.functionFor(USAGE_REPORTER_FUNCTION.id, 'the reporter alarm').function,
+      operations,
+    );
 
     // The landing page's URL for the functions that open it (the canary): the one Partner Center sends buyers to, so
     // at the custom domain when there is one (the check then goes through CloudFront and the firewall too). No cycle:
@@ -286,6 +317,10 @@ export class StatelessStack extends Stack {
       canary: this.functionFor(ENTRA_CANARY_FUNCTION.id, 'ENTRA_CANARY_FUNCTION').function,
       operations: stateful.topicFor(OPERATIONS_TOPIC),
     });
+    // Last: the dashboard's alarm widget lists the alarms that exist when it is built.
+    if (props.settings?.dashboard ?? true) {
+      new SystemDashboard(this, 'Dashboard', { functions, api: this.api, stateful });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the HTTP API' });
   }
@@ -351,13 +386,15 @@ export class StatelessStack extends Stack {
           alarmDescription:
             `Usage overage has waited more than ${DEFAULT_UNREPORTED_ALARM_HOURS} h to be reported; Microsoft refuses ` +
             'usage older than 24 h. Check the usage-reporter logs (marketplace errors, 403 = Entra app / tenant ' +
-            'mismatch) and that the schedule runs. A reporter that stopped running also raises this alarm.',
+            'mismatch). A reporter that stopped running raises UsageReporterNotRunningAlarm instead.',
           metric: metric('usage-reporter', 'OldestUnreportedSlotAgeHours', cloudwatch.Stats.MAXIMUM),
           threshold: DEFAULT_UNREPORTED_ALARM_HOURS,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,
-          // No data means the reporter is not running: that is exactly when usage is about to be lost.
-          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+          // The reporter publishes the age only while usage waits (no custom metric when idle: docs/cost.md), so no
+          // data is the normal state. A reporter that stops running is caught by UsageReporterNotRunningAlarm, on
+          // the workers' free Invocations metric.
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         },
       ],
       ...(
@@ -370,6 +407,16 @@ export class StatelessStack extends Stack {
           ],
           ['usage-reporter', 'ReportingBlocked', 'A subscription and dimension cannot be rated (catalog mismatch).'],
           ['usage-reporter', 'UnreportableCarry', 'Usage arrived that can no longer be reported (after cancellation).'],
+          [
+            'usage-reporter',
+            'ExpiredAfterRetry',
+            'Microsoft answered Expired to an event resent after an unanswered attempt: check it was not billed.',
+          ],
+          [
+            'usage-reconciler',
+            'ReconcileDifferences',
+            'The daily reconciliation found hours where the ledger and Microsoft disagree.',
+          ],
           ['subscription-sync', 'SubscriptionSyncFailures', 'The subscription sync failed or ran out of time.'],
           ['alert-checks', 'AlertChecksIncomplete', 'The hourly alert check did not evaluate every subscription.'],
           ['alert-checks', 'AlertEvaluationsFailed', 'Alert evaluations failed in the hourly check.'],
@@ -457,8 +504,11 @@ const API_ACCESS_LOG_FORMAT = AccessLogFormat.custom(
  * granted.
  */
 class LatestVersionInvoke extends LambdaInvoke {
-  constructor(private readonly target: lambda.IFunction) {
-    super(target);
+  constructor(
+    private readonly target: lambda.IFunction,
+    props: ScheduleTargetBaseProps,
+  ) {
+    super(target, props);
   }
 
   protected override addTargetActionToRole(role: iam.IRole): void {

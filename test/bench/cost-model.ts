@@ -20,10 +20,39 @@ export interface AwsPrices {
   readonly takenOn: string;
   readonly region: string;
   readonly currency: 'USD';
-  readonly lambda: { readonly requestsPerMillion: string; readonly perGbSecond: Record<LambdaArchitecture, string> };
+  readonly lambda: {
+    readonly requestsPerMillion: string;
+    readonly perGbSecond: Record<LambdaArchitecture, string>;
+    readonly free: { readonly requests: number; readonly gbSeconds: number };
+  };
   readonly httpApi: { readonly requestsPerMillion: string; readonly meteredIncrementBytes: number };
-  readonly sqs: { readonly requestsPerMillion: string; readonly chunkBytes: number };
-  readonly dynamodb: { readonly writeRequestUnitsPerMillion: string; readonly readRequestUnitsPerMillion: string };
+  readonly sqs: { readonly requestsPerMillion: string; readonly chunkBytes: number; readonly freeRequests: number };
+  readonly dynamodb: {
+    readonly writeRequestUnitsPerMillion: string;
+    readonly readRequestUnitsPerMillion: string;
+    readonly storagePerGbMonth: string;
+    readonly pitrPerGbMonth: string;
+    readonly freeStorageGb: number;
+  };
+  readonly cloudwatch: {
+    readonly alarmMetricMonth: string;
+    readonly compositeAlarmMonth: string;
+    readonly customMetricMonth: string;
+    readonly dashboardMonth: string;
+    readonly logsIngestedPerGb: string;
+    readonly logsStoredPerGbMonth: string;
+    readonly free: {
+      readonly alarmMetrics: number;
+      readonly customMetrics: number;
+      readonly dashboards: number;
+      readonly metricsPerFreeDashboard: number;
+      readonly logsGb: number;
+    };
+  };
+  readonly secretsManager: { readonly secretMonth: string; readonly apiCallsPer10k: string };
+  readonly scheduler: { readonly invocationsPerMillion: string; readonly freeInvocations: number };
+  readonly xray: { readonly tracesRecordedPerMillion: string; readonly freeTraces: number };
+  readonly ses: { readonly emailsPerThousand: string };
   readonly sns: {
     readonly publishesPerMillion: string;
     readonly chunkBytes: number;

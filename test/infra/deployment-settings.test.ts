@@ -19,6 +19,9 @@ describe('deployment settings from the CDK context', () => {
       catalogPath: DEFAULT_CATALOG_PATH,
       reserveConcurrency: DEFAULT_RESERVE_CONCURRENCY,
       backupRetentionDays: DEFAULT_BACKUP_RETENTION_DAYS,
+      onCallEmail: undefined,
+      functionAlarms: 'account',
+      dashboard: true,
     });
   });
 
@@ -27,6 +30,16 @@ describe('deployment settings from the CDK context', () => {
       stackPrefix: 'Staging',
       catalogPath: 'my/catalog.json',
     });
+  });
+
+  it('reads the on-call e-mail and the switches of the alarms and the dashboard', () => {
+    expect(
+      settingsWith({ onCallEmail: 'oncall@example.com', functionAlarms: 'perFunction', dashboard: 'false' }),
+    ).toMatchObject({ onCallEmail: 'oncall@example.com', functionAlarms: 'perFunction', dashboard: false });
+    expect(() => settingsWith({ onCallEmail: 'oncall' })).toThrow('Context "onCallEmail" must be an e-mail address');
+    expect(() => settingsWith({ functionAlarms: 'all' })).toThrow(
+      'Context "functionAlarms" must be one of account, perFunction, none',
+    );
   });
 
   it('names the key of a bad value', () => {

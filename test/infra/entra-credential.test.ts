@@ -94,6 +94,10 @@ describe('the Entra credential lifecycle in the stacks', () => {
       'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
       'secretsmanager:ListSecretVersionIds',
+      // A failed run goes to the ScheduledRunFailures queue (its Lambda failure destination).
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
     ]);
     for (const statement of secretStatements) expect(JSON.stringify(statement.Resource)).toContain(secretId);
   });

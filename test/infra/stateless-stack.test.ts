@@ -444,12 +444,21 @@ describe('StatelessStack', () => {
   });
 
   describe('operational alarms', () => {
-    it('alarms on unreported usage older than 20 h, and when the reporter stops sending the metric at all', () => {
+    it('alarms on unreported usage older than 20 h, and when the reporter stops running at all', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'OldestUnreportedSlotAgeHours',
         Namespace: 'MarketplaceMetering',
         Dimensions: [{ Name: 'service', Value: 'usage-reporter' }],
         Threshold: 20,
+        // Published only while usage waits (no custom metric when idle): no data is the normal state.
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [imported(stateful.topicFor(OPERATIONS_TOPIC).topicArn)],
+      });
+      // A reporter that stopped: no worker invocation (Lambda's own metric) for 30 minutes, missing data breaching.
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Invocations',
+        ComparisonOperator: 'LessThanThreshold',
         TreatMissingData: 'breaching',
         AlarmActions: [imported(stateful.topicFor(OPERATIONS_TOPIC).topicArn)],
       });

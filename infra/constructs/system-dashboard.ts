@@ -1,0 +1,205 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '#infra/constructs/app-function.ts';
+import { QUEUES } from '#infra/resources.ts';
+import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
+
+export interface SystemDashboardProps {
+  /** The functions of `infra/functions.ts`, by construct id: each gets a line in every function graph. */
+  readonly functions: readonly { readonly id: string; readonly function: lambda.IFunction }[];
+  readonly api: HttpApi;
+  readonly stateful: StatefulResources;
+}
+
+/**
+ * CloudWatch's free tier covers 3 dashboards of up to 50 metrics each; beyond that a dashboard costs USD 3 a month
+ * (docs/cost.md). This one stays under it: two lines per function (invocations, errors), the account's throttles and
+ * concurrency, and a few lines per service; throttles and duration per function are on the Lambda console's own pages
+ * (free). test/infra/operational-alarms.test.ts counts the metrics.
+ */
+export const DASHBOARD_METRIC_BUDGET = 50;
+
+const PERIOD = Duration.minutes(5);
+const WIDTH = 8;
+const HEIGHT = 6;
+
+/**
+ * One CloudWatch dashboard for the whole system, built from the same definitions as the system itself: a function
+ * added to `FUNCTIONS` or a queue to `QUEUES` appears in its graphs without touching this file. Rows: the alarms of
+ * this stack; the functions (invocations, errors; the account's throttles and concurrency); the API (requests, 4xx,
+ * 5xx, p99 latency); the table (consumed capacity, throttling); the queues (oldest message, dead letters); and what
+ * the functions count (usage accepted and applied, slots accepted by Microsoft, the oldest unreported usage, alerts
+ * sent). Custom metrics appear only in the periods when something was counted (docs/cost.md).
+ *
+ * Create it last in its stack: its alarm widget lists the alarms the stack holds at that point.
+ */
+export class SystemDashboard extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: SystemDashboardProps) {
+    super(scope, id);
+    const { functions, api, stateful } = props;
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.days(1),
+    });
+
+    const alarms = Stack.of(this)
+      .node.findAll()
+      .filter((construct): construct is cloudwatch.Alarm => construct instanceof cloudwatch.Alarm);
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown:
+          '# Marketplace metering\nAlarms and their runbooks: docs/operate.md. Idle cost and what each part costs: ' +
+          'docs/cost.md. The stateful stack holds the alarms on queues, topics and the table.',
+        width: 24,
+        height: 2,
+      }),
+    );
+    if (alarms.length > 0) {
+      this.dashboard.addWidgets(
+        new cloudwatch.AlarmStatusWidget({ title: 'Alarms (this stack)', alarms, width: 24, height: 4 }),
+      );
+    }
+
+    const perFunction = (title: string, metric: (fn: lambda.IFunction) => cloudwatch.IMetric) =>
+      new cloudwatch.GraphWidget({
+        title,
+        left: functions.map(({ id, function: fn }) => withLabel(metric(fn), id)),
+        width: 12,
+        height: HEIGHT,
+        legendPosition: cloudwatch.LegendPosition.RIGHT,
+      });
+    const sum = { period: PERIOD, statistic: cloudwatch.Stats.SUM };
+    this.dashboard.addWidgets(
+      perFunction('Function invocations', (fn) => fn.metricInvocations(sum)),
+      perFunction('Function errors', (fn) => fn.metricErrors(sum)),
+    );
+    const accountWide = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName, statistic, period: PERIOD });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Lambda, whole account: throttles and concurrency',
+        left: [withLabel(accountWide('Throttles', cloudwatch.Stats.SUM), 'throttles')],
+        right: [withLabel(accountWide('ConcurrentExecutions', cloudwatch.Stats.MAXIMUM), 'concurrent executions')],
+        width: 24,
+        height: HEIGHT,
+      }),
+    );
+
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'API requests and errors',
+        left: [
+          withLabel(api.metricCount(sum), 'requests'),
+          withLabel(api.metricClientError(sum), '4xx'),
+          withLabel(api.metricServerError(sum), '5xx'),
+        ],
+        width: WIDTH,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'API latency (ms)',
+        left: [withLabel(api.metricLatency({ period: PERIOD, statistic: cloudwatch.Stats.p(99) }), 'p99')],
+        width: WIDTH,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Table: consumed capacity and throttling',
+        left: [
+          withLabel(dynamoMetric(stateful, 'ConsumedWriteCapacityUnits'), 'WRU'),
+          withLabel(dynamoMetric(stateful, 'ConsumedReadCapacityUnits'), 'RRU'),
+        ],
+        right: [
+          withLabel(dynamoMetric(stateful, 'WriteThrottleEvents'), 'write throttles'),
+          withLabel(dynamoMetric(stateful, 'ReadThrottleEvents'), 'read throttles'),
+        ],
+        width: WIDTH,
+        height: HEIGHT,
+      }),
+    );
+
+    const queues = QUEUES.map((definition) => ({ definition, ...stateful.queueFor(definition) }));
+    const maximum = { period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM };
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Queues: oldest message (s)',
+        left: queues.map(({ definition, queue }) =>
+          withLabel(queue.metricApproximateAgeOfOldestMessage(maximum), definition.id),
+        ),
+        width: WIDTH,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queues: messages (should be 0)',
+        left: queues.map(({ definition, deadLetterQueue }) =>
+          withLabel(deadLetterQueue.metricApproximateNumberOfMessagesVisible(maximum), `${definition.id} DLQ`),
+        ),
+        width: WIDTH,
+        height: HEIGHT,
+      }),
+    );
+
+    const counted = (service: string, metricName: string, dimensions: Record<string, string> = {}) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service, ...dimensions },
+        ...sum,
+      });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Usage accepted and applied',
+        left: [
+          withLabel(counted('usage-ingest', 'UsageEventsAccepted'), 'events accepted'),
+          withLabel(counted('usage-aggregator', 'UsageMessagesApplied'), 'messages applied'),
+        ],
+        width: WIDTH,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Slots accepted by Microsoft; oldest unreported usage',
+        left: [withLabel(counted('usage-reporter', 'ReportedSlots', { status: 'accepted' }), 'accepted')],
+        right: [
+          withLabel(
+            new cloudwatch.Metric({
+              namespace: METRICS_NAMESPACE,
+              metricName: 'OldestUnreportedSlotAgeHours',
+              dimensionsMap: { service: 'usage-reporter' },
+              ...maximum,
+            }),
+            'oldest unreported (h)',
+          ),
+        ],
+        width: WIDTH,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Alerts sent',
+        left: [
+          withLabel(counted('usage-aggregator', 'AlertsSent'), 'alerts sent (after usage)'),
+          withLabel(counted('alert-checks', 'AlertsSent'), 'alerts sent (hourly check)'),
+        ],
+        width: WIDTH,
+        height: HEIGHT,
+      }),
+    );
+  }
+}
+
+function withLabel(metric: cloudwatch.IMetric, label: string): cloudwatch.IMetric {
+  return metric instanceof cloudwatch.Metric ? metric.with({ label }) : metric;
+}
+
+/** A metric of the table (the single table of `infra/resources.ts`). */
+function dynamoMetric(stateful: StatefulResources, metricName: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/DynamoDB',
+    metricName,
+    dimensionsMap: { TableName: stateful.table.tableName },
+    statistic: cloudwatch.Stats.SUM,
+    period: PERIOD,
+  });
+}
