@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { DEFAULT_SMS_COUNTRIES, parseSmsCountries, type SmsCountry } from '#shared/domain/alerts/phone-countries.ts';
 
 /**
  * The deployment's settings, read once from the CDK context (`cdk deploy -c key=value`, or `context` in `cdk.json`)
@@ -12,6 +13,13 @@ export interface DeploymentSettings {
   readonly stackPrefix: string;
   /** `catalog` (default `infra/catalog/catalog.yaml`): the plan catalog, YAML or JSON. */
   readonly catalogPath: string;
+  /**
+   * `smsCountries` (default `JP`): ISO country codes alert SMS may go to, e.g. `JP,US`: those the publisher registered
+   * an origination identity for in AWS End User Messaging SMS. A phone number elsewhere is refused when a budget or
+   * partner is saved (400 naming these), and the SMS channel sends nowhere else. Given to the functions as
+   * `SMS_ALLOWED_COUNTRIES`. Supported: those of shared/domain/alerts/phone-countries.ts.
+   */
+  readonly smsCountries: readonly SmsCountry[];
 }
 
 export const DEFAULT_CATALOG_PATH = 'infra/catalog/catalog.yaml';
@@ -22,7 +30,17 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
   return {
     stackPrefix: context.string('stackPrefix') ?? 'Marketplace',
     catalogPath: context.string('catalog') ?? DEFAULT_CATALOG_PATH,
+    smsCountries: smsCountriesOf(context.list('smsCountries')),
   };
+}
+
+function smsCountriesOf(list: readonly string[] | undefined): readonly SmsCountry[] {
+  if (list === undefined) return DEFAULT_SMS_COUNTRIES;
+  try {
+    return parseSmsCountries(list.join(','));
+  } catch (error) {
+    throw new DeploymentSettingsError(`Context "smsCountries": ${(error as Error).message}`);
+  }
 }
 
 export class DeploymentSettingsError extends Error {

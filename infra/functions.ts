@@ -1,5 +1,6 @@
 import {
   ALERTS_TOPIC,
+  CONTACT_EVENTS_QUEUE,
   LIFECYCLE_TOPIC,
   OPERATION_ANSWERS_QUEUE,
   OPERATIONS_TOPIC,
@@ -47,6 +48,16 @@ export interface ResourceUse {
   readonly session?: 'keys' | 'withAdmins';
   /** Serves the portal's bundled page assets from its own deployment package (`PORTAL_ASSETS_DIR`). */
   readonly portalAssets?: boolean;
+  /**
+   * Signs or checks the links sent to alert contacts (confirm, unsubscribe): gets the right to read the session
+   * secret the link key is derived from (`SESSION_SECRET_ARN`) and the API's public base URL (`PUBLIC_BASE_URL`).
+   */
+  readonly contactLinks?: boolean;
+  /**
+   * Validates alert phone numbers against the countries SMS may go to: gets `SMS_ALLOWED_COUNTRIES` from the context
+   * setting `smsCountries`.
+   */
+  readonly smsCountries?: boolean;
 }
 
 /** An SQS queue that triggers a function (an event source mapping in AWS, a poller in the local mode). */
@@ -132,6 +143,9 @@ export const API_FUNCTION: FunctionDefinition = {
     subscribesAlertContacts: true,
     // The portal's pages call the API with the session cookie; signed-in publisher administrators see everything.
     session: 'withAdmins',
+    // Saving a budget or partner sends each new contact a confirmation link, and refuses phones of other countries.
+    contactLinks: true,
+    smsCountries: true,
   },
   // A publisher operation waits up to 12 s for Microsoft to finish it, after a request of at most 4 s: 25 s stays
   // under API Gateway's 30 s (shared/use-cases/fulfillment/request-subscription-change.ts). Every other route answers in
@@ -309,6 +323,36 @@ export const SUBSCRIPTION_SYNC_FUNCTION: FunctionDefinition = {
   uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC, OPERATIONS_TOPIC], marketplace: true },
 };
 
+/**
+ * The pages behind the links sent to alert contacts (`/contacts/confirm`, `/contacts/unsubscribe`): public, the
+ * signed token in the link is the credential. A function of its own rather than the Api's: it is reached by anyone
+ * with a link, holds no API-key or session logic, and may only read and change contact states.
+ */
+export const CONTACT_PAGES_FUNCTION: FunctionDefinition = {
+  id: 'ContactPages',
+  entry: 'functions/contact-pages/handler.ts',
+  description: 'Contact pages: confirm an alert address, unsubscribe from alerts (also RFC 8058 one-click)',
+  // One or two item reads and one conditional write.
+  timeoutSeconds: 10,
+  uses: { table: 'readWrite', contactLinks: true },
+};
+
+/**
+ * Applies the channels' delivery events to contact states: SES permanent bounces and complaints, End User Messaging
+ * SMS invalid numbers and opt-outs (docs/alerts.md "Bounces, complaints and opt-outs").
+ */
+export const CONTACT_EVENTS_FUNCTION: FunctionDefinition = {
+  id: 'ContactEvents',
+  entry: 'functions/contact-events/handler.ts',
+  description: 'Contact events: SES bounces and complaints, SMS failures and opt-outs → contact states',
+  // A batch of ten records, one conditional write per affected contact: seconds at most.
+  timeoutSeconds: 20,
+  uses: { table: 'readWrite' },
+  // Events arrive a few at a time; two copies at most keep a burst of bounces (a mailing to a dead domain) from
+  // taking concurrency the landing page and the webhook need.
+  trigger: { queue: CONTACT_EVENTS_QUEUE, batchSize: 10, maxBatchingWindowSeconds: 5, maxConcurrency: 2 },
+};
+
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   API_FUNCTION,
   USAGE_INGEST_FUNCTION,
@@ -322,6 +366,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   USAGE_REPORTER_FUNCTION,
   USAGE_RECONCILER_FUNCTION,
   SUBSCRIPTION_SYNC_FUNCTION,
+  CONTACT_PAGES_FUNCTION,
+  CONTACT_EVENTS_FUNCTION,
 ];
 
 export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
@@ -344,6 +390,10 @@ export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
   { path: '/auth/callback', methods: ['GET'], functionId: PORTAL_FUNCTION.id, auth: 'public' },
   { path: '/auth/sign-out', methods: ['POST'], functionId: PORTAL_FUNCTION.id, auth: 'session' },
   { path: '/webhook', methods: ['POST'], functionId: FULFILLMENT_WEBHOOK_FUNCTION.id, auth: 'entraToken' },
+  // Links in confirmation messages and alerts: the person has no key and no session, the signed token in the link is
+  // the credential (public). GET shows a page, POST acts (RFC 8058 one-click POSTs to the unsubscribe URL).
+  { path: '/contacts/confirm', methods: ['GET', 'POST'], functionId: CONTACT_PAGES_FUNCTION.id, auth: 'public' },
+  { path: '/contacts/unsubscribe', methods: ['GET', 'POST'], functionId: CONTACT_PAGES_FUNCTION.id, auth: 'public' },
 ];
 
 /** Scheduled handlers; later capabilities (subscription sync, usage reporter, alert checks) add theirs here. */

@@ -62,4 +62,18 @@ export const ENV = {
   // (reference/marketplace-api.md §2.3, defence in depth beside the JWT): the parameter's name and its value.
   webhookSharedSecretParameter: 'WEBHOOK_SHARED_SECRET_PARAMETER',
   webhookSharedSecretValue: 'WEBHOOK_SHARED_SECRET_VALUE',
+  /**
+   * The public base URL of the API (`https://api.example.com`): where the confirm and unsubscribe links sent to alert
+   * contacts point (shared/adapters/links/signed-contact-links.ts).
+   */
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  /**
+   * Optional: comma-separated ISO country codes alert SMS may go to (`JP,US`), from the context setting
+   * `smsCountries` (default in shared/domain/alerts/phone-countries.ts); a phone elsewhere is refused when saved.
+   */
+  smsAllowedCountries: 'SMS_ALLOWED_COUNTRIES',
+  /** The SNS topic where SES and End User Messaging SMS publish delivery events (bounces, complaints, opt-outs). */
+  deliveryEventsTopicArn: 'DELIVERY_EVENTS_TOPIC_ARN',
+  /** The queue subscribed to that topic, consumed by the ContactEvents function. */
+  contactEventsQueueUrl: 'CONTACT_EVENTS_QUEUE_URL',
 } as const;

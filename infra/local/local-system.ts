@@ -141,6 +141,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       ...localAwsEnv(endpoints),
       // As the CDK app compiles it into each bundle: functions read the catalog as JSON only.
       [ENV.catalogJson]: JSON.stringify(catalog),
+      // Confirm and unsubscribe links sent to alert contacts point at this server (the contact pages).
+      [ENV.publicBaseUrl]: apiUrl,
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',

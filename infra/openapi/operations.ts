@@ -114,15 +114,38 @@ const budgetExample = {
   timeZone: 'Asia/Tokyo',
   locale: 'ja',
   contacts: { emails: ['billing@fabrikam.example'], phones: [] },
+  contactStates: [
+    {
+      channel: 'email',
+      address: 'billing@fabrikam.example',
+      status: 'pending',
+      since: '2026-11-01T09:30:00.000Z',
+      mutedRules: [],
+    },
+  ],
 };
 
-const partnerExample = {
+const partnerSummaryExample = {
   id: 'reseller-one',
   name: 'Reseller One',
   tenantId: 'c0ffee00-0000-4000-8000-000000000002',
   locale: 'en',
   timeZone: 'Asia/Tokyo',
   contacts: { emails: ['credit@reseller-one.example'], phones: ['+81312345678'] },
+};
+
+const partnerExample = {
+  ...partnerSummaryExample,
+  contactStates: [
+    {
+      channel: 'email',
+      address: 'credit@reseller-one.example',
+      status: 'active',
+      since: '2026-11-02T01:00:00.000Z',
+      mutedRules: ['purchaseChangeRejected'],
+    },
+    { channel: 'sms', address: '+81312345678', status: 'optedOut', since: '2026-11-20T03:12:00.000Z', mutedRules: [] },
+  ],
 };
 
 const prepaidTermExample = {
@@ -623,7 +646,15 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
         contacts: { emails: ['billing@fabrikam.example'] },
       },
     },
-    answers: { 200: { description: 'The budget with its defaults', schema: answers.budget, example: budgetExample } },
+    answers: {
+      200: {
+        description:
+          'The budget with its defaults, and the state of each contact: a new one is `pending` and has been sent a ' +
+          'confirmation message (alerts start when it follows the link)',
+        schema: answers.budget,
+        example: budgetExample,
+      },
+    },
     errors: [403, 404],
   },
   'GET /v1/subscriptions/{subscriptionId}/budget': {
@@ -819,7 +850,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
         description: 'One page of partners',
         schema: answers.partnerPage,
         example: {
-          partners: [partnerExample],
+          partners: [partnerSummaryExample],
           nextCursor: 'eyJwayI6IlBBUlRORVIjcmVzZWxsZXItb25lIiwic2siOiJQQVJUTkVSIn0',
         },
       },

@@ -7,9 +7,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { wireDeliveryEvents } from '#infra/constructs/contact-events.ts';
 import type { DeploymentSettings } from '#infra/deployment-settings.ts';
 import {
   ALERTS_TOPIC,
+  CONTACT_EVENTS_QUEUE,
+  DELIVERY_EVENTS_TOPIC,
   LIFECYCLE_TOPIC,
   MAIN_TABLE,
   OPERATIONS_TOPIC,
@@ -142,6 +145,8 @@ export class StatefulStack extends Stack implements StatefulResources {
         'out, so it is rotated on purpose (put a new random value), not on a schedule mid-working-day.',
     });
     this.alertContactsPolicy = this.createAlertContactsPolicy(this.alertsTopic);
+    // SES and SMS delivery events → the contact-events queue (infra/constructs/contact-events.ts).
+    wireDeliveryEvents(this.topicFor(DELIVERY_EVENTS_TOPIC), this.queueFor(CONTACT_EVENTS_QUEUE).queue);
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'For npm run api-key:create' });
   }
 
