@@ -31,11 +31,8 @@ const MAX_FORM_LENGTH = 2_000;
  */
 export function contactPages(deps: ContactLinkDeps) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const method = event.requestContext?.http?.method ?? 'GET';
-    const purpose: ContactLinkPurpose = event.rawPath.endsWith('/unsubscribe') ? 'unsubscribe' : 'confirm';
+    const { method, purpose, token, oneClick } = contactRequestOf(event);
     const browserLanguage = chooseLanguage(undefined, event.headers?.['accept-language']);
-    const form = method === 'POST' ? formOf(event) : new URLSearchParams();
-    const token = (form.get('token') ?? event.queryStringParameters?.token ?? '').slice(0, MAX_TOKEN_LENGTH);
     try {
       if (method === 'GET') {
         const opened = await openContactLink(deps, token, purpose);
@@ -63,7 +60,7 @@ export function contactPages(deps: ContactLinkDeps) {
       logger.info('Contact unsubscribed', {
         channel: result.claims.contact.channel,
         ...result.stopped,
-        oneClick: form.get('List-Unsubscribe') === 'One-Click',
+        oneClick,
       });
       return unsubscribedPage(
         await languageOf(deps, result.claims.contact, event),
@@ -85,6 +82,21 @@ async function languageOf(
 ): Promise<Language> {
   const state = (await deps.states.read([contact])).get(contactKey(contact));
   return chooseLanguage(state?.locale, event.headers?.['accept-language']);
+}
+
+/** What a request to a contact page asks: the method, the page, the token (form first, then query), one-click. */
+export function contactRequestOf(event: APIGatewayProxyEventV2): {
+  readonly method: 'GET' | 'POST';
+  readonly purpose: ContactLinkPurpose;
+  readonly token: string;
+  /** RFC 8058: the mail client's POST to the List-Unsubscribe URL, body `List-Unsubscribe=One-Click`. */
+  readonly oneClick: boolean;
+} {
+  const method = event.requestContext?.http?.method === 'POST' ? 'POST' : 'GET';
+  const purpose: ContactLinkPurpose = event.rawPath.endsWith('/unsubscribe') ? 'unsubscribe' : 'confirm';
+  const form = method === 'POST' ? formOf(event) : new URLSearchParams();
+  const token = (form.get('token') ?? event.queryStringParameters?.token ?? '').slice(0, MAX_TOKEN_LENGTH);
+  return { method, purpose, token, oneClick: form.get('List-Unsubscribe') === 'One-Click' };
 }
 
 function formOf(event: APIGatewayProxyEventV2): URLSearchParams {
