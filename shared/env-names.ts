@@ -72,6 +72,11 @@ export const ENV = {
    * `smsCountries` (default in shared/domain/alerts/phone-countries.ts); a phone elsewhere is refused when saved.
    */
   smsAllowedCountries: 'SMS_ALLOWED_COUNTRIES',
+  /**
+   * Local mode and tests only: `true` keeps contact messages (confirmations) in the main table instead of sending
+   * them (`DynamoLocalMailbox`). Never set in AWS.
+   */
+  localMailbox: 'LOCAL_MAILBOX',
   /** The SNS topic where SES and End User Messaging SMS publish delivery events (bounces, complaints, opt-outs). */
   deliveryEventsTopicArn: 'DELIVERY_EVENTS_TOPIC_ARN',
   /** The queue subscribed to that topic, consumed by the ContactEvents function. */

@@ -49,6 +49,7 @@ export const API_SETTINGS = z.object({
   ...PUBLISHER_ADMIN_SETTINGS,
   // A new alert contact is sent a confirmation link; phones must be in the countries SMS may go to.
   ...CONTACT_LINK_SETTINGS,
+  [ENV.localMailbox]: optional(),
   [ENV.smsAllowedCountries]: optional().refine(
     (text) => {
       try {
@@ -78,6 +79,8 @@ export interface ApiConfig extends AlertsSettings {
   readonly contactLinks: SignedContactLinks;
   /** The countries alert SMS may go to. */
   readonly smsCountries: readonly SmsCountry[];
+  /** Local mode and tests: contact messages are kept in the table, not sent. */
+  readonly localMailbox: boolean;
   /**
    * The marketplace client's configuration, read on the first publisher operation rather than at cold start: only
    * those routes call Microsoft, and a mistake in these settings must not take the other routes (keys, usage, alert
@@ -105,6 +108,7 @@ export function loadApiConfig(env: Env = runtimeEnv()): ApiConfig {
     publisherAdmins: publisherAdmins(values),
     contactLinks: contactLinksOf(values),
     smsCountries: smsCountriesOf(values[ENV.smsAllowedCountries]),
+    localMailbox: values[ENV.localMailbox] === 'true',
     marketplace: () => loadMarketplaceConfig(env),
   };
 }

@@ -143,6 +143,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       [ENV.catalogJson]: JSON.stringify(catalog),
       // Confirm and unsubscribe links sent to alert contacts point at this server (the contact pages).
       [ENV.publicBaseUrl]: apiUrl,
+      // No SES or SMS here: confirmation messages are kept in the table (DynamoLocalMailbox).
+      [ENV.localMailbox]: 'true',
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',

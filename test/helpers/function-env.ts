@@ -24,6 +24,8 @@ export async function prepareFunctionEnvironment(): Promise<ResourceEnv> {
     [ENV.sessionSecret]: randomBytes(48).toString('base64url'),
     // Where the links sent to alert contacts point (the contact pages of the API).
     [ENV.publicBaseUrl]: 'https://api.test.example',
+    // Confirmation messages to new alert contacts are kept in the table, as in the local mode.
+    [ENV.localMailbox]: 'true',
   });
   return resources;
 }

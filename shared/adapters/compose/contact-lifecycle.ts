@@ -13,16 +13,16 @@ export interface ContactChannels {
 }
 
 /**
- * The channels of the confirmation messages. Local mode (the alert outbox is set): the local mailbox in the table.
- * In AWS: the SES and End User Messaging SMS channels of the alert notifier (issue 15, its outbound half), which this
- * build does not contain yet: until they are composed here, saving a new contact fails with this error rather than
- * storing it as pending with no message sent.
+ * The channels of the confirmation messages. Local mode and tests (`LOCAL_MAILBOX=true`): the local mailbox in the
+ * table. In AWS: the SES and End User Messaging SMS channels of the alert notifier (issue 15, its outbound half),
+ * which this build does not contain yet: until they are composed here, saving a new contact fails with this error
+ * rather than storing it as pending with no message sent.
  */
 export function contactChannels(
-  config: { readonly tableName: string; readonly alertsOutboxQueueUrl?: string },
+  config: { readonly tableName: string; readonly localMailbox: boolean },
   documentClient: DynamoDBDocumentClient,
 ): ContactChannels {
-  if (config.alertsOutboxQueueUrl) {
+  if (config.localMailbox) {
     const mailbox = new DynamoLocalMailbox(documentClient, config.tableName);
     return { email: mailbox, sms: mailbox };
   }
