@@ -63,6 +63,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/contacts/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Confirm an alert address: the page
+         * @description Where the confirmation message sent to a new alert contact links to (docs/alerts.md "Contacts"). Shows the address and a Confirm button; opening the link changes nothing (mail scanners open links). HTML, in the contact's language. Served by the ContactPages function.
+         */
+        get: operations["showContactConfirmation"];
+        put?: never;
+        /**
+         * Confirm an alert address (the page’s button)
+         * @description A pending contact becomes active: alerts are sent to it from now on.
+         */
+        post: operations["confirmContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contacts/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stop alerts: the page
+         * @description Where the unsubscribe link of every alert points (for every rule, or one rule). Shows what would stop and an Unsubscribe button; opening the link changes nothing.
+         */
+        get: operations["showContactUnsubscribe"];
+        put?: never;
+        /**
+         * Stop alerts (the page’s button, or RFC 8058 one-click)
+         * @description Stops every alert to the contact (`optedOut`) or, for a link of one rule, that rule. Mail clients post `List-Unsubscribe=One-Click` to the link itself (token in the query string), as the `List-Unsubscribe-Post` header of each alert invites them to.
+         */
+        post: operations["unsubscribeContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/docs/api": {
         parameters: {
             query?: never;
@@ -979,12 +1027,13 @@ export interface components {
             nextCursor?: string;
             subscriptionId: string;
         };
-        /** @description A budget with its defaults applied */
+        /** @description A budget with its defaults applied and the state of its contacts */
         Budget: {
             contacts: {
                 emails: string[];
                 phones: string[];
             };
+            contactStates: components["schemas"]["ContactStates"];
             customerId: string;
             forecastAlert: boolean;
             /** @enum {string} */
@@ -1066,6 +1115,21 @@ export interface components {
             /** @description A decimal number as a string */
             storeFeeRate: string;
         };
+        /** @description The delivery state of each contact, e-mails then phones (docs/alerts.md "Contacts") */
+        ContactStates: {
+            address: string;
+            /** @enum {string} */
+            channel: "email" | "sms";
+            /** @description Rules the contact unsubscribed from one by one */
+            mutedRules: ("budgetThreshold" | "budgetForecast" | "spike" | "provisionalCreditExceeded" | "monthStartBlocked" | "currentStatusBlocked" | "chargesOverCreditLevel" | "plannedOverCreditLevel" | "purchaseChangeRejected")[];
+            /** @description When the status was entered */
+            since: string | null;
+            /**
+             * @description `pending`: a confirmation message was sent, alerts start when the person follows its link; `active`: alerts are sent; `bounced`: the address or number does not exist or refuses mail; `complained`: the person marked an alert as spam; `optedOut`: the person unsubscribed (link or SMS STOP). Nothing is sent in the last three. `unknown`: saved before contact states existed: save the settings again.
+             * @enum {string}
+             */
+            status: "pending" | "active" | "bounced" | "complained" | "optedOut" | "unknown";
+        }[];
         CreatedApiKey: {
             record: components["schemas"]["ApiKey"];
             /** @description The key (mmk_<key id>_<secret>): shown this once, store it now */
@@ -1242,6 +1306,7 @@ export interface components {
                 emails: string[];
                 phones: string[];
             };
+            contactStates: components["schemas"]["ContactStates"];
             id: string;
             /** @enum {string} */
             locale: "ja" | "en";
@@ -1307,7 +1372,20 @@ export interface components {
         PartnerPage: {
             /** @description Pass as `cursor` for the next page; absent at the end (a page may be short and still have one) */
             nextCursor?: string;
-            partners: components["schemas"]["Partner"][];
+            partners: components["schemas"]["PartnerSummary"][];
+        };
+        /** @description A partner as lists show it */
+        PartnerSummary: {
+            contacts: {
+                emails: string[];
+                phones: string[];
+            };
+            id: string;
+            /** @enum {string} */
+            locale: "ja" | "en";
+            name: string;
+            tenantId: string;
+            timeZone?: string;
         };
         PrepaidTerm: {
             /** Format: date-time */
@@ -1997,6 +2075,233 @@ export interface operations {
             };
             /** @description Failed on our side: a page with a reference to our logs */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    showContactConfirmation: {
+        parameters: {
+            query?: {
+                /** @description The signed token of the link (in the form body instead when the page’s button posts) */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The address and the Confirm button */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is not valid (cut by a mail app, or altered): how to open it whole */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link has expired: how to get a new one */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            500: components["responses"]["Error500"];
+            /** @description The state could not be read or changed just now: nothing changed, try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    confirmContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example token=Y3xlfHx0MDB6ZzB8YmlsbGluZ0BmYWJyaWthbS5leGFtcGxl.q8w2E4r6T8y0U2i4O6p8AA */
+                "application/x-www-form-urlencoded": {
+                    /**
+                     * @description RFC 8058 one-click unsubscribe
+                     * @constant
+                     */
+                    "List-Unsubscribe"?: "One-Click";
+                    /** @description The signed token (the page’s button) */
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Confirmed (or already active, or stopped earlier: the page says which) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is not valid (cut by a mail app, or altered): how to open it whole */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link has expired: how to get a new one */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            500: components["responses"]["Error500"];
+            /** @description The state could not be read or changed just now: nothing changed, try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    showContactUnsubscribe: {
+        parameters: {
+            query?: {
+                /** @description The signed token of the link (in the form body instead when the page’s button posts) */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What would stop, and the Unsubscribe button */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is not valid (cut by a mail app, or altered): how to open it whole */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link has expired: how to get a new one */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            500: components["responses"]["Error500"];
+            /** @description The state could not be read or changed just now: nothing changed, try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    unsubscribeContact: {
+        parameters: {
+            query?: {
+                /** @description The signed token of the link (in the form body instead when the page’s button posts) */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example List-Unsubscribe=One-Click */
+                "application/x-www-form-urlencoded": {
+                    /**
+                     * @description RFC 8058 one-click unsubscribe
+                     * @constant
+                     */
+                    "List-Unsubscribe"?: "One-Click";
+                    /** @description The signed token (the page’s button) */
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Unsubscribed: what stopped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is not valid (cut by a mail app, or altered): how to open it whole */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link has expired: how to get a new one */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            500: components["responses"]["Error500"];
+            /** @description The state could not be read or changed just now: nothing changed, try again */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2837,7 +3142,25 @@ export interface operations {
                      *         "phones": [
                      *           "+81312345678"
                      *         ]
-                     *       }
+                     *       },
+                     *       "contactStates": [
+                     *         {
+                     *           "channel": "email",
+                     *           "address": "credit@reseller-one.example",
+                     *           "status": "active",
+                     *           "since": "2026-11-02T01:00:00.000Z",
+                     *           "mutedRules": [
+                     *             "purchaseChangeRejected"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "channel": "sms",
+                     *           "address": "+81312345678",
+                     *           "status": "optedOut",
+                     *           "since": "2026-11-20T03:12:00.000Z",
+                     *           "mutedRules": []
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Partner"];
@@ -2914,7 +3237,25 @@ export interface operations {
                      *         "phones": [
                      *           "+81312345678"
                      *         ]
-                     *       }
+                     *       },
+                     *       "contactStates": [
+                     *         {
+                     *           "channel": "email",
+                     *           "address": "credit@reseller-one.example",
+                     *           "status": "active",
+                     *           "since": "2026-11-02T01:00:00.000Z",
+                     *           "mutedRules": [
+                     *             "purchaseChangeRejected"
+                     *           ]
+                     *         },
+                     *         {
+                     *           "channel": "sms",
+                     *           "address": "+81312345678",
+                     *           "status": "optedOut",
+                     *           "since": "2026-11-20T03:12:00.000Z",
+                     *           "mutedRules": []
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Partner"];
@@ -3677,7 +4018,16 @@ export interface operations {
                      *           "billing@fabrikam.example"
                      *         ],
                      *         "phones": []
-                     *       }
+                     *       },
+                     *       "contactStates": [
+                     *         {
+                     *           "channel": "email",
+                     *           "address": "billing@fabrikam.example",
+                     *           "status": "pending",
+                     *           "since": "2026-11-01T09:30:00.000Z",
+                     *           "mutedRules": []
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Budget"];
@@ -3746,7 +4096,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The budget with its defaults */
+            /** @description The budget with its defaults, and the state of each contact: a new one is `pending` and has been sent a confirmation message (alerts start when it follows the link) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3777,7 +4127,16 @@ export interface operations {
                      *           "billing@fabrikam.example"
                      *         ],
                      *         "phones": []
-                     *       }
+                     *       },
+                     *       "contactStates": [
+                     *         {
+                     *           "channel": "email",
+                     *           "address": "billing@fabrikam.example",
+                     *           "status": "pending",
+                     *           "since": "2026-11-01T09:30:00.000Z",
+                     *           "mutedRules": []
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Budget"];
