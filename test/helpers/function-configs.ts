@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ALERT_CHECKS_SETTINGS, loadAlertChecksConfig } from '#functions/alert-checks/config.ts';
 import { API_SETTINGS, loadApiConfig } from '#functions/api/config.ts';
+import { CONTACT_EVENTS_SETTINGS, loadContactEventsConfig } from '#functions/contact-events/config.ts';
+import { CONTACT_PAGES_SETTINGS, loadContactPagesConfig } from '#functions/contact-pages/config.ts';
 import { FULFILLMENT_WEBHOOK_SETTINGS, loadFulfillmentWebhookConfig } from '#functions/fulfillment-webhook/config.ts';
 import { LANDING_SETTINGS, loadLandingConfig } from '#functions/landing/config.ts';
 import { loadOperationAnswersConfig, OPERATION_ANSWERS_SETTINGS } from '#functions/operation-answers/config.ts';
@@ -17,6 +19,8 @@ import { loadUsageReporterConfig, USAGE_REPORTER_WORKER_SETTINGS } from '#functi
 import {
   ALERT_CHECKS_FUNCTION,
   API_FUNCTION,
+  CONTACT_EVENTS_FUNCTION,
+  CONTACT_PAGES_FUNCTION,
   FULFILLMENT_WEBHOOK_FUNCTION,
   LANDING_FUNCTION,
   OPERATION_ANSWERS_FUNCTION,
@@ -68,6 +72,8 @@ export const FUNCTION_CONFIGS: Readonly<Record<string, FunctionConfigUnderTest>>
   },
   [USAGE_RECONCILER_FUNCTION.id]: { load: loadUsageReconcilerConfig, settings: [USAGE_RECONCILER_SETTINGS] },
   [SUBSCRIPTION_SYNC_FUNCTION.id]: { load: loadSubscriptionSyncConfig, settings: [SUBSCRIPTION_SYNC_SETTINGS] },
+  [CONTACT_PAGES_FUNCTION.id]: { load: loadContactPagesConfig, settings: [CONTACT_PAGES_SETTINGS] },
+  [CONTACT_EVENTS_FUNCTION.id]: { load: loadContactEventsConfig, settings: [CONTACT_EVENTS_SETTINGS] },
 };
 
 /** Every variable a function reads. */

@@ -7,8 +7,18 @@ function settingsWith(context: Record<string, unknown>) {
 }
 
 describe('deployment settings from the CDK context', () => {
-  it('defaults the stack prefix and the catalog', () => {
-    expect(settingsWith({})).toEqual({ stackPrefix: 'Marketplace', catalogPath: DEFAULT_CATALOG_PATH });
+  it('defaults the stack prefix, the catalog and the SMS countries', () => {
+    expect(settingsWith({})).toEqual({
+      stackPrefix: 'Marketplace',
+      catalogPath: DEFAULT_CATALOG_PATH,
+      smsCountries: ['JP'],
+    });
+  });
+
+  it('takes the SMS countries as a list, and refuses one it cannot place numbers in', () => {
+    expect(settingsWith({ smsCountries: 'jp, US' }).smsCountries).toEqual(['JP', 'US']);
+    expect(settingsWith({ smsCountries: ['CA'] }).smsCountries).toEqual(['CA']);
+    expect(() => settingsWith({ smsCountries: 'JP,ZZ' })).toThrow(/smsCountries.*"ZZ" is not a supported/);
   });
 
   it('takes the values given with -c', () => {
