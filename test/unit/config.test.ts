@@ -35,6 +35,7 @@ const everything = {
   SIGN_IN_CLIENT_ID: 'sign-in-app-1',
   SIGN_IN_CLIENT_SECRET_ARN: 'arn:sign-in-secret',
   PORTAL_ASSETS_DIR: '/var/task/portal-assets',
+  PUBLIC_BASE_URL: 'https://api.example.com',
 };
 
 const without = (name: string, env: Record<string, string> = everything) =>
@@ -151,6 +152,13 @@ describe('the settings functions share', () => {
 });
 
 describe('the API configuration', () => {
+  it('reads the SMS countries (default JP) and refuses a country it cannot place numbers in, naming the variable', () => {
+    expect(loadApiConfig(everything).smsCountries).toEqual(['JP']);
+    expect(loadApiConfig({ ...everything, SMS_ALLOWED_COUNTRIES: 'JP,US' }).smsCountries).toEqual(['JP', 'US']);
+    expect(() => loadApiConfig({ ...everything, SMS_ALLOWED_COUNTRIES: 'JP,XX' })).toThrow(/SMS_ALLOWED_COUNTRIES/);
+    expect(() => loadApiConfig({ ...everything, PUBLIC_BASE_URL: 'api.example.com' })).toThrow(/PUBLIC_BASE_URL/);
+  });
+
   it('reads everything but the marketplace settings at cold start', () => {
     const config = loadApiConfig(without('ENTRA_TENANT_ID'));
 
