@@ -105,24 +105,19 @@ const subscriptionExample = {
 };
 
 /** The signed token of a contact link (confirm or unsubscribe). */
-const contactTokenQuery = z.object({
-  token: z
-    .string()
-    .optional()
-    .meta({ description: 'The signed token of the link (in the form body instead when the page’s button posts)' }),
-});
+const contactTokenQuery = z.object({ token: z.string().optional() });
 const contactTokenForm = z.object({
-  token: z.string().optional().meta({ description: 'The signed token (the page’s button)' }),
-  'List-Unsubscribe': z.literal('One-Click').optional().meta({ description: 'RFC 8058 one-click unsubscribe' }),
+  token: z.string().optional(),
+  'List-Unsubscribe': z.literal('One-Click').optional(),
 });
 /** The answers of the contact pages: HTML in the contact's language. */
 function contactPageAnswers(ok: string): Readonly<Record<number, Answer>> {
   const page = (description: string): Answer => ({ description, contentType: 'text/html', schema: z.string() });
   return {
     200: page(ok),
-    400: page('The link is not valid (cut by a mail app, or altered): how to open it whole'),
-    410: page('The link has expired: how to get a new one'),
-    503: page('The state could not be read or changed just now: nothing changed, try again'),
+    400: page('The link is not valid: what to do'),
+    410: page('The link has expired: what to do'),
+    503: page('Try again'),
   };
 }
 
@@ -166,7 +161,6 @@ const partnerExample = {
       since: '2026-11-02T01:00:00.000Z',
       mutedRules: ['purchaseChangeRejected'],
     },
-    { channel: 'sms', address: '+81312345678', status: 'optedOut', since: '2026-11-20T03:12:00.000Z', mutedRules: [] },
   ],
 };
 
@@ -1379,46 +1373,34 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
   'GET /contacts/confirm': {
     operationId: 'showContactConfirmation',
     summary: 'Confirm an alert address: the page',
-    description:
-      'Where the confirmation message sent to a new alert contact links to (docs/alerts.md "Contacts"). Shows the ' +
-      'address and a Confirm button; opening the link changes nothing (mail scanners open links). HTML, in the ' +
-      "contact's language. Served by the ContactPages function.",
     tag: 'Contacts',
     auth: 'none',
     query: contactTokenQuery,
-    answers: contactPageAnswers('The address and the Confirm button'),
+    answers: contactPageAnswers('The Confirm button'),
   },
   'POST /contacts/confirm': {
     operationId: 'confirmContact',
     summary: 'Confirm an alert address (the page’s button)',
-    description: 'A pending contact becomes active: alerts are sent to it from now on.',
     tag: 'Contacts',
     auth: 'none',
     body: {
       schema: contactTokenForm,
-      example: 'token=Y3xlfHx0MDB6ZzB8YmlsbGluZ0BmYWJyaWthbS5leGFtcGxl.q8w2E4r6T8y0U2i4O6p8AA',
+      example: 'token=Y3xl.q8w2',
       contentType: 'application/x-www-form-urlencoded',
     },
-    answers: contactPageAnswers('Confirmed (or already active, or stopped earlier: the page says which)'),
+    answers: contactPageAnswers('What happened'),
   },
   'GET /contacts/unsubscribe': {
     operationId: 'showContactUnsubscribe',
     summary: 'Stop alerts: the page',
-    description:
-      'Where the unsubscribe link of every alert points (for every rule, or one rule). Shows what would stop and ' +
-      'an Unsubscribe button; opening the link changes nothing.',
     tag: 'Contacts',
     auth: 'none',
     query: contactTokenQuery,
-    answers: contactPageAnswers('What would stop, and the Unsubscribe button'),
+    answers: contactPageAnswers('The Unsubscribe button'),
   },
   'POST /contacts/unsubscribe': {
     operationId: 'unsubscribeContact',
     summary: 'Stop alerts (the page’s button, or RFC 8058 one-click)',
-    description:
-      'Stops every alert to the contact (`optedOut`) or, for a link of one rule, that rule. Mail clients post ' +
-      '`List-Unsubscribe=One-Click` to the link itself (token in the query string), as the `List-Unsubscribe-Post` ' +
-      'header of each alert invites them to.',
     tag: 'Contacts',
     auth: 'none',
     query: contactTokenQuery,

@@ -394,11 +394,7 @@ const contactStates = z
       channel: z.enum(['email', 'sms']),
       address: z.string(),
       status: z.enum(['pending', 'active', 'bounced', 'complained', 'optedOut', 'unknown']).meta({
-        description:
-          '`pending`: a confirmation message was sent, alerts start when the person follows its link; `active`: ' +
-          'alerts are sent; `bounced`: the address or number does not exist or refuses mail; `complained`: the ' +
-          'person marked an alert as spam; `optedOut`: the person unsubscribed (link or SMS STOP). Nothing is sent ' +
-          'in the last three. `unknown`: saved before contact states existed: save the settings again.',
+        description: 'Alerts are sent to `active` contacts only (docs/alerts.md "Contacts")',
       }),
       since: instant.nullable().meta({ description: 'When the status was entered' }),
       mutedRules: z

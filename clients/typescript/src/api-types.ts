@@ -70,16 +70,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Confirm an alert address: the page
-         * @description Where the confirmation message sent to a new alert contact links to (docs/alerts.md "Contacts"). Shows the address and a Confirm button; opening the link changes nothing (mail scanners open links). HTML, in the contact's language. Served by the ContactPages function.
-         */
+        /** Confirm an alert address: the page */
         get: operations["showContactConfirmation"];
         put?: never;
-        /**
-         * Confirm an alert address (the page’s button)
-         * @description A pending contact becomes active: alerts are sent to it from now on.
-         */
+        /** Confirm an alert address (the page’s button) */
         post: operations["confirmContact"];
         delete?: never;
         options?: never;
@@ -94,16 +88,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Stop alerts: the page
-         * @description Where the unsubscribe link of every alert points (for every rule, or one rule). Shows what would stop and an Unsubscribe button; opening the link changes nothing.
-         */
+        /** Stop alerts: the page */
         get: operations["showContactUnsubscribe"];
         put?: never;
-        /**
-         * Stop alerts (the page’s button, or RFC 8058 one-click)
-         * @description Stops every alert to the contact (`optedOut`) or, for a link of one rule, that rule. Mail clients post `List-Unsubscribe=One-Click` to the link itself (token in the query string), as the `List-Unsubscribe-Post` header of each alert invites them to.
-         */
+        /** Stop alerts (the page’s button, or RFC 8058 one-click) */
         post: operations["unsubscribeContact"];
         delete?: never;
         options?: never;
@@ -1125,7 +1113,7 @@ export interface components {
             /** @description When the status was entered */
             since: string | null;
             /**
-             * @description `pending`: a confirmation message was sent, alerts start when the person follows its link; `active`: alerts are sent; `bounced`: the address or number does not exist or refuses mail; `complained`: the person marked an alert as spam; `optedOut`: the person unsubscribed (link or SMS STOP). Nothing is sent in the last three. `unknown`: saved before contact states existed: save the settings again.
+             * @description Alerts are sent to `active` contacts only (docs/alerts.md "Contacts")
              * @enum {string}
              */
             status: "pending" | "active" | "bounced" | "complained" | "optedOut" | "unknown";
@@ -2087,7 +2075,6 @@ export interface operations {
     showContactConfirmation: {
         parameters: {
             query?: {
-                /** @description The signed token of the link (in the form body instead when the page’s button posts) */
                 token?: string;
             };
             header?: never;
@@ -2096,7 +2083,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The address and the Confirm button */
+            /** @description The Confirm button */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2105,7 +2092,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is not valid (cut by a mail app, or altered): how to open it whole */
+            /** @description The link is not valid: what to do */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2114,7 +2101,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link has expired: how to get a new one */
+            /** @description The link has expired: what to do */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -2124,7 +2111,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["Error500"];
-            /** @description The state could not be read or changed just now: nothing changed, try again */
+            /** @description Try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2144,20 +2131,16 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example token=Y3xlfHx0MDB6ZzB8YmlsbGluZ0BmYWJyaWthbS5leGFtcGxl.q8w2E4r6T8y0U2i4O6p8AA */
+                /** @example token=Y3xl.q8w2 */
                 "application/x-www-form-urlencoded": {
-                    /**
-                     * @description RFC 8058 one-click unsubscribe
-                     * @constant
-                     */
+                    /** @constant */
                     "List-Unsubscribe"?: "One-Click";
-                    /** @description The signed token (the page’s button) */
                     token?: string;
                 };
             };
         };
         responses: {
-            /** @description Confirmed (or already active, or stopped earlier: the page says which) */
+            /** @description What happened */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2166,7 +2149,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is not valid (cut by a mail app, or altered): how to open it whole */
+            /** @description The link is not valid: what to do */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2175,7 +2158,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link has expired: how to get a new one */
+            /** @description The link has expired: what to do */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -2185,7 +2168,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["Error500"];
-            /** @description The state could not be read or changed just now: nothing changed, try again */
+            /** @description Try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2199,7 +2182,6 @@ export interface operations {
     showContactUnsubscribe: {
         parameters: {
             query?: {
-                /** @description The signed token of the link (in the form body instead when the page’s button posts) */
                 token?: string;
             };
             header?: never;
@@ -2208,7 +2190,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description What would stop, and the Unsubscribe button */
+            /** @description The Unsubscribe button */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2217,7 +2199,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is not valid (cut by a mail app, or altered): how to open it whole */
+            /** @description The link is not valid: what to do */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2226,7 +2208,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link has expired: how to get a new one */
+            /** @description The link has expired: what to do */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -2236,7 +2218,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["Error500"];
-            /** @description The state could not be read or changed just now: nothing changed, try again */
+            /** @description Try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2250,7 +2232,6 @@ export interface operations {
     unsubscribeContact: {
         parameters: {
             query?: {
-                /** @description The signed token of the link (in the form body instead when the page’s button posts) */
                 token?: string;
             };
             header?: never;
@@ -2261,12 +2242,8 @@ export interface operations {
             content: {
                 /** @example List-Unsubscribe=One-Click */
                 "application/x-www-form-urlencoded": {
-                    /**
-                     * @description RFC 8058 one-click unsubscribe
-                     * @constant
-                     */
+                    /** @constant */
                     "List-Unsubscribe"?: "One-Click";
-                    /** @description The signed token (the page’s button) */
                     token?: string;
                 };
             };
@@ -2281,7 +2258,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is not valid (cut by a mail app, or altered): how to open it whole */
+            /** @description The link is not valid: what to do */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2290,7 +2267,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link has expired: how to get a new one */
+            /** @description The link has expired: what to do */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -2300,7 +2277,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["Error500"];
-            /** @description The state could not be read or changed just now: nothing changed, try again */
+            /** @description Try again */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3152,13 +3129,6 @@ export interface operations {
                      *           "mutedRules": [
                      *             "purchaseChangeRejected"
                      *           ]
-                     *         },
-                     *         {
-                     *           "channel": "sms",
-                     *           "address": "+81312345678",
-                     *           "status": "optedOut",
-                     *           "since": "2026-11-20T03:12:00.000Z",
-                     *           "mutedRules": []
                      *         }
                      *       ]
                      *     }
@@ -3247,13 +3217,6 @@ export interface operations {
                      *           "mutedRules": [
                      *             "purchaseChangeRejected"
                      *           ]
-                     *         },
-                     *         {
-                     *           "channel": "sms",
-                     *           "address": "+81312345678",
-                     *           "status": "optedOut",
-                     *           "since": "2026-11-20T03:12:00.000Z",
-                     *           "mutedRules": []
                      *         }
                      *       ]
                      *     }
