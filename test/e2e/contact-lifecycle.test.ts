@@ -69,8 +69,12 @@ describe('contact lifecycle in the local mode', () => {
     expect(saved.status).toBe(200);
     expect(await statesOfBudget()).toEqual({ [kept]: 'pending', [dead]: 'pending', [phone]: 'pending' });
 
-    // The confirmation message, as the local mailbox kept it, in Japanese with its link to this server.
-    const messages = await mailbox.listRecent(100);
+    // The confirmation message, as the local mailbox kept it (GET /_local/mailbox), in Japanese with its link.
+    const mailboxAnswer = await fetch(`${system.apiUrl}/_local/mailbox`, {
+      headers: { authorization: `Bearer ${system.bootstrapKey.token}` },
+    });
+    expect(mailboxAnswer.status).toBe(200);
+    const { messages } = (await mailboxAnswer.json()) as { messages: Awaited<ReturnType<typeof mailbox.listRecent>> };
     const mail = messages.find((message) => message.to === kept);
     expect(mail?.subject).toContain('アラートの受信確認');
     expect(messages.find((message) => message.to === phone)?.channel).toBe('sms');
@@ -97,7 +101,8 @@ describe('contact lifecycle in the local mode', () => {
     expect(oneClick.status).toBe(200);
     expect((await statesOfBudget())[kept]).toBe('optedOut');
 
-    // SES's permanent bounce and the phone's STOP reply, published where SES and SMS publish them.
+    // SES's permanent bounce published where SES publishes it, and the phone's STOP reply through the local
+    // endpoint that does the same.
     const sns = createSnsClient(system.endpoints);
     const topicArn = system.resources[DELIVERY_EVENTS_TOPIC.envVar];
     const bounce = JSON.stringify(sampleEvent('delivery/ses-bounce-permanent.json')).replaceAll(
@@ -106,7 +111,14 @@ describe('contact lifecycle in the local mode', () => {
     );
     const stop = JSON.stringify(sampleEvent('delivery/sms-inbound-stop.json')).replaceAll('+819012345678', phone);
     await sns.send(new PublishCommand({ TopicArn: topicArn, Message: bounce }));
-    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: stop }));
+    const injected = await fetch(`${system.apiUrl}/_local/delivery-events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${system.bootstrapKey.token}`, 'content-type': 'application/json' },
+      body: stop,
+    });
+    expect(injected.status).toBe(202);
+    const refused = await fetch(`${system.apiUrl}/_local/delivery-events`, { method: 'POST', body: stop });
+    expect(refused.status).toBe(401);
 
     await expect.poll(statesOfBudget, { timeout: 20_000, interval: 250 }).toEqual({
       [kept]: 'optedOut',
