@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { DEFAULT_SMS_COUNTRIES, parseSmsCountries, type SmsCountry } from '#shared/domain/alerts/phone-countries.ts';
 
 /**
  * The deployment's settings, read once from the CDK context (`cdk deploy -c key=value`, or `context` in `cdk.json`)
@@ -53,6 +54,13 @@ export interface DeploymentSettings {
   readonly functionAlarms: FunctionAlarms;
   /** `dashboard` (default true): the CloudWatch dashboard of the whole system (USD 3 a month beyond the free 3). */
   readonly dashboard: boolean;
+  /**
+   * `smsCountries` (default `JP`): ISO country codes alert SMS may go to, e.g. `JP,US`: those the publisher registered
+   * an origination identity for in AWS End User Messaging SMS. A phone number elsewhere is refused when a budget or
+   * partner is saved (400 naming these), and the SMS channel sends nowhere else. Given to the functions as
+   * `SMS_ALLOWED_COUNTRIES`. Supported: those of shared/domain/alerts/phone-countries.ts.
+   */
+  readonly smsCountries: readonly SmsCountry[];
 }
 
 /** The custom domain of the API and where its certificate comes from (docs/deploy.md, "Custom domain"). */
@@ -107,6 +115,7 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     onCallEmail: context.email('onCallEmail'),
     functionAlarms: context.oneOf('functionAlarms', FUNCTION_ALARMS) ?? 'account',
     dashboard: context.boolean('dashboard') ?? true,
+    smsCountries: smsCountriesOf(context.list('smsCountries')),
   };
 }
 
@@ -163,6 +172,15 @@ function tableNameOf(name: string | undefined): string | undefined {
     );
   }
   return name;
+}
+
+function smsCountriesOf(list: readonly string[] | undefined): readonly SmsCountry[] {
+  if (list === undefined) return DEFAULT_SMS_COUNTRIES;
+  try {
+    return parseSmsCountries(list.join(','));
+  } catch (error) {
+    throw new DeploymentSettingsError(`Context "smsCountries": ${(error as Error).message}`);
+  }
 }
 
 export class DeploymentSettingsError extends Error {

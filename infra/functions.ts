@@ -1,5 +1,6 @@
 import {
   ALERTS_TOPIC,
+  CONTACT_EVENTS_QUEUE,
   LIFECYCLE_TOPIC,
   OPERATION_ANSWERS_QUEUE,
   OPERATIONS_TOPIC,
@@ -64,6 +65,16 @@ export interface ResourceUse {
    * the page is public.
    */
   readonly landingPageUrl?: boolean;
+  /**
+   * Signs or checks the links sent to alert contacts (confirm, unsubscribe): gets the right to read the session
+   * secret the link key is derived from (`SESSION_SECRET_ARN`) and the API's public base URL (`PUBLIC_BASE_URL`).
+   */
+  readonly contactLinks?: boolean;
+  /**
+   * Validates alert phone numbers against the countries SMS may go to: gets `SMS_ALLOWED_COUNTRIES` from the context
+   * setting `smsCountries`.
+   */
+  readonly smsCountries?: boolean;
 }
 
 /** An SQS queue that triggers a function (an event source mapping in AWS, a poller in the local mode). */
@@ -153,7 +164,7 @@ export const API_FUNCTION: FunctionDefinition = {
     table: {
       // Subscriptions, their operations, audit, budgets, credit links, approvals, prepaid terms, usage and alert
       // history (SUB#); alert records (test alerts, purchase-block notices); API keys; day packs; partners and their
-      // tenant claims; the reporting runs it starts and lists; the health check's key.
+      // tenant claims; the reporting runs it starts and lists; the health check's key; alert contacts' states.
       items: {
         GetItem: [
           ITEM.subscription,
@@ -163,11 +174,13 @@ export const API_FUNCTION: FunctionDefinition = {
           ITEM.partner,
           ITEM.partnerTenant,
           ITEM.health,
+          ITEM.contact,
         ],
         BatchGetItem: [ITEM.subscription],
         Query: [ITEM.subscription, ITEM.reportingRuns],
         PutItem: [ITEM.subscription, ITEM.alert, ITEM.apiKey, ITEM.dayPack, ITEM.partner, ITEM.partnerTenant],
-        UpdateItem: [ITEM.subscription, ITEM.alert, ITEM.apiKey, ITEM.dayPack],
+        // Contacts: registered (and their confirmation claimed) when a budget or partner is saved.
+        UpdateItem: [ITEM.subscription, ITEM.alert, ITEM.apiKey, ITEM.dayPack, ITEM.contact],
         // A partner moved to another tenant gives up its old tenant claim (in the same transaction).
         DeleteItem: [ITEM.partnerTenant],
         // `POST /v1/reporting/runs` records a run and its shards in one batch.
@@ -182,8 +195,9 @@ export const API_FUNCTION: FunctionDefinition = {
         INDEX.alertRecipient,
         INDEX.unreported,
       ],
-      // `GET /v1/outbox` of the local mode copies its queue into the table.
-      localOnly: { PutItem: [ITEM.alertOutbox], Query: [ITEM.alertOutbox] },
+      // `GET /v1/outbox` of the local mode copies its queue into the table, and the local mode keeps the
+      // confirmation messages sent to new contacts in a mailbox (no SES or SMS there).
+      localOnly: { PutItem: [ITEM.alertOutbox, ITEM.localMailbox], Query: [ITEM.alertOutbox, ITEM.localMailbox] },
     },
     queues: [
       { queue: USAGE_QUEUE, access: 'send' },
@@ -197,6 +211,9 @@ export const API_FUNCTION: FunctionDefinition = {
     subscribesAlertContacts: true,
     // The portal's pages call the API with the session cookie; signed-in publisher administrators see everything.
     session: 'withAdmins',
+    // Saving a budget or partner sends each new contact a confirmation link, and refuses phones of other countries.
+    contactLinks: true,
+    smsCountries: true,
   },
   // A publisher operation waits up to 12 s for Microsoft to finish it, after a request of at most 4 s: 25 s stays
   // under API Gateway's 30 s (shared/use-cases/fulfillment/request-subscription-change.ts). Every other route answers in
@@ -507,6 +524,38 @@ export const ENTRA_CANARY_FUNCTION: FunctionDefinition = {
   uses: { marketplace: true, inspectsEntraCredential: true, landingPageUrl: true },
 };
 
+/**
+ * The pages behind the links sent to alert contacts (`/contacts/confirm`, `/contacts/unsubscribe`): public, the
+ * signed token in the link is the credential. A function of its own rather than the Api's: it is reached by anyone
+ * with a link, holds no API-key or session logic, and may only read and change contact states.
+ */
+export const CONTACT_PAGES_FUNCTION: FunctionDefinition = {
+  id: 'ContactPages',
+  entry: 'functions/contact-pages/handler.ts',
+  description: 'Contact pages: confirm an alert address, unsubscribe from alerts (also RFC 8058 one-click)',
+  // One or two item reads and one conditional write.
+  timeoutSeconds: 10,
+  // Reads a contact's state and changes it (confirm, mute a rule, opt out): its own partition only.
+  uses: { table: { items: { GetItem: [ITEM.contact], UpdateItem: [ITEM.contact] } }, contactLinks: true },
+};
+
+/**
+ * Applies the channels' delivery events to contact states: SES permanent bounces and complaints, End User Messaging
+ * SMS invalid numbers and opt-outs (docs/alerts.md "Bounces, complaints and opt-outs").
+ */
+export const CONTACT_EVENTS_FUNCTION: FunctionDefinition = {
+  id: 'ContactEvents',
+  entry: 'functions/contact-events/handler.ts',
+  description: 'Contact events: SES bounces and complaints, SMS failures and opt-outs → contact states',
+  // A batch of ten records, one conditional write per affected contact: seconds at most.
+  timeoutSeconds: 20,
+  // Marks contacts bounced, complained or opted out: updates of their own partition only.
+  uses: { table: { items: { GetItem: [ITEM.contact], UpdateItem: [ITEM.contact] } } },
+  // Events arrive a few at a time; two copies at most keep a burst of bounces (a mailing to a dead domain) from
+  // taking concurrency the landing page and the webhook need.
+  trigger: { queue: CONTACT_EVENTS_QUEUE, batchSize: 10, maxBatchingWindowSeconds: 5, maxConcurrency: 2 },
+};
+
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   API_FUNCTION,
   USAGE_INGEST_FUNCTION,
@@ -521,6 +570,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   USAGE_RECONCILER_FUNCTION,
   SUBSCRIPTION_SYNC_FUNCTION,
   ENTRA_CANARY_FUNCTION,
+  CONTACT_PAGES_FUNCTION,
+  CONTACT_EVENTS_FUNCTION,
 ];
 
 /** Concurrency the functions reserve together; the account needs this plus Lambda's 100 unreserved copies. */
@@ -548,6 +599,10 @@ export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
   { path: '/auth/callback', methods: ['GET'], functionId: PORTAL_FUNCTION.id, auth: 'public' },
   { path: '/auth/sign-out', methods: ['POST'], functionId: PORTAL_FUNCTION.id, auth: 'session' },
   { path: '/webhook', methods: ['POST'], functionId: FULFILLMENT_WEBHOOK_FUNCTION.id, auth: 'entraToken' },
+  // Links in confirmation messages and alerts: the person has no key and no session, the signed token in the link is
+  // the credential (public). GET shows a page, POST acts (RFC 8058 one-click POSTs to the unsubscribe URL).
+  { path: '/contacts/confirm', methods: ['GET', 'POST'], functionId: CONTACT_PAGES_FUNCTION.id, auth: 'public' },
+  { path: '/contacts/unsubscribe', methods: ['GET', 'POST'], functionId: CONTACT_PAGES_FUNCTION.id, auth: 'public' },
 ];
 
 /** Scheduled handlers; later capabilities (subscription sync, usage reporter, alert checks) add theirs here. */

@@ -111,6 +111,32 @@ export const USAGE_REPORT_QUEUE: QueueDefinition = {
   oldestMessageAlarmSeconds: 3600,
 };
 
+/**
+ * Delivery events of the alert channels that change a contact's state (docs/alerts.md "Contacts"), read by the
+ * ContactEvents function from the DeliveryEvents topic: SES bounces and complaints, End User Messaging SMS failures
+ * and opt-outs. Visibility: six times the consumer's 20 s timeout. A message that fails five times is not a delivery
+ * event we can read, or the table was out of reach: dead-lettered and alarmed.
+ */
+export const CONTACT_EVENTS_QUEUE: QueueDefinition = {
+  id: 'ContactEvents',
+  envVar: ENV.contactEventsQueueUrl,
+  visibilityTimeoutSeconds: 120,
+  maxReceiveCount: 5,
+  retentionDays: 14,
+  // An opt-out must take effect before the next alert goes out (alerts are evaluated at most hourly per rule).
+  oldestMessageAlarmSeconds: 1800,
+  deadLetterAdvice:
+    'A bounce, complaint or opt-out was not recorded: alerts may still go to an address that refused them, which ' +
+    'hurts the sending reputation. Runbook: docs/operate.md.',
+};
+
+/**
+ * Where Amazon SES (the configuration set's event destination) and AWS End User Messaging SMS (its configuration
+ * set's event destination, and two-way inbound messages) publish delivery events. The contact-events queue is
+ * subscribed to it (infra/constructs/contact-events.ts).
+ */
+export const DELIVERY_EVENTS_TOPIC: TopicDefinition = { id: 'DeliveryEvents', envVar: ENV.deliveryEventsTopicArn };
+
 /** Subscription lifecycle events for the publisher's app (SubscriptionActivated, PlanChanged, …). */
 export const LIFECYCLE_TOPIC: TopicDefinition = { id: 'Lifecycle', envVar: ENV.lifecycleTopicArn };
 
@@ -124,5 +150,5 @@ export const ALERTS_TOPIC: TopicDefinition = { id: 'Alerts', envVar: ENV.alertsT
 export const OPERATIONS_TOPIC: TopicDefinition = { id: 'Operations', envVar: 'OPERATIONS_TOPIC_ARN' };
 
 export const TABLES = [MAIN_TABLE] as const;
-export const QUEUES = [USAGE_QUEUE, OPERATION_ANSWERS_QUEUE, USAGE_REPORT_QUEUE] as const;
-export const TOPICS = [LIFECYCLE_TOPIC, ALERTS_TOPIC, OPERATIONS_TOPIC] as const;
+export const QUEUES = [USAGE_QUEUE, OPERATION_ANSWERS_QUEUE, USAGE_REPORT_QUEUE, CONTACT_EVENTS_QUEUE] as const;
+export const TOPICS = [LIFECYCLE_TOPIC, ALERTS_TOPIC, OPERATIONS_TOPIC, DELIVERY_EVENTS_TOPIC] as const;

@@ -33,6 +33,9 @@ export const ROUTE_THROTTLES: Readonly<Record<string, RouteThrottle>> = {
   '/auth/callback': { rateLimit: 10, burstLimit: 20 },
   '/auth/sign-out': { rateLimit: 5, burstLimit: 10 },
   '/webhook': { rateLimit: 25, burstLimit: 50 },
+  // Links in alert mails: a person clicks one now and then; a mailing's scanners may open many at once.
+  '/contacts/confirm': { rateLimit: 10, burstLimit: 20 },
+  '/contacts/unsubscribe': { rateLimit: 10, burstLimit: 20 },
 };
 
 /**

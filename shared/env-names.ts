@@ -58,7 +58,8 @@ export const ENV = {
   publisherAdminGroupId: 'PUBLISHER_ADMIN_GROUP_ID',
   /**
    * Optional: the origin the public uses (`https://<custom domain>`) when the API is served through CloudFront, where
-   * the functions see the execute-api host in `Host`. Sign-in redirect URIs and the CSRF origin check use it.
+   * the functions see the execute-api host in `Host`. Sign-in redirect URIs and the CSRF origin check use it; the
+   * confirm and unsubscribe links sent to alert contacts point at it (shared/adapters/links/signed-contact-links.ts).
    */
   publicBaseUrl: 'PUBLIC_BASE_URL',
   /** Entra canary: the landing page's public URL, the one Partner Center sends buyers to (`<API URL>/landing`). */
@@ -69,4 +70,18 @@ export const ENV = {
   // (reference/marketplace-api.md §2.3, defence in depth beside the JWT): the parameter's name and its value.
   webhookSharedSecretParameter: 'WEBHOOK_SHARED_SECRET_PARAMETER',
   webhookSharedSecretValue: 'WEBHOOK_SHARED_SECRET_VALUE',
+  /**
+   * Optional: comma-separated ISO country codes alert SMS may go to (`JP,US`), from the context setting
+   * `smsCountries` (default in shared/domain/alerts/phone-countries.ts); a phone elsewhere is refused when saved.
+   */
+  smsAllowedCountries: 'SMS_ALLOWED_COUNTRIES',
+  /**
+   * Local mode and tests only: `true` keeps contact messages (confirmations) in the main table instead of sending
+   * them (`DynamoLocalMailbox`). Never set in AWS.
+   */
+  localMailbox: 'LOCAL_MAILBOX',
+  /** The SNS topic where SES and End User Messaging SMS publish delivery events (bounces, complaints, opt-outs). */
+  deliveryEventsTopicArn: 'DELIVERY_EVENTS_TOPIC_ARN',
+  /** The queue subscribed to that topic, consumed by the ContactEvents function. */
+  contactEventsQueueUrl: 'CONTACT_EVENTS_QUEUE_URL',
 } as const;

@@ -6,6 +6,8 @@ import {
   type SecretSource,
   sessionSecretSource,
 } from '#shared/adapters/entra/sign-in-config.ts';
+import { CONTACT_LINK_SETTINGS, contactLinksOf } from '#shared/adapters/links/contact-link-config.ts';
+import type { SignedContactLinks } from '#shared/adapters/links/signed-contact-links.ts';
 import { loadMarketplaceConfig, type MarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
 import {
@@ -16,12 +18,14 @@ import {
   type CatalogSource,
   catalogSource,
   LIFECYCLE_TOPIC_SETTINGS,
+  optional,
   optionalWholeNumber,
   TABLE_SETTINGS,
   USAGE_QUEUE_SETTINGS,
   USAGE_REPORT_QUEUE_SETTINGS,
 } from '#shared/config/settings.ts';
 import type { PublisherAdmins } from '#shared/domain/access.ts';
+import { DEFAULT_SMS_COUNTRIES, parseSmsCountries, type SmsCountry } from '#shared/domain/alerts/phone-countries.ts';
 import { DEFAULT_REPORT_GRACE_MINUTES, MAX_REPORT_GRACE_MINUTES } from '#shared/domain/reporting/report-schedule.ts';
 import { ENV } from '#shared/env-names.ts';
 
@@ -43,6 +47,20 @@ export const API_SETTINGS = z.object({
   // The portal's pages call this API with the signed-in user's session cookie instead of a key.
   ...SESSION_SETTINGS,
   ...PUBLISHER_ADMIN_SETTINGS,
+  // A new alert contact is sent a confirmation link; phones must be in the countries SMS may go to.
+  ...CONTACT_LINK_SETTINGS,
+  [ENV.localMailbox]: optional(),
+  [ENV.smsAllowedCountries]: optional().refine(
+    (text) => {
+      try {
+        parseSmsCountries(text ?? '');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be comma-separated ISO country codes the SMS allow-list supports, e.g. JP,US' },
+  ),
 });
 
 export interface ApiConfig extends AlertsSettings {
@@ -59,6 +77,12 @@ export interface ApiConfig extends AlertsSettings {
   readonly publicOrigin?: string;
   /** Who administers the publisher when signed in. */
   readonly publisherAdmins: PublisherAdmins;
+  /** The confirmation links sent to new alert contacts. */
+  readonly contactLinks: SignedContactLinks;
+  /** The countries alert SMS may go to. */
+  readonly smsCountries: readonly SmsCountry[];
+  /** Local mode and tests: contact messages are kept in the table, not sent. */
+  readonly localMailbox: boolean;
   /**
    * The marketplace client's configuration, read on the first publisher operation rather than at cold start: only
    * those routes call Microsoft, and a mistake in these settings must not take the other routes (keys, usage, alert
@@ -90,7 +114,15 @@ export function loadApiConfig(env: Env = runtimeEnv()): ApiConfig {
     sessionSecret: sessionSecretSource(values),
     publicOrigin: values[ENV.publicBaseUrl],
     publisherAdmins: publisherAdmins(values),
+    contactLinks: contactLinksOf(values),
+    smsCountries: smsCountriesOf(values[ENV.smsAllowedCountries]),
+    localMailbox: values[ENV.localMailbox] === 'true',
     marketplace: () => loadMarketplaceConfig(env),
     marketplaceConfigured: (env[ENV.entraCredentialKind] ?? '') !== '',
   };
+}
+
+/** The allow-list of `SMS_ALLOWED_COUNTRIES`; unset, the default (`DEFAULT_SMS_COUNTRIES`). */
+function smsCountriesOf(text: string | undefined): readonly SmsCountry[] {
+  return text === undefined ? DEFAULT_SMS_COUNTRIES : parseSmsCountries(text);
 }

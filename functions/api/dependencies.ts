@@ -2,6 +2,7 @@ import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import { buildAlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
+import { buildContactLifecycle, contactChannels } from '#shared/adapters/compose/contact-lifecycle.ts';
 import { cryptoDayPackCodes } from '#shared/adapters/day-pack-codes.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-store.ts';
@@ -29,6 +30,15 @@ export function buildApiDependencies(config: ApiConfig) {
   return {
     // Alert settings, usage, alert history and the local outbox: stores, ledger, alert log, contact registry.
     ...alerts,
+    // Contact states (shown with budgets and partners) and the confirmation messages of new contacts.
+    ...buildContactLifecycle(
+      config,
+      documentClient,
+      config.contactLinks,
+      contactChannels(config, documentClient),
+      systemClock,
+    ),
+    smsCountries: config.smsCountries,
     // Publisher operations, entitlement, audit trail: audit log, catalog policy, credit check, marketplace client.
     ...buildFulfillmentDependencies(config, documentClient, alerts),
     clock: systemClock,

@@ -7,6 +7,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 import { FUNCTIONS, type FunctionDefinition, HTTP_ROUTES, matchHttpRoute, SCHEDULES } from '#infra/functions.ts';
 import { ensureBootstrapKey } from '#infra/local/bootstrap-key.ts';
 import { localClockEndpoint } from '#infra/local/clock-endpoint.ts';
+import { localContactsEndpoint } from '#infra/local/contacts-endpoint.ts';
 import { asFunction, installDynamoDbAccessGuard } from '#infra/local/dynamodb-access-guard.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
@@ -26,7 +27,7 @@ import { provisionLocalResources } from '#infra/local/provision.ts';
 import { type SqsLambdaHandler, startQueuePoller } from '#infra/local/queue-poller.ts';
 import { type LocalSchedules, type ScheduledHandler, startSchedules } from '#infra/local/scheduler.ts';
 import { writePortalAssets } from '#infra/portal-assets.ts';
-import { MAIN_TABLE } from '#infra/resources.ts';
+import { DELIVERY_EVENTS_TOPIC, MAIN_TABLE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import {
   type AwsEndpoints,
@@ -36,6 +37,7 @@ import {
 } from '#shared/adapters/aws-clients.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { DynamoLocalMailbox } from '#shared/adapters/dynamodb/dynamo-local-mailbox.ts';
 import { ENV } from '#shared/env-names.ts';
 import { systemClock, takeSystemClockControl } from '#shared/use-cases/ports/clock.ts';
 
@@ -151,6 +153,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       [ENV.catalogJson]: JSON.stringify(catalog),
       // The canary opens the local landing page, as it opens the deployed one.
       [ENV.landingPageUrl]: `${apiUrl}/landing`,
+      // Confirm and unsubscribe links sent to alert contacts point at this server (the contact pages).
+      [ENV.publicBaseUrl]: apiUrl,
+      // No SES or SMS here: confirmation messages are kept in the table (DynamoLocalMailbox).
+      [ENV.localMailbox]: 'true',
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
@@ -175,7 +181,19 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     );
     const schedules = started.schedules;
     const clockEndpoint = localClockEndpoint({ clock, schedules, bootstrapToken: bootstrapKey.token });
-    started.server = await serveHttp(handlers, apiPort, log, clockEndpoint);
+    const contactsEndpoint = localContactsEndpoint({
+      mailbox: new DynamoLocalMailbox(createDocumentClient(endpoints), resources[MAIN_TABLE.envVar] ?? ''),
+      sns: createSnsClient(endpoints),
+      deliveryEventsTopicArn: resources[DELIVERY_EVENTS_TOPIC.envVar] ?? '',
+      bootstrapToken: bootstrapKey.token,
+    });
+    started.server = await serveHttp(
+      handlers,
+      apiPort,
+      log,
+      async (request, response, url) =>
+        (await clockEndpoint(request, response, url)) || contactsEndpoint(request, response, url),
+    );
     const sqs = createSqsClient(endpoints);
     const pollers = await startQueueTriggers(handlers, sqs, resources, log);
     const triggerQueues = FUNCTIONS.flatMap((f) => (f.trigger ? [resources[f.trigger.queue.envVar] ?? ''] : []));

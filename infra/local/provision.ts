@@ -6,9 +6,17 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { QUEUES, type QueueDefinition, TABLES, type TableDefinition, TOPICS } from '#infra/resources.ts';
+import {
+  CONTACT_EVENTS_QUEUE,
+  DELIVERY_EVENTS_TOPIC,
+  QUEUES,
+  type QueueDefinition,
+  TABLES,
+  type TableDefinition,
+  TOPICS,
+} from '#infra/resources.ts';
 
 /** Names and addresses of the provisioned local resources, as environment variables for the handlers. */
 export type ResourceEnv = Record<string, string>;
@@ -51,7 +59,28 @@ export async function provisionLocalResources(
     const created = await clients.sns.send(new CreateTopicCommand({ Name: `${prefix}-${topic.id}` }));
     env[topic.envVar] = created.TopicArn ?? '';
   }
+  // As infra/constructs/contact-events.ts wires it in AWS: delivery events reach the contact-events queue as they
+  // were published (raw). Nothing publishes here by itself (the local channels emit no events): a test or a person
+  // publishes an SES- or SMS-shaped event to the topic (docs/local-mode.md).
+  const queueArn = await queueArnOf(clients.sqs, env[CONTACT_EVENTS_QUEUE.envVar] ?? '');
+  await clients.sns.send(
+    new SubscribeCommand({
+      TopicArn: env[DELIVERY_EVENTS_TOPIC.envVar],
+      Protocol: 'sqs',
+      Endpoint: queueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
   return env;
+}
+
+async function queueArnOf(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const attributes = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = attributes.Attributes?.QueueArn;
+  if (!arn) throw new Error(`Queue ${queueUrl} has no ARN`);
+  return arn;
 }
 
 /**

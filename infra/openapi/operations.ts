@@ -104,6 +104,23 @@ const subscriptionExample = {
   timeline: [{ from: '2026-11-01T00:00:00.000Z', status: 'Subscribed', planId: 'standard' }],
 };
 
+/** The signed token of a contact link (confirm or unsubscribe). */
+const contactTokenQuery = z.object({ token: z.string().optional() });
+const contactTokenForm = z.object({
+  token: z.string().optional(),
+  'List-Unsubscribe': z.literal('One-Click').optional(),
+});
+/** The answers of the contact pages: HTML in the contact's language. */
+function contactPageAnswers(ok: string): Readonly<Record<number, Answer>> {
+  const page = (description: string): Answer => ({ description, contentType: 'text/html', schema: z.string() });
+  return {
+    200: page(ok),
+    400: page('The link is not valid: what to do'),
+    410: page('The link has expired: what to do'),
+    503: page('Try again'),
+  };
+}
+
 const budgetExample = {
   subscriptionId: SUBSCRIPTION_ID,
   customerId: TENANT_ID,
@@ -114,15 +131,37 @@ const budgetExample = {
   timeZone: 'Asia/Tokyo',
   locale: 'ja',
   contacts: { emails: ['billing@fabrikam.example'], phones: [] },
+  contactStates: [
+    {
+      channel: 'email',
+      address: 'billing@fabrikam.example',
+      status: 'pending',
+      since: '2026-11-01T09:30:00.000Z',
+      mutedRules: [],
+    },
+  ],
 };
 
-const partnerExample = {
+const partnerSummaryExample = {
   id: 'reseller-one',
   name: 'Reseller One',
   tenantId: 'c0ffee00-0000-4000-8000-000000000002',
   locale: 'en',
   timeZone: 'Asia/Tokyo',
   contacts: { emails: ['credit@reseller-one.example'], phones: ['+81312345678'] },
+};
+
+const partnerExample = {
+  ...partnerSummaryExample,
+  contactStates: [
+    {
+      channel: 'email',
+      address: 'credit@reseller-one.example',
+      status: 'active',
+      since: '2026-11-02T01:00:00.000Z',
+      mutedRules: ['purchaseChangeRejected'],
+    },
+  ],
 };
 
 const prepaidTermExample = {
@@ -650,7 +689,15 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
         contacts: { emails: ['billing@fabrikam.example'] },
       },
     },
-    answers: { 200: { description: 'The budget with its defaults', schema: answers.budget, example: budgetExample } },
+    answers: {
+      200: {
+        description:
+          'The budget with its defaults, and the state of each contact: a new one is `pending` and has been sent a ' +
+          'confirmation message (alerts start when it follows the link)',
+        schema: answers.budget,
+        example: budgetExample,
+      },
+    },
     errors: [403, 404],
   },
   'GET /v1/subscriptions/{subscriptionId}/budget': {
@@ -846,7 +893,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
         description: 'One page of partners',
         schema: answers.partnerPage,
         example: {
-          partners: [partnerExample],
+          partners: [partnerSummaryExample],
           nextCursor: 'eyJwayI6IlBBUlRORVIjcmVzZWxsZXItb25lIiwic2siOiJQQVJUTkVSIn0',
         },
       },
@@ -1349,6 +1396,47 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
         schema: z.string(),
       },
     },
+  },
+  'GET /contacts/confirm': {
+    operationId: 'showContactConfirmation',
+    summary: 'Confirm an alert address: the page',
+    tag: 'Contacts',
+    auth: 'none',
+    query: contactTokenQuery,
+    answers: contactPageAnswers('The Confirm button'),
+  },
+  'POST /contacts/confirm': {
+    operationId: 'confirmContact',
+    summary: 'Confirm an alert address (the page’s button)',
+    tag: 'Contacts',
+    auth: 'none',
+    body: {
+      schema: contactTokenForm,
+      example: 'token=Y3xl.q8w2',
+      contentType: 'application/x-www-form-urlencoded',
+    },
+    answers: contactPageAnswers('What happened'),
+  },
+  'GET /contacts/unsubscribe': {
+    operationId: 'showContactUnsubscribe',
+    summary: 'Stop alerts: the page',
+    tag: 'Contacts',
+    auth: 'none',
+    query: contactTokenQuery,
+    answers: contactPageAnswers('The Unsubscribe button'),
+  },
+  'POST /contacts/unsubscribe': {
+    operationId: 'unsubscribeContact',
+    summary: 'Stop alerts (the page’s button, or RFC 8058 one-click)',
+    tag: 'Contacts',
+    auth: 'none',
+    query: contactTokenQuery,
+    body: {
+      schema: contactTokenForm,
+      example: 'List-Unsubscribe=One-Click',
+      contentType: 'application/x-www-form-urlencoded',
+    },
+    answers: contactPageAnswers('Unsubscribed: what stopped'),
   },
   'POST /webhook': {
     operationId: 'receiveMarketplaceWebhook',

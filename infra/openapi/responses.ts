@@ -7,8 +7,9 @@ import {
 } from '#functions/api/schema.ts';
 import type { UsageAnswer } from '#functions/usage-ingest/answer.ts';
 import type { Principal } from '#shared/domain/access.ts';
+import { ALERT_RULES, type AlertRule } from '#shared/domain/alerts/alert.ts';
 import { alertNotificationSchema } from '#shared/domain/alerts/alert-message.ts';
-import type { BudgetSettings, CreditLink, Partner, PurchaseApproval } from '#shared/domain/alerts/settings.ts';
+import type { CreditLink, Partner, PurchaseApproval } from '#shared/domain/alerts/settings.ts';
 import { type Catalog, TERM_UNITS } from '#shared/domain/catalog.ts';
 import type { DayPack, PrepaidTerm, RedeemedDayPack } from '#shared/domain/day-packs.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
@@ -18,6 +19,7 @@ import type { CreatedApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import type { ApiKeyRecord } from '#shared/use-cases/access/ports/api-key-store.ts';
 import type { AlertHistory } from '#shared/use-cases/alerts/list-alert-history.ts';
 import type { OutboxMessage } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
+import type { BudgetAnswer } from '#shared/use-cases/alerts/save-budget.ts';
 import type { Entitlement } from '#shared/use-cases/billing/get-entitlement.ts';
 import type { SubscriptionUsage } from '#shared/use-cases/billing/get-subscription-usage.ts';
 import type { IssuedDayPack } from '#shared/use-cases/day-packs/issue-day-packs.ts';
@@ -29,6 +31,7 @@ import type { DispatchedRun } from '#shared/use-cases/metering/dispatch-usage-re
 import type { ReportingRunPage } from '#shared/use-cases/metering/ports/reporting-runs.ts';
 import type { HealthReport } from '#shared/use-cases/operations/check-health.ts';
 import type { ReleasedPurchaseBlock } from '#shared/use-cases/partners/release-purchase-block.ts';
+import type { PartnerAnswer } from '#shared/use-cases/partners/save-partner.ts';
 import type { Allowance } from '#shared/use-cases/portal-data/get-allowance.ts';
 import type { UsageSeries } from '#shared/use-cases/portal-data/get-usage-series.ts';
 import type { listDayPacks } from '#shared/use-cases/portal-data/list-day-packs.ts';
@@ -398,7 +401,26 @@ export const entitlement = answerOf<Entitlement>()(
 const contacts = z.object({ emails: z.array(z.string()), phones: z.array(z.string()) });
 const locale = z.enum(['ja', 'en']);
 
-export const budget = answerOf<BudgetSettings>()(
+const contactStates = z
+  .array(
+    z.object({
+      channel: z.enum(['email', 'sms']),
+      address: z.string(),
+      status: z.enum(['pending', 'active', 'bounced', 'complained', 'optedOut', 'unknown']).meta({
+        description: 'Alerts are sent to `active` contacts only (docs/alerts.md "Contacts")',
+      }),
+      since: instant.nullable().meta({ description: 'When the status was entered' }),
+      mutedRules: z
+        .array(z.enum(ALERT_RULES as [AlertRule, ...AlertRule[]]))
+        .meta({ description: 'Rules the contact unsubscribed from one by one' }),
+    }),
+  )
+  .meta({
+    id: 'ContactStates',
+    description: 'The delivery state of each contact, e-mails then phones (docs/alerts.md "Contacts")',
+  });
+
+export const budget = answerOf<BudgetAnswer>()(
   z
     .object({
       subscriptionId: z.string(),
@@ -410,22 +432,26 @@ export const budget = answerOf<BudgetSettings>()(
       timeZone: z.string(),
       locale,
       contacts,
+      contactStates,
     })
-    .meta({ id: 'Budget', description: 'A budget with its defaults applied' }),
+    .meta({ id: 'Budget', description: 'A budget with its defaults applied and the state of its contacts' }),
 );
 
-export const partner = answerOf<Partner>()(
-  z
-    .object({
-      id: z.string(),
-      name: z.string(),
-      tenantId: z.string(),
-      locale,
-      timeZone: z.string().optional(),
-      contacts,
-    })
-    .meta({ id: 'Partner' }),
+const partnerFields = {
+  id: z.string(),
+  name: z.string(),
+  tenantId: z.string(),
+  locale,
+  timeZone: z.string().optional(),
+  contacts,
+};
+
+/** A partner in a list (no contact states: reading them for every row of a page is not worth it). */
+const partnerSummary = answerOf<Partner>()(
+  z.object(partnerFields).meta({ id: 'PartnerSummary', description: 'A partner as lists show it' }),
 );
+
+export const partner = answerOf<PartnerAnswer>()(z.object({ ...partnerFields, contactStates }).meta({ id: 'Partner' }));
 
 const purchaseBlockRelease = z.object({ at: instant, by: z.string() });
 
@@ -708,7 +734,9 @@ export const subscriptionPage = answerOf<Awaited<ReturnType<typeof listSubscript
 );
 
 export const partnerPage = answerOf<Awaited<ReturnType<typeof listPartners>>>()(
-  z.object({ partners: z.array(partner), nextCursor }).meta({ id: 'PartnerPage', description: 'One page of partners' }),
+  z
+    .object({ partners: z.array(partnerSummary), nextCursor })
+    .meta({ id: 'PartnerPage', description: 'One page of partners' }),
 );
 
 export const dayPackPage = answerOf<Awaited<ReturnType<typeof listDayPacks>>>()(

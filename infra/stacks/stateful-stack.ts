@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { wireDeliveryEvents } from '#infra/constructs/contact-events.ts';
 import {
   addQueueAgeAlarms,
   addTableThrottlingAlarms,
@@ -17,6 +18,8 @@ import { TableBackup } from '#infra/constructs/table-backup.ts';
 import { DEFAULT_BACKUP_RETENTION_DAYS, type DeploymentSettings } from '#infra/deployment-settings.ts';
 import {
   ALERTS_TOPIC,
+  CONTACT_EVENTS_QUEUE,
+  DELIVERY_EVENTS_TOPIC,
   LIFECYCLE_TOPIC,
   MAIN_TABLE,
   OPERATIONS_TOPIC,
@@ -173,6 +176,8 @@ export class StatefulStack extends Stack implements StatefulResources {
         alarmTopic: this.topicFor(OPERATIONS_TOPIC),
       });
     }
+    // SES and SMS delivery events → the contact-events queue (infra/constructs/contact-events.ts).
+    wireDeliveryEvents(this.topicFor(DELIVERY_EVENTS_TOPIC), this.queueFor(CONTACT_EVENTS_QUEUE).queue);
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'For npm run api-key:create' });
     this.addOperations(props?.settings?.onCallEmail);
   }

@@ -30,6 +30,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AppFunction, METRICS_NAMESPACE, REPO_ROOT } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
+import { bindContactLifecycle } from '#infra/constructs/contact-events.ts';
 import { addEntraCredentialAlarms } from '#infra/constructs/entra-credential-monitoring.ts';
 import { addApiAlarms, addFunctionAlarms, addReporterRunningAlarm } from '#infra/constructs/operational-alarms.ts';
 import { applyRouteThrottles } from '#infra/constructs/route-throttles.ts';
@@ -63,6 +64,7 @@ import { MAIN_TABLE, OPERATIONS_TOPIC } from '#infra/resources.ts';
 import { routeThrottles } from '#infra/route-limits.ts';
 import { API_DOMAIN_OUTPUT } from '#infra/stacks/edge-stack.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
+import { DEFAULT_SMS_COUNTRIES } from '#shared/domain/alerts/phone-countries.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { DEFAULT_UNREPORTED_ALARM_HOURS } from '#shared/domain/reporting/report-schedule.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -92,7 +94,8 @@ const ROUTE_AUTH_REASONS: Record<RouteAuth, string> = {
     'must be reachable without a session.',
   public:
     'Public by design: the OpenAPI description and its page hold no data, and the sign-in steps (redirect to ' +
-    'Microsoft, callback checking state, nonce and PKCE with openid-client) are how a session is obtained.',
+    'Microsoft, callback checking state, nonce and PKCE with openid-client) are how a session is obtained. The ' +
+    'contact pages (confirm, unsubscribe) are reached from links in messages: their signed token is the credential.',
 };
 
 export interface StatelessStackProps extends StackProps {
@@ -248,6 +251,19 @@ export class StatelessStack extends Stack {
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: API_ACCESS_LOG_FORMAT },
     });
     this.apiUrl = stage.url;
+    // Contact links point at the API (infra/constructs/contact-events.ts); SMS countries from the context.
+    bindContactLifecycle(
+      FUNCTIONS.map((definition) => ({ definition, fn: this.functionFor(definition.id, 'FUNCTIONS').function })),
+      {
+        sessionSecret: stateful.sessionSecret,
+        // The custom domain when there is one: links in mails must survive a redeploy of this stack, like the URLs
+        // given to Partner Center, and go through the firewall.
+        publicBaseUrl: props.settings?.customDomain
+          ? `https://${props.settings.customDomain.domainName}/`
+          : this.apiUrl,
+        smsCountries: props.settings?.smsCountries ?? DEFAULT_SMS_COUNTRIES,
+      },
+    );
 
     const integrations = new Map<string, HttpLambdaIntegration>();
     const httpRoutes: HttpRoute[] = [];

@@ -80,4 +80,20 @@ describe('DynamoDB contact states', () => {
     await store.muteRule(contact, 'spike', T1);
     expect((await store.read([contact])).size).toBe(0);
   });
+
+  it('claims a confirmation send once per interval, and gives a claim back for the next save', async () => {
+    const contact = anEmail();
+    await store.register(customer(), contact, 'en');
+    const later = new Date(T0.getTime() + 25 * 3600_000);
+
+    expect(await store.claim(contact, T0, 24)).toBe(true);
+    expect(await store.claim(contact, T1, 24)).toBe(false);
+    expect(await store.claim(contact, later, 24)).toBe(true);
+    // Only its own claim is given back: an older instant leaves the later claim in place.
+    await store.release(contact, T0);
+    expect(await store.claim(contact, new Date(later.getTime() + 1000), 24)).toBe(false);
+    await store.release(contact, later);
+    expect(await store.claim(contact, new Date(later.getTime() + 1000), 24)).toBe(true);
+    expect(await store.claim(anEmail(), T0, 24)).toBe(false);
+  });
 });

@@ -279,6 +279,23 @@ describe('the portal pages in a real browser', () => {
     expect(await form.getByLabel(/Language of the alerts/).inputValue()).toBe('ja');
   }, 30_000);
 
+  it("shows each contact's delivery state next to the budget's contacts, in both languages", async () => {
+    for (const [lang, texts] of [
+      ['en', ['confirmed: receives alerts (no Usage spike alerts)', 'confirmation pending']],
+      ['ja', ['確認済み: アラートが届きます (利用の急増 のアラートは停止中)', '確認待ち']],
+    ] as const) {
+      const { page } = await open(`${SUBSCRIPTION_PATH}?lang=${lang}`);
+      const items = page.locator('form[data-budget-form] [data-contact-states] li');
+
+      expect(await items.count()).toBe(BUDGET.contactStates.length);
+      expect(await items.nth(0).getAttribute('data-contact-status')).toBe('active');
+      expect(await items.nth(0).textContent()).toContain('billing@contoso.example');
+      expect(await items.nth(0).textContent()).toContain(texts[0]);
+      expect(await items.nth(1).getAttribute('data-contact-status')).toBe('pending');
+      expect(await items.nth(1).textContent()).toContain(texts[1]);
+    }
+  }, 30_000);
+
   it('lists the alert history with the rules named in the page language', async () => {
     const { page } = await open(`${SUBSCRIPTION_PATH}?lang=ja`);
     const rules = await page.locator('[data-alerts] [data-rule]').allTextContents();

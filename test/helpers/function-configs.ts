@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ALERT_CHECKS_SETTINGS, loadAlertChecksConfig } from '#functions/alert-checks/config.ts';
 import { API_SETTINGS, loadApiConfig } from '#functions/api/config.ts';
+import { CONTACT_EVENTS_SETTINGS, loadContactEventsConfig } from '#functions/contact-events/config.ts';
+import { CONTACT_PAGES_SETTINGS, loadContactPagesConfig } from '#functions/contact-pages/config.ts';
 import { ENTRA_CANARY_SETTINGS, loadEntraCanaryConfig } from '#functions/entra-canary/config.ts';
 import { FULFILLMENT_WEBHOOK_SETTINGS, loadFulfillmentWebhookConfig } from '#functions/fulfillment-webhook/config.ts';
 import { LANDING_SETTINGS, loadLandingConfig } from '#functions/landing/config.ts';
@@ -18,6 +20,8 @@ import { loadUsageReporterConfig, USAGE_REPORTER_WORKER_SETTINGS } from '#functi
 import {
   ALERT_CHECKS_FUNCTION,
   API_FUNCTION,
+  CONTACT_EVENTS_FUNCTION,
+  CONTACT_PAGES_FUNCTION,
   ENTRA_CANARY_FUNCTION,
   FULFILLMENT_WEBHOOK_FUNCTION,
   LANDING_FUNCTION,
@@ -71,6 +75,8 @@ export const FUNCTION_CONFIGS: Readonly<Record<string, FunctionConfigUnderTest>>
   [USAGE_RECONCILER_FUNCTION.id]: { load: loadUsageReconcilerConfig, settings: [USAGE_RECONCILER_SETTINGS] },
   [SUBSCRIPTION_SYNC_FUNCTION.id]: { load: loadSubscriptionSyncConfig, settings: [SUBSCRIPTION_SYNC_SETTINGS] },
   [ENTRA_CANARY_FUNCTION.id]: { load: loadEntraCanaryConfig, settings: [ENTRA_CANARY_SETTINGS] },
+  [CONTACT_PAGES_FUNCTION.id]: { load: loadContactPagesConfig, settings: [CONTACT_PAGES_SETTINGS] },
+  [CONTACT_EVENTS_FUNCTION.id]: { load: loadContactEventsConfig, settings: [CONTACT_EVENTS_SETTINGS] },
 };
 
 /** Every variable a function reads. */

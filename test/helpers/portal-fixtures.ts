@@ -151,6 +151,16 @@ export const BUDGET = {
   timeZone: TIME_ZONE,
   locale: 'ja',
   contacts: { emails: ['billing@contoso.example'], phones: ['+819012345678'] },
+  contactStates: [
+    {
+      channel: 'email',
+      address: 'billing@contoso.example',
+      status: 'active',
+      since: '2026-11-15T01:00:00.000Z',
+      mutedRules: ['spike'],
+    },
+    { channel: 'sms', address: '+819012345678', status: 'pending', since: '2026-11-15T01:00:00.000Z', mutedRules: [] },
+  ],
 };
 
 export const ALLOWANCE = {

@@ -87,14 +87,19 @@ describe('without a custom domain', () => {
     stateless = Template.fromStack(built.stateless);
   });
 
-  it('deploys only the two stacks, with no public origin for the functions and no origin output', () => {
+  it('deploys only the two stacks, with no origin output, the links of contact mails at the API itself', () => {
     expect(app.node.children.filter((child) => child instanceof Stack).map((stack) => stack.node.id)).toEqual([
       'MarketplaceStateful',
       'MarketplaceStateless',
     ]);
     expect(Object.keys(stateless.findOutputs(API_DOMAIN_OUTPUT))).toEqual([]);
+    // Only the functions that sign or check contact links know a base URL: the API's own (ApiUrl).
     for (const [service, variables] of functionEnvironments(stateless)) {
-      expect(variables[ENV.publicBaseUrl], service).toBeUndefined();
+      if (['api', 'contact-pages', 'alert-notifier'].includes(service)) {
+        expect(JSON.stringify(variables[ENV.publicBaseUrl]), service).toContain('execute-api');
+      } else {
+        expect(variables[ENV.publicBaseUrl], service).toBeUndefined();
+      }
     }
   });
 
@@ -371,13 +376,23 @@ describe('with a custom domain and its hosted zone', () => {
     });
   });
 
-  it('tells the signing-in functions, and only them, their public origin', () => {
+  it('tells the signing-in functions and those making contact links, and only them, the public origin', () => {
     const environments = functionEnvironments(stateless);
     const withOrigin = [...environments]
       .filter(([, variables]) => variables[ENV.publicBaseUrl] !== undefined)
       .map(([service]) => service);
-    expect(withOrigin.sort()).toEqual(['api', 'landing', 'portal']);
+    expect(withOrigin.sort()).toEqual(
+      [
+        'api',
+        'contact-pages',
+        'landing',
+        'portal',
+        ...(environments.has('alert-notifier') ? ['alert-notifier'] : []),
+      ].sort(),
+    );
     expect(environments.get('portal')?.[ENV.publicBaseUrl]).toBe(`https://${DOMAIN}`);
+    // Links in mails at the domain too, so they survive a redeploy and pass the firewall.
+    expect(environments.get('contact-pages')?.[ENV.publicBaseUrl]).toMatch(new RegExp(`^https://${DOMAIN}/?$`));
   });
 
   it('is clean under cdk-nag: every finding of the four stacks fixed or acknowledged with a reason', {

@@ -22,7 +22,14 @@ describe('deployment settings from the CDK context', () => {
       onCallEmail: undefined,
       functionAlarms: 'account',
       dashboard: true,
+      smsCountries: ['JP'],
     });
+  });
+
+  it('takes the SMS countries as a list, and refuses one it cannot place numbers in', () => {
+    expect(settingsWith({ smsCountries: 'jp, US' }).smsCountries).toEqual(['JP', 'US']);
+    expect(settingsWith({ smsCountries: ['CA'] }).smsCountries).toEqual(['CA']);
+    expect(() => settingsWith({ smsCountries: 'JP,ZZ' })).toThrow(/smsCountries.*"ZZ" is not a supported/);
   });
 
   it('takes the values given with -c', () => {

@@ -24,11 +24,20 @@ type Conditioned = Statement & { Condition?: Record<string, Record<string, strin
  */
 const EXPECTED: Record<string, Record<string, string[]>> = {
   Api: {
-    'dynamodb:GetItem': ['ALERT#*', 'APIKEY#*', 'DAYPACK#*', 'HEALTH*', 'PARTNER#*', 'PARTNER_TENANT#*', 'SUB#*'],
+    'dynamodb:GetItem': [
+      'ALERT#*',
+      'APIKEY#*',
+      'CONTACT#*',
+      'DAYPACK#*',
+      'HEALTH*',
+      'PARTNER#*',
+      'PARTNER_TENANT#*',
+      'SUB#*',
+    ],
     'dynamodb:BatchGetItem': ['SUB#*'],
     'dynamodb:Query': ['REPORTING_RUNS*', 'SUB#*'],
     'dynamodb:PutItem': ['ALERT#*', 'APIKEY#*', 'DAYPACK#*', 'PARTNER#*', 'PARTNER_TENANT#*', 'SUB#*'],
-    'dynamodb:UpdateItem': ['ALERT#*', 'APIKEY#*', 'DAYPACK#*', 'SUB#*'],
+    'dynamodb:UpdateItem': ['ALERT#*', 'APIKEY#*', 'CONTACT#*', 'DAYPACK#*', 'SUB#*'],
     'dynamodb:DeleteItem': ['PARTNER_TENANT#*'],
     'dynamodb:BatchWriteItem': ['REPORTING_RUNS*'],
     'index:Query': ['ALERTS#*', 'APIKEYS*', 'CUSTOMER#*', 'PARTNER#*', 'PARTNERS*', 'SUBSTATUS#*', 'UNREPORTED#*'],
@@ -98,6 +107,8 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
   Portal: {},
   // The Entra canary asks Entra for a token and opens the landing page: nothing in the table.
   EntraCanary: {},
+  ContactPages: { 'dynamodb:GetItem': ['CONTACT#*'], 'dynamodb:UpdateItem': ['CONTACT#*'] },
+  ContactEvents: { 'dynamodb:GetItem': ['CONTACT#*'], 'dynamodb:UpdateItem': ['CONTACT#*'] },
 };
 
 describe('least privilege on the main table', () => {

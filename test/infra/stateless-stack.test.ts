@@ -271,7 +271,7 @@ describe('StatelessStack', () => {
       });
     });
 
-    it('lets only the aggregator, the operation-answers consumer and the reporter receive and delete messages, each of its own queue', () => {
+    it('lets only the aggregator, the operation-answers consumer, the reporter and the contact-events consumer receive and delete messages, each of its own queue', () => {
       const template2 = template.toJSON() as {
         Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
       };
@@ -281,7 +281,7 @@ describe('StatelessStack', () => {
       const consumerOf = (role: string) =>
         JSON.stringify(consumers.find(([, resource]) => JSON.stringify(resource.Properties.Roles).includes(role)));
 
-      expect(consumers).toHaveLength(3);
+      expect(consumers).toHaveLength(4);
       expect(consumerOf('UsageAggregator')).not.toContain('OperationAnswers');
       expect(consumerOf('UsageAggregator')).not.toContain('UsageReport');
       expect(consumerOf('UsageReporter')).toMatch(/FnGetAttUsageReport[0-9A-F]{8}Arn/);
@@ -289,6 +289,8 @@ describe('StatelessStack', () => {
       expect(consumerOf('UsageReporter')).not.toMatch(/FnGetAttUsage[0-9A-F]{8}Arn/);
       expect(consumerOf('OperationAnswers')).toContain('OperationAnswers');
       expect(consumerOf('OperationAnswers')).not.toMatch(/StatefulUsage[0-9A-F]/);
+      expect(consumerOf('ContactEvents')).toMatch(/FnGetAttContactEvents[0-9A-F]{8}Arn/);
+      expect(consumerOf('ContactEvents')).not.toMatch(/FnGetAttUsage|OperationAnswers/);
     });
 
     it('triggers the operation-answers consumer one message at a time with partial batch failures', () => {

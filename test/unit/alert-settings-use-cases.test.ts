@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SignedContactLinks } from '#shared/adapters/links/signed-contact-links.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import { deliverAlert } from '#shared/use-cases/alerts/deliver-alert.ts';
 import { getBudget } from '#shared/use-cases/alerts/get-budget.ts';
@@ -12,8 +13,10 @@ import { linkResellerPurchase } from '#shared/use-cases/partners/link-reseller-p
 import { savePartner } from '#shared/use-cases/partners/save-partner.ts';
 import { anActiveSubscription, anEvaluationWorld } from '#test/builders/alert-evaluation.ts';
 import { aCreditLink, aPartnerRecord, oneCandidatePerRule, yen } from '#test/builders/alerts.ts';
+import { RecordingChannels } from '#test/builders/channels.ts';
 import { aCustomer, aPartner, aPublisher } from '#test/builders/subscription.ts';
 import { InMemoryOutbox, RecordingContactRegistry } from '#test/helpers/in-memory-alert-settings.ts';
+import { InMemoryContactStates } from '#test/helpers/in-memory-contact-states.ts';
 
 const jpy = (amount: string) => ({ amount, currency: 'JPY' });
 const levels = { warning: jpy('100000'), approvalRequired: jpy('150000'), purchaseBlocked: jpy('200000') };
@@ -26,7 +29,28 @@ async function aSettingsWorld() {
   const subscriptionB = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'tenant-b' });
   await world.subscriptions.put(subscriptionA);
   await world.subscriptions.put(subscriptionB);
-  return { ...world, contacts, outbox, subscriptionA, subscriptionB };
+  const contactStates = new InMemoryContactStates(() => world.clock.now());
+  const channels = new RecordingChannels();
+  const contactLifecycle = {
+    registry: contactStates,
+    changes: contactStates,
+    confirmations: contactStates,
+    confirmLinks: new SignedContactLinks(async () => new Uint8Array(32).fill(7), 'https://api.example.com'),
+    email: channels.email,
+    sms: channels.sms,
+    clock: world.clock,
+  };
+  return {
+    ...world,
+    contacts,
+    outbox,
+    subscriptionA,
+    subscriptionB,
+    contactStates,
+    channels,
+    contactLifecycle,
+    smsCountries: ['JP'] as const,
+  };
 }
 
 describe('budgets', () => {
@@ -44,7 +68,12 @@ describe('budgets', () => {
     const budget = await saveBudget(world, customer, { subscriptionId: world.subscriptionA.id, budget: body });
 
     expect(budget).toMatchObject({ customerId: 'tenant-a', thresholds: ['0.5', '0.8', '1'], timeZone: 'Asia/Tokyo' });
-    expect(await world.budgets.getBudget(world.subscriptionA.id)).toEqual(budget);
+    const { contactStates, ...stored } = budget;
+    expect(await world.budgets.getBudget(world.subscriptionA.id)).toEqual(stored);
+    expect(contactStates.map((state) => [state.address, state.status])).toEqual([
+      ['it@a.example', 'pending'],
+      ['+819012345678', 'pending'],
+    ]);
     expect(world.contacts.registered).toEqual([
       { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'email', address: 'it@a.example' } },
       { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'sms', phone: '+819012345678' } },

@@ -36,6 +36,7 @@ const everything = {
   SIGN_IN_CLIENT_SECRET_ARN: 'arn:sign-in-secret',
   PORTAL_ASSETS_DIR: '/var/task/portal-assets',
   LANDING_PAGE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/landing',
+  PUBLIC_BASE_URL: 'https://api.example.com',
 };
 
 const without = (name: string, env: Record<string, string> = everything) =>
@@ -153,6 +154,13 @@ describe('the settings functions share', () => {
 });
 
 describe('the API configuration', () => {
+  it('reads the SMS countries (default JP) and refuses a country it cannot place numbers in, naming the variable', () => {
+    expect(loadApiConfig(everything).smsCountries).toEqual(['JP']);
+    expect(loadApiConfig({ ...everything, SMS_ALLOWED_COUNTRIES: 'JP,US' }).smsCountries).toEqual(['JP', 'US']);
+    expect(() => loadApiConfig({ ...everything, SMS_ALLOWED_COUNTRIES: 'JP,XX' })).toThrow(/SMS_ALLOWED_COUNTRIES/);
+    expect(() => loadApiConfig({ ...everything, PUBLIC_BASE_URL: 'api.example.com' })).toThrow(/PUBLIC_BASE_URL/);
+  });
+
   it('reads everything but the marketplace settings at cold start', () => {
     const config = loadApiConfig(without('ENTRA_TENANT_ID'));
 

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApiKeySchema } from '#functions/api/schema.ts';
+import { contactRequestOf } from '#functions/contact-pages/routes.ts';
 import { webhookSchema } from '#functions/fulfillment-webhook/schema.ts';
 import { tokenFromForm, tokenFromQuery } from '#functions/landing/schema.ts';
 import { formField, portalLanguage } from '#functions/portal/schema.ts';
@@ -12,6 +13,7 @@ import { parseShardWork } from '#functions/usage-reporter/schema.ts';
 import { matchHttpRoute } from '#infra/functions.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { mapAvailablePlansToOffer } from '#shared/adapters/catalog/available-plans-mapper.ts';
+import { deliveryEventsOfBody } from '#shared/adapters/delivery-events/delivery-event-records.ts';
 import { scheduledEventSchema } from '#shared/adapters/lambda/scheduled-event.ts';
 import { resolvedSubscriptionSchema } from '#shared/adapters/marketplace/marketplace-schemas.ts';
 import { validateCatalog } from '#shared/domain/catalog-rules.ts';
@@ -53,6 +55,15 @@ const parsers: Record<string, (file: string) => void> = {
       expect(cookieOf(event, 'mm_session')).toMatch(/^eyJ/);
       expect(portalLanguage(event)).toBe('ja');
     }
+    // RFC 8058 one-click unsubscribe: the token in the List-Unsubscribe URL, the mail client's base64 form body.
+    if (event.rawPath === '/contacts/unsubscribe') {
+      expect(contactRequestOf(event)).toEqual({
+        method: 'POST',
+        purpose: 'unsubscribe',
+        token: event.queryStringParameters?.token,
+        oneClick: true,
+      });
+    }
     // The sign-out form: its CSRF token in a base64 form body, from our own origin.
     if (event.rawPath === '/auth/sign-out') {
       expect(formField(event, 'csrfToken')).toMatch(/^[\w-]{43}$/);
@@ -87,6 +98,26 @@ const parsers: Record<string, (file: string) => void> = {
       if (file === 'sqs/usage-report-shard.json') parseShardWork(record.body);
       else assertApplicableMessage(parseUsageMessage(record.body));
     }
+  },
+  // SES and End User Messaging SMS events, as the DeliveryEvents topic hands them to the contact-events queue (raw, or
+  // in the SNS envelope): what each does to the contact's state.
+  delivery: (file) => {
+    const expected: Record<string, [string, string][]> = {
+      'delivery/ses-bounce-permanent.json': [['email:no-such-user@fabrikam.example', 'bounced']],
+      'delivery/ses-bounce-transient.json': [['email:full@fabrikam.example', 'ignored']],
+      'delivery/ses-complaint.json': [['email:billing@fabrikam.example', 'complained']],
+      'delivery/ses-delivery.json': [['email:billing@fabrikam.example', 'ignored']],
+      'delivery/ses-notification-bounce-in-sns-envelope.json': [['email:gone@fabrikam.example', 'bounced']],
+      'delivery/sms-text-invalid.json': [['sms:+819000000000', 'bounced']],
+      'delivery/sms-text-delivered.json': [['sms:+819012345678', 'ignored']],
+      'delivery/sms-text-unreachable.json': [['sms:+819012345678', 'ignored']],
+      'delivery/sms-inbound-stop.json': [['sms:+819012345678', 'optedOut']],
+      'delivery/sms-inbound-other.json': [['sms:+819012345678', 'ignored']],
+    };
+    expect(expected[file], `no expectation for events/${file}`).toBeDefined();
+    const body = JSON.stringify(sampleEvent(file));
+    const events = deliveryEventsOfBody(body, new Date('2026-11-10T00:00:00Z'));
+    expect(events.map((e) => [`${e.contact.channel}:${e.contact.address}`, e.effect])).toEqual(expected[file]);
   },
   // EventBridge Scheduler's invocation of the usage reporter and reconciler (and the local scheduler's stand-in).
   scheduler: (file) => {

@@ -63,6 +63,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/contacts/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Confirm an alert address: the page */
+        get: operations["showContactConfirmation"];
+        put?: never;
+        /** Confirm an alert address (the page’s button) */
+        post: operations["confirmContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/contacts/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stop alerts: the page */
+        get: operations["showContactUnsubscribe"];
+        put?: never;
+        /** Stop alerts (the page’s button, or RFC 8058 one-click) */
+        post: operations["unsubscribeContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/docs/api": {
         parameters: {
             query?: never;
@@ -88,7 +124,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Health of the table and the usage queue
+         * Health of the table, the usage queue and the Entra credential
          * @description API key roles: `publisher`, `partner`, `customer` (each within its scope).
          *
          *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
@@ -979,12 +1015,13 @@ export interface components {
             nextCursor?: string;
             subscriptionId: string;
         };
-        /** @description A budget with its defaults applied */
+        /** @description A budget with its defaults applied and the state of its contacts */
         Budget: {
             contacts: {
                 emails: string[];
                 phones: string[];
             };
+            contactStates: components["schemas"]["ContactStates"];
             customerId: string;
             forecastAlert: boolean;
             /** @enum {string} */
@@ -1066,6 +1103,21 @@ export interface components {
             /** @description A decimal number as a string */
             storeFeeRate: string;
         };
+        /** @description The delivery state of each contact, e-mails then phones (docs/alerts.md "Contacts") */
+        ContactStates: {
+            address: string;
+            /** @enum {string} */
+            channel: "email" | "sms";
+            /** @description Rules the contact unsubscribed from one by one */
+            mutedRules: ("budgetThreshold" | "budgetForecast" | "spike" | "provisionalCreditExceeded" | "monthStartBlocked" | "currentStatusBlocked" | "chargesOverCreditLevel" | "plannedOverCreditLevel" | "purchaseChangeRejected")[];
+            /** @description When the status was entered */
+            since: string | null;
+            /**
+             * @description Alerts are sent to `active` contacts only (docs/alerts.md "Contacts")
+             * @enum {string}
+             */
+            status: "pending" | "active" | "bounced" | "complained" | "optedOut" | "unknown";
+        }[];
         CreatedApiKey: {
             record: components["schemas"]["ApiKey"];
             /** @description The key (mmk_<key id>_<secret>): shown this once, store it now */
@@ -1195,8 +1247,20 @@ export interface components {
         Health: {
             checks: {
                 [key: string]: {
+                    /** @description `entraCredential`: whole days until then */
+                    daysLeft?: number;
+                    /** @description Why a dependency is unreachable (the error name) */
                     error?: string;
+                    /** @description `entraCredential`: when it stops working (UTC date) */
+                    expiresOn?: string;
+                    /** @description `entraCredential`: what to do, with the command */
+                    message?: string;
                     ok: boolean;
+                    /**
+                     * @description `entraCredential` only: where the marketplace credential stands
+                     * @enum {string}
+                     */
+                    state?: "placeholder" | "expired" | "expiring" | "ready" | "unknownExpiry" | "unreadable";
                 };
             };
             healthy: boolean;
@@ -1242,6 +1306,7 @@ export interface components {
                 emails: string[];
                 phones: string[];
             };
+            contactStates: components["schemas"]["ContactStates"];
             id: string;
             /** @enum {string} */
             locale: "ja" | "en";
@@ -1307,7 +1372,20 @@ export interface components {
         PartnerPage: {
             /** @description Pass as `cursor` for the next page; absent at the end (a page may be short and still have one) */
             nextCursor?: string;
-            partners: components["schemas"]["Partner"][];
+            partners: components["schemas"]["PartnerSummary"][];
+        };
+        /** @description A partner as lists show it */
+        PartnerSummary: {
+            contacts: {
+                emails: string[];
+                phones: string[];
+            };
+            id: string;
+            /** @enum {string} */
+            locale: "ja" | "en";
+            name: string;
+            tenantId: string;
+            timeZone?: string;
         };
         PrepaidTerm: {
             /** Format: date-time */
@@ -2006,6 +2084,222 @@ export interface operations {
             };
         };
     };
+    showContactConfirmation: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Confirm button */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is not valid: what to do */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link has expired: what to do */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            500: components["responses"]["Error500"];
+            /** @description Try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    confirmContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example token=Y3xl.q8w2 */
+                "application/x-www-form-urlencoded": {
+                    /** @constant */
+                    "List-Unsubscribe"?: "One-Click";
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description What happened */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is not valid: what to do */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link has expired: what to do */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            500: components["responses"]["Error500"];
+            /** @description Try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    showContactUnsubscribe: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Unsubscribe button */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is not valid: what to do */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link has expired: what to do */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            500: components["responses"]["Error500"];
+            /** @description Try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    unsubscribeContact: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example List-Unsubscribe=One-Click */
+                "application/x-www-form-urlencoded": {
+                    /** @constant */
+                    "List-Unsubscribe"?: "One-Click";
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Unsubscribed: what stopped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link is not valid: what to do */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The link has expired: what to do */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            500: components["responses"]["Error500"];
+            /** @description Try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
     getApiReference: {
         parameters: {
             query?: never;
@@ -2052,6 +2346,13 @@ export interface operations {
                      *         },
                      *         "usageQueue": {
                      *           "ok": true
+                     *         },
+                     *         "entraCredential": {
+                     *           "ok": true,
+                     *           "state": "ready",
+                     *           "expiresOn": "2027-06-01",
+                     *           "daysLeft": 176,
+                     *           "message": "Valid until 2027-06-01 (176 days left)."
                      *         }
                      *       }
                      *     }
@@ -2061,7 +2362,7 @@ export interface operations {
             };
             401: components["responses"]["Error401"];
             500: components["responses"]["Error500"];
-            /** @description A dependency is down: the failing check is named */
+            /** @description A dependency is down, or the Entra credential is the placeholder, expired or unreadable: the failing check is named, the credential with the command that fixes it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2076,8 +2377,12 @@ export interface operations {
                      *           "ok": true
                      *         },
                      *         "usageQueue": {
+                     *           "ok": true
+                     *         },
+                     *         "entraCredential": {
                      *           "ok": false,
-                     *           "error": "QueueDoesNotExist"
+                     *           "state": "placeholder",
+                     *           "message": "Not set: the Entra client secret still holds the placeholder the stack created, so every Microsoft call fails. aws secretsmanager put-secret-value --secret-id arn:aws:secretsmanager:…:secret:EntraClientSecret… --secret-string '{\"clientSecret\":\"<value>\",\"expiresOn\":\"<YYYY-MM-DD>\"}'"
                      *         }
                      *       }
                      *     }
@@ -2837,7 +3142,18 @@ export interface operations {
                      *         "phones": [
                      *           "+81312345678"
                      *         ]
-                     *       }
+                     *       },
+                     *       "contactStates": [
+                     *         {
+                     *           "channel": "email",
+                     *           "address": "credit@reseller-one.example",
+                     *           "status": "active",
+                     *           "since": "2026-11-02T01:00:00.000Z",
+                     *           "mutedRules": [
+                     *             "purchaseChangeRejected"
+                     *           ]
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Partner"];
@@ -2914,7 +3230,18 @@ export interface operations {
                      *         "phones": [
                      *           "+81312345678"
                      *         ]
-                     *       }
+                     *       },
+                     *       "contactStates": [
+                     *         {
+                     *           "channel": "email",
+                     *           "address": "credit@reseller-one.example",
+                     *           "status": "active",
+                     *           "since": "2026-11-02T01:00:00.000Z",
+                     *           "mutedRules": [
+                     *             "purchaseChangeRejected"
+                     *           ]
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Partner"];
@@ -3677,7 +4004,16 @@ export interface operations {
                      *           "billing@fabrikam.example"
                      *         ],
                      *         "phones": []
-                     *       }
+                     *       },
+                     *       "contactStates": [
+                     *         {
+                     *           "channel": "email",
+                     *           "address": "billing@fabrikam.example",
+                     *           "status": "pending",
+                     *           "since": "2026-11-01T09:30:00.000Z",
+                     *           "mutedRules": []
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Budget"];
@@ -3746,7 +4082,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The budget with its defaults */
+            /** @description The budget with its defaults, and the state of each contact: a new one is `pending` and has been sent a confirmation message (alerts start when it follows the link) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3777,7 +4113,16 @@ export interface operations {
                      *           "billing@fabrikam.example"
                      *         ],
                      *         "phones": []
-                     *       }
+                     *       },
+                     *       "contactStates": [
+                     *         {
+                     *           "channel": "email",
+                     *           "address": "billing@fabrikam.example",
+                     *           "status": "pending",
+                     *           "since": "2026-11-01T09:30:00.000Z",
+                     *           "mutedRules": []
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Budget"];

@@ -1,6 +1,6 @@
 import { h, section, type Texts, table } from './dom.ts';
 import type { MessageKey } from './messages.ts';
-import type { AlertItem } from './types.ts';
+import type { AlertItem, ContactStateJson } from './types.ts';
 
 /** Pieces both the subscription and the partner pages show: statuses and the alert history table. */
 
@@ -31,6 +31,38 @@ const RULE_TEXT: Readonly<Record<string, MessageKey>> = {
 export function ruleText(texts: Texts, rule: string): string {
   const key = RULE_TEXT[rule];
   return key ? texts.t(key) : rule;
+}
+
+const CONTACT_STATE_TEXT: Readonly<Record<ContactStateJson['status'], MessageKey>> = {
+  pending: 'contactStatePending',
+  active: 'contactStateActive',
+  bounced: 'contactStateBounced',
+  complained: 'contactStateComplained',
+  optedOut: 'contactStateOptedOut',
+  unknown: 'contactStateUnknown',
+};
+
+/**
+ * Each contact with its delivery state ("confirmation pending", "bounced", …) and the rules it muted, so whoever
+ * edits the contacts sees who actually receives alerts. Empty when there are no contacts.
+ */
+export function contactStatesList(texts: Texts, states: readonly ContactStateJson[]): HTMLElement {
+  const list = h('ul', { class: 'contact-states', 'data-contact-states': '' });
+  for (const state of states) {
+    const muted =
+      state.mutedRules.length > 0
+        ? ` (${texts.t('contactStateMuted', { rules: state.mutedRules.map((rule) => ruleText(texts, rule)).join(', ') })})`
+        : '';
+    list.append(
+      h(
+        'li',
+        { 'data-contact-status': state.status },
+        h('span', { class: 'contact-address' }, state.address),
+        ` — ${texts.t(CONTACT_STATE_TEXT[state.status] ?? 'contactStateUnknown')}${muted}`,
+      ),
+    );
+  }
+  return list;
 }
 
 /** A budget threshold is a fraction ("0.5" → 50%); a credit threshold names a level. */

@@ -1,7 +1,7 @@
 import { ApiError, getJson, putJson, seg } from './api.ts';
 import { GRANULARITIES, usageChart } from './charts.ts';
 import { h, section, Texts, table, uniqueId } from './dom.ts';
-import { alertHistorySection, statusText } from './shared-views.ts';
+import { alertHistorySection, contactStatesList, statusText } from './shared-views.ts';
 import type {
   AlertHistory,
   Allowance,
@@ -241,6 +241,16 @@ function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | u
     );
   };
 
+  // Each saved contact's delivery state, refreshed from the answer of every save (a new contact shows "pending").
+  const contactStates = h(
+    'div',
+    { class: 'field' },
+    h('p', { class: 'hint' }, texts.t('contactStatesHeading')),
+    contactStatesList(texts, budget?.contactStates ?? []),
+  );
+  const showContactStates = (states: Budget['contactStates']) =>
+    contactStates.querySelector('[data-contact-states]')?.replaceWith(contactStatesList(texts, states ?? []));
+
   const timeZones = supportedTimeZones(budget?.timeZone ?? usage.timeZone);
   const form = h(
     'form',
@@ -298,6 +308,7 @@ function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | u
       h('textarea', { rows: 3, autocomplete: 'email' }, (budget?.contacts.emails ?? []).join('\n')),
     ),
     field('phones', texts.t('budgetPhones'), h('textarea', { rows: 2 }, (budget?.contacts.phones ?? []).join('\n'))),
+    contactStates,
     field(
       'locale',
       texts.t('budgetLanguage'),
@@ -365,7 +376,8 @@ function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | u
     save.disabled = true;
     status.textContent = texts.t('budgetSaving');
     try {
-      await putJson<Budget>(`${base}/budget`, body);
+      const saved = await putJson<Budget>(`${base}/budget`, body);
+      showContactStates(saved.contactStates);
       status.textContent = texts.t('budgetSaved');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -116,6 +116,17 @@ export interface Budget {
   readonly timeZone: string;
   readonly locale: 'ja' | 'en';
   readonly contacts: { readonly emails: readonly string[]; readonly phones: readonly string[] };
+  /** The delivery state of each contact, e-mails then phones (docs/alerts.md "Contacts"). */
+  readonly contactStates: readonly ContactStateJson[];
+}
+
+/** One entry of `contactStates`. */
+export interface ContactStateJson {
+  readonly channel: 'email' | 'sms';
+  readonly address: string;
+  readonly status: 'pending' | 'active' | 'bounced' | 'complained' | 'optedOut' | 'unknown';
+  readonly since: string | null;
+  readonly mutedRules: readonly string[];
 }
 
 /** The body of `PUT /v1/subscriptions/{id}/budget` (`budgetSchema` in functions/api/schema.ts). */

@@ -1,8 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Item, readString } from '#shared/adapters/dynamodb/dynamo-item.ts';
+import { TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { ALERT_RULES, type AlertRecipient, type AlertRule, recipientAddress } from '#shared/domain/alerts/alert.ts';
 import { ALERT_LOCALES, type AlertLocale } from '#shared/domain/alerts/settings.ts';
 import { StoredValueInvalidError } from '#shared/domain/errors.ts';
+import type { ConfirmationRequests } from '#shared/use-cases/alerts/ports/contact-links.ts';
 import {
   type ContactAddress,
   type ContactRegistration,
@@ -16,7 +18,7 @@ import {
 } from '#shared/use-cases/alerts/ports/contact-states.ts';
 
 /** Partition-key prefix of contact items (one partition per address: no hot key, whatever the number of contacts). */
-export const CONTACT_KEY_PREFIX = 'CONTACT#';
+export const CONTACT_KEY_PREFIX = TABLE_PARTITION.contact;
 const STATE_SK = 'STATE';
 export const contactItemKey = (contact: ContactAddress) => ({
   pk: `${CONTACT_KEY_PREFIX}${contactKey(contact)}`,
@@ -35,7 +37,7 @@ const PARALLEL_READS = 25;
  * deleted when the last recipient drops the address, so an opted-out person who is typed into another form stays
  * opted out (and a bounced address is not retried).
  */
-export class DynamoContactStates implements ContactStates, ContactRegistry, ContactStateChanges {
+export class DynamoContactStates implements ContactStates, ContactRegistry, ContactStateChanges, ConfirmationRequests {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -156,6 +158,42 @@ export class DynamoContactStates implements ContactStates, ContactRegistry, Cont
           UpdateExpression: 'ADD mutedRules :rule SET mutedAt = :at',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':rule': new Set([rule]), ':at': at.toISOString() },
+        }),
+      )
+      .catch(ignoreConditionFailed);
+  }
+
+  async claim(contact: ContactAddress, at: Date, minIntervalHours: number): Promise<boolean> {
+    const before = new Date(at.getTime() - minIntervalHours * 3600_000).toISOString();
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: contactItemKey(contact),
+          UpdateExpression: 'SET confirmationSentAt = :at',
+          // ISO-8601 UTC instants of one format compare as strings in time order.
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(confirmationSentAt) OR confirmationSentAt < :before)',
+          ExpressionAttributeValues: { ':at': at.toISOString(), ':before': before },
+        }),
+      );
+      return true;
+    } catch (error) {
+      ignoreConditionFailed(error);
+      return false;
+    }
+  }
+
+  async release(contact: ContactAddress, at: Date): Promise<void> {
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: contactItemKey(contact),
+          UpdateExpression: 'REMOVE confirmationSentAt',
+          // Only our own claim: a later one by another save stays.
+          ConditionExpression: 'confirmationSentAt = :at',
+          ExpressionAttributeValues: { ':at': at.toISOString() },
         }),
       )
       .catch(ignoreConditionFailed);

@@ -38,6 +38,10 @@ export const TABLE_PARTITION = {
   health: 'HEALTH',
   /** The local mode's alert outbox (never written in AWS). */
   alertOutbox: 'ALERT_OUTBOX',
+  /** The delivery state of one alert address (`CONTACT#email:<address>`, `CONTACT#sms:<E.164>`). */
+  contact: 'CONTACT#',
+  /** The local mode's mailbox of confirmation messages (never written in AWS). */
+  localMailbox: 'LOCAL_MAILBOX',
 } as const;
 
 /** Partition-key prefixes of the global index (`gsi1pk`). */

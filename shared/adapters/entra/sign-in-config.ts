@@ -15,13 +15,17 @@ import { ENV } from '#shared/env-names.ts';
 /** Microsoft's public-cloud login host: its discovery documents carry the issuers openid-client knows as Entra's. */
 export const MICROSOFT_LOGIN_HOST = 'https://login.microsoftonline.com';
 
+/** An https origin (a trailing `/` is dropped), or http on the loopback address for the local mode. */
+const PUBLIC_ORIGIN = /^(https:\/\/[^/]+|http:\/\/(localhost|127\.0\.0\.1)(:\d+)?)\/?$/;
+
 const httpsUrl = (what: string) =>
   optional().pipe(
     z
       .string()
-      .refine((value) => /^https:\/\/[^/]+$/.test(value), {
+      .refine((value) => PUBLIC_ORIGIN.test(value), {
         message: `must be an https origin without a path (${what})`,
       })
+      .transform((value) => value.replace(/\/$/, ''))
       .optional(),
   );
 

@@ -1,21 +1,38 @@
 import { type Principal, requirePublisher } from '#shared/domain/access.ts';
+import { requireSmsCountries, type SmsCountry } from '#shared/domain/alerts/phone-countries.ts';
 import { type Partner, type PartnerInput, parsePartner } from '#shared/domain/alerts/settings.ts';
+import type { Catalog } from '#shared/domain/catalog.ts';
+import { type ContactStateView, contactStateViews } from '#shared/use-cases/alerts/contact-state-views.ts';
 import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
 import type { AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 import { registerRecipient, releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
+import {
+  type ContactLifecycleDeps,
+  registerRecipientContacts,
+} from '#shared/use-cases/alerts/register-recipient-contacts.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 
 export interface SavePartnerDeps {
   readonly partners: Pick<PartnerStore, 'putPartner' | 'getPartner'>;
   readonly contacts: AlertContactRegistry;
   readonly outbox?: AlertOutbox;
+  /** The contact states and the confirmation messages of new contacts (our own opt-in). */
+  readonly contactLifecycle: ContactLifecycleDeps;
+  /** The countries alert SMS may go to (`SMS_ALLOWED_COUNTRIES`): other phone numbers are refused. */
+  readonly smsCountries: readonly SmsCountry[];
+  /** The publisher's offers: their names sign the confirmation message a partner's contact receives. */
+  readonly catalog: Catalog;
 }
+
+/** A partner as the API answers it: the settings and the state of each contact. */
+export type PartnerAnswer = Partner & { readonly contactStates: readonly ContactStateView[] };
 
 /**
  * Creates or replaces a reseller partner (publisher only): its name, Entra tenant (how its purchases are recognised
  * as reseller purchases), language and contacts. The contacts (and the local outbox) are subscribed to the partner's
  * alerts before the partner is stored, so no alert finds the partner without them; contacts the partner had and no
- * longer has stop receiving its alerts.
+ * longer has stop receiving its alerts. Phone numbers must be in countries SMS may go to; each new contact is sent a
+ * confirmation message (our own opt-in) and the answer carries every contact's state.
  * @throws ForbiddenError for partner and customer keys.
  * @throws ValidationError naming the field.
  * @throws ConflictError when the tenant belongs to another partner (nothing is stored).
@@ -25,13 +42,30 @@ export async function savePartner(
   deps: SavePartnerDeps,
   caller: Principal,
   input: { readonly partnerId: string; readonly partner: Omit<PartnerInput, 'id'> },
-): Promise<Partner> {
+): Promise<PartnerAnswer> {
   requirePublisher(caller, 'register reseller partners');
   const partner = parsePartner({ ...input.partner, id: input.partnerId });
+  requireSmsCountries(partner.contacts.phones, deps.smsCountries);
   const recipient = { kind: 'partner' as const, id: partner.id };
   await registerRecipient(deps, recipient, partner.contacts);
   const previous = await deps.partners.getPartner(partner.id);
+  const states = await registerRecipientContacts(
+    deps.contactLifecycle,
+    recipient,
+    partner.contacts,
+    { locale: partner.locale, brand: publisherBrand(deps.catalog) },
+    previous ? { before: previous.contacts, kept: [partner.contacts] } : undefined,
+  );
   if (previous) await releaseRemovedContacts(deps, recipient, previous.contacts, [partner.contacts]);
   await deps.partners.putPartner(partner);
-  return partner;
+  return { ...partner, contactStates: contactStateViews(states) };
+}
+
+/**
+ * What a partner's contact knows the alerts by: a partner resells the publisher's offers, so their names (the first
+ * three; a publisher with one offer, as most have, is simply that offer).
+ */
+function publisherBrand(catalog: Catalog): string {
+  const names = catalog.offers.map((offer) => offer.displayName);
+  return names.length > 3 ? `${names.slice(0, 3).join(' / ')} …` : names.join(' / ');
 }
