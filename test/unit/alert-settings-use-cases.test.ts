@@ -13,14 +13,14 @@ import { savePartner } from '#shared/use-cases/partners/save-partner.ts';
 import { anActiveSubscription, anEvaluationWorld } from '#test/builders/alert-evaluation.ts';
 import { aCreditLink, aPartnerRecord, oneCandidatePerRule, yen } from '#test/builders/alerts.ts';
 import { aCustomer, aPartner, aPublisher } from '#test/builders/subscription.ts';
-import { InMemoryOutbox, RecordingContactRegistry } from '#test/helpers/in-memory-alert-settings.ts';
+import { InMemoryContactStates, InMemoryOutbox } from '#test/helpers/in-memory-alert-settings.ts';
 
 const jpy = (amount: string) => ({ amount, currency: 'JPY' });
 const levels = { warning: jpy('100000'), approvalRequired: jpy('150000'), purchaseBlocked: jpy('200000') };
 
 async function aSettingsWorld() {
   const world = anEvaluationWorld('2025-06-20T03:00:00Z');
-  const contacts = new RecordingContactRegistry();
+  const contacts = new InMemoryContactStates();
   const outbox = new InMemoryOutbox();
   const subscriptionA = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'tenant-a' });
   const subscriptionB = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'tenant-b' });
@@ -46,9 +46,19 @@ describe('budgets', () => {
     expect(budget).toMatchObject({ customerId: 'tenant-a', thresholds: ['0.5', '0.8', '1'], timeZone: 'Asia/Tokyo' });
     expect(await world.budgets.getBudget(world.subscriptionA.id)).toEqual(budget);
     expect(world.contacts.registered).toEqual([
-      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'email', address: 'it@a.example' } },
-      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'sms', phone: '+819012345678' } },
+      {
+        recipient: { kind: 'customer', id: 'tenant-a' },
+        contact: { channel: 'email', address: 'it@a.example' },
+        locale: budget.locale,
+      },
+      {
+        recipient: { kind: 'customer', id: 'tenant-a' },
+        contact: { channel: 'sms', address: '+819012345678' },
+        locale: budget.locale,
+      },
     ]);
+    // New contacts wait for their confirmation: nothing is sent to them until they confirm.
+    expect([...world.contacts.states.values()].map((state) => state.status)).toEqual(['pending', 'pending']);
     expect(world.outbox.recipients).toEqual([{ kind: 'customer', id: 'tenant-a' }]);
     expect(await getBudget(world, customer, world.subscriptionA.id)).toEqual(budget);
   });
@@ -115,8 +125,8 @@ describe('contacts removed from settings', () => {
     });
 
     expect(world.contacts.removed).toEqual([
-      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'email', address: 'old@a.example' } },
-      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'sms', phone: '+819011111111' } },
+      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { channel: 'email', address: 'old@a.example' } },
+      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { channel: 'sms', address: '+819011111111' } },
     ]);
     expect((await world.budgets.getBudget(world.subscriptionA.id))?.contacts.emails).toEqual([
       'kept@a.example',
@@ -138,7 +148,7 @@ describe('contacts removed from settings', () => {
     });
 
     expect(world.contacts.removed).toEqual([
-      { recipient: { kind: 'partner', id: 'partner-x' }, contact: { protocol: 'email', address: 'a@r.example' } },
+      { recipient: { kind: 'partner', id: 'partner-x' }, contact: { channel: 'email', address: 'a@r.example' } },
     ]);
   });
 });

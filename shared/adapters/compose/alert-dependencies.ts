@@ -3,6 +3,7 @@ import { createSnsClient, createSqsClient } from '#shared/adapters/aws-clients.t
 import { DynamoAlertLog } from '#shared/adapters/dynamodb/dynamo-alert-log.ts';
 import { DynamoAlertSettingsReader } from '#shared/adapters/dynamodb/dynamo-alert-settings-reader.ts';
 import { DynamoBudgetStore } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
+import { DynamoContactStates } from '#shared/adapters/dynamodb/dynamo-contact-states.ts';
 import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
@@ -13,7 +14,7 @@ import type { Catalog } from '#shared/domain/catalog.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /**
- * The stores, ledger, alert log and SNS publisher that evaluating and delivering alerts needs, for every function
+ * The stores, ledger, alert log, contact store and SNS publisher that evaluating and delivering alerts needs, for every function
  * that does it (the aggregator after each commit, the hourly alert checks, the API for settings and the outbox).
  */
 export function buildAlertDependencies(
@@ -35,7 +36,8 @@ export function buildAlertDependencies(
     ledger: new DynamoUsageLedger(documentClient, config.tableName, clock),
     alertLog: new DynamoAlertLog(documentClient, config.tableName),
     publisher,
-    contacts: publisher,
+    // Saving a budget or partner registers its contacts here (pending until they confirm); the notifier reads them.
+    contacts: new DynamoContactStates(documentClient, config.tableName, () => clock.now()),
     // Local mode only (fauxqs sends no e-mail or SMS): the queue that receives every recipient's alerts instead.
     ...(config.alertsOutboxQueueUrl
       ? {

@@ -9,18 +9,20 @@ import type { Catalog } from '#shared/domain/catalog.ts';
 import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import { requirePlanPricedIn } from '#shared/domain/plan-pricing.ts';
 import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
-import type { AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 import { readBudgetTolerantly } from '#shared/use-cases/alerts/read-budget-tolerantly.ts';
-import { registerRecipient, releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
+import {
+  type RegisterAlertContactsDeps,
+  registerRecipient,
+  releaseRemovedContacts,
+} from '#shared/use-cases/alerts/register-alert-contacts.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 
-export interface SaveBudgetDeps {
+export interface SaveBudgetDeps extends RegisterAlertContactsDeps {
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
   readonly budgets: Pick<BudgetStore, 'putBudget' | 'getBudget' | 'listBudgetsOfCustomer'>;
   readonly partners: Pick<PartnerStore, 'getCreditLink'>;
-  readonly contacts: AlertContactRegistry;
   /** Set in the local mode only: the queue that stands in for e-mail and SMS. */
   readonly outbox?: AlertOutbox;
   readonly catalog: Catalog;
@@ -36,7 +38,7 @@ export type BudgetBody = Omit<BudgetSettingsInput, 'subscriptionId' | 'customerI
  * Steps: read the subscription; check the caller; validate with the domain's defaults, the customer being the
  * subscription's beneficiary tenant (never taken from the body: the customer id routes alerts, so a caller must not
  * be able to send its alerts to someone else's recipient); check the currency is one the plan is priced in and the
- * one of the partner's credit levels; register the contacts (SNS subscriptions filtered on this customer) and the
+ * one of the partner's credit levels; register the contacts (the contact store; a new one is pending until it confirms) and the
  * local outbox; release the contacts the previous budget had and no budget of the customer names any more; store the
  * budget. Contacts are registered first so that no alert evaluated right after the store goes out to nobody;
  * registering and releasing are idempotent, so a failed call is simply repeated.
@@ -69,7 +71,7 @@ export async function saveBudget(
     );
   }
   const recipient = { kind: 'customer' as const, id: budget.customerId };
-  await registerRecipient(deps, recipient, budget.contacts);
+  await registerRecipient(deps, recipient, budget.contacts, budget.locale);
   // A stored budget that no longer validates is simply replaced (its contacts are not known for sure any more).
   const { budget: previous } = await readBudgetTolerantly(deps.budgets, subscription.id);
   if (previous) {

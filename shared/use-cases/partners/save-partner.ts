@@ -1,20 +1,22 @@
 import { type Principal, requirePublisher } from '#shared/domain/access.ts';
 import { type Partner, type PartnerInput, parsePartner } from '#shared/domain/alerts/settings.ts';
 import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
-import type { AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
-import { registerRecipient, releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
+import {
+  type RegisterAlertContactsDeps,
+  registerRecipient,
+  releaseRemovedContacts,
+} from '#shared/use-cases/alerts/register-alert-contacts.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 
-export interface SavePartnerDeps {
+export interface SavePartnerDeps extends RegisterAlertContactsDeps {
   readonly partners: Pick<PartnerStore, 'putPartner' | 'getPartner'>;
-  readonly contacts: AlertContactRegistry;
   readonly outbox?: AlertOutbox;
 }
 
 /**
  * Creates or replaces a reseller partner (publisher only): its name, Entra tenant (how its purchases are recognised
- * as reseller purchases), language and contacts. The contacts (and the local outbox) are subscribed to the partner's
- * alerts before the partner is stored, so no alert finds the partner without them; contacts the partner had and no
+ * as reseller purchases), language and contacts. The contacts are registered (and the local outbox subscribed to the partner's
+ * alerts) before the partner is stored, so no alert finds the partner without them; contacts the partner had and no
  * longer has stop receiving its alerts.
  * @throws ForbiddenError for partner and customer keys.
  * @throws ValidationError naming the field.
@@ -29,7 +31,7 @@ export async function savePartner(
   requirePublisher(caller, 'register reseller partners');
   const partner = parsePartner({ ...input.partner, id: input.partnerId });
   const recipient = { kind: 'partner' as const, id: partner.id };
-  await registerRecipient(deps, recipient, partner.contacts);
+  await registerRecipient(deps, recipient, partner.contacts, partner.locale);
   const previous = await deps.partners.getPartner(partner.id);
   if (previous) await releaseRemovedContacts(deps, recipient, previous.contacts, [partner.contacts]);
   await deps.partners.putPartner(partner);
