@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { DEFAULT_SMS_COUNTRIES, parseSmsCountries, type SmsCountry } from '#shared/domain/alerts/phone-countries.ts';
 
 /**
  * The deployment's settings, read once from the CDK context (`cdk deploy -c key=value`, or `context` in `cdk.json`)
@@ -12,7 +13,40 @@ export interface DeploymentSettings {
   readonly stackPrefix: string;
   /** `catalog` (default `infra/catalog/catalog.yaml`): the plan catalog, YAML or JSON. */
   readonly catalogPath: string;
+  /**
+   * `smsCountries` (default `JP`): ISO country codes alert SMS may go to, e.g. `JP,US`: those the publisher registered
+   * an origination identity for in AWS End User Messaging SMS. A phone number elsewhere is refused when a budget or
+   * partner is saved (400 naming these), and the SMS channel sends nowhere else. Given to the functions as
+   * `SMS_ALLOWED_COUNTRIES`. Supported: those of shared/domain/alerts/phone-countries.ts.
+   */
+  readonly smsCountries: readonly SmsCountry[];
+  /**
+   * `alertEmailDomain` (default none): the publisher's domain alert e-mail is sent from (`alerts.example.com`). The
+   * stateful stack creates its SES identity with Easy DKIM (three CNAME records to publish, docs/deploy.md) and a
+   * configuration set whose events (bounces, complaints, deliveries, rejects) go to the DeliveryEvents topic. Unset:
+   * no e-mail alerts (the notifier logs so at cold start, the history reports `emailNotConfigured`).
+   */
+  readonly alertEmailDomain?: string;
+  /**
+   * `alertEmailFrom` (default `Alerts <alerts@<alertEmailDomain>>`): the sender of alert e-mail; its address must be
+   * of `alertEmailDomain`.
+   */
+  readonly alertEmailFrom?: string;
+  /**
+   * `smsOriginationIdentityArn` (default none): the ARN of the registered origination identity SMS is sent from (a
+   * phone number, sender id or pool of AWS End User Messaging SMS: a US toll-free number or 10DLC campaign, a
+   * Japanese sender id…, docs/deploy.md). An ARN, so the notifier may send from that identity only. Unset: no SMS.
+   */
+  readonly smsOriginationIdentityArn?: string;
+  /**
+   * `smsSpendAlarmUsd` (default 20): the month-to-date SMS spend, in US dollars, at which the spend alarm notifies the
+   * operations topic (End User Messaging's own spend limit stops sending at its limit; this warns before).
+   */
+  readonly smsSpendAlarmUsd: number;
 }
+
+/** Alarm on SMS spend from USD 20 a month: about 250 alert SMS to Japan, or 2,500 in the US. */
+export const DEFAULT_SMS_SPEND_ALARM_USD = 20;
 
 export const DEFAULT_CATALOG_PATH = 'infra/catalog/catalog.yaml';
 
@@ -22,6 +56,47 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
   return {
     stackPrefix: context.string('stackPrefix') ?? 'Marketplace',
     catalogPath: context.string('catalog') ?? DEFAULT_CATALOG_PATH,
+    smsCountries: smsCountriesOf(context.list('smsCountries')),
+    ...alertChannelSettings(context),
+    smsSpendAlarmUsd: context.integer('smsSpendAlarmUsd', { min: 1, max: 1_000_000 }) ?? DEFAULT_SMS_SPEND_ALARM_USD,
+  };
+}
+
+function smsCountriesOf(list: readonly string[] | undefined): readonly SmsCountry[] {
+  if (list === undefined) return DEFAULT_SMS_COUNTRIES;
+  try {
+    return parseSmsCountries(list.join(','));
+  } catch (error) {
+    throw new DeploymentSettingsError(`Context "smsCountries": ${(error as Error).message}`);
+  }
+}
+
+/** @throws DeploymentSettingsError for a sender outside the domain, or an origination identity that is no ARN. */
+function alertChannelSettings(
+  context: ContextReader,
+): Pick<DeploymentSettings, 'alertEmailDomain' | 'alertEmailFrom' | 'smsOriginationIdentityArn'> {
+  const domain = context.string('alertEmailDomain')?.toLowerCase();
+  const from = context.string('alertEmailFrom');
+  if (from && !domain) {
+    throw new DeploymentSettingsError('Context "alertEmailFrom" needs "alertEmailDomain" (the domain SES verifies)');
+  }
+  if (domain && !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/.test(domain)) {
+    throw new DeploymentSettingsError(`Context "alertEmailDomain" must be a domain name such as alerts.example.com`);
+  }
+  const address = from?.match(/<([^>]+)>\s*$/)?.[1] ?? from;
+  if (domain && address && !address.toLowerCase().endsWith(`@${domain}`)) {
+    throw new DeploymentSettingsError(`Context "alertEmailFrom" must be an address of ${domain}, got ${from}`);
+  }
+  const origination = context.string('smsOriginationIdentityArn');
+  if (origination && !/^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|sender-id|pool)\//.test(origination)) {
+    throw new DeploymentSettingsError(
+      'Context "smsOriginationIdentityArn" must be the ARN of an End User Messaging phone number, sender id or pool ' +
+        `(arn:aws:sms-voice:<region>:<account>:phone-number/<id>), got ${origination}`,
+    );
+  }
+  return {
+    ...(domain ? { alertEmailDomain: domain, alertEmailFrom: from ?? `Alerts <alerts@${domain}>` } : {}),
+    ...(origination ? { smsOriginationIdentityArn: origination } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import {
   ALERTS_TOPIC,
   LIFECYCLE_TOPIC,
+  NOTIFICATIONS_QUEUE,
   OPERATION_ANSWERS_QUEUE,
   OPERATIONS_TOPIC,
   type QueueDefinition,
@@ -31,10 +32,11 @@ export interface ResourceUse {
    */
   readonly marketplace?: boolean;
   /**
-   * Registers alert contacts: subscribes e-mail addresses, phone numbers (and the local outbox queue) to the alerts
-   * topic with a filter policy, so it needs `sns:Subscribe` and the subscription-attribute actions on that topic.
+   * Sends alerts by e-mail and SMS (infra/constructs/alert-delivery.ts `bindAlertChannels`): gets the senders and
+   * configuration sets, `ses:SendEmail` and `sms-voice:SendTextMessage` on exactly those, and what unsubscribe links
+   * are signed with (the session secret, the public base URL).
    */
-  readonly subscribesAlertContacts?: boolean;
+  readonly sendsAlerts?: boolean;
   /**
    * Signs users in with Microsoft: gets the sign-in app's client id and the right to read its client secret
    * (`SIGN_IN_*`, shared/adapters/entra/sign-in-config.ts).
@@ -116,8 +118,7 @@ export const API_FUNCTION: FunctionDefinition = {
   description:
     'Our own HTTP API (API-key protected): health, catalog, API keys, subscriptions, day packs, usage, alert settings',
   // The health check reads the usage queue's attributes, which the send grant includes. The alerts topic: its ARN, to
-  // subscribe alert contacts with their filter policies (PUT budget / partner). The API publishes nothing to it; what
-  // it needs beyond the topic binding (sns:Subscribe and friends) is granted in the stateless stack. The lifecycle
+  // subscribe the local outbox queue (local mode only; in AWS no subscription is made). The lifecycle
   // topic: a publisher plan or seat change that Microsoft reports Succeeded is applied and published by the API itself.
   // The usage-report queue: `POST /v1/reporting/runs` (`npm run report`) dispatches a reporting run now.
   uses: {
@@ -129,7 +130,6 @@ export const API_FUNCTION: FunctionDefinition = {
     topics: [ALERTS_TOPIC, LIFECYCLE_TOPIC],
     // Publisher operations (change plan / seats, cancel) call the Fulfillment API and follow the operation.
     marketplace: true,
-    subscribesAlertContacts: true,
     // The portal's pages call the API with the session cookie; signed-in publisher administrators see everything.
     session: 'withAdmins',
   },
@@ -309,6 +309,24 @@ export const SUBSCRIPTION_SYNC_FUNCTION: FunctionDefinition = {
   uses: { table: 'readWrite', topics: [LIFECYCLE_TOPIC, OPERATIONS_TOPIC], marketplace: true },
 };
 
+/**
+ * Sends each alert of the alerts topic to its recipient's contacts by e-mail (SES) and SMS (End User Messaging),
+ * according to each contact's state, and records the delivery per contact (docs/alerts.md "Delivery").
+ */
+export const ALERT_NOTIFIER_FUNCTION: FunctionDefinition = {
+  id: 'AlertNotifier',
+  entry: 'functions/alert-notifier/handler.ts',
+  description: 'Alert notifier: sends each alert to its recipient’s confirmed contacts by e-mail and SMS, per contact',
+  // A handful of contacts per alert, one channel call each (a second or less): 30 s leaves room for the SDK's retries.
+  timeoutSeconds: 30,
+  // Reads settings and contact states, writes delivery records and undeliverable states; delays held alerts on its
+  // own queue (ChangeMessageVisibility, part of the consume grant).
+  uses: { table: 'readWrite', queues: [{ queue: NOTIFICATIONS_QUEUE, access: 'consume' }], sendsAlerts: true },
+  // Ten alerts per invocation; at most two copies, so a burst of alerts (a month start) is paced under SES's sending
+  // rate (14 per second for a new account) and leaves concurrency to the landing page and the webhook.
+  trigger: { queue: NOTIFICATIONS_QUEUE, batchSize: 10, maxConcurrency: 2 },
+};
+
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   API_FUNCTION,
   USAGE_INGEST_FUNCTION,
@@ -322,6 +340,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   USAGE_REPORTER_FUNCTION,
   USAGE_RECONCILER_FUNCTION,
   SUBSCRIPTION_SYNC_FUNCTION,
+  ALERT_NOTIFIER_FUNCTION,
 ];
 
 export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [

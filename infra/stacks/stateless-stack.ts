@@ -22,6 +22,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { bindAlertChannels } from '#infra/constructs/alert-delivery.ts';
 import { AppFunction, METRICS_NAMESPACE, REPO_ROOT } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
 
@@ -168,8 +169,6 @@ export class StatelessStack extends Stack {
         bindQueue(fn, stateful.queueFor(use.queue).queue, use.queue.envVar, use.access);
       }
       for (const topic of definition.uses.topics ?? []) bindTopic(fn, stateful.topicFor(topic), topic.envVar);
-      // The topic's own stack defines what registering alert contacts may do (StatefulStack.alertContactsPolicy).
-      if (definition.uses.subscribesAlertContacts) fn.role?.addManagedPolicy(stateful.alertContactsPolicy);
       if (definition.uses.marketplace) {
         fn.addEnvironment(ENV.entraTenantId, entraTenantId.valueAsString);
         fn.addEnvironment(ENV.entraClientId, entraClientId.valueAsString);
@@ -222,6 +221,13 @@ export class StatelessStack extends Stack {
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: API_ACCESS_LOG_FORMAT },
     });
     this.apiUrl = stage.url;
+    // The notifier's unsubscribe links point at the API (its custom domain, once one is set up).
+    for (const definition of FUNCTIONS.filter((candidate) => candidate.uses.sendsAlerts)) {
+      bindAlertChannels(this.functionFor(definition.id, 'FUNCTIONS').function, stateful.alertChannels, {
+        sessionSecret: stateful.sessionSecret,
+        publicBaseUrl: this.apiUrl,
+      });
+    }
 
     const integrations = new Map<string, HttpLambdaIntegration>();
     for (const route of HTTP_ROUTES) {

@@ -5,7 +5,7 @@ import {
   type SendTextMessageCommandInput,
   ValidationException,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { isPhoneInCountries } from '#shared/domain/alerts/phone-countries.ts';
+import { type SmsCountry, smsCountryOf } from '#shared/domain/alerts/phone-countries.ts';
 import {
   type ChannelAcceptance,
   type OutgoingSms,
@@ -18,8 +18,8 @@ export interface SmsChannelSettings {
   readonly originationIdentity: string;
   /** The configuration set whose event destination receives delivery events. */
   readonly configurationSetName?: string;
-  /** ISO alpha-2 codes of the countries SMS may go to (`smsCountries`). */
-  readonly allowedCountries: readonly string[];
+  /** The countries SMS may go to (context setting `smsCountries`, `SMS_ALLOWED_COUNTRIES`). */
+  readonly allowedCountries: readonly SmsCountry[];
 }
 
 /**
@@ -39,7 +39,8 @@ export class EndUserMessagingSmsChannel implements SmsChannel {
   ) {}
 
   async send(sms: OutgoingSms): Promise<ChannelAcceptance> {
-    if (!isPhoneInCountries(sms.to, this.settings.allowedCountries)) {
+    const country = smsCountryOf(sms.to);
+    if (country === undefined || !this.settings.allowedCountries.includes(country)) {
       throw new RecipientRefused(
         'countryNotAllowed',
         `SMS to ${sms.to} is not sent: its country is not among the allowed ones (${this.settings.allowedCountries.join(', ')}; context setting smsCountries)`,

@@ -1,0 +1,27 @@
+import * as z from 'zod';
+import { secretValue } from '#shared/adapters/entra/secret-source.ts';
+import { SESSION_SETTINGS, sessionSecretSource } from '#shared/adapters/entra/sign-in-config.ts';
+import { contactLinkKeyFrom, SignedContactLinks } from '#shared/adapters/links/signed-contact-links.ts';
+import { required } from '#shared/config/settings.ts';
+import { ENV } from '#shared/env-names.ts';
+
+/**
+ * What signing or checking contact links needs: the session secret (the link key is derived from it) and the public
+ * base URL the links point at. For the Api (confirmation links when a budget or partner is saved), the notifier
+ * (unsubscribe links in every alert) and the ContactPages function (which checks them).
+ */
+export const CONTACT_LINK_SETTINGS = {
+  ...SESSION_SETTINGS,
+  [ENV.publicBaseUrl]: required('the public https base URL of the API, e.g. https://api.example.com').pipe(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.example.com' }),
+  ),
+};
+
+/** The links of the parsed settings; the secret is read when the first link is made or checked. */
+export function contactLinksOf(values: z.output<z.ZodObject<typeof CONTACT_LINK_SETTINGS>>): SignedContactLinks {
+  const source = sessionSecretSource(values);
+  return new SignedContactLinks(
+    contactLinkKeyFrom(() => secretValue(source)),
+    values[ENV.publicBaseUrl],
+  );
+}
