@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '#infra/functions.ts';
-import { ALERTS_TOPIC, OPERATIONS_TOPIC } from '#infra/resources.ts';
+import { OPERATIONS_TOPIC } from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { DEFAULT_API_THROTTLE, StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { ENV } from '#shared/env-names.ts';
