@@ -6,9 +6,17 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { QUEUES, type QueueDefinition, TABLES, type TableDefinition, TOPICS } from '#infra/resources.ts';
+import {
+  ALERTS_TOPIC,
+  NOTIFICATIONS_QUEUE,
+  QUEUES,
+  type QueueDefinition,
+  TABLES,
+  type TableDefinition,
+  TOPICS,
+} from '#infra/resources.ts';
 
 /** Names and addresses of the provisioned local resources, as environment variables for the handlers. */
 export type ResourceEnv = Record<string, string>;
@@ -34,7 +42,24 @@ export async function provisionLocalResources(clients: ProvisionClients, prefix:
     const created = await clients.sns.send(new CreateTopicCommand({ Name: `${prefix}-${topic.id}` }));
     env[topic.envVar] = created.TopicArn ?? '';
   }
+  // As infra/constructs/alert-delivery.ts does in AWS: the notifier's queue receives every alert, raw.
+  await subscribeQueue(clients, env[ALERTS_TOPIC.envVar] ?? '', env[NOTIFICATIONS_QUEUE.envVar] ?? '');
   return env;
+}
+
+/** Subscribes a queue to a topic with raw message delivery; subscribing again is harmless (SNS keeps one). */
+async function subscribeQueue(clients: ProvisionClients, topicArn: string, queueUrl: string): Promise<void> {
+  const attributes = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await clients.sns.send(
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: attributes.Attributes?.QueueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ALERT_CHECKS_SETTINGS, loadAlertChecksConfig } from '#functions/alert-checks/config.ts';
+import { ALERT_NOTIFIER_SETTINGS, loadAlertNotifierConfig } from '#functions/alert-notifier/config.ts';
 import { API_SETTINGS, loadApiConfig } from '#functions/api/config.ts';
 import { FULFILLMENT_WEBHOOK_SETTINGS, loadFulfillmentWebhookConfig } from '#functions/fulfillment-webhook/config.ts';
 import { LANDING_SETTINGS, loadLandingConfig } from '#functions/landing/config.ts';
@@ -16,6 +17,7 @@ import {
 import { loadUsageReporterConfig, USAGE_REPORTER_WORKER_SETTINGS } from '#functions/usage-reporter/config.ts';
 import {
   ALERT_CHECKS_FUNCTION,
+  ALERT_NOTIFIER_FUNCTION,
   API_FUNCTION,
   FULFILLMENT_WEBHOOK_FUNCTION,
   LANDING_FUNCTION,
@@ -56,6 +58,7 @@ export const FUNCTION_CONFIGS: Readonly<Record<string, FunctionConfigUnderTest>>
     settings: [USAGE_INGEST_SETTINGS, z.object(MARKETPLACE_SETTINGS)],
   },
   [USAGE_AGGREGATOR_FUNCTION.id]: { load: loadUsageAggregatorConfig, settings: [USAGE_AGGREGATOR_SETTINGS] },
+  [ALERT_NOTIFIER_FUNCTION.id]: { load: loadAlertNotifierConfig, settings: [ALERT_NOTIFIER_SETTINGS] },
   [LANDING_FUNCTION.id]: { load: loadLandingConfig, settings: [LANDING_SETTINGS] },
   [PORTAL_FUNCTION.id]: { load: loadPortalConfig, settings: [PORTAL_SETTINGS] },
   [FULFILLMENT_WEBHOOK_FUNCTION.id]: { load: loadFulfillmentWebhookConfig, settings: [FULFILLMENT_WEBHOOK_SETTINGS] },

@@ -270,7 +270,7 @@ describe('StatelessStack', () => {
       });
     });
 
-    it('lets only the aggregator, the operation-answers consumer and the reporter receive and delete messages, each of its own queue', () => {
+    it('lets only the aggregator, the operation-answers consumer, the reporter and the notifier receive and delete messages, each of its own queue', () => {
       const template2 = template.toJSON() as {
         Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
       };
@@ -280,7 +280,9 @@ describe('StatelessStack', () => {
       const consumerOf = (role: string) =>
         JSON.stringify(consumers.find(([, resource]) => JSON.stringify(resource.Properties.Roles).includes(role)));
 
-      expect(consumers).toHaveLength(3);
+      expect(consumers).toHaveLength(4);
+      expect(consumerOf('AlertNotifier')).toContain('Notifications');
+      expect(consumerOf('AlertNotifier')).not.toMatch(/StatefulUsage[0-9A-F]/);
       expect(consumerOf('UsageAggregator')).not.toContain('OperationAnswers');
       expect(consumerOf('UsageAggregator')).not.toContain('UsageReport');
       expect(consumerOf('UsageReporter')).toMatch(/FnGetAttUsageReport[0-9A-F]{8}Arn/);

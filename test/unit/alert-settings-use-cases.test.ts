@@ -13,6 +13,7 @@ import { savePartner } from '#shared/use-cases/partners/save-partner.ts';
 import { anActiveSubscription, anEvaluationWorld } from '#test/builders/alert-evaluation.ts';
 import { aCreditLink, aPartnerRecord, oneCandidatePerRule, yen } from '#test/builders/alerts.ts';
 import { aCustomer, aPartner, aPublisher } from '#test/builders/subscription.ts';
+import { InMemoryAlertDeliveries } from '#test/helpers/in-memory-alert-deliveries.ts';
 import { InMemoryContactStates, InMemoryOutbox } from '#test/helpers/in-memory-alert-settings.ts';
 
 const jpy = (amount: string) => ({ amount, currency: 'JPY' });
@@ -26,7 +27,8 @@ async function aSettingsWorld() {
   const subscriptionB = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'tenant-b' });
   await world.subscriptions.put(subscriptionA);
   await world.subscriptions.put(subscriptionB);
-  return { ...world, contacts, outbox, subscriptionA, subscriptionB };
+  const deliveries = new InMemoryAlertDeliveries();
+  return { ...world, contacts, outbox, deliveries, subscriptionA, subscriptionB };
 }
 
 describe('budgets', () => {
@@ -434,6 +436,27 @@ describe('alert history', () => {
     expect(bySubscriptionForA.alerts.map((a) => a.rule)).toEqual(['budgetThreshold']);
     expect(bySubscriptionForX.alerts.map((a) => a.rule)).toEqual(['chargesOverCreditLevel']);
     expect(asPublisher.alerts.map((a) => a.rule)).toEqual(['spike']);
+  });
+
+  it('shows what the notifier did for each contact: "sent" only when the channel accepted it', async () => {
+    const { world } = await aHistory();
+    const [alert] = (await listAlertHistory(world, aCustomer({ tenantId: 'tenant-a' }), {})).alerts;
+    const key = alert?.key ?? '';
+    const at = new Date('2025-06-20T03:00:05Z');
+    const confirmed = { channel: 'email', address: 'it@a.example' } as const;
+    const unconfirmed = { channel: 'sms', address: '+819012345678' } as const;
+    await world.deliveries.claim(key, confirmed, at, new Date(at.getTime() + 60_000));
+    await world.deliveries.settle(key, confirmed, 1, { state: 'sent', messageId: 'ses-1' }, at);
+    await world.deliveries.claim(key, unconfirmed, at, new Date(at.getTime() + 60_000));
+    await world.deliveries.settle(key, unconfirmed, 1, { state: 'held', reason: 'pending' }, at);
+
+    const [shown] = (await listAlertHistory(world, aCustomer({ tenantId: 'tenant-a' }), {})).alerts;
+
+    expect(alert?.deliveries).toEqual([]);
+    expect(shown?.deliveries).toEqual([
+      { channel: 'email', address: 'it@a.example', state: 'sent', at: at.toISOString() },
+      { channel: 'sms', address: '+819012345678', state: 'held', reason: 'pending', at: at.toISOString() },
+    ]);
   });
 
   it("refuses another recipient's history and a malformed recipient", async () => {

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createSnsClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
+import { DynamoAlertDeliveries } from '#shared/adapters/dynamodb/dynamo-alert-deliveries.ts';
 import { DynamoAlertLog } from '#shared/adapters/dynamodb/dynamo-alert-log.ts';
 import { DynamoAlertSettingsReader } from '#shared/adapters/dynamodb/dynamo-alert-settings-reader.ts';
 import { DynamoBudgetStore } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
@@ -35,6 +36,8 @@ export function buildAlertDependencies(
     alertSettings: new DynamoAlertSettingsReader(documentClient, config.tableName),
     ledger: new DynamoUsageLedger(documentClient, config.tableName, clock),
     alertLog: new DynamoAlertLog(documentClient, config.tableName),
+    // The notifier's per-contact records, shown with each alert of the history.
+    deliveries: new DynamoAlertDeliveries(documentClient, config.tableName),
     publisher,
     // Saving a budget or partner registers its contacts here (pending until they confirm); the notifier reads them.
     contacts: new DynamoContactStates(documentClient, config.tableName, () => clock.now()),
