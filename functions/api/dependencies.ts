@@ -3,7 +3,9 @@ import { createDocumentClient, createSqsClient } from '#shared/adapters/aws-clie
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import { buildAlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
 import { cryptoDayPackCodes } from '#shared/adapters/day-pack-codes.ts';
+import { DynamoAlertDeliveries } from '#shared/adapters/dynamodb/dynamo-alert-deliveries.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { DynamoContactStates } from '#shared/adapters/dynamodb/dynamo-contact-states.ts';
 import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-store.ts';
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
 import { DynamoReportingRuns } from '#shared/adapters/dynamodb/dynamo-reporting-runs.ts';
@@ -24,8 +26,14 @@ export function buildApiDependencies(config: ApiConfig) {
   const subscriptions = new DynamoSubscriptionStore(documentClient, config.tableName);
   const dayPacks = new DynamoDayPackStore(documentClient, config.tableName);
   return {
-    // Alert settings, usage, alert history and the local outbox: stores, ledger, alert log, contact registry.
+    // Alert settings, usage, alert history and the local outbox: stores, ledger, alert log.
     ...alerts,
+    // Saving a budget or partner registers its contacts (pending until they confirm); the notifier reads them. Here
+    // rather than in the shared alert dependencies: only the API saves settings, and the other functions' bundles
+    // stay as small as they were.
+    contacts: new DynamoContactStates(documentClient, config.tableName, () => systemClock.now()),
+    // The notifier's per-contact records, shown with each alert of the history.
+    deliveries: new DynamoAlertDeliveries(documentClient, config.tableName),
     // Publisher operations, entitlement, audit trail: audit log, catalog policy, credit check, marketplace client.
     ...buildFulfillmentDependencies(config, documentClient, alerts),
     clock: systemClock,

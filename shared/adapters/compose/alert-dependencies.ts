@@ -1,10 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createSnsClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
-import { DynamoAlertDeliveries } from '#shared/adapters/dynamodb/dynamo-alert-deliveries.ts';
 import { DynamoAlertLog } from '#shared/adapters/dynamodb/dynamo-alert-log.ts';
 import { DynamoAlertSettingsReader } from '#shared/adapters/dynamodb/dynamo-alert-settings-reader.ts';
 import { DynamoBudgetStore } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
-import { DynamoContactStates } from '#shared/adapters/dynamodb/dynamo-contact-states.ts';
 import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
@@ -15,7 +13,7 @@ import type { Catalog } from '#shared/domain/catalog.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /**
- * The stores, ledger, alert log, contact store and SNS publisher that evaluating and delivering alerts needs, for every function
+ * The stores, ledger, alert log and SNS publisher that evaluating and delivering alerts needs, for every function
  * that does it (the aggregator after each commit, the hourly alert checks, the API for settings and the outbox).
  */
 export function buildAlertDependencies(
@@ -36,11 +34,7 @@ export function buildAlertDependencies(
     alertSettings: new DynamoAlertSettingsReader(documentClient, config.tableName),
     ledger: new DynamoUsageLedger(documentClient, config.tableName, clock),
     alertLog: new DynamoAlertLog(documentClient, config.tableName),
-    // The notifier's per-contact records, shown with each alert of the history.
-    deliveries: new DynamoAlertDeliveries(documentClient, config.tableName),
     publisher,
-    // Saving a budget or partner registers its contacts here (pending until they confirm); the notifier reads them.
-    contacts: new DynamoContactStates(documentClient, config.tableName, () => clock.now()),
     // Local mode only (fauxqs sends no e-mail or SMS): the queue that receives every recipient's alerts instead.
     ...(config.alertsOutboxQueueUrl
       ? {
