@@ -61,6 +61,29 @@ export interface DeploymentSettings {
    * `SMS_ALLOWED_COUNTRIES`. Supported: those of shared/domain/alerts/phone-countries.ts.
    */
   readonly smsCountries: readonly SmsCountry[];
+  /**
+   * `alertEmailDomain` (default none): the publisher's domain alert e-mail is sent from (`alerts.example.com`). The
+   * stateful stack creates its SES identity with Easy DKIM (three CNAME records to publish, docs/deploy.md) and a
+   * configuration set whose events (bounces, complaints, deliveries, rejects) go to the DeliveryEvents topic. Unset:
+   * no e-mail alerts (the notifier logs so at cold start, the history reports `emailNotConfigured`).
+   */
+  readonly alertEmailDomain?: string;
+  /**
+   * `alertEmailFrom` (default `Alerts <alerts@<alertEmailDomain>>`): the sender of alert e-mail; its address must be
+   * of `alertEmailDomain`.
+   */
+  readonly alertEmailFrom?: string;
+  /**
+   * `smsOriginationIdentityArn` (default none): the ARN of the registered origination identity SMS is sent from (a
+   * phone number, sender id or pool of AWS End User Messaging SMS: a US toll-free number or 10DLC campaign, a
+   * Japanese sender id…, docs/deploy.md). An ARN, so the notifier may send from that identity only. Unset: no SMS.
+   */
+  readonly smsOriginationIdentityArn?: string;
+  /**
+   * `smsSpendAlarmUsd` (default 20): the month-to-date SMS spend, in US dollars, at which the spend alarm notifies the
+   * operations topic (End User Messaging's own spend limit stops sending at its limit; this warns before).
+   */
+  readonly smsSpendAlarmUsd: number;
 }
 
 /** The custom domain of the API and where its certificate comes from (docs/deploy.md, "Custom domain"). */
@@ -87,6 +110,9 @@ export const EDGE_REGION = 'us-east-1';
 
 export const FUNCTION_ALARMS = ['account', 'perFunction', 'none'] as const;
 export type FunctionAlarms = (typeof FUNCTION_ALARMS)[number];
+
+/** Alarm on SMS spend from USD 20 a month: about 250 alert SMS to Japan, or 2,500 in the US. */
+export const DEFAULT_SMS_SPEND_ALARM_USD = 20;
 
 export const DEFAULT_CATALOG_PATH = 'infra/catalog/catalog.yaml';
 
@@ -116,6 +142,8 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     functionAlarms: context.oneOf('functionAlarms', FUNCTION_ALARMS) ?? 'account',
     dashboard: context.boolean('dashboard') ?? true,
     smsCountries: smsCountriesOf(context.list('smsCountries')),
+    ...alertChannelSettings(context),
+    smsSpendAlarmUsd: context.integer('smsSpendAlarmUsd', { min: 1, max: 1_000_000 }) ?? DEFAULT_SMS_SPEND_ALARM_USD,
   };
 }
 
@@ -257,4 +285,33 @@ export class ContextReader {
     if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
     throw new DeploymentSettingsError(`Context "${key}" must be a comma-separated list, got ${JSON.stringify(value)}`);
   }
+}
+
+/** @throws DeploymentSettingsError for a sender outside the domain, or an origination identity that is no ARN. */
+function alertChannelSettings(
+  context: ContextReader,
+): Pick<DeploymentSettings, 'alertEmailDomain' | 'alertEmailFrom' | 'smsOriginationIdentityArn'> {
+  const domain = context.string('alertEmailDomain')?.toLowerCase();
+  const from = context.string('alertEmailFrom');
+  if (from && !domain) {
+    throw new DeploymentSettingsError('Context "alertEmailFrom" needs "alertEmailDomain" (the domain SES verifies)');
+  }
+  if (domain && !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/.test(domain)) {
+    throw new DeploymentSettingsError(`Context "alertEmailDomain" must be a domain name such as alerts.example.com`);
+  }
+  const address = from?.match(/<([^>]+)>\s*$/)?.[1] ?? from;
+  if (domain && address && !address.toLowerCase().endsWith(`@${domain}`)) {
+    throw new DeploymentSettingsError(`Context "alertEmailFrom" must be an address of ${domain}, got ${from}`);
+  }
+  const origination = context.string('smsOriginationIdentityArn');
+  if (origination && !/^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|sender-id|pool)\//.test(origination)) {
+    throw new DeploymentSettingsError(
+      'Context "smsOriginationIdentityArn" must be the ARN of an End User Messaging phone number, sender id or pool ' +
+        `(arn:aws:sms-voice:<region>:<account>:phone-number/<id>), got ${origination}`,
+    );
+  }
+  return {
+    ...(domain ? { alertEmailDomain: domain, alertEmailFrom: from ?? `Alerts <alerts@${domain}>` } : {}),
+    ...(origination ? { smsOriginationIdentityArn: origination } : {}),
+  };
 }

@@ -2,6 +2,7 @@ import {
   ALERTS_TOPIC,
   CONTACT_EVENTS_QUEUE,
   LIFECYCLE_TOPIC,
+  NOTIFICATIONS_QUEUE,
   OPERATION_ANSWERS_QUEUE,
   OPERATIONS_TOPIC,
   type QueueDefinition,
@@ -44,10 +45,11 @@ export interface ResourceUse {
    */
   readonly inspectsEntraCredential?: boolean;
   /**
-   * Registers alert contacts: subscribes e-mail addresses, phone numbers (and the local outbox queue) to the alerts
-   * topic with a filter policy, so it needs `sns:Subscribe` and the subscription-attribute actions on that topic.
+   * Sends alerts by e-mail and SMS (infra/constructs/alert-delivery.ts `bindAlertChannels`): gets the senders and
+   * configuration sets, `ses:SendEmail` and `sms-voice:SendTextMessage` on exactly those, and what unsubscribe links
+   * are signed with (the session secret, the public base URL).
    */
-  readonly subscribesAlertContacts?: boolean;
+  readonly sendsAlerts?: boolean;
   /**
    * Signs users in with Microsoft: gets the sign-in app's client id and the right to read its client secret
    * (`SIGN_IN_*`, shared/adapters/entra/sign-in-config.ts).
@@ -154,10 +156,9 @@ export const API_FUNCTION: FunctionDefinition = {
   entry: 'functions/api/handler.ts',
   description:
     'Our own HTTP API (API-key protected): health, catalog, API keys, subscriptions, day packs, usage, alert settings',
-  // The health check reads the usage queue's attributes, which the send grant includes. The alerts topic: its ARN, to
-  // subscribe alert contacts with their filter policies (PUT budget / partner), and the partner's notice of a publisher
-  // change refused by its credit levels, which the API publishes; sns:Subscribe and friends are granted in the
-  // stateless stack. The lifecycle
+  // The health check reads the usage queue's attributes, which the send grant includes. The alerts topic: for
+  // the partner's notice of a publisher change refused by its credit levels, which the API publishes, and (local
+  // mode only) the outbox queue's subscription. The lifecycle
   // topic: a publisher plan or seat change that Microsoft reports Succeeded is applied and published by the API itself.
   // The usage-report queue: `POST /v1/reporting/runs` (`npm run report`) dispatches a reporting run now.
   uses: {
@@ -208,7 +209,8 @@ export const API_FUNCTION: FunctionDefinition = {
     marketplace: true,
     // GET /health reports whether the Entra client secret is still the placeholder, and when it expires.
     inspectsEntraCredential: true,
-    subscribesAlertContacts: true,
+    // A new alert contact is sent its confirmation message through the notifier's channels (SES, SMS).
+    sendsAlerts: true,
     // The portal's pages call the API with the session cookie; signed-in publisher administrators see everything.
     session: 'withAdmins',
     // Saving a budget or partner sends each new contact a confirmation link, and refuses phones of other countries.
@@ -556,6 +558,42 @@ export const CONTACT_EVENTS_FUNCTION: FunctionDefinition = {
   trigger: { queue: CONTACT_EVENTS_QUEUE, batchSize: 10, maxBatchingWindowSeconds: 5, maxConcurrency: 2 },
 };
 
+/**
+ * Sends each alert of the alerts topic to its recipient's contacts by e-mail (SES) and SMS (End User Messaging),
+ * according to each contact's state, and records the delivery per contact (docs/alerts.md "Delivery").
+ */
+export const ALERT_NOTIFIER_FUNCTION: FunctionDefinition = {
+  id: 'AlertNotifier',
+  entry: 'functions/alert-notifier/handler.ts',
+  description: 'Alert notifier: sends each alert to its recipient’s confirmed contacts by e-mail and SMS, per contact',
+  // A handful of contacts per alert, one channel call each (a second or less): 30 s leaves room for the SDK's retries.
+  timeoutSeconds: 30,
+  // Reads settings and contact states, writes delivery records and undeliverable states; delays held alerts on its
+  // own queue (ChangeMessageVisibility, part of the consume grant).
+  uses: {
+    table: {
+      // Budgets (a customer's contacts) and partners; contact states (read, and marked undeliverable on a refusal);
+      // the delivery records under each alert (claimed per contact before sending).
+      items: {
+        GetItem: [ITEM.subscription, ITEM.partner, ITEM.contact, ITEM.alert],
+        Query: [ITEM.alert],
+        PutItem: [ITEM.alert],
+        UpdateItem: [ITEM.contact, ITEM.alert],
+      },
+      // A customer's budgets (all its subscriptions' contacts).
+      indexQuery: [INDEX.customer],
+    },
+    queues: [{ queue: NOTIFICATIONS_QUEUE, access: 'consume' }],
+    sendsAlerts: true,
+    // Unsubscribe links in every e-mail (signed with the session secret's derived key, at the public base URL).
+    contactLinks: true,
+    smsCountries: true,
+  },
+  // Ten alerts per invocation; at most two copies, so a burst of alerts (a month start) is paced under SES's sending
+  // rate (14 per second for a new account) and leaves concurrency to the landing page and the webhook.
+  trigger: { queue: NOTIFICATIONS_QUEUE, batchSize: 10, maxConcurrency: 2 },
+};
+
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   API_FUNCTION,
   USAGE_INGEST_FUNCTION,
@@ -572,6 +610,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   ENTRA_CANARY_FUNCTION,
   CONTACT_PAGES_FUNCTION,
   CONTACT_EVENTS_FUNCTION,
+  ALERT_NOTIFIER_FUNCTION,
 ];
 
 /** Concurrency the functions reserve together; the account needs this plus Lambda's 100 unreserved copies. */

@@ -131,6 +131,27 @@ export const CONTACT_EVENTS_QUEUE: QueueDefinition = {
 };
 
 /**
+ * Every alert of the alerts topic (raw delivery), for the AlertNotifier to send to the recipient's contacts by e-mail
+ * and SMS. Visibility: six times the notifier's 30 s timeout. An alert held for a contact that has not confirmed yet
+ * comes back with a growing delay (`comeBackDelaySeconds`: 15 min up to 12 h), about 20 receives over the week a
+ * contact has to confirm; with a few transient channel failures on top, 30 receives leave room before the dead-letter
+ * queue. Kept 14 days (the SQS maximum): longer than the confirmation window.
+ */
+export const NOTIFICATIONS_QUEUE: QueueDefinition = {
+  id: 'Notifications',
+  envVar: ENV.notificationsQueueUrl,
+  visibilityTimeoutSeconds: 180,
+  maxReceiveCount: 30,
+  retentionDays: 14,
+  // An alert held for a contact that has not confirmed stays on the queue up to the week the contact has to confirm,
+  // on purpose; past that, plus a day, it is stuck. Failures sooner show in the retries and dead-letter alarms.
+  oldestMessageAlarmSeconds: 8 * 24 * 3600,
+  deadLetterAdvice:
+    'An alert could not be delivered to every contact of its recipient (a channel failing for hours, or the table out ' +
+    'of reach); GET /v1/alerts shows each contact’s delivery. Runbook: docs/operate.md.',
+};
+
+/**
  * Where Amazon SES (the configuration set's event destination) and AWS End User Messaging SMS (its configuration
  * set's event destination, and two-way inbound messages) publish delivery events. The contact-events queue is
  * subscribed to it (infra/constructs/contact-events.ts).
@@ -140,7 +161,7 @@ export const DELIVERY_EVENTS_TOPIC: TopicDefinition = { id: 'DeliveryEvents', en
 /** Subscription lifecycle events for the publisher's app (SubscriptionActivated, PlanChanged, …). */
 export const LIFECYCLE_TOPIC: TopicDefinition = { id: 'Lifecycle', envVar: ENV.lifecycleTopicArn };
 
-/** Budget, spike and credit-limit alerts, fanned out to e-mail and SMS subscriptions with filter policies. */
+/** Budget, spike and credit-limit alerts: the notifications queue (and, locally, the outbox) is subscribed to it. */
 export const ALERTS_TOPIC: TopicDefinition = { id: 'Alerts', envVar: ENV.alertsTopicArn };
 
 /**
@@ -150,5 +171,11 @@ export const ALERTS_TOPIC: TopicDefinition = { id: 'Alerts', envVar: ENV.alertsT
 export const OPERATIONS_TOPIC: TopicDefinition = { id: 'Operations', envVar: 'OPERATIONS_TOPIC_ARN' };
 
 export const TABLES = [MAIN_TABLE] as const;
-export const QUEUES = [USAGE_QUEUE, OPERATION_ANSWERS_QUEUE, USAGE_REPORT_QUEUE, CONTACT_EVENTS_QUEUE] as const;
+export const QUEUES = [
+  USAGE_QUEUE,
+  OPERATION_ANSWERS_QUEUE,
+  USAGE_REPORT_QUEUE,
+  CONTACT_EVENTS_QUEUE,
+  NOTIFICATIONS_QUEUE,
+] as const;
 export const TOPICS = [LIFECYCLE_TOPIC, ALERTS_TOPIC, OPERATIONS_TOPIC, DELIVERY_EVENTS_TOPIC] as const;

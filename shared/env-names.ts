@@ -70,6 +70,22 @@ export const ENV = {
   // (reference/marketplace-api.md §2.3, defence in depth beside the JWT): the parameter's name and its value.
   webhookSharedSecretParameter: 'WEBHOOK_SHARED_SECRET_PARAMETER',
   webhookSharedSecretValue: 'WEBHOOK_SHARED_SECRET_VALUE',
+  /** The queue subscribed to the alerts topic, consumed by the AlertNotifier (it delays held alerts on it). */
+  notificationsQueueUrl: 'NOTIFICATIONS_QUEUE_URL',
+  /**
+   * Optional: the sender of alert e-mail, an address of the SES-verified domain (`Alerts <alerts@example.com>`), from
+   * the context settings `alertEmailFrom` / `alertEmailDomain`. Unset: no e-mail is sent (reported per contact).
+   */
+  alertEmailFrom: 'ALERT_EMAIL_FROM',
+  /** Optional: the SES configuration set alert e-mail is sent in (its events report bounces and complaints). */
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  /**
+   * Optional: the End User Messaging origination identity SMS is sent from (phone number, sender id or pool, id or
+   * ARN), from the context setting `smsOriginationIdentity`. Unset: no SMS is sent (reported per contact).
+   */
+  smsOriginationIdentity: 'SMS_ORIGINATION_IDENTITY',
+  /** Optional: the End User Messaging configuration set SMS is sent in (its events report delivery). */
+  smsConfigurationSet: 'SMS_CONFIGURATION_SET',
   /**
    * Optional: comma-separated ISO country codes alert SMS may go to (`JP,US`), from the context setting
    * `smsCountries` (default in shared/domain/alerts/phone-countries.ts); a phone elsewhere is refused when saved.

@@ -1,5 +1,10 @@
 import * as z from 'zod';
 import {
+  ALERT_CHANNEL_SETTINGS,
+  type AlertChannelConfig,
+  alertChannelsOf,
+} from '#shared/adapters/compose/alert-channel-config.ts';
+import {
   PUBLISHER_ADMIN_SETTINGS,
   publisherAdmins,
   SESSION_SETTINGS,
@@ -50,6 +55,8 @@ export const API_SETTINGS = z.object({
   // A new alert contact is sent a confirmation link; phones must be in the countries SMS may go to.
   ...CONTACT_LINK_SETTINGS,
   [ENV.localMailbox]: optional(),
+  // The channels the confirmation messages go through (the notifier's; SMS_ALLOWED_COUNTRIES is checked below).
+  ...ALERT_CHANNEL_SETTINGS,
   [ENV.smsAllowedCountries]: optional().refine(
     (text) => {
       try {
@@ -83,6 +90,8 @@ export interface ApiConfig extends AlertsSettings {
   readonly smsCountries: readonly SmsCountry[];
   /** Local mode and tests: contact messages are kept in the table, not sent. */
   readonly localMailbox: boolean;
+  /** The e-mail and SMS channels of the deployment (absent: that channel is off). */
+  readonly channels: AlertChannelConfig;
   /**
    * The marketplace client's configuration, read on the first publisher operation rather than at cold start: only
    * those routes call Microsoft, and a mistake in these settings must not take the other routes (keys, usage, alert
@@ -117,6 +126,7 @@ export function loadApiConfig(env: Env = runtimeEnv()): ApiConfig {
     contactLinks: contactLinksOf(values),
     smsCountries: smsCountriesOf(values[ENV.smsAllowedCountries]),
     localMailbox: values[ENV.localMailbox] === 'true',
+    channels: alertChannelsOf(values),
     marketplace: () => loadMarketplaceConfig(env),
     marketplaceConfigured: (env[ENV.entraCredentialKind] ?? '') !== '',
   };

@@ -4,6 +4,7 @@ import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catal
 import { buildAlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
 import { buildContactLifecycle, contactChannels } from '#shared/adapters/compose/contact-lifecycle.ts';
 import { cryptoDayPackCodes } from '#shared/adapters/day-pack-codes.ts';
+import { DynamoAlertDeliveries } from '#shared/adapters/dynamodb/dynamo-alert-deliveries.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-store.ts';
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
@@ -28,7 +29,7 @@ export function buildApiDependencies(config: ApiConfig) {
   const subscriptions = new DynamoSubscriptionStore(documentClient, config.tableName);
   const dayPacks = new DynamoDayPackStore(documentClient, config.tableName);
   return {
-    // Alert settings, usage, alert history and the local outbox: stores, ledger, alert log, contact registry.
+    // Alert settings, usage, alert history and the local outbox: stores, ledger, alert log.
     ...alerts,
     // Contact states (shown with budgets and partners) and the confirmation messages of new contacts.
     ...buildContactLifecycle(
@@ -39,6 +40,8 @@ export function buildApiDependencies(config: ApiConfig) {
       systemClock,
     ),
     smsCountries: config.smsCountries,
+    // The notifier's per-contact records, shown with each alert of the history.
+    deliveries: new DynamoAlertDeliveries(documentClient, config.tableName),
     // Publisher operations, entitlement, audit trail: audit log, catalog policy, credit check, marketplace client.
     ...buildFulfillmentDependencies(config, documentClient, alerts),
     clock: systemClock,

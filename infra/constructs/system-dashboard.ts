@@ -16,9 +16,9 @@ export interface SystemDashboardProps {
 
 /**
  * CloudWatch's free tier covers 3 dashboards of up to 50 metrics each; beyond that a dashboard costs USD 3 a month
- * (docs/cost.md). This one stays under it: two lines per function (invocations, errors), the account's throttles and
- * concurrency, and a few lines per service; throttles and duration per function are on the Lambda console's own pages
- * (free). test/infra/operational-alarms.test.ts counts the metrics.
+ * (docs/cost.md). This one stays under it: one line per function (errors), the account's invocations, throttles and
+ * concurrency, and a few lines per service; invocations, throttles and duration per function are on the Lambda
+ * console's own pages (free). test/infra/operational-alarms.test.ts counts the metrics.
  */
 export const DASHBOARD_METRIC_BUDGET = 50;
 
@@ -73,18 +73,20 @@ export class SystemDashboard extends Construct {
         legendPosition: cloudwatch.LegendPosition.RIGHT,
       });
     const sum = { period: PERIOD, statistic: cloudwatch.Stats.SUM };
-    this.dashboard.addWidgets(
-      perFunction('Function invocations', (fn) => fn.metricInvocations(sum)),
-      perFunction('Function errors', (fn) => fn.metricErrors(sum)),
-    );
     const accountWide = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName, statistic, period: PERIOD });
+    // Errors per function (which one fails is what an operator needs); invocations, throttles and concurrency for
+    // the whole account, so that the dashboard stays within the free 50 metrics as functions are added.
     this.dashboard.addWidgets(
+      perFunction('Function errors', (fn) => fn.metricErrors(sum)),
       new cloudwatch.GraphWidget({
-        title: 'Lambda, whole account: throttles and concurrency',
-        left: [withLabel(accountWide('Throttles', cloudwatch.Stats.SUM), 'throttles')],
+        title: 'Lambda, whole account: invocations, throttles and concurrency',
+        left: [
+          withLabel(accountWide('Invocations', cloudwatch.Stats.SUM), 'invocations'),
+          withLabel(accountWide('Throttles', cloudwatch.Stats.SUM), 'throttles'),
+        ],
         right: [withLabel(accountWide('ConcurrentExecutions', cloudwatch.Stats.MAXIMUM), 'concurrent executions')],
-        width: 24,
+        width: 12,
         height: HEIGHT,
       }),
     );

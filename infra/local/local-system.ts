@@ -26,8 +26,10 @@ import { removeLocalSystemFile, writeLocalSystemFile } from '#infra/local/local-
 import { provisionLocalResources } from '#infra/local/provision.ts';
 import { type SqsLambdaHandler, startQueuePoller } from '#infra/local/queue-poller.ts';
 import { type LocalSchedules, type ScheduledHandler, startSchedules } from '#infra/local/scheduler.ts';
+import { type LocalSes, startLocalSes } from '#infra/local/ses-local.ts';
+import { type SmsStandIn, startSmsStandIn } from '#infra/local/sms-stand-in.ts';
 import { writePortalAssets } from '#infra/portal-assets.ts';
-import { DELIVERY_EVENTS_TOPIC, MAIN_TABLE } from '#infra/resources.ts';
+import { DELIVERY_EVENTS_TOPIC, MAIN_TABLE, NOTIFICATIONS_QUEUE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import {
   type AwsEndpoints,
@@ -75,6 +77,10 @@ export interface LocalSystem {
   readonly emulator: MarketplaceEmulator;
   readonly endpoints: Required<AwsEndpoints>;
   readonly resources: Record<string, string>;
+  /** aws-ses-v2-local: the alert e-mails the notifier sent (a person opens this URL; `GET <url>/store` as JSON). */
+  readonly mail: LocalSes;
+  /** The SMS stand-in: the alert SMS the notifier sent (`GET <endpoint>/messages`). */
+  readonly sms: SmsStandIn;
   readonly bootstrapKey: { token: string; created: boolean };
   /** The one clock of the system: the functions, the emulator and the schedules follow it; it moves only forward. */
   readonly clock: LocalClock;
@@ -95,17 +101,29 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     clock?: LocalClock;
     schedules?: LocalSchedules;
     guard?: () => void;
+    mail?: LocalSes;
+    sms?: SmsStandIn;
   } = {};
   const localDir = options.localDir ?? join(REPO_ROOT, '.local');
   const stopAll = async () => {
     await started.schedules?.stop();
     await new Promise<void>((done) => (started.server ? started.server.close(() => done()) : done()));
-    await Promise.allSettled([started.emulator?.stop(), started.messaging?.stop(), started.dynamodb?.stop()]);
+    await Promise.allSettled([
+      started.emulator?.stop(),
+      started.messaging?.stop(),
+      started.dynamodb?.stop(),
+      started.mail?.stop(),
+      started.sms?.stop(),
+    ]);
     started.clock?.release();
     started.guard?.();
   };
   try {
     const endpoints = await startStandIns(options, started);
+    // The alert channels' stand-ins: SES (aws-ses-v2-local, with a mail viewer) and End User Messaging SMS.
+    [started.mail, started.sms] = await Promise.all([startLocalSes(), startSmsStandIn()]);
+    const mail = started.mail;
+    const sms = started.sms;
     const resources = await provision(endpoints, options.prefix ?? 'local', options.tableName);
     // fauxqs sends no e-mail or SMS: alerts also go to an outbox queue subscribed with the same filter policies,
     // which `GET /v1/outbox` shows.
@@ -149,6 +167,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       ...signInEnv(emulator, caPath, portalAssetsDir),
       ...resources,
       ...localAwsEnv(endpoints),
+      ...localAlertChannelEnv(mail, sms, apiUrl),
       // As the CDK app compiles it into each bundle: functions read the catalog as JSON only.
       [ENV.catalogJson]: JSON.stringify(catalog),
       // The canary opens the local landing page, as it opens the deployed one.
@@ -196,7 +215,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     );
     const sqs = createSqsClient(endpoints);
     const pollers = await startQueueTriggers(handlers, sqs, resources, log);
-    const triggerQueues = FUNCTIONS.flatMap((f) => (f.trigger ? [resources[f.trigger.queue.envVar] ?? ''] : []));
+    // The notifications queue holds alerts for unconfirmed contacts for days (invisible, coming back later): nothing
+    // else in the system waits for it, so a clock move does not wait for it to empty.
+    const triggerQueues = FUNCTIONS.flatMap((f) =>
+      f.trigger && f.trigger.queue !== NOTIFICATIONS_QUEUE ? [resources[f.trigger.queue.envVar] ?? ''] : [],
+    );
     clock.follow({
       runTimersUntil: (target) => emulator.runTimersUntil(target),
       holdSchedules: (move) => schedules.exclusive(move),
@@ -213,6 +236,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       emulator,
       endpoints,
       resources,
+      mail,
+      sms,
       bootstrapKey,
       clock,
       stop: async () => {
@@ -288,6 +313,22 @@ async function startQueueTriggers(
     }
   }
   return pollers;
+}
+
+/**
+ * What the notifier sends through locally: aws-ses-v2-local and the SMS stand-in, with a sender and an origination
+ * identity of their own (neither checks them), unsubscribe links pointing at this API, and the US and Japan allowed
+ * (the stand-in sends anywhere; the allow-list is what the tests exercise).
+ */
+function localAlertChannelEnv(mail: LocalSes, sms: SmsStandIn, apiUrl: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_SESV2: mail.endpoint,
+    AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: sms.endpoint,
+    [ENV.alertEmailFrom]: 'Alerts <alerts@publisher.localhost>',
+    [ENV.smsOriginationIdentity]: 'arn:aws:sms-voice:us-east-1:000000000000:phone-number/local',
+    [ENV.smsAllowedCountries]: 'JP,US',
+    [ENV.publicBaseUrl]: apiUrl,
+  };
 }
 
 async function startStandIns(

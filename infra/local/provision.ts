@@ -9,8 +9,10 @@ import {
 import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
+  ALERTS_TOPIC,
   CONTACT_EVENTS_QUEUE,
   DELIVERY_EVENTS_TOPIC,
+  NOTIFICATIONS_QUEUE,
   QUEUES,
   type QueueDefinition,
   TABLES,
@@ -59,28 +61,30 @@ export async function provisionLocalResources(
     const created = await clients.sns.send(new CreateTopicCommand({ Name: `${prefix}-${topic.id}` }));
     env[topic.envVar] = created.TopicArn ?? '';
   }
+  // As infra/constructs/alert-delivery.ts does in AWS: the notifier's queue receives every alert, raw.
+  await subscribeQueue(clients, env[ALERTS_TOPIC.envVar] ?? '', env[NOTIFICATIONS_QUEUE.envVar] ?? '');
   // As infra/constructs/contact-events.ts wires it in AWS: delivery events reach the contact-events queue as they
   // were published (raw). Nothing publishes here by itself (the local channels emit no events): a test or a person
   // publishes an SES- or SMS-shaped event to the topic (docs/local-mode.md).
-  const queueArn = await queueArnOf(clients.sqs, env[CONTACT_EVENTS_QUEUE.envVar] ?? '');
+  await subscribeQueue(clients, env[DELIVERY_EVENTS_TOPIC.envVar] ?? '', env[CONTACT_EVENTS_QUEUE.envVar] ?? '');
+  return env;
+}
+
+/** Subscribes a queue to a topic with raw message delivery; subscribing again is harmless (SNS keeps one). */
+async function subscribeQueue(clients: ProvisionClients, topicArn: string, queueUrl: string): Promise<void> {
+  const attributes = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const queueArn = attributes.Attributes?.QueueArn;
+  if (!queueArn) throw new Error(`Queue ${queueUrl} has no ARN`);
   await clients.sns.send(
     new SubscribeCommand({
-      TopicArn: env[DELIVERY_EVENTS_TOPIC.envVar],
+      TopicArn: topicArn,
       Protocol: 'sqs',
       Endpoint: queueArn,
       Attributes: { RawMessageDelivery: 'true' },
     }),
   );
-  return env;
-}
-
-async function queueArnOf(sqs: SQSClient, queueUrl: string): Promise<string> {
-  const attributes = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  const arn = attributes.Attributes?.QueueArn;
-  if (!arn) throw new Error(`Queue ${queueUrl} has no ARN`);
-  return arn;
 }
 
 /**

@@ -1088,6 +1088,16 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
               subject: '予算の80%に達しました',
               sms: '予算の80%に達しました (Contoso analytics)',
               facts: { monthToDate: money('80000'), planned: money('100000') },
+              deliveries: [
+                { channel: 'email', address: 'it@customer.example', state: 'sent', at: '2026-12-07T03:00:02.000Z' },
+                {
+                  channel: 'sms',
+                  address: '+819012345678',
+                  state: 'held',
+                  reason: 'pending',
+                  at: '2026-12-07T03:00:02.000Z',
+                },
+              ],
             },
           ],
         },

@@ -524,6 +524,21 @@ export const alertHistory = answerOf<AlertHistory>()(
           subject: z.string(),
           sms: z.string(),
           facts: z.record(z.string(), storedFact),
+          deliveries: z
+            .array(
+              z.object({
+                channel: z.enum(['email', 'sms']),
+                address: z.string(),
+                state: z.enum(['sending', 'sent', 'held', 'retry', 'suppressed', 'failed']),
+                reason: z.string().optional(),
+                at: instant,
+              }),
+            )
+            .meta({
+              description:
+                'Per contact of the recipient: sent (accepted by SES / End User Messaging for a confirmed contact), ' +
+                'held (waiting for the contact to confirm), retry, suppressed or failed with the reason',
+            }),
         }),
       ),
       nextCursor: z.string().optional().meta({ description: 'Pass as `cursor` for the next page; absent at the end' }),

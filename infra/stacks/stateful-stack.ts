@@ -1,13 +1,13 @@
-import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { type AlertChannels, AlertDelivery } from '#infra/constructs/alert-delivery.ts';
 import { wireDeliveryEvents } from '#infra/constructs/contact-events.ts';
 import {
   addQueueAgeAlarms,
@@ -15,13 +15,18 @@ import {
   addTopicDeliveryAlarms,
 } from '#infra/constructs/operational-alarms.ts';
 import { TableBackup } from '#infra/constructs/table-backup.ts';
-import { DEFAULT_BACKUP_RETENTION_DAYS, type DeploymentSettings } from '#infra/deployment-settings.ts';
+import {
+  DEFAULT_BACKUP_RETENTION_DAYS,
+  DEFAULT_SMS_SPEND_ALARM_USD,
+  type DeploymentSettings,
+} from '#infra/deployment-settings.ts';
 import {
   ALERTS_TOPIC,
   CONTACT_EVENTS_QUEUE,
   DELIVERY_EVENTS_TOPIC,
   LIFECYCLE_TOPIC,
   MAIN_TABLE,
+  NOTIFICATIONS_QUEUE,
   OPERATIONS_TOPIC,
   QUEUES,
   type QueueDefinition,
@@ -31,6 +36,7 @@ import {
   type TopicDefinition,
   USAGE_QUEUE,
 } from '#infra/resources.ts';
+import { DEFAULT_SMS_COUNTRIES } from '#shared/domain/alerts/phone-countries.ts';
 
 /** How long a dead-lettered message is kept for inspection and redrive: the SQS maximum. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
@@ -54,8 +60,8 @@ export interface StatefulResources {
   readonly entraClientSecret: secretsmanager.ISecret;
   readonly signInClientSecret: secretsmanager.ISecret;
   readonly sessionSecret: secretsmanager.ISecret;
-  /** Subscribing alert contacts to the alerts topic and managing those subscriptions (and nothing else). */
-  readonly alertContactsPolicy: iam.IManagedPolicy;
+  /** The alert channels (SES identity, SMS origination identity, configuration sets) the notifier sends through. */
+  readonly alertChannels: AlertChannels;
 }
 
 /** A work queue with its dead-letter queue and the alarm that fires when anything lands there. */
@@ -84,9 +90,9 @@ export class StatefulStack extends Stack implements StatefulResources {
   readonly signInClientSecret: secretsmanager.Secret;
   /** Random at creation: the session and sign-in cookie keys are derived from it. */
   readonly sessionSecret: secretsmanager.Secret;
-  readonly alertContactsPolicy: iam.ManagedPolicy;
   /** The weekly AWS Backup copies of the table; undefined when `backupRetentionDays` is 0. */
   readonly tableBackup?: TableBackup;
+  readonly alertChannels: AlertDelivery;
 
   private readonly tables = new Map<TableDefinition, dynamodb.ITable>();
   private readonly queues = new Map<QueueDefinition, QueueWithDeadLetter>();
@@ -167,7 +173,6 @@ export class StatefulStack extends Stack implements StatefulResources {
         'Key material of the session cookies, read by the functions on cold start: rotating it signs every user ' +
         'out, so it is rotated on purpose (put a new random value), not on a schedule mid-working-day.',
     });
-    this.alertContactsPolicy = this.createAlertContactsPolicy(this.alertsTopic);
     const backupRetentionDays = settings?.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS;
     if (backupRetentionDays > 0) {
       this.tableBackup = new TableBackup(this, 'TableBackup', {
@@ -178,6 +183,17 @@ export class StatefulStack extends Stack implements StatefulResources {
     }
     // SES and SMS delivery events → the contact-events queue (infra/constructs/contact-events.ts).
     wireDeliveryEvents(this.topicFor(DELIVERY_EVENTS_TOPIC), this.queueFor(CONTACT_EVENTS_QUEUE).queue);
+    // Alerts reach people through the notifier (no per-contact SNS subscriptions): infra/constructs/alert-delivery.ts.
+    this.alertChannels = new AlertDelivery(this, 'AlertDelivery', {
+      alertsTopic: this.alertsTopic,
+      notificationsQueue: this.queueFor(NOTIFICATIONS_QUEUE).queue,
+      deliveryEventsTopic: this.topicFor(DELIVERY_EVENTS_TOPIC),
+      operationsTopic: this.topicFor(OPERATIONS_TOPIC),
+      settings: props?.settings ?? {
+        smsCountries: DEFAULT_SMS_COUNTRIES,
+        smsSpendAlarmUsd: DEFAULT_SMS_SPEND_ALARM_USD,
+      },
+    });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'For npm run api-key:create' });
     this.addOperations(props?.settings?.onCallEmail);
   }
@@ -299,41 +315,6 @@ export class StatefulStack extends Stack implements StatefulResources {
     });
     deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topicFor(OPERATIONS_TOPIC)));
     return { queue, deadLetterQueue, deadLetterAlarm };
-  }
-
-  /**
-   * A customer-managed policy, defined beside the topic it is about, for functions that register alert contacts:
-   * they subscribe e-mail addresses and phone numbers with a filter policy and later change or remove those
-   * subscriptions. Subscription-level actions are authorized on the subscription ARN, `<topic ARN>:<id>`, hence both.
-   * It lives here rather than in the functions' own policies so that `<topic ARN>:*` is written, and acknowledged
-   * for cdk-nag, as a reference within this stack (cdk-nag names the finding after the resource it reads, and a
-   * cross-stack import would name it after an export name CDK makes up).
-   */
-  private createAlertContactsPolicy(alerts: sns.Topic): iam.ManagedPolicy {
-    const policy = new iam.ManagedPolicy(this, 'AlertContactsPolicy', {
-      description: 'Subscribe alert contacts to the alerts topic and manage those subscriptions',
-      statements: [
-        new iam.PolicyStatement({
-          actions: [
-            'sns:Subscribe',
-            'sns:ListSubscriptionsByTopic',
-            'sns:GetSubscriptionAttributes',
-            'sns:SetSubscriptionAttributes',
-            // A contact dropped from every setting is unsubscribed (SnsAlertPublisher.removeContact).
-            'sns:Unsubscribe',
-          ],
-          resources: [alerts.topicArn, `${alerts.topicArn}:*`],
-        }),
-      ],
-    });
-    const topicLogicalId = this.resolve(this.getLogicalId(alerts.node.defaultChild as CfnElement)) as string;
-    Validations.of(policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${topicLogicalId}>:*]`,
-      reason:
-        'Subscription-level SNS actions (attributes of, and unsubscribing, alert contacts) are authorized on ' +
-        "subscription ARNs, whose ids SNS assigns at subscribe time: this topic's subscriptions are the narrowest scope.",
-    });
-    return policy;
   }
 
   private createTopic(definition: TopicDefinition): sns.Topic {

@@ -28,6 +28,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { bindAlertChannels } from '#infra/constructs/alert-delivery.ts';
 import { AppFunction, METRICS_NAMESPACE, REPO_ROOT } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
 import { bindContactLifecycle } from '#infra/constructs/contact-events.ts';
@@ -189,8 +190,6 @@ export class StatelessStack extends Stack {
         bindQueue(fn, stateful.queueFor(use.queue).queue, use.queue.envVar, use.access);
       }
       for (const topic of definition.uses.topics ?? []) bindTopic(fn, stateful.topicFor(topic), topic.envVar);
-      // The topic's own stack defines what registering alert contacts may do (StatefulStack.alertContactsPolicy).
-      if (definition.uses.subscribesAlertContacts) fn.role?.addManagedPolicy(stateful.alertContactsPolicy);
       if (definition.uses.marketplace) {
         fn.addEnvironment(ENV.entraTenantId, entraTenantId.valueAsString);
         fn.addEnvironment(ENV.entraClientId, entraClientId.valueAsString);
@@ -264,6 +263,10 @@ export class StatelessStack extends Stack {
         smsCountries: props.settings?.smsCountries ?? DEFAULT_SMS_COUNTRIES,
       },
     );
+    // The channels of the functions that send to alert contacts (the notifier; the Api's confirmation messages).
+    for (const definition of FUNCTIONS.filter((candidate) => candidate.uses.sendsAlerts)) {
+      bindAlertChannels(this.functionFor(definition.id, 'FUNCTIONS').function, stateful.alertChannels);
+    }
 
     const integrations = new Map<string, HttpLambdaIntegration>();
     const httpRoutes: HttpRoute[] = [];

@@ -1,4 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -65,4 +67,22 @@ export function createSqsClient(endpoints: AwsEndpoints = endpointsFromEnv()): S
 
 export function createSnsClient(endpoints: AwsEndpoints = endpointsFromEnv()): SNSClient {
   return new SNSClient(localOptions(endpoints.sns));
+}
+
+/**
+ * Amazon SES (API v2). Locally `AWS_ENDPOINT_URL_SESV2` points at aws-ses-v2-local (infra/local/ses-local.ts); the
+ * name is the one the SDK itself reads for this service, so the variable means the same to any SES v2 client.
+ */
+export function createSesClient(endpoint: string | undefined = process.env.AWS_ENDPOINT_URL_SESV2): SESv2Client {
+  return new SESv2Client(localOptions(endpoint));
+}
+
+/**
+ * AWS End User Messaging SMS. Locally `AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2` points at the project's stand-in
+ * (infra/local/sms-stand-in.ts); again the SDK's own name for the variable.
+ */
+export function createSmsClient(
+  endpoint: string | undefined = process.env.AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2,
+): PinpointSMSVoiceV2Client {
+  return new PinpointSMSVoiceV2Client(localOptions(endpoint));
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -14,7 +13,6 @@ import { type AlertCandidate, type AlertRecipient, alertKey } from '#shared/doma
 import { type AlertMessage, alertAttributes } from '#shared/domain/alerts/alert-message.ts';
 import { Money } from '#shared/domain/money.ts';
 import { type DeliverAlertInput, deliverAlerts } from '#shared/use-cases/alerts/deliver-alert.ts';
-import { registerAlertContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
 import { oneCandidatePerRule } from '#test/builders/alerts.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
@@ -143,57 +141,5 @@ describe('SNS alert publisher on fauxqs, with filter policies per recipient', ()
       facts: { monthToDate: { amount: '150000', currency: 'JPY' }, planned: { amount: '150000', currency: 'JPY' } },
     });
     expect(budget?.sms).toContain('¥150,000');
-  });
-
-  it('subscribes contacts with a filter policy on their recipient, widening it when an address serves two', async () => {
-    const customer = { kind: 'customer' as const, id: `customer-${randomUUID()}` };
-    const partner = { kind: 'partner' as const, id: `partner-${randomUUID()}` };
-    const shared = `shared-${randomUUID()}@example.com`;
-
-    const [emailArn, smsArn] = await registerAlertContacts({ contacts: publisher }, customer, {
-      emails: [shared],
-      phones: ['+819012345678'],
-    });
-    const again = await publisher.registerContact(customer, { protocol: 'email', address: shared });
-    const widened = await publisher.registerContact(partner, { protocol: 'email', address: shared });
-
-    const policyOf = async (arn: string | undefined) =>
-      (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }))).Attributes?.FilterPolicy;
-    expect(again).toBe(emailArn);
-    expect(widened).toBe(emailArn);
-    expect(JSON.parse((await policyOf(emailArn)) ?? '{}')).toEqual({
-      recipient: [`customer:${customer.id}`, `partner:${partner.id}`].sort(),
-    });
-    expect(JSON.parse((await policyOf(smsArn)) ?? '{}')).toEqual({ recipient: [`customer:${customer.id}`] });
-  });
-
-  it('releases a contact from one recipient, and removes its subscription when no recipient is left', async () => {
-    const customer = { kind: 'customer' as const, id: `customer-${randomUUID()}` };
-    const partner = { kind: 'partner' as const, id: `partner-${randomUUID()}` };
-    const shared = { protocol: 'email' as const, address: `shared-${randomUUID()}@example.com` };
-    const phone = { protocol: 'sms' as const, phone: `+8190${String(Date.now()).slice(-8)}` };
-    const emailArn = await publisher.registerContact(customer, shared);
-    await publisher.registerContact(partner, shared);
-    const smsArn = await publisher.registerContact(customer, phone);
-    const policyOf = async (arn: string) =>
-      JSON.parse(
-        (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }))).Attributes?.FilterPolicy ??
-          '{}',
-      );
-    const endpointsOnTopic = async () => {
-      const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
-      return (page.Subscriptions ?? []).map((subscription) => subscription.Endpoint);
-    };
-
-    await publisher.removeContact(customer, shared);
-    await publisher.removeContact(customer, phone);
-    await publisher.removeContact(customer, phone); // again: nothing left to remove, no error
-
-    expect(await policyOf(emailArn)).toEqual({ recipient: [`partner:${partner.id}`] });
-    expect(await endpointsOnTopic()).not.toContain(phone.phone);
-    expect(smsArn).toMatch(/^arn:/);
-
-    await publisher.removeContact(partner, shared);
-    expect(await endpointsOnTopic()).not.toContain(shared.address);
   });
 });

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ALERTS_TOPIC, MAIN_TABLE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { DynamoContactStates } from '#shared/adapters/dynamodb/dynamo-contact-states.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
@@ -22,6 +23,7 @@ type Handler = typeof import('#functions/api/handler.ts')['handler'];
 describe('the API’s usage and alert routes against DynamoDB Local and fauxqs', () => {
   let handler: Handler;
   let topicArn: string;
+  let table: string;
   const keys = { publisher: '', partnerX: '', partnerY: '', customerA: '', customerB: '' };
   const currentHour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
   // Activated two months ago, so the usage view has closed months and the current one.
@@ -54,6 +56,7 @@ describe('the API’s usage and alert routes against DynamoDB Local and fauxqs',
     handler = asDeclaredFunction('Api', (await import('#functions/api/handler.ts')).handler);
     const { documentClient } = localClients();
     const tableName = resources[MAIN_TABLE.envVar] ?? '';
+    table = tableName;
     const deps = { apiKeys: new DynamoApiKeyStore(documentClient, tableName), codec: apiKeyCodec, clock: systemClock };
     const make = async (input: Parameters<typeof createApiKey>[2]) =>
       (await createApiKey(deps, aPublisher(), input)).token;
@@ -75,7 +78,7 @@ describe('the API’s usage and alert routes against DynamoDB Local and fauxqs',
   });
 
   describe('budgets', () => {
-    it('lets the customer set and read its budget, and subscribes its contacts filtered on it', async () => {
+    it('lets the customer set and read its budget, registering its contacts as pending, none on the topic', async () => {
       const put = await call('PUT', `/v1/subscriptions/${subscriptionA.id}/budget`, keys.customerA, budget);
       const get = await call('GET', `/v1/subscriptions/${subscriptionA.id}/budget`, keys.customerA);
 
@@ -86,10 +89,18 @@ describe('the API’s usage and alert routes against DynamoDB Local and fauxqs',
         thresholds: ['0.5', '0.8', '1'],
       });
       expect(bodyOf(get)).toEqual(bodyOf(put));
-      const { sns } = localClients();
+      const { sns, documentClient } = localClients();
+      const states = await new DynamoContactStates(documentClient, table).read([
+        { channel: 'email', address: 'it@tenant-a.example' },
+        { channel: 'sms', address: '+819012345678' },
+      ]);
+      expect([...states.values()].map((state) => [state.contact.address, state.status])).toEqual([
+        ['it@tenant-a.example', 'pending'],
+        ['+819012345678', 'pending'],
+      ]);
+      // The topic's only subscriber is the notifications queue: no per-contact subscription, no filter-policy limit.
       const listed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
-      const endpoints = (listed.Subscriptions ?? []).map((s) => `${s.Protocol} ${s.Endpoint}`);
-      expect(endpoints).toEqual(expect.arrayContaining(['email it@tenant-a.example', 'sms +819012345678']));
+      expect((listed.Subscriptions ?? []).map((s) => s.Protocol)).toEqual(['sqs']);
     });
 
     it("refuses another customer's budget, a partner's, and a missing key", async () => {

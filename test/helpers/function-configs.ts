@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ALERT_CHECKS_SETTINGS, loadAlertChecksConfig } from '#functions/alert-checks/config.ts';
+import { ALERT_NOTIFIER_SETTINGS, loadAlertNotifierConfig } from '#functions/alert-notifier/config.ts';
 import { API_SETTINGS, loadApiConfig } from '#functions/api/config.ts';
 import { CONTACT_EVENTS_SETTINGS, loadContactEventsConfig } from '#functions/contact-events/config.ts';
 import { CONTACT_PAGES_SETTINGS, loadContactPagesConfig } from '#functions/contact-pages/config.ts';
@@ -19,6 +20,7 @@ import {
 import { loadUsageReporterConfig, USAGE_REPORTER_WORKER_SETTINGS } from '#functions/usage-reporter/config.ts';
 import {
   ALERT_CHECKS_FUNCTION,
+  ALERT_NOTIFIER_FUNCTION,
   API_FUNCTION,
   CONTACT_EVENTS_FUNCTION,
   CONTACT_PAGES_FUNCTION,
@@ -62,6 +64,7 @@ export const FUNCTION_CONFIGS: Readonly<Record<string, FunctionConfigUnderTest>>
     settings: [USAGE_INGEST_SETTINGS, z.object(MARKETPLACE_SETTINGS)],
   },
   [USAGE_AGGREGATOR_FUNCTION.id]: { load: loadUsageAggregatorConfig, settings: [USAGE_AGGREGATOR_SETTINGS] },
+  [ALERT_NOTIFIER_FUNCTION.id]: { load: loadAlertNotifierConfig, settings: [ALERT_NOTIFIER_SETTINGS] },
   [LANDING_FUNCTION.id]: { load: loadLandingConfig, settings: [LANDING_SETTINGS] },
   [PORTAL_FUNCTION.id]: { load: loadPortalConfig, settings: [PORTAL_SETTINGS] },
   [FULFILLMENT_WEBHOOK_FUNCTION.id]: { load: loadFulfillmentWebhookConfig, settings: [FULFILLMENT_WEBHOOK_SETTINGS] },

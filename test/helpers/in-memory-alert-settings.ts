@@ -1,5 +1,6 @@
-import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
+import { type AlertRecipient, type AlertRule, recipientAddress } from '#shared/domain/alerts/alert.ts';
 import type {
+  AlertLocale,
   BudgetSettings,
   CreditLink,
   Partner,
@@ -8,8 +9,18 @@ import type {
 } from '#shared/domain/alerts/settings.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { AlertOutbox, OutboxMessage } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
-import type { AlertContact, AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
+import type { ConfirmationRequests } from '#shared/use-cases/alerts/ports/contact-links.ts';
+import {
+  type ContactAddress,
+  type ContactRegistration,
+  type ContactRegistry,
+  type ContactState,
+  type ContactStateChanges,
+  type ContactStates,
+  contactKey,
+  type UndeliverableStatus,
+} from '#shared/use-cases/alerts/ports/contact-states.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 
 /** `BudgetStore` in a Map, counting reads (for the reads-per-evaluation assertions). */
@@ -107,19 +118,98 @@ export class InMemoryPartnerStore implements PartnerStore {
   }
 }
 
-/** A contact registry that remembers what was registered for whom. */
-export class RecordingContactRegistry implements AlertContactRegistry {
-  readonly registered: { recipient: AlertRecipient; contact: AlertContact }[] = [];
+/**
+ * Contact states in a Map, with the same rules as the DynamoDB adapter (a new contact is pending, a known one keeps its
+ * state, states survive removal), remembering what was registered and removed for whom.
+ */
+export class InMemoryContactStates
+  implements ContactStates, ContactRegistry, ContactStateChanges, ConfirmationRequests
+{
+  readonly states = new Map<string, ContactState>();
+  /** When the last confirmation message of each contact was claimed (ConfirmationRequests). */
+  readonly confirmationSentAt = new Map<string, Date>();
+  readonly recipients = new Map<string, Set<string>>();
+  readonly registered: { recipient: AlertRecipient; contact: ContactAddress; locale: AlertLocale }[] = [];
+  readonly removed: { recipient: AlertRecipient; contact: ContactAddress }[] = [];
+  readonly undeliverable: { contact: ContactAddress; status: UndeliverableStatus }[] = [];
 
-  readonly removed: { recipient: AlertRecipient; contact: AlertContact }[] = [];
+  constructor(private readonly now: () => Date = () => new Date()) {}
 
-  async registerContact(recipient: AlertRecipient, contact: AlertContact): Promise<string> {
-    this.registered.push({ recipient, contact });
-    return `subscription-${this.registered.length}`;
+  /** Sets a contact's state directly (a test's "this person confirmed / bounced"). */
+  put(contact: ContactAddress, status: ContactState['status'], options: Partial<ContactState> = {}): void {
+    this.states.set(contactKey(contact), {
+      contact,
+      status,
+      since: this.now().toISOString(),
+      mutedRules: [],
+      locale: 'en',
+      ...options,
+    });
   }
 
-  async removeContact(recipient: AlertRecipient, contact: AlertContact): Promise<void> {
+  async read(contacts: readonly ContactAddress[]): Promise<ReadonlyMap<string, ContactState>> {
+    const found = new Map<string, ContactState>();
+    for (const contact of contacts) {
+      const state = this.states.get(contactKey(contact));
+      if (state) found.set(contactKey(contact), state);
+    }
+    return found;
+  }
+
+  async register(
+    recipient: AlertRecipient,
+    contact: ContactAddress,
+    locale: AlertLocale,
+  ): Promise<ContactRegistration> {
+    this.registered.push({ recipient, contact, locale });
+    const key = contactKey(contact);
+    this.recipients.set(key, (this.recipients.get(key) ?? new Set()).add(recipientAddress(recipient)));
+    const existing = this.states.get(key);
+    if (existing) return { state: existing, isNew: false };
+    this.put(contact, 'pending', { locale });
+    return { state: this.states.get(key) as ContactState, isNew: true };
+  }
+
+  async remove(recipient: AlertRecipient, contact: ContactAddress): Promise<void> {
     this.removed.push({ recipient, contact });
+    this.recipients.get(contactKey(contact))?.delete(recipientAddress(recipient));
+  }
+
+  async recipientsOf(contact: ContactAddress): Promise<readonly string[]> {
+    return [...(this.recipients.get(contactKey(contact)) ?? [])].sort();
+  }
+
+  async confirm(contact: ContactAddress, at: Date): Promise<ContactState | undefined> {
+    const state = this.states.get(contactKey(contact));
+    if (state?.status === 'pending')
+      this.put(contact, 'active', { ...state, status: 'active', since: at.toISOString() });
+    return this.states.get(contactKey(contact));
+  }
+
+  async markUndeliverable(contact: ContactAddress, status: UndeliverableStatus, at: Date): Promise<void> {
+    this.undeliverable.push({ contact, status });
+    const state = this.states.get(contactKey(contact));
+    this.put(contact, status, { ...(state ?? {}), status, since: at.toISOString() });
+  }
+
+  async muteRule(contact: ContactAddress, rule: AlertRule): Promise<void> {
+    const state = this.states.get(contactKey(contact));
+    if (state) this.put(contact, state.status, { ...state, mutedRules: [...new Set([...state.mutedRules, rule])] });
+  }
+
+  async claim(contact: ContactAddress, at: Date, minIntervalHours: number): Promise<boolean> {
+    const key = contactKey(contact);
+    if (!this.states.has(key)) return false;
+    const last = this.confirmationSentAt.get(key);
+    if (last && last.getTime() >= at.getTime() - minIntervalHours * 3600_000) return false;
+    this.confirmationSentAt.set(key, at);
+    return true;
+  }
+
+  async release(contact: ContactAddress, at: Date): Promise<void> {
+    if (this.confirmationSentAt.get(contactKey(contact))?.getTime() === at.getTime()) {
+      this.confirmationSentAt.delete(contactKey(contact));
+    }
   }
 }
 

@@ -23,6 +23,7 @@ describe('deployment settings from the CDK context', () => {
       functionAlarms: 'account',
       dashboard: true,
       smsCountries: ['JP'],
+      smsSpendAlarmUsd: 20,
     });
   });
 
@@ -30,6 +31,25 @@ describe('deployment settings from the CDK context', () => {
     expect(settingsWith({ smsCountries: 'jp, US' }).smsCountries).toEqual(['JP', 'US']);
     expect(settingsWith({ smsCountries: ['CA'] }).smsCountries).toEqual(['CA']);
     expect(() => settingsWith({ smsCountries: 'JP,ZZ' })).toThrow(/smsCountries.*"ZZ" is not a supported/);
+  });
+
+  it('turns alert e-mail on with a domain (sender defaulted), and checks the sender and the SMS identity', () => {
+    expect(settingsWith({ alertEmailDomain: 'Alerts.Contoso.example' })).toMatchObject({
+      alertEmailDomain: 'alerts.contoso.example',
+      alertEmailFrom: 'Alerts <alerts@alerts.contoso.example>',
+    });
+    expect(() => settingsWith({ alertEmailDomain: 'contoso.example', alertEmailFrom: 'x@other.example' })).toThrow(
+      'Context "alertEmailFrom" must be an address of contoso.example',
+    );
+    expect(() => settingsWith({ alertEmailFrom: 'x@contoso.example' })).toThrow('needs "alertEmailDomain"');
+    expect(() => settingsWith({ smsOriginationIdentityArn: 'phone-123' })).toThrow(
+      'Context "smsOriginationIdentityArn" must be the ARN',
+    );
+    const arn = 'arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-1';
+    expect(settingsWith({ smsOriginationIdentityArn: arn, smsSpendAlarmUsd: '50' })).toMatchObject({
+      smsOriginationIdentityArn: arn,
+      smsSpendAlarmUsd: 50,
+    });
   });
 
   it('takes the values given with -c', () => {

@@ -109,6 +109,13 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
   EntraCanary: {},
   ContactPages: { 'dynamodb:GetItem': ['CONTACT#*'], 'dynamodb:UpdateItem': ['CONTACT#*'] },
   ContactEvents: { 'dynamodb:GetItem': ['CONTACT#*'], 'dynamodb:UpdateItem': ['CONTACT#*'] },
+  AlertNotifier: {
+    'dynamodb:GetItem': ['ALERT#*', 'CONTACT#*', 'PARTNER#*', 'SUB#*'],
+    'dynamodb:Query': ['ALERT#*'],
+    'dynamodb:PutItem': ['ALERT#*'],
+    'dynamodb:UpdateItem': ['ALERT#*', 'CONTACT#*'],
+    'index:Query': ['CUSTOMER#*'],
+  },
 };
 
 describe('least privilege on the main table', () => {

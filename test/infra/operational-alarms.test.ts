@@ -7,7 +7,15 @@ import { API_P99_LATENCY_ALARM_MS } from '#infra/constructs/operational-alarms.t
 import { DASHBOARD_METRIC_BUDGET } from '#infra/constructs/system-dashboard.ts';
 import { type DeploymentSettings, readDeploymentSettings } from '#infra/deployment-settings.ts';
 import { FUNCTIONS, SCHEDULES } from '#infra/functions.ts';
-import { OPERATIONS_TOPIC, QUEUES, TABLES, TOPICS } from '#infra/resources.ts';
+import {
+  OPERATION_ANSWERS_QUEUE,
+  OPERATIONS_TOPIC,
+  QUEUES,
+  TABLES,
+  TOPICS,
+  USAGE_QUEUE,
+  USAGE_REPORT_QUEUE,
+} from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { inventoryOf, type TemplateJson } from '#test/bench/idle-cost.ts';
@@ -145,7 +153,11 @@ describe('operational alarms', () => {
   describe('the operations topic', () => {
     it('is an output of the stateful stack, and has no subscriber unless an on-call e-mail is set', () => {
       statefulTemplate.hasOutput('OperationsTopicArn', {});
-      statefulTemplate.resourceCountIs('AWS::SNS::Subscription', 0);
+      const operationsTopic = JSON.stringify(stateful.resolve(stateful.topicFor(OPERATIONS_TOPIC).topicArn));
+      const onOperations = Object.values(statefulTemplate.findResources('AWS::SNS::Subscription')).filter(
+        (subscription) => JSON.stringify(subscription.Properties.TopicArn) === operationsTopic,
+      );
+      expect(onOperations).toEqual([]);
     });
 
     it('subscribes the on-call e-mail given by the context', () => {
@@ -174,8 +186,12 @@ describe('operational alarms', () => {
           Threshold: definition.oldestMessageAlarmSeconds,
           TreatMissingData: 'notBreaching',
         });
-        // Usage must reach Microsoft within 24 h: no queue may hold work long enough to put that at risk.
-        expect(definition.oldestMessageAlarmSeconds).toBeLessThanOrEqual(3600);
+        // Usage must reach Microsoft within 24 h, and a change answer within its 10 s: no queue of that work may hold
+        // it long enough to put that at risk. (The notifications queue holds alerts for unconfirmed contacts on
+        // purpose, for up to a week: resources.ts says why its limit is 8 days.)
+        if ([USAGE_QUEUE, USAGE_REPORT_QUEUE, OPERATION_ANSWERS_QUEUE].includes(definition)) {
+          expect(definition.oldestMessageAlarmSeconds).toBeLessThanOrEqual(3600);
+        }
       }
     });
 

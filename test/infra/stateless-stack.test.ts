@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '#infra/functions.ts';
-import { ALERTS_TOPIC, OPERATIONS_TOPIC } from '#infra/resources.ts';
+import { OPERATIONS_TOPIC } from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { DEFAULT_API_THROTTLE, StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -130,8 +130,8 @@ describe('StatelessStack', () => {
     it('writes logs only to its own log group: no AWS managed policy on its role', () => {
       const roleId = logicalId(stack.apiFunction.function.role?.node.defaultChild);
       const role = template.findResources('AWS::IAM::Role')[roleId];
-      // Only the stateful stack's own alert-contacts policy (a cross-stack import), never `arn:…:iam::aws:policy/…`.
-      expect(role?.Properties.ManagedPolicyArns).toEqual([imported(stateful.alertContactsPolicy.managedPolicyArn)]);
+      // No managed policy at all, never `arn:…:iam::aws:policy/…`.
+      expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
       const logStatements = apiStatements.filter((statement) =>
         actionsOf(statement).some((action) => action.startsWith('logs:')),
       );
@@ -271,7 +271,7 @@ describe('StatelessStack', () => {
       });
     });
 
-    it('lets only the aggregator, the operation-answers consumer, the reporter and the contact-events consumer receive and delete messages, each of its own queue', () => {
+    it('lets only the aggregator, the operation-answers consumer, the reporter, the contact-events consumer and the notifier receive and delete messages, each of its own queue', () => {
       const template2 = template.toJSON() as {
         Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
       };
@@ -281,7 +281,9 @@ describe('StatelessStack', () => {
       const consumerOf = (role: string) =>
         JSON.stringify(consumers.find(([, resource]) => JSON.stringify(resource.Properties.Roles).includes(role)));
 
-      expect(consumers).toHaveLength(4);
+      expect(consumers).toHaveLength(5);
+      expect(consumerOf('AlertNotifier')).toContain('Notifications');
+      expect(consumerOf('AlertNotifier')).not.toMatch(/StatefulUsage[0-9A-F]/);
       expect(consumerOf('UsageAggregator')).not.toContain('OperationAnswers');
       expect(consumerOf('UsageAggregator')).not.toContain('UsageReport');
       expect(consumerOf('UsageReporter')).toMatch(/FnGetAttUsageReport[0-9A-F]{8}Arn/);
@@ -508,27 +510,17 @@ describe('StatelessStack', () => {
   });
 
   describe('alert contacts', () => {
-    it('lets the Api function subscribe and unsubscribe contacts on the alerts topic only', () => {
+    it('lets no function subscribe anything to a topic: contacts are reached by the notifier, not SNS', () => {
       const statefulTemplate = Template.fromStack(stateful);
-      const alertsTopic = JSON.stringify(stateful.resolve(stateful.topicFor(ALERTS_TOPIC).topicArn));
-      const policyId = stateful.resolve(
-        stateful.getLogicalId(stateful.alertContactsPolicy.node.defaultChild as never),
-      ) as string;
-      const subscribing = statefulTemplate.findResources('AWS::IAM::ManagedPolicy')[policyId]?.Properties.PolicyDocument
-        .Statement as Statement[];
+      const everyStatement = [
+        ...Object.values(template.findResources('AWS::IAM::Policy')),
+        ...Object.values(statefulTemplate.findResources('AWS::IAM::ManagedPolicy')),
+      ].flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 
-      expect(subscribing).toHaveLength(1);
-      expect(actionsOf(subscribing[0] as Statement)).toEqual(
-        expect.arrayContaining(['sns:Subscribe', 'sns:SetSubscriptionAttributes', 'sns:Unsubscribe']),
+      expect(everyStatement.flatMap(actionsOf).filter((action) => action.startsWith('sns:'))).not.toContain(
+        'sns:Subscribe',
       );
-      expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).toContain(alertsTopic);
-      expect(JSON.stringify(resourcesOf(subscribing[0] as Statement))).not.toContain('"*"');
-      // Attached to the Api function's role, and to no function that registers no contacts.
-      const attached = Object.values(template.findResources('AWS::IAM::Role')).filter((role) =>
-        JSON.stringify(role.Properties.ManagedPolicyArns ?? []).includes('AlertContactsPolicy'),
-      );
-      expect(attached).toHaveLength(1);
-      expect(apiStatements.flatMap(actionsOf)).not.toContain('sns:Subscribe');
+      expect(JSON.stringify(statefulTemplate.toJSON())).not.toContain('AlertContactsPolicy');
     });
   });
 });

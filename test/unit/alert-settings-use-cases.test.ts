@@ -15,38 +15,40 @@ import { anActiveSubscription, anEvaluationWorld } from '#test/builders/alert-ev
 import { aCreditLink, aPartnerRecord, oneCandidatePerRule, yen } from '#test/builders/alerts.ts';
 import { RecordingChannels } from '#test/builders/channels.ts';
 import { aCustomer, aPartner, aPublisher } from '#test/builders/subscription.ts';
-import { InMemoryOutbox, RecordingContactRegistry } from '#test/helpers/in-memory-alert-settings.ts';
-import { InMemoryContactStates } from '#test/helpers/in-memory-contact-states.ts';
+import { InMemoryAlertDeliveries } from '#test/helpers/in-memory-alert-deliveries.ts';
+import { InMemoryContactStates, InMemoryOutbox } from '#test/helpers/in-memory-alert-settings.ts';
 
 const jpy = (amount: string) => ({ amount, currency: 'JPY' });
 const levels = { warning: jpy('100000'), approvalRequired: jpy('150000'), purchaseBlocked: jpy('200000') };
 
 async function aSettingsWorld() {
   const world = anEvaluationWorld('2025-06-20T03:00:00Z');
-  const contacts = new RecordingContactRegistry();
+  const contacts = new InMemoryContactStates(() => world.clock.now());
   const outbox = new InMemoryOutbox();
   const subscriptionA = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'tenant-a' });
   const subscriptionB = anActiveSubscription({ activatedAt: '2025-05-31T15:00:00.000Z', customerId: 'tenant-b' });
   await world.subscriptions.put(subscriptionA);
   await world.subscriptions.put(subscriptionB);
-  const contactStates = new InMemoryContactStates(() => world.clock.now());
+  // One contact store: what saving registers (and removes) is what the notifier reads.
   const channels = new RecordingChannels();
   const contactLifecycle = {
-    registry: contactStates,
-    changes: contactStates,
-    confirmations: contactStates,
+    registry: contacts,
+    changes: contacts,
+    confirmations: contacts,
     confirmLinks: new SignedContactLinks(async () => new Uint8Array(32).fill(7), 'https://api.example.com'),
     email: channels.email,
     sms: channels.sms,
     clock: world.clock,
   };
+  const deliveries = new InMemoryAlertDeliveries();
   return {
     ...world,
     contacts,
+    contactStates: contacts,
     outbox,
+    deliveries,
     subscriptionA,
     subscriptionB,
-    contactStates,
     channels,
     contactLifecycle,
     smsCountries: ['JP'] as const,
@@ -75,9 +77,19 @@ describe('budgets', () => {
       ['+819012345678', 'pending'],
     ]);
     expect(world.contacts.registered).toEqual([
-      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'email', address: 'it@a.example' } },
-      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'sms', phone: '+819012345678' } },
+      {
+        recipient: { kind: 'customer', id: 'tenant-a' },
+        contact: { channel: 'email', address: 'it@a.example' },
+        locale: budget.locale,
+      },
+      {
+        recipient: { kind: 'customer', id: 'tenant-a' },
+        contact: { channel: 'sms', address: '+819012345678' },
+        locale: budget.locale,
+      },
     ]);
+    // New contacts wait for their confirmation: nothing is sent to them until they confirm.
+    expect([...world.contacts.states.values()].map((state) => state.status)).toEqual(['pending', 'pending']);
     expect(world.outbox.recipients).toEqual([{ kind: 'customer', id: 'tenant-a' }]);
     expect(await getBudget(world, customer, world.subscriptionA.id)).toEqual(budget);
   });
@@ -144,8 +156,8 @@ describe('contacts removed from settings', () => {
     });
 
     expect(world.contacts.removed).toEqual([
-      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'email', address: 'old@a.example' } },
-      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { protocol: 'sms', phone: '+819011111111' } },
+      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { channel: 'email', address: 'old@a.example' } },
+      { recipient: { kind: 'customer', id: 'tenant-a' }, contact: { channel: 'sms', address: '+819011111111' } },
     ]);
     expect((await world.budgets.getBudget(world.subscriptionA.id))?.contacts.emails).toEqual([
       'kept@a.example',
@@ -167,7 +179,7 @@ describe('contacts removed from settings', () => {
     });
 
     expect(world.contacts.removed).toEqual([
-      { recipient: { kind: 'partner', id: 'partner-x' }, contact: { protocol: 'email', address: 'a@r.example' } },
+      { recipient: { kind: 'partner', id: 'partner-x' }, contact: { channel: 'email', address: 'a@r.example' } },
     ]);
   });
 });
@@ -453,6 +465,27 @@ describe('alert history', () => {
     expect(bySubscriptionForA.alerts.map((a) => a.rule)).toEqual(['budgetThreshold']);
     expect(bySubscriptionForX.alerts.map((a) => a.rule)).toEqual(['chargesOverCreditLevel']);
     expect(asPublisher.alerts.map((a) => a.rule)).toEqual(['spike']);
+  });
+
+  it('shows what the notifier did for each contact: "sent" only when the channel accepted it', async () => {
+    const { world } = await aHistory();
+    const [alert] = (await listAlertHistory(world, aCustomer({ tenantId: 'tenant-a' }), {})).alerts;
+    const key = alert?.key ?? '';
+    const at = new Date('2025-06-20T03:00:05Z');
+    const confirmed = { channel: 'email', address: 'it@a.example' } as const;
+    const unconfirmed = { channel: 'sms', address: '+819012345678' } as const;
+    await world.deliveries.claim(key, confirmed, at, new Date(at.getTime() + 60_000));
+    await world.deliveries.settle(key, confirmed, 1, { state: 'sent', messageId: 'ses-1' }, at);
+    await world.deliveries.claim(key, unconfirmed, at, new Date(at.getTime() + 60_000));
+    await world.deliveries.settle(key, unconfirmed, 1, { state: 'held', reason: 'pending' }, at);
+
+    const [shown] = (await listAlertHistory(world, aCustomer({ tenantId: 'tenant-a' }), {})).alerts;
+
+    expect(alert?.deliveries).toEqual([]);
+    expect(shown?.deliveries).toEqual([
+      { channel: 'email', address: 'it@a.example', state: 'sent', at: at.toISOString() },
+      { channel: 'sms', address: '+819012345678', state: 'held', reason: 'pending', at: at.toISOString() },
+    ]);
   });
 
   it("refuses another recipient's history and a malformed recipient", async () => {

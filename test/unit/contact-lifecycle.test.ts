@@ -10,7 +10,7 @@ import {
 } from '#shared/use-cases/alerts/register-recipient-contacts.ts';
 import { RecordingChannels } from '#test/builders/channels.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
-import { InMemoryContactStates } from '#test/helpers/in-memory-contact-states.ts';
+import { InMemoryContactStates } from '#test/helpers/in-memory-alert-settings.ts';
 
 const customer: AlertRecipient = { kind: 'customer', id: 'tenant-a' };
 const partner: AlertRecipient = { kind: 'partner', id: 'reseller-one' };

@@ -939,6 +939,17 @@ export interface components {
                 /** Format: date-time */
                 createdAt: string;
                 customerId: string;
+                /** @description Per contact of the recipient: sent (accepted by SES / End User Messaging for a confirmed contact), held (waiting for the contact to confirm), retry, suppressed or failed with the reason */
+                deliveries: {
+                    address: string;
+                    /** Format: date-time */
+                    at: string;
+                    /** @enum {string} */
+                    channel: "email" | "sms";
+                    reason?: string;
+                    /** @enum {string} */
+                    state: "sending" | "sent" | "held" | "retry" | "suppressed" | "failed";
+                }[];
                 facts: {
                     [key: string]: string | boolean | {
                         amount: string;
@@ -2667,7 +2678,22 @@ export interface operations {
                      *               "currency": "JPY",
                      *               "amount": "100000"
                      *             }
-                     *           }
+                     *           },
+                     *           "deliveries": [
+                     *             {
+                     *               "channel": "email",
+                     *               "address": "it@customer.example",
+                     *               "state": "sent",
+                     *               "at": "2026-12-07T03:00:02.000Z"
+                     *             },
+                     *             {
+                     *               "channel": "sms",
+                     *               "address": "+819012345678",
+                     *               "state": "held",
+                     *               "reason": "pending",
+                     *               "at": "2026-12-07T03:00:02.000Z"
+                     *             }
+                     *           ]
                      *         }
                      *       ]
                      *     }

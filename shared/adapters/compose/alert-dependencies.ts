@@ -35,7 +35,6 @@ export function buildAlertDependencies(
     ledger: new DynamoUsageLedger(documentClient, config.tableName, clock),
     alertLog: new DynamoAlertLog(documentClient, config.tableName),
     publisher,
-    contacts: publisher,
     // Local mode only (fauxqs sends no e-mail or SMS): the queue that receives every recipient's alerts instead.
     ...(config.alertsOutboxQueueUrl
       ? {

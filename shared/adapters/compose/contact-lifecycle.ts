@@ -1,7 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createSesClient, createSmsClient } from '#shared/adapters/aws-clients.ts';
+import type { AlertChannelConfig } from '#shared/adapters/compose/alert-channel-config.ts';
 import { DynamoContactStates } from '#shared/adapters/dynamodb/dynamo-contact-states.ts';
 import { DynamoLocalMailbox } from '#shared/adapters/dynamodb/dynamo-local-mailbox.ts';
 import type { SignedContactLinks } from '#shared/adapters/links/signed-contact-links.ts';
+import { SesEmailChannel } from '#shared/adapters/ses/ses-email-channel.ts';
+import { EndUserMessagingSmsChannel } from '#shared/adapters/sms/sms-channel.ts';
+import { ValidationError } from '#shared/domain/errors.ts';
 import type { EmailChannel, SmsChannel } from '#shared/use-cases/alerts/ports/notification-channels.ts';
 import type { ContactLifecycleDeps } from '#shared/use-cases/alerts/register-recipient-contacts.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
@@ -14,24 +19,40 @@ export interface ContactChannels {
 
 /**
  * The channels of the confirmation messages. Local mode and tests (`LOCAL_MAILBOX=true`): the local mailbox in the
- * table. In AWS: the SES and End User Messaging SMS channels of the alert notifier (issue 15, its outbound half),
- * which this build does not contain yet: until they are composed here, saving a new contact fails with this error
- * rather than storing it as pending with no message sent.
+ * table. In AWS: the notifier's SES and End User Messaging SMS channels (the same senders as the alerts). A channel
+ * the deployment has not set up refuses the save with a message saying which context setting turns it on, rather
+ * than storing a contact that can never be asked to confirm.
  */
 export function contactChannels(
-  config: { readonly tableName: string; readonly localMailbox: boolean },
+  config: { readonly tableName: string; readonly localMailbox: boolean; readonly channels: AlertChannelConfig },
   documentClient: DynamoDBDocumentClient,
 ): ContactChannels {
   if (config.localMailbox) {
     const mailbox = new DynamoLocalMailbox(documentClient, config.tableName);
     return { email: mailbox, sms: mailbox };
   }
-  const missing = {
+  const { email, sms } = config.channels;
+  return {
+    email: email
+      ? new SesEmailChannel(createSesClient(), email)
+      : channelOff('contacts.emails', 'e-mail', 'alertEmailDomain'),
+    sms: sms
+      ? new EndUserMessagingSmsChannel(createSmsClient(), sms)
+      : channelOff('contacts.phones', 'SMS', 'smsOriginationIdentityArn'),
+  };
+}
+
+/** A channel the deployment has not set up: every send is refused with what the publisher must set (a 400). */
+function channelOff(field: string, channel: string, setting: string): EmailChannel & SmsChannel {
+  return {
     send: async (): Promise<never> => {
-      throw new Error('No e-mail or SMS channel is composed for contact messages in this build (SES / SMS adapters).');
+      throw new ValidationError(
+        `this deployment sends no ${channel} alerts yet: the publisher sets them up with the context setting ` +
+          `${setting} (docs/deploy.md "E-mail and SMS"); remove the ${channel} contacts or try again once it is set`,
+        field,
+      );
     },
   };
-  return { email: missing, sms: missing };
 }
 
 /** What registering contacts and reading their states needs, over the main table. */

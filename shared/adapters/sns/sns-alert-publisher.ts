@@ -8,7 +8,6 @@ import {
   SetSubscriptionAttributesCommand,
   type SNSClient,
   SubscribeCommand,
-  UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { type AlertRecipient, recipientAddress } from '#shared/domain/alerts/alert.ts';
 import {
@@ -18,11 +17,7 @@ import {
   alertFromNotification,
   toAlertNotification,
 } from '#shared/domain/alerts/alert-message.ts';
-import type {
-  AlertContact,
-  AlertContactRegistry,
-  AlertPublisher,
-} from '#shared/use-cases/alerts/ports/alert-publisher.ts';
+import type { AlertPublisher } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 
 /**
  * Alerts on the SNS alerts topic (`infra/resources.ts` ALERTS_TOPIC).
@@ -30,15 +25,18 @@ import type {
  * Publishing: `alertPublishInput`. The message's fields, JSON form and attributes are those of
  * `#shared/domain/alerts/alert-message.ts`; this adapter only wraps them for SNS.
  *
- * Isolation (DESIGN invariant 7): every contact is subscribed with the filter policy `{"recipient": [<its
- * recipient>]}` (`ALERT_FILTER_ATTRIBUTE`) on the message attributes, so it receives its own recipient's alerts and
- * nothing else. SNS keeps one subscription per (topic, protocol, endpoint): an address registered for two recipients
- * gets one subscription whose policy lists both.
+ * Delivery to people is not SNS's: the notifications queue is subscribed to the topic (raw delivery) and the
+ * notifier sends each alert by SES and End User Messaging to the recipient's contacts according to their stored
+ * states (`notify-recipient.ts`). No contact is subscribed here, so the topic's filter-policy limit (200 per topic)
+ * never binds whatever the number of contacts.
+ *
+ * The local outbox queue alone is subscribed per recipient (`subscribeQueue`), with the filter policy
+ * `{"recipient": [...]}` (`ALERT_FILTER_ATTRIBUTE`) widened for each recipient it serves: a laptop's handful.
  *
  * Local mode: fauxqs delivers only to SQS and, unlike SNS, passes the whole JSON structure to SQS instead of its
  * `default` entry; `alertFromSqsBody` reads both forms.
  */
-export class SnsAlertPublisher implements AlertPublisher, AlertContactRegistry {
+export class SnsAlertPublisher implements AlertPublisher {
   constructor(
     private readonly client: SNSClient,
     private readonly topicArn: string,
@@ -50,28 +48,9 @@ export class SnsAlertPublisher implements AlertPublisher, AlertContactRegistry {
     return { messageId: result.MessageId };
   }
 
-  async registerContact(recipient: AlertRecipient, contact: AlertContact): Promise<string> {
-    return contact.protocol === 'email'
-      ? this.subscribe(recipient, 'email', contact.address)
-      : this.subscribe(recipient, 'sms', contact.phone);
-  }
-
-  async removeContact(recipient: AlertRecipient, contact: AlertContact): Promise<void> {
-    const [protocol, endpoint] = contact.protocol === 'email' ? ['email', contact.address] : ['sms', contact.phone];
-    const arn = await this.findSubscription(protocol, endpoint);
-    // Not subscribed, or an e-mail never confirmed (no ARN to act on; SNS drops unconfirmed ones after 3 days).
-    if (!arn?.startsWith('arn:')) return;
-    const address = recipientAddress(recipient);
-    const recipients = await this.recipientsOfSubscription(arn);
-    const remaining = recipients.filter((other) => other !== address);
-    if (remaining.length === recipients.length) return;
-    if (remaining.length === 0) await this.client.send(new UnsubscribeCommand({ SubscriptionArn: arn }));
-    else await this.setRecipients(arn, remaining);
-  }
-
   /**
-   * Subscribes an SQS queue to a recipient's alerts with the same filter policy as its contacts: the local mode's
-   * stand-in for e-mail and SMS (fauxqs cannot send either), and a programmable channel in AWS. The queue's policy must
+   * Subscribes an SQS queue to a recipient's alerts with a filter policy on the recipient: the local mode's outbox,
+   * which shows what each recipient was sent. The queue's policy must
    * let the topic send to it (in AWS; fauxqs does not check).
    * @returns the subscription ARN.
    */

@@ -4,9 +4,9 @@ import {
   type ContactState,
   type ContactStates,
   type ContactStatus,
+  contactAddressesOf,
   contactKey,
 } from '#shared/use-cases/alerts/ports/contact-states.ts';
-import { contactAddressesOf } from '#shared/use-cases/alerts/register-recipient-contacts.ts';
 
 /**
  * A contact's state as the API and the portal show it beside the budget or partner that lists it. `status` is

@@ -1,6 +1,7 @@
 import { type Principal, requireSubscriptionAccess } from '#shared/domain/access.ts';
 import { type AlertRecipient, factsToStored, recipientAddress, type StoredFact } from '#shared/domain/alerts/alert.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors.ts';
+import type { AlertDeliveries, ContactDelivery } from '#shared/use-cases/alerts/ports/alert-deliveries.ts';
 import type { AlertHistoryPage, AlertLog, AlertLogEntry } from '#shared/use-cases/alerts/ports/alert-log.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 
@@ -10,6 +11,19 @@ export interface AlertHistoryInput {
   readonly subscriptionId?: string;
   readonly limit?: number;
   readonly cursor?: string;
+}
+
+/**
+ * The delivery of an alert to one contact: `sent` means the channel (SES, End User Messaging) accepted it for a
+ * confirmed contact; `held` waits for the contact to confirm; `suppressed` and `failed` say `reason`.
+ */
+export interface AlertDeliveryItem {
+  readonly channel: 'email' | 'sms';
+  readonly address: string;
+  readonly state: ContactDelivery['state'];
+  readonly reason?: string;
+  /** When the state was entered (for `sent`: when the channel accepted it). */
+  readonly at: string;
 }
 
 /** One alert of the history, as the API shows it. */
@@ -29,6 +43,11 @@ export interface AlertHistoryItem {
   readonly subject: string;
   readonly sms: string;
   readonly facts: Readonly<Record<string, StoredFact>>;
+  /**
+   * Per contact of the recipient: what the notifier did with this alert. `state` above is whether the alert was
+   * published to the alerts topic; only these say whether it reached anyone.
+   */
+  readonly deliveries: readonly AlertDeliveryItem[];
 }
 
 export interface AlertHistory {
@@ -53,6 +72,7 @@ export async function listAlertHistory(
   deps: {
     readonly alertLog: Pick<AlertLog, 'listByRecipient' | 'listBySubscription'>;
     readonly subscriptions: Pick<SubscriptionStore, 'get'>;
+    readonly deliveries: Pick<AlertDeliveries, 'list'>;
   },
   caller: Principal,
   input: AlertHistoryInput,
@@ -78,14 +98,18 @@ export async function listAlertHistory(
       );
     }
     const page = await deps.alertLog.listByRecipient(target, query);
-    return view(page, (entry) => !input.subscriptionId || entry.candidate.subscriptionId === input.subscriptionId);
+    return view(
+      deps,
+      page,
+      (entry) => !input.subscriptionId || entry.candidate.subscriptionId === input.subscriptionId,
+    );
   }
 
   const subscription = await deps.subscriptions.get(input.subscriptionId);
   if (!subscription) throw new NotFoundError(`No subscription with id ${input.subscriptionId}.`);
   requireSubscriptionAccess(caller, subscription);
   const page = await deps.alertLog.listBySubscription(subscription.id, query);
-  return view(page, (entry) => {
+  return view(deps, page, (entry) => {
     switch (caller.role) {
       case 'publisher':
         return true;
@@ -114,14 +138,21 @@ function ownRecipient(caller: Principal): AlertRecipient | undefined {
   return undefined;
 }
 
-function view(page: AlertHistoryPage, keep: (entry: AlertLogEntry) => boolean): AlertHistory {
+async function view(
+  deps: { readonly deliveries: Pick<AlertDeliveries, 'list'> },
+  page: AlertHistoryPage,
+  keep: (entry: AlertLogEntry) => boolean,
+): Promise<AlertHistory> {
+  const entries = page.entries.filter(keep);
+  // One query per alert, in parallel: a page holds at most 100 alerts, each with a handful of contacts.
+  const deliveries = await Promise.all(entries.map((entry) => deps.deliveries.list(entry.key)));
   return {
-    alerts: page.entries.filter(keep).map(toItem),
+    alerts: entries.map((entry, index) => toItem(entry, deliveries[index] ?? [])),
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
   };
 }
 
-function toItem(entry: AlertLogEntry): AlertHistoryItem {
+function toItem(entry: AlertLogEntry, deliveries: readonly ContactDelivery[]): AlertHistoryItem {
   const { candidate } = entry;
   return {
     key: entry.key,
@@ -139,5 +170,12 @@ function toItem(entry: AlertLogEntry): AlertHistoryItem {
     subject: entry.message.subject,
     sms: entry.message.sms,
     facts: factsToStored(candidate),
+    deliveries: deliveries.map((delivery) => ({
+      channel: delivery.contact.channel,
+      address: delivery.contact.address,
+      state: delivery.state,
+      ...(delivery.reason === undefined ? {} : { reason: delivery.reason }),
+      at: delivery.at,
+    })),
   };
 }

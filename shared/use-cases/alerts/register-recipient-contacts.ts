@@ -3,10 +3,10 @@ import { confirmationEmail, confirmationSms } from '#shared/domain/alerts/contac
 import type { AlertLocale, Contacts } from '#shared/domain/alerts/settings.ts';
 import type { ConfirmationRequests, ConfirmLinks } from '#shared/use-cases/alerts/ports/contact-links.ts';
 import {
-  type ContactAddress,
   type ContactRegistry,
   type ContactState,
   type ContactStateChanges,
+  contactAddressesOf,
   contactKey,
   type UndeliverableStatus,
 } from '#shared/use-cases/alerts/ports/contact-states.ts';
@@ -39,14 +39,6 @@ export interface ContactLifecycleDeps {
 export interface ConfirmationContext {
   readonly locale: AlertLocale;
   readonly brand: string;
-}
-
-/** The contacts of a `Contacts` value, e-mails then phones. */
-export function contactAddressesOf(contacts: Contacts): ContactAddress[] {
-  return [
-    ...contacts.emails.map((address) => ({ channel: 'email' as const, address: address.toLowerCase() })),
-    ...contacts.phones.map((address) => ({ channel: 'sms' as const, address })),
-  ];
 }
 
 /**

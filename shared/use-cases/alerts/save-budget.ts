@@ -11,10 +11,8 @@ import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import { requirePlanPricedIn } from '#shared/domain/plan-pricing.ts';
 import { type ContactStateView, contactStateViews } from '#shared/use-cases/alerts/contact-state-views.ts';
 import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
-import type { AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 import { readBudgetTolerantly } from '#shared/use-cases/alerts/read-budget-tolerantly.ts';
-import { registerRecipient, releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
 import {
   type ContactLifecycleDeps,
   registerRecipientContacts,
@@ -26,7 +24,6 @@ export interface SaveBudgetDeps {
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
   readonly budgets: Pick<BudgetStore, 'putBudget' | 'getBudget' | 'listBudgetsOfCustomer'>;
   readonly partners: Pick<PartnerStore, 'getCreditLink'>;
-  readonly contacts: AlertContactRegistry;
   /** Set in the local mode only: the queue that stands in for e-mail and SMS. */
   readonly outbox?: AlertOutbox;
   readonly catalog: Catalog;
@@ -49,9 +46,10 @@ export type BudgetBody = Omit<BudgetSettingsInput, 'subscriptionId' | 'customerI
  * Steps: read the subscription; check the caller; validate with the domain's defaults, the customer being the
  * subscription's beneficiary tenant (never taken from the body: the customer id routes alerts, so a caller must not
  * be able to send its alerts to someone else's recipient); check the currency is one the plan is priced in and the
- * one of the partner's credit levels, and the phone numbers are in countries SMS may go to; register the contacts
- * (SNS subscriptions filtered on this customer) and the local outbox; register their contact states and send each
- * new (or still pending, after `CONFIRMATION_RESEND_HOURS`) contact a confirmation message; release the contacts the previous budget had and no budget of the customer names any more; store the
+ * one of the partner's credit levels, and the phone numbers are in countries SMS may go to; subscribe the local
+ * outbox; register the contacts in the contact store (a new one is pending until it confirms) and send each new (or
+ * still pending, after `CONFIRMATION_RESEND_HOURS`) contact a confirmation message; release the contacts the previous
+ * budget had and no budget of the customer names any more; store the
  * budget. Contacts are registered first so that no alert evaluated right after the store goes out to nobody;
  * registering and releasing are idempotent, so a failed call is simply repeated.
  *
@@ -85,7 +83,8 @@ export async function saveBudget(
   }
   requireSmsCountries(budget.contacts.phones, deps.smsCountries);
   const recipient = { kind: 'customer' as const, id: budget.customerId };
-  await registerRecipient(deps, recipient, budget.contacts);
+  // The local mode's stand-in for e-mail and SMS shows every alert of the recipient.
+  await deps.outbox?.subscribeRecipient(recipient);
   // A stored budget that no longer validates is simply replaced (its contacts are not known for sure any more).
   const { budget: previous } = await readBudgetTolerantly(deps.budgets, subscription.id);
   // The customer's other budgets may name the same contacts: those stay.
@@ -103,7 +102,6 @@ export async function saveBudget(
     { locale: budget.locale, brand },
     previous ? { before: previous.contacts, kept } : undefined,
   );
-  if (previous) await releaseRemovedContacts(deps, recipient, previous.contacts, kept);
   await deps.budgets.putBudget(budget);
   return { ...budget, contactStates: contactStateViews(states) };
 }

@@ -4,8 +4,6 @@ import { type Partner, type PartnerInput, parsePartner } from '#shared/domain/al
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { type ContactStateView, contactStateViews } from '#shared/use-cases/alerts/contact-state-views.ts';
 import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
-import type { AlertContactRegistry } from '#shared/use-cases/alerts/ports/alert-publisher.ts';
-import { registerRecipient, releaseRemovedContacts } from '#shared/use-cases/alerts/register-alert-contacts.ts';
 import {
   type ContactLifecycleDeps,
   registerRecipientContacts,
@@ -14,7 +12,6 @@ import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-stor
 
 export interface SavePartnerDeps {
   readonly partners: Pick<PartnerStore, 'putPartner' | 'getPartner'>;
-  readonly contacts: AlertContactRegistry;
   readonly outbox?: AlertOutbox;
   /** The contact states and the confirmation messages of new contacts (our own opt-in). */
   readonly contactLifecycle: ContactLifecycleDeps;
@@ -29,10 +26,11 @@ export type PartnerAnswer = Partner & { readonly contactStates: readonly Contact
 
 /**
  * Creates or replaces a reseller partner (publisher only): its name, Entra tenant (how its purchases are recognised
- * as reseller purchases), language and contacts. The contacts (and the local outbox) are subscribed to the partner's
- * alerts before the partner is stored, so no alert finds the partner without them; contacts the partner had and no
- * longer has stop receiving its alerts. Phone numbers must be in countries SMS may go to; each new contact is sent a
- * confirmation message (our own opt-in) and the answer carries every contact's state.
+ * as reseller purchases), language and contacts. The contacts are registered in the contact store (and the local
+ * outbox subscribed to the partner's alerts) before the partner is stored, so no alert finds the partner without
+ * them; contacts the partner had and no longer has stop receiving its alerts. Phone numbers must be in countries SMS
+ * may go to; each new contact is sent a confirmation message (our own opt-in) and the answer carries every contact's
+ * state.
  * @throws ForbiddenError for partner and customer keys.
  * @throws ValidationError naming the field.
  * @throws ConflictError when the tenant belongs to another partner (nothing is stored).
@@ -47,7 +45,8 @@ export async function savePartner(
   const partner = parsePartner({ ...input.partner, id: input.partnerId });
   requireSmsCountries(partner.contacts.phones, deps.smsCountries);
   const recipient = { kind: 'partner' as const, id: partner.id };
-  await registerRecipient(deps, recipient, partner.contacts);
+  // The local mode's stand-in for e-mail and SMS shows every alert of the partner.
+  await deps.outbox?.subscribeRecipient(recipient);
   const previous = await deps.partners.getPartner(partner.id);
   const states = await registerRecipientContacts(
     deps.contactLifecycle,
@@ -56,7 +55,6 @@ export async function savePartner(
     { locale: partner.locale, brand: publisherBrand(deps.catalog) },
     previous ? { before: previous.contacts, kept: [partner.contacts] } : undefined,
   );
-  if (previous) await releaseRemovedContacts(deps, recipient, previous.contacts, [partner.contacts]);
   await deps.partners.putPartner(partner);
   return { ...partner, contactStates: contactStateViews(states) };
 }

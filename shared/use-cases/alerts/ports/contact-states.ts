@@ -1,5 +1,5 @@
 import type { AlertRecipient, AlertRule } from '#shared/domain/alerts/alert.ts';
-import type { AlertLocale } from '#shared/domain/alerts/settings.ts';
+import type { AlertLocale, Contacts } from '#shared/domain/alerts/settings.ts';
 
 /**
  * Where an alert goes: an e-mail address (lower-cased) or a mobile number in E.164. The same address registered by
@@ -8,6 +8,18 @@ import type { AlertLocale } from '#shared/domain/alerts/settings.ts';
 export type ContactAddress =
   | { readonly channel: 'email'; readonly address: string }
   | { readonly channel: 'sms'; readonly address: string };
+
+/**
+ * The addresses of a settings' contacts as the contact store keys them, e-mails then phones: e-mail addresses
+ * lower-cased (mail systems treat the local part case-insensitively in practice, and one person typing `Ops@` and
+ * `ops@` is one contact).
+ */
+export function contactAddressesOf(contacts: Contacts): ContactAddress[] {
+  return [
+    ...contacts.emails.map((address): ContactAddress => ({ channel: 'email', address: address.toLowerCase() })),
+    ...contacts.phones.map((address): ContactAddress => ({ channel: 'sms', address })),
+  ];
+}
 
 /** `email:<address>` or `sms:<E.164>`: the key of a contact in maps and stores. */
 export function contactKey(contact: ContactAddress): string {
