@@ -69,7 +69,7 @@ export interface ResourceUse {
   readonly landingPageUrl?: boolean;
   /**
    * Signs or checks the links sent to alert contacts (confirm, unsubscribe): gets the right to read the session
-   * secret the link key is derived from (`SESSION_SECRET_ARN`) and the API's public base URL (`PUBLIC_BASE_URL`).
+   * secret the link key is derived from (`SESSION_SECRET_ARN`) and the API's base URL (`CONTACT_LINKS_BASE_URL`).
    */
   readonly contactLinks?: boolean;
   /**
@@ -178,7 +178,8 @@ export const API_FUNCTION: FunctionDefinition = {
           ITEM.contact,
         ],
         BatchGetItem: [ITEM.subscription],
-        Query: [ITEM.subscription, ITEM.reportingRuns],
+        // The alert history reads each alert's per-contact delivery records (ALERT#<key> / DELIVERY#…).
+        Query: [ITEM.subscription, ITEM.reportingRuns, ITEM.alert],
         PutItem: [ITEM.subscription, ITEM.alert, ITEM.apiKey, ITEM.dayPack, ITEM.partner, ITEM.partnerTenant],
         // Contacts: registered (and their confirmation claimed) when a budget or partner is saved.
         UpdateItem: [ITEM.subscription, ITEM.alert, ITEM.apiKey, ITEM.dayPack, ITEM.contact],

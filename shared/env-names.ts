@@ -58,10 +58,15 @@ export const ENV = {
   publisherAdminGroupId: 'PUBLISHER_ADMIN_GROUP_ID',
   /**
    * Optional: the origin the public uses (`https://<custom domain>`) when the API is served through CloudFront, where
-   * the functions see the execute-api host in `Host`. Sign-in redirect URIs and the CSRF origin check use it; the
-   * confirm and unsubscribe links sent to alert contacts point at it (shared/adapters/links/signed-contact-links.ts).
+   * the functions see the execute-api host in `Host`. Sign-in redirect URIs and the CSRF origin check use it.
    */
   publicBaseUrl: 'PUBLIC_BASE_URL',
+  /**
+   * The base URL the confirm and unsubscribe links sent to alert contacts point at (the API's URL, or its custom
+   * domain): shared/adapters/links/signed-contact-links.ts. Apart from `PUBLIC_BASE_URL`, which is only set behind a
+   * custom domain and changes how sign-in and CSRF checks see the request's origin.
+   */
+  contactLinksBaseUrl: 'CONTACT_LINKS_BASE_URL',
   /** Entra canary: the landing page's public URL, the one Partner Center sends buyers to (`<API URL>/landing`). */
   landingPageUrl: 'LANDING_PAGE_URL',
   /** Portal: the folder of the bundled page assets (script, stylesheet, manifest.json). */

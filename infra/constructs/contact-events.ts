@@ -52,7 +52,7 @@ export function bindContactLifecycle(
     if (definition.uses.contactLinks) {
       // A function with a session already has the secret bound (the same variable, the same grant).
       if (!definition.uses.session) bindSecret(fn, options.sessionSecret, ENV.sessionSecretArn);
-      fn.addEnvironment(ENV.publicBaseUrl, options.publicBaseUrl);
+      fn.addEnvironment(ENV.contactLinksBaseUrl, options.publicBaseUrl);
     }
     if (definition.uses.smsCountries) fn.addEnvironment(ENV.smsAllowedCountries, options.smsCountries.join(','));
   }

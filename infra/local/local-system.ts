@@ -173,7 +173,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       // The canary opens the local landing page, as it opens the deployed one.
       [ENV.landingPageUrl]: `${apiUrl}/landing`,
       // Confirm and unsubscribe links sent to alert contacts point at this server (the contact pages).
-      [ENV.publicBaseUrl]: apiUrl,
+      [ENV.contactLinksBaseUrl]: apiUrl,
       // No SES or SMS here: confirmation messages are kept in the table (DynamoLocalMailbox).
       [ENV.localMailbox]: 'true',
       POWERTOOLS_DEV: 'true',
@@ -327,7 +327,7 @@ function localAlertChannelEnv(mail: LocalSes, sms: SmsStandIn, apiUrl: string): 
     [ENV.alertEmailFrom]: 'Alerts <alerts@publisher.localhost>',
     [ENV.smsOriginationIdentity]: 'arn:aws:sms-voice:us-east-1:000000000000:phone-number/local',
     [ENV.smsAllowedCountries]: 'JP,US',
-    [ENV.publicBaseUrl]: apiUrl,
+    [ENV.contactLinksBaseUrl]: apiUrl,
   };
 }
 

@@ -42,7 +42,7 @@ describe('the AlertNotifier handler against DynamoDB Local, fauxqs, aws-ses-v2-l
       AWS_ENDPOINT_URL_SESV2: ses.endpoint,
       AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: smsStandIn.endpoint,
       [ENV.alertEmailFrom]: 'Alerts <alerts@publisher.example>',
-      [ENV.publicBaseUrl]: 'https://api.publisher.example',
+      [ENV.contactLinksBaseUrl]: 'https://api.publisher.example',
     });
     queueUrl = resources[NOTIFICATIONS_QUEUE.envVar] ?? '';
     const table = resources[MAIN_TABLE.envVar] ?? '';

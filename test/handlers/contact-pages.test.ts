@@ -47,7 +47,7 @@ describe('the contact pages (ContactPages function) on DynamoDB Local', () => {
     states = new DynamoContactStates(documentClient, resources[MAIN_TABLE.envVar] ?? '');
     // The function's own key: the same session secret, the same derivation.
     const key = contactLinkKey(process.env[ENV.sessionSecret] ?? '');
-    links = new SignedContactLinks(async () => key, process.env[ENV.publicBaseUrl] ?? '');
+    links = new SignedContactLinks(async () => key, process.env[ENV.contactLinksBaseUrl] ?? '');
     expiredLinks = new SignedContactLinks(
       async () => key,
       'https://x',

@@ -27,7 +27,7 @@ export async function prepareFunctionEnvironment(): Promise<ResourceEnv> {
     // The API and the landing page open sign-in sessions (test/helpers/session.ts mints them with this secret).
     [ENV.sessionSecret]: randomBytes(48).toString('base64url'),
     // Where the links sent to alert contacts point (the contact pages of the API).
-    [ENV.publicBaseUrl]: 'https://api.test.example',
+    [ENV.contactLinksBaseUrl]: 'https://api.test.example',
     // Confirmation messages to new alert contacts are kept in the table, as in the local mode.
     [ENV.localMailbox]: 'true',
   });

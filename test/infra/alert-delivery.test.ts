@@ -162,7 +162,7 @@ describe('alert delivery (CDK)', () => {
       expect.arrayContaining([
         ENV.sesConfigurationSet,
         ENV.smsConfigurationSet,
-        ENV.publicBaseUrl,
+        ENV.contactLinksBaseUrl,
         ENV.sessionSecretArn,
         ENV.notificationsQueueUrl,
       ]),

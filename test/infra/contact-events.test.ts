@@ -101,11 +101,11 @@ describe('the contact lifecycle in the stacks', () => {
   it('gives the functions that sign or check links the public base URL and the session secret', () => {
     for (const id of ['Api', CONTACT_PAGES_FUNCTION.id]) {
       const env = envOf(id);
-      expect(env[ENV.publicBaseUrl], id).toBeDefined();
-      expect(JSON.stringify(env[ENV.publicBaseUrl])).toContain('HttpApi');
+      expect(env[ENV.contactLinksBaseUrl], id).toBeDefined();
+      expect(JSON.stringify(env[ENV.contactLinksBaseUrl])).toContain('HttpApi');
       expect(env[ENV.sessionSecretArn], id).toBeDefined();
     }
-    expect(envOf(CONTACT_EVENTS_FUNCTION.id)[ENV.publicBaseUrl]).toBeUndefined();
+    expect(envOf(CONTACT_EVENTS_FUNCTION.id)[ENV.contactLinksBaseUrl]).toBeUndefined();
   });
 
   it('passes the smsCountries context setting to the Api as SMS_ALLOWED_COUNTRIES', () => {

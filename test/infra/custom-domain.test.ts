@@ -87,18 +87,17 @@ describe('without a custom domain', () => {
     stateless = Template.fromStack(built.stateless);
   });
 
-  it('deploys only the two stacks, with no origin output, the links of contact mails at the API itself', () => {
+  it('deploys only the two stacks, with no public origin for the functions and no origin output', () => {
     expect(app.node.children.filter((child) => child instanceof Stack).map((stack) => stack.node.id)).toEqual([
       'MarketplaceStateful',
       'MarketplaceStateless',
     ]);
     expect(Object.keys(stateless.findOutputs(API_DOMAIN_OUTPUT))).toEqual([]);
-    // Only the functions that sign or check contact links know a base URL: the API's own (ApiUrl).
     for (const [service, variables] of functionEnvironments(stateless)) {
-      if (['api', 'contact-pages', 'alert-notifier'].includes(service)) {
-        expect(JSON.stringify(variables[ENV.publicBaseUrl]), service).toContain('execute-api');
-      } else {
-        expect(variables[ENV.publicBaseUrl], service).toBeUndefined();
+      expect(variables[ENV.publicBaseUrl], service).toBeUndefined();
+      // Links in contact mails point at the API's own URL.
+      if (variables[ENV.contactLinksBaseUrl] !== undefined) {
+        expect(JSON.stringify(variables[ENV.contactLinksBaseUrl]), service).toContain('execute-api');
       }
     }
   });
@@ -376,23 +375,19 @@ describe('with a custom domain and its hosted zone', () => {
     });
   });
 
-  it('tells the signing-in functions and those making contact links, and only them, the public origin', () => {
+  it('tells the signing-in functions, and only them, their public origin; contact links use the domain too', () => {
     const environments = functionEnvironments(stateless);
     const withOrigin = [...environments]
       .filter(([, variables]) => variables[ENV.publicBaseUrl] !== undefined)
       .map(([service]) => service);
-    expect(withOrigin.sort()).toEqual(
-      [
-        'api',
-        'contact-pages',
-        'landing',
-        'portal',
-        ...(environments.has('alert-notifier') ? ['alert-notifier'] : []),
-      ].sort(),
-    );
+    expect(withOrigin.sort()).toEqual(['api', 'landing', 'portal']);
     expect(environments.get('portal')?.[ENV.publicBaseUrl]).toBe(`https://${DOMAIN}`);
     // Links in mails at the domain too, so they survive a redeploy and pass the firewall.
-    expect(environments.get('contact-pages')?.[ENV.publicBaseUrl]).toMatch(new RegExp(`^https://${DOMAIN}/?$`));
+    for (const service of ['api', 'contact-pages', 'alert-notifier']) {
+      expect(environments.get(service)?.[ENV.contactLinksBaseUrl], service).toMatch(
+        new RegExp(`^https://${DOMAIN}/?$`),
+      );
+    }
   });
 
   it('is clean under cdk-nag: every finding of the four stacks fixed or acknowledged with a reason', {

@@ -35,7 +35,7 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
       'SUB#*',
     ],
     'dynamodb:BatchGetItem': ['SUB#*'],
-    'dynamodb:Query': ['REPORTING_RUNS*', 'SUB#*'],
+    'dynamodb:Query': ['ALERT#*', 'REPORTING_RUNS*', 'SUB#*'],
     'dynamodb:PutItem': ['ALERT#*', 'APIKEY#*', 'DAYPACK#*', 'PARTNER#*', 'PARTNER_TENANT#*', 'SUB#*'],
     'dynamodb:UpdateItem': ['ALERT#*', 'APIKEY#*', 'CONTACT#*', 'DAYPACK#*', 'SUB#*'],
     'dynamodb:DeleteItem': ['PARTNER_TENANT#*'],

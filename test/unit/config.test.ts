@@ -23,6 +23,8 @@ const everything = {
   USAGE_QUEUE_URL: 'https://sqs/usage',
   OPERATION_ANSWERS_QUEUE_URL: 'https://sqs/operation-answers',
   USAGE_REPORT_QUEUE_URL: 'https://sqs/usage-report',
+  NOTIFICATIONS_QUEUE_URL: 'https://sqs/notifications',
+  CONTACT_EVENTS_QUEUE_URL: 'https://sqs/contact-events',
   LIFECYCLE_TOPIC_ARN: 'arn:lifecycle',
   OPERATIONS_TOPIC_ARN: 'arn:operations',
   ALERTS_TOPIC_ARN: 'arn:alerts',
@@ -37,6 +39,7 @@ const everything = {
   PORTAL_ASSETS_DIR: '/var/task/portal-assets',
   LANDING_PAGE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/landing',
   PUBLIC_BASE_URL: 'https://api.example.com',
+  CONTACT_LINKS_BASE_URL: 'https://api.example.com',
 };
 
 const without = (name: string, env: Record<string, string> = everything) =>

@@ -12,7 +12,7 @@ import { ENV } from '#shared/env-names.ts';
  */
 export const CONTACT_LINK_SETTINGS = {
   ...SESSION_SETTINGS,
-  [ENV.publicBaseUrl]: required('the public https base URL of the API, e.g. https://api.example.com').pipe(
+  [ENV.contactLinksBaseUrl]: required('the public https base URL of the API, e.g. https://api.example.com').pipe(
     z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.example.com' }),
   ),
 };
@@ -22,6 +22,6 @@ export function contactLinksOf(values: z.output<z.ZodObject<typeof CONTACT_LINK_
   const source = sessionSecretSource(values);
   return new SignedContactLinks(
     contactLinkKeyFrom(() => secretValue(source)),
-    values[ENV.publicBaseUrl],
+    values[ENV.contactLinksBaseUrl],
   );
 }
