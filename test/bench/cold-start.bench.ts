@@ -192,6 +192,8 @@ function placeholder(name: string, value: unknown): string {
   if (name === ENV.tableName) return 'bench-table';
   // The canary's landing page (a token of the HttpApi's id in the template): nothing reachable, like every endpoint.
   if (name === ENV.landingPageUrl) return `${NOWHERE}/landing`;
+  // Where contact links point (the API's URL in the template): only used to write links, never called.
+  if (name === ENV.contactLinksBaseUrl) return 'https://api.bench.example';
   // Object ids of the publisher's admins, comma-separated (a CloudFormation parameter).
   if (name === ENV.publisherAdminUsers) return '00000000-0000-4000-8000-000000000001';
   throw new Error(`No placeholder for ${name} = ${JSON.stringify(value)}: add one to the cold-start benchmark`);
