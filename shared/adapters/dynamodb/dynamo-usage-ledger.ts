@@ -333,12 +333,19 @@ export class DynamoUsageLedger implements UsageLedger {
     return items.map((item): DailyUsage => {
       const totals = totalsOf(item);
       const hourly: Record<string, Record<string, string>> = {};
+      // The day's 24 hour instants, made once per item rather than once per attribute (30 dimensions × 24 hours).
+      const hourInstants = new Map<string, string>();
       for (const name of Object.keys(item)) {
         const match = HOUR_ATTRIBUTE.exec(name);
         if (!match) continue;
         const [, hh, dimension] = match as unknown as [string, string, string];
+        let instant = hourInstants.get(hh);
+        if (instant === undefined) {
+          instant = `${totals.period}T${hh}:00:00.000Z`;
+          hourInstants.set(hh, instant);
+        }
         hourly[dimension] ??= {};
-        hourly[dimension][`${totals.period}T${hh}:00:00.000Z`] = decimal(item, name);
+        hourly[dimension][instant] = decimal(item, name);
       }
       return { ...totals, hourly };
     });

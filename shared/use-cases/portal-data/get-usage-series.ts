@@ -196,6 +196,7 @@ export async function getUsageSeries(
       }
     }
     const fallbacks: { dimension: string; from: Date; to: Date }[] = [];
+    const endIso = new Date(end).toISOString();
     for (const day of split.flat()) {
       for (const [dimension, quantity] of Object.entries(day.quantities)) {
         if (!dimensionIds.includes(dimension)) continue;
@@ -208,7 +209,9 @@ export async function getUsageSeries(
           fallbacks.push({ dimension, from: new Date(dayStart), to: last });
           continue;
         }
-        for (const [hour, q] of byHour) if (Date.parse(hour) < end) hours.push({ dimension, hour, quantity: q });
+        // Hours are ISO instants of one shape (`…T05:00:00.000Z`), so comparing the strings compares the times (and
+        // spares a Date.parse for each of the ~20,000 hours of a month's split days).
+        for (const [hour, q] of byHour) if (hour < endIso) hours.push({ dimension, hour, quantity: q });
       }
     }
     // The allowance used earlier in the term, from the daily totals (terms start at 00:00 UTC, so days tile them).
