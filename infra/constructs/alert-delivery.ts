@@ -9,7 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '#infra/constructs/app-function.ts';
+import { serviceMetric } from '#infra/constructs/app-function.ts';
 import type { DeploymentSettings } from '#infra/deployment-settings.ts';
 import type { SmsCountry } from '#shared/domain/alerts/phone-countries.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -196,10 +196,7 @@ export class AlertDelivery extends Construct implements AlertChannels {
       alarmDescription:
         'The alert notifier met transient channel failures (SES or End User Messaging) in three 5-minute periods in a ' +
         'row: alerts are late. Runbook: docs/operate.md.',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'AlertDeliveryRetries',
-        dimensionsMap: { service: 'alert-notifier' },
+      metric: serviceMetric('alert-notifier', 'AlertDeliveryRetries', {
         statistic: cloudwatch.Stats.SUM,
         period: Duration.minutes(5),
       }),

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -13,6 +14,24 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Metrics namespace shared by every function, so one dashboard shows the whole system. */
 export const METRICS_NAMESPACE = 'MarketplaceMetering';
+
+/**
+ * A metric the functions publish through Powertools (`shared/observability.ts`): this namespace, the `service`
+ * dimension (the function's name in kebab case) and any other dimensions it adds.
+ */
+export function serviceMetric(
+  service: string,
+  metricName: string,
+  options: { statistic: string; period: Duration; dimensions?: Record<string, string> },
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service, ...options.dimensions },
+    statistic: options.statistic,
+    period: options.period,
+  });
+}
 
 /**
  * The Lambda runtime matching `LAMBDA_NODE_MAJOR` (the newest Node.js runtime aws-cdk-lib offers, cdk-nag

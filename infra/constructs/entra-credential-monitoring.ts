@@ -4,7 +4,7 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '#infra/constructs/app-function.ts';
+import { serviceMetric } from '#infra/constructs/app-function.ts';
 import { EXPIRY_WARNING_DAYS } from '#shared/domain/entra-credential.ts';
 
 export interface EntraCredentialAlarms {
@@ -51,10 +51,7 @@ export function addEntraCredentialAlarms(
     alarmDescription:
       `The Entra credential of the marketplace app expires in ${EXPIRY_WARNING_DAYS} days or fewer: add a new client ` +
       'secret (or certificate) in Entra and put it here before then. Runbook: docs/operate.md#entracredentialexpiryalarm.',
-    metric: new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: 'EntraCredentialDaysLeft',
-      dimensionsMap: { service: 'entra-canary' },
+    metric: serviceMetric('entra-canary', 'EntraCredentialDaysLeft', {
       statistic: cloudwatch.Stats.MINIMUM,
       period: Duration.days(1),
     }),

@@ -3,7 +3,7 @@ import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '#infra/constructs/app-function.ts';
+import { serviceMetric } from '#infra/constructs/app-function.ts';
 import { QUEUES } from '#infra/resources.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
 
@@ -145,12 +145,7 @@ export class SystemDashboard extends Construct {
     );
 
     const counted = (service: string, metricName: string, dimensions: Record<string, string> = {}) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service, ...dimensions },
-        ...sum,
-      });
+      serviceMetric(service, metricName, { ...sum, dimensions });
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Usage accepted and applied',
@@ -165,15 +160,7 @@ export class SystemDashboard extends Construct {
         title: 'Slots accepted by Microsoft; oldest unreported usage',
         left: [withLabel(counted('usage-reporter', 'ReportedSlots', { status: 'accepted' }), 'accepted')],
         right: [
-          withLabel(
-            new cloudwatch.Metric({
-              namespace: METRICS_NAMESPACE,
-              metricName: 'OldestUnreportedSlotAgeHours',
-              dimensionsMap: { service: 'usage-reporter' },
-              ...maximum,
-            }),
-            'oldest unreported (h)',
-          ),
+          withLabel(serviceMetric('usage-reporter', 'OldestUnreportedSlotAgeHours', maximum), 'oldest unreported (h)'),
         ],
         width: WIDTH,
         height: HEIGHT,

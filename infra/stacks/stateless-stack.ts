@@ -29,7 +29,7 @@ import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-sche
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { bindAlertChannels } from '#infra/constructs/alert-delivery.ts';
-import { AppFunction, METRICS_NAMESPACE, REPO_ROOT } from '#infra/constructs/app-function.ts';
+import { AppFunction, REPO_ROOT, serviceMetric } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
 import { bindContactLifecycle } from '#infra/constructs/contact-events.ts';
 import { addEntraCredentialAlarms } from '#infra/constructs/entra-credential-monitoring.ts';
@@ -391,13 +391,7 @@ export class StatelessStack extends Stack {
   private addOperationalAlarms(operations: sns.ITopic): void {
     const action = new cloudwatchActions.SnsAction(operations);
     const metric = (service: string, metricName: string, statistic: string) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service },
-        statistic,
-        period: Duration.minutes(15),
-      });
+      serviceMetric(service, metricName, { statistic, period: Duration.minutes(15) });
     const alarms: [string, cloudwatch.AlarmProps][] = [
       [
         'UnreportedUsageAgeAlarm',
@@ -465,10 +459,7 @@ export class StatelessStack extends Stack {
             'The fulfillment webhook has refused calls as unauthorized (401) in every 5 minutes for 15 minutes: a ' +
             'misconfigured tenant or app id rejects every Microsoft call, and Microsoft stops retrying after 8 h. ' +
             'Runbook: docs/operate.md.',
-          metric: new cloudwatch.Metric({
-            namespace: METRICS_NAMESPACE,
-            metricName: 'WebhookUnauthorized',
-            dimensionsMap: { service: 'fulfillment-webhook' },
+          metric: serviceMetric('fulfillment-webhook', 'WebhookUnauthorized', {
             statistic: cloudwatch.Stats.SUM,
             period: Duration.minutes(5),
           }),
