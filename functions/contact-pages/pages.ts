@@ -1,6 +1,5 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { AlertRule } from '#shared/domain/alerts/alert.ts';
-import { cspHash, html, htmlResponse, SafeHtml } from '#shared/http/html.ts';
+import { html, htmlPage, pageStyle, type SafeHtml } from '#shared/http/html.ts';
 import type { ConfirmOutcome, UnsubscribeScope } from '#shared/use-cases/alerts/follow-contact-link.ts';
 import type { ContactLinkPurpose, ContactLinkRefusal } from '#shared/use-cases/alerts/ports/contact-links.ts';
 import type { ContactAddress } from '#shared/use-cases/alerts/ports/contact-states.ts';
@@ -21,8 +20,8 @@ h1{font-size:1.3rem;margin-top:0}
 button{font-size:1rem;padding:.6rem 1.6rem;border:0;border-radius:4px;background:#0f6cbd;color:#fff;cursor:pointer}
 .note{color:#555;font-size:.9rem}
 `;
-export const STYLE_HASHES = [cspHash(STYLE)];
-const styleSheet = new SafeHtml(STYLE);
+const PAGE_STYLE = pageStyle(STYLE);
+export const STYLE_HASHES = PAGE_STYLE.hashes;
 
 const RULE_NAMES: Readonly<Record<Language, Readonly<Record<AlertRule, string>>>> = {
   en: {
@@ -215,29 +214,6 @@ export function unavailablePage(language: Language) {
   return page(503, language, t.unavailableTitle, html`<p>${t.unavailable}</p>`);
 }
 
-function page(
-  statusCode: number,
-  language: Language,
-  title: string,
-  body: SafeHtml,
-): APIGatewayProxyStructuredResultV2 {
-  return htmlResponse(
-    statusCode,
-    html`<html lang="${language}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${title}</title>
-<style>${styleSheet}</style>
-</head>
-<body>
-<main>
-<h1>${title}</h1>
-${body}
-</main>
-</body>
-</html>`,
-    { styleHashes: STYLE_HASHES, language },
-  );
+function page(statusCode: number, language: Language, title: string, body: SafeHtml) {
+  return htmlPage(statusCode, language, title, PAGE_STYLE, html`<h1>${title}</h1>\n${body}`);
 }

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { SubscriptionStatus } from '#shared/domain/subscription.ts';
-import { cspHash, html, htmlResponse, SafeHtml } from '#shared/http/html.ts';
+import { html, htmlPage, pageStyle, type SafeHtml } from '#shared/http/html.ts';
 import type { LandingView, PurchaseSummary } from '#shared/use-cases/fulfillment/resolve-purchase.ts';
 
 /**
@@ -20,10 +20,8 @@ dd{margin:0;overflow-wrap:anywhere}
 button{font-size:1rem;padding:.6rem 1.6rem;border:0;border-radius:4px;background:#0f6cbd;color:#fff;cursor:pointer}
 .note{color:#555;font-size:.9rem}
 `;
-/** The CSP `style-src` source for `STYLE`: the only styles a page may apply. */
-export const STYLE_HASHES = [cspHash(STYLE)];
-/** The stylesheet as markup: our own constant, inserted verbatim so that its hash matches the CSP. */
-const styleSheet = new SafeHtml(STYLE);
+const PAGE_STYLE = pageStyle(STYLE);
+export const STYLE_HASHES = PAGE_STYLE.hashes;
 
 interface Texts {
   readonly title: string;
@@ -272,26 +270,6 @@ function day(value: string): string {
   return value.slice(0, 10);
 }
 
-function page(
-  statusCode: number,
-  language: Language,
-  title: string,
-  body: SafeHtml,
-): APIGatewayProxyStructuredResultV2 {
-  return htmlResponse(
-    statusCode,
-    html`<html lang="${language}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${title}</title>
-<style>${styleSheet}</style>
-</head>
-<body><main>
-${body}
-</main></body>
-</html>`,
-    { styleHashes: STYLE_HASHES, language },
-  );
+function page(statusCode: number, language: Language, title: string, body: SafeHtml) {
+  return htmlPage(statusCode, language, title, PAGE_STYLE, body);
 }

@@ -98,3 +98,43 @@ export function htmlResponse(
     body: `<!doctype html>\n${page.value}`,
   };
 }
+
+/** A page's own stylesheet: the markup inserted verbatim, and the CSP hash that lets exactly it apply. */
+export interface PageStyle {
+  readonly sheet: SafeHtml;
+  readonly hashes: readonly string[];
+}
+
+/** @param css our own constant (never user input): inserted verbatim, so that its hash matches the CSP. */
+export function pageStyle(css: string): PageStyle {
+  return { sheet: new SafeHtml(css), hashes: [cspHash(css)] };
+}
+
+/**
+ * A whole server-rendered page (the landing page, the contact pages): the document shell around `body`, with the
+ * page's own stylesheet as the only style the CSP allows, not indexed by search engines.
+ */
+export function htmlPage(
+  statusCode: number,
+  language: string,
+  title: string,
+  style: PageStyle,
+  body: SafeHtml,
+): APIGatewayProxyStructuredResultV2 {
+  return htmlResponse(
+    statusCode,
+    html`<html lang="${language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${title}</title>
+<style>${style.sheet}</style>
+</head>
+<body><main>
+${body}
+</main></body>
+</html>`,
+    { styleHashes: style.hashes, language },
+  );
+}
