@@ -59,11 +59,24 @@ export function functionBundling(define?: Readonly<Record<string, string>>): Bun
 }
 
 /**
- * Imports that bundles resolve to a file of ours instead of the package: `form-data` (pulled in by axios with its MIME
- * database, ~150 KB of every bundle that calls Microsoft) becomes Node's own FormData (bundling-shims/form-data.ts).
+ * Imports that bundles resolve to a file of ours instead of the package:
+ * - `form-data` (pulled in by axios with its MIME database, ~150 KB of every bundle that calls Microsoft) becomes
+ *   Node's own FormData (bundling-shims/form-data.ts);
+ * - `@aws-sdk/credential-provider-node` (every SDK client's default credential chain, with the STS and SSO clients of
+ *   its later links, ~100 KB of every bundle) becomes its first link, the environment provider, the only one that
+ *   answers on Lambda (bundling-shims/lambda-credentials.ts);
+ * - `open` (loaded by `@azure/identity` for its interactive browser sign-in, with the packages that find a desktop
+ *   browser) becomes a function that refuses (bundling-shims/no-browser.ts);
+ * - `debug` (the tracer of axios' redirects and the proxy agents, silent unless `DEBUG` is set) becomes a tracer
+ *   that is always off (bundling-shims/no-debug.cjs).
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   'form-data': fileURLToPath(new URL('./bundling-shims/form-data.ts', import.meta.url)),
+  '@aws-sdk/credential-provider-node': fileURLToPath(
+    new URL('./bundling-shims/lambda-credentials.ts', import.meta.url),
+  ),
+  open: fileURLToPath(new URL('./bundling-shims/no-browser.ts', import.meta.url)),
+  debug: fileURLToPath(new URL('./bundling-shims/no-debug.cjs', import.meta.url)),
 };
 
 /**
