@@ -22,9 +22,9 @@ const KB = 1024;
  * (the last test says so), and a function not listed, such as a new one, gets the 1 MB limit.
  */
 const OVER_TARGET_CEILINGS: Readonly<Record<string, number>> = {
-  // Also carries the OpenAPI document it serves (about 110 KB) and, since the alert contacts' own opt-in, the SES and
-  // End User Messaging clients that send the confirmation messages (about 90 KB).
-  Api: 1650 * KB,
+  // Also carries, since the alert contacts' own opt-in, the SES and End User Messaging clients that send the
+  // confirmation messages (about 90 KB).
+  Api: 1550 * KB,
   UsageIngest: 1150 * KB,
   Landing: 1150 * KB,
   FulfillmentWebhook: 1300 * KB,

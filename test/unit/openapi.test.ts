@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { validate } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -14,6 +15,7 @@ import {
   errorExample,
   errorStatuses,
   OPENAPI_FILE,
+  OPENAPI_MODULE_FILE,
   openApiText,
   routeKey,
   servedRoutes,
@@ -42,6 +44,17 @@ describe('the OpenAPI description', () => {
     // Not toEqual: a 200 KB diff helps nobody, the instruction does.
     if (committed !== openApiText()) {
       expect.fail(`${OPENAPI_FILE} differs from what the zod schemas generate: run \`npm run openapi\` and commit it.`);
+    }
+  });
+
+  it('is what the Api function carries, compressed', () => {
+    const committed = readFileSync(resolve(REPO_ROOT, OPENAPI_MODULE_FILE), 'utf8');
+    const carried = /'([A-Za-z0-9+/=]+)'/.exec(committed)?.[1] ?? '';
+
+    // Compared expanded: gzip's bytes may differ between zlib versions for the same text.
+    const expanded = gunzipSync(Buffer.from(carried, 'base64')).toString('utf8');
+    if (expanded !== JSON.stringify(JSON.parse(openApiText()))) {
+      expect.fail(`${OPENAPI_MODULE_FILE} differs from docs/openapi.json: run \`npm run openapi\` and commit it.`);
     }
   });
 
