@@ -197,6 +197,38 @@ describe('one shard of a fanned-out reporting run', () => {
     expect(marketplace.sent).toHaveLength(450);
   });
 
+  it('never has more than one message per shard of a run waiting or running, continuations included', async () => {
+    // The bound that lets the UsageReport trigger go without a maximum concurrency (infra/functions.ts).
+    for (let shard = 0; shard < 8; shard++) await useInShard(shard, 3);
+    await dispatchUsageReport({ ...deps, runs }, 'manual');
+    let invocations = 0;
+    expect(queued).toHaveLength(8);
+
+    while (queued.length > 0) {
+      const work = queued.shift() as ShardWork;
+      // Waiting and running together: one message per shard at most.
+      expect(new Set([work.shard, ...queued.map((next) => next.shard)]).size).toBe(queued.length + 1);
+      const before = queued.length;
+      // Every invocation out of time at once: one group each, then its shard queued again.
+      await reportUsageShard(deps, work, clock.now());
+      invocations += 1;
+      expect(queued.slice(before).map((next) => next.shard)).toEqual(queued.length > before ? [work.shard] : []);
+    }
+
+    expect(invocations).toBe(24);
+    expect(marketplace.sent).toHaveLength(24);
+  });
+
+  it('queues nothing from a worker that finds its shard leased', async () => {
+    await useInShard(4, 1);
+    await runs.acquire(4, 'another worker', new Date(clock.now().getTime() + 90_000), clock.now());
+
+    const report = await reportUsageShard(deps, { runId: 'r', runStartedAt: AFTER_H09, shard: 4, invocation: 1 });
+
+    expect(report.state).toBe('busy');
+    expect(queued).toEqual([]);
+  });
+
   it('logs the run with its summary when its last shard finishes, and only then', async () => {
     await useInShard(6, 1);
     const lines: [string, Record<string, unknown>][] = [];
