@@ -581,10 +581,11 @@ export const CONTACT_EVENTS_FUNCTION: FunctionDefinition = {
   timeoutSeconds: 20,
   // Marks contacts bounced, complained or opted out: updates of their own partition only.
   uses: { table: { items: { GetItem: [ITEM.contact], UpdateItem: [ITEM.contact] } } },
-  // Events arrive a few at a time, gathered for 5 s. No maximum concurrency: the producer bounds it. Every event
-  // answers a message the notifier sent (a bounce, a complaint, an opt-out reply), and the notifier sends at most 2
-  // batches at once (its own maximum concurrency), so even a mailing to a dead domain bounces at the notifier's pace,
-  // and batches of 10 one-write events take a copy or two.
+  // Events arrive a few at a time, gathered for 5 s. No maximum concurrency: the producers bound it. Every event
+  // answers a message we sent (a bounce, a complaint, an opt-out reply): an alert from the notifier, which sends at
+  // most 2 batches at once (its own maximum concurrency), or a confirmation sent when a contact is saved, at the pace
+  // of the API's throttled routes. So even a mailing to a dead domain bounces at the senders' pace, and batches of 10
+  // one-write events take a copy or two.
   trigger: { queue: CONTACT_EVENTS_QUEUE, batchSize: 10, maxBatchingWindowSeconds: 5 },
 };
 
