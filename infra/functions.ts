@@ -87,11 +87,29 @@ export interface QueueTrigger {
   /** How long to gather a batch before invoking (0 = invoke at once). */
   readonly maxBatchingWindowSeconds?: number;
   /**
-   * Most concurrent invocations for this queue (2–1000, the event source mapping's maximum concurrency). Required: an
-   * SQS trigger without it scales to hundreds of copies on a backlog, which take the account's concurrency from the
-   * webhook and the landing page and collide on the same DynamoDB items. The local mode runs this many pollers.
+   * Most concurrent invocations for this queue (2–1000, the event source mapping's maximum concurrency). Set only where
+   * a backlog could otherwise fan out: without it Lambda scales a trigger with the messages waiting (hundreds of copies
+   * on a large backlog, taking the account's concurrency from the webhook and the landing page). Not set where the
+   * producer already bounds how many messages can wait, because it has a price when idle: AWS's Lambda guide says an
+   * idle trigger scales down to "as few as 2" pollers, an optimization "not available when you enable the maximum
+   * concurrency setting", so a capped trigger keeps 5 pollers long-polling its empty queue, 657,000 billed receives a
+   * month (docs/cost.md). Each trigger below says which case it is.
    */
-  readonly maxConcurrency: number;
+  readonly maxConcurrency?: number;
+  /**
+   * Pollers the local mode runs on this queue (infra/local/local-system.ts), when not `maxConcurrency` (default
+   * `LOCAL_DEFAULT_POLLERS`): the local mode has no Lambda scaling, so a trigger that relies on it to run several
+   * copies at once (the reporter's shard workers) states how many here.
+   */
+  readonly localPollers?: number;
+}
+
+/** Pollers of a local-mode queue trigger that states neither a maximum concurrency nor its own number. */
+export const LOCAL_DEFAULT_POLLERS = 2;
+
+/** How many pollers the local mode runs on a trigger's queue: `localPollers`, else `maxConcurrency`, else 2. */
+export function localPollersOf(trigger: QueueTrigger): number {
+  return trigger.localPollers ?? trigger.maxConcurrency ?? LOCAL_DEFAULT_POLLERS;
 }
 
 /**
@@ -280,7 +298,9 @@ export const USAGE_AGGREGATOR_FUNCTION: FunctionDefinition = {
   },
   // Up to 2,000 messages (Lambda also stops at 6 MB of payload) gathered for up to 5 s: usage reaches the ledger within
   // seconds, long before its hour closes, and a busy subscription's many small requests share one write. At most 10
-  // batches at once, so a backlog cannot fan out into hundreds of copies colliding on the same daily totals.
+  // batches at once (issue 15 point 4): the producer is every customer's app, so nothing else bounds a backlog, which
+  // would otherwise fan out into hundreds of copies colliding on the same daily totals and taking the account's
+  // concurrency. Worth its 5 idle pollers.
   trigger: { queue: USAGE_QUEUE, batchSize: 2000, maxBatchingWindowSeconds: 5, maxConcurrency: 10 },
 };
 
@@ -382,10 +402,12 @@ export const OPERATION_ANSWERS_FUNCTION: FunctionDefinition = {
     topics: [LIFECYCLE_TOPIC],
     marketplace: true,
   },
-  // One message per invocation: each answer races Microsoft's 10 s window, none waits behind another's PATCH. At most
-  // 5 at once: changes come from people changing plans or seats, one webhook each; 5 copies of about 2 s answer a burst
-  // of 25 within the window, and a replay of webhooks after an outage cannot take the account's concurrency.
-  trigger: { queue: OPERATION_ANSWERS_QUEUE, batchSize: 1, maxConcurrency: 5 },
+  // One message per invocation: each answer races Microsoft's 10 s window, none waits behind another's PATCH. No
+  // maximum concurrency: the producer bounds it. Each message is sent by one webhook call (a person changing a plan or
+  // seats), and the webhook's reserved concurrency (10 copies of about a second) caps the sending at about 10 a
+  // second even when Microsoft replays its webhooks after an outage; at about 2 s each, the answers then run about
+  // 20 copies at most, and none waits for a free copy while Microsoft's 10 s run.
+  trigger: { queue: OPERATION_ANSWERS_QUEUE, batchSize: 1 },
 };
 
 /**
@@ -468,8 +490,13 @@ export const USAGE_REPORTER_FUNCTION: FunctionDefinition = {
     marketplace: true,
     queues: [{ queue: USAGE_REPORT_QUEUE, access: 'send' }],
   },
-  // 8 = UNREPORTED_SHARDS (shared/adapters/dynamodb/metering-item-keys.ts): one worker per shard.
-  trigger: { queue: USAGE_REPORT_QUEUE, batchSize: 1, maxConcurrency: 8 },
+  // No maximum concurrency: the producers bound it. A dispatch queues at most one message per shard (8 =
+  // UNREPORTED_SHARDS, shared/adapters/dynamodb/metering-item-keys.ts), and a worker queues its shard again only as
+  // its own invocation ends (one message consumed, at most one sent), so a run never has more than 8 messages
+  // waiting or running. Runs overlapping (the next dispatch 10 minutes later, `npm run report`) add at most 8 each,
+  // and a worker of a shard that is being reported finds its lease held and returns at once: at most 8 report at a
+  // time whatever Lambda starts. Locally, one poller per shard so the shards are reported in parallel there too.
+  trigger: { queue: USAGE_REPORT_QUEUE, batchSize: 1, localPollers: 8 },
 };
 
 /** Compares yesterday's accepted usage with Microsoft's retrieval API (read-only on both sides). */
@@ -554,9 +581,12 @@ export const CONTACT_EVENTS_FUNCTION: FunctionDefinition = {
   timeoutSeconds: 20,
   // Marks contacts bounced, complained or opted out: updates of their own partition only.
   uses: { table: { items: { GetItem: [ITEM.contact], UpdateItem: [ITEM.contact] } } },
-  // Events arrive a few at a time; two copies at most keep a burst of bounces (a mailing to a dead domain) from
-  // taking concurrency the landing page and the webhook need.
-  trigger: { queue: CONTACT_EVENTS_QUEUE, batchSize: 10, maxBatchingWindowSeconds: 5, maxConcurrency: 2 },
+  // Events arrive a few at a time, gathered for 5 s. No maximum concurrency: the producers bound it. Every event
+  // answers a message we sent (a bounce, a complaint, an opt-out reply): an alert from the notifier, which sends at
+  // most 2 batches at once (its own maximum concurrency), or a confirmation sent when a contact is saved, at the pace
+  // of the API's throttled routes. So even a mailing to a dead domain bounces at the senders' pace, and batches of 10
+  // one-write events take a copy or two.
+  trigger: { queue: CONTACT_EVENTS_QUEUE, batchSize: 10, maxBatchingWindowSeconds: 5 },
 };
 
 /**
@@ -590,8 +620,12 @@ export const ALERT_NOTIFIER_FUNCTION: FunctionDefinition = {
     contactLinks: true,
     smsCountries: true,
   },
-  // Ten alerts per invocation; at most two copies, so a burst of alerts (a month start) is paced under SES's sending
-  // rate (14 per second for a new account) and leaves concurrency to the landing page and the webhook.
+  // Ten alerts per invocation; at most two copies, so a burst of alerts (a month start, thousands of budgets checked in
+  // the same hour) is paced under SES's sending rate (14 per second for a new account) and leaves concurrency to the
+  // landing page and the webhook. The cap is also what keeps held alerts alive: an alert waiting for its contact to
+  // confirm comes back about 20 times within the queue's 30 receives, and messages Lambda receives for copies it then
+  // cannot run (throttled) count as receives too; the maximum concurrency makes Lambda receive no more than the copies
+  // it may run. Worth its 5 idle pollers.
   trigger: { queue: NOTIFICATIONS_QUEUE, batchSize: 10, maxConcurrency: 2 },
 };
 

@@ -237,8 +237,8 @@ export function addApiAlarms(scope: Stack, api: HttpApi, operations: sns.ITopic)
 
 /**
  * `UsageReporterNotRunningAlarm`: the reporter's workers were not invoked for 30 minutes. The dispatcher runs every
- * 10 minutes and queues a message per shard even when nothing is unreported, so each 15-minute period holds worker
- * invocations while reporting works; Lambda publishes no datapoint for a period without invocations, so missing data
+ * 10 minutes and queues at least one shard message even when nothing is unreported (one shard for an idle run), so
+ * each 15-minute period holds worker invocations while reporting works; Lambda publishes no datapoint for a period without invocations, so missing data
  * breaches. It replaces the missing-data protection `UnreportedUsageAgeAlarm` had while the reporter published its
  * oldest age on every run: that metric is now published only when usage waits, so that an idle system pays for no
  * custom metric (docs/cost.md), and this alarm reads a free one.

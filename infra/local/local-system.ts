@@ -4,7 +4,14 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { FUNCTIONS, type FunctionDefinition, HTTP_ROUTES, matchHttpRoute, SCHEDULES } from '#infra/functions.ts';
+import {
+  FUNCTIONS,
+  type FunctionDefinition,
+  HTTP_ROUTES,
+  localPollersOf,
+  matchHttpRoute,
+  SCHEDULES,
+} from '#infra/functions.ts';
 import { ensureBootstrapKey } from '#infra/local/bootstrap-key.ts';
 import { localClockEndpoint } from '#infra/local/clock-endpoint.ts';
 import { localContactsEndpoint } from '#infra/local/contacts-endpoint.ts';
@@ -283,8 +290,8 @@ async function settleQueues(sqs: SQSClient, queueUrls: readonly string[], timeou
 }
 
 /**
- * Pollers per queue-triggered function, as Lambda's event source mappings do in AWS: as many as the trigger's
- * `maxConcurrency`, so the reporter's shard workers run in parallel here too.
+ * Pollers per queue-triggered function, standing in for Lambda's scaling in AWS: `localPollersOf` the trigger (its
+ * `localPollers`, else its `maxConcurrency`, else 2), so the reporter's shard workers run in parallel here too.
  */
 async function startQueueTriggers(
   handlers: Map<string, HttpLambdaHandler>,
@@ -299,7 +306,7 @@ async function startQueueTriggers(
     const attributes = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
     );
-    for (let poller = 0; poller < definition.trigger.maxConcurrency; poller++) {
+    for (let poller = 0; poller < localPollersOf(definition.trigger); poller++) {
       pollers.push(
         startQueuePoller(sqs, {
           queueUrl,

@@ -6,6 +6,7 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -165,6 +166,20 @@ describe('DynamoDB request units', () => {
     );
     expect(countsOf('read-eventual').readRequestUnits).toBe(0.5);
     expect(countsOf('read-strong').readRequestUnits).toBe(1);
+  });
+
+  it('charges a read that found nothing the minimum AWS charges (DynamoDB Local reports 0)', async () => {
+    const nothing = {
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: 'none' } },
+    };
+    await inPhase('empty-query', () => dynamodb.send(new QueryCommand(nothing)));
+    await inPhase('empty-strong-query', () => dynamodb.send(new QueryCommand({ ...nothing, ConsistentRead: true })));
+    await inPhase('missing-get', () => dynamodb.send(new GetItemCommand({ TableName: table, Key: key('none') })));
+    expect(countsOf('empty-query').readRequestUnits).toBe(0.5);
+    expect(countsOf('empty-strong-query').readRequestUnits).toBe(1);
+    expect(countsOf('missing-get').readRequestUnits).toBe(0.5);
   });
 });
 

@@ -275,6 +275,18 @@ function consumedUnits(output: Record<string, unknown>): number | undefined {
   return (Array.isArray(consumed) ? consumed : [consumed]).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
 }
 
+/**
+ * A read's units as AWS bills them: DynamoDB Local's figure, except for a get, query or scan that found nothing, for
+ * which DynamoDB Local reports 0 while AWS charges the minimum of the read's kind (the Query reference: "Queries that
+ * do not return results consume the minimum read capacity units according to the type of read"): 0.5 eventually
+ * consistent, 1 strongly consistent.
+ */
+function readUnits(command: string, input: Record<string, unknown>, output: Record<string, unknown>): number {
+  const reported = consumedUnits(output) ?? 0;
+  if (reported > 0 || !['GetItem', 'Query', 'Scan'].includes(command)) return reported;
+  return input.ConsistentRead === true ? 1 : 0.5;
+}
+
 let sizingClient: DynamoDBClient | undefined;
 
 /** A client for the instrumentation's own reads, which are not counted (`uncounted`). */
@@ -544,7 +556,8 @@ export function countWriteUnits(on: boolean): void {
  *
  * Read units: every read asks for `ReturnConsumedCapacity: 'TOTAL'` and takes DynamoDB Local's answer, which applies
  * the read rules (an eventually consistent get of a small item is 0.5 RRU, a strongly consistent one 1, a
- * transactional one 2 per 4 KB; a query is charged on the sum of its items).
+ * transactional one 2 per 4 KB; a query is charged on the sum of its items), with AWS's minimum for a read that found
+ * nothing (`readUnits`).
  * Write units are computed here (`writeUnits`), not taken from DynamoDB Local: for TransactWriteItems it reports the
  * units of one item only (3 puts of 0.4 KB report 2 WRU, not 6), and a refused conditional write reports nothing.
  * Each write's items are read before and after it, by strongly consistent reads that are neither counted nor part of
@@ -584,7 +597,7 @@ export function instrumentDynamoDb(options: { readonly requestUnits?: boolean } 
         const entry = count(name);
         entry.readRequests += size(input);
         const result = await send();
-        current().readRequestUnits += consumedUnits(result.output) ?? 0;
+        current().readRequestUnits += readUnits(name, input, result.output);
         return result;
       },
       { consumedCapacity: true },

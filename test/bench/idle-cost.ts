@@ -8,7 +8,6 @@
  * much it logs) are stated in `IDLE_RUN_ASSUMPTIONS` with where they come from.
  */
 import { USAGE_REPORT_DISPATCHER_FUNCTION, USAGE_REPORTER_FUNCTION } from '#infra/functions.ts';
-import { UNREPORTED_SHARDS } from '#shared/adapters/dynamodb/metering-item-keys.ts';
 import { Dec } from '#shared/domain/money.ts';
 import type { AwsPrices } from './cost-model.ts';
 
@@ -23,6 +22,10 @@ const MINUTES_PER_MONTH = HOURS_PER_MONTH * 60;
  * and corresponding costs. However, this optimization is not available when you enable the maximum concurrency
  * setting." Each poller holds a ReceiveMessage open for the longest wait SQS allows (20 s), so it makes 3 billed
  * requests a minute while the queue is empty.
+ *
+ * So a trigger with a maximum concurrency is priced at 5 pollers, and one without at 2: "as few as 2" is what AWS
+ * says it can get down to, not a promise, so the SQS line also states the worst case, every trigger at 5
+ * (`worstCasePollers`).
  */
 export const SQS_IDLE_POLLERS = { withMaximumConcurrency: 5, withoutMaximumConcurrency: 2 } as const;
 export const SQS_RECEIVES_PER_POLLER_MINUTE = 3;
@@ -41,27 +44,36 @@ export interface IdleRun {
 }
 
 /**
- * Idle runs by function construct id: the scheduled functions, and the reporter's workers that every dispatch
- * invokes once per shard. Durations: the init measured by `npm run bench:cold-start` (BENCHMARKS.md, 104–383 ms,
- * taken as cold on every hourly or daily run and half the 10-minute ones) plus the work (a few DynamoDB queries, or
- * an Entra token and one List/Retrieval call for the functions that call Microsoft). Request units: the queries and
- * records each run makes on an empty system (two index reads per shard head, run and shard records, leases). Logs:
- * the run's summary line (≈ 1 KB, the workers' up to 2 KB with their summary) and Lambda's three platform lines
- * (≈ 0.3 KB). Estimates, stated so they can be checked against a deployed system's billing.
+ * Idle runs by function construct id: the scheduled functions, and the reporter's worker that an idle dispatch
+ * invokes (`workersPerIdleDispatch`). Durations: the init measured by `npm run bench:cold-start` (BENCHMARKS.md,
+ * 104–383 ms, taken as cold on every hourly or daily run and half the 10-minute ones) plus the work (a few DynamoDB
+ * queries, or an Entra token and one List/Retrieval call for the functions that call Microsoft). Request units: the
+ * queries and records each run makes on an empty system; the reporter's are measured against DynamoDB Local by
+ * test/adapters/idle-reporting-run.test.ts (the dispatcher: one query of 0.5 RRU per shard, the run and its one shard
+ * recorded in a batch; the worker: its lease put and deleted, its shard record marked running then finished, its
+ * shard's index and the run read). The others make a few empty queries and write nothing. Logs: the run's summary line (≈ 1 KB,
+ * the workers' up to 2 KB with their summary) and Lambda's three platform lines (≈ 0.3 KB). Estimates otherwise,
+ * stated so they can be checked against a deployed system's billing.
  */
 export const IDLE_RUN_ASSUMPTIONS: Readonly<Record<string, IdleRun>> = {
-  UsageReportDispatcher: { durationMs: 300, readUnits: 8, writeUnits: 2, sqsRequests: 1, logBytes: 1_300 },
-  UsageReporter: { durationMs: 250, readUnits: 1, writeUnits: 4, sqsRequests: 1, logBytes: 2_300 },
+  UsageReportDispatcher: { durationMs: 300, readUnits: 4, writeUnits: 2, sqsRequests: 1, logBytes: 1_300 },
+  UsageReporter: { durationMs: 250, readUnits: 1.5, writeUnits: 4, sqsRequests: 1, logBytes: 2_300 },
+  // Two empty index queries (Subscribed, Suspended).
   AlertChecks: { durationMs: 400, readUnits: 1, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
-  SubscriptionSync: { durationMs: 1_500, readUnits: 1, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
-  UsageReconciler: { durationMs: 2_000, readUnits: 1, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
+  // Nothing listed by Microsoft; one empty index query (purchases pending their activation).
+  SubscriptionSync: { durationMs: 1_500, readUnits: 0.5, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
+  // Yesterday's reported totals: 8 shard partitions and the one from before the shards, strongly consistent.
+  UsageReconciler: { durationMs: 2_000, readUnits: 9, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
   // Hourly: a new Entra token every run (no cache, on purpose), the landing page opened, the secret's versions counted.
   EntraCanary: { durationMs: 1_200, readUnits: 0, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
 };
 
-/** Worker invocations each dispatch causes: one message per shard of the unreported index (UNREPORTED_SHARDS). */
 export interface IdleCostOptions {
-  readonly reporterShards: number;
+  /**
+   * Worker invocations each idle dispatch causes: a scheduled run that finds every shard of the unreported index
+   * empty queues one shard only (shared/use-cases/metering/dispatch-usage-report.ts), not all UNREPORTED_SHARDS.
+   */
+  readonly workersPerIdleDispatch: number;
   /** The function a dispatch fans out to, and the function that dispatches (construct ids). */
   readonly fanOut: { readonly from: string; readonly to: string };
   /** Custom metrics an idle system publishes (0 since counts are published only when non-zero). */
@@ -70,7 +82,7 @@ export interface IdleCostOptions {
 
 /** The options of the deployed system: its reporter's fan-out, and no custom metric published when idle. */
 export const IDLE_COST_OPTIONS: IdleCostOptions = {
-  reporterShards: UNREPORTED_SHARDS,
+  workersPerIdleDispatch: 1,
   fanOut: { from: USAGE_REPORT_DISPATCHER_FUNCTION.id, to: USAGE_REPORTER_FUNCTION.id },
   idleCustomMetrics: 0,
 };
@@ -219,7 +231,7 @@ export function idleCost(inventory: IdleInventory, prices: AwsPrices, options: I
   // Runs a month per function: the schedules, and the workers each dispatch fans out to.
   const runs: Record<string, number> = { ...inventory.scheduledRuns };
   const dispatches = inventory.scheduledRuns[options.fanOut.from] ?? 0;
-  runs[options.fanOut.to] = (runs[options.fanOut.to] ?? 0) + dispatches * options.reporterShards;
+  runs[options.fanOut.to] = (runs[options.fanOut.to] ?? 0) + dispatches * options.workersPerIdleDispatch;
   let invocations = 0;
   let gbSeconds = new Dec(0);
   let readUnits = 0;
@@ -266,14 +278,21 @@ export function idleCost(inventory: IdleInventory, prices: AwsPrices, options: I
         : SQS_IDLE_POLLERS.withoutMaximumConcurrency),
     0,
   );
+  const capped = inventory.queueTriggers.filter((trigger) => trigger.maximumConcurrency).length;
   const receives = pollers * SQS_RECEIVES_PER_POLLER_MINUTE * MINUTES_PER_MONTH;
   const sqsTotal = receives + sqsRequests;
-  const sqsDollars = new Dec(sqsTotal).times(prices.sqs.requestsPerMillion).dividedBy(1_000_000);
+  const sqsDollars = (requests: number) => new Dec(requests).times(prices.sqs.requestsPerMillion).dividedBy(1_000_000);
+  const sqsAfterFree = (requests: number) => sqsDollars(Math.max(0, requests - prices.sqs.freeRequests));
+  const worst = worstCasePollers(inventory);
+  const worstTotal = worst * SQS_RECEIVES_PER_POLLER_MINUTE * MINUTES_PER_MONTH + sqsRequests;
   add(
     'SQS (queue triggers polling, shard messages)',
-    `${inventory.queueTriggers.length} triggers, ${pollers} pollers × 3 receives a minute × ${MINUTES_PER_MONTH.toLocaleString('en-US')} min = ${receives.toLocaleString('en-US')} + ${Math.round(sqsRequests).toLocaleString('en-US')} sends/deletes`,
-    sqsDollars,
-    new Dec(Math.max(0, sqsTotal - prices.sqs.freeRequests)).times(prices.sqs.requestsPerMillion).dividedBy(1_000_000),
+    `${inventory.queueTriggers.length} triggers: ${capped} with a maximum concurrency × ${SQS_IDLE_POLLERS.withMaximumConcurrency} pollers, ` +
+      `${inventory.queueTriggers.length - capped} without × ${SQS_IDLE_POLLERS.withoutMaximumConcurrency} ("as few as 2"); ` +
+      `${pollers} pollers × 3 receives a minute × ${MINUTES_PER_MONTH.toLocaleString('en-US')} min = ${receives.toLocaleString('en-US')} + ${Math.round(sqsRequests).toLocaleString('en-US')} sends/deletes ` +
+      `(at worst ${worst} pollers: USD ${usd(sqsDollars(worstTotal))}, ${usd(sqsAfterFree(worstTotal))} after the free tier)`,
+    sqsDollars(sqsTotal),
+    sqsAfterFree(sqsTotal),
   );
   add(
     'DynamoDB requests (scheduled runs)',
@@ -309,6 +328,11 @@ export function idleCost(inventory: IdleInventory, prices: AwsPrices, options: I
     total: lines.reduce((sum, line) => sum.plus(line.dollars), new Dec(0)),
     totalAfterFreeTier: lines.reduce((sum, line) => sum.plus(line.afterFreeTier), new Dec(0)),
   };
+}
+
+/** Pollers if every trigger kept 5, as a capped one does (Lambda's "as few as 2" is an optimization, not a promise). */
+export function worstCasePollers(inventory: Pick<IdleInventory, 'queueTriggers'>): number {
+  return inventory.queueTriggers.length * SQS_IDLE_POLLERS.withMaximumConcurrency;
 }
 
 /** The markdown table of docs/cost.md. */

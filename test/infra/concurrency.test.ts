@@ -7,16 +7,23 @@ import {
   readDeploymentSettings,
 } from '#infra/deployment-settings.ts';
 import {
+  ALERT_NOTIFIER_FUNCTION,
+  CONTACT_EVENTS_FUNCTION,
   FULFILLMENT_WEBHOOK_FUNCTION,
   FUNCTIONS,
   LANDING_FUNCTION,
+  LOCAL_DEFAULT_POLLERS,
+  localPollersOf,
+  OPERATION_ANSWERS_FUNCTION,
   PORTAL_FUNCTION,
+  type QueueTrigger,
   totalReservedConcurrency,
   USAGE_AGGREGATOR_FUNCTION,
   USAGE_REPORTER_FUNCTION,
 } from '#infra/functions.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
+import { UNREPORTED_SHARDS } from '#shared/adapters/dynamodb/metering-item-keys.ts';
 import { TEST_CATALOG, testApp } from '#test/infra/cdk-test-app.ts';
 
 /** Lambda keeps at least this many copies of an account's concurrency unreserved, and refuses reservations below. */
@@ -79,19 +86,42 @@ describe('bounded concurrency in the synthesized template', () => {
     expect(mapping).toMatchObject({ BatchSize: 2000, MaximumBatchingWindowInSeconds: 5 });
   });
 
-  it('gives every queue trigger a maximum concurrency, the reporter one per shard', () => {
+  it('caps the notifier at 2 concurrent batches (paced sending, held alerts not burnt by throttling)', () => {
+    expect(eventSourceMappingOf(reserving, ALERT_NOTIFIER_FUNCTION.id).ScalingConfig).toEqual({
+      MaximumConcurrency: 2,
+    });
+  });
+
+  it('sets a maximum concurrency on the Usage and Notifications triggers only: the others are bounded by their producers', () => {
+    // A capped trigger keeps 5 pollers on an idle queue instead of 2 (docs/cost.md): only where a backlog could fan out.
     const triggered = FUNCTIONS.filter((definition) => definition.trigger);
-    expect(triggered.length).toBeGreaterThan(0);
+    const capped = triggered.filter((definition) => eventSourceMappingOf(reserving, definition.id).ScalingConfig);
+    expect(capped.map((definition) => definition.trigger?.queue.id).sort()).toEqual(['Notifications', 'Usage']);
     for (const definition of triggered) {
       const mapping = eventSourceMappingOf(reserving, definition.id);
-      expect(mapping.ScalingConfig, definition.id).toEqual({ MaximumConcurrency: definition.trigger?.maxConcurrency });
+      const cap = definition.trigger?.maxConcurrency;
+      expect(mapping.ScalingConfig, definition.id).toEqual(cap === undefined ? undefined : { MaximumConcurrency: cap });
       // Lambda's bounds for an SQS event source mapping's maximum concurrency.
-      expect(definition.trigger?.maxConcurrency).toBeGreaterThanOrEqual(2);
-      expect(definition.trigger?.maxConcurrency).toBeLessThanOrEqual(1_000);
+      if (cap !== undefined) expect(cap).toBeGreaterThanOrEqual(2);
+      if (cap !== undefined) expect(cap).toBeLessThanOrEqual(1_000);
     }
-    expect(eventSourceMappingOf(reserving, USAGE_REPORTER_FUNCTION.id).ScalingConfig).toEqual({
-      MaximumConcurrency: 8,
-    });
+    for (const uncapped of [USAGE_REPORTER_FUNCTION, OPERATION_ANSWERS_FUNCTION, CONTACT_EVENTS_FUNCTION]) {
+      expect(eventSourceMappingOf(reserving, uncapped.id).ScalingConfig, uncapped.id).toBeUndefined();
+    }
+  });
+
+  it('bounds the operation answers by the webhook that sends them: the webhook keeps its reserved concurrency', () => {
+    // One answer per webhook call: the reservation that keeps the webhook answering also caps what it can queue.
+    expect(OPERATION_ANSWERS_FUNCTION.trigger?.maxConcurrency).toBeUndefined();
+    expect(FULFILLMENT_WEBHOOK_FUNCTION.reservedConcurrency).toBe(10);
+  });
+
+  it('runs the reporter with one local poller per shard, and every other local trigger with its cap or 2', () => {
+    expect(localPollersOf(USAGE_REPORTER_FUNCTION.trigger as QueueTrigger)).toBe(UNREPORTED_SHARDS);
+    expect(localPollersOf(USAGE_AGGREGATOR_FUNCTION.trigger as QueueTrigger)).toBe(10);
+    expect(localPollersOf(ALERT_NOTIFIER_FUNCTION.trigger as QueueTrigger)).toBe(2);
+    expect(localPollersOf(OPERATION_ANSWERS_FUNCTION.trigger as QueueTrigger)).toBe(LOCAL_DEFAULT_POLLERS);
+    expect(localPollersOf(CONTACT_EVENTS_FUNCTION.trigger as QueueTrigger)).toBe(LOCAL_DEFAULT_POLLERS);
   });
 
   it('reserves concurrency for the webhook, the landing page and sign-in', () => {

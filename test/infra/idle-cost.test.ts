@@ -87,5 +87,10 @@ describe('idle cost, from the synthesized templates', () => {
     );
     const receives = (pollers * 3 * 43_800).toLocaleString('en-US');
     expect(sqs?.arithmetic).toContain(`${pollers} pollers × 3 receives a minute × 43,800 min = ${receives}`);
+    // Only the Usage and Notifications triggers keep a maximum concurrency: 2 × 5 + 3 × 2.
+    expect(pollers).toBe(16);
+    // "As few as 2" is what AWS can optimize to: the line also states the case of every trigger at 5.
+    const triggers = FUNCTIONS.filter((definition) => definition.trigger).length;
+    expect(sqs?.arithmetic).toContain(`at worst ${triggers * 5} pollers: USD `);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { unreportedShardOf } from '#shared/adapters/dynamodb/metering-item-keys.ts';
-import { dispatchUsageReport } from '#shared/use-cases/metering/dispatch-usage-report.ts';
+import { dispatchUsageReport, idleProbeShard } from '#shared/use-cases/metering/dispatch-usage-report.ts';
 import type {
   ReportingRunLog,
   ReportingRunRecord,
@@ -122,6 +122,46 @@ describe('one shard of a fanned-out reporting run', () => {
     ]);
   });
 
+  it('queues only the hour’s shard when every shard is empty on a schedule, and records that one shard', async () => {
+    const run = await dispatchUsageReport({ ...deps, runs }, 'schedule');
+
+    // 2026-01-15T10:10Z is in hour 491,242 since the epoch: 491,242 mod 8 = 2.
+    const probe = idleProbeShard(clock.now(), 8);
+    expect(probe).toBe(2);
+    expect(queued).toEqual([{ runId: run.runId, runStartedAt: AFTER_H09, shard: probe, invocation: 1 }]);
+    expect(run).toMatchObject({ shards: 1, backlog: 0, oldestUnreportedAgeHours: 0 });
+    expect(runs.runs).toEqual([
+      expect.objectContaining({ trigger: 'schedule', shards: [{ shard: probe, backlog: 0 }] }),
+    ]);
+  });
+
+  it('moves the idle run’s one shard on each hour, through every shard within 8 hours', () => {
+    const shards = Array.from({ length: 8 }, (_, hour) =>
+      idleProbeShard(new Date(new Date(AFTER_H09).getTime() + hour * 3_600_000), 8),
+    );
+    expect([...shards].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('queues every shard of a manual run even when every shard is empty', async () => {
+    const run = await dispatchUsageReport({ ...deps, runs }, 'manual');
+
+    expect(queued.map((work) => work.shard)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(run.shards).toBe(8);
+  });
+
+  it('queues every shard on a schedule while an event left pending by a failed call waits to be resent', async () => {
+    const [id] = await useInShard(6, 1);
+    marketplace.failCalls(10);
+    await reportUsageShard(deps, { runId: 'r', runStartedAt: AFTER_H09, shard: 6, invocation: 1 });
+    expect(ledger.slot(id as string, 'api-calls', H09)?.submission?.state).toBe('pending');
+    queued.length = 0;
+
+    const run = await dispatchUsageReport({ ...deps, runs }, 'schedule');
+
+    expect(queued.map((work) => work.shard)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(run).toMatchObject({ shards: 8, backlog: 1, oldestUnreportedHour: H09 });
+  });
+
   it('reports only its own shard', async () => {
     const mine = await useInShard(2, 3);
     await useInShard(5, 3);
@@ -155,6 +195,38 @@ describe('one shard of a fanned-out reporting run', () => {
     expect(second.counts.sent).toBe(449);
     expect(new Set(marketplace.sent.map((event) => event.resourceId)).size).toBe(450);
     expect(marketplace.sent).toHaveLength(450);
+  });
+
+  it('never has more than one message per shard of a run waiting or running, continuations included', async () => {
+    // The bound that lets the UsageReport trigger go without a maximum concurrency (infra/functions.ts).
+    for (let shard = 0; shard < 8; shard++) await useInShard(shard, 3);
+    await dispatchUsageReport({ ...deps, runs }, 'manual');
+    let invocations = 0;
+    expect(queued).toHaveLength(8);
+
+    while (queued.length > 0) {
+      const work = queued.shift() as ShardWork;
+      // Waiting and running together: one message per shard at most.
+      expect(new Set([work.shard, ...queued.map((next) => next.shard)]).size).toBe(queued.length + 1);
+      const before = queued.length;
+      // Every invocation out of time at once: one group each, then its shard queued again.
+      await reportUsageShard(deps, work, clock.now());
+      invocations += 1;
+      expect(queued.slice(before).map((next) => next.shard)).toEqual(queued.length > before ? [work.shard] : []);
+    }
+
+    expect(invocations).toBe(24);
+    expect(marketplace.sent).toHaveLength(24);
+  });
+
+  it('queues nothing from a worker that finds its shard leased', async () => {
+    await useInShard(4, 1);
+    await runs.acquire(4, 'another worker', new Date(clock.now().getTime() + 90_000), clock.now());
+
+    const report = await reportUsageShard(deps, { runId: 'r', runStartedAt: AFTER_H09, shard: 4, invocation: 1 });
+
+    expect(report.state).toBe('busy');
+    expect(queued).toEqual([]);
   });
 
   it('logs the run with its summary when its last shard finishes, and only then', async () => {

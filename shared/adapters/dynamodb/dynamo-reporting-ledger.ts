@@ -137,6 +137,20 @@ export class DynamoReportingLedger implements ReportingLedger {
     return Promise.all(
       Array.from({ length: UNREPORTED_SHARDS }, async (_, shard): Promise<UnreportedShardHead> => {
         const values = { ':pk': { S: unreportedIndexKey(shard) }, ':bound': { S: bound } };
+        // The sort key starts with the hour, so the first entry of the shard is its oldest. Read first: an empty shard
+        // (every shard of an idle system, every 10 minutes) then costs this one query and no count.
+        const first = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: MAIN_INDEX_NAME,
+            KeyConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            Limit: 1,
+          }),
+        );
+        const sortKey = first.Items?.[0]?.[MAIN_TABLE_KEYS.index.sortKey]?.S;
+        if (!sortKey) return { shard, entries: 0 };
         let entries = 0;
         let start: Record<string, AttributeValue> | undefined;
         do {
@@ -154,19 +168,7 @@ export class DynamoReportingLedger implements ReportingLedger {
           entries += page.Count ?? 0;
           start = page.LastEvaluatedKey;
         } while (start);
-        // The sort key starts with the hour, so the first entry of the shard is its oldest.
-        const first = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: MAIN_INDEX_NAME,
-            KeyConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            Limit: 1,
-          }),
-        );
-        const sortKey = first.Items?.[0]?.[MAIN_TABLE_KEYS.index.sortKey]?.S;
-        return { shard, entries, ...(sortKey ? { oldestHour: sortKey.slice(0, sortKey.indexOf('#')) } : {}) };
+        return { shard, entries, oldestHour: sortKey.slice(0, sortKey.indexOf('#')) };
       }),
     );
   }
