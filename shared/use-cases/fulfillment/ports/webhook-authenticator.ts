@@ -1,3 +1,5 @@
+import { UnauthenticatedError } from '#shared/domain/errors.ts';
+
 /** What a verified marketplace webhook token says about its sender. */
 export interface WebhookCaller {
   readonly tenantId: string;
@@ -17,3 +19,11 @@ export interface WebhookAuthenticator {
     query: Readonly<Record<string, string | undefined>>,
   ): Promise<WebhookCaller>;
 }
+
+/**
+ * A refused call that carries a token Entra signed for Microsoft's marketplace app (only Microsoft can obtain one):
+ * Microsoft itself is calling, and this deployment's tenant or app id does not match the offer's Technical
+ * configuration, so every change Microsoft notifies is refused. Answered 401 like any refusal, but it needs an
+ * operator at once (`WebhookRefusingCalls`), unlike the refusal of a made-up token.
+ */
+export class MarketplaceCallRefusedError extends UnauthenticatedError {}
