@@ -26,4 +26,10 @@ export interface WebhookAuthenticator {
  * configuration, so every change Microsoft notifies is refused. Answered 401 like any refusal, but it needs an
  * operator at once (`WebhookRefusingCalls`), unlike the refusal of a made-up token.
  */
-export class MarketplaceCallRefusedError extends UnauthenticatedError {}
+export class MarketplaceCallRefusedError extends UnauthenticatedError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    // The caller gets the same answer as for any refusal (code `UnauthenticatedError`): only our count differs.
+    this.name = UnauthenticatedError.name;
+  }
+}
