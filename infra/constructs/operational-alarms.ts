@@ -243,9 +243,10 @@ export function addApiAlarms(scope: Stack, api: HttpApi, operations: sns.ITopic)
  * `UsageReporterNotRunningAlarm`: the reporter's workers were not invoked for 30 minutes. The dispatcher runs every
  * 10 minutes and queues a message per shard even when nothing is unreported, so each 15-minute period holds worker
  * invocations while reporting works; Lambda publishes no datapoint for a period without invocations, so missing data
- * breaches. It replaces the missing-data protection `UnreportedUsageAgeAlarm` had while the reporter published its
- * oldest age on every run: that metric is now published only when usage waits, so that an idle system pays for no
- * custom metric (docs/cost.md), and this alarm reads a free one.
+ * breaches. It gives the protection against a silent reporter that an alarm on the oldest unreported age had while the
+ * reporter published that age on every run: it is now published only when usage waits (and the reporter itself
+ * counts `UnreportedUsageOverdue`), so that an idle system pays for no custom metric (docs/cost.md), and this alarm
+ * reads a free one.
  */
 export function addReporterRunningAlarm(scope: Stack, worker: lambda.IFunction, operations: sns.ITopic): void {
   notify(
