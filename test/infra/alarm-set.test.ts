@@ -34,6 +34,8 @@ const DEFAULT_ALARMS = {
 };
 /** What those alarms read: one metric each, two for the table's (reads + writes). */
 const DEFAULT_ALARM_METRICS = 13;
+/** Both stacks are synthesized per case (functions bundled): minutes on a busy machine. */
+const SYNTH_TIMEOUT = 180_000;
 
 function deployed(context: Record<string, unknown>, prefix: string) {
   const app = testApp();
@@ -64,14 +66,16 @@ function alarmIds(stack: Stack): string[] {
 }
 
 describe('the alarms a deployment pays for', () => {
-  it(`are, by default, these 12 alarms reading ${DEFAULT_ALARM_METRICS} metrics`, () => {
+  it(`are, by default, these 12 alarms reading ${DEFAULT_ALARM_METRICS} metrics`, { timeout: SYNTH_TIMEOUT }, () => {
     const { alarms, alarmMetrics } = deployed({}, 'Default');
 
     expect(alarms).toEqual(DEFAULT_ALARMS);
     expect(alarmMetrics).toBe(DEFAULT_ALARM_METRICS);
   });
 
-  it('lose the two account-wide function alarms with functionAlarms=none, and get two per function with perFunction', () => {
+  it('lose the two account-wide function alarms with functionAlarms=none, and get two per function with perFunction', {
+    timeout: 2 * SYNTH_TIMEOUT,
+  }, () => {
     const lean = deployed({ functionAlarms: 'none' }, 'Lean');
     const each = deployed({ functionAlarms: 'perFunction' }, 'Each');
 
@@ -82,7 +86,7 @@ describe('the alarms a deployment pays for', () => {
     expect(each.alarmMetrics).toBe(DEFAULT_ALARM_METRICS - 2 + 2 * FUNCTIONS.length);
   });
 
-  it('add the bounce and complaint rates with e-mail, and the spend with SMS', () => {
+  it('add the bounce and complaint rates with e-mail, and the spend with SMS', { timeout: SYNTH_TIMEOUT }, () => {
     const withChannels = deployed(
       {
         alertEmailDomain: 'alerts.example.com',

@@ -170,8 +170,8 @@ describe('a restored table (tableName setting)', () => {
   });
 
   it('keeps the queues and topics of the stateful stack, so no message or subscription is lost', () => {
-    // Each queue with its dead-letter queue, and every topic, with the logical ids of a stack that made its table.
-    restored.stateful.resourceCountIs('AWS::SQS::Queue', QUEUES.length * 2);
+    // Each queue and the one dead-letter queue, and every topic, with the logical ids of a stack that made its table.
+    restored.stateful.resourceCountIs('AWS::SQS::Queue', QUEUES.length + 1);
     restored.stateful.resourceCountIs('AWS::SNS::Topic', TOPICS.length);
     for (const definition of [...QUEUES, ...TOPICS]) {
       const ids = Object.keys({

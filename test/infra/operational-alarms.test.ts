@@ -161,7 +161,7 @@ describe('operational alarms', () => {
       expect(entries.has('ApiThrottlesAlarm')).toBe(false);
     });
 
-    it('has no runbook entry for an alarm that no longer exists, in any configuration', () => {
+    it('has no runbook entry for an alarm that no longer exists, in any configuration', { timeout: 180_000 }, () => {
       const existing = new Set<string>();
       for (const [context, prefix] of [
         [{}, 'Every'],
@@ -171,12 +171,18 @@ describe('operational alarms', () => {
         const stacks = bothStacks(context, prefix);
         for (const id of [...alarmIds(stacks.stateful), ...alarmIds(stacks.stateless)]) existing.add(id);
       }
-      const stale = runbookHeadings(OPERATE_DOC).filter(
-        (heading) => ![...runbookEntries(`## Runbooks\n\n### ${heading}\n`)].some((id) => existing.has(id)),
-      );
-      expect(stale, 'Runbook entries (### <id>) of alarms no stack builds: remove them from docs/operate.md').toEqual(
-        [],
-      );
+      const stale = (doc: string) =>
+        runbookHeadings(doc).filter(
+          (heading) => ![...runbookEntries(`\n## Runbooks\n\n### ${heading}\n`)].some((id) => existing.has(id)),
+        );
+      expect(
+        stale(OPERATE_DOC),
+        'Runbook entries (### <id>) of alarms no stack builds: remove them from docs/operate.md',
+      ).toEqual([]);
+      // The check can fail: an entry of a removed alarm is found, a family entry stands while one of its ids exists.
+      expect(
+        stale('\n## Runbooks\n\n### UsageDeadLetterAlarm\n\n### {Queue}OldestMessageAlarm\n\n### DeadLettersAlarm\n'),
+      ).toEqual(['UsageDeadLetterAlarm']);
     });
   });
 
