@@ -542,7 +542,8 @@ export const SUBSCRIPTION_SYNC_FUNCTION: FunctionDefinition = {
  * The hourly synthetic check of what Microsoft depends on: a marketplace token from Entra with the configured
  * credential (a placeholder, expired or revoked secret fails it) and the landing page answering; once a day it also
  * reports the days left before the credential expires (metric `EntraCredentialDaysLeft`). A failed check fails the
- * invocation, which `EntraCanaryFailedAlarm` watches (infra/constructs/entra-credential-monitoring.ts).
+ * invocation; what needs an operator is counted (`EntraCanaryFailed`, `EntraCredentialExpiring`: NeedsAttentionAlarm,
+ * functions/entra-canary/metrics.ts).
  */
 export const ENTRA_CANARY_FUNCTION: FunctionDefinition = {
   id: 'EntraCanary',
@@ -718,8 +719,8 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     id: 'EntraCanary',
     functionId: ENTRA_CANARY_FUNCTION.id,
     // Hourly: a secret that stops working (expired, revoked, the placeholder never replaced) or a landing page that
-    // stopped answering is noticed within two hours (the alarm wants two failed runs, see EntraCanaryFailedAlarm),
-    // at 730 short invocations a month.
+    // stopped answering is noticed within the hour (a failed run counts EntraCanaryFailed, NeedsAttentionAlarm), at
+    // 730 short invocations a month.
     everyMinutes: 60,
     description: 'Entra canary: marketplace token, landing page, credential expiry',
   },

@@ -25,21 +25,25 @@ export interface QueueDefinition {
   readonly envVar: string;
   /** Must exceed the consuming function's timeout (AWS recommends six times it). */
   readonly visibilityTimeoutSeconds: number;
-  /** Receives before a message goes to the dead-letter queue. */
+  /** Receives before a message goes to the dead-letter queue (`DEAD_LETTER_QUEUE`, shared by every queue). */
   readonly maxReceiveCount: number;
   readonly retentionDays: number;
-  /** What an operator must know when its dead-letter alarm fires (the alarm's description ends with it). */
-  readonly deadLetterAdvice: string;
   /**
    * The age of its oldest message beyond which something is wrong (alarm `<id>OldestMessageAlarm`), chosen from
-   * what the queue carries: how fast it is normally drained and how long its work may wait.
+   * what the queue carries: how fast it is normally drained and how long its work may wait. Left out where another
+   * alarm already reports the cause of a backlog (each alarm metric costs USD 0.10 a month, docs/cost.md).
    */
-  readonly oldestMessageAlarmSeconds: number;
+  readonly oldestMessageAlarmSeconds?: number;
 }
 
 export interface TopicDefinition {
   readonly id: string;
   readonly envVar: string;
+  /**
+   * Alarm `<id>DeliveryFailuresAlarm` when SNS gives up delivering to a subscriber: only where that failure is not
+   * reported otherwise and the alarm can reach someone.
+   */
+  readonly alarmOnDeliveryFailures: boolean;
 }
 
 /**
@@ -63,7 +67,6 @@ export const USAGE_QUEUE: QueueDefinition = {
   visibilityTimeoutSeconds: 180,
   maxReceiveCount: 5,
   retentionDays: 14,
-  deadLetterAdvice: 'Usage must be reported within 24 hours of its hour. Runbook: docs/operate.md.',
   // Drained within seconds (5 s batching window). An hour of backlog means the aggregator fails or is throttled, and
   // leaves 23 of Microsoft's 24 hours to fix it before the usage of the oldest hour can no longer be billed in it.
   oldestMessageAlarmSeconds: 3600,
@@ -80,10 +83,6 @@ export const OPERATION_ANSWERS_QUEUE: QueueDefinition = {
   visibilityTimeoutSeconds: 120,
   maxReceiveCount: 5,
   retentionDays: 14,
-  deadLetterAdvice:
-    'A ChangePlan / ChangeQuantity / Reinstate was decided but not PATCHed or not applied: Microsoft has ' +
-    'auto-accepted it after 10 s, so the store may miss a plan or seat change until the hourly sync. ' +
-    'Runbook: docs/operate.md.',
   // Normally answered about 1 s after the webhook (the send delay). Microsoft auto-accepts a change after 10 s, so
   // every answer this old is already late; 5 minutes (two failed attempts, or a consumer that stopped) is when the
   // store starts to miss changes rather than one answer being slow.
@@ -102,13 +101,9 @@ export const USAGE_REPORT_QUEUE: QueueDefinition = {
   visibilityTimeoutSeconds: 360,
   maxReceiveCount: 5,
   retentionDays: 1,
-  deadLetterAdvice:
-    'A shard of a usage report run failed five times (see the usage-reporter logs); the next dispatch queues it ' +
-    'again, but usage must be reported within 24 hours of its hour. Runbook: docs/operate.md.',
-  // A new run is queued every 10 minutes and a shard message lives one worker invocation (60 s) plus its
-  // continuations. A message an hour old means the workers are not consuming: still 19 h before the unreported-usage
-  // alarm, 23 h before Microsoft's window closes.
-  oldestMessageAlarmSeconds: 3600,
+  // No age alarm: a new run is queued every 10 minutes and a shard message lives one worker invocation (60 s) plus its
+  // continuations, so workers that stop consuming raise UsageReporterNotRunningAlarm (on Lambda's free Invocations),
+  // and workers that consume but cannot report make the reporter count UnreportedUsageOverdue (NeedsAttention).
 };
 
 /**
@@ -123,11 +118,8 @@ export const CONTACT_EVENTS_QUEUE: QueueDefinition = {
   visibilityTimeoutSeconds: 120,
   maxReceiveCount: 5,
   retentionDays: 14,
-  // An opt-out must take effect before the next alert goes out (alerts are evaluated at most hourly per rule).
-  oldestMessageAlarmSeconds: 1800,
-  deadLetterAdvice:
-    'A bounce, complaint or opt-out was not recorded: alerts may still go to an address that refused them, which ' +
-    'hurts the sending reputation. Runbook: docs/operate.md.',
+  // No age alarm: a message that cannot be applied fails and is dead-lettered after 5 attempts (DeadLettersAlarm), and a
+  // consumer that fails or is throttled raises FunctionErrorsAlarm or FunctionThrottlesAlarm.
 };
 
 /**
@@ -143,12 +135,9 @@ export const NOTIFICATIONS_QUEUE: QueueDefinition = {
   visibilityTimeoutSeconds: 180,
   maxReceiveCount: 30,
   retentionDays: 14,
-  // An alert held for a contact that has not confirmed stays on the queue up to the week the contact has to confirm,
-  // on purpose; past that, plus a day, it is stuck. Failures sooner show in the retries and dead-letter alarms.
-  oldestMessageAlarmSeconds: 8 * 24 * 3600,
-  deadLetterAdvice:
-    'An alert could not be delivered to every contact of its recipient (a channel failing for hours, or the table out ' +
-    'of reach); GET /v1/alerts shows each contact’s delivery. Runbook: docs/operate.md.',
+  // No age alarm: an alert held for a contact that has not confirmed stays on the queue up to the week the contact has
+  // to confirm, on purpose. A channel that keeps refusing is counted (AlertDeliveryLate, NeedsAttention), and an
+  // alert that never gets through is dead-lettered after 30 receives (DeadLettersAlarm).
 };
 
 /**
@@ -156,19 +145,47 @@ export const NOTIFICATIONS_QUEUE: QueueDefinition = {
  * set's event destination, and two-way inbound messages) publish delivery events. The contact-events queue is
  * subscribed to it (infra/constructs/contact-events.ts).
  */
-export const DELIVERY_EVENTS_TOPIC: TopicDefinition = { id: 'DeliveryEvents', envVar: ENV.deliveryEventsTopicArn };
+export const DELIVERY_EVENTS_TOPIC: TopicDefinition = {
+  id: 'DeliveryEvents',
+  envVar: ENV.deliveryEventsTopicArn,
+  // Its one subscriber is the ContactEvents queue of this stack, not someone's endpoint that may go away.
+  alarmOnDeliveryFailures: false,
+};
 
 /** Subscription lifecycle events for the publisher's app (SubscriptionActivated, PlanChanged, …). */
-export const LIFECYCLE_TOPIC: TopicDefinition = { id: 'Lifecycle', envVar: ENV.lifecycleTopicArn };
+export const LIFECYCLE_TOPIC: TopicDefinition = {
+  id: 'Lifecycle',
+  envVar: ENV.lifecycleTopicArn,
+  alarmOnDeliveryFailures: true,
+};
 
 /** Budget, spike and credit-limit alerts: the notifications queue (and, locally, the outbox) is subscribed to it. */
-export const ALERTS_TOPIC: TopicDefinition = { id: 'Alerts', envVar: ENV.alertsTopicArn };
+export const ALERTS_TOPIC: TopicDefinition = {
+  id: 'Alerts',
+  envVar: ENV.alertsTopicArn,
+  alarmOnDeliveryFailures: true,
+};
 
 /**
  * Operator notifications: every CloudWatch alarm of the stacks publishes here. Subscribe the on-call e-mail or a
  * chat integration to it after deploying (docs/operate.md).
  */
-export const OPERATIONS_TOPIC: TopicDefinition = { id: 'Operations', envVar: 'OPERATIONS_TOPIC_ARN' };
+export const OPERATIONS_TOPIC: TopicDefinition = {
+  id: 'Operations',
+  envVar: 'OPERATIONS_TOPIC_ARN',
+  // An alarm on it would notify through the topic that fails to deliver.
+  alarmOnDeliveryFailures: false,
+};
+
+/**
+ * The one dead-letter queue of every work queue of `QUEUES` (their redrive policies point here) and of the scheduled
+ * runs (EventBridge Scheduler's dead-letter queue and Lambda's on-failure destination): one alarm
+ * (`DeadLettersAlarm`) for all of them, instead of one per queue at USD 0.10 a month each. A message moved here by
+ * SQS carries the queue it came from (`DeadLetterQueueSourceArn`), and a redrive without a destination returns each
+ * message to its own source queue (docs/operate.md). Kept 14 days, the SQS maximum: at least as long as any source
+ * keeps a message.
+ */
+export const DEAD_LETTER_QUEUE = { id: 'DeadLetters', retentionDays: 14 } as const;
 
 export const TABLES = [MAIN_TABLE] as const;
 export const QUEUES = [

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { NEEDS_ATTENTION_METRIC, NEEDS_ATTENTION_METRIC_NAMES } from '#shared/needs-attention.ts';
 
 /**
  * The one place that builds Powertools' logger and metrics. Service name and namespace come from
@@ -38,7 +39,30 @@ export const metrics = new Metrics({
  * datapoint (USD 0.30 a month for one sent all month), so a zero published by each idle scheduled run would cost as
  * much as a real figure; a metric with no datapoint costs nothing, and alarms on counts treat missing data as zero
  * (docs/cost.md). Graphs show a gap instead of a zero.
+ *
+ * A count of `NEEDS_ATTENTION_COUNTS` (shared/needs-attention.ts) also adds to `NeedsAttention`, the one metric an
+ * alarm watches for all of them.
  */
-export function addCount(name: string, count: number, target: Pick<Metrics, 'addMetric'> = metrics): void {
-  if (count > 0) target.addMetric(name, MetricUnit.Count, count);
+export function addCount(
+  name: string,
+  count: number,
+  target: Pick<Metrics, 'addMetric' | 'singleMetric'> = metrics,
+): void {
+  if (count <= 0) return;
+  target.addMetric(name, MetricUnit.Count, count);
+  if (NEEDS_ATTENTION_METRIC_NAMES.has(name)) addNeedsAttention(count, target);
+}
+
+/**
+ * `NeedsAttention` with no dimension at all (EMF `"Dimensions": [[]]`), so that one alarm metric covers every
+ * function: a single-metric document of its own (published at once), without the `service` default dimension, since
+ * the dimension sets of a document apply to each of its metrics and a second set on the function's own document
+ * would publish every other count twice.
+ */
+function addNeedsAttention(count: number, target: Pick<Metrics, 'singleMetric'>): void {
+  const single = target.singleMetric();
+  single.clearDefaultDimensions();
+  // An empty dimension set: Powertools writes `[[]]`, a metric without dimensions, rather than no set at all.
+  single.addDimensions({});
+  single.addMetric(NEEDS_ATTENTION_METRIC, MetricUnit.Count, count);
 }

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
@@ -11,6 +10,7 @@ import { logger, metrics } from '#shared/observability.ts';
 import { comeBackDelaySeconds, notifyRecipient } from '#shared/use-cases/alerts/notify-recipient.ts';
 import { loadAlertNotifierConfig } from './config.ts';
 import { type AlertNotifierDependencies, buildAlertNotifierDependencies } from './dependencies.ts';
+import { recordNotifyMetrics } from './metrics.ts';
 
 /** The alert must come back later: it is reported as a batch item failure after its visibility was set. */
 class ComeBackLater extends Error {}
@@ -30,16 +30,14 @@ export function createAlertNotifier(dependencies: AlertNotifierDependencies) {
         const message = readAlert(record);
         if (!message) return;
         const result = await notifyRecipient(deps, message);
-        const count = (outcome: string) => result.contacts.filter((contact) => contact.outcome === outcome).length;
         logger.info('Alert notified', {
           alertKey: message.key,
           contacts: result.contacts.map((c) => ({ channel: c.contact.channel, outcome: c.outcome, reason: c.reason })),
         });
-        // Emitted only when there is something to count: an idle month emits nothing (custom metrics cost money).
-        if (count('sent') > 0) metrics.addMetric('AlertDeliveriesSent', MetricUnit.Count, count('sent'));
-        if (count('retry') > 0) metrics.addMetric('AlertDeliveryRetries', MetricUnit.Count, count('retry'));
-        if (!result.comeBack) return;
         const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+        // Emitted only when there is something to count: an idle month emits nothing (custom metrics cost money).
+        recordNotifyMetrics(metrics, result, receiveCount);
+        if (!result.comeBack) return;
         await sqs.send(
           new ChangeMessageVisibilityCommand({
             QueueUrl: queueUrl,

@@ -14,7 +14,7 @@ import { loadContactEventsConfig } from './config.ts';
  * The consumer of the contact-events queue (subscribed to the DeliveryEvents topic, where SES and End User Messaging
  * SMS publish their events): a permanent bounce, a complaint, an invalid number or an opt-out puts the contact in
  * that state, so nothing more is sent to it. Only failed records come back for retry; a record that is not a
- * delivery event at all fails every time and ends in the dead-letter queue (alarm `ContactEventsDeadLetterAlarm`).
+ * delivery event at all fails every time and ends in the dead-letter queue (alarm `DeadLettersAlarm`).
  */
 export function createContactEvents(deps: { readonly changes: Pick<ContactStateChanges, 'markUndeliverable'> }) {
   return (event: SQSEvent): Promise<SQSBatchResponse> =>

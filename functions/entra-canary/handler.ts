@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { scheduledEventSchema } from '#shared/adapters/lambda/scheduled-event.ts';
@@ -7,6 +6,7 @@ import { logger, metrics } from '#shared/observability.ts';
 import { type EntraCanaryResult, runEntraCanary } from '#shared/use-cases/operations/run-entra-canary.ts';
 import { loadEntraCanaryConfig } from './config.ts';
 import { buildEntraCanaryDependencies } from './dependencies.ts';
+import { recordCanaryMetrics } from './metrics.ts';
 
 const deps = buildEntraCanaryDependencies(loadEntraCanaryConfig());
 
@@ -25,16 +25,15 @@ export class EntraCanaryFailedError extends Error {
 
 /**
  * Hourly: token, landing page and credential state (shared/use-cases/operations/run-entra-canary.ts). A failure is
- * logged and thrown: the function's Errors metric is what `EntraCanaryFailedAlarm` watches, so no custom metric is
- * paid for every hour. Once a day, `EntraCredentialDaysLeft` for the expiry alarm.
+ * counted (`EntraCanaryFailed`, which pages through `NeedsAttentionAlarm`), logged and thrown, so that Lambda retries
+ * the run and a run failing every time lands in the dead-letter queue. Once a day, the days left on the credential
+ * (`EntraCredentialExpiring` within 30 days). Metrics only when there is something to count: none in a healthy hour.
  * @throws EntraCanaryFailedError when any check failed.
  */
 export async function runCanary(event: unknown): Promise<EntraCanaryResult> {
   scheduledEventSchema.parse(event);
   const result = await runEntraCanary(deps);
-  if (result.daysLeftToReport !== undefined) {
-    metrics.addMetric('EntraCredentialDaysLeft', MetricUnit.Count, result.daysLeftToReport);
-  }
+  recordCanaryMetrics(metrics, result);
   if (!result.ok) {
     logger.error('Entra canary failed', { ...result });
     throw new EntraCanaryFailedError(result);

@@ -7,8 +7,9 @@ import { UnauthenticatedError } from '#shared/domain/errors.ts';
 import { jsonResponse } from '#shared/http/errors.ts';
 import { httpErrors } from '#shared/http/middleware.ts';
 import { parseJsonBody } from '#shared/http/request.ts';
-import { logger, metrics } from '#shared/observability.ts';
+import { addCount, logger, metrics } from '#shared/observability.ts';
 import { handleFulfillmentWebhook } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
+import { MarketplaceCallRefusedError } from '#shared/use-cases/fulfillment/ports/webhook-authenticator.ts';
 import { loadFulfillmentWebhookConfig } from './config.ts';
 import { buildWebhookDependencies } from './dependencies.ts';
 import { MAX_WEBHOOK_BYTES, webhookSchema } from './schema.ts';
@@ -23,8 +24,8 @@ const deps = await buildWebhookDependencies(loadFulfillmentWebhookConfig());
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  // 401 bodies say only "unauthorized" (the reason is logged); each refusal is counted for the alarm that catches a
-  // misconfigured tenant or app id refusing every call of Microsoft (docs/operate.md).
+  // 401 bodies say only "unauthorized" (the reason is logged); each refusal is counted, and a refused genuine call of
+  // Microsoft's marketplace (a misconfigured tenant or app id) needs an operator (docs/operate.md).
   .use(httpErrors({ opaqueUnauthorized: true }))
   .use(countRefusedCalls())
   .handler(async (event) => {
@@ -32,15 +33,20 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     const notification = parseJsonBody(event, webhookSchema, { maxBytes: MAX_WEBHOOK_BYTES });
     logger.appendKeys({ subscriptionId: notification.subscriptionId, operationId: notification.operationId });
     const result = await handleFulfillmentWebhook(deps, { notification, requestId: event.requestContext.requestId });
-    if (result.outcome === 'unknownAction') metrics.addMetric('UnknownWebhookAction', MetricUnit.Count, 1);
+    if (result.outcome === 'unknownAction') addCount('UnknownWebhookAction', 1);
     return jsonResponse(200, result);
   });
 
-/** Counts calls refused as unauthenticated (`WebhookUnauthorized`); runs before `httpErrors` answers them. */
+/**
+ * Counts calls refused as unauthenticated (`WebhookUnauthorized`, a graph: anyone can send a made-up token) and, among
+ * them, Microsoft's own calls refused for our configuration (`WebhookRefusingCalls`, which adds to NeedsAttention);
+ * runs before `httpErrors` answers them.
+ */
 function countRefusedCalls(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
     onError: async (request) => {
       if (request.error instanceof UnauthenticatedError) metrics.addMetric('WebhookUnauthorized', MetricUnit.Count, 1);
+      if (request.error instanceof MarketplaceCallRefusedError) addCount('WebhookRefusingCalls', 1);
     },
   };
 }

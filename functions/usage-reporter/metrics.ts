@@ -1,13 +1,14 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AnswerKind } from '#shared/domain/reporting/metering-answers.ts';
+import { DEFAULT_UNREPORTED_ALARM_HOURS } from '#shared/domain/reporting/report-schedule.ts';
 import { addCount } from '#shared/observability.ts';
 import type { ReportingRunSummary } from '#shared/use-cases/metering/report-usage.ts';
 
 /**
- * The reporter's metrics (namespace `MarketplaceMetering`, dimension `service = usage-reporter`). Alarm on:
- * - `OldestUnreportedSlotAgeHours` > 20 (anything not reported well before Microsoft's 24 h window closes);
- * - `DuplicateQuantityMismatch`, `MeteringRejected`, `ExpiredAfterRetry`, `UnreportableCarry`, `ReportingBlocked`
- *   ≥ 1 (each means money at risk or a configuration bug).
+ * The reporter's metrics (namespace `MarketplaceMetering`, dimension `service = usage-reporter`). Those that need an
+ * operator add to `NeedsAttention` (shared/needs-attention.ts): `UnreportedUsageOverdue` (the oldest unreported usage
+ * is older than 20 h, well before Microsoft's 24 h window closes), `DuplicateQuantityMismatch`, `MeteringRejected`,
+ * `ExpiredAfterRetry`, `UnreportableCarry`, `ReportingBlocked` (each means money at risk or a configuration bug).
  */
 export const REPORTER_METRICS = {
   oldestUnreportedAgeHours: 'OldestUnreportedSlotAgeHours',
@@ -17,6 +18,7 @@ export const REPORTER_METRICS = {
   expiredAfterRetry: 'ExpiredAfterRetry',
   unreportableCarry: 'UnreportableCarry',
   blocked: 'ReportingBlocked',
+  overdue: 'UnreportedUsageOverdue',
 } as const;
 
 /**
@@ -31,6 +33,10 @@ export function recordReportingMetrics(
 ): void {
   if (summary.oldestUnreportedHour !== undefined) {
     metrics.addMetric(REPORTER_METRICS.oldestUnreportedAgeHours, MetricUnit.NoUnit, summary.oldestUnreportedAgeHours);
+    // The reporter decides, not an alarm threshold on the age: the age is then a graph, and the one alarm on
+    // NeedsAttention covers this with the other counts.
+    if (summary.oldestUnreportedAgeHours > DEFAULT_UNREPORTED_ALARM_HOURS)
+      addCount(REPORTER_METRICS.overdue, 1, metrics);
   }
   for (const [status, count] of Object.entries(summary.answers) as [AnswerKind, number][]) {
     if (count === 0) continue;

@@ -9,7 +9,6 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { serviceMetric } from '#infra/constructs/app-function.ts';
 import type { DeploymentSettings } from '#infra/deployment-settings.ts';
 import type { SmsCountry } from '#shared/domain/alerts/phone-countries.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -189,23 +188,6 @@ export class AlertDelivery extends Construct implements AlertChannels {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
-
-    // Sustained transient failures of a channel (throttling, a sandboxed SES account, an outage, the SMS spend limit
-    // reached): the notifier keeps retrying, but alerts are late and will end in the dead-letter queue.
-    alarm('AlertNotifierDeliveryRetriesAlarm', {
-      alarmDescription:
-        'The alert notifier met transient channel failures (SES or End User Messaging) in three 5-minute periods in a ' +
-        'row: alerts are late. Runbook: docs/operate.md.',
-      metric: serviceMetric('alert-notifier', 'AlertDeliveryRetries', {
-        statistic: cloudwatch.Stats.SUM,
-        period: Duration.minutes(5),
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
   }
 }
 

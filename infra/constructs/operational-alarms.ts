@@ -6,11 +6,14 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { METRICS_NAMESPACE } from '#infra/constructs/app-function.ts';
 import type { QueueDefinition } from '#infra/resources.ts';
+import { NEEDS_ATTENTION_COUNTS, NEEDS_ATTENTION_METRIC } from '#shared/needs-attention.ts';
 
 /**
  * The alarms on what AWS measures by itself (free metrics): queue age, topic delivery failures, table throttling,
- * function errors and throttles, the API's 5xx and latency, and a reporter that stopped running. Every alarm
+ * function errors and throttles, the API's 5xx and latency, and a reporter that stopped running. The functions' own
+ * counts have one alarm together (`NeedsAttentionAlarm`, infra/stacks/stateless-stack.ts). Every alarm
  * notifies the operations topic; its construct id is its name in docs/operate.md, where its runbook is
  * (`### <construct id>` under "Runbooks": test/infra/operational-alarms.test.ts holds every alarm to that).
  *
@@ -42,19 +45,21 @@ export interface AlarmedQueue {
 
 /**
  * `<queue id>OldestMessageAlarm`: the oldest message of a work queue is older than its definition allows
- * (`oldestMessageAlarmSeconds`), in two 5-minute periods in a row. SQS stops publishing metrics of a queue that has
- * been empty for six hours: missing data is an empty queue, not a breach.
+ * (`oldestMessageAlarmSeconds`; queues without one get no alarm), in two 5-minute periods in a row. SQS stops
+ * publishing metrics of a queue that has been empty for six hours: missing data is an empty queue, not a breach.
  */
 export function addQueueAgeAlarms(scope: Stack, queues: readonly AlarmedQueue[], operations: sns.ITopic): void {
   for (const { definition, queue } of queues) {
-    const minutes = definition.oldestMessageAlarmSeconds / 60;
+    const limitSeconds = definition.oldestMessageAlarmSeconds;
+    if (limitSeconds === undefined) continue;
+    const minutes = limitSeconds / 60;
     notify(
       new cloudwatch.Alarm(scope, `${definition.id}OldestMessageAlarm`, {
         alarmDescription:
           `The oldest message of the ${definition.id} queue has waited more than ${minutes} minutes: its consumer ` +
           'is failing, throttled or stopped. Runbook: docs/operate.md.',
         metric: queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
-        threshold: definition.oldestMessageAlarmSeconds,
+        threshold: limitSeconds,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 2,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -66,8 +71,7 @@ export function addQueueAgeAlarms(scope: Stack, queues: readonly AlarmedQueue[],
 
 /**
  * `<topic id>DeliveryFailuresAlarm`: SNS gave up delivering a message to one of the topic's subscribers (after its
- * retries). An alarm on the operations topic itself cannot reach anyone through it, but stays in ALARM in the
- * console and on the dashboard.
+ * retries). The stack passes the topics whose definition asks for it (`alarmOnDeliveryFailures`).
  */
 export function addTopicDeliveryAlarms(
   scope: Stack,
@@ -238,10 +242,11 @@ export function addApiAlarms(scope: Stack, api: HttpApi, operations: sns.ITopic)
 /**
  * `UsageReporterNotRunningAlarm`: the reporter's workers were not invoked for 30 minutes. The dispatcher runs every
  * 10 minutes and queues at least one shard message even when nothing is unreported (one shard for an idle run), so
- * each 15-minute period holds worker invocations while reporting works; Lambda publishes no datapoint for a period without invocations, so missing data
- * breaches. It replaces the missing-data protection `UnreportedUsageAgeAlarm` had while the reporter published its
- * oldest age on every run: that metric is now published only when usage waits, so that an idle system pays for no
- * custom metric (docs/cost.md), and this alarm reads a free one.
+ * each 15-minute period holds worker invocations while reporting works; Lambda publishes no datapoint for a period
+ * without invocations, so missing data breaches. It gives the protection against a silent reporter that an alarm on
+ * the oldest unreported age had while the reporter published that age on every run: it is now published only when
+ * usage waits (and the reporter itself counts `UnreportedUsageOverdue`), so that an idle system pays for no custom
+ * metric (docs/cost.md), and this alarm reads a free one.
  */
 export function addReporterRunningAlarm(scope: Stack, worker: lambda.IFunction, operations: sns.ITopic): void {
   notify(
@@ -255,6 +260,36 @@ export function addReporterRunningAlarm(scope: Stack, worker: lambda.IFunction, 
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    }),
+    operations,
+  );
+}
+
+/**
+ * `NeedsAttentionAlarm`: one of the functions counted something an operator must look at (the counts of
+ * `NEEDS_ATTENTION_COUNTS`, shared/needs-attention.ts), in a 15-minute period. The functions add each such count to
+ * `NeedsAttention` as well, published without dimension, so one alarm metric (USD 0.10 a month) covers what used to
+ * take one alarm per count; the dashboard's "Needs attention" widget and the runbook's `#### <count>` entries say which
+ * it was. The counts are published only when not zero: no data is the normal state.
+ */
+export function addNeedsAttentionAlarm(scope: Stack, operations: sns.ITopic): cloudwatch.Alarm {
+  const names = [...new Set(NEEDS_ATTENTION_COUNTS.map((count) => count.metric))];
+  return notify(
+    new cloudwatch.Alarm(scope, 'NeedsAttentionAlarm', {
+      alarmDescription:
+        'A function counted something that needs an operator. The dashboard widget "Needs attention" shows which ' +
+        `count (namespace ${METRICS_NAMESPACE}, dimension service): ${names.join(', ')}. Runbook: ` +
+        'docs/operate.md#needsattentionalarm, one entry per count.',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: NEEDS_ATTENTION_METRIC,
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(15),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
     operations,
   );

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { serviceMetric } from '#infra/constructs/app-function.ts';
 import { QUEUES } from '#infra/resources.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
+import { NEEDS_ATTENTION_COUNTS } from '#shared/needs-attention.ts';
 
 export interface SystemDashboardProps {
   /** The functions of `infra/functions.ts`, by construct id: each gets a line in every function graph. */
@@ -17,10 +18,14 @@ export interface SystemDashboardProps {
 /**
  * CloudWatch's free tier covers 3 dashboards of up to 50 metrics each; beyond that a dashboard costs USD 3 a month
  * (docs/cost.md). This one stays under it: one line per function (errors), the account's invocations, throttles and
- * concurrency, and a few lines per service; invocations, throttles and duration per function are on the Lambda
- * console's own pages (free). test/infra/operational-alarms.test.ts counts the metrics.
+ * concurrency, one per count of `NEEDS_ATTENTION_COUNTS`, and a few lines per service; invocations, throttles and
+ * duration per function are on the Lambda console's own pages (free), the age of the queues without an age alarm on
+ * the SQS console's. test/infra/operational-alarms.test.ts counts the metrics.
  */
 export const DASHBOARD_METRIC_BUDGET = 50;
+
+/** The title of the widget that `NeedsAttentionAlarm`'s description and runbook send the operator to. */
+export const NEEDS_ATTENTION_WIDGET_TITLE = 'Needs attention: what raised NeedsAttentionAlarm';
 
 const PERIOD = Duration.minutes(5);
 const WIDTH = 8;
@@ -29,10 +34,11 @@ const HEIGHT = 6;
 /**
  * One CloudWatch dashboard for the whole system, built from the same definitions as the system itself: a function
  * added to `FUNCTIONS` or a queue to `QUEUES` appears in its graphs without touching this file. Rows: the alarms of
- * this stack; the functions (invocations, errors; the account's throttles and concurrency); the API (requests, 4xx,
- * 5xx, p99 latency); the table (consumed capacity, throttling); the queues (oldest message, dead letters); and what
- * the functions count (usage accepted and applied, slots accepted by Microsoft, the oldest unreported usage, alerts
- * sent). Custom metrics appear only in the periods when something was counted (docs/cost.md).
+ * this stack; the counts that feed `NeedsAttentionAlarm`, one line each; the functions (errors; the account's
+ * invocations, throttles and concurrency); the API (requests, 4xx, 5xx, p99 latency); the table (consumed capacity,
+ * throttling); the queues (oldest message of the queues with an age alarm, the one dead-letter queue); and what the
+ * functions count (usage accepted and applied, slots accepted by Microsoft, the oldest unreported usage). Custom
+ * metrics appear only in the periods when something was counted (docs/cost.md).
  *
  * Create it last in its stack: its alarm widget lists the alarms the stack holds at that point.
  */
@@ -63,6 +69,24 @@ export class SystemDashboard extends Construct {
         new cloudwatch.AlarmStatusWidget({ title: 'Alarms (this stack)', alarms, width: 24, height: 4 }),
       );
     }
+
+    // Which count raised NeedsAttentionAlarm (its runbook has an entry per line): stacked, so that whatever was counted
+    // in a period shows, and the service in the label where two functions publish the same count.
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: NEEDS_ATTENTION_WIDGET_TITLE,
+        left: NEEDS_ATTENTION_COUNTS.map(({ service, metric }) =>
+          withLabel(
+            serviceMetric(service, metric, { period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+            `${metric} (${service})`,
+          ),
+        ),
+        stacked: true,
+        width: 24,
+        height: HEIGHT,
+        legendPosition: cloudwatch.LegendPosition.RIGHT,
+      }),
+    );
 
     const perFunction = (title: string, metric: (fn: lambda.IFunction) => cloudwatch.IMetric) =>
       new cloudwatch.GraphWidget({
@@ -123,22 +147,20 @@ export class SystemDashboard extends Construct {
       }),
     );
 
-    const queues = QUEUES.map((definition) => ({ definition, ...stateful.queueFor(definition) }));
     const maximum = { period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM };
+    const alarmedQueues = QUEUES.filter((definition) => definition.oldestMessageAlarmSeconds !== undefined);
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Queues: oldest message (s)',
-        left: queues.map(({ definition, queue }) =>
-          withLabel(queue.metricApproximateAgeOfOldestMessage(maximum), definition.id),
+        title: 'Queues with an age alarm: oldest message (s)',
+        left: alarmedQueues.map((definition) =>
+          withLabel(stateful.queueFor(definition).queue.metricApproximateAgeOfOldestMessage(maximum), definition.id),
         ),
         width: WIDTH,
         height: HEIGHT,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Dead-letter queues: messages (should be 0)',
-        left: queues.map(({ definition, deadLetterQueue }) =>
-          withLabel(deadLetterQueue.metricApproximateNumberOfMessagesVisible(maximum), `${definition.id} DLQ`),
-        ),
+        title: 'Dead letters of every queue and schedule (should be 0)',
+        left: [withLabel(stateful.deadLetterQueue.metricApproximateNumberOfMessagesVisible(maximum), 'DeadLetters')],
         width: WIDTH,
         height: HEIGHT,
       }),
@@ -161,15 +183,6 @@ export class SystemDashboard extends Construct {
         left: [withLabel(counted('usage-reporter', 'ReportedSlots', { status: 'accepted' }), 'accepted')],
         right: [
           withLabel(serviceMetric('usage-reporter', 'OldestUnreportedSlotAgeHours', maximum), 'oldest unreported (h)'),
-        ],
-        width: WIDTH,
-        height: HEIGHT,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Alerts sent',
-        left: [
-          withLabel(counted('usage-aggregator', 'AlertsSent'), 'alerts sent (after usage)'),
-          withLabel(counted('alert-checks', 'AlertsSent'), 'alerts sent (hourly check)'),
         ],
         width: WIDTH,
         height: HEIGHT,

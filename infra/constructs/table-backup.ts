@@ -1,7 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -12,15 +10,26 @@ export interface TableBackupProps {
   readonly table: dynamodb.ITable;
   /** How long each weekly copy is kept (the `backupRetentionDays` setting, at least 1). */
   readonly retentionDays: number;
-  /** Where the failed-backup alarm notifies: the operations topic. */
-  readonly alarmTopic: sns.ITopic;
+  /** Where the vault reports its jobs: the operations topic. */
+  readonly operationsTopic: sns.ITopic;
 }
 
-/** The alarm's construct id, directly under the stack: its runbook is `### BackupJobsFailedAlarm` in docs/operate.md. */
-export const BACKUP_JOBS_FAILED_ALARM_ID = 'BackupJobsFailedAlarm';
+/**
+ * What the vault tells the operations topic (runbook "Backup job notifications" in docs/operate.md). AWS Backup's
+ * current events: `BACKUP_JOB_COMPLETED` is sent for every backup job that ends, whatever its state (the message
+ * says COMPLETED, FAILED, ABORTED or EXPIRED; `BACKUP_JOB_FAILED` and `BACKUP_JOB_EXPIRED` are deprecated and no
+ * longer sent), so the weekly copy's mail also shows the plan still runs; `COPY_JOB_FAILED` for a copy to another
+ * vault (none today); `RESTORE_JOB_COMPLETED` ends the restore procedure (docs/restore.md).
+ */
+export const BACKUP_NOTIFICATION_EVENTS = [
+  backup.BackupVaultEvents.BACKUP_JOB_COMPLETED,
+  backup.BackupVaultEvents.COPY_JOB_FAILED,
+  backup.BackupVaultEvents.RESTORE_JOB_COMPLETED,
+] as const;
 
 /**
- * Weekly AWS Backup copies of the table in a vault of their own, kept `retentionDays`, with an alarm when a copy fails.
+ * Weekly AWS Backup copies of the table in a vault of their own, kept `retentionDays`, the vault reporting each job to
+ * the operations topic (an SNS notification of the vault, free, rather than an alarm at USD 0.10 a month per metric).
  *
  * Point-in-time recovery already restores any second of the last 35 days; these copies add what it cannot: history
  * older than 35 days, and copies that live apart from the table (a deleted table takes its point-in-time history
@@ -30,7 +39,6 @@ export const BACKUP_JOBS_FAILED_ALARM_ID = 'BackupJobsFailedAlarm';
 export class TableBackup extends Construct {
   readonly vault: backup.BackupVault;
   readonly plan: backup.BackupPlan;
-  readonly failedJobsAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: TableBackupProps) {
     super(scope, id);
@@ -41,6 +49,10 @@ export class TableBackup extends Construct {
       // malicious delete cannot empty the vault, while expiry at the end of the retention still happens. Unlike a
       // vault lock it can be lifted on purpose (docs/restore.md), so a misconfigured retention is not forever.
       blockRecoveryPointDeletion: true,
+      // The vault publishes its jobs' ends to the operations topic; CDK adds the topic policy statement that lets
+      // backup.amazonaws.com publish there.
+      notificationTopic: props.operationsTopic,
+      notificationEvents: [...BACKUP_NOTIFICATION_EVENTS],
     });
     this.plan = new backup.BackupPlan(this, 'Plan', {
       backupVault: this.vault,
@@ -67,47 +79,9 @@ export class TableBackup extends Construct {
         "AWS Backup's own service role policy, maintained by AWS for the backup service: it lets the service read " +
         'the selected table to copy it. The selection names only this table, so nothing else is backed up.',
     });
-    this.failedJobsAlarm = this.createFailedJobsAlarm(props.alarmTopic);
     new CfnOutput(Stack.of(this), 'BackupVaultName', {
       value: this.vault.backupVaultName,
       description: 'The AWS Backup vault of the weekly table copies (docs/restore.md)',
     });
-  }
-
-  /**
-   * Any backup job of this vault that failed, was aborted, or expired (did not finish within its windows) in a day.
-   * AWS Backup publishes these counts per vault (`AWS/Backup`, dimension `BackupVaultName`) only when jobs run, so
-   * missing data is normal between the weekly copies and does not breach.
-   */
-  private createFailedJobsAlarm(topic: sns.ITopic): cloudwatch.Alarm {
-    const jobs = (metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/Backup',
-        metricName,
-        dimensionsMap: { BackupVaultName: this.vault.backupVaultName },
-        statistic: cloudwatch.Stats.SUM,
-        period: Duration.days(1),
-      });
-    const alarm = new cloudwatch.Alarm(Stack.of(this), BACKUP_JOBS_FAILED_ALARM_ID, {
-      alarmDescription:
-        'A weekly AWS Backup copy of the table failed, was aborted or did not finish in its window: the vault misses ' +
-        'a copy. Runbook: docs/operate.md.',
-      metric: new cloudwatch.MathExpression({
-        expression: 'FILL(failed, 0) + FILL(aborted, 0) + FILL(expired, 0)',
-        usingMetrics: {
-          failed: jobs('NumberOfBackupJobsFailed'),
-          aborted: jobs('NumberOfBackupJobsAborted'),
-          expired: jobs('NumberOfBackupJobsExpired'),
-        },
-        period: Duration.days(1),
-        label: 'Backup jobs not completed',
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-    return alarm;
   }
 }

@@ -11,6 +11,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 import {
   ALERTS_TOPIC,
   CONTACT_EVENTS_QUEUE,
+  DEAD_LETTER_QUEUE,
   DELIVERY_EVENTS_TOPIC,
   NOTIFICATIONS_QUEUE,
   QUEUES,
@@ -38,8 +39,9 @@ export interface ProvisionOptions {
 }
 
 /**
- * Creates the tables, queues (with their dead-letter queues) and topics of `infra/resources.ts` in DynamoDB
- * Local and fauxqs: the same definitions the CDK stateful stack deploys. Safe to run again on existing resources.
+ * Creates the tables, queues (with the one dead-letter queue they share) and topics of `infra/resources.ts` in
+ * DynamoDB Local and fauxqs: the same definitions the CDK stateful stack deploys. Safe to run again on existing
+ * resources.
  *
  * @param prefix distinguishes several systems in one DynamoDB Local / fauxqs (tests use one prefix per suite).
  * @returns the environment variables the handlers read (`TABLE_NAME`, `USAGE_QUEUE_URL`, …).
@@ -56,7 +58,10 @@ export async function provisionLocalResources(
       ? await requireTable(clients.dynamodb, existing)
       : await createTable(clients.dynamodb, table, `${prefix}-${table.id}`);
   }
-  for (const queue of QUEUES) env[queue.envVar] = await createQueueWithDlq(clients.sqs, queue, `${prefix}-${queue.id}`);
+  const deadLetterArn = await createDeadLetterQueue(clients.sqs, `${prefix}-${DEAD_LETTER_QUEUE.id}`);
+  for (const queue of QUEUES) {
+    env[queue.envVar] = await createQueue(clients.sqs, queue, `${prefix}-${queue.id}`, deadLetterArn);
+  }
   for (const topic of TOPICS) {
     const created = await clients.sns.send(new CreateTopicCommand({ Name: `${prefix}-${topic.id}` }));
     env[topic.envVar] = created.TopicArn ?? '';
@@ -145,27 +150,35 @@ async function requireTable(client: DynamoDBClient, name: string): Promise<strin
   return name;
 }
 
-async function createQueueWithDlq(client: SQSClient, queue: QueueDefinition, name: string): Promise<string> {
-  const retention = String(queue.retentionDays * 24 * 3600);
-  const dlq = await client.send(
+/** `DEAD_LETTER_QUEUE`, as the stateful stack builds it: one for every queue, kept 14 days. @returns its ARN. */
+async function createDeadLetterQueue(client: SQSClient, name: string): Promise<string> {
+  const created = await client.send(
     new CreateQueueCommand({
-      QueueName: `${name}-dlq`,
-      Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+      QueueName: name,
+      Attributes: { MessageRetentionPeriod: String(DEAD_LETTER_QUEUE.retentionDays * 24 * 3600) },
     }),
   );
-  const dlqAttributes = await client.send(
-    new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+  const attributes = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl, AttributeNames: ['QueueArn'] }),
   );
+  const arn = attributes.Attributes?.QueueArn;
+  if (!arn) throw new Error(`fauxqs returned no ARN for queue ${name}`);
+  return arn;
+}
+
+async function createQueue(
+  client: SQSClient,
+  queue: QueueDefinition,
+  name: string,
+  deadLetterArn: string,
+): Promise<string> {
   const created = await client.send(
     new CreateQueueCommand({
       QueueName: name,
       Attributes: {
         VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
-        MessageRetentionPeriod: retention,
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
-          maxReceiveCount: queue.maxReceiveCount,
-        }),
+        MessageRetentionPeriod: String(queue.retentionDays * 24 * 3600),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterArn, maxReceiveCount: queue.maxReceiveCount }),
       },
     }),
   );

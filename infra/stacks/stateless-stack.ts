@@ -18,27 +18,28 @@ import {
   type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { bindAlertChannels } from '#infra/constructs/alert-delivery.ts';
-import { AppFunction, REPO_ROOT, serviceMetric } from '#infra/constructs/app-function.ts';
+import { AppFunction, REPO_ROOT } from '#infra/constructs/app-function.ts';
 import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
 import { bindContactLifecycle } from '#infra/constructs/contact-events.ts';
-import { addEntraCredentialAlarms } from '#infra/constructs/entra-credential-monitoring.ts';
-import { addApiAlarms, addFunctionAlarms, addReporterRunningAlarm } from '#infra/constructs/operational-alarms.ts';
+import {
+  addApiAlarms,
+  addFunctionAlarms,
+  addNeedsAttentionAlarm,
+  addReporterRunningAlarm,
+} from '#infra/constructs/operational-alarms.ts';
 import { applyRouteThrottles } from '#infra/constructs/route-throttles.ts';
 import {
   SCHEDULED_RUN_RETRIES,
-  ScheduledRunFailures,
   scheduledRunMaxAge,
+  sendFailedRunsTo,
 } from '#infra/constructs/scheduled-run-failures.ts';
 import { SystemDashboard } from '#infra/constructs/system-dashboard.ts';
 
@@ -52,7 +53,6 @@ import { catalogDefine } from '#infra/constructs/function-bundling.ts';
 import { DEFAULT_RESERVE_CONCURRENCY, type DeploymentSettings } from '#infra/deployment-settings.ts';
 import {
   API_FUNCTION,
-  ENTRA_CANARY_FUNCTION,
   FUNCTIONS,
   type FunctionDefinition,
   HTTP_ROUTES,
@@ -67,7 +67,6 @@ import { API_DOMAIN_OUTPUT } from '#infra/stacks/edge-stack.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
 import { DEFAULT_SMS_COUNTRIES } from '#shared/domain/alerts/phone-countries.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
-import { DEFAULT_UNREPORTED_ALARM_HOURS } from '#shared/domain/reporting/report-schedule.ts';
 import { ENV } from '#shared/env-names.ts';
 
 /**
@@ -292,8 +291,8 @@ export class StatelessStack extends Stack {
     if (domain) this.servePublicly(`https://${domain.domainName}`);
 
     const operations = stateful.topicFor(OPERATIONS_TOPIC);
-    // Failed or unstartable scheduled runs go to one queue with an alarm (infra/constructs/scheduled-run-failures.ts).
-    const scheduledFailures = new ScheduledRunFailures(this, 'ScheduledRunFailures', operations);
+    // Failed or unstartable scheduled runs go to the one dead-letter queue of the stateful stack, whose alarm
+    // (DeadLettersAlarm) covers them with the queues' dead letters (infra/constructs/scheduled-run-failures.ts).
     const withFailureDestination = new Set<string>();
     for (const schedule of props.schedules ?? SCHEDULES) {
       const target = this.functionFor(schedule.functionId, `schedule ${schedule.id}`);
@@ -302,19 +301,20 @@ export class StatelessStack extends Stack {
         description: schedule.description,
         schedule: scheduler.ScheduleExpression.rate(Duration.minutes(schedule.everyMinutes)),
         target: new LatestVersionInvoke(target.function, {
-          deadLetterQueue: scheduledFailures.queue,
+          deadLetterQueue: stateful.deadLetterQueue,
           retryAttempts: SCHEDULED_RUN_RETRIES,
           maxEventAge,
         }),
       });
       // A function has one asynchronous invoke configuration, whatever the number of its schedules.
       if (!withFailureDestination.has(schedule.functionId)) {
-        scheduledFailures.receiveFailuresOf(target.function, maxEventAge);
+        sendFailedRunsTo(target.function, stateful.deadLetterQueue, maxEventAge);
         withFailureDestination.add(schedule.functionId);
       }
     }
 
-    this.addOperationalAlarms(operations);
+    // The functions' counts that need an operator, all in one alarm (shared/needs-attention.ts).
+    addNeedsAttentionAlarm(this, operations);
     // Alarms on AWS's own metrics of the functions and the API (free metrics; USD 0.10 a month per alarm metric).
     const functions = [...this.functions].map(([id, fn]) => ({ id, function: fn.function }));
     addFunctionAlarms(this, props.settings?.functionAlarms ?? 'account', functions, operations);
@@ -332,10 +332,6 @@ export class StatelessStack extends Stack {
     for (const definition of FUNCTIONS.filter((candidate) => candidate.uses.landingPageUrl)) {
       this.functionFor(definition.id, 'FUNCTIONS').function.addEnvironment(ENV.landingPageUrl, landingPageUrl);
     }
-    addEntraCredentialAlarms(this, {
-      canary: this.functionFor(ENTRA_CANARY_FUNCTION.id, 'ENTRA_CANARY_FUNCTION').function,
-      operations: stateful.topicFor(OPERATIONS_TOPIC),
-    });
     // Last: the dashboard's alarm widget lists the alarms that exist when it is built.
     if (props.settings?.dashboard ?? true) {
       new SystemDashboard(this, 'Dashboard', { functions, api: this.api, stateful });
@@ -382,98 +378,6 @@ export class StatelessStack extends Stack {
           ]
         : undefined,
     });
-  }
-
-  /**
-   * The alarms an operator must act on, all notifying the operations topic. Metric names and the `service`
-   * dimension are those the functions emit through Powertools (`shared/observability.ts`).
-   */
-  private addOperationalAlarms(operations: sns.ITopic): void {
-    const action = new cloudwatchActions.SnsAction(operations);
-    const metric = (service: string, metricName: string, statistic: string) =>
-      serviceMetric(service, metricName, { statistic, period: Duration.minutes(15) });
-    const alarms: [string, cloudwatch.AlarmProps][] = [
-      [
-        'UnreportedUsageAgeAlarm',
-        {
-          alarmDescription:
-            `Usage overage has waited more than ${DEFAULT_UNREPORTED_ALARM_HOURS} h to be reported; Microsoft refuses ` +
-            'usage older than 24 h. Check the usage-reporter logs (marketplace errors, 403 = Entra app / tenant ' +
-            'mismatch). A reporter that stopped running raises UsageReporterNotRunningAlarm instead.',
-          metric: metric('usage-reporter', 'OldestUnreportedSlotAgeHours', cloudwatch.Stats.MAXIMUM),
-          threshold: DEFAULT_UNREPORTED_ALARM_HOURS,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          // The reporter publishes the age only while usage waits (no custom metric when idle: docs/cost.md), so no
-          // data is the normal state. A reporter that stops running is caught by UsageReporterNotRunningAlarm, on
-          // the workers' free Invocations metric.
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-      ],
-      ...(
-        [
-          ['usage-reporter', 'DuplicateQuantityMismatch', 'Microsoft holds another quantity for an hour we reported.'],
-          [
-            'usage-reporter',
-            'MeteringRejected',
-            'The Metering API rejected usage as misconfigured (InvalidDimension, InvalidQuantity, BadArgument, ResourceNotAuthorized).',
-          ],
-          ['usage-reporter', 'ReportingBlocked', 'A subscription and dimension cannot be rated (catalog mismatch).'],
-          ['usage-reporter', 'UnreportableCarry', 'Usage arrived that can no longer be reported (after cancellation).'],
-          [
-            'usage-reporter',
-            'ExpiredAfterRetry',
-            'Microsoft answered Expired to an event resent after an unanswered attempt: check it was not billed.',
-          ],
-          [
-            'usage-reconciler',
-            'ReconcileDifferences',
-            'The daily reconciliation found hours where the ledger and Microsoft disagree.',
-          ],
-          ['subscription-sync', 'SubscriptionSyncFailures', 'The subscription sync failed or ran out of time.'],
-          ['alert-checks', 'AlertChecksIncomplete', 'The hourly alert check did not evaluate every subscription.'],
-          ['alert-checks', 'AlertEvaluationsFailed', 'Alert evaluations failed in the hourly check.'],
-          ['usage-aggregator', 'AlertEvaluationsFailed', 'Alert evaluations after usage commits failed.'],
-          [
-            'fulfillment-webhook',
-            'UnknownWebhookAction',
-            'The marketplace sent a webhook action this system does not know: acknowledged, not applied (the sync brings the state).',
-          ],
-        ] as const
-      ).map(([service, name, description]): [string, cloudwatch.AlarmProps] => [
-        // The reporter's alarms keep their short names (docs/operate.md); the others say which function raised them.
-        service === 'usage-reporter' ? `${name}Alarm` : `${kebabToPascal(service)}${name}Alarm`,
-        {
-          alarmDescription: `${description} Runbook: docs/operate.md.`,
-          metric: metric(service, name, cloudwatch.Stats.SUM),
-          threshold: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-      ]),
-      [
-        'WebhookRefusingCallsAlarm',
-        {
-          alarmDescription:
-            'The fulfillment webhook has refused calls as unauthorized (401) in every 5 minutes for 15 minutes: a ' +
-            'misconfigured tenant or app id rejects every Microsoft call, and Microsoft stops retrying after 8 h. ' +
-            'Runbook: docs/operate.md.',
-          metric: serviceMetric('fulfillment-webhook', 'WebhookUnauthorized', {
-            statistic: cloudwatch.Stats.SUM,
-            period: Duration.minutes(5),
-          }),
-          threshold: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          // 15 minutes in a row: three 5-minute periods, all breaching. Microsoft retries a refused call for 8 h, so a
-          // refusing configuration breaches every period; a lone forged call does not.
-          evaluationPeriods: 3,
-          datapointsToAlarm: 3,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-      ],
-    ];
-    for (const [id, props] of alarms) new cloudwatch.Alarm(this, id, props).addAlarmAction(action);
   }
 
   /** @throws Error at synth time when a route or schedule names a function that `FUNCTIONS` does not define. */
@@ -524,10 +428,6 @@ class LatestVersionInvoke extends LambdaInvoke {
   protected override addTargetActionToRole(role: iam.IRole): void {
     this.target.grantInvokeLatestVersion(role);
   }
-}
-
-function kebabToPascal(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase());
 }
 
 function kebabCase(id: string): string {

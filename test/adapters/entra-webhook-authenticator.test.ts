@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntraWebhookAuthenticator, MARKETPLACE_APP_ID } from '#shared/adapters/entra/entra-webhook-authenticator.ts';
 import { UnauthenticatedError } from '#shared/domain/errors.ts';
 import { toErrorResponse } from '#shared/http/errors.ts';
+import { MarketplaceCallRefusedError } from '#shared/use-cases/fulfillment/ports/webhook-authenticator.ts';
 
 const TENANT = '6f1c2d3e-0000-4000-8000-000000000001';
 const APP = '0b7e9c51-0000-4000-8000-000000000002';
@@ -113,6 +114,38 @@ describe('webhook token verification (DESIGN invariant 5)', () => {
     ],
   ])('refuses %s with UnauthenticatedError', async (_case, header) => {
     await expect(verifier().verify(await header(), {})).rejects.toThrow(UnauthenticatedError);
+  });
+
+  it.each([
+    ['issued for another app (our app id is wrong)', { aud: 'another-app' }],
+    ['issued in another tenant (our tenant id is wrong)', { iss: 'https://sts.windows.net/another-tenant/' }],
+  ])(
+    'tells a genuine marketplace token %s from a made-up one: the configuration needs an operator',
+    async (_case, claims) => {
+      const refused = await verifier()
+        .verify(`Bearer ${await token(claims)}`, {})
+        .catch((caught: unknown) => caught);
+
+      expect(refused).toBeInstanceOf(MarketplaceCallRefusedError);
+      // Still a plain refusal to the caller (401).
+      expect(refused).toBeInstanceOf(UnauthenticatedError);
+    },
+  );
+
+  it.each([
+    ['another app’s token for another audience', async () => token({ aud: 'another-app', azp: 'some-other-app' })],
+    [
+      'a forged marketplace token for another audience',
+      async () => token({ aud: 'another-app' }, { key: stranger.privateKey }),
+    ],
+    ['an expired marketplace token', async () => token({}, { expiresIn: Math.floor(Date.now() / 1000) - 301 })],
+  ])('refuses %s without asking for an operator (anyone can send one)', async (_case, made) => {
+    const refused = await verifier()
+      .verify(`Bearer ${await made()}`, {})
+      .catch((caught: unknown) => caught);
+
+    expect(refused).toBeInstanceOf(UnauthenticatedError);
+    expect(refused).not.toBeInstanceOf(MarketplaceCallRefusedError);
   });
 
   it('keeps why a token failed for the logs, while the webhook answer says only "unauthorized"', async () => {

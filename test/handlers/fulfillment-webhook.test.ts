@@ -3,10 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { WebhookDelivery } from '#infra/local/emulator/index.ts';
 import { localLambdaContext, toHttpApiEvent, writeHttpApiResult } from '#infra/local/lambda-http-adapter.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
+import { metrics } from '#shared/observability.ts';
 import {
   type Api,
   anActiveSubscription,
@@ -174,10 +175,15 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
 
     it.each(forgeries)('answers 401 to %s and stores nothing', async (_case, authorization) => {
       const before = await system.lifecycleEvents();
+      const counted = vi.spyOn(metrics, 'addMetric');
 
       const response = await post(genuine.payload, await authorization());
 
       expect(response.statusCode).toBe(401);
+      // Counted as a refusal (a graph), not as Microsoft's own call refused (NeedsAttention): anyone can forge these.
+      const webhookCounts = counted.mock.calls.map(([name]) => name).filter((name) => name.startsWith('Webhook'));
+      expect(webhookCounts).toEqual(['WebhookUnauthorized']);
+      counted.mockRestore();
       // Only "unauthorized": why the token failed helps a forger; the reason is in the logs.
       expect(JSON.parse(response.body ?? '{}')).toEqual({
         error: { code: 'UnauthenticatedError', message: 'unauthorized' },

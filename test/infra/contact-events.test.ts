@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDeploymentSettings } from '#infra/deployment-settings.ts';
 import { CONTACT_EVENTS_FUNCTION, CONTACT_PAGES_FUNCTION } from '#infra/functions.ts';
+import { CONTACT_EVENTS_QUEUE } from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -67,8 +68,17 @@ describe('the contact lifecycle in the stacks', () => {
   });
 
   it('dead-letters what the consumer cannot apply, with an alarm on the operations topic', () => {
+    const deadLetters = stateful.resolve(stateful.getLogicalId(stateful.deadLetterQueue.node.defaultChild as never));
+    statefulTemplate.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [deadLetters, 'Arn'] },
+        maxReceiveCount: CONTACT_EVENTS_QUEUE.maxReceiveCount,
+      },
+    });
+    // The one dead-letter queue's alarm; its runbook has an entry for this source (docs/operate.md, ContactEvents).
     statefulTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmDescription: Match.stringLikeRegexp('ContactEvents dead-letter queue.*bounce, complaint or opt-out'),
+      AlarmDescription: Match.stringLikeRegexp('DeadLetters queue.*ContactEvents'),
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetters, 'QueueName'] } }],
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^Operations') }],
     });
   });

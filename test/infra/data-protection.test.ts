@@ -1,7 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BACKUP_JOBS_FAILED_ALARM_ID } from '#infra/constructs/table-backup.ts';
+import { BACKUP_NOTIFICATION_EVENTS } from '#infra/constructs/table-backup.ts';
 import { DEFAULT_BACKUP_RETENTION_DAYS, readDeploymentSettings } from '#infra/deployment-settings.ts';
 import { FUNCTIONS } from '#infra/functions.ts';
 import { QUEUES, TOPICS } from '#infra/resources.ts';
@@ -88,19 +88,34 @@ describe('protected data', () => {
     defaults.stateful.hasOutput('BackupVaultName', { Value: { 'Fn::GetAtt': [vaultId, 'BackupVaultName'] } });
   });
 
-  it('alarms the operations topic when a backup job fails, is aborted or expires', () => {
-    const alarms = defaults.stateful.findResources('AWS::CloudWatch::Alarm');
-    const [logicalId, alarm] =
-      Object.entries(alarms).find(([id]) => id.startsWith(BACKUP_JOBS_FAILED_ALARM_ID)) ?? expect.fail('no alarm');
-    expect(logicalId).toMatch(new RegExp(`^${BACKUP_JOBS_FAILED_ALARM_ID}[0-9A-F]{8}$`));
-    const metricNames = (alarm.Properties.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[])
-      .flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric.MetricName] : []))
-      .sort();
-    expect(metricNames).toEqual(['NumberOfBackupJobsAborted', 'NumberOfBackupJobsExpired', 'NumberOfBackupJobsFailed']);
+  it('has the vault tell the operations topic how each backup job ended (no alarm), the topic letting AWS Backup publish', () => {
     const operations = Object.keys(defaults.stateful.findResources('AWS::SNS::Topic')).find((id) =>
       id.startsWith('Operations'),
     );
-    expect(alarm.Properties.AlarmActions).toEqual([{ Ref: operations }]);
+    defaults.stateful.hasResourceProperties('AWS::Backup::BackupVault', {
+      Notifications: {
+        SNSTopicArn: { Ref: operations },
+        BackupVaultEvents: ['BACKUP_JOB_COMPLETED', 'COPY_JOB_FAILED', 'RESTORE_JOB_COMPLETED'],
+      },
+    });
+    // AWS Backup no longer sends BACKUP_JOB_FAILED or BACKUP_JOB_EXPIRED: a failure comes as a completed job's state.
+    expect(BACKUP_NOTIFICATION_EVENTS).not.toContain('BACKUP_JOB_FAILED');
+    defaults.stateful.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: operations }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'backup.amazonaws.com' },
+          }),
+        ]),
+      },
+    });
+    const onBackups = Object.values(defaults.stateful.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm.Properties).includes('AWS/Backup'),
+    );
+    expect(onBackups).toEqual([]);
   });
 
   it('takes the retention from backupRetentionDays, and builds no backup at all with 0 (a throwaway stack)', () => {
@@ -113,8 +128,6 @@ describe('protected data', () => {
     for (const type of ['AWS::Backup::BackupVault', 'AWS::Backup::BackupPlan', 'AWS::Backup::BackupSelection']) {
       throwaway.stateful.resourceCountIs(type, 0);
     }
-    const alarmIds = Object.keys(throwaway.stateful.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarmIds.filter((id) => id.startsWith(BACKUP_JOBS_FAILED_ALARM_ID))).toEqual([]);
     // The table keeps its own protections.
     throwaway.stateful.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
   });
@@ -157,8 +170,8 @@ describe('a restored table (tableName setting)', () => {
   });
 
   it('keeps the queues and topics of the stateful stack, so no message or subscription is lost', () => {
-    // Each queue with its dead-letter queue, and every topic, with the logical ids of a stack that made its table.
-    restored.stateful.resourceCountIs('AWS::SQS::Queue', QUEUES.length * 2);
+    // Each queue and the one dead-letter queue, and every topic, with the logical ids of a stack that made its table.
+    restored.stateful.resourceCountIs('AWS::SQS::Queue', QUEUES.length + 1);
     restored.stateful.resourceCountIs('AWS::SNS::Topic', TOPICS.length);
     for (const definition of [...QUEUES, ...TOPICS]) {
       const ids = Object.keys({

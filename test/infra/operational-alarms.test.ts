@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_P99_LATENCY_ALARM_MS } from '#infra/constructs/operational-alarms.ts';
-import { DASHBOARD_METRIC_BUDGET } from '#infra/constructs/system-dashboard.ts';
+import { DASHBOARD_METRIC_BUDGET, NEEDS_ATTENTION_WIDGET_TITLE } from '#infra/constructs/system-dashboard.ts';
 import { type DeploymentSettings, readDeploymentSettings } from '#infra/deployment-settings.ts';
 import { FUNCTIONS, SCHEDULES } from '#infra/functions.ts';
 import {
@@ -18,6 +18,7 @@ import {
 } from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
+import { NEEDS_ATTENTION_COUNTS } from '#shared/needs-attention.ts';
 import { inventoryOf, type TemplateJson } from '#test/bench/idle-cost.ts';
 import { TEST_CATALOG, testApp } from '#test/infra/cdk-test-app.ts';
 
@@ -71,6 +72,19 @@ function runbookEntries(doc: string): Set<string> {
   }
   return entries;
 }
+
+/** The `### ` headings of the "## Runbooks" section, as written (a family such as `{Queue}…` stays one heading). */
+function runbookHeadings(doc: string): string[] {
+  const start = doc.indexOf('\n## Runbooks');
+  const end = doc.indexOf('\n## ', start + 1);
+  const section = doc.slice(start, end < 0 ? undefined : end);
+  return [...section.matchAll(/^### (.+)$/gm)].flatMap(([, heading]) =>
+    (heading ?? '').split(',').map((part) => part.replaceAll('`', '').trim()),
+  );
+}
+
+/** A syntactically valid origination identity for the SMS setting (nothing is sent at synth time). */
+const SMS_IDENTITY = 'arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-0123456789abcdef0123456789abcdef';
 
 describe('operational alarms', () => {
   let stateful: StatefulStack;
@@ -141,12 +155,34 @@ describe('operational alarms', () => {
     });
 
     it('finds an alarm without a runbook entry (the check above can fail)', () => {
-      const entries = runbookEntries(
-        '# Operate\n\n## Runbooks\n\n### UsageDeadLetterAlarm\n\n### {Function}ErrorsAlarm\n',
-      );
-      expect(entries.has('UsageDeadLetterAlarm')).toBe(true);
+      const entries = runbookEntries('# Operate\n\n## Runbooks\n\n### DeadLettersAlarm\n\n### {Function}ErrorsAlarm\n');
+      expect(entries.has('DeadLettersAlarm')).toBe(true);
       expect(entries.has('ApiErrorsAlarm')).toBe(true);
       expect(entries.has('ApiThrottlesAlarm')).toBe(false);
+    });
+
+    it('has no runbook entry for an alarm that no longer exists, in any configuration', { timeout: 180_000 }, () => {
+      const existing = new Set<string>();
+      for (const [context, prefix] of [
+        [{}, 'Every'],
+        [{ functionAlarms: 'perFunction' }, 'EveryEach'],
+        [{ alertEmailDomain: 'alerts.example.com', smsOriginationIdentityArn: SMS_IDENTITY }, 'EveryChannel'],
+      ] as const) {
+        const stacks = bothStacks(context, prefix);
+        for (const id of [...alarmIds(stacks.stateful), ...alarmIds(stacks.stateless)]) existing.add(id);
+      }
+      const stale = (doc: string) =>
+        runbookHeadings(doc).filter(
+          (heading) => ![...runbookEntries(`\n## Runbooks\n\n### ${heading}\n`)].some((id) => existing.has(id)),
+        );
+      expect(
+        stale(OPERATE_DOC),
+        'Runbook entries (### <id>) of alarms no stack builds: remove them from docs/operate.md',
+      ).toEqual([]);
+      // The check can fail: an entry of a removed alarm is found, a family entry stands while one of its ids exists.
+      expect(
+        stale('\n## Runbooks\n\n### UsageDeadLetterAlarm\n\n### {Queue}OldestMessageAlarm\n\n### DeadLettersAlarm\n'),
+      ).toEqual(['UsageDeadLetterAlarm']);
     });
   });
 
@@ -172,38 +208,42 @@ describe('operational alarms', () => {
   });
 
   describe('alarms on what AWS measures', () => {
-    it('alarms on the age of the oldest message of each work queue, at the threshold of its definition', () => {
-      for (const definition of QUEUES) {
+    it('alarms on the age of the oldest message of the queues with a limit only, at that limit', () => {
+      const limited = QUEUES.filter((definition) => definition.oldestMessageAlarmSeconds !== undefined);
+      expect(limited).toEqual([USAGE_QUEUE, OPERATION_ANSWERS_QUEUE]);
+      const ageAlarms = Object.values(statefulTemplate.findResources('AWS::CloudWatch::Alarm')).filter(
+        (alarm) => alarm.Properties.MetricName === 'ApproximateAgeOfOldestMessage',
+      );
+      expect(ageAlarms).toHaveLength(limited.length);
+      for (const definition of limited) {
         statefulTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/SQS',
           MetricName: 'ApproximateAgeOfOldestMessage',
-          Dimensions: [
-            {
-              Name: 'QueueName',
-              Value: stateful.resolve(stateful.queueFor(definition).queue.queueName),
-            },
-          ],
+          Dimensions: [{ Name: 'QueueName', Value: stateful.resolve(stateful.queueFor(definition).queue.queueName) }],
           Threshold: definition.oldestMessageAlarmSeconds,
           TreatMissingData: 'notBreaching',
         });
-        // Usage must reach Microsoft within 24 h, and a change answer within its 10 s: no queue of that work may hold
-        // it long enough to put that at risk. (The notifications queue holds alerts for unconfirmed contacts on
-        // purpose, for up to a week: resources.ts says why its limit is 8 days.)
-        if ([USAGE_QUEUE, USAGE_REPORT_QUEUE, OPERATION_ANSWERS_QUEUE].includes(definition)) {
-          expect(definition.oldestMessageAlarmSeconds).toBeLessThanOrEqual(3600);
-        }
+        // Usage must reach Microsoft within 24 h, and a change answer within its 10 s.
+        expect(definition.oldestMessageAlarmSeconds).toBeLessThanOrEqual(3600);
       }
+      // A stalled reporter is caught by UsageReporterNotRunningAlarm and UnreportedUsageOverdue instead.
+      expect(USAGE_REPORT_QUEUE.oldestMessageAlarmSeconds).toBeUndefined();
     });
 
-    it('alarms on failed deliveries of every topic and on throttling of every table', () => {
-      for (const definition of TOPICS) {
+    it('alarms on failed deliveries of the lifecycle and alerts topics only, and on throttling of every table', () => {
+      const alarmed = TOPICS.filter((definition) => definition.alarmOnDeliveryFailures).map((t) => t.id);
+      expect(alarmed).toEqual(['Lifecycle', 'Alerts']);
+      const deliveryAlarms = alarmIds(stateful).filter((id) => id.endsWith('DeliveryFailuresAlarm'));
+      expect(deliveryAlarms.sort()).toEqual(['AlertsDeliveryFailuresAlarm', 'LifecycleDeliveryFailuresAlarm']);
+      for (const definition of TOPICS.filter((topic) => topic.alarmOnDeliveryFailures)) {
         statefulTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/SNS',
           MetricName: 'NumberOfNotificationsFailed',
-          Dimensions: [{ Name: 'TopicName', Value: Match.anyValue() }],
+          Dimensions: [{ Name: 'TopicName', Value: stateful.resolve(stateful.topicFor(definition).topicName) }],
         });
-        expect(alarmIds(stateful)).toContain(`${definition.id}DeliveryFailuresAlarm`);
       }
+      // The operations topic cannot report its own failures through itself.
+      expect(OPERATIONS_TOPIC.alarmOnDeliveryFailures).toBe(false);
       for (const definition of TABLES) expect(alarmIds(stateful)).toContain(`${definition.id}ThrottlingAlarm`);
       statefulTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Metrics: Match.arrayWith([
@@ -242,8 +282,9 @@ describe('operational alarms', () => {
       const { stateless: without } = bothStacks({ functionAlarms: 'none' }, 'Lean');
       const leanIds = alarmIds(without);
       expect(leanIds.filter((id) => /(Errors|Throttles)Alarm$/.test(id))).toEqual([]);
-      // What still watches every function without them: the API's 5xx, the queues, the schedules' failure queue.
-      expect(leanIds).toEqual(expect.arrayContaining(['Api5xxAlarm', 'ScheduledRunFailuresAlarm']));
+      // What still watches every function without them: the API's 5xx, the counts, and (stateful stack) the dead
+      // letters of the queues and the schedules.
+      expect(leanIds).toEqual(expect.arrayContaining(['Api5xxAlarm', 'NeedsAttentionAlarm']));
     });
 
     it('alarms on API 5xx in two of three 5-minute periods and on p99 latency above the limit for 15 minutes', () => {
@@ -284,57 +325,50 @@ describe('operational alarms', () => {
       );
     });
 
-    it('leaves missing data of the oldest-unreported metric as normal (it is published only while usage waits)', () => {
-      statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'OldestUnreportedSlotAgeHours',
-        TreatMissingData: 'notBreaching',
-      });
-    });
-
-    it('alarms on reconciliation differences and on events that expired after a retry', () => {
-      for (const [service, metricName] of [
+    it('counts reconciliation differences and events that expired after a retry into NeedsAttention', () => {
+      for (const [service, metric] of [
         ['usage-reconciler', 'ReconcileDifferences'],
         ['usage-reporter', 'ExpiredAfterRetry'],
       ]) {
-        statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'MarketplaceMetering',
-          MetricName: metricName,
-          Dimensions: [{ Name: 'service', Value: service }],
-          Threshold: 1,
-          TreatMissingData: 'notBreaching',
-        });
+        expect(NEEDS_ATTENTION_COUNTS).toContainEqual(expect.objectContaining({ service, metric }));
       }
+      statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'MarketplaceMetering',
+        MetricName: 'NeedsAttention',
+        Dimensions: Match.absent(),
+        AlarmDescription: Match.stringLikeRegexp(
+          'ReconcileDifferences.*ExpiredAfterRetry|ExpiredAfterRetry.*ReconcileDifferences',
+        ),
+      });
     });
   });
 
   describe('failed scheduled runs', () => {
-    it('go to one queue, from Scheduler (retries, dead-letter queue) and from Lambda (onFailure), with an alarm', () => {
-      const queueId = stateless.resolve(
-        stateless.getLogicalId(
-          stateless.node.findChild('ScheduledRunFailures').node.findChild('Queue').node.defaultChild as CfnElement,
-        ),
+    it('go to the stateful stack’s one dead-letter queue, from Scheduler (retries, dead-letter queue) and from Lambda (onFailure)', () => {
+      const deadLetterQueueId = stateful.resolve(
+        stateful.getLogicalId(stateful.deadLetterQueue.node.defaultChild as CfnElement),
       ) as string;
+      const importsDeadLetters = (value: unknown) =>
+        JSON.stringify(value).includes('Fn::ImportValue') && JSON.stringify(value).includes(deadLetterQueueId);
       const schedules = Object.values(statelessTemplate.findResources('AWS::Scheduler::Schedule'));
       expect(schedules).toHaveLength(SCHEDULES.length);
       for (const schedule of schedules) {
-        expect(schedule.Properties.Target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+        expect(importsDeadLetters(schedule.Properties.Target.DeadLetterConfig.Arn)).toBe(true);
         expect(schedule.Properties.Target.RetryPolicy.MaximumRetryAttempts).toBe(2);
       }
       const scheduledFunctions = new Set(SCHEDULES.map((schedule) => schedule.functionId));
+      const invokeConfigs = Object.values(statelessTemplate.findResources('AWS::Lambda::EventInvokeConfig'));
+      expect(invokeConfigs).toHaveLength(scheduledFunctions.size);
       for (const functionId of scheduledFunctions) {
-        statelessTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-          FunctionName: { Ref: logicalIdOfFunction(stateless, functionId) },
-          MaximumRetryAttempts: 2,
-          DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
-        });
+        const config = invokeConfigs.find(
+          (resource) => resource.Properties.FunctionName.Ref === logicalIdOfFunction(stateless, functionId),
+        );
+        expect(config?.Properties.MaximumRetryAttempts, functionId).toBe(2);
+        expect(importsDeadLetters(config?.Properties.DestinationConfig.OnFailure.Destination), functionId).toBe(true);
       }
-      statelessTemplate.resourceCountIs('AWS::Lambda::EventInvokeConfig', scheduledFunctions.size);
-      statelessTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
-        Threshold: 0,
-      });
+      // No queue or alarm of its own in the stateless stack: DeadLettersAlarm covers them.
+      statelessTemplate.resourceCountIs('AWS::SQS::Queue', 0);
+      expect(alarmIds(stateful)).toContain('DeadLettersAlarm');
     });
   });
 
@@ -347,8 +381,13 @@ describe('operational alarms', () => {
         expect(body).toContain(`\\"label\\":\\"${definition.id}\\"`);
         expect(body).toContain(logicalIdOfFunction(stateless, definition.id));
       }
-      for (const definition of QUEUES) expect(body).toContain(`${definition.id} DLQ`);
-      for (const metricName of ['5xx', 'Latency', 'UsageEventsAccepted', 'ReportedSlots', 'AlertsSent']) {
+      expect(body).toContain('\\"label\\":\\"DeadLetters\\"');
+      // The widget NeedsAttentionAlarm sends the operator to: one line per count, named as in its runbook.
+      expect(body).toContain(NEEDS_ATTENTION_WIDGET_TITLE);
+      for (const { service, metric } of NEEDS_ATTENTION_COUNTS) {
+        expect(body).toContain(`\\"label\\":\\"${metric} (${service})\\"`);
+      }
+      for (const metricName of ['5xx', 'Latency', 'UsageEventsAccepted', 'ReportedSlots']) {
         expect(body).toContain(metricName);
       }
       const [metrics] = inventoryOf(

@@ -2,7 +2,14 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OPERATION_ANSWERS_FUNCTION } from '#infra/functions.ts';
 import { createTableInput } from '#infra/local/provision.ts';
-import { MAIN_TABLE, OPERATION_ANSWERS_QUEUE, QUEUES, TOPICS, USAGE_QUEUE } from '#infra/resources.ts';
+import {
+  DEAD_LETTER_QUEUE,
+  MAIN_TABLE,
+  OPERATION_ANSWERS_QUEUE,
+  QUEUES,
+  TOPICS,
+  USAGE_QUEUE,
+} from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { MAIN_TABLE_KEYS } from '#shared/adapters/dynamodb/table-keys.ts';
 import { testApp } from '#test/infra/cdk-test-app.ts';
@@ -108,47 +115,42 @@ describe('StatefulStack', () => {
   });
 
   describe('the queues', () => {
-    it('gives every queue of infra/resources.ts a redrive policy to a dead-letter queue after its maxReceiveCount', () => {
+    it('gives every queue of infra/resources.ts a redrive policy to the one dead-letter queue after its maxReceiveCount', () => {
       const policies = redrivePolicies();
       expect(policies).toHaveLength(QUEUES.length);
       expect(policies.map((policy) => policy.maxReceiveCount).sort()).toEqual(
         QUEUES.map((queue) => queue.maxReceiveCount).sort(),
       );
-      expect(Object.keys(queues())).toHaveLength(QUEUES.length * 2);
-      for (const id of deadLetterQueueIds()) expect(queues()[id]).toBeDefined();
+      // The work queues and one dead-letter queue (DEAD_LETTER_QUEUE), which every redrive policy names.
+      expect(Object.keys(queues())).toHaveLength(QUEUES.length + 1);
+      expect(new Set(deadLetterQueueIds())).toEqual(new Set([logicalId(stack.deadLetterQueue)]));
     });
 
-    it('points the usage queue at its own dead-letter queue, with its visibility timeout and retention', () => {
-      const usage = stack.queueFor(USAGE_QUEUE);
+    it('points the usage queue at the dead-letter queue, with its visibility timeout and retention', () => {
       template.hasResourceProperties('AWS::SQS::Queue', {
         VisibilityTimeout: USAGE_QUEUE.visibilityTimeoutSeconds,
         MessageRetentionPeriod: USAGE_QUEUE.retentionDays * 24 * 3600,
         RedrivePolicy: {
-          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(usage.deadLetterQueue), 'Arn'] },
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.deadLetterQueue), 'Arn'] },
           maxReceiveCount: USAGE_QUEUE.maxReceiveCount,
         },
       });
     });
 
-    it('gives the operation-answers queue its own dead-letter queue, a visibility of six consumer timeouts and an alarm', () => {
-      const answers = stack.queueFor(OPERATION_ANSWERS_QUEUE);
+    it('gives the operation-answers queue a visibility of six consumer timeouts', () => {
       template.hasResourceProperties('AWS::SQS::Queue', {
         VisibilityTimeout: 6 * (OPERATION_ANSWERS_FUNCTION.timeoutSeconds ?? 0),
         RedrivePolicy: {
-          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(answers.deadLetterQueue), 'Arn'] },
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.deadLetterQueue), 'Arn'] },
           maxReceiveCount: OPERATION_ANSWERS_QUEUE.maxReceiveCount,
         },
       });
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmDescription: Match.stringLikeRegexp('OperationAnswers dead-letter queue.*docs/operate.md'),
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(answers.deadLetterQueue), 'QueueName'] } }],
-      });
     });
 
-    it('keeps dead letters for 14 days', () => {
-      for (const id of deadLetterQueueIds()) {
-        expect(queues()[id]?.Properties.MessageRetentionPeriod).toBe(FOURTEEN_DAYS);
-      }
+    it('keeps dead letters for 14 days, at least as long as any source queue keeps a message', () => {
+      const retention = queues()[logicalId(stack.deadLetterQueue)]?.Properties.MessageRetentionPeriod;
+      expect(retention).toBe(FOURTEEN_DAYS);
+      expect(DEAD_LETTER_QUEUE.retentionDays).toBeGreaterThanOrEqual(Math.max(...QUEUES.map((q) => q.retentionDays)));
     });
 
     it('encrypts every queue at rest, refuses unencrypted connections and retains the queues on stack deletion', () => {
@@ -166,24 +168,22 @@ describe('StatefulStack', () => {
       }
     });
 
-    it('raises an alarm as soon as any message is visible in a dead-letter queue', () => {
-      const ids = deadLetterQueueIds();
-      // One alarm per dead-letter queue (the other alarms of this stack read other metrics: operational-alarms.test.ts).
+    it('raises one alarm as soon as any message is visible in the dead-letter queue, whatever its source', () => {
       const onDeadLetters = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
         (alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
       );
-      expect(onDeadLetters).toHaveLength(ids.length);
-      for (const id of ids) {
-        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'AWS/SQS',
-          MetricName: 'ApproximateNumberOfMessagesVisible',
-          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
-          ComparisonOperator: 'GreaterThanThreshold',
-          Threshold: 0,
-          EvaluationPeriods: 1,
-        });
-      }
-      expect(stack.deadLetterAlarms).toHaveLength(QUEUES.length);
+      expect(onDeadLetters).toHaveLength(1);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmDescription: Match.stringLikeRegexp('DeadLetterQueueSourceArn.*docs/operate.md#deadlettersalarm'),
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.deadLetterQueue), 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'ignore',
+      });
+      expect(stack.deadLettersAlarm.node.id).toBe('DeadLettersAlarm');
     });
   });
 

@@ -449,62 +449,33 @@ describe('StatelessStack', () => {
   });
 
   describe('operational alarms', () => {
-    it('alarms on unreported usage older than 20 h, and when the reporter stops running at all', () => {
+    it('pages on the functions’ counts through one alarm on NeedsAttention, published without dimension', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'OldestUnreportedSlotAgeHours',
         Namespace: 'MarketplaceMetering',
-        Dimensions: [{ Name: 'service', Value: 'usage-reporter' }],
-        Threshold: 20,
-        // Published only while usage waits (no custom metric when idle): no data is the normal state.
+        MetricName: 'NeedsAttention',
+        Dimensions: Match.absent(),
+        Statistic: 'Sum',
+        Period: 900,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        // Counts are published only when not zero (no custom metric when idle): no data is the normal state.
         TreatMissingData: 'notBreaching',
         AlarmActions: [imported(stateful.topicFor(OPERATIONS_TOPIC).topicArn)],
       });
-      // A reporter that stopped: no worker invocation (Lambda's own metric) for 30 minutes, missing data breaching.
+      // No alarm reads a count of its own any more: they are graphs on the dashboard.
+      const onCounts = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
+        (alarm) =>
+          alarm.Properties.Namespace === 'MarketplaceMetering' && alarm.Properties.MetricName !== 'NeedsAttention',
+      );
+      expect(onCounts).toEqual([]);
+    });
+
+    it('alarms when the reporter stops running at all (Lambda’s own metric, missing data breaching)', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/Lambda',
         MetricName: 'Invocations',
         ComparisonOperator: 'LessThanThreshold',
         TreatMissingData: 'breaching',
-        AlarmActions: [imported(stateful.topicFor(OPERATIONS_TOPIC).topicArn)],
-      });
-    });
-
-    it('alarms on a duplicate with another quantity, refused usage, a failing sync and failing alert evaluations', () => {
-      for (const metricName of [
-        'DuplicateQuantityMismatch',
-        'MeteringRejected',
-        'SubscriptionSyncFailures',
-        'AlertEvaluationsFailed',
-        'AlertChecksIncomplete',
-      ]) {
-        template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, Threshold: 1 });
-      }
-    });
-
-    it('alarms on any webhook action the system does not know, on the webhook function', () => {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'UnknownWebhookAction',
-        Namespace: 'MarketplaceMetering',
-        Dimensions: [{ Name: 'service', Value: 'fulfillment-webhook' }],
-        Statistic: 'Sum',
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        AlarmActions: [imported(stateful.topicFor(OPERATIONS_TOPIC).topicArn)],
-      });
-    });
-
-    it('alarms when the webhook has refused calls (401) in every period of 15 minutes in a row', () => {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'WebhookUnauthorized',
-        Namespace: 'MarketplaceMetering',
-        Dimensions: [{ Name: 'service', Value: 'fulfillment-webhook' }],
-        Statistic: 'Sum',
-        Period: 300,
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 3,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'notBreaching',
         AlarmActions: [imported(stateful.topicFor(OPERATIONS_TOPIC).topicArn)],
       });
     });

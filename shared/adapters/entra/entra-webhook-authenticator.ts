@@ -1,7 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import { UnauthenticatedError } from '#shared/domain/errors.ts';
-import type { WebhookAuthenticator, WebhookCaller } from '#shared/use-cases/fulfillment/ports/webhook-authenticator.ts';
+import {
+  MarketplaceCallRefusedError,
+  type WebhookAuthenticator,
+  type WebhookCaller,
+} from '#shared/use-cases/fulfillment/ports/webhook-authenticator.ts';
 import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 import { fetchTrusting } from './fetch-with-ca.ts';
 
@@ -83,12 +87,16 @@ export class EntraWebhookAuthenticator implements WebhookAuthenticator {
         requiredClaims: ['exp', 'tid'],
       }));
     } catch (error) {
-      throw new UnauthenticatedError(`Webhook token refused: ${describe(error)}`, { cause: error });
-    }
-    if (payload.tid !== this.options.tenantId) {
-      throw new UnauthenticatedError('Webhook token refused: tid is not the publisher tenant.');
+      // jose checks the claims only after the signature: a token of the marketplace app whose audience or issuer is
+      // not ours was signed by Entra for Microsoft's marketplace, so the configuration is wrong, not the caller.
+      const Refused = isMarketplaceTokenForAnotherApp(error) ? MarketplaceCallRefusedError : UnauthenticatedError;
+      throw new Refused(`Webhook token refused: ${describe(error)}`, { cause: error });
     }
     const caller = payload.azp ?? payload.appid;
+    if (payload.tid !== this.options.tenantId) {
+      const Refused = caller === MARKETPLACE_APP_ID ? MarketplaceCallRefusedError : UnauthenticatedError;
+      throw new Refused('Webhook token refused: tid is not the publisher tenant.');
+    }
     if (caller !== MARKETPLACE_APP_ID) {
       throw new UnauthenticatedError('Webhook token refused: azp/appid is not the Microsoft marketplace app.');
     }
@@ -108,6 +116,13 @@ export class EntraWebhookAuthenticator implements WebhookAuthenticator {
       throw new UnauthenticatedError('Webhook call without the expected shared secret in its URL.');
     }
   }
+}
+
+/** A signed token of the marketplace app refused for its audience or issuer (another app or tenant than ours). */
+function isMarketplaceTokenForAnotherApp(error: unknown): boolean {
+  if (!(error instanceof joseErrors.JWTClaimValidationFailed)) return false;
+  const caller = error.payload.azp ?? error.payload.appid;
+  return caller === MARKETPLACE_APP_ID && (error.claim === 'aud' || error.claim === 'iss');
 }
 
 /** A reason for the logs; the caller only ever sees 401. */

@@ -1,3 +1,5 @@
+import { UnauthenticatedError } from '#shared/domain/errors.ts';
+
 /** What a verified marketplace webhook token says about its sender. */
 export interface WebhookCaller {
   readonly tenantId: string;
@@ -16,4 +18,18 @@ export interface WebhookAuthenticator {
     authorization: string | undefined,
     query: Readonly<Record<string, string | undefined>>,
   ): Promise<WebhookCaller>;
+}
+
+/**
+ * A refused call that carries a token Entra signed for Microsoft's marketplace app (only Microsoft can obtain one):
+ * Microsoft itself is calling, and this deployment's tenant or app id does not match the offer's Technical
+ * configuration, so every change Microsoft notifies is refused. Answered 401 like any refusal, but it needs an
+ * operator at once (`WebhookRefusingCalls`), unlike the refusal of a made-up token.
+ */
+export class MarketplaceCallRefusedError extends UnauthenticatedError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    // The caller gets the same answer as for any refusal (code `UnauthenticatedError`): only our count differs.
+    this.name = UnauthenticatedError.name;
+  }
 }
