@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { UnauthenticatedError } from '#shared/domain/errors.ts';
 import { jsonResponse } from '#shared/http/errors.ts';
 import { httpErrors } from '#shared/http/middleware.ts';
+import { originGuard } from '#shared/http/origin-guard.ts';
 import { parseJsonBody } from '#shared/http/request.ts';
 import { logger, metrics } from '#shared/observability.ts';
 import { handleFulfillmentWebhook } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
@@ -22,6 +23,8 @@ const deps = await buildWebhookDependencies(loadFulfillmentWebhookConfig());
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  // Behind a custom domain, only requests that came through CloudFront (and its firewall) are served.
+  .use(originGuard())
   .use(logMetrics(metrics))
   // 401 bodies say only "unauthorized" (the reason is logged); each refusal is counted for the alarm that catches a
   // misconfigured tenant or app id refusing every call of Microsoft (docs/operate.md).

@@ -34,6 +34,7 @@ import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/b
 import { bindContactLifecycle } from '#infra/constructs/contact-events.ts';
 import { addEntraCredentialAlarms } from '#infra/constructs/entra-credential-monitoring.ts';
 import { addApiAlarms, addFunctionAlarms, addReporterRunningAlarm } from '#infra/constructs/operational-alarms.ts';
+import { OriginVerifySecret, originVerifyParameterName } from '#infra/constructs/origin-verify.ts';
 import { applyRouteThrottles } from '#infra/constructs/route-throttles.ts';
 import {
   SCHEDULED_RUN_RETRIES,
@@ -345,15 +346,22 @@ export class StatelessStack extends Stack {
   }
 
   /**
-   * With a custom domain (infra/stacks/edge-stack.ts): the execute-api host name for the distribution's origin, and
-   * the public origin for the functions that sign in and check CSRF, which behind CloudFront see the execute-api
-   * host in `Host`, not the one the browser used.
+   * With a custom domain (infra/stacks/edge-stack.ts): the execute-api host name for the distribution's origin, the
+   * public origin for the functions that sign in and check CSRF, which behind CloudFront see the execute-api host in
+   * `Host`, not the one the browser used, and the origin secret every HTTP function then requires (sent by CloudFront
+   * only), which closes the path around the firewall.
    */
   private servePublicly(publicBaseUrl: string): void {
     for (const definition of FUNCTIONS) {
       if (definition.uses.session || definition.uses.signIn) {
         this.functionFor(definition.id, 'FUNCTIONS').function.addEnvironment(ENV.publicBaseUrl, publicBaseUrl);
       }
+    }
+    const originSecret = new OriginVerifySecret(this, 'OriginVerify', {
+      parameterName: originVerifyParameterName(this.stackName),
+    });
+    for (const functionId of new Set(HTTP_ROUTES.map((route) => route.functionId))) {
+      this.functionFor(functionId, 'HTTP_ROUTES').function.addEnvironment(ENV.originVerifySecret, originSecret.value);
     }
     new CfnOutput(this, API_DOMAIN_OUTPUT, {
       value: `${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`,
