@@ -68,6 +68,12 @@ export const ENV = {
    */
   originVerifySecret: 'ORIGIN_VERIFY_SECRET',
   /**
+   * Webhook only, optional: `on` makes it also accept the smoke check's test webhooks, for test subscriptions only
+   * (shared/adapters/entra/test-webhook-authenticator.ts, docs/security.md "Test webhooks"). Off when absent; set by
+   * the context setting `smokeTestWebhooks` and in the local mode.
+   */
+  smokeTestWebhooks: 'SMOKE_TEST_WEBHOOKS',
+  /**
    * The base URL the confirm and unsubscribe links sent to alert contacts point at (the API's URL, or its custom
    * domain): shared/adapters/links/signed-contact-links.ts. Apart from `PUBLIC_BASE_URL`, which is only set behind a
    * custom domain and changes how sign-in and CSRF checks see the request's origin.

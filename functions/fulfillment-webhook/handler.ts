@@ -31,10 +31,14 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(httpErrors({ opaqueUnauthorized: true }))
   .use(countRefusedCalls())
   .handler(async (event) => {
-    await deps.authenticator.verify(event.headers?.authorization, event.queryStringParameters ?? {});
+    const caller = await deps.authenticator.verify(event.headers?.authorization, event.queryStringParameters ?? {});
     const notification = parseJsonBody(event, webhookSchema, { maxBytes: MAX_WEBHOOK_BYTES });
     logger.appendKeys({ subscriptionId: notification.subscriptionId, operationId: notification.operationId });
-    const result = await handleFulfillmentWebhook(deps, { notification, requestId: event.requestContext.requestId });
+    const result = await handleFulfillmentWebhook(deps, {
+      notification,
+      requestId: event.requestContext.requestId,
+      caller,
+    });
     if (result.outcome === 'unknownAction') metrics.addMetric('UnknownWebhookAction', MetricUnit.Count, 1);
     return jsonResponse(200, result);
   });

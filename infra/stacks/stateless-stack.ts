@@ -50,10 +50,15 @@ import { SystemDashboard } from '#infra/constructs/system-dashboard.ts';
 export const PORTAL_ASSETS_RUNTIME_DIR = '/var/task/portal-assets';
 
 import { catalogDefine } from '#infra/constructs/function-bundling.ts';
-import { DEFAULT_RESERVE_CONCURRENCY, type DeploymentSettings } from '#infra/deployment-settings.ts';
+import {
+  DEFAULT_RESERVE_CONCURRENCY,
+  type DeploymentSettings,
+  SMOKE_TEST_WEBHOOKS_OUTPUT,
+} from '#infra/deployment-settings.ts';
 import {
   API_FUNCTION,
   ENTRA_CANARY_FUNCTION,
+  FULFILLMENT_WEBHOOK_FUNCTION,
   FUNCTIONS,
   type FunctionDefinition,
   HTTP_ROUTES,
@@ -343,6 +348,18 @@ export class StatelessStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the HTTP API' });
+    // Off unless asked for (docs/security.md "Test webhooks"); the output tells `npm run smoke` which check to run.
+    const smokeTestWebhooks = props.settings?.smokeTestWebhooks ?? false;
+    if (smokeTestWebhooks) {
+      this.functionFor(FULFILLMENT_WEBHOOK_FUNCTION.id, 'FULFILLMENT_WEBHOOK_FUNCTION').function.addEnvironment(
+        ENV.smokeTestWebhooks,
+        'on',
+      );
+    }
+    new CfnOutput(this, SMOKE_TEST_WEBHOOKS_OUTPUT, {
+      value: smokeTestWebhooks ? 'on' : 'off',
+      description: "Whether the webhook accepts npm run smoke's test webhooks (test subscriptions only)",
+    });
   }
 
   /**
