@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import {
+  TEST_WEBHOOK_ALGORITHM,
+  TEST_WEBHOOK_ISSUER,
+  TestWebhookAuthenticator,
+} from '#shared/adapters/entra/test-webhook-authenticator.ts';
 import { UnauthenticatedError, ValidationError } from '#shared/domain/errors.ts';
 import { isTestSubscriptionId, TEST_SUBSCRIPTION_PREFIX } from '#shared/domain/test-subscriptions.ts';
 import { validateUsageEvent } from '#shared/domain/usage/ingest-validation.ts';
@@ -205,5 +211,87 @@ describe('test subscription ids', () => {
     expect(
       validateUsageEvent({ ...event, subscriptionId: sameAsReal.id }, { ...context, subscription: sameAsReal }),
     ).toMatchObject({ status: 'accepted' });
+  });
+});
+
+describe('TestWebhookAuthenticator', () => {
+  const appId = randomUUID();
+  const entraCaller: WebhookCaller = { tenantId: 'tenant', appId, tokenVersion: '2.0' };
+
+  async function setupAuthenticator() {
+    const entraCalls: (string | undefined)[] = [];
+    const keyReads: string[] = [];
+    const keys = new Map<string, JWK>();
+    const authenticator = new TestWebhookAuthenticator(
+      {
+        verify: async (authorization) => {
+          entraCalls.push(authorization);
+          return entraCaller;
+        },
+      },
+      {
+        appId,
+        tenantId: 'tenant',
+        keys: {
+          webhookKeyOf: async (subscriptionId) => {
+            keyReads.push(subscriptionId);
+            return keys.get(subscriptionId);
+          },
+        },
+      },
+    );
+    const pair = await generateKeyPair(TEST_WEBHOOK_ALGORITHM);
+    const sign = (claims: { iss?: string; sub: string }) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: TEST_WEBHOOK_ALGORITHM })
+        .setIssuer(claims.iss ?? TEST_WEBHOOK_ISSUER)
+        .setSubject(claims.sub)
+        .setAudience(appId)
+        .setIssuedAt()
+        .setExpirationTime('2m')
+        .sign(pair.privateKey);
+    const register = async (subscriptionId: string) => keys.set(subscriptionId, await exportJWK(pair.publicKey));
+    return { authenticator, entraCalls, keyReads, sign, register };
+  }
+
+  it("hands every token that is not a test token to the Entra check, unchanged: Microsoft's webhooks work as before", async () => {
+    const { authenticator, entraCalls, keyReads, sign } = await setupAuthenticator();
+    const microsoftLike = await sign({ iss: 'https://sts.windows.net/tenant/', sub: randomUUID() });
+
+    expect(await authenticator.verify(`Bearer ${microsoftLike}`, {})).toEqual(entraCaller);
+    expect(await authenticator.verify(undefined, {})).toEqual(entraCaller);
+    expect(entraCalls).toEqual([`Bearer ${microsoftLike}`, undefined]);
+    expect(keyReads).toEqual([]);
+  });
+
+  it('names the test subscription of a test token signed with its registered key', async () => {
+    const { authenticator, entraCalls, sign, register } = await setupAuthenticator();
+    const id = `${TEST_SUBSCRIPTION_PREFIX}${randomUUID()}`;
+    await register(id);
+
+    expect(await authenticator.verify(`Bearer ${await sign({ sub: id })}`, {})).toMatchObject({
+      testSubscriptionId: id,
+    });
+    expect(entraCalls).toEqual([]);
+  });
+
+  it('refuses a test token naming a real subscription without reading any key', async () => {
+    const { authenticator, keyReads, sign, register } = await setupAuthenticator();
+    const real = randomUUID();
+    await register(real);
+
+    await expect(authenticator.verify(`Bearer ${await sign({ sub: real })}`, {})).rejects.toThrow(UnauthenticatedError);
+    expect(keyReads).toEqual([]);
+  });
+
+  it('refuses a test token for a test subscription that has no key registered', async () => {
+    const { authenticator, sign, register } = await setupAuthenticator();
+    const withKey = `${TEST_SUBSCRIPTION_PREFIX}${randomUUID()}`;
+    const withoutKey = `${TEST_SUBSCRIPTION_PREFIX}${randomUUID()}`;
+    await register(withKey);
+
+    await expect(authenticator.verify(`Bearer ${await sign({ sub: withoutKey })}`, {})).rejects.toThrow(
+      'no live test key',
+    );
   });
 });
