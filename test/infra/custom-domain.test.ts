@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -13,6 +14,7 @@ import { addEdgeStacks } from '#infra/edge-stacks.ts';
 import { HTTP_ROUTES } from '#infra/functions.ts';
 import { FIREWALL_RATE_RULES, MAX_BODY_BYTES, ROUTE_THROTTLES } from '#infra/route-limits.ts';
 import { API_DOMAIN_OUTPUT } from '#infra/stacks/edge-stack.ts';
+import { BLOCKED_REQUESTS_ALARM_PER_5_MINUTES } from '#infra/stacks/firewall-stack.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -22,6 +24,11 @@ import { TEST_CATALOG, testApp } from '#test/infra/cdk-test-app.ts';
 const ZONE = { hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneName: 'contoso.com' };
 const DOMAIN = 'marketplace.contoso.com';
 const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:111122223333:certificate/0d6e3a4c-1111-2222-3333-444455556666';
+
+function domainOf(settings: DeploymentSettings) {
+  if (!settings.customDomain) throw new Error('No custom domain in these settings');
+  return settings.customDomain;
+}
 
 function settingsWith(context: Record<string, unknown>): DeploymentSettings {
   return readDeploymentSettings(new App({ context }).node);
@@ -377,6 +384,47 @@ describe('with a custom domain and its hosted zone', () => {
       edge.hasOutput('LandingPageUrl', { Value: `https://${DOMAIN}/landing` });
       edge.hasOutput('WebhookUrl', { Value: `https://${DOMAIN}/webhook` });
       edge.hasOutput('SignInRedirectUri', { Value: `https://${DOMAIN}/auth/callback` });
+    });
+  });
+
+  it('alarms on a spike of blocked requests, to a topic of its own region, with a runbook entry', () => {
+    firewall.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/WAFV2',
+      MetricName: 'BlockedRequests',
+      // A CloudFront web ACL's metrics have no Region dimension.
+      Dimensions: [
+        { Name: 'Rule', Value: 'ALL' },
+        { Name: 'WebACL', Value: 'MarketplaceApi' },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: BLOCKED_REQUESTS_ALARM_PER_5_MINUTES,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^FirewallAlarms') }],
+    });
+    firewall.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    firewall.hasOutput('FirewallAlarmsTopicArn', {});
+    // No on-call address in this context: nobody is subscribed until one is given.
+    firewall.resourceCountIs('AWS::SNS::Subscription', 0);
+    const operate = readFileSync(new URL('../../docs/operate.md', import.meta.url), 'utf8');
+    expect(operate).toMatch(/^### FirewallBlockedRequestsAlarm$/m);
+  });
+
+  it('subscribes the on-call address to the firewall alarm topic too', () => {
+    const app = testApp();
+    const settings = readDeploymentSettings(
+      new App({ context: { domainName: DOMAIN, ...ZONE, onCallEmail: 'oncall@contoso.com' } }).node,
+    );
+    const stateful = new StatefulStack(app, 'MailStateful', { settings });
+    const stateless = new StatelessStack(app, 'MailStateless', { stateful, catalog: TEST_CATALOG, settings });
+    const { firewall: withEmail } = addEdgeStacks(app, 'Mail', domainOf(settings), stateless, {
+      onCallEmail: settings.onCallEmail,
+    });
+    Template.fromStack(withEmail).hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@contoso.com',
     });
   });
 
