@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { FUNCTIONS, HTTP_ROUTES } from '#infra/functions.ts';
+import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { ConfigError } from '#shared/config/load-settings.ts';
 import { ENV } from '#shared/env-names.ts';
 import { ORIGIN_VERIFY_HEADER, originGuard, originVerifySecret } from '#shared/http/origin-guard.ts';
@@ -55,5 +59,21 @@ describe('originGuard', () => {
     expect(originVerifySecret({})).toBeUndefined();
     expect(originVerifySecret({ [ENV.originVerifySecret]: SECRET })).toBe(SECRET);
     expect(() => originVerifySecret({ [ENV.originVerifySecret]: 'short' })).toThrow(ConfigError);
+  });
+});
+
+// A new function behind a route without the guard would be a path around the firewall again: its source is checked.
+describe('every function behind an HTTP route', () => {
+  const served = new Set(HTTP_ROUTES.map((route) => route.functionId));
+  const entries = FUNCTIONS.filter((definition) => served.has(definition.id)).map(
+    (definition) => [definition.id, definition.entry] as const,
+  );
+
+  it.each(entries)('%s attaches the origin guard right after the logger, before reading the request', (_id, entry) => {
+    const source = readFileSync(join(REPO_ROOT, entry), 'utf8');
+
+    expect(source).toMatch(
+      /\.use\(injectLambdaContext\(logger, \{ resetKeys: true \}\)\)\s+(\/\/[^\n]*\n\s*)*\.use\(originGuard\(\)\)/,
+    );
   });
 });
