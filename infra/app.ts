@@ -36,7 +36,9 @@ const stateless = new StatelessStack(app, `${prefix}Stateless`, {
   settings,
 });
 // Opt-in (`-c domainName=…`): the custom domain behind CloudFront and AWS WAF, in two stacks of their own.
-if (settings.customDomain) addEdgeStacks(app, prefix, settings.customDomain, stateless);
+if (settings.customDomain) {
+  addEdgeStacks(app, prefix, settings.customDomain, stateless, { onCallEmail: settings.onCallEmail });
+}
 
 // cdk-nag (AwsSolutions): synthesis fails on any finding that is neither fixed nor acknowledged with a reason.
 addComplianceChecks(app);

@@ -55,6 +55,13 @@ export interface DeploymentSettings {
   /** `dashboard` (default true): the CloudWatch dashboard of the whole system (USD 3 a month beyond the free 3). */
   readonly dashboard: boolean;
   /**
+   * `smokeTestWebhooks` (default false): the webhook also accepts the smoke check's test webhooks, each signed by the
+   * key of one smoke run and valid for the one test subscription (`smoke-test-…`) that run made, never for a real
+   * subscription, never reaching Microsoft (docs/security.md "Test webhooks"). Off: `npm run smoke` checks that a
+   * test webhook is refused instead.
+   */
+  readonly smokeTestWebhooks: boolean;
+  /**
    * `smsCountries` (default `JP`): ISO country codes alert SMS may go to, e.g. `JP,US`: those the publisher registered
    * an origination identity for in AWS End User Messaging SMS. A phone number elsewhere is refused when a budget or
    * partner is saved (400 naming these), and the SMS channel sends nowhere else. Given to the functions as
@@ -124,6 +131,12 @@ export const DEFAULT_CATALOG_PATH = 'infra/catalog/catalog.yaml';
  */
 export const DEFAULT_BACKUP_RETENTION_DAYS = 91;
 
+/**
+ * The stateless stack's output saying whether its webhook accepts test webhooks (`on` / `off`), which
+ * `npm run smoke -- --stack` reads to know whether a signed test webhook must be applied or refused.
+ */
+export const SMOKE_TEST_WEBHOOKS_OUTPUT = 'SmokeTestWebhooks';
+
 /** DynamoDB table names: 3 to 255 letters, digits, `_`, `-` and `.`. */
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
@@ -141,6 +154,7 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     onCallEmail: context.email('onCallEmail'),
     functionAlarms: context.oneOf('functionAlarms', FUNCTION_ALARMS) ?? 'account',
     dashboard: context.boolean('dashboard') ?? true,
+    smokeTestWebhooks: context.boolean('smokeTestWebhooks') ?? false,
     smsCountries: smsCountriesOf(context.list('smsCountries')),
     ...alertChannelSettings(context),
     smsSpendAlarmUsd: context.integer('smsSpendAlarmUsd', { min: 1, max: 1_000_000 }) ?? DEFAULT_SMS_SPEND_ALARM_USD,

@@ -13,11 +13,13 @@ export function addEdgeStacks(
   prefix: string,
   domain: CustomDomainSettings,
   stateless: Stack,
+  options: { readonly onCallEmail?: string } = {},
 ): { firewall: FirewallStack; edge: EdgeStack } {
   const firewall = new FirewallStack(app, `${prefix}Firewall`, {
     description: `Marketplace metering: AWS WAF web ACL${domain.certificateArn ? '' : ' and certificate'} of ${domain.domainName} (us-east-1)`,
     domain,
     namePrefix: prefix,
+    ...(options.onCallEmail === undefined ? {} : { onCallEmail: options.onCallEmail }),
   });
   const edge = new EdgeStack(app, `${prefix}Edge`, {
     description: `Marketplace metering: CloudFront distribution of ${domain.domainName}`,

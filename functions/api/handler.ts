@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { apiKeyOrSessionAuth, httpErrors } from '#shared/http/middleware.ts';
+import { originGuard } from '#shared/http/origin-guard.ts';
 import { logger } from '#shared/observability.ts';
 import { loadApiConfig } from './config.ts';
 import { buildApiDependencies } from './dependencies.ts';
@@ -20,6 +21,8 @@ const publicRouteKeys = new Set(routes.filter((route) => route.public).map((rout
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  // Behind a custom domain, only requests that came through CloudFront (and its firewall) are served.
+  .use(originGuard())
   .use(apiKeyOrSessionAuth(deps, { publicRouteKeys }))
   .use(httpErrors())
   .handler(httpRouterHandler(routes.map(asRouterRoute)));

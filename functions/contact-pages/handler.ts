@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
 import { DynamoContactStates } from '#shared/adapters/dynamodb/dynamo-contact-states.ts';
+import { originGuard } from '#shared/http/origin-guard.ts';
 import { logger } from '#shared/observability.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { loadContactPagesConfig } from './config.ts';
@@ -18,4 +19,6 @@ const contacts = new DynamoContactStates(createDocumentClient(), config.tableNam
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  // Behind a custom domain, only requests that came through CloudFront (and its firewall) are served.
+  .use(originGuard())
   .handler(contactPages({ tokens: config.links, states: contacts, changes: contacts, clock: systemClock }));

@@ -5,6 +5,7 @@ import {
   usageReporterConfig,
 } from '#shared/adapters/compose/usage-reporter-settings.ts';
 import {
+  smokeTestWebhooksOn,
   WEBHOOK_AUTH_SETTINGS,
   type WebhookSharedSecret,
   webhookSharedSecret,
@@ -21,7 +22,8 @@ import { ENV } from '#shared/env-names.ts';
 /**
  * Every variable the webhook reads: the usage reporter's (a cancellation first reports the subscription's pending
  * usage through it), the alerts topic (the partner's notice of a refused change), the operation-answers queue (the
- * PATCH a change owes, sent after the webhook's answer) and the optional shared secret of the webhook URL.
+ * PATCH a change owes, sent after the webhook's answer), the optional shared secret of the webhook URL and whether
+ * the smoke check's test webhooks are accepted.
  */
 export const FULFILLMENT_WEBHOOK_SETTINGS = z.object({
   ...USAGE_REPORTER_SETTINGS.shape,
@@ -33,6 +35,8 @@ export const FULFILLMENT_WEBHOOK_SETTINGS = z.object({
 export interface FulfillmentWebhookConfig extends UsageReporterConfig, AlertsSettings {
   readonly operationAnswersQueueUrl: string;
   readonly webhookSharedSecret?: WebhookSharedSecret;
+  /** The smoke check's test webhooks are accepted too, for test subscriptions only (docs/security.md). */
+  readonly smokeTestWebhooks: boolean;
 }
 
 /**
@@ -46,6 +50,7 @@ export function loadFulfillmentWebhookConfig(env: Env = runtimeEnv()): Fulfillme
     ...usageReporterConfig(values),
     ...alertsSettings(values),
     operationAnswersQueueUrl: values[ENV.operationAnswersQueueUrl],
+    smokeTestWebhooks: smokeTestWebhooksOn(values),
     ...(sharedSecret === undefined ? {} : { webhookSharedSecret: sharedSecret }),
   };
 }

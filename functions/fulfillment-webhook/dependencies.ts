@@ -1,3 +1,4 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createSnsClient, createSqsClient } from '#shared/adapters/aws-clients.ts';
 import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catalog.ts';
 import { buildAlertDependencies } from '#shared/adapters/compose/alert-dependencies.ts';
@@ -7,7 +8,9 @@ import {
 } from '#shared/adapters/compose/usage-reporter-dependencies.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { DynamoTestSubscriptions } from '#shared/adapters/dynamodb/dynamo-test-subscriptions.ts';
 import { EntraWebhookAuthenticator } from '#shared/adapters/entra/entra-webhook-authenticator.ts';
+import { TestWebhookAuthenticator } from '#shared/adapters/entra/test-webhook-authenticator.ts';
 import { webhookAuthenticatorOptions } from '#shared/adapters/entra/webhook-auth-config.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
@@ -17,6 +20,7 @@ import { SqsOperationAnswerQueue } from '#shared/adapters/sqs/sqs-operation-answ
 import { CHANGE_ANSWER_QUEUE_DELAY_SECONDS, CHANGE_DECISION_DEADLINE_MS } from '#shared/domain/change-rules.ts';
 import { logger } from '#shared/observability.ts';
 import { allPolicies, catalogChangePolicy } from '#shared/use-cases/fulfillment/change-policies.ts';
+import type { WebhookAuthenticator } from '#shared/use-cases/fulfillment/ports/webhook-authenticator.ts';
 import { creditLevelChangePolicy } from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import type { FulfillmentWebhookConfig } from './config.ts';
@@ -44,9 +48,7 @@ export async function buildWebhookDependencies(config: FulfillmentWebhookConfig)
   const client = await createHttpMarketplace(config.marketplace, { retry: WEBHOOK_RETRY_POLICY });
   const catalog = loadConfiguredCatalog(config.catalog);
   return {
-    authenticator: new EntraWebhookAuthenticator(
-      await webhookAuthenticatorOptions(config.marketplace, config.webhookSharedSecret),
-    ),
+    authenticator: await webhookAuthenticator(config, documentClient),
     subscriptions: new DynamoSubscriptionStore(documentClient, config.tableName),
     marketplace: new AuditingMarketplace(client, audit, systemClock, logger),
     // The catalog's rules, then the reseller's credit levels (approval required / purchase blocked, seeds/000).
@@ -66,6 +68,26 @@ export async function buildWebhookDependencies(config: FulfillmentWebhookConfig)
     logger,
     answerDeadlineMs: CHANGE_DECISION_DEADLINE_MS,
   };
+}
+
+/**
+ * Microsoft's tokens always; the smoke check's test tokens too only when the stack was deployed with
+ * `smokeTestWebhooks` (otherwise the test authenticator does not exist and such a token meets the Entra check alone).
+ */
+async function webhookAuthenticator(
+  config: FulfillmentWebhookConfig,
+  documentClient: DynamoDBDocumentClient,
+): Promise<WebhookAuthenticator> {
+  const entra = new EntraWebhookAuthenticator(
+    await webhookAuthenticatorOptions(config.marketplace, config.webhookSharedSecret),
+  );
+  if (!config.smokeTestWebhooks) return entra;
+  logger.warn('Smoke test webhooks are on: test tokens are accepted for test subscriptions (smoke-test-…) only');
+  return new TestWebhookAuthenticator(entra, {
+    appId: config.marketplace.clientId,
+    tenantId: config.marketplace.tenantId,
+    keys: new DynamoTestSubscriptions(documentClient, config.tableName),
+  });
 }
 
 export type WebhookDependencies = Awaited<ReturnType<typeof buildWebhookDependencies>>;

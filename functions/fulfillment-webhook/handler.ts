@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { UnauthenticatedError } from '#shared/domain/errors.ts';
 import { jsonResponse } from '#shared/http/errors.ts';
 import { httpErrors } from '#shared/http/middleware.ts';
+import { originGuard } from '#shared/http/origin-guard.ts';
 import { parseJsonBody } from '#shared/http/request.ts';
 import { addCount, logger, metrics } from '#shared/observability.ts';
 import { handleFulfillmentWebhook } from '#shared/use-cases/fulfillment/handle-fulfillment-webhook.ts';
@@ -23,16 +24,22 @@ const deps = await buildWebhookDependencies(loadFulfillmentWebhookConfig());
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  // Behind a custom domain, only requests that came through CloudFront (and its firewall) are served.
+  .use(originGuard())
   .use(logMetrics(metrics))
   // 401 bodies say only "unauthorized" (the reason is logged); each refusal is counted, and a refused genuine call of
   // Microsoft's marketplace (a misconfigured tenant or app id) needs an operator (docs/operate.md).
   .use(httpErrors({ opaqueUnauthorized: true }))
   .use(countRefusedCalls())
   .handler(async (event) => {
-    await deps.authenticator.verify(event.headers?.authorization, event.queryStringParameters ?? {});
+    const caller = await deps.authenticator.verify(event.headers?.authorization, event.queryStringParameters ?? {});
     const notification = parseJsonBody(event, webhookSchema, { maxBytes: MAX_WEBHOOK_BYTES });
     logger.appendKeys({ subscriptionId: notification.subscriptionId, operationId: notification.operationId });
-    const result = await handleFulfillmentWebhook(deps, { notification, requestId: event.requestContext.requestId });
+    const result = await handleFulfillmentWebhook(deps, {
+      notification,
+      requestId: event.requestContext.requestId,
+      caller,
+    });
     if (result.outcome === 'unknownAction') addCount('UnknownWebhookAction', 1);
     return jsonResponse(200, result);
   });

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { originGuard } from '#shared/http/origin-guard.ts';
 import { logger } from '#shared/observability.ts';
 import { loadLandingConfig } from './config.ts';
 import { buildLandingDependencies } from './dependencies.ts';
@@ -15,5 +16,7 @@ const deps = await buildLandingDependencies(loadLandingConfig());
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  // Behind a custom domain, only requests that came through CloudFront (and its firewall) are served.
+  .use(originGuard())
   .use(landingErrors())
   .handler(httpRouterHandler(landingRoutes(deps)));

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { originGuard } from '#shared/http/origin-guard.ts';
 import { logger } from '#shared/observability.ts';
 import { loadPortalConfig } from './config.ts';
 import { buildPortalDependencies } from './dependencies.ts';
@@ -16,5 +17,7 @@ const deps = await buildPortalDependencies(loadPortalConfig());
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  // Behind a custom domain, only requests that came through CloudFront (and its firewall) are served.
+  .use(originGuard())
   .use(portalErrors())
   .handler(httpRouterHandler(portalRoutes(deps)));

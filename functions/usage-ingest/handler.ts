@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { jsonTextResponse } from '#shared/http/errors.ts';
 import { type AuthContext, apiKeyAuth, httpErrors } from '#shared/http/middleware.ts';
+import { originGuard } from '#shared/http/origin-guard.ts';
 import { parseJsonBody, parseWith } from '#shared/http/request.ts';
 import { addCount, logger, metrics } from '#shared/observability.ts';
 import { ingestUsage } from '#shared/use-cases/metering/ingest-usage.ts';
@@ -38,6 +39,8 @@ export async function ingestUsageRequest(event: APIGatewayProxyEventV2, context:
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
+  // Behind a custom domain, only requests that came through CloudFront (and its firewall) are served.
+  .use(originGuard())
   .use(logMetrics(metrics))
   .use(apiKeyAuth(deps))
   // After authentication: a remembered answer is only ever given to an authenticated publisher.

@@ -1,4 +1,5 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
@@ -29,6 +30,7 @@ export interface WebFirewallProps {
 export class WebFirewall extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
   readonly logGroup: logs.LogGroup;
+  private readonly webAclName: string;
 
   constructor(scope: Construct, id: string, props: WebFirewallProps) {
     super(scope, id);
@@ -93,6 +95,7 @@ export class WebFirewall extends Construct {
       visibilityConfig: visibility('WebAcl'),
     });
 
+    this.webAclName = `${props.namePrefix}Api`;
     // WAF writes to a log group whose name starts with `aws-waf-logs-`. Only blocked requests are kept: allowed ones
     // are in the API's access log already, and a flood of blocked ones is exactly what an operator wants to see.
     this.logGroup = new logs.LogGroup(this, 'BlockedRequests', {
@@ -119,6 +122,20 @@ export class WebFirewall extends Construct {
         { singleHeader: { Name: 'cookie' } },
         { singleHeader: { Name: 'authorization' } },
       ],
+    });
+  }
+
+  /**
+   * Requests the web ACL blocked, by any rule (AWS/WAFV2 `BlockedRequests`, `Rule=ALL`; a CloudFront web ACL's
+   * metrics have no `Region` dimension and are published in us-east-1).
+   */
+  blockedRequests(period: Duration): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/WAFV2',
+      metricName: 'BlockedRequests',
+      dimensionsMap: { WebACL: this.webAclName, Rule: 'ALL' },
+      statistic: cloudwatch.Stats.SUM,
+      period,
     });
   }
 }

@@ -183,6 +183,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       [ENV.contactLinksBaseUrl]: apiUrl,
       // No SES or SMS here: confirmation messages are kept in the table (DynamoLocalMailbox).
       [ENV.localMailbox]: 'true',
+      // `npm run smoke -- --local` checks a signed test webhook end to end (its test subscriptions only; nothing
+      // here is real): as a stack deployed with `smokeTestWebhooks` (docs/security.md "Test webhooks").
+      [ENV.smokeTestWebhooks]: 'on',
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',

@@ -1,12 +1,23 @@
-import { CfnOutput, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnDynamicReference,
+  CfnDynamicReferenceService,
+  CfnOutput,
+  Duration,
+  Fn,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
+import { originVerifyParameterName } from '#infra/constructs/origin-verify.ts';
 import { type CustomDomainSettings, EDGE_REGION } from '#infra/deployment-settings.ts';
 import { FIREWALL_OUTPUTS } from '#infra/stacks/firewall-stack.ts';
+import { ORIGIN_VERIFY_HEADER } from '#shared/http/origin-guard.ts';
 
 /** The stateless stack's output holding the API's execute-api host name: the distribution's origin. */
 export const API_DOMAIN_OUTPUT = 'ApiDomain';
@@ -46,6 +57,16 @@ export class EdgeStack extends Stack {
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
       // API Gateway ends an integration at 30 s; waiting as long keeps a slow answer from becoming CloudFront's 504.
       readTimeout: Duration.seconds(30),
+      // The proof that a request came through here (and the web ACL): every HTTP function refuses a request without
+      // it (shared/http/origin-guard.ts), so knowing the execute-api host name is not a way around the firewall.
+      // CloudFront overwrites a viewer's own header of that name. Read from the stateless stack's SSM parameter by
+      // a dynamic reference: resolved at deploy, never written into a template or an output.
+      customHeaders: {
+        [ORIGIN_VERIFY_HEADER]: new CfnDynamicReference(
+          CfnDynamicReferenceService.SSM,
+          originVerifyParameterName(props.statelessStackName),
+        ).toString(),
+      },
     });
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `Marketplace API at ${domain.domainName}`,

@@ -35,6 +35,7 @@ import {
   addNeedsAttentionAlarm,
   addReporterRunningAlarm,
 } from '#infra/constructs/operational-alarms.ts';
+import { OriginVerifySecret, originVerifyParameterName } from '#infra/constructs/origin-verify.ts';
 import { applyRouteThrottles } from '#infra/constructs/route-throttles.ts';
 import {
   SCHEDULED_RUN_RETRIES,
@@ -50,9 +51,14 @@ import { SystemDashboard } from '#infra/constructs/system-dashboard.ts';
 export const PORTAL_ASSETS_RUNTIME_DIR = '/var/task/portal-assets';
 
 import { catalogDefine } from '#infra/constructs/function-bundling.ts';
-import { DEFAULT_RESERVE_CONCURRENCY, type DeploymentSettings } from '#infra/deployment-settings.ts';
+import {
+  DEFAULT_RESERVE_CONCURRENCY,
+  type DeploymentSettings,
+  SMOKE_TEST_WEBHOOKS_OUTPUT,
+} from '#infra/deployment-settings.ts';
 import {
   API_FUNCTION,
+  FULFILLMENT_WEBHOOK_FUNCTION,
   FUNCTIONS,
   type FunctionDefinition,
   HTTP_ROUTES,
@@ -338,18 +344,37 @@ export class StatelessStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiUrl, description: 'Base URL of the HTTP API' });
+    // Off unless asked for (docs/security.md "Test webhooks"); the output tells `npm run smoke` which check to run.
+    const smokeTestWebhooks = props.settings?.smokeTestWebhooks ?? false;
+    if (smokeTestWebhooks) {
+      this.functionFor(FULFILLMENT_WEBHOOK_FUNCTION.id, 'FULFILLMENT_WEBHOOK_FUNCTION').function.addEnvironment(
+        ENV.smokeTestWebhooks,
+        'on',
+      );
+    }
+    new CfnOutput(this, SMOKE_TEST_WEBHOOKS_OUTPUT, {
+      value: smokeTestWebhooks ? 'on' : 'off',
+      description: "Whether the webhook accepts npm run smoke's test webhooks (test subscriptions only)",
+    });
   }
 
   /**
-   * With a custom domain (infra/stacks/edge-stack.ts): the execute-api host name for the distribution's origin, and
-   * the public origin for the functions that sign in and check CSRF, which behind CloudFront see the execute-api
-   * host in `Host`, not the one the browser used.
+   * With a custom domain (infra/stacks/edge-stack.ts): the execute-api host name for the distribution's origin, the
+   * public origin for the functions that sign in and check CSRF, which behind CloudFront see the execute-api host in
+   * `Host`, not the one the browser used, and the origin secret every HTTP function then requires (sent by CloudFront
+   * only), which closes the path around the firewall.
    */
   private servePublicly(publicBaseUrl: string): void {
     for (const definition of FUNCTIONS) {
       if (definition.uses.session || definition.uses.signIn) {
         this.functionFor(definition.id, 'FUNCTIONS').function.addEnvironment(ENV.publicBaseUrl, publicBaseUrl);
       }
+    }
+    const originSecret = new OriginVerifySecret(this, 'OriginVerify', {
+      parameterName: originVerifyParameterName(this.stackName),
+    });
+    for (const functionId of new Set(HTTP_ROUTES.map((route) => route.functionId))) {
+      this.functionFor(functionId, 'HTTP_ROUTES').function.addEnvironment(ENV.originVerifySecret, originSecret.value);
     }
     new CfnOutput(this, API_DOMAIN_OUTPUT, {
       value: `${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
+import { checkTestWebhook, type TestWebhookTarget } from '#infra/tools/smoke-test-webhook.ts';
 import { MARKETPLACE_APP_ID } from '#shared/adapters/entra/entra-webhook-authenticator.ts';
 import { Dec } from '#shared/domain/money.ts';
 
@@ -11,9 +12,11 @@ import { Dec } from '#shared/domain/money.ts';
  * - `api key`: the same route without a key answers 401 (the API does not serve data to anonymous callers);
  * - `landing page`: `GET /landing` without a purchase token answers a page or a redirect to sign-in, not a 5xx;
  * - `webhook`: `POST /webhook` unsigned, and with a token that has every claim of Microsoft's but is signed by a key
- *   made up here, both answer 401. A deployed webhook cannot be called "signed" without Microsoft: its tokens come
- *   only from Entra for Microsoft's own marketplace app, so the honest test of it is that forgeries are refused. A
- *   test mode that accepted some other signature would be a way to forge webhooks, so there is none;
+ *   made up here, both answer 401: Microsoft's tokens come only from Entra, so forgeries must be refused;
+ * - `test webhook` (with the stack's table: `--stack` or `--local`): a webhook signed with this run's own key for a
+ *   test subscription of its own is applied and read back when the stack accepts test webhooks, and refused when it
+ *   does not; refused for any other subscription (infra/tools/smoke-test-webhook.ts, docs/security.md);
+ * - `origin guard` (only behind a custom domain): the execute-api host, called directly, answers 403;
  * - `usage ingest`: `POST /v1/usage` for `SMOKE_SUBSCRIPTION_ID`, an id that cannot be a subscription (not a GUID, so
  *   it is refused without asking Microsoft), answers 202 with that event rejected as `unknownSubscription`: the
  *   ingest path up to the subscription lookup works and nothing is counted;
@@ -42,6 +45,13 @@ export interface SmokeTarget {
   readonly clockOffsetMs?: number;
   /** A subscription whose usage may be counted (and reported to Microsoft), for the usage round trip. */
   readonly testSubscription?: { readonly id: string; readonly dimension: string; readonly quantity: string };
+  /** The stack's table and test-webhook mode, for the `test webhook` check (skipped without). */
+  readonly testWebhooks?: TestWebhookTarget;
+  /**
+   * Behind a custom domain, `apiUrl` is the domain's and this is the execute-api URL, which must refuse a direct
+   * call (`origin guard`).
+   */
+  readonly executeApiUrl?: string;
 }
 
 export interface CheckResult {
@@ -67,6 +77,17 @@ export async function runSmokeChecks(target: SmokeTarget, options: SmokeOptions 
     ['api key', () => checkKeyRequired(http)],
     ['landing page', () => checkLandingPage(http)],
     ['webhook', () => checkWebhookRefusesForgeries(http, target.entra)],
+    [
+      'test webhook',
+      () =>
+        target.testWebhooks && target.apiKey
+          ? checkTestWebhook(http, target.apiKey, target.testWebhooks, now)
+          : Promise.resolve(
+              target.testWebhooks
+                ? fail(NO_KEY)
+                : skip("needs the stack's table for its test key: run with --stack <prefix> or --local"),
+            ),
+    ],
     ['usage ingest', () => checkUsageIngest(http, target.apiKey, now)],
     [
       'usage round trip',
@@ -79,6 +100,10 @@ export async function runSmokeChecks(target: SmokeTarget, options: SmokeOptions 
             }),
     ],
   ];
+  const executeApiUrl = target.executeApiUrl;
+  if (executeApiUrl) {
+    checks.splice(1, 0, ['origin guard', () => checkOriginGuard(new SmokeHttp(executeApiUrl, options.fetch ?? fetch))]);
+  }
   const results: CheckResult[] = [];
   for (const [name, check] of checks) {
     try {
@@ -98,6 +123,7 @@ export function formatResults(results: readonly CheckResult[]): string {
 }
 
 const ok = (detail: string) => ({ status: 'ok', detail }) as const;
+const skip = (detail: string) => ({ status: 'skip', detail }) as const;
 const fail = (detail: string) => ({ status: 'fail', detail }) as const;
 const NO_KEY = 'no API key: give a publisher key with --api-key (or SMOKE_API_KEY), or use --stack to make one';
 
@@ -114,6 +140,17 @@ async function checkHealth(http: SmokeHttp, apiKey: string | undefined) {
     return fail(`503 degraded: ${seen}. Read the Api function's logs: a failed check names the dependency it missed`);
   }
   return fail(`answered ${status}, expected 200 or 503 (${summarize(body)})`);
+}
+
+/** Behind a custom domain the execute-api host serves nothing without CloudFront's origin header. */
+async function checkOriginGuard(executeApi: SmokeHttp) {
+  const { status } = await executeApi.json('GET', '/health', {});
+  return status === 403
+    ? ok('403 at the execute-api host: only requests through CloudFront (and the firewall) are served')
+    : fail(
+        `the execute-api host answered ${status} to a direct call, expected 403: the firewall can be walked around. ` +
+          'Deploy the stateless and edge stacks again (cdk deploy --all)',
+      );
 }
 
 async function checkKeyRequired(http: SmokeHttp) {

@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SMOKE_TEST_WEBHOOKS_OUTPUT } from '#infra/deployment-settings.ts';
 import type { CheckResult } from '#infra/tools/smoke-checks.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
@@ -9,7 +10,12 @@ import { systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /** What `npm run smoke -- --stack <prefix>` reads from the two deployed stacks. */
 export interface DeployedStack {
+  /** Where the checks call the API: the custom domain's URL when there is one, else the execute-api URL. */
   readonly apiUrl: string;
+  /** Behind a custom domain: the execute-api URL, which must refuse direct calls. */
+  readonly executeApiUrl?: string;
+  /** Whether the webhook accepts test webhooks (the stateless stack's `SmokeTestWebhooks` output; absent: off). */
+  readonly testWebhooks: 'on' | 'off';
   readonly tableName: string;
   readonly terminationProtection: boolean;
   /** The Entra tenant and app ids the stateless stack was deployed with (the webhook tokens' issuer and audience). */
@@ -31,25 +37,34 @@ export async function describeDeployedStack(
   prefix: string,
   client = new CloudFormationClient({}),
 ): Promise<DeployedStack> {
-  const describe = async (name: string): Promise<Stack> => {
+  const find = async (name: string): Promise<Stack | undefined> => {
     try {
       const { Stacks = [] } = await client.send(new DescribeStacksCommand({ StackName: name }));
-      const [stack] = Stacks;
-      if (stack) return stack;
+      return Stacks[0];
     } catch (error) {
       if ((error as Error).name !== 'ValidationError') throw error;
+      return undefined;
     }
+  };
+  const describe = async (name: string): Promise<Stack> => {
+    const stack = await find(name);
+    if (stack) return stack;
     const region = await client.config.region().catch(() => 'the default region');
     throw new SmokeSetupError(
       `No stack ${name} in ${region}: check --stack (the stackPrefix it was deployed with) and AWS_REGION / AWS_PROFILE`,
     );
   };
-  const [stateful, stateless] = await Promise.all([describe(`${prefix}Stateful`), describe(`${prefix}Stateless`)]);
-  return deployedStackFrom(stateful, stateless);
+  // The edge stack exists only with a custom domain (docs/deploy.md), in the same region as the other two.
+  const [stateful, stateless, edge] = await Promise.all([
+    describe(`${prefix}Stateful`),
+    describe(`${prefix}Stateless`),
+    find(`${prefix}Edge`),
+  ]);
+  return deployedStackFrom(stateful, stateless, edge);
 }
 
 /** The outputs and parameters the smoke check needs. @throws SmokeSetupError when an output is missing. */
-export function deployedStackFrom(stateful: Stack, stateless: Stack): DeployedStack {
+export function deployedStackFrom(stateful: Stack, stateless: Stack, edge?: Stack): DeployedStack {
   const output = (stack: Stack, key: string) => {
     const value = stack.Outputs?.find((candidate) => candidate.OutputKey === key)?.OutputValue;
     if (!value) {
@@ -63,8 +78,13 @@ export function deployedStackFrom(stateful: Stack, stateless: Stack): DeployedSt
     stateless.Parameters?.find((candidate) => candidate.ParameterKey === key)?.ParameterValue;
   const tenantId = parameter('EntraTenantId');
   const clientId = parameter('EntraClientId');
+  const executeApiUrl = output(stateless, 'ApiUrl');
+  const testWebhooks = stateless.Outputs?.find(
+    (candidate) => candidate.OutputKey === SMOKE_TEST_WEBHOOKS_OUTPUT,
+  )?.OutputValue;
   return {
-    apiUrl: output(stateless, 'ApiUrl'),
+    ...(edge ? { apiUrl: output(edge, 'PublicUrl'), executeApiUrl } : { apiUrl: executeApiUrl }),
+    testWebhooks: testWebhooks === 'on' ? 'on' : 'off',
     tableName: output(stateful, 'TableName'),
     terminationProtection: stateful.EnableTerminationProtection === true,
     ...(tenantId && clientId ? { entra: { tenantId, clientId } } : {}),

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CLOCK_PATH } from '#infra/local/clock-endpoint.ts';
 import { findLocalSystem, LOCAL_SYSTEM_FILE } from '#infra/local/local-system-file.ts';
 import { type CheckResult, formatResults, runSmokeChecks, type SmokeTarget } from '#infra/tools/smoke-checks.ts';
@@ -10,7 +11,11 @@ import {
   SmokeSetupError,
   withTemporaryPublisherKey,
 } from '#infra/tools/smoke-stack.ts';
+import type { TestWebhookTarget } from '#infra/tools/smoke-test-webhook.ts';
 import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/aws-clients.ts';
+import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { DynamoTestSubscriptions } from '#shared/adapters/dynamodb/dynamo-test-subscriptions.ts';
+import { ENV } from '#shared/env-names.ts';
 
 /**
  * `npm run smoke`: checks a running system end to end, one line per check, and exits non-zero when any fails.
@@ -96,11 +101,19 @@ async function smokeStack(prefix: string): Promise<CheckResult[]> {
       detail: `cannot read table ${stack.tableName} (${error.name}: ${error.message})`,
     }))),
   };
+  const documents = createDocumentClient();
   const run = (key: string) =>
-    runSmokeChecks({ apiUrl: stack.apiUrl, apiKey: key, entra: stack.entra, testSubscription });
-  const checks = apiKey
-    ? await run(apiKey)
-    : await withTemporaryPublisherKey(createDocumentClient(), stack.tableName, run);
+    runSmokeChecks({
+      apiUrl: stack.apiUrl,
+      ...(stack.executeApiUrl ? { executeApiUrl: stack.executeApiUrl } : {}),
+      apiKey: key,
+      entra: stack.entra,
+      testSubscription,
+      ...(stack.entra
+        ? { testWebhooks: testWebhookTarget(documents, stack.tableName, stack.testWebhooks, stack.entra.clientId) }
+        : {}),
+    });
+  const checks = apiKey ? await run(apiKey) : await withTemporaryPublisherKey(documents, stack.tableName, run);
   return [protection, ...checks];
 }
 
@@ -112,6 +125,11 @@ async function smokeLocal(): Promise<CheckResult[]> {
   }
   const { system, bootstrapKey } = found;
   const key = apiKey ?? bootstrapKey;
+  // The local table and the emulator's app, as the local functions have them (the shell's AWS settings must not
+  // send the test subscription elsewhere).
+  Object.assign(process.env, system.toolEnv ?? {});
+  const tableName = system.toolEnv?.[ENV.tableName];
+  const appId = system.toolEnv?.[ENV.entraClientId];
   console.log(`Checking the local system: ${system.apiUrl}`);
   const target: SmokeTarget = {
     apiUrl: system.apiUrl,
@@ -121,8 +139,26 @@ async function smokeLocal(): Promise<CheckResult[]> {
       ? { tenantId: system.toolEnv.ENTRA_TENANT_ID, clientId: system.toolEnv.ENTRA_CLIENT_ID ?? '' }
       : undefined,
     testSubscription: testSubscription ?? (await buyLocalTestSubscription(system, key)),
+    // The local mode always accepts test webhooks (infra/local/local-system.ts).
+    ...(tableName && appId ? { testWebhooks: testWebhookTarget(createDocumentClient(), tableName, 'on', appId) } : {}),
   };
   return runSmokeChecks(target);
+}
+
+/** The `test webhook` check's access to the table: the operator's own rights, as for the temporary API key. */
+function testWebhookTarget(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  mode: 'on' | 'off',
+  appId: string,
+): TestWebhookTarget {
+  const subscriptions = new DynamoSubscriptionStore(documents, tableName);
+  return {
+    mode,
+    appId,
+    createSubscription: (subscription) => subscriptions.createIfAbsent(subscription),
+    testSubscriptions: new DynamoTestSubscriptions(documents, tableName),
+  };
 }
 
 /** How far `npm run clock` has moved the local system's clock ahead (0 when it cannot be read). */

@@ -3,9 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { runSmokeChecks } from '#infra/tools/smoke-checks.ts';
+import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
+import { TEST_SUBSCRIPTION_PREFIX } from '#shared/domain/test-subscriptions.ts';
+import { ENV } from '#shared/env-names.ts';
 import { startTestLocalSystem, type TestLocalSystem } from '#test/helpers/test-local-system.ts';
 
 const run = promisify(execFile);
@@ -39,13 +43,24 @@ describe('npm run smoke against the local system', () => {
     const { code, stdout } = await smoke(['--local'], { LOCAL_DIR: local.workDir });
 
     expect(stdout).toContain(`Checking the local system: ${local.system.apiUrl}`);
-    for (const check of ['health', 'api key', 'landing page', 'webhook', 'usage ingest', 'usage round trip']) {
+    const checks = ['health', 'api key', 'landing page', 'webhook', 'test webhook', 'usage ingest', 'usage round trip'];
+    for (const check of checks) {
       expect(stdout).toMatch(new RegExp(`^ok {4}${check} `, 'm'));
     }
     expect(stdout).toMatch(/health +table ok, usageQueue ok/);
     expect(stdout).toMatch(/webhook +401 unsigned, 401 with a forged token/);
+    expect(stdout).toMatch(/test webhook +signed ChangeQuantity and Unsubscribe applied to a test subscription/);
     expect(stdout).toContain('Smoke check passed.');
     expect(code).toBe(0);
+    // The test subscription, its key and its audit trail are gone: nothing of the check stays in the table.
+    const { Items = [] } = await createDocumentClient().send(
+      new ScanCommand({
+        TableName: local.system.resources[ENV.tableName],
+        FilterExpression: 'begins_with(pk, :test)',
+        ExpressionAttributeValues: { ':test': `SUB#${TEST_SUBSCRIPTION_PREFIX}` },
+      }),
+    );
+    expect(Items).toEqual([]);
   }, 120_000);
 
   it("stamps usage in the local clock's time after npm run clock moved it ahead", async () => {
@@ -54,6 +69,8 @@ describe('npm run smoke against the local system', () => {
     const { code, stdout } = await smoke(['--local'], { LOCAL_DIR: local.workDir });
 
     expect(stdout).toMatch(/^ok {4}usage round trip +1 api-calls posted and read back \(now 1\)/m);
+    // The test tokens are stamped in the system's time too: the webhook checks their age on its own clock.
+    expect(stdout).toMatch(/^ok {4}test webhook /m);
     expect(code).toBe(0);
   }, 120_000);
 
@@ -63,6 +80,7 @@ describe('npm run smoke against the local system', () => {
     expect(stdout).toMatch(/^FAIL {2}health +cannot reach http:\/\/127\.0\.0\.1:9\b.*: is the URL right/m);
     expect(stdout).toContain('Smoke check FAILED: 5 check(s).');
     expect(stdout).toMatch(/^skip {2}usage round trip/m);
+    expect(stdout).toMatch(/^skip {2}test webhook +needs the stack's table/m);
     expect(code).toBe(1);
   }, 60_000);
 

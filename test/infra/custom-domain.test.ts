@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -13,14 +14,21 @@ import { addEdgeStacks } from '#infra/edge-stacks.ts';
 import { HTTP_ROUTES } from '#infra/functions.ts';
 import { FIREWALL_RATE_RULES, MAX_BODY_BYTES, ROUTE_THROTTLES } from '#infra/route-limits.ts';
 import { API_DOMAIN_OUTPUT } from '#infra/stacks/edge-stack.ts';
+import { BLOCKED_REQUESTS_ALARM_PER_5_MINUTES } from '#infra/stacks/firewall-stack.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { ENV } from '#shared/env-names.ts';
+import { ORIGIN_VERIFY_HEADER } from '#shared/http/origin-guard.ts';
 import { TEST_CATALOG, testApp } from '#test/infra/cdk-test-app.ts';
 
 const ZONE = { hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneName: 'contoso.com' };
 const DOMAIN = 'marketplace.contoso.com';
 const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:111122223333:certificate/0d6e3a4c-1111-2222-3333-444455556666';
+
+function domainOf(settings: DeploymentSettings) {
+  if (!settings.customDomain) throw new Error('No custom domain in these settings');
+  return settings.customDomain;
+}
 
 function settingsWith(context: Record<string, unknown>): DeploymentSettings {
   return readDeploymentSettings(new App({ context }).node);
@@ -93,8 +101,12 @@ describe('without a custom domain', () => {
       'MarketplaceStateless',
     ]);
     expect(Object.keys(stateless.findOutputs(API_DOMAIN_OUTPUT))).toEqual([]);
+    // Nothing for the origin guard either: every HTTP function serves whoever calls the execute-api host.
+    stateless.resourceCountIs('Custom::AWS', 0);
+    stateless.resourceCountIs('AWS::SSM::Parameter', 0);
     for (const [service, variables] of functionEnvironments(stateless)) {
       expect(variables[ENV.publicBaseUrl], service).toBeUndefined();
+      expect(variables[ENV.originVerifySecret], service).toBeUndefined();
       // Links in contact mails point at the API's own URL.
       if (variables[ENV.contactLinksBaseUrl] !== undefined) {
         expect(JSON.stringify(variables[ENV.contactLinksBaseUrl]), service).toContain('execute-api');
@@ -372,6 +384,94 @@ describe('with a custom domain and its hosted zone', () => {
       edge.hasOutput('LandingPageUrl', { Value: `https://${DOMAIN}/landing` });
       edge.hasOutput('WebhookUrl', { Value: `https://${DOMAIN}/webhook` });
       edge.hasOutput('SignInRedirectUri', { Value: `https://${DOMAIN}/auth/callback` });
+    });
+  });
+
+  it('alarms on a spike of blocked requests, to a topic of its own region, with a runbook entry', () => {
+    firewall.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/WAFV2',
+      MetricName: 'BlockedRequests',
+      // A CloudFront web ACL's metrics have no Region dimension.
+      Dimensions: [
+        { Name: 'Rule', Value: 'ALL' },
+        { Name: 'WebACL', Value: 'MarketplaceApi' },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: BLOCKED_REQUESTS_ALARM_PER_5_MINUTES,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^FirewallAlarms') }],
+    });
+    firewall.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    firewall.hasOutput('FirewallAlarmsTopicArn', {});
+    // No on-call address in this context: nobody is subscribed until one is given.
+    firewall.resourceCountIs('AWS::SNS::Subscription', 0);
+    const operate = readFileSync(new URL('../../docs/operate.md', import.meta.url), 'utf8');
+    expect(operate).toMatch(/^### FirewallBlockedRequestsAlarm$/m);
+  });
+
+  it('subscribes the on-call address to the firewall alarm topic too', () => {
+    const app = testApp();
+    const settings = readDeploymentSettings(
+      new App({ context: { domainName: DOMAIN, ...ZONE, onCallEmail: 'oncall@contoso.com' } }).node,
+    );
+    const stateful = new StatefulStack(app, 'MailStateful', { settings });
+    const stateless = new StatelessStack(app, 'MailStateless', { stateful, catalog: TEST_CATALOG, settings });
+    const { firewall: withEmail } = addEdgeStacks(app, 'Mail', domainOf(settings), stateless, {
+      onCallEmail: settings.onCallEmail,
+    });
+    Template.fromStack(withEmail).hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@contoso.com',
+    });
+  });
+
+  describe('the path around the firewall', () => {
+    const PARAMETER = '/MarketplaceStateless/origin-verify';
+
+    it('is closed: CloudFront sends the origin secret, read from its SSM parameter at deploy', () => {
+      edge.hasResourceProperties('AWS::CloudFront::Distribution', {
+        DistributionConfig: Match.objectLike({
+          Origins: [
+            Match.objectLike({
+              OriginCustomHeaders: [{ HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: `{{resolve:ssm:${PARAMETER}}}` }],
+            }),
+          ],
+        }),
+      });
+    });
+
+    it('every HTTP function, and no other, requires the same generated value', () => {
+      const custom = Object.entries(stateless.findResources('Custom::AWS'));
+      expect(custom).toHaveLength(1);
+      const [randomId, random] = custom[0] ?? [];
+      // Asked of Secrets Manager once, at create (no stored secret, no monthly fee), kept out of the provider's log.
+      expect(JSON.parse(random?.Properties.Create)).toMatchObject({
+        service: 'SecretsManager',
+        action: 'GetRandomPassword',
+        parameters: { PasswordLength: 48, ExcludePunctuation: true },
+        logApiResponseData: false,
+      });
+      expect(random?.Properties.Update).toBeUndefined();
+      const generated = { 'Fn::GetAtt': [randomId, 'RandomPassword'] };
+      stateless.hasResourceProperties('AWS::SSM::Parameter', { Name: PARAMETER, Type: 'String', Value: generated });
+
+      const httpServices = [...new Set(HTTP_ROUTES.map((route) => route.functionId))].map((id) =>
+        id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase(),
+      );
+      const guarded = [...functionEnvironments(stateless)]
+        .filter(([, variables]) => variables[ENV.originVerifySecret] !== undefined)
+        .map(([service, variables]) => {
+          expect(variables[ENV.originVerifySecret], service).toEqual(generated);
+          return service;
+        });
+      expect(guarded.sort()).toEqual(httpServices.sort());
+      expect(guarded).toEqual(expect.arrayContaining(['api', 'fulfillment-webhook', 'landing', 'usage-ingest']));
+      // Never in an output: outputs are shown in the console and copied into tickets.
+      expect(JSON.stringify(stateless.toJSON().Outputs ?? {})).not.toContain('RandomPassword');
+      expect(JSON.stringify(edge.toJSON().Outputs ?? {})).not.toContain('origin-verify');
     });
   });
 

@@ -22,9 +22,16 @@ describe('deployment settings from the CDK context', () => {
       onCallEmail: undefined,
       functionAlarms: 'account',
       dashboard: true,
+      smokeTestWebhooks: false,
       smsCountries: ['JP'],
       smsSpendAlarmUsd: 20,
     });
+  });
+
+  it('turns smoke test webhooks on only when asked, and refuses a value that is not a boolean', () => {
+    expect(settingsWith({ smokeTestWebhooks: 'true' }).smokeTestWebhooks).toBe(true);
+    expect(settingsWith({ smokeTestWebhooks: false }).smokeTestWebhooks).toBe(false);
+    expect(() => settingsWith({ smokeTestWebhooks: 'yes please' })).toThrow(/smokeTestWebhooks/);
   });
 
   it('takes the SMS countries as a list, and refuses one it cannot place numbers in', () => {

@@ -12,6 +12,9 @@ import type { EntraWebhookAuthenticatorOptions } from './entra-webhook-authentic
  * or neither. The webhook function spreads these into its settings.
  */
 export const WEBHOOK_AUTH_SETTINGS = {
+  [ENV.smokeTestWebhooks]: optional().pipe(
+    z.enum(['on', 'off'], { message: 'must be on or off (absent: off)' }).optional(),
+  ),
   [ENV.webhookSharedSecretParameter]: optional().pipe(
     z
       .string()
@@ -24,6 +27,11 @@ export const WEBHOOK_AUTH_SETTINGS = {
     ),
   ),
 };
+
+/** Whether the webhook also accepts the smoke check's test webhooks (`SMOKE_TEST_WEBHOOKS=on`); off when absent. */
+export function smokeTestWebhooksOn(values: z.output<z.ZodObject<typeof WEBHOOK_AUTH_SETTINGS>>): boolean {
+  return values[ENV.smokeTestWebhooks] === 'on';
+}
 
 /** The webhook URL's `?<parameter>=<value>`. */
 export interface WebhookSharedSecret {

@@ -5,8 +5,10 @@
  * one context and the claim helpers; splitting them per action is a known follow-up, not done in this change.)
  */
 import { CHANGE_DECISION_DEADLINE_MS, type RequestedChange } from '#shared/domain/change-rules.ts';
+import { UnauthenticatedError, ValidationError } from '#shared/domain/errors.ts';
 import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 import { applyChange, type SubscriptionChange, withRenewedTerm } from '#shared/domain/subscription-lifecycle.ts';
+import { isTestSubscriptionId, TEST_WEBHOOK_ACTIONS } from '#shared/domain/test-subscriptions.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Marketplace, MarketplaceCallOptions, SaasOperation } from '../ports/marketplace.ts';
@@ -22,6 +24,7 @@ import { subscriptionFromMarketplace, termFromMarketplace } from './marketplace-
 import type { ChangePolicy } from './ports/change-policy.ts';
 import type { LifecycleEventType, LifecyclePublisher } from './ports/lifecycle-publisher.ts';
 import type { OperationAnswerQueue } from './ports/operation-answer-queue.ts';
+import type { WebhookCaller } from './ports/webhook-authenticator.ts';
 
 /** A webhook notification after lenient parsing (reference/marketplace-api.md §2.2): only the first three are sure. */
 export interface FulfillmentNotification {
@@ -124,10 +127,18 @@ export interface WebhookResult {
  *   so that the redelivery finds it final (§2.2: only final statuses are actionable).
  */
 export async function handleFulfillmentWebhook(
-  deps: HandleFulfillmentWebhookDeps,
-  input: { readonly notification: FulfillmentNotification; readonly requestId?: string },
+  givenDeps: HandleFulfillmentWebhookDeps,
+  input: {
+    readonly notification: FulfillmentNotification;
+    readonly requestId?: string;
+    /** Who the token says called: a smoke check's test webhook changes what this call may do (`testWebhookDeps`). */
+    readonly caller?: WebhookCaller;
+  },
 ): Promise<WebhookResult> {
   const { notification } = input;
+  const testSubscriptionId = input.caller?.testSubscriptionId;
+  const deps =
+    testSubscriptionId === undefined ? givenDeps : testWebhookDeps(givenDeps, notification, testSubscriptionId);
   const receivedAt = deps.clock.now();
   let result: WebhookResult;
   try {
@@ -153,6 +164,51 @@ export async function handleFulfillmentWebhook(
     detail: result.detail,
   });
   return result;
+}
+
+/**
+ * A smoke check's test webhook (docs/security.md "Test webhooks"): allowed only for the test subscription its token
+ * names, as a Succeeded action that owes Microsoft nothing (`TEST_WEBHOOK_ACTIONS`); Get Operation is answered from
+ * the payload itself, and every other marketplace call, the PATCH queue and the usage flush are taken away, so nothing
+ * about a test subscription can reach Microsoft whatever path the handling takes. The rest (replay detection,
+ * conditional writes, lifecycle event, audit) is the real webhook's.
+ * @throws UnauthenticatedError when the payload names another subscription than the token, or any non-test one.
+ * @throws ValidationError for an action or status a test webhook may not carry.
+ */
+function testWebhookDeps(
+  deps: HandleFulfillmentWebhookDeps,
+  notification: FulfillmentNotification,
+  testSubscriptionId: string,
+): HandleFulfillmentWebhookDeps {
+  if (notification.subscriptionId !== testSubscriptionId || !isTestSubscriptionId(notification.subscriptionId)) {
+    throw new UnauthenticatedError(
+      `A test webhook may touch only the test subscription its token names (${testSubscriptionId}), not ` +
+        `${notification.subscriptionId}.`,
+    );
+  }
+  const status = notification.status ?? 'Succeeded';
+  if (!TEST_WEBHOOK_ACTIONS.includes(notification.action) || status !== 'Succeeded') {
+    throw new ValidationError(
+      `A test webhook carries ${TEST_WEBHOOK_ACTIONS.join(', ')} with status Succeeded only (they owe Microsoft ` +
+        `nothing); got ${notification.action} ${status}.`,
+    );
+  }
+  const operation: SaasOperation = {
+    id: notification.operationId,
+    subscriptionId: notification.subscriptionId,
+    action: notification.action,
+    status,
+    ...(notification.quantity === undefined ? {} : { quantity: notification.quantity }),
+    ...(notification.timeStamp === undefined ? {} : { timeStamp: notification.timeStamp }),
+  };
+  const refused = (what: string) => () =>
+    Promise.reject(new Error(`${what} refused: a test subscription never reaches Microsoft (${testSubscriptionId})`));
+  const marketplace = new Proxy({} as Marketplace, {
+    get: (_target, method) =>
+      method === 'getOperation' ? () => Promise.resolve(operation) : refused(`Marketplace ${String(method)}`),
+  });
+  const { flushUsage: _neverForTests, ...rest } = deps;
+  return { ...rest, marketplace, answers: { queue: refused('Queueing a PATCH') } };
 }
 
 interface Context {

@@ -5,6 +5,11 @@ export interface WebhookCaller {
   readonly tenantId: string;
   readonly appId: string;
   readonly tokenVersion: '1.0' | '2.0';
+  /**
+   * Set only for a smoke check's test webhook (shared/domain/test-subscriptions.ts): the one test subscription its
+   * token names (`sub`). Such a call may touch that subscription only, and never reaches Microsoft.
+   */
+  readonly testSubscriptionId?: string;
 }
 
 /** Checks that a webhook call comes from Microsoft's marketplace for this publisher (DESIGN invariant 5). */
