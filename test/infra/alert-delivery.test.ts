@@ -163,7 +163,7 @@ describe('alert delivery (CDK)', () => {
         ENV.sesConfigurationSet,
         ENV.smsConfigurationSet,
         ENV.contactLinksBaseUrl,
-        ENV.sessionSecretArn,
+        ENV.tableName,
         ENV.notificationsQueueUrl,
       ]),
     );
