@@ -430,7 +430,6 @@ describe('StatelessStack', () => {
         template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey });
       }
     });
-
   });
 
   describe('operational alarms', () => {

@@ -20,10 +20,7 @@ export type EntraCredentialSource =
    */
   | {
       readonly kind: 'secret';
-      readonly secret:
-        | { readonly value: string }
-        | { readonly parameterName: string }
-        | { readonly secretArn: string };
+      readonly secret: { readonly value: string } | { readonly parameterName: string } | { readonly secretArn: string };
     }
   /** Client certificate: a PEM holding the certificate and its private key, in Secrets Manager or a file. */
   | {

@@ -33,6 +33,12 @@ export type ParameterReader = (parameterName: string) => Promise<string>;
 
 let defaultProvider: SSMProvider | undefined;
 
+/** One provider per process, so its cache serves every reader (created on first use: no SDK client before). */
+function sharedProvider(): SSMProvider {
+  defaultProvider ??= new SSMProvider();
+  return defaultProvider;
+}
+
 /**
  * Powertools' SSM provider with decryption and a 5-minute cache: a warm Lambda calls `GetParameter` at most every 5
  * minutes per parameter (well within the standard throughput, which has no charge), and a new value is picked up
@@ -41,7 +47,7 @@ let defaultProvider: SSMProvider | undefined;
  */
 export function secureParameterReader(provider?: ParameterProvider): ParameterReader {
   return async (parameterName) => {
-    const source = provider ?? (defaultProvider ??= new SSMProvider());
+    const source = provider ?? sharedProvider();
     let value: unknown;
     try {
       value = await source.get(parameterName, { decrypt: true, maxAge: PARAMETER_CACHE_SECONDS });
