@@ -1,5 +1,9 @@
 import * as z from 'zod';
-import { SESSION_SETTINGS, type SessionSecretSource, sessionSecretSource } from '#shared/adapters/entra/sign-in-config.ts';
+import {
+  SESSION_SETTINGS,
+  type SessionSecretSource,
+  sessionSecretSource,
+} from '#shared/adapters/entra/sign-in-config.ts';
 import {
   MARKETPLACE_SETTINGS,
   type MarketplaceConfig,

@@ -133,11 +133,22 @@ export function bindClientSecret(
   if (decrypting.has(fn)) return;
   decrypting.add(fn);
   const stack = Stack.of(fn);
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['kms:Decrypt'],
-      resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
-      conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.${stack.urlSuffix}` } },
-    }),
-  );
+  // A policy of its own, so the acknowledgment below covers this one statement and nothing else of the role.
+  const decrypt = new iam.Policy(fn, 'SecureStringDecryptPolicy', {
+    roles: fn.role ? [fn.role] : [],
+    statements: [
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+        conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.${stack.urlSuffix}` } },
+      }),
+    ],
+  });
+  Validations.of(decrypt).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
+    reason:
+      'Decrypt only through Parameter Store (kms:ViaService), for the SecureString parameters this role may read ' +
+      '(ssm:GetParameter on their exact ARNs). The key is the one the publisher picks when putting the parameter ' +
+      '(aws/ssm by default, or a key of their own), unknown at synth, so it cannot be named here.',
+  });
 }

@@ -55,7 +55,8 @@ export const IDLE_RUN_ASSUMPTIONS: Readonly<Record<string, IdleRun>> = {
   AlertChecks: { durationMs: 400, readUnits: 1, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
   SubscriptionSync: { durationMs: 1_500, readUnits: 1, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
   UsageReconciler: { durationMs: 2_000, readUnits: 1, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
-  // Hourly: a new Entra token every run (no cache, on purpose), the landing page opened, the secret's versions counted.
+  // Hourly: a new Entra token every run (no cache, on purpose), the landing page opened, the client secret's SSM
+  // parameter read (GetParameter, free within the standard throughput; one KMS decrypt, within KMS's free 20,000).
   EntraCanary: { durationMs: 1_200, readUnits: 0, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
 };
 
@@ -196,7 +197,9 @@ export function idleCost(inventory: IdleInventory, prices: AwsPrices, options: I
   );
   add(
     'Secrets Manager',
-    `${inventory.secrets} secrets × USD ${prices.secretsManager.secretMonth}`,
+    inventory.secrets === 0
+      ? '0 secrets: the Entra client secrets are SSM standard SecureString parameters (no charge), the session key a table item'
+      : `${inventory.secrets} secrets × USD ${prices.secretsManager.secretMonth}`,
     new Dec(inventory.secrets).times(prices.secretsManager.secretMonth),
   );
   const dashboards = inventory.dashboardMetrics.length;
