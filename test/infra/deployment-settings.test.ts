@@ -24,7 +24,13 @@ describe('deployment settings from the CDK context', () => {
       dashboard: true,
       smsCountries: ['JP'],
       smsSpendAlarmUsd: 20,
+      secretStore: 'parameterStore',
     });
+  });
+
+  it('keeps the Entra client secrets in Parameter Store unless told secretsManager, and refuses anything else', () => {
+    expect(settingsWith({ secretStore: 'secretsManager' }).secretStore).toBe('secretsManager');
+    expect(() => settingsWith({ secretStore: 'vault' })).toThrow(/secretStore/);
   });
 
   it('takes the SMS countries as a list, and refuses one it cannot place numbers in', () => {
