@@ -91,6 +91,14 @@ export interface DeploymentSettings {
    * operations topic (End User Messaging's own spend limit stops sending at its limit; this warns before).
    */
   readonly smsSpendAlarmUsd: number;
+  /**
+   * `secretStore` (default `parameterStore`): where the two Entra client secrets (the marketplace app's and the
+   * sign-in app's) are kept. `parameterStore`: SSM Parameter Store `SecureString` parameters that the publisher
+   * creates with `aws ssm put-parameter` (CloudFormation cannot create them); standard parameters have no monthly fee.
+   * `secretsManager`: two Secrets Manager secrets the stateful stack creates with a placeholder, as stacks did before
+   * (USD 0.40 a month each; for publishers whose policies want Secrets Manager's resource policies or auditing).
+   */
+  readonly secretStore: SecretStore;
 }
 
 /** The custom domain of the API and where its certificate comes from (docs/deploy.md, "Custom domain"). */
@@ -116,6 +124,10 @@ export const DEFAULT_RESERVE_CONCURRENCY = true;
 export const EDGE_REGION = 'us-east-1';
 
 export const FUNCTION_ALARMS = ['account', 'perFunction', 'none'] as const;
+
+export const SECRET_STORES = ['parameterStore', 'secretsManager'] as const;
+export type SecretStore = (typeof SECRET_STORES)[number];
+export const DEFAULT_SECRET_STORE: SecretStore = 'parameterStore';
 export type FunctionAlarms = (typeof FUNCTION_ALARMS)[number];
 
 /** Alarm on SMS spend from USD 20 a month: about 250 alert SMS to Japan, or 2,500 in the US. */
@@ -158,6 +170,7 @@ export function readDeploymentSettings(node: Node): DeploymentSettings {
     smsCountries: smsCountriesOf(context.list('smsCountries')),
     ...alertChannelSettings(context),
     smsSpendAlarmUsd: context.integer('smsSpendAlarmUsd', { min: 1, max: 1_000_000 }) ?? DEFAULT_SMS_SPEND_ALARM_USD,
+    secretStore: context.oneOf('secretStore', SECRET_STORES) ?? DEFAULT_SECRET_STORE,
   };
 }
 

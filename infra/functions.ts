@@ -36,28 +36,29 @@ export interface ResourceUse {
   readonly topics?: readonly TopicDefinition[];
   /**
    * Talks to Microsoft's marketplace APIs (or verifies its webhook tokens): gets the Entra tenant and app ids and the
-   * right to read the client secret.
+   * right to read the client secret (its SSM parameter, or its Secrets Manager secret with `secretStore=secretsManager`).
    */
   readonly marketplace?: boolean;
   /**
-   * Reports the state of the Entra credential (GET /health, the canary): may also count the client secret's versions
-   * (`secretsmanager:ListSecretVersionIds`), since a secret never put since the stack created it is the placeholder.
+   * Reports the state of the Entra credential (GET /health, the canary). With `secretStore=secretsManager` it may also
+   * count the client secret's versions (`secretsmanager:ListSecretVersionIds`), since a secret never put since the
+   * stack created it is the placeholder; a parameter that does not exist needs no extra right to be seen.
    */
   readonly inspectsEntraCredential?: boolean;
   /**
    * Sends alerts by e-mail and SMS (infra/constructs/alert-delivery.ts `bindAlertChannels`): gets the senders and
-   * configuration sets, `ses:SendEmail` and `sms-voice:SendTextMessage` on exactly those, and what unsubscribe links
-   * are signed with (the session secret, the public base URL).
+   * configuration sets, `ses:SendEmail` and `sms-voice:SendTextMessage` on exactly those.
    */
   readonly sendsAlerts?: boolean;
   /**
    * Signs users in with Microsoft: gets the sign-in app's client id and the right to read its client secret
-   * (`SIGN_IN_*`, shared/adapters/entra/sign-in-config.ts).
+   * (`SIGN_IN_*`, shared/adapters/entra/sign-in-config.ts; an SSM parameter or a Secrets Manager secret).
    */
   readonly signIn?: boolean;
   /**
-   * Opens the sign-in session cookie: gets the right to read the session secret (`SESSION_SECRET_ARN`), and with
-   * `'withAdmins'` also who administers the publisher when signed in (`PUBLISHER_ADMIN_*`).
+   * Opens the sign-in session cookie, whose keys are derived from the table's `SESSION_KEY` item (declare GetItem and
+   * PutItem on `ITEM.sessionKey` in `table`: the first function to need it makes it), and with `'withAdmins'` also
+   * gets who administers the publisher when signed in (`PUBLISHER_ADMIN_*`).
    */
   readonly session?: 'keys' | 'withAdmins';
   /** Serves the portal's bundled page assets from its own deployment package (`PORTAL_ASSETS_DIR`). */
@@ -68,8 +69,9 @@ export interface ResourceUse {
    */
   readonly landingPageUrl?: boolean;
   /**
-   * Signs or checks the links sent to alert contacts (confirm, unsubscribe): gets the right to read the session
-   * secret the link key is derived from (`SESSION_SECRET_ARN`) and the API's base URL (`CONTACT_LINKS_BASE_URL`).
+   * Signs or checks the links sent to alert contacts (confirm, unsubscribe): gets the API's base URL
+   * (`CONTACT_LINKS_BASE_URL`). The link key is derived from the table's `SESSION_KEY` item, as the session's: declare
+   * GetItem and PutItem on `ITEM.sessionKey` in `table`.
    */
   readonly contactLinks?: boolean;
   /**
@@ -183,7 +185,8 @@ export const API_FUNCTION: FunctionDefinition = {
     table: {
       // Subscriptions, their operations, audit, budgets, credit links, approvals, prepaid terms, usage and alert
       // history (SUB#); alert records (test alerts, purchase-block notices); API keys; day packs; partners and their
-      // tenant claims; the reporting runs it starts and lists; the health check's key; alert contacts' states.
+      // tenant claims; the reporting runs it starts and lists; the health check's key; alert contacts' states; the
+      // session and contact-link key material (made by whichever function needs it first).
       items: {
         GetItem: [
           ITEM.subscription,
@@ -194,11 +197,20 @@ export const API_FUNCTION: FunctionDefinition = {
           ITEM.partnerTenant,
           ITEM.health,
           ITEM.contact,
+          ITEM.sessionKey,
         ],
         BatchGetItem: [ITEM.subscription],
         // The alert history reads each alert's per-contact delivery records (ALERT#<key> / DELIVERY#…).
         Query: [ITEM.subscription, ITEM.reportingRuns, ITEM.alert],
-        PutItem: [ITEM.subscription, ITEM.alert, ITEM.apiKey, ITEM.dayPack, ITEM.partner, ITEM.partnerTenant],
+        PutItem: [
+          ITEM.subscription,
+          ITEM.alert,
+          ITEM.apiKey,
+          ITEM.dayPack,
+          ITEM.partner,
+          ITEM.partnerTenant,
+          ITEM.sessionKey,
+        ],
         // Contacts: registered (and their confirmation claimed) when a budget or partner is saved.
         UpdateItem: [ITEM.subscription, ITEM.alert, ITEM.apiKey, ITEM.dayPack, ITEM.contact],
         // A partner moved to another tenant gives up its old tenant claim (in the same transaction).
@@ -318,9 +330,10 @@ export const LANDING_FUNCTION: FunctionDefinition = {
   uses: {
     table: {
       items: {
-        // The subscription, its operations and audit; the tenant claim that makes a purchase a reseller's.
-        GetItem: [ITEM.subscription, ITEM.partnerTenant],
-        PutItem: [ITEM.subscription],
+        // The subscription, its operations and audit; the tenant claim that makes a purchase a reseller's; the session
+        // key material (made here if no function has needed it yet).
+        GetItem: [ITEM.subscription, ITEM.partnerTenant, ITEM.sessionKey],
+        PutItem: [ITEM.subscription, ITEM.sessionKey],
         UpdateItem: [ITEM.subscription],
       },
     },
@@ -332,7 +345,7 @@ export const LANDING_FUNCTION: FunctionDefinition = {
 
 /**
  * Sign-in with Microsoft (`/auth/*`) and the customer and partner portal's pages and assets (`/portal/*`). The pages
- * are shells whose script reads `/v1` with the session cookie, so this function touches no table.
+ * are shells whose script reads `/v1` with the session cookie, so this function touches only the session key item.
  */
 export const PORTAL_FUNCTION: FunctionDefinition = {
   id: 'Portal',
@@ -343,7 +356,13 @@ export const PORTAL_FUNCTION: FunctionDefinition = {
   // Reserved like the landing page, because a buyer signs in here before the landing page shows the purchase. Pages
   // and assets answer in milliseconds: 10 copies serve more than the stage's 100 requests/s.
   reservedConcurrency: 10,
-  uses: { signIn: true, session: 'keys', portalAssets: true },
+  uses: {
+    // The session key material, made here if no function has needed it yet.
+    table: { items: { GetItem: [ITEM.sessionKey], PutItem: [ITEM.sessionKey] } },
+    signIn: true,
+    session: 'keys',
+    portalAssets: true,
+  },
 };
 
 /** `POST /webhook`: Microsoft's connection webhook (reference §2), JWT-authenticated and confirmed by Get Operation. */
@@ -566,8 +585,17 @@ export const CONTACT_PAGES_FUNCTION: FunctionDefinition = {
   description: 'Contact pages: confirm an alert address, unsubscribe from alerts (also RFC 8058 one-click)',
   // One or two item reads and one conditional write.
   timeoutSeconds: 10,
-  // Reads a contact's state and changes it (confirm, mute a rule, opt out): its own partition only.
-  uses: { table: { items: { GetItem: [ITEM.contact], UpdateItem: [ITEM.contact] } }, contactLinks: true },
+  // Reads a contact's state and changes it (confirm, mute a rule, opt out); reads (or makes) the link key material.
+  uses: {
+    table: {
+      items: {
+        GetItem: [ITEM.contact, ITEM.sessionKey],
+        PutItem: [ITEM.sessionKey],
+        UpdateItem: [ITEM.contact],
+      },
+    },
+    contactLinks: true,
+  },
 };
 
 /**
@@ -607,9 +635,10 @@ export const ALERT_NOTIFIER_FUNCTION: FunctionDefinition = {
       // Budgets (a customer's contacts) and partners; contact states (read, and marked undeliverable on a refusal);
       // the delivery records under each alert (claimed per contact before sending).
       items: {
-        GetItem: [ITEM.subscription, ITEM.partner, ITEM.contact, ITEM.alert],
+        // The link key material of the unsubscribe links, read (or made) like the session's.
+        GetItem: [ITEM.subscription, ITEM.partner, ITEM.contact, ITEM.alert, ITEM.sessionKey],
         Query: [ITEM.alert],
-        PutItem: [ITEM.alert],
+        PutItem: [ITEM.alert, ITEM.sessionKey],
         UpdateItem: [ITEM.contact, ITEM.alert],
       },
       // A customer's budgets (all its subscriptions' contacts).
@@ -617,7 +646,7 @@ export const ALERT_NOTIFIER_FUNCTION: FunctionDefinition = {
     },
     queues: [{ queue: NOTIFICATIONS_QUEUE, access: 'consume' }],
     sendsAlerts: true,
-    // Unsubscribe links in every e-mail (signed with the session secret's derived key, at the public base URL).
+    // Unsubscribe links in every e-mail (signed with a key derived from the session key material, at the public base URL).
     contactLinks: true,
     smsCountries: true,
   },

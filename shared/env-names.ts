@@ -33,6 +33,8 @@ export const ENV = {
   entraCredentialKind: 'ENTRA_CREDENTIAL_KIND',
   entraClientSecret: 'ENTRA_CLIENT_SECRET',
   entraClientSecretArn: 'ENTRA_CLIENT_SECRET_ARN',
+  /** The SSM Parameter Store SecureString holding the client secret (the stacks' default store). */
+  entraClientSecretParameter: 'ENTRA_CLIENT_SECRET_PARAMETER',
   entraCertificateSecretArn: 'ENTRA_CERTIFICATE_SECRET_ARN',
   entraCertificatePath: 'ENTRA_CERTIFICATE_PATH',
   entraAssertionFile: 'ENTRA_ASSERTION_FILE',
@@ -43,13 +45,17 @@ export const ENV = {
   signInClientId: 'SIGN_IN_CLIENT_ID',
   signInClientSecret: 'SIGN_IN_CLIENT_SECRET',
   signInClientSecretArn: 'SIGN_IN_CLIENT_SECRET_ARN',
+  signInClientSecretParameter: 'SIGN_IN_CLIENT_SECRET_PARAMETER',
   /** Optional: `common` (default: work, school and personal Microsoft accounts) or `organizations` (work and school only). */
   signInAuthority: 'SIGN_IN_AUTHORITY',
   /** Optional: where Entra's endpoints are reached (the emulator's fake Entra locally); Microsoft's host otherwise. */
   signInAuthorityHost: 'SIGN_IN_AUTHORITY_HOST',
-  /** The secret the session and sign-in cookie keys are derived from: Secrets Manager (AWS) or a value (local). */
+  /**
+   * Optional: the secret the session, sign-in cookie and contact-link keys are derived from, as a value (local mode,
+   * tests). Unset, the key material is the table's `SESSION_KEY` item, made on first use
+   * (shared/adapters/dynamodb/dynamo-session-key-material.ts).
+   */
   sessionSecret: 'SESSION_SECRET',
-  sessionSecretArn: 'SESSION_SECRET_ARN',
   // Who is a publisher administrator when signed in (`shared/domain/access.ts`).
   publisherAdminTenantId: 'PUBLISHER_ADMIN_TENANT_ID',
   /** Comma-separated object ids or e-mail addresses of the publisher tenant's users who administer. */

@@ -8,7 +8,7 @@ import {
   PUBLISHER_ADMIN_SETTINGS,
   publisherAdmins,
   SESSION_SETTINGS,
-  type SecretSource,
+  type SessionSecretSource,
   sessionSecretSource,
 } from '#shared/adapters/entra/sign-in-config.ts';
 import { CONTACT_LINK_SETTINGS, contactLinksOf } from '#shared/adapters/links/contact-link-config.ts';
@@ -79,7 +79,7 @@ export interface ApiConfig extends AlertsSettings {
   readonly usageReportGraceMinutes: number;
   readonly catalog: CatalogSource;
   /** The session secret the cookie keys are derived from. */
-  readonly sessionSecret: SecretSource;
+  readonly sessionSecret: SessionSecretSource;
   /** `PUBLIC_BASE_URL`: the origin browsers use when the API has a custom domain (CSRF origin check). */
   readonly publicOrigin?: string;
   /** Who administers the publisher when signed in. */

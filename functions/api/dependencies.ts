@@ -10,7 +10,7 @@ import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-st
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
 import { DynamoReportingRuns } from '#shared/adapters/dynamodb/dynamo-reporting-runs.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
-import { sessionKeysFrom } from '#shared/adapters/entra/secret-source.ts';
+import { sessionKeysFrom, sessionSecretReader } from '#shared/adapters/entra/secret-source.ts';
 import { queueProbe, tableProbe } from '#shared/adapters/health-probes.ts';
 import { ConfiguredCredentialInspector } from '#shared/adapters/marketplace/credential-probes.ts';
 import { secretsManagerVersionCount } from '#shared/adapters/marketplace/secret-versions.ts';
@@ -54,7 +54,7 @@ export function buildApiDependencies(config: ApiConfig) {
     partnerDirectory: alerts.partners,
     dayPackDirectory: dayPacks,
     // Sessions of signed-in users (the portal): the cookie keys and who administers (partners come with the alerts).
-    sessionKeys: sessionKeysFrom(config.sessionSecret),
+    sessionKeys: sessionKeysFrom(sessionSecretReader(config.sessionSecret)),
     publicOrigin: config.publicOrigin,
     publisherAdmins: config.publisherAdmins,
     dayPackCodes: cryptoDayPackCodes,

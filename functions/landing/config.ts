@@ -1,5 +1,9 @@
 import * as z from 'zod';
-import { SESSION_SETTINGS, type SecretSource, sessionSecretSource } from '#shared/adapters/entra/sign-in-config.ts';
+import {
+  SESSION_SETTINGS,
+  type SessionSecretSource,
+  sessionSecretSource,
+} from '#shared/adapters/entra/sign-in-config.ts';
 import {
   MARKETPLACE_SETTINGS,
   type MarketplaceConfig,
@@ -32,7 +36,7 @@ export interface LandingConfig {
   readonly lifecycleTopicArn: string;
   readonly catalog: CatalogSource;
   readonly marketplace: MarketplaceConfig;
-  readonly sessionSecret: SecretSource;
+  readonly sessionSecret: SessionSecretSource;
   /** `PUBLIC_BASE_URL`: the origin browsers use when the API has a custom domain (CSRF origin check). */
   readonly publicOrigin?: string;
 }

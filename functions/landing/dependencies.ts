@@ -3,7 +3,7 @@ import { loadConfiguredCatalog } from '#shared/adapters/catalog/configured-catal
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoPartnerStore } from '#shared/adapters/dynamodb/dynamo-partner-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
-import { sessionKeysFrom } from '#shared/adapters/entra/secret-source.ts';
+import { sessionKeysFrom, sessionSecretReader } from '#shared/adapters/entra/secret-source.ts';
 import { AuditingMarketplace } from '#shared/adapters/marketplace/auditing-marketplace.ts';
 import { createHttpMarketplace } from '#shared/adapters/marketplace/create-marketplace.ts';
 import type { RetryPolicy } from '#shared/adapters/marketplace/retry-policy.ts';
@@ -56,7 +56,7 @@ export async function buildLandingDependencies(config: LandingConfig): Promise<L
     audit,
     clock: systemClock,
     catalog: loadConfiguredCatalog(config.catalog),
-    sessionKeys: sessionKeysFrom(config.sessionSecret),
+    sessionKeys: sessionKeysFrom(sessionSecretReader(config.sessionSecret)),
     publicOrigin: config.publicOrigin,
   };
 }

@@ -1,4 +1,4 @@
-import { secretValue, sessionKeysFrom } from '#shared/adapters/entra/secret-source.ts';
+import { secretValue, sessionKeysFrom, sessionSecretReader } from '#shared/adapters/entra/secret-source.ts';
 import { createSignInClient, type SignInClient } from '#shared/adapters/entra/sign-in-client.ts';
 import type { SessionKeys } from '#shared/http/session.ts';
 import type { PortalConfig } from './config.ts';
@@ -18,7 +18,7 @@ export interface PortalDependencies {
 export async function buildPortalDependencies(config: PortalConfig): Promise<PortalDependencies> {
   return {
     signIn: createSignInClient(config.signIn, await secretValue(config.signIn.clientSecret)),
-    sessionKeys: sessionKeysFrom(config.sessionSecret),
+    sessionKeys: sessionKeysFrom(sessionSecretReader(config.sessionSecret)),
     assetsDir: config.assetsDir,
     publicOrigin: config.publicOrigin,
   };

@@ -1,11 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { bindSecret } from '#infra/constructs/bind.ts';
 import type { FunctionDefinition } from '#infra/functions.ts';
 import { ENV } from '#shared/env-names.ts';
 
@@ -36,24 +34,20 @@ export function wireDeliveryEvents(topic: sns.Topic, queue: sqs.IQueue): void {
 }
 
 /**
- * Gives each function that declares `contactLinks` the right to read the session secret (the link key is derived
- * from it) and the public base URL links point at, and each that declares `smsCountries` the allowed countries.
+ * Gives each function that declares `contactLinks` the public base URL links point at, and each that declares
+ * `smsCountries` the allowed countries.
  * @param publicBaseUrl the API's URL (its custom domain when one is set up).
  */
 export function bindContactLifecycle(
   functions: readonly { readonly definition: FunctionDefinition; readonly fn: lambda.Function }[],
   options: {
-    readonly sessionSecret: secretsmanager.ISecret;
     readonly publicBaseUrl: string;
     readonly smsCountries: readonly string[];
   },
 ): void {
   for (const { definition, fn } of functions) {
-    if (definition.uses.contactLinks) {
-      // A function with a session already has the secret bound (the same variable, the same grant).
-      if (!definition.uses.session) bindSecret(fn, options.sessionSecret, ENV.sessionSecretArn);
-      fn.addEnvironment(ENV.contactLinksBaseUrl, options.publicBaseUrl);
-    }
+    // The link key is derived from the table's session key item, which the function declares in its table access.
+    if (definition.uses.contactLinks) fn.addEnvironment(ENV.contactLinksBaseUrl, options.publicBaseUrl);
     if (definition.uses.smsCountries) fn.addEnvironment(ENV.smsAllowedCountries, options.smsCountries.join(','));
   }
 }

@@ -27,7 +27,8 @@ import { LambdaInvoke, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-sche
 import type { Construct } from 'constructs';
 import { bindAlertChannels } from '#infra/constructs/alert-delivery.ts';
 import { AppFunction, REPO_ROOT } from '#infra/constructs/app-function.ts';
-import { bindQueue, bindSecret, bindTable, bindTopic } from '#infra/constructs/bind.ts';
+import { bindQueue, bindTable, bindTopic } from '#infra/constructs/bind.ts';
+import { bindClientSecret } from '#infra/constructs/client-secrets.ts';
 import { bindContactLifecycle } from '#infra/constructs/contact-events.ts';
 import {
   addApiAlarms,
@@ -199,21 +200,29 @@ export class StatelessStack extends Stack {
         fn.addEnvironment(ENV.entraTenantId, entraTenantId.valueAsString);
         fn.addEnvironment(ENV.entraClientId, entraClientId.valueAsString);
         fn.addEnvironment(ENV.entraCredentialKind, 'secret');
-        bindSecret(fn, stateful.entraClientSecret, ENV.entraClientSecretArn);
-        if (definition.uses.inspectsEntraCredential) {
+        const entraSecret = stateful.entraClientSecret;
+        bindClientSecret(fn, entraSecret, {
+          parameter: ENV.entraClientSecretParameter,
+          secretArn: ENV.entraClientSecretArn,
+        });
+        // Secrets Manager only: a secret with a single version is the stack's placeholder (secret-versions.ts). A
+        // parameter that was never put simply does not exist, which GetParameter already tells.
+        if (definition.uses.inspectsEntraCredential && entraSecret.store === 'secretsManager') {
           fn.addToRolePolicy(
             new iam.PolicyStatement({
               actions: ['secretsmanager:ListSecretVersionIds'],
-              resources: [stateful.entraClientSecret.secretArn],
+              resources: [entraSecret.secret.secretArn],
             }),
           );
         }
       }
       if (definition.uses.signIn) {
         fn.addEnvironment(ENV.signInClientId, signInClientId.valueAsString);
-        bindSecret(fn, stateful.signInClientSecret, ENV.signInClientSecretArn);
+        bindClientSecret(fn, stateful.signInClientSecret, {
+          parameter: ENV.signInClientSecretParameter,
+          secretArn: ENV.signInClientSecretArn,
+        });
       }
-      if (definition.uses.session) bindSecret(fn, stateful.sessionSecret, ENV.sessionSecretArn);
       if (definition.uses.session === 'withAdmins') {
         fn.addEnvironment(ENV.publisherAdminTenantId, publisherAdminTenantId.valueAsString);
         fn.addEnvironment(ENV.publisherAdminUsers, publisherAdminUsers.valueAsString);
@@ -259,7 +268,6 @@ export class StatelessStack extends Stack {
     bindContactLifecycle(
       FUNCTIONS.map((definition) => ({ definition, fn: this.functionFor(definition.id, 'FUNCTIONS').function })),
       {
-        sessionSecret: stateful.sessionSecret,
         // The custom domain when there is one: links in mails must survive a redeploy of this stack, like the URLs
         // given to Partner Center, and go through the firewall.
         publicBaseUrl: props.settings?.customDomain

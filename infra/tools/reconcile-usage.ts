@@ -18,8 +18,8 @@ import { reconcileUsage } from '#shared/use-cases/metering/reconcile-usage.ts';
  * Without `--table` (and without TABLE_NAME) it works on the running local system: its table in DynamoDB Local and
  * its marketplace emulator, found through `.local/local-system.json` (`LOCAL_DIR` as for `npm start`). With a table,
  * the marketplace client is configured from the environment as in the functions (ENTRA_TENANT_ID, ENTRA_CLIENT_ID,
- * ENTRA_CREDENTIAL_KIND, ENTRA_CLIENT_SECRET_ARN or ENTRA_CLIENT_SECRET, …; see marketplace-config.ts) and AWS
- * credentials are the operator's own.
+ * ENTRA_CREDENTIAL_KIND, ENTRA_CLIENT_SECRET_PARAMETER, ENTRA_CLIENT_SECRET_ARN or ENTRA_CLIENT_SECRET, …; see
+ * marketplace-config.ts) and AWS credentials are the operator's own.
  */
 const { values } = parseArgs({
   options: { from: { type: 'string' }, to: { type: 'string' }, table: { type: 'string' } },

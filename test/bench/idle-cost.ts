@@ -64,7 +64,8 @@ export const IDLE_RUN_ASSUMPTIONS: Readonly<Record<string, IdleRun>> = {
   SubscriptionSync: { durationMs: 1_500, readUnits: 0.5, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
   // Yesterday's reported totals: 8 shard partitions and the one from before the shards, strongly consistent.
   UsageReconciler: { durationMs: 2_000, readUnits: 9, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
-  // Hourly: a new Entra token every run (no cache, on purpose), the landing page opened, the secret's versions counted.
+  // Hourly: a new Entra token every run (no cache, on purpose), the landing page opened, the client secret's SSM
+  // parameter read (GetParameter, free within the standard throughput; one KMS decrypt, within KMS's free 20,000).
   EntraCanary: { durationMs: 1_200, readUnits: 0, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
 };
 
@@ -208,7 +209,9 @@ export function idleCost(inventory: IdleInventory, prices: AwsPrices, options: I
   );
   add(
     'Secrets Manager',
-    `${inventory.secrets} secrets × USD ${prices.secretsManager.secretMonth}`,
+    inventory.secrets === 0
+      ? '0 secrets: the Entra client secrets are SSM standard SecureString parameters (no charge), the session key a table item'
+      : `${inventory.secrets} secrets × USD ${prices.secretsManager.secretMonth}`,
     new Dec(inventory.secrets).times(prices.secretsManager.secretMonth),
   );
   const dashboards = inventory.dashboardMetrics.length;

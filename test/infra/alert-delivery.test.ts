@@ -164,7 +164,7 @@ describe('alert delivery (CDK)', () => {
         ENV.sesConfigurationSet,
         ENV.smsConfigurationSet,
         ENV.contactLinksBaseUrl,
-        ENV.sessionSecretArn,
+        ENV.tableName,
         ENV.notificationsQueueUrl,
       ]),
     );

@@ -16,19 +16,23 @@ const KB = 1024;
 /**
  * The functions still over the 1 MB target, each with the size it may not grow beyond until it is brought under
  * (measured size rounded up to the next 50 KB, then one more 50 KB of room for work in progress). What is left in
- * them is the Entra client (`@azure/identity` and MSAL, about 300 KB) and axios (about 100 KB; its form-data and MIME
- * tables are replaced by Node's FormData, BUNDLE_ALIASES), which every one of them needs to call Microsoft: see
- * docs/testing-and-benchmarks.md "Bundle size and cold start". A function brought under 1 MB must leave this list
- * (the last test says so), and a function not listed, such as a new one, gets the 1 MB limit.
+ * them is the Entra client (`@azure/identity` and MSAL, about 300 KB), axios (about 100 KB; its form-data and MIME
+ * tables are replaced by Node's FormData, BUNDLE_ALIASES) and the SSM client that reads the Entra client secret's
+ * parameter (about 85 KB, since the secrets left Secrets Manager by default), which every one of them needs to call
+ * Microsoft: see docs/testing-and-benchmarks.md "Bundle size and cold start". A function brought under 1 MB must
+ * leave this list (the last test says so), and a function not listed, such as a new one, gets the 1 MB limit.
  */
 const OVER_TARGET_CEILINGS: Readonly<Record<string, number>> = {
   // Also carries, since the alert contacts' own opt-in, the SES and End User Messaging clients that send the
   // confirmation messages (about 90 KB).
-  Api: 1550 * KB,
-  UsageIngest: 1150 * KB,
-  Landing: 1150 * KB,
-  FulfillmentWebhook: 1300 * KB,
-  UsageReporter: 1150 * KB,
+  Api: 1600 * KB,
+  UsageIngest: 1250 * KB,
+  Landing: 1250 * KB,
+  FulfillmentWebhook: 1400 * KB,
+  OperationAnswers: 1150 * KB,
+  UsageReporter: 1250 * KB,
+  UsageReconciler: 1100 * KB,
+  SubscriptionSync: 1200 * KB,
 };
 
 /**

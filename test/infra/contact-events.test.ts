@@ -109,12 +109,12 @@ describe('the contact lifecycle in the stacks', () => {
     }
   });
 
-  it('gives the functions that sign or check links the public base URL and the session secret', () => {
+  it('gives the functions that sign or check links the public base URL and the table holding the link key', () => {
     for (const id of ['Api', CONTACT_PAGES_FUNCTION.id]) {
       const env = envOf(id);
       expect(env[ENV.contactLinksBaseUrl], id).toBeDefined();
       expect(JSON.stringify(env[ENV.contactLinksBaseUrl])).toContain('HttpApi');
-      expect(env[ENV.sessionSecretArn], id).toBeDefined();
+      expect(env[ENV.tableName], id).toBeDefined();
     }
     expect(envOf(CONTACT_EVENTS_FUNCTION.id)[ENV.contactLinksBaseUrl]).toBeUndefined();
   });

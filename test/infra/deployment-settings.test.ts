@@ -25,6 +25,7 @@ describe('deployment settings from the CDK context', () => {
       smokeTestWebhooks: false,
       smsCountries: ['JP'],
       smsSpendAlarmUsd: 20,
+      secretStore: 'parameterStore',
     });
   });
 
@@ -32,6 +33,11 @@ describe('deployment settings from the CDK context', () => {
     expect(settingsWith({ smokeTestWebhooks: 'true' }).smokeTestWebhooks).toBe(true);
     expect(settingsWith({ smokeTestWebhooks: false }).smokeTestWebhooks).toBe(false);
     expect(() => settingsWith({ smokeTestWebhooks: 'yes please' })).toThrow(/smokeTestWebhooks/);
+  });
+
+  it('keeps the Entra client secrets in Parameter Store unless told secretsManager, and refuses anything else', () => {
+    expect(settingsWith({ secretStore: 'secretsManager' }).secretStore).toBe('secretsManager');
+    expect(() => settingsWith({ secretStore: 'vault' })).toThrow(/secretStore/);
   });
 
   it('takes the SMS countries as a list, and refuses one it cannot place numbers in', () => {

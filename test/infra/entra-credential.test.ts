@@ -16,7 +16,6 @@ describe('the Entra credential lifecycle in the stacks', () => {
   let statefulTemplate: Template;
   let template: Template;
   let canaryId: string;
-  let secretId: string;
   let operationsTopicId: string;
 
   beforeAll(() => {
@@ -28,7 +27,6 @@ describe('the Entra credential lifecycle in the stacks', () => {
     [canaryId] = Object.entries(template.findResources('AWS::Lambda::Function')).find(
       ([, resource]) => resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'entra-canary',
     ) ?? [''];
-    secretId = stateful.resolve(stateful.getLogicalId(stateful.entraClientSecret.node.defaultChild as never));
     const topics = statefulTemplate.findResources('AWS::SNS::Topic');
     operationsTopicId = Object.keys(topics).find((id) => id.startsWith('Operations')) ?? '';
   });
@@ -43,12 +41,13 @@ describe('the Entra credential lifecycle in the stacks', () => {
   const notifiesOperations = (resource: Resource) =>
     JSON.stringify(resource.Properties.AlarmActions).includes(operationsTopicId);
 
-  it("creates the secret with CloudFormation's own random value and never a template (changing one would overwrite it)", () => {
-    const secret = statefulTemplate.findResources('AWS::SecretsManager::Secret')[secretId] as Resource;
-
-    // A real secret put later adds a version: GET /health and the canary report a single version as the placeholder.
-    expect(secret.Properties.GenerateSecretString).toEqual({});
-    expect(secret.Properties).not.toHaveProperty('SecretString');
+  it('creates no secret but names the parameter and outputs the command that creates it (missing = placeholder)', () => {
+    statefulTemplate.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    statefulTemplate.hasOutput('EntraClientSecretPutCommand', {
+      Value:
+        'aws ssm put-parameter --name /Marketplace/entra/client-secret --type SecureString --overwrite ' +
+        '--value \'{"clientSecret":"<value>","expiresOn":"<YYYY-MM-DD>"}\'',
+    });
   });
 
   it('runs the canary every hour', () => {
@@ -73,34 +72,36 @@ describe('the Entra credential lifecycle in the stacks', () => {
         ENV.entraTenantId,
         ENV.entraClientId,
         ENV.entraCredentialKind,
-        ENV.entraClientSecretArn,
+        ENV.entraClientSecretParameter,
         ENV.landingPageUrl,
       ]),
     );
     expect(variables).not.toHaveProperty(ENV.tableName);
+    expect(variables[ENV.entraClientSecretParameter]).toBe('/Marketplace/entra/client-secret');
     expect(JSON.stringify(variables[ENV.landingPageUrl])).toContain(apiId);
     expect(JSON.stringify(variables[ENV.landingPageUrl])).toMatch(/\/landing"/);
   });
 
-  it('lets the canary read the Entra client secret and nothing else of the system', () => {
+  it('lets the canary read the Entra client secret’s parameter and nothing else of the system', () => {
     const statements = statementsOfFunctionRole(template, canaryId);
     const actions = statements.flatMap(actionsOf);
-    const secretStatements = statements.filter((statement) =>
-      actionsOf(statement).some((action) => action.startsWith('secretsmanager:')),
+    const parameterStatements = statements.filter((statement) =>
+      actionsOf(statement).some((action) => action.startsWith('ssm:')),
     );
 
     // Its own log group and tracing besides (every function has those).
     expect(actions.filter((action) => !action.startsWith('xray:')).sort()).toEqual([
+      'kms:Decrypt',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
-      'secretsmanager:GetSecretValue',
-      'secretsmanager:ListSecretVersionIds',
       // A failed run goes to the stateful stack's dead-letter queue (its Lambda failure destination).
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:SendMessage',
+      'ssm:GetParameter',
     ]);
-    for (const statement of secretStatements) expect(JSON.stringify(statement.Resource)).toContain(secretId);
+    expect(parameterStatements).toHaveLength(1);
+    expect(JSON.stringify(parameterStatements[0]?.Resource)).toContain(':parameter/Marketplace/entra/client-secret');
   });
 
   it(`pages through NeedsAttentionAlarm for a failed canary run and ${EXPIRY_WARNING_DAYS} days before the credential expires, with no alarm of its own`, () => {

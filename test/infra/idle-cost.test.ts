@@ -51,9 +51,18 @@ describe('idle cost, from the synthesized templates', () => {
     // Every 10 minutes for a month of 730 hours.
     expect(inventory.scheduledRuns.UsageReportDispatcher).toBe(4_380);
     expect(inventory.queueTriggers).toHaveLength(FUNCTIONS.filter((definition) => definition.trigger).length);
-    expect(inventory.secrets).toBe(3);
+    // The client secrets are SSM parameters (no monthly fee) and the session key a table item, by default.
+    expect(inventory.secrets).toBe(0);
     expect(inventory.alarmMetrics).toBeGreaterThan(inventory.alarms - 1);
     expect(inventory.dashboardMetrics).toHaveLength(1);
+  });
+
+  it('prices the two client secrets again (USD 0.40 each) when they are kept in Secrets Manager', () => {
+    const withSecrets = inventoryOf(templates({ secretStore: 'secretsManager' }, 'Secrets'), functionIds);
+    const cost = idleCost(withSecrets, prices, IDLE_COST_OPTIONS);
+
+    expect(withSecrets.secrets).toBe(2);
+    expect(cost.total.minus(defaultCost.total).toFixed(2)).toBe('0.80');
   });
 
   it('is the figure docs/cost.md states for the defaults (change the doc with what adds a monthly cost)', () => {

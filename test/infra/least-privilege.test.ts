@@ -32,11 +32,12 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
       'HEALTH*',
       'PARTNER#*',
       'PARTNER_TENANT#*',
+      'SESSION_KEY*',
       'SUB#*',
     ],
     'dynamodb:BatchGetItem': ['SUB#*'],
     'dynamodb:Query': ['ALERT#*', 'REPORTING_RUNS*', 'SUB#*'],
-    'dynamodb:PutItem': ['ALERT#*', 'APIKEY#*', 'DAYPACK#*', 'PARTNER#*', 'PARTNER_TENANT#*', 'SUB#*'],
+    'dynamodb:PutItem': ['ALERT#*', 'APIKEY#*', 'DAYPACK#*', 'PARTNER#*', 'PARTNER_TENANT#*', 'SESSION_KEY*', 'SUB#*'],
     'dynamodb:UpdateItem': ['ALERT#*', 'APIKEY#*', 'CONTACT#*', 'DAYPACK#*', 'SUB#*'],
     'dynamodb:DeleteItem': ['PARTNER_TENANT#*'],
     'dynamodb:BatchWriteItem': ['REPORTING_RUNS*'],
@@ -56,9 +57,11 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'dynamodb:PutItem': ['ALERT#*', 'SUB#*'],
     'dynamodb:UpdateItem': ['ALERT#*', 'SUB#*'],
   },
+  // The session key item (SESSION_KEY): read by every function that opens sessions or signs contact links, and made
+  // (conditional put) by whichever needs it first.
   Landing: {
-    'dynamodb:GetItem': ['PARTNER_TENANT#*', 'SUB#*'],
-    'dynamodb:PutItem': ['SUB#*'],
+    'dynamodb:GetItem': ['PARTNER_TENANT#*', 'SESSION_KEY*', 'SUB#*'],
+    'dynamodb:PutItem': ['SESSION_KEY*', 'SUB#*'],
     'dynamodb:UpdateItem': ['SUB#*'],
   },
   FulfillmentWebhook: {
@@ -104,15 +107,19 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'dynamodb:UpdateItem': ['SUB#*'],
     'index:Query': ['SUBSTATUS#*'],
   },
-  Portal: {},
+  Portal: { 'dynamodb:GetItem': ['SESSION_KEY*'], 'dynamodb:PutItem': ['SESSION_KEY*'] },
   // The Entra canary asks Entra for a token and opens the landing page: nothing in the table.
   EntraCanary: {},
-  ContactPages: { 'dynamodb:GetItem': ['CONTACT#*'], 'dynamodb:UpdateItem': ['CONTACT#*'] },
+  ContactPages: {
+    'dynamodb:GetItem': ['CONTACT#*', 'SESSION_KEY*'],
+    'dynamodb:PutItem': ['SESSION_KEY*'],
+    'dynamodb:UpdateItem': ['CONTACT#*'],
+  },
   ContactEvents: { 'dynamodb:GetItem': ['CONTACT#*'], 'dynamodb:UpdateItem': ['CONTACT#*'] },
   AlertNotifier: {
-    'dynamodb:GetItem': ['ALERT#*', 'CONTACT#*', 'PARTNER#*', 'SUB#*'],
+    'dynamodb:GetItem': ['ALERT#*', 'CONTACT#*', 'PARTNER#*', 'SESSION_KEY*', 'SUB#*'],
     'dynamodb:Query': ['ALERT#*'],
-    'dynamodb:PutItem': ['ALERT#*'],
+    'dynamodb:PutItem': ['ALERT#*', 'SESSION_KEY*'],
     'dynamodb:UpdateItem': ['ALERT#*', 'CONTACT#*'],
     'index:Query': ['CUSTOMER#*'],
   },

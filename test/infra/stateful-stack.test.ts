@@ -204,24 +204,11 @@ describe('StatefulStack', () => {
   });
 
   describe('the secrets', () => {
-    it('are the two Entra client secrets (publisher app, sign-in app) and the session key, all kept on deletion', () => {
-      template.resourceCountIs('AWS::SecretsManager::Secret', 3);
-      const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
-      for (const secret of secrets)
-        expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-      template.hasOutput('EntraClientSecretArn', {});
-      template.hasOutput('SignInClientSecretArn', {});
+    it('creates no Secrets Manager secret by default: it names the two client secrets’ parameters instead', () => {
+      template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      template.hasOutput('EntraClientSecretParameter', { Value: '/Marketplace/entra/client-secret' });
+      template.hasOutput('SignInClientSecretParameter', { Value: '/Marketplace/sign-in/client-secret' });
       template.hasOutput('TableName', {});
-    });
-
-    it('generates the session key at deploy time: 64 letters and digits nobody types', () => {
-      const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret'));
-      const session = secrets.filter((secret) => String(secret.Properties?.Description).includes('session cookies'));
-      expect(session).toHaveLength(1);
-      expect(session[0]?.Properties?.GenerateSecretString).toMatchObject({
-        PasswordLength: 64,
-        ExcludePunctuation: true,
-      });
     });
   });
 });

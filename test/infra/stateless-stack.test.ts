@@ -396,27 +396,21 @@ describe('StatelessStack', () => {
         .flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]))
         .map((resource) => JSON.stringify(resource));
 
-    it('gives the portal the sign-in app id, its secret and the session secret, and reads only those two secrets', () => {
+    it('gives the portal the sign-in app id, its secret’s parameter and the table of the session key, no secret', () => {
       expect(environmentOf('portal')).toMatchObject({
         SIGN_IN_CLIENT_ID: { Ref: 'SignInClientId' },
-        SIGN_IN_CLIENT_SECRET_ARN: imported(stateful.signInClientSecret.secretArn),
-        SESSION_SECRET_ARN: imported(stateful.sessionSecret.secretArn),
+        SIGN_IN_CLIENT_SECRET_PARAMETER: '/Marketplace/sign-in/client-secret',
+        TABLE_NAME: expect.anything(),
         PORTAL_ASSETS_DIR: '/var/task/portal-assets',
       });
-      expect(secretReads('portal').sort()).toEqual(
-        [
-          JSON.stringify(imported(stateful.signInClientSecret.secretArn)),
-          JSON.stringify(imported(stateful.sessionSecret.secretArn)),
-        ].sort(),
-      );
-      expect(JSON.stringify(statementsOfFunctionRole(template, functionIdOf('portal')))).not.toContain('dynamodb:');
+      expect(environmentOf('portal')).not.toHaveProperty('SESSION_SECRET');
+      expect(secretReads('portal')).toEqual([]);
     });
 
-    it('lets the API and the landing page read the session secret but not the sign-in app’s client secret', () => {
+    it('lets the API and the landing page read the session key item but not the sign-in app’s client secret', () => {
       for (const service of ['api', 'landing']) {
-        expect(environmentOf(service)).toMatchObject({
-          SESSION_SECRET_ARN: imported(stateful.sessionSecret.secretArn),
-        });
+        expect(environmentOf(service)).toHaveProperty('TABLE_NAME');
+        expect(environmentOf(service)).not.toHaveProperty('SIGN_IN_CLIENT_SECRET_PARAMETER');
         expect(environmentOf(service)).not.toHaveProperty('SIGN_IN_CLIENT_SECRET_ARN');
       }
       expect(environmentOf('api')).toMatchObject({
@@ -436,15 +430,6 @@ describe('StatelessStack', () => {
       ]) {
         template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey });
       }
-    });
-
-    it('generates the session secret in the stateful stack and keeps both secrets on stack deletion', () => {
-      const statefulTemplate = Template.fromStack(stateful);
-      statefulTemplate.hasResourceProperties('AWS::SecretsManager::Secret', {
-        GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
-      });
-      const secrets = statefulTemplate.findResources('AWS::SecretsManager::Secret');
-      for (const resource of Object.values(secrets)) expect(resource.DeletionPolicy).toBe('Retain');
     });
   });
 

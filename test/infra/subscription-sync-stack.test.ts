@@ -42,10 +42,8 @@ describe('the subscription sync and the publisher operations in the stateless st
     expect(environmentOf(syncId)).toHaveProperty(ENV.tableName);
     expect(environmentOf(syncId)).toHaveProperty(ENV.lifecycleTopicArn);
     expect(environmentOf(syncId)).toHaveProperty(ENV.entraTenantId);
-    expect(environmentOf(syncId)).toHaveProperty(ENV.entraClientSecretArn);
-    expect(actions).toEqual(
-      expect.arrayContaining(['dynamodb:PutItem', 'sns:Publish', 'secretsmanager:GetSecretValue']),
-    );
+    expect(environmentOf(syncId)).toHaveProperty(ENV.entraClientSecretParameter);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'sns:Publish', 'ssm:GetParameter']));
   });
 
   it('gives the API function the Entra settings the publisher operations need', () => {
@@ -54,7 +52,7 @@ describe('the subscription sync and the publisher operations in the stateless st
 
     expect(environmentOf(apiId)).toHaveProperty(ENV.entraTenantId);
     expect(environmentOf(apiId)).toHaveProperty(ENV.entraClientId);
-    expect(environmentOf(apiId)).toHaveProperty(ENV.entraClientSecretArn);
-    expect(actions).toContain('secretsmanager:GetSecretValue');
+    expect(environmentOf(apiId)).toHaveProperty(ENV.entraClientSecretParameter);
+    expect(actions).toContain('ssm:GetParameter');
   });
 });

@@ -32,10 +32,9 @@ const everything = {
   ENTRA_TENANT_ID: 'tenant-1',
   ENTRA_CLIENT_ID: 'app-1',
   ENTRA_CREDENTIAL_KIND: 'secret',
-  ENTRA_CLIENT_SECRET_ARN: 'arn:secret',
-  SESSION_SECRET_ARN: 'arn:session-secret',
+  ENTRA_CLIENT_SECRET_PARAMETER: '/Marketplace/entra/client-secret',
   SIGN_IN_CLIENT_ID: 'sign-in-app-1',
-  SIGN_IN_CLIENT_SECRET_ARN: 'arn:sign-in-secret',
+  SIGN_IN_CLIENT_SECRET_PARAMETER: '/Marketplace/sign-in/client-secret',
   PORTAL_ASSETS_DIR: '/var/task/portal-assets',
   LANDING_PAGE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/landing',
   PUBLIC_BASE_URL: 'https://api.example.com',
@@ -179,12 +178,26 @@ describe('the API configuration', () => {
 });
 
 describe('the sign-in and session configuration', () => {
-  it('refuses a session secret given twice, or not at all, naming both variables', () => {
-    expect(() => loadPortalConfig({ ...everything, SESSION_SECRET: 'x'.repeat(40) })).toThrow(
-      /set only one of SESSION_SECRET_ARN \(AWS\) and SESSION_SECRET \(local\)/,
+  it('keeps the session key material in the table unless SESSION_SECRET gives it, and refuses neither', () => {
+    expect(loadPortalConfig(everything).sessionSecret).toEqual({ tableName: 'table' });
+    expect(loadLandingConfig(everything).sessionSecret).toEqual({ tableName: 'table' });
+    expect(loadPortalConfig({ ...everything, SESSION_SECRET: 'x'.repeat(40) }).sessionSecret).toEqual({
+      value: 'x'.repeat(40),
+    });
+    expect(() => loadPortalConfig(without('TABLE_NAME'))).toThrow(/TABLE_NAME .* SESSION_SECRET must be set/);
+  });
+
+  it('reads the sign-in client secret from its parameter, a Secrets Manager secret or a value: one of them', () => {
+    expect(loadPortalConfig(everything).signIn.clientSecret).toEqual({
+      parameterName: '/Marketplace/sign-in/client-secret',
+    });
+    const withArn = { ...without('SIGN_IN_CLIENT_SECRET_PARAMETER'), SIGN_IN_CLIENT_SECRET_ARN: 'arn:sign-in-secret' };
+    expect(loadPortalConfig(withArn).signIn.clientSecret).toEqual({ secretArn: 'arn:sign-in-secret' });
+    expect(() => loadPortalConfig({ ...everything, SIGN_IN_CLIENT_SECRET_ARN: 'arn:sign-in-secret' })).toThrow(
+      /set only one of SIGN_IN_CLIENT_SECRET_PARAMETER, SIGN_IN_CLIENT_SECRET_ARN/,
     );
-    expect(() => loadLandingConfig(without('SESSION_SECRET_ARN'))).toThrow(
-      /SESSION_SECRET_ARN .* SESSION_SECRET must be set/,
+    expect(() => loadPortalConfig(without('SIGN_IN_CLIENT_SECRET_PARAMETER'))).toThrow(
+      /SIGN_IN_CLIENT_SECRET_PARAMETER \(the SSM parameter\)/,
     );
   });
 

@@ -111,6 +111,29 @@ describe('checking the Entra credential', () => {
     expect(report.message).toContain('put-secret-value');
   });
 
+  it('names the put-parameter command for a secret kept in an SSM parameter, missing or expiring', async () => {
+    const location = { store: 'parameterStore', name: '/Marketplace/entra/client-secret' } as const;
+    const missing = await checkEntraCredential({
+      inspector: inspectorOf(aSecret({ placeholder: true, location })),
+      clock,
+    });
+    const expiring = await checkEntraCredential({
+      inspector: inspectorOf(aSecret({ location, expiresOn: daysFromNow(10) })),
+      clock,
+    });
+
+    expect(missing).toMatchObject({ ok: false, state: 'placeholder' });
+    expect(missing.message).toMatch(
+      /^Not set: the SSM parameter \/Marketplace\/entra\/client-secret .* does not exist yet/,
+    );
+    for (const report of [missing, expiring]) {
+      expect(report.message).toContain(
+        'aws ssm put-parameter --name /Marketplace/entra/client-secret --type SecureString --overwrite --value',
+      );
+    }
+    expect(expiring).toMatchObject({ ok: true, state: 'expiring', daysLeft: 10 });
+  });
+
   it('tells how to store the expiry of a secret stored without one', async () => {
     const report = await checkEntraCredential({ inspector: inspectorOf(aSecret()), clock });
 

@@ -26,6 +26,16 @@ describe('marketplace configuration', () => {
     });
   });
 
+  it('reads a secret credential from its SSM parameter (the stacks’ default store)', () => {
+    expect(
+      loadMarketplaceConfig({
+        ...base,
+        ENTRA_CREDENTIAL_KIND: 'secret',
+        ENTRA_CLIENT_SECRET_PARAMETER: '/Marketplace/entra/client-secret',
+      }).credential,
+    ).toEqual({ kind: 'secret', secret: { parameterName: '/Marketplace/entra/client-secret' } });
+  });
+
   it('reads the emulator settings of local mode', () => {
     const config = loadMarketplaceConfig({
       ...base,
@@ -50,8 +60,15 @@ describe('marketplace configuration', () => {
   });
 
   it.each([
-    [{ ENTRA_CREDENTIAL_KIND: 'secret' }, /ENTRA_CLIENT_SECRET_ARN.*ENTRA_CLIENT_SECRET/],
+    [
+      { ENTRA_CREDENTIAL_KIND: 'secret' },
+      /ENTRA_CLIENT_SECRET_PARAMETER.*ENTRA_CLIENT_SECRET_ARN.*ENTRA_CLIENT_SECRET/,
+    ],
     [{ ENTRA_CREDENTIAL_KIND: 'secret', ENTRA_CLIENT_SECRET: 'a', ENTRA_CLIENT_SECRET_ARN: 'b' }, /only one/],
+    [
+      { ENTRA_CREDENTIAL_KIND: 'secret', ENTRA_CLIENT_SECRET_PARAMETER: '/a', ENTRA_CLIENT_SECRET_ARN: 'b' },
+      /only one of ENTRA_CLIENT_SECRET_PARAMETER \(AWS\), ENTRA_CLIENT_SECRET_ARN \(AWS\)/,
+    ],
     [{ ENTRA_CREDENTIAL_KIND: 'certificate' }, /ENTRA_CERTIFICATE_SECRET_ARN.*ENTRA_CERTIFICATE_PATH/],
     [{ ENTRA_CREDENTIAL_KIND: 'password' }, /secret, certificate, assertion/],
     [{ ENTRA_CREDENTIAL_KIND: 'assertion', MARKETPLACE_API_BASE_URL: 'http://example.com/api' }, /https/],

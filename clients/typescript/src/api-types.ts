@@ -2393,7 +2393,7 @@ export interface operations {
                      *         "entraCredential": {
                      *           "ok": false,
                      *           "state": "placeholder",
-                     *           "message": "Not set: the Entra client secret still holds the placeholder the stack created, so every Microsoft call fails. aws secretsmanager put-secret-value --secret-id arn:aws:secretsmanager:…:secret:EntraClientSecret… --secret-string '{\"clientSecret\":\"<value>\",\"expiresOn\":\"<YYYY-MM-DD>\"}'"
+                     *           "message": "Not set: the SSM parameter /Marketplace/entra/client-secret holding the Entra client secret does not exist yet, so every Microsoft call fails. aws ssm put-parameter --name /Marketplace/entra/client-secret --type SecureString --overwrite --value '{\"clientSecret\":\"<value>\",\"expiresOn\":\"<YYYY-MM-DD>\"}'"
                      *         }
                      *       }
                      *     }

@@ -42,6 +42,11 @@ export const TABLE_PARTITION = {
   contact: 'CONTACT#',
   /** The local mode's mailbox of confirmation messages (never written in AWS). */
   localMailbox: 'LOCAL_MAILBOX',
+  /**
+   * The key material of the session cookies and contact links (one item, made on first use:
+   * dynamo-session-key-material.ts). Delete it to sign everyone out.
+   */
+  sessionKey: 'SESSION_KEY',
 } as const;
 
 /** Partition-key prefixes of the global index (`gsi1pk`). */

@@ -30,12 +30,12 @@ const httpsUrl = (what: string) =>
   );
 
 /**
- * Where the session cookie keys come from (one of the two), and the public origin when the API is served at a custom
- * domain through CloudFront (set by the stateless stack; unset, the request's `Host` is the origin).
+ * The session secret as a value (local mode, tests; unset in AWS, where the key material is the table's `SESSION_KEY`
+ * item), and the public origin when the API is served at a custom domain through CloudFront (set by the stateless
+ * stack; unset, the request's `Host` is the origin).
  */
 export const SESSION_SETTINGS = {
   [ENV.sessionSecret]: secret(optional()),
-  [ENV.sessionSecretArn]: optional(),
   [ENV.publicBaseUrl]: httpsUrl('the origin users reach the API at, e.g. https://marketplace.contoso.com'),
 };
 
@@ -43,6 +43,7 @@ export const SIGN_IN_SETTINGS = {
   [ENV.signInClientId]: required('the application (client) id of the sign-in app registration'),
   [ENV.signInClientSecret]: secret(optional()),
   [ENV.signInClientSecretArn]: optional(),
+  [ENV.signInClientSecretParameter]: optional(),
   [ENV.signInAuthority]: optional().pipe(
     z
       .enum(['organizations', 'common'], { message: 'must be organizations or common (a multitenant authority)' })
@@ -58,8 +59,17 @@ export const PUBLISHER_ADMIN_SETTINGS = {
   [ENV.publisherAdminGroupId]: optional(),
 };
 
-/** A secret given as a value (local mode) or as a Secrets Manager secret (AWS). */
-export type SecretSource = { readonly value: string } | { readonly secretArn: string };
+/**
+ * A secret given as a value (local mode), an SSM Parameter Store `SecureString` (AWS, the default store) or a
+ * Secrets Manager secret (AWS, with the `secretStore=secretsManager` setting).
+ */
+export type SecretSource =
+  | { readonly value: string }
+  | { readonly parameterName: string }
+  | { readonly secretArn: string };
+
+/** Where the session key material comes from: a value (local mode, tests) or the table's `SESSION_KEY` item. */
+export type SessionSecretSource = { readonly value: string } | { readonly tableName: string };
 
 export interface SignInConfig {
   readonly clientId: string;
@@ -72,33 +82,54 @@ export interface SignInConfig {
   readonly caCertificatePath?: string;
 }
 
-function secretSource(value: string | undefined, secretArn: string | undefined, names: [string, string]): SecretSource {
-  const [valueName, arnName] = names;
-  if (value && secretArn) {
-    throw new ConfigError(`Invalid sign-in configuration: set only one of ${arnName} (AWS) and ${valueName} (local).`);
+function secretSource(
+  value: string | undefined,
+  parameterName: string | undefined,
+  secretArn: string | undefined,
+  names: [string, string, string],
+): SecretSource {
+  const [valueName, parameterVar, arnName] = names;
+  const given = [value && valueName, parameterName && parameterVar, secretArn && arnName].filter(Boolean);
+  if (given.length > 1) {
+    throw new ConfigError(`Invalid sign-in configuration: set only one of ${given.join(', ')}.`);
   }
+  if (parameterName) return { parameterName };
   if (secretArn) return { secretArn };
   if (value) return { value };
   throw new ConfigError(
-    `Invalid sign-in configuration: ${arnName} (the Secrets Manager secret) or, locally, ${valueName} must be set.`,
+    `Invalid sign-in configuration: ${parameterVar} (the SSM parameter), ${arnName} (the Secrets Manager secret) or, ` +
+      `locally, ${valueName} must be set.`,
   );
 }
 
-export function sessionSecretSource(values: z.output<z.ZodObject<typeof SESSION_SETTINGS>>): SecretSource {
-  return secretSource(values[ENV.sessionSecret], values[ENV.sessionSecretArn], [
-    ENV.sessionSecret,
-    ENV.sessionSecretArn,
-  ]);
+/**
+ * The session secret's source: `SESSION_SECRET` when set, otherwise the function's table (`TABLE_NAME`).
+ * @throws ConfigError when neither is set.
+ */
+export function sessionSecretSource(values: {
+  readonly [ENV.sessionSecret]?: string | undefined;
+  readonly [ENV.tableName]?: string | undefined;
+}): SessionSecretSource {
+  const value = values[ENV.sessionSecret];
+  if (value) return { value };
+  const tableName = values[ENV.tableName];
+  if (tableName) return { tableName };
+  throw new ConfigError(
+    `Invalid session configuration: ${ENV.tableName} (the table holding the session key item) or, locally, ` +
+      `${ENV.sessionSecret} must be set.`,
+  );
 }
 
 /** @throws ConfigError when the client secret has no source or two. */
 export function signInConfig(values: z.output<z.ZodObject<typeof SIGN_IN_SETTINGS>>): SignInConfig {
   return {
     clientId: values[ENV.signInClientId],
-    clientSecret: secretSource(values[ENV.signInClientSecret], values[ENV.signInClientSecretArn], [
-      ENV.signInClientSecret,
-      ENV.signInClientSecretArn,
-    ]),
+    clientSecret: secretSource(
+      values[ENV.signInClientSecret],
+      values[ENV.signInClientSecretParameter],
+      values[ENV.signInClientSecretArn],
+      [ENV.signInClientSecret, ENV.signInClientSecretParameter, ENV.signInClientSecretArn],
+    ),
     authority: values[ENV.signInAuthority] ?? 'common',
     ...(values[ENV.signInAuthorityHost] ? { authorityHost: values[ENV.signInAuthorityHost] } : {}),
     ...(values[ENV.entraCaCertPath] ? { caCertificatePath: values[ENV.entraCaCertPath] } : {}),

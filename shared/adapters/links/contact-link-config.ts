@@ -1,12 +1,12 @@
 import * as z from 'zod';
-import { secretValue } from '#shared/adapters/entra/secret-source.ts';
+import { sessionSecretReader } from '#shared/adapters/entra/secret-source.ts';
 import { SESSION_SETTINGS, sessionSecretSource } from '#shared/adapters/entra/sign-in-config.ts';
 import { contactLinkKeyFrom, SignedContactLinks } from '#shared/adapters/links/signed-contact-links.ts';
 import { required } from '#shared/config/settings.ts';
 import { ENV } from '#shared/env-names.ts';
 
 /**
- * What signing or checking contact links needs: the session secret (the link key is derived from it) and the public
+ * What signing or checking contact links needs: the session key material (the link key is derived from it) and the public
  * base URL the links point at. For the Api (confirmation links when a budget or partner is saved), the notifier
  * (unsubscribe links in every alert) and the ContactPages function (which checks them).
  */
@@ -17,11 +17,15 @@ export const CONTACT_LINK_SETTINGS = {
   ),
 };
 
-/** The links of the parsed settings; the secret is read when the first link is made or checked. */
-export function contactLinksOf(values: z.output<z.ZodObject<typeof CONTACT_LINK_SETTINGS>>): SignedContactLinks {
-  const source = sessionSecretSource(values);
+/**
+ * The links of the parsed settings (with the function's `TABLE_NAME`, where the key material is kept unless
+ * `SESSION_SECRET` is set); the material is read when the first link is made or checked.
+ */
+export function contactLinksOf(
+  values: z.output<z.ZodObject<typeof CONTACT_LINK_SETTINGS>> & { readonly [ENV.tableName]?: string },
+): SignedContactLinks {
   return new SignedContactLinks(
-    contactLinkKeyFrom(() => secretValue(source)),
+    contactLinkKeyFrom(sessionSecretReader(sessionSecretSource(values))),
     values[ENV.contactLinksBaseUrl],
   );
 }

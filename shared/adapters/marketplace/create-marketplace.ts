@@ -11,8 +11,8 @@ let credentialStateLogged = false;
  * trusts the same extra CA (locally, the emulator serves Entra and the API with one self-signed certificate).
  * Call once at cold start.
  *
- * When the credential's material is first read (at once for a local value, on the first token request for Secrets
- * Manager), one line is logged if it needs attention (`logCredentialState`: the stack's placeholder, expired,
+ * When the credential's material is first read (at once for a local value, on the first token request for a
+ * parameter or secret), one line is logged if it needs attention (`logCredentialState`: the stack's placeholder, expired,
  * expiring within 30 days, no stored expiry), once per process, from the material just read: no extra secret read.
  * @throws ConfigError (see `createMarketplaceCredential`).
  */
@@ -23,9 +23,10 @@ export async function createHttpMarketplace(
       readonly credentialStateLogger?: CredentialStateLogger;
     } = {},
 ): Promise<HttpMarketplace> {
-  const { readSecret, assertionProvider, onFirstRead, credentialStateLogger, ...options } = deps;
+  const { readSecret, readParameter, assertionProvider, onFirstRead, credentialStateLogger, ...options } = deps;
   const credential = await createMarketplaceCredential(config, {
     ...(readSecret ? { readSecret } : {}),
+    ...(readParameter ? { readParameter } : {}),
     ...(assertionProvider ? { assertionProvider } : {}),
     onFirstRead: (description) => {
       onFirstRead?.(description);

@@ -20,7 +20,7 @@ import type { MarketplaceConfig } from './marketplace-config.ts';
 export class ConfiguredCredentialInspector implements EntraCredentialInspector {
   constructor(
     private readonly config: MarketplaceConfig,
-    private readonly deps: Pick<MarketplaceCredentialDeps, 'readSecret' | 'countSecretVersions'> = {},
+    private readonly deps: Pick<MarketplaceCredentialDeps, 'readSecret' | 'readParameter' | 'countSecretVersions'> = {},
   ) {}
 
   describe(): Promise<EntraCredentialDescription> {

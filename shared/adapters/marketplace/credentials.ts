@@ -22,6 +22,11 @@ import {
   type GetTokenOptions,
   type TokenCredential,
 } from '@azure/identity';
+import {
+  MissingParameterError,
+  type ParameterReader,
+  secureParameterReader,
+} from '#shared/adapters/parameters/secure-parameter.ts';
 import { ConfigError } from '#shared/config/load-settings.ts';
 import { ENV } from '#shared/env-names.ts';
 import type {
@@ -29,7 +34,7 @@ import type {
   EntraCredentialDescription,
 } from '#shared/use-cases/operations/ports/entra-credential-inspector.ts';
 import type { EntraCredentialKind, MarketplaceConfig } from './marketplace-config.ts';
-import { parseStoredClientSecret, type StoredClientSecret } from './stored-client-secret.ts';
+import { PLACEHOLDER_FIELD, parseStoredClientSecret, type StoredClientSecret } from './stored-client-secret.ts';
 import { trustedCas } from './trusted-certificates.ts';
 
 /**
@@ -104,6 +109,8 @@ export const powertoolsSecretReader: SecretReader = async (secretId) => {
 export interface MarketplaceCredentialDeps {
   /** Default: Powertools `getSecret` (Secrets Manager). */
   readonly readSecret?: SecretReader;
+  /** Default: Powertools' SSM provider with decryption (`secureParameterReader`). */
+  readonly readParameter?: ParameterReader;
   /**
    * Called once with what the credential's material says (placeholder, expiry) when it is first read: at once for a
    * value in the environment or a file, on the first token request for a secret in Secrets Manager (so watching the
@@ -153,6 +160,7 @@ export async function createMarketplaceCredential(
   const options = identityOptions({ authorityHost: config.authorityHost, caCertificatePem });
   const { tenantId, clientId } = config;
   const readSecret = deps.readSecret ?? powertoolsSecretReader;
+  const readParameter = deps.readParameter ?? secureParameterReader();
   const source = config.credential;
   let credential: TokenCredential;
   switch (source.kind) {
@@ -168,11 +176,17 @@ export async function createMarketplaceCredential(
           options,
         );
       } else {
-        const location = { store: 'secretsManager', name: secret.secretArn } as const;
+        const location: CredentialLocation =
+          'parameterName' in secret
+            ? { store: 'parameterStore', name: secret.parameterName }
+            : { store: 'secretsManager', name: secret.secretArn };
         credential = new MaterialBackedCredential(
-          () => readSecret(secret.secretArn),
+          () =>
+            'parameterName' in secret
+              ? storedParameter(readParameter, secret.parameterName)
+              : readSecret(secret.secretArn),
           (material) => new ClientSecretCredential(tenantId, clientId, material, options),
-          (material) => usableClientSecret(parseStoredClientSecret(material), secret.secretArn),
+          (material) => usableClientSecret(parseStoredClientSecret(material), location.name, location.store),
           firstReadOnce(deps.onFirstRead, (material) => describeSecret(parseStoredClientSecret(material), location)),
         );
       }
@@ -254,22 +268,49 @@ async function readCaFile(path: string): Promise<string> {
  * @throws PlaceholderSecretError for the stack's placeholder: Entra would refuse it, and the operator needs the command
  *   that fixes it rather than Entra's "invalid client secret".
  */
-function usableClientSecret(stored: StoredClientSecret, where: string): string {
-  if (stored.placeholder) throw new PlaceholderSecretError(where);
+function usableClientSecret(stored: StoredClientSecret, where: string, store?: CredentialLocation['store']): string {
+  if (stored.placeholder) throw new PlaceholderSecretError(where, store);
   return stored.clientSecret;
 }
 
-/** The Entra client secret still holds the placeholder the stateful stack created. */
+/**
+ * The Entra client secret has not been set: its SSM parameter does not exist yet, or its Secrets Manager secret still
+ * holds the placeholder the stateful stack created.
+ */
 export class PlaceholderSecretError extends Error {
-  constructor(readonly where: string) {
+  constructor(
+    readonly where: string,
+    store?: CredentialLocation['store'],
+  ) {
+    const value = `'{"clientSecret":"<value>","expiresOn":"<YYYY-MM-DD>"}'`;
     super(
-      where.startsWith('arn:')
-        ? `The Entra client secret ${where} still holds the placeholder the stack created: put the app's client secret ` +
-            `there with aws secretsmanager put-secret-value --secret-id ${where} --secret-string ` +
-            `'{"clientSecret":"<value>","expiresOn":"<YYYY-MM-DD>"}' (docs/deploy.md)`
-        : `${where} holds the placeholder, not a client secret: set it to the Entra app's client secret`,
+      store === 'parameterStore'
+        ? `The Entra client secret is not set: the SSM parameter ${where} does not exist yet. Create it with aws ssm ` +
+            `put-parameter --name ${where} --type SecureString --overwrite --value ${value} (docs/deploy.md)`
+        : where.startsWith('arn:')
+          ? `The Entra client secret ${where} still holds the placeholder the stack created: put the app's client ` +
+            `secret there with aws secretsmanager put-secret-value --secret-id ${where} --secret-string ${value} ` +
+            '(docs/deploy.md)'
+          : `${where} holds the placeholder, not a client secret: set it to the Entra app's client secret`,
     );
     this.name = new.target.name;
+  }
+}
+
+/**
+ * The parameter's value, or, while it does not exist, a stored placeholder marker (stored-client-secret.ts): a
+ * missing parameter is this store's placeholder, reported as such by the health check, the canary and the cold-start
+ * log line, and refused before any call to Entra.
+ * @throws Error when the parameter exists but cannot be read (permissions, throttling).
+ */
+async function storedParameter(read: ParameterReader, parameterName: string): Promise<string> {
+  try {
+    return await read(parameterName);
+  } catch (error) {
+    if (error instanceof MissingParameterError) {
+      return JSON.stringify({ [PLACEHOLDER_FIELD]: `SSM parameter ${parameterName} does not exist yet` });
+    }
+    throw error;
   }
 }
 
@@ -281,7 +322,7 @@ export class PlaceholderSecretError extends Error {
  */
 export async function describeMarketplaceCredential(
   config: MarketplaceConfig,
-  deps: Pick<MarketplaceCredentialDeps, 'readSecret' | 'countSecretVersions'> = {},
+  deps: Pick<MarketplaceCredentialDeps, 'readSecret' | 'readParameter' | 'countSecretVersions'> = {},
 ): Promise<EntraCredentialDescription> {
   const readSecret = deps.readSecret ?? powertoolsSecretReader;
   const source = config.credential;
@@ -294,6 +335,14 @@ export async function describeMarketplaceCredential(
           name: ENV.entraClientSecret,
         });
       }
+      if ('parameterName' in secret) {
+        const material = await storedParameter(deps.readParameter ?? secureParameterReader(), secret.parameterName);
+        return describeSecret(parseStoredClientSecret(material), {
+          store: 'parameterStore',
+          name: secret.parameterName,
+        });
+      }
+      // Secrets Manager only: the stack's secret starts with a generated value, told apart by its single version.
       const [stored, versions] = await Promise.all([
         readSecret(secret.secretArn).then(parseStoredClientSecret),
         deps.countSecretVersions?.(secret.secretArn),

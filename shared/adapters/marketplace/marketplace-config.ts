@@ -14,8 +14,14 @@ export type EntraCredentialKind = 'secret' | 'certificate' | 'assertion';
 
 /** Where the credential material is. Exactly one source per kind. */
 export type EntraCredentialSource =
-  /** Client secret: from the environment (local mode only) or from Secrets Manager (AWS). */
-  | { readonly kind: 'secret'; readonly secret: { readonly value: string } | { readonly secretArn: string } }
+  /**
+   * Client secret: from the environment (local mode only), an SSM Parameter Store SecureString (AWS, the stacks'
+   * default) or Secrets Manager (AWS, the `secretStore=secretsManager` setting).
+   */
+  | {
+      readonly kind: 'secret';
+      readonly secret: { readonly value: string } | { readonly parameterName: string } | { readonly secretArn: string };
+    }
   /** Client certificate: a PEM holding the certificate and its private key, in Secrets Manager or a file. */
   | {
       readonly kind: 'certificate';
@@ -76,6 +82,7 @@ export const MARKETPLACE_SETTINGS = {
   }),
   [ENV.entraClientSecret]: secret(optional()),
   [ENV.entraClientSecretArn]: optional(),
+  [ENV.entraClientSecretParameter]: optional(),
   [ENV.entraCertificateSecretArn]: optional(),
   [ENV.entraCertificatePath]: optional(),
   [ENV.entraAssertionFile]: optional(),
@@ -96,7 +103,8 @@ type MarketplaceSettings = z.output<z.ZodObject<typeof MARKETPLACE_SETTINGS>>;
 /**
  * Reads the marketplace client's configuration.
  *
- * - `ENTRA_CREDENTIAL_KIND=secret`: `ENTRA_CLIENT_SECRET_ARN` (AWS) or `ENTRA_CLIENT_SECRET` (local only), one of them.
+ * - `ENTRA_CREDENTIAL_KIND=secret`: `ENTRA_CLIENT_SECRET_PARAMETER` or `ENTRA_CLIENT_SECRET_ARN` (AWS) or
+ *   `ENTRA_CLIENT_SECRET` (local only), one of them.
  * - `certificate`: `ENTRA_CERTIFICATE_SECRET_ARN` or `ENTRA_CERTIFICATE_PATH` (PEM with the private key), one of them.
  * - `assertion`: optionally `ENTRA_ASSERTION_FILE`; otherwise pass an `AssertionProvider` in code.
  * @throws ConfigError naming every missing, conflicting or invalid variable and what to set instead.
@@ -128,17 +136,21 @@ function credentialSource(values: MarketplaceSettings): EntraCredentialSource {
   };
   if (kind === 'secret') {
     const value = values[ENV.entraClientSecret];
+    const parameterName = values[ENV.entraClientSecretParameter];
     const secretArn = values[ENV.entraClientSecretArn];
-    if (value && secretArn) {
-      return fail(
-        `set only one of ${ENV.entraClientSecretArn} (AWS) and ${ENV.entraClientSecret} (local mode), not both`,
-      );
-    }
+    const given = [
+      parameterName && `${ENV.entraClientSecretParameter} (AWS)`,
+      secretArn && `${ENV.entraClientSecretArn} (AWS)`,
+      value && `${ENV.entraClientSecret} (local mode)`,
+    ].filter(Boolean);
+    if (given.length > 1) return fail(`set only one of ${given.join(', ')}`);
+    if (parameterName) return { kind, secret: { parameterName } };
     if (secretArn) return { kind, secret: { secretArn } };
     if (value) return { kind, secret: { value } };
     return fail(
-      `${ENV.entraCredentialKind}=secret needs ${ENV.entraClientSecretArn} (the Secrets Manager secret holding the ` +
-        `client secret) or, locally, ${ENV.entraClientSecret}`,
+      `${ENV.entraCredentialKind}=secret needs ${ENV.entraClientSecretParameter} (the SSM SecureString parameter ` +
+        `holding the client secret), ${ENV.entraClientSecretArn} (a Secrets Manager secret) or, locally, ` +
+        `${ENV.entraClientSecret}`,
     );
   }
   if (kind === 'certificate') {

@@ -37,8 +37,8 @@ export async function checkEntraCredential(deps: {
       ok: false,
       state: 'unreadable',
       message:
-        `The Entra credential could not be read (${name}): check that the secret exists, holds a value, and that ` +
-        'this function may read it (the function logs the cause).',
+        `The Entra credential could not be read (${name}): check that the parameter or secret exists, holds a value, ` +
+        'and that this function may read it (the function logs the cause).',
     };
   }
   const assessment = assessEntraCredential(description, deps.clock.now());
@@ -62,7 +62,9 @@ function messageFor(
   const put = putCommand(description);
   switch (state) {
     case 'placeholder':
-      return `Not set: the Entra client secret still holds the placeholder the stack created, so every Microsoft call fails. ${put}`;
+      return description.location.store === 'parameterStore'
+        ? `Not set: the SSM parameter ${description.location.name} holding the Entra client secret does not exist yet, so every Microsoft call fails. ${put}`
+        : `Not set: the Entra client secret still holds the placeholder the stack created, so every Microsoft call fails. ${put}`;
     case 'expired':
       return `Expired on ${expiresOn}: every Microsoft call fails. ${renewal(description)} ${put}`;
     case 'expiring':
@@ -94,6 +96,8 @@ function putCommand(description: EntraCredentialDescription): string {
       ? 'file://certificate-and-key.pem'
       : `'{"clientSecret":"<value>","expiresOn":"<YYYY-MM-DD>"}'`;
   switch (location.store) {
+    case 'parameterStore':
+      return `aws ssm put-parameter --name ${location.name} --type SecureString --overwrite --value ${value}`;
     case 'secretsManager':
       return `aws secretsmanager put-secret-value --secret-id ${location.name} --secret-string ${value}`;
     case 'environment':

@@ -2,8 +2,11 @@ import type { EntraCredentialFacts } from '#shared/domain/entra-credential.ts';
 
 /** Where the credential material is kept, so a message can say where to put a new one. */
 export interface CredentialLocation {
-  /** `secretsManager`: `name` is the secret's ARN; `environment`: a variable (local mode); `file`: a path. */
-  readonly store: 'secretsManager' | 'environment' | 'file';
+  /**
+   * `parameterStore`: `name` is an SSM SecureString parameter's name; `secretsManager`: the secret's ARN;
+   * `environment`: a variable (local mode); `file`: a path.
+   */
+  readonly store: 'parameterStore' | 'secretsManager' | 'environment' | 'file';
   readonly name: string;
 }
 
