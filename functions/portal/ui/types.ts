@@ -162,7 +162,11 @@ export interface AlertHistory {
 export interface Partner {
   readonly id: string;
   readonly name: string;
+  readonly contactStates?: readonly ContactStateJson[];
 }
+
+/** The answer of `POST …/contacts/{contact}/confirmation`: the contact's state and when the message went out. */
+export type ContactConfirmationJson = ContactStateJson & { readonly confirmationSentAt: string };
 
 export type CreditState = 'ok' | 'warning' | 'approvalRequired' | 'purchaseBlocked';
 
