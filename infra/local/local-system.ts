@@ -39,7 +39,6 @@ import {
 } from '#shared/adapters/aws-clients.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
-import { DynamoLocalMailbox } from '#shared/adapters/dynamodb/dynamo-local-mailbox.ts';
 import { ENV } from '#shared/env-names.ts';
 import { systemClock, takeSystemClockControl } from '#shared/use-cases/ports/clock.ts';
 
@@ -174,8 +173,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       [ENV.landingPageUrl]: `${apiUrl}/landing`,
       // Confirm and unsubscribe links sent to alert contacts point at this server (the contact pages).
       [ENV.contactLinksBaseUrl]: apiUrl,
-      // No SES or SMS here: confirmation messages are kept in the table (DynamoLocalMailbox).
-      [ENV.localMailbox]: 'true',
+      // Confirmation messages go through the same local SES and SMS stand-ins as the alerts (not LOCAL_MAILBOX, which
+      // the handler tests use): the mail viewer and the SMS stand-in's /messages show them with their links.
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
@@ -201,7 +200,6 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     const schedules = started.schedules;
     const clockEndpoint = localClockEndpoint({ clock, schedules, bootstrapToken: bootstrapKey.token });
     const contactsEndpoint = localContactsEndpoint({
-      mailbox: new DynamoLocalMailbox(createDocumentClient(endpoints), resources[MAIN_TABLE.envVar] ?? ''),
       sns: createSnsClient(endpoints),
       deliveryEventsTopicArn: resources[DELIVERY_EVENTS_TOPIC.envVar] ?? '',
       bootstrapToken: bootstrapKey.token,
