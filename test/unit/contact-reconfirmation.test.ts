@@ -151,6 +151,25 @@ describe('asking a contact to confirm again', () => {
     expect(world.channels.emails).toHaveLength(1);
   });
 
+  it('answers 409 and sends nothing when the state changed between reading and reopening it', async () => {
+    const world = aContactWorld();
+    world.states.put(email, 'bounced');
+    // A complaint recorded by the delivery events while the request runs.
+    const claim = world.states.claim.bind(world.states);
+    world.states.claim = async (contact, at, hours) => {
+      await world.states.markUndeliverable(contact, 'complained', at);
+      return claim(contact, at, hours);
+    };
+
+    await expect(requestContactConfirmation(world.lifecycle, customer, email, context)).rejects.toThrow(
+      /changed while asking \(it was bounced\): read the contact states again/,
+    );
+    expect(await statusOf(world, email)).toBe('complained');
+    expect(world.channels.emails).toEqual([]);
+    // The claim was given back: nothing went out, so the next request is not held back by this one.
+    expect(world.states.confirmationSentAt.size).toBe(0);
+  });
+
   it('registers a contact listed before contact states existed, and asks it', async () => {
     const world = aContactWorld();
 
