@@ -412,6 +412,14 @@ const contactState = z.object({
   mutedRules: z
     .array(z.enum(ALERT_RULES as [AlertRule, ...AlertRule[]]))
     .meta({ description: 'Rules the contact unsubscribed from one by one' }),
+  reconfirmingFrom: z
+    .enum(['bounced', 'complained', 'optedOut'])
+    .optional()
+    .meta({
+      description:
+        'On a `pending` contact asked to confirm again (docs/alerts.md "Asking again"): the status it had. It gets ' +
+        'alerts again only once the person confirms',
+    }),
 });
 
 const contactStates = z.array(contactState).meta({

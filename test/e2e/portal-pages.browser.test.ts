@@ -398,6 +398,7 @@ describe('the portal pages in a real browser', () => {
     const item = page.locator('#partner-contacts li', { hasText: 'credit@reseller.example' });
     expect(await item.getAttribute('data-contact-status')).toBe('pending');
     expect(await item.textContent()).toContain('confirmation pending');
+    expect(await item.textContent()).toContain('asked again after it unsubscribed');
     const post = server.requests.slice(before).find((request) => request.method === 'POST');
     expect(post?.path).toBe(`/v1/partners/${PARTNER_ID}/contacts/credit%40reseller.example/confirmation`);
     expect(post?.headers['x-csrf-token']).toBe(FIXTURE_CSRF_TOKEN);

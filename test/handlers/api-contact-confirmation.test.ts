@@ -110,6 +110,7 @@ describe('asking a contact to confirm again through the API', () => {
     expect(bodyOf(answer)).toMatchObject({
       address: optedOutEmail,
       status: 'pending',
+      reconfirmingFrom: 'optedOut',
       confirmationSentAt: expect.any(String),
     });
     const mails = await sentTo(optedOutEmail);
@@ -117,7 +118,7 @@ describe('asking a contact to confirm again through the API', () => {
     expect(mails.every((mail) => mail.subject?.includes('アラートの受信確認'))).toBe(true);
     const budget = await call('GET', `/v1/subscriptions/${subscription.id}/budget`, keys.customer);
     expect(bodyOf(budget).contactStates).toContainEqual(
-      expect.objectContaining({ address: optedOutEmail, status: 'pending' }),
+      expect.objectContaining({ address: optedOutEmail, status: 'pending', reconfirmingFrom: 'optedOut' }),
     );
   });
 

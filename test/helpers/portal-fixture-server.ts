@@ -121,7 +121,13 @@ export async function startPortalFixtureServer(assetsDir: string): Promise<Porta
         return json(429, { error: { code: 'TooManyRequestsError', message: RESEND_TOO_SOON_MESSAGE } });
       }
       const at = new Date().toISOString();
-      return json(202, { ...state, status: 'pending', since: at, confirmationSentAt: at });
+      return json(202, {
+        ...state,
+        status: 'pending',
+        since: at,
+        reconfirmingFrom: state.status,
+        confirmationSentAt: at,
+      });
     }
     if (method === 'POST' && path === `${partner}/approvals`) {
       const approval = body as { subscriptionId: string; expiresAt: string };

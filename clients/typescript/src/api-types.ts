@@ -1174,6 +1174,11 @@ export interface components {
             confirmationSentAt: string;
             /** @description Rules the contact unsubscribed from one by one */
             mutedRules: ("budgetThreshold" | "budgetForecast" | "spike" | "provisionalCreditExceeded" | "monthStartBlocked" | "currentStatusBlocked" | "chargesOverCreditLevel" | "plannedOverCreditLevel" | "purchaseChangeRejected")[];
+            /**
+             * @description On a `pending` contact asked to confirm again (docs/alerts.md "Asking again"): the status it had. It gets alerts again only once the person confirms
+             * @enum {string}
+             */
+            reconfirmingFrom?: "bounced" | "complained" | "optedOut";
             /** @description When the status was entered */
             since: string | null;
             /**
@@ -1189,6 +1194,11 @@ export interface components {
             channel: "email" | "sms";
             /** @description Rules the contact unsubscribed from one by one */
             mutedRules: ("budgetThreshold" | "budgetForecast" | "spike" | "provisionalCreditExceeded" | "monthStartBlocked" | "currentStatusBlocked" | "chargesOverCreditLevel" | "plannedOverCreditLevel" | "purchaseChangeRejected")[];
+            /**
+             * @description On a `pending` contact asked to confirm again (docs/alerts.md "Asking again"): the status it had. It gets alerts again only once the person confirms
+             * @enum {string}
+             */
+            reconfirmingFrom?: "bounced" | "complained" | "optedOut";
             /** @description When the status was entered */
             since: string | null;
             /**

@@ -43,6 +43,13 @@ const CONTACT_STATE_TEXT: Readonly<Record<ContactStateJson['status'], MessageKey
   unknown: 'contactStateUnknown',
 };
 
+/** Why a pending contact is pending again: what it did before the owner asked it to confirm anew. */
+const RECONFIRMING_TEXT: Readonly<Record<NonNullable<ContactStateJson['reconfirmingFrom']>, MessageKey>> = {
+  bounced: 'contactReconfirmingBounced',
+  complained: 'contactReconfirmingComplained',
+  optedOut: 'contactReconfirmingOptedOut',
+};
+
 /**
  * Each contact with its delivery state ("confirmation pending", "bounced", …) and the rules it muted, so whoever
  * edits the contacts sees who actually receives alerts. Empty when there are no contacts.
@@ -74,7 +81,8 @@ function contactStateText(texts: Texts, state: ContactStateJson): string {
     state.mutedRules.length > 0
       ? ` (${texts.t('contactStateMuted', { rules: state.mutedRules.map((rule) => ruleText(texts, rule)).join(', ') })})`
       : '';
-  return ` — ${texts.t(CONTACT_STATE_TEXT[state.status] ?? 'contactStateUnknown')}${muted}`;
+  const again = state.reconfirmingFrom ? ` (${texts.t(RECONFIRMING_TEXT[state.reconfirmingFrom])})` : '';
+  return ` — ${texts.t(CONTACT_STATE_TEXT[state.status] ?? 'contactStateUnknown')}${again}${muted}`;
 }
 
 function resendButton(

@@ -127,6 +127,7 @@ export interface ContactStateJson {
   readonly status: 'pending' | 'active' | 'bounced' | 'complained' | 'optedOut' | 'unknown';
   readonly since: string | null;
   readonly mutedRules: readonly string[];
+  readonly reconfirmingFrom?: 'bounced' | 'complained' | 'optedOut';
 }
 
 /** The body of `PUT /v1/subscriptions/{id}/budget` (`budgetSchema` in functions/api/schema.ts). */
