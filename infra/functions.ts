@@ -689,6 +689,20 @@ export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
   // Also served by the greedy route below; stated so the reporter's runs show in the route list (`npm run report`).
   { path: '/v1/reporting/runs', methods: ['GET', 'POST'], functionId: API_FUNCTION.id, auth: 'apiKey' },
   { path: '/v1/{proxy+}', methods: ['ANY'], functionId: API_FUNCTION.id, auth: 'apiKey' },
+  // Also served by the greedy route; routes of their own so that their tighter throttle (each request may send an
+  // e-mail or an SMS the publisher pays for) is not shared with the rest of /v1.
+  {
+    path: '/v1/subscriptions/{subscriptionId}/contacts/{contact}/confirmation',
+    methods: ['POST'],
+    functionId: API_FUNCTION.id,
+    auth: 'apiKey',
+  },
+  {
+    path: '/v1/partners/{partnerId}/contacts/{contact}/confirmation',
+    methods: ['POST'],
+    functionId: API_FUNCTION.id,
+    auth: 'apiKey',
+  },
   // The API's description (OpenAPI 3.1) and its readable page: public, so literal routes of their own (the Api
   // function recognises public routes by their route key).
   { path: '/openapi.json', methods: ['GET'], functionId: API_FUNCTION.id, auth: 'public' },

@@ -18,12 +18,17 @@ export interface RouteThrottle {
  * - `/webhook` and `/landing`: 25/s, burst 50. Microsoft sends a few calls per purchase or change, and a buyer opens
  *   the landing page once or twice; 25/s absorbs a renewal-day burst with room to spare.
  * - Sign-in, health, the API description: 10/s, a few per user session. Reporting runs: 5/s, an operator tool.
+ *   Contact confirmation requests: 5/s, each may send a message.
  */
 export const ROUTE_THROTTLES: Readonly<Record<string, RouteThrottle>> = {
   '/health': { rateLimit: 10, burstLimit: 20 },
   '/v1/usage': { rateLimit: 50, burstLimit: 100 },
   '/v1/reporting/runs': { rateLimit: 5, burstLimit: 10 },
   '/v1/{proxy+}': { rateLimit: 50, burstLimit: 100 },
+  // A confirmation message per accepted request (at most one per contact a day, docs/alerts.md "Asking again"): a
+  // person presses the button now and then.
+  '/v1/subscriptions/{subscriptionId}/contacts/{contact}/confirmation': { rateLimit: 5, burstLimit: 10 },
+  '/v1/partners/{partnerId}/contacts/{contact}/confirmation': { rateLimit: 5, burstLimit: 10 },
   '/openapi.json': { rateLimit: 10, burstLimit: 20 },
   '/docs/api': { rateLimit: 10, burstLimit: 20 },
   '/landing': { rateLimit: 25, burstLimit: 50 },

@@ -10,6 +10,7 @@ import { revokeApiKey } from '#shared/use-cases/access/revoke-api-key.ts';
 import { getBudget } from '#shared/use-cases/alerts/get-budget.ts';
 import { listAlertHistory } from '#shared/use-cases/alerts/list-alert-history.ts';
 import { listAlertOutbox } from '#shared/use-cases/alerts/list-alert-outbox.ts';
+import { requestBudgetContactConfirmation } from '#shared/use-cases/alerts/request-budget-contact-confirmation.ts';
 import { saveBudget } from '#shared/use-cases/alerts/save-budget.ts';
 import { getSubscriptionUsage } from '#shared/use-cases/billing/get-subscription-usage.ts';
 import { getPrepaidTerm } from '#shared/use-cases/day-packs/get-prepaid-term.ts';
@@ -24,6 +25,7 @@ import { approvePurchaseChange } from '#shared/use-cases/partners/approve-purcha
 import { getPartner } from '#shared/use-cases/partners/get-partner.ts';
 import { linkPartnerCustomer } from '#shared/use-cases/partners/link-partner-customer.ts';
 import { releasePurchaseBlock } from '#shared/use-cases/partners/release-purchase-block.ts';
+import { requestPartnerContactConfirmation } from '#shared/use-cases/partners/request-partner-contact-confirmation.ts';
 import { savePartner } from '#shared/use-cases/partners/save-partner.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { docsRoutes } from './docs-routes.ts';
@@ -32,6 +34,7 @@ import {
   alertHistoryQuerySchema,
   approvalSchema,
   budgetSchema,
+  contactParamSchema,
   createApiKeySchema,
   creditLevelsSchema,
   idParamSchema,
@@ -55,6 +58,9 @@ export interface Route {
 
 const pathParam = (event: APIGatewayProxyEventV2, name: string) =>
   parseWith(idParamSchema, event.pathParameters?.[name], `path.${name}`);
+
+const contactParam = (event: APIGatewayProxyEventV2) =>
+  parseWith(contactParamSchema, event.pathParameters?.contact, 'path.contact');
 
 const queryOf = <T extends Parameters<typeof parseWith>[0]>(event: APIGatewayProxyEventV2, schema: T) =>
   parseWith(schema, event.queryStringParameters ?? {}, 'query');
@@ -170,6 +176,22 @@ function alertRoutes(deps: ApiDependencies): Route[] {
       path: '/v1/subscriptions/{subscriptionId}/budget',
       handler: async (event, { principal }) =>
         jsonResponse(200, await getBudget(deps, principal, pathParam(event, 'subscriptionId'))),
+    },
+    {
+      method: 'POST',
+      path: '/v1/subscriptions/{subscriptionId}/contacts/{contact}/confirmation',
+      handler: async (event, { principal }) => {
+        const input = { subscriptionId: pathParam(event, 'subscriptionId'), contact: contactParam(event) };
+        return jsonResponse(202, await requestBudgetContactConfirmation(deps, principal, input));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/partners/{partnerId}/contacts/{contact}/confirmation',
+      handler: async (event, { principal }) => {
+        const input = { partnerId: pathParam(event, 'partnerId'), contact: contactParam(event) };
+        return jsonResponse(202, await requestPartnerContactConfirmation(deps, principal, input));
+      },
     },
     {
       method: 'PUT',

@@ -15,6 +15,12 @@ export type CreateApiKeyBody = z.infer<typeof createApiKeySchema>;
 /** Path parameters that are ids: bounded, so a 10 kB "id" is a 400 and never reaches DynamoDB. */
 export const idParamSchema = z.string().trim().min(1).max(100);
 
+/**
+ * The `{contact}` path parameter: an e-mail address or an E.164 phone number (percent-encoded or not). Bounded
+ * here; what it is, is the use case's to say (`parseContactParam`), so the 400 names the field either way.
+ */
+export const contactParamSchema = z.string().trim().min(1).max(320);
+
 /** `POST /v1/day-packs` (publisher). */
 export const issueDayPacksSchema = z.strictObject({
   productKey: z.string().trim().min(1).max(100),

@@ -1,24 +1,21 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { DynamoLocalMailbox } from '#shared/adapters/dynamodb/dynamo-local-mailbox.ts';
 
 /**
- * The local mode's stand-ins for what SES and End User Messaging SMS do around a contact, on the local HTTP API
- * only (not one of `HTTP_ROUTES`, so API Gateway never has them), behind the bootstrap publisher key:
- * - `GET /_local/mailbox`: the confirmation messages that would have been sent, newest first, with their links;
- * - `POST /_local/delivery-events` with an SES or SMS event as the body (e.g. `events/delivery/ses-bounce-permanent.json`
- *   with your address): published to the DeliveryEvents topic, where the ContactEvents function picks it up as in AWS
- *   (the local channels emit no events of their own).
+ * The local mode's stand-in for what SES and End User Messaging SMS report about a contact, on the local HTTP API
+ * only (not one of `HTTP_ROUTES`, so API Gateway never has it), behind the bootstrap publisher key:
+ * `POST /_local/delivery-events` with an SES or SMS event as the body (e.g. `events/delivery/ses-bounce-permanent.json`
+ * with your address): published to the DeliveryEvents topic, where the ContactEvents function picks it up as in AWS
+ * (the local channels emit no events of their own). The confirmation messages themselves are in the local SES
+ * stand-in's mail viewer and the SMS stand-in's `/messages`, as the alerts are.
  */
-export const LOCAL_MAILBOX_PATH = '/_local/mailbox';
 export const LOCAL_DELIVERY_EVENTS_PATH = '/_local/delivery-events';
 
 /** An SES or SMS event is a few KB. */
 const MAX_BODY_BYTES = 64 * 1024;
 
 export function localContactsEndpoint(deps: {
-  readonly mailbox: DynamoLocalMailbox;
   readonly sns: SNSClient;
   readonly deliveryEventsTopicArn: string;
   readonly bootstrapToken: string;
@@ -30,7 +27,7 @@ export function localContactsEndpoint(deps: {
   };
 
   return async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<boolean> => {
-    if (url.pathname !== LOCAL_MAILBOX_PATH && url.pathname !== LOCAL_DELIVERY_EVENTS_PATH) return false;
+    if (url.pathname !== LOCAL_DELIVERY_EVENTS_PATH) return false;
     const body = await readBody(request);
     if (!authorized(request)) {
       reply(response, 401, {
@@ -38,11 +35,7 @@ export function localContactsEndpoint(deps: {
       });
       return true;
     }
-    if (url.pathname === LOCAL_MAILBOX_PATH && request.method === 'GET') {
-      reply(response, 200, { messages: await deps.mailbox.listRecent(100) });
-      return true;
-    }
-    if (url.pathname === LOCAL_DELIVERY_EVENTS_PATH && request.method === 'POST') {
+    if (request.method === 'POST') {
       if (body === undefined || !isJsonObject(body)) {
         reply(response, 400, { message: 'Send one SES or SMS event as a JSON object (see events/delivery/).' });
         return true;
@@ -54,7 +47,7 @@ export function localContactsEndpoint(deps: {
       return true;
     }
     reply(response, 405, {
-      message: `${request.method} is not allowed here: GET ${LOCAL_MAILBOX_PATH}, POST ${LOCAL_DELIVERY_EVENTS_PATH}.`,
+      message: `${request.method} is not allowed here: POST ${LOCAL_DELIVERY_EVENTS_PATH}.`,
     });
     return true;
   };

@@ -46,7 +46,6 @@ import {
 } from '#shared/adapters/aws-clients.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
-import { DynamoLocalMailbox } from '#shared/adapters/dynamodb/dynamo-local-mailbox.ts';
 import { ENV } from '#shared/env-names.ts';
 import { systemClock, takeSystemClockControl } from '#shared/use-cases/ports/clock.ts';
 
@@ -181,8 +180,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       [ENV.landingPageUrl]: `${apiUrl}/landing`,
       // Confirm and unsubscribe links sent to alert contacts point at this server (the contact pages).
       [ENV.contactLinksBaseUrl]: apiUrl,
-      // No SES or SMS here: confirmation messages are kept in the table (DynamoLocalMailbox).
-      [ENV.localMailbox]: 'true',
+      // Confirmation messages go through the same local SES and SMS stand-ins as the alerts (not LOCAL_MAILBOX, which
+      // the handler tests use): the mail viewer and the SMS stand-in's /messages show them with their links.
       // `npm run smoke -- --local` checks a signed test webhook end to end (its test subscriptions only; nothing
       // here is real): as a stack deployed with `smokeTestWebhooks` (docs/security.md "Test webhooks").
       [ENV.smokeTestWebhooks]: 'on',
@@ -211,7 +210,6 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     const schedules = started.schedules;
     const clockEndpoint = localClockEndpoint({ clock, schedules, bootstrapToken: bootstrapKey.token });
     const contactsEndpoint = localContactsEndpoint({
-      mailbox: new DynamoLocalMailbox(createDocumentClient(endpoints), resources[MAIN_TABLE.envVar] ?? ''),
       sns: createSnsClient(endpoints),
       deliveryEventsTopicArn: resources[DELIVERY_EVENTS_TOPIC.envVar] ?? '',
       bootstrapToken: bootstrapKey.token,

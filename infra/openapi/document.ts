@@ -171,6 +171,14 @@ const ERROR_EXAMPLES: Readonly<Record<number, { description: string; code: strin
       code: 'IdempotencyKeyReused',
       message: 'This Idempotency-Key was already used with a different body: use a new key for new content.',
     },
+    429: {
+      description: 'Asked again too soon: the message says when (also `retry-after`, in seconds)',
+      code: 'TooManyRequestsError',
+      message:
+        'A confirmation message was sent to billing@fabrikam.example at 2026-12-07T01:00:00.000Z; one is sent at most ' +
+        'once every 24 hours, so that nobody can flood an address through this API. Ask again from ' +
+        '2026-12-08T01:00:00.000Z, or ask the person to use the link of the message already sent (valid for 7 days).',
+    },
     500: {
       description: 'Failed on our side (logged); retry later',
       code: 'InternalError',
@@ -260,7 +268,11 @@ function newErrorAnswer(status: ErrorStatus | 400 | 401 | 500, auth: Auth) {
     // Named once under components.responses and referred to by every operation that answers it.
     id: errorAnswerId(status, auth),
     description: example?.description ?? `Error ${status}`,
-    ...(status === 401 ? { headers: wwwAuthenticate } : status === 503 ? { headers: retryAfter } : {}),
+    ...(status === 401
+      ? { headers: wwwAuthenticate }
+      : status === 503 || status === 429
+        ? { headers: retryAfter }
+        : {}),
     content: { 'application/json': { schema: errorBody, example: body } },
   };
 }

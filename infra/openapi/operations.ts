@@ -6,6 +6,7 @@ import {
   budgetSchema,
   changePlanSchema,
   changeQuantitySchema,
+  contactParamSchema,
   createApiKeySchema,
   creditLevelsSchema,
   issueDayPacksSchema,
@@ -53,7 +54,7 @@ export type Auth =
   | 'none';
 
 /** An error status a route can answer besides the ones every route gets. */
-export type ErrorStatus = 403 | 404 | 409 | 413 | 422 | 503;
+export type ErrorStatus = 403 | 404 | 409 | 413 | 422 | 429 | 503;
 
 export interface Answer {
   readonly description: string;
@@ -163,6 +164,31 @@ const partnerExample = {
     },
   ],
 };
+
+/** The `{contact}` of the confirmation requests. */
+const contactPath = contactParamSchema.meta({
+  description: 'The e-mail address or E.164 phone number as the settings list it, percent-encoded (`%40`, `%2B`)',
+  example: 'billing%40fabrikam.example',
+});
+
+const CONFIRMATION_REQUEST_DESCRIPTION =
+  'A `pending` contact is sent its confirmation message again. A `bounced`, `complained` or `optedOut` one goes ' +
+  'back to `pending` and is sent one: alerts start again only when the person follows the link and confirms, never ' +
+  'on this request alone. At most one message per contact every 24 hours (7 days after the person unsubscribed or ' +
+  'complained), else 429 saying when. 409 for an `active` contact, and for an address the channel refuses (a number ' +
+  'that replied STOP until its holder texts START; an address on the SES suppression list): the message says who ' +
+  'can lift it. docs/alerts.md "Asking again".';
+
+function contactConfirmationExample(address: string, channel: 'email' | 'sms') {
+  return {
+    channel,
+    address,
+    status: 'pending',
+    since: '2026-12-07T01:00:00.000Z',
+    mutedRules: [],
+    confirmationSentAt: '2026-12-07T01:00:00.000Z',
+  };
+}
 
 const prepaidTermExample = {
   subscriptionId: SUBSCRIPTION_ID,
@@ -710,6 +736,23 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
     answers: { 200: { description: 'The budget', schema: answers.budget, example: budgetExample } },
     errors: [403, 404],
   },
+  'POST /v1/subscriptions/{subscriptionId}/contacts/{contact}/confirmation': {
+    operationId: 'requestBudgetContactConfirmation',
+    summary: 'Send a budget contact its confirmation message again',
+    description: CONFIRMATION_REQUEST_DESCRIPTION,
+    tag: 'Budgets and alerts',
+    auth: 'apiKey',
+    roles: ['publisher', 'customer'],
+    pathParams: { contact: contactPath },
+    answers: {
+      202: {
+        description: 'The message was sent: the contact is `pending` until the person confirms',
+        schema: answers.contactConfirmation,
+        example: contactConfirmationExample('billing@fabrikam.example', 'email'),
+      },
+    },
+    errors: [403, 404, 409, 429],
+  },
   'POST /v1/subscriptions/{subscriptionId}/plan': {
     operationId: 'changePlan',
     summary: 'Change the plan (publisher operation)',
@@ -928,6 +971,23 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
     roles: ['publisher', 'partner'],
     answers: { 200: { description: 'The partner', schema: answers.partner, example: partnerExample } },
     errors: [403, 404],
+  },
+  'POST /v1/partners/{partnerId}/contacts/{contact}/confirmation': {
+    operationId: 'requestPartnerContactConfirmation',
+    summary: "Send a partner's alert contact its confirmation message again",
+    description: CONFIRMATION_REQUEST_DESCRIPTION,
+    tag: 'Partners',
+    auth: 'apiKey',
+    roles: ['publisher', 'partner'],
+    pathParams: { contact: contactPath },
+    answers: {
+      202: {
+        description: 'The message was sent: the contact is `pending` until the person confirms',
+        schema: answers.contactConfirmation,
+        example: contactConfirmationExample('+81312345678', 'sms'),
+      },
+    },
+    errors: [403, 404, 409, 429],
   },
   'PUT /v1/partners/{partnerId}/customers/{subscriptionId}': {
     operationId: 'linkPartnerCustomer',

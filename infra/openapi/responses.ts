@@ -19,6 +19,7 @@ import type { CreatedApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import type { ApiKeyRecord } from '#shared/use-cases/access/ports/api-key-store.ts';
 import type { AlertHistory } from '#shared/use-cases/alerts/list-alert-history.ts';
 import type { OutboxMessage } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
+import type { ContactConfirmationAnswer } from '#shared/use-cases/alerts/request-contact-confirmation.ts';
 import type { BudgetAnswer } from '#shared/use-cases/alerts/save-budget.ts';
 import type { Entitlement } from '#shared/use-cases/billing/get-entitlement.ts';
 import type { SubscriptionUsage } from '#shared/use-cases/billing/get-subscription-usage.ts';
@@ -401,24 +402,37 @@ export const entitlement = answerOf<Entitlement>()(
 const contacts = z.object({ emails: z.array(z.string()), phones: z.array(z.string()) });
 const locale = z.enum(['ja', 'en']);
 
-const contactStates = z
-  .array(
-    z.object({
-      channel: z.enum(['email', 'sms']),
-      address: z.string(),
-      status: z.enum(['pending', 'active', 'bounced', 'complained', 'optedOut', 'unknown']).meta({
-        description: 'Alerts are sent to `active` contacts only (docs/alerts.md "Contacts")',
-      }),
-      since: instant.nullable().meta({ description: 'When the status was entered' }),
-      mutedRules: z
-        .array(z.enum(ALERT_RULES as [AlertRule, ...AlertRule[]]))
-        .meta({ description: 'Rules the contact unsubscribed from one by one' }),
+const contactState = z.object({
+  channel: z.enum(['email', 'sms']),
+  address: z.string(),
+  status: z.enum(['pending', 'active', 'bounced', 'complained', 'optedOut', 'unknown']).meta({
+    description: 'Alerts are sent to `active` contacts only (docs/alerts.md "Contacts")',
+  }),
+  since: instant.nullable().meta({ description: 'When the status was entered' }),
+  mutedRules: z
+    .array(z.enum(ALERT_RULES as [AlertRule, ...AlertRule[]]))
+    .meta({ description: 'Rules the contact unsubscribed from one by one' }),
+  reconfirmingFrom: z
+    .enum(['bounced', 'complained', 'optedOut'])
+    .optional()
+    .meta({
+      description:
+        'On a `pending` contact asked to confirm again (docs/alerts.md "Asking again"): the status it had. It gets ' +
+        'alerts again only once the person confirms',
     }),
-  )
-  .meta({
-    id: 'ContactStates',
-    description: 'The delivery state of each contact, e-mails then phones (docs/alerts.md "Contacts")',
-  });
+});
+
+const contactStates = z.array(contactState).meta({
+  id: 'ContactStates',
+  description: 'The delivery state of each contact, e-mails then phones (docs/alerts.md "Contacts")',
+});
+
+/** `POST …/contacts/{contact}/confirmation`: the contact's state after the request. */
+export const contactConfirmation = answerOf<ContactConfirmationAnswer>()(
+  contactState
+    .extend({ confirmationSentAt: instant.meta({ description: 'When the confirmation message was sent' }) })
+    .meta({ id: 'ContactConfirmation', description: 'A contact asked to confirm, and when the message went out' }),
+);
 
 export const budget = answerOf<BudgetAnswer>()(
   z

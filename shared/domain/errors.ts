@@ -44,6 +44,22 @@ export class StoredValueInvalidError extends ConflictError {
   }
 }
 
+/**
+ * The same request was made too recently: it may be repeated from `retryAt` on (maps to 429 with `Retry-After`).
+ * For rules about people, not load (a confirmation message at most once a day per contact), so the message says
+ * when and why.
+ */
+export class TooManyRequestsError extends DomainError {
+  constructor(
+    message: string,
+    /** When the request may be repeated, and how long that is from now on the thrower's clock (`Retry-After`). */
+    readonly retry: { readonly at: Date; readonly afterSeconds: number },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** No credential, or one we do not recognise (maps to 401). */
 export class UnauthenticatedError extends DomainError {}
 

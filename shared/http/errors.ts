@@ -7,6 +7,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
+  TooManyRequestsError,
   UnauthenticatedError,
   ValidationError,
 } from '#shared/domain/errors.ts';
@@ -27,6 +28,7 @@ const STATUS_BY_ERROR: readonly [new (...args: never[]) => Error, number][] = [
   [ConflictError, 409],
   [PayloadTooLargeError, 413],
   [ValidationError, 400],
+  [TooManyRequestsError, 429],
   [ServiceUnavailableError, 503],
 ];
 
@@ -78,7 +80,9 @@ export function toErrorResponse(error: unknown, options: ErrorResponseOptions = 
       ? { 'www-authenticate': 'Bearer realm="marketplace-metering"' }
       : status === 503
         ? { 'retry-after': '5' }
-        : undefined;
+        : error instanceof TooManyRequestsError
+          ? { 'retry-after': String(Math.max(1, Math.ceil(error.retry.afterSeconds))) }
+          : undefined;
   return jsonResponse(status, body, headers);
 }
 

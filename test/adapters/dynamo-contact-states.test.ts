@@ -96,4 +96,51 @@ describe('DynamoDB contact states', () => {
     expect(await store.claim(contact, new Date(later.getTime() + 1000), 24)).toBe(true);
     expect(await store.claim(anEmail(), T0, 24)).toBe(false);
   });
+
+  it('reopens an undeliverable contact to pending only from the status seen, and only a confirmation makes it active', async () => {
+    const contact = anEmail();
+    await store.register(customer(), contact, 'ja');
+    await store.markUndeliverable(contact, 'complained', T0);
+
+    expect(await store.reopen(contact, 'optedOut', T1)).toBeUndefined();
+    const reopened = await store.reopen(contact, 'complained', T1);
+
+    expect(reopened).toMatchObject({ status: 'pending', since: T1.toISOString(), reconfirmingFrom: 'complained' });
+    expect((await store.read([contact])).get(contactKey(contact))).toEqual(reopened);
+    // Saving the settings again keeps the re-confirmation as it is.
+    expect((await store.register(customer(), contact, 'en')).state).toEqual(reopened);
+    const confirmed = await store.confirm(contact, new Date('2026-03-02T00:00:00.000Z'));
+    expect(confirmed).toMatchObject({ status: 'active' });
+    expect(confirmed?.reconfirmingFrom).toBeUndefined();
+  });
+
+  it('restores the state a reopen replaced, unless something happened since', async () => {
+    const contact = anEmail();
+    await store.register(customer(), contact, 'en');
+    await store.markUndeliverable(contact, 'optedOut', T0);
+    const before = (await store.read([contact])).get(contactKey(contact));
+    if (!before) throw new Error('registered above');
+
+    await store.reopen(contact, 'optedOut', T1);
+    await store.restore(before, T1);
+    expect((await store.read([contact])).get(contactKey(contact))).toEqual(before);
+
+    // A bounce recorded after the reopen wins over the restore.
+    await store.reopen(contact, 'optedOut', T1);
+    const later = new Date('2026-03-01T12:00:00.000Z');
+    await store.markUndeliverable(contact, 'bounced', later);
+    await store.restore(before, T1);
+    expect((await store.read([contact])).get(contactKey(contact))).toMatchObject({
+      status: 'bounced',
+      since: later.toISOString(),
+    });
+  });
+
+  it('reads when the last confirmation message was claimed', async () => {
+    const contact = anEmail();
+    await store.register(customer(), contact, 'en');
+    await store.claim(contact, T1, 24);
+
+    expect((await store.read([contact])).get(contactKey(contact))?.confirmationSentAt).toBe(T1.toISOString());
+  });
 });

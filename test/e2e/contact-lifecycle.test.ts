@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { DeleteOptedOutNumberCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalSystem } from '#infra/local/local-system.ts';
+import { storedMails } from '#infra/local/ses-local.ts';
 import { DELIVERY_EVENTS_TOPIC, MAIN_TABLE } from '#infra/resources.ts';
-import { createDocumentClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
-import { DynamoLocalMailbox } from '#shared/adapters/dynamodb/dynamo-local-mailbox.ts';
+import { createDocumentClient, createSmsClient, createSnsClient } from '#shared/adapters/aws-clients.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { contactLinkKey, SignedContactLinks } from '#shared/adapters/links/signed-contact-links.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -12,9 +13,20 @@ import { aSubscription } from '#test/builders/subscription.ts';
 import { sampleEvent } from '#test/helpers/http-event.ts';
 import { startTestLocalSystem, type TestLocalSystem } from '#test/helpers/test-local-system.ts';
 
+/** Polls until `check` returns a value (not undefined), for at most 15 s. */
+async function eventually<T>(check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('Timed out waiting for the message');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /**
  * The contact lifecycle in the local mode, over HTTP as a person and a mail client meet it: saving a budget sends
- * each new contact a confirmation (kept in the local mailbox), its link shows a page and only the button confirms,
+ * each new contact a confirmation (through the local SES and SMS stand-ins), its link shows a page and only the button confirms,
  * an alert's unsubscribe link takes the RFC 8058 one-click POST, and delivery events published to the DeliveryEvents
  * topic (as SES and End User Messaging SMS would) reach the ContactEvents function through its queue. The budget's
  * answer shows each state.
@@ -22,7 +34,6 @@ import { startTestLocalSystem, type TestLocalSystem } from '#test/helpers/test-l
 describe('contact lifecycle in the local mode', () => {
   let local: TestLocalSystem | undefined;
   let system: LocalSystem;
-  let mailbox: DynamoLocalMailbox;
   const tenant = `tenant-${randomUUID()}`;
   const subscription = aSubscription({ beneficiary: { tenantId: tenant } });
   const run = randomUUID().slice(0, 8);
@@ -36,12 +47,13 @@ describe('contact lifecycle in the local mode', () => {
     const documentClient = createDocumentClient(system.endpoints);
     const tableName = system.resources[MAIN_TABLE.envVar] ?? '';
     await new DynamoSubscriptionStore(documentClient, tableName).put(subscription);
-    mailbox = new DynamoLocalMailbox(documentClient, tableName);
+    bootstrap.authorization = `Bearer ${system.bootstrapKey.token}`;
   });
   afterAll(async () => {
     await local?.stop();
   });
 
+  const bootstrap = { authorization: '' };
   const api = (method: string, path: string, body?: unknown) =>
     fetch(`${system.apiUrl}${path}`, {
       method,
@@ -57,6 +69,19 @@ describe('contact lifecycle in the local mode', () => {
     };
     return Object.fromEntries(answer.contactStates.map((state) => [state.address, state.status]));
   };
+  const mailsTo = async (to: string) =>
+    (await storedMails(system.mail.endpoint)).filter((stored) => stored.destination.to.includes(to));
+  const textsTo = (to: string) => system.sms.messages().filter((sent) => sent.destinationPhoneNumber === to);
+  const linkIn = (text = '') => /https?:\/\/\S+/.exec(text)?.[0] ?? '';
+  /** Moves the local system's clock (the API answers on it) ahead by `hours`. */
+  const moveClock = async (hours: number) => {
+    const moved = await fetch(`${system.apiUrl}/_local/clock`, {
+      method: 'POST',
+      headers: { ...bootstrap, 'content-type': 'application/json' },
+      body: JSON.stringify({ move: `+${hours}h` }),
+    });
+    expect(moved.status).toBe(200);
+  };
   const form = (url: string, body: string) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
 
@@ -69,16 +94,12 @@ describe('contact lifecycle in the local mode', () => {
     expect(saved.status).toBe(200);
     expect(await statesOfBudget()).toEqual({ [kept]: 'pending', [dead]: 'pending', [phone]: 'pending' });
 
-    // The confirmation message, as the local mailbox kept it (GET /_local/mailbox), in Japanese with its link.
-    const mailboxAnswer = await fetch(`${system.apiUrl}/_local/mailbox`, {
-      headers: { authorization: `Bearer ${system.bootstrapKey.token}` },
-    });
-    expect(mailboxAnswer.status).toBe(200);
-    const { messages } = (await mailboxAnswer.json()) as { messages: Awaited<ReturnType<typeof mailbox.listRecent>> };
-    const mail = messages.find((message) => message.to === kept);
-    expect(mail?.subject).toContain('アラートの受信確認');
-    expect(messages.find((message) => message.to === phone)?.channel).toBe('sms');
-    const link = /https?:\/\/\S+/.exec(mail?.text ?? '')?.[0] ?? '';
+    // The confirmation messages, as the local SES stand-in and the SMS stand-in received them: in Japanese, with
+    // their links.
+    const mail = await eventually(async () => (await mailsTo(kept))[0]);
+    expect(mail.subject).toContain('アラートの受信確認');
+    expect(textsTo(phone)).toHaveLength(1);
+    const link = linkIn(mail.body.text);
     expect(link.startsWith(`${system.apiUrl}/contacts/confirm?token=`)).toBe(true);
 
     // Opening the link (a mail scanner would) changes nothing; the page's button confirms.
@@ -127,13 +148,71 @@ describe('contact lifecycle in the local mode', () => {
     });
 
     // Saving the budget again sends nothing to any of them, and keeps their states.
-    const before = (await mailbox.listRecent(100)).length;
+    const before = (await storedMails(system.mail.endpoint)).length + system.sms.messages().length;
     await api('PUT', `/v1/subscriptions/${subscription.id}/budget`, {
       plannedMonthlyAmount: { amount: '120000', currency: 'JPY' },
       locale: 'ja',
       contacts: { emails: [kept, dead], phones: [phone] },
     });
-    expect((await mailbox.listRecent(100)).length).toBe(before);
+    expect((await storedMails(system.mail.endpoint)).length + system.sms.messages().length).toBe(before);
     expect(await statesOfBudget()).toEqual({ [kept]: 'optedOut', [dead]: 'bounced', [phone]: 'optedOut' });
+  });
+
+  it('asks an opted-out contact to confirm again: the resent mail arrives, and only the person’s click makes it active', async () => {
+    // The first test left `kept` opted out (its unsubscribe link); its confirmation went out at the first save, so
+    // a person who said stop is asked again once the 7 days of that message have passed.
+    const early = await api(
+      'POST',
+      `/v1/subscriptions/${subscription.id}/contacts/${encodeURIComponent(kept)}/confirmation`,
+    );
+    expect(early.status).toBe(429);
+    expect(early.headers.get('retry-after')).toMatch(/^\d+$/);
+    await moveClock(8 * 24);
+
+    const asked = await api(
+      'POST',
+      `/v1/subscriptions/${subscription.id}/contacts/${encodeURIComponent(kept)}/confirmation`,
+    );
+
+    expect(asked.status).toBe(202);
+    expect(await asked.json()).toMatchObject({ address: kept, status: 'pending' });
+    expect((await statesOfBudget())[kept]).toBe('pending');
+    const resent = await eventually(async () => {
+      const mails = await mailsTo(kept);
+      return mails.length === 2 ? mails[1] : undefined;
+    });
+    expect(resent.subject).toContain('アラートの受信確認');
+    const token = new URL(linkIn(resent.body.text)).searchParams.get('token') ?? '';
+    const confirmed = await form(`${system.apiUrl}/contacts/confirm`, new URLSearchParams({ token }).toString());
+    expect(confirmed.status).toBe(200);
+    expect((await statesOfBudget())[kept]).toBe('active');
+    const again = await api(
+      'POST',
+      `/v1/subscriptions/${subscription.id}/contacts/${encodeURIComponent(kept)}/confirmation`,
+    );
+    expect(again.status).toBe(409);
+  });
+
+  it('leaves a number on the SMS opt-out list opted out until its holder opts in, then asks it by SMS', async () => {
+    // The STOP reply of the first test, as End User Messaging keeps it: the number is on the opt-out list.
+    system.sms.optOut(phone);
+    const path = `/v1/subscriptions/${subscription.id}/contacts/${encodeURIComponent(phone)}/confirmation`;
+    const sentBefore = textsTo(phone).length;
+
+    const refused = await api('POST', path);
+
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/texting START/);
+    expect((await statesOfBudget())[phone]).toBe('optedOut');
+    expect(textsTo(phone)).toHaveLength(sentBefore);
+
+    // The holder texts START: End User Messaging's opt-in keyword takes the number off the list (as
+    // DeleteOptedOutNumber does). Asking again now sends the confirmation SMS; the state waits for the person.
+    await createSmsClient().send(new DeleteOptedOutNumberCommand({ OptedOutNumber: phone, OptOutListName: 'Default' }));
+    const asked = await api('POST', path);
+    expect(asked.status).toBe(202);
+    expect(textsTo(phone)).toHaveLength(sentBefore + 1);
+    expect(textsTo(phone).at(-1)?.messageBody).toMatch(/アラート受信の確認はこちら http/);
+    expect((await statesOfBudget())[phone]).toBe('pending');
   });
 });

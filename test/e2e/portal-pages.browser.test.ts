@@ -13,8 +13,10 @@ import {
 import {
   ALERTS,
   BUDGET,
+  PARTNER,
   PARTNER_CUSTOMERS,
   PARTNER_ID,
+  RESEND_TOO_SOON_MESSAGE,
   SERIES,
   SUBSCRIPTION_ID,
   USAGE,
@@ -364,6 +366,54 @@ describe('the portal pages in a real browser', () => {
     expect(days).toBeGreaterThan(6.99);
     expect(days).toBeLessThan(7.01);
   }, 30_000);
+
+  it("shows the partner's alert contacts with their states and asks one to confirm again, with the CSRF token", async () => {
+    for (const [lang, words] of [
+      ['en', ['confirmed', 'unsubscribed', 'bounced', 'spam', 'confirmation pending']],
+      ['ja', ['確認済み', '配信停止済み', '不達', '迷惑メール', '確認待ち']],
+    ] as const) {
+      const { page, consoleErrors } = await open(`${PARTNER_PATH}?lang=${lang}`);
+      const items = page.locator('#partner-contacts [data-contact-states] li');
+
+      expect(await items.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-contact-status')))).toEqual(
+        PARTNER.contactStates.map((state) => state.status),
+      );
+      const texts = await items.allTextContents();
+      for (const [index, word] of words.entries()) expect(texts[index]).toContain(word);
+      // Every contact that gets no alerts has a button; the active one has none.
+      expect(
+        await page
+          .locator('#partner-contacts [data-resend]')
+          .evaluateAll((b) => b.map((x) => x.getAttribute('data-resend'))),
+      ).toEqual(PARTNER.contactStates.filter((state) => state.status !== 'active').map((state) => state.address));
+      expect(consoleErrors).toEqual([]);
+    }
+
+    const { page } = await open(PARTNER_PATH);
+    const before = server.requests.length;
+    await page.getByRole('button', { name: 'Send the confirmation again: credit@reseller.example' }).click();
+    await expect
+      .poll(() => page.locator('[data-resend-result="credit@reseller.example"]').textContent())
+      .toMatch(/^Sent at .*alerts start again once the person confirms/);
+    const item = page.locator('#partner-contacts li', { hasText: 'credit@reseller.example' });
+    expect(await item.getAttribute('data-contact-status')).toBe('pending');
+    expect(await item.textContent()).toContain('confirmation pending');
+    expect(await item.textContent()).toContain('asked again after it unsubscribed');
+    const post = server.requests.slice(before).find((request) => request.method === 'POST');
+    expect(post?.path).toBe(`/v1/partners/${PARTNER_ID}/contacts/credit%40reseller.example/confirmation`);
+    expect(post?.headers['x-csrf-token']).toBe(FIXTURE_CSRF_TOKEN);
+    expect(post?.body).toBeUndefined();
+
+    // Refused (429): the API's message says when to ask again, and the state stays as it was.
+    await page.getByRole('button', { name: 'Send the confirmation again: +819011112222' }).click();
+    await expect
+      .poll(() => page.locator('[data-resend-result="+819011112222"]').textContent())
+      .toBe(`Not sent: ${RESEND_TOO_SOON_MESSAGE}`);
+    expect(
+      await page.locator('#partner-contacts li', { hasText: '+819011112222' }).getAttribute('data-contact-status'),
+    ).toBe('pending');
+    expect(await violationsOf(page)).toEqual([]);
+  }, 60_000);
 
   it("lists the viewer's subscriptions on the home page (all pages of them), and a partner's own page", async () => {
     server.me = { role: 'customer', tenantId: 'tenant-contoso' };

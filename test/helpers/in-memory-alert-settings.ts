@@ -151,7 +151,9 @@ export class InMemoryContactStates
     const found = new Map<string, ContactState>();
     for (const contact of contacts) {
       const state = this.states.get(contactKey(contact));
-      if (state) found.set(contactKey(contact), state);
+      const sentAt = this.confirmationSentAt.get(contactKey(contact));
+      if (state)
+        found.set(contactKey(contact), sentAt ? { ...state, confirmationSentAt: sentAt.toISOString() } : state);
     }
     return found;
   }
@@ -181,15 +183,34 @@ export class InMemoryContactStates
 
   async confirm(contact: ContactAddress, at: Date): Promise<ContactState | undefined> {
     const state = this.states.get(contactKey(contact));
-    if (state?.status === 'pending')
-      this.put(contact, 'active', { ...state, status: 'active', since: at.toISOString() });
+    if (state?.status === 'pending') {
+      const { reconfirmingFrom: _done, ...rest } = state;
+      this.states.set(contactKey(contact), { ...rest, status: 'active', since: at.toISOString() });
+    }
     return this.states.get(contactKey(contact));
   }
 
   async markUndeliverable(contact: ContactAddress, status: UndeliverableStatus, at: Date): Promise<void> {
     this.undeliverable.push({ contact, status });
+    const { reconfirmingFrom: _over, ...state } = this.states.get(contactKey(contact)) ?? { mutedRules: [] };
+    this.put(contact, status, { ...state, status, since: at.toISOString() });
+  }
+
+  async reopen(contact: ContactAddress, from: UndeliverableStatus, at: Date): Promise<ContactState | undefined> {
     const state = this.states.get(contactKey(contact));
-    this.put(contact, status, { ...(state ?? {}), status, since: at.toISOString() });
+    if (state?.status !== from) return undefined;
+    const reopened: ContactState = { ...state, status: 'pending', since: at.toISOString(), reconfirmingFrom: from };
+    this.states.set(contactKey(contact), reopened);
+    return reopened;
+  }
+
+  async restore(previous: ContactState, at: Date): Promise<void> {
+    const state = this.states.get(contactKey(previous.contact));
+    if (state?.status !== 'pending' || state.since !== at.toISOString() || state.reconfirmingFrom !== previous.status) {
+      return;
+    }
+    const { reconfirmingFrom: _undone, ...rest } = state;
+    this.states.set(contactKey(previous.contact), { ...rest, status: previous.status, since: previous.since });
   }
 
   async muteRule(contact: ContactAddress, rule: AlertRule): Promise<void> {

@@ -13,6 +13,7 @@ import {
   PARTNER_ALERTS,
   PARTNER_CUSTOMERS,
   PARTNER_ID,
+  RESEND_TOO_SOON_MESSAGE,
   SERIES,
   SUBSCRIPTION,
   SUBSCRIPTION_ID,
@@ -110,6 +111,24 @@ export async function startPortalFixtureServer(assetsDir: string): Promise<Porta
     if (method === 'GET' && path === partner) return json(200, PARTNER);
     if (method === 'GET' && path === `${partner}/customers`) return json(200, PARTNER_CUSTOMERS);
     if (method === 'GET' && path === `${partner}/day-packs`) return json(200, DAY_PACKS);
+    const resend = new RegExp(`^${partner}/contacts/([^/]+)/confirmation$`).exec(path);
+    if (method === 'POST' && resend) {
+      // As the API: a pending contact asked again too soon is refused (429), any other not active one is asked.
+      const address = decodeURIComponent(resend[1] ?? '');
+      const state = PARTNER.contactStates.find((contact) => contact.address === address);
+      if (!state) return json(404, { error: { code: 'NotFoundError', message: `${address} is not a contact` } });
+      if (state.status === 'pending') {
+        return json(429, { error: { code: 'TooManyRequestsError', message: RESEND_TOO_SOON_MESSAGE } });
+      }
+      const at = new Date().toISOString();
+      return json(202, {
+        ...state,
+        status: 'pending',
+        since: at,
+        reconfirmingFrom: state.status,
+        confirmationSentAt: at,
+      });
+    }
     if (method === 'POST' && path === `${partner}/approvals`) {
       const approval = body as { subscriptionId: string; expiresAt: string };
       return json(201, { id: 'approval-1', partnerId: PARTNER_ID, approvedAt: new Date().toISOString(), ...approval });

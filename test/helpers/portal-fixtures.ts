@@ -224,8 +224,49 @@ export const PARTNER = {
   tenantId: 'tenant-reseller',
   locale: 'ja',
   timeZone: TIME_ZONE,
-  contacts: { emails: ['ops@reseller.example'], phones: [] },
+  contacts: {
+    emails: ['ops@reseller.example', 'credit@reseller.example', 'old@reseller.example', 'spam@reseller.example'],
+    phones: ['+819011112222'],
+  },
+  // One contact in each state, so the page shows them all and a resend button beside each that gets no alerts.
+  contactStates: [
+    {
+      channel: 'email',
+      address: 'ops@reseller.example',
+      status: 'active',
+      since: '2026-11-02T01:00:00.000Z',
+      mutedRules: [],
+    },
+    {
+      channel: 'email',
+      address: 'credit@reseller.example',
+      status: 'optedOut',
+      since: '2026-11-20T01:00:00.000Z',
+      mutedRules: [],
+    },
+    {
+      channel: 'email',
+      address: 'old@reseller.example',
+      status: 'bounced',
+      since: '2026-11-21T01:00:00.000Z',
+      mutedRules: [],
+    },
+    {
+      channel: 'email',
+      address: 'spam@reseller.example',
+      status: 'complained',
+      since: '2026-11-22T01:00:00.000Z',
+      mutedRules: [],
+    },
+    { channel: 'sms', address: '+819011112222', status: 'pending', since: '2026-12-07T01:00:00.000Z', mutedRules: [] },
+  ],
 };
+
+/** What `POST …/contacts/+819011112222/confirmation` answers: the pending number's last message is too recent. */
+export const RESEND_TOO_SOON_MESSAGE =
+  'A confirmation message was sent to +819011112222 at 2026-12-07T01:00:00.000Z; one is sent at most once every 24 ' +
+  'hours, so that nobody can flood an address through this API. Ask again from 2026-12-08T01:00:00.000Z, or ask the ' +
+  'person to use the link of the message already sent (valid for 7 days).';
 
 const levels = { warning: money('100000'), approvalRequired: money('150000'), purchaseBlocked: money('200000') };
 

@@ -53,7 +53,12 @@ async function seed(portal: PortalSystem): Promise<string> {
   await useAndWait(portal, subscriptionId, [{ dimension: 'api-calls', quantity: 20 }]);
   await check(
     'the partner',
-    portal.api('PUT', `/v1/partners/${PARTNER_ID}`, { name: 'Tokyo Reseller', tenantId: LOCAL_PARTNER_TENANT_ID }),
+    // With an alert contact, so the partner page shows its state (pending: nobody follows the link here).
+    portal.api('PUT', `/v1/partners/${PARTNER_ID}`, {
+      name: 'Tokyo Reseller',
+      tenantId: LOCAL_PARTNER_TENANT_ID,
+      contacts: { emails: ['credit@reseller.example'] },
+    }),
   );
   await check(
     'the credit link',

@@ -464,6 +464,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/partners/{partnerId}/contacts/{contact}/confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a partner's alert contact its confirmation message again
+         * @description A `pending` contact is sent its confirmation message again. A `bounced`, `complained` or `optedOut` one goes back to `pending` and is sent one: alerts start again only when the person follows the link and confirms, never on this request alone. At most one message per contact every 24 hours (7 days after the person unsubscribed or complained), else 429 saying when. 409 for an `active` contact, and for an address the channel refuses (a number that replied STOP until its holder texts START; an address on the SES suppression list): the message says who can lift it. docs/alerts.md "Asking again".
+         *
+         *     API key roles: `publisher`, `partner` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
+         */
+        post: operations["requestPartnerContactConfirmation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/partners/{partnerId}/customers": {
         parameters: {
             query?: never;
@@ -702,6 +726,30 @@ export interface paths {
          */
         put: operations["saveBudget"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscriptionId}/contacts/{contact}/confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a budget contact its confirmation message again
+         * @description A `pending` contact is sent its confirmation message again. A `bounced`, `complained` or `optedOut` one goes back to `pending` and is sent one: alerts start again only when the person follows the link and confirms, never on this request alone. At most one message per contact every 24 hours (7 days after the person unsubscribed or complained), else 429 saying when. 409 for an `active` contact, and for an address the channel refuses (a number that replied STOP until its holder texts START; an address on the SES suppression list): the message says who can lift it. docs/alerts.md "Asking again".
+         *
+         *     API key roles: `publisher`, `customer` (each within its scope).
+         *
+         *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md), with its `X-CSRF-Token` header from the same origin.
+         */
+        post: operations["requestBudgetContactConfirmation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1114,6 +1162,31 @@ export interface components {
             /** @description A decimal number as a string */
             storeFeeRate: string;
         };
+        /** @description A contact asked to confirm, and when the message went out */
+        ContactConfirmation: {
+            address: string;
+            /** @enum {string} */
+            channel: "email" | "sms";
+            /**
+             * Format: date-time
+             * @description When the confirmation message was sent
+             */
+            confirmationSentAt: string;
+            /** @description Rules the contact unsubscribed from one by one */
+            mutedRules: ("budgetThreshold" | "budgetForecast" | "spike" | "provisionalCreditExceeded" | "monthStartBlocked" | "currentStatusBlocked" | "chargesOverCreditLevel" | "plannedOverCreditLevel" | "purchaseChangeRejected")[];
+            /**
+             * @description On a `pending` contact asked to confirm again (docs/alerts.md "Asking again"): the status it had. It gets alerts again only once the person confirms
+             * @enum {string}
+             */
+            reconfirmingFrom?: "bounced" | "complained" | "optedOut";
+            /** @description When the status was entered */
+            since: string | null;
+            /**
+             * @description Alerts are sent to `active` contacts only (docs/alerts.md "Contacts")
+             * @enum {string}
+             */
+            status: "pending" | "active" | "bounced" | "complained" | "optedOut" | "unknown";
+        };
         /** @description The delivery state of each contact, e-mails then phones (docs/alerts.md "Contacts") */
         ContactStates: {
             address: string;
@@ -1121,6 +1194,11 @@ export interface components {
             channel: "email" | "sms";
             /** @description Rules the contact unsubscribed from one by one */
             mutedRules: ("budgetThreshold" | "budgetForecast" | "spike" | "provisionalCreditExceeded" | "monthStartBlocked" | "currentStatusBlocked" | "chargesOverCreditLevel" | "plannedOverCreditLevel" | "purchaseChangeRejected")[];
+            /**
+             * @description On a `pending` contact asked to confirm again (docs/alerts.md "Asking again"): the status it had. It gets alerts again only once the person confirms
+             * @enum {string}
+             */
+            reconfirmingFrom?: "bounced" | "complained" | "optedOut";
             /** @description When the status was entered */
             since: string | null;
             /**
@@ -1886,6 +1964,25 @@ export interface components {
                  *       "error": {
                  *         "code": "IdempotencyKeyReused",
                  *         "message": "This Idempotency-Key was already used with a different body: use a new key for new content."
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Asked again too soon: the message says when (also `retry-after`, in seconds) */
+        Error429: {
+            headers: {
+                /** @description Seconds to wait */
+                "retry-after": string;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "TooManyRequestsError",
+                 *         "message": "A confirmation message was sent to billing@fabrikam.example at 2026-12-07T01:00:00.000Z; one is sent at most once every 24 hours, so that nobody can flood an address through this API. Ask again from 2026-12-08T01:00:00.000Z, or ask the person to use the link of the message already sent (valid for 7 days)."
                  *       }
                  *     }
                  */
@@ -3336,6 +3433,50 @@ export interface operations {
             500: components["responses"]["Error500"];
         };
     };
+    requestPartnerContactConfirmation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
+            path: {
+                /** @description The e-mail address or E.164 phone number as the settings list it, percent-encoded (`%40`, `%2B`) */
+                contact: string;
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message was sent: the contact is `pending` until the person confirms */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "channel": "sms",
+                     *       "address": "+81312345678",
+                     *       "status": "pending",
+                     *       "since": "2026-12-07T01:00:00.000Z",
+                     *       "mutedRules": [],
+                     *       "confirmationSentAt": "2026-12-07T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ContactConfirmation"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+        };
+    };
     listPartnerCustomers: {
         parameters: {
             query?: never;
@@ -4158,6 +4299,50 @@ export interface operations {
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
             404: components["responses"]["Error404"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    requestBudgetContactConfirmation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with the portal's session cookie (not with an API key): the page's `<meta name="csrf-token">`. The request must also come from the same origin (`Origin`, else `Referer`); otherwise 403. */
+                "x-csrf-token"?: string;
+            };
+            path: {
+                /** @description The e-mail address or E.164 phone number as the settings list it, percent-encoded (`%40`, `%2B`) */
+                contact: string;
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message was sent: the contact is `pending` until the person confirms */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "channel": "email",
+                     *       "address": "billing@fabrikam.example",
+                     *       "status": "pending",
+                     *       "since": "2026-12-07T01:00:00.000Z",
+                     *       "mutedRules": [],
+                     *       "confirmationSentAt": "2026-12-07T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ContactConfirmation"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            409: components["responses"]["Error409"];
+            429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
     };

@@ -25,7 +25,9 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     credentials: 'same-origin',
     headers: {
       accept: 'application/json',
-      ...(body === undefined ? {} : { 'content-type': 'application/json', 'x-csrf-token': csrfToken() }),
+      // Every state-changing call carries the token, with a body or without (a POST that only asks for something).
+      ...(method === 'GET' ? {} : { 'x-csrf-token': csrfToken() }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
@@ -48,7 +50,7 @@ function safeJson(text: string): unknown {
 
 export const getJson = <T>(path: string): Promise<T> => call<T>('GET', path);
 export const putJson = <T>(path: string, body: unknown): Promise<T> => call<T>('PUT', path, body);
-export const postJson = <T>(path: string, body: unknown): Promise<T> => call<T>('POST', path, body);
+export const postJson = <T>(path: string, body?: unknown): Promise<T> => call<T>('POST', path, body);
 
 /** A path segment from an id (ids come from the page URL or the API, never trusted as path syntax). */
 export const seg = (id: string): string => encodeURIComponent(id);

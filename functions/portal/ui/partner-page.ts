@@ -1,7 +1,7 @@
 import { getJson, postJson, seg } from './api.ts';
 import { h, section, Texts, table } from './dom.ts';
 import type { MessageKey } from './messages.ts';
-import { alertHistorySection, statusText } from './shared-views.ts';
+import { alertHistorySection, contactStatesList, statusText } from './shared-views.ts';
 import type {
   AlertHistory,
   Approval,
@@ -14,7 +14,8 @@ import type {
 
 /**
  * The partner's page (issue 13 point 4): its customers with credit levels and charges in one table, drill-down
- * links, the purchase changes waiting for approval (with a grant button), its alert history and its day packs.
+ * links, the purchase changes waiting for approval (with a grant button), its alert contacts with their states (and
+ * a button to ask one to confirm again), its alert history and its day packs.
  */
 
 /** How long a grant from this page runs: long enough for the customer to retry, well inside the 90-day limit. */
@@ -56,6 +57,7 @@ export async function renderPartnerPage(main: HTMLElement, language: Texts['lang
       texts.asOf(customers.asOf),
     ),
     approvals(texts, base, customers.customers),
+    partnerContacts(texts, base, partner),
     alertHistorySection(texts, 'partner-alerts', 'partnerAlertsHeading', alerts.alerts),
     section(
       'day-packs',
@@ -84,6 +86,22 @@ export async function renderPartnerPage(main: HTMLElement, language: Texts['lang
             ),
           ),
     ),
+  );
+}
+
+/**
+ * The partner's alert contacts with their delivery state, and for each that receives no alerts a button asking it to
+ * confirm again (the publisher registers the addresses; the partner can only ask its people to confirm).
+ */
+function partnerContacts(texts: Texts, base: string, partner: Partner): HTMLElement {
+  const states = partner.contactStates ?? [];
+  return section(
+    'partner-contacts',
+    texts.t('partnerContactsHeading'),
+    h('p', {}, texts.t('partnerContactsIntro')),
+    states.length === 0
+      ? h('p', {}, texts.t('partnerContactsNone'))
+      : contactStatesList(texts, states, (state) => `${base}/contacts/${seg(state.address)}/confirmation`),
   );
 }
 

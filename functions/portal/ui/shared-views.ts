@@ -1,6 +1,7 @@
+import { postJson } from './api.ts';
 import { h, section, type Texts, table } from './dom.ts';
 import type { MessageKey } from './messages.ts';
-import type { AlertItem, ContactStateJson } from './types.ts';
+import type { AlertItem, ContactConfirmationJson, ContactStateJson } from './types.ts';
 
 /** Pieces both the subscription and the partner pages show: statuses and the alert history table. */
 
@@ -42,27 +43,80 @@ const CONTACT_STATE_TEXT: Readonly<Record<ContactStateJson['status'], MessageKey
   unknown: 'contactStateUnknown',
 };
 
+/** Why a pending contact is pending again: what it did before the owner asked it to confirm anew. */
+const RECONFIRMING_TEXT: Readonly<Record<NonNullable<ContactStateJson['reconfirmingFrom']>, MessageKey>> = {
+  bounced: 'contactReconfirmingBounced',
+  complained: 'contactReconfirmingComplained',
+  optedOut: 'contactReconfirmingOptedOut',
+};
+
 /**
  * Each contact with its delivery state ("confirmation pending", "bounced", …) and the rules it muted, so whoever
  * edits the contacts sees who actually receives alerts. Empty when there are no contacts.
+ *
+ * With `resendPath` (the contact's `…/contacts/{contact}/confirmation` route), every contact that does not receive
+ * alerts gets a button that asks it to confirm again (a POST with the session's CSRF token); the answer's state
+ * replaces the shown one, and a refusal (409, 429) shows the API's message, which says when or who can help.
  */
-export function contactStatesList(texts: Texts, states: readonly ContactStateJson[]): HTMLElement {
+export function contactStatesList(
+  texts: Texts,
+  states: readonly ContactStateJson[],
+  resendPath?: (state: ContactStateJson) => string,
+): HTMLElement {
   const list = h('ul', { class: 'contact-states', 'data-contact-states': '' });
   for (const state of states) {
-    const muted =
-      state.mutedRules.length > 0
-        ? ` (${texts.t('contactStateMuted', { rules: state.mutedRules.map((rule) => ruleText(texts, rule)).join(', ') })})`
-        : '';
-    list.append(
-      h(
-        'li',
-        { 'data-contact-status': state.status },
-        h('span', { class: 'contact-address' }, state.address),
-        ` — ${texts.t(CONTACT_STATE_TEXT[state.status] ?? 'contactStateUnknown')}${muted}`,
-      ),
-    );
+    const item = h('li', { 'data-contact-status': state.status });
+    const stateText = h('span', { class: 'contact-state' }, contactStateText(texts, state));
+    item.append(h('span', { class: 'contact-address' }, state.address), stateText);
+    if (resendPath && state.status !== 'active') {
+      item.append(' ', resendButton(texts, state, resendPath(state), item, stateText));
+    }
+    list.append(item);
   }
   return list;
+}
+
+function contactStateText(texts: Texts, state: ContactStateJson): string {
+  const muted =
+    state.mutedRules.length > 0
+      ? ` (${texts.t('contactStateMuted', { rules: state.mutedRules.map((rule) => ruleText(texts, rule)).join(', ') })})`
+      : '';
+  const again = state.reconfirmingFrom ? ` (${texts.t(RECONFIRMING_TEXT[state.reconfirmingFrom])})` : '';
+  return ` — ${texts.t(CONTACT_STATE_TEXT[state.status] ?? 'contactStateUnknown')}${again}${muted}`;
+}
+
+function resendButton(
+  texts: Texts,
+  state: ContactStateJson,
+  path: string,
+  item: HTMLElement,
+  stateText: HTMLElement,
+): HTMLElement {
+  const result = h('span', { role: 'status', class: 'contact-resend-result', 'data-resend-result': state.address });
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      'aria-label': texts.t('contactResendFor', { address: state.address }),
+      'data-resend': state.address,
+    },
+    texts.t('contactResend'),
+  );
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const answer = await postJson<ContactConfirmationJson>(path);
+      item.setAttribute('data-contact-status', answer.status);
+      stateText.textContent = contactStateText(texts, answer);
+      result.textContent = texts.t('contactResent', { time: texts.time(answer.confirmationSentAt) });
+    } catch (error) {
+      result.textContent = texts.t('contactResendFailed', {
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+    button.disabled = false;
+  });
+  return h('span', { class: 'contact-resend' }, button, ' ', result);
 }
 
 /** A budget threshold is a fraction ("0.5" → 50%); a credit threshold names a level. */

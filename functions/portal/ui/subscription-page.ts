@@ -241,15 +241,19 @@ function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | u
     );
   };
 
-  // Each saved contact's delivery state, refreshed from the answer of every save (a new contact shows "pending").
+  // Each saved contact's delivery state, refreshed from the answer of every save (a new contact shows "pending"),
+  // with a button asking one that receives no alerts to confirm again.
+  const resendPath = (state: { readonly address: string }) => `${base}/contacts/${seg(state.address)}/confirmation`;
   const contactStates = h(
     'div',
     { class: 'field' },
     h('p', { class: 'hint' }, texts.t('contactStatesHeading')),
-    contactStatesList(texts, budget?.contactStates ?? []),
+    contactStatesList(texts, budget?.contactStates ?? [], resendPath),
   );
   const showContactStates = (states: Budget['contactStates']) =>
-    contactStates.querySelector('[data-contact-states]')?.replaceWith(contactStatesList(texts, states ?? []));
+    contactStates
+      .querySelector('[data-contact-states]')
+      ?.replaceWith(contactStatesList(texts, states ?? [], resendPath));
 
   const timeZones = supportedTimeZones(budget?.timeZone ?? usage.timeZone);
   const form = h(

@@ -127,6 +127,7 @@ export interface ContactStateJson {
   readonly status: 'pending' | 'active' | 'bounced' | 'complained' | 'optedOut' | 'unknown';
   readonly since: string | null;
   readonly mutedRules: readonly string[];
+  readonly reconfirmingFrom?: 'bounced' | 'complained' | 'optedOut';
 }
 
 /** The body of `PUT /v1/subscriptions/{id}/budget` (`budgetSchema` in functions/api/schema.ts). */
@@ -162,7 +163,11 @@ export interface AlertHistory {
 export interface Partner {
   readonly id: string;
   readonly name: string;
+  readonly contactStates?: readonly ContactStateJson[];
 }
+
+/** The answer of `POST …/contacts/{contact}/confirmation`: the contact's state and when the message went out. */
+export type ContactConfirmationJson = ContactStateJson & { readonly confirmationSentAt: string };
 
 export type CreditState = 'ok' | 'warning' | 'approvalRequired' | 'purchaseBlocked';
 

@@ -26,12 +26,15 @@ export const contactItemKey = (contact: ContactAddress) => ({
 });
 
 const STATUSES: readonly ContactStatus[] = ['pending', 'active', 'bounced', 'complained', 'optedOut'];
+const UNDELIVERABLE: readonly UndeliverableStatus[] = ['bounced', 'complained', 'optedOut'];
 /** Reads in flight at once for one `read` call. */
 const PARALLEL_READS = 25;
 
 /**
  * Contact states in the main table: `pk = CONTACT#<channel>:<address>`, `sk = STATE`, with `status`, `since`,
- * `locale`, `mutedRules` (a string set) and `recipients` (a string set of `customer:<id>` / `partner:<id>`).
+ * `locale`, `mutedRules` (a string set), `recipients` (a string set of `customer:<id>` / `partner:<id>`),
+ * `confirmationSentAt` (the last confirmation message) and, while a re-confirmation the owner asked for is open,
+ * `reconfirmingFrom` (the undeliverable status it came from).
  *
  * One item per address, whoever lists it: a bounce or an opt-out is a fact about the address. The item is never
  * deleted when the last recipient drops the address, so an opted-out person who is typed into another form stays
@@ -122,7 +125,8 @@ export class DynamoContactStates implements ContactStates, ContactRegistry, Cont
         new UpdateCommand({
           TableName: this.tableName,
           Key: contactItemKey(contact),
-          UpdateExpression: 'SET #status = :active, since = :at',
+          // The person's own confirmation: the only way to `active`, also out of a re-confirmation the owner asked for.
+          UpdateExpression: 'SET #status = :active, since = :at REMOVE reconfirmingFrom',
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':active': 'active', ':pending': 'pending', ':at': at.toISOString() },
@@ -142,11 +146,57 @@ export class DynamoContactStates implements ContactStates, ContactRegistry, Cont
       new UpdateCommand({
         TableName: this.tableName,
         Key: contactItemKey(contact),
-        UpdateExpression: 'SET #status = :status, since = :at, locale = if_not_exists(locale, :locale)',
+        UpdateExpression:
+          'SET #status = :status, since = :at, locale = if_not_exists(locale, :locale) REMOVE reconfirmingFrom',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':status': status, ':at': at.toISOString(), ':locale': 'en' },
       }),
     );
+  }
+
+  async reopen(contact: ContactAddress, from: UndeliverableStatus, at: Date): Promise<ContactState | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: contactItemKey(contact),
+          UpdateExpression: 'SET #status = :pending, since = :at, reconfirmingFrom = :from',
+          // Only from the status the owner saw: a bounce, an opt-out or a confirmation recorded meanwhile wins.
+          ConditionExpression: '#status = :from',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':from': from, ':at': at.toISOString() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toState(contact, result.Attributes ?? {});
+    } catch (error) {
+      ignoreConditionFailed(error);
+      return undefined;
+    }
+  }
+
+  async restore(previous: ContactState, at: Date): Promise<void> {
+    if (previous.status === 'pending' || previous.status === 'active') {
+      throw new Error(`restore puts back an undeliverable state, not "${previous.status}"`);
+    }
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: contactItemKey(previous.contact),
+          UpdateExpression: 'SET #status = :previous, since = :since REMOVE reconfirmingFrom',
+          // Only our own reopen (pending since `at`, from that status): anything later stays.
+          ConditionExpression: '#status = :pending AND since = :at AND reconfirmingFrom = :previous',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':previous': previous.status,
+            ':since': previous.since,
+            ':pending': 'pending',
+            ':at': at.toISOString(),
+          },
+        }),
+      )
+      .catch(ignoreConditionFailed);
   }
 
   async muteRule(contact: ContactAddress, rule: AlertRule, at: Date): Promise<void> {
@@ -209,12 +259,20 @@ function toState(contact: ContactAddress, item: Item): ContactState {
     );
   }
   const muted = item.mutedRules instanceof Set ? [...(item.mutedRules as Set<string>)] : [];
+  const reconfirmingFrom = item.reconfirmingFrom;
+  if (reconfirmingFrom !== undefined && !UNDELIVERABLE.includes(reconfirmingFrom as UndeliverableStatus)) {
+    throw new StoredValueInvalidError(
+      `The stored state of contact ${contactKey(contact)} is invalid (reconfirmingFrom "${String(reconfirmingFrom)}")`,
+    );
+  }
   return {
     contact,
     status: status as ContactStatus,
     since: readString(item, 'since'),
     locale: locale as AlertLocale,
     mutedRules: ALERT_RULES.filter((rule) => muted.includes(rule)),
+    ...(typeof item.confirmationSentAt === 'string' ? { confirmationSentAt: item.confirmationSentAt } : {}),
+    ...(reconfirmingFrom !== undefined ? { reconfirmingFrom: reconfirmingFrom as UndeliverableStatus } : {}),
   };
 }
 

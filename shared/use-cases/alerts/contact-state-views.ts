@@ -6,6 +6,7 @@ import {
   type ContactStatus,
   contactAddressesOf,
   contactKey,
+  type UndeliverableStatus,
 } from '#shared/use-cases/alerts/ports/contact-states.ts';
 
 /**
@@ -20,6 +21,8 @@ export interface ContactStateView {
   /** When the status was entered; null for `unknown`. */
   readonly since: string | null;
   readonly mutedRules: readonly AlertRule[];
+  /** A `pending` contact the account owner asked to confirm again: the status it had (it stays held until then). */
+  readonly reconfirmingFrom?: UndeliverableStatus;
 }
 
 export function contactStateViews(states: readonly ContactState[]): ContactStateView[] {
@@ -33,6 +36,7 @@ function viewOf(state: ContactState): ContactStateView {
     status: state.status,
     since: state.since,
     mutedRules: state.mutedRules,
+    ...(state.reconfirmingFrom ? { reconfirmingFrom: state.reconfirmingFrom } : {}),
   };
 }
 

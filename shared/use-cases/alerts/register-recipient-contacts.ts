@@ -3,9 +3,11 @@ import { confirmationEmail, confirmationSms } from '#shared/domain/alerts/contac
 import type { AlertLocale, Contacts } from '#shared/domain/alerts/settings.ts';
 import type { ConfirmationRequests, ConfirmLinks } from '#shared/use-cases/alerts/ports/contact-links.ts';
 import {
+  type ContactAddress,
   type ContactRegistry,
   type ContactState,
   type ContactStateChanges,
+  type ContactStates,
   contactAddressesOf,
   contactKey,
   type UndeliverableStatus,
@@ -18,16 +20,32 @@ import {
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
 
 /**
- * A contact still pending gets a new confirmation message on a later save of a budget or partner naming it, at most
- * once per this many hours: the person who lost the first one is helped by saving again, and saving a form ten
- * times in a minute sends one message, not ten (nor lets anyone flood an address or a phone through our API).
+ * A contact still pending gets a new confirmation message on a later save of a budget or partner naming it, or when
+ * the account owner asks for one, at most once per this many hours: the person who lost the first one is helped by
+ * asking again, and saving a form ten times in a minute sends one message, not ten (nor lets anyone flood an address
+ * or a phone through our API).
  */
 export const CONFIRMATION_RESEND_HOURS = 24;
 
+/**
+ * A person who stopped alerts themselves (unsubscribed, replied STOP, or marked an alert as spam) is asked to confirm
+ * again at most once per confirmation link's lifetime (7 days), however often the owner asks: one open request at a
+ * time, so an owner cannot turn "ask again" into a daily message to someone who said stop.
+ */
+export const RECONFIRMATION_RESEND_HOURS = 7 * 24;
+
+/** How long after its last confirmation message a contact may be sent another. */
+export function confirmationIntervalHours(state: Pick<ContactState, 'status' | 'reconfirmingFrom'>): number {
+  const stoppedBy = state.status === 'pending' ? state.reconfirmingFrom : state.status;
+  return stoppedBy === 'optedOut' || stoppedBy === 'complained'
+    ? RECONFIRMATION_RESEND_HOURS
+    : CONFIRMATION_RESEND_HOURS;
+}
+
 /** What registering contacts needs: the stored states, the links, and the channels the confirmation goes through. */
 export interface ContactLifecycleDeps {
-  readonly registry: ContactRegistry;
-  readonly changes: Pick<ContactStateChanges, 'markUndeliverable'>;
+  readonly registry: ContactRegistry & ContactStates;
+  readonly changes: Pick<ContactStateChanges, 'markUndeliverable' | 'reopen' | 'restore'>;
   readonly confirmations: ConfirmationRequests;
   readonly confirmLinks: ConfirmLinks;
   readonly email: EmailChannel;
@@ -44,8 +62,9 @@ export interface ConfirmationContext {
 /**
  * Registers a recipient's contacts in the contact states and asks each pending one to confirm (our own opt-in):
  * a new contact is stored `pending` and sent a confirmation message with a signed link; a contact still pending
- * whose last message is older than `CONFIRMATION_RESEND_HOURS` is sent a new one; an active, bounced or opted-out
- * contact keeps its state and gets nothing. Contacts the recipient had (`previous`) and no longer names (`kept`: its
+ * whose last message is older than `confirmationIntervalHours` is sent a new one; an active, bounced or opted-out
+ * contact keeps its state and gets nothing (the owner asks for its re-confirmation on purpose:
+ * `requestContactConfirmation`). Contacts the recipient had (`previous`) and no longer names (`kept`: its
  * settings' contacts, all of them) are removed from the recipient; their state stays.
  *
  * A channel that refuses an address for good (a suppressed address, an opted-out number) puts the contact in the
@@ -82,17 +101,10 @@ async function askToConfirm(
   context: ConfirmationContext,
 ): Promise<ContactState> {
   const at = deps.clock.now();
-  if (!(await deps.confirmations.claim(state.contact, at, CONFIRMATION_RESEND_HOURS))) return state;
+  if (!(await deps.confirmations.claim(state.contact, at, confirmationIntervalHours(state)))) return state;
   try {
-    const link = await deps.confirmLinks.confirmLinkFor(state.contact);
-    const input = { locale: context.locale, brand: context.brand, recipientKind: recipient.kind, link };
-    const tags = { purpose: 'contact-confirmation' };
-    if (state.contact.channel === 'email') {
-      await deps.email.send({ to: state.contact.address, ...confirmationEmail(input), tags });
-    } else {
-      await deps.sms.send({ to: state.contact.address, body: confirmationSms(input), tags });
-    }
-    return state;
+    await sendConfirmationMessage(deps, recipient, state.contact, context);
+    return { ...state, confirmationSentAt: at.toISOString() };
   } catch (error) {
     if (error instanceof RecipientRefused) {
       const status = refusedStatus(error.reason);
@@ -104,7 +116,27 @@ async function askToConfirm(
   }
 }
 
+/**
+ * Sends the confirmation message (our own opt-in) with a fresh signed link, in the recipient's language.
+ * @throws RecipientRefused when the channel refuses the address for good; any other error may pass.
+ */
+export async function sendConfirmationMessage(
+  deps: Pick<ContactLifecycleDeps, 'confirmLinks' | 'email' | 'sms'>,
+  recipient: AlertRecipient,
+  contact: ContactAddress,
+  context: ConfirmationContext,
+): Promise<void> {
+  const link = await deps.confirmLinks.confirmLinkFor(contact);
+  const input = { locale: context.locale, brand: context.brand, recipientKind: recipient.kind, link };
+  const tags = { purpose: 'contact-confirmation' };
+  if (contact.channel === 'email') {
+    await deps.email.send({ to: contact.address, ...confirmationEmail(input), tags });
+  } else {
+    await deps.sms.send({ to: contact.address, body: confirmationSms(input), tags });
+  }
+}
+
 /** An opted-out number stays opted out; an address the channel will never deliver to counts as bounced. */
-function refusedStatus(reason: RecipientRefused['reason']): UndeliverableStatus {
+export function refusedStatus(reason: RecipientRefused['reason']): UndeliverableStatus {
   return reason === 'optedOut' ? 'optedOut' : 'bounced';
 }

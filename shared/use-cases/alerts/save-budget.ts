@@ -107,6 +107,6 @@ export async function saveBudget(
 }
 
 /** The offer's name as the customer saw it in the marketplace: what the confirmation message is signed with. */
-function findOfferName(catalog: Catalog, offerId: string): string {
+export function findOfferName(catalog: Catalog, offerId: string): string {
   return catalog.offers.find((offer) => offer.id === offerId)?.displayName ?? offerId;
 }

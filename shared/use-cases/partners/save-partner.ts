@@ -63,7 +63,7 @@ export async function savePartner(
  * What a partner's contact knows the alerts by: a partner resells the publisher's offers, so their names (the first
  * three; a publisher with one offer, as most have, is simply that offer).
  */
-function publisherBrand(catalog: Catalog): string {
+export function publisherBrand(catalog: Catalog): string {
   const names = catalog.offers.map((offer) => offer.displayName);
   return names.length > 3 ? `${names.slice(0, 3).join(' / ')} …` : names.join(' / ');
 }

@@ -45,6 +45,13 @@ export interface ContactState {
   readonly mutedRules: readonly AlertRule[];
   /** The language its confirmation message was sent in. */
   readonly locale: AlertLocale;
+  /** When the last confirmation message was sent (ISO-8601 UTC); absent when none was. */
+  readonly confirmationSentAt?: string;
+  /**
+   * Set while a contact is `pending` again because the account owner asked for a new confirmation after it
+   * bounced, complained or opted out: the status it came from. Only the person's confirmation makes it `active`.
+   */
+  readonly reconfirmingFrom?: UndeliverableStatus;
 }
 
 /**
@@ -95,6 +102,18 @@ export interface ContactStateChanges {
   markUndeliverable(contact: ContactAddress, status: UndeliverableStatus, at: Date): Promise<void>;
   /** Stops one rule for this contact (the per-rule unsubscribe link); idempotent. */
   muteRule(contact: ContactAddress, rule: AlertRule, at: Date): Promise<void>;
+  /**
+   * `from` → `pending` with `reconfirmingFrom = from`: the account owner asked for a new confirmation of a contact
+   * that bounced, complained or opted out. Only when the stored status is still `from` (an event or a person's
+   * action meanwhile wins). Never makes a contact `active`: only `confirm` (the person) does.
+   * @returns the pending state, or undefined when the stored status was no longer `from`.
+   */
+  reopen(contact: ContactAddress, from: UndeliverableStatus, at: Date): Promise<ContactState | undefined>;
+  /**
+   * Undoes a `reopen` made at `at` whose confirmation could not be sent: back to `previous` (status and since), only
+   * while the contact is still pending from that reopen. Idempotent.
+   */
+  restore(previous: ContactState, at: Date): Promise<void>;
 }
 
 /** Links a person follows to stop alerts: per contact for every rule, or per contact and rule. */
