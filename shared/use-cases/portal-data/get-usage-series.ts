@@ -30,10 +30,12 @@ import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-sto
 
 const DAY_MS = 86_400_000;
 /**
- * Days per ledger read. A month is read in 4 reads side by side rather than one: the first days are merged while
- * the others are still being read (a day item with the hours of 30 dimensions is ~10 KB, a month ~300 KB).
+ * How a run of days is read: in up to READS_PER_RUN reads side by side of at least MIN_DAYS_PER_READ days each. A month
+ * is read in 4 reads rather than one: the first days are merged while the others are still being read (a day item
+ * with the hours of 30 dimensions is ~10 KB, a month ~300 KB); a year of daily totals in 4 reads, not 46.
  */
-const DAYS_PER_READ = 8;
+const READS_PER_RUN = 4;
+const MIN_DAYS_PER_READ = 8;
 
 export interface GetUsageSeriesDeps {
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
@@ -92,8 +94,8 @@ export interface UsageSeries {
  * from the start of the first point's calendar month (so the month's rounding is replayed exactly) to the last point,
  * and the daily totals from the start of the term to that month (the allowance already used before it): days whose
  * hours do not matter (usage-series.ts READ PLAN) and the term's earlier days with their totals of the dimensions
- * asked only, the other days with their hourly split (about 32 items for a month, in any time zone), each range in
- * reads of at most 8 days side by side, merged into stretches as they arrive. A day stored
+ * asked only, the other days with their hourly split (about 32 items for a month, in any time zone), each run of days
+ * in up to 4 reads side by side, merged into stretches as they arrive. A day stored
  * before the daily items carried hours (its hours do not add up to its total) is then read from its hourly slots,
  * one query per such day and dimension.
  *
@@ -177,8 +179,8 @@ export async function getUsageSeries(
     const fallbacks: { dimension: string; from: Date; to: Date }[] = [];
     // The term's days before `readFrom` (the allowance already used) and the days read whole need only their totals of
     // these dimensions; the other days are read with their hourly split, so a local day of any zone needs no slot.
-    // Each read covers at most DAYS_PER_READ days and they run side by side: the days of one arrive and are merged
-    // while DynamoDB answers the others, and no request holds a whole month of hours at once.
+    // Each run of days is read in a few reads side by side (`dayChunks`): the days of one arrive and are merged while
+    // DynamoDB answers the others, and no request holds a whole month of hours at once.
     const [before] = await Promise.all([
       termStart.getTime() < readFrom.getTime()
         ? Promise.all(
@@ -289,15 +291,18 @@ function flatFeesOf(
 }
 
 /**
- * The runs of days cut into runs of at most DAYS_PER_READ days, [first, last] each (`last` may be any instant of
- * its day).
+ * Each run of days [first, last] (`last` any instant of its day) cut into the ranges read side by side: up to
+ * READS_PER_RUN of at least MIN_DAYS_PER_READ days.
  */
 function dayChunks(runs: readonly (readonly [Date, Date])[]): [Date, Date][] {
   const chunks: [Date, Date][] = [];
   for (const [first, last] of runs) {
+    const firstDay = utcDayStart(first.getTime());
     const lastDay = utcDayStart(last.getTime());
-    for (let day = utcDayStart(first.getTime()); day <= lastDay; day += DAYS_PER_READ * DAY_MS) {
-      chunks.push([new Date(day), new Date(Math.min(day + (DAYS_PER_READ - 1) * DAY_MS, lastDay))]);
+    const days = (lastDay - firstDay) / DAY_MS + 1;
+    const size = Math.max(MIN_DAYS_PER_READ, Math.ceil(days / READS_PER_RUN));
+    for (let day = firstDay; day <= lastDay; day += size * DAY_MS) {
+      chunks.push([new Date(day), new Date(Math.min(day + (size - 1) * DAY_MS, lastDay))]);
     }
   }
   return chunks;
