@@ -266,6 +266,13 @@ export function planSeriesReads(input: {
   return { hourRanges, totalDays };
 }
 
+/** A stretch's usage (STRETCHES): rated as one hour at `hour`, the first hour of it with usage. */
+export interface Stretch {
+  readonly dimension: string;
+  readonly hour: string;
+  readonly quantity: string;
+}
+
 /**
  * STRETCHES (the READ PLAN's argument within a day): hours of one dimension in the same UTC day and the same bucket
  * (or before the first bucket), with no boundary between them (plan change, start, end, rounding month), are rated
@@ -273,21 +280,130 @@ export function planSeriesReads(input: {
  * same overage and unrounded amount, in the same point. A daily series in Asia/Tokyo rates 2 stretches per UTC day
  * and dimension instead of 24 hours.
  */
-export function mergeStretches<
-  T extends { readonly dimension: string; readonly hour: string; readonly quantity: string },
->(
-  hours: readonly T[],
+export function mergeStretches(
+  hours: readonly { readonly dimension: string; readonly hour: string; readonly quantity: string }[],
   buckets: readonly SeriesBucket[],
   boundaries: readonly Date[],
-): { dimension: string; hour: string; quantity: string }[] {
-  const cuts = [
-    ...new Set([
-      ...boundaries.map((b) => b.getTime()),
-      ...buckets.flatMap((b) => [b.start.getTime(), b.end.getTime()]),
-    ]),
-  ].sort((a, b) => a - b);
-  /** Number of cuts at or before `t`: equal for two hours exactly when no cut lies between them. */
-  const segmentOf = (t: number) => {
+): Stretch[] {
+  const merger = new StretchMerger(buckets, boundaries);
+  for (const { dimension, hour, quantity } of hours) merger.addHour(dimension, hour, quantity);
+  return merger.stretches();
+}
+
+/**
+ * Gathers usage into stretches (STRETCHES) as it is read: hour by hour (`addHour`), or a whole day's hourly split at
+ * once (`addDay`, what a series reads for most days). Merging as the usage arrives keeps a request from holding an
+ * object per hour and dimension (a month of 30 dimensions is ~22,000 hours, and their garbage made the slowest
+ * requests slow).
+ */
+export class StretchMerger {
+  /** Instants where a stretch must end, ascending: bucket edges and boundaries. */
+  private readonly cuts: number[];
+  private readonly byKey = new Map<string, { dimension: string; hour: string; first: number; quantity: QuantitySum }>();
+  /** Every dimension repeats the same hours: each hour string is parsed and placed once. */
+  private readonly placed = new Map<string, { t: number; stretch: string }>();
+
+  constructor(buckets: readonly SeriesBucket[], boundaries: readonly Date[]) {
+    this.cuts = [
+      ...new Set([
+        ...boundaries.map((b) => b.getTime()),
+        ...buckets.flatMap((b) => [b.start.getTime(), b.end.getTime()]),
+      ]),
+    ].sort((a, b) => a - b);
+  }
+
+  /** Adds one hour's quantity (`hour` an ISO hour start such as `2026-11-02T05:00:00.000Z`). */
+  addHour(dimension: string, hour: string, quantity: string): void {
+    let place = this.placed.get(hour);
+    if (!place) {
+      const t = Date.parse(hour);
+      place = { t, stretch: this.stretchOf(t) };
+      this.placed.set(hour, place);
+    }
+    this.add(dimension, place.stretch, place.t, hour, new QuantitySum(quantity));
+  }
+
+  /**
+   * Adds the hours before `end` of a UTC day read with its hourly split, for each of `dimensionIds` with a total that
+   * day. `hourly[dimension][h]` is the quantity of the day's hour h (0–23, UTC). A dimension whose hours (all 24, those
+   * from `end` on included) do not add up to its total was (partly) written before day items carried hours: none of
+   * its hours are added, and it is returned, so that the caller reads that day's slots instead.
+   */
+  addDay(
+    day: {
+      readonly period: string;
+      readonly quantities: Readonly<Record<string, string>>;
+      readonly hourly: Readonly<Record<string, readonly (string | undefined)[]>>;
+    },
+    dimensionIds: readonly string[],
+    end: number,
+  ): string[] {
+    const dayStart = Date.parse(`${day.period}T00:00:00.000Z`);
+    // The stretch of each hour of the day, found once for all dimensions (24 searches instead of 24 per dimension).
+    const stretchOfHour: (string | undefined)[] = [];
+    for (let h = 0; h < 24; h++) {
+      const t = dayStart + h * HOUR_MS;
+      stretchOfHour.push(t < end ? this.stretchOf(t) : undefined);
+    }
+    const unsplit: string[] = [];
+    for (const dimension of dimensionIds) {
+      const total = day.quantities[dimension];
+      if (total === undefined) continue;
+      const hours = day.hourly[dimension] ?? [];
+      const all = new QuantitySum();
+      // Runs of consecutive hours in one stretch (hours come in order), kept until the day's hours are known whole.
+      const runs: { stretch: string; h: number; quantity: QuantitySum }[] = [];
+      for (let h = 0; h < 24; h++) {
+        const quantity = hours[h];
+        if (quantity === undefined) continue;
+        const stretch = stretchOfHour[h];
+        if (stretch === undefined) {
+          all.add(quantity);
+          continue;
+        }
+        const run = runs.at(-1);
+        if (run?.stretch === stretch) run.quantity.add(quantity);
+        else runs.push({ stretch, h, quantity: new QuantitySum(quantity) });
+      }
+      for (const run of runs) all.addSum(run.quantity);
+      if (!all.equals(total)) {
+        unsplit.push(dimension);
+        continue;
+      }
+      for (const run of runs) {
+        const t = dayStart + run.h * HOUR_MS;
+        this.add(dimension, run.stretch, t, new Date(t).toISOString(), run.quantity);
+      }
+    }
+    return unsplit;
+  }
+
+  /** The stretches gathered so far, each as the hour it is rated at and its quantity. */
+  stretches(): Stretch[] {
+    return [...this.byKey.values()].map(({ dimension, hour, quantity }) => ({
+      dimension,
+      hour,
+      quantity: quantity.toString(),
+    }));
+  }
+
+  private add(dimension: string, stretch: string, t: number, hour: string, quantity: QuantitySum): void {
+    const key = `${dimension}\u0000${stretch}`;
+    const found = this.byKey.get(key);
+    if (!found) {
+      this.byKey.set(key, { dimension, hour, first: t, quantity });
+      return;
+    }
+    found.quantity.addSum(quantity);
+    if (t < found.first) {
+      found.first = t;
+      found.hour = hour;
+    }
+  }
+
+  /** The UTC day and the number of cuts at or before `t`: equal for two hours exactly when no cut lies between them. */
+  private stretchOf(t: number): string {
+    const { cuts } = this;
     let low = 0;
     let high = cuts.length;
     while (low < high) {
@@ -295,32 +411,6 @@ export function mergeStretches<
       if ((cuts[middle] as number) <= t) low = middle + 1;
       else high = middle;
     }
-    return low;
-  };
-  // Every dimension repeats the same hours: each hour string is parsed and placed once.
-  const placed = new Map<string, { t: number; stretch: string }>();
-  const stretches = new Map<string, { dimension: string; hour: string; first: number; quantity: QuantitySum }>();
-  for (const { dimension, hour, quantity } of hours) {
-    let place = placed.get(hour);
-    if (!place) {
-      const t = Date.parse(hour);
-      place = { t, stretch: `${Math.floor(t / DAY_MS)}\u0000${segmentOf(t)}` };
-      placed.set(hour, place);
-    }
-    const key = `${dimension}\u0000${place.stretch}`;
-    const stretch = stretches.get(key);
-    if (!stretch) stretches.set(key, { dimension, hour, first: place.t, quantity: new QuantitySum(quantity) });
-    else {
-      stretch.quantity.add(quantity);
-      if (place.t < stretch.first) {
-        stretch.first = place.t;
-        stretch.hour = hour;
-      }
-    }
+    return `${Math.floor(t / DAY_MS)}\u0000${low}`;
   }
-  return [...stretches.values()].map(({ dimension, hour, quantity }) => ({
-    dimension,
-    hour,
-    quantity: quantity.toString(),
-  }));
 }

@@ -7,6 +7,7 @@ import { slotSk, subscriptionPk, totalsSk } from '#shared/adapters/dynamodb/mete
 import { MAIN_TABLE_KEYS } from '#shared/adapters/dynamodb/table-keys.ts';
 import { dayPeriod } from '#shared/domain/alerts/calendar.ts';
 import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
+import type { DailyUsage } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import { getUsageSeries } from '#shared/use-cases/portal-data/get-usage-series.ts';
 import { ALERT_OFFER, anActiveSubscription, anEvaluationWorld, callsAt } from '#test/builders/alert-evaluation.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
@@ -14,6 +15,21 @@ import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { localClients, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
 
 const { partitionKey: PK, sortKey: SK } = MAIN_TABLE_KEYS;
+
+/** A day's hourly split keyed by hour instant (readable expectations), the hours without usage left out. */
+function withHourInstants(day: DailyUsage) {
+  const hourly = Object.fromEntries(
+    Object.entries(day.hourly).map(([dimension, hours]) => [
+      dimension,
+      Object.fromEntries(
+        hours.flatMap((quantity, h) =>
+          quantity === undefined ? [] : [[`${day.period}T${String(h).padStart(2, '0')}:00:00.000Z`, quantity]],
+        ),
+      ),
+    ]),
+  );
+  return { ...day, hourly };
+}
 
 /**
  * The hourly split of the daily items (`h<HH>_<dimension>`, added in the same update as `q_<dimension>`), and the
@@ -69,7 +85,7 @@ describe('DynamoDB usage ledger: the hours of the daily items', () => {
 
     // Per hour one entry chunk and its slots, then one daily and one monthly item: as before the hours existed.
     expect(transactions).toEqual([2 + 3 + 1 + 1]);
-    expect(await ledger.readDailyUsage(subscriptionId, '2026-01-15', '2026-01-15')).toEqual([
+    expect((await ledger.readDailyUsage(subscriptionId, '2026-01-15', '2026-01-15')).map(withHourInstants)).toEqual([
       {
         subscriptionId,
         period: '2026-01-15',
@@ -81,6 +97,10 @@ describe('DynamoDB usage ledger: the hours of the daily items', () => {
         eventCount: 4,
       },
     ]);
+    // Each dimension's hours come as the day's 24 UTC hours, by index.
+    const [day] = await ledger.readDailyUsage(subscriptionId, '2026-01-15', '2026-01-15');
+    expect(day?.hourly.storage).toHaveLength(24);
+    expect(day?.hourly.storage?.[9]).toBe('4');
     // The totals readers see the same item as before.
     expect(await ledger.readDailyTotals(subscriptionId, '2026-01-15', '2026-01-15')).toEqual([
       { subscriptionId, period: '2026-01-15', quantities: { 'api-calls': '1.75', storage: '4' }, eventCount: 4 },
@@ -105,7 +125,7 @@ describe('DynamoDB usage ledger: the hours of the daily items', () => {
 
     const [day] = await ledger.readDailyUsage(subscriptionId, '2026-01-15', '2026-01-15');
     expect(day?.quantities).toEqual({ 'api-calls': '3.6' });
-    expect(day?.hourly).toEqual({ 'api-calls': { '2026-01-15T09:00:00.000Z': '3.6' } });
+    expect(day && withHourInstants(day).hourly).toEqual({ 'api-calls': { '2026-01-15T09:00:00.000Z': '3.6' } });
   });
 
   it('adds usage arriving late for an old hour to that hour of its day', async () => {
@@ -119,7 +139,9 @@ describe('DynamoDB usage ledger: the hours of the daily items', () => {
     await at('2026-01-14T03:00:00.000Z', '7');
 
     expect(
-      (await ledger.readDailyUsage(subscriptionId, '2026-01-14', '2026-01-15')).map((d) => [d.quantities, d.hourly]),
+      (await ledger.readDailyUsage(subscriptionId, '2026-01-14', '2026-01-15'))
+        .map(withHourInstants)
+        .map((d) => [d.quantities, d.hourly]),
     ).toEqual([
       [{ 'api-calls': '8.5' }, { 'api-calls': { '2026-01-14T03:00:00.000Z': '7', '2026-01-14T09:00:00.000Z': '1.5' } }],
       [{ 'api-calls': '2' }, { 'api-calls': { '2026-01-15T08:00:00.000Z': '2' } }],

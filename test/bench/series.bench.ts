@@ -10,11 +10,17 @@
  * with BatchWriteItem, which is much faster than replaying the aggregator and gives the same items. Days stored before
  * the daily items carried hours are read from their slots, as every day was before (see BENCHMARKS.md).
  *
- * Cases: daily granularity for a whole month in UTC and in Asia/Tokyo, and the hourly default (last 48 hours).
- * Run with `npm run bench:series`. Environment: BENCH_SERIES_RUNS (timed requests per case, default 30).
+ * Cases: daily granularity for a whole month in UTC and in Asia/Tokyo, the hourly default (last 48 hours), and the
+ * monthly default (last 12 months) in UTC and in Asia/Tokyo. Besides the times, each case gives the CPU time per
+ * request of this process (the series code and the SDK's parsing) and of DynamoDB Local's JVM (what a real table
+ * would spend on its side), which share the machine's cores here.
+ * Run with `npm run bench:series`. Environment: BENCH_SERIES_RUNS (timed requests per case, default 30),
+ * BENCH_SERIES_CASES (only the cases whose name contains one of these comma-separated words, e.g. `Tokyo`).
  */
 import './quiet-env.ts';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
@@ -31,6 +37,8 @@ import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { fmt, forEachLimited, machineLine, percentile, startStandIns } from './bench-support.ts';
 
 const RUNS = Number(process.env.BENCH_SERIES_RUNS ?? 30);
+/** Only the cases whose name contains one of these (comma-separated), e.g. `Tokyo,hour`; default all. */
+const CASES = process.env.BENCH_SERIES_CASES?.split(',');
 const WARMUP = 3;
 const DIMENSIONS = 30;
 const HOUR = 3_600_000;
@@ -69,6 +77,98 @@ try {
   });
   await new DynamoSubscriptionStore(documentClient, tableName).put(subscription);
 
+  await seed(documentClient, tableName, subscription);
+  // The seed's garbage (~120 MB of write requests and their responses) collected now, not by a full collection in
+  // the middle of the timed requests: a Lambda's heap never held it.
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+
+  const deps = {
+    subscriptions: new DynamoSubscriptionStore(documentClient, tableName),
+    budgets: new DynamoBudgetStore(documentClient, tableName),
+    partners: new DynamoPartnerStore(documentClient, tableName),
+    ledger: new DynamoUsageLedger(documentClient, tableName),
+    catalog,
+    clock: new FixedClock(NOW),
+  };
+  const all: { name: string; input: UsageSeriesInput }[] = [
+    {
+      name: 'day × 31 (November, UTC)',
+      input: {
+        subscriptionId: subscription.id,
+        granularity: 'day',
+        from: new Date('2026-11-01T00:00:00Z'),
+        to: new Date('2026-12-01T00:00:00Z'),
+        timeZone: 'UTC',
+      },
+    },
+    {
+      name: 'day × 30 (November, Asia/Tokyo)',
+      input: {
+        subscriptionId: subscription.id,
+        granularity: 'day',
+        from: new Date('2026-10-31T15:00:00Z'),
+        to: new Date('2026-11-30T15:00:00Z'),
+        timeZone: 'Asia/Tokyo',
+      },
+    },
+    { name: 'hour × 48 (default range)', input: { subscriptionId: subscription.id, granularity: 'hour' } },
+    {
+      name: 'month × 12 (default range, UTC)',
+      input: { subscriptionId: subscription.id, granularity: 'month', timeZone: 'UTC' },
+    },
+    {
+      name: 'month × 12 (default range, Asia/Tokyo)',
+      input: { subscriptionId: subscription.id, granularity: 'month', timeZone: 'Asia/Tokyo' },
+    },
+  ];
+  const cases = all.filter((c) => CASES === undefined || CASES.some((wanted) => c.name.includes(wanted)));
+  console.log(
+    `\n| case | points | p50 ms | p99 ms | mean ms | Node CPU ms | DynamoDB Local CPU ms |\n|---|---:|---:|---:|---:|---:|---:|`,
+  );
+  for (const { name, input } of cases) {
+    const times: number[] = [];
+    let points = 0;
+    let nodeCpu = 0;
+    let jvmCpu: number | undefined = 0;
+    for (let run = 0; run < WARMUP + RUNS; run++) {
+      const jvm0 = standIns.dynamoDbCpuSeconds();
+      const cpu0 = process.cpuUsage();
+      const started = performance.now();
+      const series = await getUsageSeries(deps, aPublisher(), input);
+      const elapsed = performance.now() - started;
+      const cpu = process.cpuUsage(cpu0);
+      const jvm1 = standIns.dynamoDbCpuSeconds();
+      if (run >= WARMUP) {
+        times.push(elapsed);
+        nodeCpu += (cpu.user + cpu.system) / 1000;
+        jvmCpu =
+          jvm0 === undefined || jvm1 === undefined || jvmCpu === undefined ? undefined : jvmCpu + (jvm1 - jvm0) * 1000;
+      }
+      points = series.dimensions.reduce((sum, d) => sum + d.points.length, 0);
+    }
+    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    console.log(
+      `| ${name} | ${fmt(points)} | ${fmt(percentile(times, 50))} | ${fmt(percentile(times, 99))} | ${fmt(mean)} | ${fmt(nodeCpu / RUNS)} | ${jvmCpu === undefined ? '—' : fmt(jvmCpu / RUNS)} |`,
+    );
+  }
+  console.log(
+    `\n${RUNS} timed requests per case after ${WARMUP} warm-up requests; target p99 < 200 ms. CPU: mean per request, this process (the series code, the SDK) and the DynamoDB Local JVM (10 ms ticks).`,
+  );
+} finally {
+  await standIns.stop();
+}
+
+/**
+ * Writes the ledger's items for the subscription. A function of its own so that the ~40,000 write requests it builds
+ * are garbage once it returns: kept in scope, they would stay in the heap through the timed requests and make every
+ * garbage collection there slower than a Lambda's (whose heap holds none of them).
+ */
+async function seed(
+  documentClient: ReturnType<typeof createDocumentClient>,
+  tableName: string,
+  subscription: ReturnType<typeof aSubscription>,
+): Promise<void> {
   // Seed: one slot per dimension and hour, and the daily totals (and their hours) the aggregator keeps beside them.
   const writes: WriteRequest[] = [];
   const daily = new Map<string, Map<string, number>>();
@@ -132,55 +232,4 @@ try {
   console.log(
     `Seeded ${fmt(writes.length)} items (${DIMENSIONS} dimensions × ${fmt(daily.size)} days of hourly slots, and daily totals with their hours) in ${fmt((performance.now() - seedStart) / 1000, 1)} s`,
   );
-
-  const deps = {
-    subscriptions: new DynamoSubscriptionStore(documentClient, tableName),
-    budgets: new DynamoBudgetStore(documentClient, tableName),
-    partners: new DynamoPartnerStore(documentClient, tableName),
-    ledger: new DynamoUsageLedger(documentClient, tableName),
-    catalog,
-    clock: new FixedClock(NOW),
-  };
-  const cases: { name: string; input: UsageSeriesInput }[] = [
-    {
-      name: 'day × 31 (November, UTC)',
-      input: {
-        subscriptionId: subscription.id,
-        granularity: 'day',
-        from: new Date('2026-11-01T00:00:00Z'),
-        to: new Date('2026-12-01T00:00:00Z'),
-        timeZone: 'UTC',
-      },
-    },
-    {
-      name: 'day × 30 (November, Asia/Tokyo)',
-      input: {
-        subscriptionId: subscription.id,
-        granularity: 'day',
-        from: new Date('2026-10-31T15:00:00Z'),
-        to: new Date('2026-11-30T15:00:00Z'),
-        timeZone: 'Asia/Tokyo',
-      },
-    },
-    { name: 'hour × 48 (default range)', input: { subscriptionId: subscription.id, granularity: 'hour' } },
-  ];
-  console.log(`\n| case | points | p50 ms | p99 ms | mean ms |\n|---|---:|---:|---:|---:|`);
-  for (const { name, input } of cases) {
-    const times: number[] = [];
-    let points = 0;
-    for (let run = 0; run < WARMUP + RUNS; run++) {
-      const started = performance.now();
-      const series = await getUsageSeries(deps, aPublisher(), input);
-      const elapsed = performance.now() - started;
-      if (run >= WARMUP) times.push(elapsed);
-      points = series.dimensions.reduce((sum, d) => sum + d.points.length, 0);
-    }
-    const mean = times.reduce((a, b) => a + b, 0) / times.length;
-    console.log(
-      `| ${name} | ${fmt(points)} | ${fmt(percentile(times, 50))} | ${fmt(percentile(times, 99))} | ${fmt(mean)} |`,
-    );
-  }
-  console.log(`\n${RUNS} timed requests per case after ${WARMUP} warm-up requests; target p99 < 200 ms.`);
-} finally {
-  await standIns.stop();
 }

@@ -147,7 +147,13 @@ export class InMemoryUsageLedger implements UsageLedger {
   async readDailyUsage(subscriptionId: string, fromDay: string, toDay: string): Promise<DailyUsage[]> {
     return this.readTotals('day', subscriptionId, fromDay, toDay).map((totals) => {
       const hourly = this.dayHours.get(`${subscriptionId}|${totals.period}`) ?? {};
-      return { ...totals, hourly: Object.fromEntries(Object.entries(hourly).map(([d, hours]) => [d, { ...hours }])) };
+      // As the port gives it: per dimension the 24 UTC hours of the day, by index.
+      const byIndex = (hours: Record<string, string>) =>
+        Array.from({ length: 24 }, (_, h) => hours[`${totals.period}T${String(h).padStart(2, '0')}:00:00.000Z`]);
+      return {
+        ...totals,
+        hourly: Object.fromEntries(Object.entries(hourly).map(([d, hours]) => [d, byIndex(hours)])),
+      };
     });
   }
 

@@ -8,6 +8,8 @@ import { QuantitySum } from '#shared/domain/usage/quantity-sum.ts';
 const quantity = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 1_000_000 }).map(String) },
   { weight: 2, arbitrary: fc.bigInt({ min: 0n, max: 10n ** 30n }).map(String) },
+  // 15 digits: added as numbers, their sums soon past 2^53.
+  { weight: 2, arbitrary: fc.bigInt({ min: 10n ** 14n, max: 10n ** 15n - 1n }).map(String) },
   {
     weight: 2,
     arbitrary: fc
@@ -26,6 +28,24 @@ describe('QuantitySum: exact sums of quantity strings', () => {
         expect(sum.equals(expected.toFixed())).toBe(true);
         expect(sum.equals(expected.plus(1).toFixed())).toBe(false);
       }),
+    );
+  });
+
+  it('adds sums to sums exactly, as it adds quantities', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(quantity, { maxLength: 8 }), { maxLength: 8 }), (groups) => {
+        const expected = groups.flat().reduce((sum, q) => sum.plus(q), new Dec(0));
+        const sum = groups
+          .map((group) => group.reduce((acc, q) => acc.add(q), new QuantitySum()))
+          .reduce((acc, part) => acc.addSum(part), new QuantitySum());
+        expect(sum.toString()).toBe(expected.toFixed());
+      }),
+    );
+    // Two safe sums whose total is not safe (and odd: a float would round it).
+    const big = String(10 ** 15 - 1);
+    const sum = new QuantitySum(big).add(big).add(big).add(big).add(big);
+    expect(sum.addSum(new QuantitySum(big).add(big).add(big).add(big).add(big).add('1')).toString()).toBe(
+      '9999999999999991',
     );
   });
 

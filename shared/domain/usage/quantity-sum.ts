@@ -29,6 +29,19 @@ export class QuantitySum {
     return this;
   }
 
+  /** Adds another sum (exact, as `add`). */
+  addSum(other: QuantitySum): this {
+    if (this.decimal === undefined && other.decimal === undefined) {
+      const next = this.whole + other.whole;
+      if (Number.isSafeInteger(next)) {
+        this.whole = next;
+        return this;
+      }
+    }
+    this.decimal = (this.decimal ?? new Dec(this.whole)).plus(other.decimal ?? other.whole);
+    return this;
+  }
+
   /** The sum as a plain decimal string (no exponent). */
   toString(): string {
     return this.decimal === undefined ? String(this.whole) : this.decimal.toFixed();

@@ -9,17 +9,15 @@ import { NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import { Dec, Money } from '#shared/domain/money.ts';
 import { meteredDimensionsOf, planHistoryOf } from '#shared/domain/plan-history.ts';
 import { floorToUtcHour, HOUR_MS, termContaining } from '#shared/domain/terms.ts';
-import { QuantitySum } from '#shared/domain/usage/quantity-sum.ts';
-import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
 import {
   assertSeriesRange,
   attributeSeries,
   defaultSeriesRange,
-  mergeStretches,
   planSeriesReads,
   type SeriesBucket,
   type SeriesGranularity,
   type SeriesPoint,
+  StretchMerger,
   seriesBuckets,
 } from '#shared/domain/usage-series.ts';
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
@@ -31,6 +29,13 @@ import type { Clock } from '#shared/use-cases/ports/clock.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 
 const DAY_MS = 86_400_000;
+/**
+ * How a run of days is read: in up to READS_PER_RUN reads side by side of at least MIN_DAYS_PER_READ days each. A month
+ * is read in 4 reads rather than one: the first days are merged while the others are still being read (a day item
+ * with the hours of 30 dimensions is ~10 KB, a month ~300 KB); a year of daily totals in 4 reads, not 46.
+ */
+const READS_PER_RUN = 4;
+const MIN_DAYS_PER_READ = 8;
 
 export interface GetUsageSeriesDeps {
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
@@ -85,11 +90,12 @@ export interface UsageSeries {
  * quantity and the usage charge attributable to it (usage-series.ts ALLOCATION RULE: a calendar month's points add up
  * to that month's dimension amount in `getSubscriptionUsage`), and the flat fees falling due in each point.
  *
- * DynamoDB reads: the subscription, then the budget and credit link (together), then in parallel the daily items
+ * DynamoDB reads: the subscription, its budget and credit link (together), then in parallel the daily items
  * from the start of the first point's calendar month (so the month's rounding is replayed exactly) to the last point,
  * and the daily totals from the start of the term to that month (the allowance already used before it): days whose
  * hours do not matter (usage-series.ts READ PLAN) and the term's earlier days with their totals of the dimensions
- * asked only, the other days with their hourly split (about 32 items for a month, in any time zone). A day stored
+ * asked only, the other days with their hourly split (about 32 items for a month, in any time zone), each run of days
+ * in up to 4 reads side by side, merged into stretches as they arrive. A day stored
  * before the daily items carried hours (its hours do not add up to its total) is then read from its hourly slots,
  * one query per such day and dimension.
  *
@@ -105,13 +111,15 @@ export async function getUsageSeries(
   if (input.timeZone !== undefined && !isValidTimeZone(input.timeZone)) {
     throw new ValidationError(`"${input.timeZone}" is not an IANA time zone such as "Asia/Tokyo"`, 'timeZone');
   }
-  const subscription = await deps.subscriptions.get(input.subscriptionId);
+  // The budget and credit link are read beside the subscription (one round trip, not two), and used only once the
+  // caller's access to it is checked.
+  const [subscription, budget, link] = await Promise.all([
+    deps.subscriptions.get(input.subscriptionId),
+    deps.budgets.getBudget(input.subscriptionId),
+    deps.partners.getCreditLink(input.subscriptionId),
+  ]);
   if (!subscription) throw new NotFoundError(`No subscription with id ${input.subscriptionId}.`);
   requireSubscriptionAccess(caller, subscription);
-  const [budget, link] = await Promise.all([
-    deps.budgets.getBudget(subscription.id),
-    deps.partners.getCreditLink(subscription.id),
-  ]);
   const timeZone = input.timeZone ?? alertTimeZone(budget);
   const currency = usageCurrency(deps.catalog, subscription, input.currency, budget, link);
   const now = deps.clock.now();
@@ -166,54 +174,44 @@ export async function getUsageSeries(
       ...(planHistory.endsAt ? [planHistory.endsAt] : []),
     ];
     const plan = planSeriesReads({ readFrom, end: new Date(end), buckets, boundaries });
+    // Usage is gathered into stretches as it is read (usage-series.ts STRETCHES): far fewer hours to rate in any zone.
+    const merger = new StretchMerger(buckets, boundaries);
+    const fallbacks: { dimension: string; from: Date; to: Date }[] = [];
     // The term's days before `readFrom` (the allowance already used) and the days read whole need only their totals of
     // these dimensions; the other days are read with their hourly split, so a local day of any zone needs no slot.
-    const [before, whole, split] = await Promise.all([
+    // Each run of days is read in a few reads side by side (`dayChunks`): the days of one arrive and are merged while
+    // DynamoDB answers the others, and no request holds a whole month of hours at once.
+    const [before] = await Promise.all([
       termStart.getTime() < readFrom.getTime()
-        ? deps.ledger.readDailyTotals(
-            subscription.id,
-            dayKey(termStart),
-            dayKey(new Date(readFrom.getTime() - DAY_MS)),
-            dimensionIds,
-          )
+        ? Promise.all(
+            dayChunks([[termStart, new Date(readFrom.getTime() - DAY_MS)]]).map(([first, last]) =>
+              deps.ledger.readDailyTotals(subscription.id, dayKey(first), dayKey(last), dimensionIds),
+            ),
+          ).then((chunks) => chunks.flat())
         : Promise.resolve([]),
-      Promise.all(
-        dayRuns(plan.totalDays).map(([first, last]) =>
-          deps.ledger.readDailyTotals(subscription.id, dayKey(first), dayKey(last), dimensionIds),
-        ),
-      ),
-      Promise.all(
-        plan.hourRanges.map((range) =>
-          deps.ledger.readDailyUsage(subscription.id, dayKey(range.start), dayKey(new Date(range.end.getTime() - 1))),
-        ),
-      ),
-    ]);
-    const hours: Pick<UsageSlot, 'dimension' | 'hour' | 'quantity'>[] = [];
-    // A day read whole is rated as one hour at 00:00Z (usage-series.ts READ PLAN).
-    for (const day of whole.flat()) {
-      for (const [dimension, quantity] of Object.entries(day.quantities)) {
-        if (dimensionIds.includes(dimension)) hours.push({ dimension, hour: `${day.period}T00:00:00.000Z`, quantity });
-      }
-    }
-    const fallbacks: { dimension: string; from: Date; to: Date }[] = [];
-    const endIso = new Date(end).toISOString();
-    for (const day of split.flat()) {
-      for (const [dimension, quantity] of Object.entries(day.quantities)) {
-        if (!dimensionIds.includes(dimension)) continue;
-        const dayStart = Date.parse(`${day.period}T00:00:00.000Z`);
-        const byHour = Object.entries(day.hourly[dimension] ?? {});
-        if (!byHour.reduce((sum, [, q]) => sum.add(q), new QuantitySum()).equals(quantity)) {
-          // Written (partly) before day items carried hours: that day's slots still say how it splits.
-          // Its hours up to the last one begun before `end` (which may fall inside an hour: `asOf`).
-          const last = floorToUtcHour(new Date(Math.min(dayStart + DAY_MS, end) - 1));
-          fallbacks.push({ dimension, from: new Date(dayStart), to: last });
-          continue;
+      ...dayChunks(dayRuns(plan.totalDays)).map(async ([first, last]) => {
+        const days = await deps.ledger.readDailyTotals(subscription.id, dayKey(first), dayKey(last), dimensionIds);
+        // A day read whole is rated as one hour at 00:00Z (usage-series.ts READ PLAN).
+        for (const day of days) {
+          for (const dimension of dimensionIds) {
+            const quantity = day.quantities[dimension];
+            if (quantity !== undefined) merger.addHour(dimension, `${day.period}T00:00:00.000Z`, quantity);
+          }
         }
-        // Hours are ISO instants of one shape (`…T05:00:00.000Z`), so comparing the strings compares the times (and
-        // spares a Date.parse for each of the ~20,000 hours of a month's split days).
-        for (const [hour, q] of byHour) if (hour < endIso) hours.push({ dimension, hour, quantity: q });
-      }
-    }
+      }),
+      ...dayChunks(plan.hourRanges.map((r) => [r.start, new Date(r.end.getTime() - 1)])).map(async ([first, last]) => {
+        const days = await deps.ledger.readDailyUsage(subscription.id, dayKey(first), dayKey(last));
+        for (const day of days) {
+          for (const dimension of merger.addDay(day, dimensionIds, end)) {
+            // Written (partly) before day items carried hours: that day's slots still say how it splits.
+            // Its hours up to the last one begun before `end` (which may fall inside an hour: `asOf`).
+            const dayStart = Date.parse(`${day.period}T00:00:00.000Z`);
+            const last = floorToUtcHour(new Date(Math.min(dayStart + DAY_MS, end) - 1));
+            fallbacks.push({ dimension, from: new Date(dayStart), to: last });
+          }
+        }
+      }),
+    ]);
     // The allowance used earlier in the term, from the daily totals (terms start at 00:00 UTC, so days tile them).
     const state: Record<string, AllowanceState[string]> = {};
     for (const day of before) {
@@ -229,12 +227,8 @@ export async function getUsageSeries(
     const slots = await Promise.all(
       fallbacks.map((f) => deps.ledger.readSlotQuantities(subscription.id, f.dimension, f.from, f.to)),
     );
-    // Hours of a stretch are rated together (usage-series.ts STRETCHES): far fewer hours to rate in any zone.
-    const usage = ratableUsage(
-      mergeStretches([...hours, ...slots.flat()], buckets, boundaries),
-      resolved,
-      planHistory.endsAt,
-    );
+    for (const slot of slots.flat()) merger.addHour(slot.dimension, slot.hour, slot.quantity);
+    const usage = ratableUsage(merger.stretches(), resolved, planHistory.endsAt);
     const rated = rateUsage(resolved, usage, state).hours;
     points = attributeSeries({ rated, resolved, customer, currency, timeZone, buckets, dimensionIds });
     flatFees = flatFeesOf(planHistory.history, customer, currency, buckets, startsAt.getTime(), end);
@@ -294,6 +288,24 @@ function flatFeesOf(
     if (lines.length > 0) fees.push({ start: window.bucketStart.toISOString(), amount: amount.toDecimalString() });
   });
   return fees;
+}
+
+/**
+ * Each run of days [first, last] (`last` any instant of its day) cut into the ranges read side by side: up to
+ * READS_PER_RUN of at least MIN_DAYS_PER_READ days.
+ */
+function dayChunks(runs: readonly (readonly [Date, Date])[]): [Date, Date][] {
+  const chunks: [Date, Date][] = [];
+  for (const [first, last] of runs) {
+    const firstDay = utcDayStart(first.getTime());
+    const lastDay = utcDayStart(last.getTime());
+    const days = (lastDay - firstDay) / DAY_MS + 1;
+    const size = Math.max(MIN_DAYS_PER_READ, Math.ceil(days / READS_PER_RUN));
+    for (let day = firstDay; day <= lastDay; day += size * DAY_MS) {
+      chunks.push([new Date(day), new Date(Math.min(day + (size - 1) * DAY_MS, lastDay))]);
+    }
+  }
+  return chunks;
 }
 
 /** The days as runs of consecutive days, [first, last] each. */

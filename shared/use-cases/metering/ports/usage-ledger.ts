@@ -12,11 +12,13 @@ export interface UsageTotals {
 
 /**
  * A UTC day's totals with their split into hours, as the aggregator has recorded it since the day items carry hours:
- * `hourly[dimension][ISO hour start]`. A day written (wholly or partly) before then has fewer hourly quantities than
- * its total: a reader compares their sum with `quantities[dimension]` and reads that day's slots when they differ.
+ * `hourly[dimension][h]` is the exact decimal quantity of the day's UTC hour h (0–23), undefined for an hour without
+ * usage (an array per dimension rather than an object per hour: a month of 30 dimensions has ~22,000 hours). A day
+ * written (wholly or partly) before then has fewer hourly quantities than its total: a reader compares their sum with
+ * `quantities[dimension]` and reads that day's slots when they differ.
  */
 export interface DailyUsage extends UsageTotals {
-  readonly hourly: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly hourly: Readonly<Record<string, readonly (string | undefined)[]>>;
 }
 
 /** What `addUsage` wrote: the hours recorded, and whether it stopped at a set that changed since it was read. */
