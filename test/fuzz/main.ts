@@ -1,10 +1,11 @@
 /**
- * `npm run fuzz [-- --requests 100000 --seed 42 --concurrency 8 --group 8 --why]`: starts the local system (its own DynamoDB Local, fauxqs and
+ * `npm run fuzz [-- --requests 100000 --seed 42 --concurrency 8 --group 4 --why --progress-file <file>]`: starts the local system (its own DynamoDB Local, fauxqs and
  * marketplace emulator, like `npm start`), sends generated and mutated requests to every route and prints the counts
  * per route as a Markdown table (for docs/testing-and-benchmarks.md) and any failure with the request that caused it.
  * Exits 1 when a request answered 5xx or hung, a refused request changed the table, or a stored value does not read
  * back.
  */
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     group: { type: 'string', default: '4' },
     why: { type: 'boolean', default: false },
+    'progress-file': { type: 'string' },
   },
 });
 const total = Number(values.requests);
@@ -40,13 +42,17 @@ try {
     concurrency: Number(values.concurrency),
     groupSize: Number(values.group),
     log: (line) => console.error(`${new Date().toISOString()} ${line}`),
+    ...(values['progress-file'] === undefined
+      ? {}
+      : { onProgress: (partial) => writeFileSync(values['progress-file'] as string, formatReport(partial)) }),
   });
   console.log(formatReport(report));
   const { timings } = report;
   const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
   console.log(
     `\nseed ${report.seed}; ${report.rejectedRequestsCompared} refused requests checked against the table's changes ` +
-      `(${report.groupsResolved} groups resolved one by one); ${report.storedValuesRead} stored values read back; ` +
+      `(${report.groupsResolved} groups resolved one by one); ${report.connectionRetries} requests sent again on a fresh ` +
+      `connection (idle connection closed by the server); ${report.storedValuesRead} stored values read back; ` +
       `${seconds(Date.now() - started)} in all, ${Math.round(total / (timings.total / 1000))} requests/s ` +
       `(generating ${seconds(timings.generate)}, sending ${seconds(timings.send)}, reading changes ${seconds(timings.check)}, waiting for quiet ${seconds(timings.settle)})`,
   );

@@ -32,6 +32,8 @@ export interface FuzzOptions {
   readonly log?: (line: string) => void;
   /** Log a progress line every this many requests. */
   readonly progressEvery?: number;
+  /** Called with the counts so far at each progress line (a long run stopped early still has its table). */
+  readonly onProgress?: (partial: Pick<FuzzReport, 'routes'>) => void;
 }
 
 export interface RouteCounts {
@@ -69,15 +71,20 @@ export interface FuzzReport {
   readonly refusals: Record<string, Record<string, number>>;
   /** Where the time went (ms): generating requests, sending them, reading the table's changes, waiting for quiet. */
   readonly timings: { generate: number; send: number; check: number; settle: number; total: number };
+  /** Requests sent again because the server had closed the idle kept-alive connection fetch reused. */
+  readonly connectionRetries: number;
 }
 
 /**
- * Items that may change on a refused request by design: the audit entry of a call made to Microsoft (a refused read
- * of an operation Microsoft does not know still called Microsoft, and the audit trail records every such call — it
- * is a log of what we did, not state the request changed).
+ * Items that a refused request changes by design, left out of the check:
+ * - the audit entry of a call made to Microsoft (a refused read of an operation Microsoft does not know still called
+ *   Microsoft, and the audit trail records every such call: a log of what we did, not state the request changed);
+ * - the partner's notice of a plan or seat change refused by the reseller's credit levels (`purchaseChangeRejected`,
+ *   docs/fulfillment.md: "the partner is told of every refusal"), in the alert log and the subscription's history.
  */
 const isVolatile = (change: TableChange) =>
-  String(change.image.sk?.S ?? '').startsWith('AUDIT#') && change.image.kind?.S === 'marketplaceCall';
+  (String(change.image.sk?.S ?? '').startsWith('AUDIT#') && change.image.kind?.S === 'marketplaceCall') ||
+  change.image.rule?.S === 'purchaseChangeRejected';
 /**
  * Sets up what the fuzzer needs to get past the door and reach what each route does: partner and customer API keys
  * (the publisher's is the bootstrap key), a partner, subscriptions bought in the emulator and activated on the
@@ -286,12 +293,13 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
     if (request.mutated) counts.mutated++;
     if (outcome.status === undefined) {
       counts.hangs++;
-      fail({ kind: 'hang', route: targetName(target), detail: String(outcome.error), request });
+      fail({ kind: 'hang', route: targetName(target), detail: describeError(outcome.error), request });
       return;
     }
     counts[`${Math.floor(outcome.status / 100)}xx` as '2xx' | '3xx' | '4xx' | '5xx']++;
-    if (outcome.status >= 500)
-      fail({ kind: '5xx', route: targetName(target), detail: String(outcome.status), request });
+    if (outcome.status >= 500) {
+      fail({ kind: '5xx', route: targetName(target), detail: `${outcome.status} ${outcome.message}`, request });
+    }
     if (outcome.status >= 400 && !request.mutated) {
       const reasons = refusals[targetName(target)] ?? {};
       refusals[targetName(target)] = reasons;
@@ -301,6 +309,7 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
   };
   let rejectedRequestsCompared = 0;
   let groupsResolved = 0;
+  const retriesBefore = connectionRetries.count;
   let sent = 0;
   let nextProgress = progressEvery;
 
@@ -335,6 +344,7 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
           `${rejectedRequestsCompared} refused requests compared, ${groupsResolved} groups resolved, ` +
           `${failures.length} failures`,
       );
+      options.onProgress?.({ routes });
     }
   }
 
@@ -380,8 +390,41 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
     failures,
     refusals,
     timings,
+    connectionRetries: connectionRetries.count - retriesBefore,
   };
 }
+
+/** Requests sent again because the server had closed the kept-alive connection fetch reused (see `sendAll`). */
+export const connectionRetries = { count: 0 };
+
+async function sendOne(baseUrl: string, request: FuzzRequest, timeoutMs: number): Promise<Outcome> {
+  const response = await fetch(`${baseUrl}${request.url}`, {
+    method: request.method,
+    headers: request.headers,
+    ...(request.body === undefined ? {} : { body: request.body }),
+    redirect: 'manual',
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await response.text();
+  return response.status >= 400
+    ? { status: response.status, message: errorMessage(text) }
+    : { status: response.status };
+}
+
+/** fetch's error when the peer closed the connection before answering (undici's "other side closed", a reset). */
+function isConnectionClosedWhileIdle(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  return (
+    error instanceof TypeError &&
+    (['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'].includes(String(cause?.code)) || cause?.message === 'other side closed')
+  );
+}
+
+/** An error with its cause (fetch's "fetch failed" says nothing without it). */
+const describeError = (error: unknown) => {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  return cause ? `${String(error)} (${String(cause.code ?? '')} ${String(cause.message ?? '')})` : String(error);
+};
 
 interface Outcome {
   /** Undefined when no answer came (a hang or a broken connection). */
@@ -410,20 +453,22 @@ async function sendAll(
       const { request } = one;
       let outcome: Outcome;
       try {
-        const response = await fetch(`${baseUrl}${request.url}`, {
-          method: request.method,
-          headers: request.headers,
-          ...(request.body === undefined ? {} : { body: request.body }),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        const text = await response.text();
-        outcome =
-          response.status >= 400
-            ? { status: response.status, message: errorMessage(text) }
-            : { status: response.status };
+        outcome = await sendOne(baseUrl, request, timeoutMs);
       } catch (error) {
-        outcome = { error };
+        if (!isConnectionClosedWhileIdle(error)) {
+          outcome = { error };
+        } else {
+          // The server closed a kept-alive connection just as fetch reused it (Node's server drops idle connections
+          // after 5 s; on a loaded machine the client's margin of 1 s is not always enough): the request never
+          // reached the server. Sent again once on a fresh connection; a request that breaks its connection
+          // itself breaks it again and is reported.
+          connectionRetries.count++;
+          try {
+            outcome = await sendOne(baseUrl, request, timeoutMs);
+          } catch (again) {
+            outcome = { error: again };
+          }
+        }
       }
       outcomes[index] = outcome;
       record?.(one, outcome);
@@ -494,7 +539,7 @@ export function describeRequest(request: FuzzRequest | undefined): string {
 }
 
 /** The per-route counts as a Markdown table (for docs/testing-and-benchmarks.md and BENCHMARKS.md). */
-export function formatReport(report: FuzzReport): string {
+export function formatReport(report: Pick<FuzzReport, 'routes'>): string {
   const lines = [
     '| Route | Requests | Mutated | 2xx | 2xx share | 3xx | 4xx | 5xx | Hangs | Refused, compared |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
