@@ -56,6 +56,7 @@ try {
       `${seconds(Date.now() - started)} in all, ${Math.round(total / (timings.total / 1000))} requests/s ` +
       `(generating ${seconds(timings.generate)}, sending ${seconds(timings.send)}, reading changes ${seconds(timings.check)}, waiting for quiet ${seconds(timings.settle)})`,
   );
+  for (const line of report.unreproduced) console.log(`table changed during refused requests, not reproduced: ${line}`);
   if (values.why) console.log(`\nWhy well-formed requests were refused:\n${formatRefusals(report)}`);
   for (const failure of report.failures.slice(0, 50)) {
     console.log(`FAIL ${failure.kind} ${failure.route}: ${failure.detail}`);

@@ -73,6 +73,13 @@ export interface FuzzReport {
   readonly timings: { generate: number; send: number; check: number; settle: number; total: number };
   /** Requests sent again because the server had closed the idle kept-alive connection fetch reused. */
   readonly connectionRetries: number;
+  /**
+   * Groups of refused requests during which the table changed, where sending each request again changed nothing:
+   * their routes and the items that changed. Mostly the system's own work (reporting runs, alert deliveries); a
+   * change a refused request can make only once (a record deleted) shows only here (how the idempotency defect of
+   * 2026-12-07 was found).
+   */
+  readonly unreproduced: string[];
 }
 
 /**
@@ -310,6 +317,7 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
   let rejectedRequestsCompared = 0;
   let groupsResolved = 0;
   const retriesBefore = connectionRetries.count;
+  const unreproduced: string[] = [];
   let sent = 0;
   let nextProgress = progressEvery;
 
@@ -361,6 +369,7 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
       `the table changed during a group of ${group.length} refused requests (${keys.slice(0, 3).join('; ')}): resolving`,
     );
     await settle();
+    const failuresBefore = failures.length;
     for (const one of group) {
       const [outcome] = await send([one], false);
       if (!outcome || !isRefusal(outcome) || (await changesSince()).length === 0) continue;
@@ -375,6 +384,11 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
           request: one.request,
         });
       }
+    }
+    if (failures.length === failuresBefore) {
+      // Not reproduced: background work, or a first sending whose change cannot happen twice (a record deleted).
+      // Listed in the report for a person to tell which (the routes of the group and the items).
+      unreproduced.push(`${group.map((one) => targetName(one.target)).join(', ')}: ${keys.slice(0, 5).join('; ')}`);
     }
   }
 
@@ -391,6 +405,7 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
     refusals,
     timings,
     connectionRetries: connectionRetries.count - retriesBefore,
+    unreproduced,
   };
 }
 
