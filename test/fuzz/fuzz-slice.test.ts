@@ -6,8 +6,8 @@ import { startTestLocalSystem, type TestLocalSystem } from '#test/helpers/test-l
 
 /**
  * A slice of the fuzz suite (`npm run fuzz` sends 100,000): 2,000 generated and mutated requests over every route of
- * the local system, with a fixed seed so a failure here is reproducible. No 5xx, no hang, no state change from a
- * batch of refused requests, every stored budget and credit link reads back.
+ * the local system, with a fixed seed so a failure here is reproducible. No 5xx, no hang, no change in the table
+ * from a group of refused requests, every stored budget and credit link reads back.
  */
 describe('fuzzing every route of the local system (a 2,000-request slice)', () => {
   let local: TestLocalSystem | undefined;
@@ -40,14 +40,17 @@ describe('fuzzing every route of the local system (a 2,000-request slice)', () =
   it('answers 2,000 generated requests without a 5xx or a hang, and refused requests change nothing', async () => {
     const context = await prepareFuzzContext(system);
 
-    const report = await runFuzz(system, context, { total: 2_000, seed: 20_261_207, batchSize: 100 });
+    const report = await runFuzz(system, context, { total: 2_000, seed: 20_261_207, batchSize: 250 });
 
     expect(report.failures.map((f) => `${f.kind} ${f.route}: ${f.detail}`)).toEqual([]);
     const routes = Object.values(report.routes);
     expect(routes.every((counts) => counts.requests > 0)).toBe(true);
-    // The checks must have bitten: bodies reached past validation, and refused requests were compared.
-    expect(routes.reduce((sum, counts) => sum + counts['2xx'], 0)).toBeGreaterThan(100);
-    expect(report.rejectedRequestsCompared).toBeGreaterThan(50);
+    // The checks must have bitten: bodies reached past validation on nearly every route (the sign-in steps answer
+    // with redirects), and refused requests were compared against the table's changes.
+    expect(routes.reduce((sum, counts) => sum + counts['2xx'], 0)).toBeGreaterThan(600);
+    const succeeded = routes.filter((counts) => counts['2xx'] + counts['3xx'] > 0);
+    expect(succeeded.length).toBeGreaterThanOrEqual(Math.floor(routes.length * 0.9));
+    expect(report.rejectedRequestsCompared).toBeGreaterThan(100);
     if (process.env.FUZZ_PRINT) console.log(formatReport(report));
   }, 180_000);
 });

@@ -5,8 +5,18 @@ import type { FuzzTarget } from '#test/fuzz/targets.ts';
 /** What the fuzzer knows of the running system: credentials and ids that exist, so requests get past the door. */
 export interface FuzzContext {
   readonly apiKeys: { readonly publisher: string; readonly partner: string; readonly customer: string };
-  /** Values for path parameters by name (`subscriptionId`, `partnerId`, `keyId`, `operationId`). */
+  /**
+   * Values for path parameters by name (`subscriptionId`, `partnerId`, `keyId`, `operationId`), and
+   * `cancellableSubscriptionId`: subscriptions kept for `DELETE /v1/subscriptions/{subscriptionId}`, so that a
+   * cancellation does not end the subscription every other route works on.
+   */
   readonly ids: Readonly<Record<string, readonly string[]>>;
+  /** Codes of day packs issued for the offer (redeemable: a repeated redemption answers 200). */
+  readonly dayPackCodes?: readonly string[];
+  /** Genuine tokens of contact links: confirmation links (from the local mailbox) and unsubscribe links. */
+  readonly contactTokens?: { readonly confirm: readonly string[]; readonly unsubscribe: readonly string[] };
+  /** Sign-ins started and done at the fake Entra: the sign-in cookie and the query `/auth/callback` is called with. */
+  readonly signInCallbacks?: readonly { readonly cookie: string; readonly search: string }[];
   /** A genuine webhook notification and a token the webhook accepts (signed by the emulator's Entra authority). */
   readonly webhook: { readonly payload: Record<string, unknown>; readonly token: string };
   /** Landing-page tokens the emulator issued. */
@@ -77,11 +87,14 @@ export function fieldHints(context: FuzzContext): FieldHints {
   const subscriptionIds = context.ids.subscriptionId ?? [];
   const recent = fc.integer({ min: 0, max: 3 * 3_600_000 }).map((ago) => new Date(Date.now() - ago).toISOString());
   return {
-    currency: fc.constantFrom('USD', 'JPY'),
+    // The partner's credit levels are in JPY, and a budget must be in their currency: mostly JPY.
+    currency: fc.constantFrom('JPY', 'JPY', 'JPY', 'USD'),
+    // Mostly amounts the domain takes (at most 15 digits before the point), some just over, some far over (the
+    // 40-digit budget that was once accepted and then unreadable).
     amount: fc.oneof(
-      fc.integer({ min: 1, max: 10_000_000 }).map(String),
-      fc.stringMatching(/^[1-9][0-9]{0,16}$/),
-      fc.stringMatching(/^[1-9][0-9]{36,39}$/),
+      { arbitrary: fc.integer({ min: 1, max: 10_000_000 }).map(String), weight: 6 },
+      { arbitrary: fc.stringMatching(/^[1-9][0-9]{0,16}$/), weight: 2 },
+      { arbitrary: fc.stringMatching(/^[1-9][0-9]{36,39}$/), weight: 1 },
     ),
     timeZone: fc.constantFrom('UTC', 'Asia/Tokyo', 'America/New_York'),
     emails: fc.array(fc.emailAddress(), { maxLength: 3 }),
@@ -93,8 +106,37 @@ export function fieldHints(context: FuzzContext): FieldHints {
     tenantId: fc.uuid(),
     partnerId: fc.constantFrom(...(context.ids.partnerId ?? ['fuzz-partner'])),
     timestamp: recent,
-    quantity: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom('1', '2.5')),
-    productKey: fc.constantFrom('contoso-analytics/basic', 'contoso-analytics'),
+    // A cursor is only valid as the nextCursor of a page: well-formed list requests start at the first page.
+    cursor: fc.constant(undefined),
+    expiresAt: fc
+      .integer({ min: 3_600_000, max: 30 * 86_400_000 })
+      .map((ms) => new Date(Date.now() + ms).toISOString()),
+    // An hourly series spans at most 31 days.
+    from: fc.integer({ min: 1, max: 25 }).map((days) => new Date(Date.now() - days * 86_400_000).toISOString()),
+    to: fc.integer({ min: 0, max: 3_600_000 }).map((ms) => new Date(Date.now() + ms).toISOString()),
+    maxQuantity: fc.integer({ min: 1, max: 50 }),
+    recipient: fc.constantFrom(
+      ...(context.ids.partnerId ?? ['fuzz-partner']).map((id) => `partner:${id}`),
+      `customer:${subscriptionIds[0] ?? 'unknown'}`,
+    ),
+    code:
+      context.dayPackCodes && context.dayPackCodes.length > 0 ? fc.constantFrom(...context.dayPackCodes) : shortText,
+    offerId: fc.constant('contoso-analytics'),
+    status: fc.constantFrom('Subscribed', 'PendingFulfillmentStart', 'Unsubscribed'),
+    // Seats are whole numbers; usage quantities may be decimal strings.
+    quantity: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 100 }), weight: 4 }, fc.constantFrom('1', '2.5')),
+    // Credit levels in rising order (warning < approval required < purchase blocked), in the partner's currency.
+    warning: fc.integer({ min: 1, max: 100_000 }).map((amount) => ({ amount: String(amount), currency: 'JPY' })),
+    approvalRequired: fc
+      .integer({ min: 100_001, max: 200_000 })
+      .map((amount) => ({ amount: String(amount), currency: 'JPY' })),
+    purchaseBlocked: fc
+      .integer({ min: 200_001, max: 10_000_000 })
+      .map((amount) => ({ amount: String(amount), currency: 'JPY' })),
+    // The publisher's override of a credit level goes with a reason: both left out of most well-formed requests.
+    overrideCreditLevel: fc.constant(undefined),
+    reason: fc.constant(undefined),
+    productKey: fc.constant('contoso-analytics'),
     days: fc.integer({ min: 1, max: 90 }),
     count: fc.integer({ min: 1, max: 3 }),
   };
@@ -121,7 +163,7 @@ export function valueFor(schema: z.ZodType, depth = 0, hints: FieldHints = {}): 
     case 'string': {
       const bounds = boundsOf(def);
       if (bounds.pattern) return fc.stringMatching(bounds.pattern).filter((s) => s.length <= (bounds.max ?? 1e9));
-      if (bounds.format === 'datetime') {
+      if (bounds.format === 'datetime' || def.format === 'datetime') {
         return fc
           .integer({ min: -86_400_000, max: 120 * 86_400_000 })
           .map((offset) => new Date(Date.now() + offset).toISOString());
@@ -251,11 +293,12 @@ const oddIds = fc.oneof(
 
 function pathFor(target: FuzzTarget, context: FuzzContext): fc.Arbitrary<{ path: string; mutated: boolean }> {
   const names = [...target.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+  const cancels = target.method === 'DELETE' && target.path === '/v1/subscriptions/{subscriptionId}';
   const values = names.map((name) => {
-    const known = context.ids[name] ?? [];
+    const known = (cancels ? context.ids.cancellableSubscriptionId : undefined) ?? context.ids[name] ?? [];
     const valid = known.length > 0 ? fc.constantFrom(...known) : fc.uuid();
     return fc.oneof(
-      { arbitrary: valid.map((v) => [v, false] as const), weight: 4 },
+      { arbitrary: valid.map((v) => [v, false] as const), weight: 9 },
       {
         arbitrary: oddIds.map((v) => [v, true] as const),
         weight: 1,
@@ -271,30 +314,42 @@ function pathFor(target: FuzzTarget, context: FuzzContext): fc.Arbitrary<{ path:
   });
 }
 
-function authFor(target: FuzzTarget, context: FuzzContext): fc.Arbitrary<string | undefined> {
+/** The Authorization header: a key of each role (the publisher's most: it may use every route), or a wrong one. */
+function authFor(target: FuzzTarget, context: FuzzContext): fc.Arbitrary<{ auth?: string; mutated: boolean }> {
   const garbage = fc.oneof(
     fc.constant(undefined),
     fc.constantFrom('Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'bearer x.y.z', `Bearer ${'a'.repeat(8000)}`),
     fc.string({ maxLength: 60 }).map((s) => `Bearer ${latin1(s)}`),
   );
+  const wrong = garbage.map((auth) => (auth === undefined ? { mutated: true } : { auth, mutated: true }));
   if (target.path === '/webhook') {
     return fc.oneof(
-      { arbitrary: fc.constant(`Bearer ${context.webhook.token}`), weight: 4 },
-      { arbitrary: garbage, weight: 1 },
-      { arbitrary: fc.constant(`Bearer ${context.webhook.token.slice(0, -4)}AAAA`), weight: 1 },
+      { arbitrary: fc.constant({ auth: `Bearer ${context.webhook.token}`, mutated: false }), weight: 5 },
+      { arbitrary: wrong, weight: 1 },
+      {
+        arbitrary: fc.constant({ auth: `Bearer ${context.webhook.token.slice(0, -4)}AAAA`, mutated: true }),
+        weight: 1,
+      },
     );
   }
-  if (target.path === '/landing') return fc.constant(undefined);
+  // Pages, links and the API's description take no key: one sent anyway must not matter.
+  if (!(target.path.startsWith('/v1') || target.path === '/health')) {
+    return fc.oneof({ arbitrary: fc.constant({ mutated: false }), weight: 5 }, { arbitrary: wrong, weight: 1 });
+  }
   const { publisher, partner, customer } = context.apiKeys;
   return fc.oneof(
-    { arbitrary: fc.constantFrom(`Bearer ${publisher}`, `Bearer ${partner}`, `Bearer ${customer}`), weight: 4 },
-    { arbitrary: fc.constant(publisher), weight: 1 },
-    { arbitrary: garbage, weight: 1 },
+    { arbitrary: fc.constant({ auth: `Bearer ${publisher}`, mutated: false }), weight: 10 },
+    {
+      arbitrary: fc.constantFrom(`Bearer ${partner}`, `Bearer ${customer}`).map((auth) => ({ auth, mutated: false })),
+      weight: 3,
+    },
+    { arbitrary: fc.constant({ auth: publisher, mutated: true }), weight: 1 },
+    { arbitrary: wrong, weight: 1 },
   );
 }
 
 const contentTypes = fc.oneof(
-  { arbitrary: fc.constant('application/json'), weight: 6 },
+  { arbitrary: fc.constant('application/json'), weight: 12 },
   {
     arbitrary: fc.constantFrom(
       'text/plain',
@@ -309,18 +364,32 @@ const contentTypes = fc.oneof(
   },
 );
 
-const oddHeaders = fc.dictionary(
-  fc.constantFrom(
-    'idempotency-key',
-    'x-forwarded-for',
-    'accept',
-    'accept-encoding',
-    'x-ms-requestid',
-    'x-amzn-trace-id',
-    'cookie',
-  ),
-  fc.oneof(fc.string({ maxLength: 40 }).map(latin1), fc.constant('x'.repeat(6000)), fc.uuid()),
-  { maxKeys: 3 },
+const headerNames = fc.constantFrom(
+  'idempotency-key',
+  'x-forwarded-for',
+  'accept',
+  'accept-encoding',
+  'x-ms-requestid',
+  'x-amzn-trace-id',
+  'cookie',
+);
+/** Extra headers: ordinary ones (ids, `accept`), or odd and oversized values (then the request counts as mutated). */
+const extraHeaders = fc.oneof(
+  {
+    arbitrary: fc
+      .dictionary(headerNames, fc.oneof(fc.uuid(), fc.constantFrom('application/json', '*/*', 'gzip')), { maxKeys: 2 })
+      .map((headers) => ({ headers, mutated: false })),
+    weight: 9,
+  },
+  {
+    arbitrary: fc
+      .dictionary(headerNames, fc.oneof(fc.string({ maxLength: 40 }).map(latin1), fc.constant('x'.repeat(6000))), {
+        minKeys: 1,
+        maxKeys: 3,
+      })
+      .map((headers) => ({ headers, mutated: true })),
+    weight: 1,
+  },
 );
 
 /** Percent-encodes any string; a lone surrogate becomes the bytes of an invalid UTF-8 sequence (a case in itself). */
@@ -351,10 +420,13 @@ function queryFor(target: FuzzTarget, hints: FieldHints): fc.Arbitrary<{ query: 
     )
     .map(([value, isMutated]) => {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        return { query: `?${encodeAny(String(value)).slice(0, 6000)}`, mutated: true };
+        // JSON, not String(): an array may hold an object without a prototype, which String() cannot convert.
+        const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+        return { query: `?${encodeAny(text).slice(0, 6000)}`, mutated: true };
       }
       const params = new URLSearchParams();
       for (const [key, v] of Object.entries(value)) {
+        if (v === undefined) continue;
         params.append(key, typeof v === 'string' ? v.slice(0, 6000) : (JSON.stringify(v) ?? ''));
       }
       const text = params.toString();
@@ -365,6 +437,82 @@ function queryFor(target: FuzzTarget, hints: FieldHints): fc.Arbitrary<{ query: 
 type FuzzBody = { readonly body?: string; readonly mutated: boolean };
 const NO_BODY: FuzzBody = { mutated: false };
 
+/** A page or link request's token, query and form: genuine values mostly, odd and oversized ones otherwise. */
+interface PageParts {
+  readonly query: string;
+  readonly body?: string;
+  /** A cookie the request needs besides the session (the sign-in transaction of `/auth/callback`). */
+  readonly cookie?: string;
+  readonly mutated: boolean;
+}
+
+/**
+ * The pages whose credential is a token in the link or a form field (the landing page, contact links, the sign-in
+ * callback, sign-out): genuine tokens from the context, so that requests reach what the page does, or odd ones.
+ * Undefined for the other routes.
+ */
+function pagePartsFor(target: FuzzTarget, context: FuzzContext): fc.Arbitrary<PageParts> | undefined {
+  const oneOf = (values: readonly string[] | undefined) =>
+    values && values.length > 0 ? fc.constantFrom(...values) : fc.base64String({ minLength: 4, maxLength: 40 });
+  const odd = fc.oneof(
+    oddIds,
+    hugeString.map((t) => t.slice(0, 9000)),
+  );
+  const tokenQuery = (token: string) => `?token=${encodeAny(token)}`;
+  const csrfToken = context.session?.csrfToken ?? '';
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  const withOdd = (genuine: fc.Arbitrary<PageParts>, oddOnes: fc.Arbitrary<PageParts>) =>
+    fc.oneof({ arbitrary: genuine, weight: 3 }, { arbitrary: oddOnes, weight: 1 });
+  const { method, path } = target;
+  if (path === '/landing' || path.startsWith('/contacts/')) {
+    const tokens =
+      path === '/landing'
+        ? context.landingTokens
+        : path === '/contacts/confirm'
+          ? context.contactTokens?.confirm
+          : context.contactTokens?.unsubscribe;
+    if (method === 'GET') {
+      return withOdd(
+        oneOf(tokens).map((token) => ({ query: tokenQuery(token), mutated: false })),
+        odd.map((token) => ({ query: tokenQuery(token), mutated: true })),
+      );
+    }
+    const fields = (token: string): Record<string, string> =>
+      path === '/landing'
+        ? { token, csrfToken }
+        : path === '/contacts/unsubscribe'
+          ? { token, 'List-Unsubscribe': 'One-Click' }
+          : { token };
+    return withOdd(
+      oneOf(tokens).map((token) => ({ query: '', body: form(fields(token)), mutated: false })),
+      fc.oneof(
+        odd.map((token) => ({ query: '', body: form(fields(token)), mutated: true })),
+        brokenJson.map((body) => ({ query: '', body, mutated: true })),
+        oneOf(tokens).map((token) => ({ query: '', body: form({ token, csrfToken: 'x' }), mutated: true })),
+      ),
+    );
+  }
+  if (path === '/auth/callback') {
+    const callbacks = context.signInCallbacks ?? [];
+    const genuine =
+      callbacks.length > 0
+        ? fc.constantFrom(...callbacks).map(({ cookie, search }) => ({ query: search, cookie, mutated: false }))
+        : fc.constant({ query: '', mutated: false });
+    return withOdd(
+      genuine,
+      fc
+        .dictionary(fc.constantFrom('code', 'state', 'error', 'session_state', 'iss'), odd, { minKeys: 1, maxKeys: 3 })
+        .map((params) => ({ query: `?${new URLSearchParams(params)}`.slice(0, 9000), mutated: true })),
+    );
+  }
+  if (path === '/auth/sign-out') {
+    return withOdd(
+      fc.constant({ query: '', body: form({ csrfToken }), mutated: false }),
+      fc.oneof(odd, fc.constant('')).map((token) => ({ query: '', body: form({ csrfToken: token }), mutated: true })),
+    );
+  }
+  return undefined;
+}
 function bodyFor(target: FuzzTarget, context: FuzzContext, hints: FieldHints): fc.Arbitrary<FuzzBody> {
   let valid: fc.Arbitrary<unknown>;
   if (target.path === '/webhook') {
@@ -375,16 +523,6 @@ function bodyFor(target: FuzzTarget, context: FuzzContext, hints: FieldHints): f
         ? valueFor(target.body, 0, hints).map((v) => ({ ...context.webhook.payload, ...(v as object) }))
         : fc.constant(context.webhook.payload),
     );
-  } else if (target.path === '/landing') {
-    const token = context.landingTokens.length > 0 ? fc.constantFrom(...context.landingTokens) : fc.base64String();
-    return fc.oneof(
-      token.map((t) => ({
-        body: new URLSearchParams({ token: t, csrfToken: context.session?.csrfToken ?? '' }).toString(),
-        mutated: false,
-      })),
-      fc.oneof(oddIds, hugeString).map((t) => ({ body: new URLSearchParams({ token: t }).toString(), mutated: true })),
-      brokenJson.map((body) => ({ body, mutated: true })),
-    );
   } else if (target.body) {
     valid = valueFor(target.body, 0, hints);
   } else {
@@ -394,7 +532,7 @@ function bodyFor(target: FuzzTarget, context: FuzzContext, hints: FieldHints): f
     );
   }
   return fc.oneof(
-    { arbitrary: valid.map((v) => ({ body: JSON.stringify(v), mutated: false })), weight: 5 },
+    { arbitrary: valid.map((v) => ({ body: JSON.stringify(v), mutated: false })), weight: 8 },
     {
       arbitrary: valid.chain(mutateValue).map((v) => ({ body: JSON.stringify(v) ?? 'undefined', mutated: true })),
       weight: 3,
@@ -407,39 +545,45 @@ function bodyFor(target: FuzzTarget, context: FuzzContext, hints: FieldHints): f
 /** One request to the target: path parameters, query, credentials, headers and body, each valid or mutated. */
 export function requestFor(target: FuzzTarget, context: FuzzContext): fc.Arbitrary<FuzzRequest> {
   const hints = fieldHints(context);
+  const page = pagePartsFor(target, context);
+  const noBody = target.method === 'GET' || target.method === 'DELETE';
+  const parts = page
+    ? page.map((p) => ({
+        query: { query: p.query, mutated: p.mutated },
+        body: p.body === undefined ? NO_BODY : { body: p.body, mutated: p.mutated },
+        cookie: p.cookie,
+      }))
+    : fc
+        .tuple(queryFor(target, hints), noBody ? fc.constant(NO_BODY) : bodyFor(target, context, hints))
+        .map(([query, body]) => ({ query, body, cookie: undefined as string | undefined }));
   return fc
     .record({
       path: pathFor(target, context),
-      query:
-        target.path === '/landing' && target.method === 'GET'
-          ? fc
-              .oneof(
-                context.landingTokens.length > 0 ? fc.constantFrom(...context.landingTokens) : fc.base64String(),
-                oddIds,
-              )
-              .map((token) => ({ query: `?token=${encodeAny(token).slice(0, 9000)}`, mutated: false }))
-          : queryFor(target, hints),
+      parts,
       auth: authFor(target, context),
-      contentType:
-        target.path === '/landing' && target.method === 'POST'
-          ? fc.constant('application/x-www-form-urlencoded')
-          : contentTypes,
-      headers: oddHeaders,
-      body:
-        target.method === 'GET' || target.method === 'DELETE' ? fc.constant(NO_BODY) : bodyFor(target, context, hints),
+      contentType: page ? fc.constant('application/x-www-form-urlencoded') : contentTypes,
+      headers: extraHeaders,
     })
-    .map(({ path, query, auth, contentType, headers, body }) => ({
-      method: target.method,
-      url: `${path.path}${query.query}`,
-      headers: {
-        ...headers,
-        ...(auth === undefined ? {} : { authorization: auth }),
-        ...(usesSession(target) && context.session
-          ? { cookie: context.session.cookie, origin: context.session.origin }
-          : {}),
-        ...(body.body === undefined ? {} : { 'content-type': contentType }),
-      },
-      ...(body.body === undefined ? {} : { body: body.body }),
-      mutated: path.mutated || query.mutated || body.mutated,
-    }));
+    .map(({ path, parts: { query, body, cookie }, auth, contentType, headers }) => {
+      const session = usesSession(target) ? context.session : undefined;
+      return {
+        method: target.method,
+        url: `${path.path}${query.query}`,
+        headers: {
+          ...headers.headers,
+          ...(auth.auth === undefined ? {} : { authorization: auth.auth }),
+          ...(session ? { cookie: session.cookie, origin: session.origin } : {}),
+          ...(cookie ? { cookie } : {}),
+          ...(body.body === undefined ? {} : { 'content-type': contentType }),
+        },
+        ...(body.body === undefined ? {} : { body: body.body }),
+        mutated:
+          path.mutated ||
+          query.mutated ||
+          body.mutated ||
+          auth.mutated ||
+          headers.mutated ||
+          (body.body !== undefined && !page && contentType !== 'application/json'),
+      };
+    });
 }

@@ -212,6 +212,26 @@ describe('the usage ingest function against DynamoDB Local and fauxqs', () => {
     expect(await drainQueue()).toEqual([]);
   });
 
+  it('keeps the original answer when a reused Idempotency-Key is refused: a retry of the original is replayed, not counted twice', async () => {
+    // Found by the fuzz suite (a refused request removed an idempotency record): Powertools' middleware deleted the
+    // record of the request that owned the key when it refused another with the same key (upstream issue 5675).
+    const headers = { 'idempotency-key': `refused-reuse-${Date.now()}` };
+    const event = { subscriptionId: subscribed.id, dimension: 'gb-processed', timestamp: minutesAgo(2) };
+    const original = { events: [{ ...event, quantity: 1 }] };
+
+    const first = await post(original, { headers });
+    await drainQueue();
+    const reused = await post({ events: [{ ...event, quantity: 2 }] }, { headers });
+    const retry = await post(original, { headers });
+    const queuedOnRetry = await drainQueue();
+
+    expect(first.statusCode).toBe(202);
+    expect(reused.statusCode).toBe(422);
+    expect(retry.statusCode).toBe(202);
+    expect(bodyOf(retry)).toEqual(bodyOf(first));
+    expect(queuedOnRetry).toEqual([]);
+  });
+
   it('remembers the answer to 1,000 rejections with long ids and dimensions (short form) and replays it', async () => {
     // The detailed answer would be about 700 KB: far past what one DynamoDB item (the idempotency record) can hold.
     const dimension = `not-a-dimension-${'d'.repeat(80)}`;
