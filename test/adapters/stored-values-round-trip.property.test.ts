@@ -184,7 +184,9 @@ describe('stored settings read back what the API accepted (DynamoDB Local)', () 
         expect(JSON.parse(JSON.stringify(read))).toEqual(JSON.parse(JSON.stringify(link)));
         expect(batch?.creditLink?.levels.purchaseBlocked.equals(levels.purchaseBlocked)).toBe(true);
       }),
-      RUNS,
+      // Three amounts must each fit the currency and rise: about one body in five is accepted, so 60 runs
+      // sometimes stored fewer than six. 200 store about 40.
+      { numRuns: 200 },
     );
     expect(stored).toBeGreaterThan(5);
   });

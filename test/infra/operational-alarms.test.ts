@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { API_P99_LATENCY_ALARM_MS } from '#infra/constructs/operational-alarms.ts';
 import { DASHBOARD_METRIC_BUDGET, NEEDS_ATTENTION_WIDGET_TITLE } from '#infra/constructs/system-dashboard.ts';
 import { type DeploymentSettings, readDeploymentSettings } from '#infra/deployment-settings.ts';
+import { addEdgeStacks } from '#infra/edge-stacks.ts';
 import { FUNCTIONS, SCHEDULES } from '#infra/functions.ts';
 import {
   OPERATION_ANSWERS_QUEUE,
@@ -31,7 +32,9 @@ function bothStacks(context: Record<string, unknown> = {}, prefix = 'Ops') {
   const settings: DeploymentSettings = readDeploymentSettings(app.node);
   const stateful = new StatefulStack(app, `${prefix}Stateful`, { settings });
   const stateless = new StatelessStack(app, `${prefix}Stateless`, { stateful, catalog: TEST_CATALOG, settings });
-  return { app, stateful, stateless };
+  // With a custom domain, as infra/app.ts: the firewall stack (us-east-1) has an alarm of its own.
+  const edge = settings.customDomain ? addEdgeStacks(app, prefix, settings.customDomain, stateless) : undefined;
+  return { app, stateful, stateless, edge };
 }
 
 /** Each alarm of a stack, by logical id, with the construct id that names it in docs/operate.md. */
@@ -167,9 +170,20 @@ describe('operational alarms', () => {
         [{}, 'Every'],
         [{ functionAlarms: 'perFunction' }, 'EveryEach'],
         [{ alertEmailDomain: 'alerts.example.com', smsOriginationIdentityArn: SMS_IDENTITY }, 'EveryChannel'],
+        [
+          {
+            domainName: 'marketplace.contoso.com',
+            hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+            hostedZoneName: 'contoso.com',
+          },
+          'EveryEdge',
+        ],
       ] as const) {
         const stacks = bothStacks(context, prefix);
-        for (const id of [...alarmIds(stacks.stateful), ...alarmIds(stacks.stateless)]) existing.add(id);
+        const edgeStacks = stacks.edge ? [stacks.edge.firewall, stacks.edge.edge] : [];
+        for (const stack of [stacks.stateful, stacks.stateless, ...edgeStacks]) {
+          for (const id of alarmIds(stack)) existing.add(id);
+        }
       }
       const stale = (doc: string) =>
         runbookHeadings(doc).filter(

@@ -1,5 +1,6 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
+import { SMOKE_TEST_WEBHOOKS_OUTPUT } from '#infra/deployment-settings.ts';
 import { checkDataProtection, deployedStackFrom, SmokeSetupError } from '#infra/tools/smoke-stack.ts';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -28,7 +29,23 @@ describe('what npm run smoke reads from the deployed stacks', () => {
       tableName: 'ProdStateful-Main1234',
       terminationProtection: true,
       entra: { tenantId: TENANT, clientId: CLIENT },
+      // No SmokeTestWebhooks output (a stack deployed before the setting existed): test webhooks are off.
+      testWebhooks: 'off',
     });
+  });
+
+  it('reads whether the webhook takes test webhooks from the stateless stack’s output', () => {
+    const stateful = aStack('ProdStateful', { Outputs: [{ OutputKey: 'TableName', OutputValue: 'T' }] });
+    const statelessWith = (value: string) =>
+      aStack('ProdStateless', {
+        Outputs: [
+          { OutputKey: 'ApiUrl', OutputValue: 'https://abc.execute-api.eu-west-1.amazonaws.com/' },
+          { OutputKey: SMOKE_TEST_WEBHOOKS_OUTPUT, OutputValue: value },
+        ],
+      });
+
+    expect(deployedStackFrom(stateful, statelessWith('on')).testWebhooks).toBe('on');
+    expect(deployedStackFrom(stateful, statelessWith('off')).testWebhooks).toBe('off');
   });
 
   it('names the stack and output that is missing, with its status', () => {
