@@ -15,7 +15,6 @@ import { saveBudget } from '#shared/use-cases/alerts/save-budget.ts';
 import { getSubscriptionUsage } from '#shared/use-cases/billing/get-subscription-usage.ts';
 import { getPrepaidTerm } from '#shared/use-cases/day-packs/get-prepaid-term.ts';
 import { issueDayPacksForOffer } from '#shared/use-cases/day-packs/issue-day-packs-for-offer.ts';
-import { listPartnerDayPacks } from '#shared/use-cases/day-packs/list-partner-day-packs.ts';
 import { redeemDayPackForSubscription } from '#shared/use-cases/day-packs/redeem-day-pack-for-subscription.ts';
 import { getSubscription } from '#shared/use-cases/fulfillment/get-subscription.ts';
 import { listReportingRuns } from '#shared/use-cases/metering/list-reporting-runs.ts';
@@ -27,6 +26,7 @@ import { linkPartnerCustomer } from '#shared/use-cases/partners/link-partner-cus
 import { releasePurchaseBlock } from '#shared/use-cases/partners/release-purchase-block.ts';
 import { requestPartnerContactConfirmation } from '#shared/use-cases/partners/request-partner-contact-confirmation.ts';
 import { savePartner } from '#shared/use-cases/partners/save-partner.ts';
+import { listDayPacks } from '#shared/use-cases/portal-data/list-day-packs.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { docsRoutes } from './docs-routes.ts';
 import { fulfillmentRoutes } from './fulfillment-routes.ts';
@@ -39,6 +39,7 @@ import {
   creditLevelsSchema,
   idParamSchema,
   issueDayPacksSchema,
+  listPartnerDayPacksQuerySchema,
   outboxQuerySchema,
   partnerSchema,
   redeemDayPackSchema,
@@ -123,8 +124,16 @@ export function apiRoutes(deps: ApiDependencies): Route[] {
     {
       method: 'GET',
       path: '/v1/partners/{partnerId}/day-packs',
+      // Page by page, as `GET /v1/day-packs?partnerId=`: a partner may hold thousands of packs, more than one answer
+      // can carry (Lambda's 6 MB), and the whole list in one answer grew slower with every pack.
       handler: async (event, { principal }) =>
-        jsonResponse(200, { dayPacks: await listPartnerDayPacks(deps, principal, pathParam(event, 'partnerId')) }),
+        jsonResponse(
+          200,
+          await listDayPacks(deps, principal, {
+            ...queryOf(event, listPartnerDayPacksQuerySchema),
+            partnerId: pathParam(event, 'partnerId'),
+          }),
+        ),
     },
     {
       method: 'POST',

@@ -313,6 +313,12 @@ export const listPartnersQuerySchema = z.strictObject({
   cursor: cursorSchema.optional(),
 });
 
+/** `GET /v1/partners/{partnerId}/day-packs?limit=&cursor=` (publisher, or that partner). */
+export const listPartnerDayPacksQuerySchema = z.strictObject({
+  limit: pageLimitSchema.optional(),
+  cursor: cursorSchema.optional(),
+});
+
 /** `GET /v1/day-packs?partnerId=&limit=&cursor=` (publisher: partnerId required; partner: its own). */
 export const listDayPacksQuerySchema = z.strictObject({
   partnerId: idParamSchema.optional(),

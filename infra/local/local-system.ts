@@ -404,7 +404,16 @@ function serveHttp(
       writeHttpApiResult(response, { statusCode: 500, body: JSON.stringify({ message: 'Internal Server Error' }) });
       return;
     }
-    const match = matchHttpRoute(request.method ?? 'GET', url.pathname, HTTP_ROUTES);
+    let match: ReturnType<typeof matchHttpRoute>;
+    try {
+      match = matchHttpRoute(request.method ?? 'GET', url.pathname, HTTP_ROUTES);
+    } catch (error) {
+      if (!(error instanceof URIError)) throw error;
+      // A path parameter whose percent escapes do not decode (`%E0%A4%A`) has no value to give the function:
+      // refused as a bad request, instead of a request this server never answers.
+      writeHttpApiResult(response, { statusCode: 400, body: JSON.stringify({ message: 'Bad Request' }) });
+      return;
+    }
     const handler = match && handlers.get(match.route.functionId);
     try {
       if (!match || !handler) {

@@ -11,6 +11,7 @@ import {
   creditLevelsSchema,
   issueDayPacksSchema,
   listDayPacksQuerySchema,
+  listPartnerDayPacksQuerySchema,
   listPartnersQuerySchema,
   listSubscriptionsQuerySchema,
   outboxQuerySchema,
@@ -915,12 +916,21 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
   },
   'GET /v1/partners/{partnerId}/day-packs': {
     operationId: 'listPartnerDayPacks',
-    summary: "A partner's day packs and their redemptions",
+    summary: "A partner's day packs and their redemptions, page by page",
+    description: `Oldest issue first, as \`GET /v1/day-packs?partnerId=\`. ${PAGED_LIST}`,
     tag: 'Day packs',
     auth: 'apiKey',
     roles: ['publisher', 'partner'],
+    query: listPartnerDayPacksQuerySchema,
     answers: {
-      200: { description: 'The packs', schema: answers.dayPackList, example: { dayPacks: [redeemedPackExample] } },
+      200: {
+        description: 'One page of day packs',
+        schema: answers.dayPackPage,
+        example: {
+          dayPacks: [redeemedPackExample],
+          nextCursor: 'eyJwayI6IkRBWVBBQ0sjOWY4NmQwODEiLCJzayI6IkRBWVBBQ0sifQ',
+        },
+      },
     },
     errors: [403],
   },

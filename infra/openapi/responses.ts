@@ -296,10 +296,6 @@ export const issuedDayPacks = answerOf<{ dayPacks: IssuedDayPack[] }>()(
     .meta({ id: 'IssuedDayPacks' }),
 );
 
-export const dayPackList = answerOf<{ dayPacks: DayPack[] }>()(
-  z.object({ dayPacks: z.array(dayPack) }).meta({ id: 'DayPackList' }),
-);
-
 const redeemedDayPack = answerOf<RedeemedDayPack>()(dayPack.extend({ redemption: dayPackRedemption }));
 
 export const redemption = answerOf<RedeemDayPackResult>()(

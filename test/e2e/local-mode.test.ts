@@ -72,8 +72,14 @@ describe('npm start', () => {
     const anonymous = await fetch(`http://127.0.0.1:${port}/v1/catalog`);
     const openapi = await fetch(`http://127.0.0.1:${port}/openapi.json`);
     const reference = await fetch(`http://127.0.0.1:${port}/docs/api`);
+    // A path parameter that does not decode gets an answer (it used to leave the request hanging).
+    const undecodable = await fetch(`http://127.0.0.1:${port}/v1/partners/p-1/contacts/%E0%A4%A/confirmation`, {
+      method: 'POST',
+      headers: auth,
+    });
 
     expect(first.output()).toContain(key);
+    expect(undecodable.status).toBe(400);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok' });
     expect(catalog.status).toBe(200);

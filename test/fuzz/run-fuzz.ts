@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import type { LocalSystem } from '#infra/local/local-system.ts';
+import { storedMails } from '#infra/local/ses-local.ts';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { createDocumentClient, createDynamoDbClient } from '#shared/adapters/aws-clients.ts';
 import { toBudget } from '#shared/adapters/dynamodb/dynamo-budget-store.ts';
@@ -177,7 +178,7 @@ export async function prepareFuzzContext(system: LocalSystem): Promise<FuzzConte
 
 /**
  * Tokens of contact links: a budget with two new e-mail contacts sends each a confirmation (the local mailbox keeps
- * it, `GET /_local/mailbox`); unsubscribe links are signed with the key the notifier uses (none when the local
+ * it, read from the local SES stand-in); unsubscribe links are signed with the key the notifier uses (none when the local
  * system keeps its session secret elsewhere).
  */
 async function contactTokens(
@@ -190,10 +191,11 @@ async function contactTokens(
     plannedMonthlyAmount: { amount: '100000', currency: 'JPY' },
     contacts: { emails },
   });
-  const { messages } = (await api('GET', '/_local/mailbox')) as { messages: { to?: string; text?: string }[] };
-  const confirm = messages
-    .filter((message) => emails.includes(message.to ?? ''))
-    .map((message) => /[?&]token=([^\s&]+)/.exec(message.text ?? '')?.[1])
+  // The confirmation mails, as the local SES stand-in received them.
+  const mails = await storedMails(system.mail.endpoint);
+  const confirm = mails
+    .filter((mail) => mail.destination.to.some((to) => emails.includes(to)))
+    .map((mail) => /[?&]token=([^\s&"<]+)/.exec(mail.body.text ?? '')?.[1])
     .filter((token): token is string => token !== undefined)
     .map((token) => decodeURIComponent(token));
   const secret = process.env[ENV.sessionSecret];

@@ -172,6 +172,41 @@ describe('the API function against DynamoDB Local and fauxqs', () => {
   });
 
   describe('prepaid day packs', () => {
+    it("pages a partner's packs (thousands would not fit one answer), and refuses an unknown query field", async () => {
+      const partnerId = 'partner-many-packs';
+      const issued = await call('POST', '/v1/day-packs', keys.publisher, {
+        productKey: subscriptionOfA.offerId,
+        days: 7,
+        count: 130,
+        partnerId,
+      });
+      expect(issued.statusCode).toBe(201);
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await call(
+          'GET',
+          `/v1/partners/${partnerId}/day-packs?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          keys.publisher,
+        );
+        expect(page.statusCode).toBe(200);
+        const body = bodyOf(page) as { dayPacks: { codeHash: string }[]; nextCursor?: string };
+        seen.push(...body.dayPacks.map((pack) => pack.codeHash));
+        cursor = body.nextCursor;
+        pages++;
+      } while (cursor);
+
+      expect(pages).toBe(2);
+      expect(new Set(seen).size).toBe(130);
+      const defaultPage = bodyOf(await call('GET', `/v1/partners/${partnerId}/day-packs`, keys.publisher));
+      expect((defaultPage.dayPacks as []).length).toBe(50);
+      expect(defaultPage.nextCursor).toEqual(expect.any(String));
+      const unknown = await call('GET', `/v1/partners/${partnerId}/day-packs?all=true`, keys.publisher);
+      expect(unknown.statusCode).toBe(400);
+    });
+
     it('issues packs to a partner, lets that partner alone list them, and a customer redeem one once', async () => {
       const issued = await call('POST', '/v1/day-packs', keys.publisher, {
         productKey: subscriptionOfA.offerId,

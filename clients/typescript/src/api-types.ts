@@ -564,8 +564,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A partner's day packs and their redemptions
-         * @description API key roles: `publisher`, `partner` (each within its scope).
+         * A partner's day packs and their redemptions, page by page
+         * @description Oldest issue first, as `GET /v1/day-packs?partnerId=`. `limit` 1 to 100 (default 50); `cursor` is the previous page's `nextCursor` (opaque: a cursor this list did not issue, or issued with other filters, is answered 400). A page may hold fewer than `limit` items and still have a `nextCursor`: follow it until it is absent.
+         *
+         *     API key roles: `publisher`, `partner` (each within its scope).
          *
          *     Or the portal's session cookie `mm_session` (a signed-in user's role and scope, docs/portal.md).
          */
@@ -1245,9 +1247,6 @@ export interface components {
                 termAfter: components["schemas"]["PrepaidTerm"];
                 termBefore?: components["schemas"]["PrepaidTerm"];
             };
-        };
-        DayPackList: {
-            dayPacks: components["schemas"]["DayPack"][];
         };
         /** @description One page of day packs */
         DayPackPage: {
@@ -3703,7 +3702,10 @@ export interface operations {
     };
     listPartnerDayPacks: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path: {
                 partnerId: string;
@@ -3712,7 +3714,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The packs */
+            /** @description One page of day packs */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3739,10 +3741,11 @@ export interface operations {
                      *             }
                      *           }
                      *         }
-                     *       ]
+                     *       ],
+                     *       "nextCursor": "eyJwayI6IkRBWVBBQ0sjOWY4NmQwODEiLCJzayI6IkRBWVBBQ0sifQ"
                      *     }
                      */
-                    "application/json": components["schemas"]["DayPackList"];
+                    "application/json": components["schemas"]["DayPackPage"];
                 };
             };
             400: components["responses"]["Error400"];

@@ -41,7 +41,7 @@ export async function renderPartnerPage(main: HTMLElement, language: Texts['lang
     getJson<Partner>(base),
     getJson<PartnerCustomers>(`${base}/customers`),
     getJson<AlertHistory>(`/v1/alerts?recipient=${seg(`partner:${partnerId}`)}&limit=100`),
-    getJson<{ dayPacks: DayPack[] }>(`${base}/day-packs`),
+    allDayPacks(base),
   ]);
   const texts = new Texts(language, (partner as { timeZone?: string }).timeZone ?? 'UTC');
   const heading = main.querySelector('h1');
@@ -240,4 +240,18 @@ function grantButton(
     }
   });
   return button;
+}
+
+/** Follows `nextCursor` so the list is complete (pages of 100, the API's largest). */
+async function allDayPacks(base: string): Promise<{ dayPacks: DayPack[] }> {
+  const dayPacks: DayPack[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await getJson<{ dayPacks: DayPack[]; nextCursor?: string }>(
+      `${base}/day-packs?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    dayPacks.push(...page.dayPacks);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return { dayPacks };
 }
