@@ -10,6 +10,7 @@ export function aContactWorld() {
   const states = new InMemoryContactStates(() => clock.now());
   const channels = new RecordingChannels();
   const key = contactLinkKey('a-session-secret-of-at-least-32-characters-0123456789');
+  // The links run on the test's clock too, so expiry can be tested by moving it.
   const links = new SignedContactLinks(
     async () => key,
     'https://api.example.com',
@@ -28,5 +29,5 @@ export function aContactWorld() {
   /** The person presses Confirm on the page of the last link sent to `to`. */
   const personConfirms = (to: string) =>
     confirmContact(pages, new URL(channels.lastLinkTo(to)).searchParams.get('token') ?? '');
-  return { clock, states, channels, links, lifecycle, personConfirms };
+  return { clock, states, channels, links, lifecycle, pages, personConfirms };
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { contactLinkKey, SignedContactLinks } from '#shared/adapters/links/signed-contact-links.ts';
 import type { AlertRecipient } from '#shared/domain/alerts/alert.ts';
 import { applyDeliveryEvents } from '#shared/use-cases/alerts/apply-delivery-events.ts';
 import { confirmContact, openContactLink, unsubscribeContact } from '#shared/use-cases/alerts/follow-contact-link.ts';
@@ -8,9 +7,7 @@ import {
   CONFIRMATION_RESEND_HOURS,
   registerRecipientContacts,
 } from '#shared/use-cases/alerts/register-recipient-contacts.ts';
-import { RecordingChannels } from '#test/builders/channels.ts';
-import { FixedClock } from '#test/helpers/fixed-clock.ts';
-import { InMemoryContactStates } from '#test/helpers/in-memory-alert-settings.ts';
+import { aContactWorld } from '#test/helpers/contact-world.ts';
 
 const customer: AlertRecipient = { kind: 'customer', id: 'tenant-a' };
 const partner: AlertRecipient = { kind: 'partner', id: 'reseller-one' };
@@ -18,34 +15,11 @@ const email = { channel: 'email', address: 'billing@fabrikam.example' } as const
 const phone = { channel: 'sms', address: '+819012345678' } as const;
 const contacts = { emails: ['Billing@Fabrikam.example'], phones: ['+819012345678'] };
 
-function aWorld() {
-  const clock = new FixedClock('2026-11-01T00:00:00.000Z');
-  const states = new InMemoryContactStates(() => clock.now());
-  const channels = new RecordingChannels();
-  const key = contactLinkKey('a-session-secret-of-at-least-32-characters-0123456789');
-  // The links run on the test's clock too, so expiry can be tested by moving it.
-  const links = new SignedContactLinks(
-    async () => key,
-    'https://api.example.com',
-    () => clock.now(),
-  );
-  const lifecycle = {
-    registry: states,
-    changes: states,
-    confirmations: states,
-    confirmLinks: links,
-    email: channels.email,
-    sms: channels.sms,
-    clock,
-  };
-  const pages = { tokens: links, states, changes: states, clock };
-  return { clock, states, channels, links, lifecycle, pages };
-}
 const tokenOf = (link: string) => new URL(link).searchParams.get('token') ?? '';
 
 describe('registering contacts (the opt-in)', () => {
   it('stores new contacts pending and sends each a confirmation in the recipient’s language, under the brand', async () => {
-    const world = aWorld();
+    const world = aContactWorld();
 
     const states = await registerRecipientContacts(world.lifecycle, customer, contacts, {
       locale: 'ja',
@@ -81,7 +55,7 @@ describe('registering contacts (the opt-in)', () => {
   });
 
   it('writes to a partner’s contact in English about its customers’ credit', async () => {
-    const world = aWorld();
+    const world = aContactWorld();
 
     await registerRecipientContacts(
       world.lifecycle,
@@ -98,7 +72,7 @@ describe('registering contacts (the opt-in)', () => {
   });
 
   it('re-sends to a contact still pending on a save after 24 hours, not before; never to an active one', async () => {
-    const world = aWorld();
+    const world = aContactWorld();
     const context = { locale: 'en', brand: 'Contoso Analytics' } as const;
     await registerRecipientContacts(world.lifecycle, customer, contacts, context);
 
@@ -114,7 +88,7 @@ describe('registering contacts (the opt-in)', () => {
   });
 
   it('sends nothing to a contact that bounced or opted out, and keeps that state', async () => {
-    const world = aWorld();
+    const world = aContactWorld();
     await world.states.register(customer, email, 'en');
     await world.states.markUndeliverable(email, 'optedOut', world.clock.now());
 
@@ -133,7 +107,7 @@ describe('registering contacts (the opt-in)', () => {
   });
 
   it('puts a contact the channel refuses for good in that state at once', async () => {
-    const world = aWorld();
+    const world = aContactWorld();
     world.channels.refuse.set('billing@fabrikam.example', 'suppressed');
     world.channels.refuse.set('+819012345678', 'optedOut');
 
@@ -147,7 +121,7 @@ describe('registering contacts (the opt-in)', () => {
   });
 
   it('gives the send back when the channel fails for a while, so saving again sends it', async () => {
-    const world = aWorld();
+    const world = aContactWorld();
     const context = { locale: 'en', brand: 'Contoso Analytics' } as const;
     world.channels.fail = new Error('Throttling: rate exceeded');
 
@@ -160,7 +134,7 @@ describe('registering contacts (the opt-in)', () => {
   });
 
   it('removes the contacts a recipient no longer lists (and only from that recipient), keeping their state', async () => {
-    const world = aWorld();
+    const world = aContactWorld();
     const context = { locale: 'en', brand: 'Contoso Analytics' } as const;
     await registerRecipientContacts(world.lifecycle, customer, contacts, context);
     await registerRecipientContacts(world.lifecycle, partner, contacts, context);
@@ -178,7 +152,7 @@ describe('registering contacts (the opt-in)', () => {
 
 describe('following a link', () => {
   async function aPendingContact() {
-    const world = aWorld();
+    const world = aContactWorld();
     await registerRecipientContacts(world.lifecycle, customer, contacts, { locale: 'ja', brand: 'Contoso' });
     return { ...world, token: tokenOf(world.channels.lastLinkTo(email.address)) };
   }
@@ -241,7 +215,7 @@ describe('following a link', () => {
   });
 
   it('records an opt-out even for an address it does not know, so it holds when the address is added later', async () => {
-    const world = aWorld();
+    const world = aContactWorld();
     const stranger = { channel: 'email', address: 'stranger@fabrikam.example' } as const;
 
     await unsubscribeContact(world.pages, tokenOf(await world.links.linkFor(stranger)));
@@ -268,7 +242,7 @@ describe('following a link', () => {
 
 describe('delivery events', () => {
   it('put bounced, complained and opted-out contacts in that state, at the event’s time, and skip the rest', async () => {
-    const world = aWorld();
+    const world = aContactWorld();
     await world.states.register(customer, email, 'ja');
     const at = new Date('2026-11-02T03:00:00.000Z');
 

@@ -19,6 +19,7 @@ import { FakeMeteringMarketplace } from '#test/helpers/fake-metering-marketplace
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
 import { InMemoryReportingLedger } from '#test/helpers/in-memory-reporting-ledger.ts';
 import { InMemorySubscriptionStore } from '#test/helpers/in-memory-subscription-store.ts';
+import { idleRun } from '#test/helpers/metrics-recorder.ts';
 
 const H09 = '2026-01-15T09:00:00.000Z';
 const AFTER_H09 = '2026-01-15T10:10:00.000Z';
@@ -260,34 +261,8 @@ describe('one shard of a fanned-out reporting run', () => {
 
     expect(report.state).toBe('busy');
     expect(marketplace.sent).toEqual([]);
-    expect(runs.reports).toEqual([expect.objectContaining({ state: 'busy', counts: countsOf(emptySummary()) })]);
+    expect(runs.reports).toEqual([
+      expect.objectContaining({ state: 'busy', counts: countsOf(idleRun({ runId: 'r', lastHour: H09 })) }),
+    ]);
   });
 });
-
-function emptySummary(): Parameters<typeof countsOf>[0] {
-  return {
-    runId: 'r',
-    lastHour: H09,
-    groups: 0,
-    blockedGroups: 0,
-    failedGroups: 0,
-    slotsRated: 0,
-    slotsIncluded: 0,
-    slotsFoldedOutsideWindow: 0,
-    lateFolds: 0,
-    lateQuantity: '0',
-    unreportableSlots: 0,
-    carryPlaced: 0,
-    carryUnreportable: 0,
-    eventsSent: 0,
-    batchFailures: 0,
-    answers: { accepted: 0, duplicateMismatch: 0, expiredFolded: 0, unreportable: 0, rejected: 0, retry: 0 },
-    expiredAfterRetry: 0,
-    alertFailures: 0,
-    conflicts: 0,
-    oldestUnreportedAgeHours: 0,
-    duplicateAnswers: 0,
-    meteringCalls: 0,
-    remainingGroups: 0,
-  };
-}
