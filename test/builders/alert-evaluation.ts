@@ -137,3 +137,38 @@ export function anEvaluationWorld(now: string) {
   };
   return world satisfies EvaluateSubscriptionAlertsDeps;
 }
+
+/**
+ * A subscription of ALERT_OFFER activated at `activatedAt` (epoch ms) on the `small` plan and, when `changeAtHour` is
+ * given, moved to `large` that many hours later, 17 minutes past the hour: the plan changes inside a day, so that
+ * day's hours are rated in two stretches.
+ */
+export function aPlanChangingSubscription(
+  id: string,
+  activatedAt: number,
+  changeAtHour: number | undefined,
+): Subscription {
+  const activated = new Date(activatedAt).toISOString();
+  return {
+    id,
+    offerId: ALERT_OFFER,
+    planId: changeAtHour === undefined ? 'small' : 'large',
+    status: 'Subscribed',
+    term: { startDate: activated.slice(0, 10), endDate: '2099-12-31', termUnit: 'P1M' },
+    isFreeTrial: false,
+    beneficiary: { tenantId: 'tenant-a' },
+    purchaser: { tenantId: 'tenant-a' },
+    timeline: [
+      { from: activated, status: 'Subscribed', planId: 'small' },
+      ...(changeAtHour === undefined
+        ? []
+        : [
+            {
+              from: new Date(activatedAt + changeAtHour * 3_600_000 + 17 * 60_000).toISOString(),
+              status: 'Subscribed' as const,
+              planId: 'large',
+            },
+          ]),
+    ],
+  };
+}

@@ -11,7 +11,7 @@ import { attributeSeries, type SeriesGranularity, seriesBuckets } from '#shared/
 import { ratableUsage } from '#shared/use-cases/billing/compute-subscription-charges.ts';
 import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { getUsageSeries } from '#shared/use-cases/portal-data/get-usage-series.ts';
-import { ALERT_OFFER, anEvaluationWorld } from '#test/builders/alert-evaluation.ts';
+import { ALERT_OFFER, anEvaluationWorld, aPlanChangingSubscription } from '#test/builders/alert-evaluation.ts';
 
 const publisher = { role: 'publisher', keyId: 'k' } as const;
 const HOUR = 3_600_000;
@@ -108,30 +108,7 @@ const requestArbitrary = fc.record({
 });
 
 function subscriptionWith(changeAtHour: number | undefined): Subscription {
-  const activatedAt = new Date(ACTIVATED).toISOString();
-  return {
-    id: 'sub-reference',
-    offerId: ALERT_OFFER,
-    planId: changeAtHour === undefined ? 'small' : 'large',
-    status: 'Subscribed',
-    term: { startDate: activatedAt.slice(0, 10), endDate: '2099-12-31', termUnit: 'P1M' },
-    isFreeTrial: false,
-    beneficiary: { tenantId: 'tenant-a' },
-    purchaser: { tenantId: 'tenant-a' },
-    timeline: [
-      { from: activatedAt, status: 'Subscribed', planId: 'small' },
-      ...(changeAtHour === undefined
-        ? []
-        : [
-            {
-              // Not on an hour: the plan changes inside a day, so that day's hours are rated in two stretches.
-              from: new Date(ACTIVATED + changeAtHour * HOUR + 17 * 60_000).toISOString(),
-              status: 'Subscribed' as const,
-              planId: 'large',
-            },
-          ]),
-    ],
-  };
+  return aPlanChangingSubscription('sub-reference', ACTIVATED, changeAtHour);
 }
 
 /**

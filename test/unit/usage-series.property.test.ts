@@ -7,7 +7,7 @@ import type { Subscription } from '#shared/domain/subscription.ts';
 import { getSubscriptionUsage } from '#shared/use-cases/billing/get-subscription-usage.ts';
 import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { getUsageSeries } from '#shared/use-cases/portal-data/get-usage-series.ts';
-import { ALERT_OFFER, anEvaluationWorld, callsAt } from '#test/builders/alert-evaluation.ts';
+import { ALERT_OFFER, anEvaluationWorld, aPlanChangingSubscription, callsAt } from '#test/builders/alert-evaluation.ts';
 
 const publisher = { role: 'publisher', keyId: 'k' } as const;
 const HOUR = 3_600_000;
@@ -52,29 +52,7 @@ const ACTIVATED = Date.parse('2026-01-10T00:00:00Z');
 const NOW = '2026-04-20T06:30:00Z';
 
 function subscriptionWith(changeAtHour: number | undefined): Subscription {
-  const activatedAt = new Date(ACTIVATED).toISOString();
-  return {
-    id: 'sub-series',
-    offerId: ALERT_OFFER,
-    planId: changeAtHour === undefined ? 'small' : 'large',
-    status: 'Subscribed',
-    term: { startDate: activatedAt.slice(0, 10), endDate: '2099-12-31', termUnit: 'P1M' },
-    isFreeTrial: false,
-    beneficiary: { tenantId: 'tenant-a' },
-    purchaser: { tenantId: 'tenant-a' },
-    timeline: [
-      { from: activatedAt, status: 'Subscribed', planId: 'small' },
-      ...(changeAtHour === undefined
-        ? []
-        : [
-            {
-              from: new Date(ACTIVATED + changeAtHour * HOUR + 17 * 60_000).toISOString(),
-              status: 'Subscribed' as const,
-              planId: 'large',
-            },
-          ]),
-    ],
-  };
+  return aPlanChangingSubscription('sub-series', ACTIVATED, changeAtHour);
 }
 
 describe('usage series (property)', () => {
