@@ -65,9 +65,7 @@ export function functionBundling(define?: Readonly<Record<string, string>>): Bun
  * - `@aws-sdk/credential-provider-node` (every SDK client's default credential chain, with the STS and SSO clients of
  *   its later links, ~100 KB of every bundle) becomes its first link, the environment provider, the only one that
  *   answers on Lambda (bundling-shims/lambda-credentials.ts);
- * - `open` (loaded by `@azure/identity` for its interactive browser sign-in, with the packages that find a desktop
- *   browser) becomes a function that refuses (bundling-shims/no-browser.ts);
- * - `debug` (the tracer of axios' redirects and the proxy agents, silent unless `DEBUG` is set) becomes a tracer
+ * - `debug` (the tracer of axios' redirects, silent unless `DEBUG` is set) becomes a tracer
  *   that is always off (bundling-shims/no-debug.cjs).
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
@@ -75,7 +73,6 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': fileURLToPath(
     new URL('./bundling-shims/lambda-credentials.ts', import.meta.url),
   ),
-  open: fileURLToPath(new URL('./bundling-shims/no-browser.ts', import.meta.url)),
   debug: fileURLToPath(new URL('./bundling-shims/no-debug.cjs', import.meta.url)),
 };
 

@@ -156,7 +156,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
         jumpTo: (ms) => clock.jumpTo(ms),
         move: async (at) => void (await clock.move(at)),
       },
-      // The functions' token cache counts a token's hour on the real clock, as MSAL does; after the clock jumps ahead
+      // The functions' token cache (AccessTokenCache) counts a token's hour on the real clock; after the clock jumps ahead
       // the emulator would refuse that token as expired while the functions keep using it.
       verifyTokenExpiry: false,
       log,

@@ -58,7 +58,7 @@ describe('late usage after a term anniversary', () => {
     usageLedger = new DynamoUsageLedger(documentClient, table, clock);
     reporting = new DynamoReportingLedger(documentClient, table, clock);
     store = new DynamoSubscriptionStore(documentClient, table);
-    // Access tokens live one hour of emulator time while MSAL caches them on the real clock: a month of emulated time
+    // Access tokens live one hour of emulator time while the functions' token cache counts them on the real clock: a month of emulated time
     // passes in seconds, so expiry is not checked (the contract tests check it).
     emulator = await startMarketplaceEmulator({
       catalog,

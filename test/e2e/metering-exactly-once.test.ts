@@ -90,7 +90,7 @@ describe('metering exactly once under faults', () => {
     usageLedger = new DynamoUsageLedger(documentClient, table, clock);
     reporting = new DynamoReportingLedger(documentClient, table, clock);
     store = new DynamoSubscriptionStore(documentClient, table);
-    // Access tokens live one hour of emulator time while MSAL caches them on the real clock: the 30 emulated hours
+    // Access tokens live one hour of emulator time while the functions' token cache counts them on the real clock: the 30 emulated hours
     // pass in seconds, so expiry is not checked (the contract tests check it).
     emulator = await startMarketplaceEmulator({
       catalog,

@@ -1,6 +1,6 @@
 /**
  * Stands in for the `debug` package in function bundles (functionBundling's `--alias:debug`). axios' redirect
- * follower and the proxy agents of `@azure/identity` trace through `debug`, which prints only when the `DEBUG`
+ * follower traces through `debug`, which prints only when the `DEBUG`
  * environment variable names them: never in the functions, which log through Powertools. The stand-in is that
  * switched-off tracer, without the terminal colour detection and time formatting behind it (about 10 KB).
  *

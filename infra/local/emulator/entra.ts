@@ -17,7 +17,7 @@
  * The certificate is generated at start for `127.0.0.1` and `localhost`: trust it per credential
  * (`agent: new https.Agent({ ca })`) or process-wide (`NODE_EXTRA_CA_CERTS`).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
@@ -277,7 +277,7 @@ export async function startEntraAuthority(options: {
             `The provided value for scope ${form.get('scope') ?? ''} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
           );
     }
-    const credentialKind = await authenticateClient(app, form);
+    const credentialKind = await authenticateClient(app, tenant, form);
     const now = Math.floor(clock.nowMs() / 1000);
     const common = {
       aud: resource,
@@ -348,13 +348,18 @@ export async function startEntraAuthority(options: {
 
   /**
    * Client authentication. A secret must match. An assertion is accepted when either
-   * - `iss` = `sub` = the client id (a certificate credential): verified with the app's `certificatePem` when one is
-   *   registered, otherwise accepted unverified, since the emulator has no way to know the key;
+   * - `iss` = `sub` = the client id (a certificate credential): when the app has a `certificatePem`, the header must
+   *   name its thumbprint (`x5t` or `x5t#S256`), `aud` must be the tenant's token endpoint, and the signature must
+   *   verify with its key, as Entra checks; without one it is accepted unverified (the emulator cannot know the key);
    * - or `iss`/`sub` match one of the app's federated credentials and `aud` its audience (workload identity
    *   federation, §3). The external issuer's signature is not verified (the emulator does not fetch foreign JWKS).
    * Assertion lifetimes are checked against the real clock: the caller mints them with its own clock.
    */
-  async function authenticateClient(app: EntraApplication, form: URLSearchParams): Promise<'secret' | 'assertion'> {
+  async function authenticateClient(
+    app: EntraApplication,
+    tenant: string,
+    form: URLSearchParams,
+  ): Promise<'secret' | 'assertion'> {
     const secret = form.get('client_secret');
     const assertion = form.get('client_assertion');
     if (secret !== null) {
@@ -383,8 +388,38 @@ export async function startEntraAuthority(options: {
       }
       if (claims.iss === app.clientId && claims.sub === app.clientId) {
         if (app.certificatePem !== undefined) {
+          const header = decodeProtectedHeader(assertion);
+          const certificate = new X509Certificate(app.certificatePem);
+          const thumbprint = (hexWithColons: string) =>
+            Buffer.from(hexWithColons.replaceAll(':', ''), 'hex').toString('base64url');
+          // Entra finds the uploaded certificate by the thumbprint in the header (SHA-1 `x5t` or SHA-256 `x5t#S256`).
+          if (
+            header.x5t !== thumbprint(certificate.fingerprint) &&
+            header['x5t#S256'] !== thumbprint(certificate.fingerprint256)
+          ) {
+            throw entraError(
+              401,
+              'invalid_client',
+              700027,
+              'Client assertion contains an invalid signature. [Reason - The key was not found.] The x5t or x5t#S256 header must name the thumbprint of a certificate uploaded to the app.',
+            );
+          }
+          // ... and wants the token endpoint it was sent to as the audience.
+          const endpoints = ['oauth2/v2.0/token', 'oauth2/token'].map((path) => `${authorityHost}/${tenant}/${path}`);
+          if (
+            !endpoints.some(
+              (endpoint) => claims.aud === endpoint || (Array.isArray(claims.aud) && claims.aud.includes(endpoint)),
+            )
+          ) {
+            throw entraError(
+              401,
+              'invalid_client',
+              700021,
+              `Client assertion audience claim does not match Realm issuer. Expected the token endpoint ${endpoints[0]}.`,
+            );
+          }
           try {
-            const { alg = 'RS256' } = decodeProtectedHeader(assertion);
+            const { alg = 'RS256' } = header;
             await jwtVerify(assertion, await importX509(app.certificatePem, alg));
           } catch {
             throw entraError(

@@ -11,9 +11,9 @@
  * and the fake issues Microsoft's issuer names, so the local flow runs the exact checks production runs.
  */
 import { readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import * as oidc from 'openid-client';
 import { UnauthenticatedError } from '#shared/domain/errors.ts';
+import { httpsFetch } from './https-fetch.ts';
 import { MICROSOFT_LOGIN_HOST, type SignInConfig } from './sign-in-config.ts';
 
 /** The user as the id token names them. */
@@ -156,38 +156,10 @@ export function createSignInClient(config: SignInConfig, clientSecret: string): 
  * `SIGN_IN_AUTHORITY_HOST` is set, i.e. against the local fake Entra.
  */
 function redirectingFetch(authorityHost: string, ca: string | undefined) {
+  const fetchOverHttps = httpsFetch(ca);
   return (url: string, options: oidc.CustomFetchOptions): Promise<Response> =>
-    new Promise((resolve, reject) => {
-      const target = new URL(
-        url.startsWith(MICROSOFT_LOGIN_HOST) ? authorityHost + url.slice(MICROSOFT_LOGIN_HOST.length) : url,
-      );
-      if (target.protocol !== 'https:') {
-        reject(new Error(`Refusing to send sign-in traffic over ${target.protocol}`));
-        return;
-      }
-      const body = options.body === undefined || options.body === null ? undefined : String(options.body);
-      const req = httpsRequest(
-        target,
-        { method: options.method, headers: options.headers, ...(ca ? { ca } : {}), signal: options.signal },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve(
-              new Response(Buffer.concat(chunks), {
-                status: res.statusCode ?? 500,
-                headers: Object.entries(res.headers).flatMap(([name, value]) =>
-                  value === undefined
-                    ? []
-                    : [[name, Array.isArray(value) ? value.join(', ') : value] as [string, string]],
-                ),
-              }),
-            ),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+    fetchOverHttps(
+      url.startsWith(MICROSOFT_LOGIN_HOST) ? authorityHost + url.slice(MICROSOFT_LOGIN_HOST.length) : url,
+      options,
+    );
 }

@@ -20,9 +20,9 @@ export interface AccessTokenCacheOptions {
 
 /**
  * Holds the marketplace access token and asks the credential for a new one only when it is within `refreshMarginMs`
- * of expiry (or past Entra's `refreshAfterTimestamp` hint). `@azure/identity` credentials cache too, but each
- * `getToken` still runs MSAL's cache lookup and its own refresh logic; one cached string per process keeps every
- * request cheap. Concurrent callers share one in-flight refresh.
+ * of expiry (or past Entra's `refreshAfterTimestamp` hint): one cached string per process keeps every request cheap,
+ * whatever the credential (the system's `EntraClientCredential` keeps no token itself; an `@azure/identity`
+ * credential a publisher passes in would run its own cache lookup on every call). Concurrent callers share one in-flight refresh.
  */
 export class AccessTokenCache {
   private readonly scope: string;

@@ -30,8 +30,8 @@ export class ConfiguredCredentialInspector implements EntraCredentialInspector {
 
 /**
  * Asks Entra for a marketplace token the way `createHttpMarketplace` builds its credential, but with a new credential
- * every time: MSAL caches tokens inside a credential for their hour, which would hide a secret revoked or expired in
- * the meantime from an hourly check.
+ * every time and no token cache: a token kept for its hour would hide a secret revoked or expired in the meantime
+ * from an hourly check.
  */
 export class FreshCredentialTokenProbe implements MarketplaceTokenProbe {
   constructor(

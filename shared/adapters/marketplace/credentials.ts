@@ -1,27 +1,19 @@
 /**
  * The Entra ID credential the marketplace client gets its tokens from (reference/marketplace-api.md §3): client
- * secret, client certificate, or client assertion (workload identity federation, no stored secret).
+ * secret, client certificate, or client assertion (workload identity federation, no stored secret). Each is an
+ * `EntraClientCredential` (entra-client-credential.ts: the client credentials grant through openid-client).
  *
  * ## Trusting a custom CA (the emulator's self-signed certificate)
- * Verified with `@azure/identity` 4.13 on Node 20: both credential options `tlsOptions: { ca }` and
- * `agent: new https.Agent({ ca })` reach MSAL's HTTP calls (identity routes MSAL through `@azure/core-rest-pipeline`,
- * whose `PipelineOptions` carry them); without either, the token call fails with `endpoints_resolution_error`. This
- * module uses `tlsOptions` with the CA **added to** Node's bundled roots (a bare `ca` replaces them, which would break
- * a real Microsoft host). `NODE_EXTRA_CA_CERTS=<pem>` works too, process-wide, but only when set before Node starts.
- * With a custom authority, `disableInstanceDiscovery: true` is required: otherwise MSAL asks Microsoft's public
- * login host to validate the authority and fails offline.
+ * With `caCertificatePath`, the token requests trust that CA **in addition to** Node's bundled roots (a bare `ca`
+ * replaces them, which would break a real Microsoft host), and so does the marketplace API client
+ * (`caCertificatePem` on the result). `NODE_EXTRA_CA_CERTS=<pem>` works too, process-wide, but only when set before
+ * Node starts. A custom `authorityHost` needs no discovery switch: the token endpoint is derived from it, and nothing
+ * asks Microsoft's public host to validate it.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import {
-  type AccessToken,
-  ClientAssertionCredential,
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  type GetTokenOptions,
-  type TokenCredential,
-} from '@azure/identity';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import {
   MissingParameterError,
   type ParameterReader,
@@ -33,9 +25,9 @@ import type {
   CredentialLocation,
   EntraCredentialDescription,
 } from '#shared/use-cases/operations/ports/entra-credential-inspector.ts';
+import { EntraClientCredential, type EntraClientCredentialOptions } from './entra-client-credential.ts';
 import type { EntraCredentialKind, MarketplaceConfig } from './marketplace-config.ts';
 import { PLACEHOLDER_FIELD, parseStoredClientSecret, type StoredClientSecret } from './stored-client-secret.ts';
-import { trustedCas } from './trusted-certificates.ts';
 
 /**
  * Supplies the external JWT that Entra exchanges for a marketplace token (client assertion, §3 "Workload identity
@@ -113,7 +105,7 @@ export interface MarketplaceCredentialDeps {
   readonly readParameter?: ParameterReader;
   /**
    * Called once with what the credential's material says (placeholder, expiry) when it is first read: at once for a
-   * value in the environment or a file, on the first token request for a secret in Secrets Manager (so watching the
+   * value in the environment, on the first token request for a stored secret or a certificate (so watching the
    * material costs no read of its own). `createHttpMarketplace` logs it.
    */
   readonly onFirstRead?: (description: EntraCredentialDescription) => void;
@@ -138,18 +130,18 @@ export interface MarketplaceCredential {
 }
 
 /**
- * Builds the `@azure/identity` credential described by the configuration.
+ * Builds the credential described by the configuration.
  *
- * - `secret`: `ClientSecretCredential`; with a Secrets Manager ARN the secret is read lazily on token requests (cached
+ * - `secret`: the client secret; with a Secrets Manager ARN the secret is read lazily on token requests (cached
  *   by Powertools for 5 min) and the credential is rebuilt when the value changes, so rotation needs no redeploy. The
  *   secret may be the bare value or JSON `{"clientSecret": "...", "expiresOn": "YYYY-MM-DD"}` (stored-client-secret.ts);
  *   the stack's placeholder fails every token request with `PlaceholderSecretError`, which names the command to fix it.
- * - `certificate`: `ClientCertificateCredential` from a PEM (certificate + private key) in Secrets Manager or a file.
- * - `assertion`: `ClientAssertionCredential` with `deps.assertionProvider`, or a `FileAssertionProvider` on
- *   `assertionFile`.
+ * - `certificate`: a PEM (certificate + private key) in Secrets Manager or a file, read on token requests too (a
+ *   certificate renewed in place is picked up without a restart).
+ * - `assertion`: `deps.assertionProvider`, or a `FileAssertionProvider` on `assertionFile`.
  *
- * With `authorityHost` set, instance discovery is disabled; with `caCertificatePath`, that CA is trusted in addition
- * to Node's roots (see the module comment).
+ * With `authorityHost` set, tokens come from that authority; with `caCertificatePath`, that CA is trusted in
+ * addition to Node's roots (see the module comment).
  * @throws ConfigError when an assertion credential has neither a provider nor a file, or the CA file cannot be read.
  */
 export async function createMarketplaceCredential(
@@ -157,8 +149,13 @@ export async function createMarketplaceCredential(
   deps: MarketplaceCredentialDeps = {},
 ): Promise<MarketplaceCredential> {
   const caCertificatePem = config.caCertificatePath ? await readCaFile(config.caCertificatePath) : undefined;
-  const options = identityOptions({ authorityHost: config.authorityHost, caCertificatePem });
   const { tenantId, clientId } = config;
+  const options: EntraClientCredentialOptions = {
+    ...(config.authorityHost ? { authorityHost: config.authorityHost } : {}),
+    ...(caCertificatePem ? { caCertificatePem } : {}),
+  };
+  const entra = (authentication: ConstructorParameters<typeof EntraClientCredential>[2]) =>
+    new EntraClientCredential(tenantId, clientId, authentication, options);
   const readSecret = deps.readSecret ?? powertoolsSecretReader;
   const readParameter = deps.readParameter ?? secureParameterReader();
   const source = config.credential;
@@ -169,12 +166,7 @@ export async function createMarketplaceCredential(
       if ('value' in secret) {
         const stored = parseStoredClientSecret(secret.value);
         deps.onFirstRead?.(describeSecret(stored, { store: 'environment', name: ENV.entraClientSecret }));
-        credential = new ClientSecretCredential(
-          tenantId,
-          clientId,
-          usableClientSecret(stored, ENV.entraClientSecret),
-          options,
-        );
+        credential = entra({ kind: 'secret', secret: usableClientSecret(stored, ENV.entraClientSecret) });
       } else {
         const location: CredentialLocation =
           'parameterName' in secret
@@ -185,7 +177,7 @@ export async function createMarketplaceCredential(
             'parameterName' in secret
               ? storedParameter(readParameter, secret.parameterName)
               : readSecret(secret.secretArn),
-          (material) => new ClientSecretCredential(tenantId, clientId, material, options),
+          (material) => entra({ kind: 'secret', secret: material }),
           (material) => usableClientSecret(parseStoredClientSecret(material), location.name, location.store),
           firstReadOnce(deps.onFirstRead, (material) => describeSecret(parseStoredClientSecret(material), location)),
         );
@@ -194,29 +186,16 @@ export async function createMarketplaceCredential(
     }
     case 'certificate': {
       const certificate = source.certificate;
-      if ('path' in certificate) {
-        if (deps.onFirstRead) {
-          const pem = await readFile(certificate.path, 'utf8').catch(() => undefined);
-          if (pem)
-            firstReadOnce(deps.onFirstRead, (read) =>
-              describeCertificate(read, { store: 'file', name: certificate.path }),
-            )?.(pem);
-        }
-        credential = new ClientCertificateCredential(
-          tenantId,
-          clientId,
-          { certificatePath: certificate.path },
-          options,
-        );
-      } else {
-        const location = { store: 'secretsManager', name: certificate.secretArn } as const;
-        credential = new MaterialBackedCredential(
-          () => readSecret(certificate.secretArn),
-          (pem) => new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, options),
-          (pem) => pem,
-          firstReadOnce(deps.onFirstRead, (pem) => describeCertificate(pem, location)),
-        );
-      }
+      const location: CredentialLocation =
+        'path' in certificate
+          ? { store: 'file', name: certificate.path }
+          : { store: 'secretsManager', name: certificate.secretArn };
+      credential = new MaterialBackedCredential(
+        () => ('path' in certificate ? readFile(certificate.path, 'utf8') : readSecret(certificate.secretArn)),
+        (pem) => entra({ kind: 'certificate', pem }),
+        (pem) => pem,
+        firstReadOnce(deps.onFirstRead, (pem) => describeCertificate(pem, location)),
+      );
       break;
     }
     case 'assertion': {
@@ -228,29 +207,11 @@ export async function createMarketplaceCredential(
             'AssertionProvider passed to createMarketplaceCredential (e.g. one calling STS GetWebIdentityToken)',
         );
       }
-      credential = new ClientAssertionCredential(tenantId, clientId, () => provider.getAssertion(), options);
+      credential = entra({ kind: 'assertion', assertion: () => provider.getAssertion() });
       break;
     }
   }
   return { credential, kind: source.kind, tenantId, clientId, ...(caCertificatePem ? { caCertificatePem } : {}) };
-}
-
-/**
- * The options every credential kind shares: a custom authority (the emulator) and an extra trusted CA.
- * Exported for callers that build a credential themselves.
- */
-export function identityOptions(input: { authorityHost?: string; caCertificatePem?: string }): {
-  authorityHost?: string;
-  disableInstanceDiscovery?: boolean;
-  tlsOptions?: { ca: string[] };
-} {
-  return {
-    ...(input.authorityHost
-      ? // A custom authority cannot be validated by Microsoft's instance discovery (and offline, nothing can).
-        { authorityHost: input.authorityHost, disableInstanceDiscovery: true }
-      : {}),
-    ...(input.caCertificatePem ? { tlsOptions: { ca: trustedCas(input.caCertificatePem) } } : {}),
-  };
 }
 
 async function readCaFile(path: string): Promise<string> {
@@ -411,8 +372,7 @@ function firstReadOnce(
 
 /**
  * A credential whose material (secret or PEM) is read on token requests, and rebuilt when the material changes
- * (rotation). Token requests are rare: `HttpMarketplace` caches the token until 5 minutes before expiry, and the inner
- * credential caches too.
+ * (rotation). Token requests are rare: `HttpMarketplace` caches the token until 5 minutes before expiry.
  */
 class MaterialBackedCredential implements TokenCredential {
   private built: { material: string; credential: TokenCredential } | undefined;

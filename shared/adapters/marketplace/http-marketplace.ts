@@ -1,6 +1,6 @@
 /**
  * The `Marketplace` port over HTTP: Microsoft's SaaS Fulfillment API v2 and Metering API
- * (reference/marketplace-api.md §1, §4), with axios, axios-retry and an `@azure/identity` credential.
+ * (reference/marketplace-api.md §1, §4), with axios, axios-retry and a `TokenCredential` (`EntraClientCredential`, or any `@azure/identity` credential).
  *
  * The parts, one concern each:
  * - `marketplace-http-client.ts`: what every call shares (URL and api-version, token, `x-ms-*` ids, TLS, retries,

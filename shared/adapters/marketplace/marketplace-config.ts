@@ -90,7 +90,7 @@ export const MARKETPLACE_SETTINGS = {
     z
       .string()
       .refine((value) => value.startsWith('https://'), {
-        // MSAL refuses a non-HTTPS authority; the emulator's fake Entra is HTTPS with a self-signed certificate.
+        // openid-client refuses a non-HTTPS token endpoint; the emulator's fake Entra is HTTPS with a self-signed certificate.
         message: 'must be an https URL (Entra authorities are HTTPS only)',
       })
       .optional(),

@@ -39,7 +39,7 @@ export interface MarketplaceLogger {
 
 /** How to reach and authenticate to the marketplace, how long to retry, where to log. */
 export interface MarketplaceHttpClientOptions {
-  /** Any `@azure/identity` credential; see `createMarketplaceCredential`. */
+  /** `createMarketplaceCredential`'s, or any `@azure/identity` credential (same `TokenCredential` interface). */
   readonly credential: TokenCredential;
   /** Names the credential in token errors (`secret`, `certificate`, `assertion`); and the app it is for. */
   readonly credentialKind?: string;
