@@ -175,18 +175,16 @@ export const API_FUNCTION: FunctionDefinition = {
   id: 'Api',
   entry: 'functions/api/handler.ts',
   description:
-    'Our own HTTP API (API-key protected): health, catalog, API keys, subscriptions, day packs, usage, alert settings',
-  // The health check reads the usage queue's attributes, which the send grant includes. The alerts topic: for
-  // the partner's notice of a publisher change refused by its credit levels, which the API publishes, and (local
-  // mode only) the outbox queue's subscription. The lifecycle
-  // topic: a publisher plan or seat change that Microsoft reports Succeeded is applied and published by the API itself.
-  // The usage-report queue: `POST /v1/reporting/runs` (`npm run report`) dispatches a reporting run now.
+    'Our own HTTP API (API key or session): catalog, API keys, subscriptions, day packs, usage, alert settings, partners',
+  // The alerts topic: test alerts and purchase-block notices, and (local mode only) the outbox queue's subscription.
+  // The usage-report queue: `POST /v1/reporting/runs` (`npm run report`) dispatches a reporting run now. Nothing
+  // here calls Microsoft: those routes are PUBLISHER_OPERATIONS_FUNCTION's.
   uses: {
     table: {
-      // Subscriptions, their operations, audit, budgets, credit links, approvals, prepaid terms, usage and alert
-      // history (SUB#); alert records (test alerts, purchase-block notices); API keys; day packs; partners and their
-      // tenant claims; the reporting runs it starts and lists; the health check's key; alert contacts' states; the
-      // session and contact-link key material (made by whichever function needs it first).
+      // Subscriptions, their audit, budgets, credit links, approvals, prepaid terms, usage and alert history (SUB#);
+      // alert records (test alerts, purchase-block notices); API keys; day packs; partners and their tenant claims;
+      // the reporting runs it starts and lists; alert contacts' states; the session and contact-link key material
+      // (made by whichever function needs it first).
       items: {
         GetItem: [
           ITEM.subscription,
@@ -195,7 +193,6 @@ export const API_FUNCTION: FunctionDefinition = {
           ITEM.dayPack,
           ITEM.partner,
           ITEM.partnerTenant,
-          ITEM.health,
           ITEM.contact,
           ITEM.sessionKey,
         ],
@@ -231,15 +228,8 @@ export const API_FUNCTION: FunctionDefinition = {
       // confirmation messages sent to new contacts in a mailbox (no SES or SMS there).
       localOnly: { PutItem: [ITEM.alertOutbox, ITEM.localMailbox], Query: [ITEM.alertOutbox, ITEM.localMailbox] },
     },
-    queues: [
-      { queue: USAGE_QUEUE, access: 'send' },
-      { queue: USAGE_REPORT_QUEUE, access: 'send' },
-    ],
-    topics: [ALERTS_TOPIC, LIFECYCLE_TOPIC],
-    // Publisher operations (change plan / seats, cancel) call the Fulfillment API and follow the operation.
-    marketplace: true,
-    // GET /health reports whether the Entra client secret is still the placeholder, and when it expires.
-    inspectsEntraCredential: true,
+    queues: [{ queue: USAGE_REPORT_QUEUE, access: 'send' }],
+    topics: [ALERTS_TOPIC],
     // A new alert contact is sent its confirmation message through the notifier's channels (SES, SMS).
     sendsAlerts: true,
     // The portal's pages call the API with the session cookie; signed-in publisher administrators see everything.
@@ -248,9 +238,54 @@ export const API_FUNCTION: FunctionDefinition = {
     contactLinks: true,
     smsCountries: true,
   },
+};
+
+/**
+ * The routes of the project's API that call Microsoft or read its credential: the publisher operations and the health
+ * check. A function of its own so that the Api bundles no marketplace client (docs/testing-and-benchmarks.md "Bundle
+ * size and cold start"); same authentication as the Api.
+ */
+export const PUBLISHER_OPERATIONS_FUNCTION: FunctionDefinition = {
+  id: 'PublisherOperations',
+  entry: 'functions/publisher-operations/handler.ts',
+  description:
+    'Publisher operations (change plan or seats, cancel, follow the operation) and the health check: the API routes that call Microsoft',
+  uses: {
+    table: {
+      // Subscriptions, their operations and audit, budgets, credit links, approvals and usage (SUB#); the partner's
+      // notice of a change its credit levels refused (alert records); API keys; partners and their tenant claims (a
+      // signed-in partner, the credit levels); the health check's key; the session key material.
+      items: {
+        GetItem: [
+          ITEM.subscription,
+          ITEM.alert,
+          ITEM.apiKey,
+          ITEM.partner,
+          ITEM.partnerTenant,
+          ITEM.health,
+          ITEM.sessionKey,
+        ],
+        BatchGetItem: [ITEM.subscription],
+        Query: [ITEM.subscription, ITEM.alert],
+        PutItem: [ITEM.subscription, ITEM.alert, ITEM.sessionKey],
+        UpdateItem: [ITEM.subscription, ITEM.alert, ITEM.apiKey],
+      },
+      indexQuery: [INDEX.apiKeys, INDEX.partners, INDEX.customer, INDEX.partner],
+    },
+    // The health check reads the usage queue's attributes, which the send grant includes.
+    queues: [{ queue: USAGE_QUEUE, access: 'send' }],
+    // The alerts topic: the partner's notice of a publisher change refused by its credit levels. The lifecycle topic:
+    // a plan or seat change that Microsoft reports Succeeded is applied and published here.
+    topics: [ALERTS_TOPIC, LIFECYCLE_TOPIC],
+    // Publisher operations (change plan / seats, cancel) call the Fulfillment API and follow the operation.
+    marketplace: true,
+    // GET /health reports whether the Entra client secret is still the placeholder, and when it expires.
+    inspectsEntraCredential: true,
+    // The portal calls these routes with the session cookie; signed-in publisher administrators may use them.
+    session: 'withAdmins',
+  },
   // A publisher operation waits up to 12 s for Microsoft to finish it, after a request of at most 4 s: 25 s stays
-  // under API Gateway's 30 s (shared/use-cases/fulfillment/request-subscription-change.ts). Every other route answers in
-  // milliseconds.
+  // under API Gateway's 30 s (shared/use-cases/fulfillment/request-subscription-change.ts).
   timeoutSeconds: 25,
 };
 
@@ -661,6 +696,7 @@ export const ALERT_NOTIFIER_FUNCTION: FunctionDefinition = {
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   API_FUNCTION,
+  PUBLISHER_OPERATIONS_FUNCTION,
   USAGE_INGEST_FUNCTION,
   USAGE_AGGREGATOR_FUNCTION,
   LANDING_FUNCTION,
@@ -684,7 +720,22 @@ export function totalReservedConcurrency(functions: readonly FunctionDefinition[
 }
 
 export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
-  { path: '/health', methods: ['GET'], functionId: API_FUNCTION.id, auth: 'apiKey' },
+  { path: '/health', methods: ['GET'], functionId: PUBLISHER_OPERATIONS_FUNCTION.id, auth: 'apiKey' },
+  // The publisher operations call Microsoft: routes of their own, to the function that carries the marketplace client
+  // (more specific than `/v1/{proxy+}`, so API Gateway and the local mode send them there).
+  ...(
+    [
+      ['/v1/subscriptions/{subscriptionId}/plan', 'POST'],
+      ['/v1/subscriptions/{subscriptionId}/quantity', 'POST'],
+      ['/v1/subscriptions/{subscriptionId}', 'DELETE'],
+      ['/v1/subscriptions/{subscriptionId}/operations/{operationId}', 'GET'],
+    ] as const
+  ).map(([path, method]) => ({
+    path,
+    methods: [method],
+    functionId: PUBLISHER_OPERATIONS_FUNCTION.id,
+    auth: 'apiKey' as const,
+  })),
   { path: '/v1/usage', methods: ['POST'], functionId: USAGE_INGEST_FUNCTION.id, auth: 'apiKey' },
   // Also served by the greedy route below; stated so the reporter's runs show in the route list (`npm run report`).
   { path: '/v1/reporting/runs', methods: ['GET', 'POST'], functionId: API_FUNCTION.id, auth: 'apiKey' },

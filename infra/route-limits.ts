@@ -18,6 +18,7 @@ export interface RouteThrottle {
  * - `/webhook` and `/landing`: 25/s, burst 50. Microsoft sends a few calls per purchase or change, and a buyer opens
  *   the landing page once or twice; 25/s absorbs a renewal-day burst with room to spare.
  * - Sign-in, health, the API description: 10/s, a few per user session. Reporting runs: 5/s, an operator tool.
+ *   Publisher operations (change plan or seats, cancel): 5/s, each waits on Microsoft; reading one: 10/s.
  *   Contact confirmation requests: 5/s, each may send a message.
  */
 export const ROUTE_THROTTLES: Readonly<Record<string, RouteThrottle>> = {
@@ -29,6 +30,12 @@ export const ROUTE_THROTTLES: Readonly<Record<string, RouteThrottle>> = {
   // person presses the button now and then.
   '/v1/subscriptions/{subscriptionId}/contacts/{contact}/confirmation': { rateLimit: 5, burstLimit: 10 },
   '/v1/partners/{partnerId}/contacts/{contact}/confirmation': { rateLimit: 5, burstLimit: 10 },
+  // Publisher operations: a back office changes a plan or seats now and then, and each call holds the function up to
+  // 16 s while Microsoft works (PublisherOperations): 5/s stays within what Microsoft's Fulfillment API takes.
+  '/v1/subscriptions/{subscriptionId}/plan': { rateLimit: 5, burstLimit: 10 },
+  '/v1/subscriptions/{subscriptionId}/quantity': { rateLimit: 5, burstLimit: 10 },
+  '/v1/subscriptions/{subscriptionId}': { rateLimit: 5, burstLimit: 10 },
+  '/v1/subscriptions/{subscriptionId}/operations/{operationId}': { rateLimit: 10, burstLimit: 20 },
   '/openapi.json': { rateLimit: 10, burstLimit: 20 },
   '/docs/api': { rateLimit: 10, burstLimit: 20 },
   '/landing': { rateLimit: 25, burstLimit: 50 },

@@ -13,7 +13,6 @@ import {
 } from '#shared/adapters/entra/sign-in-config.ts';
 import { CONTACT_LINK_SETTINGS, contactLinksOf } from '#shared/adapters/links/contact-link-config.ts';
 import type { SignedContactLinks } from '#shared/adapters/links/signed-contact-links.ts';
-import { loadMarketplaceConfig, type MarketplaceConfig } from '#shared/adapters/marketplace/marketplace-config.ts';
 import { type Env, loadSettings, runtimeEnv } from '#shared/config/load-settings.ts';
 import {
   ALERTS_SETTINGS,
@@ -22,11 +21,9 @@ import {
   CATALOG_SETTINGS,
   type CatalogSource,
   catalogSource,
-  LIFECYCLE_TOPIC_SETTINGS,
   optional,
   optionalWholeNumber,
   TABLE_SETTINGS,
-  USAGE_QUEUE_SETTINGS,
   USAGE_REPORT_QUEUE_SETTINGS,
 } from '#shared/config/settings.ts';
 import type { PublisherAdmins } from '#shared/domain/access.ts';
@@ -35,17 +32,14 @@ import { DEFAULT_REPORT_GRACE_MINUTES, MAX_REPORT_GRACE_MINUTES } from '#shared/
 import { ENV } from '#shared/env-names.ts';
 
 /**
- * Every variable the API reads at cold start: the usage queue (its health check reads the queue's attributes), the
- * alerts topic (alert settings subscribe their contacts to it), the lifecycle topic (a publisher change Microsoft
- * reports Succeeded is applied and its event published by the API). The marketplace settings (`MARKETPLACE_SETTINGS`)
- * are read later, see `ApiConfig.marketplace`.
+ * Every variable the API reads at cold start: the alerts topic (test alerts, purchase-block notices), the usage-report
+ * queue, the session and contact-link settings. No marketplace settings: the routes that call Microsoft are the
+ * PublisherOperations function's.
  */
 export const API_SETTINGS = z.object({
   ...TABLE_SETTINGS,
-  ...USAGE_QUEUE_SETTINGS,
   ...ALERTS_SETTINGS,
   ...CATALOG_SETTINGS,
-  ...LIFECYCLE_TOPIC_SETTINGS,
   // `POST /v1/reporting/runs` dispatches a reporting run as the schedule does, with the same grace.
   ...USAGE_REPORT_QUEUE_SETTINGS,
   [ENV.usageReportGraceMinutes]: optionalWholeNumber('minutes', 0, MAX_REPORT_GRACE_MINUTES),
@@ -72,8 +66,6 @@ export const API_SETTINGS = z.object({
 
 export interface ApiConfig extends AlertsSettings {
   readonly tableName: string;
-  readonly usageQueueUrl: string;
-  readonly lifecycleTopicArn: string;
   readonly usageReportQueueUrl: string;
   /** Minutes after an hour closes before a run started by `POST /v1/reporting/runs` reports it. */
   readonly usageReportGraceMinutes: number;
@@ -92,18 +84,6 @@ export interface ApiConfig extends AlertsSettings {
   readonly localMailbox: boolean;
   /** The e-mail and SMS channels of the deployment (absent: that channel is off). */
   readonly channels: AlertChannelConfig;
-  /**
-   * The marketplace client's configuration, read on the first publisher operation rather than at cold start: only
-   * those routes call Microsoft, and a mistake in these settings must not take the other routes (keys, usage, alert
-   * settings) down with them.
-   * @throws ConfigError naming each missing or invalid marketplace variable.
-   */
-  readonly marketplace: () => MarketplaceConfig;
-  /**
-   * Whether the marketplace client is configured at all (`ENTRA_CREDENTIAL_KIND` set, as the stack always does): the
-   * health check then reports the Entra credential too.
-   */
-  readonly marketplaceConfigured: boolean;
 }
 
 /**
@@ -114,8 +94,6 @@ export function loadApiConfig(env: Env = runtimeEnv()): ApiConfig {
   const values = loadSettings(API_SETTINGS, env);
   return {
     tableName: values[ENV.tableName],
-    usageQueueUrl: values[ENV.usageQueueUrl],
-    lifecycleTopicArn: values[ENV.lifecycleTopicArn],
     usageReportQueueUrl: values[ENV.usageReportQueueUrl],
     usageReportGraceMinutes: values[ENV.usageReportGraceMinutes] ?? DEFAULT_REPORT_GRACE_MINUTES,
     ...alertsSettings(values),
@@ -127,8 +105,6 @@ export function loadApiConfig(env: Env = runtimeEnv()): ApiConfig {
     smsCountries: smsCountriesOf(values[ENV.smsAllowedCountries]),
     localMailbox: values[ENV.localMailbox] === 'true',
     channels: alertChannelsOf(values),
-    marketplace: () => loadMarketplaceConfig(env),
-    marketplaceConfigured: (env[ENV.entraCredentialKind] ?? '') !== '',
   };
 }
 

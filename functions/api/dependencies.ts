@@ -6,21 +6,22 @@ import { buildContactLifecycle, contactChannels } from '#shared/adapters/compose
 import { cryptoDayPackCodes } from '#shared/adapters/day-pack-codes.ts';
 import { DynamoAlertDeliveries } from '#shared/adapters/dynamodb/dynamo-alert-deliveries.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoDayPackStore } from '#shared/adapters/dynamodb/dynamo-day-pack-store.ts';
 import { DynamoReportingLedger } from '#shared/adapters/dynamodb/dynamo-reporting-ledger.ts';
 import { DynamoReportingRuns } from '#shared/adapters/dynamodb/dynamo-reporting-runs.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { sessionKeysFrom, sessionSecretReader } from '#shared/adapters/entra/secret-source.ts';
-import { queueProbe, tableProbe } from '#shared/adapters/health-probes.ts';
-import { ConfiguredCredentialInspector } from '#shared/adapters/marketplace/credential-probes.ts';
-import { secretsManagerVersionCount } from '#shared/adapters/marketplace/secret-versions.ts';
 import { SqsShardWorkQueue } from '#shared/adapters/sqs/sqs-shard-work-queue.ts';
-import { checkEntraCredential } from '#shared/use-cases/operations/check-entra-credential.ts';
+import { creditLevelPurchaseBlocks } from '#shared/use-cases/partners/credit-level-change-policy.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import type { ApiConfig } from './config.ts';
-import { buildFulfillmentDependencies } from './fulfillment-dependencies.ts';
 
-/** Everything the API function's routes need, built once per cold start from the configuration. */
+/**
+ * Everything the API function's routes need, built once per cold start from the configuration. Nothing here calls
+ * Microsoft: the routes that do (publisher operations, the health check's credential report) are the
+ * PublisherOperations function's, so this bundle carries no marketplace client.
+ */
 export function buildApiDependencies(config: ApiConfig) {
   const documentClient = createDocumentClient();
   const sqs = createSqsClient();
@@ -42,8 +43,9 @@ export function buildApiDependencies(config: ApiConfig) {
     smsCountries: config.smsCountries,
     // The notifier's per-contact records, shown with each alert of the history.
     deliveries: new DynamoAlertDeliveries(documentClient, config.tableName),
-    // Publisher operations, entitlement, audit trail: audit log, catalog policy, credit check, marketplace client.
-    ...buildFulfillmentDependencies(config, documentClient, alerts),
+    // The entitlement (with the reseller's purchase block) and the audit trail.
+    audit: new DynamoAuditLog(documentClient, config.tableName),
+    purchaseBlocks: creditLevelPurchaseBlocks(alerts),
     clock: systemClock,
     codec: apiKeyCodec,
     apiKeys: new DynamoApiKeyStore(documentClient, config.tableName),
@@ -68,23 +70,6 @@ export function buildApiDependencies(config: ApiConfig) {
       clock: systemClock,
       graceMinutes: config.usageReportGraceMinutes,
     },
-    probes: [tableProbe(documentClient, config.tableName), queueProbe(sqs, config.usageQueueUrl)],
-    // `GET /health` also reports the Entra credential (placeholder, expiry). Its configuration is read on each check,
-    // so a mistake there shows in the report instead of failing the API's cold start.
-    ...(config.marketplaceConfigured
-      ? {
-          credential: () =>
-            checkEntraCredential({
-              inspector: {
-                describe: () =>
-                  new ConfiguredCredentialInspector(config.marketplace(), {
-                    countSecretVersions: secretsManagerVersionCount,
-                  }).describe(),
-              },
-              clock: systemClock,
-            }),
-        }
-      : {}),
   };
 }
 

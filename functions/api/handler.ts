@@ -2,12 +2,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { asRouterRoute } from '#shared/http/api-route.ts';
 import { apiKeyOrSessionAuth, httpErrors } from '#shared/http/middleware.ts';
 import { originGuard } from '#shared/http/origin-guard.ts';
 import { logger } from '#shared/observability.ts';
 import { loadApiConfig } from './config.ts';
 import { buildApiDependencies } from './dependencies.ts';
-import { apiRoutes, asRouterRoute } from './routes.ts';
+import { apiRoutes } from './routes.ts';
 
 const deps = buildApiDependencies(loadApiConfig());
 const routes = apiRoutes(deps);

@@ -1,8 +1,8 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { catalogVisibleTo } from '#shared/domain/access.ts';
+import type { ApiRoute } from '#shared/http/api-route.ts';
 import { jsonResponse } from '#shared/http/errors.ts';
 import { signedInMe } from '#shared/http/me.ts';
-import type { AuthContext } from '#shared/http/middleware.ts';
 import { parseJsonBody, parseWith } from '#shared/http/request.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { listApiKeys } from '#shared/use-cases/access/list-api-keys.ts';
@@ -19,7 +19,6 @@ import { redeemDayPackForSubscription } from '#shared/use-cases/day-packs/redeem
 import { getSubscription } from '#shared/use-cases/fulfillment/get-subscription.ts';
 import { listReportingRuns } from '#shared/use-cases/metering/list-reporting-runs.ts';
 import { startReportingRun } from '#shared/use-cases/metering/start-reporting-run.ts';
-import { checkHealth } from '#shared/use-cases/operations/check-health.ts';
 import { approvePurchaseChange } from '#shared/use-cases/partners/approve-purchase-change.ts';
 import { getPartner } from '#shared/use-cases/partners/get-partner.ts';
 import { linkPartnerCustomer } from '#shared/use-cases/partners/link-partner-customer.ts';
@@ -29,7 +28,6 @@ import { savePartner } from '#shared/use-cases/partners/save-partner.ts';
 import { listDayPacks } from '#shared/use-cases/portal-data/list-day-packs.ts';
 import type { ApiDependencies } from './dependencies.ts';
 import { docsRoutes } from './docs-routes.ts';
-import { fulfillmentRoutes } from './fulfillment-routes.ts';
 import {
   alertHistoryQuerySchema,
   approvalSchema,
@@ -46,16 +44,10 @@ import {
   reportingRunsQuerySchema,
   usageQuerySchema,
 } from './schema.ts';
+import { subscriptionRecordRoutes } from './subscription-record-routes.ts';
 import { usageDataRoutes } from './usage-data-routes.ts';
 
-type RouteHandler = (event: APIGatewayProxyEventV2, context: AuthContext) => Promise<APIGatewayProxyResultV2>;
-export interface Route {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  readonly path: string;
-  /** Served without an API key (the API's description): `apiKeyAuth` skips it, the OpenAPI description says so. */
-  readonly public?: true;
-  readonly handler: RouteHandler;
-}
+export type Route = ApiRoute;
 
 const pathParam = (event: APIGatewayProxyEventV2, name: string) =>
   parseWith(idParamSchema, event.pathParameters?.[name], `path.${name}`);
@@ -69,14 +61,6 @@ const queryOf = <T extends Parameters<typeof parseWith>[0]>(event: APIGatewayPro
 /** The routes of the project's own API. Each maps the request to one use case and its result to a response. */
 export function apiRoutes(deps: ApiDependencies): Route[] {
   return [
-    {
-      method: 'GET',
-      path: '/health',
-      handler: async () => {
-        const report = await checkHealth(deps);
-        return jsonResponse(report.healthy ? 200 : 503, { status: report.healthy ? 'ok' : 'degraded', ...report });
-      },
-    },
     {
       method: 'GET',
       path: '/v1/me',
@@ -153,7 +137,7 @@ export function apiRoutes(deps: ApiDependencies): Route[] {
         jsonResponse(200, await getPrepaidTerm(deps, principal, pathParam(event, 'subscriptionId'))),
     },
     ...alertRoutes(deps),
-    ...fulfillmentRoutes(deps),
+    ...subscriptionRecordRoutes(deps),
     ...docsRoutes(),
     ...usageDataRoutes(deps),
   ];
@@ -276,13 +260,4 @@ function alertRoutes(deps: ApiDependencies): Route[] {
         jsonResponse(202, await startReportingRun(deps.reportDispatch, principal)),
     },
   ];
-}
-
-/** The router hands routes the plain Lambda context; `apiKeyAuth` has already put the principal on it. */
-export function asRouterRoute(route: Route) {
-  return {
-    method: route.method,
-    path: route.path,
-    handler: (event: APIGatewayProxyEventV2, context: Context) => route.handler(event, context as AuthContext),
-  };
 }

@@ -35,7 +35,7 @@ const HEIGHT = 6;
  * One CloudWatch dashboard for the whole system, built from the same definitions as the system itself: a function
  * added to `FUNCTIONS` or a queue to `QUEUES` appears in its graphs without touching this file. Rows: the alarms of
  * this stack; the counts that feed `NeedsAttentionAlarm`, one line each; the functions (errors; the account's
- * invocations, throttles and concurrency); the API (requests, 4xx, 5xx, p99 latency); the table (consumed capacity,
+ * invocations, throttles and concurrency); the API (requests, 5xx, p99 latency); the table (consumed capacity,
  * throttling); the queues (oldest message of the queues with an age alarm, the one dead-letter queue); and what the
  * functions count (usage accepted and applied, slots accepted by Microsoft, the oldest unreported usage). Custom
  * metrics appear only in the periods when something was counted (docs/cost.md).
@@ -117,12 +117,10 @@ export class SystemDashboard extends Construct {
 
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'API requests and errors',
-        left: [
-          withLabel(api.metricCount(sum), 'requests'),
-          withLabel(api.metricClientError(sum), '4xx'),
-          withLabel(api.metricServerError(sum), '5xx'),
-        ],
+        // 4xx are answers the functions chose (bad input, no key, a route's throttle): their messages are in the logs
+        // (docs/operate.md); an operator acts on 5xx.
+        title: 'API requests and server errors',
+        left: [withLabel(api.metricCount(sum), 'requests'), withLabel(api.metricServerError(sum), '5xx')],
         width: WIDTH,
         height: HEIGHT,
       }),

@@ -4,7 +4,16 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObj
 import type { ApiDependencies } from '#functions/api/dependencies.ts';
 import { apiRoutes } from '#functions/api/routes.ts';
 import { idParamSchema } from '#functions/api/schema.ts';
-import { API_FUNCTION, HTTP_ROUTES, type HttpRouteDefinition, matchHttpRoute } from '#infra/functions.ts';
+import type { PublisherOperationsDependencies } from '#functions/publisher-operations/dependencies.ts';
+import { publisherOperationRoutes } from '#functions/publisher-operations/routes.ts';
+import {
+  API_FUNCTION,
+  HTTP_ROUTES,
+  type HttpRouteDefinition,
+  matchHttpRoute,
+  PUBLISHER_OPERATIONS_FUNCTION,
+} from '#infra/functions.ts';
+import type { ApiRoute } from '#shared/http/api-route.ts';
 import { SESSION_COOKIE } from '#shared/http/session.ts';
 import { type Answer, type Auth, type ErrorStatus, OPERATIONS, type OperationDescription } from './operations.ts';
 import { errorBody } from './responses.ts';
@@ -22,6 +31,9 @@ export interface ServedRoute {
    */
   readonly session?: boolean;
 }
+
+/** The functions of the project's API: their routes take an API key or the portal's session cookie. */
+const SESSION_FUNCTIONS: ReadonlySet<string> = new Set([API_FUNCTION.id, PUBLISHER_OPERATIONS_FUNCTION.id]);
 
 export const routeKey = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
 
@@ -45,26 +57,32 @@ export function servedRoutes(routes: readonly HttpRouteDefinition[] = HTTP_ROUTE
         path: route.path,
         functionId: route.functionId,
         ...(route.auth === 'public' ? { public: true } : {}),
-        ...(route.functionId === API_FUNCTION.id && route.auth !== 'public' ? { session: true } : {}),
+        ...(SESSION_FUNCTIONS.has(route.functionId) && route.auth !== 'public' ? { session: true } : {}),
       });
     }
   }
-  // Listing the router's routes only creates closures over the dependencies; none is used until a request comes.
-  for (const route of apiRoutes({} as ApiDependencies)) {
-    const sample = route.path.replace(/\{[^}]+\}/g, 'x');
-    const match = matchHttpRoute(route.method, sample, routes);
-    if (match?.route.functionId !== API_FUNCTION.id) {
-      throw new Error(
-        `${routeKey(route)} is a route of the Api function that API Gateway never sends to it: add it to HTTP_ROUTES ` +
-          'in infra/functions.ts (or serve it under /v1/).',
-      );
+  // Listing the routers' routes only creates closures over the dependencies; none is used until a request comes.
+  const routers: readonly (readonly [string, readonly ApiRoute[]])[] = [
+    [API_FUNCTION.id, apiRoutes({} as ApiDependencies)],
+    [PUBLISHER_OPERATIONS_FUNCTION.id, publisherOperationRoutes({} as PublisherOperationsDependencies)],
+  ];
+  for (const [functionId, functionRoutes] of routers) {
+    for (const route of functionRoutes) {
+      const sample = route.path.replace(/\{[^}]+\}/g, 'x');
+      const match = matchHttpRoute(route.method, sample, routes);
+      if (match?.route.functionId !== functionId) {
+        throw new Error(
+          `${routeKey(route)} is a route of the ${functionId} function that API Gateway never sends to it: add it ` +
+            'to HTTP_ROUTES in infra/functions.ts (or, for the Api, serve it under /v1/).',
+        );
+      }
+      served.set(routeKey(route), {
+        method: route.method,
+        path: route.path,
+        functionId,
+        ...(route.public ? { public: true } : { session: true }),
+      });
     }
-    served.set(routeKey(route), {
-      method: route.method,
-      path: route.path,
-      functionId: API_FUNCTION.id,
-      ...(route.public ? { public: true } : { session: true }),
-    });
   }
   return [...served.values()];
 }

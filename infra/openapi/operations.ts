@@ -4,8 +4,6 @@ import {
   approvalSchema,
   auditQuerySchema,
   budgetSchema,
-  changePlanSchema,
-  changeQuantitySchema,
   contactParamSchema,
   createApiKeySchema,
   creditLevelsSchema,
@@ -21,6 +19,7 @@ import {
   usageQuerySchema,
   usageSeriesQuerySchema,
 } from '#functions/api/schema.ts';
+import { changePlanSchema, changeQuantitySchema } from '#functions/publisher-operations/schema.ts';
 import { idempotencyKeySchema, usageRequestSchema } from '#functions/usage-ingest/schema.ts';
 import type { Role } from '#shared/domain/access.ts';
 import { landingFormSchema, landingQuerySchema, webhookPayloadSchema } from './marketplace-inputs.ts';

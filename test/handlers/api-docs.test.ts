@@ -4,12 +4,12 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { OPENAPI_FILE } from '#infra/openapi/document.ts';
+import { type ApiGatewayHandler, projectApi } from '#test/helpers/api-functions.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
-import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 
-type Handler = typeof import('#functions/api/handler.ts')['handler'];
+type Handler = ApiGatewayHandler;
 
 describe('the API description served by the Api function (DynamoDB Local and fauxqs)', () => {
   let handler: Handler;
@@ -19,7 +19,7 @@ describe('the API description served by the Api function (DynamoDB Local and fau
 
   beforeAll(async () => {
     await prepareFunctionEnvironment();
-    handler = asDeclaredFunction('Api', (await import('#functions/api/handler.ts')).handler);
+    handler = await projectApi();
   });
 
   it('serves the committed OpenAPI document at GET /openapi.json without an API key', async () => {

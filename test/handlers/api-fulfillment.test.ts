@@ -12,6 +12,7 @@ import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messag
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
+import { type ApiGatewayHandler, projectApi } from '#test/helpers/api-functions.ts';
 import { type FunctionsWithEmulator, startFunctionsWithEmulator } from '#test/helpers/emulator-env.ts';
 import { buyAndActivate, CUSTOMER_TENANT, eventually, serveWebhook } from '#test/helpers/fulfillment-flow.ts';
 import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
@@ -19,7 +20,7 @@ import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
 
-type ApiHandler = typeof import('#functions/api/handler.ts')['handler'];
+type ApiHandler = ApiGatewayHandler;
 type LandingHandler = typeof import('#functions/landing/handler.ts')['handler'];
 
 /**
@@ -40,7 +41,7 @@ describe('the API function: publisher operations, entitlement and audit trail', 
   beforeAll(async () => {
     system = await startFunctionsWithEmulator();
     tableName = process.env[MAIN_TABLE.envVar] ?? '';
-    api = asDeclaredFunction('Api', (await import('#functions/api/handler.ts')).handler);
+    api = await projectApi();
     landing = asDeclaredFunction('Landing', (await import('#functions/landing/handler.ts')).handler);
     const webhook = asDeclaredFunction(
       'FulfillmentWebhook',

@@ -8,13 +8,13 @@ import type { Catalog } from '#shared/domain/catalog.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
+import { type ApiGatewayHandler, projectApi } from '#test/helpers/api-functions.ts';
 import { prepareFunctionEnvironment } from '#test/helpers/function-env.ts';
-import { asDeclaredFunction } from '#test/helpers/guarded-handler.ts';
 import { bodyOf, httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 import { localClients } from '#test/helpers/local-aws.ts';
 
-type Handler = typeof import('#functions/api/handler.ts')['handler'];
+type Handler = ApiGatewayHandler;
 
 describe('the API function against DynamoDB Local and fauxqs', () => {
   let handler: Handler;
@@ -36,7 +36,7 @@ describe('the API function against DynamoDB Local and fauxqs', () => {
 
   beforeAll(async () => {
     const resources = await prepareFunctionEnvironment();
-    handler = asDeclaredFunction('Api', (await import('#functions/api/handler.ts')).handler);
+    handler = await projectApi();
     const { documentClient } = localClients();
     const tableName = resources[MAIN_TABLE.envVar] ?? '';
     const deps = { apiKeys: new DynamoApiKeyStore(documentClient, tableName), codec: apiKeyCodec, clock: systemClock };

@@ -9,6 +9,10 @@ import { FULFILLMENT_WEBHOOK_SETTINGS, loadFulfillmentWebhookConfig } from '#fun
 import { LANDING_SETTINGS, loadLandingConfig } from '#functions/landing/config.ts';
 import { loadOperationAnswersConfig, OPERATION_ANSWERS_SETTINGS } from '#functions/operation-answers/config.ts';
 import { loadPortalConfig, PORTAL_SETTINGS } from '#functions/portal/config.ts';
+import {
+  loadPublisherOperationsConfig,
+  PUBLISHER_OPERATIONS_SETTINGS,
+} from '#functions/publisher-operations/config.ts';
 import { loadSubscriptionSyncConfig, SUBSCRIPTION_SYNC_SETTINGS } from '#functions/subscription-sync/config.ts';
 import { loadUsageAggregatorConfig, USAGE_AGGREGATOR_SETTINGS } from '#functions/usage-aggregator/config.ts';
 import { loadUsageIngestConfig, USAGE_INGEST_SETTINGS } from '#functions/usage-ingest/config.ts';
@@ -29,6 +33,7 @@ import {
   LANDING_FUNCTION,
   OPERATION_ANSWERS_FUNCTION,
   PORTAL_FUNCTION,
+  PUBLISHER_OPERATIONS_FUNCTION,
   SUBSCRIPTION_SYNC_FUNCTION,
   USAGE_AGGREGATOR_FUNCTION,
   USAGE_INGEST_FUNCTION,
@@ -49,12 +54,13 @@ export interface FunctionConfigUnderTest {
 
 /** The configuration module of each function of `infra/functions.ts`, by function id. */
 export const FUNCTION_CONFIGS: Readonly<Record<string, FunctionConfigUnderTest>> = {
-  [API_FUNCTION.id]: {
+  [API_FUNCTION.id]: { load: loadApiConfig, settings: [API_SETTINGS] },
+  [PUBLISHER_OPERATIONS_FUNCTION.id]: {
     load: (env) => {
-      const config = loadApiConfig(env);
+      const config = loadPublisherOperationsConfig(env);
       return { ...config, marketplace: config.marketplace() };
     },
-    settings: [API_SETTINGS, z.object(MARKETPLACE_SETTINGS)],
+    settings: [PUBLISHER_OPERATIONS_SETTINGS, z.object(MARKETPLACE_SETTINGS)],
   },
   [USAGE_INGEST_FUNCTION.id]: {
     load: (env) => {

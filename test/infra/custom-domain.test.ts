@@ -480,7 +480,7 @@ describe('with a custom domain and its hosted zone', () => {
     const withOrigin = [...environments]
       .filter(([, variables]) => variables[ENV.publicBaseUrl] !== undefined)
       .map(([service]) => service);
-    expect(withOrigin.sort()).toEqual(['api', 'landing', 'portal']);
+    expect(withOrigin.sort()).toEqual(['api', 'landing', 'portal', 'publisher-operations']);
     expect(environments.get('portal')?.[ENV.publicBaseUrl]).toBe(`https://${DOMAIN}`);
     // Links in mails at the domain too, so they survive a redeploy and pass the firewall.
     for (const service of ['api', 'contact-pages', 'alert-notifier']) {

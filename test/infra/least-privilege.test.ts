@@ -29,7 +29,6 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
       'APIKEY#*',
       'CONTACT#*',
       'DAYPACK#*',
-      'HEALTH*',
       'PARTNER#*',
       'PARTNER_TENANT#*',
       'SESSION_KEY*',
@@ -42,6 +41,14 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'dynamodb:DeleteItem': ['PARTNER_TENANT#*'],
     'dynamodb:BatchWriteItem': ['REPORTING_RUNS*'],
     'index:Query': ['ALERTS#*', 'APIKEYS*', 'CUSTOMER#*', 'PARTNER#*', 'PARTNERS*', 'SUBSTATUS#*', 'UNREPORTED#*'],
+  },
+  PublisherOperations: {
+    'dynamodb:GetItem': ['ALERT#*', 'APIKEY#*', 'HEALTH*', 'PARTNER#*', 'PARTNER_TENANT#*', 'SESSION_KEY*', 'SUB#*'],
+    'dynamodb:BatchGetItem': ['SUB#*'],
+    'dynamodb:Query': ['ALERT#*', 'SUB#*'],
+    'dynamodb:PutItem': ['ALERT#*', 'SESSION_KEY*', 'SUB#*'],
+    'dynamodb:UpdateItem': ['ALERT#*', 'APIKEY#*', 'SUB#*'],
+    'index:Query': ['APIKEYS*', 'CUSTOMER#*', 'PARTNER#*', 'PARTNERS*'],
   },
   UsageIngest: {
     'dynamodb:GetItem': ['APIKEY#*', 'IDEMPOTENCY#*', 'SUB#*'],

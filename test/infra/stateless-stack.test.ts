@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_ROUTES } from '#infra/functions.ts';
-import { OPERATIONS_TOPIC } from '#infra/resources.ts';
+import { OPERATIONS_TOPIC, USAGE_REPORT_QUEUE } from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { DEFAULT_API_THROTTLE, StatelessStack } from '#infra/stacks/stateless-stack.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -50,8 +50,6 @@ describe('StatelessStack', () => {
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
-        // Publisher operations wait for Microsoft's operation to finish (infra/functions.ts).
-        Timeout: 25,
         MemorySize: 256,
         Environment: {
           Variables: Match.objectLike({
@@ -73,28 +71,29 @@ describe('StatelessStack', () => {
       template.resourceCountIs('Custom::LogRetention', 0);
     });
 
-    it('reads the table name, usage queue URL, alerts and lifecycle topics of the stateful stack from its environment', () => {
+    it('reads the table name, the usage-report queue URL and the alerts topic of the stateful stack from its environment', () => {
       const environment = apiEnvironment();
       expect(environment[ENV.tableName]).toEqual(imported(stateful.table.tableName));
-      expect(environment[ENV.usageQueueUrl]).toEqual(imported(stateful.usageQueue.queueUrl));
-      // The lifecycle topic: a publisher plan or seat change Microsoft reports Succeeded is applied and published here.
-      expect(environment).toHaveProperty(ENV.lifecycleTopicArn);
-      // The alerts topic: alert settings subscribe their contacts to it (PUT budget / partner).
+      expect(environment[ENV.usageReportQueueUrl]).toEqual(imported(stateful.queueFor(USAGE_REPORT_QUEUE).queue.queueUrl));
+      // The alerts topic: test alerts and purchase-block notices.
       expect(environment).toHaveProperty(ENV.alertsTopicArn);
       expect(environment[ENV.tableName]).toHaveProperty('Fn::ImportValue');
+      // Nothing that calls Microsoft: the publisher operations are PublisherOperations'.
+      expect(environment).not.toHaveProperty(ENV.entraCredentialKind);
+      expect(environment).not.toHaveProperty(ENV.lifecycleTopicArn);
     });
   });
 
   describe('least privilege of the Api function', () => {
-    it('may send to the usage queue but not receive or delete its messages', () => {
-      const usageQueueArn = JSON.stringify(imported(stateful.usageQueue.queueArn));
+    it('may send to the usage-report queue (a reporting run started now) but not receive or delete its messages', () => {
+      const queueArn = JSON.stringify(imported(stateful.queueFor(USAGE_REPORT_QUEUE).queue.queueArn));
       const sqsActions = apiStatements.flatMap(actionsOf).filter((action) => action.startsWith('sqs:'));
       expect(
         apiStatements.some(
           (statement) =>
             statement.Effect === 'Allow' &&
             actionsOf(statement).includes('sqs:SendMessage') &&
-            resourcesOf(statement).some((resource) => JSON.stringify(resource) === usageQueueArn),
+            resourcesOf(statement).some((resource) => JSON.stringify(resource) === queueArn),
         ),
       ).toBe(true);
       expect(sqsActions).not.toContain('sqs:ReceiveMessage');

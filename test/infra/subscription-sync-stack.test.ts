@@ -46,13 +46,16 @@ describe('the subscription sync and the publisher operations in the stateless st
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'sns:Publish', 'ssm:GetParameter']));
   });
 
-  it('gives the API function the Entra settings the publisher operations need', () => {
+  it('gives the publisher operations the Entra settings they need, and the Api, which never calls Microsoft, none', () => {
+    const operationsId = functionIdOf('publisher-operations');
+    const actions = statementsOfFunctionRole(template, operationsId).flatMap(actionsOf);
     const apiId = functionIdOf('api');
-    const actions = statementsOfFunctionRole(template, apiId).flatMap(actionsOf);
 
-    expect(environmentOf(apiId)).toHaveProperty(ENV.entraTenantId);
-    expect(environmentOf(apiId)).toHaveProperty(ENV.entraClientId);
-    expect(environmentOf(apiId)).toHaveProperty(ENV.entraClientSecretParameter);
+    expect(environmentOf(operationsId)).toHaveProperty(ENV.entraTenantId);
+    expect(environmentOf(operationsId)).toHaveProperty(ENV.entraClientId);
+    expect(environmentOf(operationsId)).toHaveProperty(ENV.entraClientSecretParameter);
     expect(actions).toContain('ssm:GetParameter');
+    expect(environmentOf(apiId)).not.toHaveProperty(ENV.entraClientSecretParameter);
+    expect(statementsOfFunctionRole(template, apiId).flatMap(actionsOf)).not.toContain('ssm:GetParameter');
   });
 });

@@ -5,6 +5,7 @@ import { loadApiConfig } from '#functions/api/config.ts';
 import { loadFulfillmentWebhookConfig } from '#functions/fulfillment-webhook/config.ts';
 import { loadLandingConfig } from '#functions/landing/config.ts';
 import { loadPortalConfig } from '#functions/portal/config.ts';
+import { loadPublisherOperationsConfig } from '#functions/publisher-operations/config.ts';
 import { loadSubscriptionSyncConfig } from '#functions/subscription-sync/config.ts';
 import { loadUsageAggregatorConfig } from '#functions/usage-aggregator/config.ts';
 import { DEFAULT_USAGE_MAX_LATENESS_HOURS, loadUsageIngestConfig } from '#functions/usage-ingest/config.ts';
@@ -115,7 +116,13 @@ describe('the configuration of each function', () => {
   });
 
   it.each([
-    ['Api', 'ENTRA_CREDENTIAL_KIND', 'password', 'must be one of secret, certificate, assertion (got "password")'],
+    [
+      'PublisherOperations',
+      'ENTRA_CREDENTIAL_KIND',
+      'password',
+      'must be one of secret, certificate, assertion (got "password")',
+    ],
+    ['Api', 'SMS_ALLOWED_COUNTRIES', 'JP,XX', 'must be comma-separated ISO country codes'],
     [
       'UsageIngest',
       'USAGE_MAX_LATENESS_HOURS',
@@ -163,8 +170,18 @@ describe('the API configuration', () => {
     expect(() => loadApiConfig({ ...everything, PUBLIC_BASE_URL: 'api.example.com' })).toThrow(/PUBLIC_BASE_URL/);
   });
 
-  it('reads everything but the marketplace settings at cold start', () => {
-    const config = loadApiConfig(without('ENTRA_TENANT_ID'));
+  it('reads no marketplace settings: the API serves no route that calls Microsoft', () => {
+    expect(loadApiConfig(without('ENTRA_TENANT_ID'))).toMatchObject({
+      tableName: 'table',
+      alertsTopicArn: 'arn:alerts',
+      catalog: { path: 'infra/catalog/catalog.yaml' },
+    });
+  });
+});
+
+describe('the publisher operations configuration', () => {
+  it('reads everything but the marketplace settings at cold start, those on first use', () => {
+    const config = loadPublisherOperationsConfig(without('ENTRA_TENANT_ID'));
 
     expect(config).toMatchObject({
       tableName: 'table',
@@ -173,7 +190,10 @@ describe('the API configuration', () => {
       catalog: { path: 'infra/catalog/catalog.yaml' },
     });
     expect(() => config.marketplace()).toThrow(/^Invalid marketplace configuration: ENTRA_TENANT_ID is not set/);
-    expect(loadApiConfig(everything).marketplace()).toMatchObject({ tenantId: 'tenant-1', clientId: 'app-1' });
+    expect(loadPublisherOperationsConfig(everything).marketplace()).toMatchObject({
+      tenantId: 'tenant-1',
+      clientId: 'app-1',
+    });
   });
 });
 

@@ -7,10 +7,11 @@ import { contactRequestOf } from '#functions/contact-pages/routes.ts';
 import { webhookSchema } from '#functions/fulfillment-webhook/schema.ts';
 import { tokenFromForm, tokenFromQuery } from '#functions/landing/schema.ts';
 import { formField, portalLanguage } from '#functions/portal/schema.ts';
+import { changePlanSchema } from '#functions/publisher-operations/schema.ts';
 import { parseUsageMessage } from '#functions/usage-aggregator/schema.ts';
 import { idempotencyKeySchema, usageRequestSchema } from '#functions/usage-ingest/schema.ts';
 import { parseShardWork } from '#functions/usage-reporter/schema.ts';
-import { matchHttpRoute } from '#infra/functions.ts';
+import { matchHttpRoute, PUBLISHER_OPERATIONS_FUNCTION } from '#infra/functions.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { mapAvailablePlansToOffer } from '#shared/adapters/catalog/available-plans-mapper.ts';
 import { deliveryEventsOfBody } from '#shared/adapters/delivery-events/delivery-event-records.ts';
@@ -41,6 +42,11 @@ const parsers: Record<string, (file: string) => void> = {
       idempotencyKeySchema.parse(event.headers['idempotency-key']);
     }
     if (event.rawPath === '/webhook') webhookSchema.parse(JSON.parse(event.body ?? ''));
+    // A publisher operation goes to the function that calls Microsoft, with a body its schema accepts.
+    if (event.rawPath.endsWith('/plan')) {
+      expect(match?.route.functionId).toBe(PUBLISHER_OPERATIONS_FUNCTION.id);
+      changePlanSchema.parse(JSON.parse(event.body ?? ''));
+    }
     if (event.rawPath === '/landing') {
       // The token survives with its `+`, `/` and literal `%2B`: decoded once from the URL (or form), never twice.
       const token = event.requestContext.http.method === 'GET' ? tokenFromQuery(event) : tokenFromForm(event);

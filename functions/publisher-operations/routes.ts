@@ -1,19 +1,19 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { requirePublisher } from '#shared/domain/access.ts';
+import type { ApiRoute } from '#shared/http/api-route.ts';
 import { jsonResponse } from '#shared/http/errors.ts';
+import type { AuthContext } from '#shared/http/middleware.ts';
 import { parseJsonBody, parseWith } from '#shared/http/request.ts';
 import { logger } from '#shared/observability.ts';
-import { getEntitlement } from '#shared/use-cases/billing/get-entitlement.ts';
-import { listSubscriptionAudit } from '#shared/use-cases/fulfillment/list-subscription-audit.ts';
 import {
   getPublisherOperation,
   type PublisherOperationView,
   type PublisherRequest,
   requestSubscriptionChange,
 } from '#shared/use-cases/fulfillment/request-subscription-change.ts';
-import type { ApiDependencies } from './dependencies.ts';
-import type { Route } from './routes.ts';
-import { auditQuerySchema, changePlanSchema, changeQuantitySchema, idParamSchema } from './schema.ts';
+import { checkHealth } from '#shared/use-cases/operations/check-health.ts';
+import type { PublisherOperationsDependencies } from './dependencies.ts';
+import { changePlanSchema, changeQuantitySchema, idParamSchema } from './schema.ts';
 
 const pathParam = (event: APIGatewayProxyEventV2, name: string) =>
   parseWith(idParamSchema, event.pathParameters?.[name], `path.${name}`);
@@ -31,14 +31,14 @@ const operationResponse = (view: PublisherOperationView) =>
   view.done ? jsonResponse(200, view) : jsonResponse(202, view, { location: operationPath(view) });
 
 /**
- * Publisher operations (change plan, change seats, cancel; publisher key only), the entitlement (any key that may see
- * the subscription) and the audit trail (publisher key only). The scope is checked before the body is read, so a
- * partner or customer key gets 403 whatever it sends.
+ * The API routes that call Microsoft or read its credential: the publisher operations (change plan, change seats,
+ * cancel, follow the operation; publisher only) and the health check (which reports the Entra credential). The scope
+ * is checked before the body is read, so a partner or customer gets 403 whatever it sends.
  */
-export function fulfillmentRoutes(deps: ApiDependencies): Route[] {
+export function publisherOperationRoutes(deps: PublisherOperationsDependencies): ApiRoute[] {
   const publisherOperation = async (
     event: APIGatewayProxyEventV2,
-    principal: Parameters<typeof requirePublisher>[0],
+    principal: AuthContext['principal'],
     request: () => PublisherRequest,
   ) => {
     requirePublisher(principal, 'change the plan or seats of a subscription or cancel it');
@@ -51,6 +51,14 @@ export function fulfillmentRoutes(deps: ApiDependencies): Route[] {
     return operationResponse(view);
   };
   return [
+    {
+      method: 'GET',
+      path: '/health',
+      handler: async () => {
+        const report = await checkHealth(deps);
+        return jsonResponse(report.healthy ? 200 : 503, { status: report.healthy ? 'ok' : 'degraded', ...report });
+      },
+    },
     {
       method: 'POST',
       path: '/v1/subscriptions/{subscriptionId}/plan',
@@ -89,22 +97,6 @@ export function fulfillmentRoutes(deps: ApiDependencies): Route[] {
           input,
         );
         return jsonResponse(200, view);
-      },
-    },
-    {
-      method: 'GET',
-      path: '/v1/subscriptions/{subscriptionId}/entitlement',
-      handler: async (event, { principal }) =>
-        jsonResponse(200, await getEntitlement(deps, principal, pathParam(event, 'subscriptionId'))),
-    },
-    {
-      method: 'GET',
-      path: '/v1/subscriptions/{subscriptionId}/audit',
-      handler: async (event, { principal }) => {
-        requirePublisher(principal, 'read the audit trail of a subscription');
-        const query = parseWith(auditQuerySchema, event.queryStringParameters ?? {}, 'query');
-        const subscriptionId = pathParam(event, 'subscriptionId');
-        return jsonResponse(200, await listSubscriptionAudit(deps, principal, { subscriptionId, ...query }));
       },
     },
   ];
