@@ -90,6 +90,11 @@ export interface LocalSystem {
   readonly mail: LocalSes;
   /** The SMS stand-in: the alert SMS the notifier sent (`GET <endpoint>/messages`). */
   readonly sms: SmsStandIn;
+  /**
+   * The one dead-letter queue (`DEAD_LETTER_QUEUE`): failed queue messages, and the failure records of scheduled runs
+   * that threw.
+   */
+  readonly deadLetterQueueUrl: string;
   readonly bootstrapKey: { token: string; created: boolean };
   /** The one clock of the system: the functions, the emulator and the schedules follow it; it moves only forward. */
   readonly clock: LocalClock;
@@ -270,6 +275,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       resources,
       mail,
       sms,
+      deadLetterQueueUrl: deadLetters.QueueUrl ?? '',
       bootstrapKey,
       clock,
       stop: async () => {
