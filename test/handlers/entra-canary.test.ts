@@ -56,9 +56,11 @@ describe('the Entra canary function', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     process.env[ENV.landingPageUrl] = `http://127.0.0.1:${(server.address() as AddressInfo).port}/landing`;
   });
-  // Each test starts with a canary that has not failed before.
+  // Each test starts with a canary that has not failed, nor run, before.
   beforeEach(async () => {
-    await documentClient.send(new DeleteCommand({ TableName: tableName(), Key: CANARY_STREAK_KEY }));
+    for (const key of [CANARY_STREAK_KEY, scheduleRunKey('EntraCanary')]) {
+      await documentClient.send(new DeleteCommand({ TableName: tableName(), Key: key }));
+    }
   });
   afterAll(async () => {
     server?.closeAllConnections();
