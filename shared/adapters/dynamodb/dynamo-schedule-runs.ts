@@ -82,8 +82,8 @@ export class DynamoScheduleRuns implements ScheduleRunRecords {
   }
 
   async stopWatching(schedule: string): Promise<void> {
-    await this.client
-      .send(
+    try {
+      await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: scheduleRunKey(schedule),
@@ -91,10 +91,10 @@ export class DynamoScheduleRuns implements ScheduleRunRecords {
           // Never makes an item for a schedule that has none.
           ConditionExpression: 'attribute_exists(pk)',
         }),
-      )
-      .catch((error: unknown) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      });
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 }
 
