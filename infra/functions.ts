@@ -79,6 +79,12 @@ export interface ResourceUse {
    * setting `smsCountries`.
    */
   readonly smsCountries?: boolean;
+  /**
+   * Watches that the schedules run (shared/domain/scheduled-runs.ts): gets `WATCHED_SCHEDULES`, the schedules the stack
+   * deploys but those of this function (`watchedSchedules`). One function has it: the usage report dispatcher, whose
+   * own schedule `UsageReporterNotRunningAlarm` watches.
+   */
+  readonly watchesSchedules?: boolean;
 }
 
 /** An SQS queue that triggers a function (an event source mapping in AWS, a poller in the local mode). */
@@ -484,7 +490,8 @@ export const ALERT_CHECKS_FUNCTION: FunctionDefinition = {
         BatchGetItem: [ITEM.subscription],
         Query: [ITEM.subscription],
         PutItem: [ITEM.subscription, ITEM.alert],
-        UpdateItem: [ITEM.subscription, ITEM.alert],
+        // Each run of its schedule is noted for the watcher of schedules (SCHEDULE_RUNS).
+        UpdateItem: [ITEM.subscription, ITEM.alert, ITEM.scheduleRuns],
       },
       // Every Subscribed or Suspended subscription.
       indexQuery: [INDEX.subscriptionStatus],
@@ -502,12 +509,18 @@ export const USAGE_REPORT_DISPATCHER_FUNCTION: FunctionDefinition = {
   entry: 'functions/usage-report-dispatcher/handler.ts',
   description: 'Usage report dispatcher: starts a reporting run, one queue message per shard of unreported usage',
   timeoutSeconds: 30,
-  // Reads the unreported index and writes the run record; sends the shard messages.
+  // Reads the unreported index and writes the run record; sends the shard messages. Watches the other schedules:
+  // reads their runs and notes which it expects (SCHEDULE_RUNS).
   uses: {
     table: {
-      items: { BatchWriteItem: [ITEM.reportingRuns] },
+      items: {
+        BatchWriteItem: [ITEM.reportingRuns],
+        Query: [ITEM.scheduleRuns],
+        UpdateItem: [ITEM.scheduleRuns],
+      },
       indexQuery: [INDEX.unreported],
     },
+    watchesSchedules: true,
     queues: [{ queue: USAGE_REPORT_QUEUE, access: 'send' }],
   },
 };
@@ -560,7 +573,8 @@ export const USAGE_RECONCILER_FUNCTION: FunctionDefinition = {
   description: 'Usage reconciliation: compares the ledger with the Metering API retrieval endpoint, daily',
   timeoutSeconds: 60,
   uses: {
-    table: { items: { Query: [ITEM.reported] } },
+    // Each run of its schedule is noted for the watcher of schedules (SCHEDULE_RUNS).
+    table: { items: { Query: [ITEM.reported], UpdateItem: [ITEM.scheduleRuns] } },
     marketplace: true,
   },
 };
@@ -583,7 +597,8 @@ export const SUBSCRIPTION_SYNC_FUNCTION: FunctionDefinition = {
       items: {
         GetItem: [ITEM.subscription],
         PutItem: [ITEM.subscription],
-        UpdateItem: [ITEM.subscription],
+        // Each run of its schedule is noted for the watcher of schedules (SCHEDULE_RUNS).
+        UpdateItem: [ITEM.subscription, ITEM.scheduleRuns],
       },
       indexQuery: [INDEX.subscriptionStatus],
     },
@@ -605,8 +620,20 @@ export const ENTRA_CANARY_FUNCTION: FunctionDefinition = {
   description: 'Entra canary (hourly): marketplace token from Entra, landing page answering, credential expiry',
   // One token request and one page request, each bounded to 10 s (the token request's retries included).
   timeoutSeconds: 30,
-  // The Entra ids and the right to read the client secret; the landing page's URL. No table, queue or topic.
-  uses: { marketplace: true, inspectsEntraCredential: true, landingPageUrl: true },
+  // The Entra ids and the right to read the client secret; the landing page's URL. In the table, its own items only:
+  // its failures in a row (read, and written when they change) and the runs of its schedule (SCHEDULE_RUNS).
+  uses: {
+    table: {
+      items: {
+        GetItem: [ITEM.scheduleRuns],
+        PutItem: [ITEM.scheduleRuns],
+        UpdateItem: [ITEM.scheduleRuns],
+      },
+    },
+    marketplace: true,
+    inspectsEntraCredential: true,
+    landingPageUrl: true,
+  },
 };
 
 /**
@@ -774,7 +801,11 @@ export const HTTP_ROUTES: readonly HttpRouteDefinition[] = [
   { path: '/contacts/unsubscribe', methods: ['GET', 'POST'], functionId: CONTACT_PAGES_FUNCTION.id, auth: 'public' },
 ];
 
-/** Scheduled handlers; later capabilities (subscription sync, usage reporter, alert checks) add theirs here. */
+/**
+ * Scheduled handlers. The Scheduler target's input names the schedule (`{"schedule": "<id>"}`, as the local scheduler's
+ * event does), and each scheduled function but the watcher's notes every run of it (`scheduledRunRecording`), for the
+ * watcher of schedules (`watchesSchedules`).
+ */
 export const SCHEDULES: readonly ScheduleDefinition[] = [
   {
     id: 'AlertChecks',
@@ -819,6 +850,18 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     description: 'Entra canary: marketplace token, landing page, credential expiry',
   },
 ];
+
+/**
+ * The schedules the watcher (`watchesSchedules`) expects to run: the deployed ones, but those of the watcher itself
+ * (a free alarm watches its schedule). A schedule a deployment leaves out is not in the list, so it never counts.
+ */
+export function watchedSchedules(
+  schedules: readonly ScheduleDefinition[],
+  functions: readonly FunctionDefinition[] = FUNCTIONS,
+): ScheduleDefinition[] {
+  const watchers = new Set(functions.filter((fn) => fn.uses.watchesSchedules).map((fn) => fn.id));
+  return schedules.filter((schedule) => !watchers.has(schedule.functionId));
+}
 
 /** Finds the route API Gateway would pick for a request, with its route key (e.g. `ANY /v1/{proxy+}`). */
 export function matchHttpRoute(

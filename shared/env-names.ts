@@ -22,6 +22,11 @@ export const ENV = {
   usageMaxLatenessHours: 'USAGE_MAX_LATENESS_HOURS',
   /** Optional: minutes after an hour closes before the reporter reports it (default in shared/domain/reporting/report-schedule.ts). */
   usageReportGraceMinutes: 'USAGE_REPORT_GRACE_MINUTES',
+  /**
+   * The schedules the usage report dispatcher watches (`<schedule id>=<minutes>,…`, may be empty): those the stack
+   * deploys, but the dispatcher's own (infra/stacks/stateless-stack.ts `watchedSchedules`).
+   */
+  watchedSchedules: 'WATCHED_SCHEDULES',
   /** Optional: minutes a purchase may stay PendingFulfillmentStart before the sync reports it (default 60). */
   pendingPurchaseAlertMinutes: 'PENDING_PURCHASE_ALERT_MINUTES',
   /** Optional: IANA time zone of the months of reseller partners without their own (default UTC; shared/config/settings.ts). */

@@ -80,12 +80,17 @@ export const NEEDS_ATTENTION_COUNTS = [
   {
     service: 'entra-canary',
     metric: 'EntraCanaryFailed',
-    meaning: 'the Entra token, the landing page or the credential check failed',
+    meaning: 'the Entra token, the landing page or the credential check failed twice in a row',
   },
   {
     service: 'entra-canary',
     metric: 'EntraCredentialExpiring',
     meaning: 'the Entra credential expires in 30 days or fewer',
+  },
+  {
+    service: 'usage-report-dispatcher',
+    metric: 'ScheduleOverdue',
+    meaning: 'a schedule has not run for two of its intervals and an hour (disabled, deleted, or not starting)',
   },
 ] as const satisfies readonly NeedsAttentionCount[];
 

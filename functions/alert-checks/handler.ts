@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { scheduledRunRecording } from '#shared/adapters/compose/scheduled-run-recording.ts';
 import { stopBeforeTimeout, type TimeoutMargin } from '#shared/adapters/lambda/stop-before-timeout.ts';
 import { addCount, logger, metrics } from '#shared/observability.ts';
 import {
@@ -39,9 +40,11 @@ export function createAlertChecks(deps: EvaluateAllDeps) {
   };
 }
 
-export const checkAlerts = createAlertChecks(buildAlertChecksDependencies(loadAlertChecksConfig()));
+const config = loadAlertChecksConfig();
+export const checkAlerts = createAlertChecks(buildAlertChecksDependencies(config));
 
 export const handler = middy<unknown, EvaluateAllSummary>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
+  .use(scheduledRunRecording(config.tableName))
   .handler((event, context) => checkAlerts(event, context));

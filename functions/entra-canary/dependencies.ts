@@ -1,3 +1,5 @@
+import { createDocumentClient } from '#shared/adapters/aws-clients.ts';
+import { DynamoCanaryStreak } from '#shared/adapters/dynamodb/dynamo-schedule-runs.ts';
 import {
   ConfiguredCredentialInspector,
   FreshCredentialTokenProbe,
@@ -16,5 +18,6 @@ export function buildEntraCanaryDependencies(config: EntraCanaryConfig) {
       countSecretVersions: secretsManagerVersionCount,
     }),
     clock: systemClock,
+    streaks: new DynamoCanaryStreak(createDocumentClient(), config.tableName),
   };
 }

@@ -5,7 +5,8 @@ import type { EntraCanaryResult } from '#shared/use-cases/operations/run-entra-c
 
 /**
  * The canary's metrics. It decides what needs an operator and counts it (each adds to `NeedsAttention`,
- * shared/needs-attention.ts): `EntraCanaryFailed` for a run with a failed check, `EntraCredentialExpiring` once a
+ * shared/needs-attention.ts): `EntraCanaryFailed` for a failed run whose previous attempt failed too (a single failed
+ * attempt is left to the next run to confirm, `CANARY_FAILURES_TO_PAGE`), `EntraCredentialExpiring` once a
  * day while the credential has `EXPIRY_WARNING_DAYS` days left or fewer. `EntraCredentialDaysLeft` stays a gauge for
  * the dashboard, once a day when the expiry is known (a datapoint a day is 1/24 of the price of an hourly one).
  */
@@ -17,5 +18,5 @@ export function recordCanaryMetrics(
     metrics.addMetric('EntraCredentialDaysLeft', MetricUnit.Count, result.daysLeftToReport);
     if (result.daysLeftToReport <= EXPIRY_WARNING_DAYS) addCount('EntraCredentialExpiring', 1, metrics);
   }
-  if (!result.ok) addCount('EntraCanaryFailed', 1, metrics);
+  if (result.confirmedFailure) addCount('EntraCanaryFailed', 1, metrics);
 }

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { scheduledRunRecording } from '#shared/adapters/compose/scheduled-run-recording.ts';
 import { stopBeforeTimeout, type TimeoutMargin } from '#shared/adapters/lambda/stop-before-timeout.ts';
 import { addCount, logger, metrics } from '#shared/observability.ts';
 import {
@@ -39,11 +40,11 @@ export function createSubscriptionSync(deps: SyncSubscriptionsDeps) {
   };
 }
 
-export const syncOnSchedule = createSubscriptionSync(
-  await buildSubscriptionSyncDependencies(loadSubscriptionSyncConfig()),
-);
+const config = loadSubscriptionSyncConfig();
+export const syncOnSchedule = createSubscriptionSync(await buildSubscriptionSyncDependencies(config));
 
 export const handler = middy<unknown, SyncSummary>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
+  .use(scheduledRunRecording(config.tableName))
   .handler((event, context) => syncOnSchedule(event, context));

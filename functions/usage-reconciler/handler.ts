@@ -1,13 +1,15 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { scheduledRunRecording } from '#shared/adapters/compose/scheduled-run-recording.ts';
 import { scheduledEventSchema } from '#shared/adapters/lambda/scheduled-event.ts';
 import { addCount, logger, metrics } from '#shared/observability.ts';
 import { type ReconcileUsageResult, reconcileUsage } from '#shared/use-cases/metering/reconcile-usage.ts';
 import { loadUsageReconcilerConfig } from './config.ts';
 import { buildUsageReconcilerDependencies } from './dependencies.ts';
 
-const deps = await buildUsageReconcilerDependencies(loadUsageReconcilerConfig());
+const config = loadUsageReconcilerConfig();
+const deps = await buildUsageReconcilerDependencies(config);
 
 /**
  * Daily: compares yesterday's (UTC) accepted usage in our ledger with Microsoft's retrieval API and logs every
@@ -27,4 +29,5 @@ export async function reconcileYesterday(event: unknown): Promise<ReconcileUsage
 export const handler = middy<unknown, ReconcileUsageResult>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
+  .use(scheduledRunRecording(config.tableName))
   .handler(reconcileYesterday);

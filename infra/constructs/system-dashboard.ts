@@ -35,7 +35,7 @@ const HEIGHT = 6;
  * One CloudWatch dashboard for the whole system, built from the same definitions as the system itself: a function
  * added to `FUNCTIONS` or a queue to `QUEUES` appears in its graphs without touching this file. Rows: the alarms of
  * this stack; the counts that feed `NeedsAttentionAlarm`, one line each; the functions (errors; the account's
- * invocations, throttles and concurrency); the API (requests, 5xx, p99 latency); the table (consumed capacity,
+ * invocations and concurrency); the API (requests, 5xx, p99 latency); the table (consumed capacity,
  * throttling); the queues (oldest message of the queues with an age alarm, the one dead-letter queue); and what the
  * functions count (usage accepted and applied, slots accepted by Microsoft, the oldest unreported usage). Custom
  * metrics appear only in the periods when something was counted (docs/cost.md).
@@ -99,16 +99,15 @@ export class SystemDashboard extends Construct {
     const sum = { period: PERIOD, statistic: cloudwatch.Stats.SUM };
     const accountWide = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName, statistic, period: PERIOD });
-    // Errors per function (which one fails is what an operator needs); invocations, throttles and concurrency for
-    // the whole account, so that the dashboard stays within the free 50 metrics as functions are added.
+    // Errors per function (which one fails is what an operator needs); invocations and concurrency for the whole
+    // account, so that the dashboard stays within the free 50 metrics as functions are added. Not the account's
+    // throttles: FunctionThrottlesAlarm reads that very metric and shows in the alarm widget above (the Lambda
+    // console graphs it), and its line made room for the ScheduleOverdue count within the 50.
     this.dashboard.addWidgets(
       perFunction('Function errors', (fn) => fn.metricErrors(sum)),
       new cloudwatch.GraphWidget({
-        title: 'Lambda, whole account: invocations, throttles and concurrency',
-        left: [
-          withLabel(accountWide('Invocations', cloudwatch.Stats.SUM), 'invocations'),
-          withLabel(accountWide('Throttles', cloudwatch.Stats.SUM), 'throttles'),
-        ],
+        title: 'Lambda, whole account: invocations and concurrency',
+        left: [withLabel(accountWide('Invocations', cloudwatch.Stats.SUM), 'invocations')],
         right: [withLabel(accountWide('ConcurrentExecutions', cloudwatch.Stats.MAXIMUM), 'concurrent executions')],
         width: 12,
         height: HEIGHT,

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   FUNCTIONS,
   type FunctionDefinition,
@@ -11,6 +11,7 @@ import {
   localPollersOf,
   matchHttpRoute,
   SCHEDULES,
+  watchedSchedules,
 } from '#infra/functions.ts';
 import { ensureBootstrapKey } from '#infra/local/bootstrap-key.ts';
 import { localClockEndpoint } from '#infra/local/clock-endpoint.ts';
@@ -32,11 +33,12 @@ import { LocalClock } from '#infra/local/local-clock.ts';
 import { removeLocalSystemFile, writeLocalSystemFile } from '#infra/local/local-system-file.ts';
 import { provisionLocalResources } from '#infra/local/provision.ts';
 import { type SqsLambdaHandler, startQueuePoller } from '#infra/local/queue-poller.ts';
+import { lambdaFailureRecord, sendToDeadLetters } from '#infra/local/scheduled-run-dead-letters.ts';
 import { type LocalSchedules, type ScheduledHandler, startSchedules } from '#infra/local/scheduler.ts';
 import { type LocalSes, startLocalSes } from '#infra/local/ses-local.ts';
 import { type SmsStandIn, startSmsStandIn } from '#infra/local/sms-stand-in.ts';
 import { writePortalAssets } from '#infra/portal-assets.ts';
-import { DELIVERY_EVENTS_TOPIC, MAIN_TABLE, NOTIFICATIONS_QUEUE } from '#infra/resources.ts';
+import { DEAD_LETTER_QUEUE, DELIVERY_EVENTS_TOPIC, MAIN_TABLE, NOTIFICATIONS_QUEUE } from '#infra/resources.ts';
 import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import {
   type AwsEndpoints,
@@ -46,6 +48,7 @@ import {
 } from '#shared/adapters/aws-clients.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
+import { watchedSchedulesValue } from '#shared/config/settings.ts';
 import { ENV } from '#shared/env-names.ts';
 import { systemClock, takeSystemClockControl } from '#shared/use-cases/ports/clock.ts';
 
@@ -87,6 +90,11 @@ export interface LocalSystem {
   readonly mail: LocalSes;
   /** The SMS stand-in: the alert SMS the notifier sent (`GET <endpoint>/messages`). */
   readonly sms: SmsStandIn;
+  /**
+   * The one dead-letter queue (`DEAD_LETTER_QUEUE`): failed queue messages, and the failure records of scheduled runs
+   * that threw.
+   */
+  readonly deadLetterQueueUrl: string;
   readonly bootstrapKey: { token: string; created: boolean };
   /** The one clock of the system: the functions, the emulator and the schedules follow it; it moves only forward. */
   readonly clock: LocalClock;
@@ -180,6 +188,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       [ENV.landingPageUrl]: `${apiUrl}/landing`,
       // Confirm and unsubscribe links sent to alert contacts point at this server (the contact pages).
       [ENV.contactLinksBaseUrl]: apiUrl,
+      // The schedules run here, as the stack deploys them; the dispatcher watches them.
+      [ENV.watchedSchedules]: watchedSchedulesValue(watchedSchedules(SCHEDULES)),
       // Confirmation messages go through the same local SES and SMS stand-ins as the alerts (not LOCAL_MAILBOX, which
       // the handler tests use): the mail viewer and the SMS stand-in's /messages show them with their links.
       // `npm run smoke -- --local` checks a signed test webhook end to end (its test subscriptions only; nothing
@@ -201,10 +211,29 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     // Before the handlers load: they create their DynamoDB clients then.
     started.guard = installDynamoDbAccessGuard();
     const handlers = await importHandlers(FUNCTIONS);
+    const prefix = options.prefix ?? 'local';
+    const deadLetterSqs = createSqsClient(endpoints);
+    const deadLetters = await deadLetterSqs.send(
+      new GetQueueUrlCommand({ QueueName: `${prefix}-${DEAD_LETTER_QUEUE.id}` }),
+    );
     started.schedules = startSchedules(
       SCHEDULES,
       (schedule) => handlers.get(schedule.functionId) as unknown as ScheduledHandler,
-      (schedule, error) => log(`schedule ${schedule.id} failed: ${error instanceof Error ? error.message : error}`),
+      // As Lambda's on-failure destination does in AWS: the failed run's record in the one dead-letter queue, where a
+      // person running locally finds it with the failed queue messages (docs/local-mode.md).
+      async (schedule, error, event) => {
+        log(`schedule ${schedule.id} failed: ${error instanceof Error ? error.message : error}`);
+        const record = lambdaFailureRecord({
+          functionName: `${prefix}-${schedule.functionId}`,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          event,
+          error,
+          at: clock.now(),
+        });
+        await sendToDeadLetters(deadLetterSqs, deadLetters.QueueUrl ?? '', record).catch((sendError: unknown) =>
+          log(`schedule ${schedule.id}: its failure could not be dead-lettered: ${sendError}`),
+        );
+      },
       { clock },
     );
     const schedules = started.schedules;
@@ -246,6 +275,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       resources,
       mail,
       sms,
+      deadLetterQueueUrl: deadLetters.QueueUrl ?? '',
       bootstrapKey,
       clock,
       stop: async () => {

@@ -11,6 +11,15 @@ export interface ScheduleRun {
   readonly error?: string;
 }
 
+/** The event a local scheduled run gets: the schedule's id (as the stack's target input gives it) and the time. */
+export interface ScheduledRunEvent {
+  readonly schedule: string;
+  readonly source: 'local.scheduler';
+  readonly 'detail-type': 'Scheduled Event';
+  readonly id: string;
+  readonly time: string;
+}
+
 export interface LocalSchedules {
   /**
    * Runs every schedule due on the clock, once each (however many of its runs the clock skipped), earliest due
@@ -38,9 +47,11 @@ export interface ScheduleOptions {
 
 /**
  * Runs scheduled handlers on the local clock, as EventBridge Scheduler does in AWS: each schedule first runs one
- * interval after the start, then every interval. A real timer runs what fell due as time flows; a move of the clock
- * calls `runDue` at once. Runs never overlap (a slow run delays the next one instead), and a failure is reported
- * without stopping the schedule, which is how a scheduled Lambda behaves too.
+ * interval after the start, then every interval, with an event naming the schedule (`schedule`, as the stack's target
+ * input does). A real timer runs what fell due as time flows; a move of the clock calls `runDue` at once. Runs never
+ * overlap (a slow run delays the next one instead), and a failure is handed to `onFailure` (with the event, so the
+ * local mode can dead-letter it as Lambda does) without stopping the schedule, which is how a scheduled Lambda behaves
+ * too. The run counts as finished once `onFailure` has finished.
  *
  * After a jump of hours, a schedule runs once rather than once per skipped interval: every scheduled function here
  * catches up from its own records (the reporter reports every closed hour not yet reported, the checks look at the
@@ -49,7 +60,7 @@ export interface ScheduleOptions {
 export function startSchedules(
   schedules: readonly ScheduleDefinition[],
   handlerFor: (schedule: ScheduleDefinition) => ScheduledHandler,
-  onError: (schedule: ScheduleDefinition, error: unknown) => void,
+  onFailure: (schedule: ScheduleDefinition, error: unknown, event: ScheduledRunEvent) => void | Promise<void>,
   options: ScheduleOptions,
 ): LocalSchedules {
   const { clock } = options;
@@ -76,12 +87,22 @@ export function startSchedules(
       // The next run stays on the schedule's grid (start + k × interval), the first point after now.
       entry.nextDue += Math.floor((now - entry.nextDue) / entry.everyMs + 1) * entry.everyMs;
       const at = clock.now().toISOString();
-      const event = { source: 'local.scheduler', 'detail-type': 'Scheduled Event', id: entry.schedule.id, time: at };
+      const event: ScheduledRunEvent = {
+        schedule: entry.schedule.id,
+        source: 'local.scheduler',
+        'detail-type': 'Scheduled Event',
+        id: entry.schedule.id,
+        time: at,
+      };
       try {
         await handlerFor(entry.schedule)(event, {});
         runs.push({ schedule: entry.schedule.id, at, ok: true });
       } catch (error) {
-        onError(entry.schedule, error);
+        try {
+          await onFailure(entry.schedule, error, event);
+        } catch {
+          // What reports a failure must not stop the schedules; the reporter logs its own trouble.
+        }
         runs.push({ schedule: entry.schedule.id, at, ok: false, error: String((error as Error)?.message ?? error) });
       }
     }

@@ -33,6 +33,7 @@ const lines = [
   `  DynamoDB Local   ${system.endpoints.dynamodb}   data in ${dataDir}`,
   `  SQS/SNS (fauxqs) ${system.endpoints.sqs}`,
   ...Object.entries(system.resources).map(([name, value]) => `    ${name}=${value}`),
+  `    Dead letters (failed queue messages, and scheduled runs that threw) ${system.deadLetterQueueUrl}`,
   `  Marketplace emulator (stands in for Microsoft; state is in memory and starts empty at each start)`,
   `    Marketplace API  ${emulator.baseUrl}`,
   `    Control API      ${emulator.controlUrl}   (buy, change, suspend, renew, cancel; move its clock)`,

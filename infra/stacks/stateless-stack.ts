@@ -67,11 +67,13 @@ import {
   SCHEDULES,
   type ScheduleDefinition,
   USAGE_REPORTER_FUNCTION,
+  watchedSchedules,
 } from '#infra/functions.ts';
 import { MAIN_TABLE, OPERATIONS_TOPIC } from '#infra/resources.ts';
 import { routeThrottles } from '#infra/route-limits.ts';
 import { API_DOMAIN_OUTPUT } from '#infra/stacks/edge-stack.ts';
 import type { StatefulResources } from '#infra/stacks/stateful-stack.ts';
+import { watchedSchedulesValue } from '#shared/config/settings.ts';
 import { DEFAULT_SMS_COUNTRIES } from '#shared/domain/alerts/phone-countries.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { ENV } from '#shared/env-names.ts';
@@ -308,7 +310,8 @@ export class StatelessStack extends Stack {
     // Failed or unstartable scheduled runs go to the one dead-letter queue of the stateful stack, whose alarm
     // (DeadLettersAlarm) covers them with the queues' dead letters (infra/constructs/scheduled-run-failures.ts).
     const withFailureDestination = new Set<string>();
-    for (const schedule of props.schedules ?? SCHEDULES) {
+    const schedules = props.schedules ?? SCHEDULES;
+    for (const schedule of schedules) {
       const target = this.functionFor(schedule.functionId, `schedule ${schedule.id}`);
       const maxEventAge = scheduledRunMaxAge(schedule.everyMinutes);
       new scheduler.Schedule(this, `${schedule.id}Schedule`, {
@@ -318,6 +321,11 @@ export class StatelessStack extends Stack {
           deadLetterQueue: stateful.deadLetterQueue,
           retryAttempts: SCHEDULED_RUN_RETRIES,
           maxEventAge,
+          // Names the schedule, so the run notes it for the watcher of schedules (scheduled-run-recording.ts).
+          input: scheduler.ScheduleTargetInput.fromObject({
+            schedule: schedule.id,
+            time: scheduler.ContextAttribute.scheduledTime,
+          }),
         }),
       });
       // A function has one asynchronous invoke configuration, whatever the number of its schedules.
@@ -325,6 +333,12 @@ export class StatelessStack extends Stack {
         sendFailedRunsTo(target.function, stateful.deadLetterQueue, maxEventAge);
         withFailureDestination.add(schedule.functionId);
       }
+    }
+
+    // The watcher of schedules expects those deployed here: one a deployment leaves out is not late.
+    const watched = watchedSchedulesValue(watchedSchedules(schedules));
+    for (const definition of FUNCTIONS.filter((candidate) => candidate.uses.watchesSchedules)) {
+      this.functionFor(definition.id, 'FUNCTIONS').function.addEnvironment(ENV.watchedSchedules, watched);
     }
 
     // The functions' counts that need an operator, all in one alarm (shared/needs-attention.ts).

@@ -50,6 +50,46 @@ export function optionalWholeNumber(unit: 'minutes' | 'hours', min: number, max:
   );
 }
 
+/**
+ * `WATCHED_SCHEDULES` as the stack and the local mode write it: `<schedule id>=<every minutes>`, comma-separated, in
+ * the order given; empty for none.
+ */
+export function watchedSchedulesValue(
+  schedules: readonly { readonly id: string; readonly everyMinutes: number }[],
+): string {
+  return schedules.map((schedule) => `${schedule.id}=${schedule.everyMinutes}`).join(',');
+}
+
+const WATCHED_SCHEDULE_ENTRY = /^([A-Za-z][A-Za-z0-9]*)=([1-9][0-9]*)$/;
+
+/**
+ * The schedules the watcher expects (`watchedSchedulesValue`). Set, even when empty, by whatever deploys the watcher:
+ * a missing variable is a deployment defect, not "watch nothing".
+ */
+export const WATCHED_SCHEDULES_SETTINGS = {
+  [ENV.watchedSchedules]: z
+    .string({ error: 'is not set: it should hold the watched schedules as <schedule id>=<minutes>, comma-separated' })
+    .transform((value, context) => {
+      const entries = value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== '');
+      const schedules: { id: string; everyMinutes: number }[] = [];
+      for (const entry of entries) {
+        const match = WATCHED_SCHEDULE_ENTRY.exec(entry);
+        if (!match?.[1] || !match[2]) {
+          context.addIssue({
+            code: 'custom',
+            message: `has "${entry}": each entry must be <schedule id>=<whole minutes>, e.g. AlertChecks=60`,
+          });
+          return z.NEVER;
+        }
+        schedules.push({ id: match[1], everyMinutes: Number(match[2]) });
+      }
+      return schedules;
+    }),
+};
+
 /** The main table (`infra/resources.ts` MAIN_TABLE): every function reads or writes it. */
 export const TABLE_SETTINGS = {
   [ENV.tableName]: required('the name of the main DynamoDB table'),

@@ -51,22 +51,26 @@ export interface IdleRun {
  * queries and records each run makes on an empty system; the reporter's are measured against DynamoDB Local by
  * test/adapters/idle-reporting-run.test.ts (the dispatcher: one query of 0.5 RRU per shard, the run and its one shard
  * recorded in a batch; the worker: its lease put and deleted, its shard record marked running then finished, its
- * shard's index and the run read). The others make a few empty queries and write nothing. Logs: the run's summary line (≈ 1 KB,
+ * shard's index and the run read). The dispatcher also reads the schedules' runs (one query of 0.5 RRU: a handful of
+ * items), and every other scheduled run notes its start (one UpdateItem of under 1 KB, 1 WRU: shared/adapters/dynamodb/
+ * dynamo-schedule-runs.ts). The others make a few empty queries. Logs: the run's summary line (≈ 1 KB,
  * the workers' up to 2 KB with their summary) and Lambda's three platform lines (≈ 0.3 KB). Estimates otherwise,
  * stated so they can be checked against a deployed system's billing.
  */
 export const IDLE_RUN_ASSUMPTIONS: Readonly<Record<string, IdleRun>> = {
-  UsageReportDispatcher: { durationMs: 300, readUnits: 4, writeUnits: 2, sqsRequests: 1, logBytes: 1_300 },
+  UsageReportDispatcher: { durationMs: 300, readUnits: 4.5, writeUnits: 2, sqsRequests: 1, logBytes: 1_300 },
   UsageReporter: { durationMs: 250, readUnits: 1.5, writeUnits: 4, sqsRequests: 1, logBytes: 2_300 },
-  // Two empty index queries (Subscribed, Suspended).
-  AlertChecks: { durationMs: 400, readUnits: 1, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
-  // Nothing listed by Microsoft; one empty index query (purchases pending their activation).
-  SubscriptionSync: { durationMs: 1_500, readUnits: 0.5, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
-  // Yesterday's reported totals: 8 shard partitions and the one from before the shards, strongly consistent.
-  UsageReconciler: { durationMs: 2_000, readUnits: 9, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
+  // Two empty index queries (Subscribed, Suspended); its run noted.
+  AlertChecks: { durationMs: 400, readUnits: 1, writeUnits: 1, sqsRequests: 0, logBytes: 1_300 },
+  // Nothing listed by Microsoft; one empty index query (purchases pending their activation); its run noted.
+  SubscriptionSync: { durationMs: 1_500, readUnits: 0.5, writeUnits: 1, sqsRequests: 0, logBytes: 1_300 },
+  // Yesterday's reported totals: 8 shard partitions and the one from before the shards, strongly consistent; its run
+  // noted.
+  UsageReconciler: { durationMs: 2_000, readUnits: 9, writeUnits: 1, sqsRequests: 0, logBytes: 1_300 },
   // Hourly: a new Entra token every run (no cache, on purpose), the landing page opened, the client secret's SSM
-  // parameter read (GetParameter, free within the standard throughput; one KMS decrypt, within KMS's free 20,000).
-  EntraCanary: { durationMs: 1_200, readUnits: 0, writeUnits: 0, sqsRequests: 0, logBytes: 1_300 },
+  // parameter read (GetParameter, free within the standard throughput; one KMS decrypt, within KMS's free 20,000);
+  // its failures in a row read (strongly consistent, 1 RRU; written only when they change) and its run noted.
+  EntraCanary: { durationMs: 1_200, readUnits: 1, writeUnits: 1, sqsRequests: 0, logBytes: 1_300 },
 };
 
 export interface IdleCostOptions {

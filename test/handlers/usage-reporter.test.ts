@@ -3,16 +3,19 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type MarketplaceEmulator, startMarketplaceEmulator } from '#infra/local/emulator/index.ts';
 import { MAIN_TABLE, USAGE_REPORT_QUEUE } from '#infra/resources.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/dynamo-audit-log.ts';
 import { DynamoReportingRuns } from '#shared/adapters/dynamodb/dynamo-reporting-runs.ts';
+import { scheduleRunKey } from '#shared/adapters/dynamodb/dynamo-schedule-runs.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import { DynamoUsageLedger } from '#shared/adapters/dynamodb/dynamo-usage-ledger.ts';
 import { ENV } from '#shared/env-names.ts';
+import { metrics } from '#shared/observability.ts';
 import { applyUsageMessage } from '#shared/use-cases/metering/apply-usage-messages.ts';
 import { aSubscription } from '#test/builders/subscription.ts';
 import { aSlot, aUsageMessage } from '#test/builders/usage.ts';
@@ -140,5 +143,35 @@ describe('the usage report dispatcher and reporter functions against DynamoDB Lo
     expect(audit.entries).toContainEqual(
       expect.objectContaining({ kind: 'marketplaceCall', what: 'postBatchUsageEvents (1 events)', result: '200' }),
     );
+  });
+
+  it('counts ScheduleOverdue for a watched schedule that stopped running, and not for one the deployment left out', async () => {
+    const { documentClient } = localClients();
+    const fiveHoursAgo = new Date(Date.now() - 5 * HOUR).toISOString();
+    // SubscriptionSync is deployed and was expected, but last ran five hours ago (someone disabled it); Retired ran
+    // as long ago but is not deployed any more (WATCHED_SCHEDULES does not list it).
+    for (const schedule of ['SubscriptionSync', 'Retired']) {
+      await documentClient.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            ...scheduleRunKey(schedule),
+            schedule,
+            lastRunAt: fiveHoursAgo,
+            watchedSince: new Date(Date.now() - 48 * HOUR).toISOString(),
+          },
+        }),
+      );
+    }
+    const added = vi.spyOn(metrics, 'addMetric');
+
+    const run = await dispatcher(sampleEvent('scheduler/usage-report.json'), aLambdaContext('UsageReportDispatcher'));
+
+    expect(run.schedules.overdue).toEqual([
+      expect.objectContaining({ schedule: 'SubscriptionSync', everyMinutes: 60, minutesSince: 300 }),
+    ]);
+    expect(run.schedules.stopWatching).toEqual(['Retired']);
+    expect(added).toHaveBeenCalledWith('ScheduleOverdue', 'Count', 1);
+    added.mockRestore();
   });
 });

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { SCHEDULES, watchedSchedules } from '#infra/functions.ts';
 import { installDynamoDbAccessGuard } from '#infra/local/dynamodb-access-guard.ts';
 import { localAwsEnv } from '#infra/local/function-env.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import type { ResourceEnv } from '#infra/local/provision.ts';
 import { loadCatalog } from '#shared/adapters/catalog/catalog-file.ts';
+import { watchedSchedulesValue } from '#shared/config/settings.ts';
 import { ENV } from '#shared/env-names.ts';
 import { localEndpoints, provisionIsolatedResources } from '#test/helpers/local-aws.ts';
 
@@ -30,6 +32,8 @@ export async function prepareFunctionEnvironment(): Promise<ResourceEnv> {
     [ENV.contactLinksBaseUrl]: 'https://api.test.example',
     // Confirmation messages to new alert contacts are kept in the table, as in the local mode.
     [ENV.localMailbox]: 'true',
+    // The schedules the dispatcher watches, as the stack sets them.
+    [ENV.watchedSchedules]: watchedSchedulesValue(watchedSchedules(SCHEDULES)),
   });
   return resources;
 }

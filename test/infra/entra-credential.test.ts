@@ -61,7 +61,7 @@ describe('the Entra credential lifecycle in the stacks', () => {
     ]);
   });
 
-  it('gives the canary the Entra settings and the landing page URL of this API, and no other address', () => {
+  it('gives the canary the Entra settings, the landing page URL of this API and the table, and no other address', () => {
     const variables = template.findResources('AWS::Lambda::Function')[canaryId]?.Properties.Environment.Variables;
     const apiId = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0];
 
@@ -74,15 +74,19 @@ describe('the Entra credential lifecycle in the stacks', () => {
         ENV.entraCredentialKind,
         ENV.entraClientSecretParameter,
         ENV.landingPageUrl,
+        // Its failures in a row and its schedule's runs (SCHEDULE_RUNS only: test/infra/least-privilege.test.ts).
+        ENV.tableName,
       ]),
     );
-    expect(variables).not.toHaveProperty(ENV.tableName);
+    expect(Object.keys(variables).filter((name) => name.endsWith('_QUEUE_URL') || name.endsWith('_TOPIC_ARN'))).toEqual(
+      [],
+    );
     expect(variables[ENV.entraClientSecretParameter]).toBe('/Marketplace/entra/client-secret');
     expect(JSON.stringify(variables[ENV.landingPageUrl])).toContain(apiId);
     expect(JSON.stringify(variables[ENV.landingPageUrl])).toMatch(/\/landing"/);
   });
 
-  it('lets the canary read the Entra client secret’s parameter and nothing else of the system', () => {
+  it('lets the canary read the Entra client secret’s parameter and its own items of the table, nothing else', () => {
     const statements = statementsOfFunctionRole(template, canaryId);
     const actions = statements.flatMap(actionsOf);
     const parameterStatements = statements.filter((statement) =>
@@ -91,6 +95,10 @@ describe('the Entra credential lifecycle in the stacks', () => {
 
     // Its own log group and tracing besides (every function has those).
     expect(actions.filter((action) => !action.startsWith('xray:')).sort()).toEqual([
+      // Its failures in a row and its schedule's runs, on SCHEDULE_RUNS only (test/infra/least-privilege.test.ts).
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
       'kms:Decrypt',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -104,7 +112,7 @@ describe('the Entra credential lifecycle in the stacks', () => {
     expect(JSON.stringify(parameterStatements[0]?.Resource)).toContain(':parameter/Marketplace/entra/client-secret');
   });
 
-  it(`pages through NeedsAttentionAlarm for a failed canary run and ${EXPIRY_WARNING_DAYS} days before the credential expires, with no alarm of its own`, () => {
+  it(`pages through NeedsAttentionAlarm for a canary run failing after a failed attempt and ${EXPIRY_WARNING_DAYS} days before the credential expires, with no alarm of its own`, () => {
     const needsAttention = alarm('NeedsAttentionAlarm');
 
     expect(needsAttention.Properties).toMatchObject({ Namespace: 'MarketplaceMetering', MetricName: 'NeedsAttention' });
@@ -122,6 +130,7 @@ describe('the Entra credential lifecycle in the stacks', () => {
 
   it('is the function infra/functions.ts declares', () => {
     expect(ENTRA_CANARY_FUNCTION.uses).toEqual({
+      table: { items: { GetItem: ['SCHEDULE_RUNS'], PutItem: ['SCHEDULE_RUNS'], UpdateItem: ['SCHEDULE_RUNS'] } },
       marketplace: true,
       inspectsEntraCredential: true,
       landingPageUrl: true,

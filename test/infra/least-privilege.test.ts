@@ -89,11 +89,15 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'dynamodb:BatchGetItem': ['SUB#*'],
     'dynamodb:Query': ['SUB#*'],
     'dynamodb:PutItem': ['ALERT#*', 'SUB#*'],
-    'dynamodb:UpdateItem': ['ALERT#*', 'SUB#*'],
+    // Each run of its schedule, for the watcher of schedules.
+    'dynamodb:UpdateItem': ['ALERT#*', 'SCHEDULE_RUNS*', 'SUB#*'],
     'index:Query': ['SUBSTATUS#*'],
   },
   UsageReportDispatcher: {
     'dynamodb:BatchWriteItem': ['REPORTING_RUNS*'],
+    // The watcher of schedules: reads every schedule's runs, notes which it expects.
+    'dynamodb:Query': ['SCHEDULE_RUNS*'],
+    'dynamodb:UpdateItem': ['SCHEDULE_RUNS*'],
     'index:Query': ['UNREPORTED#*'],
   },
   UsageReporter: {
@@ -107,16 +111,22 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
   },
   UsageReconciler: {
     'dynamodb:Query': ['REPORTED#*'],
+    'dynamodb:UpdateItem': ['SCHEDULE_RUNS*'],
   },
   SubscriptionSync: {
     'dynamodb:GetItem': ['SUB#*'],
     'dynamodb:PutItem': ['SUB#*'],
-    'dynamodb:UpdateItem': ['SUB#*'],
+    'dynamodb:UpdateItem': ['SCHEDULE_RUNS*', 'SUB#*'],
     'index:Query': ['SUBSTATUS#*'],
   },
   Portal: { 'dynamodb:GetItem': ['SESSION_KEY*'], 'dynamodb:PutItem': ['SESSION_KEY*'] },
-  // The Entra canary asks Entra for a token and opens the landing page: nothing in the table.
-  EntraCanary: {},
+  // The Entra canary asks Entra for a token and opens the landing page; in the table, only its failures in a row and
+  // its schedule's runs.
+  EntraCanary: {
+    'dynamodb:GetItem': ['SCHEDULE_RUNS*'],
+    'dynamodb:PutItem': ['SCHEDULE_RUNS*'],
+    'dynamodb:UpdateItem': ['SCHEDULE_RUNS*'],
+  },
   ContactPages: {
     'dynamodb:GetItem': ['CONTACT#*', 'SESSION_KEY*'],
     'dynamodb:PutItem': ['SESSION_KEY*'],

@@ -1,9 +1,10 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HTTP_ROUTES } from '#infra/functions.ts';
+import { FUNCTIONS, HTTP_ROUTES, SCHEDULES, watchedSchedules } from '#infra/functions.ts';
 import { OPERATIONS_TOPIC, USAGE_REPORT_QUEUE } from '#infra/resources.ts';
 import { StatefulStack } from '#infra/stacks/stateful-stack.ts';
 import { DEFAULT_API_THROTTLE, StatelessStack } from '#infra/stacks/stateless-stack.ts';
+import { TABLE_PARTITION } from '#shared/adapters/dynamodb/partition-keys.ts';
 import { ENV } from '#shared/env-names.ts';
 import {
   actionsOf,
@@ -246,6 +247,53 @@ describe('StatelessStack', () => {
         .filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'))
         .flatMap(resourcesOf);
       expect(JSON.stringify(invokeResources)).not.toContain(':*');
+    });
+
+    it('names the schedule in the input of each target, for the run to note it (the watcher of schedules)', () => {
+      const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+
+      expect(schedules).toHaveLength(SCHEDULES.length);
+      for (const schedule of SCHEDULES) {
+        template.hasResourceProperties('AWS::Scheduler::Schedule', {
+          Target: Match.objectLike({
+            Input: JSON.stringify({ schedule: schedule.id, time: '<aws.scheduler.scheduled-time>' }),
+          }),
+        });
+      }
+    });
+
+    it('has the dispatcher watch every deployed schedule but its own, and each watched function note its runs', () => {
+      const dispatcher = Object.values(template.findResources('AWS::Lambda::Function')).find(
+        (resource) => resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'usage-report-dispatcher',
+      );
+      const watched = String(dispatcher?.Properties.Environment.Variables[ENV.watchedSchedules]);
+
+      expect(watched).toBe('AlertChecks=60,UsageReconcile=1440,SubscriptionSync=60,EntraCanary=60');
+      for (const schedule of watchedSchedules(SCHEDULES)) {
+        const uses = FUNCTIONS.find((definition) => definition.id === schedule.functionId)?.uses.table?.items;
+        expect(uses?.UpdateItem, `${schedule.functionId} notes the runs of ${schedule.id}`).toContain(
+          TABLE_PARTITION.scheduleRuns,
+        );
+      }
+    });
+
+    it('does not watch a schedule the deployment leaves out', () => {
+      const app = testApp();
+      const stateful = new StatefulStack(app, 'FewSchedulesStateful');
+      const fewer = Template.fromStack(
+        new StatelessStack(app, 'FewSchedulesStateless', {
+          stateful,
+          catalog: TEST_CATALOG,
+          schedules: SCHEDULES.filter((schedule) => schedule.id !== 'UsageReconcile'),
+        }),
+      );
+      const dispatcher = Object.values(fewer.findResources('AWS::Lambda::Function')).find(
+        (resource) => resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'usage-report-dispatcher',
+      );
+
+      expect(dispatcher?.Properties.Environment.Variables[ENV.watchedSchedules]).toBe(
+        'AlertChecks=60,SubscriptionSync=60,EntraCanary=60',
+      );
     });
 
     it('refuses to synthesize a schedule that names a function infra/functions.ts does not define', () => {

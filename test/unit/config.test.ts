@@ -40,6 +40,7 @@ const everything = {
   LANDING_PAGE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/landing',
   PUBLIC_BASE_URL: 'https://api.example.com',
   CONTACT_LINKS_BASE_URL: 'https://api.example.com',
+  WATCHED_SCHEDULES: 'AlertChecks=60,UsageReconcile=1440',
 };
 
 const without = (name: string, env: Record<string, string> = everything) =>
@@ -94,6 +95,24 @@ describe('loadSettings', () => {
     const load = () => loadSettings(schema, { TABLE_NAME: 'table', USAGE_REPORT_GRACE_MINUTES: long });
 
     expect(load).toThrow(`(got "${'9'.repeat(80)}…")`);
+  });
+});
+
+describe('the schedules the dispatcher watches', () => {
+  it('reads each schedule with its interval, and an empty list as none', () => {
+    expect(loadUsageReportDispatcherConfig(everything).watchedSchedules).toEqual([
+      { id: 'AlertChecks', everyMinutes: 60 },
+      { id: 'UsageReconcile', everyMinutes: 1440 },
+    ]);
+    expect(loadUsageReportDispatcherConfig({ ...everything, WATCHED_SCHEDULES: '' }).watchedSchedules).toEqual([]);
+  });
+
+  it('refuses an entry without a whole number of minutes, naming it', () => {
+    expect(() =>
+      loadUsageReportDispatcherConfig({ ...everything, WATCHED_SCHEDULES: 'AlertChecks=60,Sync=hourly' }),
+    ).toThrow(
+      'WATCHED_SCHEDULES has "Sync=hourly": each entry must be <schedule id>=<whole minutes>, e.g. AlertChecks=60',
+    );
   });
 });
 
@@ -283,6 +302,10 @@ describe('the usage reporter configuration', () => {
       tableName: 'table',
       usageReportQueueUrl: 'https://sqs/usage-report',
       graceMinutes: 5,
+      watchedSchedules: [
+        { id: 'AlertChecks', everyMinutes: 60 },
+        { id: 'UsageReconcile', everyMinutes: 1440 },
+      ],
     });
     expect(() => loadUsageReportDispatcherConfig({ TABLE_NAME: 'table' })).toThrow(/USAGE_REPORT_QUEUE_URL is not set/);
   });

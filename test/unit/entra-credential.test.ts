@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { parseStoredClientSecret } from '#shared/adapters/marketplace/stored-client-secret.ts';
 import { assessEntraCredential, daysUntil, EXPIRY_WARNING_DAYS } from '#shared/domain/entra-credential.ts';
+import type { CanaryStreak } from '#shared/domain/scheduled-runs.ts';
 import { checkEntraCredential } from '#shared/use-cases/operations/check-entra-credential.ts';
 import { checkHealth } from '#shared/use-cases/operations/check-health.ts';
 import type {
   EntraCredentialDescription,
   EntraCredentialInspector,
+  MarketplaceTokenProbe,
 } from '#shared/use-cases/operations/ports/entra-credential-inspector.ts';
-import { DAYS_LEFT_REPORT_HOUR_UTC, runEntraCanary } from '#shared/use-cases/operations/run-entra-canary.ts';
+import {
+  DAYS_LEFT_REPORT_HOUR_UTC,
+  ENTRA_CANARY_EVERY_MINUTES,
+  runEntraCanary,
+} from '#shared/use-cases/operations/run-entra-canary.ts';
 import { FixedClock } from '#test/helpers/fixed-clock.ts';
 
 const NOW = new Date('2026-12-07T10:00:00Z');
@@ -199,9 +205,24 @@ describe('the health report with the Entra credential', () => {
   });
 });
 
+/** The canary's memory between runs, counting its writes. */
+function inMemoryStreaks(initial?: CanaryStreak) {
+  const store = {
+    streak: initial,
+    writes: 0,
+    read: async () => store.streak,
+    write: async (streak: CanaryStreak) => {
+      store.streak = streak;
+      store.writes += 1;
+    },
+  };
+  return store;
+}
+
 describe('the Entra canary', () => {
   const tokenIssued = { acquireToken: async () => ({ expiresOn: daysFromNow(1) }) };
   const landingAnswers = (status: number) => ({ open: async () => ({ status }) });
+  const tokenRefused = { acquireToken: async () => Promise.reject(new Error('AADSTS7000215: Invalid client secret')) };
 
   it('passes when a token is issued, the landing page answers below 500 and the credential is usable', async () => {
     const result = await runEntraCanary({
@@ -209,6 +230,7 @@ describe('the Entra canary', () => {
       landing: landingAnswers(303),
       inspector: inspectorOf(aSecret({ expiresOn: daysFromNow(200) })),
       clock: new FixedClock('2026-12-07T10:30:00Z'),
+      streaks: inMemoryStreaks(),
     });
 
     expect(result).toMatchObject({ ok: true, token: { ok: true }, landing: { ok: true, status: 303 } });
@@ -217,10 +239,11 @@ describe('the Entra canary', () => {
 
   it('fails on each broken part and reports every one', async () => {
     const result = await runEntraCanary({
-      tokens: { acquireToken: async () => Promise.reject(new Error('AADSTS7000215: Invalid client secret')) },
+      tokens: tokenRefused,
       landing: landingAnswers(502),
       inspector: inspectorOf(aSecret({ placeholder: true })),
       clock: new FixedClock('2026-12-07T10:30:00Z'),
+      streaks: inMemoryStreaks(),
     });
 
     expect(result.ok).toBe(false);
@@ -235,6 +258,7 @@ describe('the Entra canary', () => {
       landing: { open: async () => Promise.reject(new TypeError('fetch failed')) },
       inspector: inspectorOf(aSecret({ expiresOn: daysFromNow(200) })),
       clock: new FixedClock('2026-12-07T10:30:00Z'),
+      streaks: inMemoryStreaks(),
     });
 
     expect(result).toMatchObject({ ok: false, landing: { ok: false, error: 'TypeError: fetch failed' } });
@@ -244,7 +268,13 @@ describe('the Entra canary', () => {
     const at = (hour: number) => new FixedClock(`2026-12-07T${String(hour).padStart(2, '0')}:20:00Z`);
     const known = inspectorOf(aSecret({ expiresOn: daysFromNow(25) }));
     const run = (hour: number, inspector = known) =>
-      runEntraCanary({ tokens: tokenIssued, landing: landingAnswers(303), inspector, clock: at(hour) });
+      runEntraCanary({
+        tokens: tokenIssued,
+        landing: landingAnswers(303),
+        inspector,
+        clock: at(hour),
+        streaks: inMemoryStreaks(),
+      });
 
     const hours = await Promise.all(Array.from({ length: 24 }, (_, hour) => run(hour)));
     const unknown = await run(DAYS_LEFT_REPORT_HOUR_UTC, inspectorOf(aSecret()));
@@ -253,5 +283,51 @@ describe('the Entra canary', () => {
     expect(reported).toHaveLength(1);
     expect(reported[0]?.daysLeftToReport).toBe(daysUntil(daysFromNow(25), at(DAYS_LEFT_REPORT_HOUR_UTC).now()));
     expect(unknown.daysLeftToReport).toBeUndefined();
+  });
+
+  it('confirms a failure only when the attempt before failed too, and a pass resets the streak', async () => {
+    const streaks = inMemoryStreaks();
+    const clock = new FixedClock('2026-12-07T10:20:00Z');
+    const attempt = async (tokens: MarketplaceTokenProbe) => {
+      const result = await runEntraCanary({
+        tokens,
+        landing: landingAnswers(303),
+        inspector: inspectorOf(aSecret({ expiresOn: daysFromNow(200) })),
+        clock,
+        streaks,
+      });
+      clock.advanceMinutes(ENTRA_CANARY_EVERY_MINUTES);
+      return { ok: result.ok, failuresInARow: result.failuresInARow, confirmed: result.confirmedFailure };
+    };
+
+    const outcomes = [
+      await attempt(tokenRefused),
+      await attempt(tokenIssued),
+      await attempt(tokenRefused),
+      await attempt(tokenRefused),
+      await attempt(tokenRefused),
+    ];
+
+    expect(outcomes).toEqual([
+      { ok: false, failuresInARow: 1, confirmed: false },
+      { ok: true, failuresInARow: 0, confirmed: false },
+      { ok: false, failuresInARow: 1, confirmed: false },
+      { ok: false, failuresInARow: 2, confirmed: true },
+      { ok: false, failuresInARow: 3, confirmed: true },
+    ]);
+  });
+
+  it('writes nothing in a healthy hour after a healthy one', async () => {
+    const streaks = inMemoryStreaks({ failuresInARow: 0, lastAttemptAt: new Date('2026-12-07T09:20:00Z') });
+
+    await runEntraCanary({
+      tokens: tokenIssued,
+      landing: landingAnswers(303),
+      inspector: inspectorOf(aSecret({ expiresOn: daysFromNow(200) })),
+      clock: new FixedClock('2026-12-07T10:20:00Z'),
+      streaks,
+    });
+
+    expect(streaks.writes).toBe(0);
   });
 });

@@ -125,9 +125,12 @@ const parsers: Record<string, (file: string) => void> = {
     const events = deliveryEventsOfBody(body, new Date('2026-11-10T00:00:00Z'));
     expect(events.map((e) => [`${e.contact.channel}:${e.contact.address}`, e.effect])).toEqual(expected[file]);
   },
-  // EventBridge Scheduler's invocation of the usage reporter and reconciler (and the local scheduler's stand-in).
+  // What EventBridge Scheduler invokes each scheduled function with: the target input the stateless stack sets (the
+  // schedule's id, and the scheduled time Scheduler puts in place of <aws.scheduler.scheduled-time>).
   scheduler: (file) => {
-    expect(scheduledEventSchema.safeParse(sampleEvent(file)).success).toBe(true);
+    const parsed = scheduledEventSchema.safeParse(sampleEvent(file));
+    expect(parsed.success).toBe(true);
+    expect(parsed.data?.schedule).toMatch(/^[A-Z][A-Za-z]+$/);
   },
   'marketplace/list-available-plans.json': (file) => {
     const offer = mapAvailablePlansToOffer('contoso-analytics', sampleEvent(file), {

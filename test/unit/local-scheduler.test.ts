@@ -27,7 +27,7 @@ describe('the local scheduler', () => {
     await timers.stop();
 
     expect(events.length).toBeGreaterThanOrEqual(3);
-    expect(events[0]).toMatchObject({ 'detail-type': 'Scheduled Event', id: 'Tick' });
+    expect(events[0]).toMatchObject({ 'detail-type': 'Scheduled Event', schedule: 'Tick' });
   });
 
   it('runs nothing before a schedule is due, then each due schedule once, earliest due first, at the clock’s time', async () => {
@@ -80,9 +80,9 @@ describe('the local scheduler', () => {
     expect(at.map((run) => run.schedule)).toEqual(['TenMinutes']);
   });
 
-  it('reports a failed run and keeps the schedule: the next due run happens', async () => {
+  it('reports a failed run with the event it got and keeps the schedule: the next due run happens', async () => {
     const clock = new FixedClock('2026-12-07T10:00:00.000Z');
-    const errors: unknown[] = [];
+    const failures: { error: unknown; event: unknown }[] = [];
     let runs = 0;
     const timers = startSchedules(
       [schedule('Flaky', 10)],
@@ -90,7 +90,7 @@ describe('the local scheduler', () => {
         runs += 1;
         if (runs === 1) throw new Error('first run fails');
       },
-      (_schedule, error) => errors.push(error),
+      (_schedule, error, event) => void failures.push({ error, event }),
       { clock, tickMs: NO_TICK },
     );
 
@@ -102,7 +102,12 @@ describe('the local scheduler', () => {
 
     expect(first).toEqual([{ schedule: 'Flaky', at: '2026-12-07T10:10:00.000Z', ok: false, error: 'first run fails' }]);
     expect(second).toEqual([{ schedule: 'Flaky', at: '2026-12-07T10:20:00.000Z', ok: true }]);
-    expect(errors).toHaveLength(1);
+    expect(failures).toEqual([
+      {
+        error: new Error('first run fails'),
+        event: expect.objectContaining({ schedule: 'Flaky', time: '2026-12-07T10:10:00.000Z' }),
+      },
+    ]);
   });
 
   it('never overlaps two runs: a run asked for while one is going waits for it', async () => {

@@ -142,6 +142,8 @@ describe('conditions the functions decide (a gauge past a threshold)', () => {
     token: { ok: true },
     landing: { ok: true, status: 303 },
     credential: { ok: true, state: 'ready', kind: 'secret', message: 'ready' },
+    failuresInARow: 0,
+    confirmedFailure: false,
     ...overrides,
   });
 
@@ -156,18 +158,22 @@ describe('conditions the functions decide (a gauge past a threshold)', () => {
     expect(daily.added).toEqual([{ name: 'EntraCredentialDaysLeft', value: 31, dimensions: {} }]);
   });
 
-  it('the canary counts EntraCredentialExpiring at 30 days left or fewer, and EntraCanaryFailed for a failed run', () => {
+  it('the canary counts EntraCredentialExpiring at 30 days left or fewer, and EntraCanaryFailed for a second failure in a row', () => {
     const expiring = recorder();
+    const failedOnce = recorder();
     const failed = recorder();
+    const refused = { ok: false, token: { ok: false, error: 'AADSTS7000215' } };
 
     recordCanaryMetrics(expiring.target, canaryResult({ daysLeftToReport: EXPIRY_WARNING_DAYS }));
-    recordCanaryMetrics(failed.target, canaryResult({ ok: false, token: { ok: false, error: 'AADSTS7000215' } }));
+    recordCanaryMetrics(failedOnce.target, canaryResult({ ...refused, failuresInARow: 1 }));
+    recordCanaryMetrics(failed.target, canaryResult({ ...refused, failuresInARow: 2, confirmedFailure: true }));
 
     expect(expiring.added.map((metric) => metric.name)).toEqual([
       'EntraCredentialDaysLeft',
       'EntraCredentialExpiring',
       NEEDS_ATTENTION_METRIC,
     ]);
+    expect(failedOnce.added).toEqual([]);
     expect(failed.added.map((metric) => metric.name)).toEqual(['EntraCanaryFailed', NEEDS_ATTENTION_METRIC]);
   });
 

@@ -47,6 +47,11 @@ export const TABLE_PARTITION = {
    * dynamo-session-key-material.ts). Delete it to sign everyone out.
    */
   sessionKey: 'SESSION_KEY',
+  /**
+   * When each schedule last started a run, what the watcher of schedules expects, and the Entra canary's failures in a
+   * row (one partition, a handful of items: dynamo-schedule-runs.ts).
+   */
+  scheduleRuns: 'SCHEDULE_RUNS',
 } as const;
 
 /** Partition-key prefixes of the global index (`gsi1pk`). */
