@@ -1,5 +1,5 @@
 import { secretValue, sessionKeysFrom, sessionSecretReader } from '#shared/adapters/entra/secret-source.ts';
-import { createSignInClient, type SignInClient } from '#shared/adapters/entra/sign-in-client.ts';
+import { createSignInClient, lazySignInClient, type SignInClient } from '#shared/adapters/entra/sign-in-client.ts';
 import type { SessionKeys } from '#shared/http/session.ts';
 import type { PortalConfig } from './config.ts';
 
@@ -12,12 +12,14 @@ export interface PortalDependencies {
 }
 
 /**
- * What the portal needs, built once per cold start: the sign-in client (its client secret read now, so a wrong
- * secret ARN stops the function at start rather than at a customer's first sign-in) and the cookie keys.
+ * What the portal needs, built once per cold start: the sign-in client (its client secret read on the first sign-in,
+ * `lazySignInClient`: the pages of signed-in users do not wait for it) and the cookie keys.
  */
-export async function buildPortalDependencies(config: PortalConfig): Promise<PortalDependencies> {
+export function buildPortalDependencies(config: PortalConfig): PortalDependencies {
   return {
-    signIn: createSignInClient(config.signIn, await secretValue(config.signIn.clientSecret)),
+    signIn: lazySignInClient(async () =>
+      createSignInClient(config.signIn, await secretValue(config.signIn.clientSecret)),
+    ),
     sessionKeys: sessionKeysFrom(sessionSecretReader(config.sessionSecret)),
     assetsDir: config.assetsDir,
     publicOrigin: config.publicOrigin,

@@ -8,7 +8,7 @@ import { loadPortalConfig } from './config.ts';
 import { buildPortalDependencies } from './dependencies.ts';
 import { portalErrors, portalRoutes } from './routes.ts';
 
-const deps = await buildPortalDependencies(loadPortalConfig());
+const deps = buildPortalDependencies(loadPortalConfig());
 
 /**
  * Sign-in with Microsoft (`/auth/sign-in`, `/auth/callback`, `/auth/sign-out`) and the customer and partner

@@ -75,7 +75,9 @@ describe('StatelessStack', () => {
     it('reads the table name, the usage-report queue URL and the alerts topic of the stateful stack from its environment', () => {
       const environment = apiEnvironment();
       expect(environment[ENV.tableName]).toEqual(imported(stateful.table.tableName));
-      expect(environment[ENV.usageReportQueueUrl]).toEqual(imported(stateful.queueFor(USAGE_REPORT_QUEUE).queue.queueUrl));
+      expect(environment[ENV.usageReportQueueUrl]).toEqual(
+        imported(stateful.queueFor(USAGE_REPORT_QUEUE).queue.queueUrl),
+      );
       // The alerts topic: test alerts and purchase-block notices.
       expect(environment).toHaveProperty(ENV.alertsTopicArn);
       expect(environment[ENV.tableName]).toHaveProperty('Fn::ImportValue');

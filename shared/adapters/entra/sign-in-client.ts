@@ -151,6 +151,27 @@ export function createSignInClient(config: SignInConfig, clientSecret: string): 
 }
 
 /**
+ * A sign-in client built on its first use, from a client secret read then: pages of signed-in users (most requests)
+ * never wait for the secret store, and a secret store that cannot be read fails the sign-in that needed it (with its
+ * error) instead of the function's start, which would fail every page. A failed build is not kept: the next sign-in
+ * tries again, so a secret put after the start is picked up without a redeploy.
+ */
+export function lazySignInClient(build: () => Promise<SignInClient>): SignInClient {
+  let client: Promise<SignInClient> | undefined;
+  const built = () => {
+    client ??= build().catch((error: unknown) => {
+      client = undefined;
+      throw error;
+    });
+    return client;
+  };
+  return {
+    start: async (redirectUri) => (await built()).start(redirectUri),
+    finish: async (callbackUrl, checks) => (await built()).finish(callbackUrl, checks),
+  };
+}
+
+/**
  * A `fetch` for openid-client that sends requests for Microsoft's login host to `authorityHost` instead (the other
  * URLs of the discovery document already point there), trusting `ca` when given. Used only when
  * `SIGN_IN_AUTHORITY_HOST` is set, i.e. against the local fake Entra.
