@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import { DEFAULT_SMS_COUNTRIES, parseSmsCountries, type SmsCountry } from '#shared/domain/alerts/phone-countries.ts';
+import { ORIGIN_GUARD_MODES, type OriginGuardMode } from '#shared/http/origin-guard-mode.ts';
 
 /**
  * The deployment's settings, read once from the CDK context (`cdk deploy -c key=value`, or `context` in `cdk.json`)
@@ -116,6 +117,12 @@ export interface CustomDomainSettings {
    * Both are needed because a zone looked up by name would make `cdk synth` call AWS.
    */
   readonly hostedZone?: { readonly id: string; readonly name: string };
+  /**
+   * `originGuard` (default `enforce`): whether the functions refuse requests that did not come through CloudFront.
+   * `report` serves them and logs each one: for adding the domain to a live offer, whose Partner Center URLs still
+   * point at the execute-api host until the offer is re-published with the domain's (docs/deploy.md).
+   */
+  readonly originGuard: OriginGuardMode;
 }
 
 export const DEFAULT_RESERVE_CONCURRENCY = true;
@@ -182,8 +189,14 @@ function readCustomDomain(context: ContextReader): CustomDomainSettings | undefi
   const certificateArn = context.string('certificateArn');
   const zoneId = context.string('hostedZoneId');
   const zoneName = context.string('hostedZoneName')?.toLowerCase().replace(/\.$/, '');
+  const originGuard = context.oneOf('originGuard', ORIGIN_GUARD_MODES);
   if (domainName === undefined) {
-    const stray = [certificateArn && 'certificateArn', zoneId && 'hostedZoneId', zoneName && 'hostedZoneName'];
+    const stray = [
+      certificateArn && 'certificateArn',
+      zoneId && 'hostedZoneId',
+      zoneName && 'hostedZoneName',
+      originGuard && 'originGuard',
+    ];
     const given = stray.filter((key): key is string => typeof key === 'string');
     if (given.length > 0) {
       throw new DeploymentSettingsError(`Context ${given.join(', ')} given without "domainName": set the domain too`);
@@ -217,6 +230,7 @@ function readCustomDomain(context: ContextReader): CustomDomainSettings | undefi
     domainName,
     certificateArn,
     hostedZone: zoneId !== undefined && zoneName !== undefined ? { id: zoneId, name: zoneName } : undefined,
+    originGuard: originGuard ?? 'enforce',
   };
 }
 

@@ -77,6 +77,7 @@ import { watchedSchedulesValue } from '#shared/config/settings.ts';
 import { DEFAULT_SMS_COUNTRIES } from '#shared/domain/alerts/phone-countries.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
 import { ENV } from '#shared/env-names.ts';
+import type { OriginGuardMode } from '#shared/http/origin-guard-mode.ts';
 
 /**
  * Stage-wide throttling so a flood of requests (a runaway client, a scripted attack) is refused with 429 by
@@ -304,7 +305,7 @@ export class StatelessStack extends Stack {
     // Each route its own budget, so a flood on one cannot take the webhook's or the landing page's.
     applyRouteThrottles(stage, httpRoutes, routeThrottles(HTTP_ROUTES));
     const domain = props.settings?.customDomain;
-    if (domain) this.servePublicly(`https://${domain.domainName}`);
+    if (domain) this.servePublicly(`https://${domain.domainName}`, domain.originGuard);
 
     const operations = stateful.topicFor(OPERATIONS_TOPIC);
     // Failed or unstartable scheduled runs go to the one dead-letter queue of the stateful stack, whose alarm
@@ -386,7 +387,7 @@ export class StatelessStack extends Stack {
    * `Host`, not the one the browser used, and the origin secret every HTTP function then requires (sent by CloudFront
    * only), which closes the path around the firewall.
    */
-  private servePublicly(publicBaseUrl: string): void {
+  private servePublicly(publicBaseUrl: string, originGuard: OriginGuardMode): void {
     for (const definition of FUNCTIONS) {
       if (definition.uses.session || definition.uses.signIn) {
         this.functionFor(definition.id, 'FUNCTIONS').function.addEnvironment(ENV.publicBaseUrl, publicBaseUrl);
@@ -396,7 +397,9 @@ export class StatelessStack extends Stack {
       parameterName: originVerifyParameterName(this.stackName),
     });
     for (const functionId of new Set(HTTP_ROUTES.map((route) => route.functionId))) {
-      this.functionFor(functionId, 'HTTP_ROUTES').function.addEnvironment(ENV.originVerifySecret, originSecret.value);
+      const fn = this.functionFor(functionId, 'HTTP_ROUTES').function;
+      fn.addEnvironment(ENV.originVerifySecret, originSecret.value);
+      if (originGuard === 'report') fn.addEnvironment(ENV.originGuardMode, originGuard);
     }
     new CfnOutput(this, API_DOMAIN_OUTPUT, {
       value: `${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`,

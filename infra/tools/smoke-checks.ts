@@ -149,7 +149,8 @@ async function checkOriginGuard(executeApi: SmokeHttp) {
     ? ok('403 at the execute-api host: only requests through CloudFront (and the firewall) are served')
     : fail(
         `the execute-api host answered ${status} to a direct call, expected 403: the firewall can be walked around. ` +
-          'Deploy the stateless and edge stacks again (cdk deploy --all)',
+          'If the stack runs with -c originGuard=report (adding the domain to a live offer), deploy without it once ' +
+          'Partner Center names the domain; otherwise deploy the stateless and edge stacks again (cdk deploy --all)',
       );
 }
 

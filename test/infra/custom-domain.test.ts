@@ -65,11 +65,16 @@ describe('custom domain settings', () => {
     expect(settingsWith({ domainName: 'Marketplace.Contoso.com', ...ZONE }).customDomain).toEqual({
       domainName: DOMAIN,
       hostedZone: { id: ZONE.hostedZoneId, name: ZONE.hostedZoneName },
+      originGuard: 'enforce',
     });
     expect(settingsWith({ domainName: DOMAIN, certificateArn: CERTIFICATE_ARN }).customDomain).toEqual({
       domainName: DOMAIN,
       certificateArn: CERTIFICATE_ARN,
+      originGuard: 'enforce',
     });
+    expect(settingsWith({ domainName: DOMAIN, ...ZONE, originGuard: 'report' }).customDomain?.originGuard).toBe(
+      'report',
+    );
   });
 
   it.each([
@@ -79,6 +84,8 @@ describe('custom domain settings', () => {
     [{ domainName: 'marketplace.fabrikam.com', ...ZONE }, 'is not in the hosted zone contoso.com'],
     [{ domainName: 'https://marketplace.contoso.com', ...ZONE }, 'must be a host name'],
     [{ certificateArn: CERTIFICATE_ARN }, 'without "domainName"'],
+    [{ originGuard: 'report' }, 'originGuard given without "domainName"'],
+    [{ domainName: DOMAIN, ...ZONE, originGuard: 'off' }, 'originGuard'],
   ])('refuse %j, saying what is wrong', (context, message) => {
     expect(() => settingsWith(context)).toThrow(DeploymentSettingsError);
     expect(() => settingsWith(context)).toThrow(message);
@@ -468,11 +475,24 @@ describe('with a custom domain and its hosted zone', () => {
           return service;
         });
       expect(guarded.sort()).toEqual(httpServices.sort());
+      // Enforced unless the context says report (the functions' default when ORIGIN_GUARD_MODE is unset).
+      for (const [, variables] of functionEnvironments(stateless))
+        expect(variables[ENV.originGuardMode]).toBeUndefined();
       expect(guarded).toEqual(expect.arrayContaining(['api', 'fulfillment-webhook', 'landing', 'usage-ingest']));
       // Never in an output: outputs are shown in the console and copied into tickets.
       expect(JSON.stringify(stateless.toJSON().Outputs ?? {})).not.toContain('RandomPassword');
       expect(JSON.stringify(edge.toJSON().Outputs ?? {})).not.toContain('origin-verify');
     });
+  });
+
+  it('with originGuard=report, has every HTTP function serve and log direct calls (adding the domain to a live offer)', () => {
+    const { stateless: reporting } = appWith({ domainName: DOMAIN, ...ZONE, originGuard: 'report' });
+    const environments = [...functionEnvironments(Template.fromStack(reporting))].filter(
+      ([, variables]) => variables[ENV.originVerifySecret] !== undefined,
+    );
+
+    expect(environments.length).toBe(new Set(HTTP_ROUTES.map((route) => route.functionId)).size);
+    for (const [service, variables] of environments) expect(variables[ENV.originGuardMode], service).toBe('report');
   });
 
   it('tells the signing-in functions, and only them, their public origin; contact links use the domain too', () => {

@@ -7,16 +7,17 @@ import { FUNCTIONS, HTTP_ROUTES } from '#infra/functions.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
 import { ConfigError } from '#shared/config/load-settings.ts';
 import { ENV } from '#shared/env-names.ts';
-import { ORIGIN_VERIFY_HEADER, originGuard, originVerifySecret } from '#shared/http/origin-guard.ts';
+import { ORIGIN_VERIFY_HEADER, originGuard, originGuardMode, originVerifySecret } from '#shared/http/origin-guard.ts';
+import type { OriginGuardMode } from '#shared/http/origin-guard-mode.ts';
 import { httpEvent } from '#test/helpers/http-event.ts';
 import { aLambdaContext } from '#test/helpers/lambda-context.ts';
 
 const SECRET = 'a'.repeat(48);
 
-function guarded(secret: string | undefined) {
+function guarded(secret: string | undefined, mode: OriginGuardMode = 'enforce') {
   let reached = 0;
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-    .use(originGuard(secret))
+    .use(originGuard(secret, mode))
     .handler(async () => {
       reached += 1;
       return { statusCode: 200, body: 'served' };
@@ -53,6 +54,23 @@ describe('originGuard', () => {
 
     expect(response).toMatchObject({ statusCode: 200 });
     expect(reached()).toBe(1);
+  });
+
+  it('in report mode serves a request without the header (the offer still names the execute-api host)', async () => {
+    const { handler, reached } = guarded(SECRET, 'report');
+
+    const response = await handler(httpEvent('GET', '/health'), aLambdaContext('Api'));
+
+    expect(response).toMatchObject({ statusCode: 200 });
+    expect(reached()).toBe(1);
+  });
+
+  it('reads the mode from ORIGIN_GUARD_MODE, enforcing when unset, and names the variable for anything else', () => {
+    expect(originGuardMode({})).toBe('enforce');
+    expect(originGuardMode({ [ENV.originGuardMode]: 'report' })).toBe('report');
+    expect(() => originGuardMode({ [ENV.originGuardMode]: 'off' })).toThrow(
+      /ORIGIN_GUARD_MODE must be one of enforce, report/,
+    );
   });
 
   it('reads the secret from ORIGIN_VERIFY_SECRET and refuses a short one', () => {
