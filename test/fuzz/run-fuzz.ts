@@ -163,7 +163,7 @@ export async function prepareFuzzContext(system: LocalSystem): Promise<FuzzConte
   // changed by `PUT …/customers/{subscriptionId}` blocks them again (the current status's check).
   const blocked: string[] = [];
   const { quantity: _seats, ...pro } = aPurchaseInput({ planId: 'pro' });
-  for (let i = 0; i < 2; i++) blocked.push(await activated(pro));
+  for (let i = 0; i < 3; i++) blocked.push(await activated(pro));
   const usageAt = system.clock.now().toISOString();
   const usage = await api('POST', '/v1/usage', {
     events: blocked.map((id) => ({
@@ -240,9 +240,9 @@ export async function prepareFuzzContext(system: LocalSystem): Promise<FuzzConte
     ids: { ...ids, keyId: revocable, operationId: [change.id] },
     idsByRoute: {
       'DELETE /v1/subscriptions/{subscriptionId}': { subscriptionId: cancellable },
-      // The blocked customers, and the two others (nothing to release, or blocked by the planned amount).
+      // The blocked customers mostly, and one other (nothing to release, or blocked by the planned amount).
       'POST /v1/partners/{partnerId}/customers/{subscriptionId}/purchase-block-release': {
-        subscriptionId: [...blocked, ...ids.subscriptionId],
+        subscriptionId: [...blocked, subscriptionId],
       },
       // Changing the blocked customers' levels makes a new check, which may block them again.
       'PUT /v1/partners/{partnerId}/customers/{subscriptionId}': {
