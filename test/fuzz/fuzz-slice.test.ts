@@ -53,5 +53,5 @@ describe('fuzzing every route of the local system (a 2,000-request slice)', () =
     expect(routes.reduce((sum, counts) => sum + counts['2xx'], 0)).toBeGreaterThan(600);
     expect(report.rejectedRequestsCompared).toBeGreaterThan(300);
     if (process.env.FUZZ_PRINT) console.log(formatReport(report));
-  }, 180_000);
+  }, 240_000);
 });
