@@ -7,7 +7,8 @@ import { startTestLocalSystem, type TestLocalSystem } from '#test/helpers/test-l
 /**
  * A slice of the fuzz suite (`npm run fuzz` sends 100,000): 2,000 generated and mutated requests over every route of
  * the local system, with a fixed seed so a failure here is reproducible. No 5xx, no hang, no change in the table
- * from a group of refused requests, every stored budget and credit link reads back.
+ * from a group of refused requests, every stored budget and credit link reads back, and every route answered
+ * success at least once (a route the fuzzer no longer gets through is a route no longer fuzzed).
  */
 describe('fuzzing every route of the local system (a 2,000-request slice)', () => {
   let local: TestLocalSystem | undefined;
@@ -45,12 +46,12 @@ describe('fuzzing every route of the local system (a 2,000-request slice)', () =
     expect(report.failures.map((f) => `${f.kind} ${f.route}: ${f.detail}`)).toEqual([]);
     const routes = Object.values(report.routes);
     expect(routes.every((counts) => counts.requests > 0)).toBe(true);
-    // The checks must have bitten: bodies reached past validation on nearly every route (the sign-in steps answer
-    // with redirects), and refused requests were compared against the table's changes.
+    // The checks must have bitten: bodies reached past validation and the domain's rules on every route (success:
+    // 2xx, or the redirects of the sign-in steps), purchase-block release and contact confirmations included, and
+    // refused requests were compared against the table's changes.
+    expect(report.unsucceeded).toEqual([]);
     expect(routes.reduce((sum, counts) => sum + counts['2xx'], 0)).toBeGreaterThan(600);
-    const succeeded = routes.filter((counts) => counts['2xx'] + counts['3xx'] > 0);
-    expect(succeeded.length).toBeGreaterThanOrEqual(Math.floor(routes.length * 0.9));
-    expect(report.rejectedRequestsCompared).toBeGreaterThan(100);
+    expect(report.rejectedRequestsCompared).toBeGreaterThan(300);
     if (process.env.FUZZ_PRINT) console.log(formatReport(report));
-  }, 180_000);
+  }, 240_000);
 });

@@ -51,10 +51,11 @@ try {
   const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
   console.log(
     `\nseed ${report.seed}; ${report.rejectedRequestsCompared} refused requests checked against the table's changes ` +
+      `(of ${report.refusedMutated} mutated ones refused) ` +
       `(${report.groupsResolved} groups resolved one by one); ${report.connectionRetries} requests sent again on a fresh ` +
       `connection (idle connection closed by the server); ${report.storedValuesRead} stored values read back; ` +
       `${seconds(Date.now() - started)} in all, ${Math.round(total / (timings.total / 1000))} requests/s ` +
-      `(generating ${seconds(timings.generate)}, sending ${seconds(timings.send)}, reading changes ${seconds(timings.check)}, waiting for quiet ${seconds(timings.settle)})`,
+      `(generating ${seconds(timings.generate)}, sending well-formed ${seconds(timings.send)}, mutated ${seconds(timings.sendMutated)}, reading changes ${seconds(timings.check)}, waiting for quiet ${seconds(timings.settle)})`,
   );
   for (const line of report.unreproduced) console.log(`table changed during refused requests, not reproduced: ${line}`);
   if (values.why) console.log(`\nWhy well-formed requests were refused:\n${formatRefusals(report)}`);
@@ -62,7 +63,10 @@ try {
     console.log(`FAIL ${failure.kind} ${failure.route}: ${failure.detail}`);
     if (failure.request) console.log(`  ${describeRequest(failure.request)}`);
   }
-  process.exitCode = report.failures.length > 0 ? 1 : 0;
+  if (report.unsucceeded.length > 0) {
+    console.log(`FAIL no request succeeded on: ${report.unsucceeded.join(', ')} (see --why)`);
+  }
+  process.exitCode = report.failures.length > 0 || report.unsucceeded.length > 0 ? 1 : 0;
 } finally {
   await system.stop();
   await rm(workDir, { recursive: true, force: true });

@@ -1,5 +1,7 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
+import { LOCAL_CLOCK_PATH } from '#infra/local/clock-endpoint.ts';
+import type { PurchaseInput } from '#infra/local/emulator/index.ts';
 import type { LocalSystem } from '#infra/local/local-system.ts';
 import { storedMails } from '#infra/local/ses-local.ts';
 import { MAIN_TABLE } from '#infra/resources.ts';
@@ -61,6 +63,16 @@ export interface FuzzReport {
   readonly routes: Record<string, RouteCounts>;
   /** Refused (4xx) requests whose first sending was checked against the table's changes. */
   readonly rejectedRequestsCompared: number;
+  /**
+   * Mutated requests refused, compared or not: a refused request is not compared when it was sent with an accepted
+   * one and the table changed (which of them changed it cannot be told).
+   */
+  readonly refusedMutated: number;
+  /**
+   * Routes none of whose requests succeeded (2xx, or 3xx: the sign-in steps answer with redirects): what the fuzzer
+   * prepares does not get it past the domain's rules, so the route's work is not fuzzed.
+   */
+  readonly unsucceeded: string[];
   /** Groups of refused requests during which the table changed, resolved one request at a time. */
   readonly groupsResolved: number;
   readonly storedValuesRead: number;
@@ -71,7 +83,14 @@ export interface FuzzReport {
    */
   readonly refusals: Record<string, Record<string, number>>;
   /** Where the time went (ms): generating requests, sending them, reading the table's changes, waiting for quiet. */
-  readonly timings: { generate: number; send: number; check: number; settle: number; total: number };
+  readonly timings: {
+    generate: number;
+    send: number;
+    sendMutated: number;
+    check: number;
+    settle: number;
+    total: number;
+  };
   /** Requests sent again because the server had closed the idle kept-alive connection fetch reused. */
   readonly connectionRetries: number;
   /**
@@ -96,10 +115,16 @@ const isVolatile = (change: TableChange) =>
 /**
  * Sets up what the fuzzer needs to get past the door and reach what each route does: partner and customer API keys
  * (the publisher's is the bootstrap key), a partner, subscriptions bought in the emulator and activated on the
- * landing page (two to work on, linked to the partner with credit levels; two more kept for cancellation), a
- * genuine webhook notification with its token, fresh landing tokens, day pack codes, contact links (confirmation
- * links from the local mailbox, unsubscribe links signed as the notifier signs them), sign-ins waiting for their
- * callback, and a signed-in customer's session.
+ * landing page (two to work on, linked to the partner with credit levels; two more kept for cancellation), customers
+ * whose purchases a month-start credit check blocks, contacts whose confirmation may be asked again, a genuine
+ * webhook notification with its token, fresh landing tokens, day pack codes, contact links (confirmation links from
+ * the local mailbox, unsubscribe links signed as the notifier signs them), sign-ins waiting for their callback, and a
+ * signed-in customer's session.
+ *
+ * The world is made in two months, as the system itself gets there: what needs a closed month is set up first (the
+ * blocked customers' charges, contacts whose last confirmation message is old), then the local clock is moved to the
+ * next month (`POST /_local/clock`, as `npm run clock` does; the schedules that fell due run), and everything that
+ * expires (tokens, sessions, sign-ins, links) is made after the move.
  */
 export async function prepareFuzzContext(system: LocalSystem): Promise<FuzzContext> {
   const publisher = system.bootstrapKey.token;
@@ -112,17 +137,77 @@ export async function prepareFuzzContext(system: LocalSystem): Promise<FuzzConte
     if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
     return (await response.json()) as Record<string, unknown>;
   };
-  const activated = async () => {
-    const bought = await system.emulator.control.purchase(aPurchaseInput());
+  const activated = async (purchase: PurchaseInput = aPurchaseInput()) => {
+    const bought = await system.emulator.control.purchase(purchase);
     const { page, activated } = await activateOnLandingPage(system, bought);
     if (page.status !== 200) throw new Error('the landing page did not open');
     if (activated.status !== 200) throw new Error(`activation answered ${activated.status}`);
     return bought.subscriptionId;
   };
+  const jpy = (amount: string) => ({ amount, currency: 'JPY' });
+
+  // Month one. The partner, and a second one whose contacts no other route rewrites (PUT /v1/partners/{partnerId}
+  // replaces a partner's contacts).
+  await api('PUT', '/v1/partners/fuzz-partner', { name: 'Fuzz reseller', tenantId: 'fuzz-reseller-tenant' });
+  await api('PUT', `/v1/partners/${CONTACTS_PARTNER}`, {
+    name: 'Fuzz reseller with contacts',
+    tenantId: 'fuzz-contacts-tenant',
+    contacts: { emails: [...PARTNER_CONTACTS.emails], phones: [...PARTNER_CONTACTS.phones] },
+  });
   const subscriptionIds: string[] = [];
   for (let i = 0; i < 4; i++) subscriptionIds.push(await activated());
   const [subscriptionId = '', second = '', ...cancellable] = subscriptionIds;
-  await api('PUT', '/v1/partners/fuzz-partner', { name: 'Fuzz reseller', tenantId: 'fuzz-reseller-tenant' });
+  // Customers on Pro (135,000 JPY a month) whose usage this month puts the month far above their purchase-blocked
+  // level: next month's month-start check blocks their price-raising purchases, which the partner may release.
+  // Their charges (about 4.8 million JPY) are also above most purchase-blocked levels the fuzzer sets, so a level
+  // changed by `PUT …/customers/{subscriptionId}` blocks them again (the current status's check).
+  const blocked: string[] = [];
+  const { quantity: _seats, ...pro } = aPurchaseInput({ planId: 'pro' });
+  for (let i = 0; i < 3; i++) blocked.push(await activated(pro));
+  const usageAt = system.clock.now().toISOString();
+  const usage = await api('POST', '/v1/usage', {
+    events: blocked.map((id) => ({
+      subscriptionId: id,
+      dimension: 'api-calls',
+      quantity: '80000',
+      timestamp: usageAt,
+    })),
+  });
+  if (Number(usage.accepted ?? blocked.length) !== blocked.length) {
+    throw new Error(`the blocked customers' usage was not accepted: ${JSON.stringify(usage)}`);
+  }
+  // Credit levels make the subscriptions the partner's customers (purchase-block release, approvals reach them).
+  for (const id of [subscriptionId, second]) {
+    await api('PUT', `/v1/partners/fuzz-partner/customers/${id}`, {
+      warning: jpy('100000'),
+      approvalRequired: jpy('200000'),
+      purchaseBlocked: jpy('300000'),
+    });
+  }
+  for (const id of blocked) {
+    await api('PUT', `/v1/partners/fuzz-partner/customers/${id}`, {
+      warning: jpy('10000'),
+      approvalRequired: jpy('20000'),
+      purchaseBlocked: jpy('30000'),
+    });
+  }
+  // Contacts of a budget no other route rewrites (the first blocked customer's: PUT …/budget works on the two
+  // subscriptions above). Saving it sends each a confirmation message; next month, asking for one again is allowed.
+  const [contactsSubscription = ''] = blocked;
+  await api('PUT', `/v1/subscriptions/${contactsSubscription}/budget`, {
+    plannedMonthlyAmount: jpy('1000'),
+    contacts: { emails: [...BUDGET_CONTACTS.emails], phones: [...BUDGET_CONTACTS.phones] },
+  });
+
+  // Month two.
+  await moveClockToNextMonth(system);
+  for (const id of blocked) {
+    const entitlement = await api('GET', `/v1/subscriptions/${id}/entitlement`);
+    const reason = (entitlement.purchaseBlock as { reason?: unknown } | null | undefined)?.reason;
+    if (reason !== 'monthStartCheck') {
+      throw new Error(`no month-start check blocks purchases of ${id} after the move: ${JSON.stringify(entitlement)}`);
+    }
+  }
   const partnerKey = await api('POST', '/v1/api-keys', {
     name: 'fuzz partner',
     role: 'partner',
@@ -139,17 +224,7 @@ export async function prepareFuzzContext(system: LocalSystem): Promise<FuzzConte
     const key = await api('POST', '/v1/api-keys', { name, role: 'customer', tenantId: CUSTOMER_TENANT });
     revocable.push(String((key.record as Record<string, unknown> | undefined)?.keyId ?? 'unknown-key'));
   }
-  // Credit levels make the subscriptions the partner's customers (purchase-block release, approvals reach them).
-  for (const id of [subscriptionId, second]) {
-    await api('PUT', `/v1/partners/fuzz-partner/customers/${id}`, {
-      warning: { amount: '100000', currency: 'JPY' },
-      approvalRequired: { amount: '200000', currency: 'JPY' },
-      purchaseBlocked: { amount: '300000', currency: 'JPY' },
-    });
-  }
-  await api('PUT', `/v1/subscriptions/${subscriptionId}/budget`, {
-    plannedMonthlyAmount: { amount: '100000', currency: 'JPY' },
-  });
+  await api('PUT', `/v1/subscriptions/${subscriptionId}/budget`, { plannedMonthlyAmount: jpy('100000') });
   const issued = await api('POST', '/v1/day-packs', { productKey: 'contoso-analytics', days: 7, count: 20 });
   const dayPackCodes = ((issued.dayPacks as { code?: string }[] | undefined) ?? []).map((pack) => String(pack.code));
   const change = await system.emulator.control.changeQuantityFromPortal(subscriptionId, 6);
@@ -158,15 +233,31 @@ export async function prepareFuzzContext(system: LocalSystem): Promise<FuzzConte
   const landingTokens = await Promise.all(
     [0, 1, 2].map(async () => (await system.emulator.control.purchase(aPurchaseInput())).token),
   );
+  const ids = { subscriptionId: [subscriptionId, second], partnerId: ['fuzz-partner'] };
+  const contacts = (list: { emails: readonly string[]; phones: readonly string[] }) => [...list.emails, ...list.phones];
   return {
     apiKeys: { publisher, partner: String(partnerKey.token), customer: String(customerKey.token) },
-    ids: {
-      subscriptionId: [subscriptionId, second],
-      cancellableSubscriptionId: cancellable,
-      partnerId: ['fuzz-partner'],
-      keyId: revocable,
-      operationId: [change.id],
+    ids: { ...ids, keyId: revocable, operationId: [change.id] },
+    idsByRoute: {
+      'DELETE /v1/subscriptions/{subscriptionId}': { subscriptionId: cancellable },
+      // The blocked customers mostly, and one other (nothing to release, or blocked by the planned amount).
+      'POST /v1/partners/{partnerId}/customers/{subscriptionId}/purchase-block-release': {
+        subscriptionId: [...blocked, subscriptionId],
+      },
+      // Changing the blocked customers' levels makes a new check, which may block them again.
+      'PUT /v1/partners/{partnerId}/customers/{subscriptionId}': {
+        subscriptionId: [...ids.subscriptionId, ...blocked],
+      },
+      'POST /v1/subscriptions/{subscriptionId}/contacts/{contact}/confirmation': {
+        subscriptionId: [contactsSubscription, ...ids.subscriptionId],
+        contact: [...contacts(BUDGET_CONTACTS), 'fuzz-one@fabrikam.example'],
+      },
+      'POST /v1/partners/{partnerId}/contacts/{contact}/confirmation': {
+        partnerId: [CONTACTS_PARTNER, ...ids.partnerId],
+        contact: contacts(PARTNER_CONTACTS),
+      },
     },
+    now: () => system.clock.now(),
     webhook: { payload: delivery.payload as Record<string, unknown>, token: delivery.token },
     landingTokens,
     dayPackCodes,
@@ -174,6 +265,39 @@ export async function prepareFuzzContext(system: LocalSystem): Promise<FuzzConte
     signInCallbacks: await Promise.all([0, 1, 2, 3, 4].map(() => signInCallback(system))),
     session: await customerSession(system, landingTokens[0] ?? ''),
   };
+}
+
+/** A partner kept for `POST /v1/partners/{partnerId}/contacts/{contact}/confirmation`, and its contacts. */
+const CONTACTS_PARTNER = 'fuzz-partner-contacts';
+const PARTNER_CONTACTS = {
+  emails: ['fuzz-partner-one@fabrikam.example', 'fuzz-partner-two@fabrikam.example'],
+  phones: ['+14155550111'],
+};
+/** Contacts of the budget kept for `POST /v1/subscriptions/{subscriptionId}/contacts/{contact}/confirmation`. */
+const BUDGET_CONTACTS = {
+  emails: ['fuzz-budget-one@fabrikam.example', 'fuzz-budget-two@fabrikam.example'],
+  phones: ['+14155550122'],
+};
+
+/**
+ * Moves the local clock to the second day of the month after the one it is in (the 2nd at 00:00 UTC is in that month
+ * in every time zone), through the local system's clock endpoint. At least two days ahead, so that the usage just
+ * sent belongs to a closed month wherever a partner's months are counted.
+ */
+async function moveClockToNextMonth(system: LocalSystem): Promise<void> {
+  const soon = new Date(system.clock.now().getTime() + 2 * 86_400_000);
+  const target = new Date(Date.UTC(soon.getUTCFullYear(), soon.getUTCMonth() + 1, 2));
+  const response = await fetch(`${system.apiUrl}${LOCAL_CLOCK_PATH}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${system.bootstrapKey.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ move: target.toISOString() }),
+  });
+  const moved = (await response.json()) as { settled?: boolean };
+  if (!response.ok || moved.settled === false) {
+    throw new Error(
+      `moving the local clock to ${target.toISOString()} answered ${response.status}: ${JSON.stringify(moved)}`,
+    );
+  }
 }
 
 /**
@@ -260,7 +384,7 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
   const progressEvery = options.progressEvery ?? 5_000;
   const targets = await fuzzTargets();
   // Whole rounds over the routes: every route gets the same number of requests in every batch.
-  const rounds = Math.max(1, Math.round((options.batchSize ?? 500) / targets.length));
+  const rounds = Math.max(1, Math.round((options.batchSize ?? 1000) / targets.length));
   const table = system.resources[MAIN_TABLE.envVar] ?? '';
   const tableChanges = await TableChanges.start(
     createDynamoDbClient(system.endpoints),
@@ -279,8 +403,8 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
     failures.push(failure);
     log(`FAIL ${failure.kind} ${failure.route}: ${failure.detail} ${describeRequest(failure.request)}`);
   };
-  const timings = { generate: 0, send: 0, check: 0, settle: 0, total: 0 };
-  const timed = async <T>(key: 'send' | 'check' | 'settle', work: () => Promise<T>): Promise<T> => {
+  const timings = { generate: 0, send: 0, sendMutated: 0, check: 0, settle: 0, total: 0 };
+  const timed = async <T>(key: 'send' | 'sendMutated' | 'check' | 'settle', work: () => Promise<T>): Promise<T> => {
     const start = performance.now();
     try {
       return await work();
@@ -293,8 +417,8 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
   const changesSince = async () =>
     netChanges(await timed('check', () => tableChanges.read())).filter((change) => !isVolatile(change));
   const settle = () => timed('settle', () => tableChanges.settle(250, 10_000));
-  const send = (requests: readonly Sent[], record = true) =>
-    timed('send', () => sendAll(system.apiUrl, requests, concurrency, timeoutMs, record ? recordOutcome : undefined));
+  const send = (requests: readonly Sent[], record = true, key: 'send' | 'sendMutated' = 'sendMutated') =>
+    timed(key, () => sendAll(system.apiUrl, requests, concurrency, timeoutMs, record ? recordOutcome : undefined));
   const recordOutcome = (sent: Sent, outcome: Outcome) => {
     const { target, request } = sent;
     const counts = routes[targetName(target)] as RouteCounts;
@@ -317,6 +441,7 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
     }
   };
   let rejectedRequestsCompared = 0;
+  let refusedMutated = 0;
   let groupsResolved = 0;
   const retriesBefore = connectionRetries.count;
   const unreproduced: string[] = [];
@@ -330,20 +455,26 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
       .flatMap((round) => round.map((request, i) => ({ target: targets[i] as FuzzTarget, request })))
       .slice(0, options.total - sent);
     timings.generate += performance.now() - generateStart;
-    await send(requests.filter((r) => !r.request.mutated));
+    await send(
+      requests.filter((r) => !r.request.mutated),
+      true,
+      'send',
+    );
     await settle();
-    const mutated = requests.filter((r) => r.request.mutated);
-    for (let start = 0; start < mutated.length; start += groupSize) {
-      const group = mutated.slice(start, start + groupSize);
+    for (const group of mutatedGroups(requests, groupSize)) {
       const outcomes = await send(group);
       const changed = await changesSince();
-      if (!outcomes.every(isRefusal)) continue;
+      const refused = group.filter((_, i) => isRefusal(outcomes[i] as Outcome));
+      refusedMutated += refused.length;
+      if (refused.length === 0) continue;
       if (changed.length > 0) {
+        // An accepted request of the group may have made the change: its refused ones cannot be told apart.
+        if (refused.length < group.length) continue;
         groupsResolved++;
         await resolveGroup(group, changed);
       }
-      rejectedRequestsCompared += group.length;
-      for (const one of group) (routes[targetName(one.target)] as RouteCounts).compared++;
+      rejectedRequestsCompared += refused.length;
+      for (const one of refused) (routes[targetName(one.target)] as RouteCounts).compared++;
     }
     sent += requests.length;
     if (sent >= nextProgress || sent >= options.total) {
@@ -351,8 +482,8 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
       const seconds = (performance.now() - started) / 1000;
       log(
         `${sent} requests in ${Math.round(seconds)} s (${Math.round(sent / seconds)}/s), ` +
-          `${rejectedRequestsCompared} refused requests compared, ${groupsResolved} groups resolved, ` +
-          `${failures.length} failures`,
+          `${rejectedRequestsCompared} of ${refusedMutated} refused mutated requests compared, ${groupsResolved} ` +
+          `groups resolved, ${failures.length} failures, ${tableChanges.openShards} stream shards read`,
       );
       options.onProgress?.({ routes });
     }
@@ -401,6 +532,10 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
     seed,
     routes,
     rejectedRequestsCompared,
+    refusedMutated,
+    unsucceeded: Object.entries(routes)
+      .filter(([, counts]) => counts['2xx'] + counts['3xx'] === 0)
+      .map(([route]) => route),
     groupsResolved,
     storedValuesRead: readBack.read,
     failures,
@@ -409,6 +544,26 @@ export async function runFuzz(system: LocalSystem, context: FuzzContext, options
     connectionRetries: connectionRetries.count - retriesBefore,
     unreproduced,
   };
+}
+
+/**
+ * The batch's mutated requests in the groups sent together: `size` at a time, GET requests four times as many (they
+ * rarely change anything, and a group during which the table did not change checks all its refused requests).
+ */
+function mutatedGroups(requests: readonly Sent[], size: number): Sent[][] {
+  const mutated = requests.filter((r) => r.request.mutated);
+  const chunks = (list: readonly Sent[], n: number) =>
+    Array.from({ length: Math.ceil(list.length / n) }, (_, i) => list.slice(i * n, (i + 1) * n));
+  return [
+    ...chunks(
+      mutated.filter((r) => r.target.method === 'GET'),
+      size * 4,
+    ),
+    ...chunks(
+      mutated.filter((r) => r.target.method !== 'GET'),
+      size,
+    ),
+  ];
 }
 
 /** Requests sent again because the server had closed the kept-alive connection fetch reused (see `sendAll`). */

@@ -88,6 +88,11 @@ export class TableChanges {
     return changes;
   }
 
+  /** Shards read at each call (one GetRecords each): a reading costs this many calls when nothing changed. */
+  get openShards(): number {
+    return this.iterators.size;
+  }
+
   /** The changes written since the last call (in stream order per shard). */
   async read(): Promise<TableChange[]> {
     const changes: TableChange[] = [];
