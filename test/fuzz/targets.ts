@@ -18,19 +18,29 @@ export const targetName = (target: Pick<FuzzTarget, 'method' | 'path'>) => `${ta
 /**
  * The routes to fuzz, from the code so that new routes are fuzzed without touching the suite: the HTTP routes of
  * `infra/functions.ts`, with the greedy `/v1/{proxy+}` expanded into the API's own routes (every `method:` / `path:`
- * pair in `functions/api/*routes.ts`). A route's schemas are the `…Schema` exports of its function's `schema.ts`
- * that its route block names (API routes), or the one that parses the function's body (`/v1/usage`, `/webhook`).
+ * pair in the route files of the API's functions, `functions/api/*routes.ts` and
+ * `functions/publisher-operations/routes.ts`). A route's schemas are the `…Schema` exports of its function's
+ * `schema.ts` that its route block names (API routes), or the one that parses the function's body (`/v1/usage`,
+ * `/webhook`).
  */
 export async function fuzzTargets(): Promise<FuzzTarget[]> {
-  const apiSchemas = (await import('#functions/api/schema.ts')) as Record<string, unknown>;
   const targets = new Map<string, FuzzTarget>();
   const add = (target: FuzzTarget) => {
     if (!targets.has(targetName(target))) targets.set(targetName(target), target);
   };
-  for (const route of await apiRouteBlocks()) {
-    const schemas = route.schemaNames.map((name) => apiSchemas[name]).filter(isZod);
-    const [body, query] = route.method === 'GET' ? [undefined, schemas[0]] : [schemas[0], undefined];
-    add({ method: route.method, path: route.path, ...(body ? { body } : {}), ...(query ? { query } : {}) });
+  const routers = [
+    { dir: 'functions/api', schemas: (await import('#functions/api/schema.ts')) as Record<string, unknown> },
+    {
+      dir: 'functions/publisher-operations',
+      schemas: (await import('#functions/publisher-operations/schema.ts')) as Record<string, unknown>,
+    },
+  ];
+  for (const { dir, schemas: exported } of routers) {
+    for (const route of await routeBlocks(dir)) {
+      const schemas = route.schemaNames.map((name) => exported[name]).filter(isZod);
+      const [body, query] = route.method === 'GET' ? [undefined, schemas[0]] : [schemas[0], undefined];
+      add({ method: route.method, path: route.path, ...(body ? { body } : {}), ...(query ? { query } : {}) });
+    }
   }
   const { usageRequestSchema } = await import('#functions/usage-ingest/schema.ts');
   const { webhookSchema } = await import('#functions/fulfillment-webhook/schema.ts');
@@ -52,9 +62,9 @@ interface RouteBlock {
   readonly schemaNames: string[];
 }
 
-/** The `method: '…', path: '…'` pairs of the API's route files, and the schema names each route's block uses. */
-async function apiRouteBlocks(): Promise<RouteBlock[]> {
-  const dir = join(REPO_ROOT, 'functions/api');
+/** The `method: '…', path: '…'` pairs of a function's route files, and the schema names each route's block uses. */
+async function routeBlocks(functionDir: string): Promise<RouteBlock[]> {
+  const dir = join(REPO_ROOT, functionDir);
   const files = (await readdir(dir)).filter((file) => file.endsWith('routes.ts'));
   const blocks: RouteBlock[] = [];
   for (const file of files) {
