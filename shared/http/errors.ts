@@ -1,4 +1,3 @@
-import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
   ConflictError,
@@ -17,11 +16,30 @@ import {
  * 4xx messages reach the caller because they say what to fix; anything else is a 500 whose body says nothing
  * about our internals (the full error is logged by the caller of `toErrorResponse`).
  */
+/**
+ * Powertools Idempotency's errors, by the names its classes set: the same Idempotency-Key with another body is a
+ * client bug; the same key while the first request still runs is a conflict to retry shortly. Matched by name, not
+ * class, because importing the classes loads the whole idempotency package (and its JMESPath engine, ~30 KB) into
+ * every HTTP function, while only UsageIngest uses it (request-idempotency.ts; test/unit/http-errors.test.ts checks
+ * the names against the package's classes).
+ */
+export const IDEMPOTENCY_ERROR_STATUS: Readonly<Record<string, { status: number; message: string }>> = {
+  IdempotencyValidationError: {
+    status: 422,
+    message: 'This Idempotency-Key was already used with a different body: use a new key for new content.',
+  },
+  IdempotencyAlreadyInProgressError: {
+    status: 409,
+    message: 'A request with this Idempotency-Key is still being processed: retry in a few seconds.',
+  },
+};
+
+const idempotencyErrorOf = (error: unknown) =>
+  error instanceof Error && Object.hasOwn(IDEMPOTENCY_ERROR_STATUS, error.name)
+    ? IDEMPOTENCY_ERROR_STATUS[error.name]
+    : undefined;
+
 const STATUS_BY_ERROR: readonly [new (...args: never[]) => Error, number][] = [
-  // Powertools Idempotency: the same Idempotency-Key with another body is a client bug; the same key while the
-  // first request still runs is a conflict to retry shortly.
-  [IdempotencyValidationError, 422],
-  [IdempotencyAlreadyInProgressError, 409],
   [UnauthenticatedError, 401],
   [ForbiddenError, 403],
   [NotFoundError, 404],
@@ -41,6 +59,8 @@ export interface ErrorBody {
  * 5xx with a message for the caller, because it tells them to retry.
  */
 export function statusOf(error: unknown): number | undefined {
+  const idempotency = idempotencyErrorOf(error);
+  if (idempotency) return idempotency.status;
   for (const [type, status] of STATUS_BY_ERROR) if (error instanceof type) return status;
   // middy's own errors (e.g. the router's 404 for an unknown route) carry a status and say whether to expose it.
   if (error instanceof Error && 'statusCode' in error && 'expose' in error && error.expose === true) {
@@ -90,12 +110,8 @@ const CODE_BY_STATUS: Record<number, string> = { 404: 'NotFound', 409: 'Conflict
 
 function messageFor(error: Error, status: number): string {
   if (error instanceof DomainError) return error.message;
-  if (error instanceof IdempotencyValidationError) {
-    return 'This Idempotency-Key was already used with a different body: use a new key for new content.';
-  }
-  if (error instanceof IdempotencyAlreadyInProgressError) {
-    return 'A request with this Idempotency-Key is still being processed: retry in a few seconds.';
-  }
+  const idempotency = idempotencyErrorOf(error);
+  if (idempotency) return idempotency.message;
   if (status === 404) return 'No such route: check the method and path.';
   return error.message;
 }
