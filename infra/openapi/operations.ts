@@ -264,6 +264,16 @@ const PORTAL_FAILURE: Answer = {
   schema: z.string(),
 };
 
+/** The answer of both day-pack lists (`GET /v1/day-packs`, `GET /v1/partners/{partnerId}/day-packs`). */
+const dayPackPageAnswer = {
+  description: 'One page of day packs',
+  schema: answers.dayPackPage,
+  example: {
+    dayPacks: [redeemedPackExample],
+    nextCursor: 'eyJwayI6IkRBWVBBQ0sjOWY4NmQwODEiLCJzayI6IkRBWVBBQ0sifQ',
+  },
+};
+
 export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
   'GET /health': {
     operationId: 'getHealth',
@@ -866,14 +876,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
     roles: ['publisher', 'partner'],
     query: listDayPacksQuerySchema,
     answers: {
-      200: {
-        description: 'One page of day packs',
-        schema: answers.dayPackPage,
-        example: {
-          dayPacks: [redeemedPackExample],
-          nextCursor: 'eyJwayI6IkRBWVBBQ0sjOWY4NmQwODEiLCJzayI6IkRBWVBBQ0sifQ',
-        },
-      },
+      200: dayPackPageAnswer,
     },
     errors: [403],
   },
@@ -922,14 +925,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDescription>> = {
     roles: ['publisher', 'partner'],
     query: listPartnerDayPacksQuerySchema,
     answers: {
-      200: {
-        description: 'One page of day packs',
-        schema: answers.dayPackPage,
-        example: {
-          dayPacks: [redeemedPackExample],
-          nextCursor: 'eyJwayI6IkRBWVBBQ0sjOWY4NmQwODEiLCJzayI6IkRBWVBBQ0sifQ',
-        },
-      },
+      200: dayPackPageAnswer,
     },
     errors: [403],
   },
