@@ -104,6 +104,31 @@ export function applyChange(subscription: Subscription, change: SubscriptionChan
 }
 
 /**
+ * When a change Microsoft made to an activated subscription takes effect: its time stamp, but never before the
+ * activation we recorded. Microsoft changes plan, seats or status only once a subscription is active, yet the landing
+ * page records the activation on our clock while Microsoft stamps its operations on its own. With our clock a little
+ * ahead, a seat change made just after the activation reads as older than it; placed there, it would fall before the
+ * activation's period and be hidden by it, and the old seats would stay in force. At the activation instant instead,
+ * it merges into that period (or, when it sets what the activation set, is recognised as already in force).
+ * Activation itself (the Subscribe webhook moving it back to the purchase instant) is not placed with this.
+ */
+export function notBeforeActivation(subscription: Subscription, at: Date): Date {
+  const steps = stepsOf(subscription);
+  // Only an activation we recorded (a pending purchase made active) is on our clock. A subscription first stored
+  // from Get Subscription as already active holds Microsoft's state when we read it: a change stamped before that
+  // read is in it already, and placed before it is harmless.
+  const activation = steps.find(
+    (step, index) =>
+      index > 0 &&
+      step.values.status !== 'PendingFulfillmentStart' &&
+      steps[index - 1]?.values.status === 'PendingFulfillmentStart',
+  );
+  if (!activation) return at;
+  const activatedAt = Date.parse(activation.from);
+  return at.getTime() < activatedAt ? new Date(activatedAt) : at;
+}
+
+/**
  * The subscription with the term Microsoft reports after a renewal (§1.4 Renew: "The term dates move to the new
  * term"). A term older than the stored one (a late or repeated Renew) changes nothing; nor does a cancelled
  * subscription get a new term, nor does a term whose end is not after its start (bad data).

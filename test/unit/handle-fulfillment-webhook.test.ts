@@ -299,6 +299,37 @@ describe('handling a ChangePlan / ChangeQuantity webhook', () => {
     expect((await subscriptions.get(remote.id))?.quantity).toBe(9);
   });
 
+  it("applies a change stamped a little before the activation we recorded (our clock ahead of Microsoft's)", async () => {
+    const { marketplace, subscriptions, lifecycle, deliver } = setup();
+    const remote = marketplace.addSubscription({ planId: 'team', quantity: 5, saasSubscriptionStatus: 'Subscribed' });
+    // The landing page stored the purchase at 09:00 and recorded its activation at 10:00:00.000 on our clock;
+    // Microsoft's clock reads 40 ms earlier when the customer changes the seats right after.
+    const pending = subscriptionFromMarketplace(
+      { ...remote, saasSubscriptionStatus: 'PendingFulfillmentStart' },
+      new Date('2026-01-06T09:00:00Z'),
+    );
+    await subscriptions.put({
+      ...pending,
+      status: 'Subscribed',
+      timeline: [
+        ...(pending.timeline ?? []),
+        { from: '2026-01-06T10:00:00.000Z', status: 'Subscribed', planId: 'team', quantity: 5 },
+      ],
+    });
+    const operation = marketplace.addOperation({
+      subscriptionId: remote.id,
+      action: 'ChangeQuantity',
+      quantity: 14,
+      status: 'Succeeded',
+      timeStamp: '2026-01-06T09:59:59.960Z',
+    });
+
+    await deliver(operation);
+
+    expect((await subscriptions.get(remote.id))?.quantity).toBe(14);
+    expect(lifecycle.published.map((event) => [event.type, event.quantity])).toEqual([['QuantityChanged', 14]]);
+  });
+
   it('does not apply a change Microsoft reports Failed', async () => {
     const { marketplace, subscriptions, lifecycle, anActiveSubscription, deliver } = setup();
     const remote = await anActiveSubscription();

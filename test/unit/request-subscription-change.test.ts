@@ -110,6 +110,31 @@ describe('requestSubscriptionChange (publisher-initiated change plan, change qua
     expect(await subscriptions.getOperation(subscription.id, view.operationId)).toMatchObject({ state: 'applied' });
   });
 
+  it("applies a change whose time stamp reads before the activation we recorded (our clock ahead of Microsoft's)", async () => {
+    const activatedAt = '2026-01-20T12:00:01.600Z';
+    const { deps, subscriptions, subscription, ready } = setup({
+      planId: 'team',
+      quantity: 5,
+      timeline: [
+        { from: '2026-01-20T11:58:00.000Z', status: 'PendingFulfillmentStart', planId: 'team', quantity: 5 },
+        { from: activatedAt, status: 'Subscribed', planId: 'team', quantity: 5 },
+      ],
+    });
+    await ready;
+
+    await requestSubscriptionChange(deps, aPublisher(), {
+      subscriptionId: subscription.id,
+      request: { kind: 'quantity', quantity: 10 },
+    });
+
+    const stored = await subscriptions.read(subscription.id);
+    expect(stored?.subscription.quantity).toBe(10);
+    expect(stored?.subscription.timeline?.at(-1)).toEqual(
+      expect.objectContaining({ from: activatedAt, status: 'Subscribed', quantity: 10 }),
+    );
+    expect(stored?.subscription.timeline).toHaveLength(2);
+  });
+
   it('applies a succeeded change once: reading the operation again changes nothing and publishes nothing', async () => {
     const { deps, subscriptions, lifecycle, subscription, ready } = setup();
     await ready;

@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { periodAt } from '#shared/domain/subscription.ts';
-import { applyChange, type SubscriptionChange, withRenewedTerm } from '#shared/domain/subscription-lifecycle.ts';
+import {
+  applyChange,
+  notBeforeActivation,
+  type SubscriptionChange,
+  withRenewedTerm,
+} from '#shared/domain/subscription-lifecycle.ts';
 import { aSubscription } from '#test/builders/subscription.ts';
 
 const at = (iso: string) => new Date(iso);
@@ -155,6 +160,68 @@ describe('applying lifecycle changes to the timeline', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('placing a change Microsoft made after the activation (clock skew)', () => {
+  it('keeps a time stamp at or after the activation as it is', () => {
+    expect(notBeforeActivation(activated(), at('2026-01-06T10:00:00.000Z'))).toEqual(at('2026-01-06T10:00:00.000Z'));
+    expect(notBeforeActivation(activated(), at('2026-01-09T00:00:00.000Z'))).toEqual(at('2026-01-09T00:00:00.000Z'));
+  });
+
+  it('moves a time stamp that reads before the activation to the activation instant, so the change is not hidden', () => {
+    // Our clock 50 ms ahead of Microsoft's: the seat change made right after the activation reads as older.
+    const stamp = at('2026-01-06T09:59:59.950Z');
+    const hidden = apply(activated(), { at: stamp, quantity: 14 });
+    expect(hidden.quantity).toBe(5);
+
+    const placed = apply(activated(), { at: notBeforeActivation(activated(), stamp), quantity: 14 });
+    expect(placed.quantity).toBe(14);
+    expect(periodAt(placed, at('2026-01-06T10:00:00.000Z'))?.quantity).toBe(14);
+    expect(periodAt(placed, at('2026-01-06T09:59:59.999Z'))?.status).toBe('PendingFulfillmentStart');
+  });
+
+  it('recognises a change the activation already carries as already in force', () => {
+    const stamp = notBeforeActivation(activated(), at('2026-01-06T09:59:00.000Z'));
+    expect(applyChange(activated(), { at: stamp, quantity: 5 })).toEqual({ applied: false, reason: 'noChange' });
+  });
+
+  it('leaves a subscription not activated yet, without a timeline, or first stored active, to the time stamp', () => {
+    const pending = aSubscription({
+      status: 'PendingFulfillmentStart',
+      timeline: [{ from: '2026-01-05T09:00:00.000Z', status: 'PendingFulfillmentStart', planId: 'team' }],
+    });
+    expect(notBeforeActivation(pending, at('2026-01-01T00:00:00.000Z'))).toEqual(at('2026-01-01T00:00:00.000Z'));
+    const legacy = aSubscription({ status: 'Subscribed', timeline: undefined });
+    expect(notBeforeActivation(legacy, at('2026-01-01T00:00:00.000Z'))).toEqual(at('2026-01-01T00:00:00.000Z'));
+    // First stored from Get Subscription as already active (a webhook for a subscription we never saw): its first
+    // period is Microsoft's state when we read it, not an activation on our clock.
+    const storedActive = aSubscription({
+      status: 'Suspended',
+      timeline: [{ from: '2026-01-05T09:00:00.000Z', status: 'Suspended', planId: 'team' }],
+    });
+    expect(notBeforeActivation(storedActive, at('2026-01-05T08:59:00.000Z'))).toEqual(at('2026-01-05T08:59:00.000Z'));
+  });
+
+  it('makes the last change Microsoft reports the one in force, whatever the skew', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -60_000, max: 60_000 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.constantFrom<'quantity' | 'suspend'>('quantity', 'suspend'),
+        (skewMs, seats, kind) => {
+          const stamp = new Date(Date.parse('2026-01-06T10:00:00.000Z') + skewMs);
+          const change: SubscriptionChange =
+            kind === 'quantity'
+              ? { at: notBeforeActivation(activated(), stamp), quantity: seats }
+              : { at: notBeforeActivation(activated(), stamp), status: 'Suspended' };
+          const after = apply(activated(), change);
+          if (kind === 'quantity') expect(after.quantity).toBe(seats);
+          else expect(after.status).toBe('Suspended');
+          expect(periodAt(after, at('2026-01-06T09:59:59.999Z'))?.status).toBe('PendingFulfillmentStart');
+        },
+      ),
     );
   });
 });

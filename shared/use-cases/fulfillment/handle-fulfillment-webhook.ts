@@ -7,7 +7,12 @@
 import { CHANGE_DECISION_DEADLINE_MS, type RequestedChange } from '#shared/domain/change-rules.ts';
 import { UnauthenticatedError, ValidationError } from '#shared/domain/errors.ts';
 import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
-import { applyChange, type SubscriptionChange, withRenewedTerm } from '#shared/domain/subscription-lifecycle.ts';
+import {
+  applyChange,
+  notBeforeActivation,
+  type SubscriptionChange,
+  withRenewedTerm,
+} from '#shared/domain/subscription-lifecycle.ts';
 import { isTestSubscriptionId, TEST_WEBHOOK_ACTIONS } from '#shared/domain/test-subscriptions.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -598,7 +603,10 @@ async function applyOperation(
     ...(decision ? { decision } : {}),
     compute: ({ subscription }): ComputedChange => {
       if (!planned) return { unchanged: `Get Operation names no new value for ${operation.action}` };
-      const changed = applyChange(subscription, planned.change);
+      const changed = applyChange(subscription, {
+        ...planned.change,
+        at: notBeforeActivation(subscription, planned.change.at),
+      });
       if (!changed.applied) return { unchanged: changed.reason === 'terminal' ? TERMINAL : 'already in force' };
       return { subscription: changed.subscription, eventType: planned.eventType, at };
     },

@@ -2,7 +2,7 @@ import { type Principal, requirePublisher } from '#shared/domain/access.ts';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '#shared/domain/errors.ts';
 import { parseMarketplaceInstant } from '#shared/domain/marketplace-time.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
-import { applyChange, type SubscriptionChange } from '#shared/domain/subscription-lifecycle.ts';
+import { applyChange, notBeforeActivation, type SubscriptionChange } from '#shared/domain/subscription-lifecycle.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
 import { isTerminalOperationStatus, type Marketplace, type SaasOperation } from '../ports/marketplace.ts';
@@ -271,7 +271,7 @@ async function applySucceeded(
       operationId: operation.id,
       action: operation.action,
       compute: ({ subscription }): ComputedChange => {
-        const changed = applyChange(subscription, change);
+        const changed = applyChange(subscription, { ...change, at: notBeforeActivation(subscription, change.at) });
         if (!changed.applied) return { unchanged: changed.reason === 'terminal' ? 'Unsubscribed' : 'already in force' };
         return { subscription: changed.subscription, eventType, at };
       },
