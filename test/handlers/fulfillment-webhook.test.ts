@@ -369,6 +369,34 @@ describe('the fulfillment webhook against DynamoDB Local, fauxqs and the marketp
     }, 60_000);
   });
 
+  describe('clock skew between Microsoft and us', () => {
+    it("applies a seat change made right after the activation when Microsoft's clock is 2 s behind ours", async () => {
+      system.emulator.control.setWebhookUrl(undefined);
+      await system.emulator.control.setTime(new Date(Date.now() - 2_000));
+      try {
+        const subscriptionId = await buyAndActivate(system.emulator, landing, { planId: 'team', quantity: 5 });
+        const change = await system.emulator.control.changeQuantityFromPortal(subscriptionId, 7);
+        const delivery = lastDelivery(change.id);
+        if (!delivery) throw new Error('the emulator recorded no delivery');
+        await system.emulator.control.advance(10_000);
+        await system.lifecycleEvents();
+
+        const answer = await post(delivery.payload, `Bearer ${delivery.token}`);
+
+        expect(answer.statusCode).toBe(200);
+        expect((await system.subscriptions.get(subscriptionId))?.quantity).toBe(7);
+        const events = (await system.lifecycleEvents()).filter(
+          (received) => received.event.subscriptionId === subscriptionId,
+        );
+        expect(events.map((received) => [received.event.type, received.event.quantity])).toEqual([
+          ['QuantityChanged', 7],
+        ]);
+      } finally {
+        await system.emulator.control.setTime(new Date());
+      }
+    }, 60_000);
+  });
+
   describe('auto-activation through the emulator (issue 11 item 1)', () => {
     it('stores a purchase of an auto-activated plan as Subscribed at the purchase instant, publishes SubscriptionActivated once however often it is delivered, and never activates', async () => {
       system.emulator.control.setWebhookUrl(webhookUrl());
