@@ -6,12 +6,15 @@
  *
  * The environment is the one the CDK stack gives the function (read from the synthesized template), with every
  * resource address replaced by a placeholder and every AWS and marketplace endpoint pointed at a closed local port:
- * nothing here can reach AWS or Microsoft. The first invocation is one that needs none of them, so it times the
- * handler's own first-call work (middleware, lazy imports, validation) and not a network:
- * - HTTP functions: their first route without credentials (answered 401/400 by the function itself);
+ * nothing here can reach AWS or Microsoft. The first invocation times the handler's own first-call work (middleware,
+ * lazy imports, validation, building clients) up to its first network call, and not a network:
+ * - HTTP functions: their first route without credentials (answered 401/400 by the function itself), or, for a
+ *   function that reads AWS first (Landing's session key), the time until that read starts;
  * - queue consumers: an empty batch;
- * - scheduled functions: a scheduled event, which fails at its first AWS call (refused at once, one attempt): the time
- *   up to that call is what the first invocation adds before any I/O.
+ * - scheduled functions: a scheduled event, timed until its first AWS or Entra call starts (the first outbound
+ *   connection the runner sees). The call is then refused at once and the invocation fails; the time to the failure
+ *   is printed too, but it is not a deployed figure: it is mostly Node reading the 1 MB source map to print the
+ *   failure's stack (`--enable-source-maps`), which a first call that succeeds never does.
  *
  * `--runs <n>` (default 5): cold starts per function, the median is printed. `--why <function id>`: the 20 biggest
  * packages of that bundle (esbuild metafile), to see what makes it big.
@@ -51,7 +54,9 @@ async function benchColdStarts(): Promise<void> {
     console.log(
       `Cold start per function: ${runs} fresh Node ${process.versions.node} processes each, median (Lambda runs ${FUNCTION_RUNTIME.name})`,
     );
-    console.log('function                 bundle    map     load ms  first call ms  init total ms  first call answer');
+    console.log(
+      'function                 bundle    map     load ms  first call ms  init total ms  to failure ms  first call answer',
+    );
     for (const definition of FUNCTIONS) {
       const bundle = await bundleFunction(definition, outdir);
       const samples: RunResult[] = [];
@@ -72,6 +77,8 @@ async function benchColdStarts(): Promise<void> {
       }
       const load = median(samples.map((sample) => sample.loadMs));
       const first = median(samples.map((sample) => sample.firstCallMs));
+      const failing = samples.every((sample) => sample.toFailureMs !== undefined);
+      const toFailure = failing ? median(samples.map((sample) => sample.toFailureMs ?? Number.NaN)) : undefined;
       console.log(
         [
           definition.id.padEnd(24),
@@ -80,6 +87,7 @@ async function benchColdStarts(): Promise<void> {
           load.toFixed(0).padStart(10),
           first.toFixed(0).padStart(14),
           (load + first).toFixed(0).padStart(14),
+          (toFailure === undefined ? '-' : toFailure.toFixed(0)).padStart(14),
           ` ${samples[0]?.outcome ?? ''}`,
         ].join(' '),
       );
@@ -91,7 +99,10 @@ async function benchColdStarts(): Promise<void> {
 
 interface RunResult {
   readonly loadMs: number;
+  /** From the invocation to its first outbound connection, or to its answer when it made none. */
   readonly firstCallMs: number;
+  /** From the invocation to its failure, when it failed for want of AWS (see the module comment). */
+  readonly toFailureMs?: number;
   readonly outcome: string;
 }
 
@@ -247,11 +258,21 @@ function kebab(id: string): string {
  */
 const RUNNER = `
 import { writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 const [bundle, resultFile] = process.argv.slice(2);
+// Every outbound connection (HTTP, HTTPS through TLS) goes through net.Socket#connect: the first one after loading
+// marks where the first invocation's own work ends and its I/O begins.
+let loaded;
+let firstIo;
+const connect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function (...args) {
+  if (loaded !== undefined && firstIo === undefined) firstIo = performance.now();
+  return connect.apply(this, args);
+};
 const started = performance.now();
 const { handler } = await import(pathToFileURL(bundle).href);
-const loaded = performance.now();
+loaded = performance.now();
 const context = {
   callbackWaitsForEmptyEventLoop: true,
   functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
@@ -264,14 +285,26 @@ const context = {
   getRemainingTimeInMillis: () => 10000,
 };
 let outcome;
+let failed = false;
 try {
   const answer = await handler(JSON.parse(process.env.BENCH_EVENT), context);
-  outcome = answer && typeof answer === 'object' && 'statusCode' in answer ? 'HTTP ' + answer.statusCode : 'ok ' + JSON.stringify(answer ?? null).slice(0, 40);
+  const status = answer && typeof answer === 'object' && 'statusCode' in answer ? answer.statusCode : undefined;
+  failed = status !== undefined && status >= 500 && firstIo !== undefined;
+  outcome = status !== undefined ? 'HTTP ' + status : 'ok ' + JSON.stringify(answer ?? null).slice(0, 40);
 } catch (error) {
+  failed = true;
   outcome = 'threw ' + (error?.name ?? 'error') + ' (no AWS reachable)';
 }
 const done = performance.now();
-writeFileSync(resultFile, JSON.stringify({ loadMs: loaded - started, firstCallMs: done - loaded, outcome }));
+writeFileSync(
+  resultFile,
+  JSON.stringify({
+    loadMs: loaded - started,
+    firstCallMs: (firstIo ?? done) - loaded,
+    ...(failed ? { toFailureMs: done - loaded } : {}),
+    outcome: firstIo === undefined ? outcome : outcome + ', after its first AWS or Entra call',
+  }),
+);
 process.exit(0);
 `;
 

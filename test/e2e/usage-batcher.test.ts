@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createMeteringClient,
@@ -10,9 +11,10 @@ import {
   type RejectedUsageEvent,
 } from '#clients/typescript/src/index.ts';
 import { type LocalSystem, startLocalSystem } from '#infra/local/local-system.ts';
+import { USAGE_QUEUE } from '#infra/resources.ts';
 import { startCuttableProxy } from '#test/helpers/cuttable-proxy.ts';
 import { aPurchaseInput, eventually } from '#test/helpers/fulfillment-flow.ts';
-import { localEndpoints } from '#test/helpers/local-aws.ts';
+import { localClients, localEndpoints } from '#test/helpers/local-aws.ts';
 import { activateOnLandingPage } from '#test/helpers/local-landing.ts';
 
 /**
@@ -66,7 +68,28 @@ describe('the usage batcher against the local system', () => {
     await eventually(async () => (await read()) === expected, 60_000).catch(() => undefined);
     // Read again after a moment: a count that only grows past `expected` later would be a double count.
     await new Promise((resolve) => setTimeout(resolve, 6_000));
-    return read();
+    const counted = await read();
+    // A short count says whether the rest is late (messages in flight, back after the visibility timeout) or lost.
+    if (counted !== expected) console.error(`api-calls ${counted} of ${expected}: ${await queueState()}`);
+    return counted;
+  }
+
+  /** The usage queue's and the dead-letter queue's message counts (visible, in flight). */
+  async function queueState(): Promise<string> {
+    const sqs = localClients().sqs;
+    const queues = { usage: system.resources[USAGE_QUEUE.envVar] ?? '', deadLetters: system.deadLetterQueueUrl };
+    const states = await Promise.all(
+      Object.entries(queues).map(async ([name, url]) => {
+        const { Attributes: counts = {} } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: url,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        );
+        return `${name} ${counts.ApproximateNumberOfMessages} visible, ${counts.ApproximateNumberOfMessagesNotVisible} in flight`;
+      }),
+    );
+    return states.join('; ');
   }
 
   it('counts exactly the events an app adds one by one, across subscriptions', async () => {
