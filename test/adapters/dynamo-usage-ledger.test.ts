@@ -281,6 +281,23 @@ describe('DynamoDB usage ledger', () => {
     expect(shard).toBeLessThan(UNREPORTED_SHARDS);
   });
 
+  it('records 10 messages that 10 workers apply at once to one subscription and hour, leaving none to SQS', async () => {
+    // The aggregator's trigger runs up to 10 workers; with one busy subscription they all write its hour's entry set.
+    // A worker that lost every attempt would leave its message to SQS, counted only after the 3-minute visibility
+    // timeout: the losers back off and try again until each has had its turn.
+    const subscriptionId = aSubscriptionId();
+    const messages = Array.from({ length: 10 }, (_, index) =>
+      aUsageMessage({ slots: [aSlot({ subscriptionId, quantity: String(index + 1) })] }),
+    );
+
+    const outcomes = await Promise.allSettled(messages.map((message) => applyUsageMessage({ ledger }, message)));
+
+    expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+    expect(await ledger.readSlots(subscriptionId, 'api-calls', ...ALL_TIME)).toMatchObject([
+      { quantity: '55', eventCount: 10 },
+    ]);
+  });
+
   it('keeps an hour set for 35 days after its last write, so an event id is recognised that long', async () => {
     const subscriptionId = aSubscriptionId();
 

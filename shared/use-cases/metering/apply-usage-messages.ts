@@ -21,8 +21,17 @@ export interface ApplyUsageMessagesResult {
 
 /** Subscriptions recorded at once. */
 const SUBSCRIPTION_CONCURRENCY = 8;
-/** Attempts per subscription when another worker changed one of its hour sets between read and write. */
-const STALE_ATTEMPTS = 5;
+/**
+ * Attempts per subscription when another worker changed one of its hour sets between read and write. The aggregator's
+ * trigger runs up to 10 workers, and with one busy subscription each round of them can leave all but one stale. A
+ * worker goes stale only when another one wrote meanwhile, and each of the others writes once, so among 10 a worker
+ * loses at most 9 times: 12 attempts (each after a jittered, growing pause) let it wait out the others. One that gave
+ * up would leave its message to SQS, which counts it only after the queue's visibility timeout (3 minutes).
+ */
+const STALE_ATTEMPTS = 12;
+/** The pause before the second attempt; it doubles per attempt up to `STALE_MAX_DELAY_MS` (at most ~3 s in all). */
+const STALE_BASE_DELAY_MS = 10;
+const STALE_MAX_DELAY_MS = 400;
 
 /**
  * Applies a batch of usage queue messages to the ledger, each event exactly once (DESIGN invariant 1; the rule in
@@ -131,5 +140,8 @@ async function recordSubscription(
         `the usage of subscription ${subscriptionId} changed under ${STALE_ATTEMPTS} attempts in a row; retried later`,
       );
     }
+    // Jittered, so workers that lost together do not collide again in the same instant.
+    const ceiling = Math.min(STALE_MAX_DELAY_MS, STALE_BASE_DELAY_MS * 2 ** (attempt - 1));
+    await new Promise((resolve) => setTimeout(resolve, ceiling * (0.5 + Math.random())));
   }
 }
