@@ -24,12 +24,13 @@ const SUBSCRIPTION_CONCURRENCY = 8;
 /**
  * Attempts per subscription when another worker changed one of its hour sets between read and write. The aggregator's
  * trigger runs up to 10 workers, and with one busy subscription each round of them can leave all but one stale. A
- * worker goes stale only when another one wrote meanwhile, and each of the others writes once, so among 10 a worker
- * loses at most 9 times: 12 attempts (each after a jittered, growing pause) let it wait out the others. One that gave
- * up would leave its message to SQS, which counts it only after the queue's visibility timeout (3 minutes).
+ * worker goes stale only when another one wrote meanwhile, and each of the others writes its batch's part once, so
+ * among 10 a worker loses about 9 times at worst: 12 attempts (each after a jittered, growing pause) let it wait out
+ * the others. One that gave up would leave its message to SQS, which counts it only after the queue's visibility
+ * timeout (3 minutes).
  */
 const STALE_ATTEMPTS = 12;
-/** The pause before the second attempt; it doubles per attempt up to `STALE_MAX_DELAY_MS` (at most ~3 s in all). */
+/** The pause before the second attempt; it doubles per attempt up to `STALE_MAX_DELAY_MS` (under 4 s in all). */
 const STALE_BASE_DELAY_MS = 10;
 const STALE_MAX_DELAY_MS = 400;
 
