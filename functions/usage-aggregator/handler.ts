@@ -22,6 +22,8 @@ import { parseUsageMessage } from './schema.ts';
 
 /** Time left for the function to return its batch response after the alert evaluation, whatever happens. */
 const RESPONSE_MARGIN: TimeoutMargin = { ms: 5_000 };
+/** No pause before another attempt at a stale hour set in the last 10 s: the batch answers in time instead. */
+const STALE_RETRY_MARGIN: TimeoutMargin = { ms: 10_000 };
 
 export type AggregatorDeps = EvaluateAlertsAfterAggregationDeps & { readonly ledger: UsageLedger };
 
@@ -51,8 +53,9 @@ export function createUsageAggregator(deps: AggregatorDeps) {
     if (parsed.length > 0) {
       let result: ApplyUsageMessagesResult;
       try {
+        const pauseStaleRetriesUntil = stopBeforeTimeout(context, deps.clock.now(), STALE_RETRY_MARGIN);
         result = await applyUsageMessages(
-          deps,
+          { ledger: deps.ledger, ...(pauseStaleRetriesUntil ? { pauseStaleRetriesUntil } : {}) },
           parsed.map(({ message }) => message),
         );
       } catch (error) {

@@ -34,6 +34,15 @@ const STALE_ATTEMPTS = 12;
 const STALE_BASE_DELAY_MS = 10;
 const STALE_MAX_DELAY_MS = 400;
 
+export interface ApplyUsageMessagesDeps {
+  readonly ledger: UsageLedger;
+  /**
+   * Past this instant a subscription whose hour set went stale is not tried again after a pause: its messages fail
+   * (SQS delivers them again), so that the function answers its batch before its timeout. Absent: no limit.
+   */
+  readonly pauseStaleRetriesUntil?: Date;
+}
+
 /**
  * Applies a batch of usage queue messages to the ledger, each event exactly once (DESIGN invariant 1; the rule in
  * `shared/domain/usage/event-dedup.ts`). Merging the batch per subscription is what makes small requests cheap: one
@@ -49,7 +58,7 @@ const STALE_MAX_DELAY_MS = 400;
  * @throws InvalidUsageMessageError when a message can never be applied (checked for all before anything is written).
  */
 export async function applyUsageMessages(
-  deps: { readonly ledger: UsageLedger },
+  deps: ApplyUsageMessagesDeps,
   messages: readonly UsageMessage[],
 ): Promise<ApplyUsageMessagesResult> {
   for (const message of messages) assertApplicableMessage(message);
@@ -70,7 +79,7 @@ export async function applyUsageMessages(
     await Promise.all(
       subscriptions.slice(start, start + SUBSCRIPTION_CONCURRENCY).map(async (subscriptionId) => {
         try {
-          const recorded = await recordSubscription(deps.ledger, pending, subscriptionId);
+          const recorded = await recordSubscription(deps, pending, subscriptionId);
           duplicateEvents += recorded.duplicateEvents;
           for (const index of recorded.contributingMessages) contributing.add(pendingIndex[index] as number);
           if (recorded.grew) added.push(subscriptionId);
@@ -112,7 +121,7 @@ interface SubscriptionRecorded {
 }
 
 async function recordSubscription(
-  ledger: UsageLedger,
+  { ledger, pauseStaleRetriesUntil }: ApplyUsageMessagesDeps,
   messages: readonly UsageMessage[],
   subscriptionId: string,
 ): Promise<SubscriptionRecorded> {
@@ -136,13 +145,14 @@ async function recordSubscription(
       };
     }
     recordedEvents += eventsNow;
-    if (attempt >= STALE_ATTEMPTS) {
+    // Jittered, so workers that lost together do not collide again in the same instant.
+    const pauseMs = Math.min(STALE_MAX_DELAY_MS, STALE_BASE_DELAY_MS * 2 ** (attempt - 1)) * (0.5 + Math.random());
+    const outOfTime = pauseStaleRetriesUntil !== undefined && Date.now() + pauseMs > pauseStaleRetriesUntil.getTime();
+    if (attempt >= STALE_ATTEMPTS || outOfTime) {
       throw new Error(
-        `the usage of subscription ${subscriptionId} changed under ${STALE_ATTEMPTS} attempts in a row; retried later`,
+        `the usage of subscription ${subscriptionId} changed under ${attempt} attempts in a row; retried later`,
       );
     }
-    // Jittered, so workers that lost together do not collide again in the same instant.
-    const ceiling = Math.min(STALE_MAX_DELAY_MS, STALE_BASE_DELAY_MS * 2 ** (attempt - 1));
-    await new Promise((resolve) => setTimeout(resolve, ceiling * (0.5 + Math.random())));
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
 }
