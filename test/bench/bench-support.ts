@@ -37,7 +37,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { DEFAULT_FUNCTION_MEMORY_MB, type FunctionDefinition } from '#infra/functions.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import {
+  DYNAMODB_LOCAL_JVM_OPTIONS,
+  DYNAMODB_LOCAL_STEADY_STATE_JVM_OPTIONS,
+  type DynamoDbLocal,
+  startDynamoDbLocal,
+} from '#infra/local/dynamodb-local.ts';
 import { type LocalMessaging, startLocalMessaging } from '#infra/local/fauxqs.ts';
 import { localAwsEnv } from '#infra/local/function-env.ts';
 import { REPO_ROOT } from '#infra/local/local-system.ts';
@@ -733,6 +738,17 @@ function processCpuSeconds(pid: number | undefined): number | undefined {
 }
 
 /**
+ * DynamoDB Local's JVM options for a benchmark: both JIT compilers (`DYNAMODB_LOCAL_STEADY_STATE_JVM_OPTIONS`), or,
+ * with `BENCH_DYNAMODB_JIT=quick`, the quick compiler only, as the tests and the local mode run it (to compare).
+ */
+function benchJvmOptions(): readonly string[] {
+  const jit = process.env.BENCH_DYNAMODB_JIT ?? 'full';
+  if (jit === 'full') return DYNAMODB_LOCAL_STEADY_STATE_JVM_OPTIONS;
+  if (jit === 'quick') return DYNAMODB_LOCAL_JVM_OPTIONS;
+  throw new Error(`BENCH_DYNAMODB_JIT must be "full" (default) or "quick", got "${jit}"`);
+}
+
+/**
  * Starts DynamoDB Local (in memory) and fauxqs, provisions the CDK app's table, queues and topics, and sets the
  * environment a deployed function gets (import handlers only after this). `stop` stops both, whatever happened.
  */
@@ -743,7 +759,10 @@ export async function startStandIns(prefix = `bench${randomUUID().slice(0, 6)}`)
     await Promise.allSettled([messaging?.stop(), dynamodb?.stop()]);
   };
   try {
-    [dynamodb, messaging] = await Promise.all([startDynamoDbLocal(), startLocalMessaging()]);
+    [dynamodb, messaging] = await Promise.all([
+      startDynamoDbLocal({ jvmOptions: benchJvmOptions() }),
+      startLocalMessaging(),
+    ]);
     const endpoints = { dynamodb: dynamodb.endpoint, sqs: messaging.endpoint, sns: messaging.endpoint };
     const admin = new DynamoDBClient({
       endpoint: endpoints.dynamodb,
@@ -765,6 +784,9 @@ export async function startStandIns(prefix = `bench${randomUUID().slice(0, 6)}`)
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     });
     const pid = dynamodb.pid;
+    console.log(
+      `DynamoDB Local JVM: ${benchJvmOptions().join(' ')} (BENCH_DYNAMODB_JIT=${process.env.BENCH_DYNAMODB_JIT ?? 'full'})`,
+    );
     return { endpoints, resources, dynamoDbCpuSeconds: () => processCpuSeconds(pid), stop };
   } catch (error) {
     await stop();

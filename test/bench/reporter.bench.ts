@@ -221,6 +221,17 @@ try {
   console.log(`  run counts           ${JSON.stringify(record.counts)}`);
   const cpu = standIns.dynamoDbCpuSeconds();
   if (cpu !== undefined) console.log(`  DynamoDB Local CPU   ${fmt(cpu, 0)} s (whole process life, seeding included)`);
+  // Issue 12's targets: every slot sent and accepted once, within 5 minutes, no invocation over 60 s. A miss makes the
+  // run fail (exit code 1).
+  const misses = [
+    seconds > 300 ? `${fmt(seconds, 1)} s > 300 s` : '',
+    longest > 60_000 ? `an invocation of ${fmt(longest / 1000, 1)} s > 60 s` : '',
+    billed !== SLOTS || record.counts.sent !== SLOTS ? `${fmt(billed)} accepted, ${fmt(record.counts.sent)} sent` : '',
+  ].filter(Boolean);
+  if (misses.length > 0) process.exitCode = 1;
+  console.log(
+    `target: ${fmt(SLOTS)} slots once within 300 s, none over 60 s → ${misses.length === 0 ? 'MET' : `MISSED (${misses.join('; ')})`}`,
+  );
 } finally {
   await Promise.allSettled(stopPollers.map((stop) => stop()));
   await emulator?.stop();
