@@ -39,7 +39,7 @@ export const DYNAMODB_LOCAL_JVM_OPTIONS: readonly string[] = ['-XX:TieredStopAtL
  * How the benchmarks run DynamoDB Local's JVM (test/bench/bench-support.ts `startStandIns`): they measure minutes of
  * steady state, after a warm-up, so the optimising compiler (C2) earns back its compile time, and leaving it out would
  * measure the stand-in's quick compiler rather than our code. Measured on the reporter's 100,000 slots (BENCHMARKS.md,
- * 2026-12-07, eighth session): 300 s with C1 only, 178 s with C2, the same work in the same requests.
+ * 2026-12-07, eighth session): 267–300 s with C1 only, 178–215 s with C2, the same work in the same requests.
  */
 export const DYNAMODB_LOCAL_STEADY_STATE_JVM_OPTIONS: readonly string[] = ['-XX:+UseSerialGC'];
 
