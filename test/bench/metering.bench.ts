@@ -30,7 +30,7 @@
 // First: the logger and metrics read their settings when their module loads.
 import './quiet-env.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
@@ -210,6 +210,8 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const standIns = await startStandIns();
   let emulator: MarketplaceEmulator | undefined;
+  // The local HTTP adapter in front of the ingest handler; closed at the end, or the process would never exit.
+  let server: Server | undefined;
   try {
     const catalog = await loadCatalog(join(REPO_ROOT, 'infra/catalog/catalog.yaml'));
     // Manual clock: the subscriptions are bought and activated 8 hours ago (emulator time), before every usage hour,
@@ -288,7 +290,7 @@ async function main(): Promise<void> {
 
     // The local mode's HTTP adapter in front of the ingest handler, as a client meets it.
     let ingestPhase = 'other';
-    const server = createServer((request, response) => {
+    const ingestServer = createServer((request, response) => {
       toHttpApiEvent(request, 'POST /v1/usage')
         .then((event) =>
           inPhase(ingestPhase, () =>
@@ -303,9 +305,10 @@ async function main(): Promise<void> {
           response.end(String(error));
         });
     });
-    server.keepAliveTimeout = 60_000;
-    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-    const ingestUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/usage`;
+    server = ingestServer;
+    ingestServer.keepAliveTimeout = 60_000;
+    await new Promise<void>((listening) => ingestServer.listen(0, '127.0.0.1', listening));
+    const ingestUrl = `http://127.0.0.1:${(ingestServer.address() as AddressInfo).port}/v1/usage`;
     const trigger = USAGE_AGGREGATOR_FUNCTION.trigger as NonNullable<typeof USAGE_AGGREGATOR_FUNCTION.trigger>;
 
     /** Our pipeline on one workload: HTTP → ingest handler → fauxqs → pollers → aggregator; returns the figures. */
@@ -641,6 +644,8 @@ async function main(): Promise<void> {
     console.log(costTable(costRows, loadAwsPrices()));
     console.log(`total run time ${((performance.now() - startedAt) / 1000).toFixed(0)} s`);
   } finally {
+    server?.closeAllConnections();
+    server?.close();
     await emulator?.stop();
     await standIns.stop();
   }
