@@ -55,7 +55,7 @@ export function createUsageAggregator(deps: AggregatorDeps) {
       try {
         const pauseStaleRetriesUntil = stopBeforeTimeout(context, deps.clock.now(), STALE_RETRY_MARGIN);
         result = await applyUsageMessages(
-          { ledger: deps.ledger, ...(pauseStaleRetriesUntil ? { pauseStaleRetriesUntil } : {}) },
+          { ledger: deps.ledger, clock: deps.clock, ...(pauseStaleRetriesUntil ? { pauseStaleRetriesUntil } : {}) },
           parsed.map(({ message }) => message),
         );
       } catch (error) {

@@ -759,10 +759,8 @@ export async function startStandIns(prefix = `bench${randomUUID().slice(0, 6)}`)
     await Promise.allSettled([messaging?.stop(), dynamodb?.stop()]);
   };
   try {
-    [dynamodb, messaging] = await Promise.all([
-      startDynamoDbLocal({ jvmOptions: benchJvmOptions() }),
-      startLocalMessaging(),
-    ]);
+    const jvmOptions = benchJvmOptions();
+    [dynamodb, messaging] = await Promise.all([startDynamoDbLocal({ jvmOptions }), startLocalMessaging()]);
     const endpoints = { dynamodb: dynamodb.endpoint, sqs: messaging.endpoint, sns: messaging.endpoint };
     const admin = new DynamoDBClient({
       endpoint: endpoints.dynamodb,
@@ -785,7 +783,7 @@ export async function startStandIns(prefix = `bench${randomUUID().slice(0, 6)}`)
     });
     const pid = dynamodb.pid;
     console.log(
-      `DynamoDB Local JVM: ${benchJvmOptions().join(' ')} (BENCH_DYNAMODB_JIT=${process.env.BENCH_DYNAMODB_JIT ?? 'full'})`,
+      `DynamoDB Local JVM: ${jvmOptions.join(' ')} (BENCH_DYNAMODB_JIT=${process.env.BENCH_DYNAMODB_JIT ?? 'full'})`,
     );
     return { endpoints, resources, dynamoDbCpuSeconds: () => processCpuSeconds(pid), stop };
   } catch (error) {

@@ -1,6 +1,7 @@
 import { hoursOf, planSubscriptionAddition, subscriptionsOf } from '#shared/domain/usage/event-dedup.ts';
 import { assertApplicableMessage, type UsageMessage } from '#shared/domain/usage/usage-message.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
+import { type Clock, systemClock } from '#shared/use-cases/ports/clock.ts';
 
 /** What became of one message of a batch. */
 export type MessageOutcome =
@@ -41,6 +42,8 @@ export interface ApplyUsageMessagesDeps {
    * (SQS delivers them again), so that the function answers its batch before its timeout. Absent: no limit.
    */
   readonly pauseStaleRetriesUntil?: Date;
+  /** The clock `pauseStaleRetriesUntil` was measured with (the function's); `systemClock` when absent. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -121,7 +124,7 @@ interface SubscriptionRecorded {
 }
 
 async function recordSubscription(
-  { ledger, pauseStaleRetriesUntil }: ApplyUsageMessagesDeps,
+  { ledger, pauseStaleRetriesUntil, clock = systemClock }: ApplyUsageMessagesDeps,
   messages: readonly UsageMessage[],
   subscriptionId: string,
 ): Promise<SubscriptionRecorded> {
@@ -147,7 +150,8 @@ async function recordSubscription(
     recordedEvents += eventsNow;
     // Jittered, so workers that lost together do not collide again in the same instant.
     const pauseMs = Math.min(STALE_MAX_DELAY_MS, STALE_BASE_DELAY_MS * 2 ** (attempt - 1)) * (0.5 + Math.random());
-    const outOfTime = pauseStaleRetriesUntil !== undefined && Date.now() + pauseMs > pauseStaleRetriesUntil.getTime();
+    const outOfTime =
+      pauseStaleRetriesUntil !== undefined && clock.now().getTime() + pauseMs > pauseStaleRetriesUntil.getTime();
     if (attempt >= STALE_ATTEMPTS || outOfTime) {
       throw new Error(
         `the usage of subscription ${subscriptionId} changed under ${attempt} attempts in a row; retried later`,
