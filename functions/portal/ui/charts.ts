@@ -220,8 +220,19 @@ export function usageChart(input: ChartInput): { element: HTMLElement; draw: () 
         cursor: { show: true, drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         axes: [
-          { stroke: '#3b4350', grid: { stroke: '#e3e6ea' } },
-          { stroke: '#3b4350', grid: { stroke: '#e3e6ea' }, size: 70 },
+          {
+            stroke: '#3b4350',
+            grid: { stroke: '#e3e6ea' },
+            // Labels in the page's language and the series' zone (x values are epoch seconds).
+            values: (_plot, splits, _axis, _space, increment) =>
+              splits.map((split) => texts.axisTime(split * 1000, increment, timeZone)),
+          },
+          {
+            stroke: '#3b4350',
+            grid: { stroke: '#e3e6ea' },
+            size: 70,
+            values: (_plot, splits) => splits.map((split) => texts.numberFormat.format(split)),
+          },
         ],
         series: [
           {},

@@ -1,4 +1,5 @@
 import { format, MESSAGES, type MessageKey, type PortalLanguage } from './messages.ts';
+import { axisTimeLabel } from './time-labels.ts';
 import type { MoneyJson } from './types.ts';
 
 /**
@@ -97,6 +98,11 @@ export class Texts {
   /** A calendar month ("December 2026"), for the monthly graphs. */
   month(iso: string, timeZone: string = this.timeZone): string {
     return this.#dateFormat(`month:${timeZone}`, { year: 'numeric', month: 'long', timeZone }).format(new Date(iso));
+  }
+
+  /** A graph's time-axis label in the page's language (see `axisTimeLabel`). */
+  axisTime(epochMs: number, incrementSeconds: number, timeZone: string = this.timeZone): string {
+    return axisTimeLabel(this.locale(), epochMs, incrementSeconds, timeZone);
   }
 
   #numberFormat(key: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
