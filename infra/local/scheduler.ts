@@ -80,7 +80,14 @@ export function startSchedules(
     const now = clock.now().getTime();
     const due = entries
       .filter((entry) => entry.nextDue <= now)
-      .sort((a, b) => a.nextDue - b.nextDue || a.order - b.order);
+      // The schedule that watches the others runs after them: a clock move makes them all due at once, and watched
+      // first they would all look overdue (see `watchesSchedules`).
+      .sort(
+        (a, b) =>
+          Number(a.schedule.watchesSchedules ?? false) - Number(b.schedule.watchesSchedules ?? false) ||
+          a.nextDue - b.nextDue ||
+          a.order - b.order,
+      );
     const runs: ScheduleRun[] = [];
     for (const entry of due) {
       if (stopped) break;

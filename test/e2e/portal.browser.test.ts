@@ -25,6 +25,8 @@ const RECORD_CSP_VIOLATIONS = `
   });
 `;
 const GRANULARITIES = ['hour', 'day', 'month'] as const;
+/** A font with Japanese glyphs (.ci/run installs Noto CJK; the other names are other distributions' usual ones). */
+const CJK_FONT = /CJK|JP|Gothic|Mincho|IPA|Takao|VL /i;
 const PARTNER_ID = 'tokyo-reseller';
 
 interface SeriesJson {
@@ -48,6 +50,8 @@ describe('the customer and partner portal on the whole local system, in a real b
   let workDir: string;
   let subscriptionId: string;
   const contexts: BrowserContext[] = [];
+  /** The series answers the page itself received last, by granularity (what its graphs must plot). */
+  const seriesSeen = new Map<string, SeriesJson>();
   const api = (method: string, path: string, body?: unknown) => portal.api(method, path, body);
   const useAndWait = (events: { dimension: string; quantity: number }[]) =>
     useUsageAndWait(portal, subscriptionId, events);
@@ -59,12 +63,25 @@ describe('the customer and partner portal on the whole local system, in a real b
     browser = await launchChromium();
     // Basic: 100.00 USD a month with 100 api-calls, 50 GB and 10 reports included, then 0.50 / 0.10 / 2.00 each. (The
     // fulfillment API does not tell the purchase's currency: the portal uses the budget's, else the plan's first, USD.)
+    // The whole story happens on the 10th of next month from 01:00 UTC: usage in two hours of one day and one hour of
+    // the next, all in one month (whatever day the suite runs), and no hour ends while the page and the test read.
+    const now = system.clock.now();
+    const tenth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 10, 1));
+    expect((await api('POST', '/_local/clock', { move: tenth.toISOString() })).status).toBe(200);
     subscriptionId = await buyForPresetCustomer(portal);
+    // Month to date: 100 flat + 40 calls over × 0.50 + 15 GB over × 0.10 + 1 report over × 2.00 = 123.50 USD.
     await useAndWait([
-      { dimension: 'api-calls', quantity: 140 },
+      { dimension: 'api-calls', quantity: 60 },
       { dimension: 'gb-processed', quantity: 20 },
     ]);
-  }, 120_000);
+    expect((await api('POST', '/_local/clock', { move: '+2h' })).status).toBe(200);
+    await useAndWait([
+      { dimension: 'api-calls', quantity: 80 },
+      { dimension: 'gb-processed', quantity: 45 },
+    ]);
+    expect((await api('POST', '/_local/clock', { move: '+1d' })).status).toBe(200);
+    await useAndWait([{ dimension: 'reports', quantity: 11 }]);
+  }, 180_000);
   afterAll(async () => {
     for (const context of contexts) await context.close();
     await browser?.close();
@@ -91,6 +108,12 @@ describe('the customer and partner portal on the whole local system, in a real b
       }
     });
     page.on('pageerror', (error) => problems.push(error.message));
+    page.on('response', async (response) => {
+      const url = new URL(response.url());
+      if (url.pathname.endsWith('/usage/series') && response.ok()) {
+        seriesSeen.set(url.searchParams.get('granularity') ?? '', (await response.json()) as SeriesJson);
+      }
+    });
     page.on('response', (response) => {
       const path = new URL(response.url()).pathname;
       // A subscription without a budget answers 404 on its budget: the page then offers an empty form.
@@ -127,6 +150,23 @@ describe('the customer and partner portal on the whole local system, in a real b
       const record = window.__portalCharts[${JSON.stringify(dimensionId)}];
       return record && record.uplot.data.map((axis) => Array.from(axis));
     })()`);
+  /**
+   * The fonts Chromium actually drew an element's text with (DevTools' CSS.getPlatformFontsForNode): without a
+   * Japanese font installed, Japanese text is drawn as empty boxes from a Latin font, which no DOM check can see.
+   */
+  async function fontsDrawing(page: Page, selector: string): Promise<string[]> {
+    const session = await page.context().newCDPSession(page);
+    try {
+      await session.send('DOM.enable');
+      await session.send('CSS.enable');
+      const { root } = await session.send('DOM.getDocument');
+      const { nodeId } = await session.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+      const { fonts } = await session.send('CSS.getPlatformFontsForNode', { nodeId });
+      return fonts.filter((font) => font.glyphCount > 0).map((font) => font.familyName);
+    } finally {
+      await session.detach();
+    }
+  }
   async function seriousAxeViolations(page: Page): Promise<string[]> {
     for (const summary of await page.locator('details summary').all()) await summary.click();
     const results = await new AxeBuilder({ page }).analyze();
@@ -154,19 +194,27 @@ describe('the customer and partner portal on the whole local system, in a real b
     await Promise.all([page.waitForURL(system.apiUrl + subscriptionPath), page.keyboard.press('Enter')]);
     await ready(page, problems);
 
-    // Every graph plots exactly what the API answers a publisher's key, for each period.
+    // Every graph plots exactly what the API answers a publisher's key for the same period, for each granularity.
     const dimensionIds = await page
       .locator('article[data-dimension]')
       .evaluateAll((cards) => cards.map((card) => card.getAttribute('data-dimension') ?? ''));
     expect(dimensionIds).toEqual(['api-calls', 'gb-processed', 'reports']);
+    const nonZero = { quantity: 0, amount: 0 };
     for (const granularity of GRANULARITIES) {
-      const series = (await api('GET', `/v1/subscriptions/${subscriptionId}/usage/series?granularity=${granularity}`))
-        .body as unknown as SeriesJson;
+      const shown = seriesSeen.get(granularity);
+      expect(shown, `the page asked for the ${granularity} series`).toBeDefined();
+      const range = `from=${encodeURIComponent(shown?.from ?? '')}&to=${encodeURIComponent(shown?.to ?? '')}`;
+      const series = (
+        await api('GET', `/v1/subscriptions/${subscriptionId}/usage/series?granularity=${granularity}&${range}`)
+      ).body as unknown as SeriesJson;
+      expect(series.dimensions).toEqual(shown?.dimensions);
       for (const dimensionId of dimensionIds) {
         const card = page.locator(`article[data-dimension="${dimensionId}"]`);
         await card.locator(`button[data-granularity="${granularity}"]`).click();
         await card.locator('button[data-measure="quantity"]').click();
         const points = series.dimensions.find((d) => d.dimensionId === dimensionId)?.points ?? [];
+        nonZero.quantity += points.filter((point) => Number(point.quantity) > 0).length;
+        nonZero.amount += points.filter((point) => Number(point.amount) > 0).length;
         const chart = await plotted(page, dimensionId);
         expect(chart?.[0], `${dimensionId} ${granularity}`).toEqual(points.map((p) => Date.parse(p.start) / 1000));
         expect(chart?.[1], `${dimensionId} ${granularity}`).toEqual(points.map((p) => Number(p.quantity)));
@@ -175,9 +223,39 @@ describe('the customer and partner portal on the whole local system, in a real b
           points.map((p) => Number(p.amount)),
         );
       }
-      // The usage seeded is in the graphs: 140 api-calls in the current hour, day and month.
+      // The usage seeded is in the graphs: 140 api-calls over two hours of yesterday (the 48-hour graph reaches back
+      // to both), one day, one month; 40 of them over the allowance at 0.50.
       const apiCalls = series.dimensions.find((d) => d.dimensionId === 'api-calls')?.points ?? [];
       expect(apiCalls.reduce((sum, point) => sum + Number(point.quantity), 0)).toBe(140);
+      expect(apiCalls.reduce((sum, point) => sum + Number(point.amount), 0)).toBe(20);
+      expect(apiCalls.filter((point) => Number(point.quantity) > 0)).toHaveLength(granularity === 'hour' ? 2 : 1);
+    }
+    // No graph was checked against zeros only. Usage: api-calls and gb-processed in 2 hours of one day, reports in an
+    // hour of the next (5 hours, 3 day points, 3 month points); charges: each dimension in one hour, day and month.
+    expect(nonZero.quantity).toBe(5 + 3 + 3);
+    expect(nonZero.amount).toBe(3 + 3 + 3);
+
+    // The glance and each allowance say what the API says.
+    const usage = await api('GET', `/v1/subscriptions/${subscriptionId}/usage`);
+    expect(usage.body.monthToDate).toEqual({ amount: '123.50', currency: 'USD' });
+    expect(await page.locator('#glance').textContent()).toContain('$123.50');
+    const allowance = await api('GET', `/v1/subscriptions/${subscriptionId}/allowance`);
+    const included = allowance.body.dimensions as { dimensionId: string; included: string; used: string }[];
+    expect(included.map((d) => [d.dimensionId, d.included, d.used])).toEqual([
+      ['api-calls', '100', '140'],
+      ['gb-processed', '50', '65'],
+      ['reports', '10', '11'],
+    ]);
+    for (const { dimensionId, included: max, used } of included) {
+      // The meter is full at the included quantity; the rest is said as overage beside it.
+      const meter = page.locator(`[data-allowance="${dimensionId}"] meter`);
+      expect([await meter.getAttribute('max'), await meter.getAttribute('value')], dimensionId).toEqual([
+        max,
+        String(Math.min(Number(used), Number(max))),
+      ]);
+      expect(await page.locator(`[data-allowance="${dimensionId}"] .overage`).textContent()).toContain(
+        String(Number(used) - Number(max)),
+      );
     }
     // The tabs work by keyboard too.
     const card = page.locator('article[data-dimension="api-calls"]');
@@ -200,8 +278,8 @@ describe('the customer and partner portal on the whole local system, in a real b
       contacts: { emails: ['billing@customer.example'] },
     });
 
-    // More usage takes the month over 90% of 150 USD (100 flat + 40 × 0.50 = 120 so far; 40 more calls → 140 ≥ 135):
-    // the aggregator evaluates what it commits, and the page lists the alert.
+    // More usage takes the month over 90% of 150 USD (123.50 so far; 40 more calls at 0.50 → 143.50 ≥ 135, < 150):
+    // the aggregator evaluates what it commits, and the page lists the alert and marks it on the graphs.
     const ninety = (alerts: { threshold?: string }[]) => alerts.filter((alert) => alert.threshold === '0.9');
     const before = await api('GET', `/v1/alerts?subscriptionId=${subscriptionId}`);
     expect(ninety(before.body.alerts as { threshold?: string }[])).toEqual([]);
@@ -213,6 +291,19 @@ describe('the customer and partner portal on the whole local system, in a real b
     await goto(page, problems, subscriptionPath);
     const rows = await page.locator('[data-alerts] tbody tr').allTextContents();
     expect(rows.filter((row) => row.includes('90%'))).toHaveLength(1);
+    const [alert] = ninety(
+      (await api('GET', `/v1/alerts?subscriptionId=${subscriptionId}`)).body.alerts as {
+        threshold?: string;
+        createdAt: string;
+      }[],
+    ) as { createdAt: string }[];
+    const markers = await page.evaluate<number[]>("Array.from(window.__portalCharts['api-calls'].markers)");
+    expect(markers).toContain(Date.parse(alert?.createdAt ?? '') / 1000);
+
+    // The saved budget comes back into the form on a new load.
+    expect(await form.getByLabel(/Planned monthly amount/).inputValue()).toBe('150.00');
+    expect((await form.getByLabel(/Alert thresholds/).inputValue()).replace(/\s/g, '')).toBe('50,90,100');
+    expect(await form.getByLabel(/E-mail addresses/).inputValue()).toBe('billing@customer.example');
 
     expect(await seriousAxeViolations(page)).toEqual([]);
     expect(await violationsOf(page)).toEqual([]);
@@ -221,6 +312,9 @@ describe('the customer and partner portal on the whole local system, in a real b
     await goto(page, problems, `${subscriptionPath}?lang=ja`);
     expect(await page.getAttribute('html', 'lang')).toBe('ja');
     expect(await page.locator('main').textContent()).toContain('予算と連絡先');
+    expect(await fontsDrawing(page, '#budget-heading')).toEqual(
+      expect.arrayContaining([expect.stringMatching(CJK_FONT)]),
+    );
     expect(await seriousAxeViolations(page)).toEqual([]);
     expect(await violationsOf(page)).toEqual([]);
     expect(problems).toEqual([]);

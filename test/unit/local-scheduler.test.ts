@@ -54,6 +54,29 @@ describe('the local scheduler', () => {
     ]);
   });
 
+  it('runs the schedule that watches the others after them when a jump makes several due, so none looks overdue', async () => {
+    const clock = new FixedClock('2026-12-07T10:00:00.000Z');
+    const ran: string[] = [];
+    const timers = startSchedules(
+      [
+        schedule('Hourly', 60),
+        { ...schedule('Watcher', 10), watchesSchedules: true as const },
+        schedule('Daily', 1440),
+      ],
+      (s) => async () => ran.push(s.id),
+      () => undefined,
+      { clock, tickMs: NO_TICK },
+    );
+
+    clock.advanceMinutes(10);
+    await timers.runDue(); // alone, the watcher runs as usual
+    clock.advanceMinutes(24 * 60); // a move of a day: all three due
+    await timers.runDue();
+    await timers.stop();
+
+    expect(ran).toEqual(['Watcher', 'Hourly', 'Daily', 'Watcher']);
+  });
+
   it('keeps each schedule on its grid after a jump: the next run is the first interval point after the new time', async () => {
     const clock = new FixedClock('2026-12-07T10:00:00.000Z');
     const timers = startSchedules(

@@ -56,7 +56,7 @@ export async function renderPartnerPage(main: HTMLElement, language: Texts['lang
         : h('div', { class: 'table-scroll' }, customerTable(texts, customers.customers)),
       texts.asOf(customers.asOf),
     ),
-    approvals(texts, base, customers.customers),
+    approvals(texts, base, customers.customers, customers.asOf),
     partnerContacts(texts, base, partner),
     alertHistorySection(texts, 'partner-alerts', 'partnerAlertsHeading', alerts.alerts),
     section(
@@ -154,7 +154,8 @@ function customerTable(texts: Texts, customers: readonly PartnerCustomer[]): HTM
  * partner approves) or still has an approval running, with the approvals granted and their expiry, and for the former a
  * button that grants any change for seven days.
  */
-function approvals(texts: Texts, base: string, customers: readonly PartnerCustomer[]): HTMLElement {
+/** `asOf`: the server's time of the customers answer, from which approvals are granted (see `grantButton`). */
+function approvals(texts: Texts, base: string, customers: readonly PartnerCustomer[], asOf: string): HTMLElement {
   const listed = customers.filter(
     (customer) => customer.creditState === 'approvalRequired' || (customer.pendingApprovals ?? []).length > 0,
   );
@@ -183,7 +184,7 @@ function approvals(texts: Texts, base: string, customers: readonly PartnerCustom
     const result = h('span', { role: 'status', class: 'approval-result' });
     const action =
       customer.creditState === 'approvalRequired'
-        ? grantButton(texts, base, customer, name, result)
+        ? grantButton(texts, base, customer, name, result, asOf)
         : h('span', {}, texts.t('approvalNotNeeded'));
     return [
       h('a', { href: `/portal/subscriptions/${seg(customer.subscriptionId)}` }, name),
@@ -207,13 +208,19 @@ function approvals(texts: Texts, base: string, customers: readonly PartnerCustom
   );
 }
 
-/** Grants any plan or seat change for `APPROVAL_DAYS` (the partner narrows it through the API when it must). */
+/**
+ * Grants any plan or seat change for `APPROVAL_DAYS` (the partner narrows it through the API when it must), counted
+ * from the server's time (`serverNow`, the answer's `asOf`), not the browser's: a computer whose clock is days off
+ * (or the local mode's moved clock) would otherwise grant a shorter approval, or one already expired, which the API
+ * refuses.
+ */
 function grantButton(
   texts: Texts,
   base: string,
   customer: PartnerCustomer,
   name: string,
   result: HTMLElement,
+  serverNow: string,
 ): HTMLButtonElement {
   const button = h(
     'button',
@@ -229,7 +236,7 @@ function grantButton(
     try {
       const approval = await postJson<Approval>(`${base}/approvals`, {
         subscriptionId: customer.subscriptionId,
-        expiresAt: new Date(Date.now() + APPROVAL_DAYS * 86_400_000).toISOString(),
+        expiresAt: new Date(Date.parse(serverNow) + APPROVAL_DAYS * 86_400_000).toISOString(),
       });
       result.textContent = texts.t('approvalGranted', { time: texts.time(approval.expiresAt) });
     } catch (error) {
