@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { build } from 'esbuild';
 import type { PortalAssetManifest } from '#functions/portal/pages.ts';
 
@@ -15,7 +16,8 @@ const TARGETS = ['chrome100', 'firefox100', 'safari15', 'edge100'];
 /**
  * Builds the portal's browser assets into `outDir`: one script (`functions/portal/ui/main.ts` with uPlot bundled in,
  * no CDN) and one stylesheet (ours with uPlot's), minified, named by content hash so the asset route can cache them
- * for good, plus `manifest.json` naming them (what `portalPage` links). Returns the manifest.
+ * for good, their brotli (`.br`) and gzip (`.gz`) copies, plus `manifest.json` naming them (what `portalPage`
+ * links). Returns the manifest.
  */
 export async function writePortalAssets(outDir: string): Promise<PortalAssetManifest> {
   await mkdir(outDir, { recursive: true });
@@ -44,6 +46,21 @@ export async function writePortalAssets(outDir: string): Promise<PortalAssetMani
     script: fileOf('main.ts', '.js'),
     style: fileOf('styles.css', '.css'),
   };
+  // Compressed copies beside each asset, made once here rather than per request: the Portal function serves them to
+  // browsers that accept them (API Gateway's HTTP API does not compress), CloudFront passes them through.
+  for (const name of [manifest.script, manifest.style]) {
+    const content = await readFile(join(outDir, name));
+    await writeFile(
+      join(outDir, `${name}.br`),
+      brotliCompressSync(content, {
+        params: {
+          [zlibConstants.BROTLI_PARAM_QUALITY]: zlibConstants.BROTLI_MAX_QUALITY,
+          [zlibConstants.BROTLI_PARAM_SIZE_HINT]: content.length,
+        },
+      }),
+    );
+    await writeFile(join(outDir, `${name}.gz`), gzipSync(content, { level: zlibConstants.Z_BEST_COMPRESSION }));
+  }
   await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }

@@ -68,7 +68,7 @@ function viewOf(proxy: string): PortalView | undefined {
 export function portalRoutes(deps: PortalDependencies): PortalRoute[] {
   const page = async (event: APIGatewayProxyEventV2, proxy: string) => {
     if (proxy === 'assets' || proxy.startsWith('assets/')) {
-      return portalAsset(deps.assetsDir, proxy.slice('assets/'.length));
+      return portalAsset(deps.assetsDir, proxy.slice('assets/'.length), event.headers['accept-encoding']);
     }
     const view = viewOf(proxy);
     if (!view) return simplePage(404, 'Page not found', 'There is no portal page at this address.', '/portal');

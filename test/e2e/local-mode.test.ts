@@ -72,6 +72,10 @@ describe('npm start', () => {
     const anonymous = await fetch(`http://127.0.0.1:${port}/v1/catalog`);
     const openapi = await fetch(`http://127.0.0.1:${port}/openapi.json`);
     const reference = await fetch(`http://127.0.0.1:${port}/docs/api`);
+    // The portal URL printed at start: without a session it sends the browser to sign in through the fake Entra.
+    const portalUrl = /^\s+Portal\s+(\S+)$/m.exec(first.output())?.[1];
+    const portal = await fetch(portalUrl ?? 'the Portal line is missing', { redirect: 'manual' });
+    const signIn = await fetch(new URL(portal.headers.get('location') ?? '/', portalUrl), { redirect: 'manual' });
     // A path parameter that does not decode gets an answer (it used to leave the request hanging).
     const undecodable = await fetch(`http://127.0.0.1:${port}/v1/partners/p-1/contacts/%E0%A4%A/confirmation`, {
       method: 'POST',
@@ -89,6 +93,10 @@ describe('npm start', () => {
     expect(await openapi.json()).toMatchObject({ openapi: '3.1.0' });
     expect(reference.status).toBe(200);
     expect(reference.headers.get('content-type')).toContain('text/html');
+    expect(portalUrl).toBe(`http://127.0.0.1:${port}/portal`);
+    expect(portal.status).toBe(302);
+    expect(signIn.status).toBe(302);
+    expect(signIn.headers.get('location')).toContain('/authorize?');
     expect(processesUsing(localDir)).toContain('DynamoDBLocal.jar');
 
     expect(await pressCtrlC(first.child, first.output)).toBe('');

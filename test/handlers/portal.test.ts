@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '#shared/env-names.ts';
@@ -153,6 +154,46 @@ describe('the Portal function: sign-in with Microsoft, pages and assets', () => 
         'content-type': 'text/javascript; charset=utf-8',
         'cache-control': 'public, max-age=31536000, immutable',
       });
+    });
+
+    it.each([
+      ['gzip, deflate, br, zstd', 'br'],
+      ['gzip', 'gzip'],
+      ['br;q=0, gzip;q=0.8', 'gzip'],
+      ['*', 'br'],
+    ])(
+      'serves the script compressed to a browser that accepts %s (%s), the same bytes once decoded',
+      async (accept, encoding) => {
+        const dir = process.env[ENV.portalAssetsDir] ?? '';
+        const { script } = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { script: string };
+        const event = httpEvent('GET', `/portal/assets/${script}`, {
+          headers: { ...browserHeaders, 'accept-encoding': accept },
+        });
+        event.pathParameters = { proxy: `assets/${script}` };
+
+        const answer = (await handler(event, aLambdaContext('Portal'))) as APIGatewayProxyStructuredResultV2;
+
+        expect(answer).toMatchObject({ statusCode: 200, isBase64Encoded: true });
+        expect(answer.headers).toMatchObject({ 'content-encoding': encoding, vary: 'accept-encoding' });
+        const body = Buffer.from(answer.body ?? '', 'base64');
+        const decoded = encoding === 'br' ? brotliDecompressSync(body) : gunzipSync(body);
+        expect(decoded.equals(await readFile(join(dir, script)))).toBe(true);
+        expect(body.length).toBeLessThan(decoded.length / 2);
+      },
+    );
+
+    it('serves the script as is to a client that accepts no compression we have', async () => {
+      const dir = process.env[ENV.portalAssetsDir] ?? '';
+      const { script } = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { script: string };
+      const event = httpEvent('GET', `/portal/assets/${script}`, {
+        headers: { ...browserHeaders, 'accept-encoding': 'identity, br;q=0' },
+      });
+      event.pathParameters = { proxy: `assets/${script}` };
+
+      const answer = (await handler(event, aLambdaContext('Portal'))) as APIGatewayProxyStructuredResultV2;
+
+      expect(answer.headers?.['content-encoding']).toBeUndefined();
+      expect(answer.body).toBe(await readFile(join(dir, script), 'utf8'));
     });
 
     it('serves a binary file base64-encoded', async () => {

@@ -65,6 +65,29 @@ describe('cdk synth', () => {
       // BUNDLE_ALIASES reach CDK's own esbuild run: no bundle carries the MIME database axios' form-data brings.
       expect(code, bundle).not.toContain('application/vnd.openxmlformats-officedocument');
     }
+    // The portal's page script and stylesheet travel in the Portal function's package (the afterBundling step), and
+    // only there: without them every portal page would link assets that answer 404.
+    const withPortalAssets = files.filter((dir) =>
+      existsSync(join(result.outputDir, dir, 'portal-assets', 'manifest.json')),
+    );
+    expect(withPortalAssets).toHaveLength(1);
+    const assetsDir = join(result.outputDir, withPortalAssets[0] ?? '', 'portal-assets');
+    const manifest = JSON.parse(await readFile(join(assetsDir, 'manifest.json'), 'utf8')) as {
+      script: string;
+      style: string;
+    };
+    expect(existsSync(join(assetsDir, manifest.script)), manifest.script).toBe(true);
+    expect(existsSync(join(assetsDir, manifest.style)), manifest.style).toBe(true);
+    const template = JSON.parse(
+      await readFile(join(result.outputDir, 'MarketplaceStateless.template.json'), 'utf8'),
+    ) as { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+    const portalFunctions = Object.values(template.Resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::Function' &&
+        JSON.stringify(resource.Properties?.Environment ?? {}).includes('PORTAL_ASSETS_DIR'),
+    );
+    expect(portalFunctions).toHaveLength(1);
+    expect(JSON.stringify(portalFunctions[0]?.Properties?.Code)).toContain(withPortalAssets[0]?.replace('asset.', ''));
   });
 
   it("fails with the catalog loader's list of problems when the catalog is invalid", { timeout: 120_000 }, async () => {
