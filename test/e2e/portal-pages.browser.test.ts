@@ -12,14 +12,19 @@ import {
 } from '#test/helpers/portal-fixture-server.ts';
 import {
   ALERTS,
+  ALLOWANCE,
   BUDGET,
   PARTNER,
   PARTNER_CUSTOMERS,
   PARTNER_ID,
+  PENDING_ALLOWANCE,
+  PENDING_SUBSCRIPTION_ID,
   RESEND_TOO_SOON_MESSAGE,
   SERIES,
+  SUBSCRIPTION_FIXTURES,
   SUBSCRIPTION_ID,
   USAGE,
+  usageSeries,
 } from '#test/helpers/portal-fixtures.ts';
 
 /**
@@ -60,8 +65,17 @@ describe('the portal pages in a real browser', () => {
   });
 
   /** Opens a portal page and waits until the script has drawn it; collects console errors. */
-  async function open(path: string, locale = 'en-US'): Promise<{ page: Page; consoleErrors: string[] }> {
-    const context = await browser.newContext({ locale, acceptDownloads: true, viewport: { width: 1200, height: 900 } });
+  async function open(
+    path: string,
+    locale = 'en-US',
+    timezoneId?: string,
+  ): Promise<{ page: Page; consoleErrors: string[] }> {
+    const context = await browser.newContext({
+      locale,
+      acceptDownloads: true,
+      viewport: { width: 1200, height: 900 },
+      ...(timezoneId ? { timezoneId } : {}),
+    });
     contexts.push(context);
     // A missing element fails its step within seconds, naming it, instead of running into the test's timeout.
     context.setDefaultTimeout(10_000);
@@ -107,6 +121,8 @@ describe('the portal pages in a real browser', () => {
       expect(await page.getAttribute('html', 'lang')).toBe(lang);
       expect(await page.locator('h1').textContent()).toContain('Contoso Analytics 東京');
       for (const text of texts) expect(body).toContain(text);
+      // An unlimited included quantity (the catalog's `reports: unlimited`) is a word, never a failed number.
+      expect(body).not.toMatch(/NaN|Infinity|undefined/);
       expect(await page.locator('[data-figure="month-to-date"]').textContent()).toMatch(/27,500.*50,000.*55%/);
       expect(await page.locator('[data-figure="forecast"]').textContent()).toContain('61,000');
       // Thresholds in words: 50% reached (27,500 ≥ 25,000), 80% and 100% not.
@@ -174,7 +190,159 @@ describe('the portal pages in a real browser', () => {
     expect((await plotted(page, 'api-calls'))?.markers).toHaveLength(2);
   }, 60_000);
 
-  it('downloads as CSV exactly what each graph plots', async () => {
+  it('shows per dimension the included quantity used and remaining in the current term, with a meter', async () => {
+    for (const [lang, term, texts] of [
+      [
+        'en',
+        // The term is [2026-11-14, 2026-12-14) in UTC: its last day is 13 December.
+        '(Nov 14, 2026 – Dec 13, 2026)',
+        {
+          'api-calls': (n: (value: string) => string) =>
+            `Included in the current term (Nov 14, 2026 – Dec 13, 2026): ${n('10000')} calls; used ${n('6400')}, remaining ${n('3600')}.`,
+          'storage-gb': () => 'This dimension has no included quantity: every unit is charged.',
+          reports: (n: (value: string) => string) =>
+            `Included in the current term (Nov 14, 2026 – Dec 13, 2026): unlimited; used ${n('42')} reports.`,
+        },
+      ],
+      [
+        'ja',
+        '（2026/11/14 – 2026/12/13）',
+        {
+          'api-calls': (n: (value: string) => string) =>
+            `現在の契約期間（2026/11/14 – 2026/12/13）の無料枠: ${n('10000')} calls。使用済み ${n('6400')}、残り ${n('3600')}。`,
+          'storage-gb': () => 'このディメンションには無料枠がありません。すべての利用が課金対象です。',
+          reports: (n: (value: string) => string) =>
+            `現在の契約期間（2026/11/14 – 2026/12/13）の無料枠: 無制限。使用済み ${n('42')} reports。`,
+        },
+      ],
+    ] as const) {
+      const { page } = await open(`${SUBSCRIPTION_PATH}?lang=${lang}`);
+      const number = (value: string) => new Intl.NumberFormat(lang === 'ja' ? 'ja-JP' : 'en-US').format(Number(value));
+      for (const entry of ALLOWANCE.dimensions) {
+        const box = page.locator(`[data-allowance="${entry.dimensionId}"]`);
+        const label = `${lang} ${entry.dimensionId}`;
+        const expected = texts[entry.dimensionId as keyof typeof texts](number);
+        expect(await box.locator('p').first().textContent(), label).toBe(expected);
+        const meter = box.locator('meter');
+        if (entry.included === 'unlimited' || Number(entry.included) === 0) {
+          // Nothing to run out of (unlimited), or nothing included: a meter would have no sensible maximum.
+          expect(await meter.count(), label).toBe(0);
+        } else {
+          expect(await meter.getAttribute('max'), label).toBe(entry.included);
+          expect(await meter.getAttribute('value'), label).toBe(entry.used);
+          expect(Number(entry.used) + Number(entry.remaining), label).toBe(Number(entry.included));
+        }
+      }
+      expect((await page.locator('[data-allowance="api-calls"]').textContent()) ?? '').toContain(term);
+    }
+  }, 30_000);
+
+  it("dates the term by the marketplace's UTC days in a budget zone west of UTC, and in a browser there", async () => {
+    // The same subscription, its budget (and so its graphs) in Los Angeles: a term starting 00:00 UTC on 14 November
+    // is the afternoon of 13 November there, but the marketplace's term starts on the 14th.
+    const zone = 'America/Los_Angeles';
+    const id = 'sub-7f3a-la';
+    server.subscriptions.set(id, {
+      ...SUBSCRIPTION_FIXTURES,
+      subscription: { ...SUBSCRIPTION_FIXTURES.subscription, id },
+      usage: { ...USAGE, subscriptionId: id, timeZone: zone },
+      series: { hour: usageSeries('hour', zone), day: usageSeries('day', zone), month: usageSeries('month', zone) },
+    });
+    try {
+      const { page } = await open(`/portal/subscriptions/${id}`, 'en-US', zone);
+      expect(await page.locator('[data-allowance="api-calls"] p').first().textContent()).toContain(
+        '(Nov 14, 2026 – Dec 13, 2026)',
+      );
+    } finally {
+      server.subscriptions.delete(id);
+    }
+  }, 30_000);
+
+  it('loads the page of a purchase not activated yet (no term) and says that its term has not started', async () => {
+    for (const [lang, words] of [
+      [
+        'en',
+        {
+          'api-calls':
+            'The term has not started yet: it starts when the purchase is activated. Each term includes 1,000 calls.',
+          'storage-gb': 'This dimension has no included quantity: every unit is charged.',
+          reports:
+            'The term has not started yet: it starts when the purchase is activated. Each term includes unlimited use.',
+        },
+      ],
+      [
+        'ja',
+        {
+          'api-calls':
+            '契約期間はまだ始まっていません（購入が有効化されると始まります）。各契約期間の無料枠: 1,000 calls。',
+          'storage-gb': 'このディメンションには無料枠がありません。すべての利用が課金対象です。',
+          reports: '契約期間はまだ始まっていません（購入が有効化されると始まります）。各契約期間の無料枠: 無制限。',
+        },
+      ],
+    ] as const) {
+      // `open` fails the test unless the page is drawn ("Could not load" otherwise).
+      const { page, consoleErrors } = await open(`/portal/subscriptions/${PENDING_SUBSCRIPTION_ID}?lang=${lang}`);
+
+      expect(PENDING_ALLOWANCE.term).toBeNull();
+      for (const entry of PENDING_ALLOWANCE.dimensions) {
+        const box = page.locator(`[data-allowance="${entry.dimensionId}"]`);
+        expect(await box.locator('p').first().textContent(), `${lang} ${entry.dimensionId}`).toBe(
+          words[entry.dimensionId],
+        );
+        expect(await box.locator('meter').count()).toBe(0);
+      }
+      expect((await page.locator('main').textContent()) ?? '').not.toMatch(/NaN|Invalid Date|undefined/);
+      // No budget yet: the form starts empty.
+      expect(await page.locator('form[data-budget-form]').count()).toBe(1);
+      expect(consoleErrors.filter((error) => !error.includes('404'))).toEqual([]);
+    }
+  }, 30_000);
+
+  it("labels each graph's y axis with the measure's unit or currency, as the table's value column", async () => {
+    for (const [lang, labels] of [
+      ['en', { quantity: 'Quantity (calls)', money: 'Charge (JPY)' }],
+      ['ja', { quantity: '利用量（calls）', money: '料金（JPY）' }],
+    ] as const) {
+      const { page } = await open(`${SUBSCRIPTION_PATH}?lang=${lang}`);
+      const card = page.locator('article[data-dimension="api-calls"]');
+      // The heading names the dimension only: "(calls)" there was wrong when the graph shows charges.
+      expect(await card.locator('h3').textContent()).toBe('API calls');
+      for (const granularity of GRANULARITIES) {
+        for (const measure of MEASURES) {
+          await choose(page, 'api-calls', granularity, measure);
+          const axisLabel = await page.evaluate<string | undefined>(
+            `window.__portalCharts['api-calls'].uplot.axes[1].label`,
+          );
+          const column = await page.locator('[data-chart-table="api-calls"] thead th').nth(1).textContent();
+          expect(axisLabel, `${lang} ${granularity} ${measure}`).toBe(labels[measure]);
+          expect(axisLabel).toBe(column);
+        }
+      }
+    }
+  }, 30_000);
+
+  it("labels the graphs' time axis in the page's language and the series' zone", async () => {
+    // As uPlot calls it: (plot, splits, axis index, space, increment). 09:00 UTC is 18:00 in Tokyo; 15:00 UTC is
+    // Tokyo's midnight, labelled with the date so a 48-hour graph says which day.
+    const splits = [Date.parse('2026-12-06T09:00:00Z') / 1000, Date.parse('2026-12-06T15:00:00Z') / 1000];
+    for (const [lang, expected] of [
+      ['en', ['6 PM', '12/7']],
+      ['ja', ['18時', '12/7']],
+    ] as const) {
+      const { page } = await open(`${SUBSCRIPTION_PATH}?lang=${lang}`);
+      const labels = await page.evaluate<string[]>(`(() => {
+        const u = window.__portalCharts['api-calls'].uplot;
+        return u.axes[0].values(u, ${JSON.stringify(splits)}, 0, 50, 3 * 3600);
+      })()`);
+      // Chromium's ICU may put a narrow no-break space before "PM".
+      expect(
+        labels.map((label) => label.replace(/\s/g, ' ')),
+        lang,
+      ).toEqual(expected);
+    }
+  }, 30_000);
+
+  it('downloads as CSV exactly what each graph plots, with a BOM, the local period start and the alerts per period', async () => {
     const { page } = await open(SUBSCRIPTION_PATH);
     for (const dimension of SERIES.hour.dimensions) {
       for (const granularity of GRANULARITIES) {
@@ -184,20 +352,33 @@ describe('the portal pages in a real browser', () => {
             page.waitForEvent('download'),
             page.locator(`button[data-csv="${dimension.dimensionId}"]`).click(),
           ]);
-          const csv = await readFile(await download.path(), 'utf8');
-          const [header, ...rows] = csv.trimEnd().split('\r\n');
+          const bytes = await readFile(await download.path());
+          const [header, ...rows] = bytes.subarray(3).toString('utf8').trimEnd().split('\r\n');
           const chart = await plotted(page, dimension.dimensionId);
+          const tableAlerts = await page
+            .locator(`[data-chart-table="${dimension.dimensionId}"] tbody tr td:nth-child(3)`)
+            .allTextContents();
 
           const label = `${dimension.dimensionId} ${granularity} ${measure}`;
+          // The UTF-8 byte order mark Excel needs to read the file as UTF-8 (else Shift_JIS on Japanese Windows).
+          expect([...bytes.subarray(0, 3)], label).toEqual([0xef, 0xbb, 0xbf]);
           expect(download.suggestedFilename()).toBe(`${dimension.dimensionId}-${granularity}-${measure}.csv`);
           expect(header, label).toBe(
-            measure === 'quantity' ? 'start,dimension,quantity,unit' : 'start,dimension,amount,currency',
+            measure === 'quantity'
+              ? 'start,dimension,quantity,unit,local_start,time_zone,alerts'
+              : 'start,dimension,amount,currency,local_start,time_zone,alerts',
           );
           const cells = rows.map((row) => row.split(','));
           expect(
             cells.map((cell) => Date.parse(cell[0] ?? '') / 1000),
             label,
           ).toEqual(chart?.data[0]);
+          const points = SERIES[granularity].dimensions.find((d) => d.dimensionId === dimension.dimensionId)?.points;
+          // The exact decimal strings of the API, not numbers printed back.
+          expect(
+            cells.map((cell) => cell[2]),
+            label,
+          ).toEqual(points?.map((point) => (measure === 'quantity' ? point.quantity : point.amount)));
           expect(
             cells.map((cell) => Number(cell[2])),
             label,
@@ -205,6 +386,23 @@ describe('the portal pages in a real browser', () => {
           expect(new Set(cells.map((cell) => cell[1])), label).toEqual(new Set([dimension.dimensionId]));
           expect(new Set(cells.map((cell) => cell[3])), label).toEqual(
             new Set([measure === 'quantity' ? dimension.unitOfMeasure : 'JPY']),
+          );
+          // Each period's start in Tokyo (UTC+9 all year) as the graph shows it: hour, day or month.
+          expect(
+            cells.map((cell) => cell[4]),
+            label,
+          ).toEqual(points?.map((point) => tokyoStart(point.start, granularity)));
+          expect(new Set(cells.map((cell) => cell[5])), label).toEqual(new Set(['Asia/Tokyo']));
+          // The alerts of each period, as the table counts them (the table leaves a period without any empty).
+          expect(
+            cells.map((cell) => cell[6]),
+            label,
+          ).toEqual(tableAlerts.map((text) => text || '0'));
+          expect(
+            cells.map((cell) => cell[6]),
+            label,
+          ).toEqual(
+            points?.map((point, index) => String(alertsIn(point.start, points[index + 1]?.start, granularity))),
           );
         }
       }
@@ -251,9 +449,13 @@ describe('the portal pages in a real browser', () => {
     await form.getByLabel(/Planned monthly amount/).fill('0');
     await form.getByRole('button', { name: 'Save budget' }).click();
     const fieldError = form.locator('[data-error-for="planned"]');
-    await expect.poll(() => fieldError.textContent()).toBe('the planned monthly amount must be greater than zero');
+    await expect
+      .poll(() => fieldError.textContent())
+      .toBe('Could not save: the planned monthly amount must be greater than zero');
     expect(await form.getByLabel(/Planned monthly amount/).getAttribute('aria-invalid')).toBe('true');
-    expect(await page.locator('[data-form-status]').textContent()).toContain('Not saved');
+    expect(await page.locator('[data-form-status]').textContent()).toBe(
+      'Could not save: the planned monthly amount must be greater than zero',
+    );
     // The error is tied to its field for screen readers.
     const describedBy = (await form.getByLabel(/Planned monthly amount/).getAttribute('aria-describedby')) ?? '';
     expect(describedBy.split(' ')).toContain(await fieldError.getAttribute('id'));
@@ -270,12 +472,78 @@ describe('the portal pages in a real browser', () => {
     expect(usdPut?.body).toMatchObject({ plannedMonthlyAmount: { amount: '50000', currency: 'USD' } });
   }, 30_000);
 
+  it('scales the glance bar so the plan, every threshold, month to date and the forecast fit, each at its ratio', async () => {
+    const { page } = await open(SUBSCRIPTION_PATH);
+    const planned = Number(BUDGET.plannedMonthlyAmount.amount);
+    const thresholds = BUDGET.thresholds.map((fraction) => Number(fraction) * planned);
+    const forecast = Number(USAGE.forecast.amount);
+    const monthToDate = Number(USAGE.monthToDate.amount);
+    // 150% of 50,000 is 75,000: beyond the 61,000 forecast, so the bar spans it.
+    const scale = Math.max(planned, forecast, monthToDate, ...thresholds);
+    expect(scale).toBe(75_000);
+
+    const bar = await glanceGeometry(page);
+    expectAt(bar.width, bar.fill, monthToDate / scale, 'month to date');
+    expect(bar.ticks.map((tick) => tick.kind)).toEqual([...BUDGET.thresholds.map(() => 'threshold'), 'forecast']);
+    BUDGET.thresholds.forEach((fraction, index) => {
+      const tick = bar.ticks[index];
+      expect(tick?.fraction).toBe(fraction);
+      expectAt(bar.width, tick?.at ?? Number.NaN, (Number(fraction) * planned) / scale, `threshold ${fraction}`);
+    });
+    expectAt(bar.width, bar.ticks.at(-1)?.at ?? Number.NaN, forecast / scale, 'forecast');
+  }, 30_000);
+
+  it('shows the saved plan and thresholds in the glance right after saving, without a reload', async () => {
+    const { page } = await open(SUBSCRIPTION_PATH);
+    const form = page.locator('form[data-budget-form]');
+    const before = server.requests.length;
+    await form.getByLabel(/Planned monthly amount/).fill('80000');
+    await form.getByLabel(/Alert thresholds/).fill('50, 90');
+    await form.getByRole('button', { name: 'Save budget' }).click();
+    await expect.poll(() => page.locator('[data-form-status]').textContent()).toBe('Saved.');
+
+    expect(await page.locator('[data-figure="month-to-date"]').textContent()).toMatch(/27,500.*80,000.*34\.4%/);
+    expect(
+      await page.locator('#glance [data-threshold]').evaluateAll((items) => items.map((li) => li.dataset.threshold)),
+    ).toEqual(['0.5', '0.9']);
+    // Usage is read again: its currency and month follow the budget's.
+    expect(server.requests.slice(before).map((request) => `${request.method} ${request.path}`)).toContain(
+      `GET /v1/subscriptions/${SUBSCRIPTION_ID}/usage?months=12`,
+    );
+    // The bar now spans the new plan (80,000, above the forecast and the 90% threshold); with no 100% threshold the
+    // plan has a tick of its own.
+    const scale = 80_000;
+    const bar = await glanceGeometry(page);
+    expectAt(bar.width, bar.fill, 27_500 / scale, 'month to date');
+    expect(bar.ticks.map((tick) => tick.kind)).toEqual(['threshold', 'threshold', 'planned', 'forecast']);
+    expectAt(bar.width, bar.ticks[0]?.at ?? Number.NaN, 40_000 / scale, 'threshold 50%');
+    expectAt(bar.width, bar.ticks[1]?.at ?? Number.NaN, 72_000 / scale, 'threshold 90%');
+    expectAt(bar.width, bar.ticks[2]?.at ?? Number.NaN, 1, 'planned');
+    expectAt(bar.width, bar.ticks[3]?.at ?? Number.NaN, 61_000 / scale, 'forecast');
+  }, 30_000);
+
+  it("on the Japanese page, leads a refused save with Japanese words and gives the API's message as the detail", async () => {
+    const { page } = await open(`${SUBSCRIPTION_PATH}?lang=ja`);
+    const form = page.locator('form[data-budget-form]');
+    await form.getByLabel(/^利用予定金額（月額）/).fill('0');
+    await form.getByRole('button', { name: '予算を保存' }).click();
+
+    const fieldError = form.locator('[data-error-for="planned"]');
+    const expected = '保存できませんでした: the planned monthly amount must be greater than zero';
+    await expect.poll(() => fieldError.textContent()).toBe(expected);
+    expect(await page.locator('[data-form-status]').textContent()).toBe(expected);
+    // The API's English words are marked as English, so a screen reader on the Japanese page reads them as such.
+    expect(await fieldError.locator('[lang="en"]').textContent()).toBe(
+      'the planned monthly amount must be greater than zero',
+    );
+  }, 30_000);
+
   it('fills the budget form from the saved budget', async () => {
     const { page } = await open(SUBSCRIPTION_PATH);
     const form = page.locator('form[data-budget-form]');
 
     expect(await form.getByLabel(/Planned monthly amount/).inputValue()).toBe(BUDGET.plannedMonthlyAmount.amount);
-    expect(await form.getByLabel(/Alert thresholds/).inputValue()).toBe('50, 80, 100');
+    expect(await form.getByLabel(/Alert thresholds/).inputValue()).toBe('50, 80, 100, 150');
     expect(await form.getByLabel(/E-mail addresses/).inputValue()).toBe(BUDGET.contacts.emails.join('\n'));
     expect(await form.getByLabel(/Time zone/).inputValue()).toBe(BUDGET.timeZone);
     expect(await form.getByLabel(/Language of the alerts/).inputValue()).toBe('ja');
@@ -537,3 +805,52 @@ describe('the portal pages in a real browser', () => {
     expect((await violationsOf(page))[0]).toMatch(/^style-src/);
   }, 30_000);
 });
+
+/** A period start in Tokyo as the CSV writes it (Tokyo is UTC+9 all year): "2026-12-07 12:00", "2026-12-07", "2026-12". */
+function tokyoStart(iso: string, granularity: 'hour' | 'day' | 'month'): string {
+  const tokyo = new Date(Date.parse(iso) + 9 * 3_600_000).toISOString();
+  if (granularity === 'month') return tokyo.slice(0, 7);
+  return granularity === 'day' ? tokyo.slice(0, 10) : `${tokyo.slice(0, 10)} ${tokyo.slice(11, 16)}`;
+}
+
+/** The fixture's alerts created in [start, next start), the last period running to the series' end. */
+function alertsIn(start: string, nextStart: string | undefined, granularity: 'hour' | 'day' | 'month'): number {
+  const from = Date.parse(start);
+  const to = Date.parse(nextStart ?? SERIES[granularity].to);
+  return ALERTS.alerts.filter((alert) => {
+    const at = Date.parse(alert.createdAt);
+    return at >= from && at < to;
+  }).length;
+}
+
+interface GlanceGeometry {
+  /** The bar's inner width in CSS pixels; `fill` and each tick's `at` are pixels from its inner left edge. */
+  readonly width: number;
+  readonly fill: number;
+  readonly ticks: readonly { readonly kind: string; readonly fraction: string | null; readonly at: number }[];
+}
+
+/** Where the glance's bar draws month to date and each tick, measured in the page. */
+function glanceGeometry(page: Page): Promise<GlanceGeometry> {
+  return page.evaluate<GlanceGeometry>(`(() => {
+    const bar = document.querySelector('#glance .budget-bar');
+    const left = bar.getBoundingClientRect().left + bar.clientLeft;
+    return {
+      width: bar.clientWidth,
+      fill: bar.querySelector('.bar-fill').getBoundingClientRect().width,
+      ticks: [...bar.querySelectorAll('[data-tick]')].map((tick) => ({
+        kind: tick.dataset.tick,
+        fraction: tick.dataset.fraction ?? null,
+        at: tick.getBoundingClientRect().left - left,
+      })),
+    };
+  })()`);
+}
+
+/** A position on the bar is its figure's share of the bar's scale, to the pixel (layout rounds to sub-pixels). */
+function expectAt(width: number, pixels: number, ratio: number, what: string): void {
+  expect(
+    Math.abs(pixels - ratio * width),
+    `${what}: ${pixels}px of ${width}px, expected ${ratio * width}px`,
+  ).toBeLessThan(1);
+}

@@ -5,20 +5,18 @@ import { join } from 'node:path';
 import { choosePortalLanguage, type PortalView, portalPage } from '#functions/portal/pages.ts';
 import { type PortalAssetManifest, writePortalAssets } from '#infra/portal-assets.ts';
 import {
-  ALERTS,
-  ALLOWANCE,
-  BUDGET,
   DAY_PACKS,
   PARTNER,
   PARTNER_ALERTS,
   PARTNER_CUSTOMERS,
   PARTNER_ID,
+  PENDING_SUBSCRIPTION_FIXTURES,
+  PENDING_SUBSCRIPTION_ID,
   RESEND_TOO_SOON_MESSAGE,
-  SERIES,
-  SUBSCRIPTION,
+  SUBSCRIPTION_FIXTURES,
   SUBSCRIPTION_ID,
   SUBSCRIPTION_LIST,
-  USAGE,
+  type SubscriptionFixtures,
 } from './portal-fixtures.ts';
 
 /**
@@ -43,6 +41,8 @@ export interface PortalFixtureServer {
   readonly requests: RecordedRequest[];
   /** What `GET /v1/me` answers (change it to see the page as a partner). */
   me: Record<string, unknown>;
+  /** The subscriptions answered, by id: the main one and one not activated yet; a test may add a variant. */
+  readonly subscriptions: Map<string, SubscriptionFixtures>;
   stop(): Promise<void>;
 }
 
@@ -58,13 +58,16 @@ export async function startPortalFixtureServer(assetsDir: string): Promise<Porta
     assets,
     requests,
     me: { role: 'customer', tenantId: 'tenant-contoso', user: { name: 'Aiko Sato', email: 'aiko@contoso.example' } },
+    subscriptions: new Map([
+      [SUBSCRIPTION_ID, SUBSCRIPTION_FIXTURES],
+      [PENDING_SUBSCRIPTION_ID, PENDING_SUBSCRIPTION_FIXTURES],
+    ]),
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 
   const v1 = (method: string, path: string, query: URLSearchParams, body: unknown) => {
-    const sub = `/v1/subscriptions/${SUBSCRIPTION_ID}`;
     if (method === 'GET' && path === '/v1/me') return json(200, state.me);
     if (method === 'GET' && path === '/v1/subscriptions') {
       // Two pages, so the home page must follow `nextCursor`.
@@ -73,24 +76,29 @@ export async function startPortalFixtureServer(assetsDir: string): Promise<Porta
         ? json(200, { subscriptions: [second] })
         : json(200, { subscriptions: [first], nextCursor: 'page-2' });
     }
-    if (method === 'GET' && path === sub) return json(200, SUBSCRIPTION);
-    if (method === 'GET' && path === `${sub}/usage`) return json(200, USAGE);
-    if (method === 'GET' && path === `${sub}/budget`) {
+    const subscriptionRoute = /^\/v1\/subscriptions\/([^/]+)(\/.*)?$/.exec(path);
+    const fixtures = subscriptionRoute && state.subscriptions.get(decodeURIComponent(subscriptionRoute[1] ?? ''));
+    const rest = subscriptionRoute?.[2] ?? '';
+    if (fixtures && method === 'GET' && rest === '') return json(200, fixtures.subscription);
+    if (fixtures && method === 'GET' && rest === '/usage') return json(200, fixtures.usage);
+    if (fixtures && method === 'GET' && rest === '/budget') {
       // As the API: a partner may not read a customer's budget (requireBudgetAccess).
       if (state.me.role === 'partner') {
         return json(403, { error: { code: 'Forbidden', message: 'A partner key cannot manage budgets.' } });
       }
-      return json(200, BUDGET);
+      return fixtures.budget
+        ? json(200, fixtures.budget)
+        : json(404, { error: { code: 'NotFoundError', message: 'No budget is set for this subscription.' } });
     }
-    if (method === 'GET' && path === `${sub}/allowance`) return json(200, ALLOWANCE);
-    if (method === 'GET' && path === `${sub}/usage/series`) {
+    if (fixtures && method === 'GET' && rest === '/allowance') return json(200, fixtures.allowance);
+    if (fixtures && method === 'GET' && rest === '/usage/series') {
       const granularity = query.get('granularity');
       if (granularity !== 'hour' && granularity !== 'day' && granularity !== 'month') {
         return validation('granularity must be hour, day or month', 'query.granularity');
       }
-      return json(200, SERIES[granularity]);
+      return json(200, fixtures.series[granularity]);
     }
-    if (method === 'PUT' && path === `${sub}/budget`) {
+    if (fixtures && method === 'PUT' && rest === '/budget') {
       const budget = body as { plannedMonthlyAmount?: { amount?: string }; contacts?: { phones?: string[] } };
       // The answers the real API gives for these mistakes (settings.ts parseBudgetSettings).
       if (budget.plannedMonthlyAmount?.amount === '0') {
@@ -100,10 +108,12 @@ export async function startPortalFixtureServer(assetsDir: string): Promise<Porta
       if (badPhone >= 0) {
         return validation('phone numbers must be in E.164 form, like +819012345678', `contacts.phones.${badPhone}`);
       }
-      return json(200, { ...BUDGET, ...(body as object) });
+      return json(200, { ...fixtures.budget, subscriptionId: fixtures.subscription.id, ...(body as object) });
     }
     if (method === 'GET' && path === '/v1/alerts') {
-      if (query.get('subscriptionId') === SUBSCRIPTION_ID) return json(200, ALERTS);
+      const subscriptionId = query.get('subscriptionId');
+      const alerts = subscriptionId ? state.subscriptions.get(subscriptionId)?.alerts : undefined;
+      if (alerts) return json(200, alerts);
       if (query.get('recipient') === `partner:${PARTNER_ID}`) return json(200, PARTNER_ALERTS);
       return validation('say whose alerts', 'recipient');
     }

@@ -1,8 +1,9 @@
 /**
  * `/v1` answers for the portal's browser tests and screenshots, shaped as the portal contract
  * (/work/tools/portal-contract.md, issue 13) and `functions/api` answer them. Deterministic: a Tokyo customer on
- * 7 December 2026, two metered dimensions (one with decimals, one with an included quantity), alerts inside and
- * outside each graph's range, a partner with a customer in each credit state.
+ * 7 December 2026, three metered dimensions (one with an included quantity, one with decimals and none included, one
+ * unlimited as the shipped catalog's `reports`), alerts inside and outside each graph's range, a partner with a
+ * customer in each credit state; and a second subscription of the customer, bought but not activated yet.
  */
 
 export const FIXTURE_NOW = '2026-12-07T03:00:00Z';
@@ -17,12 +18,17 @@ const TOKYO_OFFSET = 9 * HOUR;
 const DIMENSIONS = [
   { dimensionId: 'api-calls', displayName: 'API calls', unitOfMeasure: 'calls' },
   { dimensionId: 'storage-gb', displayName: 'Storage', unitOfMeasure: 'GB' },
+  { dimensionId: 'reports', displayName: 'Scheduled reports', unitOfMeasure: 'reports' },
 ] as const;
 
 type DimensionId = (typeof DIMENSIONS)[number]['dimensionId'];
 
-/** A point's figures from its index: whole calls at ¥3, half gigabytes at ¥10 per GB (exact decimal strings). */
+/**
+ * A point's figures from its index: whole calls at ¥3, half gigabytes at ¥10 per GB, reports free (unlimited, as the
+ * catalog's); exact decimal strings.
+ */
 function figures(dimensionId: DimensionId, index: number, scale: number) {
+  if (dimensionId === 'reports') return { quantity: String((index % 3) * scale), amount: '0' };
   if (dimensionId === 'api-calls') {
     const quantity = ((index * 37) % 50) * scale;
     return { quantity: String(quantity), amount: String(quantity * 3) };
@@ -51,13 +57,13 @@ function starts(granularity: 'hour' | 'day' | 'month'): number[] {
 
 const SCALE = { hour: 1, day: 20, month: 400 } as const;
 
-export function usageSeries(granularity: 'hour' | 'day' | 'month') {
+export function usageSeries(granularity: 'hour' | 'day' | 'month', timeZone = TIME_ZONE) {
   const periodStarts = starts(granularity);
   return {
     subscriptionId: SUBSCRIPTION_ID,
     granularity,
     currency: CURRENCY,
-    timeZone: TIME_ZONE,
+    timeZone,
     asOf: FIXTURE_NOW,
     from: iso(periodStarts[0] ?? 0),
     to: FIXTURE_NOW,
@@ -136,6 +142,14 @@ export const USAGE = {
           overageQuantity: '2250.5',
           amount: money('22500'),
         },
+        {
+          dimensionId: 'reports',
+          displayName: 'Scheduled reports',
+          unitOfMeasure: 'reports',
+          quantity: '42',
+          overageQuantity: '0',
+          amount: money('0'),
+        },
       ],
     },
   ],
@@ -145,7 +159,8 @@ export const BUDGET = {
   subscriptionId: SUBSCRIPTION_ID,
   customerId: 'tenant-contoso',
   plannedMonthlyAmount: money('50000'),
-  thresholds: ['0.5', '0.8', '1'],
+  // One threshold beyond the plan (75,000, above the 61,000 forecast): the glance's bar must reach it.
+  thresholds: ['0.5', '0.8', '1', '1.5'],
   forecastAlert: true,
   spikeMinimumAmount: money('500'),
   timeZone: TIME_ZONE,
@@ -186,6 +201,15 @@ export const ALLOWANCE = {
       used: '2250.5',
       remaining: '0',
       overage: '2250.5',
+    },
+    {
+      dimensionId: 'reports',
+      displayName: 'Scheduled reports',
+      unitOfMeasure: 'reports',
+      included: 'unlimited',
+      used: '42',
+      remaining: 'unlimited',
+      overage: '0',
     },
   ],
 };
@@ -403,4 +427,75 @@ export const SUBSCRIPTION_LIST = {
       purchaserTenantId: 'tenant-contoso',
     },
   ],
+};
+
+/** Everything the subscription page reads about one subscription; `budget` undefined answers 404 (none set yet). */
+export interface SubscriptionFixtures {
+  readonly subscription: { readonly id: string } & Record<string, unknown>;
+  readonly usage: Record<string, unknown>;
+  readonly budget: Record<string, unknown> | undefined;
+  readonly allowance: Record<string, unknown>;
+  readonly alerts: { readonly alerts: readonly unknown[] };
+  readonly series: Readonly<Record<'hour' | 'day' | 'month', unknown>>;
+}
+
+export const SUBSCRIPTION_FIXTURES: SubscriptionFixtures = {
+  subscription: SUBSCRIPTION,
+  usage: USAGE,
+  budget: BUDGET,
+  allowance: ALLOWANCE,
+  alerts: ALERTS,
+  series: SERIES,
+};
+
+/**
+ * The customer's second subscription, bought and not activated yet: the allowance API answers `term: null` and
+ * nothing used (get-allowance.ts), no usage, no budget, no alerts.
+ */
+export const PENDING_SUBSCRIPTION_ID = 'sub-contoso-dev';
+
+const emptySeries = (granularity: 'hour' | 'day' | 'month') => {
+  const series = usageSeries(granularity);
+  return {
+    ...series,
+    subscriptionId: PENDING_SUBSCRIPTION_ID,
+    dimensions: series.dimensions.map((dimension) => ({ ...dimension, points: [] })),
+    flatFees: [],
+  };
+};
+
+export const PENDING_ALLOWANCE = {
+  subscriptionId: PENDING_SUBSCRIPTION_ID,
+  asOf: FIXTURE_NOW,
+  planId: 'starter',
+  term: null,
+  dimensions: [
+    { ...DIMENSIONS[0], included: '1000', used: '0', remaining: '1000', overage: '0' },
+    { ...DIMENSIONS[1], included: '0', used: '0', remaining: '0', overage: '0' },
+    { ...DIMENSIONS[2], included: 'unlimited', used: '0', remaining: 'unlimited', overage: '0' },
+  ],
+};
+
+export const PENDING_SUBSCRIPTION_FIXTURES: SubscriptionFixtures = {
+  subscription: {
+    id: PENDING_SUBSCRIPTION_ID,
+    name: 'Contoso Dev',
+    offerId: 'contoso-analytics',
+    planId: 'starter',
+    status: 'PendingFulfillmentStart',
+    quantity: 1,
+    beneficiary: { tenantId: 'tenant-contoso', emailId: 'user@contoso.example' },
+    purchaser: { tenantId: 'tenant-contoso', emailId: 'buyer@contoso.example' },
+  },
+  usage: {
+    ...USAGE,
+    subscriptionId: PENDING_SUBSCRIPTION_ID,
+    monthToDate: money('0'),
+    forecast: undefined,
+    months: [],
+  },
+  budget: undefined,
+  allowance: PENDING_ALLOWANCE,
+  alerts: { alerts: [] },
+  series: { hour: emptySeries('hour'), day: emptySeries('day'), month: emptySeries('month') },
 };

@@ -113,7 +113,8 @@ export function usageChart(input: ChartInput): { element: HTMLElement; draw: () 
   const element = h(
     'article',
     { class: 'chart-card', 'data-dimension': dimensionId },
-    h('h3', {}, `${input.displayName} (${input.unitOfMeasure})`),
+    // The unit or currency belongs to the measure shown, so it is on the y axis and in the table's column, not here.
+    h('h3', {}, input.displayName),
     allowanceView(texts, input),
     h(
       'div',
@@ -203,7 +204,15 @@ export function usageChart(input: ChartInput): { element: HTMLElement; draw: () 
         { class: 'data-table', 'data-chart-table': dimensionId },
       ),
     );
-    record.csv = toCsv(dimensionId, record.measure, input.unitOfMeasure, series.currency, rows);
+    record.csv = toCsv({
+      dimensionId,
+      measure: record.measure,
+      unit: input.unitOfMeasure,
+      currency: series.currency,
+      granularity: record.granularity,
+      timeZone,
+      rows,
+    });
     drawPlot(rows, timeZone);
   };
 
@@ -231,6 +240,11 @@ export function usageChart(input: ChartInput): { element: HTMLElement; draw: () 
             stroke: '#3b4350',
             grid: { stroke: '#e3e6ea' },
             size: 70,
+            // The same words as the table's value column: "Charge (JPY)" or "Quantity (calls)", so a money graph
+            // says its currency and a quantity graph its unit.
+            label: valueLabel(),
+            labelSize: 24,
+            labelFont: '600 13px sans-serif',
             values: (_plot, splits) => splits.map((split) => texts.numberFormat.format(split)),
           },
         ],
@@ -310,18 +324,74 @@ function summaryText(
   });
 }
 
-/** The CSV of what the graph shows: one row per plotted point, the API's exact decimals. */
-export function toCsv(
-  dimensionId: string,
-  measure: Measure,
-  unit: string,
-  currency: string,
-  rows: readonly { readonly start: string; readonly value: string }[],
-): string {
-  const header = measure === 'quantity' ? 'start,dimension,quantity,unit' : 'start,dimension,amount,currency';
-  const lastColumn = measure === 'quantity' ? unit : currency;
-  const lines = rows.map((row) => [row.start, dimensionId, row.value, lastColumn].map(csvCell).join(','));
-  return `${[header, ...lines].join('\r\n')}\r\n`;
+export interface CsvInput {
+  readonly dimensionId: string;
+  readonly measure: Measure;
+  readonly unit: string;
+  readonly currency: string;
+  readonly granularity: Granularity;
+  /** The series' zone: the graph's axis and table show period starts in it. */
+  readonly timeZone: string;
+  readonly rows: readonly { readonly start: string; readonly value: string; readonly alerts: number }[];
+}
+
+/**
+ * The CSV of what the graph shows: one row per plotted point, the API's exact decimals. The first columns are as
+ * they always were (`start` in ISO-8601 UTC, dimension, value, unit or currency), so scripts reading them by position
+ * keep working; then the period's start as the graph shows it (in the series' zone, in a form spreadsheets read as a
+ * date), that zone, and the alerts of the period, as the table counts them.
+ *
+ * It starts with a UTF-8 byte order mark: without it Excel on Japanese Windows reads the file as Shift_JIS and
+ * garbles any non-ASCII text.
+ */
+export function toCsv(input: CsvInput): string {
+  const header =
+    input.measure === 'quantity'
+      ? 'start,dimension,quantity,unit,local_start,time_zone,alerts'
+      : 'start,dimension,amount,currency,local_start,time_zone,alerts';
+  const valueUnit = input.measure === 'quantity' ? input.unit : input.currency;
+  const lines = input.rows.map((row) =>
+    [
+      row.start,
+      input.dimensionId,
+      row.value,
+      valueUnit,
+      localStart(row.start, input.granularity, input.timeZone),
+      input.timeZone,
+      String(row.alerts),
+    ]
+      .map(csvCell)
+      .join(','),
+  );
+  return `\uFEFF${[header, ...lines].join('\r\n')}\r\n`;
+}
+
+/** Formatters by zone: the CSV is rebuilt on each render of each graph, and making one is a locale data lookup. */
+const localStartFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A period's start in `timeZone` as "2026-12-07 18:00" (hours), "2026-12-07" (days) or "2026-12" (months): what the
+ * graph shows, in the form spreadsheets take for a date whatever their language.
+ */
+export function localStart(iso: string, granularity: Granularity, timeZone: string): string {
+  let formatter = localStartFormats.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZone,
+    });
+    localStartFormats.set(timeZone, formatter);
+  }
+  const parts = Object.fromEntries(formatter.formatToParts(new Date(iso)).map((part) => [part.type, part.value]));
+  const month = `${parts.year}-${parts.month}`;
+  if (granularity === 'month') return month;
+  const day = `${month}-${parts.day}`;
+  return granularity === 'day' ? day : `${day} ${parts.hour}:${parts.minute}`;
 }
 
 /** RFC 4180 quoting; a leading formula character is neutralised so a spreadsheet never runs a cell. */
@@ -369,24 +439,50 @@ function alertMarkers(markers: () => readonly number[]): uPlot.Plugin {
   };
 }
 
+/**
+ * The term's first and last day as the marketplace dates it: terms start at 00:00 UTC and are [start, end), so the
+ * last day is the UTC day before `end`. Shown as UTC dates: in the page's zone a term starting at 00:00 UTC would
+ * start a day early west of UTC (and the exclusive end would read as one more day of the term).
+ */
+function termDays(texts: Texts, term: { readonly start: string; readonly end: string }) {
+  const lastInstant = new Date(Date.parse(term.end) - 1).toISOString();
+  return { first: texts.date(term.start, 'UTC'), last: texts.date(lastInstant, 'UTC') };
+}
+
 function allowanceView(texts: Texts, input: ChartInput): HTMLElement | null {
   const allowance = input.allowance;
   const entry = allowance?.dimensions.find((d) => d.dimensionId === input.dimensionId);
   if (!allowance || !entry) return null;
   const unit = input.unitOfMeasure;
-  if (Number(entry.included) === 0) {
-    return h('div', { class: 'allowance' }, h('p', {}, texts.t('allowanceNone')), texts.asOf(allowance.asOf));
+  const box = (...children: (Node | null)[]) =>
+    h('div', { class: 'allowance', 'data-allowance': input.dimensionId }, ...children, texts.asOf(allowance.asOf));
+  const unlimited = entry.included === 'unlimited';
+  if (!unlimited && Number(entry.included) === 0) return box(h('p', {}, texts.t('allowanceNone')));
+  // Before activation the API has no term (null) and nothing is used: say what each term will include.
+  if (!allowance.term) {
+    return box(
+      h(
+        'p',
+        {},
+        unlimited
+          ? texts.t('allowanceNotStartedUnlimited')
+          : texts.t('allowanceNotStarted', { included: texts.number(entry.included), unit }),
+      ),
+    );
+  }
+  const { first, last } = termDays(texts, allowance.term);
+  // Unlimited: nothing to run out of, so no meter (it would have no maximum); the usage is still worth knowing.
+  if (unlimited) {
+    return box(h('p', {}, texts.t('allowanceUnlimited', { first, last, used: texts.number(entry.used), unit })));
   }
   const meterId = uniqueId('allowance');
-  return h(
-    'div',
-    { class: 'allowance', 'data-allowance': input.dimensionId },
+  return box(
     h(
       'p',
       { id: meterId },
       texts.t('allowance', {
-        start: texts.date(allowance.term.start),
-        end: texts.date(allowance.term.end),
+        first,
+        last,
         included: texts.number(entry.included),
         unit,
         used: texts.number(entry.used),
@@ -403,6 +499,5 @@ function allowanceView(texts: Texts, input: ChartInput): HTMLElement | null {
     Number(entry.overage) > 0
       ? h('p', { class: 'overage' }, texts.t('allowanceOverage', { overage: texts.number(entry.overage), unit }))
       : null,
-    texts.asOf(allowance.asOf),
   );
 }

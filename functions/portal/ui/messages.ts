@@ -70,6 +70,7 @@ const en = {
   glanceThresholdNotReached: 'not reached',
   glanceBarLabel: 'Month to date against the planned amount',
   glanceMarkerForecast: 'Forecast',
+  glanceMarkerPlanned: 'Planned',
 
   usageHeading: 'Usage by dimension',
   granularityLabel: 'Period',
@@ -85,7 +86,12 @@ const en = {
   chartSummary: '{count} periods from {from} to {to}. Total {total}; highest {max} at {maxAt}.',
   chartSummaryEmpty: 'No periods in this range.',
   chartMarkers: 'Alerts in this range: {count}, marked on the graph with dashed lines.',
-  allowance: 'Included in the current term ({start} – {end}): {included} {unit}; used {used}, remaining {remaining}.',
+  allowance: 'Included in the current term ({first} – {last}): {included} {unit}; used {used}, remaining {remaining}.',
+  allowanceUnlimited: 'Included in the current term ({first} – {last}): unlimited; used {used} {unit}.',
+  allowanceNotStarted:
+    'The term has not started yet: it starts when the purchase is activated. Each term includes {included} {unit}.',
+  allowanceNotStartedUnlimited:
+    'The term has not started yet: it starts when the purchase is activated. Each term includes unlimited use.',
   allowanceOverage: 'Used beyond the included quantity: {overage} {unit} (charged).',
   allowanceNone: 'This dimension has no included quantity: every unit is charged.',
   allowanceMeter: 'Included quantity used',
@@ -135,7 +141,7 @@ const en = {
   budgetSave: 'Save budget',
   budgetSaving: 'Saving…',
   budgetSaved: 'Saved.',
-  budgetFailed: 'Not saved: {message}',
+  budgetFailedLead: 'Could not save:',
   budgetBadThresholds: 'Enter percentages between 1 and 1000, separated by commas.',
 
   partnerTitle: 'Partner {name}',
@@ -246,6 +252,7 @@ const ja: Messages = {
   glanceThresholdNotReached: '未到達',
   glanceBarLabel: '利用予定金額に対する当月累計',
   glanceMarkerForecast: '予測',
+  glanceMarkerPlanned: '予定額',
 
   usageHeading: 'ディメンション別の利用量',
   granularityLabel: '期間',
@@ -261,7 +268,12 @@ const ja: Messages = {
   chartSummary: '{from} から {to} までの {count} 期間。合計 {total}、最大 {max}（{maxAt}）。',
   chartSummaryEmpty: 'この範囲に期間はありません。',
   chartMarkers: 'この範囲のアラート: {count} 件（グラフ上の破線）。',
-  allowance: '現在の契約期間（{start} – {end}）の無料枠: {included} {unit}。使用済み {used}、残り {remaining}。',
+  allowance: '現在の契約期間（{first} – {last}）の無料枠: {included} {unit}。使用済み {used}、残り {remaining}。',
+  allowanceUnlimited: '現在の契約期間（{first} – {last}）の無料枠: 無制限。使用済み {used} {unit}。',
+  allowanceNotStarted:
+    '契約期間はまだ始まっていません（購入が有効化されると始まります）。各契約期間の無料枠: {included} {unit}。',
+  allowanceNotStartedUnlimited:
+    '契約期間はまだ始まっていません（購入が有効化されると始まります）。各契約期間の無料枠: 無制限。',
   allowanceOverage: '無料枠を超えた利用: {overage} {unit}（課金対象）。',
   allowanceNone: 'このディメンションには無料枠がありません。すべての利用が課金対象です。',
   allowanceMeter: '無料枠の使用量',
@@ -311,7 +323,7 @@ const ja: Messages = {
   budgetSave: '予算を保存',
   budgetSaving: '保存中…',
   budgetSaved: '保存しました。',
-  budgetFailed: '保存できませんでした: {message}',
+  budgetFailedLead: '保存できませんでした:',
   budgetBadThresholds: '1 から 1000 までの % をカンマ区切りで入力してください。',
 
   partnerTitle: 'パートナー {name}',

@@ -21,9 +21,10 @@ import type {
  */
 export async function renderSubscriptionPage(main: HTMLElement, language: Texts['language'], id: string) {
   const base = `/v1/subscriptions/${seg(id)}`;
-  const [subscription, usage, budgetAnswer, allowance, alerts, ...series] = await Promise.all([
+  const usagePath = `${base}/usage?months=12`;
+  const [subscription, usageAnswer, budgetAnswer, allowance, alerts, ...series] = await Promise.all([
     getJson<SubscriptionSummary>(base),
-    getJson<Usage>(`${base}/usage?months=12`),
+    getJson<Usage>(usagePath),
     // No budget yet is a 404: the page then offers the form empty. A partner may not read or set a customer's
     // budget (403): its drill-down shows the rest of the page without the form.
     getJson<Budget>(`${base}/budget`).catch((error: unknown) => {
@@ -35,6 +36,7 @@ export async function renderSubscriptionPage(main: HTMLElement, language: Texts[
     getJson<AlertHistory>(`/v1/alerts?subscriptionId=${seg(id)}&limit=100`),
     ...GRANULARITIES.map((granularity) => getJson<UsageSeries>(`${base}/usage/series?granularity=${granularity}`)),
   ]);
+  let usage = usageAnswer;
   const budget = budgetAnswer === 'forbidden' ? undefined : budgetAnswer;
   const texts = new Texts(language, usage.timeZone);
   const seriesBy = Object.fromEntries(GRANULARITIES.map((g, index) => [g, series[index]])) as Record<
@@ -66,7 +68,23 @@ export async function renderSubscriptionPage(main: HTMLElement, language: Texts[
     breakdown(texts, usage),
     alertHistorySection(texts, 'alerts', 'alertsHeading', alerts.alerts),
   );
-  if (budgetAnswer !== 'forbidden') main.append(budgetForm(texts, base, usage, budget));
+  /**
+   * After a save the glance shows the new plan and thresholds at once. The usage answer is read again: its currency
+   * and month boundaries follow the budget's currency and time zone (`usageCurrency`, `alertTimeZone` in the API),
+   * which the save may have changed. If that read fails, the figures already shown serve when the currency is the
+   * same; otherwise the glance stays as it was rather than set amounts in two currencies against each other.
+   */
+  const showSavedBudget = async (saved: Budget): Promise<void> => {
+    const fresh = await getJson<Usage>(usagePath).catch(() => undefined);
+    if (fresh) {
+      usage = fresh;
+      main.querySelector('#breakdown')?.replaceWith(breakdown(texts, usage));
+    } else if (saved.plannedMonthlyAmount.currency !== usage.currency) {
+      return;
+    }
+    main.querySelector('#glance')?.replaceWith(glance(texts, usage, saved));
+  };
+  if (budgetAnswer !== 'forbidden') main.append(budgetForm(texts, base, usage, budget, showSavedBudget));
   for (const chart of charts) chart.draw();
 }
 
@@ -108,38 +126,55 @@ function glance(texts: Texts, usage: Usage, budget: Budget | undefined): HTMLEle
 }
 
 /**
- * Month to date as a filled bar against the planned amount, the thresholds as ticks and the forecast as a dashed
- * tick; the list under it says the same in words (reached / not reached), so the bar is never the only carrier.
+ * Month to date as a filled bar against the planned amount, the thresholds as ticks, the forecast as a dashed tick
+ * and the planned amount as a tick of its own when no threshold is at 100%. The bar spans the largest of these
+ * figures, so each sits at its own place: a 150% threshold or a forecast beyond the plan is never pinned at the end.
+ * The list under it says the same in words (reached / not reached), so the bar is never the only carrier.
  */
 function budgetBar(texts: Texts, usage: Usage, planned: MoneyJson, thresholds: readonly string[]): HTMLElement {
   const plannedValue = Number(planned.amount);
-  const forecast = usage.forecast ? Number(usage.forecast.amount) : 0;
+  const forecast = usage.forecast ? Number(usage.forecast.amount) : undefined;
   const monthToDate = Number(usage.monthToDate.amount);
-  const scale = Math.max(plannedValue, forecast, monthToDate) * 1.05 || 1;
-  const at = (value: number) => `${Math.min(100, (value / scale) * 100).toFixed(2)}%`;
+  const thresholdAmounts = thresholds.map((fraction) => Number(fraction) * plannedValue);
+  const scale = Math.max(plannedValue, monthToDate, forecast ?? 0, ...thresholdAmounts) || 1;
+  const at = (value: number) => `${((Math.max(0, value) / scale) * 100).toFixed(3)}%`;
   const fill = h('div', { class: 'bar-fill' });
   fill.style.width = at(monthToDate);
-  const ticks = thresholds.map((fraction) => {
-    const tick = h('div', { class: 'bar-tick' }, h('span', {}, texts.percent(Number(fraction))));
-    tick.style.left = at(Number(fraction) * plannedValue);
+  const ticks = thresholds.map((fraction, index) => {
+    const tick = h(
+      'div',
+      { class: 'bar-tick', 'data-tick': 'threshold', 'data-fraction': fraction },
+      h('span', {}, texts.percent(Number(fraction))),
+    );
+    tick.style.left = at(thresholdAmounts[index] ?? 0);
     return tick;
   });
-  const forecastTick = usage.forecast
-    ? h('div', { class: 'bar-tick forecast' }, h('span', {}, texts.t('glanceMarkerForecast')))
-    : null;
-  if (forecastTick) forecastTick.style.left = at(forecast);
+  const plannedTick = thresholds.some((fraction) => Number(fraction) === 1)
+    ? null
+    : h('div', { class: 'bar-tick planned', 'data-tick': 'planned' }, h('span', {}, texts.t('glanceMarkerPlanned')));
+  if (plannedTick) plannedTick.style.left = at(plannedValue);
+  const forecastTick =
+    forecast === undefined
+      ? null
+      : h(
+          'div',
+          { class: 'bar-tick forecast', 'data-tick': 'forecast' },
+          h('span', {}, texts.t('glanceMarkerForecast')),
+        );
+  if (forecastTick && forecast !== undefined) forecastTick.style.left = at(forecast);
   const bar = h(
     'div',
     { class: 'budget-bar', role: 'img', 'aria-label': texts.t('glanceBarLabel') },
     fill,
     ...ticks,
+    plannedTick,
     forecastTick,
   );
   const list = h(
     'ul',
     { class: 'thresholds' },
-    ...thresholds.map((fraction) => {
-      const amount = Number(fraction) * plannedValue;
+    ...thresholds.map((fraction, index) => {
+      const amount = thresholdAmounts[index] ?? 0;
       const reached = monthToDate >= amount;
       return h(
         'li',
@@ -209,7 +244,14 @@ function fieldOf(apiField: string | undefined): string | undefined {
   return undefined;
 }
 
-function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | undefined): HTMLElement {
+function budgetForm(
+  texts: Texts,
+  base: string,
+  usage: Usage,
+  budget: Budget | undefined,
+  /** Shows the saved budget elsewhere on the page; never throws. */
+  onSaved: (saved: Budget) => Promise<void>,
+): HTMLElement {
   const initialCurrency = budget?.plannedMonthlyAmount.currency ?? usage.currency;
   // The saved budget's currency stays listed even if the plans are no longer all priced in it, so the form shows it.
   const currencies = [...new Set([...usage.currencies, initialCurrency])];
@@ -359,7 +401,7 @@ function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | u
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    for (const error of errors.values()) error.textContent = '';
+    for (const error of errors.values()) error.replaceChildren();
     for (const control of controls.values()) control.removeAttribute('aria-invalid');
     const thresholds = parseThresholds(inputValue('thresholds'));
     if (!thresholds) {
@@ -382,26 +424,40 @@ function budgetForm(texts: Texts, base: string, usage: Usage, budget: Budget | u
     try {
       const saved = await putJson<Budget>(`${base}/budget`, body);
       showContactStates(saved.contactStates);
+      await onSaved(saved);
       status.textContent = texts.t('budgetSaved');
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
       const name = error instanceof ApiError ? fieldOf(error.field) : undefined;
-      if (name) showError(name, message);
-      status.textContent = texts.t('budgetFailed', { message });
+      if (name) showError(name, refusal(texts, error));
+      status.replaceChildren(...refusal(texts, error));
     } finally {
       save.disabled = false;
     }
   });
 
-  function showError(name: string, message: string): void {
+  function showError(name: string, message: string | readonly Node[]): void {
     const error = errors.get(name);
     const control = controls.get(name);
-    if (error) error.textContent = message;
+    if (typeof message === 'string') error?.replaceChildren(message);
+    else error?.replaceChildren(...message);
     control?.setAttribute('aria-invalid', 'true');
     control?.focus();
   }
 
   return section('budget', texts.t('budgetHeading'), form);
+}
+
+/**
+ * Why a save failed: a lead in the page's language, then the API's message as the detail. The API answers in English
+ * whatever the page's language, so its words are marked `lang="en"` (a screen reader reads them as English).
+ */
+function refusal(texts: Texts, error: unknown): Node[] {
+  const message = error instanceof Error ? error.message : String(error);
+  return [
+    h('span', { class: 'lead' }, texts.t('budgetFailedLead')),
+    document.createTextNode(' '),
+    h('span', { class: 'detail', ...(error instanceof ApiError ? { lang: 'en' } : {}) }, message),
+  ];
 }
 
 /** "50, 80, 100" (percent) → ["0.5", "0.8", "1"] (the API's fractions); undefined when not all are numbers in range. */

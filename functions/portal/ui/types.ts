@@ -93,14 +93,21 @@ export interface UsageSeries {
 export interface Allowance {
   readonly subscriptionId: string;
   readonly asOf: string;
-  readonly planId: string;
-  readonly term: { readonly start: string; readonly end: string };
+  /** The plan whose included quantities apply; null when it is not in the catalog. */
+  readonly planId: string | null;
+  /**
+   * The current term, [start, end): `end` is the first instant of the next term. Terms start at 00:00 UTC (the
+   * marketplace's term dates are UTC days). Null before the purchase is activated: no term has started.
+   */
+  readonly term: { readonly start: string; readonly end: string } | null;
   readonly dimensions: readonly {
     readonly dimensionId: string;
     readonly displayName: string;
     readonly unitOfMeasure: string;
+    /** A decimal string, or `unlimited` (never charged, never metered). */
     readonly included: string;
     readonly used: string;
+    /** A decimal string, or `unlimited`. */
     readonly remaining: string;
     readonly overage: string;
   }[];
