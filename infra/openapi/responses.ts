@@ -91,6 +91,10 @@ export const principal = answerOf<Principal>()(
         keyId: z.string(),
         tenantId: z.string().optional(),
         subscriptionIds: z.array(z.string()),
+        personalObjectId: z.string().optional().meta({
+          description:
+            'A signed-in personal Microsoft account: sees the subscriptions it is the beneficiary or purchaser of',
+        }),
         user: principalUser,
       }),
     ])
@@ -107,7 +111,14 @@ export const signedInCaller = answerOf<ReturnType<typeof signedInMe>>()(
     .object({
       role,
       partnerId: z.string().optional().meta({ description: 'With role `partner`' }),
-      tenantId: z.string().optional().meta({ description: 'With role `customer`: the tenant it sees' }),
+      tenantId: z
+        .string()
+        .optional()
+        .meta({
+          description:
+            'With role `customer`: the tenant it sees (absent for a personal Microsoft account, which sees only the ' +
+            'subscriptions it bought or uses)',
+        }),
       user: signedInUser,
     })
     .meta({ id: 'SignedInCaller', description: "The signed-in user of the portal's session: role, scope and who" }),

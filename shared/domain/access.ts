@@ -1,4 +1,5 @@
 import type { Catalog, Offer, Plan } from '#shared/domain/catalog.ts';
+import { isConsumerTenant, normalizeEntraId, sameEntraId } from '#shared/domain/entra-ids.ts';
 import { ForbiddenError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 
@@ -16,7 +17,9 @@ export interface PrincipalUser {
  * - publisher: the SaaS publisher's own back end and operators; may do everything.
  * - partner: a reseller partner; sees only the subscriptions of customers linked to it.
  * - customer: one customer; sees only its own subscriptions (by id, or all of its Entra tenant's: those it is the
- *   beneficiary of, and, for a signed-in user, also those it purchased).
+ *   beneficiary of, and, for a signed-in user, also those it purchased). A signed-in personal Microsoft account has
+ *   no tenant scope (its tenant is shared by every personal account): `personalObjectId` names the user, and it sees
+ *   the subscriptions it is itself the beneficiary or purchaser of.
  */
 export type Principal =
   | { readonly role: 'publisher'; readonly keyId: string; readonly user?: PrincipalUser }
@@ -26,6 +29,11 @@ export type Principal =
       readonly keyId: string;
       readonly tenantId?: string;
       readonly subscriptionIds: readonly string[];
+      /**
+       * A personal Microsoft account's object id (lower case): the subscriptions whose beneficiary or purchaser is
+       * this user of the consumer tenant. Set only for signed-in personal accounts, and then `tenantId` is absent.
+       */
+      readonly personalObjectId?: string;
       readonly user?: PrincipalUser;
     };
 
@@ -44,8 +52,10 @@ export interface SignedInIdentity extends PrincipalUser {
 
 /**
  * The principal of a signed-in user: a publisher administrator (the configured tenant, and there a listed user or a
- * member of the configured group), else the reseller partner registered with the user's tenant, else a customer of
- * the user's tenant. No admin tenant configured means nobody administers by sign-in (API keys still do).
+ * member of the configured group), else, for a personal Microsoft account, a customer of its own purchases only,
+ * else the reseller partner registered with the user's tenant, else a customer of the user's tenant. No admin tenant
+ * configured means nobody administers by sign-in (API keys still do). Tenant and object ids are lower-cased here,
+ * where they come in from the id token (`entra-ids.ts`).
  * @param partnerId the partner whose `tenantId` is the user's tenant, if any.
  */
 export function principalOfUser(
@@ -53,20 +63,27 @@ export function principalOfUser(
   admins: PublisherAdmins,
   partnerId: string | undefined,
 ): Principal {
+  const tenantId = normalizeEntraId(identity.tenantId);
+  const objectId = normalizeEntraId(identity.objectId);
   const user: PrincipalUser = {
-    tenantId: identity.tenantId,
-    objectId: identity.objectId,
+    tenantId,
+    objectId,
     ...(identity.name ? { name: identity.name } : {}),
     ...(identity.email ? { email: identity.email } : {}),
   };
-  const keyId = `user:${identity.objectId}`;
+  const keyId = `user:${objectId}`;
   if (isPublisherAdmin(identity, admins)) return { role: 'publisher', keyId, user };
+  // Every personal account signs in from the same consumer tenant: scoped by tenant, each would see every other's
+  // purchases. It is never a partner either (a tenant registered on a partner would make them all that partner).
+  if (isConsumerTenant(tenantId)) {
+    return { role: 'customer', keyId, subscriptionIds: [], personalObjectId: objectId, user };
+  }
   if (partnerId !== undefined) return { role: 'partner', keyId, partnerId, user };
-  return { role: 'customer', keyId, tenantId: identity.tenantId, subscriptionIds: [], user };
+  return { role: 'customer', keyId, tenantId, subscriptionIds: [], user };
 }
 
 function isPublisherAdmin(identity: SignedInIdentity, admins: PublisherAdmins): boolean {
-  if (!admins.tenantId || identity.tenantId.toLowerCase() !== admins.tenantId) return false;
+  if (!admins.tenantId || !sameEntraId(identity.tenantId, admins.tenantId)) return false;
   const names = [identity.objectId.toLowerCase(), ...(identity.email ? [identity.email.toLowerCase()] : [])];
   if (names.some((name) => admins.users.includes(name))) return true;
   return (
@@ -93,14 +110,24 @@ export function canAccessSubscription(principal: Principal, subscription: Subscr
     case 'customer':
       return (
         principal.subscriptionIds.includes(subscription.id) ||
-        (principal.tenantId !== undefined && principal.tenantId === subscription.beneficiary.tenantId) ||
+        (principal.personalObjectId !== undefined && isPersonalPurchaseOf(principal.personalObjectId, subscription)) ||
+        sameEntraId(principal.tenantId, subscription.beneficiary.tenantId) ||
         // A signed-in user of the purchasing tenant sees what it bought for another tenant (issue 13 "who sees
         // what"); customer keys keep their beneficiary-only scope.
-        (principal.user !== undefined &&
-          principal.tenantId !== undefined &&
-          principal.tenantId === subscription.purchaser.tenantId)
+        (principal.user !== undefined && sameEntraId(principal.tenantId, subscription.purchaser.tenantId))
       );
   }
+}
+
+/**
+ * Whether this personal Microsoft account is the subscription's beneficiary or purchaser: that party is in the
+ * consumer tenant and has the user's object id (the marketplace's `beneficiary`/`purchaser` `objectId`,
+ * marketplace-api.md §1.3, which the id token's `oid` names).
+ */
+export function isPersonalPurchaseOf(objectId: string, subscription: Subscription): boolean {
+  return [subscription.beneficiary, subscription.purchaser].some(
+    (party) => isConsumerTenant(party.tenantId) && sameEntraId(party.objectId, objectId),
+  );
 }
 
 /** @throws ForbiddenError when the caller may not touch this subscription. */
@@ -157,7 +184,7 @@ function offerVisibleTo(principal: Exclude<Principal, { role: 'publisher' }>, of
       customerPrices: customerPrices?.filter(
         (price) =>
           (price.subscriptionId !== undefined && principal.subscriptionIds.includes(price.subscriptionId)) ||
-          (price.tenantId !== undefined && price.tenantId === principal.tenantId),
+          sameEntraId(price.tenantId, principal.tenantId),
       ),
     });
   }
@@ -168,7 +195,7 @@ function isInAudience(principal: Extract<Principal, { role: 'customer' }>, plan:
   const audience = plan.audience;
   if (!audience) return false;
   return (
-    (principal.tenantId !== undefined && audience.tenantIds.includes(principal.tenantId)) ||
+    audience.tenantIds.some((tenantId) => sameEntraId(tenantId, principal.tenantId)) ||
     principal.subscriptionIds.some((id) => audience.subscriptionIds.includes(id))
   );
 }

@@ -52,8 +52,9 @@ export interface SessionKeys {
 }
 
 /**
- * Derives the cookie keys from the session secret (any string of at least 32 characters: the CDK app generates 64
- * random ones in Secrets Manager, the local mode a random one at start).
+ * Derives the cookie keys from the session secret (any string of at least 32 characters: in AWS 64 random ones in the
+ * table's `SESSION_KEY` item, made by the first function that needs it; locally a random one at each start;
+ * docs/portal.md "Sessions").
  * @throws Error when the secret is too short to give 256-bit keys their strength.
  */
 export function sessionKeys(secret: string): SessionKeys {

@@ -67,6 +67,21 @@ describe('DynamoDB alert settings stores', () => {
     await partners.putPartner(aPartnerRecord({ id: `partner-${randomUUID()}`, tenantId }));
   });
 
+  it('finds a partner by its tenant id however either side spells it, and keeps that tenant to one partner', async () => {
+    // Registered in upper case, as a publisher may type it; id tokens and Microsoft send lower case.
+    const tenantId = randomUUID().toUpperCase();
+    const partner = aPartnerRecord({ id: `partner-${randomUUID()}`, tenantId });
+    await partners.putPartner(partner);
+
+    expect((await partners.findPartnerByTenant(tenantId.toLowerCase()))?.id).toBe(partner.id);
+    await expect(
+      partners.putPartner(aPartnerRecord({ id: `partner-${randomUUID()}`, tenantId: tenantId.toLowerCase() })),
+    ).rejects.toThrow(ConflictError);
+    // The same tenant re-spelled is not a move: the claim stays (and is not deleted with the old spelling).
+    await partners.putPartner({ ...partner, tenantId: tenantId.toLowerCase() });
+    expect((await partners.findPartnerByTenant(tenantId))?.id).toBe(partner.id);
+  });
+
   it('links subscriptions to a partner with credit levels and lists the partner’s links', async () => {
     const partnerId = `partner-${randomUUID()}`;
     const a = aCreditLink({ partnerId, customerId: 'customer-a', subscriptionId: `sub-${randomUUID()}` });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
+import { CONSUMER_TENANT_ID } from '#shared/domain/entra-ids.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 import type { SubscriptionFilter } from '#shared/use-cases/portal-data/ports/directories.ts';
 import { aSubscription } from '#test/builders/subscription.ts';
@@ -18,6 +19,18 @@ describe('DynamoDB subscription directory (the paged, filtered list)', () => {
       purchaser: { tenantId: i === 44 ? 'tenant-needle' : `tenant-${i}` },
     }),
   );
+  // Personal Microsoft accounts: all in the consumer tenant, told apart by their object ids.
+  const personal = (objectId: string) => ({ tenantId: CONSUMER_TENANT_ID, objectId });
+  const usedByMia = aSubscription({ beneficiary: personal('oid-mia'), purchaser: personal('oid-gift-giver') });
+  const boughtByMia = aSubscription({ beneficiary: personal('oid-kid'), purchaser: personal('oid-mia') });
+  const personalOthers = [
+    aSubscription({ beneficiary: personal('oid-leo'), purchaser: personal('oid-leo') }),
+    aSubscription({
+      beneficiary: { tenantId: 'tenant-org', objectId: 'oid-mia' },
+      purchaser: { tenantId: 'tenant-org', objectId: 'oid-mia' },
+    }),
+  ];
+  all.push(usedByMia, boughtByMia, ...personalOthers);
   const needles = all
     .filter((s) => s.beneficiary.tenantId === 'tenant-needle' || s.purchaser.tenantId === 'tenant-needle')
     .map((s) => s.id)
@@ -66,6 +79,16 @@ describe('DynamoDB subscription directory (the paged, filtered list)', () => {
     const suspended = await everyPage({ status: 'Suspended' }, 50);
     expect(suspended.ids.length).toBe(20);
     expect((await everyPage({ anyOf: {} }, 50)).ids).toEqual([]);
+  });
+
+  it('narrows a personal account’s scope to the subscriptions it is the beneficiary or purchaser of, in that tenant', async () => {
+    const user = { tenantId: CONSUMER_TENANT_ID, objectId: 'oid-mia' };
+    const mine = [usedByMia.id, boughtByMia.id].sort();
+
+    expect([...(await everyPage({ anyOf: { ids: [], user } }, 2)).ids].sort()).toEqual(mine);
+    expect([...(await everyPage({ anyOf: { tenantId: 'tenant-needle', user } }, 50)).ids].sort()).toEqual(
+      [...needles, ...mine].sort(),
+    );
   });
 
   it('refuses a cursor of another status partition or a forged one', async () => {

@@ -90,6 +90,23 @@ describe('lenient parsing of Fulfillment API answers', () => {
     expect(termFromMarketplace(subscriptionSchema.parse(docSubscription))).toMatchObject({ termUnit: 'P1M' });
   });
 
+  it('stores the beneficiary’s and purchaser’s tenant and object ids in lower case, as sign-ins are compared', () => {
+    const parsed = subscriptionSchema.parse({
+      ...docSubscription,
+      beneficiary: { emailId: 'Ann@A.example', objectId: 'A1B2C3D4-0000-4000-8000-00000000000A', tenantId: 'TENANT-A' },
+      purchaser: { objectId: ' 0000-BUYER ', tenantId: '9188040D-6C67-4C5B-B112-36A304B66DAD' },
+    });
+
+    const stored = subscriptionFromMarketplace(parsed, new Date('2026-04-02T10:00:00Z'));
+
+    expect(stored.beneficiary).toEqual({
+      tenantId: 'tenant-a',
+      objectId: 'a1b2c3d4-0000-4000-8000-00000000000a',
+      emailId: 'Ann@A.example',
+    });
+    expect(stored.purchaser).toEqual({ tenantId: '9188040d-6c67-4c5b-b112-36a304b66dad', objectId: '0000-buyer' });
+  });
+
   it('drops unknown fields instead of rejecting the payload', () => {
     const subscription = subscriptionSchema.parse(docSubscription);
 

@@ -34,6 +34,7 @@ import {
   parseCreditLevels,
   parsePartner,
 } from '#shared/domain/alerts/settings.ts';
+import { normalizeEntraId, sameEntraId } from '#shared/domain/entra-ids.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { Page, PageRequest, PartnerDirectory } from '#shared/use-cases/portal-data/ports/directories.ts';
@@ -47,7 +48,11 @@ const APPROVAL_RETENTION_SECONDS = 30 * 24 * 3600;
 
 const PARTNERS_INDEX_KEY = INDEX_PARTITION.partners;
 const partnerKey = (partnerId: string) => ({ pk: `${TABLE_PARTITION.partner}${partnerId}`, sk: PARTNER_SK });
-const tenantKey = (tenantId: string) => ({ pk: `${TABLE_PARTITION.partnerTenant}${tenantId}`, sk: TENANT_SK });
+// Lower case: a tenant id is a GUID, however the publisher typed it or the id token spells it (entra-ids.ts).
+const tenantKey = (tenantId: string) => ({
+  pk: `${TABLE_PARTITION.partnerTenant}${normalizeEntraId(tenantId)}`,
+  sk: TENANT_SK,
+});
 export const creditLinkKey = (subscriptionId: string) => ({
   pk: `${TABLE_PARTITION.subscription}${subscriptionId}`,
   sk: CREDIT_LINK_SK,
@@ -58,9 +63,9 @@ const partnerLinksIndexKey = (partnerId: string) => `${INDEX_PARTITION.partner}$
  * Reseller partners, credit links and approvals in the main table (single-table design):
  *
  * - partner: `pk = PARTNER#<partnerId>`, `sk = PARTNER`;
- * - tenant claim: `pk = PARTNER_TENANT#<tenantId>`, `sk = PARTNER_TENANT`, `partnerId`: makes a tenant belong to one
- *   partner (written in the same transaction as the partner, conditionally), and finds the partner of a reseller
- *   purchase by the purchaser's tenant with one read;
+ * - tenant claim: `pk = PARTNER_TENANT#<tenantId>` (lower case), `sk = PARTNER_TENANT`, `partnerId`: makes a tenant
+ *   belong to one partner (written in the same transaction as the partner, conditionally), and finds the partner of a
+ *   reseller purchase by the purchaser's tenant with one read;
  * - credit link: `pk = SUB#<subscriptionId>`, `sk = CREDIT_LINK`, with the partner, the customer and the three
  *   levels; `gsi1pk = PARTNER#<partnerId>#CREDIT_LINKS`, `gsi1sk = <customerId>#<subscriptionId>` (a partner's customers);
  *   `purchaseBlockedLevelSetAt` (ISO) and the partner's release of a purchase block, `purchaseBlockReleasedAt` (ISO)
@@ -106,7 +111,8 @@ export class DynamoPartnerStore implements PartnerStore, PartnerDirectory {
 
   async putPartner(partner: Partner): Promise<void> {
     const existing = await this.getPartner(partner.id);
-    const movesTenant = existing !== undefined && existing.tenantId !== partner.tenantId;
+    // The same tenant spelled in another case keeps its claim (one item: it cannot be put and deleted at once).
+    const movesTenant = existing !== undefined && !sameEntraId(existing.tenantId, partner.tenantId);
     try {
       await this.client.send(
         new TransactWriteCommand({

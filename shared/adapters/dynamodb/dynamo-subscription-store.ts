@@ -577,6 +577,18 @@ function listFilterOf(filter: SubscriptionFilter) {
       options.push(`#id IN (${ids.map((_, i) => `:id${i}`).join(', ')})`);
     }
     if (filter.anyOf.tenantId !== undefined) options.push(tenantClause(filter.anyOf.tenantId, ':scopeTenant'));
+    if (filter.anyOf.user !== undefined) {
+      names['#beneficiary'] = 'beneficiary';
+      names['#purchaser'] = 'purchaser';
+      names['#tenantId'] = 'tenantId';
+      names['#objectId'] = 'objectId';
+      values[':userTenant'] = filter.anyOf.user.tenantId;
+      values[':userObject'] = filter.anyOf.user.objectId;
+      options.push(
+        '((#beneficiary.#tenantId = :userTenant AND #beneficiary.#objectId = :userObject) OR ' +
+          '(#purchaser.#tenantId = :userTenant AND #purchaser.#objectId = :userObject))',
+      );
+    }
     // A scope with neither ids nor a tenant matches nothing.
     // DynamoDB refuses redundant parentheses: a single option (already parenthesised if it is an OR) stands alone.
     clauses.push(

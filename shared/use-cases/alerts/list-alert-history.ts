@@ -1,5 +1,6 @@
 import { type Principal, requireSubscriptionAccess } from '#shared/domain/access.ts';
 import { type AlertRecipient, factsToStored, recipientAddress, type StoredFact } from '#shared/domain/alerts/alert.ts';
+import { normalizeEntraId } from '#shared/domain/entra-ids.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import type { AlertDeliveries, ContactDelivery } from '#shared/use-cases/alerts/ports/alert-deliveries.ts';
 import type { AlertHistoryPage, AlertLog, AlertLogEntry } from '#shared/use-cases/alerts/ports/alert-log.ts';
@@ -62,9 +63,10 @@ export interface AlertHistory {
  * - a partner sees the alerts addressed to it (by default), or those of one of its subscriptions addressed to it;
  * - a customer sees the alerts addressed to it (`customer:<its tenant id>`, the default for a tenant-wide key), or
  *   the customer alerts of one of its subscriptions: never the partner's alerts about it (credit levels are the
- *   partner's business).
+ *   partner's business). A signed-in personal Microsoft account has no tenant-wide recipient (its tenant is every
+ *   personal account's): it reads the alerts of its own subscriptions, one `subscriptionId` at a time.
  * @throws ValidationError for a malformed recipient, or when the caller must say which history (publisher keys,
- *   customer keys without a tenant).
+ *   customer keys without a tenant, personal accounts).
  * @throws ForbiddenError for another recipient's or subscription's history.
  * @throws NotFoundError for an unknown subscription.
  */
@@ -88,7 +90,9 @@ export async function listAlertHistory(
     const target = recipient ?? own;
     if (!target) {
       throw new ValidationError(
-        'say whose alerts: add recipient=customer:<id> or partner:<id>, or subscriptionId',
+        caller.role === 'customer' && caller.personalObjectId !== undefined
+          ? 'say which subscription: a personal Microsoft account reads its alerts per subscription (add subscriptionId)'
+          : 'say whose alerts: add recipient=customer:<id> or partner:<id>, or subscriptionId',
         'recipient',
       );
     }
@@ -129,12 +133,15 @@ export function parseRecipient(address: string): AlertRecipient {
   if (!match?.[1] || !match[2]) {
     throw new ValidationError(`recipient "${address}" is not customer:<id> or partner:<id>`, 'recipient');
   }
-  return { kind: match[1] as AlertRecipient['kind'], id: match[2] };
+  const kind = match[1] as AlertRecipient['kind'];
+  // A customer is its tenant id, stored lower case (entra-ids.ts); a partner id is the publisher's own name.
+  return { kind, id: kind === 'customer' ? normalizeEntraId(match[2]) : match[2] };
 }
 
 function ownRecipient(caller: Principal): AlertRecipient | undefined {
   if (caller.role === 'partner') return { kind: 'partner', id: caller.partnerId };
-  if (caller.role === 'customer' && caller.tenantId) return { kind: 'customer', id: caller.tenantId };
+  // A personal account has no tenantId (principalOfUser): never the consumer tenant's shared `customer:` recipient.
+  if (caller.role === 'customer' && caller.tenantId) return { kind: 'customer', id: normalizeEntraId(caller.tenantId) };
   return undefined;
 }
 

@@ -1,4 +1,5 @@
 import { TERM_UNITS, type TermUnit } from '#shared/domain/catalog.ts';
+import { normalizeEntraId } from '#shared/domain/entra-ids.ts';
 import {
   type Subscription,
   type SubscriptionStatus,
@@ -97,10 +98,11 @@ export function subscriptionFromMarketplace(
   };
 }
 
+/** A party as stored: its tenant and object ids lower case, as access compares them to sign-ins (`entra-ids.ts`). */
 function party(value: MarketplaceSubscription['beneficiary']): Subscription['beneficiary'] {
   return {
-    tenantId: value?.tenantId ?? '',
+    tenantId: normalizeEntraId(value?.tenantId ?? ''),
     ...(value?.emailId ? { emailId: value.emailId } : {}),
-    ...(value?.objectId ? { objectId: value.objectId } : {}),
+    ...(value?.objectId ? { objectId: normalizeEntraId(value.objectId) } : {}),
   };
 }

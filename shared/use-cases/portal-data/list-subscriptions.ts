@@ -1,4 +1,5 @@
 import { canAccessSubscription, type Principal } from '#shared/domain/access.ts';
+import { CONSUMER_TENANT_ID, normalizeEntraId } from '#shared/domain/entra-ids.ts';
 import { ForbiddenError } from '#shared/domain/errors.ts';
 import type { Subscription, SubscriptionStatus } from '#shared/domain/subscription.ts';
 import type { SubscriptionDirectory, SubscriptionFilter } from '#shared/use-cases/portal-data/ports/directories.ts';
@@ -32,8 +33,9 @@ export interface SubscriptionSummary {
 
 /**
  * The subscriptions the caller may see, page by page, with filters: the publisher all of them; a partner those of its
- * linked customers; a customer its own (its ids, or its tenant as beneficiary or purchaser). The store narrows by the
- * caller's scope, and every subscription is checked again with `canAccessSubscription`, so the list never shows what
+ * linked customers; a customer its own (its ids, or its tenant as beneficiary or purchaser; a personal Microsoft
+ * account those it is itself the beneficiary or purchaser of). The store narrows by the caller's scope, and every
+ * subscription is checked again with `canAccessSubscription`, so the list never shows what
  * `GET /v1/subscriptions/{id}` would refuse.
  * @throws ForbiddenError when a partner asks for another partner's customers.
  * @throws ValidationError for a cursor the list did not issue.
@@ -43,7 +45,9 @@ export async function listSubscriptions(
   caller: Principal,
   query: ListSubscriptionsQuery,
 ): Promise<{ subscriptions: SubscriptionSummary[]; nextCursor?: string }> {
-  const { limit = DEFAULT_LIST_LIMIT, cursor, ...asked } = query;
+  const { limit = DEFAULT_LIST_LIMIT, cursor, ...given } = query;
+  // Stored tenant ids are lower case and the store compares exactly (entra-ids.ts).
+  const asked = given.tenantId === undefined ? given : { ...given, tenantId: normalizeEntraId(given.tenantId) };
   let filter: SubscriptionFilter;
   switch (caller.role) {
     case 'publisher':
@@ -58,7 +62,13 @@ export async function listSubscriptions(
     case 'customer':
       filter = {
         ...asked,
-        anyOf: { ids: caller.subscriptionIds, ...(caller.tenantId === undefined ? {} : { tenantId: caller.tenantId }) },
+        anyOf: {
+          ids: caller.subscriptionIds,
+          ...(caller.tenantId === undefined ? {} : { tenantId: normalizeEntraId(caller.tenantId) }),
+          ...(caller.personalObjectId === undefined
+            ? {}
+            : { user: { tenantId: CONSUMER_TENANT_ID, objectId: caller.personalObjectId } }),
+        },
       };
       break;
   }

@@ -17,7 +17,8 @@ export interface PageRequest {
 
 /**
  * Which subscriptions to list. All conditions hold together; `anyOf` narrows to the subscriptions matching at least one
- * of its entries (a customer's scope: its ids, or its tenant as beneficiary or purchaser).
+ * of its entries (a customer's scope: its ids, its tenant as beneficiary or purchaser, or one user of a tenant as
+ * beneficiary or purchaser). Tenant and object ids are compared as stored: pass them lower case (`entra-ids.ts`).
  */
 export interface SubscriptionFilter {
   readonly status?: SubscriptionStatus;
@@ -28,7 +29,10 @@ export interface SubscriptionFilter {
   readonly partnerId?: string;
   readonly anyOf?: {
     readonly ids?: readonly string[];
+    /** Beneficiary or purchaser tenant. */
     readonly tenantId?: string;
+    /** Beneficiary or purchaser is this user (object id) of this tenant: a personal account's own purchases. */
+    readonly user?: { readonly tenantId: string; readonly objectId: string };
   };
 }
 
