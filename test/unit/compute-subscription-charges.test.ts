@@ -128,13 +128,18 @@ describe('computeSubscriptionCharges', () => {
     expect(utc.monthlyHistory.map((m) => [m.month, text(m.amount)])).toEqual([['2025-05', '700 JPY']]);
   });
 
-  it('reads the slots once per metered dimension, from the term start of the oldest window', async () => {
+  it('reads the daily items once, from the term start of the oldest window, and no slot', async () => {
     const ranges: string[] = [];
+    let slotReads = 0;
     const ledger = await ledgerWith(subscription.id, usage);
     const counting = {
-      readSlots: async (id: string, dimension: string, from: Date, to: Date) => {
-        ranges.push(`${dimension} ${from.toISOString()} ${to.toISOString()}`);
-        return ledger.readSlots(id, dimension, from, to);
+      readDailyUsage: async (id: string, fromDay: string, toDay: string) => {
+        ranges.push(`${fromDay} ${toDay}`);
+        return ledger.readDailyUsage(id, fromDay, toDay);
+      },
+      readSlotQuantities: async (id: string, dimension: string, from: Date, to: Date) => {
+        slotReads++;
+        return ledger.readSlotQuantities(id, dimension, from, to);
       },
     };
 
@@ -143,8 +148,29 @@ describe('computeSubscriptionCharges', () => {
       { subscription, timeZone: 'UTC', currency: 'JPY', now: new Date('2025-06-03T00:00:00Z'), closedMonths: 1 },
     );
 
-    // The oldest window is May; the term in force on 5/1 started on 4/15: its allowance is counted from there.
-    expect(ranges).toEqual(['calls 2025-04-15T00:00:00.000Z 2025-06-03T00:00:00.000Z']);
+    // The oldest window is May; the term in force on 5/1 started on 4/15: its allowance is counted from there. The
+    // 50 days are read in 4 ranges side by side.
+    expect(ranges).toEqual([
+      '2025-04-15 2025-04-27',
+      '2025-04-28 2025-05-10',
+      '2025-05-11 2025-05-23',
+      '2025-05-24 2025-06-03',
+    ]);
+    expect(slotReads).toBe(0);
+  });
+
+  it('charges the same from a day stored before the daily items carried hours: its hours come from its slots', async () => {
+    const now = new Date('2025-06-03T00:00:00Z');
+    const input = { subscription, timeZone: 'Asia/Tokyo', currency: 'JPY' as const, now, closedMonths: 1, days: 4 };
+    const split = await ledgerWith(subscription.id, usage);
+    const legacy = await ledgerWith(subscription.id, usage);
+    for (const slot of legacy.slots.values()) legacy.forgetHourlySplit(slot.subscriptionId, slot.hour);
+
+    const expected = await computeSubscriptionCharges({ ledger: split, catalog: ALERT_CATALOG }, input);
+    const fromSlots = await computeSubscriptionCharges({ ledger: legacy, catalog: ALERT_CATALOG }, input);
+
+    expect(fromSlots).toEqual(expected);
+    expect(expected.closedMonths.length + expected.dailyUsageCharges.length).toBeGreaterThan(0);
   });
 
   it('charges nothing after the cancellation', async () => {

@@ -367,7 +367,11 @@ describe('evaluateSubscriptionAlerts', () => {
     const world = anEvaluationWorld(now);
     let slotReads = 0;
     const ledger = {
-      readSlots: async () => {
+      readDailyUsage: async () => {
+        slotReads++;
+        return [];
+      },
+      readSlotQuantities: async () => {
         slotReads++;
         return [];
       },
@@ -380,13 +384,17 @@ describe('evaluateSubscriptionAlerts', () => {
     expect(slotReads).toBe(0);
   });
 
-  it('reads settings, subscription, partner and one slot range per metered dimension, once per evaluation', async () => {
+  it('reads settings, subscription, partner and the daily items of the term so far, once per evaluation', async () => {
     const { world, subscription } = await aWorldWithSettings();
     const ranges: string[] = [];
     const ledger = {
-      readSlots: async (id: string, dimension: string, from: Date, to: Date) => {
-        ranges.push(`${dimension} ${from.toISOString()} ${to.toISOString()}`);
-        return world.ledger.readSlots(id, dimension, from, to);
+      readDailyUsage: async (id: string, fromDay: string, toDay: string) => {
+        ranges.push(`${fromDay} ${toDay}`);
+        return world.ledger.readDailyUsage(id, fromDay, toDay);
+      },
+      readSlotQuantities: async (id: string, dimension: string, from: Date, to: Date) => {
+        ranges.push(`slots ${dimension} ${from.toISOString()} ${to.toISOString()}`);
+        return world.ledger.readSlotQuantities(id, dimension, from, to);
       },
     };
 
@@ -395,8 +403,8 @@ describe('evaluateSubscriptionAlerts', () => {
     expect(result.outcome).toBe('evaluated');
     // budget + credit link + partner (the subscription is read from its own store)
     expect(world.budgets.reads + world.partners.reads).toBe(3);
-    // the one dimension, from the activation (the oldest window's term start) to the current hour
-    expect(ranges).toEqual(['calls 2025-05-31T15:00:00.000Z 2025-06-20T03:00:00.000Z']);
+    // the days from the activation (the oldest window's term start) to the current hour's, in 3 ranges side by side
+    expect(ranges).toEqual(['2025-05-31 2025-06-07', '2025-06-08 2025-06-15', '2025-06-16 2025-06-20']);
   });
 
   it('sends each alert in its recipient’s language, and nothing new when evaluated again', async () => {

@@ -27,7 +27,7 @@ export interface EvaluateSubscriptionAlertsDeps extends DeliverAlertDeps {
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
   readonly budgets: Pick<BudgetStore, 'getBudget'>;
   readonly partners: Pick<PartnerStore, 'getCreditLink' | 'getPartner'>;
-  readonly ledger: Pick<UsageLedger, 'readSlots'>;
+  readonly ledger: Pick<UsageLedger, 'readDailyUsage' | 'readSlotQuantities'>;
   readonly catalog: Catalog;
   /** The publisher's time zone (setting `PUBLISHER_TIME_ZONE`): the months of partners without their own. */
   readonly publisherTimeZone?: string;

@@ -18,6 +18,7 @@ import { meteredDimensionsOf, planHistoryOf } from '#shared/domain/plan-history.
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { floorToUtcHour, termContaining } from '#shared/domain/terms.ts';
 import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
+import { readUsageHours } from '#shared/use-cases/billing/read-usage-hours.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 
 /** Spike rules compare today and yesterday with each of the two days before: four local days. */
@@ -26,7 +27,7 @@ export const SPIKE_DAYS = 4;
 export const HISTORY_MONTHS = 6;
 
 export interface ComputeSubscriptionChargesDeps {
-  readonly ledger: Pick<UsageLedger, 'readSlots'>;
+  readonly ledger: Pick<UsageLedger, 'readDailyUsage' | 'readSlotQuantities'>;
   readonly catalog: Catalog;
 }
 
@@ -103,13 +104,14 @@ export interface SubscriptionCharges {
 
 /**
  * The charges of one subscription for alerts and the usage view: month to date (and a forecast), the closed months
- * before it, and the usage charges of the last local days — from the ledger's hourly slots, rated by the rating engine
- * against the plan history (plan changes, seats, the anniversary of the term: DESIGN invariant 3).
+ * before it, and the usage charges of the last local days — from the ledger's hourly usage, rated by the rating
+ * engine against the plan history (plan changes, seats, the anniversary of the term: DESIGN invariant 3).
  *
- * DynamoDB reads: ONE range query per metered dimension of the subscription's plans (plus one per further 1 MB page),
- * run in parallel, covering every window at once: slots from the start of the term in force at the oldest window
- * (the allowance is counted from there) to now. Nothing else is read here. With the sample catalog (3 dimensions)
- * and monthly terms that is 3 queries of at most seven months of hourly items each.
+ * DynamoDB reads: the daily items with their hourly split (`readUsageHours`: one item per UTC day for every dimension,
+ * in up to 4 range queries side by side), covering every window at once: from the start of the term in force at the
+ * oldest window (the allowance is counted from there) to now; a day written before the daily items carried hours is
+ * read from its slots. Nothing else is read here. Seven months of monthly terms: about 215 items, whatever the number
+ * of dimensions (it was one slot per hour and dimension: ~15,000 for 3 dimensions, ~150,000 for 30).
  *
  * @throws {ValidationError} when the subscription's offer or plan is not in the catalog, or a plan has no price in
  *   `currency` (nothing can be rated).
@@ -195,7 +197,7 @@ export async function computeSubscriptionCharges(
     };
   }
 
-  // One read of the slots all windows need: from the start of the term in force at the oldest window.
+  // One read of the hours all windows need: from the start of the term in force at the oldest window.
   const resolved = planHistory.resolved;
   const oldest = new Date(Math.max(Math.min(...windows.map((w) => w.start.getTime())), startsAt.getTime()));
   const entryAtOldest = planInForceAt(resolved, oldest) ?? resolved[0];
@@ -209,10 +211,8 @@ export async function computeSubscriptionCharges(
     : startsAt;
   const readTo = floorToUtcHour(clipEnd(asOf));
   const dimensions = meteredDimensionsOf(planHistory.history);
-  const slots = (
-    await Promise.all(dimensions.map((d) => deps.ledger.readSlots(subscription.id, d, readFrom, readTo)))
-  ).flat();
-  const usage = ratableUsage(slots, resolved, endsAt);
+  const hours = await readUsageHours(deps.ledger, subscription.id, dimensions, readFrom, readTo);
+  const usage = ratableUsage(hours, resolved, endsAt);
 
   const chargeInput: ChargeInput = {
     customer: { subscriptionId: subscription.id, tenantId: subscription.beneficiary.tenantId },

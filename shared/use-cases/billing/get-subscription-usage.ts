@@ -23,7 +23,7 @@ export interface GetSubscriptionUsageDeps {
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
   readonly budgets: Pick<BudgetStore, 'getBudget'>;
   readonly partners: Pick<PartnerStore, 'getCreditLink'>;
-  readonly ledger: Pick<UsageLedger, 'readSlots'>;
+  readonly ledger: Pick<UsageLedger, 'readDailyUsage' | 'readSlotQuantities'>;
   readonly catalog: Catalog;
   readonly clock: Clock;
 }

@@ -22,7 +22,7 @@ import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-stor
 export interface CreditPositionDeps {
   readonly budgets: Pick<BudgetStore, 'getBudget'>;
   readonly partners: Pick<PartnerStore, 'getPartner'>;
-  readonly ledger: Pick<UsageLedger, 'readSlots'>;
+  readonly ledger: Pick<UsageLedger, 'readDailyUsage' | 'readSlotQuantities'>;
   readonly catalog: Catalog;
   /** The publisher's time zone (setting `PUBLISHER_TIME_ZONE`): the months of partners without their own. */
   readonly publisherTimeZone?: string;

@@ -23,19 +23,11 @@ import {
 import type { BudgetStore } from '#shared/use-cases/alerts/ports/budget-store.ts';
 import { ratableUsage } from '#shared/use-cases/billing/compute-subscription-charges.ts';
 import { usageCurrency } from '#shared/use-cases/billing/get-subscription-usage.ts';
+import { DAY_MS, dayChunks, dayKey, utcDayStart } from '#shared/use-cases/metering/day-reads.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
-
-const DAY_MS = 86_400_000;
-/**
- * How a run of days is read: in up to READS_PER_RUN reads side by side of at least MIN_DAYS_PER_READ days each. A month
- * is read in 4 reads rather than one: the first days are merged while the others are still being read (a day item
- * with the hours of 30 dimensions is ~10 KB, a month ~300 KB); a year of daily totals in 4 reads, not 46.
- */
-const READS_PER_RUN = 4;
-const MIN_DAYS_PER_READ = 8;
 
 export interface GetUsageSeriesDeps {
   readonly subscriptions: Pick<SubscriptionStore, 'get'>;
@@ -290,24 +282,6 @@ function flatFeesOf(
   return fees;
 }
 
-/**
- * Each run of days [first, last] (`last` any instant of its day) cut into the ranges read side by side: up to
- * READS_PER_RUN of at least MIN_DAYS_PER_READ days.
- */
-function dayChunks(runs: readonly (readonly [Date, Date])[]): [Date, Date][] {
-  const chunks: [Date, Date][] = [];
-  for (const [first, last] of runs) {
-    const firstDay = utcDayStart(first.getTime());
-    const lastDay = utcDayStart(last.getTime());
-    const days = (lastDay - firstDay) / DAY_MS + 1;
-    const size = Math.max(MIN_DAYS_PER_READ, Math.ceil(days / READS_PER_RUN));
-    for (let day = firstDay; day <= lastDay; day += size * DAY_MS) {
-      chunks.push([new Date(day), new Date(Math.min(day + (size - 1) * DAY_MS, lastDay))]);
-    }
-  }
-  return chunks;
-}
-
 /** The days as runs of consecutive days, [first, last] each. */
 function dayRuns(days: readonly Date[]): [Date, Date][] {
   const runs: [Date, Date][] = [];
@@ -317,12 +291,4 @@ function dayRuns(days: readonly Date[]): [Date, Date][] {
     else runs.push([day, day]);
   }
   return runs;
-}
-
-function utcDayStart(t: number): number {
-  return Math.floor(t / DAY_MS) * DAY_MS;
-}
-
-function dayKey(at: Date): string {
-  return at.toISOString().slice(0, 10);
 }
