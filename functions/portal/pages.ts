@@ -1,4 +1,5 @@
 import { html } from '#shared/http/html.ts';
+import { CSRF_FORM_FIELD } from '#shared/http/session.ts';
 import { format, MESSAGES, type PortalLanguage } from './ui/messages.ts';
 
 /**
@@ -86,7 +87,9 @@ export function portalPath(view: PortalView): string {
 
 /**
  * The HTML shell of a portal page with its security headers. Never cached (it carries the session's CSRF token);
- * the script and stylesheet it names are content-hashed and cached for good by the asset route.
+ * the script and stylesheet it names are content-hashed and cached for good by the asset route. Only signed-in users
+ * get a shell, so its header always has the sign-out form (a POST with the CSRF token as a form field: a link could
+ * be followed by another site, or prefetched, and sign the user out).
  */
 export function portalPage(input: {
   view: PortalView;
@@ -126,6 +129,7 @@ export function portalPage(input: {
 <header class="site-header">
 <a class="brand" href="/portal">${t.siteName}</a>
 <nav aria-label="${t.languageSwitcher}"><ul class="language-switcher">${switcher}</ul></nav>
+<form class="sign-out" method="post" action="/auth/sign-out"><input type="hidden" name="${CSRF_FORM_FIELD}" value="${input.csrfToken}"><button type="submit" class="secondary" data-sign-out>${t.signOut}</button></form>
 </header>
 <main id="main" tabindex="-1">
 <h1>${title}</h1>

@@ -499,3 +499,81 @@ export const PENDING_SUBSCRIPTION_FIXTURES: SubscriptionFixtures = {
   alerts: { alerts: [] },
   series: { hour: emptySeries('hour'), day: emptySeries('day'), month: emptySeries('month') },
 };
+
+/**
+ * The partner's alert history with what the notifier did: the newest delivered to one contact and held for another
+ * (not confirmed yet), the older one still being sent (no delivery yet).
+ */
+export const PARTNER_ALERTS_DELIVERED = {
+  alerts: [
+    {
+      ...alert('purchaseChangeRejected', '2026-12-06T23:30:00Z', { threshold: 'approvalRequired' }),
+      recipient: `partner:${PARTNER_ID}`,
+      subscriptionId: 'sub-fabrikam',
+      subject: '[Contoso] Fabrikam: plan change to enterprise refused',
+      deliveries: [
+        { channel: 'email', address: 'ops@reseller.example', state: 'sent', at: '2026-12-06T23:30:05Z' },
+        {
+          channel: 'sms',
+          address: '+819011112222',
+          state: 'held',
+          reason: 'pending',
+          at: '2026-12-06T23:30:05Z',
+        },
+      ],
+    },
+    {
+      ...alert('monthStartBlocked', '2026-12-01T00:05:00Z', { severity: 'critical', state: 'pending' }),
+      recipient: `partner:${PARTNER_ID}`,
+      subscriptionId: 'sub-northwind',
+      subject: '[Contoso] Northwind: purchases blocked this month',
+      sentAt: undefined,
+      deliveries: [],
+    },
+  ],
+};
+
+/** A partner the publisher gave no time zone: its months are then the publisher's, which only the customers' answer says. */
+export const PARTNER_WITHOUT_ZONE = { ...PARTNER, timeZone: undefined };
+
+/** The customers' answer as the API gives it: the zone month to date is counted in, each largest charge's month. */
+export const PARTNER_CUSTOMERS_IN_ZONE = {
+  ...PARTNER_CUSTOMERS,
+  timeZone: TIME_ZONE,
+  customers: PARTNER_CUSTOMERS.customers.map((customer, index) => ({
+    ...customer,
+    largestMonthlyCharge: {
+      ...customer.largestMonthlyCharge,
+      month: ['2026-11', '2026-10', '2026-06', '2026-11'][index],
+    },
+  })),
+};
+
+/**
+ * `count` alerts about the fixture subscription, newest first, `spacingHours` apart from `newest`, for the paging
+ * tests: a history longer than one page of the API.
+ */
+export function manyAlerts(
+  count: number,
+  options: { recipient: string; newest: string; spacingHours: number },
+): ReturnType<typeof alert>[] {
+  return Array.from({ length: count }, (_, index) => {
+    const createdAt = iso(Date.parse(options.newest) - index * options.spacingHours * HOUR);
+    return {
+      ...alert(index % 2 === 0 ? 'budgetThreshold' : 'spike', createdAt, { threshold: '0.5' }),
+      key: `alert-${index}`,
+      recipient: options.recipient,
+    };
+  });
+}
+
+/**
+ * One page of `alerts` as `GET /v1/alerts` answers it: `limit` from `cursor` (here the offset; the API's is opaque),
+ * with `nextCursor` while more follow.
+ */
+export function alertPage(alerts: readonly unknown[], query: URLSearchParams) {
+  const limit = Number(query.get('limit') ?? '50');
+  const offset = Number(query.get('cursor') ?? '0');
+  const next = offset + limit;
+  return { alerts: alerts.slice(offset, next), ...(next < alerts.length ? { nextCursor: String(next) } : {}) };
+}

@@ -54,3 +54,45 @@ export const postJson = <T>(path: string, body?: unknown): Promise<T> => call<T>
 
 /** A path segment from an id (ids come from the page URL or the API, never trusted as path syntax). */
 export const seg = (id: string): string => encodeURIComponent(id);
+
+/**
+ * The most items a page reads from one list: ten pages of 100 (the API's largest), enough for years of a customer's
+ * alerts, and a bound on what one page load may fetch and draw.
+ */
+export const MAX_LIST_ITEMS = 1000;
+/** The API's largest page. */
+const PAGE_SIZE = 100;
+
+/** A list read by `getAllPages`: `truncated` when it had more than it holds, and the rest was not read. */
+export type ReadList<T> = readonly T[] & { readonly truncated?: true };
+
+/**
+ * Every page of a `/v1` list, following `nextCursor` (pages of 100, the API's largest), up to `max` items. A list
+ * with more is cut at `max` and its array marked `truncated`, so the page can say that older items are not shown;
+ * the mark travels with the array (`answer[key]`), wherever the page passes it. `path` may carry a query already.
+ */
+export async function getAllPages<T extends { readonly nextCursor?: string }>(
+  path: string,
+  key: keyof T & string,
+  max: number = MAX_LIST_ITEMS,
+): Promise<T> {
+  const items: unknown[] = [];
+  const separator = path.includes('?') ? '&' : '?';
+  // A page may come back short (or empty) with a cursor, so pages are bounded too, not only items: twice what full
+  // pages would need.
+  const maxPages = 2 * Math.ceil(max / PAGE_SIZE);
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await getJson<T>(
+      `${path}${separator}limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    items.push(...((page[key] as unknown as readonly unknown[] | undefined) ?? []));
+    cursor = page.nextCursor;
+    pages += 1;
+  } while (cursor && items.length < max && pages < maxPages);
+  const list: unknown[] & { truncated?: true } = items.slice(0, max);
+  // More were read than fit, or the API says more follow: either way the list is not complete.
+  if (items.length > max || cursor) list.truncated = true;
+  return { [key]: list } as unknown as T;
+}

@@ -186,6 +186,18 @@ const en = {
   ruleChargesOverCreditLevel: 'Charges over a credit level',
   rulePlannedOverCreditLevel: 'Planned amount over a credit level',
   rulePurchaseChangeRejected: 'Purchase change refused',
+
+  alertsTruncated: 'Only the {count} newest alerts are shown; older ones are left out.',
+  colDelivery: 'Delivery',
+  alertStatePending: 'Being sent',
+  alertStateSent: 'Sent',
+  deliverySending: 'sending',
+  deliverySent: 'sent',
+  deliveryHeld: 'waiting for the contact to confirm',
+  deliveryRetry: 'to be tried again',
+  deliverySuppressed: 'not sent: see the contact’s state',
+  deliveryFailed: 'could not be sent',
+  largestMonthIn: '{amount} ({month})',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -368,6 +380,18 @@ const ja: Messages = {
   ruleChargesOverCreditLevel: '料金が与信レベルを超過',
   rulePlannedOverCreditLevel: '利用予定金額が与信レベルを超過',
   rulePurchaseChangeRejected: '購入変更を拒否',
+
+  alertsTruncated: '新しい {count} 件のアラートのみを表示しています。それより古いアラートは表示していません。',
+  colDelivery: '配信',
+  alertStatePending: '送信中',
+  alertStateSent: '送信済み',
+  deliverySending: '送信中',
+  deliverySent: '送信済み',
+  deliveryHeld: '連絡先の確認待ち',
+  deliveryRetry: '再試行待ち',
+  deliverySuppressed: '送信せず（連絡先の状態をご確認ください）',
+  deliveryFailed: '送信できませんでした',
+  largestMonthIn: '{amount}（{month}）',
 };
 
 export const MESSAGES: Readonly<Record<PortalLanguage, Messages>> = { en, ja };

@@ -1,4 +1,4 @@
-import { getJson, postJson, seg } from './api.ts';
+import { getAllPages, getJson, postJson, seg } from './api.ts';
 import { h, section, Texts, table } from './dom.ts';
 import type { MessageKey } from './messages.ts';
 import { alertHistorySection, contactStatesList, statusText } from './shared-views.ts';
@@ -40,10 +40,12 @@ export async function renderPartnerPage(main: HTMLElement, language: Texts['lang
   const [partner, customers, alerts, dayPacks] = await Promise.all([
     getJson<Partner>(base),
     getJson<PartnerCustomers>(`${base}/customers`),
-    getJson<AlertHistory>(`/v1/alerts?recipient=${seg(`partner:${partnerId}`)}&limit=100`),
+    getAllPages<AlertHistory>(`/v1/alerts?recipient=${seg(`partner:${partnerId}`)}`, 'alerts'),
     allDayPacks(base),
   ]);
-  const texts = new Texts(language, (partner as { timeZone?: string }).timeZone ?? 'UTC');
+  // The zone the customers' answer counts month to date in (the partner's, else the publisher's); the partner record's
+  // own before any customer is rated; UTC when neither says.
+  const texts = new Texts(language, customers.timeZone ?? partner.timeZone ?? 'UTC');
   const heading = main.querySelector('h1');
   if (heading) heading.textContent = texts.t('partnerTitle', { name: partner.name });
 
@@ -143,9 +145,23 @@ function customerTable(texts: Texts, customers: readonly PartnerCustomer[]): HTM
         : '—',
       money(customer.provisionalCredit),
       money(customer.monthToDate),
-      money(customer.largestMonthlyCharge),
+      largestMonth(texts, customer.largestMonthlyCharge),
     ]),
     { 'data-customers': '' },
+  );
+}
+
+/**
+ * The largest monthly charge with its month (the month-start check's figure: its month tells the partner when it
+ * leaves the six-month window). A month is a calendar month, not an instant, so it is named as is (UTC), not shifted.
+ */
+function largestMonth(texts: Texts, largest: PartnerCustomer['largestMonthlyCharge']): HTMLElement {
+  const amount = texts.money(largest ?? undefined);
+  const month = largest?.month;
+  return h(
+    'span',
+    { 'data-value': largest?.amount ?? '', ...(month ? { 'data-largest-month': month } : {}) },
+    month ? texts.t('largestMonthIn', { amount, month: texts.month(`${month}-01T00:00:00Z`, 'UTC') }) : amount,
   );
 }
 

@@ -1,7 +1,7 @@
-import { postJson } from './api.ts';
+import { postJson, type ReadList } from './api.ts';
 import { h, section, type Texts, table } from './dom.ts';
 import type { MessageKey } from './messages.ts';
-import type { AlertItem, ContactConfirmationJson, ContactStateJson } from './types.ts';
+import type { AlertDeliveryJson, AlertItem, ContactConfirmationJson, ContactStateJson } from './types.ts';
 
 /** Pieces both the subscription and the partner pages show: statuses and the alert history table. */
 
@@ -132,12 +132,15 @@ function thresholdText(texts: Texts, threshold: string | undefined): string {
   return key ? texts.t(key) : threshold;
 }
 
-/** An alert-history section: the alerts as a table (newest first, as the API lists them), or a line saying none. */
+/**
+ * An alert-history section: the alerts as a table (newest first, as the API lists them), or a line saying none; and,
+ * when the list was cut (`getAllPages` marks it `truncated`), a line saying that older alerts are left out.
+ */
 export function alertHistorySection(
   texts: Texts,
   id: string,
   heading: MessageKey,
-  alerts: readonly AlertItem[],
+  alerts: ReadList<AlertItem>,
 ): HTMLElement {
   return section(
     id,
@@ -149,11 +152,20 @@ export function alertHistorySection(
           { class: 'table-scroll' },
           table(texts.t('alertsCaption'), alertTableHead(texts), alertRows(texts, alerts), { 'data-alerts': '' }),
         ),
+    alerts.truncated
+      ? h('p', { class: 'hint', 'data-alerts-truncated': '' }, texts.t('alertsTruncated', { count: alerts.length }))
+      : null,
   );
 }
 
 function alertTableHead(texts: Texts): string[] {
-  return [texts.t('colTime'), texts.t('colAlert'), texts.t('colThreshold'), texts.t('colMessage')];
+  return [
+    texts.t('colTime'),
+    texts.t('colAlert'),
+    texts.t('colThreshold'),
+    texts.t('colMessage'),
+    texts.t('colDelivery'),
+  ];
 }
 
 function alertRows(texts: Texts, alerts: readonly AlertItem[]) {
@@ -162,5 +174,47 @@ function alertRows(texts: Texts, alerts: readonly AlertItem[]) {
     h('span', { 'data-rule': alert.rule, class: `severity-${alert.severity}` }, ruleText(texts, alert.rule)),
     thresholdText(texts, alert.threshold),
     alert.subject,
+    delivery(texts, alert),
   ]);
+}
+
+const ALERT_STATE_TEXT: Readonly<Record<string, MessageKey>> = {
+  pending: 'alertStatePending',
+  sent: 'alertStateSent',
+};
+
+const DELIVERY_STATE_TEXT: Readonly<Record<AlertDeliveryJson['state'], MessageKey>> = {
+  sending: 'deliverySending',
+  sent: 'deliverySent',
+  held: 'deliveryHeld',
+  retry: 'deliveryRetry',
+  suppressed: 'deliverySuppressed',
+  failed: 'deliveryFailed',
+};
+
+/**
+ * Whether the alert went out (`state`: handed to the notifier or still being sent) and, per contact of its recipient,
+ * what became of it: only these say whether it reached anyone (a contact that has not confirmed gets nothing yet).
+ */
+function delivery(texts: Texts, alert: AlertItem): HTMLElement {
+  const stateKey = ALERT_STATE_TEXT[alert.state];
+  const deliveries = alert.deliveries ?? [];
+  return h(
+    'span',
+    { 'data-alert-state': alert.state },
+    stateKey ? texts.t(stateKey) : alert.state,
+    deliveries.length === 0
+      ? null
+      : h(
+          'ul',
+          { class: 'deliveries' },
+          ...deliveries.map((item) =>
+            h(
+              'li',
+              { 'data-delivery-state': item.state, 'data-delivery-address': item.address },
+              `${item.address}: ${DELIVERY_STATE_TEXT[item.state] ? texts.t(DELIVERY_STATE_TEXT[item.state]) : item.state}`,
+            ),
+          ),
+        ),
+  );
 }

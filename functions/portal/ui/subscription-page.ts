@@ -1,4 +1,4 @@
-import { ApiError, getJson, putJson, seg } from './api.ts';
+import { ApiError, getAllPages, getJson, putJson, seg } from './api.ts';
 import { GRANULARITIES, usageChart } from './charts.ts';
 import { h, section, Texts, table, uniqueId } from './dom.ts';
 import { alertHistorySection, contactStatesList, statusText } from './shared-views.ts';
@@ -33,7 +33,7 @@ export async function renderSubscriptionPage(main: HTMLElement, language: Texts[
       throw error;
     }),
     getJson<Allowance>(`${base}/allowance`),
-    getJson<AlertHistory>(`/v1/alerts?subscriptionId=${seg(id)}&limit=100`),
+    getAllPages<AlertHistory>(`/v1/alerts?subscriptionId=${seg(id)}`, 'alerts'),
     ...GRANULARITIES.map((granularity) => getJson<UsageSeries>(`${base}/usage/series?granularity=${granularity}`)),
   ]);
   let usage = usageAnswer;

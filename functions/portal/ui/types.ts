@@ -159,6 +159,18 @@ export interface AlertItem {
   readonly createdAt: string;
   readonly sentAt?: string;
   readonly subject: string;
+  /** `customer:<id>` or `partner:<id>`. */
+  readonly recipient?: string;
+  readonly deliveries?: readonly AlertDeliveryJson[];
+}
+
+/** What the notifier did with an alert for one contact of its recipient (`deliveries` of `GET /v1/alerts`). */
+export interface AlertDeliveryJson {
+  readonly channel: 'email' | 'sms';
+  readonly address: string;
+  readonly state: 'sending' | 'sent' | 'held' | 'retry' | 'suppressed' | 'failed';
+  readonly reason?: string;
+  readonly at: string;
 }
 
 /** `GET /v1/alerts?…`. */
@@ -170,6 +182,8 @@ export interface AlertHistory {
 export interface Partner {
   readonly id: string;
   readonly name: string;
+  /** Set by the publisher; without it the partner's months are the publisher's (see `PartnerCustomers.timeZone`). */
+  readonly timeZone?: string;
   readonly contactStates?: readonly ContactStateJson[];
 }
 
@@ -207,7 +221,8 @@ export interface PartnerCustomer {
   };
   readonly provisionalCredit?: MoneyJson;
   readonly monthToDate?: MoneyJson;
-  readonly largestMonthlyCharge?: MoneyJson;
+  /** The largest charge of the six closed months, with its month (`2026-11`). */
+  readonly largestMonthlyCharge?: (MoneyJson & { readonly month?: string }) | null;
   readonly pendingApprovals?: readonly GrantedApproval[];
 }
 
@@ -215,6 +230,8 @@ export interface PartnerCustomer {
 export interface PartnerCustomers {
   readonly partnerId: string;
   readonly asOf: string;
+  /** The zone the partner's months are counted in (month to date, largest month); null before any customer is rated. */
+  readonly timeZone?: string | null;
   readonly customers: readonly PartnerCustomer[];
 }
 

@@ -3,7 +3,12 @@ import { type AlertRecipient, factsToStored, recipientAddress, type StoredFact }
 import { normalizeEntraId } from '#shared/domain/entra-ids.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import type { AlertDeliveries, ContactDelivery } from '#shared/use-cases/alerts/ports/alert-deliveries.ts';
-import type { AlertHistoryPage, AlertLog, AlertLogEntry } from '#shared/use-cases/alerts/ports/alert-log.ts';
+import type {
+  AlertHistoryPage,
+  AlertHistoryQuery,
+  AlertLog,
+  AlertLogEntry,
+} from '#shared/use-cases/alerts/ports/alert-log.ts';
 import type { SubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
 
 export interface AlertHistoryInput {
@@ -65,6 +70,8 @@ export interface AlertHistory {
  *   the customer alerts of one of its subscriptions: never the partner's alerts about it (credit levels are the
  *   partner's business). A signed-in personal Microsoft account has no tenant-wide recipient (its tenant is every
  *   personal account's): it reads the alerts of its own subscriptions, one `subscriptionId` at a time.
+ * The alerts outside the caller's scope are skipped before the page is cut (`visiblePage`), so a page holds `limit`
+ * alerts while more follow.
  * @throws ValidationError for a malformed recipient, or when the caller must say which history (publisher keys,
  *   customer keys without a tenant, personal accounts).
  * @throws ForbiddenError for another recipient's or subscription's history.
@@ -79,10 +86,6 @@ export async function listAlertHistory(
   caller: Principal,
   input: AlertHistoryInput,
 ): Promise<AlertHistory> {
-  const query = {
-    ...(input.limit === undefined ? {} : { limit: input.limit }),
-    ...(input.cursor ? { cursor: input.cursor } : {}),
-  };
   const own = ownRecipient(caller);
   const recipient = input.recipient === undefined ? undefined : parseRecipient(input.recipient);
 
@@ -101,30 +104,82 @@ export async function listAlertHistory(
         `This ${caller.role} key may read only its own alerts, not those of ${recipientAddress(target)}.`,
       );
     }
-    const page = await deps.alertLog.listByRecipient(target, query);
-    return view(
-      deps,
-      page,
+    const page = await visiblePage(
+      (query) => deps.alertLog.listByRecipient(target, query),
+      input,
       (entry) => !input.subscriptionId || entry.candidate.subscriptionId === input.subscriptionId,
     );
+    return view(deps, page);
   }
 
   const subscription = await deps.subscriptions.get(input.subscriptionId);
   if (!subscription) throw new NotFoundError(`No subscription with id ${input.subscriptionId}.`);
   requireSubscriptionAccess(caller, subscription);
-  const page = await deps.alertLog.listBySubscription(subscription.id, query);
-  return view(deps, page, (entry) => {
-    switch (caller.role) {
-      case 'publisher':
-        return true;
-      case 'partner':
-        return (
-          recipientAddress(entry.candidate.recipient) === recipientAddress({ kind: 'partner', id: caller.partnerId })
-        );
-      case 'customer':
-        return entry.candidate.recipient.kind === 'customer';
+  const page = await visiblePage(
+    (query) => deps.alertLog.listBySubscription(subscription.id, query),
+    input,
+    (entry) => {
+      switch (caller.role) {
+        case 'publisher':
+          return true;
+        case 'partner':
+          return (
+            recipientAddress(entry.candidate.recipient) === recipientAddress({ kind: 'partner', id: caller.partnerId })
+          );
+        case 'customer':
+          return entry.candidate.recipient.kind === 'customer';
+      }
+    },
+  );
+  return view(deps, page);
+}
+
+/** The alert log's page sizes (`AlertHistoryQuery.limit`): the default and the largest one read. */
+const DEFAULT_LIMIT = 50;
+const LARGEST_READ = 100;
+/**
+ * Reads of the log one request may make while skipping alerts the caller may not see (about 1,000 entries): past
+ * that the page is returned shorter, with a cursor that goes on from where the reading stopped.
+ */
+const MAX_READS = 10;
+
+/**
+ * A page of up to `limit` alerts that `visible` keeps, with a cursor that resumes right after the last entry read.
+ * The log pages over every alert of a recipient or subscription; some are not the caller's to see (a partner's alerts
+ * in a customer's history), so one page of the log may hold fewer visible alerts than asked, even none while more
+ * follow. So the log is read on until the page is full or the log ends (bounded by `MAX_READS`).
+ *
+ * A log cursor is the position of the last entry read, so a read must never go past the last entry the page keeps:
+ * when a read finds more visible entries than the page has room for, the same stretch is read again, ending at the
+ * last one that fits. The entries and the cursor returned always come from the same read, so writes in between
+ * cannot make the next page skip or repeat an alert.
+ */
+async function visiblePage(
+  list: (query: AlertHistoryQuery) => Promise<AlertHistoryPage>,
+  input: AlertHistoryInput,
+  visible: (entry: AlertLogEntry) => boolean,
+): Promise<AlertHistoryPage> {
+  const limit = input.limit ?? DEFAULT_LIMIT;
+  const kept: AlertLogEntry[] = [];
+  let cursor = input.cursor || undefined;
+  const from = (at: string | undefined) => (at ? { cursor: at } : {});
+  for (let read = 0; read < MAX_READS; read++) {
+    const room = limit - kept.length;
+    // The first read asks for the page itself: when every alert is visible (the publisher, most histories), it is
+    // the only one.
+    const page = await list({ limit: read === 0 ? room : LARGEST_READ, ...from(cursor) });
+    const found = page.entries.filter(visible);
+    if (found.length > room) {
+      const lastThatFits = page.entries.indexOf(found[room - 1] as AlertLogEntry);
+      const exact = await list({ limit: lastThatFits + 1, ...from(cursor) });
+      kept.push(...exact.entries.filter(visible));
+      return { entries: kept, ...(exact.nextCursor ? { nextCursor: exact.nextCursor } : {}) };
     }
-  });
+    kept.push(...found);
+    cursor = page.nextCursor;
+    if (!cursor || kept.length === limit) break;
+  }
+  return { entries: kept, ...(cursor ? { nextCursor: cursor } : {}) };
 }
 
 /** `customer:<id>` / `partner:<id>` → a recipient. @throws ValidationError otherwise. */
@@ -148,9 +203,8 @@ function ownRecipient(caller: Principal): AlertRecipient | undefined {
 async function view(
   deps: { readonly deliveries: Pick<AlertDeliveries, 'list'> },
   page: AlertHistoryPage,
-  keep: (entry: AlertLogEntry) => boolean,
 ): Promise<AlertHistory> {
-  const entries = page.entries.filter(keep);
+  const { entries } = page;
   // One query per alert, in parallel: a page holds at most 100 alerts, each with a handful of contacts.
   const deliveries = await Promise.all(entries.map((entry) => deps.deliveries.list(entry.key)));
   return {
