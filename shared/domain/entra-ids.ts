@@ -1,3 +1,5 @@
+import { ValidationError } from '#shared/domain/errors.ts';
+
 /**
  * Microsoft Entra tenant ids and object ids (the id token's `tid` and `oid`, the marketplace's
  * `beneficiary`/`purchaser` `tenantId` and `objectId`) are GUIDs: the same id may reach us in upper or lower case
@@ -28,4 +30,21 @@ export function sameEntraId(a: string | undefined, b: string | undefined): boole
 /** Whether this is Microsoft's consumer tenant, shared by all personal Microsoft accounts. */
 export function isConsumerTenant(tenantId: string | undefined): boolean {
   return sameEntraId(tenantId, CONSUMER_TENANT_ID);
+}
+
+/**
+ * Refuses the consumer tenant where a tenant stands for one organisation (a customer key's tenant, a partner's tenant):
+ * scoped to it, a key or a partner would reach every personal account's purchases.
+ * @throws ValidationError naming `field`.
+ */
+export function requireOrganizationTenant(tenantId: string, field: string): string {
+  if (isConsumerTenant(tenantId)) {
+    throw new ValidationError(
+      `${field} ${CONSUMER_TENANT_ID} is the tenant of every personal Microsoft account, not one organisation's: ` +
+        'scoped to it, this would reach every personal account. Use a work or school tenant id (a customer key for a ' +
+        'personal account is scoped by subscriptionIds instead).',
+      field,
+    );
+  }
+  return tenantId;
 }

@@ -5,6 +5,7 @@ import { apiKeyCodec } from '#shared/adapters/api-key-codec.ts';
 import { DynamoApiKeyStore } from '#shared/adapters/dynamodb/dynamo-api-key-store.ts';
 import { DynamoSubscriptionStore } from '#shared/adapters/dynamodb/dynamo-subscription-store.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
+import { CONSUMER_TENANT_ID } from '#shared/domain/entra-ids.ts';
 import { createApiKey } from '#shared/use-cases/access/create-api-key.ts';
 import { systemClock } from '#shared/use-cases/ports/clock.ts';
 import { aPublisher, aSubscription } from '#test/builders/subscription.ts';
@@ -164,6 +165,30 @@ describe('the API function against DynamoDB Local and fauxqs', () => {
       expect(JSON.stringify(bodyOf(unknownField))).toContain('colour');
       expect(notJson.statusCode).toBe(400);
       expect(bodyOf(notJson)).toMatchObject({ error: { message: 'Request body is not valid JSON.' } });
+    });
+
+    it("refuses a customer key or a partner for the personal accounts' tenant (it would reach every personal account)", async () => {
+      const key = await call('POST', '/v1/api-keys', keys.publisher, {
+        name: 'Personal',
+        role: 'customer',
+        tenantId: CONSUMER_TENANT_ID.toUpperCase(),
+      });
+      const partner = await call('PUT', '/v1/partners/personal-reseller', keys.publisher, {
+        name: 'Personal reseller',
+        tenantId: CONSUMER_TENANT_ID,
+      });
+      const byIds = await call('POST', '/v1/api-keys', keys.publisher, {
+        name: 'One personal purchase',
+        role: 'customer',
+        subscriptionIds: ['sub-personal'],
+      });
+
+      for (const refused of [key, partner]) {
+        expect(refused.statusCode).toBe(400);
+        expect(bodyOf(refused)).toMatchObject({ error: { message: expect.stringContaining('every personal') } });
+      }
+      expect((await call('GET', '/v1/partners/personal-reseller', keys.publisher)).statusCode).toBe(404);
+      expect(byIds.statusCode).toBe(201);
     });
 
     it('answers 404 when revoking a key that does not exist', async () => {

@@ -1,4 +1,5 @@
 import { type Principal, type Role, requirePublisher } from '#shared/domain/access.ts';
+import { requireOrganizationTenant } from '#shared/domain/entra-ids.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import type { ApiKeyCodec, ApiKeyRecord, ApiKeyStore } from '#shared/use-cases/access/ports/api-key-store.ts';
 import type { Clock } from '#shared/use-cases/ports/clock.ts';
@@ -29,7 +30,7 @@ export interface CreatedApiKey {
  * fits the role, generate the key, store its hash.
  * @throws ForbiddenError when a non-publisher asks.
  * @throws ValidationError when a partner key has no partnerId, a customer key has neither tenantId nor
- *   subscriptionIds, or a publisher key carries a scope.
+ *   subscriptionIds or has the personal accounts' tenant, or a publisher key carries a scope.
  */
 export async function createApiKey(
   deps: CreateApiKeyDeps,
@@ -73,6 +74,7 @@ function assertScopeFitsRole(input: CreateApiKeyInput): void {
         throw new ValidationError('A customer key needs tenantId or subscriptionIds (or both).', 'tenantId');
       }
       if (input.partnerId) throw new ValidationError('A customer key cannot carry partnerId.', 'partnerId');
+      if (input.tenantId !== undefined) requireOrganizationTenant(input.tenantId, 'tenantId');
       return;
     default:
       // Reachable from untyped callers (the operator tool): never store a key with a role nobody checks for.
