@@ -14,6 +14,7 @@ import {
   ALERTS,
   ALLOWANCE,
   BUDGET,
+  FIXTURE_NOW,
   PARTNER,
   PARTNER_CUSTOMERS,
   PARTNER_ID,
@@ -616,7 +617,6 @@ describe('the portal pages in a real browser', () => {
   it('lists the approvals granted and grants one to a customer at "approval required", with the CSRF token', async () => {
     const { page } = await open(PARTNER_PATH);
     const before = server.requests.length;
-    const clickedAt = Date.now();
 
     expect(await page.locator('[data-approvals] [data-approval="approval-1"]').textContent()).toMatch(
       /^plan enterprise, 20 seats until /,
@@ -630,9 +630,9 @@ describe('the portal pages in a real browser', () => {
     expect(post?.headers['x-csrf-token']).toBe(FIXTURE_CSRF_TOKEN);
     // Any plan or seat change: the customer's request is not known here, only that its changes are being refused.
     expect({ ...body, expiresAt: undefined }).toEqual({ subscriptionId: 'sub-fabrikam', expiresAt: undefined });
-    const days = (Date.parse(body.expiresAt) - clickedAt) / 86_400_000;
-    expect(days).toBeGreaterThan(6.99);
-    expect(days).toBeLessThan(7.01);
+    // Seven days from the server's time (the answer's asOf), not the browser's: a client clock days off would grant a
+    // shorter approval, or one already expired.
+    expect(body.expiresAt).toBe(new Date(Date.parse(FIXTURE_NOW) + 7 * 86_400_000).toISOString());
   }, 30_000);
 
   it("shows the partner's alert contacts with their states and asks one to confirm again, with the CSRF token", async () => {

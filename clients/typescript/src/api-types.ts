@@ -1526,6 +1526,8 @@ export interface components {
             };
         } | {
             keyId: string;
+            /** @description A signed-in personal Microsoft account: sees the subscriptions it is the beneficiary or purchaser of */
+            personalObjectId?: string;
             /** @constant */
             role: "customer";
             subscriptionIds: string[];
@@ -1643,7 +1645,7 @@ export interface components {
             partnerId?: string;
             /** @enum {string} */
             role: "publisher" | "partner" | "customer";
-            /** @description With role `customer`: the tenant it sees */
+            /** @description With role `customer`: the tenant it sees (absent for a personal Microsoft account, which sees only the subscriptions it bought or uses) */
             tenantId?: string;
             /** @description Who signed in: their Entra tenant and object id, name and e-mail when Microsoft gave them */
             user: {
