@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     const base = `/v1/subscriptions/${subscriptionId}`;
     for (const path of [
       base,
-      `${base}/usage?months=12`,
+      `${base}/usage?months=1`,
       `${base}/allowance`,
       `/v1/alerts?subscriptionId=${subscriptionId}&limit=100`,
       `${base}/usage/series?granularity=hour`,

@@ -509,7 +509,7 @@ describe('the portal pages in a real browser', () => {
     ).toEqual(['0.5', '0.9']);
     // Usage is read again: its currency and month follow the budget's.
     expect(server.requests.slice(before).map((request) => `${request.method} ${request.path}`)).toContain(
-      `GET /v1/subscriptions/${SUBSCRIPTION_ID}/usage?months=12`,
+      `GET /v1/subscriptions/${SUBSCRIPTION_ID}/usage?months=1`,
     );
     // The bar now spans the new plan (80,000, above the forecast and the 90% threshold); with no 100% threshold the
     // plan has a tick of its own.

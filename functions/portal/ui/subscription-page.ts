@@ -21,7 +21,10 @@ import type {
  */
 export async function renderSubscriptionPage(main: HTMLElement, language: Texts['language'], id: string) {
   const base = `/v1/subscriptions/${seg(id)}`;
-  const usagePath = `${base}/usage?months=12`;
+  // The current month only: the glance and the charges by category are this month's; the months before are the
+  // monthly graphs', which read the series. Each month asked for is read and rated again (a year of 30 dimensions:
+  // ~400 daily items of ~10 KB).
+  const usagePath = `${base}/usage?months=1`;
   const [subscription, usageAnswer, budgetAnswer, allowance, alerts, ...series] = await Promise.all([
     getJson<SubscriptionSummary>(base),
     getJson<Usage>(usagePath),
