@@ -152,8 +152,10 @@ export async function getSubscriptionUsage(
 
 /**
  * The currency a usage view is shown in: the one asked for, else the budget's, else the credit levels', else the first
- * currency the plans are priced in.
- * @throws ValidationError when the plans are not all priced in it.
+ * currency the plans are priced in. A budget's or credit levels' currency the plans are no longer all priced in (the
+ * plan changed to one priced otherwise) is passed over rather than refused: the customer's page would otherwise not
+ * load at all, where it can show the usage in a currency it has and let the budget be set again in it.
+ * @throws ValidationError when the plans are not all priced in the currency asked for.
  */
 export function usageCurrency(
   catalog: Catalog,
@@ -162,12 +164,13 @@ export function usageCurrency(
   budget: { readonly plannedMonthlyAmount: Money } | undefined,
   link: { readonly levels: { readonly warning: Money } } | undefined,
 ): CurrencyCode {
+  const available = pricedCurrencies(catalog, subscription);
   const currency =
     requested ??
-    budget?.plannedMonthlyAmount.currency ??
-    link?.levels.warning.currency ??
+    [budget?.plannedMonthlyAmount.currency, link?.levels.warning.currency].find(
+      (saved): saved is CurrencyCode => saved !== undefined && available.includes(saved),
+    ) ??
     defaultCurrency(catalog, subscription);
-  const available = pricedCurrencies(catalog, subscription);
   if (!available.includes(currency)) {
     throw new ValidationError(
       `the plans of this subscription are not all priced in ${currency}; use one of ${available.join(', ') || '(none)'}`,
