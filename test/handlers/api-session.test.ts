@@ -174,8 +174,9 @@ describe('the API function with sign-in sessions: who sees what (issue 13)', () 
     // Partner P's tenant registered in upper case, as a publisher may type it; its users' tokens say lower case.
     await partners.putPartner(aPartnerRecord({ id: 'partner-p', tenantId: 'TENANT-P' }));
     await partners.putPartner(aPartnerRecord({ id: 'partner-q', tenantId: 'tenant-q' }));
-    // A partner registered (by mistake) with the consumer tenant must not make every personal account a partner.
-    await partners.putPartner(aPartnerRecord({ id: 'partner-msa', tenantId: CONSUMER_TENANT_ID }));
+    // A partner stored with the consumer tenant (before such partners were refused, or written around the API) must
+    // not make every personal account a partner.
+    await partners.putPartner({ ...aPartnerRecord({ id: 'partner-msa' }), tenantId: CONSUMER_TENANT_ID });
     const keys = { apiKeys: new DynamoApiKeyStore(documentClient, tableName), codec: apiKeyCodec, clock: systemClock };
     publisherKey = (await createApiKey(keys, aPublisher(), { name: 'publisher', role: 'publisher' })).token;
     customerKeyA = (

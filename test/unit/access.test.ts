@@ -178,7 +178,9 @@ describe('personal Microsoft accounts (the consumer tenant, shared by every pers
   });
 
   it('never makes the consumer tenant a partner, even when a partner was registered with it', async () => {
-    const partners = { findPartnerByTenant: async () => aPartnerRecord({ id: 'p-msa', tenantId: CONSUMER_TENANT_ID }) };
+    const partners = {
+      findPartnerByTenant: async () => ({ ...aPartnerRecord({ id: 'p-msa' }), tenantId: CONSUMER_TENANT_ID }),
+    };
 
     const principal = await principalOfSignedInUser(
       { partners, publisherAdmins: noAdmins },

@@ -14,7 +14,6 @@
 
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from '#shared/domain/alerts/calendar.ts';
 import type { CurrencyCode } from '#shared/domain/catalog.ts';
-import { requireOrganizationTenant } from '#shared/domain/entra-ids.ts';
 import { ValidationError } from '#shared/domain/errors.ts';
 import { Dec, Money } from '#shared/domain/money.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
@@ -173,14 +172,14 @@ export interface PartnerInput {
 
 /**
  * Validates a partner (default locale `en`; no time zone: the publisher's applies).
- * @throws {ValidationError} naming the field: blank id, name or tenant id, the personal accounts' tenant, unknown
- *   locale or time zone, malformed contacts.
+ * @throws {ValidationError} naming the field: blank id, name or tenant id, unknown locale or time zone, malformed
+ *   contacts.
  */
 export function parsePartner(input: PartnerInput): Partner {
   return {
     id: requireId(input.id, 'id'),
     name: requireText(input.name, 'name', 200),
-    tenantId: requireOrganizationTenant(requireId(input.tenantId, 'tenantId'), 'tenantId'),
+    tenantId: requireId(input.tenantId, 'tenantId'),
     locale: parseLocale(input.locale ?? 'en'),
     ...(input.timeZone === undefined ? {} : { timeZone: parseTimeZone(input.timeZone) }),
     contacts: parseContacts(input.contacts ?? {}, 'contacts'),

@@ -2,6 +2,7 @@ import { type Principal, requirePublisher } from '#shared/domain/access.ts';
 import { requireSmsCountries, type SmsCountry } from '#shared/domain/alerts/phone-countries.ts';
 import { type Partner, type PartnerInput, parsePartner } from '#shared/domain/alerts/settings.ts';
 import type { Catalog } from '#shared/domain/catalog.ts';
+import { requireOrganizationTenant } from '#shared/domain/entra-ids.ts';
 import { type ContactStateView, contactStateViews } from '#shared/use-cases/alerts/contact-state-views.ts';
 import type { AlertOutbox } from '#shared/use-cases/alerts/ports/alert-outbox.ts';
 import {
@@ -32,7 +33,7 @@ export type PartnerAnswer = Partner & { readonly contactStates: readonly Contact
  * may go to; each new contact is sent a confirmation message (our own opt-in) and the answer carries every contact's
  * state.
  * @throws ForbiddenError for partner and customer keys.
- * @throws ValidationError naming the field.
+ * @throws ValidationError naming the field (the personal accounts' tenant is refused: no organisation's).
  * @throws ConflictError when the tenant belongs to another partner (nothing is stored).
  * @throws Error when contacts cannot be registered or the partner stored.
  */
@@ -43,6 +44,9 @@ export async function savePartner(
 ): Promise<PartnerAnswer> {
   requirePublisher(caller, 'register reseller partners');
   const partner = parsePartner({ ...input.partner, id: input.partnerId });
+  // On saving only, not in `parsePartner`: a partner stored with it before stays readable (and is never a partner
+  // of personal accounts: shared/domain/access.ts).
+  requireOrganizationTenant(partner.tenantId, 'tenantId');
   requireSmsCountries(partner.contacts.phones, deps.smsCountries);
   const recipient = { kind: 'partner' as const, id: partner.id };
   // The local mode's stand-in for e-mail and SMS shows every alert of the partner.
