@@ -1,15 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import AxeBuilder from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '#test/helpers/browser.ts';
-import {
-  FIXTURE_CSRF_TOKEN,
-  type PortalFixtureServer,
-  startPortalFixtureServer,
-} from '#test/helpers/portal-fixture-server.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useFixtureBrowser } from '#test/helpers/portal-fixture-browser.ts';
+import { FIXTURE_CSRF_TOKEN } from '#test/helpers/portal-fixture-server.ts';
 import {
   ALERTS,
   ALLOWANCE,
@@ -48,22 +42,7 @@ const GRANULARITIES = ['hour', 'day', 'month'] as const;
 const MEASURES = ['quantity', 'money'] as const;
 
 describe('the portal pages in a real browser', () => {
-  let server: PortalFixtureServer;
-  let browser: Browser;
-  let workDir: string;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'portal-browser-'));
-    server = await startPortalFixtureServer(join(workDir, 'assets'));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+  const fixture = useFixtureBrowser('portal-browser-');
 
   /** Opens a portal page and waits until the script has drawn it; collects console errors. */
   async function open(
@@ -71,13 +50,12 @@ describe('the portal pages in a real browser', () => {
     locale = 'en-US',
     timezoneId?: string,
   ): Promise<{ page: Page; consoleErrors: string[] }> {
-    const context = await browser.newContext({
+    const context = await fixture.newContext({
       locale,
       acceptDownloads: true,
       viewport: { width: 1200, height: 900 },
       ...(timezoneId ? { timezoneId } : {}),
     });
-    contexts.push(context);
     // A missing element fails its step within seconds, naming it, instead of running into the test's timeout.
     context.setDefaultTimeout(10_000);
     const page = await context.newPage();
@@ -87,7 +65,7 @@ describe('the portal pages in a real browser', () => {
     });
     page.on('pageerror', (error) => consoleErrors.push(error.message));
     await page.addInitScript({ content: RECORD_CSP_VIOLATIONS });
-    const response = await page.goto(server.url + path);
+    const response = await page.goto(fixture.server.url + path);
     expect(response?.status()).toBe(200);
     await page.waitForSelector('body[data-ready]');
     // The status line is gone once the page is drawn; it holds the error otherwise.
@@ -243,7 +221,7 @@ describe('the portal pages in a real browser', () => {
     // is the afternoon of 13 November there, but the marketplace's term starts on the 14th.
     const zone = 'America/Los_Angeles';
     const id = 'sub-7f3a-la';
-    server.subscriptions.set(id, {
+    fixture.server.subscriptions.set(id, {
       ...SUBSCRIPTION_FIXTURES,
       subscription: { ...SUBSCRIPTION_FIXTURES.subscription, id },
       usage: { ...USAGE, subscriptionId: id, timeZone: zone },
@@ -255,7 +233,7 @@ describe('the portal pages in a real browser', () => {
         '(Nov 14, 2026 – Dec 13, 2026)',
       );
     } finally {
-      server.subscriptions.delete(id);
+      fixture.server.subscriptions.delete(id);
     }
   }, 30_000);
 
@@ -413,7 +391,7 @@ describe('the portal pages in a real browser', () => {
   it("saves the budget with the CSRF token and shows the API's 400 message next to the field at fault", async () => {
     const { page } = await open(SUBSCRIPTION_PATH);
     const form = page.locator('form[data-budget-form]');
-    const before = server.requests.length;
+    const before = fixture.server.requests.length;
 
     // The currencies the usage answer lists, the saved budget's chosen.
     const currency = form.getByLabel('Currency', { exact: true });
@@ -433,7 +411,7 @@ describe('the portal pages in a real browser', () => {
     await form.getByRole('button', { name: 'Save budget' }).click();
     await expect.poll(() => page.locator('[data-form-status]').textContent()).toBe('Saved.');
 
-    const put = server.requests.slice(before).find((request) => request.method === 'PUT');
+    const put = fixture.server.requests.slice(before).find((request) => request.method === 'PUT');
     expect(put?.path).toBe(`/v1/subscriptions/${SUBSCRIPTION_ID}/budget`);
     expect(put?.headers['x-csrf-token']).toBe(FIXTURE_CSRF_TOKEN);
     expect(put?.headers['content-type']).toBe('application/json');
@@ -464,12 +442,12 @@ describe('the portal pages in a real browser', () => {
     await form.getByLabel(/Planned monthly amount/).fill('50000');
     await form.getByLabel(/Mobile numbers/).fill('+819012345678\n090-1234-5678');
     await currency.selectOption('USD');
-    const beforeUsd = server.requests.length;
+    const beforeUsd = fixture.server.requests.length;
     await form.getByRole('button', { name: 'Save budget' }).click();
     await expect.poll(() => form.locator('[data-error-for="phones"]').textContent()).toMatch(/E\.164/);
     expect(await fieldError.textContent()).toBe('');
     // The amounts go out in the currency chosen, not the saved budget's.
-    const usdPut = server.requests.slice(beforeUsd).find((request) => request.method === 'PUT');
+    const usdPut = fixture.server.requests.slice(beforeUsd).find((request) => request.method === 'PUT');
     expect(usdPut?.body).toMatchObject({ plannedMonthlyAmount: { amount: '50000', currency: 'USD' } });
   }, 30_000);
 
@@ -497,7 +475,7 @@ describe('the portal pages in a real browser', () => {
   it('shows the saved plan and thresholds in the glance right after saving, without a reload', async () => {
     const { page } = await open(SUBSCRIPTION_PATH);
     const form = page.locator('form[data-budget-form]');
-    const before = server.requests.length;
+    const before = fixture.server.requests.length;
     await form.getByLabel(/Planned monthly amount/).fill('80000');
     await form.getByLabel(/Alert thresholds/).fill('50, 90');
     await form.getByRole('button', { name: 'Save budget' }).click();
@@ -508,7 +486,7 @@ describe('the portal pages in a real browser', () => {
       await page.locator('#glance [data-threshold]').evaluateAll((items) => items.map((li) => li.dataset.threshold)),
     ).toEqual(['0.5', '0.9']);
     // Usage is read again: its currency and month follow the budget's.
-    expect(server.requests.slice(before).map((request) => `${request.method} ${request.path}`)).toContain(
+    expect(fixture.server.requests.slice(before).map((request) => `${request.method} ${request.path}`)).toContain(
       `GET /v1/subscriptions/${SUBSCRIPTION_ID}/usage?months=1`,
     );
     // The bar now spans the new plan (80,000, above the forecast and the 90% threshold); with no 100% threshold the
@@ -616,7 +594,7 @@ describe('the portal pages in a real browser', () => {
 
   it('lists the approvals granted and grants one to a customer at "approval required", with the CSRF token', async () => {
     const { page } = await open(PARTNER_PATH);
-    const before = server.requests.length;
+    const before = fixture.server.requests.length;
 
     expect(await page.locator('[data-approvals] [data-approval="approval-1"]').textContent()).toMatch(
       /^plan enterprise, 20 seats until /,
@@ -624,7 +602,7 @@ describe('the portal pages in a real browser', () => {
     await page.getByRole('button', { name: 'Approve for 7 days: Fabrikam' }).click();
     await expect.poll(() => page.locator('.approval-result').textContent()).toMatch(/^Approved until /);
 
-    const post = server.requests.slice(before).find((request) => request.method === 'POST');
+    const post = fixture.server.requests.slice(before).find((request) => request.method === 'POST');
     const body = post?.body as { subscriptionId: string; expiresAt: string };
     expect(post?.path).toBe(`/v1/partners/${PARTNER_ID}/approvals`);
     expect(post?.headers['x-csrf-token']).toBe(FIXTURE_CSRF_TOKEN);
@@ -658,7 +636,7 @@ describe('the portal pages in a real browser', () => {
     }
 
     const { page } = await open(PARTNER_PATH);
-    const before = server.requests.length;
+    const before = fixture.server.requests.length;
     await page.getByRole('button', { name: 'Send the confirmation again: credit@reseller.example' }).click();
     await expect
       .poll(() => page.locator('[data-resend-result="credit@reseller.example"]').textContent())
@@ -667,7 +645,7 @@ describe('the portal pages in a real browser', () => {
     expect(await item.getAttribute('data-contact-status')).toBe('pending');
     expect(await item.textContent()).toContain('confirmation pending');
     expect(await item.textContent()).toContain('asked again after it unsubscribed');
-    const post = server.requests.slice(before).find((request) => request.method === 'POST');
+    const post = fixture.server.requests.slice(before).find((request) => request.method === 'POST');
     expect(post?.path).toBe(`/v1/partners/${PARTNER_ID}/contacts/credit%40reseller.example/confirmation`);
     expect(post?.headers['x-csrf-token']).toBe(FIXTURE_CSRF_TOKEN);
     expect(post?.body).toBeUndefined();
@@ -684,7 +662,7 @@ describe('the portal pages in a real browser', () => {
   }, 60_000);
 
   it("lists the viewer's subscriptions on the home page (all pages of them), and a partner's own page", async () => {
-    server.me = { role: 'customer', tenantId: 'tenant-contoso' };
+    fixture.server.me = { role: 'customer', tenantId: 'tenant-contoso' };
     const asCustomer = await open('/portal?lang=ja');
     expect(
       await asCustomer.page
@@ -696,15 +674,15 @@ describe('the portal pages in a real browser', () => {
     await asCustomer.page.getByLabel('サブスクリプションを絞り込む').fill('dev');
     expect(await asCustomer.page.locator('[data-subscription-link]:visible').count()).toBe(1);
 
-    server.me = { role: 'partner', partnerId: PARTNER_ID };
+    fixture.server.me = { role: 'partner', partnerId: PARTNER_ID };
     const asPartner = await open('/portal');
     expect(await asPartner.page.locator('[data-partner-link]').getAttribute('href')).toBe(PARTNER_PATH);
     expect(await violationsOf(asPartner.page)).toEqual([]);
-    server.me = { role: 'customer', tenantId: 'tenant-contoso' };
+    fixture.server.me = { role: 'customer', tenantId: 'tenant-contoso' };
   }, 30_000);
 
   it('shows a partner the drill-down page of its customer without the budget form it may not use', async () => {
-    server.me = { role: 'partner', partnerId: PARTNER_ID };
+    fixture.server.me = { role: 'partner', partnerId: PARTNER_ID };
     try {
       const { page, consoleErrors } = await open(SUBSCRIPTION_PATH);
 
@@ -713,7 +691,7 @@ describe('the portal pages in a real browser', () => {
       expect(await page.locator('[data-breakdown]').count()).toBe(1);
       expect(consoleErrors.filter((error) => !error.includes('403'))).toEqual([]);
     } finally {
-      server.me = { role: 'customer', tenantId: 'tenant-contoso' };
+      fixture.server.me = { role: 'customer', tenantId: 'tenant-contoso' };
     }
   }, 30_000);
 
@@ -724,7 +702,7 @@ describe('the portal pages in a real browser', () => {
     await Promise.all([page.waitForURL(/lang=ja/), page.getByRole('link', { name: '日本語' }).click()]);
     await page.waitForSelector('body[data-ready="true"]');
     expect(await page.getAttribute('html', 'lang')).toBe('ja');
-    await page.goto(server.url + SUBSCRIPTION_PATH);
+    await page.goto(fixture.server.url + SUBSCRIPTION_PATH);
     await page.waitForSelector('body[data-ready="true"]');
 
     expect(await page.getAttribute('html', 'lang')).toBe('ja');

@@ -1,10 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '#test/helpers/browser.ts';
-import { type PortalFixtureServer, startPortalFixtureServer } from '#test/helpers/portal-fixture-server.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useFixtureBrowser } from '#test/helpers/portal-fixture-browser.ts';
 import {
   alertPage,
   DAY_PACKS,
@@ -59,33 +55,17 @@ async function serve(page: Page, path: string, body: unknown): Promise<void> {
 }
 
 describe('the partner page’s content, and alert histories longer than a page, in a real browser', () => {
-  let server: PortalFixtureServer;
-  let browser: Browser;
-  let workDir: string;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'portal-partner-'));
-    server = await startPortalFixtureServer(join(workDir, 'assets'));
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await server?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+  const fixture = useFixtureBrowser('portal-partner-');
 
   /** Opens a portal page after `prepare` (routes), and waits until the script has drawn it. */
   async function open(path: string, prepare: (page: Page) => Promise<unknown> = async () => {}): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1200, height: 900 } });
-    contexts.push(context);
+    const context = await fixture.newContext({ locale: 'en-US', viewport: { width: 1200, height: 900 } });
     context.setDefaultTimeout(10_000);
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await prepare(page);
-    await page.goto(server.url + path);
+    await page.goto(fixture.server.url + path);
     await page.waitForSelector('body[data-ready]');
     const status = await page.evaluate<string>("document.getElementById('portal-status')?.textContent ?? ''");
     expect(await page.getAttribute('body', 'data-ready'), `${status} ${errors.join('; ')}`).toBe('true');
