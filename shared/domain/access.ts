@@ -1,5 +1,5 @@
 import type { Catalog, Offer, Plan } from '#shared/domain/catalog.ts';
-import { isConsumerTenant, normalizeEntraId, sameEntraId } from '#shared/domain/entra-ids.ts';
+import { isConsumerTenant, normalizeEntraId, sameEntraId, sameOrganizationTenant } from '#shared/domain/entra-ids.ts';
 import { ForbiddenError } from '#shared/domain/errors.ts';
 import type { Subscription } from '#shared/domain/subscription.ts';
 
@@ -111,10 +111,10 @@ export function canAccessSubscription(principal: Principal, subscription: Subscr
       return (
         principal.subscriptionIds.includes(subscription.id) ||
         (principal.personalObjectId !== undefined && isPersonalPurchaseOf(principal.personalObjectId, subscription)) ||
-        sameEntraId(principal.tenantId, subscription.beneficiary.tenantId) ||
+        sameOrganizationTenant(principal.tenantId, subscription.beneficiary.tenantId) ||
         // A signed-in user of the purchasing tenant sees what it bought for another tenant (issue 13 "who sees
         // what"); customer keys keep their beneficiary-only scope.
-        (principal.user !== undefined && sameEntraId(principal.tenantId, subscription.purchaser.tenantId))
+        (principal.user !== undefined && sameOrganizationTenant(principal.tenantId, subscription.purchaser.tenantId))
       );
   }
 }

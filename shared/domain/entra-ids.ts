@@ -33,6 +33,15 @@ export function isConsumerTenant(tenantId: string | undefined): boolean {
 }
 
 /**
+ * Whether two tenant ids name the same organisation: what a tenant-wide scope (a customer key's or a signed-in
+ * user's tenant, a partner's tenant) goes by. Never for the consumer tenant, which is no organisation: a key, partner
+ * or recipient stored with it (before such were refused) must not reach every personal account's purchases.
+ */
+export function sameOrganizationTenant(a: string | undefined, b: string | undefined): boolean {
+  return sameEntraId(a, b) && !isConsumerTenant(a);
+}
+
+/**
  * Refuses the consumer tenant where a tenant stands for one organisation (a customer key's tenant, a partner's tenant):
  * scoped to it, a key or a partner would reach every personal account's purchases.
  * @throws ValidationError naming `field`.

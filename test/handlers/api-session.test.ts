@@ -74,6 +74,7 @@ describe('the API function with sign-in sessions: who sees what (issue 13)', () 
   let handler: Handler;
   let publisherKey = '';
   let customerKeyA = '';
+  let consumerTenantKey = '';
   let customerKeyAUpper = '';
   const sessions = {} as Record<UserName, Awaited<ReturnType<typeof aSession>>>;
   const subscriptions = {
@@ -185,6 +186,17 @@ describe('the API function with sign-in sessions: who sees what (issue 13)', () 
     customerKeyAUpper = (
       await createApiKey(keys, aPublisher(), { name: 'customer a again', role: 'customer', tenantId: 'TENANT-A' })
     ).token;
+    // A customer key of the consumer tenant, stored before such keys were refused (createApiKey refuses it now).
+    const legacy = apiKeyCodec.generate();
+    await keys.apiKeys.create({
+      keyId: legacy.keyId,
+      name: 'consumer tenant',
+      role: 'customer',
+      tenantId: CONSUMER_TENANT_ID,
+      secretHash: legacy.secretHash,
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
+    consumerTenantKey = legacy.token;
     for (const [name, user] of Object.entries(USERS)) {
       sessions[name as UserName] = await aSession(user);
     }
@@ -461,6 +473,20 @@ describe('the API function with sign-in sessions: who sees what (issue 13)', () 
       expect(JSON.stringify(byDefault.body)).toContain(
         'a personal Microsoft account reads its alerts per subscription',
       );
+    });
+
+    it("gives a customer key stored with the consumer tenant nothing of personal accounts' purchases or alerts", async () => {
+      expect(await listedFor({ apiKey: consumerTenantKey })).toEqual([]);
+      for (const name of ['usedByMia', 'boughtByLeo'] as const) {
+        const read = await call('GET', `/v1/subscriptions/${subscriptions[name].id}`, { apiKey: consumerTenantKey });
+        expect([403, 404]).toContain(read.statusCode);
+      }
+      const byDefault = await call('GET', '/v1/alerts', { apiKey: consumerTenantKey });
+      const asked = await call('GET', `/v1/alerts?recipient=customer:${CONSUMER_TENANT_ID}`, {
+        apiKey: consumerTenantKey,
+      });
+      expect(byDefault.statusCode).toBe(400);
+      expect(asked.statusCode).toBe(403);
     });
 
     it('lets an administrator read any recipient’s alerts', async () => {

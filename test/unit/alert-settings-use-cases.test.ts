@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SignedContactLinks } from '#shared/adapters/links/signed-contact-links.ts';
+import { CONSUMER_TENANT_ID } from '#shared/domain/entra-ids.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import { deliverAlert } from '#shared/use-cases/alerts/deliver-alert.ts';
 import { getBudget } from '#shared/use-cases/alerts/get-budget.ts';
@@ -394,6 +395,23 @@ describe('linkResellerPurchase', () => {
     expect(first).toEqual({ outcome: 'linked', partnerId: 'partner-x' });
     expect(again).toEqual({ outcome: 'alreadyLinked', partnerId: 'partner-x' });
     expect((await world.subscriptions.get(bought.id))?.partnerId).toBe('partner-x');
+  });
+
+  it("never links a personal account's purchase to a partner stored with the consumer tenant", async () => {
+    const world = anEvaluationWorld('2025-06-20T03:00:00Z');
+    // Stored before partners of that tenant were refused (savePartner refuses it now).
+    await world.partners.putPartner({ ...aPartnerRecord({ id: 'partner-msa' }), tenantId: CONSUMER_TENANT_ID });
+    const gift = anActiveSubscription({
+      activatedAt: '2025-06-01T00:00:00Z',
+      customerId: 'tenant-a',
+      purchaserTenantId: CONSUMER_TENANT_ID,
+    });
+    await world.subscriptions.put(gift);
+
+    expect(await linkResellerPurchase(world, { subscriptionId: gift.id })).toEqual({
+      outcome: 'notAResellerPurchase',
+    });
+    expect((await world.subscriptions.get(gift.id))?.partnerId).toBeUndefined();
   });
 
   it('leaves direct purchases, unknown purchasers and subscriptions the publisher linked elsewhere alone', async () => {

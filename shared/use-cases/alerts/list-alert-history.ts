@@ -1,6 +1,6 @@
 import { type Principal, requireSubscriptionAccess } from '#shared/domain/access.ts';
 import { type AlertRecipient, factsToStored, recipientAddress, type StoredFact } from '#shared/domain/alerts/alert.ts';
-import { normalizeEntraId } from '#shared/domain/entra-ids.ts';
+import { isConsumerTenant, normalizeEntraId } from '#shared/domain/entra-ids.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '#shared/domain/errors.ts';
 import type { AlertDeliveries, ContactDelivery } from '#shared/use-cases/alerts/ports/alert-deliveries.ts';
 import type {
@@ -195,8 +195,11 @@ export function parseRecipient(address: string): AlertRecipient {
 
 function ownRecipient(caller: Principal): AlertRecipient | undefined {
   if (caller.role === 'partner') return { kind: 'partner', id: caller.partnerId };
-  // A personal account has no tenantId (principalOfUser): never the consumer tenant's shared `customer:` recipient.
-  if (caller.role === 'customer' && caller.tenantId) return { kind: 'customer', id: normalizeEntraId(caller.tenantId) };
+  // Never the consumer tenant's shared `customer:` recipient: a personal account has no tenantId (principalOfUser),
+  // and a customer key stored with that tenant must not read every personal account's alerts.
+  if (caller.role === 'customer' && caller.tenantId && !isConsumerTenant(caller.tenantId)) {
+    return { kind: 'customer', id: normalizeEntraId(caller.tenantId) };
+  }
   return undefined;
 }
 

@@ -1,3 +1,4 @@
+import { isConsumerTenant } from '#shared/domain/entra-ids.ts';
 import { setPartnerOf } from '#shared/use-cases/partners/link-partner-customer.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { VersionedSubscriptionStore } from '#shared/use-cases/ports/subscription-store.ts';
@@ -40,7 +41,10 @@ export async function linkResellerPurchase(
   const stored = await deps.subscriptions.read(input.subscriptionId);
   if (!stored) return { outcome: 'notFound' };
   const { purchaser, beneficiary } = stored.subscription;
-  if (purchaser.tenantId === beneficiary.tenantId) return { outcome: 'notAResellerPurchase' };
+  // A personal account's purchase is no reseller's, whatever partner was once stored with the consumer tenant.
+  if (purchaser.tenantId === beneficiary.tenantId || isConsumerTenant(purchaser.tenantId)) {
+    return { outcome: 'notAResellerPurchase' };
+  }
   const partner = await deps.partners.findPartnerByTenant(purchaser.tenantId);
   if (!partner) return { outcome: 'notAResellerPurchase' };
   const current = stored.subscription.partnerId;

@@ -1,5 +1,5 @@
 import { canAccessSubscription, type Principal } from '#shared/domain/access.ts';
-import { CONSUMER_TENANT_ID, normalizeEntraId } from '#shared/domain/entra-ids.ts';
+import { CONSUMER_TENANT_ID, isConsumerTenant, normalizeEntraId } from '#shared/domain/entra-ids.ts';
 import { ForbiddenError } from '#shared/domain/errors.ts';
 import type { Subscription, SubscriptionStatus } from '#shared/domain/subscription.ts';
 import type { SubscriptionDirectory, SubscriptionFilter } from '#shared/use-cases/portal-data/ports/directories.ts';
@@ -64,7 +64,10 @@ export async function listSubscriptions(
         ...asked,
         anyOf: {
           ids: caller.subscriptionIds,
-          ...(caller.tenantId === undefined ? {} : { tenantId: normalizeEntraId(caller.tenantId) }),
+          // Never the consumer tenant's every purchase (a customer key stored with it: sameOrganizationTenant).
+          ...(caller.tenantId === undefined || isConsumerTenant(caller.tenantId)
+            ? {}
+            : { tenantId: normalizeEntraId(caller.tenantId) }),
           ...(caller.personalObjectId === undefined
             ? {}
             : { user: { tenantId: CONSUMER_TENANT_ID, objectId: caller.personalObjectId } }),
