@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAIN_TABLE } from '#infra/resources.ts';
 import { DynamoAlertSettingsReader } from '#shared/adapters/dynamodb/dynamo-alert-settings-reader.ts';
@@ -13,10 +14,11 @@ describe('DynamoDB alert settings stores', () => {
   let budgets: DynamoBudgetStore;
   let partners: DynamoPartnerStore;
   let settings: DynamoAlertSettingsReader;
+  let table = '';
 
   beforeAll(async () => {
     const env = await provisionIsolatedResources();
-    const table = env[MAIN_TABLE.envVar] ?? '';
+    table = env[MAIN_TABLE.envVar] ?? '';
     budgets = new DynamoBudgetStore(documentClient, table);
     partners = new DynamoPartnerStore(documentClient, table);
     settings = new DynamoAlertSettingsReader(documentClient, table);
@@ -80,6 +82,48 @@ describe('DynamoDB alert settings stores', () => {
     // The same tenant re-spelled is not a move: the claim stays (and is not deleted with the old spelling).
     await partners.putPartner({ ...partner, tenantId: tenantId.toLowerCase() });
     expect((await partners.findPartnerByTenant(tenantId))?.id).toBe(partner.id);
+  });
+
+  it('heals a tenant claim stored as typed (before claims were keyed in lower case) when the partner is saved again', async () => {
+    // As an earlier version stored a partner registered in upper case: the claim under the id as typed.
+    const legacyClaim = async (partnerId: string, tenantId: string) => {
+      await partners.putPartner(aPartnerRecord({ id: partnerId, tenantId: `placeholder-${randomUUID()}` }));
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk: `PARTNER#${partnerId}`, sk: 'PARTNER' },
+          UpdateExpression: 'SET tenantId = :tenant',
+          ExpressionAttributeValues: { ':tenant': tenantId },
+        }),
+      );
+      await documentClient.send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: `PARTNER_TENANT#${tenantId}`, sk: 'PARTNER_TENANT', type: 'PartnerTenant', partnerId },
+        }),
+      );
+    };
+    const claimAsTyped = async (tenantId: string) =>
+      (
+        await documentClient.send(
+          new GetCommand({ TableName: table, Key: { pk: `PARTNER_TENANT#${tenantId}`, sk: 'PARTNER_TENANT' } }),
+        )
+      ).Item;
+    const same = { id: `partner-${randomUUID()}`, tenantId: randomUUID().toUpperCase() };
+    const moving = { id: `partner-${randomUUID()}`, tenantId: randomUUID().toUpperCase() };
+    await legacyClaim(same.id, same.tenantId);
+    await legacyClaim(moving.id, moving.tenantId);
+    expect(await partners.findPartnerByTenant(same.tenantId.toLowerCase())).toBeUndefined();
+
+    // Saved again with the same tenant: found by the lower-case id, the claim as typed gone.
+    await partners.putPartner(aPartnerRecord(same));
+    expect((await partners.findPartnerByTenant(same.tenantId.toLowerCase()))?.id).toBe(same.id);
+    expect(await claimAsTyped(same.tenantId)).toBeUndefined();
+    // Moved to another tenant: the old claim (as typed) is released, not a "changed meanwhile" refusal.
+    const newTenant = randomUUID();
+    await partners.putPartner(aPartnerRecord({ id: moving.id, tenantId: newTenant }));
+    expect((await partners.findPartnerByTenant(newTenant))?.id).toBe(moving.id);
+    expect(await claimAsTyped(moving.tenantId)).toBeUndefined();
   });
 
   it('links subscriptions to a partner with credit levels and lists the partner’s links', async () => {

@@ -34,7 +34,7 @@ import {
   parseCreditLevels,
   parsePartner,
 } from '#shared/domain/alerts/settings.ts';
-import { normalizeEntraId, sameEntraId } from '#shared/domain/entra-ids.ts';
+import { normalizeEntraId } from '#shared/domain/entra-ids.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { PartnerStore } from '#shared/use-cases/partners/ports/partner-store.ts';
 import type { Page, PageRequest, PartnerDirectory } from '#shared/use-cases/portal-data/ports/directories.ts';
@@ -53,6 +53,21 @@ const tenantKey = (tenantId: string) => ({
   pk: `${TABLE_PARTITION.partnerTenant}${normalizeEntraId(tenantId)}`,
   sk: TENANT_SK,
 });
+/**
+ * The tenant claims a save of `partner` leaves behind: the old tenant's when the partner moves to another tenant, and
+ * a claim stored under the tenant id as typed (before claims were keyed in lower case), which lookups by the lower-case
+ * id no longer find. Never the claim the save puts (one item cannot be put and deleted in one transaction).
+ */
+function staleClaimKeys(existing: Partner | undefined, partner: Partner): { pk: string; sk: string }[] {
+  if (!existing) return [];
+  const kept = tenantKey(partner.tenantId).pk;
+  const candidates = [
+    tenantKey(existing.tenantId),
+    { pk: `${TABLE_PARTITION.partnerTenant}${existing.tenantId}`, sk: TENANT_SK },
+  ];
+  return candidates.filter((key, index) => key.pk !== kept && candidates.findIndex((k) => k.pk === key.pk) === index);
+}
+
 export const creditLinkKey = (subscriptionId: string) => ({
   pk: `${TABLE_PARTITION.subscription}${subscriptionId}`,
   sk: CREDIT_LINK_SK,
@@ -111,8 +126,6 @@ export class DynamoPartnerStore implements PartnerStore, PartnerDirectory {
 
   async putPartner(partner: Partner): Promise<void> {
     const existing = await this.getPartner(partner.id);
-    // The same tenant spelled in another case keeps its claim (one item: it cannot be put and deleted at once).
-    const movesTenant = existing !== undefined && !sameEntraId(existing.tenantId, partner.tenantId);
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -138,18 +151,15 @@ export class DynamoPartnerStore implements PartnerStore, PartnerDirectory {
                 ExpressionAttributeValues: { ':partnerId': partner.id },
               },
             },
-            ...(movesTenant && existing
-              ? [
-                  {
-                    Delete: {
-                      TableName: this.tableName,
-                      Key: tenantKey(existing.tenantId),
-                      ConditionExpression: 'partnerId = :partnerId',
-                      ExpressionAttributeValues: { ':partnerId': partner.id },
-                    },
-                  },
-                ]
-              : []),
+            ...staleClaimKeys(existing, partner).map((Key) => ({
+              Delete: {
+                TableName: this.tableName,
+                Key,
+                // Gone already is fine (a claim stored under the old spelling only); another partner's is not.
+                ConditionExpression: 'attribute_not_exists(pk) OR partnerId = :partnerId',
+                ExpressionAttributeValues: { ':partnerId': partner.id },
+              },
+            })),
           ],
         }),
       );
