@@ -67,16 +67,16 @@ const PAGE_SIZE = 100;
 export type ReadList<T> = readonly T[] & { readonly truncated?: true };
 
 /**
- * Every page of a `/v1` list, following `nextCursor` (pages of 100, the API's largest), up to `max` items. A list
- * with more is cut at `max` and its array marked `truncated`, so the page can say that older items are not shown;
- * the mark travels with the array (`answer[key]`), wherever the page passes it. `path` may carry a query already.
+ * Every item of a `/v1` list, following `nextCursor` (pages of 100, the API's largest), up to `max` items: the items
+ * under `key` of each page. A list with more is cut at `max` and marked `truncated`, so the page can say that the rest
+ * is not shown (`truncatedNote`). `path` may carry a query already.
  */
-export async function getAllPages<T extends { readonly nextCursor?: string }>(
+export async function getAllPages<Item>(
   path: string,
-  key: keyof T & string,
+  key: string,
   max: number = MAX_LIST_ITEMS,
-): Promise<T> {
-  const items: unknown[] = [];
+): Promise<ReadList<Item>> {
+  const items: Item[] = [];
   const separator = path.includes('?') ? '&' : '?';
   // A page may come back short (or empty) with a cursor, so pages are bounded too, not only items: twice what full
   // pages would need.
@@ -84,15 +84,15 @@ export async function getAllPages<T extends { readonly nextCursor?: string }>(
   let cursor: string | undefined;
   let pages = 0;
   do {
-    const page = await getJson<T>(
+    const page = await getJson<Record<string, unknown> & { readonly nextCursor?: string }>(
       `${path}${separator}limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     );
-    items.push(...((page[key] as unknown as readonly unknown[] | undefined) ?? []));
+    items.push(...((page[key] as readonly Item[] | undefined) ?? []));
     cursor = page.nextCursor;
     pages += 1;
   } while (cursor && items.length < max && pages < maxPages);
-  const list: unknown[] & { truncated?: true } = items.slice(0, max);
+  const list: Item[] & { truncated?: true } = items.slice(0, max);
   // More were read than fit, or the API says more follow: either way the list is not complete.
   if (items.length > max || cursor) list.truncated = true;
-  return { [key]: list } as unknown as T;
+  return list;
 }

@@ -188,6 +188,7 @@ const en = {
   rulePurchaseChangeRejected: 'Purchase change refused',
 
   alertsTruncated: 'Only the {count} newest alerts are shown; older ones are left out.',
+  listTruncated: 'Only the first {count} are shown; the API lists them all (follow nextCursor).',
   colDelivery: 'Delivery',
   alertStatePending: 'Being sent',
   alertStateSent: 'Sent',
@@ -382,6 +383,8 @@ const ja: Messages = {
   rulePurchaseChangeRejected: '購入変更を拒否',
 
   alertsTruncated: '新しい {count} 件のアラートのみを表示しています。それより古いアラートは表示していません。',
+  listTruncated:
+    '最初の {count} 件のみを表示しています。すべては API の一覧で取得できます（nextCursor をたどってください）。',
   colDelivery: '配信',
   alertStatePending: '送信中',
   alertStateSent: '送信済み',

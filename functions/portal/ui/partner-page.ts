@@ -2,15 +2,7 @@ import { getAllPages, getJson, postJson, seg } from './api.ts';
 import { h, section, Texts, table } from './dom.ts';
 import type { MessageKey } from './messages.ts';
 import { alertHistorySection, contactStatesList, statusText } from './shared-views.ts';
-import type {
-  AlertHistory,
-  Approval,
-  CreditState,
-  DayPack,
-  Partner,
-  PartnerCustomer,
-  PartnerCustomers,
-} from './types.ts';
+import type { AlertItem, Approval, CreditState, DayPack, Partner, PartnerCustomer, PartnerCustomers } from './types.ts';
 
 /**
  * The partner's page (issue 13 point 4): its customers with credit levels and charges in one table, drill-down
@@ -40,8 +32,8 @@ export async function renderPartnerPage(main: HTMLElement, language: Texts['lang
   const [partner, customers, alerts, dayPacks] = await Promise.all([
     getJson<Partner>(base),
     getJson<PartnerCustomers>(`${base}/customers`),
-    getAllPages<AlertHistory>(`/v1/alerts?recipient=${seg(`partner:${partnerId}`)}`, 'alerts'),
-    allDayPacks(base),
+    getAllPages<AlertItem>(`/v1/alerts?recipient=${seg(`partner:${partnerId}`)}`, 'alerts'),
+    getAllPages<DayPack>(`${base}/day-packs`, 'dayPacks'),
   ]);
   // The zone the customers' answer counts month to date in (the partner's, else the publisher's); the partner record's
   // own before any customer is rated; UTC when neither says.
@@ -60,11 +52,11 @@ export async function renderPartnerPage(main: HTMLElement, language: Texts['lang
     ),
     approvals(texts, base, customers.customers, customers.asOf),
     partnerContacts(texts, base, partner),
-    alertHistorySection(texts, 'partner-alerts', 'partnerAlertsHeading', alerts.alerts),
+    alertHistorySection(texts, 'partner-alerts', 'partnerAlertsHeading', alerts),
     section(
       'day-packs',
       texts.t('dayPacksHeading'),
-      dayPacks.dayPacks.length === 0
+      dayPacks.length === 0
         ? h('p', {}, texts.t('dayPacksNone'))
         : h(
             'div',
@@ -72,7 +64,7 @@ export async function renderPartnerPage(main: HTMLElement, language: Texts['lang
             table(
               texts.t('dayPacksCaption'),
               [texts.t('colProduct'), texts.t('colDays'), texts.t('colIssued'), texts.t('colRedeemed')],
-              dayPacks.dayPacks.map((pack) => [
+              dayPacks.map((pack) => [
                 pack.productKey,
                 String(pack.days),
                 h('time', { datetime: pack.issuedAt }, texts.time(pack.issuedAt)),
@@ -87,6 +79,7 @@ export async function renderPartnerPage(main: HTMLElement, language: Texts['lang
               { 'data-day-packs': '' },
             ),
           ),
+      dayPacks.truncated ? h('p', { class: 'hint' }, texts.t('listTruncated', { count: dayPacks.length })) : null,
     ),
   );
 }
@@ -263,18 +256,4 @@ function grantButton(
     }
   });
   return button;
-}
-
-/** Follows `nextCursor` so the list is complete (pages of 100, the API's largest). */
-async function allDayPacks(base: string): Promise<{ dayPacks: DayPack[] }> {
-  const dayPacks: DayPack[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await getJson<{ dayPacks: DayPack[]; nextCursor?: string }>(
-      `${base}/day-packs?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-    );
-    dayPacks.push(...page.dayPacks);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return { dayPacks };
 }

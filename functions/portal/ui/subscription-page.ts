@@ -3,7 +3,7 @@ import { GRANULARITIES, usageChart } from './charts.ts';
 import { h, section, Texts, table, uniqueId } from './dom.ts';
 import { alertHistorySection, contactStatesList, statusText } from './shared-views.ts';
 import type {
-  AlertHistory,
+  AlertItem,
   Allowance,
   Budget,
   BudgetBody,
@@ -36,7 +36,7 @@ export async function renderSubscriptionPage(main: HTMLElement, language: Texts[
       throw error;
     }),
     getJson<Allowance>(`${base}/allowance`),
-    getAllPages<AlertHistory>(`/v1/alerts?subscriptionId=${seg(id)}`, 'alerts'),
+    getAllPages<AlertItem>(`/v1/alerts?subscriptionId=${seg(id)}`, 'alerts'),
     ...GRANULARITIES.map((granularity) => getJson<UsageSeries>(`${base}/usage/series?granularity=${granularity}`)),
   ]);
   let usage = usageAnswer;
@@ -56,7 +56,7 @@ export async function renderSubscriptionPage(main: HTMLElement, language: Texts[
       displayName: dimension.displayName,
       unitOfMeasure: dimension.unitOfMeasure,
       series: seriesBy,
-      alerts: alerts.alerts,
+      alerts,
       allowance,
     }),
   );
@@ -69,7 +69,7 @@ export async function renderSubscriptionPage(main: HTMLElement, language: Texts[
     glance(texts, usage, budget),
     section('usage', texts.t('usageHeading'), ...charts.map((chart) => chart.element)),
     breakdown(texts, usage),
-    alertHistorySection(texts, 'alerts', 'alertsHeading', alerts.alerts),
+    alertHistorySection(texts, 'alerts', 'alertsHeading', alerts),
   );
   /**
    * After a save the glance shows the new plan and thresholds at once. The usage answer is read again: its currency

@@ -27,11 +27,6 @@ export interface SubscriptionSummary {
   readonly quantity?: number;
 }
 
-export interface SubscriptionList {
-  readonly subscriptions: readonly SubscriptionSummary[];
-  readonly nextCursor?: string;
-}
-
 export interface DimensionUsage {
   readonly dimensionId: string;
   readonly displayName: string;
@@ -171,12 +166,6 @@ export interface AlertDeliveryJson {
   readonly state: 'sending' | 'sent' | 'held' | 'retry' | 'suppressed' | 'failed';
   readonly reason?: string;
   readonly at: string;
-}
-
-/** `GET /v1/alerts?…`. */
-export interface AlertHistory {
-  readonly alerts: readonly AlertItem[];
-  readonly nextCursor?: string;
 }
 
 export interface Partner {
