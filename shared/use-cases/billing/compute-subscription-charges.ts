@@ -18,8 +18,8 @@ import { meteredDimensionsOf, planHistoryOf } from '#shared/domain/plan-history.
 import type { Subscription } from '#shared/domain/subscription.ts';
 import { floorToUtcHour, termContaining } from '#shared/domain/terms.ts';
 import type { UsageSlot } from '#shared/domain/usage/usage-message.ts';
-import { readUsageHours } from '#shared/use-cases/billing/read-usage-hours.ts';
 import type { UsageLedger } from '#shared/use-cases/metering/ports/usage-ledger.ts';
+import { readUsageHours } from '#shared/use-cases/metering/read-usage-hours.ts';
 
 /** Spike rules compare today and yesterday with each of the two days before: four local days. */
 export const SPIKE_DAYS = 4;
