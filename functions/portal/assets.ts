@@ -42,8 +42,9 @@ export function readAssetManifest(dir: string): Promise<PortalAssetManifest> {
 
 /**
  * `GET /portal/assets/<name>`: a file of the assets folder with its content type, cached for a year as immutable
- * (names are content hashes: a changed file is a new name), brotli- or gzip-compressed when `acceptEncoding` allows. 404 for anything else: unknown names, the manifest,
- * sub-paths, encoded separators or dot segments (no way out of the folder).
+ * (names are content hashes: a changed file is a new name), brotli- or gzip-compressed when `acceptEncoding` allows.
+ * 404 for anything else: unknown names, the manifest, sub-paths, encoded separators or dot segments (no way out of
+ * the folder).
  */
 export async function portalAsset(
   dir: string,
